@@ -1,0 +1,83 @@
+// Encode/decode cost of the messages on the hot path: probes and a full
+// compound datagram of piggybacked updates.
+
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "swim/core/wire.h"
+
+namespace swim {
+namespace {
+
+constexpr absl::string_view kTarget = "bob.example:0002";  // 16 bytes
+
+std::vector<std::string>& UpdateNames() {
+  static auto* names = new std::vector<std::string>([] {
+    std::vector<std::string> out;
+    for (int i = 0; i < 10; ++i)
+      out.push_back("member-" + std::to_string(1000 + i) + ".dc1");
+    return out;
+  }());
+  return *names;
+}
+
+// A ping with 10 piggybacked updates: a busy datagram.
+std::vector<Message> CompoundWithTenUpdates() {
+  std::vector<Message> messages = {Ping{12345, kTarget}};
+  for (int i = 0; i < 10; ++i) {
+    MemberUpdate update;
+    update.status = i % 3 == 0 ? MemberStatus::kSuspect : MemberStatus::kOnline;
+    update.name = UpdateNames()[i];
+    update.incarnation = {1700000000 + static_cast<uint64_t>(i), 7};
+    update.address = Address::Ipv4({10, 0, 1, static_cast<uint8_t>(i)}, 7946);
+    if (update.status == MemberStatus::kSuspect) update.origin = kTarget;
+    update.has_metadata = update.status == MemberStatus::kOnline;
+    messages.push_back(update);
+  }
+  return messages;
+}
+
+void EncodeBenchmark(benchmark::State& state, std::vector<Message> messages) {
+  std::vector<uint8_t> buffer(1400);
+  size_t size = 0;
+  for (auto _ : state) {
+    absl::StatusOr<size_t> written =
+        EncodePacket(messages, absl::MakeSpan(buffer));
+    size = *written;
+    benchmark::DoNotOptimize(buffer.data());
+  }
+  state.SetBytesProcessed(state.iterations() * size);
+  state.counters["packet_bytes"] = size;
+}
+
+void DecodeBenchmark(benchmark::State& state, std::vector<Message> messages) {
+  std::vector<uint8_t> buffer(1400);
+  const size_t size = *EncodePacket(messages, absl::MakeSpan(buffer));
+  buffer.resize(size);
+  std::vector<Message> decoded;
+  decoded.reserve(16);
+  for (auto _ : state) {
+    absl::Status status = DecodePacket(buffer, decoded);
+    benchmark::DoNotOptimize(status);
+    benchmark::DoNotOptimize(decoded.data());
+  }
+  state.SetBytesProcessed(state.iterations() * size);
+  state.counters["packet_bytes"] = size;
+}
+
+BENCHMARK_CAPTURE(EncodeBenchmark, Ping,
+                  std::vector<Message>{Ping{12345, kTarget}});
+BENCHMARK_CAPTURE(DecodeBenchmark, Ping,
+                  std::vector<Message>{Ping{12345, kTarget}});
+BENCHMARK_CAPTURE(EncodeBenchmark, Ack, std::vector<Message>{Ack{12345}});
+BENCHMARK_CAPTURE(DecodeBenchmark, Ack, std::vector<Message>{Ack{12345}});
+BENCHMARK_CAPTURE(EncodeBenchmark, CompoundTenUpdates,
+                  CompoundWithTenUpdates());
+BENCHMARK_CAPTURE(DecodeBenchmark, CompoundTenUpdates,
+                  CompoundWithTenUpdates());
+
+}  // namespace
+}  // namespace swim
+
+BENCHMARK_MAIN();

@@ -1,0 +1,126 @@
+#ifndef SWIM_CORE_ENVELOPE_H_
+#define SWIM_CORE_ENVELOPE_H_
+
+#include <openssl/aes.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "swim/core/keyring.h"
+
+namespace swim {
+
+// How packets are protected on the network. Every member of a cluster must
+// use the same mode.
+enum class SecurityMode : uint8_t {
+  // No protection at all: anyone on the network can read and forge
+  // membership. Only for trusted networks and debugging; never a default.
+  kPlaintext = 1,
+  // HMAC-SHA256 authentication, no secrecy: the Python swim-protocol's
+  // model. Readable with a packet capture, which helps debugging.
+  kAuthenticated = 2,
+  // AES-256-GCM: encrypted and authenticated. The default.
+  kEncrypted = 3,
+};
+
+absl::string_view SecurityModeName(SecurityMode mode);
+
+// Why Open rejected a packet; a driver or Node counts these.
+enum class EnvelopeDrop : uint8_t {
+  kNone = 0,
+  kTooShort,              // shorter than any envelope
+  kTooLarge,              // longer than the largest packet plus overhead
+  kUnknownMode,           // first byte names no known mode
+  kWrongMode,             // a known mode, but not this cluster's
+  kWrongLabel,            // another cluster's label
+  kTruncated,             // too short for the mode's nonce and tag
+  kAuthenticationFailed,  // wrong key, or a bit flipped anywhere
+  kBufferTooSmall,        // the caller's scratch buffer is too small
+};
+inline constexpr int kEnvelopeDropCount = 9;
+
+absl::string_view EnvelopeDropName(EnvelopeDrop drop);
+
+struct EnvelopeConfig {
+  SecurityMode mode = SecurityMode::kEncrypted;
+  // Binds packets to one cluster: members with different labels ignore each
+  // other even when they share a key. At most 255 bytes; may be empty.
+  std::string label;
+  // Seeds the AES-GCM nonce sequence. Must differ between processes that
+  // share a key: drivers fill it from the operating system's CSPRNG; the
+  // simulator derives it from its seed so runs replay exactly.
+  std::array<uint8_t, 32> nonce_seed = {};
+};
+
+// Seals outgoing packets and opens incoming ones (docs/wire.md, "Envelope").
+// Layout: mode (1 byte) | label length (1) | label | body, where the body
+// is the packet in plaintext mode, packet | HMAC-SHA256 tag (32) in
+// authenticated mode, and nonce (12) | ciphertext | GCM tag (16) in
+// encrypted mode. The mode byte and label are authenticated in both secure
+// modes.
+class Envelope {
+ public:
+  static constexpr size_t kMaxLabelLength = 255;
+  static constexpr size_t kNonceSize = 12;
+  static constexpr size_t kGcmTagSize = 16;
+  static constexpr size_t kHmacTagSize = 32;
+
+  // Fails on a label over 255 bytes, or a secure mode with an empty keyring.
+  static absl::StatusOr<Envelope> Create(EnvelopeConfig config,
+                                         Keyring keyring);
+
+  Envelope(Envelope&&) = default;
+  Envelope& operator=(Envelope&&) = default;
+
+  SecurityMode mode() const { return mode_; }
+  const std::string& label() const { return label_; }
+  Keyring& keyring() { return keyring_; }
+  const Keyring& keyring() const { return keyring_; }
+
+  // Bytes Seal adds to a packet.
+  size_t Overhead() const;
+
+  // Writes the sealed form of `packet` into `out` and returns its size.
+  // ResourceExhausted (nothing written) when `out` is smaller than
+  // packet.size() + Overhead(). `out` must not overlap `packet`.
+  //
+  // Nonces: the n-th sealed packet uses the first 12 bytes of
+  // AES-256(nonce key, n), where the nonce key is derived from nonce_seed.
+  // AES is a permutation, so one Envelope never repeats a nonce within 2^64
+  // packets except by a 96-bit truncation collision; across processes the
+  // sequences are independent as long as their seeds are, which makes them
+  // as safe as random nonces (collision chance about n^2 / 2^97 for n
+  // packets under one key), yet reproducible in simulation.
+  absl::StatusOr<size_t> Seal(absl::Span<const uint8_t> packet,
+                              absl::Span<uint8_t> out);
+
+  // Authenticates (and decrypts) `sealed`. Returns the packet: a view into
+  // `sealed` in plaintext and authenticated modes, into `scratch` (which
+  // must hold sealed.size() bytes) in encrypted mode. On failure returns an
+  // error whose message says why, and sets `*drop` to the reason.
+  absl::StatusOr<absl::Span<const uint8_t>> Open(
+      absl::Span<const uint8_t> sealed, absl::Span<uint8_t> scratch,
+      EnvelopeDrop* drop = nullptr) const;
+
+ private:
+  Envelope(SecurityMode mode, std::string label, Keyring keyring,
+           const std::array<uint8_t, 32>& nonce_seed);
+  size_t HeaderSize() const { return 2 + label_.size(); }
+  void NextNonce(uint8_t* nonce);
+
+  SecurityMode mode_;
+  std::string label_;
+  Keyring keyring_;
+  AES_KEY nonce_key_;
+  uint64_t nonce_counter_ = 0;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_ENVELOPE_H_

@@ -1,0 +1,172 @@
+#ifndef SWIM_CORE_WIRE_H_
+#define SWIM_CORE_WIRE_H_
+
+// The swim wire format: messages, packets (one or more messages after a
+// header) and their encoding. docs/wire.md is the byte-level specification;
+// wire_doc_test keeps its examples in step with this code.
+//
+// Decoded messages are views: names, payloads and metadata point into the
+// decoded bytes, so decoding allocates nothing for the common messages and
+// the caller must keep the input alive while it uses them.
+
+#include <cstddef>
+#include <cstdint>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "swim/core/address.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
+
+namespace swim {
+
+inline constexpr uint8_t kWireMagic0 = 0x53;  // 'S'
+inline constexpr uint8_t kWireMagic1 = 0x57;  // 'W'
+inline constexpr uint8_t kWireVersion = 1;
+inline constexpr size_t kWireHeaderSize = 3;
+
+// Limits every decoder enforces.
+inline constexpr size_t kMaxNameLength = 255;
+inline constexpr size_t kMaxUserPayloadSize = 65535;
+// The largest packet: a stream message (push-pull of a large cluster).
+// Datagrams are far smaller (the datagram budget, 1400 bytes by default).
+inline constexpr size_t kMaxPacketSize = 64 << 20;
+
+enum class MessageType : uint8_t {
+  kPing = 1,
+  kPingReq = 2,
+  kAck = 3,
+  kNack = 4,
+  kMemberUpdate = 5,
+  kUserBroadcast = 6,
+  kPushPull = 7,
+};
+
+// "Are you alive?" to `target`, which must answer Ack{seq} unless the name
+// is not its own (a stale address now used by another member).
+struct Ping {
+  uint32_t seq = 0;
+  absl::string_view target;
+  friend bool operator==(const Ping&, const Ping&) = default;
+};
+
+// "Please ping `target` at `target_address` for me": the receiver pings it
+// and relays the Ack (with this seq) to the sender; with `want_nack` it
+// answers Nack{seq} when the target stays silent (Lifeguard).
+struct PingReq {
+  uint32_t seq = 0;
+  absl::string_view target;
+  Address target_address;
+  bool want_nack = false;
+  friend bool operator==(const PingReq&, const PingReq&) = default;
+};
+
+struct Ack {
+  uint32_t seq = 0;
+  friend bool operator==(const Ack&, const Ack&) = default;
+};
+
+// A helper's "I asked, the target did not answer" (Lifeguard): tells the
+// requester that its own network path to the helper works.
+struct Nack {
+  uint32_t seq = 0;
+  friend bool operator==(const Nack&, const Nack&) = default;
+};
+
+// A claim about one member: its status at an incarnation. ONLINE claims
+// carry metadata; SUSPECT and OFFLINE claims name the member that made
+// them (`origin`), so independent suspicions can be counted. A member's own
+// LEFT claim is the graceful-leave message. Also the record type of
+// push-pull state.
+struct MemberUpdate {
+  MemberStatus status = MemberStatus::kOnline;
+  absl::string_view name;
+  Incarnation incarnation;
+  Address address;
+  bool has_metadata = false;
+  MetadataView metadata;     // meaningful only with has_metadata
+  absl::string_view origin;  // empty: not given
+  // Metadata takes part only when present, as on the wire.
+  friend bool operator==(const MemberUpdate& a, const MemberUpdate& b) {
+    return a.status == b.status && a.name == b.name &&
+           a.incarnation == b.incarnation && a.address == b.address &&
+           a.has_metadata == b.has_metadata &&
+           (!a.has_metadata || a.metadata == b.metadata) &&
+           a.origin == b.origin;
+  }
+};
+
+// An application message disseminated to every member, identified by its
+// origin and an id the origin never reuses (for de-duplication).
+struct UserBroadcast {
+  absl::string_view origin;
+  uint64_t id = 0;
+  absl::string_view payload;
+  friend bool operator==(const UserBroadcast&, const UserBroadcast&) = default;
+};
+
+// Full membership state for anti-entropy, sent over a stream. The receiver
+// merges it; with `reply_wanted` it answers with its own state.
+struct PushPull {
+  bool reply_wanted = false;
+  std::vector<MemberUpdate> members;
+  friend bool operator==(const PushPull&, const PushPull&) = default;
+};
+
+using Message = std::variant<Ping, PingReq, Ack, Nack, MemberUpdate,
+                             UserBroadcast, PushPull>;
+
+MessageType TypeOf(const Message& message);
+absl::string_view MessageTypeName(MessageType type);
+
+// Bytes `message` takes inside a packet (type byte included), or an error
+// naming the field if it cannot be encoded (name too long, and so on).
+absl::StatusOr<size_t> EncodedSize(const Message& message);
+
+// Writes header + messages into `out`. Returns the size written, or
+// InvalidArgument for a message that cannot be encoded, or
+// ResourceExhausted when `out` is too small; on error nothing is written.
+absl::StatusOr<size_t> EncodePacket(absl::Span<const Message> messages,
+                                    absl::Span<uint8_t> out);
+
+// Builds a packet message by message into a caller's buffer, so a sender
+// can fill a datagram up to its budget. A message that does not fit is not
+// written at all.
+class PacketBuilder {
+ public:
+  // `out` must hold at least kWireHeaderSize bytes.
+  explicit PacketBuilder(absl::Span<uint8_t> out);
+
+  // OK, InvalidArgument (message cannot be encoded) or ResourceExhausted
+  // (does not fit the remaining space; the packet is unchanged).
+  absl::Status Append(const Message& message);
+
+  size_t size() const { return size_; }
+  size_t remaining() const { return out_.size() - size_; }
+  size_t message_count() const { return message_count_; }
+  absl::Span<const uint8_t> bytes() const { return out_.first(size_); }
+
+ private:
+  absl::Span<uint8_t> out_;
+  size_t size_ = 0;
+  size_t message_count_ = 0;
+};
+
+// Decodes a whole packet into `messages` (cleared first; reuse the vector to
+// avoid allocating). Total: any input gives either every message or an
+// error saying what is wrong and where; nothing is trusted. The messages
+// point into `packet`.
+absl::Status DecodePacket(absl::Span<const uint8_t> packet,
+                          std::vector<Message>& messages);
+
+absl::StatusOr<std::vector<Message>> DecodePacket(
+    absl::Span<const uint8_t> packet);
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_WIRE_H_
