@@ -89,6 +89,10 @@ absl::Status Validate(const Message& message) {
       return absl::OkStatus();
     }
     absl::Status operator()(const PushPull& state) {
+      if (absl::Status status = CheckName(state.sender, "push-pull sender");
+          !status.ok()) {
+        return status;
+      }
       for (const MemberUpdate& member : state.members) {
         if (absl::Status status = ValidateUpdate(member); !status.ok()) {
           return status;
@@ -146,6 +150,7 @@ void WriteMessage(Sink& out, const Message& message) {
     }
     void operator()(const PushPull& state) {
       out.U8(state.reply_wanted ? kPushPullReplyWanted : 0);
+      out.LengthPrefixed(state.sender);
       out.Varint(state.members.size());
       for (const MemberUpdate& member : state.members) WriteUpdate(out, member);
     }
@@ -260,6 +265,7 @@ Message ReadMessage(ByteReader& in) {
       const uint8_t flags = in.U8("push-pull flags");
       CheckFlags(in, flags, kPushPullReplyWanted, "push-pull");
       state.reply_wanted = (flags & kPushPullReplyWanted) != 0;
+      state.sender = ReadName(in, "push-pull sender");
       // Never trust the count: it may not exceed what the bytes could hold.
       const uint64_t count = in.Varint("push-pull member count",
                                        in.remaining() / kMinMemberUpdateSize);

@@ -111,9 +111,12 @@ struct UserBroadcast {
 };
 
 // Full membership state for anti-entropy, sent over a stream. The receiver
-// merges it; with `reply_wanted` it answers with its own state.
+// merges it; with `reply_wanted` it answers with its own state, sent to the
+// address `sender` lists for itself among the records (a stream's source
+// port is not its listening port).
 struct PushPull {
   bool reply_wanted = false;
+  absl::string_view sender;
   std::vector<MemberUpdate> members;
   friend bool operator==(const PushPull&, const PushPull&) = default;
 };

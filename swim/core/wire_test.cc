@@ -226,11 +226,12 @@ std::vector<WireCase> SingleMessageCases() {
       {"BroadcastMaxPayload",
        {UserBroadcast{"origin", 128,
                       Keep(std::string(kMaxUserPayloadSize, 'p'))}}});
-  cases.push_back({"PushPullEmpty", {PushPull{false, {}}}});
-  cases.push_back({"PushPullEmptyReplyWanted", {PushPull{true, {}}}});
+  cases.push_back({"PushPullEmpty", {PushPull{false, "s", {}}}});
+  cases.push_back({"PushPullEmptyReplyWanted", {PushPull{true, "sender", {}}}});
   {
     PushPull state;
     state.reply_wanted = true;
+    state.sender = "member-100";
     state.members = {
         MakeUpdate(MemberStatus::kOnline, 100, true, false),
         MakeUpdate(MemberStatus::kSuspect, 101, false, true),
@@ -404,11 +405,13 @@ TEST(WireTest, GoldenEncodings) {
       {"user broadcast",
        {UserBroadcast{"o", 128, "hi"}},
        {0x06, 0x01, 'o', 0x80, 0x01, 0x02, 'h', 'i'}},
-      {"push-pull empty", {PushPull{true, {}}}, {0x07, 0x01, 0x00}},
+      {"push-pull empty",
+       {PushPull{true, "s", {}}},
+       {0x07, 0x01, 0x01, 's', 0x00}},
       {"push-pull one",
-       {PushPull{false, {minimal}}},
-       {0x07, 0x00, 0x01, 0x01, 0x00, 0x01, 'm', 0x00, 0x00, 0x04, 0, 0, 0, 0,
-        0x00, 0x00}},
+       {PushPull{false, "s", {minimal}}},
+       {0x07, 0x00, 0x01, 's', 0x01, 0x01, 0x00, 0x01, 'm', 0x00, 0x00, 0x04, 0,
+        0, 0, 0, 0x00, 0x00}},
       {"compound", {Ack{1}, Nack{2}}, {0x03, 0x01, 0x04, 0x02}},
   };
   for (const GoldenCase& c : cases) {
@@ -538,6 +541,7 @@ TEST(EncodePacketTest, InvalidMessagesWriteNothing) {
       {"push-pull bad member",
        {PushPull{
            false,
+           "s",
            {MakeUpdate(MemberStatus::kOnline, 4, false, false), empty_name}}},
        "member name must be 1-255 bytes, is 0"},
       {"valid then invalid",
@@ -722,7 +726,7 @@ std::vector<RejectCase> RejectCases() {
       {"StatusSixteen", Packet(Concat({0x05}, MinimalRecord(0x10))),
        "unknown member status 16"},
       {"StatusInPushPull",
-       Packet(Concat({0x07, 0x00, 0x01}, MinimalRecord(0x05))),
+       Packet(Concat({0x07, 0x00, 0x01, 's', 0x01}, MinimalRecord(0x05))),
        "unknown member status 5"},
       {"PingReqFamilyFive",
        Packet({0x02, 0x01, 0x00, 0x01, 't', 0x05, 1, 2, 3, 4, 0x00, 0x50}),
@@ -766,14 +770,15 @@ std::vector<RejectCase> RejectCases() {
       {"BroadcastPayloadTooLong",
        Packet({0x06, 0x01, 'o', 0x00, 0x80, 0x80, 0x04}),
        "broadcast payload length is 65536, above the limit of 65535"},
-      {"PushPullMillionMembers", Packet({0x07, 0x00, 0xc0, 0x84, 0x3d}),
+      {"PushPullMillionMembers",
+       Packet({0x07, 0x00, 0x01, 's', 0xc0, 0x84, 0x3d}),
        "push-pull member count is 1000000, above the limit of 0"},
       {"PushPullMillionMembersWithPadding",
-       Packet(Concat({0x07, 0x00, 0xc0, 0x84, 0x3d},
+       Packet(Concat({0x07, 0x00, 0x01, 's', 0xc0, 0x84, 0x3d},
                      std::vector<uint8_t>(100, 0))),
        "push-pull member count is 1000000, above the limit of 7"},
       {"PushPullCountBeyondRecords",
-       Packet(Concat({0x07, 0x00, 0x02}, MinimalRecord())),
+       Packet(Concat({0x07, 0x00, 0x01, 's', 0x02}, MinimalRecord())),
        "push-pull member count is 2, above the limit of 1"},
       {"MetadataCountBeyondBytes",
        Packet(Concat(Concat({0x05}, MinimalRecord(0x01, 0x01)),
@@ -822,7 +827,8 @@ INSTANTIATE_TEST_SUITE_P(Rejections, DecodeRejectTest,
                          });
 
 TEST(DecodePacketTest, HugePushPullCountFailsWithoutAllocating) {
-  const std::vector<uint8_t> packet = Packet({0x07, 0x00, 0xc0, 0x84, 0x3d});
+  const std::vector<uint8_t> packet =
+      Packet({0x07, 0x00, 0x01, 's', 0xc0, 0x84, 0x3d});
   std::vector<Message> messages;
   messages.reserve(4);
   absl::Status status;
@@ -845,8 +851,8 @@ TEST(DecodePacketTest, HugePushPullCountFailsWithoutAllocating) {
 TEST(DecodePacketTest, ForgedPushPullCountWithinTheCapAllocatesLittle) {
   // A count the bytes could hold (13 per record) but records that are
   // garbage: the decoder must not reserve room for the claimed records.
-  std::vector<uint8_t> body = {0x07, 0x00, 0xb0, 0x4c};  // count 9776
-  body.resize(4 + 9776 * 13, 0);
+  std::vector<uint8_t> body = {0x07, 0x00, 0x01, 's', 0xb0, 0x4c};  // 9776
+  body.resize(6 + 9776 * 13, 0);
   const std::vector<uint8_t> packet = Packet(body);
   std::vector<Message> messages;
   messages.reserve(4);

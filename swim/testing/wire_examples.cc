@@ -83,6 +83,7 @@ std::vector<WireExample> WireExamples() {
                       {UserBroadcast{kAlice, 9, "hello"}}});
   PushPull state;
   state.reply_wanted = true;
+  state.sender = kAlice;
   state.members.push_back(AliceOnline());
   MemberUpdate bob;
   bob.status = MemberStatus::kOnline;
@@ -91,8 +92,9 @@ std::vector<WireExample> WireExamples() {
   bob.address = Ipv4(10, 0, 0, 2, 7946);
   bob.has_metadata = true;  // empty map
   state.members.push_back(bob);
-  examples.push_back(
-      {"push-pull", "Push-pull state of two members, reply wanted", {state}});
+  examples.push_back({"push-pull",
+                      "alice's push-pull state of two members, reply wanted",
+                      {state}});
   examples.push_back({"compound",
                       "Ping with two piggybacked updates in one datagram",
                       {Ping{43, kBob}, suspect, left}});
