@@ -29,15 +29,16 @@ absl::Status Reject(EnvelopeDrop reason, EnvelopeDrop* drop,
       absl::StrCat("envelope: ", EnvelopeDropName(reason), ": ", message));
 }
 
-// HMAC-SHA256 over header | packet, from the key's pre-keyed context.
+// HMAC-SHA256 over header | packet, from the key's pre-keyed context,
+// computed in `scratch`.
 void ComputeMac(const Keyring::Key& key, absl::Span<const uint8_t> header,
-                absl::Span<const uint8_t> packet, uint8_t* tag) {
-  bssl::ScopedHMAC_CTX ctx;
+                absl::Span<const uint8_t> packet, HMAC_CTX* scratch,
+                uint8_t* tag) {
   unsigned int tag_length = 0;
-  HMAC_CTX_copy_ex(ctx.get(), key.mac.get());
-  HMAC_Update(ctx.get(), header.data(), header.size());
-  HMAC_Update(ctx.get(), packet.data(), packet.size());
-  HMAC_Final(ctx.get(), tag, &tag_length);
+  HMAC_CTX_copy_ex(scratch, key.mac.get());
+  HMAC_Update(scratch, header.data(), header.size());
+  HMAC_Update(scratch, packet.data(), packet.size());
+  HMAC_Final(scratch, tag, &tag_length);
 }
 
 }  // namespace
@@ -100,7 +101,10 @@ absl::StatusOr<Envelope> Envelope::Create(EnvelopeConfig config,
 
 Envelope::Envelope(SecurityMode mode, std::string label, Keyring keyring,
                    const std::array<uint8_t, 32>& nonce_seed)
-    : mode_(mode), label_(std::move(label)), keyring_(std::move(keyring)) {
+    : mode_(mode),
+      label_(std::move(label)),
+      keyring_(std::move(keyring)),
+      mac_scratch_(HMAC_CTX_new()) {
   uint8_t key[32];
   HKDF(key, sizeof(key), EVP_sha256(), nonce_seed.data(), nonce_seed.size(),
        nullptr, 0, reinterpret_cast<const uint8_t*>(kNonceInfo.data()),
@@ -156,7 +160,8 @@ absl::StatusOr<size_t> Envelope::Seal(absl::Span<const uint8_t> packet,
       break;
     case SecurityMode::kAuthenticated:
       if (!packet.empty()) std::memcpy(cursor, packet.data(), packet.size());
-      ComputeMac(keyring_.primary(), header, packet, cursor + packet.size());
+      ComputeMac(keyring_.primary(), header, packet, mac_scratch_.get(),
+                 cursor + packet.size());
       break;
     case SecurityMode::kEncrypted: {
       uint8_t* nonce = cursor;
@@ -227,7 +232,7 @@ absl::StatusOr<absl::Span<const uint8_t>> Envelope::Open(
       const uint8_t* tag = body.data() + packet.size();
       for (const auto& key : keyring_.keys()) {
         uint8_t expected[kHmacTagSize];
-        ComputeMac(*key, header, packet, expected);
+        ComputeMac(*key, header, packet, mac_scratch_.get(), expected);
         if (CRYPTO_memcmp(expected, tag, kHmacTagSize) == 0) return packet;
       }
       return Reject(EnvelopeDrop::kAuthenticationFailed, drop,

@@ -2,6 +2,7 @@
 #define SWIM_CORE_ENVELOPE_H_
 
 #include <openssl/aes.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cstddef>
@@ -118,6 +119,9 @@ class Envelope {
   std::string label_;
   Keyring keyring_;
   AES_KEY nonce_key_;
+  // Scratch for HMAC: copying a key's context into a context of the same
+  // digest reuses its state buffer, so authentication does not allocate.
+  mutable bssl::UniquePtr<HMAC_CTX> mac_scratch_;
   uint64_t nonce_counter_ = 0;
 };
 

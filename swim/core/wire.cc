@@ -356,6 +356,15 @@ absl::StatusOr<size_t> EncodePacket(absl::Span<const Message> messages,
   return writer.size();
 }
 
+absl::StatusOr<std::vector<uint8_t>> EncodeMessage(const Message& message) {
+  absl::StatusOr<size_t> size = EncodedSize(message);
+  if (!size.ok()) return size.status();
+  std::vector<uint8_t> encoded(*size);
+  ByteWriter writer(absl::MakeSpan(encoded));
+  WriteMessage(writer, message);
+  return encoded;
+}
+
 PacketBuilder::PacketBuilder(absl::Span<uint8_t> out) : out_(out) {
   ByteWriter writer(out_);
   WriteHeader(writer);
@@ -373,6 +382,22 @@ absl::Status PacketBuilder::Append(const Message& message) {
   ByteWriter writer(out_.subspan(size_));
   WriteMessage(writer, message);
   size_ += writer.size();
+  ++message_count_;
+  return absl::OkStatus();
+}
+
+absl::Status PacketBuilder::AppendEncoded(absl::Span<const uint8_t> message) {
+  if (message.empty()) {
+    return absl::InvalidArgumentError("an encoded message cannot be empty");
+  }
+  if (size_ == 0 || message.size() > remaining() ||
+      size_ + message.size() > kMaxPacketSize) {
+    return absl::ResourceExhaustedError(absl::StrCat("encoded message needs ",
+                                                     message.size(), " bytes, ",
+                                                     remaining(), " remain"));
+  }
+  std::memcpy(out_.data() + size_, message.data(), message.size());
+  size_ += message.size();
   ++message_count_;
   return absl::OkStatus();
 }

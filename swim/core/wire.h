@@ -137,6 +137,10 @@ absl::StatusOr<size_t> EncodedSize(const Message& message);
 absl::StatusOr<size_t> EncodePacket(absl::Span<const Message> messages,
                                     absl::Span<uint8_t> out);
 
+// One message's encoding (type byte included, no packet header), for
+// senders that keep messages queued and append them to many packets.
+absl::StatusOr<std::vector<uint8_t>> EncodeMessage(const Message& message);
+
 // Builds a packet message by message into a caller's buffer, so a sender
 // can fill a datagram up to its budget. A message that does not fit is not
 // written at all.
@@ -148,6 +152,10 @@ class PacketBuilder {
   // OK, InvalidArgument (message cannot be encoded) or ResourceExhausted
   // (does not fit the remaining space; the packet is unchanged).
   absl::Status Append(const Message& message);
+
+  // Appends a message already encoded by EncodeMessage (trusted: not
+  // re-validated). Same results as Append.
+  absl::Status AppendEncoded(absl::Span<const uint8_t> message);
 
   size_t size() const { return size_; }
   size_t remaining() const { return out_.size() - size_; }

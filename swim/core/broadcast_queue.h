@@ -1,0 +1,98 @@
+#ifndef SWIM_CORE_BROADCAST_QUEUE_H_
+#define SWIM_CORE_BROADCAST_QUEUE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "swim/core/wire.h"
+
+namespace swim {
+
+// The dissemination queue: encoded messages waiting to be piggybacked on
+// outgoing datagrams. Messages go least-transmitted first (newest first
+// among equals), each until it has been sent `limit` times; a newer
+// message under the same key (a member's name) replaces the older one, so
+// stale news about a member is never sent after fresher news. User
+// broadcasts get a guaranteed share of each packet. Deterministic: the
+// order depends only on the sequence of calls.
+class BroadcastQueue {
+ public:
+  // Messages over `max_datagram_message` bytes cannot ride a datagram; they
+  // wait apart for TakeOversized (to go by stream). At most `max_entries`
+  // messages ride datagrams; beyond that the most transmitted (least
+  // useful) one is dropped.
+  explicit BroadcastQueue(size_t max_datagram_message,
+                          size_t max_entries = 65536)
+      : max_datagram_message_(max_datagram_message),
+        max_entries_(max_entries) {}
+
+  // Queues `encoded` (one message from EncodeMessage) under `key`,
+  // replacing what was queued under it.
+  void Enqueue(absl::string_view key, std::vector<uint8_t> encoded, bool user);
+
+  // Appends queued messages to `packet` while they fit: first user
+  // broadcasts up to `user_share` bytes, then anything, least transmitted
+  // first. Counts a transmission of each appended message and drops those
+  // that reach their limit: `limit` for membership updates, `user_limit`
+  // for user broadcasts. Returns how many were appended; with
+  // `sent_by_type` also counts them by message type (the type byte).
+  size_t Fill(PacketBuilder& packet, int limit, int user_limit,
+              size_t user_share,
+              std::array<uint64_t, 8>* sent_by_type = nullptr);
+
+  // Removes and returns the messages too large for a datagram, oldest
+  // first; the caller sends them by stream.
+  std::vector<std::vector<uint8_t>> TakeOversized();
+  bool has_oversized() const { return !oversized_.empty(); }
+
+  bool Contains(absl::string_view key) const { return by_key_.contains(key); }
+  // Transmissions so far of the message under `key` (-1 if none).
+  int Transmits(absl::string_view key) const;
+  size_t size() const { return by_key_.size(); }
+  bool empty() const { return by_key_.empty(); }
+  size_t dropped() const { return dropped_; }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::vector<uint8_t> bytes;
+    int transmits = 0;
+    uint64_t id = 0;
+    bool user = false;
+    bool in_packet = false;  // appended during the current Fill
+  };
+  struct Order {
+    bool operator()(const Entry* a, const Entry* b) const {
+      if (a->transmits != b->transmits) return a->transmits < b->transmits;
+      return a->id > b->id;  // newest first
+    }
+  };
+
+  void Remove(Entry* entry);
+  size_t FillPass(PacketBuilder& packet, bool user_only, size_t budget,
+                  std::vector<Entry*>& sent);
+
+  static constexpr size_t kMaxOversized = 256;
+
+  size_t max_datagram_message_;
+  size_t max_entries_;
+  size_t user_entries_ = 0;
+  uint64_t next_id_ = 0;
+  size_t dropped_ = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> by_key_;
+  std::set<Entry*, Order> order_;  // datagram-sized entries
+  std::vector<Entry*> oversized_;  // the others, oldest first
+  std::vector<Entry*> sent_scratch_;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_BROADCAST_QUEUE_H_

@@ -1,0 +1,125 @@
+#include "swim/core/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "swim/core/keyring.h"
+#include "swim/core/wire.h"
+
+namespace swim {
+namespace {
+
+absl::Status OutOfRange(absl::string_view field, absl::string_view range,
+                        absl::string_view value) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("config: ", field, " must be ", range, ", is ", value));
+}
+
+}  // namespace
+
+Config Config::Lan() { return Config(); }
+
+Config Config::Wan() {
+  Config config;
+  config.probe_interval = absl::Seconds(5);
+  config.probe_timeout = absl::Seconds(3);
+  config.indirect_checks = 3;
+  config.suspicion_mult = 6;
+  config.retransmit_mult = 4;
+  config.gossip_interval = absl::Milliseconds(500);
+  config.gossip_nodes = 4;
+  config.push_pull_interval = absl::Seconds(60);
+  config.reap_after = absl::Minutes(30);
+  return config;
+}
+
+Config Config::Local() {
+  Config config;
+  config.probe_interval = absl::Seconds(1);
+  config.probe_timeout = absl::Milliseconds(200);
+  config.indirect_checks = 1;
+  config.suspicion_mult = 3;
+  config.retransmit_mult = 2;
+  config.gossip_interval = absl::Milliseconds(100);
+  config.gossip_nodes = 3;
+  config.push_pull_interval = absl::Seconds(15);
+  config.reap_after = absl::Minutes(5);
+  return config;
+}
+
+absl::Status Config::Validate() const {
+  if (name.empty() || name.size() > kMaxNameLength) {
+    return OutOfRange("name", "1-255 bytes",
+                      absl::StrCat(name.size(), " bytes"));
+  }
+  if (generation == 0) {
+    return OutOfRange("generation", "positive (e.g. the start time in µs)",
+                      "0");
+  }
+  if (probe_interval <= absl::ZeroDuration()) {
+    return OutOfRange("probe_interval", "positive",
+                      absl::FormatDuration(probe_interval));
+  }
+  if (probe_timeout <= absl::ZeroDuration() ||
+      probe_timeout >= probe_interval) {
+    return OutOfRange("probe_timeout", "positive and below probe_interval",
+                      absl::FormatDuration(probe_timeout));
+  }
+  if (indirect_checks < 0 || indirect_checks > 16) {
+    return OutOfRange("indirect_checks", "0-16", absl::StrCat(indirect_checks));
+  }
+  if (suspicion_mult < 1 || suspicion_mult > 100) {
+    return OutOfRange("suspicion_mult", "1-100", absl::StrCat(suspicion_mult));
+  }
+  if (retransmit_mult < 1 || retransmit_mult > 100) {
+    return OutOfRange("retransmit_mult", "1-100",
+                      absl::StrCat(retransmit_mult));
+  }
+  if (gossip_interval <= absl::ZeroDuration()) {
+    return OutOfRange("gossip_interval", "positive",
+                      absl::FormatDuration(gossip_interval));
+  }
+  if (gossip_nodes < 1 || gossip_nodes > 64) {
+    return OutOfRange("gossip_nodes", "1-64", absl::StrCat(gossip_nodes));
+  }
+  if (datagram_budget < 512 || datagram_budget > 65507) {
+    return OutOfRange("datagram_budget", "512-65507 bytes",
+                      absl::StrCat(datagram_budget));
+  }
+  if (!(user_broadcast_share >= 0 && user_broadcast_share <= 0.9)) {
+    return OutOfRange("user_broadcast_share", "0-0.9",
+                      absl::StrCat(user_broadcast_share));
+  }
+  if (push_pull_interval < absl::ZeroDuration()) {
+    return OutOfRange("push_pull_interval", "zero (off) or positive",
+                      absl::FormatDuration(push_pull_interval));
+  }
+  if (reap_after <= absl::ZeroDuration()) {
+    return OutOfRange("reap_after", "positive",
+                      absl::FormatDuration(reap_after));
+  }
+  if (max_metadata_size > kMaxMetadataEncodedSize) {
+    return OutOfRange("max_metadata_size", "at most 65535 bytes",
+                      absl::StrCat(max_metadata_size));
+  }
+  if (max_members < 1) {
+    return OutOfRange("max_members", "at least 1", "0");
+  }
+  if (label.size() > Envelope::kMaxLabelLength) {
+    return OutOfRange("label", "0-255 bytes",
+                      absl::StrCat(label.size(), " bytes"));
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (absl::Status status = Keyring::ValidateSecret(keys[i]); !status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config: keys[", i, "]: ", status.message()));
+    }
+  }
+  if (security_mode != SecurityMode::kPlaintext && keys.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: security_mode ", SecurityModeName(security_mode),
+        " needs at least one key; add one to keys, or set security_mode to "
+        "SecurityMode::kPlaintext explicitly to run without protection"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace swim

@@ -1,0 +1,110 @@
+#ifndef SWIM_CORE_CONFIG_H_
+#define SWIM_CORE_CONFIG_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/core/envelope.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/metadata.h"
+
+namespace swim {
+
+// Everything a Node needs to know, validated by Node::Create. Start from a
+// preset (Lan, Wan, Local: memberlist's proven numbers), then set the
+// identity fields (name, address, generation, seed, keys).
+struct Config {
+  // --- Identity ------------------------------------------------------------
+  // Unique name of this member in the cluster (1-255 bytes).
+  std::string name;
+  // Address other members reach this one at (the advertised address; the
+  // driver may bind elsewhere).
+  Address address;
+  // Identifies this process lifetime: a restarted member must use a larger
+  // value than its previous life so its claims win at once. Drivers use the
+  // wall-clock start time in microseconds; 0 is rejected.
+  uint64_t generation = 0;
+  // Seeds the Node's PRNG (probe order, helper and gossip target choice).
+  // Same seed, config and inputs give byte-identical outputs.
+  uint64_t seed = 0;
+  // Metadata published at start.
+  Metadata metadata;
+
+  // --- Security ------------------------------------------------------------
+  // Protection of every packet (see Envelope). The default, kEncrypted,
+  // needs at least one key in `keys`; kPlaintext must be chosen explicitly.
+  SecurityMode security_mode = SecurityMode::kEncrypted;
+  // Shared secrets of 16, 24 or 32 bytes; the first seals.
+  std::vector<std::string> keys;
+  // Cluster label bound into every packet (0-255 bytes).
+  std::string label;
+  // Seeds AES-GCM nonces; must differ between processes sharing a key.
+  // Drivers fill it from the OS CSPRNG; the simulator from its seed.
+  std::array<uint8_t, 32> nonce_seed = {};
+
+  // --- Failure detection ---------------------------------------------------
+  // Time between probes. Lower detects failures sooner at the cost of more
+  // traffic (one ping and ack per member per interval).
+  absl::Duration probe_interval = absl::Seconds(1);
+  // How long to wait for a direct ack before asking helpers. Set it above
+  // the network's 99th percentile round trip; must be below probe_interval.
+  absl::Duration probe_timeout = absl::Milliseconds(500);
+  // Helpers asked to probe indirectly when a direct probe fails (k in the
+  // SWIM paper). More helpers tolerate more lossy paths; 0 disables.
+  int indirect_checks = 3;
+  // Suspicion lasts suspicion_mult * max(1, log10(N)) * probe_interval
+  // before a suspect is declared OFFLINE. Higher means fewer false
+  // positives and slower detection.
+  int suspicion_mult = 4;
+
+  // --- Dissemination -------------------------------------------------------
+  // Each update is sent about retransmit_mult * ceil(log10(N + 1)) times,
+  // and at least 2 * gossip_nodes times so tiny clusters still spread it.
+  // Raise it on lossy networks.
+  int retransmit_mult = 4;
+  // Period of gossip (updates only) to gossip_nodes random members, when
+  // there is something to send. Shorter spreads news faster.
+  absl::Duration gossip_interval = absl::Milliseconds(200);
+  int gossip_nodes = 3;
+  // Largest datagram this member sends, envelope included. Keep it below
+  // the path MTU (1400 fits Ethernet with IP/UDP headers and tunnels).
+  size_t datagram_budget = 1400;
+  // Share of each datagram's piggyback space kept for user broadcasts when
+  // any are queued, so membership traffic cannot starve them.
+  double user_broadcast_share = 0.3;
+
+  // --- Anti-entropy and lifecycle -----------------------------------------
+  // Full-state exchange with one random member; above 32 members the
+  // interval grows with log2(N) (as memberlist) to bound the cost. Zero
+  // disables periodic push-pull (join still uses it).
+  absl::Duration push_pull_interval = absl::Seconds(30);
+  // OFFLINE and LEFT members are forgotten after this long. Keep it long
+  // enough that no delayed gossip about them is still in flight.
+  absl::Duration reap_after = absl::Minutes(15);
+  // Upper bound on the encoded size of this member's metadata, and on what
+  // is accepted from others (larger updates are dropped and counted).
+  size_t max_metadata_size = 512;
+  // Upper bound on members tracked; updates about new members beyond it are
+  // dropped and counted, so a hostile peer cannot grow the table at will.
+  size_t max_members = 100000;
+
+  // memberlist's DefaultLANConfig numbers.
+  static Config Lan();
+  // memberlist's DefaultWANConfig numbers: slower, more tolerant.
+  static Config Wan();
+  // memberlist's DefaultLocalConfig numbers: loopback and tests.
+  static Config Local();
+
+  // Checks every field; the error names the field and the allowed range.
+  absl::Status Validate() const;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_CONFIG_H_

@@ -1,0 +1,256 @@
+#include "swim/core/config.h"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "swim/core/envelope.h"
+
+namespace swim {
+namespace {
+
+struct PresetCase {
+  const char* name;
+  Config config;
+  absl::Duration probe_interval;
+  absl::Duration probe_timeout;
+  int indirect_checks;
+  int suspicion_mult;
+  int retransmit_mult;
+  absl::Duration gossip_interval;
+  int gossip_nodes;
+  absl::Duration push_pull_interval;
+};
+
+// memberlist's DefaultLANConfig, DefaultWANConfig and DefaultLocalConfig.
+TEST(ConfigTest, PresetsHaveMemberlistNumbers) {
+  const PresetCase presets[] = {
+      {"Lan", Config::Lan(), absl::Seconds(1), absl::Milliseconds(500), 3, 4, 4,
+       absl::Milliseconds(200), 3, absl::Seconds(30)},
+      {"Wan", Config::Wan(), absl::Seconds(5), absl::Seconds(3), 3, 6, 4,
+       absl::Milliseconds(500), 4, absl::Seconds(60)},
+      {"Local", Config::Local(), absl::Seconds(1), absl::Milliseconds(200), 1,
+       3, 2, absl::Milliseconds(100), 3, absl::Seconds(15)},
+  };
+  for (const PresetCase& p : presets) {
+    SCOPED_TRACE(p.name);
+    EXPECT_EQ(p.config.probe_interval, p.probe_interval);
+    EXPECT_EQ(p.config.probe_timeout, p.probe_timeout);
+    EXPECT_EQ(p.config.indirect_checks, p.indirect_checks);
+    EXPECT_EQ(p.config.suspicion_mult, p.suspicion_mult);
+    EXPECT_EQ(p.config.retransmit_mult, p.retransmit_mult);
+    EXPECT_EQ(p.config.gossip_interval, p.gossip_interval);
+    EXPECT_EQ(p.config.gossip_nodes, p.gossip_nodes);
+    EXPECT_EQ(p.config.push_pull_interval, p.push_pull_interval);
+    EXPECT_EQ(p.config.datagram_budget, 1400u);
+    // Identity is left to the caller, and the safe mode is the default.
+    EXPECT_TRUE(p.config.name.empty());
+    EXPECT_EQ(p.config.generation, 0u);
+    EXPECT_TRUE(p.config.keys.empty());
+    EXPECT_EQ(p.config.security_mode, SecurityMode::kEncrypted);
+  }
+}
+
+TEST(ConfigTest, DefaultConstructedIsLan) {
+  const Config defaults;
+  const Config lan = Config::Lan();
+  EXPECT_EQ(defaults.probe_interval, lan.probe_interval);
+  EXPECT_EQ(defaults.probe_timeout, lan.probe_timeout);
+  EXPECT_EQ(defaults.indirect_checks, lan.indirect_checks);
+  EXPECT_EQ(defaults.suspicion_mult, lan.suspicion_mult);
+  EXPECT_EQ(defaults.retransmit_mult, lan.retransmit_mult);
+  EXPECT_EQ(defaults.gossip_interval, lan.gossip_interval);
+  EXPECT_EQ(defaults.gossip_nodes, lan.gossip_nodes);
+  EXPECT_EQ(defaults.push_pull_interval, lan.push_pull_interval);
+  EXPECT_EQ(defaults.datagram_budget, lan.datagram_budget);
+}
+
+Config Valid(Config config = Config::Lan()) {
+  config.name = "node-1";
+  config.generation = 1;
+  config.keys = {std::string(32, 'k')};
+  return config;
+}
+
+TEST(ConfigTest, ValidConfigValidates) {
+  EXPECT_TRUE(Valid().Validate().ok()) << Valid().Validate();
+  EXPECT_TRUE(Valid(Config::Wan()).Validate().ok());
+  EXPECT_TRUE(Valid(Config::Local()).Validate().ok());
+}
+
+TEST(ConfigTest, PresetsAloneNeedIdentity) {
+  // Without a name the presets are incomplete, not silently usable.
+  EXPECT_FALSE(Config::Lan().Validate().ok());
+  EXPECT_FALSE(Config::Wan().Validate().ok());
+  EXPECT_FALSE(Config::Local().Validate().ok());
+}
+
+TEST(ConfigTest, PlaintextWithoutKeysIsValid) {
+  Config config = Valid();
+  config.keys.clear();
+  config.security_mode = SecurityMode::kPlaintext;
+  EXPECT_TRUE(config.Validate().ok()) << config.Validate();
+}
+
+struct FieldCase {
+  const char* description;
+  std::function<void(Config&)> mutate;
+  // A substring the error message must contain: the field's name.
+  const char* field;
+};
+
+TEST(ConfigTest, EachInvalidFieldIsNamed) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<FieldCase> cases = {
+      {"empty name", [](Config& c) { c.name.clear(); }, "name"},
+      {"256-byte name", [](Config& c) { c.name = std::string(256, 'n'); },
+       "name"},
+      {"generation 0", [](Config& c) { c.generation = 0; }, "generation"},
+      {"probe_interval 0",
+       [](Config& c) { c.probe_interval = absl::ZeroDuration(); },
+       "probe_interval"},
+      {"probe_interval negative",
+       [](Config& c) { c.probe_interval = absl::Seconds(-1); },
+       "probe_interval"},
+      {"probe_timeout == probe_interval",
+       [](Config& c) { c.probe_timeout = c.probe_interval; }, "probe_timeout"},
+      {"probe_timeout > probe_interval",
+       [](Config& c) { c.probe_timeout = c.probe_interval * 2; },
+       "probe_timeout"},
+      {"probe_timeout 0",
+       [](Config& c) { c.probe_timeout = absl::ZeroDuration(); },
+       "probe_timeout"},
+      {"indirect_checks -1", [](Config& c) { c.indirect_checks = -1; },
+       "indirect_checks"},
+      {"indirect_checks 17", [](Config& c) { c.indirect_checks = 17; },
+       "indirect_checks"},
+      {"suspicion_mult 0", [](Config& c) { c.suspicion_mult = 0; },
+       "suspicion_mult"},
+      {"retransmit_mult 0", [](Config& c) { c.retransmit_mult = 0; },
+       "retransmit_mult"},
+      {"gossip_interval 0",
+       [](Config& c) { c.gossip_interval = absl::ZeroDuration(); },
+       "gossip_interval"},
+      {"gossip_nodes 0", [](Config& c) { c.gossip_nodes = 0; }, "gossip_nodes"},
+      {"gossip_nodes 65", [](Config& c) { c.gossip_nodes = 65; },
+       "gossip_nodes"},
+      {"datagram_budget 511", [](Config& c) { c.datagram_budget = 511; },
+       "datagram_budget"},
+      {"datagram_budget 65508", [](Config& c) { c.datagram_budget = 65508; },
+       "datagram_budget"},
+      {"user_broadcast_share -0.1",
+       [](Config& c) { c.user_broadcast_share = -0.1; },
+       "user_broadcast_share"},
+      {"user_broadcast_share 0.95",
+       [](Config& c) { c.user_broadcast_share = 0.95; },
+       "user_broadcast_share"},
+      {"user_broadcast_share NaN",
+       [nan](Config& c) { c.user_broadcast_share = nan; },
+       "user_broadcast_share"},
+      {"push_pull_interval negative",
+       [](Config& c) { c.push_pull_interval = absl::Seconds(-1); },
+       "push_pull_interval"},
+      {"reap_after 0", [](Config& c) { c.reap_after = absl::ZeroDuration(); },
+       "reap_after"},
+      {"max_metadata_size 65536",
+       [](Config& c) { c.max_metadata_size = 65536; }, "max_metadata_size"},
+      {"max_members 0", [](Config& c) { c.max_members = 0; }, "max_members"},
+      {"256-byte label", [](Config& c) { c.label = std::string(256, 'l'); },
+       "label"},
+      {"15-byte key", [](Config& c) { c.keys = {std::string(15, 'k')}; },
+       "keys"},
+      {"second key bad",
+       [](Config& c) { c.keys.push_back(std::string(33, 'k')); }, "keys[1]"},
+      {"encrypted without keys",
+       [](Config& c) {
+         c.security_mode = SecurityMode::kEncrypted;
+         c.keys.clear();
+       },
+       "kPlaintext"},
+      {"authenticated without keys",
+       [](Config& c) {
+         c.security_mode = SecurityMode::kAuthenticated;
+         c.keys.clear();
+       },
+       "kPlaintext"},
+  };
+  for (const FieldCase& c : cases) {
+    SCOPED_TRACE(c.description);
+    Config config = Valid();
+    c.mutate(config);
+    const absl::Status status = config.Validate();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), c.field))
+        << "\"" << status.message() << "\" does not name " << c.field;
+  }
+}
+
+TEST(ConfigTest, KeysErrorNamesTheField) {
+  Config config = Valid();
+  config.keys = {std::string(15, 'k')};
+  const absl::Status status = config.Validate();
+  EXPECT_TRUE(absl::StrContains(status.message(), "keys[0]")) << status;
+  config.keys = {};
+  config.security_mode = SecurityMode::kEncrypted;
+  const absl::Status no_keys = config.Validate();
+  EXPECT_TRUE(absl::StrContains(no_keys.message(), "keys")) << no_keys;
+  EXPECT_TRUE(absl::StrContains(no_keys.message(), "security_mode")) << no_keys;
+}
+
+TEST(ConfigTest, BoundaryValuesAreValid) {
+  const std::vector<FieldCase> cases = {
+      {"255-byte name", [](Config& c) { c.name = std::string(255, 'n'); }, ""},
+      {"1-byte name", [](Config& c) { c.name = "n"; }, ""},
+      {"generation max",
+       [](Config& c) { c.generation = std::numeric_limits<uint64_t>::max(); },
+       ""},
+      {"probe_timeout just below probe_interval",
+       [](Config& c) {
+         c.probe_timeout = c.probe_interval - absl::Nanoseconds(1);
+       },
+       ""},
+      {"indirect_checks 0", [](Config& c) { c.indirect_checks = 0; }, ""},
+      {"indirect_checks 16", [](Config& c) { c.indirect_checks = 16; }, ""},
+      {"gossip_nodes 1", [](Config& c) { c.gossip_nodes = 1; }, ""},
+      {"gossip_nodes 64", [](Config& c) { c.gossip_nodes = 64; }, ""},
+      {"datagram_budget 512", [](Config& c) { c.datagram_budget = 512; }, ""},
+      {"datagram_budget 65507", [](Config& c) { c.datagram_budget = 65507; },
+       ""},
+      {"user_broadcast_share 0", [](Config& c) { c.user_broadcast_share = 0; },
+       ""},
+      {"user_broadcast_share 0.9",
+       [](Config& c) { c.user_broadcast_share = 0.9; }, ""},
+      {"push_pull_interval 0 (off)",
+       [](Config& c) { c.push_pull_interval = absl::ZeroDuration(); }, ""},
+      {"max_metadata_size 65535",
+       [](Config& c) { c.max_metadata_size = 65535; }, ""},
+      {"max_members 1", [](Config& c) { c.max_members = 1; }, ""},
+      {"255-byte label", [](Config& c) { c.label = std::string(255, 'l'); },
+       ""},
+      {"16-byte key", [](Config& c) { c.keys = {std::string(16, 'k')}; }, ""},
+      {"24-byte key", [](Config& c) { c.keys = {std::string(24, 'k')}; }, ""},
+      {"three keys",
+       [](Config& c) {
+         c.keys = {std::string(32, 'a'), std::string(16, 'b'),
+                   std::string(24, 'c')};
+       },
+       ""},
+      {"authenticated with a key",
+       [](Config& c) { c.security_mode = SecurityMode::kAuthenticated; }, ""},
+  };
+  for (const FieldCase& c : cases) {
+    SCOPED_TRACE(c.description);
+    Config config = Valid();
+    c.mutate(config);
+    EXPECT_TRUE(config.Validate().ok()) << config.Validate();
+  }
+}
+
+}  // namespace
+}  // namespace swim

@@ -1,0 +1,29 @@
+#ifndef SWIM_CORE_MEMBER_H_
+#define SWIM_CORE_MEMBER_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
+
+namespace swim {
+
+// A snapshot of one member as this member sees it.
+struct Member {
+  std::string name;
+  Address address;
+  MemberStatus status = MemberStatus::kOnline;
+  Incarnation incarnation;
+  Metadata metadata;
+  // When this member's status, address or metadata last changed here.
+  absl::Time last_change = absl::InfinitePast();
+
+  friend bool operator==(const Member&, const Member&) = default;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_MEMBER_H_

@@ -1,0 +1,578 @@
+#include "swim/core/member_table.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "swim/core/address.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member.h"
+#include "swim/core/member_status.h"
+#include "swim/core/random.h"
+
+namespace swim {
+namespace {
+
+constexpr MemberStatus kOn = MemberStatus::kOnline;
+constexpr MemberStatus kSu = MemberStatus::kSuspect;
+constexpr MemberStatus kOf = MemberStatus::kOffline;
+constexpr MemberStatus kLe = MemberStatus::kLeft;
+constexpr MemberStatus kStatuses[4] = {kOn, kSu, kOf, kLe};
+
+constexpr Precedence kNew = Precedence::kNewer;
+constexpr Precedence kSam = Precedence::kSame;
+constexpr Precedence kOld = Precedence::kOlder;
+
+const char* PrecedenceName(Precedence precedence) {
+  switch (precedence) {
+    case Precedence::kNewer:
+      return "kNewer";
+    case Precedence::kSame:
+      return "kSame";
+    case Precedence::kOlder:
+      return "kOlder";
+  }
+  return "invalid";
+}
+
+// One way the claimed incarnation can relate to the local one, with the
+// expected verdict for every (local status, claimed status) pair, written
+// out by hand: rows are the local status, columns the claimed status, both
+// in the order ONLINE, SUSPECT, OFFLINE, LEFT.
+struct IncarnationCase {
+  const char* label;
+  Incarnation local;
+  Incarnation claimed;
+  Precedence expected[4][4];
+};
+
+constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+
+const IncarnationCase kIncarnationCases[] = {
+    {"claimed version lower",
+     {7, 5},
+     {7, 4},
+     {
+         // claimed: ONLINE SUSPECT OFFLINE LEFT
+         {kOld, kOld, kOld, kOld},  // local ONLINE
+         {kOld, kOld, kOld, kOld},  // local SUSPECT
+         {kOld, kOld, kOld, kOld},  // local OFFLINE
+         {kOld, kOld, kOld, kOld},  // local LEFT
+     }},
+    {"equal incarnation",
+     {7, 5},
+     {7, 5},
+     {
+         // claimed: ONLINE SUSPECT OFFLINE LEFT
+         {kSam, kNew, kNew, kNew},  // local ONLINE
+         {kOld, kSam, kNew, kNew},  // local SUSPECT
+         {kOld, kOld, kSam, kNew},  // local OFFLINE
+         {kOld, kOld, kOld, kSam},  // local LEFT
+     }},
+    {"claimed version higher",
+     {7, 5},
+     {7, 6},
+     {
+         // claimed: ONLINE SUSPECT OFFLINE LEFT
+         {kNew, kNew, kNew, kNew},  // local ONLINE
+         {kNew, kNew, kNew, kNew},  // local SUSPECT
+         {kNew, kNew, kNew, kNew},  // local OFFLINE
+         {kNew, kNew, kNew, kNew},  // local LEFT
+     }},
+    {"claimed generation higher, version lower",
+     {7, 5},
+     {8, 0},
+     {
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+     }},
+    {"claimed generation higher, local version at its maximum",
+     {7, kMax},
+     {8, 0},
+     {
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+         {kNew, kNew, kNew, kNew},
+     }},
+    {"claimed generation lower, version higher",
+     {7, 5},
+     {6, 9},
+     {
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+     }},
+    {"claimed generation lower, claimed version at its maximum",
+     {7, 0},
+     {6, kMax},
+     {
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+         {kOld, kOld, kOld, kOld},
+     }},
+    {"zero incarnations, equal",
+     {0, 0},
+     {0, 0},
+     {
+         {kSam, kNew, kNew, kNew},
+         {kOld, kSam, kNew, kNew},
+         {kOld, kOld, kSam, kNew},
+         {kOld, kOld, kOld, kSam},
+     }},
+};
+
+TEST(ComparePrecedenceTest, WholeLattice) {
+  int checked = 0;
+  for (const IncarnationCase& c : kIncarnationCases) {
+    for (int local = 0; local < 4; ++local) {
+      for (int claimed = 0; claimed < 4; ++claimed) {
+        const Precedence got = ComparePrecedence(kStatuses[local], c.local,
+                                                 kStatuses[claimed], c.claimed);
+        EXPECT_EQ(got, c.expected[local][claimed])
+            << c.label << ": local " << MemberStatusName(kStatuses[local])
+            << "@" << c.local.ToString() << ", claimed "
+            << MemberStatusName(kStatuses[claimed]) << "@"
+            << c.claimed.ToString() << ": got " << PrecedenceName(got)
+            << ", want " << PrecedenceName(c.expected[local][claimed]);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 8 * 16);
+}
+
+// The paper's rules, spelled out one by one, as a readable cross-check of
+// the table above.
+TEST(ComparePrecedenceTest, NamedRules) {
+  const Incarnation i{3, 3};
+  const Incarnation higher{3, 4};
+  // ONLINE needs a higher incarnation to override anything.
+  for (MemberStatus local : kStatuses) {
+    EXPECT_EQ(ComparePrecedence(local, i, kOn, higher), kNew);
+  }
+  EXPECT_EQ(ComparePrecedence(kSu, i, kOn, i), kOld);
+  // SUSPECT beats ONLINE at an equal incarnation; another member's SUSPECT
+  // at the same incarnation is a confirmation.
+  EXPECT_EQ(ComparePrecedence(kOn, i, kSu, i), kNew);
+  EXPECT_EQ(ComparePrecedence(kSu, i, kSu, i), kSam);
+  // OFFLINE and LEFT override ONLINE and SUSPECT at an equal incarnation.
+  EXPECT_EQ(ComparePrecedence(kSu, i, kOf, i), kNew);
+  EXPECT_EQ(ComparePrecedence(kOn, i, kLe, i), kNew);
+  // A member that was declared OFFLINE cannot be revived by a replayed
+  // ONLINE or SUSPECT at the same incarnation.
+  EXPECT_EQ(ComparePrecedence(kOf, i, kOn, i), kOld);
+  EXPECT_EQ(ComparePrecedence(kOf, i, kSu, i), kOld);
+  // A restarted member (higher generation) wins at once, even with a
+  // version counter back at zero.
+  EXPECT_EQ(
+      ComparePrecedence(kLe, Incarnation{3, 1000}, kOn, Incarnation{4, 0}),
+      kNew);
+}
+
+Member MakeMember(absl::string_view name, MemberStatus status = kOn) {
+  Member member;
+  member.name = std::string(name);
+  member.address = Address::Ipv4({10, 0, 0, 1}, 7946);
+  member.status = status;
+  member.incarnation = Incarnation{1, 0};
+  member.last_change = absl::UnixEpoch();
+  return member;
+}
+
+std::string Name(int i) { return absl::StrCat("member-", i); }
+
+// Adds members "member-0" .. "member-<n-1>", all ONLINE.
+void AddMembers(MemberTable& table, Random& random, int n) {
+  for (int i = 0; i < n; ++i) {
+    table.Add(MakeMember(Name(i)), "", random);
+  }
+}
+
+size_t CountAvailable(const MemberTable& table) {
+  size_t count = 0;
+  for (const MemberRecord* record : table.all()) {
+    if (StatusIn(record->member.status, kAvailable)) ++count;
+  }
+  return count;
+}
+
+std::vector<std::string> Picks(MemberTable& table, Random& random, int n) {
+  std::vector<std::string> picks;
+  for (int i = 0; i < n; ++i) {
+    MemberRecord* record = table.NextProbeTarget(random);
+    picks.push_back(record == nullptr ? "<null>" : record->member.name);
+  }
+  return picks;
+}
+
+std::multiset<std::string> AsMultiset(const std::vector<std::string>& names) {
+  return std::multiset<std::string>(names.begin(), names.end());
+}
+
+std::multiset<std::string> AvailableNames(const MemberTable& table) {
+  std::multiset<std::string> names;
+  for (const MemberRecord* record : table.all()) {
+    if (StatusIn(record->member.status, kAvailable)) {
+      names.insert(record->member.name);
+    }
+  }
+  return names;
+}
+
+TEST(MemberTableTest, EmptyTable) {
+  MemberTable table;
+  Random random(1);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.available(), 0u);
+  EXPECT_TRUE(table.all().empty());
+  EXPECT_EQ(table.Find("a"), nullptr);
+  EXPECT_EQ(table.NextProbeTarget(random), nullptr);
+  EXPECT_EQ(table.NextProbeTarget(random), nullptr);
+  table.Remove("a");  // absent: a no-op
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(MemberTableTest, AddFindRemove) {
+  MemberTable table;
+  Random random(1);
+  Member a = MakeMember("a");
+  a.incarnation = Incarnation{5, 6};
+  a.metadata["role"] = "db";
+  MemberRecord& added = table.Add(a, "encoded-a", random);
+  EXPECT_EQ(added.member, a);
+  EXPECT_EQ(added.metadata_encoded, "encoded-a");
+  EXPECT_FALSE(added.suspicion);
+  table.Add(MakeMember("b", kOf), "", random);
+
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.Find("a"), &added);
+  const MemberTable& const_table = table;
+  EXPECT_EQ(const_table.Find("a"), &added);
+  ASSERT_NE(table.Find("b"), nullptr);
+  EXPECT_EQ(table.Find("b")->member.status, kOf);
+  EXPECT_EQ(table.Find("c"), nullptr);
+  EXPECT_EQ(table.Find(""), nullptr);
+  EXPECT_EQ(table.Find("A"), nullptr);
+
+  std::set<std::string> all;
+  for (const MemberRecord* record : table.all()) {
+    all.insert(record->member.name);
+  }
+  EXPECT_EQ(all, (std::set<std::string>{"a", "b"}));
+
+  table.Remove("a");
+  EXPECT_EQ(table.Find("a"), nullptr);
+  EXPECT_NE(table.Find("b"), nullptr);
+  EXPECT_EQ(table.size(), 1u);
+  ASSERT_EQ(table.all().size(), 1u);
+  EXPECT_EQ(table.all()[0]->member.name, "b");
+  table.Remove("a");  // again: a no-op
+  EXPECT_EQ(table.size(), 1u);
+
+  // The name can be reused after removal.
+  MemberRecord& again = table.Add(MakeMember("a", kSu), "", random);
+  EXPECT_EQ(table.Find("a"), &again);
+  EXPECT_EQ(again.member.status, kSu);
+  EXPECT_EQ(table.size(), 2u);
+}
+
+TEST(MemberTableTest, RecordsStayPutAsTheTableGrows) {
+  MemberTable table;
+  Random random(3);
+  MemberRecord* first = &table.Add(MakeMember("first"), "", random);
+  AddMembers(table, random, 500);
+  EXPECT_EQ(table.Find("first"), first);
+  EXPECT_EQ(first->member.name, "first");
+}
+
+TEST(MemberTableTest, AvailableCountsAddedStatuses) {
+  MemberTable table;
+  Random random(1);
+  table.Add(MakeMember("on", kOn), "", random);
+  EXPECT_EQ(table.available(), 1u);
+  table.Add(MakeMember("su", kSu), "", random);
+  EXPECT_EQ(table.available(), 2u);
+  table.Add(MakeMember("of", kOf), "", random);
+  EXPECT_EQ(table.available(), 2u);
+  table.Add(MakeMember("le", kLe), "", random);
+  EXPECT_EQ(table.available(), 2u);
+  EXPECT_EQ(table.size(), 4u);
+
+  table.Remove("of");
+  EXPECT_EQ(table.available(), 2u);
+  table.Remove("su");
+  EXPECT_EQ(table.available(), 1u);
+  table.Remove("le");
+  EXPECT_EQ(table.available(), 1u);
+  table.Remove("on");
+  EXPECT_EQ(table.available(), 0u);
+}
+
+TEST(MemberTableTest, SetStatusKeepsAvailableExactThroughEveryTransition) {
+  for (MemberStatus from : kStatuses) {
+    for (MemberStatus to : kStatuses) {
+      SCOPED_TRACE(
+          absl::StrCat(MemberStatusName(from), " -> ", MemberStatusName(to)));
+      MemberTable table;
+      Random random(1);
+      // Bystanders in every status, so a miscount anywhere shows.
+      table.Add(MakeMember("x-on", kOn), "", random);
+      table.Add(MakeMember("x-su", kSu), "", random);
+      table.Add(MakeMember("x-of", kOf), "", random);
+      table.Add(MakeMember("x-le", kLe), "", random);
+      MemberRecord& record = table.Add(MakeMember("m", from), "", random);
+      EXPECT_EQ(table.available(), CountAvailable(table));
+      table.SetStatus(record, to);
+      EXPECT_EQ(record.member.status, to);
+      EXPECT_EQ(table.available(), CountAvailable(table));
+      EXPECT_EQ(table.available(), 2u + (StatusIn(to, kAvailable) ? 1 : 0));
+      table.Remove("m");
+      EXPECT_EQ(table.available(), 2u);
+    }
+  }
+}
+
+TEST(MemberTableTest, SetStatusRandomWalkKeepsAvailableExact) {
+  MemberTable table;
+  Random random(99);
+  AddMembers(table, random, 20);
+  for (int step = 0; step < 2000; ++step) {
+    MemberRecord* record = table.all()[random.Uniform(table.size())];
+    table.SetStatus(*record, kStatuses[random.Uniform(4)]);
+    ASSERT_EQ(table.available(), CountAvailable(table)) << "step " << step;
+  }
+}
+
+TEST(MemberTableTest, EachRoundVisitsEveryMemberExactlyOnce) {
+  for (int n : {1, 2, 3, 10, 37}) {
+    SCOPED_TRACE(absl::StrCat("n = ", n));
+    MemberTable table;
+    Random random(7);
+    AddMembers(table, random, n);
+    for (int round = 0; round < 20; ++round) {
+      EXPECT_EQ(AsMultiset(Picks(table, random, n)), AvailableNames(table))
+          << "round " << round;
+    }
+  }
+}
+
+TEST(MemberTableTest, RoundsSkipOfflineAndLeft) {
+  MemberTable table;
+  Random random(11);
+  AddMembers(table, random, 12);
+  table.SetStatus(*table.Find(Name(0)), kOf);
+  table.SetStatus(*table.Find(Name(1)), kLe);
+  table.SetStatus(*table.Find(Name(2)), kSu);  // still probed
+  table.SetStatus(*table.Find(Name(3)), kOf);
+  ASSERT_EQ(table.available(), 9u);
+  // No round has started, so each run of 9 picks is one whole round.
+  const std::vector<std::string> first = Picks(table, random, 9);
+  for (const std::string& name : first) {
+    EXPECT_NE(name, Name(0));
+    EXPECT_NE(name, Name(1));
+    EXPECT_NE(name, Name(3));
+  }
+  EXPECT_EQ(AsMultiset(first), AvailableNames(table));
+  for (int round = 0; round < 10; ++round) {
+    EXPECT_EQ(AsMultiset(Picks(table, random, 9)), AvailableNames(table))
+        << "round " << round;
+  }
+}
+
+TEST(MemberTableTest, StatusChangesMidRound) {
+  MemberTable table;
+  Random random(12);
+  AddMembers(table, random, 10);
+  const std::vector<std::string> before = Picks(table, random, 4);
+  // Take down one member not yet probed this round: the round's remaining
+  // picks are exactly the unprobed available members.
+  std::multiset<std::string> remaining = AvailableNames(table);
+  for (const std::string& name : before) remaining.erase(name);
+  const std::string downed = *remaining.begin();
+  table.SetStatus(*table.Find(downed), kOf);
+  remaining.erase(downed);
+  EXPECT_EQ(AsMultiset(Picks(table, random, 5)), remaining);
+  // The next round leaves it out too.
+  EXPECT_EQ(AsMultiset(Picks(table, random, 9)), AvailableNames(table));
+  // Back ONLINE: it is probed again, at the latest in the next round.
+  table.SetStatus(*table.Find(downed), kOn);
+  const std::vector<std::string> later = Picks(table, random, 10);
+  EXPECT_NE(std::find(later.begin(), later.end(), downed), later.end());
+}
+
+TEST(MemberTableTest, NullWhenNoneAvailable) {
+  MemberTable table;
+  Random random(5);
+  table.Add(MakeMember("of", kOf), "", random);
+  table.Add(MakeMember("le", kLe), "", random);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(table.NextProbeTarget(random), nullptr);
+  }
+  // One comes back: it is found, again and again.
+  table.SetStatus(*table.Find("of"), kOn);
+  for (int i = 0; i < 10; ++i) {
+    MemberRecord* record = table.NextProbeTarget(random);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(record->member.name, "of");
+  }
+  // All removed: nothing.
+  table.Remove("of");
+  table.Remove("le");
+  EXPECT_EQ(table.NextProbeTarget(random), nullptr);
+}
+
+TEST(MemberTableTest, ReshufflesBetweenRounds) {
+  constexpr int kMembers = 20;
+  MemberTable table;
+  Random random(2024);
+  AddMembers(table, random, kMembers);
+  std::set<std::vector<std::string>> orders;
+  for (int round = 0; round < 10; ++round) {
+    orders.insert(Picks(table, random, kMembers));
+  }
+  // 20! orders: ten rounds in one order would mean no reshuffling. Seeded,
+  // so this is deterministic; in practice all ten differ.
+  EXPECT_GT(orders.size(), 1u);
+  EXPECT_EQ(orders.size(), 10u);
+}
+
+TEST(MemberTableTest, MemberAddedMidRoundIsProbedWithinThisOrNextRound) {
+  constexpr int kMembers = 8;
+  int in_this_round = 0;
+  int in_next_round = 0;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    // From 1: with no pick taken yet the table is still at the end of the
+    // previous round, the same state as with all kMembers taken.
+    for (int taken = 1; taken <= kMembers; ++taken) {
+      SCOPED_TRACE(absl::StrCat("seed ", seed, ", ", taken, " picks taken"));
+      MemberTable table;
+      Random random(seed);
+      AddMembers(table, random, kMembers);
+      // Finish one whole round first, so the round below is a reshuffled
+      // one, then take some of the next round.
+      Picks(table, random, kMembers);
+      const std::vector<std::string> before = Picks(table, random, taken);
+      std::multiset<std::string> unprobed = AvailableNames(table);
+      for (const std::string& name : before) unprobed.erase(name);
+
+      table.Add(MakeMember("new"), "", random);
+      const size_t left = unprobed.size();
+      const std::vector<std::string> after = Picks(table, random, left + 1);
+      std::multiset<std::string> with_new = unprobed;
+      with_new.insert("new");
+      if (AsMultiset(after) == with_new) {
+        // In this round, which it lengthened by one.
+        ++in_this_round;
+      } else {
+        // Not in this round: the round ends with exactly the unprobed
+        // members, and the next round (now of kMembers + 1) includes it.
+        const std::vector<std::string> rest_of_round(after.begin(),
+                                                     after.begin() + left);
+        EXPECT_EQ(AsMultiset(rest_of_round), unprobed);
+        std::vector<std::string> next_round = {after.back()};
+        for (const std::string& name : Picks(table, random, kMembers)) {
+          next_round.push_back(name);
+        }
+        EXPECT_EQ(AsMultiset(next_round), AvailableNames(table));
+        ++in_next_round;
+      }
+    }
+  }
+  // Its position is random: both cases happen.
+  EXPECT_GT(in_this_round, 0);
+  EXPECT_GT(in_next_round, 0);
+}
+
+TEST(MemberTableTest, RemovedMemberIsNeverReturned) {
+  constexpr int kMembers = 10;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    for (int taken = 0; taken <= kMembers; ++taken) {
+      for (int victim : {0, 5, kMembers - 1}) {
+        SCOPED_TRACE(absl::StrCat("seed ", seed, ", ", taken,
+                                  " picks taken, removing ", Name(victim)));
+        MemberTable table;
+        Random random(seed);
+        AddMembers(table, random, kMembers);
+        Picks(table, random, kMembers);
+        const std::vector<std::string> before = Picks(table, random, taken);
+        std::multiset<std::string> unprobed = AvailableNames(table);
+        for (const std::string& name : before) unprobed.erase(name);
+        unprobed.erase(Name(victim));
+
+        table.Remove(Name(victim));
+        EXPECT_EQ(table.Find(Name(victim)), nullptr);
+        // The rest of the round is the unprobed survivors, each once.
+        EXPECT_EQ(AsMultiset(Picks(table, random, unprobed.size())), unprobed);
+        // Later rounds are the survivors, never it.
+        for (int round = 0; round < 5; ++round) {
+          EXPECT_EQ(AsMultiset(Picks(table, random, kMembers - 1)),
+                    AvailableNames(table));
+        }
+      }
+    }
+  }
+}
+
+TEST(MemberTableTest, RemovingTheLastAvailableMemberMidRound) {
+  MemberTable table;
+  Random random(8);
+  table.Add(MakeMember("a"), "", random);
+  table.Add(MakeMember("b"), "", random);
+  MemberRecord* first = table.NextProbeTarget(random);
+  ASSERT_NE(first, nullptr);
+  const std::string other = first->member.name == "a" ? "b" : "a";
+  table.Remove(other);
+  for (int i = 0; i < 5; ++i) {
+    MemberRecord* record = table.NextProbeTarget(random);
+    ASSERT_NE(record, nullptr);
+    EXPECT_NE(record->member.name, other);
+  }
+  table.Remove(first->member.name);
+  EXPECT_EQ(table.NextProbeTarget(random), nullptr);
+}
+
+// Runs a fixed script of adds, removes, status changes and picks, and
+// returns everything observable.
+std::vector<std::string> Script(uint64_t seed) {
+  MemberTable table;
+  Random random(seed);
+  std::vector<std::string> log;
+  AddMembers(table, random, 15);
+  for (int step = 0; step < 300; ++step) {
+    if (step % 17 == 3) {
+      table.Add(MakeMember(absl::StrCat("late-", step)), "", random);
+    }
+    if (step % 23 == 5) table.Remove(Name(step % 15));
+    if (step % 11 == 7 && table.size() > 0) {
+      table.SetStatus(*table.all()[step % table.size()], kStatuses[step % 4]);
+    }
+    MemberRecord* record = table.NextProbeTarget(random);
+    log.push_back(record == nullptr ? "<null>" : record->member.name);
+  }
+  for (const MemberRecord* record : table.all()) {
+    log.push_back(absl::StrCat("all:", record->member.name));
+  }
+  return log;
+}
+
+TEST(MemberTableTest, DeterministicForASeed) {
+  EXPECT_EQ(Script(42), Script(42));
+  EXPECT_EQ(Script(0), Script(0));
+  EXPECT_NE(Script(42), Script(43));
+}
+
+}  // namespace
+}  // namespace swim

@@ -1,0 +1,1093 @@
+#include "swim/core/node.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "swim/core/suspicion.h"
+
+namespace swim {
+namespace {
+
+using Kind = TimerQueue::Kind;
+
+// Bounds that keep a misbehaving peer or a stalled driver from growing a
+// Node without limit; each overflow is counted in Stats.
+constexpr size_t kMaxRelays = 64;
+constexpr size_t kMaxOutgoing = 4096;
+constexpr size_t kMaxEvents = 65536;
+constexpr size_t kMaxSeenBroadcasts = 8192;
+constexpr int kMaxTimersPerCall = 1 << 16;
+
+// Keys of the dissemination queue: a kind byte keeps member names and
+// user-broadcast ids from ever colliding.
+std::string MemberKey(absl::string_view name) {
+  return absl::StrCat("m", name);
+}
+std::string BroadcastKey(absl::string_view origin, uint64_t id) {
+  return absl::StrCat("u", id, ":", origin);
+}
+
+bool AllowedOn(Channel channel, const Message& message) {
+  const MessageType type = TypeOf(message);
+  if (channel == Channel::kStream) {
+    return type == MessageType::kPushPull ||
+           type == MessageType::kMemberUpdate ||
+           type == MessageType::kUserBroadcast;
+  }
+  return type != MessageType::kPushPull;
+}
+
+}  // namespace
+
+absl::string_view DropReasonName(DropReason reason) {
+  switch (reason) {
+    case DropReason::kEnvelope:
+      return "envelope";
+    case DropReason::kMalformed:
+      return "malformed";
+    case DropReason::kWrongChannel:
+      return "wrong-channel";
+    case DropReason::kMisdirectedPing:
+      return "misdirected-ping";
+    case DropReason::kUnknownAck:
+      return "unknown-ack";
+    case DropReason::kMetadataTooLarge:
+      return "metadata-too-large";
+    case DropReason::kTableFull:
+      return "table-full";
+    case DropReason::kRelayLimit:
+      return "relay-limit";
+    case DropReason::kTransmitQueueFull:
+      return "transmit-queue-full";
+    case DropReason::kEventQueueFull:
+      return "event-queue-full";
+    case DropReason::kBroadcastQueueFull:
+      return "broadcast-queue-full";
+    case DropReason::kDuplicateBroadcast:
+      return "duplicate-broadcast";
+    case DropReason::kUnknownPushPullSender:
+      return "unknown-push-pull-sender";
+  }
+  return "unknown";
+}
+
+absl::string_view EventTypeName(Event::Type type) {
+  switch (type) {
+    case Event::Type::kJoined:
+      return "joined";
+    case Event::Type::kStatusChanged:
+      return "status-changed";
+    case Event::Type::kMetadataChanged:
+      return "metadata-changed";
+    case Event::Type::kReaped:
+      return "reaped";
+    case Event::Type::kNameConflict:
+      return "name-conflict";
+    case Event::Type::kRefuted:
+      return "refuted";
+    case Event::Type::kUserMessage:
+      return "user-message";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
+                                                   absl::Time now) {
+  if (absl::Status status = config.Validate(); !status.ok()) return status;
+  absl::StatusOr<std::string> metadata = EncodeMetadata(config.metadata);
+  if (!metadata.ok()) return metadata.status();
+  if (metadata->size() > config.max_metadata_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: metadata encodes to ", metadata->size(),
+        " bytes, above max_metadata_size ", config.max_metadata_size));
+  }
+  Keyring keyring;
+  if (!config.keys.empty()) {
+    absl::StatusOr<Keyring> created = Keyring::Create(config.keys);
+    if (!created.ok()) return created.status();
+    keyring = *std::move(created);
+  }
+  EnvelopeConfig envelope_config;
+  envelope_config.mode = config.security_mode;
+  envelope_config.label = config.label;
+  envelope_config.nonce_seed = config.nonce_seed;
+  absl::StatusOr<Envelope> envelope =
+      Envelope::Create(std::move(envelope_config), std::move(keyring));
+  if (!envelope.ok()) return envelope.status();
+  std::unique_ptr<Node> node(
+      new Node(std::move(config), *std::move(envelope), now));
+  node->local_metadata_encoded_ = *std::move(metadata);
+  return node;
+}
+
+Node::Node(Config config, Envelope envelope, absl::Time now)
+    : config_(std::move(config)),
+      envelope_(std::move(envelope)),
+      random_(config_.seed),
+      broadcasts_(config_.datagram_budget - envelope_.Overhead() -
+                  kWireHeaderSize),
+      join_backoff_(config_.probe_interval) {
+  local_.name = config_.name;
+  local_.address = config_.address;
+  local_.status = MemberStatus::kOnline;
+  local_.incarnation = {config_.generation, 0};
+  local_.metadata = config_.metadata;
+  local_.last_change = now;
+  // Stagger the periodic work so members started together do not probe and
+  // gossip in lockstep.
+  auto stagger = [this](absl::Duration interval) {
+    return absl::Nanoseconds(random_.Uniform(
+        static_cast<uint64_t>(absl::ToInt64Nanoseconds(interval)) + 1));
+  };
+  timers_.Set(Kind::kProbeTick, now + stagger(config_.probe_interval));
+  timers_.Set(Kind::kGossip, now + stagger(config_.gossip_interval));
+  if (config_.push_pull_interval > absl::ZeroDuration()) {
+    timers_.Set(Kind::kPushPull, now + config_.push_pull_interval +
+                                     stagger(config_.push_pull_interval));
+  }
+  packet_scratch_.resize(config_.datagram_budget);
+}
+
+// --- Commands ---------------------------------------------------------------
+
+absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+  if (has_left()) {
+    return absl::FailedPreconditionError("this member has left the cluster");
+  }
+  if (conflicted_) {
+    return absl::FailedPreconditionError(
+        "this member lost a name conflict and no longer holds its name");
+  }
+  join_seeds_.clear();
+  for (const Address& seed : seeds) {
+    if (seed == local_.address) continue;
+    if (std::find(join_seeds_.begin(), join_seeds_.end(), seed) ==
+        join_seeds_.end()) {
+      join_seeds_.push_back(seed);
+    }
+  }
+  if (join_seeds_.empty()) return absl::OkStatus();  // first member
+  // Announce ourselves too, so the news rides our first packets instead of
+  // waiting for the seeds to gossip it.
+  QueueLocalUpdate();
+  for (const Address& seed : join_seeds_) SendPushPull(seed, true);
+  join_backoff_ = config_.probe_interval;
+  timers_.Set(Kind::kJoinRetry, now + join_backoff_);
+  return absl::OkStatus();
+}
+
+absl::Status Node::Leave(absl::Time now) {
+  if (has_left()) {
+    return absl::FailedPreconditionError("this member has already left");
+  }
+  if (conflicted_) {
+    return absl::FailedPreconditionError(
+        "this member lost a name conflict and no longer holds its name");
+  }
+  ++local_.incarnation.version;
+  local_.status = MemberStatus::kLeft;
+  local_.last_change = now;
+  probe_.active = false;
+  timers_.Cancel(Kind::kProbeTick);
+  timers_.Cancel(Kind::kProbeTimeout);
+  timers_.Cancel(Kind::kProbeEnd);
+  timers_.Cancel(Kind::kJoinRetry);
+  timers_.Cancel(Kind::kPushPull);
+  QueueLocalUpdate();
+  OnGossipTick(now);  // tell a few members right away
+  return absl::OkStatus();
+}
+
+absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
+  if (has_left()) {
+    return absl::FailedPreconditionError("this member has left the cluster");
+  }
+  absl::StatusOr<std::string> encoded = EncodeMetadata(metadata);
+  if (!encoded.ok()) return encoded.status();
+  if (encoded->size() > config_.max_metadata_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metadata encodes to ", encoded->size(),
+        " bytes, above max_metadata_size ", config_.max_metadata_size));
+  }
+  if (*encoded == local_metadata_encoded_) return absl::OkStatus();
+  local_metadata_encoded_ = *std::move(encoded);
+  local_.metadata = std::move(metadata);
+  ++local_.incarnation.version;
+  local_.last_change = now;
+  QueueLocalUpdate();
+  return absl::OkStatus();
+}
+
+absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
+  if (payload.size() > kMaxUserPayloadSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("broadcast payload is ", payload.size(),
+                     " bytes, above the limit of ", kMaxUserPayloadSize));
+  }
+  const uint64_t id = next_broadcast_id_++;
+  absl::StatusOr<std::vector<uint8_t>> encoded =
+      EncodeMessage(UserBroadcast{local_.name, id, payload});
+  if (!encoded.ok()) return encoded.status();
+  broadcasts_.Enqueue(BroadcastKey(local_.name, id), *std::move(encoded),
+                      /*user=*/true);
+  return absl::OkStatus();
+}
+
+// --- Input ------------------------------------------------------------------
+
+void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
+                          absl::Time now) {
+  ++stats_.datagrams_received;
+  HandleInput(from, bytes, Channel::kDatagram, now);
+}
+
+void Node::HandleStream(const Address& from, absl::Span<const uint8_t> bytes,
+                        absl::Time now) {
+  ++stats_.streams_received;
+  HandleInput(from, bytes, Channel::kStream, now);
+}
+
+void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
+                       Channel channel, absl::Time now) {
+  stats_.bytes_received += bytes.size();
+  // Grow the decryption buffer only for input the envelope could accept;
+  // oversized input is rejected by Open before it touches the buffer.
+  if (open_scratch_.size() < bytes.size() &&
+      bytes.size() <= kMaxPacketSize + envelope_.Overhead()) {
+    open_scratch_.resize(bytes.size());
+  }
+  EnvelopeDrop drop = EnvelopeDrop::kNone;
+  absl::StatusOr<absl::Span<const uint8_t>> packet =
+      envelope_.Open(bytes, absl::MakeSpan(open_scratch_), &drop);
+  if (!packet.ok()) {
+    Drop(DropReason::kEnvelope);
+    ++stats_.envelope_drops[static_cast<int>(drop)];
+    return;
+  }
+  if (!DecodePacket(*packet, decoded_).ok()) {
+    Drop(DropReason::kMalformed);
+    return;
+  }
+  HandleMessages(from, channel, now);
+}
+
+void Node::HandleMessages(const Address& from, Channel channel,
+                          absl::Time now) {
+  // All or nothing: a packet with any message on the wrong channel changes
+  // nothing.
+  for (const Message& message : decoded_) {
+    if (!AllowedOn(channel, message)) {
+      Drop(DropReason::kWrongChannel);
+      return;
+    }
+  }
+  for (const Message& message : decoded_) {
+    ++stats_.messages_received[static_cast<int>(TypeOf(message))];
+    if (conflicted_) continue;
+    std::visit(
+        [&](const auto& m) {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, Ping>) {
+            HandlePing(from, m, now);
+          } else if constexpr (std::is_same_v<T, PingReq>) {
+            HandlePingReq(from, m, now);
+          } else if constexpr (std::is_same_v<T, Ack>) {
+            HandleAck(m, now);
+          } else if constexpr (std::is_same_v<T, Nack>) {
+            HandleNack(m);
+          } else if constexpr (std::is_same_v<T, MemberUpdate>) {
+            ApplyUpdate(m, /*from_push_pull=*/false, now);
+          } else if constexpr (std::is_same_v<T, UserBroadcast>) {
+            HandleUserBroadcast(m, now);
+          } else if constexpr (std::is_same_v<T, PushPull>) {
+            HandlePushPull(m, now);
+          }
+        },
+        message);
+  }
+}
+
+void Node::HandleTimeout(absl::Time now) {
+  for (int fired = 0; fired < kMaxTimersPerCall; ++fired) {
+    std::optional<TimerQueue::Fired> timer = timers_.PopDue(now);
+    if (!timer) return;
+    switch (timer->kind) {
+      case Kind::kProbeTick:
+        OnProbeTick(now);
+        break;
+      case Kind::kProbeTimeout:
+        OnProbeTimeout(now);
+        break;
+      case Kind::kProbeEnd:
+        OnProbeEnd(now);
+        break;
+      case Kind::kGossip:
+        OnGossipTick(now);
+        break;
+      case Kind::kPushPull:
+        OnPushPullTick(now);
+        break;
+      case Kind::kJoinRetry:
+        OnJoinRetry(now);
+        break;
+      case Kind::kRelay:
+        OnRelayTimers(now);
+        break;
+      case Kind::kSuspicion:
+        OnSuspicionTimeout(timer->key, now);
+        break;
+      case Kind::kReap:
+        OnReap(timer->key, now);
+        break;
+    }
+  }
+}
+
+// --- Output -----------------------------------------------------------------
+
+std::optional<absl::Time> Node::NextDeadline() const { return timers_.Next(); }
+
+std::optional<Transmit> Node::PollTransmit() {
+  if (in_flight_) {
+    free_buffers_.push_back(std::move(in_flight_->bytes));
+    in_flight_.reset();
+  }
+  if (outgoing_head_ == outgoing_.size()) {
+    // Drained: reset in place, keeping the capacity.
+    outgoing_.clear();
+    outgoing_head_ = 0;
+    return std::nullopt;
+  }
+  in_flight_ = std::move(outgoing_[outgoing_head_++]);
+  return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel};
+}
+
+std::optional<Event> Node::PollEvent() {
+  if (events_.empty()) return std::nullopt;
+  Event event = std::move(events_.front());
+  events_.pop_front();
+  return event;
+}
+
+// --- Views ------------------------------------------------------------------
+
+const Member* Node::Find(absl::string_view name) const {
+  if (name == local_.name) return &local_;
+  const MemberRecord* record = table_.Find(name);
+  return record == nullptr ? nullptr : &record->member;
+}
+
+std::vector<const Member*> Node::Members(StatusMask mask) const {
+  std::vector<const Member*> members;
+  for (const MemberRecord* record : table_.all()) {
+    if (StatusIn(record->member.status, mask)) {
+      members.push_back(&record->member);
+    }
+  }
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->name < b->name; });
+  return members;
+}
+
+std::vector<const Member*> Node::Find(size_t count, StatusMask mask) {
+  std::vector<const Member*> members;
+  for (MemberRecord* record : RandomMembers(count, mask, "")) {
+    members.push_back(&record->member);
+  }
+  return members;
+}
+
+bool Node::leave_sent() const {
+  if (!has_left()) return false;
+  const size_t audience = table_.available();
+  if (audience == 0) return true;
+  const int transmits = broadcasts_.Transmits(MemberKey(local_.name));
+  if (transmits < 0) return true;  // sent as often as it will be
+  return static_cast<size_t>(transmits) >=
+         std::min<size_t>(audience, config_.gossip_nodes);
+}
+
+// --- Failure detection
+// --------------------------------------------------------
+
+void Node::OnProbeTick(absl::Time now) {
+  timers_.Set(Kind::kProbeTick, now + config_.probe_interval);
+  if (probe_.active) OnProbeEnd(now);
+  if (has_left() || conflicted_) return;
+  MemberRecord* target = table_.NextProbeTarget(random_);
+  if (target == nullptr) return;
+  // Reused in place: assigning the name reuses the string's capacity, so
+  // steady-state probing does not allocate.
+  Probe& probe = probe_;
+  probe.active = true;
+  probe.acked = false;
+  probe.indirect_sent = false;
+  probe.seq = next_seq_++;
+  probe.target.assign(target->member.name);
+  probe.target_incarnation = target->member.incarnation;
+  probe.started = now;
+  ++stats_.probes;
+  timers_.Set(Kind::kProbeTimeout, now + config_.probe_timeout);
+  timers_.Set(Kind::kProbeEnd, now + config_.probe_interval);
+  if (target->member.status == MemberStatus::kSuspect) {
+    // Buddy system: tell a suspect it is suspected, in the probe itself, so
+    // it can refute at once instead of hoping gossip reaches it in time.
+    MemberUpdate suspicion;
+    suspicion.status = MemberStatus::kSuspect;
+    suspicion.name = target->member.name;
+    suspicion.incarnation = target->member.incarnation;
+    suspicion.address = target->member.address;
+    suspicion.origin = local_.name;
+    const Message messages[] = {Ping{probe.seq, probe.target}, suspicion};
+    SendDatagram(target->member.address, messages);
+    return;
+  }
+  const Message ping = Ping{probe.seq, probe.target};
+  SendDatagram(target->member.address, absl::MakeConstSpan(&ping, 1));
+}
+
+void Node::OnProbeTimeout(absl::Time) {
+  if (!probe_.active || probe_.acked || probe_.indirect_sent) return;
+  probe_.indirect_sent = true;
+  const MemberRecord* target = table_.Find(probe_.target);
+  if (target == nullptr) return;
+  // Helpers must be ONLINE: a suspect helper is likely part of the problem.
+  for (MemberRecord* helper : RandomMembers(
+           config_.indirect_checks,
+           static_cast<StatusMask>(MemberStatus::kOnline), probe_.target)) {
+    ++stats_.indirect_probes;
+    SendDatagram(helper->member.address,
+                 PingReq{probe_.seq, probe_.target, target->member.address,
+                         /*want_nack=*/false});
+  }
+}
+
+void Node::OnProbeEnd(absl::Time now) {
+  timers_.Cancel(Kind::kProbeTimeout);
+  timers_.Cancel(Kind::kProbeEnd);
+  if (!probe_.active) return;
+  probe_.active = false;
+  if (probe_.acked) return;
+  const Probe& probe = probe_;
+  MemberRecord* target = table_.Find(probe.target);
+  // Suspect only the life we probed: if the member refuted or restarted
+  // meanwhile, its newer incarnation already proves it alive.
+  if (target == nullptr || target->member.status != MemberStatus::kOnline ||
+      target->member.incarnation != probe.target_incarnation) {
+    return;
+  }
+  ++stats_.suspicions;
+  const MemberStatus previous = target->member.status;
+  table_.SetStatus(*target, MemberStatus::kSuspect);
+  target->member.last_change = now;
+  StartSuspicion(*target, local_.name, now);
+  Event event = MemberEvent(Event::Type::kStatusChanged, target->member);
+  event.previous_status = previous;
+  EmitEvent(std::move(event));
+  QueueUpdate(target->member, target->metadata_encoded, local_.name);
+}
+
+void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
+                          absl::Time now) {
+  // Plain SWIM's fixed timeout. Lifeguard's dynamic timeout will set a
+  // larger maximum and expect confirmations here.
+  const absl::Duration timeout = SuspicionTimeout(
+      config_.suspicion_mult, table_.available() + 1, config_.probe_interval);
+  record.suspicion = std::make_unique<Suspicion>(
+      origin, /*expected_confirmations=*/0, timeout, timeout, now);
+  timers_.Add(Kind::kSuspicion, record.member.name,
+              record.suspicion->deadline());
+}
+
+void Node::OnSuspicionTimeout(const std::string& name, absl::Time now) {
+  MemberRecord* record = table_.Find(name);
+  if (record == nullptr || record->member.status != MemberStatus::kSuspect ||
+      !record->suspicion || record->suspicion->deadline() > now) {
+    return;  // refuted, replaced or rescheduled since
+  }
+  record->suspicion.reset();
+  table_.SetStatus(*record, MemberStatus::kOffline);
+  record->member.last_change = now;
+  ++stats_.declared_offline;
+  timers_.Add(Kind::kReap, name, now + config_.reap_after);
+  Event event = MemberEvent(Event::Type::kStatusChanged, record->member);
+  event.previous_status = MemberStatus::kSuspect;
+  EmitEvent(std::move(event));
+  QueueUpdate(record->member, record->metadata_encoded, local_.name);
+}
+
+void Node::OnReap(const std::string& name, absl::Time now) {
+  MemberRecord* record = table_.Find(name);
+  if (record == nullptr ||
+      !StatusIn(record->member.status,
+                static_cast<uint8_t>(MemberStatus::kOffline) |
+                    static_cast<uint8_t>(MemberStatus::kLeft)) ||
+      record->member.last_change + config_.reap_after > now) {
+    return;  // came back, or changed since this timer was set
+  }
+  EmitEvent(MemberEvent(Event::Type::kReaped, record->member));
+  ++stats_.reaped;
+  table_.Remove(name);
+}
+
+void Node::HandlePing(const Address& from, const Ping& ping, absl::Time) {
+  if (ping.target != local_.name) {
+    Drop(DropReason::kMisdirectedPing);
+    return;
+  }
+  SendDatagram(from, Ack{ping.seq});
+}
+
+void Node::HandlePingReq(const Address& from, const PingReq& req,
+                         absl::Time now) {
+  if (req.target == local_.name) {
+    SendDatagram(from, Ack{req.seq});
+    return;
+  }
+  if (relays_.size() >= kMaxRelays) {
+    Drop(DropReason::kRelayLimit);
+    return;
+  }
+  Relay& relay = relays_.emplace_back();
+  relay.seq = next_seq_++;
+  relay.requester_seq = req.seq;
+  relay.requester = from;
+  relay.want_nack = req.want_nack;
+  // Lifeguard: answer a silent target with a nack at 80 % of the timeout,
+  // before the requester's own timeout runs out.
+  relay.nack_at = now + config_.probe_timeout * 4 / 5;
+  relay.expires = now + config_.probe_interval;
+  const std::optional<absl::Time> pending = timers_.Get(Kind::kRelay);
+  const absl::Time first = relay.want_nack ? relay.nack_at : relay.expires;
+  if (!pending || first < *pending) timers_.Set(Kind::kRelay, first);
+  SendDatagram(req.target_address, Ping{relay.seq, req.target});
+}
+
+void Node::OnRelayTimers(absl::Time now) {
+  std::optional<absl::Time> next;
+  for (size_t i = 0; i < relays_.size();) {
+    Relay& relay = relays_[i];
+    if (relay.want_nack && relay.nack_at <= now) {
+      relay.want_nack = false;
+      SendDatagram(relay.requester, Nack{relay.requester_seq});
+    }
+    if (relay.expires <= now) {
+      relays_.erase(relays_.begin() + i);
+      continue;
+    }
+    const absl::Time due = relay.want_nack ? relay.nack_at : relay.expires;
+    if (!next || due < *next) next = due;
+    ++i;
+  }
+  if (next) timers_.Set(Kind::kRelay, *next);
+}
+
+void Node::HandleAck(const Ack& ack, absl::Time) {
+  if (probe_.active && ack.seq == probe_.seq) {
+    if (!probe_.acked) ++stats_.probes_acked;
+    probe_.acked = true;
+    timers_.Cancel(Kind::kProbeTimeout);
+    return;
+  }
+  for (size_t i = 0; i < relays_.size(); ++i) {
+    if (relays_[i].seq == ack.seq) {
+      const Relay relay = relays_[i];
+      relays_.erase(relays_.begin() + i);
+      SendDatagram(relay.requester, Ack{relay.requester_seq});
+      return;
+    }
+  }
+  Drop(DropReason::kUnknownAck);
+}
+
+void Node::HandleNack(const Nack& nack) {
+  if (probe_.active && nack.seq == probe_.seq) {
+    ++stats_.nacks_received;
+    return;
+  }
+  Drop(DropReason::kUnknownAck);
+}
+
+// --- Membership updates
+// -------------------------------------------------------
+
+void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
+                       absl::Time now) {
+  if (update.name == local_.name) {
+    ApplyUpdateAboutSelf(update, now);
+    return;
+  }
+  if (update.has_metadata &&
+      update.metadata.encoded().size() > config_.max_metadata_size) {
+    Drop(DropReason::kMetadataTooLarge);
+    return;
+  }
+  MemberStatus status = update.status;
+  absl::string_view origin = update.origin;
+  // A state exchange reports what its sender believes, possibly long ago:
+  // memberlist treats its OFFLINE entries as suspicions, so a stale view
+  // cannot kill a member without a fresh timeout in which it may refute.
+  if (from_push_pull && status == MemberStatus::kOffline) {
+    status = MemberStatus::kSuspect;
+  }
+  if (status == MemberStatus::kSuspect && origin.empty()) origin = "?";
+
+  MemberRecord* record = table_.Find(update.name);
+  if (record == nullptr) {
+    // Nothing to learn from the death of a stranger (judged by the claim
+    // as sent: a state exchange's OFFLINE entry does not become a member).
+    if (!StatusIn(update.status, kAvailable)) {
+      ++stats_.updates_stale;
+      return;
+    }
+    if (table_.size() >= config_.max_members) {
+      Drop(DropReason::kTableFull);
+      return;
+    }
+    Member member;
+    member.name = std::string(update.name);
+    member.address = update.address;
+    member.status = status;
+    member.incarnation = update.incarnation;
+    if (update.has_metadata) member.metadata = update.metadata.ToMap();
+    member.last_change = now;
+    std::string encoded(update.has_metadata ? update.metadata.encoded()
+                                            : MetadataView().encoded());
+    record = &table_.Add(std::move(member), std::move(encoded), random_);
+    if (status == MemberStatus::kSuspect) {
+      StartSuspicion(*record, origin, now);
+    }
+    ++stats_.updates_applied;
+    EmitEvent(MemberEvent(Event::Type::kJoined, record->member));
+    QueueUpdate(record->member, record->metadata_encoded, origin);
+    return;
+  }
+
+  const Precedence precedence =
+      ComparePrecedence(record->member.status, record->member.incarnation,
+                        status, update.incarnation);
+  if (precedence == Precedence::kSame && status == MemberStatus::kSuspect &&
+      record->suspicion && record->suspicion->Confirm(origin)) {
+    // An independent confirmation: the timeout may shrink (Lifeguard), and
+    // only new confirmations are worth re-gossiping.
+    timers_.Add(Kind::kSuspicion, record->member.name,
+                record->suspicion->deadline());
+    QueueUpdate(record->member, record->metadata_encoded, origin);
+    ++stats_.updates_stale;
+    return;
+  }
+  if (precedence != Precedence::kNewer) {
+    ++stats_.updates_stale;
+    return;
+  }
+
+  const MemberStatus previous = record->member.status;
+  const bool address_changed = record->member.address != update.address;
+  bool metadata_changed = false;
+  record->member.incarnation = update.incarnation;
+  record->member.address = update.address;
+  if (update.has_metadata &&
+      update.metadata.encoded() != record->metadata_encoded) {
+    record->metadata_encoded = std::string(update.metadata.encoded());
+    record->member.metadata = update.metadata.ToMap();
+    metadata_changed = true;
+  }
+  table_.SetStatus(*record, status);
+  switch (status) {
+    case MemberStatus::kOnline:
+      record->suspicion.reset();
+      break;
+    case MemberStatus::kSuspect:
+      StartSuspicion(*record, origin, now);
+      break;
+    case MemberStatus::kOffline:
+    case MemberStatus::kLeft:
+      record->suspicion.reset();
+      timers_.Add(Kind::kReap, record->member.name, now + config_.reap_after);
+      break;
+  }
+  if (previous != status || metadata_changed || address_changed) {
+    record->member.last_change = now;
+  }
+  ++stats_.updates_applied;
+  if (previous != status) {
+    Event event = MemberEvent(Event::Type::kStatusChanged, record->member);
+    event.previous_status = previous;
+    EmitEvent(std::move(event));
+  } else if (metadata_changed) {
+    EmitEvent(MemberEvent(Event::Type::kMetadataChanged, record->member));
+  }
+  QueueUpdate(record->member, record->metadata_encoded, origin);
+}
+
+void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
+  if (conflicted_) return;
+  if (update.status == MemberStatus::kOnline) {
+    if (update.incarnation <= local_.incarnation) {
+      ++stats_.updates_stale;  // our own news, heard back
+      return;
+    }
+    if (update.address != local_.address ||
+        update.incarnation.generation > local_.incarnation.generation) {
+      // Another live process claims this name. The newer process life
+      // (larger generation, then larger address) keeps it.
+      ++stats_.name_conflicts;
+      Event event = MemberEvent(Event::Type::kNameConflict, local_);
+      event.conflict_address = update.address;
+      EmitEvent(std::move(event));
+      const bool we_win =
+          std::make_pair(local_.incarnation.generation, local_.address) >
+          std::make_pair(update.incarnation.generation, update.address);
+      if (!we_win) {
+        conflicted_ = true;
+        probe_.active = false;
+        timers_.Cancel(Kind::kProbeTick);
+        timers_.Cancel(Kind::kProbeTimeout);
+        timers_.Cancel(Kind::kProbeEnd);
+        timers_.Cancel(Kind::kPushPull);
+        timers_.Cancel(Kind::kJoinRetry);
+        return;
+      }
+    }
+    Refute(update.incarnation, now);
+    return;
+  }
+  // A claim about a newer life of this name is not ours to refute: that
+  // process answers for itself (and its ONLINE claims reach the branch
+  // above).
+  if (has_left() || update.incarnation < local_.incarnation ||
+      update.incarnation.generation > local_.incarnation.generation) {
+    ++stats_.updates_stale;
+    return;
+  }
+  Refute(update.incarnation, now);
+}
+
+void Node::Refute(const Incarnation& claimed, absl::Time now) {
+  // Stay in this life's generation: adopting a newer one would let an old
+  // process outrank the restarted one that really owns the name.
+  uint64_t version = local_.incarnation.version;
+  if (claimed.generation == local_.incarnation.generation) {
+    version = std::max(version, claimed.version);
+  }
+  local_.incarnation.version = version + 1;
+  local_.last_change = now;
+  ++stats_.refutations;
+  QueueLocalUpdate();
+  EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
+}
+
+void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
+                       absl::string_view origin) {
+  MemberUpdate update;
+  update.status = member.status;
+  update.name = member.name;
+  update.incarnation = member.incarnation;
+  update.address = member.address;
+  if (member.status == MemberStatus::kOnline) {
+    absl::StatusOr<MetadataView> view = MetadataView::Parse(metadata_encoded);
+    update.has_metadata = view.ok();
+    if (view.ok()) update.metadata = *view;
+  }
+  if (member.status == MemberStatus::kSuspect ||
+      member.status == MemberStatus::kOffline) {
+    update.origin = origin;
+  }
+  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(update);
+  if (!encoded.ok()) return;  // cannot happen: fields were validated
+  const size_t before = broadcasts_.dropped();
+  broadcasts_.Enqueue(MemberKey(member.name), *std::move(encoded),
+                      /*user=*/false);
+  stats_.drops[static_cast<int>(DropReason::kBroadcastQueueFull)] +=
+      broadcasts_.dropped() - before;
+}
+
+void Node::QueueLocalUpdate() {
+  QueueUpdate(local_, local_metadata_encoded_, local_.name);
+}
+
+void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
+  if (broadcast.origin == local_.name) return;  // our own, come back
+  std::pair<std::string, uint64_t> key(std::string(broadcast.origin),
+                                       broadcast.id);
+  if (seen_broadcasts_.contains(key)) {
+    Drop(DropReason::kDuplicateBroadcast);
+    return;
+  }
+  if (seen_order_.size() >= kMaxSeenBroadcasts) {
+    seen_broadcasts_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+  seen_broadcasts_.insert(key);
+  seen_order_.push_back(key);
+  Event event;
+  event.type = Event::Type::kUserMessage;
+  event.origin = std::string(broadcast.origin);
+  event.payload = std::string(broadcast.payload);
+  if (const Member* member = Find(broadcast.origin)) event.member = *member;
+  EmitEvent(std::move(event));
+  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
+  if (encoded.ok()) {
+    broadcasts_.Enqueue(BroadcastKey(broadcast.origin, broadcast.id),
+                        *std::move(encoded), /*user=*/true);
+  }
+}
+
+// --- Anti-entropy
+// -------------------------------------------------------------
+
+void Node::HandlePushPull(const PushPull& state, absl::Time now) {
+  ++stats_.push_pulls_received;
+  for (const MemberUpdate& record : state.members) {
+    MemberUpdate claim = record;
+    if (claim.origin.empty()) claim.origin = state.sender;
+    ApplyUpdate(claim, /*from_push_pull=*/true, now);
+  }
+  if (!state.reply_wanted || state.sender == local_.name) return;
+  for (const MemberUpdate& record : state.members) {
+    if (record.name == state.sender) {
+      SendPushPull(record.address, /*reply_wanted=*/false);
+      return;
+    }
+  }
+  Drop(DropReason::kUnknownPushPullSender);
+}
+
+void Node::SendPushPull(const Address& to, bool reply_wanted) {
+  PushPull state;
+  state.reply_wanted = reply_wanted;
+  state.sender = local_.name;
+  state.members.reserve(table_.size() + 1);
+  auto add = [&state](const Member& member, const std::string& encoded) {
+    MemberUpdate update;
+    update.status = member.status;
+    update.name = member.name;
+    update.incarnation = member.incarnation;
+    update.address = member.address;
+    if (member.status == MemberStatus::kOnline) {
+      absl::StatusOr<MetadataView> view = MetadataView::Parse(encoded);
+      update.has_metadata = view.ok();
+      if (view.ok()) update.metadata = *view;
+    }
+    state.members.push_back(update);
+  };
+  add(local_, local_metadata_encoded_);
+  for (const MemberRecord* record : table_.all()) {
+    add(record->member, record->metadata_encoded);
+  }
+  const Message message = std::move(state);
+  absl::StatusOr<size_t> size = EncodedSize(message);
+  if (!size.ok()) return;
+  std::vector<uint8_t> packet(kWireHeaderSize + *size);
+  if (!EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet))
+           .ok()) {
+    return;
+  }
+  ++stats_.push_pulls_sent;
+  CountSent(message);
+  SendPacket(to, Channel::kStream, packet);
+}
+
+void Node::OnPushPullTick(absl::Time now) {
+  timers_.Set(Kind::kPushPull, now + PushPullInterval());
+  if (has_left() || conflicted_) return;
+  // SUSPECT peers too: a member that suspects everyone (it was cut off) must
+  // still exchange state to learn it is suspected and refute.
+  for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
+    SendPushPull(peer->member.address, /*reply_wanted=*/true);
+  }
+  // Also try one member declared OFFLINE: after a partition heals, each side
+  // may hold the other OFFLINE and so never gossip to it; a state exchange
+  // lets both sides learn of each other, refute, and merge again.
+  for (MemberRecord* peer :
+       RandomMembers(1, static_cast<StatusMask>(MemberStatus::kOffline), "")) {
+    SendPushPull(peer->member.address, /*reply_wanted=*/true);
+  }
+}
+
+void Node::OnJoinRetry(absl::Time now) {
+  if (table_.available() > 0 || join_seeds_.empty() || has_left()) {
+    join_seeds_.clear();
+    return;
+  }
+  for (const Address& seed : join_seeds_) SendPushPull(seed, true);
+  join_backoff_ = std::min(join_backoff_ * 2, absl::Seconds(60));
+  timers_.Set(Kind::kJoinRetry, now + join_backoff_);
+}
+
+absl::Duration Node::PushPullInterval() const {
+  // memberlist's pushPullScale: above 32 members the interval grows with
+  // log2(N), so the cluster-wide state-exchange rate stays bounded.
+  const double n = static_cast<double>(table_.available() + 1);
+  if (n <= 32) return config_.push_pull_interval;
+  const double multiplier = std::ceil(std::log2(n) - std::log2(32.0)) + 1;
+  return config_.push_pull_interval * static_cast<int64_t>(multiplier);
+}
+
+// --- Dissemination
+// --------------------------------------------------------------
+
+void Node::OnGossipTick(absl::Time now) {
+  timers_.Set(Kind::kGossip, now + config_.gossip_interval);
+  if (conflicted_) return;
+  if (broadcasts_.has_oversized() && table_.available() > 0) {
+    // Messages too big for any datagram (large metadata) go by stream, once,
+    // to gossip_nodes members, who pass them on the same way; push-pull
+    // repairs whatever that epidemic misses.
+    std::vector<std::vector<uint8_t>> oversized = broadcasts_.TakeOversized();
+    {
+      std::vector<MemberRecord*> targets =
+          RandomMembers(config_.gossip_nodes, kAvailable, "");
+      for (const std::vector<uint8_t>& message : oversized) {
+        std::vector<uint8_t> packet(kWireHeaderSize + message.size());
+        PacketBuilder builder(absl::MakeSpan(packet));
+        if (!builder.AppendEncoded(message).ok()) continue;
+        for (MemberRecord* target : targets) {
+          ++stats_.messages_sent[message[0] & 7];
+          SendPacket(target->member.address, Channel::kStream, builder.bytes());
+        }
+      }
+    }
+  }
+  if (broadcasts_.empty()) return;
+  ++stats_.gossip_rounds;
+  for (MemberRecord* target :
+       RandomMembers(config_.gossip_nodes, kAvailable, "")) {
+    PacketBuilder builder(
+        absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+    const size_t user_share =
+        static_cast<size_t>(config_.user_broadcast_share * builder.remaining());
+    if (broadcasts_.Fill(builder, RetransmitLimit(), UserRetransmitLimit(),
+                         user_share, &stats_.messages_sent) == 0) {
+      break;
+    }
+    SendPacket(target->member.address, Channel::kDatagram, builder.bytes());
+  }
+}
+
+void Node::SendDatagram(const Address& to, const Message& message) {
+  SendDatagram(to, absl::MakeConstSpan(&message, 1));
+}
+
+void Node::SendDatagram(const Address& to, absl::Span<const Message> messages) {
+  PacketBuilder builder(
+      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+  for (const Message& message : messages) {
+    if (!builder.Append(message).ok()) return;  // validated by construction
+    CountSent(message);
+  }
+  const size_t user_share =
+      static_cast<size_t>(config_.user_broadcast_share * builder.remaining());
+  broadcasts_.Fill(builder, RetransmitLimit(), UserRetransmitLimit(),
+                   user_share, &stats_.messages_sent);
+  SendPacket(to, Channel::kDatagram, builder.bytes());
+}
+
+void Node::SendPacket(const Address& to, Channel channel,
+                      absl::Span<const uint8_t> packet) {
+  if (outgoing_.size() - outgoing_head_ >= kMaxOutgoing) {
+    Drop(DropReason::kTransmitQueueFull);
+    return;
+  }
+  std::vector<uint8_t> buffer;
+  if (!free_buffers_.empty()) {
+    buffer = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+  }
+  // Pooled buffers all hold a full datagram, so reusing one for a larger
+  // packet than it last carried does not reallocate.
+  const size_t size = packet.size() + envelope_.Overhead();
+  if (buffer.capacity() < config_.datagram_budget) {
+    buffer.reserve(std::max(size, config_.datagram_budget));
+  }
+  buffer.resize(size);
+  absl::StatusOr<size_t> sealed =
+      envelope_.Seal(packet, absl::MakeSpan(buffer));
+  if (!sealed.ok()) {
+    free_buffers_.push_back(std::move(buffer));
+    return;
+  }
+  if (channel == Channel::kDatagram) {
+    ++stats_.datagrams_sent;
+  } else {
+    ++stats_.streams_sent;
+  }
+  stats_.bytes_sent += buffer.size();
+  outgoing_.push_back(Outgoing{to, channel, std::move(buffer)});
+}
+
+void Node::CountSent(const Message& message) {
+  ++stats_.messages_sent[static_cast<int>(TypeOf(message))];
+}
+
+size_t Node::PayloadBudget() const {
+  return config_.datagram_budget - envelope_.Overhead();
+}
+
+int Node::UserRetransmitLimit() const {
+  // Membership news is repaired by push-pull if gossip misses a member; user
+  // broadcasts are not, so they are sent three times as often, which makes
+  // a miss vanishingly rare (a member misses one only if none of the ~3x
+  // more sends in the cluster picks it).
+  return 3 * RetransmitLimit();
+}
+
+int Node::RetransmitLimit() const {
+  const double n = static_cast<double>(table_.available() + 1);
+  const int scaled =
+      config_.retransmit_mult * static_cast<int>(std::ceil(std::log10(n + 1)));
+  // The floor keeps small clusters from stopping an update after a couple
+  // of sends that may all have gone to the same few members.
+  return std::max(scaled, 2 * config_.gossip_nodes);
+}
+
+std::vector<MemberRecord*> Node::RandomMembers(size_t count, StatusMask mask,
+                                               absl::string_view exclude) {
+  std::vector<MemberRecord*> chosen;
+  const std::vector<MemberRecord*>& all = table_.all();
+  if (count == 0 || all.empty()) return chosen;
+  auto eligible = [&](MemberRecord* record) {
+    return StatusIn(record->member.status, mask) &&
+           record->member.name != exclude &&
+           std::find(chosen.begin(), chosen.end(), record) == chosen.end();
+  };
+  // Sampling by index is O(count) in large clusters; when it keeps
+  // missing (few eligible members), fall back to a scan.
+  for (size_t attempt = 0; attempt < 4 * count + 8 && chosen.size() < count;
+       ++attempt) {
+    MemberRecord* record = all[random_.Uniform(all.size())];
+    if (eligible(record)) chosen.push_back(record);
+  }
+  if (chosen.size() < count) {
+    std::vector<MemberRecord*> rest;
+    for (MemberRecord* record : all) {
+      if (eligible(record)) rest.push_back(record);
+    }
+    random_.Shuffle(rest);
+    for (MemberRecord* record : rest) {
+      if (chosen.size() == count) break;
+      chosen.push_back(record);
+    }
+  }
+  return chosen;
+}
+
+void Node::EmitEvent(Event event) {
+  if (events_.size() >= kMaxEvents) {
+    events_.pop_front();
+    Drop(DropReason::kEventQueueFull);
+  }
+  events_.push_back(std::move(event));
+}
+
+Event Node::MemberEvent(Event::Type type, const Member& member) const {
+  Event event;
+  event.type = type;
+  event.member = member;
+  event.previous_status = member.status;
+  return event;
+}
+
+}  // namespace swim

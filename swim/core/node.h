@@ -1,0 +1,240 @@
+#ifndef SWIM_CORE_NODE_H_
+#define SWIM_CORE_NODE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "swim/core/address.h"
+#include "swim/core/broadcast_queue.h"
+#include "swim/core/config.h"
+#include "swim/core/envelope.h"
+#include "swim/core/event.h"
+#include "swim/core/member.h"
+#include "swim/core/member_table.h"
+#include "swim/core/random.h"
+#include "swim/core/stats.h"
+#include "swim/core/timer_queue.h"
+#include "swim/core/wire.h"
+
+namespace swim {
+
+// How a Transmit travels.
+enum class Channel : uint8_t {
+  kDatagram,  // one UDP datagram, at most Config::datagram_budget bytes
+  kStream,    // one framed message on a reliable stream (TCP)
+};
+
+// Bytes the driver must send. `bytes` stays valid until the next
+// PollTransmit call (the Node reuses its buffers).
+struct Transmit {
+  Address to;
+  absl::Span<const uint8_t> bytes;
+  Channel channel = Channel::kDatagram;
+};
+
+// One member of a SWIM cluster as a pure state machine (sans-IO).
+//
+// The driver feeds it input — HandleDatagram, HandleStream, HandleTimeout,
+// each with the current monotonic time — and after every call drains
+// PollTransmit (send these bytes) and PollEvent (tell the application), then
+// arms one timer at NextDeadline(). The application calls Join, Leave,
+// SetMetadata and Broadcast the same way. Nothing here reads a clock, does
+// I/O, starts a thread or draws randomness outside Config::seed, so the same
+// config, seed and inputs give byte-identical transmits and events.
+//
+// Not thread-safe: one thread (the driver's loop) owns a Node. The
+// read-only views may be used from event callbacks on that thread.
+//
+// Name conflicts: if another live process claims this node's name (an
+// ONLINE claim with a higher incarnation from a different address), the one
+// with the larger generation keeps the name (ties: the larger address). The
+// loser reports kNameConflict, stops probing and refuting, and goes quiet;
+// its application should exit or restart under another name.
+class Node {
+ public:
+  static absl::StatusOr<std::unique_ptr<Node>> Create(Config config,
+                                                      absl::Time now);
+
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // --- Commands ------------------------------------------------------------
+  // Contacts `seeds` with a push-pull state exchange over a stream, and
+  // retries with backoff until some member is known. Seeds may include this
+  // node's own address (ignored).
+  absl::Status Join(absl::Span<const Address> seeds, absl::Time now);
+  // Announces LEFT (disseminated like any update), stops probing. Further
+  // input is still answered so the news spreads.
+  absl::Status Leave(absl::Time now);
+  // Publishes new metadata (bumps the incarnation so it wins everywhere).
+  // Fails if the encoding exceeds Config::max_metadata_size.
+  absl::Status SetMetadata(Metadata metadata, absl::Time now);
+  // Disseminates `payload` to every member (kUserMessage events there).
+  absl::Status Broadcast(absl::string_view payload, absl::Time now);
+  // The keyring, for rotation at runtime (Add, Use, Remove).
+  Keyring& keyring() { return envelope_.keyring(); }
+
+  // --- Input ---------------------------------------------------------------
+  // One received datagram (untrusted). Invalid input is dropped and counted.
+  void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
+                      absl::Time now);
+  // One received stream message, without its length frame (untrusted).
+  void HandleStream(const Address& from, absl::Span<const uint8_t> bytes,
+                    absl::Time now);
+  // Runs every timer due at `now`.
+  void HandleTimeout(absl::Time now);
+
+  // --- Output --------------------------------------------------------------
+  std::optional<absl::Time> NextDeadline() const;
+  std::optional<Transmit> PollTransmit();
+  std::optional<Event> PollEvent();
+
+  // --- Views ---------------------------------------------------------------
+  const Member& local() const { return local_; }
+  const Member* Find(absl::string_view name) const;
+  // Members (never the local one) whose status is in `mask`, by name.
+  std::vector<const Member*> Members(StatusMask mask = kAllStatuses) const;
+  // Up to `count` random members whose status is in `mask` (like the Python
+  // swim-protocol's find); uses the node's PRNG.
+  std::vector<const Member*> Find(size_t count, StatusMask mask);
+  // Remote members known, in any status.
+  size_t size() const { return table_.size(); }
+  const Stats& stats() const { return stats_; }
+  const Config& config() const { return config_; }
+  bool has_left() const { return local_.status == MemberStatus::kLeft; }
+  // True once a leave has been sent to enough members to spread (or there
+  // is nobody to tell): a driver shutting down waits for this, bounded.
+  bool leave_sent() const;
+  // True after losing a name conflict (see above).
+  bool conflicted() const { return conflicted_; }
+  // Messages waiting to be piggybacked.
+  size_t queued_broadcasts() const { return broadcasts_.size(); }
+
+ private:
+  struct Probe {
+    bool active = false;
+    uint32_t seq = 0;
+    std::string target;
+    Incarnation target_incarnation;
+    absl::Time started;
+    bool acked = false;
+    bool indirect_sent = false;
+  };
+  struct Relay {
+    uint32_t seq = 0;            // our ping to the target
+    uint32_t requester_seq = 0;  // the requester's ping-req
+    Address requester;
+    bool want_nack = false;
+    absl::Time nack_at;
+    absl::Time expires;
+  };
+  struct Outgoing {
+    Address to;
+    Channel channel = Channel::kDatagram;
+    std::vector<uint8_t> bytes;
+  };
+
+  Node(Config config, Envelope envelope, absl::Time now);
+
+  // Timers.
+  void OnProbeTick(absl::Time now);
+  void OnProbeTimeout(absl::Time now);
+  void OnProbeEnd(absl::Time now);
+  void OnGossipTick(absl::Time now);
+  void OnPushPullTick(absl::Time now);
+  void OnJoinRetry(absl::Time now);
+  void OnRelayTimers(absl::Time now);
+  void OnSuspicionTimeout(const std::string& name, absl::Time now);
+  void OnReap(const std::string& name, absl::Time now);
+
+  // Messages.
+  // Opens, decodes and handles one datagram or stream message.
+  void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
+                   Channel channel, absl::Time now);
+  void HandleMessages(const Address& from, Channel channel, absl::Time now);
+  void HandlePing(const Address& from, const Ping& ping, absl::Time now);
+  void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
+  void HandleAck(const Ack& ack, absl::Time now);
+  void HandleNack(const Nack& nack);
+  void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
+  void HandlePushPull(const PushPull& state, absl::Time now);
+
+  // State changes.
+  void ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
+                   absl::Time now);
+  void ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now);
+  void Refute(const Incarnation& claimed, absl::Time now);
+  void StartSuspicion(MemberRecord& record, absl::string_view origin,
+                      absl::Time now);
+  void QueueUpdate(const Member& member, absl::string_view metadata_encoded,
+                   absl::string_view origin);
+  void QueueLocalUpdate();
+  void EmitEvent(Event event);
+  Event MemberEvent(Event::Type type, const Member& member) const;
+
+  // Sending.
+  void SendDatagram(const Address& to, const Message& message);
+  // The messages first, then as many queued updates as fit.
+  void SendDatagram(const Address& to, absl::Span<const Message> messages);
+  void SendPacket(const Address& to, Channel channel,
+                  absl::Span<const uint8_t> packet);
+  void SendPushPull(const Address& to, bool reply_wanted);
+  void CountSent(const Message& message);
+  size_t PayloadBudget() const;
+  int RetransmitLimit() const;
+  int UserRetransmitLimit() const;
+  std::vector<MemberRecord*> RandomMembers(size_t count, StatusMask mask,
+                                           absl::string_view exclude);
+  absl::Duration PushPullInterval() const;
+  void Drop(DropReason reason) { ++stats_.drops[static_cast<int>(reason)]; }
+
+  Config config_;
+  Envelope envelope_;
+  Random random_;
+  Member local_;
+  std::string local_metadata_encoded_;
+  MemberTable table_;
+  BroadcastQueue broadcasts_;
+  TimerQueue timers_;
+  Stats stats_;
+
+  uint32_t next_seq_ = 1;
+  Probe probe_;  // the probe of the current period, if active
+  std::vector<Relay> relays_;
+  bool conflicted_ = false;
+  int leave_sends_ = -1;  // -1: not leaving
+
+  std::vector<Address> join_seeds_;
+  absl::Duration join_backoff_;
+  uint64_t next_broadcast_id_ = 1;
+  absl::flat_hash_set<std::pair<std::string, uint64_t>> seen_broadcasts_;
+  std::deque<std::pair<std::string, uint64_t>> seen_order_;
+
+  // Pending transmits from outgoing_head_ on; a vector rather than a deque
+  // so draining it does not free and reallocate blocks.
+  std::vector<Outgoing> outgoing_;
+  size_t outgoing_head_ = 0;
+  std::vector<std::vector<uint8_t>> free_buffers_;
+  std::optional<Outgoing> in_flight_;
+  std::deque<Event> events_;
+
+  // Scratch space reused across calls so the steady state does not allocate.
+  std::vector<uint8_t> packet_scratch_;
+  std::vector<uint8_t> open_scratch_;
+  std::vector<Message> decoded_;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_NODE_H_

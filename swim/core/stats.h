@@ -1,0 +1,77 @@
+#ifndef SWIM_CORE_STATS_H_
+#define SWIM_CORE_STATS_H_
+
+#include <array>
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+#include "swim/core/envelope.h"
+
+namespace swim {
+
+// Why a Node dropped input or output. Every drop is counted; none changes
+// membership.
+enum class DropReason : uint8_t {
+  kEnvelope,            // failed the envelope (see Stats::envelope_drops)
+  kMalformed,           // authentic, but the packet does not decode
+  kWrongChannel,        // a message type that does not belong on that channel
+  kMisdirectedPing,     // a ping for another name (a recycled address)
+  kUnknownAck,          // an ack or nack matching no outstanding probe
+  kMetadataTooLarge,    // an update whose metadata exceeds the limit
+  kTableFull,           // an update about a new member beyond max_members
+  kRelayLimit,          // too many ping-reqs in flight to relay another
+  kTransmitQueueFull,   // the driver is not draining PollTransmit
+  kEventQueueFull,      // the application is not draining PollEvent
+  kBroadcastQueueFull,  // the dissemination queue overflowed
+  kDuplicateBroadcast,  // a user broadcast seen before
+  kUnknownPushPullSender,  // a push-pull asking for a reply but not listing
+                           // its sender, so there is nowhere to reply
+};
+inline constexpr int kDropReasonCount = 13;
+
+absl::string_view DropReasonName(DropReason reason);
+
+// Counters a Node keeps; all only ever grow.
+struct Stats {
+  // Indexed by MessageType (1..7); index 0 is unused.
+  std::array<uint64_t, 8> messages_sent = {};
+  std::array<uint64_t, 8> messages_received = {};
+  uint64_t datagrams_sent = 0;
+  uint64_t datagrams_received = 0;
+  uint64_t streams_sent = 0;
+  uint64_t streams_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+
+  std::array<uint64_t, kDropReasonCount> drops = {};
+  // Indexed by EnvelopeDrop.
+  std::array<uint64_t, kEnvelopeDropCount> envelope_drops = {};
+
+  uint64_t probes = 0;           // direct pings sent as prober
+  uint64_t probes_acked = 0;     // probes answered (directly or not)
+  uint64_t indirect_probes = 0;  // ping-reqs sent
+  uint64_t nacks_received = 0;
+  uint64_t suspicions = 0;        // members this node started suspecting
+  uint64_t declared_offline = 0;  // suspicions this node turned OFFLINE
+  uint64_t refutations = 0;       // times this node refuted a claim
+  uint64_t updates_applied = 0;   // claims that changed the table
+  uint64_t updates_stale = 0;     // claims ignored as older or repeated
+  uint64_t push_pulls_sent = 0;
+  uint64_t push_pulls_received = 0;
+  uint64_t gossip_rounds = 0;
+  uint64_t name_conflicts = 0;
+  uint64_t reaped = 0;
+
+  uint64_t Drops(DropReason reason) const {
+    return drops[static_cast<int>(reason)];
+  }
+  uint64_t TotalDrops() const {
+    uint64_t total = 0;
+    for (uint64_t count : drops) total += count;
+    return total;
+  }
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_STATS_H_

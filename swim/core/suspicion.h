@@ -1,0 +1,51 @@
+#ifndef SWIM_CORE_SUSPICION_H_
+#define SWIM_CORE_SUSPICION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace swim {
+
+// The timer of one suspicion: how long a suspected member has to refute
+// before it is declared OFFLINE. Lifeguard's dynamic form starts at
+// `max_timeout` and shrinks toward `min_timeout` as independent members
+// confirm the suspicion (k expected confirmations):
+//
+//   timeout(C) = max(min, max - (max - min) * log(C + 1) / log(k + 1))
+//
+// With max == min it is the fixed timeout of plain SWIM; with k == 0 (no
+// confirmations possible) it is `min_timeout`.
+class Suspicion {
+ public:
+  Suspicion(absl::string_view origin, int expected_confirmations,
+            absl::Duration min_timeout, absl::Duration max_timeout,
+            absl::Time start);
+
+  // Records that `origin` suspects the member too. Returns true if this is
+  // a new, independent confirmation (the caller re-gossips only those);
+  // false for the original suspecter, a repeat, or once k are counted.
+  bool Confirm(absl::string_view origin);
+
+  int confirmations() const { return static_cast<int>(confirmers_.size()); }
+  absl::Time start() const { return start_; }
+  absl::Time deadline() const;
+
+ private:
+  std::string origin_;
+  int expected_confirmations_;
+  absl::Duration min_timeout_;
+  absl::Duration max_timeout_;
+  absl::Time start_;
+  std::vector<std::string> confirmers_;
+};
+
+// memberlist's suspicion timeout: mult * max(1, log10(N)) * probe_interval.
+absl::Duration SuspicionTimeout(int suspicion_mult, size_t cluster_size,
+                                absl::Duration probe_interval);
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_SUSPICION_H_

@@ -1,0 +1,57 @@
+#include "swim/core/timer_queue.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace swim {
+
+void TimerQueue::Set(Kind kind, absl::Time at) {
+  singletons_[static_cast<int>(kind)] = at;
+}
+
+void TimerQueue::Cancel(Kind kind) {
+  singletons_[static_cast<int>(kind)].reset();
+}
+
+std::optional<absl::Time> TimerQueue::Get(Kind kind) const {
+  return singletons_[static_cast<int>(kind)];
+}
+
+void TimerQueue::Add(Kind kind, std::string key, absl::Time at) {
+  heap_.push_back(Keyed{at, next_order_++, kind, std::move(key)});
+  std::push_heap(heap_.begin(), heap_.end(), Later());
+}
+
+std::optional<absl::Time> TimerQueue::Next() const {
+  std::optional<absl::Time> next;
+  for (const std::optional<absl::Time>& at : singletons_) {
+    if (at && (!next || *at < *next)) next = at;
+  }
+  if (!heap_.empty() && (!next || heap_.front().at < *next)) {
+    next = heap_.front().at;
+  }
+  return next;
+}
+
+std::optional<TimerQueue::Fired> TimerQueue::PopDue(absl::Time now) {
+  int best = -1;
+  for (int kind = 0; kind < kSingletonCount; ++kind) {
+    const std::optional<absl::Time>& at = singletons_[kind];
+    if (at && *at <= now && (best < 0 || *at < *singletons_[best])) {
+      best = kind;
+    }
+  }
+  const bool heap_due = !heap_.empty() && heap_.front().at <= now;
+  if (heap_due && (best < 0 || heap_.front().at < *singletons_[best])) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later());
+    Keyed keyed = std::move(heap_.back());
+    heap_.pop_back();
+    return Fired{keyed.kind, std::move(keyed.key), keyed.at};
+  }
+  if (best < 0) return std::nullopt;
+  const absl::Time at = *singletons_[best];
+  singletons_[best].reset();
+  return Fired{static_cast<Kind>(best), std::string(), at};
+}
+
+}  // namespace swim

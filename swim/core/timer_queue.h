@@ -1,0 +1,79 @@
+#ifndef SWIM_CORE_TIMER_QUEUE_H_
+#define SWIM_CORE_TIMER_QUEUE_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace swim {
+
+// A Node's timers, so the driver arms only one (at Next()). Two kinds:
+// periodic/singleton timers (one of each at most, rescheduled or cancelled
+// in place) and keyed timers (one per member, e.g. suspicion deadlines)
+// that cannot be cancelled: their handler re-checks whether they still
+// apply, which keeps cancellation free. Timers due at the same instant
+// fire in a fixed order (singletons by kind, then keyed ones by when they
+// were added), so runs are deterministic.
+class TimerQueue {
+ public:
+  enum class Kind : uint8_t {
+    // Singletons. At one instant they fire in this order, so a probe ends
+    // before the next one starts.
+    kProbeEnd,
+    kProbeTimeout,
+    kProbeTick,
+    kGossip,
+    kPushPull,
+    kJoinRetry,
+    kRelay,
+    // Keyed.
+    kSuspicion,
+    kReap,
+  };
+  static constexpr int kSingletonCount = 7;
+
+  struct Fired {
+    Kind kind;
+    std::string key;  // keyed timers only
+    absl::Time at;
+  };
+
+  // Singletons.
+  void Set(Kind kind, absl::Time at);
+  void Cancel(Kind kind);
+  std::optional<absl::Time> Get(Kind kind) const;
+
+  // Keyed.
+  void Add(Kind kind, std::string key, absl::Time at);
+
+  std::optional<absl::Time> Next() const;
+  // Removes and returns the earliest timer due at or before `now`.
+  std::optional<Fired> PopDue(absl::Time now);
+  size_t keyed_size() const { return heap_.size(); }
+
+ private:
+  struct Keyed {
+    absl::Time at;
+    uint64_t order;
+    Kind kind;
+    std::string key;
+  };
+  struct Later {
+    bool operator()(const Keyed& a, const Keyed& b) const {
+      if (a.at != b.at) return a.at > b.at;
+      return a.order > b.order;
+    }
+  };
+
+  std::array<std::optional<absl::Time>, kSingletonCount> singletons_;
+  std::vector<Keyed> heap_;
+  uint64_t next_order_ = 0;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_TIMER_QUEUE_H_
