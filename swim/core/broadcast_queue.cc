@@ -17,10 +17,7 @@ void BroadcastQueue::Enqueue(absl::string_view key,
       ++dropped_;
     }
   } else {
-    while (order_.size() >= max_entries_ && !order_.empty()) {
-      Remove(*std::prev(order_.end()));  // most transmitted, oldest
-      ++dropped_;
-    }
+    EvictFor(user);
   }
   auto entry = std::make_unique<Entry>();
   entry->key = std::string(key);
@@ -30,7 +27,10 @@ void BroadcastQueue::Enqueue(absl::string_view key,
   if (oversized) {
     oversized_.push_back(entry.get());
   } else {
-    if (user) ++user_entries_;
+    if (user) {
+      ++user_entries_;
+      user_order_.insert(entry.get());
+    }
     order_.insert(entry.get());
   }
   by_key_.emplace(entry->key, std::move(entry));
@@ -40,10 +40,34 @@ void BroadcastQueue::Remove(Entry* entry) {
   if (entry->bytes.size() > max_datagram_message_) {
     oversized_.erase(std::find(oversized_.begin(), oversized_.end(), entry));
   } else {
-    if (entry->user) --user_entries_;
+    if (entry->user) {
+      --user_entries_;
+      user_order_.erase(entry);
+    }
     order_.erase(entry);
   }
   by_key_.erase(by_key_.find(entry->key));  // destroys *entry
+}
+
+void BroadcastQueue::EvictFor(bool user) {
+  // User broadcasts may fill at most half the queue, so a flood of them
+  // cannot push membership news out.
+  while (user && !user_order_.empty() &&
+         user_order_.size() >= std::max<size_t>(1, max_entries_ / 2)) {
+    Remove(*std::prev(user_order_.end()));
+    ++dropped_;
+  }
+  while (order_.size() >= max_entries_ && !order_.empty()) {
+    // The most transmitted, oldest entry goes first, but never the
+    // protected one (this node's own claim).
+    auto victim = std::prev(order_.end());
+    if ((*victim)->key == protected_key_) {
+      if (victim == order_.begin()) return;
+      --victim;
+    }
+    Remove(*victim);
+    ++dropped_;
+  }
 }
 
 int BroadcastQueue::Transmits(absl::string_view key) const {
@@ -51,7 +75,8 @@ int BroadcastQueue::Transmits(absl::string_view key) const {
   return it == by_key_.end() ? -1 : it->second->transmits;
 }
 
-size_t BroadcastQueue::FillPass(PacketBuilder& packet, bool user_only,
+size_t BroadcastQueue::FillPass(PacketBuilder& packet,
+                                const std::set<Entry*, Order>& entries,
                                 size_t budget, std::vector<Entry*>& sent) {
   // Stop after this many queued messages in a row did not fit: with a long
   // queue (a join storm) scanning all of it for every packet would cost far
@@ -59,11 +84,11 @@ size_t BroadcastQueue::FillPass(PacketBuilder& packet, bool user_only,
   constexpr int kMaxMisfits = 32;
   size_t used = 0;
   int misfits = 0;
-  for (Entry* entry : order_) {
+  for (Entry* entry : entries) {
     if (packet.remaining() < 2 || used >= budget || misfits >= kMaxMisfits) {
       break;
     }
-    if (entry->in_packet || (user_only && !entry->user)) continue;
+    if (entry->in_packet) continue;
     if (entry->bytes.size() > budget - used ||
         !packet.AppendEncoded(entry->bytes).ok()) {
       ++misfits;
@@ -82,12 +107,15 @@ size_t BroadcastQueue::Fill(PacketBuilder& packet, int limit, int user_limit,
                             std::array<uint64_t, 8>* sent_by_type) {
   std::vector<Entry*>& sent = sent_scratch_;
   sent.clear();
-  if (user_share > 0 && user_entries_ > 0)
-    FillPass(packet, /*user_only=*/true, user_share, sent);
-  FillPass(packet, /*user_only=*/false, packet.remaining(), sent);
+  if (user_share > 0 && !user_order_.empty()) {
+    FillPass(packet, user_order_, user_share, sent);
+  }
+  FillPass(packet, order_, packet.remaining(), sent);
   for (Entry* entry : sent) {
     if (sent_by_type != nullptr) ++(*sent_by_type)[entry->bytes[0] & 7];
+    // Re-sort under the new transmit count (the sets order by it).
     order_.erase(entry);
+    if (entry->user) user_order_.erase(entry);
     entry->in_packet = false;
     ++entry->transmits;
     if (entry->transmits >= (entry->user ? user_limit : limit)) {
@@ -95,6 +123,7 @@ size_t BroadcastQueue::Fill(PacketBuilder& packet, int limit, int user_limit,
       by_key_.erase(by_key_.find(entry->key));  // destroys *entry
     } else {
       order_.insert(entry);
+      if (entry->user) user_order_.insert(entry);
     }
   }
   return sent.size();

@@ -53,6 +53,10 @@ class BroadcastQueue {
   std::vector<std::vector<uint8_t>> TakeOversized();
   bool has_oversized() const { return !oversized_.empty(); }
 
+  // The message under `key` is never evicted to make room (a node's own
+  // refutation or leave must not be pushed out by a flood of others').
+  void Protect(absl::string_view key) { protected_key_ = std::string(key); }
+
   bool Contains(absl::string_view key) const { return by_key_.contains(key); }
   // Transmissions so far of the message under `key` (-1 if none).
   int Transmits(absl::string_view key) const;
@@ -77,10 +81,11 @@ class BroadcastQueue {
   };
 
   void Remove(Entry* entry);
-  size_t FillPass(PacketBuilder& packet, bool user_only, size_t budget,
-                  std::vector<Entry*>& sent);
+  size_t FillPass(PacketBuilder& packet, const std::set<Entry*, Order>& entries,
+                  size_t budget, std::vector<Entry*>& sent);
 
   static constexpr size_t kMaxOversized = 256;
+  void EvictFor(bool user);
 
   size_t max_datagram_message_;
   size_t max_entries_;
@@ -88,7 +93,9 @@ class BroadcastQueue {
   uint64_t next_id_ = 0;
   size_t dropped_ = 0;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> by_key_;
-  std::set<Entry*, Order> order_;  // datagram-sized entries
+  std::set<Entry*, Order> order_;       // datagram-sized entries
+  std::set<Entry*, Order> user_order_;  // the user broadcasts among them
+  std::string protected_key_;
   std::vector<Entry*> oversized_;  // the others, oldest first
   std::vector<Entry*> sent_scratch_;
 };

@@ -54,8 +54,8 @@ absl::Status Config::Validate() const {
     return OutOfRange("generation", "positive (e.g. the start time in µs)",
                       "0");
   }
-  if (probe_interval <= absl::ZeroDuration()) {
-    return OutOfRange("probe_interval", "positive",
+  if (probe_interval < absl::Milliseconds(1)) {
+    return OutOfRange("probe_interval", "at least 1ms",
                       absl::FormatDuration(probe_interval));
   }
   if (probe_timeout <= absl::ZeroDuration() ||
@@ -73,8 +73,8 @@ absl::Status Config::Validate() const {
     return OutOfRange("retransmit_mult", "1-100",
                       absl::StrCat(retransmit_mult));
   }
-  if (gossip_interval <= absl::ZeroDuration()) {
-    return OutOfRange("gossip_interval", "positive",
+  if (gossip_interval < absl::Milliseconds(1)) {
+    return OutOfRange("gossip_interval", "at least 1ms",
                       absl::FormatDuration(gossip_interval));
   }
   if (gossip_nodes < 1 || gossip_nodes > 64) {
@@ -106,6 +106,16 @@ absl::Status Config::Validate() const {
   if (label.size() > Envelope::kMaxLabelLength) {
     return OutOfRange("label", "0-255 bytes",
                       absl::StrCat(label.size(), " bytes"));
+  }
+  // Room for the largest envelope and a ping to a 255-byte name, so every
+  // member can always be probed.
+  const size_t needed = 2 + label.size() + Envelope::kHmacTagSize +
+                        kWireHeaderSize + 1 + 5 + 1 + kMaxNameLength;
+  if (datagram_budget < needed) {
+    return OutOfRange("datagram_budget",
+                      absl::StrCat("at least ", needed, " bytes with a ",
+                                   label.size(), "-byte label"),
+                      absl::StrCat(datagram_budget));
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     if (absl::Status status = Keyring::ValidateSecret(keys[i]); !status.ok()) {

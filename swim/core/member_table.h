@@ -45,6 +45,10 @@ struct MemberRecord {
   // Present while the member is SUSPECT (a pointer: most members are not,
   // and an inline Suspicion would triple the size of every record).
   std::unique_ptr<Suspicion> suspicion;
+  // The earliest queued suspicion and reap timers for this record
+  // (InfiniteFuture: none queued).
+  absl::Time suspicion_timer = absl::InfiniteFuture();
+  absl::Time reap_timer = absl::InfiniteFuture();
 };
 
 // The remote members (never the local one), with the shuffled round-robin

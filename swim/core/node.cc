@@ -15,6 +15,11 @@ using Kind = TimerQueue::Kind;
 // Bounds that keep a misbehaving peer or a stalled driver from growing a
 // Node without limit; each overflow is counted in Stats.
 constexpr size_t kMaxRelays = 64;
+constexpr int kMaxRelaysPerRequester = 4;
+constexpr size_t kMaxPooledBuffers = 256;
+constexpr size_t kMaxPendingStreamBytes = 64 << 20;
+constexpr size_t kMaxTrackedPushPullSenders = 4096;
+constexpr size_t kMaxTombstones = 4096;
 constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
 constexpr size_t kMaxSeenBroadcasts = 8192;
@@ -69,6 +74,12 @@ absl::string_view DropReasonName(DropReason reason) {
       return "duplicate-broadcast";
     case DropReason::kUnknownPushPullSender:
       return "unknown-push-pull-sender";
+    case DropReason::kPushPullRateLimited:
+      return "push-pull-rate-limited";
+    case DropReason::kTombstoned:
+      return "tombstoned";
+    case DropReason::kMessageTooLarge:
+      return "message-too-large";
   }
   return "unknown";
 }
@@ -128,6 +139,8 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
       random_(config_.seed),
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
+      push_pull_replies_(kMaxTrackedPushPullSenders),
+      tombstones_(kMaxTombstones),
       join_backoff_(config_.probe_interval) {
   local_.name = config_.name;
   local_.address = config_.address;
@@ -148,6 +161,17 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
                                      stagger(config_.push_pull_interval));
   }
   packet_scratch_.resize(config_.datagram_budget);
+  broadcasts_.Protect(MemberKey(local_.name));
+  // Sequence numbers start at a random point (from the seeded PRNG, so runs
+  // still replay): an ack captured from another member's or an earlier
+  // life's probes then matches a live probe only by a 1-in-2^32 chance, so
+  // replaying acks cannot vouch for a dead member. (Acks are not checked
+  // against the target's address, which would break members behind NAT.)
+  next_seq_ = static_cast<uint32_t>(random_.Next());
+  // Broadcast ids are unique per life: start from a value derived from the
+  // generation, so a restarted member's broadcasts are not taken for
+  // duplicates of its previous life's.
+  next_broadcast_id_ = Random(config_.generation).Next() >> 1;
 }
 
 // --- Commands ---------------------------------------------------------------
@@ -230,8 +254,8 @@ absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
   absl::StatusOr<std::vector<uint8_t>> encoded =
       EncodeMessage(UserBroadcast{local_.name, id, payload});
   if (!encoded.ok()) return encoded.status();
-  broadcasts_.Enqueue(BroadcastKey(local_.name, id), *std::move(encoded),
-                      /*user=*/true);
+  EnqueueBroadcast(BroadcastKey(local_.name, id), *std::move(encoded),
+                   /*user=*/true);
   return absl::OkStatus();
 }
 
@@ -271,6 +295,9 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     return;
   }
   HandleMessages(from, channel, now);
+  // Release what the packet held (a push-pull's record vector) now rather
+  // than at the next input.
+  decoded_.clear();
 }
 
 void Node::HandleMessages(const Address& from, Channel channel,
@@ -336,10 +363,10 @@ void Node::HandleTimeout(absl::Time now) {
         OnRelayTimers(now);
         break;
       case Kind::kSuspicion:
-        OnSuspicionTimeout(timer->key, now);
+        OnSuspicionTimeout(timer->key, timer->at, now);
         break;
       case Kind::kReap:
-        OnReap(timer->key, now);
+        OnReap(timer->key, timer->at, now);
         break;
     }
   }
@@ -351,7 +378,11 @@ std::optional<absl::Time> Node::NextDeadline() const { return timers_.Next(); }
 
 std::optional<Transmit> Node::PollTransmit() {
   if (in_flight_) {
-    free_buffers_.push_back(std::move(in_flight_->bytes));
+    // Keep datagram-sized buffers for reuse; let big stream buffers go.
+    if (in_flight_->bytes.capacity() <= config_.datagram_budget &&
+        free_buffers_.size() < kMaxPooledBuffers) {
+      free_buffers_.push_back(std::move(in_flight_->bytes));
+    }
     in_flight_.reset();
   }
   if (outgoing_head_ == outgoing_.size()) {
@@ -360,7 +391,15 @@ std::optional<Transmit> Node::PollTransmit() {
     outgoing_head_ = 0;
     return std::nullopt;
   }
+  if (outgoing_head_ >= 64 && outgoing_head_ * 2 >= outgoing_.size()) {
+    // A driver that never drains fully still gets the space back.
+    outgoing_.erase(outgoing_.begin(), outgoing_.begin() + outgoing_head_);
+    outgoing_head_ = 0;
+  }
   in_flight_ = std::move(outgoing_[outgoing_head_++]);
+  if (in_flight_->channel == Channel::kStream) {
+    pending_stream_bytes_ -= in_flight_->bytes.size();
+  }
   return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel};
 }
 
@@ -440,7 +479,9 @@ void Node::OnProbeTick(absl::Time now) {
     suspicion.incarnation = target->member.incarnation;
     suspicion.address = target->member.address;
     suspicion.origin = local_.name;
-    const Message messages[] = {Ping{probe.seq, probe.target}, suspicion};
+    // The claim goes first: the target refutes before it answers, so the
+    // refutation rides on the ack.
+    const Message messages[] = {suspicion, Ping{probe.seq, probe.target}};
     SendDatagram(target->member.address, messages);
     return;
   }
@@ -497,38 +538,64 @@ void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
       config_.suspicion_mult, table_.available() + 1, config_.probe_interval);
   record.suspicion = std::make_unique<Suspicion>(
       origin, /*expected_confirmations=*/0, timeout, timeout, now);
-  timers_.Add(Kind::kSuspicion, record.member.name,
-              record.suspicion->deadline());
+  ArmMemberTimer(record, Kind::kSuspicion, record.suspicion->deadline());
 }
 
-void Node::OnSuspicionTimeout(const std::string& name, absl::Time now) {
+void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
+                          absl::Time at) {
+  // At most one queued entry per member and kind, plus one per time the
+  // deadline moved earlier: a flood of claims cannot grow the timer heap.
+  // A later deadline waits for the queued entry, which re-arms on firing.
+  absl::Time& armed =
+      kind == Kind::kSuspicion ? record.suspicion_timer : record.reap_timer;
+  if (at >= armed) return;
+  armed = at;
+  timers_.Add(kind, record.member.name, at);
+}
+
+void Node::OnSuspicionTimeout(const std::string& name, absl::Time fired_at,
+                              absl::Time now) {
   MemberRecord* record = table_.Find(name);
-  if (record == nullptr || record->member.status != MemberStatus::kSuspect ||
-      !record->suspicion || record->suspicion->deadline() > now) {
-    return;  // refuted, replaced or rescheduled since
+  if (record == nullptr || record->suspicion_timer != fired_at) {
+    return;  // superseded by an earlier entry, or for a forgotten record
+  }
+  record->suspicion_timer = absl::InfiniteFuture();
+  if (record->member.status != MemberStatus::kSuspect || !record->suspicion) {
+    return;  // refuted or replaced since
+  }
+  if (record->suspicion->deadline() > now) {
+    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion->deadline());
+    return;
   }
   record->suspicion.reset();
   table_.SetStatus(*record, MemberStatus::kOffline);
   record->member.last_change = now;
   ++stats_.declared_offline;
-  timers_.Add(Kind::kReap, name, now + config_.reap_after);
+  ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
   Event event = MemberEvent(Event::Type::kStatusChanged, record->member);
   event.previous_status = MemberStatus::kSuspect;
   EmitEvent(std::move(event));
   QueueUpdate(record->member, record->metadata_encoded, local_.name);
 }
 
-void Node::OnReap(const std::string& name, absl::Time now) {
+void Node::OnReap(const std::string& name, absl::Time fired_at,
+                  absl::Time now) {
   MemberRecord* record = table_.Find(name);
-  if (record == nullptr ||
-      !StatusIn(record->member.status,
+  if (record == nullptr || record->reap_timer != fired_at) return;
+  record->reap_timer = absl::InfiniteFuture();
+  if (!StatusIn(record->member.status,
                 static_cast<uint8_t>(MemberStatus::kOffline) |
-                    static_cast<uint8_t>(MemberStatus::kLeft)) ||
-      record->member.last_change + config_.reap_after > now) {
-    return;  // came back, or changed since this timer was set
+                    static_cast<uint8_t>(MemberStatus::kLeft))) {
+    return;  // came back
+  }
+  if (record->member.last_change + config_.reap_after > now) {
+    ArmMemberTimer(*record, Kind::kReap,
+                   record->member.last_change + config_.reap_after);
+    return;
   }
   EmitEvent(MemberEvent(Event::Type::kReaped, record->member));
   ++stats_.reaped;
+  tombstones_.Put(name, record->member.incarnation);
   table_.Remove(name);
 }
 
@@ -546,7 +613,21 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
     SendDatagram(from, Ack{req.seq});
     return;
   }
-  if (relays_.size() >= kMaxRelays) {
+  // A replayed ping-req must not take another relay slot, and no single
+  // requester may hold more than a few: otherwise replays could fill the
+  // table and switch off indirect probing.
+  int from_requester = 0;
+  for (const Relay& relay : relays_) {
+    if (relay.requester == from) {
+      if (relay.requester_seq == req.seq) {
+        Drop(DropReason::kRelayLimit);
+        return;
+      }
+      ++from_requester;
+    }
+  }
+  if (relays_.size() >= kMaxRelays ||
+      from_requester >= kMaxRelaysPerRequester) {
     Drop(DropReason::kRelayLimit);
     return;
   }
@@ -642,6 +723,11 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
       ++stats_.updates_stale;
       return;
     }
+    if (const Incarnation* buried = tombstones_.Find(update.name);
+        buried != nullptr && update.incarnation <= *buried) {
+      Drop(DropReason::kTombstoned);
+      return;
+    }
     if (table_.size() >= config_.max_members) {
       Drop(DropReason::kTableFull);
       return;
@@ -672,8 +758,7 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
       record->suspicion && record->suspicion->Confirm(origin)) {
     // An independent confirmation: the timeout may shrink (Lifeguard), and
     // only new confirmations are worth re-gossiping.
-    timers_.Add(Kind::kSuspicion, record->member.name,
-                record->suspicion->deadline());
+    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion->deadline());
     QueueUpdate(record->member, record->metadata_encoded, origin);
     ++stats_.updates_stale;
     return;
@@ -684,11 +769,14 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   }
 
   const MemberStatus previous = record->member.status;
-  const bool address_changed = record->member.address != update.address;
+  // Only a member's own ONLINE claims say where it is; others' claims about
+  // it (suspicions, declarations) must not redirect probes and gossip.
+  const bool address_changed = status == MemberStatus::kOnline &&
+                               record->member.address != update.address;
   bool metadata_changed = false;
   record->member.incarnation = update.incarnation;
-  record->member.address = update.address;
-  if (update.has_metadata &&
+  if (address_changed) record->member.address = update.address;
+  if (status == MemberStatus::kOnline && update.has_metadata &&
       update.metadata.encoded() != record->metadata_encoded) {
     record->metadata_encoded = std::string(update.metadata.encoded());
     record->member.metadata = update.metadata.ToMap();
@@ -705,7 +793,7 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
     case MemberStatus::kOffline:
     case MemberStatus::kLeft:
       record->suspicion.reset();
-      timers_.Add(Kind::kReap, record->member.name, now + config_.reap_after);
+      ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
       break;
   }
   if (previous != status || metadata_changed || address_changed) {
@@ -754,12 +842,19 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
     Refute(update.incarnation, now);
     return;
   }
-  // A claim about a newer life of this name is not ours to refute: that
-  // process answers for itself (and its ONLINE claims reach the branch
-  // above).
-  if (has_left() || update.incarnation < local_.incarnation ||
-      update.incarnation.generation > local_.incarnation.generation) {
+  if (has_left() || update.incarnation < local_.incarnation) {
     ++stats_.updates_stale;
+    return;
+  }
+  if (update.incarnation.generation > local_.incarnation.generation) {
+    // A claim about a newer life of this name is not ours to refute: that
+    // process answers for itself. But the cluster now believes it, so the
+    // application must hear of it: either another process has this name or
+    // someone forged the claim.
+    ++stats_.name_conflicts;
+    Event event = MemberEvent(Event::Type::kNameConflict, local_);
+    event.conflict_address = update.address;
+    EmitEvent(std::move(event));
     return;
   }
   Refute(update.incarnation, now);
@@ -772,7 +867,15 @@ void Node::Refute(const Incarnation& claimed, absl::Time now) {
   if (claimed.generation == local_.incarnation.generation) {
     version = std::max(version, claimed.version);
   }
-  local_.incarnation.version = version + 1;
+  if (version == UINT64_MAX) {
+    // A claim at the last version of this generation (a forgery: no member
+    // counts that far) cannot be out-versioned; move to the next generation
+    // rather than wrap to 0 and lose for good.
+    ++local_.incarnation.generation;
+    local_.incarnation.version = 0;
+  } else {
+    local_.incarnation.version = version + 1;
+  }
   local_.last_change = now;
   ++stats_.refutations;
   QueueLocalUpdate();
@@ -797,9 +900,14 @@ void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
   }
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(update);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
+  EnqueueBroadcast(MemberKey(member.name), *std::move(encoded),
+                   /*user=*/false);
+}
+
+void Node::EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
+                            bool user) {
   const size_t before = broadcasts_.dropped();
-  broadcasts_.Enqueue(MemberKey(member.name), *std::move(encoded),
-                      /*user=*/false);
+  broadcasts_.Enqueue(key, std::move(encoded), user);
   stats_.drops[static_cast<int>(DropReason::kBroadcastQueueFull)] +=
       broadcasts_.dropped() - before;
 }
@@ -830,8 +938,8 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   EmitEvent(std::move(event));
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (encoded.ok()) {
-    broadcasts_.Enqueue(BroadcastKey(broadcast.origin, broadcast.id),
-                        *std::move(encoded), /*user=*/true);
+    EnqueueBroadcast(BroadcastKey(broadcast.origin, broadcast.id),
+                     *std::move(encoded), /*user=*/true);
   }
 }
 
@@ -846,13 +954,33 @@ void Node::HandlePushPull(const PushPull& state, absl::Time now) {
     ApplyUpdate(claim, /*from_push_pull=*/true, now);
   }
   if (!state.reply_wanted || state.sender == local_.name) return;
+  const MemberUpdate* sender = nullptr;
   for (const MemberUpdate& record : state.members) {
-    if (record.name == state.sender) {
-      SendPushPull(record.address, /*reply_wanted=*/false);
+    if (record.name == state.sender) sender = &record;
+  }
+  if (sender == nullptr) {
+    Drop(DropReason::kUnknownPushPullSender);
+    return;
+  }
+  // A full state reply is the most expensive thing a node sends, and a
+  // captured request can be replayed without the key: reply to each life of
+  // a sender at most once per probe interval (a replay carries the same
+  // incarnation; a restarted member's join carries a newer one), and never
+  // while the replies already waiting to be sent exceed the byte budget.
+  if (const PushPullReply* last = push_pull_replies_.Find(state.sender)) {
+    if (now < last->at + config_.probe_interval &&
+        sender->incarnation <= last->incarnation) {
+      Drop(DropReason::kPushPullRateLimited);
       return;
     }
   }
-  Drop(DropReason::kUnknownPushPullSender);
+  if (pending_stream_bytes_ > kMaxPendingStreamBytes) {
+    Drop(DropReason::kPushPullRateLimited);
+    return;
+  }
+  push_pull_replies_.Put(state.sender,
+                         PushPullReply{now, sender->incarnation});
+  SendPushPull(sender->address, /*reply_wanted=*/false);
 }
 
 void Node::SendPushPull(const Address& to, bool reply_wanted) {
@@ -920,10 +1048,12 @@ void Node::OnJoinRetry(absl::Time now) {
 absl::Duration Node::PushPullInterval() const {
   // memberlist's pushPullScale: above 32 members the interval grows with
   // log2(N), so the cluster-wide state-exchange rate stays bounded.
-  const double n = static_cast<double>(table_.available() + 1);
+  const uint64_t n = table_.available() + 1;
   if (n <= 32) return config_.push_pull_interval;
-  const double multiplier = std::ceil(std::log2(n) - std::log2(32.0)) + 1;
-  return config_.push_pull_interval * static_cast<int64_t>(multiplier);
+  // ceil(log2(n) - 5) + 1, by counting (exact at powers of two).
+  int64_t multiplier = 1;
+  for (uint64_t scale = 32; scale < n; scale *= 2) ++multiplier;
+  return config_.push_pull_interval * multiplier;
 }
 
 // --- Dissemination
@@ -955,6 +1085,7 @@ void Node::OnGossipTick(absl::Time now) {
   ++stats_.gossip_rounds;
   for (MemberRecord* target :
        RandomMembers(config_.gossip_nodes, kAvailable, "")) {
+    if (TransmitQueueFull()) break;
     PacketBuilder builder(
         absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
     const size_t user_share =
@@ -972,12 +1103,20 @@ void Node::SendDatagram(const Address& to, const Message& message) {
 }
 
 void Node::SendDatagram(const Address& to, absl::Span<const Message> messages) {
+  if (TransmitQueueFull()) return;  // before Fill counts any transmission
   PacketBuilder builder(
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
   for (const Message& message : messages) {
-    if (!builder.Append(message).ok()) return;  // validated by construction
+    if (!builder.Append(message).ok()) {
+      // Only with long names and a small budget; Config::Validate makes
+      // room for a ping to any name, so this drops an extra (the buddy
+      // hint), never the probe itself.
+      Drop(DropReason::kMessageTooLarge);
+      continue;
+    }
     CountSent(message);
   }
+  if (builder.message_count() == 0) return;
   const size_t user_share =
       static_cast<size_t>(config_.user_broadcast_share * builder.remaining());
   broadcasts_.Fill(builder, RetransmitLimit(), UserRetransmitLimit(),
@@ -985,12 +1124,15 @@ void Node::SendDatagram(const Address& to, absl::Span<const Message> messages) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
+bool Node::TransmitQueueFull() {
+  if (outgoing_.size() - outgoing_head_ < kMaxOutgoing) return false;
+  Drop(DropReason::kTransmitQueueFull);
+  return true;
+}
+
 void Node::SendPacket(const Address& to, Channel channel,
                       absl::Span<const uint8_t> packet) {
-  if (outgoing_.size() - outgoing_head_ >= kMaxOutgoing) {
-    Drop(DropReason::kTransmitQueueFull);
-    return;
-  }
+  if (TransmitQueueFull()) return;
   std::vector<uint8_t> buffer;
   if (!free_buffers_.empty()) {
     buffer = std::move(free_buffers_.back());
@@ -1015,6 +1157,7 @@ void Node::SendPacket(const Address& to, Channel channel,
     ++stats_.streams_sent;
   }
   stats_.bytes_sent += buffer.size();
+  if (channel == Channel::kStream) pending_stream_bytes_ += buffer.size();
   outgoing_.push_back(Outgoing{to, channel, std::move(buffer)});
 }
 
@@ -1035,9 +1178,13 @@ int Node::UserRetransmitLimit() const {
 }
 
 int Node::RetransmitLimit() const {
-  const double n = static_cast<double>(table_.available() + 1);
-  const int scaled =
-      config_.retransmit_mult * static_cast<int>(std::ceil(std::log10(n + 1)));
+  // ceil(log10(N + 1)) by counting, not with floating point, so the result
+  // cannot differ between math libraries at exact powers of ten.
+  int digits = 0;
+  for (uint64_t power = 1; power < table_.available() + 2; power *= 10) {
+    ++digits;
+  }
+  const int scaled = config_.retransmit_mult * digits;
   // The floor keeps small clusters from stopping an update after a couple
   // of sends that may all have gone to the same few members.
   return std::max(scaled, 2 * config_.gossip_nodes);

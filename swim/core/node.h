@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/bounded_map.h"
 #include "swim/core/broadcast_queue.h"
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
@@ -120,6 +121,9 @@ class Node {
   bool conflicted() const { return conflicted_; }
   // Messages waiting to be piggybacked.
   size_t queued_broadcasts() const { return broadcasts_.size(); }
+  // Per-member timers queued (suspicion and reap), for diagnostics: stays
+  // within a small multiple of the member count whatever peers send.
+  size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
   struct Probe {
@@ -155,8 +159,11 @@ class Node {
   void OnPushPullTick(absl::Time now);
   void OnJoinRetry(absl::Time now);
   void OnRelayTimers(absl::Time now);
-  void OnSuspicionTimeout(const std::string& name, absl::Time now);
-  void OnReap(const std::string& name, absl::Time now);
+  void OnSuspicionTimeout(const std::string& name, absl::Time fired_at,
+                          absl::Time now);
+  void OnReap(const std::string& name, absl::Time fired_at, absl::Time now);
+  void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
+                      absl::Time at);
 
   // Messages.
   // Opens, decodes and handles one datagram or stream message.
@@ -180,6 +187,9 @@ class Node {
   void QueueUpdate(const Member& member, absl::string_view metadata_encoded,
                    absl::string_view origin);
   void QueueLocalUpdate();
+  // Queues for dissemination, counting what the bounded queue drops.
+  void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
+                        bool user);
   void EmitEvent(Event event);
   Event MemberEvent(Event::Type type, const Member& member) const;
 
@@ -191,6 +201,8 @@ class Node {
                   absl::Span<const uint8_t> packet);
   void SendPushPull(const Address& to, bool reply_wanted);
   void CountSent(const Message& message);
+  // True (and the drop counted) when no more transmits may be queued.
+  bool TransmitQueueFull();
   size_t PayloadBudget() const;
   int RetransmitLimit() const;
   int UserRetransmitLimit() const;
@@ -209,11 +221,23 @@ class Node {
   TimerQueue timers_;
   Stats stats_;
 
-  uint32_t next_seq_ = 1;
-  Probe probe_;  // the probe of the current period, if active
+  uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
+  Probe probe_;            // the probe of the current period, if active
   std::vector<Relay> relays_;
   bool conflicted_ = false;
   int leave_sends_ = -1;  // -1: not leaving
+
+  // When each recent push-pull sender last got a reply, and at which of its
+  // incarnations (rate limit).
+  struct PushPullReply {
+    absl::Time at;
+    Incarnation incarnation;
+  };
+  BoundedMap<PushPullReply> push_pull_replies_;
+  size_t pending_stream_bytes_ = 0;
+  // Incarnations of recently reaped members: a replayed claim about one at
+  // or below it must not bring it back.
+  BoundedMap<Incarnation> tombstones_;
 
   std::vector<Address> join_seeds_;
   absl::Duration join_backoff_;

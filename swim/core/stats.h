@@ -26,8 +26,13 @@ enum class DropReason : uint8_t {
   kDuplicateBroadcast,  // a user broadcast seen before
   kUnknownPushPullSender,  // a push-pull asking for a reply but not listing
                            // its sender, so there is nowhere to reply
+  kPushPullRateLimited,    // a push-pull reply refused: same sender too
+                           // soon, or too many state bytes already queued
+  kTombstoned,             // a claim about a member forgotten (reaped) at a
+                           // newer incarnation: a replay
+  kMessageTooLarge,        // an outgoing message that cannot fit a datagram
 };
-inline constexpr int kDropReasonCount = 13;
+inline constexpr int kDropReasonCount = 16;
 
 absl::string_view DropReasonName(DropReason reason);
 

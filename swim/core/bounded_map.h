@@ -1,0 +1,65 @@
+#ifndef SWIM_CORE_BOUNDED_MAP_H_
+#define SWIM_CORE_BOUNDED_MAP_H_
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace swim {
+
+// A map from names to values that forgets its oldest entries beyond a
+// capacity: memory for facts remembered about peers (when one was last
+// answered, which incarnation a forgotten member had) that a stream of
+// hostile input must not be able to grow. Put on an existing key updates it
+// in place and keeps its age.
+template <typename Value>
+class BoundedMap {
+ public:
+  explicit BoundedMap(size_t capacity) : capacity_(capacity) {}
+
+  Value* Find(absl::string_view key) {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+
+  void Put(absl::string_view key, Value value) {
+    if (Value* existing = Find(key)) {
+      *existing = std::move(value);
+      return;
+    }
+    if (capacity_ == 0) return;
+    while (order_.size() >= capacity_) {
+      map_.erase(order_.front());
+      order_.pop_front();
+    }
+    order_.emplace_back(key);
+    map_.emplace(std::string(key), std::move(value));
+  }
+
+  void Erase(absl::string_view key) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return;
+    map_.erase(it);
+    for (auto order = order_.begin(); order != order_.end(); ++order) {
+      if (*order == key) {
+        order_.erase(order);
+        break;
+      }
+    }
+  }
+
+  size_t size() const { return map_.size(); }
+
+ private:
+  size_t capacity_;
+  absl::flat_hash_map<std::string, Value> map_;
+  std::deque<std::string> order_;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_BOUNDED_MAP_H_
