@@ -107,6 +107,19 @@ size_t BroadcastQueue::Fill(PacketBuilder& packet, int limit, int user_limit,
                             std::array<uint64_t, 8>* sent_by_type) {
   std::vector<Entry*>& sent = sent_scratch_;
   sent.clear();
+  // This node's own claim (a refutation, a leave) goes first, whatever else
+  // is queued: it is the one update nobody else can send for it.
+  if (!protected_key_.empty()) {
+    auto it = by_key_.find(protected_key_);
+    if (it != by_key_.end()) {
+      Entry* own = it->second.get();
+      if (own->bytes.size() <= max_datagram_message_ &&
+          packet.AppendEncoded(own->bytes).ok()) {
+        own->in_packet = true;
+        sent.push_back(own);
+      }
+    }
+  }
   if (user_share > 0 && !user_order_.empty()) {
     FillPass(packet, user_order_, user_share, sent);
   }

@@ -107,10 +107,15 @@ absl::Status Config::Validate() const {
     return OutOfRange("label", "0-255 bytes",
                       absl::StrCat(label.size(), " bytes"));
   }
-  // Room for the largest envelope and a ping to a 255-byte name, so every
-  // member can always be probed.
-  const size_t needed = 2 + label.size() + Envelope::kHmacTagSize +
-                        kWireHeaderSize + 1 + 5 + 1 + kMaxNameLength;
+  // Room for the largest envelope around the largest probe message (a
+  // ping-req for a 255-byte name at an IPv6 address), so every member can
+  // always be probed, directly and indirectly.
+  const std::string longest_name(kMaxNameLength, 'n');
+  const size_t needed =
+      2 + label.size() + Envelope::kHmacTagSize + kWireHeaderSize +
+      *EncodedSize(PingReq{UINT32_MAX, longest_name,
+                           Address::Ipv6(std::array<uint8_t, 16>{}, 65535),
+                           /*want_nack=*/true});
   if (datagram_budget < needed) {
     return OutOfRange("datagram_budget",
                       absl::StrCat("at least ", needed, " bytes with a ",

@@ -46,7 +46,8 @@ struct MemberRecord {
   // and an inline Suspicion would triple the size of every record).
   std::unique_ptr<Suspicion> suspicion;
   // The earliest queued suspicion and reap timers for this record
-  // (InfiniteFuture: none queued).
+  // (InfiniteFuture: none queued). Two, not one: sharing a slot would leave
+  // a superseded reap entry behind each time a suspicion came between.
   absl::Time suspicion_timer = absl::InfiniteFuture();
   absl::Time reap_timer = absl::InfiniteFuture();
 };

@@ -363,10 +363,8 @@ void Node::HandleTimeout(absl::Time now) {
         OnRelayTimers(now);
         break;
       case Kind::kSuspicion:
-        OnSuspicionTimeout(timer->key, timer->at, now);
-        break;
       case Kind::kReap:
-        OnReap(timer->key, timer->at, now);
+        OnMemberTimer(timer->kind, timer->key, timer->at, now);
         break;
     }
   }
@@ -543,9 +541,9 @@ void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
 
 void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
                           absl::Time at) {
-  // At most one queued entry per member and kind, plus one per time the
-  // deadline moved earlier: a flood of claims cannot grow the timer heap.
-  // A later deadline waits for the queued entry, which re-arms on firing.
+  // At most one queued entry per member and kind, plus one per time its
+  // deadline moved earlier: a flood of claims cannot grow the timer heap. A
+  // later deadline waits for the queued entry, which re-arms when it fires.
   absl::Time& armed =
       kind == Kind::kSuspicion ? record.suspicion_timer : record.reap_timer;
   if (at >= armed) return;
@@ -553,50 +551,53 @@ void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
   timers_.Add(kind, record.member.name, at);
 }
 
-void Node::OnSuspicionTimeout(const std::string& name, absl::Time fired_at,
-                              absl::Time now) {
+void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
+                         absl::Time fired_at, absl::Time now) {
   MemberRecord* record = table_.Find(name);
-  if (record == nullptr || record->suspicion_timer != fired_at) {
-    return;  // superseded by an earlier entry, or for a forgotten record
-  }
-  record->suspicion_timer = absl::InfiniteFuture();
-  if (record->member.status != MemberStatus::kSuspect || !record->suspicion) {
-    return;  // refuted or replaced since
-  }
-  if (record->suspicion->deadline() > now) {
-    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion->deadline());
+  if (record == nullptr) return;  // forgotten since
+  absl::Time& armed =
+      kind == Kind::kSuspicion ? record->suspicion_timer : record->reap_timer;
+  if (armed != fired_at) return;  // superseded by an earlier entry
+  armed = absl::InfiniteFuture();
+  const MemberStatus status = record->member.status;
+  if (kind == Kind::kSuspicion) {
+    if (status != MemberStatus::kSuspect || !record->suspicion) return;
+    if (record->suspicion->deadline() > now) {
+      ArmMemberTimer(*record, kind, record->suspicion->deadline());
+    } else {
+      DeclareOffline(*record, now);
+    }
     return;
   }
-  record->suspicion.reset();
-  table_.SetStatus(*record, MemberStatus::kOffline);
-  record->member.last_change = now;
-  ++stats_.declared_offline;
-  ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
-  Event event = MemberEvent(Event::Type::kStatusChanged, record->member);
-  event.previous_status = MemberStatus::kSuspect;
-  EmitEvent(std::move(event));
-  QueueUpdate(record->member, record->metadata_encoded, local_.name);
-}
-
-void Node::OnReap(const std::string& name, absl::Time fired_at,
-                  absl::Time now) {
-  MemberRecord* record = table_.Find(name);
-  if (record == nullptr || record->reap_timer != fired_at) return;
-  record->reap_timer = absl::InfiniteFuture();
-  if (!StatusIn(record->member.status,
-                static_cast<uint8_t>(MemberStatus::kOffline) |
-                    static_cast<uint8_t>(MemberStatus::kLeft))) {
+  if (status != MemberStatus::kOffline && status != MemberStatus::kLeft) {
     return;  // came back
   }
-  if (record->member.last_change + config_.reap_after > now) {
-    ArmMemberTimer(*record, Kind::kReap,
-                   record->member.last_change + config_.reap_after);
-    return;
+  const absl::Time due = record->member.last_change + config_.reap_after;
+  if (due > now) {
+    ArmMemberTimer(*record, kind, due);
+  } else {
+    Reap(*record);
   }
-  EmitEvent(MemberEvent(Event::Type::kReaped, record->member));
+}
+
+void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
+  record.suspicion.reset();
+  table_.SetStatus(record, MemberStatus::kOffline);
+  record.member.last_change = now;
+  ++stats_.declared_offline;
+  ArmMemberTimer(record, Kind::kReap, now + config_.reap_after);
+  Event event = MemberEvent(Event::Type::kStatusChanged, record.member);
+  event.previous_status = MemberStatus::kSuspect;
+  EmitEvent(std::move(event));
+  QueueUpdate(record.member, record.metadata_encoded, local_.name);
+}
+
+void Node::Reap(MemberRecord& record) {
+  EmitEvent(MemberEvent(Event::Type::kReaped, record.member));
   ++stats_.reaped;
-  tombstones_.Put(name, record->member.incarnation);
-  table_.Remove(name);
+  tombstones_.Put(record.member.name, record.member.incarnation);
+  const std::string name = record.member.name;
+  table_.Remove(name);  // destroys `record`
 }
 
 void Node::HandlePing(const Address& from, const Ping& ping, absl::Time) {
@@ -616,15 +617,15 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
   // A replayed ping-req must not take another relay slot, and no single
   // requester may hold more than a few: otherwise replays could fill the
   // table and switch off indirect probing.
+  // Repeats are recognised by (sequence number, target) whatever address
+  // they come from, so spoofed sources do not help a replay either.
   int from_requester = 0;
   for (const Relay& relay : relays_) {
-    if (relay.requester == from) {
-      if (relay.requester_seq == req.seq) {
-        Drop(DropReason::kRelayLimit);
-        return;
-      }
-      ++from_requester;
+    if (relay.requester_seq == req.seq && relay.target == req.target_address) {
+      Drop(DropReason::kRelayLimit);
+      return;
     }
+    if (relay.requester == from) ++from_requester;
   }
   if (relays_.size() >= kMaxRelays ||
       from_requester >= kMaxRelaysPerRequester) {
@@ -635,6 +636,7 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
   relay.seq = next_seq_++;
   relay.requester_seq = req.seq;
   relay.requester = from;
+  relay.target = req.target_address;
   relay.want_nack = req.want_nack;
   // Lifeguard: answer a silent target with a nack at 80 % of the timeout,
   // before the requester's own timeout runs out.
@@ -978,8 +980,7 @@ void Node::HandlePushPull(const PushPull& state, absl::Time now) {
     Drop(DropReason::kPushPullRateLimited);
     return;
   }
-  push_pull_replies_.Put(state.sender,
-                         PushPullReply{now, sender->incarnation});
+  push_pull_replies_.Put(state.sender, PushPullReply{now, sender->incarnation});
   SendPushPull(sender->address, /*reply_wanted=*/false);
 }
 

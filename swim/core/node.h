@@ -139,6 +139,7 @@ class Node {
     uint32_t seq = 0;            // our ping to the target
     uint32_t requester_seq = 0;  // the requester's ping-req
     Address requester;
+    Address target;
     bool want_nack = false;
     absl::Time nack_at;
     absl::Time expires;
@@ -159,11 +160,13 @@ class Node {
   void OnPushPullTick(absl::Time now);
   void OnJoinRetry(absl::Time now);
   void OnRelayTimers(absl::Time now);
-  void OnSuspicionTimeout(const std::string& name, absl::Time fired_at,
-                          absl::Time now);
-  void OnReap(const std::string& name, absl::Time fired_at, absl::Time now);
+  // A member's suspicion deadline or reaping time came.
+  void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
+                     absl::Time fired_at, absl::Time now);
   void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
                       absl::Time at);
+  void DeclareOffline(MemberRecord& record, absl::Time now);
+  void Reap(MemberRecord& record);
 
   // Messages.
   // Opens, decodes and handles one datagram or stream message.

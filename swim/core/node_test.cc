@@ -4,10 +4,8 @@
 
 #include "swim/core/node.h"
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,115 +27,20 @@
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
-#include "swim/core/keyring.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
 #include "swim/core/stats.h"
 #include "swim/core/suspicion.h"
 #include "swim/core/wire.h"
+#include "swim/testing/node_harness.h"
 
-namespace swim {
+// In swim::testing, beside the harness (swim/testing/node_harness.h).
+namespace swim::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-constexpr absl::string_view kSelf = "self";
-constexpr absl::string_view kPeerA = "peer-a";
-constexpr absl::string_view kPeerB = "peer-b";
-constexpr absl::string_view kPeerC = "peer-c";
-constexpr absl::string_view kLabel = "node-test";
-constexpr uint64_t kGeneration = 100;
-
-const absl::Time kStart = absl::FromUnixSeconds(1700000000);
-
-std::string Key() { return std::string(32, 'k'); }
-
-// 10.0.0.<last>:<port>. The node is 10.0.0.1; peer-a .2, peer-b .3, ...
-Address Addr(uint8_t last, uint16_t port = 7946) {
-  return Address::Ipv4({10, 0, 0, last}, port);
-}
-
-Config TestConfig() {
-  Config config = Config::Local();
-  config.name = std::string(kSelf);
-  config.address = Addr(1);
-  config.generation = kGeneration;
-  config.seed = 42;
-  config.keys = {Key()};
-  config.label = std::string(kLabel);
-  config.nonce_seed.fill(1);
-  return config;
-}
-
-Envelope MakeEnvelope(SecurityMode mode, const std::vector<std::string>& keys,
-                      absl::string_view label, uint8_t nonce) {
-  EnvelopeConfig config;
-  config.mode = mode;
-  config.label = std::string(label);
-  config.nonce_seed.fill(nonce);
-  Keyring keyring;
-  if (!keys.empty()) {
-    absl::StatusOr<Keyring> created = Keyring::Create(keys);
-    if (!created.ok()) {
-      ADD_FAILURE() << created.status();
-      std::abort();
-    }
-    keyring = *std::move(created);
-  }
-  absl::StatusOr<Envelope> envelope =
-      Envelope::Create(std::move(config), std::move(keyring));
-  if (!envelope.ok()) {
-    ADD_FAILURE() << envelope.status();
-    std::abort();
-  }
-  return *std::move(envelope);
-}
-
-std::vector<uint8_t> EncodeMessages(const std::vector<Message>& messages) {
-  size_t total = kWireHeaderSize;
-  for (const Message& message : messages) {
-    absl::StatusOr<size_t> size = EncodedSize(message);
-    EXPECT_TRUE(size.ok()) << size.status();
-    if (size.ok()) total += *size;
-  }
-  std::vector<uint8_t> packet(total);
-  absl::StatusOr<size_t> written =
-      EncodePacket(messages, absl::MakeSpan(packet));
-  EXPECT_TRUE(written.ok()) << written.status();
-  return packet;
-}
-
-std::vector<uint8_t> SealPacket(Envelope& envelope,
-                                absl::Span<const uint8_t> packet) {
-  std::vector<uint8_t> sealed(packet.size() + envelope.Overhead());
-  absl::StatusOr<size_t> size = envelope.Seal(packet, absl::MakeSpan(sealed));
-  EXPECT_TRUE(size.ok()) << size.status();
-  return sealed;
-}
-
-// A claim as a peer would send it. ONLINE claims carry (empty) metadata.
-MemberUpdate Claim(MemberStatus status, absl::string_view name,
-                   const Address& address, Incarnation incarnation,
-                   absl::string_view origin = "") {
-  MemberUpdate update;
-  update.status = status;
-  update.name = name;
-  update.incarnation = incarnation;
-  update.address = address;
-  if (status == MemberStatus::kOnline) {
-    update.has_metadata = true;
-  } else {
-    update.origin = origin;
-  }
-  return update;
-}
-
-MemberUpdate Online(absl::string_view name, const Address& address,
-                    Incarnation incarnation) {
-  return Claim(MemberStatus::kOnline, name, address, incarnation);
-}
 
 // `encoded` must outlive the update.
 MemberUpdate WithMetadata(MemberUpdate update, absl::string_view encoded) {
@@ -153,283 +56,6 @@ std::string Encode(const Metadata& metadata) {
   EXPECT_TRUE(encoded.ok()) << encoded.status();
   return encoded.ok() ? *encoded : std::string();
 }
-
-// One transmit of the node, opened and decoded. `messages` point into
-// `packet`, so a Sent is move-only.
-struct Sent {
-  Sent() = default;
-  Sent(Sent&&) = default;
-  Sent& operator=(Sent&&) = default;
-  Sent(const Sent&) = delete;
-  Sent& operator=(const Sent&) = delete;
-
-  absl::Time at;
-  Address to;
-  Channel channel = Channel::kDatagram;
-  std::vector<uint8_t> sealed;
-  std::vector<uint8_t> packet;
-  std::vector<Message> messages;
-};
-
-template <typename T>
-std::vector<T> MessagesOf(const Sent& sent) {
-  std::vector<T> found;
-  for (const Message& message : sent.messages) {
-    if (const T* typed = std::get_if<T>(&message)) found.push_back(*typed);
-  }
-  return found;
-}
-
-template <typename T>
-bool FirstIs(const Sent& sent) {
-  return !sent.messages.empty() && std::holds_alternative<T>(sent.messages[0]);
-}
-
-template <typename T>
-T First(const Sent& sent) {
-  EXPECT_TRUE(FirstIs<T>(sent));
-  if (!FirstIs<T>(sent)) return T();
-  return std::get<T>(sent.messages[0]);
-}
-
-// Every transmit whose first message is a T.
-template <typename T>
-std::vector<const Sent*> Led(const std::vector<Sent>& sent) {
-  std::vector<const Sent*> found;
-  for (const Sent& one : sent) {
-    if (FirstIs<T>(one)) found.push_back(&one);
-  }
-  return found;
-}
-
-// The update about `name` carried by `sent`, if any.
-std::optional<MemberUpdate> UpdateAbout(const Sent& sent,
-                                        absl::string_view name) {
-  for (const MemberUpdate& update : MessagesOf<MemberUpdate>(sent)) {
-    if (update.name == name) return update;
-  }
-  return std::nullopt;
-}
-
-// What the node's members look like, for "nothing changed" checks.
-struct Snapshot {
-  Member local;
-  std::vector<Member> members;
-  friend bool operator==(const Snapshot&, const Snapshot&) = default;
-};
-
-std::string Describe(const Member& member) {
-  return absl::StrCat(member.name, "@", member.address.ToString(), " ",
-                      MemberStatusName(member.status), " ",
-                      member.incarnation.ToString(),
-                      " meta=", member.metadata.size());
-}
-
-std::string Describe(const Snapshot& snapshot) {
-  std::string out = absl::StrCat("local: ", Describe(snapshot.local));
-  for (const Member& member : snapshot.members) {
-    absl::StrAppend(&out, "; ", Describe(member));
-  }
-  return out;
-}
-
-// Drives one Node: delivers sealed peer packets, fires every timer at its
-// exact instant, and records every transmit (opened) and event.
-class Harness {
- public:
-  explicit Harness(Config config = TestConfig(), absl::Time start = kStart)
-      : now_(start),
-        datagram_budget_(config.datagram_budget),
-        opener_(
-            MakeEnvelope(config.security_mode, config.keys, config.label, 200)),
-        peer_(MakeEnvelope(config.security_mode, config.keys, config.label,
-                           201)) {
-    absl::StatusOr<std::unique_ptr<Node>> node =
-        Node::Create(std::move(config), start);
-    if (!node.ok()) {
-      ADD_FAILURE() << node.status();
-      std::abort();
-    }
-    node_ = *std::move(node);
-    Collect();
-  }
-
-  Node& node() { return *node_; }
-  const Node& node() const { return *node_; }
-  absl::Time now() const { return now_; }
-
-  // A peer's packet, sealed as the cluster seals.
-  std::vector<uint8_t> Seal(const std::vector<Message>& messages) {
-    return SealPacket(peer_, EncodeMessages(messages));
-  }
-  std::vector<uint8_t> SealRaw(absl::Span<const uint8_t> packet) {
-    return SealPacket(peer_, packet);
-  }
-
-  void Datagram(const Address& from, const std::vector<Message>& messages) {
-    DatagramBytes(from, Seal(messages));
-  }
-  void DatagramBytes(const Address& from, absl::Span<const uint8_t> bytes) {
-    node_->HandleDatagram(from, bytes, now_);
-    Collect();
-  }
-  void Stream(const Address& from, const std::vector<Message>& messages) {
-    StreamBytes(from, Seal(messages));
-  }
-  void StreamBytes(const Address& from, absl::Span<const uint8_t> bytes) {
-    node_->HandleStream(from, bytes, now_);
-    Collect();
-  }
-
-  // Teaches the node an ONLINE member (as gossip from that member).
-  void Learn(absl::string_view name, const Address& address,
-             Incarnation incarnation = {5, 0}) {
-    Datagram(address, {Online(name, address, incarnation)});
-    ASSERT_NE(node_->Find(name), nullptr) << name;
-  }
-
-  absl::Status Join(const std::vector<Address>& seeds) {
-    absl::Status status = node_->Join(seeds, now_);
-    Collect();
-    return status;
-  }
-  absl::Status Leave() {
-    absl::Status status = node_->Leave(now_);
-    Collect();
-    return status;
-  }
-  absl::Status SetMetadata(Metadata metadata) {
-    absl::Status status = node_->SetMetadata(std::move(metadata), now_);
-    Collect();
-    return status;
-  }
-  absl::Status Broadcast(absl::string_view payload) {
-    absl::Status status = node_->Broadcast(payload, now_);
-    Collect();
-    return status;
-  }
-
-  // Calls HandleTimeout at an arbitrary instant (not necessarily a
-  // deadline), as a late or early driver would.
-  void TimeoutAt(absl::Time at) {
-    now_ = at;
-    node_->HandleTimeout(at);
-    Collect();
-    CheckDeadlineAfterNow();
-  }
-
-  // Fires the next timer if it is due by `limit`, at its exact instant.
-  bool StepOnce(absl::Time limit) {
-    std::optional<absl::Time> deadline = node_->NextDeadline();
-    if (!deadline || *deadline > limit) return false;
-    EXPECT_GE(*deadline, now_) << "a deadline was left in the past";
-    now_ = std::max(now_, *deadline);
-    node_->HandleTimeout(now_);
-    Collect();
-    CheckDeadlineAfterNow();
-    return true;
-  }
-
-  // Fires every timer due up to `until`, each at its exact instant.
-  void AdvanceTo(absl::Time until) {
-    for (int steps = 0; StepOnce(until); ++steps) {
-      if (steps > 1000000) {
-        ADD_FAILURE() << "timers never settle";
-        break;
-      }
-    }
-    now_ = std::max(now_, until);
-  }
-  void Advance(absl::Duration duration) { AdvanceTo(now_ + duration); }
-
-  // Fires timers until a transmit matching `match` is sent (returns its
-  // index in sent()) or `limit` passes (returns nullopt, now() == limit).
-  std::optional<size_t> AdvanceUntil(
-      const std::function<bool(const Sent&)>& match, absl::Time limit) {
-    size_t checked = sent_.size();
-    while (StepOnce(limit)) {
-      for (; checked < sent_.size(); ++checked) {
-        if (match(sent_[checked])) return checked;
-      }
-    }
-    now_ = std::max(now_, limit);
-    return std::nullopt;
-  }
-
-  // Advances to the node's next probe ping; fails the test if none comes
-  // within one probe interval (plus `slack`).
-  std::optional<Ping> AdvanceToNextPing(
-      absl::Duration slack = absl::ZeroDuration()) {
-    std::optional<size_t> index =
-        AdvanceUntil([](const Sent& sent) { return FirstIs<Ping>(sent); },
-                     now_ + node_->config().probe_interval + slack);
-    if (!index) {
-      ADD_FAILURE() << "no probe within a probe interval";
-      return std::nullopt;
-    }
-    ping_to_ = sent_[*index].to;
-    return std::get<Ping>(sent_[*index].messages[0]);
-  }
-  // The address the last AdvanceToNextPing ping went to.
-  const Address& ping_to() const { return ping_to_; }
-
-  const std::vector<Sent>& sent() const { return sent_; }
-  std::vector<Sent> TakeSent() { return std::exchange(sent_, {}); }
-  std::vector<Event> TakeEvents() { return std::exchange(events_, {}); }
-
-  Snapshot Snap() const {
-    Snapshot snapshot;
-    snapshot.local = node_->local();
-    for (const Member* member : node_->Members()) {
-      snapshot.members.push_back(*member);
-    }
-    return snapshot;
-  }
-
- private:
-  void CheckDeadlineAfterNow() {
-    std::optional<absl::Time> next = node_->NextDeadline();
-    EXPECT_TRUE(!next || *next > now_)
-        << "HandleTimeout(" << now_ << ") left NextDeadline() at " << *next;
-  }
-
-  void Collect() {
-    while (std::optional<Transmit> transmit = node_->PollTransmit()) {
-      Sent sent;
-      sent.at = now_;
-      sent.to = transmit->to;
-      sent.channel = transmit->channel;
-      sent.sealed.assign(transmit->bytes.begin(), transmit->bytes.end());
-      if (sent.channel == Channel::kDatagram) {
-        EXPECT_LE(sent.sealed.size(), datagram_budget_);
-      }
-      std::vector<uint8_t> scratch(sent.sealed.size());
-      absl::StatusOr<absl::Span<const uint8_t>> packet =
-          opener_.Open(sent.sealed, absl::MakeSpan(scratch));
-      if (!packet.ok()) {
-        ADD_FAILURE() << "the node sent a packet peers cannot open: "
-                      << packet.status();
-      } else {
-        sent.packet.assign(packet->begin(), packet->end());
-        absl::Status decoded = DecodePacket(sent.packet, sent.messages);
-        EXPECT_TRUE(decoded.ok()) << decoded;
-      }
-      sent_.push_back(std::move(sent));
-    }
-    while (std::optional<Event> event = node_->PollEvent()) {
-      events_.push_back(*std::move(event));
-    }
-  }
-
-  absl::Time now_;
-  size_t datagram_budget_;
-  Envelope opener_;
-  Envelope peer_;
-  std::unique_ptr<Node> node_;
-  std::vector<Sent> sent_;
-  std::vector<Event> events_;
-  Address ping_to_;
-};
 
 // --- Create -----------------------------------------------------------------
 
@@ -616,7 +242,7 @@ TEST(NodePingTest, PingReqForThisNodeIsAckedDirectly) {
 // --- Bad input
 // ----------------------------------------------------------------
 
-class NodeBadInputTest : public testing::Test {
+class NodeBadInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
     h_.Learn(kPeerA, Addr(2));
@@ -933,18 +559,6 @@ TEST(NodeStaleTest, TheSamePacketTwiceIsANoOp) {
 
 // --- Refutation
 // ---------------------------------------------------------------
-
-// Pings the node and returns the update about itself its Ack carries.
-std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
-                                                   std::vector<Sent>& keep) {
-  h.TakeSent();
-  h.Datagram(Addr(2), {Ping{4242, kSelf}});
-  keep = h.TakeSent();
-  EXPECT_EQ(keep.size(), 1u);
-  if (keep.empty()) return std::nullopt;
-  EXPECT_EQ(First<Ack>(keep[0]), Ack{4242});
-  return UpdateAbout(keep[0], kSelf);
-}
 
 TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
   Harness h;
@@ -1264,12 +878,6 @@ TEST(NodeLeaveTest, CommandsAfterLeaveFail) {
 // --- Join and push-pull
 // ---------------------------------------------------------
 
-Config NoPeriodicPushPull() {
-  Config config = TestConfig();
-  config.push_pull_interval = absl::ZeroDuration();
-  return config;
-}
-
 std::vector<const Sent*> Streams(const std::vector<Sent>& sent) {
   std::vector<const Sent*> streams;
   for (const Sent& one : sent) {
@@ -1516,7 +1124,7 @@ TEST(NodeProbeTest, PeriodicPushPullEveryInterval) {
   }
 }
 
-class NodeIndirectProbeTest : public testing::Test {
+class NodeIndirectProbeTest : public ::testing::Test {
  protected:
   // Learns peer-a, -b and -c and advances to the first probe.
   void StartProbe(int indirect_checks) {
@@ -1799,4 +1407,4 @@ TEST(NodeDeterminismTest, SameConfigSeedAndInputsGiveIdenticalTransmits) {
 }
 
 }  // namespace
-}  // namespace swim
+}  // namespace swim::testing

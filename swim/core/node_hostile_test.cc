@@ -1,0 +1,721 @@
+// Regression tests for Node's defences against replayed and hostile input.
+// Each test models one attack (or one misuse) and checks what the node must
+// do. Most drive one Node in exact virtual time with sealed hand-made
+// packets: the test plays every peer, seals its packets with the cluster's
+// envelope, and opens and decodes everything the node sends.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "swim/core/address.h"
+#include "swim/core/config.h"
+#include "swim/core/envelope.h"
+#include "swim/core/event.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member.h"
+#include "swim/core/member_status.h"
+#include "swim/core/member_table.h"
+#include "swim/core/metadata.h"
+#include "swim/core/node.h"
+#include "swim/core/stats.h"
+#include "swim/core/wire.h"
+#include "swim/testing/node_harness.h"
+#include "swim/testing/test_cluster.h"
+
+// In swim::testing, beside the harness (swim/testing/node_harness.h).
+namespace swim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// This suite's cluster label, so its packets are its own.
+constexpr absl::string_view kHostileLabel = "node-hostile-test";
+
+// The harness's test config under this suite's label.
+Config HostileConfig() { return TestConfig(kHostileLabel); }
+
+// Full-state replies (push-pulls not asking for one back) sent to `to`.
+size_t StateRepliesTo(const std::vector<Sent>& sent, const Address& to) {
+  size_t replies = 0;
+  for (const Sent& one : sent) {
+    if (one.channel == Channel::kStream && one.to == to &&
+        FirstIs<PushPull>(one) && !First<PushPull>(one).reply_wanted) {
+      ++replies;
+    }
+  }
+  return replies;
+}
+
+// Pings (probes or relayed probes) sent to `to`.
+size_t PingsTo(const std::vector<Sent>& sent, const Address& to) {
+  size_t pings = 0;
+  for (const Sent& one : sent) {
+    if (one.to == to) pings += MessagesOf<Ping>(one).size();
+  }
+  return pings;
+}
+
+// --- 1. Replayed push-pull requests -----------------------------------------
+
+// Attack: an eavesdropper captures one sealed push-pull request (reply
+// wanted) and replays it, hoping each copy makes the node send its whole
+// state (the most expensive transmit there is). Must happen: one reply per
+// sender life per probe interval, the rest dropped as kPushPullRateLimited;
+// once the interval has passed a replay earns one more reply; and a real
+// restart of the sender (a higher incarnation) is answered at once.
+TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
+  Harness h(NoPeriodicPushPull(HostileConfig()));
+  const absl::Duration interval = h.node().config().probe_interval;
+  ASSERT_EQ(interval, absl::Seconds(1));
+  PushPull request;
+  request.reply_wanted = true;
+  request.sender = kPeerA;
+  request.members = {Online(kPeerA, Addr(2), {5, 0})};
+  const std::vector<uint8_t> captured = h.Seal({request});
+
+  // 1000 copies spread over 999 ms, all within one probe interval.
+  const absl::Time t0 = h.now();
+  for (int i = 0; i < 1000; ++i) {
+    h.AdvanceTo(t0 + absl::Microseconds(999) * i);
+    h.StreamBytes(Addr(2, 40000), captured);
+  }
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 999u);
+  EXPECT_EQ(h.node().stats().push_pulls_received, 1000u);
+
+  // Still limited one nanosecond before the interval ends ...
+  h.AdvanceTo(t0 + interval - absl::Nanoseconds(1));
+  h.StreamBytes(Addr(2, 40000), captured);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1000u);
+  // ... and answered once more when it has passed.
+  h.AdvanceTo(t0 + interval);
+  h.StreamBytes(Addr(2, 40000), captured);
+  h.StreamBytes(Addr(2, 40000), captured);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 2u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
+
+  // peer-a restarts (new generation, new address) and joins within the
+  // same interval: its request is a new life's and gets a reply.
+  PushPull restarted;
+  restarted.reply_wanted = true;
+  restarted.sender = kPeerA;
+  restarted.members = {Online(kPeerA, Addr(12), {6, 0})};
+  h.Stream(Addr(12, 40001), {restarted});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
+  // The old life's capture is still refused.
+  h.StreamBytes(Addr(2, 40000), captured);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 2u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1002u);
+}
+
+// --- 2. Replayed acks -------------------------------------------------------
+
+// Attack: a member dies; an attacker replays acks captured earlier (an ack
+// of one of its earlier probes, and an ack captured from another member's
+// probes) to keep it looking alive. Must happen: probe sequence numbers
+// start at a seeded random value (so two nodes do not share them), an ack
+// whose seq is not the outstanding probe's does not count (probes_acked
+// unchanged, kUnknownAck counted), and the target is suspected at the end
+// of the probe.
+TEST(NodeHostileTest, ReplayedAckDoesNotVouchForADeadMember) {
+  Config other_config = HostileConfig();
+  other_config.seed = 43;
+  Harness other(other_config);
+  other.Learn(kPeerA, Addr(2));
+  std::optional<Ping> other_ping = other.AdvanceToNextPing();
+  ASSERT_TRUE(other_ping.has_value());
+
+  Harness h(HostileConfig());
+  h.Learn(kPeerA, Addr(2));
+  std::optional<Ping> first = h.AdvanceToNextPing();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_NE(first->seq, other_ping->seq)
+      << "two nodes with different seeds start at the same sequence number";
+
+  // peer-a answers its first probe; the attacker records the sealed ack.
+  const std::vector<uint8_t> captured_ack = h.Seal({Ack{first->seq}});
+  h.DatagramBytes(Addr(2), captured_ack);
+  ASSERT_EQ(h.node().stats().probes_acked, 1u);
+
+  // peer-a dies. The next probe is answered only by replays.
+  std::optional<Ping> second = h.AdvanceToNextPing();
+  ASSERT_TRUE(second.has_value());
+  ASSERT_EQ(second->target, kPeerA);
+  ASSERT_NE(second->seq, first->seq);
+  ASSERT_NE(second->seq, other_ping->seq);
+  const absl::Time probed_at = h.now();
+  h.DatagramBytes(Addr(2), captured_ack);
+  h.Datagram(Addr(2), {Ack{other_ping->seq}});
+  h.Datagram(Addr(2), {Ack{second->seq + 1}});
+  EXPECT_EQ(h.node().stats().probes_acked, 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownAck), 3u);
+
+  h.AdvanceTo(probed_at + h.node().config().probe_interval);
+  EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
+  EXPECT_EQ(h.node().stats().suspicions, 1u);
+}
+
+// --- 3. Timer heap bound ----------------------------------------------------
+
+// Attack: a peer floods claims about a few members — ONLINE and LEFT at the
+// same rising incarnation, and SUSPECT above it — 20 000 datagrams at
+// irregular intervals (0-6 ms) for about a minute, each arming a suspicion
+// or reaping deadline. Must happen: the queued per-member timers stay a
+// small multiple of the members involved (at most 4 each) however long the
+// flood lasts and whatever state a member is in when its timer fires; and
+// the timers still work: once the claims stop at LEFT, every member is
+// reaped exactly reap_after later and the timer heap empties.
+TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
+  Harness h(NoPeriodicPushPull(HostileConfig()));
+  const std::vector<std::string> names = {
+      std::string(kPeerA), std::string(kPeerB), std::string(kPeerC)};
+  for (size_t i = 0; i < names.size(); ++i) {
+    h.Learn(names[i], Addr(static_cast<uint8_t>(2 + i)), {5, 0});
+  }
+  std::vector<uint64_t> versions(names.size(), 0);
+  const size_t bound = 4 * names.size();
+  size_t most = 0;
+  const absl::Time flood_start = h.now();
+  uint64_t lcg = 12345;  // irregular gaps, so timers fire in every state
+  for (int i = 0; i < 20000; ++i) {
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    h.Advance(absl::Microseconds(static_cast<int64_t>((lcg >> 33) % 6000)));
+    const size_t member = static_cast<size_t>(i) % names.size();
+    const int step = (i / static_cast<int>(names.size())) % 3;
+    const Address address = Addr(static_cast<uint8_t>(2 + member));
+    uint64_t& version = versions[member];
+    MemberUpdate claim;
+    switch (step) {
+      case 0:
+        claim = Online(names[member], address, {5, version + 1});
+        break;
+      case 1:
+        claim = Claim(MemberStatus::kLeft, names[member], address,
+                      {5, version + 1});
+        break;
+      default:
+        claim = Claim(MemberStatus::kSuspect, names[member], address,
+                      {5, version + 2}, kPeerC);
+        version += 2;
+        break;
+    }
+    h.Datagram(Addr(9), {claim});
+    const size_t before = most;
+    most = std::max(most, h.node().queued_member_timers());
+    if (before <= bound && most > bound) {
+      ADD_FAILURE() << "after " << i + 1 << " claims (" << h.now() - flood_start
+                    << " into the flood) " << h.node().queued_member_timers()
+                    << " member timers are queued for " << names.size()
+                    << " members (first overflow)";
+    }
+    h.TakeSent();
+    h.TakeEvents();
+  }
+  EXPECT_LE(most, bound);
+  EXPECT_GT(h.now() - flood_start, absl::Seconds(50));
+
+  // The flood ends with every member LEFT at a fresh incarnation.
+  h.Advance(absl::Milliseconds(1));
+  for (size_t member = 0; member < names.size(); ++member) {
+    h.Datagram(Addr(9), {Claim(MemberStatus::kLeft, names[member],
+                               Addr(static_cast<uint8_t>(2 + member)),
+                               {5, versions[member] + 10})});
+    ASSERT_EQ(h.node().Find(names[member])->status, MemberStatus::kLeft);
+    ASSERT_EQ(h.node().Find(names[member])->last_change, h.now());
+  }
+  h.TakeEvents();
+  const absl::Time left_at = h.now();
+  const absl::Duration reap_after = h.node().config().reap_after;
+  h.AdvanceTo(left_at + reap_after - absl::Nanoseconds(1));
+  EXPECT_EQ(h.node().size(), names.size());
+  h.AdvanceTo(left_at + reap_after);
+  EXPECT_EQ(h.node().size(), 0u);
+  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kReaped), names.size());
+  h.Advance(h.node().config().probe_interval * 10);
+  EXPECT_EQ(h.node().queued_member_timers(), 0u);
+}
+
+// --- 4. Version overflow ----------------------------------------------------
+
+// Attack: a forged SUSPECT claim about the node at the last version of its
+// generation (UINT64_MAX), which no refutation within the generation can
+// beat. Must happen: the node refutes at (generation + 1, 0) — never a
+// wrapped (generation, 0) that would lose to the claim for good — and the
+// refutation outranks the claim at other members.
+TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
+  Harness h(HostileConfig());
+  const Incarnation claimed = {kGeneration, UINT64_MAX};
+  const MemberUpdate forged =
+      Claim(MemberStatus::kSuspect, kSelf, Addr(1), claimed, kPeerA);
+  h.Datagram(Addr(2), {forged});
+  const Incarnation refuted = h.node().local().incarnation;
+  EXPECT_EQ(refuted, (Incarnation{kGeneration + 1, 0}));
+  EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
+  EXPECT_EQ(h.node().stats().refutations, 1u);
+  EXPECT_EQ(ComparePrecedence(MemberStatus::kSuspect, claimed,
+                              MemberStatus::kOnline, refuted),
+            Precedence::kNewer);
+
+  std::vector<Sent> keep;
+  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, keep);
+  ASSERT_TRUE(news.has_value());
+  EXPECT_EQ(news->status, MemberStatus::kOnline);
+  EXPECT_EQ(news->incarnation, (Incarnation{kGeneration + 1, 0}));
+
+  // Another member that heard the forgery first takes the refutation.
+  Config observer_config = HostileConfig();
+  observer_config.name = "observer";
+  observer_config.address = Addr(20);
+  observer_config.seed = 7;
+  Harness observer(observer_config);
+  observer.Datagram(Addr(2), {forged});
+  ASSERT_NE(observer.node().Find(kSelf), nullptr);
+  ASSERT_EQ(observer.node().Find(kSelf)->status, MemberStatus::kSuspect);
+  observer.Datagram(Addr(1), {*news});
+  EXPECT_EQ(observer.node().Find(kSelf)->status, MemberStatus::kOnline);
+  EXPECT_EQ(observer.node().Find(kSelf)->incarnation,
+            (Incarnation{kGeneration + 1, 0}));
+}
+
+// --- 5. Relay replay --------------------------------------------------------
+
+// Attack: a captured ping-req is replayed to fill the node's relay table
+// (64 slots), which would switch off its help with indirect probes. Must
+// happen: copies of one ping-req (same requester address and seq) take one
+// relay (one Ping to the target), the rest are dropped as kRelayLimit; a
+// different requester is still served; one requester holds at most 4
+// relays, and gets slots back when they expire.
+TEST(NodeHostileTest, ReplayedPingReqTakesOneRelaySlot) {
+  Harness h(HostileConfig());
+  const std::vector<uint8_t> captured =
+      h.Seal({PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
+  for (int i = 0; i < 64; ++i) h.DatagramBytes(Addr(2), captured);
+  EXPECT_EQ(PingsTo(h.sent(), Addr(3)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 63u);
+
+  // Another requester's ping-req for the same target is relayed.
+  h.Datagram(Addr(4), {PingReq{31, kPeerB, Addr(3), /*want_nack=*/true}});
+  EXPECT_EQ(PingsTo(h.sent(), Addr(3)), 2u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 63u);
+
+  // peer-a (Addr(2)) already holds one relay; of ten more distinct
+  // ping-reqs only three are relayed.
+  for (uint32_t seq = 901; seq <= 910; ++seq) {
+    h.Datagram(Addr(2), {PingReq{seq, kPeerC, Addr(5), /*want_nack=*/false}});
+  }
+  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 3u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 70u);
+
+  // Relays expire after a probe interval, and the requester is served
+  // again.
+  h.Advance(h.node().config().probe_interval + absl::Milliseconds(1));
+  h.Datagram(Addr(2), {PingReq{911, kPeerC, Addr(5), /*want_nack=*/false}});
+  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 4u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 70u);
+}
+
+// --- 6. Ghost after reap ----------------------------------------------------
+
+// Attack: member X joined, left and was reaped (forgotten); an attacker
+// replays X's old claims to bring a ghost back. Must happen: ONLINE or
+// SUSPECT claims at or below the incarnation X was reaped at — by datagram
+// or inside a push-pull — are dropped as kTombstoned with no kJoined event;
+// a claim at a higher incarnation (X really restarts) is accepted.
+TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
+  constexpr absl::string_view kX = "member-x";
+  Harness h(NoPeriodicPushPull(HostileConfig()));
+  const std::vector<uint8_t> joined = h.Seal({Online(kX, Addr(7), {5, 0})});
+  h.DatagramBytes(Addr(7), joined);
+  ASSERT_NE(h.node().Find(kX), nullptr);
+  h.Datagram(Addr(7), {Claim(MemberStatus::kLeft, kX, Addr(7), {5, 1})});
+  ASSERT_EQ(h.node().Find(kX)->status, MemberStatus::kLeft);
+  h.Advance(h.node().config().reap_after + absl::Seconds(1));
+  ASSERT_EQ(h.node().Find(kX), nullptr);
+  ASSERT_EQ(h.node().stats().reaped, 1u);
+  h.TakeEvents();
+
+  h.DatagramBytes(Addr(7), joined);  // the old join, verbatim
+  h.Datagram(Addr(7), {Online(kX, Addr(7), {5, 1})});
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kSuspect, kX, Addr(7), {5, 1}, kPeerB)});
+  PushPull state;
+  state.sender = kPeerB;
+  state.members = {Online(kPeerB, Addr(3), {5, 0}),
+                   Online(kX, Addr(7), {5, 0})};
+  h.Stream(Addr(3, 40000), {state});
+  EXPECT_EQ(h.node().Find(kX), nullptr);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kTombstoned), 4u);
+  std::vector<Event> events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);  // peer-b only
+  EXPECT_EQ(events[0].member.name, kPeerB);
+
+  // X restarts: a newer life is welcome.
+  h.Datagram(Addr(17), {Online(kX, Addr(17), {6, 0})});
+  ASSERT_NE(h.node().Find(kX), nullptr);
+  EXPECT_EQ(h.node().Find(kX)->status, MemberStatus::kOnline);
+  EXPECT_EQ(h.node().Find(kX)->address, Addr(17));
+  events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, Event::Type::kJoined);
+  EXPECT_EQ(events[0].member.name, kX);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kTombstoned), 4u);
+}
+
+// --- 7. Broadcast flood -----------------------------------------------------
+
+// Attack: a peer floods 70 000 user broadcasts (in large streams) while the
+// node has a refutation queued, hoping to push the refutation out of the
+// dissemination queue or starve it, so the node is declared OFFLINE. Must
+// happen: the overflow is dropped and counted (kBroadcastQueueFull), and
+// the refutation still goes out: the node's next datagram carries ONLINE
+// about itself at the refuting incarnation.
+TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
+  Harness h(NoPeriodicPushPull(HostileConfig()));
+  h.Learn(kPeerA, Addr(2));
+  h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
+                             {kGeneration, 0}, kPeerB)});
+  ASSERT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
+  h.TakeEvents();
+
+  constexpr int kStreams = 7;
+  constexpr int kPerStream = 10000;
+  size_t delivered = 0;
+  for (int s = 0; s < kStreams; ++s) {
+    std::vector<Message> flood;
+    flood.reserve(kPerStream);
+    for (int i = 0; i < kPerStream; ++i) {
+      flood.push_back(UserBroadcast{
+          kPeerA, static_cast<uint64_t>(s) * kPerStream + i + 1, "spam"});
+    }
+    h.Stream(Addr(2, 40000), flood);
+    delivered += CountEvents(h.TakeEvents(), Event::Type::kUserMessage);
+  }
+  EXPECT_EQ(delivered, static_cast<size_t>(kStreams * kPerStream));
+  EXPECT_GT(h.node().stats().Drops(DropReason::kBroadcastQueueFull), 0u);
+  EXPECT_LE(h.node().queued_broadcasts(), 65536u);
+
+  std::vector<Sent> keep;
+  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, keep);
+  ASSERT_TRUE(news.has_value())
+      << "the ack carries no refutation but "
+      << MessagesOf<UserBroadcast>(keep[0]).size() << " user broadcasts";
+  EXPECT_EQ(news->status, MemberStatus::kOnline);
+  EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 1}));
+}
+
+// --- 8. Claims about a newer life -------------------------------------------
+
+// Attack (or a real duplicate): a LEFT or OFFLINE claim about this node's
+// name at a newer generation. It is not this process's to refute (the newer
+// life answers for itself), but the cluster now believes it. Must happen:
+// a kNameConflict event (naming the claim's address) each time, no
+// refutation, and the node's own incarnation unchanged.
+TEST(NodeHostileTest, DeathClaimAboutANewerLifeRaisesANameConflict) {
+  Harness h(HostileConfig());
+  const Address other = Addr(9);
+  h.Datagram(Addr(2),
+             {Claim(MemberStatus::kLeft, kSelf, other, {2 * kGeneration, 0})});
+  EXPECT_EQ(h.node().stats().name_conflicts, 1u);
+  std::vector<Event> events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
+  EXPECT_EQ(events[0].member.name, kSelf);
+  EXPECT_EQ(events[0].conflict_address, other);
+
+  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, other,
+                             {2 * kGeneration, 1}, kPeerA)});
+  EXPECT_EQ(h.node().stats().name_conflicts, 2u);
+  events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
+  EXPECT_EQ(events[0].conflict_address, other);
+
+  EXPECT_EQ(h.node().stats().refutations, 0u);
+  EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
+  EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
+  std::vector<Sent> keep;
+  EXPECT_FALSE(SelfNewsOnNextDatagram(h, keep).has_value())
+      << "a refutation was queued";
+}
+
+// --- 9. Broadcasts across a restart -----------------------------------------
+
+// Misuse of ids across lives: a member broadcasts, restarts (new
+// generation) and broadcasts again. Its new life must not reuse the old
+// life's broadcast ids, or the others drop its messages as duplicates. Must
+// happen: both broadcasts are delivered to node 0, once each.
+TEST(NodeHostileTest, BroadcastsFromARestartedMemberAreDelivered) {
+  swim::testing::TestCluster::Options options;
+  options.seed = 5;
+  swim::testing::TestCluster cluster(options);
+  cluster.AddAndJoin(2);
+  ASSERT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); }, absl::Seconds(30)));
+  auto delivered = [&](absl::string_view payload) {
+    size_t count = 0;
+    for (const Event& event : cluster.events(0)) {
+      if (event.type == Event::Type::kUserMessage && event.origin == "node-1" &&
+          event.payload == payload) {
+        ++count;
+      }
+    }
+    return count;
+  };
+
+  ASSERT_TRUE(cluster.node(1).Broadcast("first life", cluster.now()).ok());
+  ASSERT_TRUE(cluster.RunUntil([&] { return delivered("first life") > 0; },
+                               absl::Seconds(10)));
+
+  cluster.Restart(1);
+  ASSERT_TRUE(cluster.RunUntil(
+      [&] {
+        const Member* member = cluster.node(0).Find("node-1");
+        return member != nullptr && member->incarnation.generation == 2 &&
+               member->status == MemberStatus::kOnline;
+      },
+      absl::Seconds(30)));
+  ASSERT_TRUE(cluster.node(1).Broadcast("second life", cluster.now()).ok());
+  EXPECT_TRUE(cluster.RunUntil([&] { return delivered("second life") > 0; },
+                               absl::Seconds(10)));
+  cluster.RunFor(absl::Seconds(5));
+  EXPECT_EQ(delivered("first life"), 1u);
+  EXPECT_EQ(delivered("second life"), 1u);
+}
+
+// --- 10. Buddy system -------------------------------------------------------
+
+// Scenario: a prober tells a suspected member it is suspected in the probe
+// itself (the buddy system), so it can refute before the suspicion times
+// out. The claim must come before the ping in the packet, so the target
+// refutes first and its refutation rides on the ack. Must happen: the
+// prober puts the SUSPECT claim first; the target's ack carries its ONLINE
+// refutation.
+TEST(NodeHostileTest, BuddyRefutationRidesOnTheAck) {
+  // The target's side, with a hand-made packet.
+  {
+    Harness h(HostileConfig());
+    h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
+                               {kGeneration, 0}, kPeerA),
+                         Ping{7, kSelf}});
+    std::vector<Sent> sent = h.TakeSent();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].to, Addr(2));
+    EXPECT_EQ(First<Ack>(sent[0]), Ack{7});
+    std::optional<MemberUpdate> news = UpdateAbout(sent[0], kSelf);
+    ASSERT_TRUE(news.has_value()) << "the ack carries no refutation";
+    EXPECT_EQ(news->status, MemberStatus::kOnline);
+    EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 1}));
+  }
+
+  // End to end: a prober suspecting peer-a probes it; peer-a (a real Node)
+  // answers the prober's packet.
+  Config prober_config = HostileConfig();
+  prober_config.name = "prober";
+  prober_config.address = Addr(30);
+  Harness prober(prober_config);
+  prober.Learn(kPeerA, Addr(2), {kGeneration, 0});
+  prober.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                  {kGeneration, 0}, kPeerB)});
+  ASSERT_EQ(prober.node().Find(kPeerA)->status, MemberStatus::kSuspect);
+  std::optional<size_t> probe = prober.AdvanceUntil(
+      [](const Sent& sent) { return !MessagesOf<Ping>(sent).empty(); },
+      prober.now() + prober_config.probe_interval);
+  ASSERT_TRUE(probe.has_value());
+  const Sent& packet = prober.sent()[*probe];
+  EXPECT_EQ(packet.to, Addr(2));
+  ASSERT_GE(packet.messages.size(), 2u);
+  ASSERT_TRUE(FirstIs<MemberUpdate>(packet));
+  const MemberUpdate hint = First<MemberUpdate>(packet);
+  EXPECT_EQ(hint.name, kPeerA);
+  EXPECT_EQ(hint.status, MemberStatus::kSuspect);
+  ASSERT_TRUE(std::holds_alternative<Ping>(packet.messages[1]));
+  const Ping ping = std::get<Ping>(packet.messages[1]);
+
+  Config target_config = HostileConfig();
+  target_config.name = std::string(kPeerA);
+  target_config.address = Addr(2);
+  target_config.seed = 9;
+  Harness target(target_config);
+  target.DatagramBytes(Addr(30), target.SealRaw(packet.packet));
+  std::vector<Sent> answer = target.TakeSent();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].to, Addr(30));
+  EXPECT_EQ(First<Ack>(answer[0]), Ack{ping.seq});
+  std::optional<MemberUpdate> refutation = UpdateAbout(answer[0], kPeerA);
+  ASSERT_TRUE(refutation.has_value()) << "the ack carries no refutation";
+  EXPECT_EQ(refutation->status, MemberStatus::kOnline);
+  EXPECT_EQ(refutation->incarnation, (Incarnation{kGeneration, 1}));
+}
+
+// --- 11. Addresses --------------------------------------------------------
+
+// Attack: another member's (or a replayed, or forged-by-a-buggy-peer)
+// SUSPECT, OFFLINE or LEFT claim names a different address for a known
+// member, to redirect probes and gossip (and have it declared dead by
+// probing the wrong host), or carries metadata to rewrite what the member
+// published. Must happen: only the member's own ONLINE claims (at a higher
+// incarnation) change its address or metadata.
+TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
+  Harness h(HostileConfig());
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  const Address elsewhere = Addr(66);
+
+  h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kPeerA, elsewhere, {5, 1},
+                             kPeerB)});
+  const Member* member = h.node().Find(kPeerA);
+  ASSERT_EQ(member->status, MemberStatus::kSuspect);
+  EXPECT_EQ(member->address, Addr(2));
+  EXPECT_EQ(member->incarnation, (Incarnation{5, 1}));
+
+  // Metadata on a SUSPECT claim is ignored too.
+  absl::StatusOr<std::string> evil = EncodeMetadata({{"role", "evil"}});
+  ASSERT_TRUE(evil.ok());
+  absl::StatusOr<MetadataView> evil_view = MetadataView::Parse(*evil);
+  ASSERT_TRUE(evil_view.ok());
+  MemberUpdate with_metadata =
+      Claim(MemberStatus::kSuspect, kPeerA, elsewhere, {5, 2}, kPeerB);
+  with_metadata.has_metadata = true;
+  with_metadata.metadata = *evil_view;
+  h.Datagram(Addr(3), {with_metadata});
+  EXPECT_EQ(member->incarnation, (Incarnation{5, 2}));
+  EXPECT_EQ(member->address, Addr(2));
+  EXPECT_TRUE(member->metadata.empty());
+
+  h.Datagram(Addr(3), {Claim(MemberStatus::kOffline, kPeerA, elsewhere, {5, 3},
+                             kPeerB)});
+  ASSERT_EQ(member->status, MemberStatus::kOffline);
+  EXPECT_EQ(member->address, Addr(2));
+  // What the node passes on names the member's own address.
+  std::vector<Sent> keep;
+  h.TakeSent();
+  h.Datagram(Addr(3), {Ping{1, kSelf}});
+  keep = h.TakeSent();
+  ASSERT_EQ(keep.size(), 1u);
+  std::optional<MemberUpdate> gossip = UpdateAbout(keep[0], kPeerA);
+  ASSERT_TRUE(gossip.has_value());
+  EXPECT_EQ(gossip->status, MemberStatus::kOffline);
+  EXPECT_EQ(gossip->address, Addr(2));
+
+  // The member itself, moved, refutes: now the address changes.
+  h.Datagram(Addr(12), {Online(kPeerA, Addr(12), {5, 4})});
+  EXPECT_EQ(member->status, MemberStatus::kOnline);
+  EXPECT_EQ(member->address, Addr(12));
+}
+
+// --- 12. Config -------------------------------------------------------------
+
+absl::Status Validate(const std::function<void(Config&)>& mutate) {
+  Config config = HostileConfig();
+  mutate(config);
+  return config.Validate();
+}
+
+// Misconfiguration: intervals under a millisecond (a busy loop of probes or
+// gossip), and a datagram budget too small to carry a ping to a member
+// with a 255-byte name next to the envelope (that member could then never
+// be probed, and would be suspected forever). Must happen: Validate rejects
+// them naming the field; the smallest budget it accepts does carry such a
+// ping, in every security mode, with the largest label.
+TEST(NodeHostileTest, ConfigRejectsSubMillisecondIntervalsAndTinyBudgets) {
+  absl::Status status = Validate([](Config& c) {
+    c.probe_interval = absl::Microseconds(999);
+    c.probe_timeout = absl::Microseconds(500);
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("probe_interval"));
+  EXPECT_TRUE(Validate([](Config& c) {
+                c.probe_interval = absl::Milliseconds(1);
+                c.probe_timeout = absl::Microseconds(500);
+              }).ok());
+
+  status =
+      Validate([](Config& c) { c.gossip_interval = absl::Microseconds(999); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("gossip_interval"));
+  EXPECT_TRUE(Validate([](Config& c) {
+                c.gossip_interval = absl::Milliseconds(1);
+              }).ok());
+
+  // The longest ping there is: a 255-byte name and a 5-byte seq.
+  const std::string longest_name(kMaxNameLength, 'n');
+  absl::StatusOr<size_t> ping_size =
+      EncodedSize(Ping{UINT32_MAX, longest_name});
+  ASSERT_TRUE(ping_size.ok());
+  const std::string longest_label(Envelope::kMaxLabelLength, 'l');
+  for (SecurityMode mode :
+       {SecurityMode::kPlaintext, SecurityMode::kAuthenticated,
+        SecurityMode::kEncrypted}) {
+    SCOPED_TRACE(SecurityModeName(mode));
+    auto with_budget = [&](size_t budget) {
+      return [&, budget](Config& c) {
+        c.security_mode = mode;
+        c.label = longest_label;
+        c.datagram_budget = budget;
+      };
+    };
+    size_t smallest = 512;
+    while (!Validate(with_budget(smallest)).ok() && smallest < 2048) {
+      ++smallest;
+    }
+    ASSERT_LT(smallest, 2048u);
+    ASSERT_GT(smallest, 512u) << "a 255-byte label needs more than 512";
+    status = Validate(with_budget(smallest - 1));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("datagram_budget"));
+
+    const size_t overhead = MakeEnvelope(mode,
+                                         mode == SecurityMode::kPlaintext
+                                             ? std::vector<std::string>{}
+                                             : std::vector<std::string>{Key()},
+                                         longest_label, 3)
+                                .Overhead();
+    EXPECT_LE(overhead + kWireHeaderSize + *ping_size, smallest)
+        << "the smallest accepted budget, " << smallest
+        << ", cannot carry a ping to a 255-byte name";
+  }
+}
+
+// The same end to end: at the smallest budget Config accepts (largest
+// label, the mode with the largest envelope), a member with a 255-byte
+// name is probed: its first probe period sends it a ping. (Several seeds,
+// as the probe's seq starts at a random value and its size varies.)
+TEST(NodeHostileTest, MemberWithTheLongestNameIsProbedAtTheSmallestBudget) {
+  const std::string longest_name(kMaxNameLength, 'n');
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    Config config = NoPeriodicPushPull(HostileConfig());
+    config.seed = seed;
+    config.security_mode = SecurityMode::kAuthenticated;
+    config.label = std::string(Envelope::kMaxLabelLength, 'l');
+    config.datagram_budget = 512;
+    while (!config.Validate().ok() && config.datagram_budget < 2048) {
+      ++config.datagram_budget;
+    }
+    ASSERT_TRUE(config.Validate().ok());
+    Harness h(config);
+    h.Learn(longest_name, Addr(2));
+    h.Advance(config.probe_interval);
+    EXPECT_EQ(h.node().stats().probes, 1u);
+    EXPECT_EQ(PingsTo(h.sent(), Addr(2)), 1u);
+    EXPECT_EQ(h.node().stats().Drops(DropReason::kMessageTooLarge), 0u);
+  }
+}
+
+}  // namespace
+}  // namespace swim::testing

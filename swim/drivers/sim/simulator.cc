@@ -1,0 +1,370 @@
+#include "swim/drivers/sim/simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace swim::sim {
+
+struct Simulator::Slot {
+  std::unique_ptr<Node> node;
+  Config config;
+  bool crashed = false;
+  absl::Time paused_until = absl::InfinitePast();
+  absl::Duration slow = absl::ZeroDuration();
+  // The timer event currently queued for this node (older ones are stale).
+  uint64_t timer_generation = 0;
+  std::optional<absl::Time> timer_at;
+};
+
+struct Simulator::Pending {
+  enum class Kind : uint8_t { kDeliver, kTimer, kAction };
+  absl::Time at;
+  uint64_t order = 0;
+  Kind kind = Kind::kDeliver;
+  int to = 0;
+  Address from;
+  Channel channel = Channel::kDatagram;
+  std::vector<uint8_t> bytes;
+  uint64_t generation = 0;
+  std::function<void()> action;
+};
+
+namespace {
+
+struct Later {
+  template <typename T>
+  bool operator()(const T& a, const T& b) const {
+    if (a.at != b.at) return a.at > b.at;
+    return a.order > b.order;
+  }
+};
+
+uint64_t LinkKey(int from, int to) {
+  return (static_cast<uint64_t>(from) << 32) | static_cast<uint32_t>(to);
+}
+
+}  // namespace
+
+Simulator::Simulator(Options options)
+    : options_(std::move(options)),
+      now_(options_.start),
+      random_(options_.seed) {}
+
+Simulator::~Simulator() = default;
+
+Config Simulator::Prepare(Config config, int index, uint64_t generation) const {
+  if (config.name.empty()) config.name = absl::StrCat("node-", index);
+  const uint32_t n = static_cast<uint32_t>(index) + 1;
+  config.address =
+      Address::Ipv4({10, static_cast<uint8_t>(n >> 16),
+                     static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)},
+                    7946);
+  config.generation = generation;
+  // Every node's randomness derives from the run's seed, its index and its
+  // life, so a run replays exactly and no two nodes share a sequence.
+  Random derive(options_.seed ^ (static_cast<uint64_t>(index) << 20) ^
+                (generation << 44));
+  config.seed = derive.Next();
+  for (size_t i = 0; i < config.nonce_seed.size(); i += 8) {
+    const uint64_t word = derive.Next();
+    for (size_t j = 0; j < 8; ++j) {
+      config.nonce_seed[i + j] = static_cast<uint8_t>(word >> (8 * j));
+    }
+  }
+  return config;
+}
+
+absl::StatusOr<int> Simulator::AddNode(Config config) {
+  const int index = size();
+  config = Prepare(std::move(config), index, /*generation=*/1);
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Create(config, now_);
+  if (!node.ok()) return node.status();
+  auto slot = std::make_unique<Slot>();
+  slot->node = *std::move(node);
+  slot->config = std::move(config);
+  by_address_[slot->config.address] = index;
+  slots_.push_back(std::move(slot));
+  for (Cut& cut : cuts_) {
+    cut.from_side.push_back(false);
+    cut.to_side.push_back(false);
+  }
+  ScheduleTimer(index);
+  return index;
+}
+
+absl::Status Simulator::Join(int index, const std::vector<int>& seeds) {
+  std::vector<Address> addresses;
+  for (int seed : seeds) addresses.push_back(node(seed).local().address);
+  absl::Status status = node(index).Join(addresses, now_);
+  Drain(index);
+  return status;
+}
+
+Node& Simulator::node(int index) { return *slots_[index]->node; }
+const Node& Simulator::node(int index) const { return *slots_[index]->node; }
+bool Simulator::alive(int index) const { return !slots_[index]->crashed; }
+bool Simulator::paused(int index) const {
+  return slots_[index]->paused_until > now_;
+}
+
+// --- Faults
+// -------------------------------------------------------------------
+
+void Simulator::SetLink(int from, int to, const LinkModel& model) {
+  links_[LinkKey(from, to)] = model;
+}
+
+void Simulator::SetAllLinks(const LinkModel& model) {
+  options_.link = model;
+  links_.clear();
+}
+
+void Simulator::Partition(const std::vector<int>& a, const std::vector<int>& b,
+                          bool symmetric) {
+  Cut cut{std::vector<bool>(size(), false), std::vector<bool>(size(), false)};
+  for (int i : a) cut.from_side[i] = true;
+  for (int i : b) cut.to_side[i] = true;
+  cuts_.push_back(cut);
+  if (symmetric) cuts_.push_back(Cut{cut.to_side, cut.from_side});
+}
+
+void Simulator::Heal() { cuts_.clear(); }
+
+void Simulator::Crash(int index) {
+  Slot& slot = *slots_[index];
+  slot.crashed = true;
+  ++slot.timer_generation;
+  slot.timer_at.reset();
+}
+
+absl::Status Simulator::Restart(int index, const std::vector<int>& seeds) {
+  Slot& slot = *slots_[index];
+  Config config = Prepare(slot.config, index, slot.config.generation + 1);
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Create(config, now_);
+  if (!node.ok()) return node.status();
+  slot.node = *std::move(node);
+  slot.config = std::move(config);
+  slot.crashed = false;
+  slot.paused_until = absl::InfinitePast();
+  ++slot.timer_generation;
+  slot.timer_at.reset();
+  ScheduleTimer(index);
+  return Join(index, seeds);
+}
+
+void Simulator::Pause(int index, absl::Duration duration) {
+  slots_[index]->paused_until = now_ + duration;
+}
+
+void Simulator::Slow(int index, absl::Duration extra) {
+  slots_[index]->slow = extra;
+}
+
+void Simulator::At(absl::Time at, std::function<void()> action) {
+  Pending pending;
+  pending.at = std::max(at, now_);
+  pending.kind = Pending::Kind::kAction;
+  pending.action = std::move(action);
+  Push(std::move(pending));
+}
+
+// --- The event loop
+// -------------------------------------------------------------
+
+void Simulator::Push(Pending pending) {
+  pending.order = next_order_++;
+  queue_.push_back(std::move(pending));
+  std::push_heap(queue_.begin(), queue_.end(), Later());
+}
+
+void Simulator::ScheduleTimer(int index) {
+  Slot& slot = *slots_[index];
+  if (slot.crashed) return;
+  const std::optional<absl::Time> deadline = slot.node->NextDeadline();
+  if (deadline == slot.timer_at) return;  // the queued event still holds
+  slot.timer_at = deadline;
+  ++slot.timer_generation;
+  if (!deadline) return;
+  Pending pending;
+  pending.at = std::max(*deadline, now_);
+  pending.kind = Pending::Kind::kTimer;
+  pending.to = index;
+  pending.generation = slot.timer_generation;
+  Push(std::move(pending));
+}
+
+void Simulator::Mix(uint64_t value) {
+  trace_hash_ ^= value;
+  trace_hash_ *= 1099511628211ULL;
+}
+
+const LinkModel& Simulator::Link(int from, int to) const {
+  auto it = links_.find(LinkKey(from, to));
+  return it == links_.end() ? options_.link : it->second;
+}
+
+void Simulator::Send(int from, const Transmit& transmit) {
+  const bool stream = transmit.channel == Channel::kStream;
+  stream ? ++totals_.streams_sent : ++totals_.datagrams_sent;
+  totals_.bytes_sent += transmit.bytes.size();
+  auto target = by_address_.find(transmit.to);
+  const int to = target == by_address_.end() ? -1 : target->second;
+  Mix(static_cast<uint64_t>(to + 1) * 2 + (stream ? 1 : 0));
+  for (uint8_t byte : transmit.bytes) Mix(byte);
+  if (to < 0) {
+    ++totals_.lost;
+    return;
+  }
+  const LinkModel& link = Link(from, to);
+  bool blocked = link.blocked;
+  for (const Cut& cut : cuts_) {
+    blocked |= cut.from_side[from] && cut.to_side[to];
+  }
+  if (blocked ||
+      (!stream && link.loss > 0 && random_.UniformDouble() < link.loss)) {
+    ++totals_.lost;
+    return;
+  }
+  int copies = 1;
+  if (!stream && link.duplicate > 0 &&
+      random_.UniformDouble() < link.duplicate) {
+    copies = 2;
+    ++totals_.duplicated;
+  }
+  for (int copy = 0; copy < copies; ++copy) {
+    absl::Duration delay = link.min_delay + slots_[to]->slow;
+    if (link.mean_tail > absl::ZeroDuration()) {
+      // Exponential tail, by inversion of a uniform draw.
+      delay += link.mean_tail * -std::log(1.0 - random_.UniformDouble());
+    }
+    if (!stream && link.reorder > 0 && random_.UniformDouble() < link.reorder) {
+      delay += link.min_delay * (10 * random_.UniformDouble());
+    }
+    Pending pending;
+    pending.at = now_ + delay;
+    pending.kind = Pending::Kind::kDeliver;
+    pending.to = to;
+    pending.from = slots_[from]->config.address;
+    pending.channel = transmit.channel;
+    pending.bytes.assign(transmit.bytes.begin(), transmit.bytes.end());
+    Push(std::move(pending));
+  }
+}
+
+void Simulator::Drain(int index) {
+  Slot& slot = *slots_[index];
+  while (std::optional<Transmit> transmit = slot.node->PollTransmit()) {
+    Send(index, *transmit);
+  }
+  while (std::optional<Event> event = slot.node->PollEvent()) {
+    ++totals_.events;
+    Mix(static_cast<uint64_t>(index) * 131 + static_cast<int>(event->type));
+    for (char c : event->member.name) Mix(static_cast<uint8_t>(c));
+    Mix(static_cast<uint64_t>(event->member.status));
+    Mix(event->member.incarnation.generation);
+    Mix(event->member.incarnation.version);
+    if (observer_) observer_(index, *event);
+  }
+  ScheduleTimer(index);
+}
+
+bool Simulator::Step(absl::Time until) {
+  if (queue_.empty() || queue_.front().at > until) {
+    now_ = std::max(now_, until);
+    return false;
+  }
+  std::pop_heap(queue_.begin(), queue_.end(), Later());
+  Pending pending = std::move(queue_.back());
+  queue_.pop_back();
+  now_ = std::max(now_, pending.at);
+  if (pending.kind == Pending::Kind::kAction) {
+    pending.action();
+    return true;
+  }
+  Slot& slot = *slots_[pending.to];
+  if (pending.kind == Pending::Kind::kTimer) {
+    if (slot.crashed || pending.generation != slot.timer_generation) {
+      return true;  // stale
+    }
+    if (slot.paused_until > now_) {
+      // Frozen: the timer fires when the pause ends.
+      pending.at = slot.paused_until;
+      Push(std::move(pending));
+      return true;
+    }
+    slot.timer_at.reset();
+    slot.node->HandleTimeout(now_);
+    Drain(pending.to);
+    return true;
+  }
+  // A delivery.
+  if (slot.crashed) {
+    ++totals_.lost;
+    return true;
+  }
+  if (slot.paused_until > now_) {
+    pending.at = slot.paused_until;  // queued in the stalled process
+    Push(std::move(pending));
+    return true;
+  }
+  ++totals_.delivered;
+  if (pending.channel == Channel::kDatagram) {
+    slot.node->HandleDatagram(pending.from, pending.bytes, now_);
+  } else {
+    slot.node->HandleStream(pending.from, pending.bytes, now_);
+  }
+  Drain(pending.to);
+  return true;
+}
+
+void Simulator::RunFor(absl::Duration duration) {
+  const absl::Time until = now_ + duration;
+  while (Step(until)) {
+  }
+}
+
+bool Simulator::RunUntil(const std::function<bool()>& done,
+                         absl::Duration timeout) {
+  const absl::Time until = now_ + timeout;
+  if (done()) return true;
+  while (true) {
+    // Process everything at the next instant, then check.
+    if (queue_.empty() || queue_.front().at > until) {
+      now_ = std::max(now_, until);
+      return done();
+    }
+    const absl::Time instant = queue_.front().at;
+    while (!queue_.empty() && queue_.front().at == instant) Step(until);
+    if (done()) return true;
+  }
+}
+
+// --- Views
+// ------------------------------------------------------------------------
+
+std::optional<MemberStatus> Simulator::StatusOf(int viewer, int subject) const {
+  const Member* member = node(viewer).Find(node(subject).local().name);
+  if (member == nullptr) return std::nullopt;
+  return member->status;
+}
+
+bool Simulator::AllSee(int subject, MemberStatus status) const {
+  for (int i = 0; i < size(); ++i) {
+    if (i == subject || !alive(i)) continue;
+    if (StatusOf(i, subject) != status) return false;
+  }
+  return true;
+}
+
+bool Simulator::Converged() const {
+  for (int subject = 0; subject < size(); ++subject) {
+    if (!alive(subject)) continue;
+    if (!AllSee(subject, MemberStatus::kOnline)) return false;
+  }
+  return true;
+}
+
+}  // namespace swim::sim

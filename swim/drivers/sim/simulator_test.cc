@@ -1,0 +1,168 @@
+#include "swim/drivers/sim/simulator.h"
+
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace swim::sim {
+namespace {
+
+Config LocalConfig() {
+  Config config = Config::Local();
+  config.keys = {std::string(32, 'k')};
+  return config;
+}
+
+Simulator::Options Options(uint64_t seed, const LinkModel& link = {}) {
+  Simulator::Options options;
+  options.seed = seed;
+  options.link = link;
+  return options;
+}
+
+// n nodes, all joined through node 0.
+void Start(Simulator& sim, int n, const Config& config = LocalConfig()) {
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(sim.AddNode(config).ok());
+  for (int i = 1; i < n; ++i) ASSERT_TRUE(sim.Join(i, {0}).ok());
+}
+
+TEST(SimulatorTest, TenNodesConverge) {
+  Simulator sim(Options(1));
+  Start(sim, 10);
+  EXPECT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  EXPECT_GT(sim.totals().delivered, 0u);
+  EXPECT_EQ(sim.totals().lost, 0u);
+}
+
+TEST(SimulatorTest, SameSeedReplaysByteForByteOtherSeedsDiffer) {
+  auto run = [](uint64_t seed) {
+    LinkModel link;
+    link.mean_tail = absl::Milliseconds(3);
+    link.loss = 0.05;
+    link.duplicate = 0.02;
+    link.reorder = 0.05;
+    Simulator sim(Options(seed, link));
+    Start(sim, 8);
+    sim.At(sim.now() + absl::Seconds(5), [&sim] { sim.Crash(3); });
+    sim.RunFor(absl::Seconds(30));
+    return sim.trace_hash();
+  };
+  EXPECT_EQ(run(7), run(7));
+  EXPECT_NE(run(7), run(8));
+}
+
+TEST(SimulatorTest, CrashIsDetected) {
+  Simulator sim(Options(2));
+  Start(sim, 5);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  sim.Crash(4);
+  EXPECT_TRUE(
+      sim.RunUntil([&] { return sim.AllSee(4, MemberStatus::kOffline); },
+                   absl::Seconds(60)));
+}
+
+TEST(SimulatorTest, TotalLossStopsDatagramsButNotStreams) {
+  LinkModel link;
+  link.loss = 1.0;
+  Simulator sim(Options(3, link));
+  Start(sim, 3);
+  sim.RunFor(absl::Seconds(5));
+  // Joins travel by stream (push-pull), so members still learn each other;
+  // but every datagram is lost.
+  EXPECT_GT(sim.totals().streams_sent, 0u);
+  EXPECT_GT(sim.totals().lost, 0u);
+  EXPECT_EQ(sim.totals().lost, sim.totals().datagrams_sent);
+  EXPECT_TRUE(sim.StatusOf(1, 0).has_value());
+}
+
+TEST(SimulatorTest, PartitionThenHealConverges) {
+  Simulator sim(Options(4));
+  Start(sim, 6);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  sim.Partition({0, 1, 2}, {3, 4, 5});
+  sim.RunFor(absl::Seconds(30));
+  // Each side gave up on the other.
+  EXPECT_EQ(sim.StatusOf(0, 3), MemberStatus::kOffline);
+  EXPECT_EQ(sim.StatusOf(3, 0), MemberStatus::kOffline);
+  sim.Heal();
+  EXPECT_TRUE(
+      sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(120)));
+}
+
+TEST(SimulatorTest, AsymmetricPartitionBlocksOneDirection) {
+  Simulator sim(Options(5));
+  Start(sim, 2);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  const uint64_t lost_before = sim.totals().lost;
+  sim.Partition({0}, {1}, /*symmetric=*/false);
+  sim.RunFor(absl::Seconds(2));
+  // 0 -> 1 is cut; 1 -> 0 still flows, so 0 hears 1's pings.
+  EXPECT_GT(sim.totals().lost, lost_before);
+  EXPECT_GT(sim.node(0)
+                .stats()
+                .messages_received[static_cast<int>(MessageType::kPing)],
+            0u);
+}
+
+TEST(SimulatorTest, PausedNodeProcessesItsBacklogWhenResumed) {
+  Simulator sim(Options(6));
+  Start(sim, 3);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  const uint64_t received = sim.node(2).stats().datagrams_received;
+  sim.Pause(2, absl::Seconds(3));
+  sim.RunFor(absl::Seconds(2));
+  EXPECT_TRUE(sim.paused(2));
+  EXPECT_EQ(sim.node(2).stats().datagrams_received, received);
+  sim.RunFor(absl::Seconds(2));
+  EXPECT_FALSE(sim.paused(2));
+  EXPECT_GT(sim.node(2).stats().datagrams_received, received);
+}
+
+TEST(SimulatorTest, ScheduledActionsRunAtTheirInstant) {
+  Simulator sim(Options(7));
+  Start(sim, 2);
+  const absl::Time at = sim.now() + absl::Milliseconds(1500);
+  absl::Time ran;
+  sim.At(at, [&] { ran = sim.now(); });
+  sim.RunFor(absl::Seconds(2));
+  EXPECT_EQ(ran, at);
+}
+
+TEST(SimulatorTest, RestartedNodeRejoinsWithANewGeneration) {
+  Simulator sim(Options(8));
+  Start(sim, 4);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(30)));
+  sim.Crash(3);
+  ASSERT_TRUE(sim.Restart(3, {0}).ok());
+  EXPECT_EQ(sim.node(3).local().incarnation.generation, 2u);
+  EXPECT_TRUE(sim.RunUntil(
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          const Member* member = sim.node(i).Find(sim.node(3).local().name);
+          if (member == nullptr || member->incarnation.generation != 2 ||
+              member->status != MemberStatus::kOnline) {
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(30)));
+}
+
+TEST(SimulatorTest, SlowNodeReceivesLate) {
+  LinkModel link;
+  link.min_delay = absl::Milliseconds(1);
+  Simulator sim(Options(9, link));
+  Start(sim, 2);
+  sim.Slow(1, absl::Milliseconds(400));
+  // Join's push-pull reaches node 0 after 1 ms; node 0's reply reaches the
+  // slow node 1 only 401 ms later.
+  sim.RunFor(absl::Milliseconds(300));
+  EXPECT_FALSE(sim.StatusOf(1, 0).has_value());
+  sim.RunFor(absl::Milliseconds(200));
+  EXPECT_TRUE(sim.StatusOf(1, 0).has_value());
+}
+
+}  // namespace
+}  // namespace swim::sim

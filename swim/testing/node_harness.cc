@@ -1,0 +1,325 @@
+#include "swim/testing/node_harness.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "swim/core/keyring.h"
+
+namespace swim::testing {
+
+namespace {
+
+std::string Describe(const Member& member) {
+  return absl::StrCat(member.name, "@", member.address.ToString(), " ",
+                      MemberStatusName(member.status), " ",
+                      member.incarnation.ToString(),
+                      " meta=", member.metadata.size());
+}
+
+}  // namespace
+
+std::string Key() { return std::string(32, 'k'); }
+
+Address Addr(uint8_t last, uint16_t port) {
+  return Address::Ipv4({10, 0, 0, last}, port);
+}
+
+Config TestConfig(absl::string_view label) {
+  Config config = Config::Local();
+  config.name = std::string(kSelf);
+  config.address = Addr(1);
+  config.generation = kGeneration;
+  config.seed = 42;
+  config.keys = {Key()};
+  config.label = std::string(label);
+  config.nonce_seed.fill(1);
+  return config;
+}
+
+Config NoPeriodicPushPull(Config config) {
+  config.push_pull_interval = absl::ZeroDuration();
+  return config;
+}
+
+Envelope MakeEnvelope(SecurityMode mode, const std::vector<std::string>& keys,
+                      absl::string_view label, uint8_t nonce) {
+  EnvelopeConfig config;
+  config.mode = mode;
+  config.label = std::string(label);
+  config.nonce_seed.fill(nonce);
+  Keyring keyring;
+  if (!keys.empty()) {
+    absl::StatusOr<Keyring> created = Keyring::Create(keys);
+    if (!created.ok()) {
+      ADD_FAILURE() << created.status();
+      std::abort();
+    }
+    keyring = *std::move(created);
+  }
+  absl::StatusOr<Envelope> envelope =
+      Envelope::Create(std::move(config), std::move(keyring));
+  if (!envelope.ok()) {
+    ADD_FAILURE() << envelope.status();
+    std::abort();
+  }
+  return *std::move(envelope);
+}
+
+std::vector<uint8_t> EncodeMessages(const std::vector<Message>& messages) {
+  size_t total = kWireHeaderSize;
+  for (const Message& message : messages) {
+    absl::StatusOr<size_t> size = EncodedSize(message);
+    EXPECT_TRUE(size.ok()) << size.status();
+    if (size.ok()) total += *size;
+  }
+  std::vector<uint8_t> packet(total);
+  absl::StatusOr<size_t> written =
+      EncodePacket(messages, absl::MakeSpan(packet));
+  EXPECT_TRUE(written.ok()) << written.status();
+  return packet;
+}
+
+std::vector<uint8_t> SealPacket(Envelope& envelope,
+                                absl::Span<const uint8_t> packet) {
+  std::vector<uint8_t> sealed(packet.size() + envelope.Overhead());
+  absl::StatusOr<size_t> size = envelope.Seal(packet, absl::MakeSpan(sealed));
+  EXPECT_TRUE(size.ok()) << size.status();
+  return sealed;
+}
+
+MemberUpdate Claim(MemberStatus status, absl::string_view name,
+                   const Address& address, Incarnation incarnation,
+                   absl::string_view origin) {
+  MemberUpdate update;
+  update.status = status;
+  update.name = name;
+  update.incarnation = incarnation;
+  update.address = address;
+  if (status == MemberStatus::kOnline) {
+    update.has_metadata = true;
+  } else {
+    update.origin = origin;
+  }
+  return update;
+}
+
+MemberUpdate Online(absl::string_view name, const Address& address,
+                    Incarnation incarnation) {
+  return Claim(MemberStatus::kOnline, name, address, incarnation);
+}
+
+std::optional<MemberUpdate> UpdateAbout(const Sent& sent,
+                                        absl::string_view name) {
+  for (const MemberUpdate& update : MessagesOf<MemberUpdate>(sent)) {
+    if (update.name == name) return update;
+  }
+  return std::nullopt;
+}
+
+size_t CountEvents(const std::vector<Event>& events, Event::Type type) {
+  size_t count = 0;
+  for (const Event& event : events) {
+    if (event.type == type) ++count;
+  }
+  return count;
+}
+
+std::string Describe(const Snapshot& snapshot) {
+  std::string out = absl::StrCat("local: ", Describe(snapshot.local));
+  for (const Member& member : snapshot.members) {
+    absl::StrAppend(&out, "; ", Describe(member));
+  }
+  return out;
+}
+
+Harness::Harness(Config config, absl::Time start)
+    : now_(start),
+      datagram_budget_(config.datagram_budget),
+      opener_(
+          MakeEnvelope(config.security_mode, config.keys, config.label, 200)),
+      peer_(
+          MakeEnvelope(config.security_mode, config.keys, config.label, 201)) {
+  absl::StatusOr<std::unique_ptr<Node>> node =
+      Node::Create(std::move(config), start);
+  if (!node.ok()) {
+    ADD_FAILURE() << node.status();
+    std::abort();
+  }
+  node_ = *std::move(node);
+  Collect();
+}
+
+std::vector<uint8_t> Harness::Seal(const std::vector<Message>& messages) {
+  return SealPacket(peer_, EncodeMessages(messages));
+}
+
+std::vector<uint8_t> Harness::SealRaw(absl::Span<const uint8_t> packet) {
+  return SealPacket(peer_, packet);
+}
+
+void Harness::Datagram(const Address& from,
+                       const std::vector<Message>& messages) {
+  DatagramBytes(from, Seal(messages));
+}
+
+void Harness::DatagramBytes(const Address& from,
+                            absl::Span<const uint8_t> bytes) {
+  node_->HandleDatagram(from, bytes, now_);
+  Collect();
+}
+
+void Harness::Stream(const Address& from,
+                     const std::vector<Message>& messages) {
+  StreamBytes(from, Seal(messages));
+}
+
+void Harness::StreamBytes(const Address& from,
+                          absl::Span<const uint8_t> bytes) {
+  node_->HandleStream(from, bytes, now_);
+  Collect();
+}
+
+void Harness::Learn(absl::string_view name, const Address& address,
+                    Incarnation incarnation) {
+  Datagram(address, {Online(name, address, incarnation)});
+  ASSERT_NE(node_->Find(name), nullptr) << name;
+}
+
+absl::Status Harness::Join(const std::vector<Address>& seeds) {
+  absl::Status status = node_->Join(seeds, now_);
+  Collect();
+  return status;
+}
+
+absl::Status Harness::Leave() {
+  absl::Status status = node_->Leave(now_);
+  Collect();
+  return status;
+}
+
+absl::Status Harness::SetMetadata(Metadata metadata) {
+  absl::Status status = node_->SetMetadata(std::move(metadata), now_);
+  Collect();
+  return status;
+}
+
+absl::Status Harness::Broadcast(absl::string_view payload) {
+  absl::Status status = node_->Broadcast(payload, now_);
+  Collect();
+  return status;
+}
+
+void Harness::TimeoutAt(absl::Time at) {
+  now_ = at;
+  node_->HandleTimeout(at);
+  Collect();
+  CheckDeadlineAfterNow();
+}
+
+bool Harness::StepOnce(absl::Time limit) {
+  std::optional<absl::Time> deadline = node_->NextDeadline();
+  if (!deadline || *deadline > limit) return false;
+  EXPECT_GE(*deadline, now_) << "a deadline was left in the past";
+  now_ = std::max(now_, *deadline);
+  node_->HandleTimeout(now_);
+  Collect();
+  CheckDeadlineAfterNow();
+  return true;
+}
+
+void Harness::AdvanceTo(absl::Time until) {
+  for (int steps = 0; StepOnce(until); ++steps) {
+    if (steps > 1000000) {
+      ADD_FAILURE() << "timers never settle";
+      break;
+    }
+  }
+  now_ = std::max(now_, until);
+}
+
+std::optional<size_t> Harness::AdvanceUntil(
+    const std::function<bool(const Sent&)>& match, absl::Time limit) {
+  size_t checked = sent_.size();
+  while (StepOnce(limit)) {
+    for (; checked < sent_.size(); ++checked) {
+      if (match(sent_[checked])) return checked;
+    }
+  }
+  now_ = std::max(now_, limit);
+  return std::nullopt;
+}
+
+std::optional<Ping> Harness::AdvanceToNextPing(absl::Duration slack) {
+  std::optional<size_t> index =
+      AdvanceUntil([](const Sent& sent) { return FirstIs<Ping>(sent); },
+                   now_ + node_->config().probe_interval + slack);
+  if (!index) {
+    ADD_FAILURE() << "no probe within a probe interval";
+    return std::nullopt;
+  }
+  ping_to_ = sent_[*index].to;
+  return std::get<Ping>(sent_[*index].messages[0]);
+}
+
+std::vector<Sent> Harness::TakeSent() { return std::exchange(sent_, {}); }
+
+std::vector<Event> Harness::TakeEvents() { return std::exchange(events_, {}); }
+
+Snapshot Harness::Snap() const {
+  Snapshot snapshot;
+  snapshot.local = node_->local();
+  for (const Member* member : node_->Members()) {
+    snapshot.members.push_back(*member);
+  }
+  return snapshot;
+}
+
+void Harness::CheckDeadlineAfterNow() {
+  std::optional<absl::Time> next = node_->NextDeadline();
+  EXPECT_TRUE(!next || *next > now_)
+      << "HandleTimeout(" << now_ << ") left NextDeadline() at " << *next;
+}
+
+void Harness::Collect() {
+  while (std::optional<Transmit> transmit = node_->PollTransmit()) {
+    Sent sent;
+    sent.at = now_;
+    sent.to = transmit->to;
+    sent.channel = transmit->channel;
+    sent.sealed.assign(transmit->bytes.begin(), transmit->bytes.end());
+    if (sent.channel == Channel::kDatagram) {
+      EXPECT_LE(sent.sealed.size(), datagram_budget_);
+    }
+    std::vector<uint8_t> scratch(sent.sealed.size());
+    absl::StatusOr<absl::Span<const uint8_t>> packet =
+        opener_.Open(sent.sealed, absl::MakeSpan(scratch));
+    if (!packet.ok()) {
+      ADD_FAILURE() << "the node sent a packet peers cannot open: "
+                    << packet.status();
+    } else {
+      sent.packet.assign(packet->begin(), packet->end());
+      absl::Status decoded = DecodePacket(sent.packet, sent.messages);
+      EXPECT_TRUE(decoded.ok()) << decoded;
+    }
+    sent_.push_back(std::move(sent));
+  }
+  while (std::optional<Event> event = node_->PollEvent()) {
+    events_.push_back(*std::move(event));
+  }
+}
+
+std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
+                                                   std::vector<Sent>& keep) {
+  h.TakeSent();
+  h.Datagram(Addr(2), {Ping{4242, kSelf}});
+  keep = h.TakeSent();
+  EXPECT_EQ(keep.size(), 1u);
+  if (keep.empty()) return std::nullopt;
+  EXPECT_EQ(First<Ack>(keep[0]), Ack{4242});
+  return UpdateAbout(keep[0], kSelf);
+}
+
+}  // namespace swim::testing
