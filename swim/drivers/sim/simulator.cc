@@ -224,7 +224,8 @@ void Simulator::Send(int from, const Transmit& transmit) {
     blocked |= cut.from_side[from] && cut.to_side[to];
   }
   if (blocked ||
-      (!stream && link.loss > 0 && random_.UniformDouble() < link.loss)) {
+      (!stream && link.loss > 0 && random_.UniformDouble() < link.loss) ||
+      (filter_ && !filter_(from, to, transmit.channel, transmit.bytes))) {
     ++totals_.lost;
     return;
   }
