@@ -446,8 +446,7 @@ bool Node::leave_sent() const {
          std::min<size_t>(audience, config_.gossip_nodes);
 }
 
-// --- Failure detection
-// --------------------------------------------------------
+// --- Failure detection ---
 
 void Node::OnProbeTick(absl::Time now) {
   timers_.Set(Kind::kProbeTick, now + config_.probe_interval);
@@ -693,8 +692,7 @@ void Node::HandleNack(const Nack& nack) {
   Drop(DropReason::kUnknownAck);
 }
 
-// --- Membership updates
-// -------------------------------------------------------
+// --- Membership updates ---
 
 void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
                        absl::Time now) {
@@ -945,8 +943,7 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   }
 }
 
-// --- Anti-entropy
-// -------------------------------------------------------------
+// --- Anti-entropy ---
 
 void Node::HandlePushPull(const PushPull& state, absl::Time now) {
   ++stats_.push_pulls_received;
@@ -1057,8 +1054,7 @@ absl::Duration Node::PushPullInterval() const {
   return config_.push_pull_interval * multiplier;
 }
 
-// --- Dissemination
-// --------------------------------------------------------------
+// --- Dissemination ---
 
 void Node::OnGossipTick(absl::Time now) {
   timers_.Set(Kind::kGossip, now + config_.gossip_interval);

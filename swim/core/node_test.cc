@@ -239,8 +239,7 @@ TEST(NodePingTest, PingReqForThisNodeIsAckedDirectly) {
   EXPECT_EQ(First<Ack>(sent[0]), Ack{55});
 }
 
-// --- Bad input
-// ----------------------------------------------------------------
+// --- Bad input ---
 
 class NodeBadInputTest : public ::testing::Test {
  protected:
@@ -418,8 +417,7 @@ TEST_F(NodeBadInputTest, UnknownAckOrNack) {
   ExpectNothingChanged();
 }
 
-// --- Learning members
-// ---------------------------------------------------------
+// --- Learning members ---
 
 TEST(NodeMembershipTest, OnlineUpdateAboutAStrangerAddsIt) {
   Harness h;
@@ -509,8 +507,7 @@ TEST(NodeMembershipTest, TableFullDropsNewMembersOnly) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 1u);
 }
 
-// --- Stale and replayed claims
-// ------------------------------------------------
+// --- Stale and replayed claims ---
 
 TEST(NodeStaleTest, OlderClaimsNeverRollStateBack) {
   Harness h;
@@ -557,8 +554,7 @@ TEST(NodeStaleTest, TheSamePacketTwiceIsANoOp) {
   EXPECT_EQ(h.node().stats().updates_applied, 2u);
 }
 
-// --- Refutation
-// ---------------------------------------------------------------
+// --- Refutation ---
 
 TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
   Harness h;
@@ -633,8 +629,7 @@ TEST(NodeRefuteTest, NeverAdoptsTheGenerationOfANewerLife) {
   EXPECT_EQ(h.node().local().incarnation.generation, kGeneration);
 }
 
-// --- Restart
-// ------------------------------------------------------------------
+// --- Restart ---
 
 TEST(NodeRestartTest, HigherGenerationWinsOverHigherVersion) {
   Harness h;
@@ -670,8 +665,7 @@ TEST(NodeRestartTest, RestartRevivesAnOfflineMember) {
   EXPECT_EQ(events[0].member.status, MemberStatus::kOnline);
 }
 
-// --- Name conflicts
-// -----------------------------------------------------------
+// --- Name conflicts ---
 
 TEST(NodeConflictTest, WinsAgainstAnOlderClaimantAndRefutes) {
   Harness h;
@@ -752,8 +746,7 @@ TEST(NodeConflictTest, LosesToANewerGenerationAndGoesQuiet) {
   EXPECT_EQ(h.Leave().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-// --- Metadata
-// -----------------------------------------------------------------
+// --- Metadata ---
 
 TEST(NodeMetadataTest, SetMetadataBumpsTheVersionAndIsPiggybacked) {
   Harness h;
@@ -805,8 +798,7 @@ TEST(NodeMetadataTest, MetadataChangeOfAPeerIsReported) {
   EXPECT_EQ(events[0].member.metadata, (Metadata{{"role", "db"}}));
 }
 
-// --- Leave
-// --------------------------------------------------------------------
+// --- Leave ---
 
 TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
   Harness h;
@@ -875,8 +867,7 @@ TEST(NodeLeaveTest, CommandsAfterLeaveFail) {
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
 }
 
-// --- Join and push-pull
-// ---------------------------------------------------------
+// --- Join and push-pull ---
 
 std::vector<const Sent*> Streams(const std::vector<Sent>& sent) {
   std::vector<const Sent*> streams;
@@ -1000,8 +991,7 @@ TEST(NodeJoinTest, PushPullFromAnUnlistedSenderGetsNoReply) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownPushPullSender), 1u);
 }
 
-// --- Probe cycle
-// ----------------------------------------------------------------
+// --- Probe cycle ---
 
 TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   Harness h;
@@ -1232,8 +1222,7 @@ TEST_F(NodeIndirectProbeTest, LateAckIsUnknown) {
   EXPECT_EQ(TargetStatus(), MemberStatus::kSuspect);
 }
 
-// --- Relaying ping-reqs
-// -----------------------------------------------------------
+// --- Relaying ping-reqs ---
 
 TEST(NodeRelayTest, ForwardsTheTargetsAckToTheRequester) {
   Harness h;
@@ -1299,8 +1288,7 @@ TEST(NodeRelayTest, WithoutWantNackSilenceStaysSilentAndExpires) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownAck), 1u);
 }
 
-// --- User broadcasts
-// ------------------------------------------------------------
+// --- User broadcasts ---
 
 TEST(NodeBroadcastTest, BroadcastIsPiggybacked) {
   Harness h;
@@ -1346,8 +1334,7 @@ TEST(NodeBroadcastTest, ReceivedBroadcastIsDeliveredOnce) {
   EXPECT_EQ(events[0].payload, "again");
 }
 
-// --- Determinism
-// ----------------------------------------------------------------
+// --- Determinism ---
 
 void RunScript(Harness& h) {
   h.Learn(kPeerA, Addr(2));

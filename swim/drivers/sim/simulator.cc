@@ -110,8 +110,14 @@ bool Simulator::paused(int index) const {
   return slots_[index]->paused_until > now_;
 }
 
-// --- Faults
-// -------------------------------------------------------------------
+absl::Status Simulator::Command(
+    int index, const std::function<absl::Status(Node&, absl::Time)>& command) {
+  absl::Status status = command(node(index), now_);
+  Drain(index);
+  return status;
+}
+
+// --- Faults ---
 
 void Simulator::SetLink(int from, int to, const LinkModel& model) {
   links_[LinkKey(from, to)] = model;
@@ -171,8 +177,7 @@ void Simulator::At(absl::Time at, std::function<void()> action) {
   Push(std::move(pending));
 }
 
-// --- The event loop
-// -------------------------------------------------------------
+// --- The event loop ---
 
 void Simulator::Push(Pending pending) {
   pending.order = next_order_++;
@@ -343,8 +348,7 @@ bool Simulator::RunUntil(const std::function<bool()>& done,
   }
 }
 
-// --- Views
-// ------------------------------------------------------------------------
+// --- Views ---
 
 std::optional<MemberStatus> Simulator::StatusOf(int viewer, int subject) const {
   const Member* member = node(viewer).Find(node(subject).local().name);

@@ -74,6 +74,11 @@ class Simulator {
   absl::StatusOr<int> AddNode(Config config);
   // Join `index` through `seeds` (indices).
   absl::Status Join(int index, const std::vector<int>& seeds);
+  // Runs an application command on a node now (SetMetadata, Leave,
+  // Broadcast, ...) and then sends what it produced and re-arms its timer,
+  // as a real driver does after every call into the core.
+  absl::Status Command(
+      int index, const std::function<absl::Status(Node&, absl::Time)>& command);
 
   Node& node(int index);
   const Node& node(int index) const;

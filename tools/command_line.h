@@ -1,0 +1,29 @@
+#ifndef TOOLS_COMMAND_LINE_H_
+#define TOOLS_COMMAND_LINE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace swim::tools {
+
+// Checks a command line against the registered Abseil flags before
+// absl::ParseCommandLine sees it, so that a mistake can be reported with
+// the program's own message and exit status (absl exits with 1 and its own
+// wording). Returns the arguments rewritten for absl::ParseCommandLine:
+//
+//  - dashes in flag names become underscores (--latency-ms is
+//    --latency_ms), since Abseil flag names are identifiers;
+//  - "--name value" becomes "--name=value";
+//  - the value of every flag not defined by Abseil itself is parsed once
+//    (absl's own parser), so an illegal value fails here, naming the flag.
+//
+// Errors: an unknown flag, a missing or illegal value, or a positional
+// argument. Everything after "--" passes through unchecked.
+absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
+                                                          char** argv);
+
+}  // namespace swim::tools
+
+#endif  // TOOLS_COMMAND_LINE_H_

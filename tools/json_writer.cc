@@ -1,0 +1,98 @@
+#include "tools/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace swim::tools {
+
+std::string ShortestNumber(double value) {
+  char buffer[32];
+  const std::to_chars_result result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string JsonQuote(absl::string_view value) {
+  std::string out = "\"";
+  for (const char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;  // UTF-8 passes through unchanged
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void JsonObject::Key(absl::string_view key) {
+  if (out_.size() > 1) out_ += ',';
+  absl::StrAppend(&out_, JsonQuote(key), ":");
+}
+
+JsonObject& JsonObject::Add(absl::string_view key, absl::string_view value) {
+  Key(key);
+  out_ += JsonQuote(value);
+  return *this;
+}
+
+JsonObject& JsonObject::Add(absl::string_view key, bool value) {
+  Key(key);
+  out_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObject& JsonObject::Add(absl::string_view key, int64_t value) {
+  Key(key);
+  absl::StrAppend(&out_, value);
+  return *this;
+}
+
+JsonObject& JsonObject::Add(absl::string_view key, uint64_t value) {
+  Key(key);
+  absl::StrAppend(&out_, value);
+  return *this;
+}
+
+JsonObject& JsonObject::Add(absl::string_view key,
+                            std::optional<double> value) {
+  if (!value.has_value() || !std::isfinite(*value)) return AddNull(key);
+  Key(key);
+  out_ += ShortestNumber(*value);
+  return *this;
+}
+
+JsonObject& JsonObject::AddNull(absl::string_view key) {
+  Key(key);
+  out_ += "null";
+  return *this;
+}
+
+}  // namespace swim::tools

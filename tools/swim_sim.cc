@@ -1,0 +1,973 @@
+// swim-sim: runs one SWIM scenario on the simulator (many swim::Nodes in one
+// process, in virtual time) and reports how long the cluster took to reach
+// the scenario's goal, what it cost, and a trace hash that proves a replay
+// with the same flags behaved identically. See kUsage for the flags.
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "swim/core/config.h"
+#include "swim/core/event.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
+#include "swim/core/random.h"
+#include "swim/core/suspicion.h"
+#include "swim/drivers/sim/simulator.h"
+#include "tools/command_line.h"
+#include "tools/json_writer.h"
+#include "tools/progress_bar.h"
+
+ABSL_FLAG(int, nodes, 10, "Members in the simulated cluster, 2-100000.");
+ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt,
+          "Seed of the run (network faults, node PRNGs, the scenario's "
+          "choices). Default: a random one, printed so the run replays.");
+ABSL_FLAG(std::string, preset, "lan",
+          "Config preset: lan, wan or local (memberlist's numbers).");
+ABSL_FLAG(std::string, scenario, "join",
+          "join, metadata, failure, partition or churn (see above).");
+ABSL_FLAG(double, loss, 0,
+          "Chance that each datagram on every link is lost, in [0, 1). "
+          "Streams (push-pull) are reliable, like TCP.");
+ABSL_FLAG(double, latency_ms, 1,
+          "One-way delay of every link (LinkModel::min_delay) in "
+          "milliseconds, 0-10000. Also spelled --latency-ms.");
+ABSL_FLAG(double, duration_s, 0,
+          "Keep running this many virtual seconds after the goal is reached "
+          "(or its budget runs out), e.g. to count steady-state false "
+          "OFFLINE declarations under --loss. 0-1000000. Also spelled "
+          "--duration-s.");
+ABSL_FLAG(bool, json, false,
+          "Print exactly one JSON object on stdout instead of the summary.");
+
+namespace swim::tools {
+namespace {
+
+constexpr absl::string_view kUsage =
+    R"(Runs one SWIM scenario on the simulator and reports how it went.
+
+  swim-sim --nodes=N --seed=S --preset=lan|wan|local
+           --scenario=join|metadata|failure|partition|churn
+           [--loss=F] [--latency-ms=M] [--duration-s=T] [--json]
+
+Every node is a full swim::Node in encrypted mode (AES-256-GCM) with the
+fixed test key "swim-sim:fixed-test-key:32-bytes" (32 ASCII bytes), so the
+cost is realistic. Everything runs in virtual time; the same flags give the
+same trace_hash.
+
+Scenarios (P = the preset's probe interval, S = its suspicion timeout
+suspicion_mult * max(1, log10(N)) * P, Q = its push-pull interval scaled
+for N like the core does). Each starts by joining node i through node 0 at
+i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
+60 s + 30 P). The goal and the budget of the measured phase:
+
+  join       the join itself: full membership everywhere.
+  metadata   one random member (not node 0) changes metadata "version"
+             from "1" to "2"; until every live member sees "2".
+             Budget 60 s + 30 P.
+  failure    one random member (not node 0) crashes; until every live
+             member holds it OFFLINE (also reports the first SUSPECT).
+             Budget 60 s + 10 P + 3 S.
+  partition  the cluster splits in halves (nodes [0, N/2) and [N/2, N)) for
+             10 P + 3 S, long enough for each side to declare the other
+             OFFLINE; then it heals: until every live member sees every
+             other ONLINE (Simulator::Converged), timed from the heal.
+             Budget 60 s + 4 Q.
+  churn      for 30 P, random members (not node 0; at most max(1, N/10) at
+             once) crash at random (mean gap 2 P) and restart after
+             P + U(0, 2 S), rejoining through node 0, all restarted by the
+             end; then until every live member sees every other ONLINE at
+             its current generation, timed from the end of the churn.
+             Budget 60 s + 4 Q.
+
+If a budget runs out the run stops and reports converged=false (exit status
+still 0). With --duration-s=T the run then continues T more virtual seconds.
+
+Output: a summary on stdout (with --json one JSON object instead: nodes,
+seed, scenario, converged, converged_s, first_suspect_s, all_offline_s,
+false_offline, datagrams, bytes, wall_s, peak_rss_bytes, trace_hash, ...;
+absent numbers are null). converged_s is virtual seconds from the measured
+phase's start (the first join, the metadata change, the crash, the heal,
+the end of the churn) until its goal held. false_offline counts
+kStatusChanged events marking a member OFFLINE while that very process (same
+generation) was alive and not paused; in the partition scenario it includes
+the expected declarations across the cut, also counted in
+false_offline_cut. A progress bar (virtual time against the budgets) is
+drawn on stderr when stderr is a terminal.
+
+Flag names may be spelled with - or _ (--latency-ms is --latency_ms).
+Exit status: 0 after a run (converged or not), 2 for a bad flag, 1 if the
+simulation could not be set up (and 1 after --help, as Abseil does).)";
+
+// The key every node seals with.
+constexpr absl::string_view kTestKey = "swim-sim:fixed-test-key:32-bytes";
+static_assert(kTestKey.size() == 32, "AES-256 needs a 32-byte key");
+
+constexpr int kMinNodes = 2;
+constexpr int kMaxNodes = 100000;
+constexpr int kMaxLatencyMs = 10000;
+constexpr int kMaxDurationS = 1000000;
+// Stagger between consecutive joins.
+constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
+constexpr absl::string_view kMetadataKey = "version";
+
+enum class Scenario { kJoin, kMetadata, kFailure, kPartition, kChurn };
+
+struct Settings {
+  int nodes = 0;
+  uint64_t seed = 0;
+  std::string preset;
+  Config config;
+  std::string scenario_name;
+  Scenario scenario = Scenario::kJoin;
+  double loss = 0;
+  double latency_ms = 0;
+  double duration_s = 0;
+  bool json = false;
+};
+
+// Virtual-time budgets, all derived from the preset and N (see kUsage).
+struct Budgets {
+  absl::Duration join;
+  absl::Duration metadata;
+  absl::Duration failure;
+  absl::Duration split;  // how long the partition lasts
+  absl::Duration heal;
+  absl::Duration churn;  // how long members crash and restart
+  absl::Duration reconverge;
+
+  // The whole run's budget for `scenario`, for the progress bar.
+  absl::Duration Total(Scenario scenario) const {
+    switch (scenario) {
+      case Scenario::kJoin:
+        return join;
+      case Scenario::kMetadata:
+        return join + metadata;
+      case Scenario::kFailure:
+        return join + failure;
+      case Scenario::kPartition:
+        return join + split + heal;
+      case Scenario::kChurn:
+        return join + churn + reconverge;
+    }
+    return join;
+  }
+};
+
+// The push-pull interval a Node uses in a cluster of n (memberlist's
+// pushPullScale: above 32 members it grows with log2(n)).
+absl::Duration ScaledPushPull(const Config& config, int n) {
+  int64_t multiplier = 1;
+  for (int64_t scale = 32; scale < n; scale *= 2) ++multiplier;
+  return config.push_pull_interval * multiplier;
+}
+
+absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
+  return SuspicionTimeout(config.suspicion_mult, static_cast<size_t>(n),
+                          config.probe_interval);
+}
+
+Budgets ComputeBudgets(const Config& config, int n) {
+  const absl::Duration probe = config.probe_interval;
+  const absl::Duration suspicion = SuspicionTimeoutFor(config, n);
+  const absl::Duration push_pull = ScaledPushPull(config, n);
+  Budgets budgets;
+  budgets.join = kJoinStagger * n + absl::Seconds(60) + 30 * probe;
+  budgets.metadata = absl::Seconds(60) + 30 * probe;
+  budgets.failure = absl::Seconds(60) + 10 * probe + 3 * suspicion;
+  budgets.split = 10 * probe + 3 * suspicion;
+  budgets.heal = absl::Seconds(60) + 4 * push_pull;
+  budgets.churn = 30 * probe;
+  budgets.reconverge = absl::Seconds(60) + 4 * push_pull;
+  return budgets;
+}
+
+// What a run found. Durations are virtual.
+struct Result {
+  bool converged = false;
+  // From the measured phase's start until its goal held.
+  std::optional<absl::Duration> converged_after;
+  std::optional<absl::Duration> join;  // the join phase
+  std::optional<absl::Duration> first_suspect;
+  std::optional<absl::Duration> all_offline;
+  std::optional<absl::Duration> partition;  // how long the cut lasted
+  // Until each side held the whole other side OFFLINE.
+  std::optional<absl::Duration> partition_split;
+  std::string failed_phase;  // empty when every phase before the goal held
+  std::string subject;       // the member acted on (metadata, failure)
+  uint64_t false_offline = 0;
+  uint64_t false_offline_cut = 0;
+  int churn_crashes = 0;
+  int churn_restarts = 0;
+  absl::Duration virtual_time;
+};
+
+std::optional<double> Seconds(const std::optional<absl::Duration>& duration) {
+  if (!duration) return std::nullopt;
+  return absl::ToDoubleSeconds(*duration);
+}
+
+// Drives one scenario on a Simulator and records what happened.
+class Runner {
+ public:
+  Runner(const Settings& settings, ProgressBar& bar)
+      : settings_(settings),
+        budgets_(ComputeBudgets(settings.config, settings.nodes)),
+        sim_(SimOptions(settings)),
+        // The tool's own choices (victim, churn) draw from their own stream
+        // so they do not disturb the simulator's.
+        random_(settings.seed ^ 0x5357494d2d53494dULL),
+        bar_(bar) {}
+
+  absl::Status Run(Result& result) {
+    start_ = sim_.now();
+    remaining_s_ = absl::ToDoubleSeconds(budgets_.Total(settings_.scenario)) +
+                   settings_.duration_s;
+    if (absl::Status status = Setup(); !status.ok()) return status;
+    sim_.OnEvent(
+        [this](int viewer, const Event& event) { Observe(viewer, event); });
+
+    BeginPhase(budgets_.join);
+    result.join = RunUntilGoal([this] { return sim_.Converged(); },
+                               [this] { return AllOnlineCounted(); },
+                               budgets_.join, "join");
+    if (!error_.ok()) return error_;
+    if (settings_.scenario == Scenario::kJoin) {
+      result.converged_after = result.join;
+    } else if (!result.join) {
+      result.failed_phase = "join";
+    } else {
+      switch (settings_.scenario) {
+        case Scenario::kJoin:
+          break;
+        case Scenario::kMetadata:
+          if (absl::Status status = RunMetadata(result); !status.ok()) {
+            return status;
+          }
+          break;
+        case Scenario::kFailure:
+          RunFailure(result);
+          break;
+        case Scenario::kPartition:
+          RunPartition(result);
+          break;
+        case Scenario::kChurn:
+          RunChurn(result);
+          break;
+      }
+    }
+    if (!error_.ok()) return error_;
+    result.converged = result.converged_after.has_value();
+    if (settings_.duration_s > 0) {
+      BeginPhase(absl::Seconds(settings_.duration_s));
+      RunFor(absl::Seconds(settings_.duration_s), "steady state");
+    }
+    if (!error_.ok()) return error_;
+    result.false_offline = false_offline_;
+    result.false_offline_cut = false_offline_cut_;
+    result.virtual_time = sim_.now() - start_;
+    return absl::OkStatus();
+  }
+
+  const sim::Simulator& sim() const { return sim_; }
+
+ private:
+  static sim::Simulator::Options SimOptions(const Settings& settings) {
+    sim::Simulator::Options options;
+    options.seed = settings.seed;
+    options.link.min_delay = absl::Milliseconds(settings.latency_ms);
+    options.link.loss = settings.loss;
+    return options;
+  }
+
+  absl::Status Setup() {
+    Config config = settings_.config;
+    config.security_mode = SecurityMode::kEncrypted;
+    config.keys = {std::string(kTestKey)};
+    config.metadata = {{std::string(kMetadataKey), "1"}};
+    for (int i = 0; i < settings_.nodes; ++i) {
+      absl::StatusOr<int> index = sim_.AddNode(config);
+      if (!index.ok()) {
+        return absl::Status(
+            index.status().code(),
+            absl::StrCat("adding node ", i, ": ", index.status().message()));
+      }
+      index_[sim_.node(*index).local().name] = *index;
+    }
+    seen_.assign(settings_.nodes, {});
+    live_ = settings_.nodes;
+    for (int i = 1; i < settings_.nodes; ++i) {
+      sim_.At(start_ + kJoinStagger * i, [this, i] {
+        absl::Status status = sim_.Join(i, {0});
+        if (!status.ok() && error_.ok()) {
+          error_ = absl::Status(
+              status.code(),
+              absl::StrCat("node ", i, " joining: ", status.message()));
+        }
+        dirty_ = true;
+      });
+    }
+    return absl::OkStatus();
+  }
+
+  // --- Scenarios -----------------------------------------------------------
+
+  absl::Status RunMetadata(Result& result) {
+    const int changer = RandomMember();
+    const std::string name = sim_.node(changer).local().name;
+    result.subject = name;
+    Metadata metadata = sim_.node(changer).local().metadata;
+    metadata[std::string(kMetadataKey)] = "2";
+    if (absl::Status status =
+            sim_.Command(changer,
+                         [&metadata](Node& node, absl::Time now) {
+                           return node.SetMetadata(std::move(metadata), now);
+                         });
+        !status.ok()) {
+      return status;
+    }
+    dirty_ = true;
+    BeginPhase(budgets_.metadata);
+    result.converged_after = RunUntilGoal(
+        [this, changer, name] {
+          for (int viewer = 0; viewer < sim_.size(); ++viewer) {
+            if (viewer == changer || !sim_.alive(viewer)) continue;
+            const Member* member = sim_.node(viewer).Find(name);
+            if (member == nullptr) return false;
+            auto it = member->metadata.find(kMetadataKey);
+            if (it == member->metadata.end() || it->second != "2") {
+              return false;
+            }
+          }
+          return true;
+        },
+        [] { return true; }, budgets_.metadata, "metadata");
+    return absl::OkStatus();
+  }
+
+  void RunFailure(Result& result) {
+    victim_ = RandomMember();
+    result.subject = sim_.node(victim_).local().name;
+    crash_at_ = sim_.now();
+    Crash(victim_);
+    BeginPhase(budgets_.failure);
+    result.converged_after = RunUntilGoal(
+        [this] { return sim_.AllSee(victim_, MemberStatus::kOffline); },
+        [] { return true; }, budgets_.failure, "failure");
+    result.all_offline = result.converged_after;
+    result.first_suspect = first_suspect_;
+  }
+
+  void RunPartition(Result& result) {
+    const int n = sim_.size();
+    std::vector<int> a;
+    std::vector<int> b;
+    side_.assign(n, 0);
+    for (int i = 0; i < n; ++i) {
+      if (i < n / 2) {
+        a.push_back(i);
+      } else {
+        b.push_back(i);
+        side_[i] = 1;
+      }
+    }
+    const absl::Time cut_at = sim_.now();
+    sim_.Partition(a, b);
+    dirty_ = true;
+    BeginPhase(budgets_.split);
+    result.partition_split = RunUntilGoal(
+        [this, &a, &b] {
+          for (int x : a) {
+            for (int y : b) {
+              if (sim_.StatusOf(x, y) != MemberStatus::kOffline ||
+                  sim_.StatusOf(y, x) != MemberStatus::kOffline) {
+                return false;
+              }
+            }
+          }
+          return true;
+        },
+        [this, &a, &b] {
+          return views_[Bit(MemberStatus::kOffline)] >=
+                 2 * static_cast<int64_t>(a.size()) *
+                     static_cast<int64_t>(b.size());
+        },
+        budgets_.split, "partition");
+    const absl::Duration left = cut_at + budgets_.split - sim_.now();
+    if (left > absl::ZeroDuration()) RunFor(left, "partition");
+    sim_.Heal();
+    side_.clear();
+    dirty_ = true;
+    result.partition = sim_.now() - cut_at;
+    BeginPhase(budgets_.heal);
+    result.converged_after = RunUntilGoal([this] { return sim_.Converged(); },
+                                          [this] { return AllOnlineCounted(); },
+                                          budgets_.heal, "heal");
+  }
+
+  void RunChurn(Result& result) {
+    const absl::Duration probe = settings_.config.probe_interval;
+    const absl::Duration suspicion =
+        SuspicionTimeoutFor(settings_.config, settings_.nodes);
+    const absl::Time end = sim_.now() + budgets_.churn;
+    const int max_down = std::max(1, settings_.nodes / 10);
+    BeginPhase(budgets_.churn);
+    // Crash times: a Poisson process with mean gap 2 P, drawn up front.
+    absl::Time at = sim_.now();
+    while (true) {
+      at += 2 * probe * -std::log(1.0 - random_.UniformDouble());
+      if (at >= end) break;
+      sim_.At(at, [this, end, max_down, probe, suspicion, &result] {
+        if (down_ >= max_down) return;
+        std::vector<int> candidates;
+        for (int i = 1; i < sim_.size(); ++i) {
+          if (sim_.alive(i)) candidates.push_back(i);
+        }
+        if (candidates.empty()) return;
+        const int member = candidates[random_.Uniform(candidates.size())];
+        Crash(member);
+        ++down_;
+        ++result.churn_crashes;
+        dirty_ = true;
+        const absl::Duration downtime =
+            probe + 2 * suspicion * random_.UniformDouble();
+        sim_.At(std::min(sim_.now() + downtime, end), [this, member, &result] {
+          absl::Status status = Restart(member);
+          if (!status.ok() && error_.ok()) {
+            error_ = absl::Status(status.code(),
+                                  absl::StrCat("restarting node ", member, ": ",
+                                               status.message()));
+          }
+          --down_;
+          ++result.churn_restarts;
+          dirty_ = true;
+        });
+      });
+    }
+    RunFor(end - sim_.now(), "churn");
+    BeginPhase(budgets_.reconverge);
+    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
+                                          [this] { return AllOnlineCounted(); },
+                                          budgets_.reconverge, "re-converge");
+  }
+
+  // --- Running ---------------------------------------------------------------
+
+  // Runs until `goal` holds or `budget` passes; returns how long it took.
+  // Views change only through events and scenario actions, so the goal is
+  // evaluated only after an instant that had one, and only if `filter` (a
+  // cheap necessary condition from the view counts) holds; and, as a safety
+  // net, at least once a virtual second whatever they say. So large
+  // clusters are not rescanned after every delivery.
+  std::optional<absl::Duration> RunUntilGoal(
+      const std::function<bool()>& goal, const std::function<bool()>& filter,
+      absl::Duration budget, absl::string_view label) {
+    const absl::Time begin = sim_.now();
+    dirty_ = true;
+    next_check_ = absl::InfinitePast();
+    bool held = sim_.RunUntil(
+        [&] {
+          Progress(label);
+          if (sim_.now() < next_check_) {
+            if (!dirty_) return false;
+            dirty_ = false;
+            if (!filter()) return false;
+          }
+          dirty_ = false;
+          next_check_ = sim_.now() + absl::Seconds(1);
+          return goal();
+        },
+        budget);
+    if (!held) held = goal();
+    if (!held) return std::nullopt;
+    return sim_.now() - begin;
+  }
+
+  void RunFor(absl::Duration duration, absl::string_view label) {
+    sim_.RunUntil(
+        [&] {
+          Progress(label);
+          return false;
+        },
+        duration);
+  }
+
+  // Starts a phase that may take up to `budget`: the progress bar's total
+  // becomes the time spent so far plus the budgets still ahead.
+  void BeginPhase(absl::Duration budget) {
+    total_s_ = absl::ToDoubleSeconds(sim_.now() - start_) + remaining_s_;
+    remaining_s_ -= absl::ToDoubleSeconds(budget);
+  }
+
+  void Progress(absl::string_view label) {
+    if ((++ticks_ & 255) != 0) return;
+    bar_.Update(absl::ToDoubleSeconds(sim_.now() - start_), total_s_, label);
+  }
+
+  // --- Observation -----------------------------------------------------------
+
+  void Observe(int viewer, const Event& event) {
+    dirty_ = true;
+    auto it = index_.find(event.member.name);
+    if (it == index_.end() || it->second == viewer) return;
+    const int subject = it->second;
+    switch (event.type) {
+      case Event::Type::kJoined:
+        CountView(viewer, event.member.status, 1);
+        return;
+      case Event::Type::kReaped:
+        CountView(viewer, event.member.status, -1);
+        return;
+      case Event::Type::kStatusChanged:
+        CountView(viewer, event.previous_status, -1);
+        CountView(viewer, event.member.status, 1);
+        break;
+      default:
+        return;
+    }
+    if (subject == victim_ && event.member.status == MemberStatus::kSuspect &&
+        !first_suspect_) {
+      first_suspect_ = sim_.now() - crash_at_;
+    }
+    // Only a declaration about the live process itself is false: a
+    // restarted member's previous life really is gone.
+    if (event.member.status == MemberStatus::kOffline && sim_.alive(subject) &&
+        !sim_.paused(subject) &&
+        event.member.incarnation.generation ==
+            sim_.node(subject).local().incarnation.generation) {
+      ++false_offline_;
+      if (!side_.empty() && side_[viewer] != side_[subject]) {
+        ++false_offline_cut_;
+      }
+    }
+  }
+
+  // --- View counts ----------------------------------------------------------
+  // Each live node's table, summarised from its events: how many members it
+  // holds in each status. They give cheap necessary conditions for the
+  // goals (the goals themselves are always checked on the real tables).
+
+  static int Bit(MemberStatus status) {
+    return std::countr_zero(static_cast<unsigned>(status));
+  }
+
+  void CountView(int viewer, MemberStatus status, int delta) {
+    const int bit = Bit(status);
+    if (bit >= kStatusBits) return;
+    seen_[viewer][bit] += delta;
+    views_[bit] += delta;
+  }
+
+  // The counted views hold every live pair ONLINE (needed for Converged).
+  bool AllOnlineCounted() const {
+    return views_[Bit(MemberStatus::kOnline)] >= live_ * (live_ - 1);
+  }
+
+  // A crashed node's views stop counting; a restarted one starts empty.
+  void Crash(int index) {
+    if (!sim_.alive(index)) return;
+    sim_.Crash(index);
+    --live_;
+    for (int bit = 0; bit < kStatusBits; ++bit) {
+      views_[bit] -= seen_[index][bit];
+      seen_[index][bit] = 0;
+    }
+    dirty_ = true;
+  }
+
+  absl::Status Restart(int index) {
+    ++live_;
+    dirty_ = true;
+    return sim_.Restart(index, {0});
+  }
+
+  // Every live member sees every other live member ONLINE at the
+  // generation it runs now (Converged, plus restarts noticed).
+  bool AllSeeCurrent() const {
+    for (int subject = 0; subject < sim_.size(); ++subject) {
+      if (!sim_.alive(subject)) continue;
+      const Member& local = sim_.node(subject).local();
+      for (int viewer = 0; viewer < sim_.size(); ++viewer) {
+        if (viewer == subject || !sim_.alive(viewer)) continue;
+        const Member* member = sim_.node(viewer).Find(local.name);
+        if (member == nullptr || member->status != MemberStatus::kOnline ||
+            member->incarnation.generation != local.incarnation.generation) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // A random member other than node 0 (the seed everyone joins through).
+  int RandomMember() {
+    return 1 + static_cast<int>(random_.Uniform(sim_.size() - 1));
+  }
+
+  const Settings& settings_;
+  const Budgets budgets_;
+  sim::Simulator sim_;
+  Random random_;
+  ProgressBar& bar_;
+  absl::Time start_;
+  double total_s_ = 0;      // the progress bar's total, virtual seconds
+  double remaining_s_ = 0;  // budgets of the phases not yet started
+  uint64_t ticks_ = 0;
+  absl::Status error_;  // the first failure inside a scheduled action
+
+  absl::flat_hash_map<std::string, int> index_;  // name -> node index
+  bool dirty_ = true;
+  absl::Time next_check_ = absl::InfinitePast();
+  int victim_ = -1;
+  absl::Time crash_at_;
+  std::optional<absl::Duration> first_suspect_;
+  std::vector<int> side_;  // partition side per node while cut
+  // View counts (see CountView), per live node and in total, by status bit.
+  static constexpr int kStatusBits = 4;
+  std::vector<std::array<int64_t, kStatusBits>> seen_;
+  std::array<int64_t, kStatusBits> views_ = {};
+  int64_t live_ = 0;
+  uint64_t false_offline_ = 0;
+  uint64_t false_offline_cut_ = 0;
+  int down_ = 0;  // churn: members crashed and not yet restarted
+};
+
+// --- Flags -------------------------------------------------------------------
+
+absl::Status BadFlag(absl::string_view flag, absl::string_view value,
+                     absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, ": ", why));
+}
+
+absl::StatusOr<Settings> ReadFlags() {
+  Settings settings;
+  settings.nodes = absl::GetFlag(FLAGS_nodes);
+  if (settings.nodes < kMinNodes || settings.nodes > kMaxNodes) {
+    return BadFlag(
+        "nodes", absl::StrCat(settings.nodes),
+        absl::StrCat("must be between ", kMinNodes, " and ", kMaxNodes));
+  }
+  settings.preset = absl::GetFlag(FLAGS_preset);
+  if (settings.preset == "lan") {
+    settings.config = Config::Lan();
+  } else if (settings.preset == "wan") {
+    settings.config = Config::Wan();
+  } else if (settings.preset == "local") {
+    settings.config = Config::Local();
+  } else {
+    return BadFlag("preset", settings.preset,
+                   "unknown preset; use lan, wan or local");
+  }
+  settings.scenario_name = absl::GetFlag(FLAGS_scenario);
+  const absl::string_view scenario = settings.scenario_name;
+  if (scenario == "join") {
+    settings.scenario = Scenario::kJoin;
+  } else if (scenario == "metadata") {
+    settings.scenario = Scenario::kMetadata;
+  } else if (scenario == "failure") {
+    settings.scenario = Scenario::kFailure;
+  } else if (scenario == "partition") {
+    settings.scenario = Scenario::kPartition;
+  } else if (scenario == "churn") {
+    settings.scenario = Scenario::kChurn;
+  } else {
+    return BadFlag("scenario", scenario,
+                   "unknown scenario; use join, metadata, failure, "
+                   "partition or churn");
+  }
+  settings.loss = absl::GetFlag(FLAGS_loss);
+  if (!(settings.loss >= 0 && settings.loss < 1)) {
+    return BadFlag("loss", ShortestNumber(settings.loss),
+                   "must be at least 0 and below 1");
+  }
+  settings.latency_ms = absl::GetFlag(FLAGS_latency_ms);
+  if (!(settings.latency_ms >= 0 && settings.latency_ms <= kMaxLatencyMs)) {
+    return BadFlag(
+        "latency-ms", ShortestNumber(settings.latency_ms),
+        absl::StrCat("must be between 0 and ", kMaxLatencyMs, " milliseconds"));
+  }
+  settings.duration_s = absl::GetFlag(FLAGS_duration_s);
+  if (!(settings.duration_s >= 0 && settings.duration_s <= kMaxDurationS)) {
+    return BadFlag(
+        "duration-s", ShortestNumber(settings.duration_s),
+        absl::StrCat("must be between 0 and ", kMaxDurationS, " seconds"));
+  }
+  if (std::optional<uint64_t> seed = absl::GetFlag(FLAGS_seed)) {
+    settings.seed = *seed;
+  } else {
+    // Below 2^53, so it survives JSON readers that use doubles.
+    std::random_device device;
+    settings.seed = ((static_cast<uint64_t>(device()) << 32) | device()) &
+                    ((1ULL << 53) - 1);
+  }
+  settings.json = absl::GetFlag(FLAGS_json);
+  return settings;
+}
+
+// --- Output ------------------------------------------------------------------
+
+std::string ReplayCommand(const Settings& settings) {
+  std::string command = absl::StrCat(
+      "swim-sim --nodes=", settings.nodes, " --seed=", settings.seed,
+      " --preset=", settings.preset, " --scenario=", settings.scenario_name);
+  if (settings.loss > 0) {
+    absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
+  }
+  if (settings.latency_ms != 1) {
+    absl::StrAppend(&command,
+                    " --latency-ms=", ShortestNumber(settings.latency_ms));
+  }
+  if (settings.duration_s > 0) {
+    absl::StrAppend(&command,
+                    " --duration-s=", ShortestNumber(settings.duration_s));
+  }
+  return command;
+}
+
+struct Measurements {
+  double wall_s = 0;
+  uint64_t peak_rss_bytes = 0;
+};
+
+uint64_t PeakRssBytes() {
+  struct rusage usage = {};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
+}
+
+std::string TraceHash(const sim::Simulator& sim) {
+  return absl::StrFormat("%016x", sim.trace_hash());
+}
+
+std::string Json(const Settings& settings, const Result& result,
+                 const sim::Simulator& sim, const Measurements& measured) {
+  const sim::Simulator::Totals& totals = sim.totals();
+  const bool partition = settings.scenario == Scenario::kPartition;
+  const bool churn = settings.scenario == Scenario::kChurn;
+  JsonObject json;
+  json.Add("nodes", settings.nodes)
+      .Add("seed", settings.seed)
+      .Add("preset", settings.preset)
+      .Add("scenario", settings.scenario_name)
+      .Add("loss", settings.loss)
+      .Add("latency_ms", settings.latency_ms)
+      .Add("duration_s", settings.duration_s)
+      .Add("security", "aes-256-gcm")
+      .Add("converged", result.converged)
+      .Add("converged_s", Seconds(result.converged_after))
+      .Add("join_s", Seconds(result.join))
+      .Add("first_suspect_s", Seconds(result.first_suspect))
+      .Add("all_offline_s", Seconds(result.all_offline))
+      .Add("partition_s", Seconds(result.partition))
+      .Add("partition_split_s", Seconds(result.partition_split));
+  if (result.failed_phase.empty()) {
+    json.AddNull("failed_phase");
+  } else {
+    json.Add("failed_phase", result.failed_phase);
+  }
+  if (result.subject.empty()) {
+    json.AddNull("subject");
+  } else {
+    json.Add("subject", result.subject);
+  }
+  json.Add("false_offline", result.false_offline);
+  if (partition) {
+    json.Add("false_offline_cut", result.false_offline_cut);
+  } else {
+    json.AddNull("false_offline_cut");
+  }
+  if (churn) {
+    json.Add("churn_crashes", result.churn_crashes)
+        .Add("churn_restarts", result.churn_restarts);
+  } else {
+    json.AddNull("churn_crashes").AddNull("churn_restarts");
+  }
+  json.Add("virtual_s", absl::ToDoubleSeconds(result.virtual_time))
+      .Add("datagrams", totals.datagrams_sent)
+      .Add("streams", totals.streams_sent)
+      .Add("bytes", totals.bytes_sent)
+      .Add("delivered", totals.delivered)
+      .Add("lost", totals.lost)
+      .Add("events", totals.events)
+      .Add("wall_s", measured.wall_s)
+      .Add("peak_rss_bytes", measured.peak_rss_bytes)
+      .Add("trace_hash", TraceHash(sim))
+      .Add("replay", ReplayCommand(settings));
+  return json.Finish();
+}
+
+std::string FormatSeconds(const std::optional<absl::Duration>& duration) {
+  if (!duration) return "-";
+  return absl::StrFormat("%.3f s", absl::ToDoubleSeconds(*duration));
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes >= (1ULL << 30)) {
+    return absl::StrFormat("%.2f GiB", bytes / static_cast<double>(1ULL << 30));
+  }
+  if (bytes >= (1ULL << 20)) {
+    return absl::StrFormat("%.2f MiB", bytes / static_cast<double>(1ULL << 20));
+  }
+  if (bytes >= (1ULL << 10)) {
+    return absl::StrFormat("%.2f KiB", bytes / static_cast<double>(1ULL << 10));
+  }
+  return absl::StrCat(bytes, " B");
+}
+
+// The phase whose start converged_s is measured from.
+absl::string_view MeasuredFrom(Scenario scenario) {
+  switch (scenario) {
+    case Scenario::kJoin:
+      return "after the first join";
+    case Scenario::kMetadata:
+      return "after the metadata change";
+    case Scenario::kFailure:
+      return "after the crash";
+    case Scenario::kPartition:
+      return "after the heal";
+    case Scenario::kChurn:
+      return "after the churn stopped";
+  }
+  return "";
+}
+
+std::string Summary(const Settings& settings, const Result& result,
+                    const sim::Simulator& sim, const Measurements& measured) {
+  const sim::Simulator::Totals& totals = sim.totals();
+  std::string out = absl::StrFormat(
+      "swim-sim: scenario %s, %d nodes, preset %s, seed %d\n"
+      "  network:        loss %g, latency %g ms, AES-256-GCM\n",
+      settings.scenario_name, settings.nodes, settings.preset, settings.seed,
+      settings.loss, settings.latency_ms);
+  if (result.converged) {
+    absl::StrAppend(&out, "  converged:      yes, ",
+                    FormatSeconds(result.converged_after), " ",
+                    MeasuredFrom(settings.scenario), " (virtual)\n");
+  } else if (!result.failed_phase.empty()) {
+    absl::StrAppend(&out, "  converged:      NO: the ", result.failed_phase,
+                    " phase did not converge within its budget\n");
+  } else {
+    absl::StrAppend(&out,
+                    "  converged:      NO: the goal did not hold within the "
+                    "scenario's budget\n");
+  }
+  if (settings.scenario != Scenario::kJoin) {
+    absl::StrAppend(&out, "  join:           ", FormatSeconds(result.join),
+                    "\n");
+  }
+  if (!result.subject.empty()) {
+    absl::StrAppend(&out, "  subject:        ", result.subject, "\n");
+  }
+  if (settings.scenario == Scenario::kFailure) {
+    absl::StrAppend(
+        &out, "  first suspect:  ", FormatSeconds(result.first_suspect), "\n",
+        "  all offline:    ", FormatSeconds(result.all_offline), "\n");
+  }
+  if (settings.scenario == Scenario::kPartition) {
+    absl::StrAppend(&out, "  partition:      ", FormatSeconds(result.partition),
+                    ", each side held the other OFFLINE after ",
+                    FormatSeconds(result.partition_split), "\n");
+  }
+  if (settings.scenario == Scenario::kChurn) {
+    absl::StrAppend(&out, "  churn:          ", result.churn_crashes,
+                    " crashes, ", result.churn_restarts, " restarts\n");
+  }
+  absl::StrAppend(&out, "  false offline:  ", result.false_offline);
+  if (settings.scenario == Scenario::kPartition) {
+    absl::StrAppend(&out, " (", result.false_offline_cut, " across the cut)");
+  }
+  absl::StrAppend(
+      &out, "\n",
+      absl::StrFormat(
+          "  traffic:        %d datagrams, %d streams, %s sent, %d lost\n"
+          "  virtual time:   %.3f s\n"
+          "  wall time:      %.3f s, peak RSS %s\n"
+          "  trace hash:     %s\n"
+          "  replay:         %s\n",
+          totals.datagrams_sent, totals.streams_sent,
+          FormatBytes(totals.bytes_sent), totals.lost,
+          absl::ToDoubleSeconds(result.virtual_time), measured.wall_s,
+          FormatBytes(measured.peak_rss_bytes), TraceHash(sim),
+          ReplayCommand(settings)));
+  return out;
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig usage;
+  // --help lists this file's flags (absl looks for swim-sim.cc by default).
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "tools/swim_sim.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] {
+    return std::string("swim-sim (the swim simulator's scenario runner)\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  // Checked first so that a bad flag exits with 2 and our message.
+  absl::StatusOr<std::vector<std::string>> args = CheckCommandLine(argc, argv);
+  if (!args.ok()) {
+    absl::FPrintF(stderr, "swim-sim: %s\n", args.status().message());
+    return 2;
+  }
+  std::vector<char*> pointers;
+  for (std::string& arg : *args) pointers.push_back(arg.data());
+  absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+
+  absl::StatusOr<Settings> settings = ReadFlags();
+  if (!settings.ok()) {
+    absl::FPrintF(stderr, "swim-sim: %s (see --help)\n",
+                  settings.status().message());
+    return 2;
+  }
+
+  const absl::Time wall_start = absl::Now();
+  ProgressBar bar(stderr, isatty(STDERR_FILENO) != 0);
+  Runner runner(*settings, bar);
+  Result result;
+  const absl::Status status = runner.Run(result);
+  bar.Clear();
+  if (!status.ok()) {
+    absl::FPrintF(stderr, "swim-sim: %s (seed %d)\n", status.ToString(),
+                  settings->seed);
+    return 1;
+  }
+  Measurements measured;
+  measured.wall_s = absl::ToDoubleSeconds(absl::Now() - wall_start);
+  measured.peak_rss_bytes = PeakRssBytes();
+  const std::string out =
+      settings->json ? Json(*settings, result, runner.sim(), measured) + "\n"
+                     : Summary(*settings, result, runner.sim(), measured);
+  std::fputs(out.c_str(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace swim::tools
+
+int main(int argc, char** argv) { return swim::tools::Main(argc, argv); }

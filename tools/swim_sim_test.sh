@@ -1,0 +1,114 @@
+#!/bin/bash
+# End-to-end checks of swim-sim: JSON output, convergence, replay by seed,
+# the failure scenario's measurements, and bad flags.
+#
+# Usage: swim_sim_test.sh path/to/swim-sim   (Bazel passes it via args)
+
+set -euo pipefail
+
+SIM="${1:?usage: $0 path/to/swim-sim}"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# Prints field $2 of the JSON object in file $1 (Python's repr of the value:
+# True/False/None, numbers, strings). Fails if the output is not exactly one
+# valid JSON object.
+field() {
+  python3 -c '
+import json, sys
+with open(sys.argv[1]) as f:
+    value = json.loads(f.read())
+assert isinstance(value, dict), "not a JSON object"
+print(repr(value[sys.argv[2]]))
+' "$1" "$2"
+}
+
+run() {  # run NAME FLAGS...: swim-sim --json FLAGS > $TMP/NAME.json
+  local name="$1"
+  shift
+  if ! "$SIM" --json "$@" >"$TMP/$name.json" 2>"$TMP/$name.err"; then
+    fail "swim-sim $* exited with $?: $(cat "$TMP/$name.err")"
+  fi
+}
+
+# --- join: converges, replays by seed ----------------------------------------
+run join1 --nodes=20 --seed=1 --preset=lan --scenario=join
+run join1again --nodes=20 --seed=1 --preset=lan --scenario=join
+run join2 --nodes=20 --seed=2 --preset=lan --scenario=join
+
+[[ "$(field "$TMP/join1.json" converged)" == "True" ]] ||
+  fail "join did not converge: $(cat "$TMP/join1.json")"
+[[ "$(field "$TMP/join1.json" nodes)" == "20" ]] || fail "nodes is not 20"
+[[ "$(field "$TMP/join1.json" seed)" == "1" ]] || fail "seed is not 1"
+[[ "$(field "$TMP/join1.json" scenario)" == "'join'" ]] ||
+  fail "scenario is not join"
+converged_s="$(field "$TMP/join1.json" converged_s)"
+python3 -c "import sys; assert 0 < float(sys.argv[1]) < 60" "$converged_s" ||
+  fail "converged_s out of range: $converged_s"
+[[ "$(field "$TMP/join1.json" first_suspect_s)" == "None" ]] ||
+  fail "first_suspect_s should be null outside the failure scenario"
+for key in datagrams bytes wall_s peak_rss_bytes false_offline; do
+  value="$(field "$TMP/join1.json" "$key")"
+  python3 -c "import sys; assert float(sys.argv[1]) >= 0" "$value" ||
+    fail "$key is not a number: $value"
+done
+
+hash1="$(field "$TMP/join1.json" trace_hash)"
+hash1again="$(field "$TMP/join1again.json" trace_hash)"
+hash2="$(field "$TMP/join2.json" trace_hash)"
+[[ "$hash1" =~ ^\'[0-9a-f]{16}\'$ ]] || fail "trace_hash format: $hash1"
+[[ "$hash1" == "$hash1again" ]] ||
+  fail "same flags, different trace_hash: $hash1 vs $hash1again"
+[[ "$hash1" != "$hash2" ]] || fail "seeds 1 and 2 gave the same trace_hash"
+
+# --- failure: the crashed member is declared OFFLINE everywhere ---------------
+run failure --nodes=20 --seed=1 --preset=lan --scenario=failure
+all_offline="$(field "$TMP/failure.json" all_offline_s)"
+python3 -c "import sys; assert float(sys.argv[1]) > 0" "$all_offline" ||
+  fail "all_offline_s is not a number: $all_offline"
+first_suspect="$(field "$TMP/failure.json" first_suspect_s)"
+python3 -c "import sys; assert 0 < float(sys.argv[1]) <= float(sys.argv[2])" \
+  "$first_suspect" "$all_offline" ||
+  fail "first_suspect_s ($first_suspect) not in (0, all_offline_s]"
+[[ "$(field "$TMP/failure.json" converged)" == "True" ]] ||
+  fail "failure did not converge"
+
+# --- the summary names the seed ------------------------------------------------
+"$SIM" --nodes=5 --seed=77 --scenario=join >"$TMP/summary.txt" 2>&1 ||
+  fail "summary run failed"
+grep -q "seed 77" "$TMP/summary.txt" || fail "summary does not print the seed"
+
+# --- bad flags: exit 2, message names the flag ---------------------------------
+bad_flag() {  # bad_flag EXPECTED_TEXT FLAGS...
+  local expected="$1"
+  shift
+  local status=0
+  "$SIM" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" || status=$?
+  if [[ "$status" -ne 2 ]]; then
+    fail "swim-sim $* exited with $status, want 2"
+  fi
+  grep -qF -- "$expected" "$TMP/bad.err" ||
+    fail "swim-sim $*: stderr does not name $expected: $(cat "$TMP/bad.err")"
+  [[ ! -s "$TMP/bad.out" ]] || fail "swim-sim $* printed to stdout"
+}
+bad_flag "--preset=moon" --preset=moon
+bad_flag "--scenario=dance" --scenario=dance
+bad_flag "--nodes=1" --nodes=1
+bad_flag "--nodes=100001" --nodes=100001
+bad_flag "--loss=1" --loss=1
+bad_flag "--loss=-0.5" --loss=-0.5
+bad_flag "--latency-ms=-1" --latency-ms=-1
+bad_flag "--duration-s=-3" --duration-s=-3
+bad_flag "--frobnicate" --frobnicate=3
+bad_flag "--nodes=many" --nodes=many
+
+if [[ "$failures" -ne 0 ]]; then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "PASS"
