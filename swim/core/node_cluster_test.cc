@@ -685,6 +685,7 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
       CommandDrainBound(config) + SpreadBound(config, kSize, options.latency));
   const Incarnation old = cluster.node(kRestarted).local().incarnation;
   ASSERT_GE(old.version, static_cast<uint64_t>(kVersionBumps));
+  const Metadata old_metadata = cluster.node(kRestarted).local().metadata;
 
   // Crash and restart at the same instant: everyone still knows the old
   // life ONLINE at a higher version than the new life starts with.
@@ -720,9 +721,10 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
     if (viewer == kRestarted) continue;
     EXPECT_EQ(cluster.node(viewer).Find(name)->incarnation, fresh);
   }
-  // The new life publishes the preset's (empty) metadata, replacing the
-  // old life's.
-  EXPECT_TRUE(AllSeeMetadata(cluster, kRestarted, Metadata()));
+  // The new life publishes its config's metadata, replacing the old
+  // life's bumped one.
+  ASSERT_NE(old_metadata, InitialMetadata(kRestarted));
+  EXPECT_TRUE(AllSeeMetadata(cluster, kRestarted, InitialMetadata(kRestarted)));
   EXPECT_EQ(cluster.node(kRestarted).size(), static_cast<size_t>(kSize - 1));
   EXPECT_TRUE(cluster.Converged()) << Describe(cluster);
   EXPECT_EQ(Reports(cluster, name, kDown), std::vector<std::string>{});

@@ -1,0 +1,506 @@
+// Whole-cluster scenarios on the simulator, each run under every invariant
+// checker (swim/testing/checked_cluster.h): incarnations never go back,
+// accuracy while the network is fault-free, completeness of crash
+// detection, and convergence after faults, each within a bound derived
+// from the config (swim/testing/cluster_bounds.h). Every scenario prints
+// what it measured (virtual time against its bound, and wall time).
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "swim/core/config.h"
+#include "swim/core/event.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
+#include "swim/core/node.h"
+#include "swim/drivers/sim/simulator.h"
+#include "swim/testing/checked_cluster.h"
+#include "swim/testing/cluster_bounds.h"
+#include "swim/testing/member_index.h"
+#include "swim/testing/trace_recorder.h"
+
+namespace swim::sim {
+namespace {
+
+using ::swim::testing::AntiEntropyTime;
+using ::swim::testing::CheckedCluster;
+using ::swim::testing::DisseminationTime;
+
+constexpr StatusMask kSuspectOrOffline =
+    static_cast<StatusMask>(MemberStatus::kSuspect) |
+    static_cast<StatusMask>(MemberStatus::kOffline);
+
+CheckedCluster::Options ScenarioOptions(uint64_t seed, int members) {
+  CheckedCluster::Options options;
+  options.seed = seed;
+  options.members = members;
+  return options;
+}
+
+// Prints one measurement line (and records it for the XML report).
+void Measured(const std::string& key, const std::string& text) {
+  std::printf("[scenario] %s: %s\n", key.c_str(), text.c_str());
+  ::testing::Test::RecordProperty(key, text);
+}
+
+std::string Seconds(absl::Duration duration) {
+  return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(duration));
+}
+
+// Wall-clock time since construction, in seconds.
+class WallClock {
+ public:
+  double seconds() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+
+ private:
+  absl::Time start_ = absl::Now();
+};
+
+// Counts, per viewer, the events of one type about each member.
+class EventCounter {
+ public:
+  EventCounter(CheckedCluster& cluster, Event::Type type)
+      : trace_(cluster.trace()), members_(cluster.sim()) {
+    handle_ = trace_.Subscribe([this, type](int node, const Event& event) {
+      if (event.type != type) return;
+      const std::optional<int> subject = members_.Find(event.member.name);
+      if (!subject) return;
+      if (node >= static_cast<int>(counts_.size())) counts_.resize(node + 1);
+      std::vector<int>& row = counts_[node];
+      if (*subject >= static_cast<int>(row.size())) row.resize(*subject + 1);
+      ++row[*subject];
+    });
+  }
+  ~EventCounter() { trace_.Unsubscribe(handle_); }
+
+  int count(int viewer, int subject) const {
+    if (viewer >= static_cast<int>(counts_.size())) return 0;
+    const std::vector<int>& row = counts_[viewer];
+    return subject < static_cast<int>(row.size()) ? row[subject] : 0;
+  }
+
+ private:
+  testing::TraceRecorder& trace_;
+  testing::MemberIndex members_;
+  int handle_ = -1;
+  std::vector<std::vector<int>> counts_;  // [viewer][subject]
+};
+
+std::string NameOf(CheckedCluster& cluster, int index) {
+  return cluster.sim().node(index).local().name;
+}
+
+// Starts `members` members joining through member 0 at once and waits for
+// them to agree; returns how long that took (virtual).
+absl::Duration StartAndConverge(CheckedCluster& cluster, int members,
+                                absl::Duration poll = absl::ZeroDuration()) {
+  EXPECT_TRUE(cluster.Start(members).ok());
+  // Each join's push-pull is answered within two link delays; the seed
+  // then spreads the newcomer, and newcomers learn of later joiners, by
+  // dissemination.
+  const absl::Duration bound =
+      2 * cluster.latency() +
+      DisseminationTime(cluster.options().config, members, cluster.latency());
+  const std::optional<absl::Duration> took =
+      cluster.convergence().AwaitWithin(bound, "the join", poll);
+  EXPECT_TRUE(took.has_value()) << cluster.Report();
+  return took.value_or(bound);
+}
+
+// Publishes `metadata` on member `index`, sending what that produces at
+// once, as a driver does.
+absl::Status Publish(Simulator& sim, int index, const Metadata& metadata) {
+  return sim.Command(index, [&metadata](Node& node, absl::Time now) {
+    return node.SetMetadata(metadata, now);
+  });
+}
+
+// Every member but `subject` holds it with `status`.
+bool AllHold(CheckedCluster& cluster, int subject, MemberStatus status) {
+  return cluster.sim().AllSee(subject, status);
+}
+
+void ExpectClean(CheckedCluster& cluster) {
+  cluster.completeness().Finish();
+  EXPECT_TRUE(cluster.ok()) << cluster.Report();
+}
+
+// --- Join ------------------------------------------------------------------
+
+// (members, seed): everyone joins through member 0 at the same instant.
+class JoinScenario : public ::testing::TestWithParam<std::pair<int, uint64_t>> {
+};
+
+TEST_P(JoinScenario, EveryoneJoinsOnceAndNobodyIsSuspected) {
+  const auto [members, seed] = GetParam();
+  const WallClock wall;
+  CheckedCluster::Options options = ScenarioOptions(seed, members);
+  options.forbidden = kSuspectOrOffline;
+  // Reading every table of a large cluster is quadratic: snapshot and
+  // poll for agreement less often there.
+  if (members >= 100) options.snapshot_every = absl::Seconds(5);
+  const absl::Duration poll =
+      members >= 100 ? absl::Milliseconds(100) : absl::ZeroDuration();
+  CheckedCluster cluster(options);
+  EventCounter joined(cluster, Event::Type::kJoined);
+  const absl::Duration took = StartAndConverge(cluster, members, poll);
+
+  for (int viewer = 0; viewer < members; ++viewer) {
+    for (int subject = 0; subject < members; ++subject) {
+      if (subject == viewer) continue;
+      ASSERT_EQ(joined.count(viewer, subject), 1)
+          << NameOf(cluster, viewer) << " about " << NameOf(cluster, subject);
+    }
+  }
+  // A little longer, fault-free: nobody is suspected.
+  cluster.sim().RunFor(options.config.probe_interval * 3);
+  EXPECT_TRUE(cluster.convergence().Converged());
+  ExpectClean(cluster);
+  Measured(absl::StrCat("join_", members, "_seed_", seed),
+           absl::StrCat("converged in ", Seconds(took), " virtual (bound ",
+                        Seconds(2 * cluster.latency() +
+                                DisseminationTime(options.config, members,
+                                                  cluster.latency())),
+                        "), ", cluster.sim().totals().delivered,
+                        " deliveries, wall ",
+                        absl::StrFormat("%.2fs", wall.seconds())));
+}
+
+// One run of 1000 members (about 12 s in an optimized build, over a
+// minute unoptimized or under sanitizers: it dominates this test's time).
+INSTANTIATE_TEST_SUITE_P(Sizes, JoinScenario,
+                         ::testing::Values(std::pair<int, uint64_t>{2, 1},
+                                           std::pair<int, uint64_t>{2, 2},
+                                           std::pair<int, uint64_t>{10, 1},
+                                           std::pair<int, uint64_t>{10, 2},
+                                           std::pair<int, uint64_t>{10, 3},
+                                           std::pair<int, uint64_t>{100, 1},
+                                           std::pair<int, uint64_t>{100, 2},
+                                           std::pair<int, uint64_t>{1000, 1}));
+
+// The remaining scenarios run a 10-member cluster under a few seeds.
+constexpr int kMembers = 10;
+
+class Scenario : public ::testing::TestWithParam<uint64_t> {
+ protected:
+  uint64_t seed() const { return GetParam(); }
+};
+
+// --- Dissemination -----------------------------------------------------------
+
+TEST_P(Scenario, MetadataUpdatesSpreadAndTheNewestWins) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  options.forbidden = kSuspectOrOffline;
+  CheckedCluster cluster(options);
+  EventCounter changed(cluster, Event::Type::kMetadataChanged);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+
+  // Two members publish at once; one of them twice in a row, so only its
+  // second value may remain anywhere.
+  ASSERT_TRUE(Publish(sim, 2, {{"role", "db"}}).ok());
+  ASSERT_TRUE(Publish(sim, 6, {{"zone", "a"}}).ok());
+  ASSERT_TRUE(Publish(sim, 6, {{"zone", "b"}}).ok());
+  const absl::Duration bound =
+      DisseminationTime(options.config, kMembers, cluster.latency());
+  const std::optional<absl::Duration> took =
+      cluster.convergence().AwaitWithin(bound, "the metadata changes");
+  ASSERT_TRUE(took.has_value()) << cluster.Report();
+  for (int viewer = 0; viewer < kMembers; ++viewer) {
+    if (viewer == 6) continue;
+    const Member* member = sim.node(viewer).Find(NameOf(cluster, 6));
+    ASSERT_NE(member, nullptr);
+    EXPECT_EQ(member->metadata, (Metadata{{"zone", "b"}}));
+    // At most one change per distinct value it heard of, and the last is
+    // the newest.
+    EXPECT_GE(changed.count(viewer, 6), 1);
+    EXPECT_LE(changed.count(viewer, 6), 2);
+    if (viewer != 2) {
+      EXPECT_EQ(changed.count(viewer, 2), 1);
+    }
+  }
+  ExpectClean(cluster);
+  Measured(absl::StrCat("metadata_seed_", seed()),
+           absl::StrCat("everyone had the newest in ", Seconds(*took),
+                        " (bound ", Seconds(bound), ")"));
+}
+
+// --- Failure detection -------------------------------------------------------
+
+TEST_P(Scenario, CrashIsDetectedWithinTheBoundAndNobodyElseIsSuspected) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  options.forbidden = kSuspectOrOffline;
+  CheckedCluster cluster(options);
+  StartAndConverge(cluster, kMembers);
+  const int crashed = static_cast<int>(seed() % (kMembers - 1)) + 1;
+
+  cluster.completeness().Crash(crashed);
+  cluster.sim().RunFor(cluster.detection_bound());
+  EXPECT_EQ(cluster.completeness().checked(), 1);
+  EXPECT_TRUE(AllHold(cluster, crashed, MemberStatus::kOffline));
+  EXPECT_TRUE(cluster.convergence().Converged())
+      << cluster.convergence().Disagreements();
+  ExpectClean(cluster);
+  Measured(absl::StrCat("crash_seed_", seed()),
+           absl::StrCat("OFFLINE everywhere after ",
+                        Seconds(cluster.completeness().slowest()), " (bound ",
+                        Seconds(cluster.detection_bound()), ")"));
+}
+
+TEST_P(Scenario, GracefulLeaveIsLeftEverywhereAndNeverOffline) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  options.forbidden = kSuspectOrOffline;
+  CheckedCluster cluster(options);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  const int leaving = static_cast<int>(seed() % kMembers);
+
+  ASSERT_TRUE(
+      sim.Command(leaving,
+                  [](Node& node, absl::Time now) { return node.Leave(now); })
+          .ok());
+  const absl::Time left = sim.now();
+  const absl::Duration bound =
+      DisseminationTime(options.config, kMembers, cluster.latency());
+  ASSERT_TRUE(sim.RunUntil(
+      [&] { return AllHold(cluster, leaving, MemberStatus::kLeft); }, bound))
+      << cluster.Report();
+  const absl::Duration took = sim.now() - left;
+  EXPECT_TRUE(sim.node(leaving).leave_sent());
+  // The process exits; LEFT stays LEFT (a crash after a leave is no
+  // failure), and the others stay together.
+  cluster.completeness().Crash(leaving);
+  sim.RunFor(cluster.detection_bound());
+  EXPECT_TRUE(AllHold(cluster, leaving, MemberStatus::kLeft));
+  EXPECT_TRUE(cluster.convergence().Converged())
+      << cluster.convergence().Disagreements();
+  ExpectClean(cluster);
+  Measured(absl::StrCat("leave_seed_", seed()),
+           absl::StrCat("LEFT everywhere after ", Seconds(took), " (bound ",
+                        Seconds(bound), ")"));
+}
+
+TEST_P(Scenario, RestartWithTheSameNameComesBackInANewGeneration) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  CheckedCluster cluster(options);
+  EventCounter conflicts(cluster, Event::Type::kNameConflict);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  const int restarted = static_cast<int>(seed() % (kMembers - 1)) + 1;
+  const Incarnation old = sim.node(restarted).local().incarnation;
+
+  cluster.completeness().Crash(restarted);
+  ASSERT_TRUE(sim.RunUntil(
+      [&] { return AllHold(cluster, restarted, MemberStatus::kOffline); },
+      cluster.detection_bound()))
+      << cluster.Report();
+  ASSERT_TRUE(sim.Restart(restarted, {0}).ok());
+  cluster.trace().Note(absl::StrCat("restart ", restarted));
+  EXPECT_GT(sim.node(restarted).local().incarnation.generation, old.generation);
+  const std::optional<absl::Duration> took =
+      cluster.convergence().AwaitWithin(cluster.heal_bound(), "the restart");
+  ASSERT_TRUE(took.has_value()) << cluster.Report();
+
+  // And a restart at once, before anyone noticed the crash.
+  const int quick = (restarted % (kMembers - 1)) + 1;
+  sim.Crash(quick);
+  ASSERT_TRUE(sim.Restart(quick, {0}).ok());
+  ASSERT_TRUE(cluster.convergence().AwaitWithin(cluster.heal_bound(),
+                                                "a quick restart"))
+      << cluster.Report();
+  for (int i = 0; i < kMembers; ++i) {
+    EXPECT_FALSE(sim.node(i).conflicted());
+    EXPECT_EQ(conflicts.count(i, i), 0);
+  }
+  ExpectClean(cluster);
+  Measured(absl::StrCat("restart_seed_", seed()),
+           absl::StrCat("new life ONLINE everywhere after ", Seconds(*took),
+                        " (bound ", Seconds(cluster.heal_bound()), ")"));
+}
+
+// --- Network faults ----------------------------------------------------------
+
+TEST_P(Scenario, HalvesOfAPartitionGiveUpOnEachOtherThenMergeAgain) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  CheckedCluster cluster(options);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  const std::vector<int> a = {0, 1, 2, 3, 4};
+  const std::vector<int> b = {5, 6, 7, 8, 9};
+
+  cluster.accuracy().Disarm();
+  sim.Partition(a, b);
+  cluster.trace().Note("partition 0-4 | 5-9");
+  auto gave_up = [&] {
+    for (int x : a) {
+      for (int y : b) {
+        if (sim.StatusOf(x, y) != MemberStatus::kOffline ||
+            sim.StatusOf(y, x) != MemberStatus::kOffline) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  // Each side is, to the other, a set of crashed members.
+  ASSERT_TRUE(sim.RunUntil(gave_up, cluster.detection_bound()))
+      << cluster.Report();
+  sim.Heal();
+  cluster.trace().Note("heal");
+  const std::optional<absl::Duration> took = cluster.Settle("the heal");
+  ASSERT_TRUE(took.has_value()) << cluster.Report();
+  // Fault-free again, settled: nobody is declared any more.
+  sim.RunFor(AntiEntropyTime(options.config, kMembers));
+  EXPECT_TRUE(cluster.convergence().Converged())
+      << cluster.convergence().Disagreements();
+  ExpectClean(cluster);
+  Measured(absl::StrCat("partition_seed_", seed()),
+           absl::StrCat("merged ", Seconds(*took), " after the heal (bound ",
+                        Seconds(cluster.heal_bound()), ")"));
+}
+
+TEST_P(Scenario, FlappingLinkIsBridgedByIndirectProbes) {
+  // One link goes down and up every few seconds. Indirect probes through
+  // the other members reach around it, so nobody is even suspected.
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  options.forbidden = kSuspectOrOffline;
+  CheckedCluster cluster(options);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  const int x = static_cast<int>(seed() % kMembers);
+  const int y = (x + 3) % kMembers;
+  ASSERT_GE(options.config.indirect_checks, 1);
+
+  constexpr int kFlaps = 20;
+  const absl::Duration period = absl::Seconds(3);
+  for (int flap = 0; flap < kFlaps; ++flap) {
+    const bool down = flap % 2 == 0;
+    sim.At(sim.now() + period * flap, [&sim, &cluster, x, y, down] {
+      LinkModel link;
+      link.blocked = down;
+      sim.SetLink(x, y, link);
+      sim.SetLink(y, x, link);
+      cluster.trace().Note(
+          absl::StrCat("link ", x, "-", y, down ? " down" : " up"));
+    });
+  }
+  sim.RunFor(period * kFlaps);
+  EXPECT_GT(sim.node(x).stats().indirect_probes, 0u);
+  EXPECT_TRUE(cluster.convergence().Converged())
+      << cluster.convergence().Disagreements();
+  ExpectClean(cluster);
+  Measured(absl::StrCat("flapping_seed_", seed()),
+           absl::StrCat(sim.node(x).stats().indirect_probes +
+                            sim.node(y).stats().indirect_probes,
+                        " indirect probes around the link, ",
+                        cluster.accuracy().checked(), " suspicions"));
+}
+
+TEST_P(Scenario, TenPercentLossKeepsTheClusterAndStillDetectsACrash) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  options.link.loss = 0.1;
+  CheckedCluster cluster(options);
+  // Loss is a fault: a member may be suspected, even declared, now and
+  // then, and refute.
+  cluster.accuracy().Disarm();
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  sim.RunFor(options.config.push_pull_interval * 4);
+  ASSERT_TRUE(cluster.convergence().AwaitWithin(cluster.heal_bound(),
+                                                "a minute of 10 % loss"))
+      << cluster.Report();
+
+  // Detection needs no gossip: every member's own probe of the crashed
+  // one fails, loss or not.
+  const int crashed = static_cast<int>(seed() % (kMembers - 1)) + 1;
+  cluster.completeness().Crash(crashed);
+  sim.RunFor(cluster.detection_bound());
+  EXPECT_EQ(cluster.completeness().checked(), 1);
+
+  LinkModel clean;
+  sim.SetAllLinks(clean);
+  cluster.trace().Note("loss off");
+  ASSERT_TRUE(cluster.Settle("the end of the loss").has_value())
+      << cluster.Report();
+  sim.RunFor(AntiEntropyTime(options.config, kMembers));
+  ExpectClean(cluster);
+  uint64_t suspicions = 0;
+  for (int i = 0; i < kMembers; ++i) {
+    suspicions += sim.node(i).stats().suspicions;
+  }
+  Measured(absl::StrCat("loss_seed_", seed()),
+           absl::StrCat(sim.totals().lost, " datagrams lost, ", suspicions,
+                        " suspicions, crash detected after ",
+                        Seconds(cluster.completeness().slowest()), " (bound ",
+                        Seconds(cluster.detection_bound()), ")"));
+}
+
+TEST_P(Scenario, MemberPausedPastItsTimeoutRefutesAndComesBack) {
+  CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
+  CheckedCluster cluster(options);
+  EventCounter refuted(cluster, Event::Type::kRefuted);
+  StartAndConverge(cluster, kMembers);
+  Simulator& sim = cluster.sim();
+  const int paused = static_cast<int>(seed() % kMembers);
+  const std::string name = NameOf(cluster, paused);
+  const Incarnation before = sim.node(paused).local().incarnation;
+
+  // Back online: every viewer saw it go OFFLINE and come back ONLINE.
+  std::vector<bool> came_back(kMembers, false);
+  cluster.trace().Subscribe([&](int node, const Event& event) {
+    if (event.type == Event::Type::kStatusChanged &&
+        event.member.name == name &&
+        event.previous_status == MemberStatus::kOffline &&
+        event.member.status == MemberStatus::kOnline) {
+      came_back[node] = true;
+    }
+  });
+
+  cluster.accuracy().Disarm();
+  // Paused for as long as it takes everyone to declare it: past its
+  // suspicion timeout with room to spare.
+  const absl::Duration pause = cluster.detection_bound();
+  sim.Pause(paused, pause);
+  cluster.trace().Note(absl::StrCat("pause ", paused));
+  const absl::Time paused_at = sim.now();
+  ASSERT_TRUE(sim.RunUntil(
+      [&] { return AllHold(cluster, paused, MemberStatus::kOffline); }, pause))
+      << cluster.Report();
+  const absl::Duration declared = sim.now() - paused_at;
+  ASSERT_TRUE(sim.paused(paused));
+  sim.RunUntil([&] { return !sim.paused(paused); }, pause);
+  ASSERT_FALSE(sim.paused(paused));
+
+  const std::optional<absl::Duration> took = cluster.Settle("the resume");
+  ASSERT_TRUE(took.has_value()) << cluster.Report();
+  EXPECT_GE(refuted.count(paused, paused), 1);
+  EXPECT_GT(sim.node(paused).local().incarnation, before);
+  for (int viewer = 0; viewer < kMembers; ++viewer) {
+    if (viewer == paused) continue;
+    EXPECT_TRUE(came_back[viewer]) << NameOf(cluster, viewer);
+  }
+  sim.RunFor(AntiEntropyTime(options.config, kMembers));
+  ExpectClean(cluster);
+  Measured(absl::StrCat("pause_seed_", seed()),
+           absl::StrCat("OFFLINE everywhere after ", Seconds(declared),
+                        " of pause, ONLINE everywhere again ", Seconds(*took),
+                        " after resuming (bound ",
+                        Seconds(cluster.heal_bound()), ")"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, Scenario, ::testing::Range<uint64_t>(1, 6));
+
+}  // namespace
+}  // namespace swim::sim

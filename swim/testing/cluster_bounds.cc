@@ -1,0 +1,60 @@
+#include "swim/testing/cluster_bounds.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "swim/core/suspicion.h"
+
+namespace swim::testing {
+
+absl::Duration ProbeRoundTime(const Config& config, int members) {
+  return config.probe_interval * (2 * std::max(members - 1, 1));
+}
+
+absl::Duration SuspicionTime(const Config& config, int members) {
+  return SuspicionTimeout(config.suspicion_mult,
+                          static_cast<size_t>(std::max(members, 1)),
+                          config.probe_interval);
+}
+
+absl::Duration GossipSpreadTime(const Config& config, int members,
+                                absl::Duration latency) {
+  const double n = std::max(members, 2);
+  const double reach = std::log(n) / std::log(1.0 + config.gossip_nodes);
+  const double tail = std::log(n);
+  const int rounds = 2 * static_cast<int>(std::ceil(reach) + std::ceil(tail));
+  return (config.gossip_interval + latency) * rounds;
+}
+
+absl::Duration AntiEntropyTime(const Config& config, int members) {
+  // The node's own scale (node.cc, PushPullInterval): 1 up to 32 members,
+  // then one more per doubling.
+  int scale = 1;
+  for (int size = 32; size < members; size *= 2) ++scale;
+  const int periods =
+      2 + static_cast<int>(std::ceil(std::log2(std::max(members, 2))));
+  return config.push_pull_interval * scale * periods;
+}
+
+absl::Duration DisseminationTime(const Config& config, int members,
+                                 absl::Duration latency) {
+  return GossipSpreadTime(config, members, latency) +
+         AntiEntropyTime(config, members);
+}
+
+absl::Duration DetectionTime(const Config& config, int members,
+                             absl::Duration latency) {
+  return ProbeRoundTime(config, members) + config.probe_interval +
+         SuspicionTime(config, members) +
+         GossipSpreadTime(config, members, latency);
+}
+
+absl::Duration HealTime(const Config& config, int members,
+                        absl::Duration latency) {
+  return AntiEntropyTime(config, members) +
+         DetectionTime(config, members, latency) +
+         DisseminationTime(config, members, latency);
+}
+
+}  // namespace swim::testing

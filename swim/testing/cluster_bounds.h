@@ -1,0 +1,82 @@
+#ifndef SWIM_TESTING_CLUSTER_BOUNDS_H_
+#define SWIM_TESTING_CLUSTER_BOUNDS_H_
+
+// Time bounds for a cluster of `members` members that all run `config`
+// over links whose one-way delay is at most `latency`, derived from the
+// protocol's rules (docs/protocol.md) rather than tuned to pass. Failure
+// detection has hard worst cases; dissemination is random, so its bounds
+// are generous multiples of the expected time (an epidemic that misses a
+// member is repaired by anti-entropy, which has its own bound).
+
+#include "absl/time/time.h"
+#include "swim/core/config.h"
+
+namespace swim::testing {
+
+// From any instant until a member has started and finished a probe of one
+// given other member. The probe order is a shuffled round-robin over the
+// other members (N - 1 of them), reshuffled every round, so the same
+// member can come first in one round and last in the next: consecutive
+// probes of it are at most 2(N-1) - 1 probe ticks apart, and a probe ends
+// one probe interval after it starts. Hence 2(N-1) probe intervals.
+absl::Duration ProbeRoundTime(const Config& config, int members);
+
+// How long a suspect has to refute before it is declared OFFLINE:
+// SuspicionTimeout(suspicion_mult, N, probe_interval). A node computes it
+// from the members it holds available (plus itself), at most N, and the
+// timeout grows with N, so this is its largest value.
+absl::Duration SuspicionTime(const Config& config, int members);
+
+// How long gossip takes, with high probability, to bring an update queued
+// at one member to all N. Each gossip round (gossip_interval plus one link
+// delay) every member holding the update passes it to gossip_nodes = f
+// random members, so the holders multiply by up to 1 + f: log_{1+f}(N)
+// rounds reach most members, and about ln(N) more rounds catch the last
+// few (random targets keep landing on members that already know). Twice
+// that many rounds.
+absl::Duration GossipSpreadTime(const Config& config, int members,
+                                absl::Duration latency);
+
+// How long anti-entropy (push-pull) takes to bring one member's state to
+// all. Every member starts a full state exchange with a random member
+// every push-pull period: the first within two periods of its start (one
+// period plus a stagger of up to one), and the period grows by
+// ceil(log2(N) - 5) + 1 above 32 members. Each exchange goes both ways, so
+// every period at least doubles the holders in expectation: ceil(log2(N))
+// periods after the first two.
+absl::Duration AntiEntropyTime(const Config& config, int members);
+
+// Member state (a join, a status, new metadata) reaches everyone by gossip
+// or, when gossip misses someone, by anti-entropy.
+absl::Duration DisseminationTime(const Config& config, int members,
+                                 absl::Duration latency);
+
+// From a crash until every live member holds the crashed member OFFLINE.
+// Every live member probes it itself: the probe that fails starts within
+// one ProbeRoundTime (2(N-1) probe intervals, shuffled round-robin worst
+// case), plus one probe interval of margin for a probe already under way
+// when the member crashed (its ack may be in flight) and for timer
+// stagger; that member then suspects it (unless it heard the suspicion
+// earlier, which only starts its timer sooner) and declares it OFFLINE
+// one SuspicionTime later. Plus GossipSpreadTime: the OFFLINE news, which
+// usually reaches a member before its own timer runs out, and the link
+// delays. Gossip is not needed for the argument, so loss or partitions
+// among the live members do not weaken the bound; it assumes no member is
+// paused or slowed and the crashed member's newest incarnation is known to
+// all (no refutation of it still spreading).
+absl::Duration DetectionTime(const Config& config, int members,
+                             absl::Duration latency);
+
+// From the moment every fault is lifted (partitions healed, loss gone,
+// pauses over, no slow members) until the live members agree again: the
+// two sides of a partition that gave up on each other meet by anti-entropy
+// (AntiEntropyTime), which also brings every member the newest claim about
+// each member; then every suspicion resolves — dead members are declared
+// OFFLINE and live ones refute — within DetectionTime; and the
+// declarations and refutations spread (DisseminationTime).
+absl::Duration HealTime(const Config& config, int members,
+                        absl::Duration latency);
+
+}  // namespace swim::testing
+
+#endif  // SWIM_TESTING_CLUSTER_BOUNDS_H_
