@@ -1,14 +1,24 @@
 #include "swim/core/broadcast_queue.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace swim {
 
+BroadcastQueue::~BroadcastQueue() {
+  for (Entry* entry : by_key_) delete entry;
+}
+
+const BroadcastQueue::Entry* BroadcastQueue::FindEntry(
+    absl::string_view key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : *it;
+}
+
 void BroadcastQueue::Enqueue(absl::string_view key,
                              std::vector<uint8_t> encoded, bool user) {
-  auto it = by_key_.find(key);
-  if (it != by_key_.end()) Remove(it->second.get());
+  if (auto it = by_key_.find(key); it != by_key_.end()) Remove(*it);
   const bool oversized = encoded.size() > max_datagram_message_;
   if (oversized) {
     // Waiting for the next gossip round; only a stalled node piles these up.
@@ -19,34 +29,35 @@ void BroadcastQueue::Enqueue(absl::string_view key,
   } else {
     EvictFor(user);
   }
-  auto entry = std::make_unique<Entry>();
-  entry->key = std::string(key);
-  entry->bytes = std::move(encoded);
+  auto* entry = new Entry;
+  entry->key_size = static_cast<uint32_t>(key.size());
+  entry->message_size = static_cast<uint32_t>(encoded.size());
+  entry->data =
+      std::make_unique_for_overwrite<uint8_t[]>(key.size() + encoded.size());
+  std::memcpy(entry->data.get(), key.data(), key.size());
+  if (!encoded.empty()) {
+    std::memcpy(entry->data.get() + key.size(), encoded.data(), encoded.size());
+  }
   entry->id = next_id_++;
   entry->user = user;
   if (oversized) {
-    oversized_.push_back(entry.get());
+    oversized_.push_back(entry);
   } else {
-    if (user) {
-      ++user_entries_;
-      user_order_.insert(entry.get());
-    }
-    order_.insert(entry.get());
+    if (user) user_order_.insert(SlotOf(entry));
+    order_.insert(SlotOf(entry));
   }
-  by_key_.emplace(entry->key, std::move(entry));
+  by_key_.insert(entry);
 }
 
 void BroadcastQueue::Remove(Entry* entry) {
-  if (entry->bytes.size() > max_datagram_message_) {
+  if (IsOversized(entry)) {
     oversized_.erase(std::find(oversized_.begin(), oversized_.end(), entry));
   } else {
-    if (entry->user) {
-      --user_entries_;
-      user_order_.erase(entry);
-    }
-    order_.erase(entry);
+    if (entry->user) user_order_.erase(SlotOf(entry));
+    order_.erase(SlotOf(entry));
   }
-  by_key_.erase(by_key_.find(entry->key));  // destroys *entry
+  by_key_.erase(entry->key());
+  delete entry;
 }
 
 void BroadcastQueue::EvictFor(bool user) {
@@ -54,29 +65,28 @@ void BroadcastQueue::EvictFor(bool user) {
   // cannot push membership news out.
   while (user && !user_order_.empty() &&
          user_order_.size() >= std::max<size_t>(1, max_entries_ / 2)) {
-    Remove(*std::prev(user_order_.end()));
+    Remove(std::prev(user_order_.end())->entry);
     ++dropped_;
   }
   while (order_.size() >= max_entries_ && !order_.empty()) {
     // The most transmitted, oldest entry goes first, but never the
     // protected one (this node's own claim).
     auto victim = std::prev(order_.end());
-    if ((*victim)->key == protected_key_) {
+    if (victim->entry->key() == protected_key_) {
       if (victim == order_.begin()) return;
       --victim;
     }
-    Remove(*victim);
+    Remove(victim->entry);
     ++dropped_;
   }
 }
 
 int BroadcastQueue::Transmits(absl::string_view key) const {
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? -1 : it->second->transmits;
+  const Entry* entry = FindEntry(key);
+  return entry == nullptr ? -1 : static_cast<int>(entry->transmits);
 }
 
-size_t BroadcastQueue::FillPass(PacketBuilder& packet,
-                                const std::set<Entry*, Order>& entries,
+size_t BroadcastQueue::FillPass(PacketBuilder& packet, const Order& entries,
                                 size_t budget, std::vector<Entry*>& sent) {
   // Stop after this many queued messages in a row did not fit: with a long
   // queue (a join storm) scanning all of it for every packet would cost far
@@ -84,18 +94,19 @@ size_t BroadcastQueue::FillPass(PacketBuilder& packet,
   constexpr int kMaxMisfits = 32;
   size_t used = 0;
   int misfits = 0;
-  for (Entry* entry : entries) {
+  for (const Slot& slot : entries) {
     if (packet.remaining() < 2 || used >= budget || misfits >= kMaxMisfits) {
       break;
     }
+    Entry* entry = slot.entry;
     if (entry->in_packet) continue;
-    if (entry->bytes.size() > budget - used ||
-        !packet.AppendEncoded(entry->bytes).ok()) {
+    if (entry->message_size > budget - used ||
+        !packet.AppendEncoded(entry->message()).ok()) {
       ++misfits;
       continue;
     }
     misfits = 0;
-    used += entry->bytes.size();
+    used += entry->message_size;
     entry->in_packet = true;
     sent.push_back(entry);
   }
@@ -112,9 +123,8 @@ size_t BroadcastQueue::Fill(PacketBuilder& packet, int limit, int user_limit,
   if (!protected_key_.empty()) {
     auto it = by_key_.find(protected_key_);
     if (it != by_key_.end()) {
-      Entry* own = it->second.get();
-      if (own->bytes.size() <= max_datagram_message_ &&
-          packet.AppendEncoded(own->bytes).ok()) {
+      Entry* own = *it;
+      if (!IsOversized(own) && packet.AppendEncoded(own->message()).ok()) {
         own->in_packet = true;
         sent.push_back(own);
       }
@@ -125,28 +135,31 @@ size_t BroadcastQueue::Fill(PacketBuilder& packet, int limit, int user_limit,
   }
   FillPass(packet, order_, packet.remaining(), sent);
   for (Entry* entry : sent) {
-    if (sent_by_type != nullptr) ++(*sent_by_type)[entry->bytes[0] & 7];
-    // Re-sort under the new transmit count (the sets order by it).
-    order_.erase(entry);
-    if (entry->user) user_order_.erase(entry);
+    if (sent_by_type != nullptr) ++(*sent_by_type)[entry->message()[0] & 7];
     entry->in_packet = false;
-    ++entry->transmits;
-    if (entry->transmits >= (entry->user ? user_limit : limit)) {
-      if (entry->user) --user_entries_;
-      by_key_.erase(by_key_.find(entry->key));  // destroys *entry
-    } else {
-      order_.insert(entry);
-      if (entry->user) user_order_.insert(entry);
+    if (static_cast<int>(entry->transmits) + 1 >=
+        (entry->user ? user_limit : limit)) {
+      Remove(entry);
+      continue;
     }
+    // Re-sort under the new transmit count.
+    order_.erase(SlotOf(entry));
+    if (entry->user) user_order_.erase(SlotOf(entry));
+    ++entry->transmits;
+    order_.insert(SlotOf(entry));
+    if (entry->user) user_order_.insert(SlotOf(entry));
   }
   return sent.size();
 }
 
 std::vector<std::vector<uint8_t>> BroadcastQueue::TakeOversized() {
   std::vector<std::vector<uint8_t>> taken;
+  taken.reserve(oversized_.size());
   for (Entry* entry : oversized_) {
-    taken.push_back(std::move(entry->bytes));
-    by_key_.erase(by_key_.find(entry->key));  // destroys *entry
+    absl::Span<const uint8_t> message = entry->message();
+    taken.emplace_back(message.begin(), message.end());
+    by_key_.erase(entry->key());
+    delete entry;
   }
   oversized_.clear();
   return taken;

@@ -5,11 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "swim/core/wire.h"
@@ -33,6 +34,9 @@ class BroadcastQueue {
                           size_t max_entries = 65536)
       : max_datagram_message_(max_datagram_message),
         max_entries_(max_entries) {}
+  BroadcastQueue(const BroadcastQueue&) = delete;
+  BroadcastQueue& operator=(const BroadcastQueue&) = delete;
+  ~BroadcastQueue();
 
   // Queues `encoded` (one message from EncodeMessage) under `key`,
   // replacing what was queued under it.
@@ -65,36 +69,82 @@ class BroadcastQueue {
   size_t dropped() const { return dropped_; }
 
  private:
+  // One queued message. The key and the message share one allocation, and
+  // the index holds only pointers: a node in a large cluster keeps one
+  // entry per member while news spreads.
   struct Entry {
-    std::string key;
-    std::vector<uint8_t> bytes;
-    int transmits = 0;
+    std::unique_ptr<uint8_t[]> data;  // key bytes, then message bytes
+    uint32_t key_size = 0;
+    uint32_t message_size = 0;
     uint64_t id = 0;
+    uint32_t transmits = 0;
     bool user = false;
     bool in_packet = false;  // appended during the current Fill
+
+    absl::string_view key() const {
+      return {reinterpret_cast<const char*>(data.get()), key_size};
+    }
+    absl::Span<const uint8_t> message() const {
+      return {data.get() + key_size, message_size};
+    }
   };
-  struct Order {
-    bool operator()(const Entry* a, const Entry* b) const {
-      if (a->transmits != b->transmits) return a->transmits < b->transmits;
-      return a->id > b->id;  // newest first
+  // An entry's place in the send order, held by value so ordering never
+  // touches the entries themselves: fewest transmissions first, newest
+  // first among equals.
+  struct Slot {
+    uint32_t transmits;
+    uint64_t id;
+    Entry* entry;
+    friend bool operator<(const Slot& a, const Slot& b) {
+      if (a.transmits != b.transmits) return a.transmits < b.transmits;
+      return a.id > b.id;
+    }
+  };
+  using Order = absl::btree_set<Slot>;
+  // Looks entries up by key through the pointer (transparent, so lookups
+  // take a string_view and the key is stored once).
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view key) const {
+      return absl::Hash<absl::string_view>()(key);
+    }
+    size_t operator()(const Entry* entry) const {
+      return (*this)(entry->key());
+    }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static absl::string_view KeyOf(absl::string_view key) { return key; }
+    static absl::string_view KeyOf(const Entry* entry) { return entry->key(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return KeyOf(a) == KeyOf(b);
     }
   };
 
+  static Slot SlotOf(const Entry* entry) {
+    return {entry->transmits, entry->id, const_cast<Entry*>(entry)};
+  }
+  const Entry* FindEntry(absl::string_view key) const;
+  bool IsOversized(const Entry* entry) const {
+    return entry->message_size > max_datagram_message_;
+  }
+  // Unlinks `entry` from every structure and frees it.
   void Remove(Entry* entry);
-  size_t FillPass(PacketBuilder& packet, const std::set<Entry*, Order>& entries,
-                  size_t budget, std::vector<Entry*>& sent);
+  size_t FillPass(PacketBuilder& packet, const Order& entries, size_t budget,
+                  std::vector<Entry*>& sent);
 
   static constexpr size_t kMaxOversized = 256;
   void EvictFor(bool user);
 
   size_t max_datagram_message_;
   size_t max_entries_;
-  size_t user_entries_ = 0;
   uint64_t next_id_ = 0;
   size_t dropped_ = 0;
-  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> by_key_;
-  std::set<Entry*, Order> order_;       // datagram-sized entries
-  std::set<Entry*, Order> user_order_;  // the user broadcasts among them
+  // Owns the entries (freed through Remove).
+  absl::flat_hash_set<Entry*, KeyHash, KeyEq> by_key_;
+  Order order_;       // datagram-sized entries
+  Order user_order_;  // the user broadcasts among them
   std::string protected_key_;
   std::vector<Entry*> oversized_;  // the others, oldest first
   std::vector<Entry*> sent_scratch_;

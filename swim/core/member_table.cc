@@ -59,11 +59,14 @@ MemberRecord& MemberTable::Add(Member member, std::string metadata_encoded,
   if (StatusIn(raw->member.status, kAvailable)) ++available_;
   by_name_.emplace(raw->member.name, std::move(record));
   all_.push_back(raw);
-  // A random position in the current round (memberlist does the same), so
-  // the newcomer is probed within one round and its position leaks nothing.
-  const size_t position = random.Uniform(probe_order_.size() + 1);
-  probe_order_.insert(probe_order_.begin() + position, raw);
-  if (position < probe_index_) ++probe_index_;
+  // A random position among those not yet probed this round, so the
+  // newcomer is probed within the round and its position leaks nothing.
+  // Swapping with the end rather than inserting keeps a join storm linear:
+  // the member it displaces stays in the unprobed part of the round.
+  const size_t position =
+      probe_index_ + random.Uniform(probe_order_.size() - probe_index_ + 1);
+  probe_order_.push_back(raw);
+  std::swap(probe_order_[position], probe_order_.back());
   return *raw;
 }
 
