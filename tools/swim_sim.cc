@@ -61,6 +61,9 @@ ABSL_FLAG(double, duration_s, 0,
           "(or its budget runs out), e.g. to count steady-state false "
           "OFFLINE declarations under --loss. 0-1000000. Also spelled "
           "--duration-s.");
+ABSL_FLAG(std::string, lifeguard, "on",
+          "on or off: Lifeguard (local health, nacks, dynamic suspicion, "
+          "buddy system) or plain SWIM, to compare the two.");
 ABSL_FLAG(bool, json, false,
           "Print exactly one JSON object on stdout instead of the summary.");
 
@@ -72,15 +75,17 @@ constexpr absl::string_view kUsage =
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
            --scenario=join|metadata|failure|partition|churn
-           [--loss=F] [--latency-ms=M] [--duration-s=T] [--json]
+           [--loss=F] [--latency-ms=M] [--duration-s=T]
+           [--lifeguard=on|off] [--json]
 
 Every node is a full swim::Node in encrypted mode (AES-256-GCM) with the
 fixed test key "swim-sim:fixed-test-key:32-bytes" (32 ASCII bytes), so the
 cost is realistic. Everything runs in virtual time; the same flags give the
 same trace_hash.
 
-Scenarios (P = the preset's probe interval, S = its suspicion timeout
-suspicion_mult * max(1, log10(N)) * P, Q = its push-pull interval scaled
+Scenarios (P = the preset's probe interval, S = its longest suspicion
+timeout suspicion_mult * max(1, log10(N)) * P, times
+suspicion_max_timeout_mult with Lifeguard on, Q = its push-pull interval scaled
 for N like the core does). Each starts by joining node i through node 0 at
 i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
 60 s + 30 P). The goal and the budget of the measured phase:
@@ -147,6 +152,7 @@ struct Settings {
   double loss = 0;
   double latency_ms = 0;
   double duration_s = 0;
+  bool lifeguard = true;
   bool json = false;
 };
 
@@ -186,9 +192,15 @@ absl::Duration ScaledPushPull(const Config& config, int n) {
   return config.push_pull_interval * multiplier;
 }
 
+// The longest a suspicion lasts: Lifeguard's dynamic timeout starts at the
+// maximum and shrinks only with confirmations.
 absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
+  const int stretch = config.lifeguard.dynamic_suspicion
+                          ? config.lifeguard.suspicion_max_timeout_mult
+                          : 1;
   return SuspicionTimeout(config.suspicion_mult, static_cast<size_t>(n),
-                          config.probe_interval);
+                          config.probe_interval) *
+         stretch;
 }
 
 Budgets ComputeBudgets(const Config& config, int n) {
@@ -683,6 +695,15 @@ absl::StatusOr<Settings> ReadFlags() {
     return BadFlag("preset", settings.preset,
                    "unknown preset; use lan, wan or local");
   }
+  const std::string lifeguard = absl::GetFlag(FLAGS_lifeguard);
+  if (lifeguard == "on") {
+    settings.lifeguard = true;
+  } else if (lifeguard == "off") {
+    settings.lifeguard = false;
+    settings.config.lifeguard = Config::Lifeguard::Off();
+  } else {
+    return BadFlag("lifeguard", lifeguard, "use on or off");
+  }
   settings.scenario_name = absl::GetFlag(FLAGS_scenario);
   const absl::string_view scenario = settings.scenario_name;
   if (scenario == "join") {
@@ -735,6 +756,7 @@ std::string ReplayCommand(const Settings& settings) {
   std::string command = absl::StrCat(
       "swim-sim --nodes=", settings.nodes, " --seed=", settings.seed,
       " --preset=", settings.preset, " --scenario=", settings.scenario_name);
+  if (!settings.lifeguard) absl::StrAppend(&command, " --lifeguard=off");
   if (settings.loss > 0) {
     absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
   }
@@ -777,6 +799,7 @@ std::string Json(const Settings& settings, const Result& result,
       .Add("loss", settings.loss)
       .Add("latency_ms", settings.latency_ms)
       .Add("duration_s", settings.duration_s)
+      .Add("lifeguard", settings.lifeguard)
       .Add("security", "aes-256-gcm")
       .Add("converged", result.converged)
       .Add("converged_s", Seconds(result.converged_after))
@@ -861,9 +884,10 @@ std::string Summary(const Settings& settings, const Result& result,
   const sim::Simulator::Totals& totals = sim.totals();
   std::string out = absl::StrFormat(
       "swim-sim: scenario %s, %d nodes, preset %s, seed %d\n"
-      "  network:        loss %g, latency %g ms, AES-256-GCM\n",
+      "  network:        loss %g, latency %g ms, AES-256-GCM\n"
+      "  lifeguard:      %s\n",
       settings.scenario_name, settings.nodes, settings.preset, settings.seed,
-      settings.loss, settings.latency_ms);
+      settings.loss, settings.latency_ms, settings.lifeguard ? "on" : "off");
   if (result.converged) {
     absl::StrAppend(&out, "  converged:      yes, ",
                     FormatSeconds(result.converged_after), " ",

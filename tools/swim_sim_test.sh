@@ -78,6 +78,19 @@ python3 -c "import sys; assert 0 < float(sys.argv[1]) <= float(sys.argv[2])" \
 [[ "$(field "$TMP/failure.json" converged)" == "True" ]] ||
   fail "failure did not converge"
 
+# --- lifeguard: on by default, off on request, and the runs differ ------------
+[[ "$(field "$TMP/failure.json" lifeguard)" == "True" ]] ||
+  fail "lifeguard is not on by default"
+run failure_plain --nodes=20 --seed=1 --preset=lan --scenario=failure \
+  --lifeguard=off
+[[ "$(field "$TMP/failure_plain.json" lifeguard)" == "False" ]] ||
+  fail "--lifeguard=off not reported"
+[[ "$(field "$TMP/failure_plain.json" converged)" == "True" ]] ||
+  fail "failure without lifeguard did not converge"
+[[ "$(field "$TMP/failure_plain.json" trace_hash)" != \
+  "$(field "$TMP/failure.json" trace_hash)" ]] ||
+  fail "--lifeguard=off changed nothing"
+
 # --- the summary names the seed ------------------------------------------------
 "$SIM" --nodes=5 --seed=77 --scenario=join >"$TMP/summary.txt" 2>&1 ||
   fail "summary run failed"
@@ -104,6 +117,7 @@ bad_flag "--loss=1" --loss=1
 bad_flag "--loss=-0.5" --loss=-0.5
 bad_flag "--latency-ms=-1" --latency-ms=-1
 bad_flag "--duration-s=-3" --duration-s=-3
+bad_flag "--lifeguard=maybe" --lifeguard=maybe
 bad_flag "--frobnicate" --frobnicate=3
 bad_flag "--nodes=many" --nodes=many
 

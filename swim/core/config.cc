@@ -15,6 +15,15 @@ absl::Status OutOfRange(absl::string_view field, absl::string_view range,
 
 }  // namespace
 
+Config::Lifeguard Config::Lifeguard::Off() {
+  Lifeguard lifeguard;
+  lifeguard.awareness = false;
+  lifeguard.nacks = false;
+  lifeguard.dynamic_suspicion = false;
+  lifeguard.buddy_system = false;
+  return lifeguard;
+}
+
 Config Config::Lan() { return Config(); }
 
 Config Config::Wan() {
@@ -68,6 +77,15 @@ absl::Status Config::Validate() const {
   }
   if (suspicion_mult < 1 || suspicion_mult > 100) {
     return OutOfRange("suspicion_mult", "1-100", absl::StrCat(suspicion_mult));
+  }
+  if (lifeguard.awareness_max < 1 || lifeguard.awareness_max > 64) {
+    return OutOfRange("lifeguard.awareness_max", "1-64",
+                      absl::StrCat(lifeguard.awareness_max));
+  }
+  if (lifeguard.suspicion_max_timeout_mult < 1 ||
+      lifeguard.suspicion_max_timeout_mult > 100) {
+    return OutOfRange("lifeguard.suspicion_max_timeout_mult", "1-100",
+                      absl::StrCat(lifeguard.suspicion_max_timeout_mult));
   }
   if (retransmit_mult < 1 || retransmit_mult > 100) {
     return OutOfRange("retransmit_mult", "1-100",

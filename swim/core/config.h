@@ -58,10 +58,45 @@ struct Config {
   // Helpers asked to probe indirectly when a direct probe fails (k in the
   // SWIM paper). More helpers tolerate more lossy paths; 0 disables.
   int indirect_checks = 3;
-  // Suspicion lasts suspicion_mult * max(1, log10(N)) * probe_interval
-  // before a suspect is declared OFFLINE. Higher means fewer false
-  // positives and slower detection.
+  // A suspicion lasts at least suspicion_mult * max(1, log10(N)) *
+  // probe_interval before a suspect is declared OFFLINE (and up to
+  // lifeguard.suspicion_max_timeout_mult times that; see Lifeguard).
+  // Higher means fewer false positives and slower detection.
   int suspicion_mult = 4;
+
+  // --- Lifeguard -----------------------------------------------------------
+  // Lifeguard (Dadgar, Phillips, Currey 2018) keeps a slow or lossy member
+  // from declaring healthy peers dead. On by default, as in memberlist;
+  // each part can be switched off to compare with plain SWIM.
+  struct Lifeguard {
+    // Local health multiplier: probe interval and timeout scale by
+    // (score + 1), score in [0, awareness_max - 1]; -1 per answered probe,
+    // +1 per expected nack missing from a failed probe (+1 if none was
+    // expected), +1 per suspicion, declaration or leave about itself this
+    // member must refute. (memberlist scales only the interval and also
+    // counts refuting an ONLINE claim; the Lifeguard paper scales both.)
+    bool awareness = true;
+    int awareness_max = 8;
+    // Helpers asked for an indirect probe answer with a nack at 80 % of
+    // their probe timeout when the target is silent, so the prober can
+    // tell "the target is down" from "my own messages are lost".
+    bool nacks = true;
+    // A suspicion starts at suspicion_max_timeout_mult times the plain
+    // SWIM timeout and shrinks toward it, logarithmically, as independent
+    // members confirm it (k = suspicion_mult - 2 confirmations expected).
+    // When k < 1 (suspicion_mult <= 2) or fewer than k members besides
+    // this one and the suspect could confirm, nothing is waited for and
+    // the plain timeout applies (as in memberlist).
+    bool dynamic_suspicion = true;
+    int suspicion_max_timeout_mult = 6;
+    // A probe of a suspected member carries the suspicion, so the member
+    // can refute at once (the refutation rides on its ack).
+    bool buddy_system = true;
+
+    // Every part switched off: plain SWIM.
+    static Lifeguard Off();
+  };
+  Lifeguard lifeguard;
 
   // --- Dissemination -------------------------------------------------------
   // Each update is sent about retransmit_mult * ceil(log10(N + 1)) times,

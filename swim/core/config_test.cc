@@ -71,6 +71,22 @@ TEST(ConfigTest, DefaultConstructedIsLan) {
   EXPECT_EQ(defaults.datagram_budget, lan.datagram_budget);
 }
 
+TEST(ConfigTest, LifeguardIsOnInEveryPresetWithMemberlistNumbers) {
+  for (const Config& config : {Config::Lan(), Config::Wan(), Config::Local()}) {
+    EXPECT_TRUE(config.lifeguard.awareness);
+    EXPECT_EQ(config.lifeguard.awareness_max, 8);
+    EXPECT_TRUE(config.lifeguard.nacks);
+    EXPECT_TRUE(config.lifeguard.dynamic_suspicion);
+    EXPECT_EQ(config.lifeguard.suspicion_max_timeout_mult, 6);
+    EXPECT_TRUE(config.lifeguard.buddy_system);
+  }
+  const Config::Lifeguard off = Config::Lifeguard::Off();
+  EXPECT_FALSE(off.awareness);
+  EXPECT_FALSE(off.nacks);
+  EXPECT_FALSE(off.dynamic_suspicion);
+  EXPECT_FALSE(off.buddy_system);
+}
+
 Config Valid(Config config = Config::Lan()) {
   config.name = "node-1";
   config.generation = 1;
@@ -132,6 +148,13 @@ TEST(ConfigTest, EachInvalidFieldIsNamed) {
        "indirect_checks"},
       {"suspicion_mult 0", [](Config& c) { c.suspicion_mult = 0; },
        "suspicion_mult"},
+      {"awareness_max 0", [](Config& c) { c.lifeguard.awareness_max = 0; },
+       "lifeguard.awareness_max"},
+      {"awareness_max 65", [](Config& c) { c.lifeguard.awareness_max = 65; },
+       "lifeguard.awareness_max"},
+      {"suspicion_max_timeout_mult 0",
+       [](Config& c) { c.lifeguard.suspicion_max_timeout_mult = 0; },
+       "lifeguard.suspicion_max_timeout_mult"},
       {"retransmit_mult 0", [](Config& c) { c.retransmit_mult = 0; },
        "retransmit_mult"},
       {"gossip_interval 0",

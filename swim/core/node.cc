@@ -19,6 +19,9 @@ constexpr int kMaxRelaysPerRequester = 4;
 constexpr size_t kMaxPooledBuffers = 256;
 constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 constexpr size_t kMaxTrackedPushPullSenders = 4096;
+// (member, sender) pairs remembered for rate-limiting answers to stale
+// accusations.
+constexpr size_t kMaxTrackedCorrections = 4096;
 constexpr size_t kMaxTombstones = 4096;
 constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
@@ -137,11 +140,14 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
     : config_(std::move(config)),
       envelope_(std::move(envelope)),
       random_(config_.seed),
+      awareness_(config_.lifeguard.awareness ? config_.lifeguard.awareness_max
+                                             : 1),
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
       push_pull_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
-      join_backoff_(config_.probe_interval) {
+      join_backoff_(config_.probe_interval),
+      corrections_answered_(kMaxTrackedCorrections) {
   local_.name = config_.name;
   local_.address = config_.address;
   local_.status = MemberStatus::kOnline;
@@ -310,6 +316,10 @@ void Node::HandleMessages(const Address& from, Channel channel,
       return;
     }
   }
+  corrections_.clear();
+  // A claim about this node is stale only against what it was before this
+  // packet: a refutation the packet itself provoked rides on the reply.
+  const Incarnation self_before = local_.incarnation;
   for (const Message& message : decoded_) {
     ++stats_.messages_received[static_cast<int>(TypeOf(message))];
     if (conflicted_) continue;
@@ -323,8 +333,12 @@ void Node::HandleMessages(const Address& from, Channel channel,
           } else if constexpr (std::is_same_v<T, Ack>) {
             HandleAck(m, now);
           } else if constexpr (std::is_same_v<T, Nack>) {
-            HandleNack(m);
+            HandleNack(from, m);
           } else if constexpr (std::is_same_v<T, MemberUpdate>) {
+            if (channel == Channel::kDatagram &&
+                IsStaleAccusation(m, self_before)) {
+              NoteStaleClaim(m.name);
+            }
             ApplyUpdate(m, /*from_push_pull=*/false, now);
           } else if constexpr (std::is_same_v<T, UserBroadcast>) {
             HandleUserBroadcast(m, now);
@@ -334,6 +348,76 @@ void Node::HandleMessages(const Address& from, Channel channel,
         },
         message);
   }
+  if (!corrections_.empty() && !conflicted_) SendCorrections(from, now);
+}
+
+bool Node::IsStaleAccusation(const MemberUpdate& update,
+                             const Incarnation& self) const {
+  if (update.status == MemberStatus::kOnline) return false;
+  const Incarnation* held = nullptr;
+  if (update.name == local_.name) {
+    held = &self;
+  } else if (const MemberRecord* record = table_.Find(update.name)) {
+    held = &record->member.incarnation;
+  }
+  return held != nullptr && update.incarnation < *held;
+}
+
+void Node::NoteStaleClaim(absl::string_view name) {
+  // A few per datagram: enough for the usual one stale claim, and a packet
+  // full of them costs at most one datagram in reply.
+  constexpr size_t kMaxCorrections = 8;
+  if (corrections_.size() >= kMaxCorrections) return;
+  for (const std::string& noted : corrections_) {
+    if (noted == name) return;
+  }
+  corrections_.emplace_back(name);
+}
+
+void Node::SendCorrections(const Address& to, absl::Time now) {
+  // Gossip reaches a given member only with high probability: once in a
+  // while one misses a refutation, and then holds a suspicion that nobody
+  // will repeat, until it declares a live member OFFLINE. It shows by
+  // gossiping that suspicion; whoever holds the refutation answers with it.
+  // Each answer moves the sender to a strictly newer claim, so answers
+  // cannot ping-pong.
+  if (TransmitQueueFull()) return;
+  PacketBuilder builder(
+      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+  const std::string sender = to.ToString();
+  for (const std::string& name : corrections_) {
+    const Member* member = nullptr;
+    absl::string_view metadata;
+    if (name == local_.name) {
+      member = &local_;
+      metadata = local_metadata_encoded_;
+    } else if (const MemberRecord* record = table_.Find(name)) {
+      member = &record->member;
+      metadata = record->metadata_encoded;
+    }
+    // Only refutations and leaves are answered: they are the member's own
+    // word. Answering with a suspicion or declaration held here would make
+    // this node its origin, a false "independent" confirmation.
+    if (member == nullptr || (member->status != MemberStatus::kOnline &&
+                              member->status != MemberStatus::kLeft)) {
+      continue;
+    }
+    // Each (member, sender) at most once per probe interval: a replayed
+    // datagram, whatever its forged source, earns few answers.
+    const std::string key = absl::StrCat(name, "@", sender);
+    if (const absl::Time* last = corrections_answered_.Find(key);
+        last != nullptr && now < *last + config_.probe_interval) {
+      continue;
+    }
+    const MemberUpdate claim = ClaimOf(*member, metadata, local_.name);
+    if (!builder.Append(claim).ok()) continue;  // a smaller one may fit
+    corrections_answered_.Put(key, now);
+    CountSent(claim);
+    ++stats_.corrections_sent;
+  }
+  corrections_.clear();
+  if (builder.message_count() == 0) return;
+  SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
 void Node::HandleTimeout(absl::Time now) {
@@ -449,8 +533,12 @@ bool Node::leave_sent() const {
 // --- Failure detection ---
 
 void Node::OnProbeTick(absl::Time now) {
-  timers_.Set(Kind::kProbeTick, now + config_.probe_interval);
+  // Conclude the previous probe first: its outcome moves the health score.
   if (probe_.active) OnProbeEnd(now);
+  // Lifeguard: a member in poor local health probes less often and waits
+  // longer, so its own slowness does not become others' suspicion.
+  const absl::Duration interval = awareness_.Scale(config_.probe_interval);
+  timers_.Set(Kind::kProbeTick, now + interval);
   if (has_left() || conflicted_) return;
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
@@ -460,14 +548,18 @@ void Node::OnProbeTick(absl::Time now) {
   probe.active = true;
   probe.acked = false;
   probe.indirect_sent = false;
+  probe.expected_nacks = 0;
+  probe.nacks = 0;
   probe.seq = next_seq_++;
   probe.target.assign(target->member.name);
   probe.target_incarnation = target->member.incarnation;
   probe.started = now;
   ++stats_.probes;
-  timers_.Set(Kind::kProbeTimeout, now + config_.probe_timeout);
-  timers_.Set(Kind::kProbeEnd, now + config_.probe_interval);
-  if (target->member.status == MemberStatus::kSuspect) {
+  timers_.Set(Kind::kProbeTimeout,
+              now + awareness_.Scale(config_.probe_timeout));
+  timers_.Set(Kind::kProbeEnd, now + interval);
+  if (target->member.status == MemberStatus::kSuspect &&
+      config_.lifeguard.buddy_system) {
     // Buddy system: tell a suspect it is suspected, in the probe itself, so
     // it can refute at once instead of hoping gossip reaches it in time.
     MemberUpdate suspicion;
@@ -496,9 +588,14 @@ void Node::OnProbeTimeout(absl::Time) {
            config_.indirect_checks,
            static_cast<StatusMask>(MemberStatus::kOnline), probe_.target)) {
     ++stats_.indirect_probes;
+    if (config_.lifeguard.nacks) {
+      probe_.helpers[probe_.expected_nacks] = helper->member.address;
+      probe_.nacked[probe_.expected_nacks] = false;
+      ++probe_.expected_nacks;
+    }
     SendDatagram(helper->member.address,
                  PingReq{probe_.seq, probe_.target, target->member.address,
-                         /*want_nack=*/false});
+                         /*want_nack=*/config_.lifeguard.nacks});
   }
 }
 
@@ -509,13 +606,30 @@ void Node::OnProbeEnd(absl::Time now) {
   probe_.active = false;
   if (probe_.acked) return;
   const Probe& probe = probe_;
+  // Lifeguard: a failed probe counts against this member's own health,
+  // unless helpers vouch that they cannot reach the target either: each
+  // nack that should have come and did not suggests our own messages are
+  // being lost. Without helpers to ask, any failure counts once.
+  ApplyAwareness(probe.expected_nacks > 0
+                     ? std::max(0, probe.expected_nacks - probe.nacks)
+                     : 1);
   MemberRecord* target = table_.Find(probe.target);
   // Suspect only the life we probed: if the member refuted or restarted
   // meanwhile, its newer incarnation already proves it alive.
-  if (target == nullptr || target->member.status != MemberStatus::kOnline ||
+  if (target == nullptr ||
       target->member.incarnation != probe.target_incarnation) {
     return;
   }
+  if (target->member.status == MemberStatus::kSuspect) {
+    // Someone suspected it first: our failed probe is an independent
+    // confirmation (Lifeguard shortens the timeout; only news is gossiped).
+    if (target->suspicion && target->suspicion->Confirm(local_.name)) {
+      ArmMemberTimer(*target, Kind::kSuspicion, target->suspicion->deadline());
+      QueueUpdate(target->member, target->metadata_encoded, local_.name);
+    }
+    return;
+  }
+  if (target->member.status != MemberStatus::kOnline) return;
   ++stats_.suspicions;
   const MemberStatus previous = target->member.status;
   table_.SetStatus(*target, MemberStatus::kSuspect);
@@ -529,12 +643,24 @@ void Node::OnProbeEnd(absl::Time now) {
 
 void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
                           absl::Time now) {
-  // Plain SWIM's fixed timeout. Lifeguard's dynamic timeout will set a
-  // larger maximum and expect confirmations here.
-  const absl::Duration timeout = SuspicionTimeout(
-      config_.suspicion_mult, table_.available() + 1, config_.probe_interval);
-  record.suspicion = std::make_unique<Suspicion>(
-      origin, /*expected_confirmations=*/0, timeout, timeout, now);
+  const size_t cluster_size = table_.available() + 1;
+  const absl::Duration min_timeout = SuspicionTimeout(
+      config_.suspicion_mult, cluster_size, config_.probe_interval);
+  absl::Duration max_timeout = min_timeout;
+  int expected_confirmations = 0;
+  if (config_.lifeguard.dynamic_suspicion) {
+    // Lifeguard: start long and shorten as independent members confirm.
+    // Expect suspicion_mult - 2 confirmations (as memberlist), none when
+    // the cluster is too small to give them (besides us and the suspect).
+    max_timeout = min_timeout * config_.lifeguard.suspicion_max_timeout_mult;
+    expected_confirmations = config_.suspicion_mult - 2;
+    if (cluster_size < 2 ||
+        static_cast<int64_t>(cluster_size) - 2 < expected_confirmations) {
+      expected_confirmations = 0;
+    }
+  }
+  record.suspicion = std::make_unique<Suspicion>(origin, expected_confirmations,
+                                                 min_timeout, max_timeout, now);
   ArmMemberTimer(record, Kind::kSuspicion, record.suspicion->deadline());
 }
 
@@ -591,6 +717,11 @@ void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
   QueueUpdate(record.member, record.metadata_encoded, local_.name);
 }
 
+void Node::ApplyAwareness(int delta) {
+  awareness_.ApplyDelta(delta);
+  stats_.awareness = awareness_.score();
+}
+
 void Node::Reap(MemberRecord& record) {
   EmitEvent(MemberEvent(Event::Type::kReaped, record.member));
   ++stats_.reaped;
@@ -637,9 +768,14 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
   relay.requester = from;
   relay.target = req.target_address;
   relay.want_nack = req.want_nack;
-  // Lifeguard: answer a silent target with a nack at 80 % of the timeout,
-  // before the requester's own timeout runs out.
-  relay.nack_at = now + config_.probe_timeout * 4 / 5;
+  // Lifeguard: answer a silent target with a nack at 80 % of the probe
+  // timeout, so it reaches the requester before its probe ends: the
+  // requester asked at its timeout and has the rest of its period left,
+  // which for some configs (the WAN preset) is the shorter of the two.
+  relay.nack_at =
+      now + std::min(config_.probe_timeout,
+                     config_.probe_interval - config_.probe_timeout) *
+                4 / 5;
   relay.expires = now + config_.probe_interval;
   const std::optional<absl::Time> pending = timers_.Get(Kind::kRelay);
   const absl::Time first = relay.want_nack ? relay.nack_at : relay.expires;
@@ -668,7 +804,10 @@ void Node::OnRelayTimers(absl::Time now) {
 
 void Node::HandleAck(const Ack& ack, absl::Time) {
   if (probe_.active && ack.seq == probe_.seq) {
-    if (!probe_.acked) ++stats_.probes_acked;
+    if (!probe_.acked) {
+      ++stats_.probes_acked;
+      ApplyAwareness(-1);  // Lifeguard: an answered probe is good health
+    }
     probe_.acked = true;
     timers_.Cancel(Kind::kProbeTimeout);
     return;
@@ -684,11 +823,18 @@ void Node::HandleAck(const Ack& ack, absl::Time) {
   Drop(DropReason::kUnknownAck);
 }
 
-void Node::HandleNack(const Nack& nack) {
-  if (probe_.active && nack.seq == probe_.seq) {
-    ++stats_.nacks_received;
-    return;
+void Node::HandleNack(const Address& from, const Nack& nack) {
+  if (probe_.active && probe_.indirect_sent && nack.seq == probe_.seq) {
+    for (int i = 0; i < probe_.expected_nacks; ++i) {
+      if (probe_.helpers[i] == from && !probe_.nacked[i]) {
+        probe_.nacked[i] = true;
+        ++probe_.nacks;
+        ++stats_.nacks_received;
+        return;
+      }
+    }
   }
+  // Not from a helper of the current probe, or a repeat.
   Drop(DropReason::kUnknownAck);
 }
 
@@ -857,6 +1003,9 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
     EmitEvent(std::move(event));
     return;
   }
+  // Lifeguard: being suspected (or declared) is a sign this member's own
+  // messages are late or lost.
+  ApplyAwareness(1);
   Refute(update.incarnation, now);
 }
 
@@ -882,8 +1031,9 @@ void Node::Refute(const Incarnation& claimed, absl::Time now) {
   EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
 }
 
-void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
-                       absl::string_view origin) {
+MemberUpdate Node::ClaimOf(const Member& member,
+                           absl::string_view metadata_encoded,
+                           absl::string_view origin) {
   MemberUpdate update;
   update.status = member.status;
   update.name = member.name;
@@ -898,6 +1048,12 @@ void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
       member.status == MemberStatus::kOffline) {
     update.origin = origin;
   }
+  return update;
+}
+
+void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
+                       absl::string_view origin) {
+  const MemberUpdate update = ClaimOf(member, metadata_encoded, origin);
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(update);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
   EnqueueBroadcast(MemberKey(member.name), *std::move(encoded),

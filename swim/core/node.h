@@ -1,6 +1,7 @@
 #ifndef SWIM_CORE_NODE_H_
 #define SWIM_CORE_NODE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/awareness.h"
 #include "swim/core/bounded_map.h"
 #include "swim/core/broadcast_queue.h"
 #include "swim/core/config.h"
@@ -134,6 +136,13 @@ class Node {
     absl::Time started;
     bool acked = false;
     bool indirect_sent = false;
+    // Helpers asked to nack if the target stays silent (at most
+    // Config::indirect_checks, which is at most 16), and which of them
+    // did: each counts once, whatever duplicates or replays arrive.
+    std::array<Address, 16> helpers;
+    std::array<bool, 16> nacked = {};
+    int expected_nacks = 0;
+    int nacks = 0;
   };
   struct Relay {
     uint32_t seq = 0;            // our ping to the target
@@ -166,6 +175,8 @@ class Node {
   void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
                       absl::Time at);
   void DeclareOffline(MemberRecord& record, absl::Time now);
+  // Lifeguard's local health: changes the score and mirrors it in stats.
+  void ApplyAwareness(int delta);
   void Reap(MemberRecord& record);
 
   // Messages.
@@ -176,7 +187,7 @@ class Node {
   void HandlePing(const Address& from, const Ping& ping, absl::Time now);
   void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
   void HandleAck(const Ack& ack, absl::Time now);
-  void HandleNack(const Nack& nack);
+  void HandleNack(const Address& from, const Nack& nack);
   void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
   void HandlePushPull(const PushPull& state, absl::Time now);
 
@@ -189,6 +200,21 @@ class Node {
                       absl::Time now);
   void QueueUpdate(const Member& member, absl::string_view metadata_encoded,
                    absl::string_view origin);
+  // Notes that the sender of the datagram being handled holds a stale
+  // suspicion or declaration about `name` (this node included), which a
+  // newer claim here refutes; HandleMessages then answers it with that
+  // claim.
+  void NoteStaleClaim(absl::string_view name);
+  // A SUSPECT, OFFLINE or LEFT claim at an incarnation older than the one
+  // held here (a refutation or a restart the sender missed); `self` is this
+  // node's incarnation to compare claims about itself with.
+  bool IsStaleAccusation(const MemberUpdate& update,
+                         const Incarnation& self) const;
+  // The claim this node would send about `member` (views into it).
+  static MemberUpdate ClaimOf(const Member& member,
+                              absl::string_view metadata_encoded,
+                              absl::string_view origin);
+  void SendCorrections(const Address& to, absl::Time now);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
@@ -217,6 +243,7 @@ class Node {
   Config config_;
   Envelope envelope_;
   Random random_;
+  Awareness awareness_;
   Member local_;
   std::string local_metadata_encoded_;
   MemberTable table_;
@@ -228,7 +255,6 @@ class Node {
   Probe probe_;            // the probe of the current period, if active
   std::vector<Relay> relays_;
   bool conflicted_ = false;
-  int leave_sends_ = -1;  // -1: not leaving
 
   // When each recent push-pull sender last got a reply, and at which of its
   // incarnations (rate limit).
@@ -260,6 +286,10 @@ class Node {
   std::vector<uint8_t> packet_scratch_;
   std::vector<uint8_t> open_scratch_;
   std::vector<Message> decoded_;
+  // Members whose newer claim the current datagram's sender is missing,
+  // and when each (member, sender) pair was last answered (rate limit).
+  std::vector<std::string> corrections_;
+  BoundedMap<absl::Time> corrections_answered_;
 };
 
 }  // namespace swim

@@ -76,16 +76,31 @@ TestCluster::Options ClusterOptions(uint64_t seed, double loss = 0) {
 // round, last in the next). From an arbitrary instant the next probe of it
 // therefore starts within 2(n-1) - 1 periods (the first tick comes within
 // one), and a probe that gets no ack (directly or through helpers) is
-// concluded one probe_interval after it started: 2(n-1) periods in all.
+// concluded one probe period after it started: 2(n-1) periods in all. A
+// period is probe_interval, stretched by Lifeguard's awareness up to
+// awareness_max times for a member in poor local health.
 absl::Duration ProbeBound(const Config& config, int members) {
-  return config.probe_interval * (2 * (members - 1));
+  const int stretch =
+      config.lifeguard.awareness ? config.lifeguard.awareness_max : 1;
+  return config.probe_interval * stretch * (2 * (members - 1));
 }
 
-// The fixed suspicion timeout (config.h: suspicion_mult * max(1, log10(N))
-// * probe_interval, N counting the suspecting member and the suspect).
-absl::Duration SuspicionBound(const Config& config, int members) {
+// The shortest suspicion timeout: plain SWIM's fixed one (config.h:
+// suspicion_mult * max(1, log10(N)) * probe_interval, N counting the
+// suspecting member and the suspect).
+absl::Duration MinSuspicionBound(const Config& config, int members) {
   return SuspicionTimeout(config.suspicion_mult, static_cast<size_t>(members),
                           config.probe_interval);
+}
+
+// The longest: Lifeguard's dynamic suspicion starts at
+// suspicion_max_timeout_mult times the minimum and shrinks only with
+// confirmations.
+absl::Duration SuspicionBound(const Config& config, int members) {
+  const int stretch = config.lifeguard.dynamic_suspicion
+                          ? config.lifeguard.suspicion_max_timeout_mult
+                          : 1;
+  return MinSuspicionBound(config, members) * stretch;
 }
 
 // Until every live member has declared a crashed (or cut off) member
@@ -509,7 +524,10 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   // then spread within SpreadBound. The suspicion timeout is raised above
   // the sum so that every suspect has time to refute (the preset's 3 s is
   // shorter than one probe round of five members); the partition is still
-  // shorter than the timeout.
+  // shorter than the shortest timeout. Lifeguard's awareness is off: it
+  // would stretch the cut-off member's probe period (its probes all fail)
+  // eightfold and these bounds with it; awareness has its own tests.
+  options.base.lifeguard.awareness = false;
   const absl::Duration hold = options.base.probe_interval;
   const absl::Duration needed =
       2 * ProbeBound(options.base, kSize) + hold +
@@ -517,7 +535,7 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   options.base.suspicion_mult = static_cast<int>(std::ceil(absl::FDivDuration(
                                     needed, options.base.probe_interval))) +
                                 1;
-  ASSERT_GT(SuspicionBound(options.base, kSize), needed);
+  ASSERT_GT(MinSuspicionBound(options.base, kSize), needed);
   Config check = options.base;
   check.name = "check";
   check.generation = 1;
@@ -622,6 +640,10 @@ TEST_P(NodeClusterTest, LongPartitionHealsAfterBothSidesGaveUp) {
       DetectionBound(config, kSize, options.latency)))
       << Describe(cluster);
   const Incarnation before = cluster.node(kIsolated).local().incarnation;
+  // Lifeguard: the cut-off member's failed probes raised its health score
+  // to the maximum (nobody answered or nacked).
+  EXPECT_EQ(cluster.node(kIsolated).stats().awareness,
+            config.lifeguard.awareness_max - 1);
   cluster.SetFilter(nullptr);
 
   EXPECT_TRUE(cluster.RunUntil(
@@ -632,6 +654,22 @@ TEST_P(NodeClusterTest, LongPartitionHealsAfterBothSidesGaveUp) {
       PushPullBound(config, kSize) +
           SpreadBound(config, kSize, options.latency)))
       << Describe(cluster);
+
+  // Answered probes bring every score back to 0, one step per probe, each
+  // period (score + 1) intervals long: within sum(2..awareness_max)
+  // intervals, plus one probe bound for members still coming back.
+  const int max = config.lifeguard.awareness_max;
+  const int periods = max * (max + 1) / 2 - 1;
+  EXPECT_TRUE(cluster.RunUntil(
+      [&] {
+        for (int i = 0; i < kSize; ++i) {
+          if (cluster.node(i).stats().awareness != 0) return false;
+        }
+        return true;
+      },
+      config.probe_interval * periods + ProbeBound(config, kSize)))
+      << "awareness of the healed member: "
+      << cluster.node(kIsolated).stats().awareness;
 }
 
 TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {

@@ -554,6 +554,156 @@ TEST(NodeStaleTest, TheSamePacketTwiceIsANoOp) {
   EXPECT_EQ(h.node().stats().updates_applied, 2u);
 }
 
+// --- Answering stale accusations ---
+
+// The datagrams the node sent to `to` among `sent`.
+std::vector<const Sent*> SentTo(const std::vector<Sent>& sent,
+                                const Address& to) {
+  std::vector<const Sent*> found;
+  for (const Sent& one : sent) {
+    if (one.to == to) found.push_back(&one);
+  }
+  return found;
+}
+
+TEST(NodeCorrectionTest, AStaleSuspicionIsAnsweredWithTheRefutation) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 1});
+  h.TakeSent();
+  // peer-b missed peer-a's refutation of {5, 0} and gossips its suspicion.
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
+  std::vector<Sent> sent = h.TakeSent();
+  std::vector<const Sent*> answers = SentTo(sent, Addr(3));
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0]->channel, Channel::kDatagram);
+  std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kPeerA);
+  ASSERT_TRUE(claim.has_value());
+  EXPECT_EQ(claim->status, MemberStatus::kOnline);
+  EXPECT_EQ(claim->incarnation, (Incarnation{5, 1}));
+  EXPECT_EQ(h.node().stats().corrections_sent, 1u);
+}
+
+TEST(NodeCorrectionTest, AStaleAccusationOfItselfIsAnsweredWithItsClaim) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2));
+  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
+                             {kGeneration, 0}, kPeerA)});
+  ASSERT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
+  h.TakeSent();
+  uint8_t sender = 3;
+  for (MemberStatus status : {MemberStatus::kSuspect, MemberStatus::kOffline}) {
+    ++sender;
+    h.Datagram(Addr(sender),
+               {Claim(status, kSelf, Addr(1), {kGeneration, 0}, kPeerB)});
+    std::vector<Sent> sent = h.TakeSent();
+    std::vector<const Sent*> answers = SentTo(sent, Addr(sender));
+    ASSERT_EQ(answers.size(), 1u);
+    std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kSelf);
+    ASSERT_TRUE(claim.has_value());
+    EXPECT_EQ(claim->status, MemberStatus::kOnline);
+    EXPECT_EQ(claim->incarnation, (Incarnation{kGeneration, 1}));
+  }
+  EXPECT_EQ(h.node().stats().refutations, 1u);  // no new refutation
+  EXPECT_EQ(h.node().stats().corrections_sent, 2u);
+}
+
+TEST(NodeCorrectionTest, OnlyStaleAccusationsOverDatagramsAreAnswered) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 1});
+  h.TakeSent();
+  // Current news (a suspicion at the held incarnation) is applied, not
+  // answered; a stale ONLINE claim accuses nobody; a stale claim in a
+  // stream message (push-pull, itself a two-way exchange) is not answered
+  // either.
+  h.Datagram(Addr(3), {Online(kPeerA, Addr(2), {5, 0})});
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 1}, kPeerB)});
+  EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
+  h.Stream(Addr(3),
+           {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  // A claim about a member this node does not know is not answered.
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kSuspect, kPeerC, Addr(4), {5, 0}, kPeerB)});
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(3)).empty());
+  EXPECT_EQ(h.node().stats().corrections_sent, 0u);
+}
+
+TEST(NodeCorrectionTest, APacketFullOfStaleClaimsGetsOneAnswer) {
+  Harness h;
+  std::vector<Message> claims;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = absl::StrCat("member-", i);
+    h.Learn(name, Addr(static_cast<uint8_t>(10 + i)), {5, 1});
+  }
+  h.TakeSent();
+  std::vector<std::string> names;
+  for (int i = 0; i < 20; ++i) names.push_back(absl::StrCat("member-", i));
+  for (int i = 0; i < 20; ++i) {
+    claims.push_back(Claim(MemberStatus::kSuspect, names[i],
+                           Addr(static_cast<uint8_t>(10 + i)), {5, 0}, kPeerB));
+  }
+  h.Datagram(Addr(3), claims);
+  std::vector<Sent> sent = h.TakeSent();
+  std::vector<const Sent*> answers = SentTo(sent, Addr(3));
+  ASSERT_EQ(answers.size(), 1u);
+  // At most eight corrections per datagram received.
+  EXPECT_EQ(h.node().stats().corrections_sent, 8u);
+}
+
+TEST(NodeCorrectionTest, TheAnswerCarriesTheMetadataAndIsRateLimited) {
+  Harness h;
+  Metadata big;
+  big["blob"] = std::string(400, 'x');
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  // peer-a moves on to {5, 1} with 400 bytes of metadata.
+  MemberUpdate online = Online(kPeerA, Addr(2), {5, 1});
+  const std::string encoded = EncodeMetadata(big).value();
+  online.metadata = MetadataView::Parse(encoded).value();
+  h.Datagram(Addr(2), {online});
+  h.TakeSent();
+  const std::vector<Message> stale = {
+      Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)};
+  h.Datagram(Addr(3), stale);
+  std::vector<Sent> sent = h.TakeSent();
+  std::vector<const Sent*> answers = SentTo(sent, Addr(3));
+  ASSERT_EQ(answers.size(), 1u);
+  std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kPeerA);
+  ASSERT_TRUE(claim.has_value());
+  EXPECT_EQ(claim->incarnation, (Incarnation{5, 1}));
+  EXPECT_EQ(claim->metadata.encoded(), encoded);
+
+  // The same sender again within a probe interval: no second answer (a
+  // replay earns little); another sender is answered; after the interval
+  // the first is answered again.
+  const absl::Duration interval = h.node().config().probe_interval;
+  h.Advance(interval - absl::Milliseconds(1));
+  h.Datagram(Addr(3), stale);
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(3)).empty());
+  h.Datagram(Addr(4), stale);
+  EXPECT_EQ(SentTo(h.TakeSent(), Addr(4)).size(), 1u);
+  h.Advance(absl::Milliseconds(1));
+  h.Datagram(Addr(3), stale);
+  EXPECT_EQ(SentTo(h.TakeSent(), Addr(3)).size(), 1u);
+  EXPECT_EQ(h.node().stats().corrections_sent, 3u);
+}
+
+TEST(NodeCorrectionTest, OnlyTheMembersOwnWordIsAnswered) {
+  // peer-a refuted {5, 0} and is suspected again at {5, 1}: a stale
+  // suspicion of {5, 0} is not answered with the newer suspicion, which
+  // would make this node its origin (a false confirmation).
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 1});
+  h.Datagram(Addr(4),
+             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 1}, kPeerC)});
+  h.TakeSent();
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(3)).empty());
+  EXPECT_EQ(h.node().stats().corrections_sent, 0u);
+}
+
 // --- Refutation ---
 
 TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {

@@ -66,6 +66,12 @@ struct Stats {
   uint64_t gossip_rounds = 0;
   uint64_t name_conflicts = 0;
   uint64_t reaped = 0;
+  // Newer claims sent straight back to members that gossiped a stale
+  // suspicion or declaration (one that a refutation here supersedes).
+  uint64_t corrections_sent = 0;
+  // Lifeguard's local health score now (0 = healthy; probe interval and
+  // timeout are scaled by score + 1). A gauge, not a counter.
+  int awareness = 0;
 
   uint64_t Drops(DropReason reason) const {
     return drops[static_cast<int>(reason)];

@@ -72,7 +72,7 @@ std::optional<absl::Duration> CheckedCluster::Settle(absl::string_view after,
   const std::optional<absl::Duration> first =
       convergence_.AwaitWithin(heal_bound(), after, poll);
   if (!first) return std::nullopt;
-  sim_.RunFor(options_.config.probe_interval + in_flight);
+  sim_.RunFor(LongestProbePeriod(options_.config) + in_flight);
   if (!convergence_.AwaitWithin(
           heal_bound(), absl::StrCat("the settling after ", after), poll)) {
     return std::nullopt;

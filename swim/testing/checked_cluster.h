@@ -76,7 +76,8 @@ class CheckedCluster {
   // After every fault is lifted: waits until the members agree (within
   // heal_bound(), counted from now, which `after` names in a violation),
   // then lets what the faults set in motion play out — a probe begun
-  // during them ends within one probe interval, a packet they delayed
+  // during them ends within one probe period (which Lifeguard stretches
+  // for a member whose health suffered), a packet they delayed
   // arrives within `in_flight` — and waits until the members agree again,
   // so that a suspicion begun in the meantime has been resolved; then arms
   // the accuracy checker. A suspicion can outlive the faults that caused

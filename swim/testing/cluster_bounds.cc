@@ -8,14 +8,24 @@
 
 namespace swim::testing {
 
+absl::Duration LongestProbePeriod(const Config& config) {
+  const int stretch =
+      config.lifeguard.awareness ? config.lifeguard.awareness_max : 1;
+  return config.probe_interval * stretch;
+}
+
 absl::Duration ProbeRoundTime(const Config& config, int members) {
-  return config.probe_interval * (2 * std::max(members - 1, 1));
+  return LongestProbePeriod(config) * (2 * std::max(members - 1, 1));
 }
 
 absl::Duration SuspicionTime(const Config& config, int members) {
+  const int stretch = config.lifeguard.dynamic_suspicion
+                          ? config.lifeguard.suspicion_max_timeout_mult
+                          : 1;
   return SuspicionTimeout(config.suspicion_mult,
                           static_cast<size_t>(std::max(members, 1)),
-                          config.probe_interval);
+                          config.probe_interval) *
+         stretch;
 }
 
 absl::Duration GossipSpreadTime(const Config& config, int members,
@@ -45,7 +55,7 @@ absl::Duration DisseminationTime(const Config& config, int members,
 
 absl::Duration DetectionTime(const Config& config, int members,
                              absl::Duration latency) {
-  return ProbeRoundTime(config, members) + config.probe_interval +
+  return ProbeRoundTime(config, members) + LongestProbePeriod(config) +
          SuspicionTime(config, members) +
          GossipSpreadTime(config, members, latency);
 }

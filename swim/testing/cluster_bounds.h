@@ -18,11 +18,18 @@ namespace swim::testing {
 // other members (N - 1 of them), reshuffled every round, so the same
 // member can come first in one round and last in the next: consecutive
 // probes of it are at most 2(N-1) - 1 probe ticks apart, and a probe ends
-// one probe interval after it starts. Hence 2(N-1) probe intervals.
+// one probe period after it starts. Hence 2(N-1) probe periods.
 absl::Duration ProbeRoundTime(const Config& config, int members);
 
-// How long a suspect has to refute before it is declared OFFLINE:
-// SuspicionTimeout(suspicion_mult, N, probe_interval). A node computes it
+// A probe period: probe_interval, which Lifeguard's awareness stretches up
+// to awareness_max times for a member in poor local health (one whose own
+// probes fail without nacks, or who must refute suspicions about itself).
+absl::Duration LongestProbePeriod(const Config& config);
+
+// The longest a suspect has to refute before it is declared OFFLINE:
+// SuspicionTimeout(suspicion_mult, N, probe_interval), times
+// suspicion_max_timeout_mult under Lifeguard's dynamic suspicion (which
+// starts there and shrinks only with confirmations). A node computes it
 // from the members it holds available (plus itself), at most N, and the
 // timeout grows with N, so this is its largest value.
 absl::Duration SuspicionTime(const Config& config, int members);
@@ -53,8 +60,8 @@ absl::Duration DisseminationTime(const Config& config, int members,
 
 // From a crash until every live member holds the crashed member OFFLINE.
 // Every live member probes it itself: the probe that fails starts within
-// one ProbeRoundTime (2(N-1) probe intervals, shuffled round-robin worst
-// case), plus one probe interval of margin for a probe already under way
+// one ProbeRoundTime (2(N-1) probe periods, shuffled round-robin worst
+// case), plus one probe period of margin for a probe already under way
 // when the member crashed (its ack may be in flight) and for timer
 // stagger; that member then suspects it (unless it heard the suspicion
 // earlier, which only starts its timer sooner) and declares it OFFLINE
