@@ -50,7 +50,9 @@ class FrameReader {
   // The length the last header announced (for error messages).
   uint32_t announced() const { return announced_; }
   // True between frames (no partial header or body read).
-  bool idle() const { return !in_body_ && header_filled_ == 0; }
+  bool idle() const {
+    return frame_ready_ || (!in_body_ && header_filled_ == 0);
+  }
 
  private:
   size_t max_frame_size_;
