@@ -67,6 +67,7 @@ void AsioStreams::CloseAll() {
   connections_.clear();
   outgoing_by_peer_.clear();
   incoming_ = 0;
+  queued_bytes_ = 0;
 }
 
 AsioStreams::Connection* AsioStreams::Find(uint64_t id) {
@@ -204,7 +205,7 @@ void AsioStreams::Send(const Address& to, absl::Span<const uint8_t> message,
     return;
   }
   const size_t framed = net::kFrameHeaderSize + message.size();
-  if (connection->queued_bytes + framed > options_.max_queued_stream_bytes) {
+  if (queued_bytes_ + framed > options_.max_queued_stream_bytes) {
     ++stats_.frames_dropped;
     return;
   }
@@ -216,6 +217,7 @@ void AsioStreams::Send(const Address& to, absl::Span<const uint8_t> message,
             frame.begin() + net::kFrameHeaderSize);
   connection->queue.push_back(std::move(frame));
   connection->queued_bytes += framed;
+  queued_bytes_ += framed;
   if (connection->connecting || connection->writing) return;
   connection->deadline = now + options_.write_timeout;
   StartWrite(*connection);
@@ -311,6 +313,7 @@ void AsioStreams::OnWrite(uint64_t id, const asio::error_code& error,
   if (connection->written == connection->queue.front().size()) {
     ++stats_.frames_sent;
     connection->queued_bytes -= connection->queue.front().size();
+    queued_bytes_ -= connection->queue.front().size();
     connection->queue.pop_front();
     connection->written = 0;
   }
@@ -379,6 +382,7 @@ void AsioStreams::Close(uint64_t id) {
   Connection& connection = *it->second;
   asio::error_code ignored;
   connection.socket.close(ignored);  // pending operations complete aborted
+  queued_bytes_ -= connection.queued_bytes;
   if (connection.incoming) {
     --incoming_;
   } else if (auto peer = outgoing_by_peer_.find(connection.peer);

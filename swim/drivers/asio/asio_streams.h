@@ -100,6 +100,7 @@ class AsioStreams {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;
   size_t incoming_ = 0;
+  size_t queued_bytes_ = 0;  // over all outgoing connections
   std::optional<absl::Time> accept_paused_until_;
 };
 

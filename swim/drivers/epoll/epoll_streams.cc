@@ -168,7 +168,7 @@ void EpollStreams::Send(const Address& to, absl::Span<const uint8_t> message,
     return;
   }
   const size_t framed = net::kFrameHeaderSize + message.size();
-  if (connection->queued_bytes + framed > options_.max_queued_stream_bytes) {
+  if (queued_bytes_ + framed > options_.max_queued_stream_bytes) {
     ++stats_.frames_dropped;
     return;
   }
@@ -181,6 +181,7 @@ void EpollStreams::Send(const Address& to, absl::Span<const uint8_t> message,
   const bool was_idle = connection->queue.empty();
   connection->queue.push_back(std::move(frame));
   connection->queued_bytes += framed;
+  queued_bytes_ += framed;
   if (connection->connecting) return;
   if (was_idle) connection->deadline = now + options_.write_timeout;
   if (!WriteQueued(*connection, now)) Close(connection->id);
@@ -289,6 +290,7 @@ bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
     if (connection.written == frame.size()) {
       ++stats_.frames_sent;
       connection.queued_bytes -= frame.size();
+      queued_bytes_ -= frame.size();
       connection.queue.pop_front();
       connection.written = 0;
     }
@@ -360,6 +362,7 @@ void EpollStreams::Close(uint64_t id) {
   if (it == connections_.end()) return;
   Connection& connection = *it->second;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd.get(), nullptr);
+  queued_bytes_ -= connection.queued_bytes;
   if (connection.incoming) {
     --incoming_;
   } else if (auto peer = outgoing_by_peer_.find(connection.peer);

@@ -97,6 +97,7 @@ class EpollStreams {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;
   size_t incoming_ = 0;
+  size_t queued_bytes_ = 0;  // over all outgoing connections
   // Set while accepting is paused after the process ran out of descriptors
   // (the listener would otherwise stay readable and spin the loop).
   std::optional<absl::Time> accept_paused_until_;

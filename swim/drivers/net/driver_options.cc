@@ -31,8 +31,9 @@ absl::Status DriverOptions::Validate(size_t datagram_budget) const {
   if (max_connections < 1 || max_connections > 65536) {
     return Invalid("max_connections", "1-65536");
   }
-  if (max_queued_stream_bytes < max_frame_size) {
-    return Invalid("max_queued_stream_bytes", "at least max_frame_size");
+  // Room for one largest message and its 4-byte frame header.
+  if (max_queued_stream_bytes < max_frame_size + 4) {
+    return Invalid("max_queued_stream_bytes", "at least max_frame_size + 4");
   }
   if (max_datagram_size < datagram_budget || max_datagram_size > 65536) {
     return Invalid("max_datagram_size",

@@ -51,8 +51,9 @@ struct DriverOptions {
   // Outgoing connections have the same cap; messages beyond it are dropped
   // (push-pull retries later).
   int max_connections = 64;
-  // Bytes queued on one outgoing connection; messages beyond are dropped.
-  size_t max_queued_stream_bytes = 32 << 20;
+  // Bytes queued on all outgoing connections together (peers that read
+  // slowly or not at all); messages beyond are dropped.
+  size_t max_queued_stream_bytes = 64 << 20;
 
   // --- Datagrams (UDP) ----------------------------------------------------
   // Largest datagram received; larger ones are truncated by the kernel,
