@@ -76,7 +76,7 @@ class EpollDriver final : public Driver {
 
  private:
   // Datagrams moved per recvmmsg/sendmmsg call.
-  static constexpr int kBatch = 32;
+  static constexpr int kBatch = 64;
 
   EpollDriver(Opened opened, DriverOptions options);
   absl::Status Initialize();
