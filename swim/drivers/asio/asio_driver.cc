@@ -20,7 +20,10 @@ absl::StatusOr<std::unique_ptr<AsioDriver>> AsioDriver::Create(
   const int tcp_fd = opened->sockets.tcp.Release();
   std::unique_ptr<AsioDriver> driver(
       new AsioDriver(io, *std::move(opened), std::move(options)));
-  driver->Start(family, udp_fd, tcp_fd);
+  if (absl::Status status = driver->Start(family, udp_fd, tcp_fd);
+      !status.ok()) {
+    return status;
+  }
   return driver;
 }
 
@@ -45,27 +48,31 @@ AsioDriver::AsioDriver(asio::io_context& io, Opened opened,
       [this] { Drain(net::MonotonicNow()); });
 }
 
-void AsioDriver::Start(int family, int udp_fd, int tcp_fd) {
+absl::Status AsioDriver::Start(int family, int udp_fd, int tcp_fd) {
   family_ = family;
-  // Adopting the sockets and starting the operations happens on the strand,
-  // like everything else that touches them.
-  Post([this, udp_fd, tcp_fd] {
-    asio::error_code error;
-    udp_.assign(family_ == AF_INET ? asio::ip::udp::v4() : asio::ip::udp::v6(),
-                udp_fd, error);
-    if (error) {
-      ::close(udp_fd);
-      ReportError("udp",
-                  absl::InternalError(absl::StrCat(
-                      "cannot adopt the UDP socket: ", error.message())));
-    } else {
-      // Sends never block the loop; a full socket buffer drops (counted).
-      udp_.non_blocking(true, error);
-      StartReceive();
-    }
-    streams_->Listen(family_, tcp_fd);
+  // Adopting the descriptors now (nothing else uses these sockets yet) means
+  // they are closed with the driver even if the context never runs.
+  asio::error_code error;
+  udp_.assign(family_ == AF_INET ? asio::ip::udp::v4() : asio::ip::udp::v6(),
+              udp_fd, error);
+  if (error) {
+    ::close(udp_fd);
+    ::close(tcp_fd);
+    return absl::InternalError(
+        absl::StrCat("cannot adopt the UDP socket: ", error.message()));
+  }
+  // Sends never block the loop; a full socket buffer drops (counted).
+  udp_.non_blocking(true, error);
+  if (absl::Status status = streams_->Adopt(family_, tcp_fd); !status.ok()) {
+    return status;
+  }
+  // The operations start on the strand, like everything else.
+  Post([this] {
+    StartReceive();
+    streams_->StartAccepting();
     Drain(net::MonotonicNow());  // arms the node's first timers
   });
+  return absl::OkStatus();
 }
 
 AsioDriver::~AsioDriver() {

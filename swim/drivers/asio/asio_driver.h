@@ -57,7 +57,7 @@ class AsioDriver final : public Driver {
   static constexpr int kReceiveBurst = 64;
 
   AsioDriver(asio::io_context& io, Opened opened, DriverOptions options);
-  void Start(int family, int udp_fd, int tcp_fd);
+  absl::Status Start(int family, int udp_fd, int tcp_fd);
 
   void StartReceive();
   void OnReceive(const asio::error_code& error, size_t count);

@@ -46,18 +46,17 @@ AsioStreams::AsioStreams(Executor executor, std::shared_ptr<const bool> alive,
 
 AsioStreams::~AsioStreams() { CloseAll(); }
 
-void AsioStreams::Listen(int family, int native_listener) {
+absl::Status AsioStreams::Adopt(int family, int native_listener) {
   asio::error_code error;
   acceptor_.assign(
       family == AF_INET ? asio::ip::tcp::v4() : asio::ip::tcp::v6(),
       native_listener, error);
   if (error) {
     ::close(native_listener);
-    report_("listen", absl::InternalError(absl::StrCat(
-                          "cannot adopt the TCP listener: ", error.message())));
-    return;
+    return absl::InternalError(
+        absl::StrCat("cannot adopt the TCP listener: ", error.message()));
   }
-  StartAccept();
+  return absl::OkStatus();
 }
 
 void AsioStreams::CloseAll() {

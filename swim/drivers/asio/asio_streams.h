@@ -49,8 +49,10 @@ class AsioStreams {
   AsioStreams(const AsioStreams&) = delete;
   AsioStreams& operator=(const AsioStreams&) = delete;
 
-  // Adopts the listening socket and starts accepting (on the strand).
-  void Listen(int family, int native_listener);
+  // Takes ownership of the listening socket (closed on failure).
+  absl::Status Adopt(int family, int native_listener);
+  // Starts accepting; on the strand.
+  void StartAccepting() { StartAccept(); }
   void Send(const Address& to, absl::Span<const uint8_t> message,
             absl::Time now);
   void OnTimer(absl::Time now);

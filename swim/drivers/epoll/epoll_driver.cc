@@ -137,12 +137,15 @@ void EpollDriver::Stop() {
 }
 
 void EpollDriver::Process() {
-  const std::thread::id self = std::this_thread::get_id();
+  // Not while another thread runs the loop, nor re-entrantly from a
+  // listener on this one.
   std::thread::id nobody;
-  const bool entered = loop_thread_.compare_exchange_strong(nobody, self);
-  if (!entered && nobody != self) return;  // another thread's loop
+  if (!loop_thread_.compare_exchange_strong(nobody,
+                                            std::this_thread::get_id())) {
+    return;
+  }
   Poll(0);
-  if (entered) loop_thread_.store(std::thread::id());
+  loop_thread_.store(std::thread::id());
 }
 
 absl::Status EpollDriver::Shutdown(absl::Duration timeout) {

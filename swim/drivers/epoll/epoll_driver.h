@@ -48,7 +48,8 @@ class EpollDriver final : public Driver {
   ~EpollDriver() override;
 
   // --- Own loop -----------------------------------------------------------
-  // Runs the loop on the calling thread until Stop(). FailedPrecondition if
+  // Runs the loop on the calling thread until Stop() (at once if Stop was
+  // already called: a stopped driver stays stopped). FailedPrecondition if
   // another thread is already in Run or Process.
   absl::Status Run();
   // Makes Run return soon. Thread-safe; callable from listeners.
@@ -62,7 +63,8 @@ class EpollDriver final : public Driver {
   // --- Embedding ----------------------------------------------------------
   // An epoll descriptor that is readable whenever Process has work.
   int fd() const { return epoll_.get(); }
-  // Does all ready work without blocking.
+  // Does all ready work without blocking. Does nothing when another thread
+  // is in Run or Process, or when called from a listener (re-entrantly).
   void Process();
 
  protected:
