@@ -306,6 +306,17 @@ TEST_P(ClusterTest, SeedNamesResolveToEveryAddressAndUnresolvedOnesRetry) {
   EXPECT_NE(errors[0].find("retrying in"), std::string::npos) << errors[0];
 }
 
+TEST_P(ClusterTest, SeedNameResolvedByTheSystem) {
+  StartCluster(2);
+  // getaddrinfo on the resolver's helper thread ("localhost" is in every
+  // hosts file).
+  RunningMember& joiner = Start(2);
+  joiner.driver().Join(
+      {absl::StrCat("localhost:", driver(0).address().port())});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  EXPECT_EQ(StatsOf(2).seeds_resolved, 1u);
+}
+
 TEST_P(ClusterTest, MalformedSeedIsAnErrorAndJoinsNothing) {
   RunningMember& member = Start(0);
   absl::Notification done;
