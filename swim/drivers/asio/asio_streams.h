@@ -3,28 +3,25 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "asio.hpp"
 #include "swim/core/address.h"
+#include "swim/drivers/net/connection_table.h"
 #include "swim/drivers/net/driver_options.h"
 #include "swim/drivers/net/driver_stats.h"
-#include "swim/drivers/net/frame_reader.h"
 
 namespace swim {
 
 // The stream side of the Asio driver: a TCP acceptor and the connections
-// carrying length-framed stream messages. Same policy as the epoll
-// driver's: incoming connections deliver frames, outgoing ones (one per
-// peer, reused, closed when idle) send them, every connection has a
-// deadline, and both directions are capped at max_connections.
+// carrying length-framed stream messages. The policy (one reused outgoing
+// connection per peer, caps, deadlines, limits) is net::ConnectionTable's,
+// shared with the epoll driver; this class does the socket work.
 //
 // All work runs on the driver's strand. Completion handlers find their
 // connection by id and check the driver's `alive` flag, so a connection
@@ -61,19 +58,10 @@ class AsioStreams {
   void CloseAll();
 
  private:
-  struct Connection {
+  struct Connection : net::StreamConnection {
     explicit Connection(Executor executor) : socket(std::move(executor)) {}
-    uint64_t id = 0;
     asio::ip::tcp::socket socket;
-    bool incoming = false;
-    Address peer;
-    absl::Time deadline;
-    std::unique_ptr<net::FrameReader> reader;  // incoming
-    bool connecting = false;                   // outgoing
     bool writing = false;
-    std::deque<std::vector<uint8_t>> queue;
-    size_t queued_bytes = 0;
-    size_t written = 0;
     std::array<uint8_t, 64> discard;
   };
 
@@ -87,22 +75,16 @@ class AsioStreams {
   void OnWrite(uint64_t id, const asio::error_code& error, size_t count);
   void WatchClose(Connection& connection);
   void Close(uint64_t id);
-  Connection* Find(uint64_t id);
 
   Executor executor_;
   std::shared_ptr<const bool> alive_;
-  const DriverOptions& options_;
   DriverStats& stats_;
   FrameHandler on_frame_;
   ErrorReporter report_;
   Settled settled_;
 
   asio::ip::tcp::acceptor acceptor_;
-  uint64_t next_id_ = 1;
-  absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
-  absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;
-  size_t incoming_ = 0;
-  size_t queued_bytes_ = 0;  // over all outgoing connections
+  net::ConnectionTable<Connection> table_;
   std::optional<absl::Time> accept_paused_until_;
 };
 

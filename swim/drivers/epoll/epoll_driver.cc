@@ -305,12 +305,7 @@ void EpollDriver::SendDatagram(const Address& to,
   const std::optional<net::SocketAddress> where =
       net::ToSocketAddress(to, family_);
   if (!where) {
-    ++stats().unreachable_destinations;
-    ReportError("family", absl::InvalidArgumentError(absl::StrCat(
-                              "cannot reach ", to.ToString(), " from ",
-                              bound_address().ToString(),
-                              ": bind an IPv6 address (such as [::]) to "
-                              "reach both families")));
+    CountUnreachable(to);
     return;
   }
   if (send_count_ == kBatch) FlushDatagrams();
@@ -365,11 +360,8 @@ void EpollDriver::ArmTimer(std::optional<absl::Time> deadline) {
 }
 
 void EpollDriver::RearmTimer() {
-  std::optional<absl::Time> wake = node_wake_;
-  if (const std::optional<absl::Time> streams = streams_->NextDeadline();
-      streams && (!wake || *streams < *wake)) {
-    wake = streams;
-  }
+  const std::optional<absl::Time> wake =
+      net::Earliest(node_wake_, streams_->NextDeadline());
   if (wake == armed_) return;
   armed_ = wake;
   itimerspec spec = {};

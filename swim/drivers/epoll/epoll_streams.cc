@@ -4,11 +4,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/socket_address.h"
 
 namespace swim {
@@ -27,6 +28,12 @@ bool OutOfResources(int error) {
          error == ENOMEM;
 }
 
+absl::Status OutOfDescriptors(absl::string_view what) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat(what, ": ", std::strerror(errno),
+                   " (raise the open-file limit, ulimit -n)"));
+}
+
 }  // namespace
 
 EpollStreams::EpollStreams(int epoll_fd, uint64_t listener_id,
@@ -36,10 +43,10 @@ EpollStreams::EpollStreams(int epoll_fd, uint64_t listener_id,
     : epoll_fd_(epoll_fd),
       listener_id_(listener_id),
       listener_(std::move(listener)),
-      options_(options),
       stats_(stats),
       on_frame_(std::move(on_frame)),
-      report_(std::move(report)) {
+      report_(std::move(report)),
+      table_(options, stats, kFirstConnectionId) {
   epoll_event event = {};
   event.events = EPOLLIN;
   event.data.u64 = listener_id_;
@@ -47,6 +54,20 @@ EpollStreams::EpollStreams(int epoll_fd, uint64_t listener_id,
 }
 
 EpollStreams::~EpollStreams() = default;
+
+bool EpollStreams::Register(const Connection& connection, uint32_t events) {
+  epoll_event event = {};
+  event.events = events;
+  event.data.u64 = connection.id;
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection.fd.get(), &event) ==
+         0;
+}
+
+void EpollStreams::Close(uint64_t id) {
+  std::unique_ptr<Connection> connection = table_.Remove(id);
+  if (connection == nullptr) return;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection->fd.get(), nullptr);
+}  // the descriptor closes with the connection
 
 // --- Incoming ---------------------------------------------------------------
 
@@ -63,10 +84,7 @@ void EpollStreams::Accept(absl::Time now) {
       if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
       ++stats_.accept_errors;
       if (OutOfResources(errno)) {
-        report_("accept",
-                absl::ResourceExhaustedError(absl::StrCat(
-                    "cannot accept stream connections: ", std::strerror(errno),
-                    " (raise the open-file limit, ulimit -n)")));
+        report_("accept", OutOfDescriptors("cannot accept stream connections"));
         // Stop watching the listener for a moment; OnTimer resumes it.
         epoll_event event = {};
         event.data.u64 = listener_id_;
@@ -75,36 +93,20 @@ void EpollStreams::Accept(absl::Time now) {
       }
       return;
     }
-    net::FileDescriptor owned(fd);
-    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
-      ++stats_.streams_rejected;
-      continue;  // closed as `owned` goes
-    }
-    std::optional<Address> from =
+    auto connection = std::make_unique<Connection>();
+    connection->fd = net::FileDescriptor(fd);
+    const std::optional<Address> from =
         net::FromSocketAddress(peer.get(), peer.length);
     if (!from) {
       ++stats_.stream_errors;
-      continue;
+      continue;  // closed as `connection` goes
     }
-    auto connection = std::make_unique<Connection>();
-    connection->id = next_id_++;
-    connection->fd = std::move(owned);
-    connection->incoming = true;
-    connection->peer = *from;
-    connection->deadline = now + options_.read_timeout;
-    connection->reader =
-        std::make_unique<net::FrameReader>(options_.max_frame_size);
-    epoll_event event = {};
-    event.events = EPOLLIN | EPOLLRDHUP;
-    event.data.u64 = connection->id;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection->fd.get(), &event) !=
-        0) {
+    Connection* added = table_.AddIncoming(std::move(connection), *from, now);
+    if (added == nullptr) continue;  // over the cap: closed
+    if (!Register(*added, EPOLLIN | EPOLLRDHUP)) {
       ++stats_.stream_errors;
-      continue;
+      Close(added->id);
     }
-    ++stats_.streams_accepted;
-    ++incoming_;
-    connections_[connection->id] = std::move(connection);
   }
 }
 
@@ -118,8 +120,7 @@ void EpollStreams::ReadIncoming(Connection& connection, absl::Time now) {
         case net::FrameReader::Result::kNeedMore:
           break;
         case net::FrameReader::Result::kFrame:
-          ++stats_.frames_received;
-          connection.deadline = now + options_.read_timeout;
+          table_.FrameReceived(connection, now);
           on_frame_(connection.peer, connection.reader->frame());
           break;
         case net::FrameReader::Result::kOversized:
@@ -147,94 +148,55 @@ void EpollStreams::ReadIncoming(Connection& connection, absl::Time now) {
 
 void EpollStreams::Send(const Address& to, absl::Span<const uint8_t> message,
                         absl::Time now) {
-  if (message.size() > options_.max_frame_size) {
-    ++stats_.frames_dropped;
-    report_("frame size",
-            absl::FailedPreconditionError(absl::StrCat(
-                "a stream message of ", message.size(),
-                " bytes exceeds DriverOptions::max_frame_size (",
-                options_.max_frame_size,
-                "): raise it on every member (the cluster's state grew)")));
+  absl::Status error;
+  if (!table_.Admit(message.size(), &error)) {
+    if (!error.ok()) report_("frame size", std::move(error));
     return;
   }
-  Connection* connection = nullptr;
-  if (auto it = outgoing_by_peer_.find(to); it != outgoing_by_peer_.end()) {
-    connection = connections_[it->second].get();
-  } else {
-    connection = Connect(to, now);
-  }
+  Connection* connection = table_.FindOutgoing(to);
+  if (connection == nullptr) connection = Connect(to, now);
   if (connection == nullptr) {
     ++stats_.frames_dropped;
     return;
   }
-  const size_t framed = net::kFrameHeaderSize + message.size();
-  if (queued_bytes_ + framed > options_.max_queued_stream_bytes) {
-    ++stats_.frames_dropped;
-    return;
-  }
-  std::vector<uint8_t> frame(framed);
-  const auto header =
-      net::EncodeFrameHeader(static_cast<uint32_t>(message.size()));
-  std::copy(header.begin(), header.end(), frame.begin());
-  std::copy(message.begin(), message.end(),
-            frame.begin() + net::kFrameHeaderSize);
-  const bool was_idle = connection->queue.empty();
-  connection->queue.push_back(std::move(frame));
-  connection->queued_bytes += framed;
-  queued_bytes_ += framed;
+  table_.Enqueue(*connection, message, now);
   if (connection->connecting) return;
-  if (was_idle) connection->deadline = now + options_.write_timeout;
   if (!WriteQueued(*connection, now)) Close(connection->id);
 }
 
 EpollStreams::Connection* EpollStreams::Connect(const Address& to,
                                                 absl::Time now) {
-  if (outgoing_by_peer_.size() >=
-      static_cast<size_t>(options_.max_connections)) {
-    return nullptr;
-  }
+  if (!table_.CanConnect()) return nullptr;
   const int family = net::SocketFamilyOf(to);
   const std::optional<net::SocketAddress> where =
       net::ToSocketAddress(to, family);
   if (!where) return nullptr;
-  net::FileDescriptor fd(
+  auto connection = std::make_unique<Connection>();
+  connection->fd = net::FileDescriptor(
       ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) {
+  if (!connection->fd.valid()) {
     ++stats_.stream_errors;
-    report_("socket", absl::ResourceExhaustedError(absl::StrCat(
-                          "cannot open a stream socket: ", std::strerror(errno),
-                          " (raise the open-file limit, ulimit -n)")));
+    report_("socket", OutOfDescriptors("cannot open a stream socket"));
     return nullptr;
   }
-  bool connecting = false;
-  if (::connect(fd.get(), where->get(), where->length) != 0) {
+  bool established = true;
+  if (::connect(connection->fd.get(), where->get(), where->length) != 0) {
     if (errno != EINPROGRESS) {
       ++stats_.stream_connect_failures;
       return nullptr;
     }
-    connecting = true;
+    established = false;
   }
-  auto connection = std::make_unique<Connection>();
-  connection->id = next_id_++;
-  connection->fd = std::move(fd);
-  connection->peer = to;
-  connection->connecting = connecting;
+  // Writable once connected (or failed); readable when the peer closes.
   connection->watching_writes = true;
-  connection->deadline =
-      now + (connecting ? options_.connect_timeout : options_.write_timeout);
-  epoll_event event = {};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-  event.data.u64 = connection->id;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection->fd.get(), &event) !=
-      0) {
+  Connection* added = table_.AddOutgoing(std::move(connection), to, now);
+  if (!Register(*added, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
     ++stats_.stream_errors;
+    Close(added->id);
     return nullptr;
   }
-  ++stats_.connections_opened;
-  Connection* result = connection.get();
-  outgoing_by_peer_[to] = connection->id;
-  connections_[connection->id] = std::move(connection);
-  return result;
+  if (established) table_.Connected(*added, now);
+  return added;
 }
 
 void EpollStreams::HandleOutgoing(Connection& connection, uint32_t events,
@@ -246,12 +208,10 @@ void EpollStreams::HandleOutgoing(Connection& connection, uint32_t events,
     ::getsockopt(connection.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0 || (events & EPOLLERR) != 0) {
       ++stats_.stream_connect_failures;
-      stats_.frames_dropped += connection.queue.size();
       Close(connection.id);
       return;
     }
-    connection.connecting = false;
-    connection.deadline = now + options_.write_timeout;
+    table_.Connected(connection, now);
   } else if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
     // Peers never write on our outgoing connections: this is a close (or
     // junk, discarded). Either way the connection is done.
@@ -261,7 +221,6 @@ void EpollStreams::HandleOutgoing(Connection& connection, uint32_t events,
     if (count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
                        errno != EINTR)) {
       if (!connection.queue.empty()) ++stats_.stream_errors;
-      stats_.frames_dropped += connection.queue.size();
       Close(connection.id);
       return;
     }
@@ -271,10 +230,9 @@ void EpollStreams::HandleOutgoing(Connection& connection, uint32_t events,
 
 bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
   while (!connection.queue.empty()) {
-    const std::vector<uint8_t>& frame = connection.queue.front();
-    const ssize_t count =
-        ::send(connection.fd.get(), frame.data() + connection.written,
-               frame.size() - connection.written, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const absl::Span<const uint8_t> unwritten = connection.queue.Unwritten();
+    const ssize_t count = ::send(connection.fd.get(), unwritten.data(),
+                                 unwritten.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (count < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         WatchWrites(connection, true);
@@ -282,21 +240,11 @@ bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
       }
       if (errno == EINTR) continue;
       ++stats_.stream_errors;
-      stats_.frames_dropped += connection.queue.size();
       return false;
     }
-    connection.written += static_cast<size_t>(count);
-    connection.deadline = now + options_.write_timeout;
-    if (connection.written == frame.size()) {
-      ++stats_.frames_sent;
-      connection.queued_bytes -= frame.size();
-      queued_bytes_ -= frame.size();
-      connection.queue.pop_front();
-      connection.written = 0;
-    }
+    table_.Wrote(connection, static_cast<size_t>(count), now);
   }
   WatchWrites(connection, false);
-  connection.deadline = now + options_.idle_timeout;
   return true;
 }
 
@@ -313,32 +261,18 @@ void EpollStreams::WatchWrites(Connection& connection, bool watch) {
 
 void EpollStreams::OnConnectionReady(uint64_t id, uint32_t events,
                                      absl::Time now) {
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return;  // closed earlier in this batch
-  Connection& connection = *it->second;
-  if (connection.incoming) {
-    ReadIncoming(connection, now);
+  Connection* connection = table_.Find(id);
+  if (connection == nullptr) return;  // closed earlier in this batch
+  if (connection->incoming) {
+    ReadIncoming(*connection, now);
   } else {
-    HandleOutgoing(connection, events, now);
+    HandleOutgoing(*connection, events, now);
   }
 }
 
 void EpollStreams::OnTimer(absl::Time now) {
-  std::vector<uint64_t> expired;
-  for (const auto& [id, connection] : connections_) {
-    if (connection->deadline <= now) expired.push_back(id);
-  }
-  for (uint64_t id : expired) {
-    Connection& connection = *connections_[id];
-    if (connection.incoming) {
-      ++stats_.stream_read_timeouts;
-    } else if (connection.connecting) {
-      ++stats_.stream_connect_timeouts;
-    } else if (!connection.queue.empty()) {
-      ++stats_.stream_write_timeouts;
-    }
-    if (!connection.incoming) stats_.frames_dropped += connection.queue.size();
-    Close(id);
+  for (std::unique_ptr<Connection>& expired : table_.TakeExpired(now)) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, expired->fd.get(), nullptr);
   }
   if (accept_paused_until_ && *accept_paused_until_ <= now) {
     accept_paused_until_.reset();
@@ -350,26 +284,7 @@ void EpollStreams::OnTimer(absl::Time now) {
 }
 
 std::optional<absl::Time> EpollStreams::NextDeadline() const {
-  std::optional<absl::Time> next = accept_paused_until_;
-  for (const auto& [id, connection] : connections_) {
-    if (!next || connection->deadline < *next) next = connection->deadline;
-  }
-  return next;
-}
-
-void EpollStreams::Close(uint64_t id) {
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return;
-  Connection& connection = *it->second;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd.get(), nullptr);
-  queued_bytes_ -= connection.queued_bytes;
-  if (connection.incoming) {
-    --incoming_;
-  } else if (auto peer = outgoing_by_peer_.find(connection.peer);
-             peer != outgoing_by_peer_.end() && peer->second == id) {
-    outgoing_by_peer_.erase(peer);
-  }
-  connections_.erase(it);
+  return net::Earliest(table_.NextDeadline(), accept_paused_until_);
 }
 
 }  // namespace swim

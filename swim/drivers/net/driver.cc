@@ -294,4 +294,13 @@ void Driver::ReportError(absl::string_view kind, absl::Status error) {
   for (const ErrorListener& listener : error_listeners_) listener(error);
 }
 
+void Driver::CountUnreachable(const Address& to) {
+  ++stats_.unreachable_destinations;
+  ReportError("family",
+              absl::InvalidArgumentError(absl::StrCat(
+                  "cannot reach ", to.ToString(), " from ", bound_.ToString(),
+                  ": bind an IPv6 address (such as [::]) to reach both "
+                  "families")));
+}
+
 }  // namespace swim

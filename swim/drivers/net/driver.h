@@ -114,6 +114,9 @@ class Driver {
   void Drain(absl::Time now);
   // Tells the error listeners, at most once per `kind` every few seconds.
   void ReportError(absl::string_view kind, absl::Status error);
+  // Counts and reports a destination the socket's family cannot reach (an
+  // IPv6 member seen from an IPv4 socket).
+  void CountUnreachable(const Address& to);
   // Subclasses call this first in their destructor: it stops the resolver's
   // helper thread, which posts to the loop through the subclass.
   void StopBackgroundWork();

@@ -2,6 +2,7 @@
 #define SWIM_DRIVERS_NET_MONOTONIC_CLOCK_H_
 
 #include <chrono>
+#include <optional>
 
 #include "absl/time/time.h"
 
@@ -17,6 +18,14 @@ absl::Time MonotonicNow();
 // The steady-clock time point of a MonotonicNow()-scale instant, for timers
 // (timerfd with CLOCK_MONOTONIC, asio::steady_timer).
 std::chrono::steady_clock::time_point ToSteadyTime(absl::Time instant);
+
+// The earlier of two optional instants (nullopt: none).
+inline std::optional<absl::Time> Earliest(std::optional<absl::Time> a,
+                                          std::optional<absl::Time> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return *a < *b ? a : b;
+}
 
 }  // namespace swim::net
 
