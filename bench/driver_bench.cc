@@ -134,6 +134,39 @@ void ProbeCycles(benchmark::State& state, LoadGenerator& load, Pump pump) {
   state.counters["lost"] = static_cast<double>(lost);
 }
 
+// The kernel's share: the same load against a bare recvmmsg/sendmmsg echo
+// with no protocol at all. The drivers cannot beat this on one core.
+void BM_KernelEchoBaseline(benchmark::State& state) {
+  net::FileDescriptor echo(
+      ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  net::SocketAddress bound =
+      *net::ToSocketAddress(*Address::Parse("127.0.0.1:0"), AF_INET);
+  ::bind(echo.get(), bound.get(), bound.length);
+  bound.length = sizeof(bound.storage);
+  ::getsockname(echo.get(), bound.get(), &bound.length);
+  LoadGenerator load(*net::FromSocketAddress(bound.get(), bound.length),
+                     SecurityMode::kPlaintext);
+  std::vector<uint8_t> buffers(kBatch * 2048);
+  std::vector<iovec> iovecs(kBatch);
+  std::vector<mmsghdr> headers(kBatch);
+  std::vector<net::SocketAddress> from(kBatch);
+  ProbeCycles(state, load, [&] {
+    for (int i = 0; i < kBatch; ++i) {
+      iovecs[i] = {buffers.data() + i * 2048, 2048};
+      headers[i] = {};
+      headers[i].msg_hdr.msg_iov = &iovecs[i];
+      headers[i].msg_hdr.msg_iovlen = 1;
+      headers[i].msg_hdr.msg_name = &from[i].storage;
+      headers[i].msg_hdr.msg_namelen = sizeof(from[i].storage);
+    }
+    const int count =
+        ::recvmmsg(echo.get(), headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (count <= 0) return;
+    for (int i = 0; i < count; ++i) iovecs[i].iov_len = headers[i].msg_len;
+    ::sendmmsg(echo.get(), headers.data(), count, 0);
+  });
+}
+
 void BM_EpollProbeCycles(benchmark::State& state) {
   const auto mode = static_cast<SecurityMode>(state.range(0));
   auto driver = *EpollDriver::Create(TargetConfig(mode));
@@ -156,6 +189,7 @@ void BM_AsioProbeCycles(benchmark::State& state) {
   driver.reset();
 }
 
+BENCHMARK(BM_KernelEchoBaseline);
 BENCHMARK(BM_EpollProbeCycles)
     ->Arg(static_cast<int>(SecurityMode::kPlaintext))
     ->Arg(static_cast<int>(SecurityMode::kEncrypted));
