@@ -1,0 +1,432 @@
+// Cluster behaviour over real sockets on loopback, for each driver and for
+// a cluster mixing both: joining, metadata too large for a datagram,
+// hostile datagrams and stream peers, seeds given by name, listeners that
+// read the node, commands from many threads, graceful leave.
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "swim/core/stats.h"
+#include "swim/drivers/net/frame_reader.h"
+#include "swim/drivers/testing/eventually.h"
+#include "swim/drivers/testing/fast_config.h"
+#include "swim/drivers/testing/membership_view.h"
+#include "swim/drivers/testing/raw_peer.h"
+#include "swim/drivers/testing/running_member.h"
+
+namespace swim::drivertest {
+namespace {
+
+// Generous bounds: these tests wait for conditions, never for speed, and
+// share two cores with sanitizers and other builds.
+constexpr absl::Duration kConverge = absl::Seconds(30);
+
+enum class Mix { kEpoll, kAsio, kMixed };
+
+std::string MixName(const ::testing::TestParamInfo<Mix>& info) {
+  switch (info.param) {
+    case Mix::kEpoll:
+      return "Epoll";
+    case Mix::kAsio:
+      return "Asio";
+    case Mix::kMixed:
+      return "Mixed";
+  }
+  return "?";
+}
+
+class ClusterTest : public ::testing::TestWithParam<Mix> {
+ protected:
+  DriverKind KindOf(int index) const {
+    switch (GetParam()) {
+      case Mix::kEpoll:
+        return DriverKind::kEpoll;
+      case Mix::kAsio:
+        return DriverKind::kAsio;
+      case Mix::kMixed:
+        return index % 2 == 0 ? DriverKind::kEpoll : DriverKind::kAsio;
+    }
+    return DriverKind::kEpoll;
+  }
+
+  // Starts member `index` (named "m<index>") without joining.
+  RunningMember& Start(int index, Config config, DriverOptions options) {
+    absl::StatusOr<std::unique_ptr<RunningMember>> member = StartMember(
+        KindOf(index), std::move(config), std::move(options), &view_);
+    EXPECT_TRUE(member.ok()) << member.status();
+    members_.push_back(*std::move(member));
+    names_.push_back(members_.back()->name());
+    return *members_.back();
+  }
+  RunningMember& Start(int index) {
+    return Start(index, FastConfig(absl::StrCat("m", index)),
+                 FastDriverOptions());
+  }
+
+  // Starts `count` members, all joining through the first; waits until
+  // they converge.
+  void StartCluster(int count) {
+    for (int i = 0; i < count; ++i) {
+      RunningMember& member = Start(i);
+      if (i > 0) member.driver().Join({members_[0]->address()});
+    }
+    ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  }
+
+  Driver& driver(int index) { return members_[index]->driver(); }
+
+  DriverStats StatsOf(int index) {
+    DriverStats stats;
+    EXPECT_TRUE(
+        driver(index)
+            .Inspect([&](const Node&, const DriverStats& s) { stats = s; })
+            .ok());
+    return stats;
+  }
+  Stats NodeStatsOf(int index) {
+    Stats stats;
+    EXPECT_TRUE(driver(index)
+                    .Inspect([&](const Node& node, const DriverStats&) {
+                      stats = node.stats();
+                    })
+                    .ok());
+    return stats;
+  }
+
+  // Declared first so it outlives the members whose listeners write to it.
+  MembershipView view_;
+  std::vector<std::unique_ptr<RunningMember>> members_;
+  std::vector<std::string> names_;
+};
+
+TEST_P(ClusterTest, FiveMembersConverge) {
+  StartCluster(5);
+  for (int i = 0; i < 5; ++i) {
+    size_t online = 0;
+    ASSERT_TRUE(driver(i)
+                    .Inspect([&](const Node& node, const DriverStats&) {
+                      online = node.Members(static_cast<StatusMask>(
+                                                MemberStatus::kOnline))
+                                   .size();
+                    })
+                    .ok());
+    EXPECT_EQ(online, 4u) << names_[i];
+  }
+  // Joining is a push-pull over a stream; probing then runs over UDP.
+  EXPECT_GT(StatsOf(0).frames_received, 0u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(Eventually(
+        [&] {
+          const DriverStats stats = StatsOf(i);
+          return NodeStatsOf(i).probes_acked >= 3 &&
+                 stats.datagrams_received > 0 && stats.datagrams_sent > 0;
+        },
+        kConverge))
+        << names_[i] << ": " << StatsOf(i).ToString();
+    EXPECT_EQ(StatsOf(i).datagram_send_errors, 0u);
+  }
+}
+
+TEST_P(ClusterTest, MetadataLargerThanADatagramArrivesThroughStreams) {
+  for (int i = 0; i < 3; ++i) {
+    Config config = FastConfig(absl::StrCat("m", i));
+    config.max_metadata_size = 8192;
+    Start(i, config, FastDriverOptions());
+    if (i > 0) driver(i).Join({members_[0]->address()});
+  }
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  const uint64_t frames_before = StatsOf(1).frames_received;
+
+  const std::string big(4000, 'x');  // far above the 1400-byte budget
+  absl::Notification set;
+  absl::Status status;
+  driver(2).SetMetadata({{"blob", big}}, [&](absl::Status s) {
+    status = s;
+    set.Notify();
+  });
+  ASSERT_TRUE(set.WaitForNotificationWithTimeout(kConverge));
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_TRUE(view_.AwaitMetadata(names_, "m2", "blob", big, kConverge))
+      << view_.Describe();
+  EXPECT_GT(StatsOf(1).frames_received, frames_before);
+}
+
+TEST_P(ClusterTest, HostileDatagramsAreDroppedAndCounted) {
+  StartCluster(2);
+  const Address target = driver(0).address();
+  const Stats before = NodeStatsOf(0);
+  const DriverStats driver_before = StatsOf(0);
+
+  RawUdpPeer peer;
+  // A well-formed ping with the cluster's key is answered: the raw socket
+  // reaches the member and back.
+  peer.SendTo(target, SealedPing("m0", kTestKey, "driver-tests"));
+  ASSERT_TRUE(peer.Receive(kConverge).has_value());
+
+  const std::string garbage = "definitely not a swim packet";
+  peer.SendTo(target, absl::MakeConstSpan(
+                          reinterpret_cast<const uint8_t*>(garbage.data()),
+                          garbage.size()));
+  std::vector<uint8_t> truncated = SealedPing("m0", kTestKey, "driver-tests");
+  truncated.resize(truncated.size() / 2);
+  peer.SendTo(target, truncated);
+  peer.SendTo(target, SealedPing("m0", "another-cluster-key-0123456789ab",
+                                 "driver-tests"));
+  peer.SendTo(target, SealedPing("m0", kTestKey, "another-label"));
+  peer.SendTo(target, std::vector<uint8_t>(1));
+  peer.SendTo(target, std::vector<uint8_t>());
+  // Above max_datagram_size: the kernel truncates it, the driver drops it.
+  peer.SendTo(target, std::vector<uint8_t>(20000, 0x01));
+
+  // Wait until all seven were handled (the counters are the condition).
+  uint64_t dropped = 0;
+  uint64_t truncated_count = 0;
+  Eventually(
+      [&] {
+        dropped = NodeStatsOf(0).Drops(DropReason::kEnvelope) -
+                  before.Drops(DropReason::kEnvelope);
+        truncated_count =
+            StatsOf(0).datagrams_truncated - driver_before.datagrams_truncated;
+        return dropped >= 6 && truncated_count >= 1;
+      },
+      kConverge);
+  EXPECT_GE(dropped, 6u);
+  EXPECT_EQ(truncated_count, 1u);
+  const Stats after = NodeStatsOf(0);
+  const auto envelope = [&](EnvelopeDrop reason) {
+    return after.envelope_drops[static_cast<int>(reason)] -
+           before.envelope_drops[static_cast<int>(reason)];
+  };
+  EXPECT_GE(envelope(EnvelopeDrop::kAuthenticationFailed) +
+                envelope(EnvelopeDrop::kTruncated),
+            2u);
+  EXPECT_GE(envelope(EnvelopeDrop::kWrongLabel), 1u);
+  EXPECT_GE(envelope(EnvelopeDrop::kTooShort), 2u);
+
+  // The cluster did not notice.
+  EXPECT_EQ(view_.StatusOf("m1", "m0"), MemberStatus::kOnline);
+  EXPECT_EQ(view_.StatusOf("m0", "m1"), MemberStatus::kOnline);
+}
+
+TEST_P(ClusterTest, SilentAndOversizedStreamPeersAreCutOff) {
+  StartCluster(2);
+  const Address target = driver(0).address();
+
+  RawTcpPeer silent;
+  ASSERT_TRUE(silent.Connect(target).ok());
+  RawTcpPeer oversized;
+  ASSERT_TRUE(oversized.Connect(target).ok());
+  const auto header = net::EncodeFrameHeader(0xffffffff);
+  ASSERT_TRUE(oversized.Send(header).ok());
+  RawTcpPeer truncated;
+  ASSERT_TRUE(truncated.Connect(target).ok());
+  const auto partial = net::EncodeFrameHeader(1000);
+  ASSERT_TRUE(truncated.Send(partial).ok());
+
+  EXPECT_TRUE(oversized.AwaitClosedByPeer(kConverge));
+  EXPECT_TRUE(silent.AwaitClosedByPeer(kConverge));
+  EXPECT_TRUE(truncated.AwaitClosedByPeer(kConverge));
+  const DriverStats stats = StatsOf(0);
+  EXPECT_EQ(stats.frames_oversized, 1u);
+  EXPECT_GE(stats.stream_read_timeouts, 2u);
+
+  // More connections than the cap are turned away at once.
+  const int cap = FastDriverOptions().max_connections;
+  std::vector<RawTcpPeer> flood(cap + 4);
+  for (RawTcpPeer& peer : flood) ASSERT_TRUE(peer.Connect(target).ok());
+  int closed = 0;
+  for (RawTcpPeer& peer : flood) closed += peer.AwaitClosedByPeer(kConverge);
+  EXPECT_EQ(closed, cap + 4);  // the extra ones at once, the rest on timeout
+  EXPECT_GE(StatsOf(0).streams_rejected, 1u);
+
+  // Streams still work for real members: a member joining now is a push-
+  // pull to m0.
+  RunningMember& late = Start(2);
+  late.driver().Join({members_[0]->address()});
+  EXPECT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+}
+
+TEST_P(ClusterTest, SeedNamesResolveToEveryAddressAndUnresolvedOnesRetry) {
+  StartCluster(3);
+  // "cluster.test" names all three members (as a container platform's
+  // service name does); "late.test" fails twice before it resolves.
+  std::vector<Address> records;
+  for (int i = 0; i < 3; ++i) records.push_back(driver(i).address());
+  std::atomic<int> late_attempts{0};
+  DriverOptions options = FastDriverOptions();
+  options.resolve =
+      [&](const net::HostPort& seed) -> absl::StatusOr<std::vector<Address>> {
+    if (seed.host == "late.test" && ++late_attempts <= 2) {
+      return absl::UnavailableError("late.test: no such host yet");
+    }
+    return std::vector<Address>{records[2]};
+  };
+  DriverOptions service_options = FastDriverOptions();
+  service_options.resolve =
+      [&](const net::HostPort&) -> absl::StatusOr<std::vector<Address>> {
+    return records;
+  };
+
+  RunningMember& joiner = Start(3, FastConfig("m3"), service_options);
+  absl::Notification joined;
+  joiner.driver().Join({absl::StrCat("cluster.test:", records[0].port())},
+                       [&](absl::Status status) {
+                         EXPECT_TRUE(status.ok()) << status;
+                         joined.Notify();
+                       });
+  ASSERT_TRUE(joined.WaitForNotificationWithTimeout(kConverge));
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  EXPECT_EQ(StatsOf(3).seeds_resolved, 1u);
+
+  absl::Mutex mutex;
+  std::vector<std::string> errors;
+  RunningMember& patient = Start(4, FastConfig("m4"), options);
+  patient.driver().AddErrorListener([&](const absl::Status& error) {
+    absl::MutexLock lock(&mutex);
+    errors.push_back(std::string(error.message()));
+  });
+  patient.driver().Join({"late.test"});  // the member's own port
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  const DriverStats stats = StatsOf(4);
+  EXPECT_EQ(stats.seed_resolve_failures, 2u);
+  EXPECT_EQ(stats.seeds_resolved, 1u);
+  absl::MutexLock lock(&mutex);
+  ASSERT_FALSE(errors.empty());  // reported (at most every few seconds)
+  EXPECT_NE(errors[0].find("late.test"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("retrying in"), std::string::npos) << errors[0];
+}
+
+TEST_P(ClusterTest, SeedNameResolvedByTheSystem) {
+  StartCluster(2);
+  // getaddrinfo on the resolver's helper thread ("localhost" is in every
+  // hosts file).
+  RunningMember& joiner = Start(2);
+  joiner.driver().Join(
+      {absl::StrCat("localhost:", driver(0).address().port())});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  EXPECT_EQ(StatsOf(2).seeds_resolved, 1u);
+}
+
+TEST_P(ClusterTest, MalformedSeedIsAnErrorAndJoinsNothing) {
+  RunningMember& member = Start(0);
+  absl::Notification done;
+  absl::Status status;
+  member.driver().Join({"127.0.0.1:1", "::1:7946"}, [&](absl::Status s) {
+    status = s;
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_NE(status.message().find("brackets"), absl::string_view::npos);
+}
+
+TEST_P(ClusterTest, ListenersMayReadTheNodeAndIssueCommands) {
+  RunningMember& first = Start(0);
+  std::atomic<int> calls{0};
+  std::atomic<bool> consistent{true};
+  Driver& observed = first.driver();
+  observed.AddEventListener([&](const Event& event, const Node& node) {
+    // Read-only views, and Inspect (inline on the loop thread): no
+    // deadlock, and the node already reflects the event.
+    if (event.type == Event::Type::kJoined) {
+      bool found = false;
+      for (const Member* member : node.Members()) {
+        found |= member->name == event.member.name;
+      }
+      consistent = consistent && found;
+      EXPECT_TRUE(observed
+                      .Inspect([&](const Node& same, const DriverStats&) {
+                        consistent = consistent && &same == &node;
+                      })
+                      .ok());
+      // A command from inside a listener is queued, not run re-entrantly.
+      observed.SetMetadata({{"seen", event.member.name}});
+    }
+    ++calls;
+  });
+  for (int i = 1; i < 3; ++i) {
+    Start(i).driver().Join({first.address()});
+  }
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  EXPECT_GE(calls.load(), 2);
+  EXPECT_TRUE(consistent.load());
+  // The metadata set from the listener spread.
+  EXPECT_TRUE(view_.AwaitStatus({"m1", "m2"}, {"m0"}, MemberStatus::kOnline,
+                                kConverge));
+  std::optional<Metadata> metadata;
+  Eventually(
+      [&] {
+        metadata = view_.MetadataOf("m1", "m0");
+        return metadata && metadata->contains("seen");
+      },
+      kConverge);
+  ASSERT_TRUE(metadata.has_value());
+  EXPECT_TRUE(metadata->contains("seen"));
+}
+
+TEST_P(ClusterTest, BroadcastsFromManyThreadsAllArrive) {
+  StartCluster(3);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 5;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        driver(0).Broadcast(absl::StrCat("t", t, "-", i));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_TRUE(view_.AwaitMessages("m1", kThreads * kEach, kConverge));
+  EXPECT_TRUE(view_.AwaitMessages("m2", kThreads * kEach, kConverge));
+  EXPECT_EQ(view_.MessagesOf("m1").size(), kThreads * kEach);
+}
+
+TEST_P(ClusterTest, GracefulLeaveIsSeenAsLeft) {
+  StartCluster(3);
+  absl::Notification left;
+  absl::Status status;
+  driver(2).Leave(absl::Seconds(10), [&](absl::Status s) {
+    status = s;
+    left.Notify();
+  });
+  ASSERT_TRUE(left.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(
+      view_.AwaitStatus({"m0", "m1"}, {"m2"}, MemberStatus::kLeft, kConverge))
+      << view_.Describe();
+  // Leaving twice is an error the caller hears about.
+  absl::Notification again;
+  driver(2).Leave(absl::Seconds(1), [&](absl::Status s) {
+    status = s;
+    again.Notify();
+  });
+  ASSERT_TRUE(again.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+}
+
+TEST_P(ClusterTest, AnUnreachableMemberIsDeclaredOffline) {
+  StartCluster(3);
+  members_.pop_back();  // m2's loop stops and its sockets close
+  EXPECT_TRUE(view_.AwaitStatus({"m0", "m1"}, {"m2"}, MemberStatus::kOffline,
+                                kConverge))
+      << view_.Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ClusterTest,
+                         ::testing::Values(Mix::kEpoll, Mix::kAsio,
+                                           Mix::kMixed),
+                         MixName);
+
+}  // namespace
+}  // namespace swim::drivertest

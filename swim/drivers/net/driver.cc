@@ -1,0 +1,306 @@
+#include "swim/drivers/net/driver.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "swim/drivers/net/host_port.h"
+#include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/net/node_identity.h"
+#include "swim/drivers/net/socket_address.h"
+
+namespace swim {
+namespace {
+
+// The same error kind is reported at most this often.
+constexpr absl::Duration kReportInterval = absl::Seconds(5);
+
+Address WithPort(const Address& address, uint16_t port) {
+  if (address.family() == Address::Family::kIpv4) {
+    const auto& o = address.octets();
+    return Address::Ipv4({o[0], o[1], o[2], o[3]}, port);
+  }
+  return Address::Ipv6(address.octets(), port);
+}
+
+}  // namespace
+
+absl::StatusOr<Driver::Opened> Driver::Open(Config config,
+                                            const DriverOptions& options) {
+  if (absl::Status status = options.Validate(config.datagram_budget);
+      !status.ok()) {
+    return status;
+  }
+  Address bind = config.address;
+  if (!options.bind.empty()) {
+    absl::StatusOr<Address> parsed = Address::Parse(options.bind);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("driver options: bind: ", parsed.status().message()));
+    }
+    bind = *parsed;
+  }
+  if (net::IsUnspecified(config.address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: address ", config.address.ToString(),
+        " is a wildcard; advertise an address other members can reach, and "
+        "put the wildcard in DriverOptions::bind"));
+  }
+  absl::StatusOr<net::ListeningSockets> sockets =
+      net::OpenListeningSockets(bind, options);
+  if (!sockets.ok()) return sockets.status();
+  if (config.address.port() == 0) {
+    config.address = WithPort(config.address, sockets->bound.port());
+  }
+  net::CompleteIdentity(config);
+  absl::StatusOr<std::unique_ptr<Node>> node =
+      Node::Create(std::move(config), net::MonotonicNow());
+  if (!node.ok()) return node.status();
+  return Opened{*std::move(node), *std::move(sockets)};
+}
+
+Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
+               DriverOptions options)
+    : node_(std::move(node)),
+      name_(node_->local().name),
+      address_(node_->local().address),
+      bound_(bound),
+      options_(std::move(options)) {}
+
+Driver::~Driver() = default;
+
+void Driver::StopBackgroundWork() { resolver_.reset(); }
+
+// --- Commands ---------------------------------------------------------------
+
+void Driver::Join(std::vector<std::string> seeds, StatusCallback done) {
+  Post([this, seeds = std::move(seeds), done = std::move(done)]() mutable {
+    JoinOnLoop(seeds, std::move(done));
+  });
+}
+
+void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
+                        StatusCallback done) {
+  std::vector<Address> literals;
+  std::vector<net::HostPort> names;
+  for (const std::string& seed : seeds) {
+    absl::StatusOr<net::HostPort> parsed =
+        net::ParseHostPort(seed, address_.port());
+    if (!parsed.ok()) {
+      if (done) done(parsed.status());
+      return;
+    }
+    if (std::optional<Address> literal = net::LiteralAddress(*parsed)) {
+      literals.push_back(*literal);
+    } else {
+      names.push_back(*std::move(parsed));
+    }
+  }
+  for (const Address& address : literals) {
+    if (std::find(join_addresses_.begin(), join_addresses_.end(), address) ==
+        join_addresses_.end()) {
+      join_addresses_.push_back(address);
+    }
+  }
+  absl::Status status = absl::OkStatus();
+  const absl::Time now = net::MonotonicNow();
+  if (!literals.empty() || (names.empty() && join_addresses_.empty())) {
+    status = node_->Join(join_addresses_, now);
+    Drain(now);
+  }
+  if (!names.empty() && status.ok()) {
+    if (!resolver_) {
+      resolver_ = std::make_unique<net::SeedResolver>(
+          options_.resolve, options_.min_resolve_backoff,
+          options_.max_resolve_backoff,
+          [this](net::SeedResolver::Outcome outcome) {
+            Post([this, outcome = std::move(outcome)]() mutable {
+              OnSeedOutcome(std::move(outcome));
+            });
+          });
+    }
+    for (const net::HostPort& name : names) resolver_->Resolve(name);
+  }
+  if (done) done(status);
+}
+
+void Driver::OnSeedOutcome(net::SeedResolver::Outcome outcome) {
+  if (!outcome.addresses.ok()) {
+    ++stats_.seed_resolve_failures;
+    ReportError(
+        absl::StrCat("resolve ", outcome.seed.ToString()),
+        absl::Status(
+            outcome.addresses.status().code(),
+            absl::StrCat(outcome.addresses.status().message(), "; retrying in ",
+                         absl::FormatDuration(outcome.retry_in))));
+    return;
+  }
+  ++stats_.seeds_resolved;
+  for (const Address& address : *outcome.addresses) {
+    if (std::find(join_addresses_.begin(), join_addresses_.end(), address) ==
+        join_addresses_.end()) {
+      join_addresses_.push_back(address);
+    }
+  }
+  if (node_->has_left()) return;
+  const absl::Time now = net::MonotonicNow();
+  if (absl::Status status = node_->Join(join_addresses_, now); !status.ok()) {
+    ReportError("join", status);
+  }
+  Drain(now);
+}
+
+void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
+  Post(
+      [this, metadata = std::move(metadata), done = std::move(done)]() mutable {
+        const absl::Time now = net::MonotonicNow();
+        absl::Status status = node_->SetMetadata(std::move(metadata), now);
+        Drain(now);
+        if (done) done(status);
+      });
+}
+
+void Driver::Broadcast(std::string payload, StatusCallback done) {
+  Post([this, payload = std::move(payload), done = std::move(done)]() mutable {
+    const absl::Time now = net::MonotonicNow();
+    absl::Status status = node_->Broadcast(payload, now);
+    Drain(now);
+    if (done) done(status);
+  });
+}
+
+void Driver::Leave(absl::Duration timeout, StatusCallback done) {
+  Post([this, timeout, done = std::move(done)]() mutable {
+    const absl::Time now = net::MonotonicNow();
+    absl::Status status = node_->Leave(now);
+    if (!status.ok()) {
+      if (done) done(status);
+      return;
+    }
+    leave_waiters_.push_back(LeaveWaiter{now + timeout, std::move(done)});
+    Drain(now);
+  });
+}
+
+void Driver::Execute(absl::AnyInvocable<void(Node&)> task) {
+  Post([this, task = std::move(task)]() mutable {
+    task(*node_);
+    Drain(net::MonotonicNow());
+  });
+}
+
+absl::Status Driver::Inspect(
+    absl::FunctionRef<void(const Node&, const DriverStats&)> read,
+    absl::Duration timeout) {
+  if (InLoopThread()) {
+    read(*node_, stats_);
+    return absl::OkStatus();
+  }
+  // The task may outlive this call (if it times out): it shares this state
+  // and runs `read` only while the caller still waits, under the mutex the
+  // caller takes to give up, so `read` never dangles.
+  struct Rendezvous {
+    absl::Mutex mutex;
+    bool done = false;
+    bool abandoned = false;
+  };
+  auto rendezvous = std::make_shared<Rendezvous>();
+  Post([this, rendezvous, read] {
+    absl::MutexLock lock(&rendezvous->mutex);
+    if (rendezvous->abandoned) return;
+    read(*node_, stats_);
+    rendezvous->done = true;
+  });
+  absl::MutexLock lock(&rendezvous->mutex);
+  if (!rendezvous->mutex.AwaitWithTimeout(absl::Condition(&rendezvous->done),
+                                          timeout)) {
+    rendezvous->abandoned = true;
+    return absl::DeadlineExceededError(
+        absl::StrCat("the driver's loop did not run the inspection within ",
+                     absl::FormatDuration(timeout), " (is it running?)"));
+  }
+  return absl::OkStatus();
+}
+
+void Driver::AddEventListener(EventListener listener) {
+  Post([this, listener = std::move(listener)]() mutable {
+    event_listeners_.push_back(std::move(listener));
+  });
+}
+
+void Driver::AddErrorListener(ErrorListener listener) {
+  Post([this, listener = std::move(listener)]() mutable {
+    error_listeners_.push_back(std::move(listener));
+  });
+}
+
+// --- The loop's bookkeeping
+// ---------------------------------------------------
+
+void Driver::Drain(absl::Time now) {
+  if (const std::optional<absl::Time> deadline = node_->NextDeadline();
+      deadline && *deadline <= now) {
+    node_->HandleTimeout(now);
+  }
+  while (std::optional<Transmit> transmit = node_->PollTransmit()) {
+    if (transmit->channel == Channel::kDatagram) {
+      SendDatagram(transmit->to, transmit->bytes);
+    } else {
+      SendStream(transmit->to, transmit->bytes);
+    }
+  }
+  FlushDatagrams();
+  while (std::optional<Event> event = node_->PollEvent()) {
+    for (const EventListener& listener : event_listeners_) {
+      listener(*event, *node_);
+    }
+  }
+  CompleteLeaves(now);
+  std::optional<absl::Time> wake = node_->NextDeadline();
+  for (const LeaveWaiter& waiter : leave_waiters_) {
+    if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
+  }
+  ArmTimer(wake);
+}
+
+void Driver::CompleteLeaves(absl::Time now) {
+  if (leave_waiters_.empty()) return;
+  const bool sent = node_->leave_sent();
+  std::vector<LeaveWaiter> waiting;
+  std::vector<LeaveWaiter> finished;
+  for (LeaveWaiter& waiter : leave_waiters_) {
+    (sent || now >= waiter.deadline ? finished : waiting)
+        .push_back(std::move(waiter));
+  }
+  leave_waiters_ = std::move(waiting);
+  for (LeaveWaiter& waiter : finished) {
+    if (!waiter.done) continue;
+    waiter.done(sent ? absl::OkStatus()
+                     : absl::DeadlineExceededError(
+                           "left, but the leave was not confirmed sent to "
+                           "enough members in time"));
+  }
+}
+
+void Driver::ReportError(absl::string_view kind, absl::Status error) {
+  const absl::Time now = net::MonotonicNow();
+  auto [it, inserted] = last_reported_.try_emplace(kind, now);
+  if (!inserted) {
+    if (now - it->second < kReportInterval) return;
+    it->second = now;
+  }
+  if (last_reported_.size() > 1024) last_reported_.clear();  // bounded
+  for (const ErrorListener& listener : error_listeners_) listener(error);
+}
+
+void Driver::CountUnreachable(const Address& to) {
+  ++stats_.unreachable_destinations;
+  ReportError("family",
+              absl::InvalidArgumentError(absl::StrCat(
+                  "cannot reach ", to.ToString(), " from ", bound_.ToString(),
+                  ": bind an IPv6 address (such as [::]) to reach both "
+                  "families")));
+}
+
+}  // namespace swim

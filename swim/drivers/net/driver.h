@@ -1,0 +1,165 @@
+#ifndef SWIM_DRIVERS_NET_DRIVER_H_
+#define SWIM_DRIVERS_NET_DRIVER_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "swim/core/address.h"
+#include "swim/core/config.h"
+#include "swim/core/event.h"
+#include "swim/core/metadata.h"
+#include "swim/core/node.h"
+#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/net/driver_stats.h"
+#include "swim/drivers/net/listening_sockets.h"
+#include "swim/drivers/net/seed_resolver.h"
+
+namespace swim {
+
+// Called on the driver's loop thread for every event, in order. `node` is
+// the driver's Node: the callback may use its read-only views (local(),
+// Members(), stats(), config()) freely. No lock is held while listeners
+// run (the Node belongs to the loop thread alone), so unlike memberlist's
+// delegates these calls cannot deadlock; the callback may also issue
+// driver commands (they are queued and run after it returns). It must not
+// block for long: the loop waits for it.
+using EventListener = std::function<void(const Event& event, const Node& node)>;
+// Called on the loop thread for conditions the user may want to act on: a
+// seed name that does not resolve yet, the kernel refusing datagrams, file
+// descriptors running out. Each kind is reported at most every few seconds.
+using ErrorListener = std::function<void(const absl::Status& error)>;
+// Completion of a command, on the loop thread.
+using StatusCallback = absl::AnyInvocable<void(absl::Status)>;
+
+// What the epoll and Asio drivers share: one swim::Node owned by one loop
+// thread, the loop's bookkeeping (run the node's timers, send what it
+// produced, tell the listeners, arm one timer at the next deadline), and
+// the thread-safe command API. The subclasses only move bytes.
+//
+// Thread safety: every public method may be called from any thread,
+// including from listeners on the loop thread. Commands run on the loop in
+// the order they were issued.
+class Driver {
+ public:
+  virtual ~Driver();
+
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  // --- Identity (fixed at creation) ---------------------------------------
+  const std::string& name() const { return name_; }
+  // The address other members reach this one at.
+  const Address& address() const { return address_; }
+  // Where the sockets are bound (port resolved when 0 was asked for).
+  const Address& bound_address() const { return bound_; }
+
+  // --- Commands -----------------------------------------------------------
+  // Joins through `seeds`: "host:port", "1.2.3.4:port" or "[v6]:port"; a
+  // seed without a port uses this member's. Literal addresses are contacted
+  // at once; names are resolved off the loop, every A and AAAA record
+  // becoming a seed, and names that do not resolve yet are retried with
+  // backoff (reported to the error listeners). `done` gets the outcome of
+  // parsing and of the first join attempt.
+  void Join(std::vector<std::string> seeds, StatusCallback done = {});
+  void SetMetadata(Metadata metadata, StatusCallback done = {});
+  void Broadcast(std::string payload, StatusCallback done = {});
+  // Graceful leave: announces LEFT, then calls `done` once the news went
+  // out to enough members (OK) or after `timeout` (DeadlineExceeded). The
+  // member keeps answering until the driver is stopped, so the news spreads.
+  void Leave(absl::Duration timeout, StatusCallback done = {});
+  // Runs `task` with the Node on the loop thread (key rotation, say).
+  void Execute(absl::AnyInvocable<void(Node&)> task);
+  // Runs `read` on the loop thread and waits for it (inline when called on
+  // the loop thread). DeadlineExceeded, with `read` never run, if the loop
+  // does not get to it within `timeout` (it is not running, say).
+  absl::Status Inspect(
+      absl::FunctionRef<void(const Node& node, const DriverStats& stats)> read,
+      absl::Duration timeout = absl::Seconds(10));
+
+  // --- Listeners ----------------------------------------------------------
+  // Take effect before any later command's events.
+  void AddEventListener(EventListener listener);
+  void AddErrorListener(ErrorListener listener);
+
+ protected:
+  struct Opened {
+    std::unique_ptr<Node> node;
+    net::ListeningSockets sockets;
+  };
+  // Binds the sockets (DriverOptions::bind, or Config::address), advertises
+  // the bound port when Config::address's port is 0, fills the identity
+  // fields left unset (see net::CompleteIdentity) and creates the Node.
+  static absl::StatusOr<Opened> Open(Config config,
+                                     const DriverOptions& options);
+
+  Driver(std::unique_ptr<Node> node, const Address& bound,
+         DriverOptions options);
+
+  // --- For subclasses, on the loop thread ---------------------------------
+  Node& node() { return *node_; }
+  DriverStats& stats() { return stats_; }
+  const DriverOptions& options() const { return options_; }
+  // After input or a wake-up: runs the node's due timers, sends what it
+  // produced, tells the listeners, completes leaves and re-arms the timer.
+  void Drain(absl::Time now);
+  // Tells the error listeners, at most once per `kind` every few seconds.
+  void ReportError(absl::string_view kind, absl::Status error);
+  // Counts and reports a destination the socket's family cannot reach (an
+  // IPv6 member seen from an IPv4 socket).
+  void CountUnreachable(const Address& to);
+  // Subclasses call this first in their destructor: it stops the resolver's
+  // helper thread, which posts to the loop through the subclass.
+  void StopBackgroundWork();
+
+  // --- Implemented by subclasses ------------------------------------------
+  // Queues `task` to run on the loop thread. Thread-safe; never runs it
+  // inline.
+  virtual void Post(absl::AnyInvocable<void()> task) = 0;
+  virtual bool InLoopThread() const = 0;
+  virtual void SendDatagram(const Address& to,
+                            absl::Span<const uint8_t> bytes) = 0;
+  virtual void SendStream(const Address& to,
+                          absl::Span<const uint8_t> bytes) = 0;
+  // End of a burst of SendDatagram calls (a batching driver sends now).
+  virtual void FlushDatagrams() {}
+  // The one wake-up the loop needs next for the node (nullopt: none).
+  virtual void ArmTimer(std::optional<absl::Time> deadline) = 0;
+
+ private:
+  struct LeaveWaiter {
+    absl::Time deadline;
+    StatusCallback done;
+  };
+
+  void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
+  void OnSeedOutcome(net::SeedResolver::Outcome outcome);
+  void JoinKnownSeeds(absl::Time now);
+  void CompleteLeaves(absl::Time now);
+
+  std::unique_ptr<Node> node_;
+  const std::string name_;
+  const Address address_;
+  const Address bound_;
+  const DriverOptions options_;
+  DriverStats stats_;
+  std::vector<EventListener> event_listeners_;
+  std::vector<ErrorListener> error_listeners_;
+  absl::flat_hash_map<std::string, absl::Time> last_reported_;
+  std::vector<Address> join_addresses_;
+  std::vector<LeaveWaiter> leave_waiters_;
+  std::unique_ptr<net::SeedResolver> resolver_;  // created on first use
+};
+
+}  // namespace swim
+
+#endif  // SWIM_DRIVERS_NET_DRIVER_H_

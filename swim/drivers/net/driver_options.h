@@ -1,0 +1,79 @@
+#ifndef SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_
+#define SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/drivers/net/host_port.h"
+
+namespace swim {
+
+// Resolves one seed host to every address it names (all A and AAAA
+// records), blocking. Runs on the resolver's helper thread, never on a
+// driver's loop.
+using ResolveFunction =
+    std::function<absl::StatusOr<std::vector<Address>>(const net::HostPort&)>;
+
+// How a real-network driver (epoll or Asio) uses the operating system. The
+// protocol's own settings live in swim::Config.
+struct DriverOptions {
+  // Where the UDP socket and the TCP listener bind: an IP literal and port,
+  // e.g. "0.0.0.0:7946" or "[::]:7946" (both families on Linux). Empty:
+  // bind Config::address, the advertised address. Port 0 takes a free port
+  // (the same for UDP and TCP), which is then also advertised when
+  // Config::address's port is 0.
+  std::string bind;
+
+  // --- Streams (TCP) ------------------------------------------------------
+  // Largest stream message accepted or sent, envelope included. A header
+  // announcing more closes the connection before its body is read. Push-pull
+  // state grows with the cluster (~60 bytes per member plus metadata).
+  size_t max_frame_size = 16 << 20;
+  // An outgoing connection not established within this is abandoned.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // An incoming connection closes when it delivers no complete frame for
+  // this long (a peer that connects and never sends, or trickles).
+  absl::Duration read_timeout = absl::Seconds(10);
+  // An outgoing connection closes when its queued bytes make no progress
+  // for this long (a peer that stopped reading).
+  absl::Duration write_timeout = absl::Seconds(10);
+  // An outgoing connection with nothing to send is kept this long for the
+  // next message to the same member, then closed. Keep it below the peers'
+  // read_timeout so they do not close it under a message in flight.
+  absl::Duration idle_timeout = absl::Seconds(5);
+  // Concurrent incoming connections; more are accepted and closed at once.
+  // Outgoing connections have the same cap; messages beyond it are dropped
+  // (push-pull retries later).
+  int max_connections = 64;
+  // Bytes queued on all outgoing connections together (peers that read
+  // slowly or not at all); messages beyond are dropped.
+  size_t max_queued_stream_bytes = 64 << 20;
+
+  // --- Datagrams (UDP) ----------------------------------------------------
+  // Largest datagram received; larger ones are truncated by the kernel,
+  // then dropped and counted. Must be at least Config::datagram_budget.
+  size_t max_datagram_size = 9216;
+  // SO_RCVBUF and SO_SNDBUF for the UDP socket; 0 keeps the system default.
+  int socket_buffer_size = 0;
+
+  // --- Seeds --------------------------------------------------------------
+  // A seed name that does not resolve is retried after this, doubling up to
+  // max_resolve_backoff, and reported to the error listeners each time.
+  absl::Duration min_resolve_backoff = absl::Seconds(1);
+  absl::Duration max_resolve_backoff = absl::Seconds(30);
+  // Resolution; empty: getaddrinfo. Tests inject their own.
+  ResolveFunction resolve;
+
+  // Checks every field; the error names the field.
+  absl::Status Validate(size_t datagram_budget) const;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_

@@ -1,0 +1,50 @@
+#ifndef SWIM_DRIVERS_NET_DRIVER_STATS_H_
+#define SWIM_DRIVERS_NET_DRIVER_STATS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace swim {
+
+// What a real-network driver counts about the sockets it moves bytes
+// through; the protocol's counters are the Node's stats(). All only grow.
+struct DriverStats {
+  // Datagrams (UDP).
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_sent = 0;
+  uint64_t datagrams_truncated = 0;       // larger than max_datagram_size
+  uint64_t datagrams_bad_source = 0;      // from an unusable sockaddr
+  uint64_t datagram_send_errors = 0;      // the kernel refused one
+  uint64_t datagram_send_dropped = 0;     // socket buffer full (EAGAIN)
+  uint64_t datagram_receive_errors = 0;   // recv failures other than EAGAIN
+  uint64_t unreachable_destinations = 0;  // no route from this socket family
+
+  // Streams (TCP).
+  uint64_t streams_accepted = 0;
+  uint64_t streams_rejected = 0;  // over max_connections
+  uint64_t accept_errors = 0;     // e.g. out of file descriptors
+  uint64_t frames_received = 0;
+  uint64_t frames_sent = 0;
+  uint64_t frames_oversized = 0;       // announced above max_frame_size
+  uint64_t stream_read_timeouts = 0;   // incoming: no frame in time
+  uint64_t stream_write_timeouts = 0;  // outgoing: no progress in time
+  uint64_t stream_connect_timeouts = 0;
+  uint64_t stream_connect_failures = 0;  // refused, unreachable, ...
+  uint64_t stream_errors = 0;            // resets and other socket errors
+  uint64_t frames_dropped = 0;  // outgoing, lost with a failed connection or
+                                // over a cap
+  uint64_t connections_opened = 0;  // outgoing
+
+  // Seeds.
+  uint64_t seeds_resolved = 0;         // names that resolved
+  uint64_t seed_resolve_failures = 0;  // attempts that failed (retried)
+
+  uint64_t timer_wakeups = 0;
+
+  // One "name=value" per counter, space-separated, for logs and tests.
+  std::string ToString() const;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_DRIVERS_NET_DRIVER_STATS_H_

@@ -1,0 +1,76 @@
+#ifndef SWIM_DRIVERS_NET_SEED_RESOLVER_H_
+#define SWIM_DRIVERS_NET_SEED_RESOLVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/net/host_port.h"
+
+namespace swim::net {
+
+// Every address `seed.host` names (A and AAAA records, deduplicated, in
+// the resolver's order), with `seed.port`. Blocks: call it off the loop.
+absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
+    const HostPort& seed);
+
+// Resolves seed names on a helper thread so a driver's loop never blocks
+// on DNS. A name that fails (not registered yet, as in a container platform
+// still starting the service) is retried with exponential backoff until it
+// resolves; every attempt is reported, so the driver can join the
+// addresses as they come and tell the user about names that do not
+// resolve.
+class SeedResolver {
+ public:
+  struct Outcome {
+    HostPort seed;
+    absl::StatusOr<std::vector<Address>> addresses;
+    // On failure: when the next attempt is made.
+    absl::Duration retry_in;
+  };
+  // Called on the helper thread, once per attempt.
+  using OutcomeCallback = std::function<void(Outcome)>;
+
+  // `resolve` empty: ResolveWithGetaddrinfo.
+  SeedResolver(ResolveFunction resolve, absl::Duration min_backoff,
+               absl::Duration max_backoff, OutcomeCallback on_outcome);
+  // Stops the helper thread; an attempt in progress is waited for.
+  ~SeedResolver();
+
+  SeedResolver(const SeedResolver&) = delete;
+  SeedResolver& operator=(const SeedResolver&) = delete;
+
+  // Queues `seed` (ignored if already queued). Thread-safe.
+  void Resolve(const HostPort& seed);
+
+ private:
+  struct Pending {
+    HostPort seed;
+    absl::Time next_attempt;
+    absl::Duration backoff;
+  };
+
+  void Work();
+
+  const ResolveFunction resolve_;
+  const absl::Duration min_backoff_;
+  const absl::Duration max_backoff_;
+  const OutcomeCallback on_outcome_;
+
+  absl::Mutex mutex_;
+  std::vector<Pending> pending_ ABSL_GUARDED_BY(mutex_);
+  uint64_t added_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;  // started on the first Resolve
+};
+
+}  // namespace swim::net
+
+#endif  // SWIM_DRIVERS_NET_SEED_RESOLVER_H_

@@ -1,0 +1,78 @@
+#include "swim/drivers/net/socket_address.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace swim::net {
+namespace {
+
+constexpr std::array<uint8_t, 12> kIpv4MappedPrefix = {0, 0, 0, 0, 0,    0,
+                                                       0, 0, 0, 0, 0xff, 0xff};
+
+}  // namespace
+
+std::optional<SocketAddress> ToSocketAddress(const Address& address,
+                                             int socket_family) {
+  SocketAddress result;
+  const std::array<uint8_t, 16>& octets = address.octets();
+  if (socket_family == AF_INET) {
+    if (address.family() != Address::Family::kIpv4) return std::nullopt;
+    auto* in = reinterpret_cast<sockaddr_in*>(&result.storage);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(address.port());
+    std::memcpy(&in->sin_addr, octets.data(), 4);
+    result.length = sizeof(sockaddr_in);
+    return result;
+  }
+  if (socket_family != AF_INET6) return std::nullopt;
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&result.storage);
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(address.port());
+  if (address.family() == Address::Family::kIpv4) {
+    std::memcpy(in6->sin6_addr.s6_addr, kIpv4MappedPrefix.data(), 12);
+    std::memcpy(in6->sin6_addr.s6_addr + 12, octets.data(), 4);
+  } else {
+    std::memcpy(in6->sin6_addr.s6_addr, octets.data(), 16);
+  }
+  result.length = sizeof(sockaddr_in6);
+  return result;
+}
+
+std::optional<Address> FromSocketAddress(const sockaddr* address,
+                                         socklen_t length) {
+  if (address == nullptr) return std::nullopt;
+  if (address->sa_family == AF_INET &&
+      length >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    sockaddr_in in;
+    std::memcpy(&in, address, sizeof(in));
+    std::array<uint8_t, 4> octets;
+    std::memcpy(octets.data(), &in.sin_addr, 4);
+    return Address::Ipv4(octets, ntohs(in.sin_port));
+  }
+  if (address->sa_family == AF_INET6 &&
+      length >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, address, sizeof(in6));
+    const uint8_t* bytes = in6.sin6_addr.s6_addr;
+    if (std::equal(kIpv4MappedPrefix.begin(), kIpv4MappedPrefix.end(), bytes)) {
+      return Address::Ipv4({bytes[12], bytes[13], bytes[14], bytes[15]},
+                           ntohs(in6.sin6_port));
+    }
+    std::array<uint8_t, 16> octets;
+    std::memcpy(octets.data(), bytes, 16);
+    return Address::Ipv6(octets, ntohs(in6.sin6_port));
+  }
+  return std::nullopt;
+}
+
+bool IsUnspecified(const Address& address) {
+  const std::array<uint8_t, 16>& octets = address.octets();
+  return std::all_of(octets.begin(), octets.begin() + address.octet_count(),
+                     [](uint8_t octet) { return octet == 0; });
+}
+
+}  // namespace swim::net
