@@ -618,6 +618,173 @@ TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
   EXPECT_EQ(member->address, Addr(12));
 }
 
+// --- 13. Replayed packets ---------------------------------------------------
+
+// Attack: an eavesdropper records sealed packets (a member's ONLINE claims,
+// a suspicion of it, its declaration) and replays all of them after the
+// member moved on. Must happen: nothing changes — no event, the same table
+// — and every replayed claim counts as stale.
+TEST(NodeHostileTest, ReplayedPacketsNeverRollStateBack) {
+  Harness h(HostileConfig());
+  std::vector<std::vector<uint8_t>> recorded = {
+      h.Seal({Online(kPeerA, Addr(2), {5, 0})}),
+      h.Seal({Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)}),
+      h.Seal({Online(kPeerA, Addr(2), {5, 1})}),
+      h.Seal({Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 1}, kPeerB)}),
+      h.Seal({Online(kPeerA, Addr(2), {5, 2})}),
+  };
+  for (const std::vector<uint8_t>& packet : recorded) {
+    h.DatagramBytes(Addr(3), packet);
+  }
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 3})});
+  h.TakeEvents();
+  const Snapshot before = h.Snap();
+  const uint64_t stale = h.node().stats().updates_stale;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::vector<uint8_t>& packet : recorded) {
+      h.DatagramBytes(Addr(3), packet);
+    }
+  }
+  EXPECT_TRUE(h.Snap() == before) << Describe(h.Snap());
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_EQ(h.node().stats().updates_stale, stale + 3 * recorded.size());
+}
+
+// --- 14. A forged claim about another member --------------------------------
+
+// Attack: an insider (it holds the key) claims peer-a ONLINE at a higher
+// incarnation from its own address, to divert peer-a's probes and gossip.
+// The node cannot tell a forgery from a restart at a new address, so it
+// follows the claim. Must happen: when peer-a answers with its own higher
+// claim (it refutes whatever it hears about itself), the node goes back to
+// peer-a's real address, and a replay of the forgery changes nothing.
+// (The envelope keeps outsiders from forging at all.)
+TEST(NodeHostileTest, AForgedHigherClaimIsUndoneByTheMembersOwnWord) {
+  Harness h(HostileConfig());
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  const std::vector<uint8_t> forged =
+      h.Seal({Online(kPeerA, Addr(66), {5, 7})});
+  h.DatagramBytes(Addr(66), forged);
+  ASSERT_EQ(h.node().Find(kPeerA)->address, Addr(66));
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 8})});
+  EXPECT_EQ(h.node().Find(kPeerA)->address, Addr(2));
+  EXPECT_EQ(h.node().Find(kPeerA)->incarnation, (Incarnation{5, 8}));
+  h.DatagramBytes(Addr(66), forged);
+  EXPECT_EQ(h.node().Find(kPeerA)->address, Addr(2));
+}
+
+// The member itself: a forged ONLINE claim about it at a higher version of
+// its own generation, from another address. Must happen: a kNameConflict
+// event naming that address, and — as its life (generation, address) is
+// the larger — a refutation above the forged version, so its own word wins
+// everywhere.
+TEST(NodeHostileTest, AForgedClaimAboutItselfIsRefutedAndReported) {
+  Harness h(HostileConfig());
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  h.Datagram(Addr(2), {Online(kSelf, Addr(0), {kGeneration, 9})});
+  std::vector<Event> events = h.TakeEvents();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
+  EXPECT_EQ(events[0].conflict_address, Addr(0));
+  EXPECT_FALSE(h.node().conflicted());
+  EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 10}));
+  EXPECT_EQ(h.node().local().address, Addr(1));
+}
+
+// --- 15. Update flood -------------------------------------------------------
+
+// Attack: a peer invents 20 000 members in a stream of datagrams. Must
+// happen: the table stops at max_members (the rest dropped as kTableFull),
+// the dissemination queue stays within its bound, known members keep their
+// state, and the node still answers pings.
+TEST(NodeHostileTest, AFloodOfInventedMembersIsBounded) {
+  Config config = HostileConfig();
+  config.max_members = 500;
+  Harness h(config);
+  h.Learn(kPeerA, Addr(2), {5, 3});
+  for (int i = 0; i < 20000; i += 20) {
+    std::vector<Message> claims;
+    std::vector<std::string> names;
+    names.reserve(20);
+    for (int j = 0; j < 20; ++j) names.push_back(absl::StrCat("ghost-", i + j));
+    for (const std::string& name : names) {
+      claims.push_back(Online(name, Addr(77), {1, 0}));
+    }
+    h.Datagram(Addr(77), claims);
+    h.TakeSent();
+    h.TakeEvents();
+  }
+  EXPECT_EQ(h.node().size(), 500u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 20000u - 499u);
+  EXPECT_LE(h.node().queued_broadcasts(), 501u);
+  EXPECT_EQ(h.node().Find(kPeerA)->incarnation, (Incarnation{5, 3}));
+  h.Datagram(Addr(2), {Ping{42, kSelf}});
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{42});
+}
+
+// --- 16. Oversized and repetitive push-pull states ---------------------------
+
+// Attack: a push-pull state whose record count claims 1 000 000 members
+// with two records behind it. Must happen: rejected whole as malformed
+// before anything is allocated for the claimed count; nothing changes.
+TEST(NodeHostileTest, APushPullClaimingAMillionMembersIsRejected) {
+  Harness h(HostileConfig());
+  PushPull state;
+  state.sender = kPeerA;
+  state.members = {Online(kPeerA, Addr(2), {5, 0}),
+                   Online(kPeerB, Addr(3), {5, 0})};
+  std::vector<uint8_t> packet = EncodeMessages({state});
+  // The count follows the header, the type, the flags and the sender name.
+  const size_t at = kWireHeaderSize + 1 + 1 + 1 + kPeerA.size();
+  ASSERT_EQ(packet[at], 2);
+  const uint8_t million[] = {0xc0, 0x84, 0x3d};  // varint 1 000 000
+  packet.erase(packet.begin() + at);
+  packet.insert(packet.begin() + at, std::begin(million), std::end(million));
+  const Snapshot before = h.Snap();
+  h.StreamBytes(Addr(2), h.SealRaw(packet));
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kMalformed), 1u);
+  EXPECT_TRUE(h.Snap() == before);
+  EXPECT_TRUE(h.TakeEvents().empty());
+}
+
+// Attack: a genuine push-pull state of 100 000 records, all about the same
+// name, then one of 100 000 distinct invented names. Must happen: the
+// first leaves one member (the newest claim), the second stops at
+// max_members; both are handled in one call without a reply storm (one
+// state reply).
+TEST(NodeHostileTest, HugePushPullStatesAreBounded) {
+  Config config = HostileConfig();
+  config.max_members = 1000;
+  Harness h(config);
+  PushPull same;
+  same.sender = kPeerA;
+  same.reply_wanted = true;
+  same.members.push_back(Online(kPeerA, Addr(2), {5, 0}));
+  for (uint64_t i = 0; i < 100000; ++i) {
+    same.members.push_back(Online(kPeerB, Addr(3), {5, i % 7}));
+  }
+  h.Stream(Addr(2), {same});
+  EXPECT_EQ(h.node().size(), 2u);
+  EXPECT_EQ(h.node().Find(kPeerB)->incarnation, (Incarnation{5, 6}));
+  EXPECT_EQ(StateRepliesTo(h.TakeSent(), Addr(2)), 1u);
+
+  PushPull many;
+  many.sender = kPeerC;
+  many.members.push_back(Online(kPeerC, Addr(4), {5, 0}));
+  std::vector<std::string> names;
+  names.reserve(100000);
+  for (int i = 0; i < 100000; ++i) names.push_back(absl::StrCat("m", i));
+  for (const std::string& name : names) {
+    many.members.push_back(Online(name, Addr(5), {1, 0}));
+  }
+  h.Stream(Addr(4), {many});
+  EXPECT_EQ(h.node().size(), 1000u);
+  EXPECT_GT(h.node().stats().Drops(DropReason::kTableFull), 0u);
+}
+
 // --- 12. Config -------------------------------------------------------------
 
 absl::Status Validate(const std::function<void(Config&)>& mutate) {

@@ -1,0 +1,34 @@
+#include "fuzz/wire_round_trip.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "swim/core/wire.h"
+
+namespace swim::fuzzing {
+
+void CheckWireRoundTrip(const uint8_t* data, size_t size) {
+  static std::vector<Message>* messages = new std::vector<Message>;
+  const absl::Span<const uint8_t> input(data, size);
+  if (!DecodePacket(input, *messages).ok()) return;
+
+  std::vector<uint8_t> encoded(size);
+  absl::StatusOr<size_t> written =
+      EncodePacket(*messages, absl::MakeSpan(encoded));
+  if (!written.ok() || *written != size ||
+      std::memcmp(encoded.data(), data, size) != 0) {
+    std::fprintf(stderr, "decoded packet does not re-encode identically: %s\n",
+                 written.ok()
+                     ? "bytes differ"
+                     : std::string(written.status().message()).c_str());
+    std::abort();
+  }
+  absl::StatusOr<std::vector<Message>> again =
+      DecodePacket(absl::MakeConstSpan(encoded));
+  if (!again.ok() || *again != *messages) std::abort();
+}
+
+}  // namespace swim::fuzzing
