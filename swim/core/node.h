@@ -56,6 +56,13 @@ struct Transmit {
 // I/O, starts a thread or draws randomness outside Config::seed, so the same
 // config, seed and inputs give byte-identical transmits and events.
 //
+// Time: every `now` is an instant of one monotonic clock, passed as an
+// absl::Time only for its arithmetic. The Node compares and subtracts
+// instants and never relates them to the wall clock, so a driver may use
+// any monotonic source (the simulator starts at an arbitrary epoch); it
+// must never go backwards between calls. Times the Node reports
+// (Member::last_change, NextDeadline) are on the same clock.
+//
 // Not thread-safe: one thread (the driver's loop) owns a Node. The
 // read-only views may be used from event callbacks on that thread.
 //
