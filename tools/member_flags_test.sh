@@ -112,6 +112,8 @@ expect_failure 2 "--duration-s=-1: must be 0" \
   "$DEMO" --name="$NAME" --secret="$SECRET" --duration-s=-1
 expect_failure 2 "--local and --discovery do not go together" \
   "$DEMO" --local=2 --discovery --secret="$SECRET"
+expect_failure 2 "--local and --bind-port do not go together" \
+  "$DEMO" --local=2 --bind-port=7000 --secret="$SECRET"
 expect_failure 2 "--local=3 from port 65534 runs past port 65535" \
   "$DEMO" --local=3 --name=127.0.0.1:65534 --secret="$SECRET"
 expect_failure 2 "unexpected argument 'extra'" \

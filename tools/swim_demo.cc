@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -27,7 +26,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -147,6 +145,11 @@ absl::StatusOr<std::vector<MemberSettings>> BuildSettings(
     return absl::InvalidArgumentError(
         "--local and --discovery do not go together (--local members find "
         "each other on loopback)");
+  }
+  if (options.bind_port.has_value()) {
+    return absl::InvalidArgumentError(
+        "--local and --bind-port do not go together (--local members listen "
+        "on consecutive ports)");
   }
   const std::string base_text = options.name.value_or("127.0.0.1:7946");
   absl::StatusOr<net::HostPort> base = net::ParseHostPort(base_text);
