@@ -34,13 +34,28 @@ bool IsUsageFlag(absl::string_view name) {
 
 absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
                                                           char** argv) {
+  return CheckCommandLine(std::vector<std::string>(argv, argv + argc));
+}
+
+absl::StatusOr<std::vector<std::string>> CheckCommandLine(
+    const std::vector<std::string>& args,
+    std::vector<std::string>* positional) {
+  const int argc = static_cast<int>(args.size());
   std::vector<std::string> out;
-  if (argc > 0) out.push_back(argv[0]);
+  if (argc > 0) out.push_back(args[0]);
   for (int i = 1; i < argc; ++i) {
-    const absl::string_view arg = argv[i];
+    const absl::string_view arg = args[i];
     if (arg == "--") {
-      for (; i < argc; ++i) out.push_back(argv[i]);
+      if (positional != nullptr) {
+        positional->insert(positional->end(), args.begin() + i + 1, args.end());
+      } else {
+        out.insert(out.end(), args.begin() + i, args.end());
+      }
       break;
+    }
+    if (positional != nullptr && (arg.size() < 2 || arg[0] != '-')) {
+      positional->push_back(std::string(arg));
+      continue;
     }
     if (arg.size() < 2 || arg[0] != '-') {
       return absl::InvalidArgumentError(
@@ -80,7 +95,7 @@ absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
         return absl::InvalidArgumentError(
             absl::StrCat("flag --", spelled, " needs a value"));
       }
-      value = argv[++i];
+      value = args[++i];
     }
     if (value && !DefinedByAbseil(*flag)) {
       std::string error;

@@ -20,7 +20,13 @@ namespace swim::tools {
 //    (absl's own parser), so an illegal value fails here, naming the flag.
 //
 // Errors: an unknown flag, a missing or illegal value, or a positional
-// argument. Everything after "--" passes through unchecked.
+// argument when `positional` is null. When it is not, positional arguments
+// (and everything after "--") are moved there instead, for programs that
+// take operands such as a directory. Otherwise everything after "--"
+// passes through unchecked.
+absl::StatusOr<std::vector<std::string>> CheckCommandLine(
+    const std::vector<std::string>& args,
+    std::vector<std::string>* positional = nullptr);
 absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
                                                           char** argv);
 

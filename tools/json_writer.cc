@@ -15,9 +15,56 @@ std::string ShortestNumber(double value) {
   return std::string(buffer, result.ptr);
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `text` (1-4), or 0
+// if it does not start with one (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+size_t Utf8SequenceLength(absl::string_view text) {
+  const auto byte = [&](size_t i) {
+    return static_cast<unsigned char>(text[i]);
+  };
+  const unsigned char lead = byte(0);
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 std::string JsonQuote(absl::string_view value) {
   std::string out = "\"";
-  for (const char c : value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      const size_t length = Utf8SequenceLength(value.substr(i));
+      if (length == 0) {
+        out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      } else {
+        out.append(value.data() + i, length);
+        i += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -44,7 +91,7 @@ std::string JsonQuote(absl::string_view value) {
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
         } else {
-          out += c;  // UTF-8 passes through unchanged
+          out += c;
         }
     }
   }
@@ -86,6 +133,12 @@ JsonObject& JsonObject::Add(absl::string_view key,
   if (!value.has_value() || !std::isfinite(*value)) return AddNull(key);
   Key(key);
   out_ += ShortestNumber(*value);
+  return *this;
+}
+
+JsonObject& JsonObject::Add(absl::string_view key, const JsonObject& object) {
+  Key(key);
+  out_ += object.Finish();
   return *this;
 }
 

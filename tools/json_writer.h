@@ -31,6 +31,8 @@ class JsonObject {
     return Add(key, std::optional<double>(value));
   }
   JsonObject& AddNull(absl::string_view key);
+  // A nested object.
+  JsonObject& Add(absl::string_view key, const JsonObject& object);
 
   // The object, e.g. {"a":1,"b":null}.
   std::string Finish() const { return out_ + "}"; }
@@ -45,7 +47,9 @@ class JsonObject {
 // valid JSON and valid flag syntax).
 std::string ShortestNumber(double value);
 
-// `value` as a JSON string literal, quotes included.
+// `value` as a JSON string literal, quotes included. Bytes that are not
+// valid UTF-8 become U+FFFD (as a lossy UTF-8 decoder shows them), so the
+// output is valid JSON whatever the input.
 std::string JsonQuote(absl::string_view value);
 
 }  // namespace swim::tools

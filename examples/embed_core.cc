@@ -1,0 +1,318 @@
+// Embedding the swim core in an event loop of your own.
+//
+// swim::Node is a pure state machine: it never opens a socket, reads a
+// clock or starts a thread. This program is its whole contract in one
+// place, with nothing from swim/drivers: three members in one process,
+// each with a UDP socket (datagrams: probes, acks, gossip) and a TCP
+// listener (stream messages: push-pull state exchange) on loopback, all
+// served by one poll() loop written here. Every pass of the loop:
+//
+//   1. wait (poll) until a socket is readable or the earliest
+//      Node::NextDeadline() passes;
+//   2. hand what arrived to its node (HandleDatagram, HandleStream) and
+//      run due timers (HandleTimeout), always with the current time;
+//   3. send what the node produced (PollTransmit) and read what it has to
+//      say (PollEvent).
+//
+// The members join through the first; once each sees the others ONLINE,
+// the last one leaves, and the program exits 0 when the others see it
+// LEFT (1 if that takes more than --timeout-s seconds). Run it:
+//
+//   bazel run //examples:embed_core
+//
+// For brevity the TCP side is blocking (connect, write one frame, close;
+// accept, read one frame). A real program makes it non-blocking and keeps
+// connections open; swim/drivers/epoll does exactly that.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/core/config.h"
+#include "swim/core/event.h"
+#include "swim/core/member_status.h"
+#include "swim/core/node.h"
+
+namespace {
+
+constexpr int kMembers = 3;
+// Every member needs the same 16-, 24- or 32-byte secret. A real cluster
+// takes it from its configuration (swim-demo hashes a text secret with
+// SHA-256); never compile one in.
+constexpr char kSecret[] = "example secret of 32 bytes......";
+static_assert(sizeof(kSecret) - 1 == 32);
+
+// The node's clock: monotonic (never jumps), as an absl::Time.
+absl::Time Now() {
+  return absl::UnixEpoch() +
+         absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+swim::Address FromSockaddr(const sockaddr_in& in) {
+  const uint32_t ip = ntohl(in.sin_addr.s_addr);
+  return swim::Address::Ipv4(
+      {static_cast<uint8_t>(ip >> 24), static_cast<uint8_t>(ip >> 16),
+       static_cast<uint8_t>(ip >> 8), static_cast<uint8_t>(ip)},
+      ntohs(in.sin_port));
+}
+
+sockaddr_in ToSockaddr(const swim::Address& address) {
+  sockaddr_in in = {};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(address.port());
+  const std::array<uint8_t, 16>& octets = address.octets();
+  in.sin_addr.s_addr =
+      htonl(uint32_t{octets[0]} << 24 | uint32_t{octets[1]} << 16 |
+            uint32_t{octets[2]} << 8 | uint32_t{octets[3]});
+  return in;
+}
+
+bool ReadFully(int fd, uint8_t* data, size_t size) {
+  while (size > 0) {
+    const ssize_t count = read(fd, data, size);
+    if (count <= 0) return false;
+    data += count;
+    size -= static_cast<size_t>(count);
+  }
+  return true;
+}
+
+bool WriteFully(int fd, const uint8_t* data, size_t size) {
+  while (size > 0) {
+    const ssize_t count = write(fd, data, size);
+    if (count <= 0) return false;
+    data += count;
+    size -= static_cast<size_t>(count);
+  }
+  return true;
+}
+
+// One member: its node and its two sockets, on one port.
+struct Member {
+  std::unique_ptr<swim::Node> node;
+  swim::Address address;
+  int udp = -1;
+  int tcp = -1;
+};
+
+// Binds a UDP socket and a TCP listener to the same free loopback port.
+bool OpenSockets(Member& member) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    member.udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in in = {};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(in);
+    if (bind(member.udp, reinterpret_cast<sockaddr*>(&in), sizeof(in)) != 0 ||
+        getsockname(member.udp, reinterpret_cast<sockaddr*>(&in), &length) !=
+            0) {
+      return false;
+    }
+    member.tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (bind(member.tcp, reinterpret_cast<sockaddr*>(&in), sizeof(in)) == 0 &&
+        listen(member.tcp, 16) == 0) {
+      member.address = FromSockaddr(in);
+      return true;
+    }
+    // That port is taken for TCP: try another.
+    close(member.udp);
+    close(member.tcp);
+  }
+  return false;
+}
+
+// Step 2, datagrams: everything the UDP socket holds.
+void ReceiveDatagrams(Member& member, absl::Time now) {
+  std::array<uint8_t, 65536> buffer;
+  for (;;) {
+    sockaddr_in from = {};
+    socklen_t length = sizeof(from);
+    const ssize_t size = recvfrom(member.udp, buffer.data(), buffer.size(), 0,
+                                  reinterpret_cast<sockaddr*>(&from), &length);
+    if (size < 0) return;  // EAGAIN: drained
+    member.node->HandleDatagram(
+        FromSockaddr(from),
+        absl::MakeConstSpan(buffer.data(), static_cast<size_t>(size)), now);
+  }
+}
+
+// Step 2, streams: one connection, one frame (a big-endian u32 length,
+// then that many bytes).
+void ReceiveStream(Member& member, absl::Time now) {
+  sockaddr_in from = {};
+  socklen_t length = sizeof(from);
+  const int connection = accept4(member.tcp, reinterpret_cast<sockaddr*>(&from),
+                                 &length, SOCK_CLOEXEC);
+  if (connection < 0) return;
+  const timeval limit = {1, 0};  // a silent peer cannot hang the loop
+  setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  uint8_t header[4];
+  if (ReadFully(connection, header, sizeof(header))) {
+    const uint32_t size = uint32_t{header[0]} << 24 |
+                          uint32_t{header[1]} << 16 | uint32_t{header[2]} << 8 |
+                          header[3];
+    // Untrusted: cap what a peer can make us allocate.
+    if (size <= (16u << 20)) {
+      std::vector<uint8_t> frame(size);
+      if (ReadFully(connection, frame.data(), frame.size())) {
+        member.node->HandleStream(FromSockaddr(from), frame, now);
+      }
+    }
+  }
+  close(connection);
+}
+
+// Step 3: send everything the node produced.
+void SendTransmits(Member& member) {
+  while (std::optional<swim::Transmit> transmit = member.node->PollTransmit()) {
+    const sockaddr_in to = ToSockaddr(transmit->to);
+    if (transmit->channel == swim::Channel::kDatagram) {
+      // UDP may lose datagrams anyway; the protocol copes.
+      sendto(member.udp, transmit->bytes.data(), transmit->bytes.size(), 0,
+             reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+      continue;
+    }
+    const int connection = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(connection, reinterpret_cast<const sockaddr*>(&to),
+                sizeof(to)) == 0) {
+      const uint32_t size = static_cast<uint32_t>(transmit->bytes.size());
+      const uint8_t header[4] = {
+          static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
+          static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
+      if (WriteFully(connection, header, sizeof(header))) {
+        WriteFully(connection, transmit->bytes.data(), transmit->bytes.size());
+      }
+    }
+    close(connection);  // refused or sent: push-pull retries on its own
+  }
+}
+
+// Step 3: what the node has to say.
+void PrintEvents(Member& member) {
+  while (std::optional<swim::Event> event = member.node->PollEvent()) {
+    std::printf(
+        "%s: %s %s %s\n", member.node->local().name.c_str(),
+        std::string(swim::EventTypeName(event->type)).c_str(),
+        event->member.name.c_str(),
+        std::string(swim::MemberStatusName(event->member.status)).c_str());
+  }
+}
+
+bool EveryoneSees(const std::vector<Member>& members, size_t count,
+                  swim::MemberStatus status, size_t skip_last) {
+  for (size_t i = 0; i + skip_last < members.size(); ++i) {
+    const auto seen =
+        members[i].node->Members(static_cast<swim::StatusMask>(status));
+    if (seen.size() != count) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double timeout_s = 30;
+  if (argc == 2 && std::string(argv[1]).rfind("--timeout-s=", 0) == 0) {
+    timeout_s = std::atof(argv[1] + 12);
+  }
+  std::random_device random;
+  std::vector<Member> members(kMembers);
+  for (int i = 0; i < kMembers; ++i) {
+    Member& member = members[i];
+    if (!OpenSockets(member)) {
+      std::perror("cannot open sockets");
+      return 1;
+    }
+    swim::Config config = swim::Config::Local();
+    config.name = absl::StrCat("member-", i + 1);
+    config.address = member.address;
+    // A restarted process must pick a larger generation: its start time.
+    config.generation = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    // The only randomness the node uses, and the AES-GCM nonce seed, which
+    // must differ between processes sharing a key.
+    config.seed = uint64_t{random()} << 32 | random();
+    for (uint8_t& byte : config.nonce_seed) byte = random() & 0xff;
+    config.keys = {kSecret};
+    config.metadata = {{"role", i == 0 ? "seed" : "worker"}};
+    absl::StatusOr<std::unique_ptr<swim::Node>> node =
+        swim::Node::Create(config, Now());
+    if (!node.ok()) {
+      std::fprintf(stderr, "%s\n", node.status().ToString().c_str());
+      return 1;
+    }
+    member.node = *std::move(node);
+    std::printf("%s listens on %s\n", config.name.c_str(),
+                member.address.ToString().c_str());
+  }
+  for (int i = 1; i < kMembers; ++i) {
+    (void)members[i].node->Join({members[0].address}, Now());
+  }
+
+  const absl::Time give_up = Now() + absl::Seconds(timeout_s);
+  bool leaving = false;
+  while (Now() < give_up) {
+    // 1. Wait for input or the earliest deadline.
+    std::optional<absl::Time> wake;
+    for (const Member& member : members) {
+      const std::optional<absl::Time> deadline = member.node->NextDeadline();
+      if (deadline && (!wake || *deadline < *wake)) wake = deadline;
+    }
+    const absl::Duration wait =
+        std::clamp((wake ? *wake : give_up) - Now(), absl::ZeroDuration(),
+                   give_up - Now());
+    std::vector<pollfd> fds;
+    for (const Member& member : members) {
+      fds.push_back({member.udp, POLLIN, 0});
+      fds.push_back({member.tcp, POLLIN, 0});
+    }
+    poll(fds.data(), fds.size(),
+         static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(
+             std::max(wait, absl::ZeroDuration()), absl::Milliseconds(1)))));
+
+    // 2. Input and due timers, with the time after the wait.
+    const absl::Time now = Now();
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (fds[2 * i].revents & POLLIN) ReceiveDatagrams(members[i], now);
+      if (fds[2 * i + 1].revents & POLLIN) ReceiveStream(members[i], now);
+      members[i].node->HandleTimeout(now);
+    }
+    // 3. Output.
+    for (Member& member : members) {
+      SendTransmits(member);
+      PrintEvents(member);
+    }
+
+    if (!leaving &&
+        EveryoneSees(members, kMembers - 1, swim::MemberStatus::kOnline, 0)) {
+      std::printf("converged: every member sees the others ONLINE\n");
+      (void)members.back().node->Leave(now);  // announces LEFT
+      leaving = true;
+    }
+    if (leaving && EveryoneSees(members, 1, swim::MemberStatus::kLeft, 1)) {
+      std::printf("%s left; the others saw it\n",
+                  members.back().node->local().name.c_str());
+      return 0;
+    }
+  }
+  std::fprintf(stderr, "gave up after %g s\n", timeout_s);
+  return 1;
+}

@@ -1,0 +1,38 @@
+#ifndef TOOLS_EVENT_JSON_H_
+#define TOOLS_EVENT_JSON_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "swim/core/event.h"
+#include "swim/core/member.h"
+
+namespace swim::tools {
+
+// One event as a line of JSON (without the newline), for scripts that
+// follow a cluster:
+//
+//   {"event":"status-changed","observer":"127.0.0.1:7001",
+//    "member":"127.0.0.1:7002","address":"127.0.0.1:7002",
+//    "status":"OFFLINE","previous_status":"ONLINE","incarnation":"1718.3",
+//    "metadata":{"name":"two","token":"5f0c..."},"t":1718000000.123}
+//
+// "event" is the core's name for it (joined, status-changed,
+// metadata-changed, reaped, name-conflict, refuted, user-message);
+// "observer" is the member that saw it, "member" the one it is about;
+// "status" is ONLINE, SUSPECT, OFFLINE or LEFT; "t" is wall-clock seconds
+// since the Unix epoch. previous_status only on status-changed,
+// conflict_address on name-conflict, origin and payload on user-message.
+std::string EventJson(absl::string_view observer, const Event& event,
+                      absl::Time now);
+
+// A line in the same shape for what the program itself does to a member
+// it runs: "started" (sockets bound, about to join) or "stopped" (after
+// its leave), with the member as it is then.
+std::string LifecycleJson(absl::string_view what, const Member& member,
+                          absl::Time now);
+
+}  // namespace swim::tools
+
+#endif  // TOOLS_EVENT_JSON_H_

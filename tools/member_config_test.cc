@@ -1,0 +1,501 @@
+#include "tools/member_config.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "swim/core/config.h"
+#include "tools/secret_key.h"
+
+namespace swim::tools {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+// Files, DNS and routing as a test wants them.
+struct FakeSystem {
+  absl::flat_hash_map<std::string, std::string> files;
+  absl::flat_hash_map<std::string, std::vector<std::string>> hosts;
+  std::string local_address = "10.0.0.5";
+  std::vector<std::string> resolved;  // hosts asked for, in order
+
+  SystemAccess Access() {
+    SystemAccess system;
+    system.read_file =
+        [this](const std::string& path) -> absl::StatusOr<std::string> {
+      auto found = files.find(path);
+      if (found == files.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot read ", path, ": No such file or directory"));
+      }
+      return found->second;
+    };
+    system.resolve = [this](const net::HostPort& host_port)
+        -> absl::StatusOr<std::vector<Address>> {
+      resolved.push_back(host_port.host);
+      auto found = hosts.find(host_port.host);
+      if (found == hosts.end()) {
+        return absl::NotFoundError("Name or service not known");
+      }
+      std::vector<Address> addresses;
+      for (const std::string& ip : found->second) {
+        addresses.push_back(
+            *Address::Parse(absl::StrCat(ip, ":", host_port.port)));
+      }
+      return addresses;
+    };
+    system.local_address_toward =
+        [this](const Address& peer) -> absl::StatusOr<Address> {
+      return Address::Parse(absl::StrCat(local_address, ":", peer.port()));
+    };
+    return system;
+  }
+};
+
+MemberOptions Minimal() {
+  MemberOptions options;
+  options.name = "10.0.0.1:7946";
+  options.secret = "a long enough cluster secret";
+  return options;
+}
+
+absl::StatusOr<MemberSettings> Resolve(const MemberOptions& options,
+                                       const Environment& environment = {}) {
+  FakeSystem system;
+  return ResolveMemberSettings(options, environment, system.Access());
+}
+
+// The message of a failed resolution, with its code checked.
+std::string InvalidMessage(const MemberOptions& options,
+                           const Environment& environment = {}) {
+  absl::StatusOr<MemberSettings> settings = Resolve(options, environment);
+  EXPECT_FALSE(settings.ok());
+  if (settings.ok()) return "";
+  EXPECT_TRUE(absl::IsInvalidArgument(settings.status())) << settings.status();
+  return std::string(settings.status().message());
+}
+
+TEST(MemberConfigTest, MinimalOptionsGiveAnEncryptedLanMember) {
+  absl::StatusOr<MemberSettings> settings = Resolve(Minimal());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  const Config& config = settings->config;
+  EXPECT_EQ(config.name, "10.0.0.1:7946");
+  EXPECT_EQ(config.address, *Address::Parse("10.0.0.1:7946"));
+  EXPECT_EQ(config.security_mode, SecurityMode::kEncrypted);
+  EXPECT_THAT(config.keys,
+              ElementsAre(KeyFromSecret("a long enough cluster secret")));
+  EXPECT_EQ(config.probe_interval, Config::Lan().probe_interval);
+  EXPECT_EQ(config.generation, 0u);  // the driver fills it at start
+  EXPECT_THAT(settings->seeds, IsEmpty());
+  EXPECT_TRUE(settings->driver_options.bind.empty());
+  EXPECT_THAT(settings->warnings, IsEmpty());
+}
+
+TEST(MemberConfigTest, PresetsAndTimingFlags) {
+  MemberOptions options = Minimal();
+  options.preset = "wan";
+  absl::StatusOr<MemberSettings> wan = Resolve(options);
+  ASSERT_TRUE(wan.ok()) << wan.status();
+  EXPECT_EQ(wan->config.probe_interval, Config::Wan().probe_interval);
+
+  options.preset = "local";
+  options.probe_interval = absl::Milliseconds(300);
+  options.probe_timeout = absl::Milliseconds(100);
+  options.suspicion_mult = 2;
+  options.gossip_interval = absl::Milliseconds(50);
+  options.gossip_nodes = 2;
+  options.indirect_checks = 0;
+  options.retransmit_mult = 3;
+  options.push_pull_interval = absl::ZeroDuration();
+  options.reap_after = absl::Seconds(30);
+  absl::StatusOr<MemberSettings> local = Resolve(options);
+  ASSERT_TRUE(local.ok()) << local.status();
+  const Config& config = local->config;
+  EXPECT_EQ(config.probe_interval, absl::Milliseconds(300));
+  EXPECT_EQ(config.probe_timeout, absl::Milliseconds(100));
+  EXPECT_EQ(config.suspicion_mult, 2);
+  EXPECT_EQ(config.gossip_interval, absl::Milliseconds(50));
+  EXPECT_EQ(config.gossip_nodes, 2);
+  EXPECT_EQ(config.indirect_checks, 0);
+  EXPECT_EQ(config.retransmit_mult, 3);
+  EXPECT_EQ(config.push_pull_interval, absl::ZeroDuration());
+  EXPECT_EQ(config.reap_after, absl::Seconds(30));
+  // Untouched fields keep the preset's value.
+  EXPECT_EQ(config.max_metadata_size, Config::Local().max_metadata_size);
+}
+
+TEST(MemberConfigTest, UnknownPresetNamesTheValueAndTheChoices) {
+  MemberOptions options = Minimal();
+  options.preset = "moon";
+  EXPECT_EQ(InvalidMessage(options),
+            "--preset=moon: unknown preset (lan, wan or local)");
+}
+
+TEST(MemberConfigTest, BadTimingNamesTheFlag) {
+  MemberOptions options = Minimal();
+  options.probe_interval = absl::Milliseconds(-5);
+  EXPECT_THAT(InvalidMessage(options),
+              HasSubstr("--probe-interval=-5ms: must be positive"));
+
+  options = Minimal();
+  options.probe_timeout = absl::Seconds(2);  // above the 1 s interval
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--probe-timeout: "));
+
+  options = Minimal();
+  options.suspicion_mult = 0;
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--suspicion-mult: "));
+
+  options = Minimal();
+  options.indirect_checks = 17;
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--indirect-checks: "));
+
+  options = Minimal();
+  options.push_pull_interval = absl::Seconds(-1);
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--push-pull-interval=-1s"));
+}
+
+TEST(MemberConfigTest, MetadataEntries) {
+  MemberOptions options = Minimal();
+  options.metadata = {{"name", "one"}, {"role", "db"}, {"name", "uno"}};
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  // A repeated key: the last one wins, as with any repeated flag.
+  EXPECT_THAT(settings->config.metadata,
+              ElementsAre(Pair("name", "uno"), Pair("role", "db")));
+}
+
+TEST(MemberConfigTest, MetadataOverTheLimitIsRefusedWithItsSize) {
+  MemberOptions options = Minimal();
+  options.metadata = {{"small", "x"}, {"blob", std::string(600, 'b')}};
+  const std::string message = InvalidMessage(options);
+  EXPECT_THAT(message, HasSubstr("--metadata"));
+  EXPECT_THAT(message, HasSubstr("over the limit of 512 bytes"));
+  EXPECT_THAT(message, HasSubstr("the largest is blob"));
+}
+
+TEST(MemberConfigTest, BadMetadataKeys) {
+  MemberOptions options = Minimal();
+  options.metadata = {{"", "x"}};
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("empty key"));
+  options.metadata = {{std::string(300, 'k'), "x"}};
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("over the limit of 255"));
+}
+
+// --- Secret -------------------------------------------------------------
+
+TEST(MemberConfigTest, NoSecretRefusesToStart) {
+  MemberOptions options = Minimal();
+  options.secret.reset();
+  const std::string message = InvalidMessage(options);
+  EXPECT_THAT(message, HasSubstr("no secret"));
+  EXPECT_THAT(message, HasSubstr("SWIM_SECRET"));
+  EXPECT_THAT(message, HasSubstr("--insecure"));
+}
+
+TEST(MemberConfigTest, InsecureRunsInPlaintextAndSaysSo) {
+  MemberOptions options = Minimal();
+  options.secret.reset();
+  options.insecure = true;
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.security_mode, SecurityMode::kPlaintext);
+  EXPECT_THAT(settings->config.keys, IsEmpty());
+  ASSERT_EQ(settings->warnings.size(), 1u);
+  EXPECT_THAT(settings->warnings[0], HasSubstr("WITHOUT encryption"));
+}
+
+TEST(MemberConfigTest, InsecureWithASecretStillEncrypts) {
+  MemberOptions options = Minimal();
+  options.insecure = true;
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.security_mode, SecurityMode::kEncrypted);
+}
+
+TEST(MemberConfigTest, SecretFromTheEnvironmentOrItsFile) {
+  MemberOptions options = Minimal();
+  options.secret.reset();
+  FakeSystem system;
+  system.files["/run/secrets/swim"] = "file secret text\n";
+
+  absl::StatusOr<MemberSettings> from_variable = ResolveMemberSettings(
+      options, {{"SWIM_SECRET", "variable secret text"}}, system.Access());
+  ASSERT_TRUE(from_variable.ok()) << from_variable.status();
+  EXPECT_THAT(from_variable->config.keys,
+              ElementsAre(KeyFromSecret("variable secret text")));
+
+  absl::StatusOr<MemberSettings> from_file = ResolveMemberSettings(
+      options, {{"SWIM_SECRET_FILE", "/run/secrets/swim"}}, system.Access());
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_THAT(from_file->config.keys,
+              ElementsAre(KeyFromSecret("file secret text")));
+}
+
+TEST(MemberConfigTest, TheSecretFlagWinsOverTheEnvironment) {
+  absl::StatusOr<MemberSettings> settings =
+      Resolve(Minimal(), {{"SWIM_SECRET", "ignored secret text"},
+                          {"SWIM_NAME", "10.9.9.9:1"},
+                          {"SWIM_PEERS", "10.9.9.9:2"}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->config.keys,
+              ElementsAre(KeyFromSecret("a long enough cluster secret")));
+  EXPECT_EQ(settings->config.name, "10.0.0.1:7946");
+  // No --peer given: SWIM_PEERS applies.
+  EXPECT_THAT(settings->seeds, ElementsAre("10.9.9.9:2"));
+}
+
+TEST(MemberConfigTest, UnreadableSecretFileNamesVariableAndPath) {
+  MemberOptions options = Minimal();
+  options.secret.reset();
+  EXPECT_EQ(InvalidMessage(options, {{"SWIM_SECRET_FILE", "/nope"}}),
+            "SWIM_SECRET_FILE=/nope: cannot read /nope: No such file or "
+            "directory");
+}
+
+TEST(MemberConfigTest, EmptySecretsAreRefused) {
+  MemberOptions options = Minimal();
+  options.secret = "";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--secret is empty"));
+  options.secret.reset();
+  EXPECT_THAT(InvalidMessage(options, {{"SWIM_SECRET", ""}}),
+              HasSubstr("SWIM_SECRET is empty"));
+}
+
+TEST(MemberConfigTest, AShortSecretWorksWithAWarning) {
+  MemberOptions options = Minimal();
+  options.secret = "short";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_EQ(settings->warnings.size(), 1u);
+  EXPECT_THAT(settings->warnings[0], HasSubstr("only 5 characters"));
+}
+
+TEST(MemberConfigTest, LabelIsBoundIntoTheConfig) {
+  MemberOptions options = Minimal();
+  options.label = "prod-eu";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.label, "prod-eu");
+  options.label = std::string(300, 'l');
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--label: "));
+}
+
+// --- Name ----------------------------------------------------------------
+
+TEST(MemberConfigTest, NoNameIsAnError) {
+  MemberOptions options = Minimal();
+  options.name.reset();
+  const std::string message = InvalidMessage(options);
+  EXPECT_THAT(message, HasSubstr("no member name"));
+  EXPECT_THAT(message, HasSubstr("SWIM_NAME"));
+}
+
+TEST(MemberConfigTest, NameFromTheEnvironmentOrItsFile) {
+  MemberOptions options = Minimal();
+  options.name.reset();
+  FakeSystem system;
+  system.files["/etc/swim/name"] = "10.0.0.3:7000\n";
+  absl::StatusOr<MemberSettings> settings = ResolveMemberSettings(
+      options, {{"SWIM_NAME_FILE", "/etc/swim/name"}}, system.Access());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "10.0.0.3:7000");
+
+  EXPECT_THAT(InvalidMessage(options, {{"SWIM_NAME", "10.0.0.1:99999"}}),
+              HasSubstr("SWIM_NAME=10.0.0.1:99999: the port must be 1-65535"));
+}
+
+TEST(MemberConfigTest, UnparsableNamesNameTheValue) {
+  for (const char* name :
+       {"10.0.0.1:0", "10.0.0.1:http", "::1:7946", "bad host!:7946", "[::1"}) {
+    MemberOptions options = Minimal();
+    options.name = name;
+    EXPECT_THAT(InvalidMessage(options),
+                HasSubstr(absl::StrCat("--name=", name, ": ")));
+  }
+  MemberOptions options = Minimal();
+  options.name = "";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--name is empty"));
+}
+
+TEST(MemberConfigTest, DefaultHostAndPort) {
+  MemberOptions options = Minimal();
+  options.name = ":7001";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("pass --default-host"));
+  options.default_host = "10.0.0.7";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "10.0.0.7:7001");
+
+  options = Minimal();
+  options.name = "10.0.0.8";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("pass --default-port"));
+  options.default_port = 7100;
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "10.0.0.8:7100");
+
+  options = Minimal();
+  options.name = ":7002";
+  options.default_host = "fd00::1";  // brackets added
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "[fd00::1]:7002");
+  EXPECT_EQ(settings->config.address, *Address::Parse("[fd00::1]:7002"));
+}
+
+TEST(MemberConfigTest, BadDefaultsNameTheFlag) {
+  MemberOptions options = Minimal();
+  options.default_port = 70000;
+  EXPECT_EQ(InvalidMessage(options),
+            "--default-port=70000: the port must be 1-65535");
+  options = Minimal();
+  options.default_host = "not a host";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--default-host=not a host"));
+}
+
+TEST(MemberConfigTest, AHostNameIsResolvedForTheAddressButKeptAsTheName) {
+  FakeSystem system;
+  system.hosts["db-1.internal"] = {"10.1.2.3", "10.1.2.4"};
+  MemberOptions options = Minimal();
+  options.name = "db-1.internal:7946";
+  absl::StatusOr<MemberSettings> settings =
+      ResolveMemberSettings(options, {}, system.Access());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "db-1.internal:7946");
+  EXPECT_EQ(settings->config.address, *Address::Parse("10.1.2.3:7946"));
+}
+
+TEST(MemberConfigTest, AnUnresolvableNameIsUnavailable) {
+  MemberOptions options = Minimal();
+  options.name = "nowhere.invalid:7946";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_FALSE(settings.ok());
+  EXPECT_TRUE(absl::IsUnavailable(settings.status())) << settings.status();
+  EXPECT_THAT(settings.status().message(),
+              HasSubstr("--name=nowhere.invalid:7946: nowhere.invalid does "
+                        "not resolve"));
+}
+
+TEST(MemberConfigTest, AWildcardNameIsRefused) {
+  MemberOptions options = Minimal();
+  options.name = "0.0.0.0:7946";
+  EXPECT_THAT(InvalidMessage(options),
+              HasSubstr("a wildcard address cannot be advertised"));
+}
+
+// --- Bind ----------------------------------------------------------------
+
+TEST(MemberConfigTest, BindAddressAndPort) {
+  MemberOptions options = Minimal();
+  options.bind = "0.0.0.0";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.bind, "0.0.0.0:7946");
+
+  options.bind_port = 8000;
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.bind, "0.0.0.0:8000");
+
+  options.bind.reset();  // the name's address, another port
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.bind, "10.0.0.1:8000");
+
+  options.bind = "::";
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.bind, "[::]:8000");
+
+  options.bind = "[::]";
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.bind, "[::]:8000");
+}
+
+TEST(MemberConfigTest, BadBindValuesNameTheFlag) {
+  MemberOptions options = Minimal();
+  options.bind = "eth0";
+  EXPECT_THAT(InvalidMessage(options),
+              HasSubstr("--bind=eth0: not an IP address"));
+  options = Minimal();
+  options.bind_port = 0;
+  EXPECT_EQ(InvalidMessage(options), "--bind-port=0: the port must be 1-65535");
+}
+
+// --- Peers ---------------------------------------------------------------
+
+TEST(MemberConfigTest, PeersWithDefaults) {
+  MemberOptions options = Minimal();
+  options.peers = {"10.0.0.2:7000", "10.0.0.3", "seed.internal", ":7005",
+                   "[fd00::2]:7006"};
+  options.default_host = "10.0.0.9";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  // Without a port: this member's. Names are left for the driver to
+  // resolve (retrying until they do).
+  EXPECT_THAT(settings->seeds, ElementsAre("10.0.0.2:7000", "10.0.0.3:7946",
+                                           "seed.internal:7946",
+                                           "10.0.0.9:7005", "[fd00::2]:7006"));
+}
+
+TEST(MemberConfigTest, PeersFromTheEnvironment) {
+  MemberOptions options = Minimal();
+  absl::StatusOr<MemberSettings> settings =
+      Resolve(options, {{"SWIM_PEERS", "10.0.0.2:1, 10.0.0.3:2,"}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->seeds, ElementsAre("10.0.0.2:1", "10.0.0.3:2"));
+
+  EXPECT_THAT(InvalidMessage(options, {{"SWIM_PEERS", "10.0.0.2:1,bad:port"}}),
+              HasSubstr("SWIM_PEERS=bad:port: the port must be 1-65535"));
+  EXPECT_THAT(InvalidMessage(options, {{"SWIM_PEERS_FILE", "/missing"}}),
+              HasSubstr("SWIM_PEERS_FILE=/missing: cannot read"));
+}
+
+TEST(MemberConfigTest, BadPeersNameTheValue) {
+  MemberOptions options = Minimal();
+  options.peers = {"10.0.0.2:1", "10.0.0.2:x"};
+  EXPECT_THAT(InvalidMessage(options),
+              HasSubstr("--peer=10.0.0.2:x: the port must be 1-65535"));
+}
+
+// --- Discovery -----------------------------------------------------------
+
+TEST(MemberConfigTest, DiscoveryTakesTheRoutedAddressAndSeedsWithTheName) {
+  FakeSystem system;
+  system.hosts["swim.default.svc"] = {"10.0.0.4", "10.0.0.5", "10.0.0.6"};
+  system.local_address = "10.0.0.5";
+  MemberOptions options = Minimal();
+  options.name = "swim.default.svc:7946";
+  options.discovery = true;
+  options.peers = {"10.0.1.1:7946"};
+  absl::StatusOr<MemberSettings> settings =
+      ResolveMemberSettings(options, {}, system.Access());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.name, "10.0.0.5:7946");
+  EXPECT_EQ(settings->config.address, *Address::Parse("10.0.0.5:7946"));
+  EXPECT_THAT(settings->seeds,
+              ElementsAre("swim.default.svc:7946", "10.0.1.1:7946"));
+}
+
+TEST(MemberConfigTest, DiscoveryNeedsAResolvableName) {
+  MemberOptions options = Minimal();
+  options.discovery = true;  // the name is an IP address
+  EXPECT_THAT(InvalidMessage(options),
+              HasSubstr("--discovery needs a DNS name"));
+
+  options.name = "not-yet.internal:7946";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_FALSE(settings.ok());
+  EXPECT_TRUE(absl::IsUnavailable(settings.status())) << settings.status();
+  EXPECT_THAT(settings.status().message(),
+              HasSubstr("--discovery: not-yet.internal does not resolve"));
+}
+
+}  // namespace
+}  // namespace swim::tools

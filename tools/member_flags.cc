@@ -1,0 +1,158 @@
+#include "tools/member_flags.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tools/command_line.h"
+#include "tools/member_args.h"
+
+// --peer and --metadata are collected by ExtractMemberArgs (Abseil keeps
+// only a flag's last value); they are defined here for --help.
+ABSL_FLAG(std::string, peer, "",
+          "HOST:PORT of a member to join through; repeat it (or separate "
+          "with commas) for several. Without a port, this member's port. "
+          "Default: $SWIM_PEERS (comma-separated), else none: the first "
+          "member of a cluster starts alone.");
+ABSL_FLAG(std::string, metadata, "",
+          "KEY=VALUE this member publishes; repeatable. Also spelled "
+          "--metadata KEY VALUE (as in the Python swim-protocol).");
+ABSL_FLAG(std::optional<std::string>, name, std::nullopt,
+          "This member's name, HOST:PORT: also the address other members "
+          "reach it at (e.g. 10.0.0.1:7946). ':PORT' takes --default-host, "
+          "'HOST' takes --default-port. Default: $SWIM_NAME.");
+ABSL_FLAG(std::optional<std::string>, secret, std::nullopt,
+          "The cluster's shared secret, any text (every member needs the "
+          "same; e.g. from `head -c 32 /dev/urandom | base64`). The key is "
+          "its SHA-256 (AES-256-GCM). Default: $SWIM_SECRET, or the file "
+          "$SWIM_SECRET_FILE names (a flag is visible in `ps`; prefer the "
+          "file).");
+ABSL_FLAG(std::optional<std::string>, bind, std::nullopt,
+          "IP address to bind instead of the name's, e.g. 0.0.0.0 or :: "
+          "(all interfaces) when the name is a public or NATed address.");
+ABSL_FLAG(std::optional<int>, bind_port, std::nullopt,
+          "Port to bind instead of the name's (e.g. behind port "
+          "forwarding). Also spelled --bind-port.");
+ABSL_FLAG(std::optional<std::string>, default_host, std::nullopt,
+          "Host for names and peers written ':PORT'. Also spelled "
+          "--default-host.");
+ABSL_FLAG(std::optional<int>, default_port, std::nullopt,
+          "Port for names and peers written without one. Also spelled "
+          "--default-port.");
+ABSL_FLAG(bool, discovery, false,
+          "The name's host is a DNS name whose A/AAAA records are the "
+          "cluster's members (e.g. a headless service): this member is the "
+          "record the kernel routes from, and joins through all the others "
+          "(resolved again until they resolve).");
+ABSL_FLAG(std::string, preset, "lan",
+          "Timing preset: lan, wan or local (memberlist's numbers).");
+ABSL_FLAG(std::string, label, "",
+          "Cluster label bound into every packet: members with another "
+          "label ignore this one (several clusters, one secret).");
+ABSL_FLAG(bool, insecure, false,
+          "Allow running without a secret: no encryption, no "
+          "authentication. Anyone who reaches the port can join.");
+ABSL_FLAG(std::optional<absl::Duration>, probe_interval, std::nullopt,
+          "Time between probes (e.g. 1s). Default: the preset's.");
+ABSL_FLAG(std::optional<absl::Duration>, probe_timeout, std::nullopt,
+          "Wait for a direct ack before asking helpers; below "
+          "--probe-interval. Default: the preset's.");
+ABSL_FLAG(std::optional<int>, indirect_checks, std::nullopt,
+          "Helpers asked to probe when a direct probe fails, 0-16.");
+ABSL_FLAG(std::optional<int>, suspicion_mult, std::nullopt,
+          "Suspicion timeout multiplier, 1-100 (higher: fewer false "
+          "OFFLINEs, slower detection).");
+ABSL_FLAG(std::optional<absl::Duration>, gossip_interval, std::nullopt,
+          "Time between gossip rounds (e.g. 200ms).");
+ABSL_FLAG(std::optional<int>, gossip_nodes, std::nullopt,
+          "Members gossiped to per round, 1-64.");
+ABSL_FLAG(std::optional<int>, retransmit_mult, std::nullopt,
+          "Retransmissions of each update, times log10(members + 1), 1-100.");
+ABSL_FLAG(std::optional<absl::Duration>, push_pull_interval, std::nullopt,
+          "Time between full-state exchanges (0: only on join).");
+ABSL_FLAG(std::optional<absl::Duration>, reap_after, std::nullopt,
+          "OFFLINE and LEFT members are forgotten after this long.");
+
+namespace swim::tools {
+
+const absl::string_view kMemberFlagsHelp =
+    R"(Member flags (dashes or underscores; --flag=value or --flag value):
+  --name=HOST:PORT        this member's name and address   [$SWIM_NAME]
+  --peer=HOST:PORT        a member to join through, repeatable [$SWIM_PEERS]
+  --secret=TEXT           the cluster's shared secret      [$SWIM_SECRET]
+  --metadata=KEY=VALUE    published metadata, repeatable; also
+                          --metadata KEY VALUE
+  --bind=IP --bind-port=N where to listen, if not the name's address
+  --default-host=H --default-port=N   for names like ':7001' or 'myhost'
+  --discovery             the name's host lists every member in DNS
+  --preset=lan|wan|local  timing preset (default lan)
+  --label=TEXT            cluster label (clusters sharing a secret)
+  --insecure              allow running without a secret (no encryption)
+  --probe-interval, --probe-timeout, --indirect-checks, --suspicion-mult,
+  --gossip-interval, --gossip-nodes, --retransmit-mult,
+  --push-pull-interval, --reap-after   timing (durations like 500ms, 2s)
+
+Each of SWIM_SECRET, SWIM_NAME and SWIM_PEERS may instead name a file in
+SWIM_SECRET_FILE, SWIM_NAME_FILE, SWIM_PEERS_FILE (container secrets); a
+flag wins over the environment. The secret is any text; the AES-256 key is
+its SHA-256. Without one the program refuses to start unless --insecure is
+given.)";
+
+absl::StatusOr<MemberOptions> ParseMemberCommandLine(
+    int argc, char** argv, std::vector<std::string>* positional) {
+  absl::StatusOr<MemberArgs> extracted =
+      ExtractMemberArgs(std::vector<std::string>(argv, argv + argc));
+  if (!extracted.ok()) return extracted.status();
+  absl::StatusOr<std::vector<std::string>> checked =
+      CheckCommandLine(extracted->rest, positional);
+  if (!checked.ok()) return checked.status();
+  // Abseil reads an empty value of an optional flag as "not given", which
+  // would quietly fall back to the environment.
+  for (const std::string& arg : *checked) {
+    for (absl::string_view flag : {"name", "secret", "bind", "default_host"}) {
+      if (arg == absl::StrCat("--", flag, "=")) {
+        std::string dashed(flag);
+        std::replace(dashed.begin(), dashed.end(), '_', '-');
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", dashed, " is empty"));
+      }
+    }
+  }
+  std::vector<char*> pointers;
+  for (std::string& arg : *checked) pointers.push_back(arg.data());
+  absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+
+  MemberOptions options;
+  options.name = absl::GetFlag(FLAGS_name);
+  options.peers = std::move(extracted->peers);
+  options.secret = absl::GetFlag(FLAGS_secret);
+  options.bind = absl::GetFlag(FLAGS_bind);
+  options.bind_port = absl::GetFlag(FLAGS_bind_port);
+  options.default_host = absl::GetFlag(FLAGS_default_host);
+  options.default_port = absl::GetFlag(FLAGS_default_port);
+  options.discovery = absl::GetFlag(FLAGS_discovery);
+  options.preset = absl::GetFlag(FLAGS_preset);
+  options.metadata = std::move(extracted->metadata);
+  options.label = absl::GetFlag(FLAGS_label);
+  options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.probe_interval = absl::GetFlag(FLAGS_probe_interval);
+  options.probe_timeout = absl::GetFlag(FLAGS_probe_timeout);
+  options.indirect_checks = absl::GetFlag(FLAGS_indirect_checks);
+  options.suspicion_mult = absl::GetFlag(FLAGS_suspicion_mult);
+  options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
+  options.gossip_nodes = absl::GetFlag(FLAGS_gossip_nodes);
+  options.retransmit_mult = absl::GetFlag(FLAGS_retransmit_mult);
+  options.push_pull_interval = absl::GetFlag(FLAGS_push_pull_interval);
+  options.reap_after = absl::GetFlag(FLAGS_reap_after);
+  return options;
+}
+
+bool ListsFlagsOf(absl::string_view path, absl::string_view program_file) {
+  return absl::EndsWith(path, "tools/member_flags.cc") ||
+         absl::EndsWith(path, program_file);
+}
+
+}  // namespace swim::tools

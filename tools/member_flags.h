@@ -1,0 +1,35 @@
+#ifndef TOOLS_MEMBER_FLAGS_H_
+#define TOOLS_MEMBER_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tools/member_config.h"
+
+namespace swim::tools {
+
+// The member flags every swim program shares (--name, --peer, --secret,
+// --bind, --bind-port, --default-host, --default-port, --discovery,
+// --preset, --metadata, --label, --insecure and the timing flags), defined
+// once here with Abseil.
+
+// What --help prints about them and the environment, for usage messages.
+extern const absl::string_view kMemberFlagsHelp;
+
+// Parses a member program's command line: the repeatable flags first
+// (member_args.h), then everything else with Abseil after checking it
+// (command_line.h: dashes or underscores, "--flag value", a bad value
+// names the flag). Operands go to `positional`; when it is null there may
+// be none. Errors are usage errors (the programs exit with 2).
+absl::StatusOr<MemberOptions> ParseMemberCommandLine(
+    int argc, char** argv, std::vector<std::string>* positional = nullptr);
+
+// True for the source files whose flags a member program's --help lists,
+// given the program's own file (e.g. "tools/swim_demo.cc").
+bool ListsFlagsOf(absl::string_view path, absl::string_view program_file);
+
+}  // namespace swim::tools
+
+#endif  // TOOLS_MEMBER_FLAGS_H_
