@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tools/command_line.h"
@@ -153,6 +156,22 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
 bool ListsFlagsOf(absl::string_view path, absl::string_view program_file) {
   return absl::EndsWith(path, "tools/member_flags.cc") ||
          absl::EndsWith(path, program_file);
+}
+
+void ConfigureMemberProgramUsage(absl::string_view name,
+                                 absl::string_view program_file,
+                                 absl::string_view usage) {
+  absl::SetProgramUsageMessage(absl::StrCat(usage, "\n", kMemberFlagsHelp));
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags =
+      [file = std::string(program_file)](absl::string_view path) {
+        return ListsFlagsOf(path, file);
+      };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  config.version_string = [version = absl::StrCat(name, "\n")] {
+    return version;
+  };
+  absl::SetFlagsUsageConfig(config);
 }
 
 }  // namespace swim::tools

@@ -30,6 +30,14 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
 // given the program's own file (e.g. "tools/swim_demo.cc").
 bool ListsFlagsOf(absl::string_view path, absl::string_view program_file);
 
+// Sets up a member program's --help and --version: `usage` followed by
+// kMemberFlagsHelp, listing only the member flags and those of
+// `program_file` (e.g. "tools/swim_demo.cc"); the version line is `name`.
+// Call before ParseMemberCommandLine.
+void ConfigureMemberProgramUsage(absl::string_view name,
+                                 absl::string_view program_file,
+                                 absl::string_view usage);
+
 }  // namespace swim::tools
 
 #endif  // TOOLS_MEMBER_FLAGS_H_

@@ -273,14 +273,7 @@ int Main(int argc, char** argv) {
   // Before any thread starts, so every thread inherits the mask.
   SignalWaiter signals({SIGINT, SIGTERM, SIGHUP});
 
-  absl::SetProgramUsageMessage(absl::StrCat(kUsage, "\n", kMemberFlagsHelp));
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return ListsFlagsOf(path, "tools/swim_demo.cc");
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.version_string = [] { return std::string("swim-demo\n"); };
-  absl::SetFlagsUsageConfig(usage);
+  ConfigureMemberProgramUsage("swim-demo", "tools/swim_demo.cc", kUsage);
 
   absl::StatusOr<MemberOptions> options = ParseMemberCommandLine(argc, argv);
   if (!options.ok()) {

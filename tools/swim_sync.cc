@@ -213,14 +213,7 @@ int Main(int argc, char** argv) {
   // Before any thread starts, so every thread inherits the mask.
   SignalWaiter signals({SIGINT, SIGTERM, SIGHUP});
 
-  absl::SetProgramUsageMessage(absl::StrCat(kUsage, "\n", kMemberFlagsHelp));
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return ListsFlagsOf(path, "tools/swim_sync.cc");
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.version_string = [] { return std::string("swim-sync\n"); };
-  absl::SetFlagsUsageConfig(usage);
+  ConfigureMemberProgramUsage("swim-sync", "tools/swim_sync.cc", kUsage);
 
   std::vector<std::string> operands;
   absl::StatusOr<MemberOptions> options =
