@@ -16,6 +16,24 @@ struct AllocationCount {
 
 AllocationCount AllocationsSoFar();
 
+// Counts the allocations made between its construction and a call to
+// allocations(), minus those made between Pause() and Resume() (setup
+// work a benchmark does with the timer paused).
+class AllocationMeter {
+ public:
+  AllocationMeter() : start_(AllocationsSoFar().allocations) {}
+  void Pause() { paused_at_ = AllocationsSoFar().allocations; }
+  void Resume() { excluded_ += AllocationsSoFar().allocations - paused_at_; }
+  uint64_t allocations() const {
+    return AllocationsSoFar().allocations - start_ - excluded_;
+  }
+
+ private:
+  uint64_t start_;
+  uint64_t paused_at_ = 0;
+  uint64_t excluded_ = 0;
+};
+
 }  // namespace swim::bench
 
 #endif  // BENCH_ALLOCATION_COUNTER_H_

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/allocation_counter.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/envelope.h"
 
@@ -29,11 +30,14 @@ void SealBenchmark(benchmark::State& state) {
   Envelope envelope = MakeEnvelope(ModeArg(state));
   const std::vector<uint8_t> packet(state.range(1), 0xab);
   std::vector<uint8_t> out(packet.size() + envelope.Overhead());
+  const bench::AllocationMeter allocations;
   for (auto _ : state) {
     absl::StatusOr<size_t> size = envelope.Seal(packet, absl::MakeSpan(out));
     benchmark::DoNotOptimize(size);
     benchmark::DoNotOptimize(out.data());
   }
+  state.counters["allocs_per_iter"] = benchmark::Counter(
+      allocations.allocations(), benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * packet.size());
   state.SetLabel(std::string(SecurityModeName(ModeArg(state))));
 }
@@ -44,11 +48,14 @@ void OpenBenchmark(benchmark::State& state) {
   std::vector<uint8_t> sealed(packet.size() + envelope.Overhead());
   (void)envelope.Seal(packet, absl::MakeSpan(sealed));
   std::vector<uint8_t> scratch(sealed.size());
+  const bench::AllocationMeter allocations;
   for (auto _ : state) {
     absl::StatusOr<absl::Span<const uint8_t>> opened =
         envelope.Open(sealed, absl::MakeSpan(scratch));
     benchmark::DoNotOptimize(opened);
   }
+  state.counters["allocs_per_iter"] = benchmark::Counter(
+      allocations.allocations(), benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * packet.size());
   state.SetLabel(std::string(SecurityModeName(ModeArg(state))));
 }

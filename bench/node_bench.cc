@@ -4,43 +4,23 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bench/allocation_counter.h"
+#include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/node.h"
 
 namespace swim {
 namespace {
 
-const absl::Time kStart = absl::FromUnixSeconds(1700000000);
-
-Config MakeConfig(int index, SecurityMode mode) {
-  Config config = Config::Lan();
-  config.name = absl::StrCat("member-", index, ".bench.internal");
-  config.address = Address::Ipv4(
-      {10, static_cast<uint8_t>(index >> 16), static_cast<uint8_t>(index >> 8),
-       static_cast<uint8_t>(index)},
-      7946);
-  config.generation = 1;
-  config.seed = index + 1;
-  config.security_mode = mode;
-  if (mode != SecurityMode::kPlaintext) config.keys = {std::string(32, 'k')};
-  config.nonce_seed[0] = static_cast<uint8_t>(index);
-  config.nonce_seed[1] = static_cast<uint8_t>(index >> 8);
-  config.nonce_seed[2] = static_cast<uint8_t>(index >> 16);
-  return config;
-}
-
-std::unique_ptr<Node> MakeNode(int index, SecurityMode mode,
-                               bool push_pull = true) {
-  Config config = MakeConfig(index, mode);
-  if (!push_pull) config.push_pull_interval = absl::ZeroDuration();
-  return *Node::Create(std::move(config), kStart);
-}
+using bench::AnswerPings;
+using bench::kStart;
+using bench::MakeNode;
+using bench::NodeWithMembers;
 
 // Moves everything `from` wants to send to `to` (which must be the only
 // destination), returning how many transmits were delivered.
@@ -103,95 +83,64 @@ BENCHMARK(ProbeCycle)
     ->Arg(static_cast<int>(SecurityMode::kEncrypted))
     ->ArgName("mode");
 
-// A node that knows `n` members through one push-pull state exchange.
-std::unique_ptr<Node> NodeWithMembers(int n, absl::Time now) {
-  std::unique_ptr<Node> node = MakeNode(0, SecurityMode::kPlaintext);
-  std::vector<std::string> names;
-  names.reserve(n);
-  for (int i = 1; i <= n; ++i) names.push_back(MakeConfig(i, {}).name);
-  PushPull state;
-  state.sender = names.front();
-  for (int i = 1; i <= n; ++i) {
-    MemberUpdate update;
-    update.name = names[i - 1];
-    update.incarnation = {1, 0};
-    update.address = MakeConfig(i, {}).address;
-    update.has_metadata = true;
-    state.members.push_back(update);
-  }
-  const Message message = std::move(state);
-  std::vector<uint8_t> packet(kWireHeaderSize + *EncodedSize(message));
-  (void)EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet));
-  // Plaintext envelope: mode byte, empty label, packet.
-  std::vector<uint8_t> sealed = {static_cast<uint8_t>(SecurityMode::kPlaintext),
-                                 0};
-  sealed.insert(sealed.end(), packet.begin(), packet.end());
-  node->HandleStream(MakeConfig(1, {}).address, sealed, now);
-  while (node->PollTransmit()) {
-  }
-  while (node->PollEvent()) {
-  }
-  return node;
-}
-
-// Answers every ping in `node`'s transmits with an ack, as live peers
-// would (plaintext envelope: mode byte, empty label, packet). Other
-// transmits are dropped. Returns the transmits seen.
-int AnswerPings(Node& node, absl::Time now, std::vector<Message>& decoded,
-                std::vector<uint8_t>& reply) {
-  int seen = 0;
-  while (std::optional<Transmit> transmit = node.PollTransmit()) {
-    ++seen;
-    if (transmit->bytes.size() < 2 ||
-        !DecodePacket(transmit->bytes.subspan(2), decoded).ok() ||
-        decoded.empty() || !std::holds_alternative<Ping>(decoded.front())) {
-      continue;
-    }
-    const Message ack = Ack{std::get<Ping>(decoded.front()).seq};
-    reply.resize(64);
-    reply[0] = static_cast<uint8_t>(SecurityMode::kPlaintext);
-    reply[1] = 0;
-    absl::StatusOr<size_t> size = EncodePacket(
-        absl::MakeConstSpan(&ack, 1), absl::MakeSpan(reply).subspan(2));
-    reply.resize(2 + *size);
-    const Address to = transmit->to;
-    node.HandleDatagram(to, reply, now);
-  }
-  while (node.PollEvent()) {
-  }
-  return seen;
-}
-
 // HandleTimeout of one member of an N-member cluster, called at every
 // gossip tick (the finest timer), with its probes answered so the cluster
-// stays healthy: probe ticks, ack bookkeeping, gossip of the join news
-// until it has spread, and timer management. The time includes answering
-// the pings (decode + encode of an ack), a small part.
-void HandleTimeout(benchmark::State& state) {
+// stays healthy: probe ticks, ack bookkeeping, periodic push-pull (its
+// state message is built and dropped) and timer management. In steady
+// state the news of every member has spread before the timer starts;
+// during a join storm it is still being gossiped. The time includes
+// answering the pings (decode + encode of an ack), a small part.
+void HandleTimeoutFrom(benchmark::State& state, bool steady, bool push_pull) {
   const int n = static_cast<int>(state.range(0));
   absl::Time now = kStart;
-  std::unique_ptr<Node> node = NodeWithMembers(n, now);
+  std::unique_ptr<Node> node = steady ? bench::SteadyNode(n, now, push_pull)
+                                      : NodeWithMembers(n, now, push_pull);
   const absl::Duration step = node->config().gossip_interval;
   std::vector<Message> decoded;
   std::vector<uint8_t> reply;
   uint64_t transmits = 0;
+  const uint64_t push_pulls_before = node->stats().push_pulls_sent;
+  const bench::AllocationMeter allocations;
   for (auto _ : state) {
     now += step;
     node->HandleTimeout(now);
     transmits += AnswerPings(*node, now, decoded, reply);
   }
+  state.counters["allocs_per_iter"] = benchmark::Counter(
+      allocations.allocations(), benchmark::Counter::kAvgIterations);
   state.counters["transmits_per_call"] =
       static_cast<double>(transmits) / state.iterations();
+  state.counters["push_pulls"] =
+      node->stats().push_pulls_sent - push_pulls_before;
   state.counters["members_online"] =
       node->Members(static_cast<StatusMask>(MemberStatus::kOnline)).size();
   state.counters["members"] = node->size();
 }
-BENCHMARK(HandleTimeout)->Arg(10)->Arg(1000)->Arg(10000)->ArgName("members");
+BENCHMARK_CAPTURE(HandleTimeoutFrom, steady, /*steady=*/true,
+                  /*push_pull=*/true)
+    ->Name("HandleTimeout")
+    ->Arg(10)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->ArgName("members");
 
-// The same during the first 100 virtual seconds after learning all members
-// at once (a join storm): every member's arrival is still being gossiped,
-// so each gossip tick fills full datagrams from a queue of N updates.
-BENCHMARK(HandleTimeout)
+// The same without periodic push-pull, which a large cluster's node runs
+// every few minutes (30 s scaled by log2 N) and which builds, encodes and
+// seals a state message of every member each time: its share of each call
+// shows by difference.
+BENCHMARK_CAPTURE(HandleTimeoutFrom, steady_no_push_pull, /*steady=*/true,
+                  /*push_pull=*/false)
+    ->Name("HandleTimeoutNoPushPull")
+    ->Arg(10)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->ArgName("members");
+
+// The first 100 virtual seconds after learning all members at once (a
+// join storm): every member's arrival is still being gossiped, so each
+// gossip tick fills full datagrams from a queue of N updates.
+BENCHMARK_CAPTURE(HandleTimeoutFrom, join_storm, /*steady=*/false,
+                  /*push_pull=*/true)
     ->Name("HandleTimeoutDuringJoinStorm")
     ->Arg(1000)
     ->Arg(10000)
@@ -206,8 +155,8 @@ void MemoryPerMember(benchmark::State& state) {
   std::vector<Member> members;
   for (int i = 1; i <= n; ++i) {
     Member member;
-    member.name = MakeConfig(i, {}).name;
-    member.address = MakeConfig(i, {}).address;
+    member.name = bench::MemberName(i);
+    member.address = bench::MemberAddress(i);
     member.incarnation = {1, 0};
     members.push_back(member);
   }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/allocation_counter.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/wire.h"
 
@@ -41,12 +42,15 @@ std::vector<Message> CompoundWithTenUpdates() {
 void EncodeBenchmark(benchmark::State& state, std::vector<Message> messages) {
   std::vector<uint8_t> buffer(1400);
   size_t size = 0;
+  const bench::AllocationMeter allocations;
   for (auto _ : state) {
     absl::StatusOr<size_t> written =
         EncodePacket(messages, absl::MakeSpan(buffer));
     size = *written;
     benchmark::DoNotOptimize(buffer.data());
   }
+  state.counters["allocs_per_iter"] = benchmark::Counter(
+      allocations.allocations(), benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * size);
   state.counters["packet_bytes"] = size;
 }
@@ -57,11 +61,14 @@ void DecodeBenchmark(benchmark::State& state, std::vector<Message> messages) {
   buffer.resize(size);
   std::vector<Message> decoded;
   decoded.reserve(16);
+  const bench::AllocationMeter allocations;
   for (auto _ : state) {
     absl::Status status = DecodePacket(buffer, decoded);
     benchmark::DoNotOptimize(status);
     benchmark::DoNotOptimize(decoded.data());
   }
+  state.counters["allocs_per_iter"] = benchmark::Counter(
+      allocations.allocations(), benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * size);
   state.counters["packet_bytes"] = size;
 }

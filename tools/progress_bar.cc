@@ -18,8 +18,11 @@ void ProgressBar::Update(double done, double total, absl::string_view label) {
   const std::string bar =
       std::string(filled, '#') + std::string(kWidth - filled, '-');
   // \r returns to the line's start; \033[K erases what a longer line left.
-  absl::FPrintF(out_, "\r[%s] %3d%%  %.1f / %.1f s virtual  %s\033[K", bar,
-                static_cast<int>(fraction * 100), done, total, label);
+  const std::string amounts =
+      unit_.empty() ? ""
+                    : absl::StrFormat("  %.1f / %.1f %s", done, total, unit_);
+  absl::FPrintF(out_, "\r[%s] %3d%%%s  %s\033[K", bar,
+                static_cast<int>(fraction * 100), amounts, label);
   std::fflush(out_);
   drawn_ = true;
 }

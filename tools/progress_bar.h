@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -15,10 +16,12 @@ namespace swim::tools {
 //
 // Redraws at most ten times a wall-clock second, so Update() is cheap
 // enough to call from a hot loop. Draws nothing when disabled (e.g. the
-// stream is not a terminal).
+// stream is not a terminal). With an empty `unit` the amounts are not
+// shown, only the percentage (for progress measured in estimated work).
 class ProgressBar {
  public:
-  ProgressBar(std::FILE* out, bool enabled) : out_(out), enabled_(enabled) {}
+  ProgressBar(std::FILE* out, bool enabled, std::string unit = "s virtual")
+      : out_(out), enabled_(enabled), unit_(std::move(unit)) {}
   ~ProgressBar() { Clear(); }
 
   ProgressBar(const ProgressBar&) = delete;
@@ -33,6 +36,7 @@ class ProgressBar {
  private:
   std::FILE* out_;
   bool enabled_;
+  std::string unit_;
   bool drawn_ = false;
   absl::Time last_draw_ = absl::InfinitePast();
 };

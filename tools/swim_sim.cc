@@ -184,14 +184,6 @@ struct Budgets {
   }
 };
 
-// The push-pull interval a Node uses in a cluster of n (memberlist's
-// pushPullScale: above 32 members it grows with log2(n)).
-absl::Duration ScaledPushPull(const Config& config, int n) {
-  int64_t multiplier = 1;
-  for (int64_t scale = 32; scale < n; scale *= 2) ++multiplier;
-  return config.push_pull_interval * multiplier;
-}
-
 // The longest a suspicion lasts: Lifeguard's dynamic timeout starts at the
 // maximum and shrinks only with confirmations.
 absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
@@ -206,7 +198,8 @@ absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
 Budgets ComputeBudgets(const Config& config, int n) {
   const absl::Duration probe = config.probe_interval;
   const absl::Duration suspicion = SuspicionTimeoutFor(config, n);
-  const absl::Duration push_pull = ScaledPushPull(config, n);
+  const absl::Duration push_pull =
+      ScaledPushPullInterval(config, static_cast<uint64_t>(n));
   Budgets budgets;
   budgets.join = kJoinStagger * n + absl::Seconds(60) + 30 * probe;
   budgets.metadata = absl::Seconds(60) + 30 * probe;

@@ -1,5 +1,7 @@
 #include "swim/core/config.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "swim/core/keyring.h"
 #include "swim/core/wire.h"
@@ -22,6 +24,25 @@ Config::Lifeguard Config::Lifeguard::Off() {
   lifeguard.dynamic_suspicion = false;
   lifeguard.buddy_system = false;
   return lifeguard;
+}
+
+absl::Duration ScaledPushPullInterval(const Config& config, uint64_t members) {
+  if (members <= 32) return config.push_pull_interval;
+  // ceil(log2(n) - 5) + 1, by counting (exact at powers of two).
+  int64_t multiplier = 1;
+  for (uint64_t scale = 32; scale < members; scale *= 2) ++multiplier;
+  return config.push_pull_interval * multiplier;
+}
+
+int RetransmitLimit(const Config& config, uint64_t members) {
+  // ceil(log10(N + 1)) by counting, not with floating point, so the result
+  // cannot differ between math libraries at exact powers of ten.
+  int digits = 0;
+  for (uint64_t power = 1; power < members + 1; power *= 10) ++digits;
+  const int scaled = config.retransmit_mult * digits;
+  // The floor keeps small clusters from stopping an update after a couple
+  // of sends that may all have gone to the same few members.
+  return std::max(scaled, 2 * config.gossip_nodes);
 }
 
 Config Config::Lan() { return Config(); }

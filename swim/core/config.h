@@ -140,6 +140,19 @@ struct Config {
   absl::Status Validate() const;
 };
 
+// What a member with `config` does in a cluster of `members` (itself
+// included). Public so that tools and benchmarks derive their budgets and
+// reference figures from the same rules the Node follows.
+//
+// The periodic push-pull interval: push_pull_interval, and above 32 members
+// one more multiple per doubling (memberlist's pushPullScale), so the
+// cluster-wide rate of full-state exchanges stays bounded.
+absl::Duration ScaledPushPullInterval(const Config& config, uint64_t members);
+// How many times a member sends a piece of membership news:
+// retransmit_mult * ceil(log10(N + 1)) (SWIM's lambda * log N), but at
+// least 2 * gossip_nodes.
+int RetransmitLimit(const Config& config, uint64_t members);
+
 }  // namespace swim
 
 #endif  // SWIM_CORE_CONFIG_H_

@@ -277,3 +277,29 @@ TEST(ConfigTest, BoundaryValuesAreValid) {
 
 }  // namespace
 }  // namespace swim
+
+namespace swim {
+namespace {
+
+TEST(ScaledPushPullIntervalTest, GrowsWithEachDoublingAbove32) {
+  const Config config = Config::Lan();  // 30 s
+  EXPECT_EQ(ScaledPushPullInterval(config, 1), absl::Seconds(30));
+  EXPECT_EQ(ScaledPushPullInterval(config, 32), absl::Seconds(30));
+  EXPECT_EQ(ScaledPushPullInterval(config, 33), absl::Seconds(60));
+  EXPECT_EQ(ScaledPushPullInterval(config, 64), absl::Seconds(60));
+  EXPECT_EQ(ScaledPushPullInterval(config, 65), absl::Seconds(90));
+  EXPECT_EQ(ScaledPushPullInterval(config, 1000), absl::Seconds(180));
+  EXPECT_EQ(ScaledPushPullInterval(config, 10000), absl::Seconds(300));
+}
+
+TEST(RetransmitLimitTest, LambdaTimesDigitsWithAFloor) {
+  const Config config = Config::Lan();  // retransmit_mult 4, gossip_nodes 3
+  EXPECT_EQ(RetransmitLimit(config, 9), 6);  // 4 * 1, floored at 2 * 3
+  EXPECT_EQ(RetransmitLimit(config, 10), 8);
+  EXPECT_EQ(RetransmitLimit(config, 999), 12);
+  EXPECT_EQ(RetransmitLimit(config, 1000), 16);
+  EXPECT_EQ(RetransmitLimit(config, 10000), 20);
+}
+
+}  // namespace
+}  // namespace swim

@@ -1074,12 +1074,12 @@ void Node::QueueLocalUpdate() {
 
 void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   if (broadcast.origin == local_.name) return;  // our own, come back
-  std::pair<std::string, uint64_t> key(std::string(broadcast.origin),
-                                       broadcast.id);
-  if (seen_broadcasts_.contains(key)) {
+  if (seen_broadcasts_.contains(SeenKey(broadcast.origin, broadcast.id))) {
     Drop(DropReason::kDuplicateBroadcast);
     return;
   }
+  std::pair<std::string, uint64_t> key(std::string(broadcast.origin),
+                                       broadcast.id);
   if (seen_order_.size() >= kMaxSeenBroadcasts) {
     seen_broadcasts_.erase(seen_order_.front());
     seen_order_.pop_front();
@@ -1200,14 +1200,7 @@ void Node::OnJoinRetry(absl::Time now) {
 }
 
 absl::Duration Node::PushPullInterval() const {
-  // memberlist's pushPullScale: above 32 members the interval grows with
-  // log2(N), so the cluster-wide state-exchange rate stays bounded.
-  const uint64_t n = table_.available() + 1;
-  if (n <= 32) return config_.push_pull_interval;
-  // ceil(log2(n) - 5) + 1, by counting (exact at powers of two).
-  int64_t multiplier = 1;
-  for (uint64_t scale = 32; scale < n; scale *= 2) ++multiplier;
-  return config_.push_pull_interval * multiplier;
+  return ScaledPushPullInterval(config_, table_.available() + 1);
 }
 
 // --- Dissemination ---
@@ -1331,16 +1324,7 @@ int Node::UserRetransmitLimit() const {
 }
 
 int Node::RetransmitLimit() const {
-  // ceil(log10(N + 1)) by counting, not with floating point, so the result
-  // cannot differ between math libraries at exact powers of ten.
-  int digits = 0;
-  for (uint64_t power = 1; power < table_.available() + 2; power *= 10) {
-    ++digits;
-  }
-  const int scaled = config_.retransmit_mult * digits;
-  // The floor keeps small clusters from stopping an update after a couple
-  // of sends that may all have gone to the same few members.
-  return std::max(scaled, 2 * config_.gossip_nodes);
+  return swim::RetransmitLimit(config_, table_.available() + 1);
 }
 
 std::vector<MemberRecord*> Node::RandomMembers(size_t count, StatusMask mask,

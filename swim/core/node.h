@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -278,7 +279,21 @@ class Node {
   std::vector<Address> join_seeds_;
   absl::Duration join_backoff_;
   uint64_t next_broadcast_id_ = 1;
-  absl::flat_hash_set<std::pair<std::string, uint64_t>> seen_broadcasts_;
+  // User broadcasts seen recently, by (origin, id). Looked up by a view of
+  // the origin, so recognising a duplicate does not copy it.
+  using SeenKey = std::pair<absl::string_view, uint64_t>;
+  struct SeenHash {
+    using is_transparent = void;
+    size_t operator()(const SeenKey& key) const {
+      return absl::Hash<SeenKey>()(key);
+    }
+  };
+  struct SeenEq {
+    using is_transparent = void;
+    bool operator()(const SeenKey& a, const SeenKey& b) const { return a == b; }
+  };
+  absl::flat_hash_set<std::pair<std::string, uint64_t>, SeenHash, SeenEq>
+      seen_broadcasts_;
   std::deque<std::pair<std::string, uint64_t>> seen_order_;
 
   // Pending transmits from outgoing_head_ on; a vector rather than a deque
