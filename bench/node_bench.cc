@@ -165,7 +165,10 @@ void MemoryPerMember(benchmark::State& state) {
     const bench::AllocationCount before = bench::AllocationsSoFar();
     auto table = std::make_unique<MemberTable>();
     for (const Member& member : members) {
-      table->Add(member, std::string(MetadataView().encoded()), random);
+      MemberRecord& record = table->Add(member.name, member.status,
+                                        MetadataView().encoded(), random);
+      record.address = member.address;
+      record.incarnation = member.incarnation;
     }
     const bench::AllocationCount after = bench::AllocationsSoFar();
     state.counters["bytes_per_member"] =

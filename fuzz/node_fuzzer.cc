@@ -287,11 +287,11 @@ class NodeProgram {
     Check(node_->queued_broadcasts() <= 65536 + 256);
     Check(node_->queued_member_timers() <= 8 * (node_->size() + 1));
     for (const auto& [name, event] : last_) {
-      const Member* member = node_->Find(name);
+      const std::optional<Member> member = node_->Find(name);
       if (event.type == Event::Type::kReaped) {
-        Check(member == nullptr);
+        Check(!member.has_value());
       } else {
-        Check(member != nullptr && member->status == event.member.status);
+        Check(member.has_value() && member->status == event.member.status);
       }
     }
   }

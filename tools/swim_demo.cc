@@ -232,9 +232,7 @@ std::optional<MemberView> Snapshot(LiveMember& member) {
   const absl::Status status = member.driver().Inspect(
       [&view](const Node& node, const DriverStats& driver_stats) {
         view.local = node.local();
-        for (const Member* other : node.Members()) {
-          view.members.push_back(*other);
-        }
+        view.members = node.Members();
         view.stats = node.stats();
         view.driver_stats = driver_stats;
       },

@@ -361,8 +361,8 @@ class Runner {
         [this, changer, name] {
           for (int viewer = 0; viewer < sim_.size(); ++viewer) {
             if (viewer == changer || !sim_.alive(viewer)) continue;
-            const Member* member = sim_.node(viewer).Find(name);
-            if (member == nullptr) return false;
+            const std::optional<Member> member = sim_.node(viewer).Find(name);
+            if (!member.has_value()) return false;
             auto it = member->metadata.find(kMetadataKey);
             if (it == member->metadata.end() || it->second != "2") {
               return false;
@@ -618,8 +618,8 @@ class Runner {
       const Member& local = sim_.node(subject).local();
       for (int viewer = 0; viewer < sim_.size(); ++viewer) {
         if (viewer == subject || !sim_.alive(viewer)) continue;
-        const Member* member = sim_.node(viewer).Find(local.name);
-        if (member == nullptr || member->status != MemberStatus::kOnline ||
+        const std::optional<Member> member = sim_.node(viewer).Find(local.name);
+        if (!member.has_value() || member->status != MemberStatus::kOnline ||
             member->incarnation.generation != local.incarnation.generation) {
           return false;
         }

@@ -197,8 +197,8 @@ class Experiment {
       const std::string& name = sim_.node(subject).local().name;
       for (int viewer = 0; viewer < sim_.size(); ++viewer) {
         if (viewer == subject || !sim_.alive(viewer)) continue;
-        const Member* member = sim_.node(viewer).Find(name);
-        if (member == nullptr || !IsAlive(member->status)) return false;
+        const std::optional<Member> member = sim_.node(viewer).Find(name);
+        if (!member.has_value() || !IsAlive(member->status)) return false;
       }
     }
     return true;

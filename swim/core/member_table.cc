@@ -20,10 +20,6 @@ int Rank(MemberStatus status) {
   return 0;
 }
 
-void Erase(std::vector<MemberRecord*>& records, const MemberRecord* record) {
-  records.erase(std::find(records.begin(), records.end(), record));
-}
-
 }  // namespace
 
 Precedence ComparePrecedence(MemberStatus local_status,
@@ -40,48 +36,76 @@ Precedence ComparePrecedence(MemberStatus local_status,
   return claimed_rank > local_rank ? Precedence::kNewer : Precedence::kOlder;
 }
 
-MemberRecord* MemberTable::Find(absl::string_view name) {
+MemberTable::MemberTable() : by_name_(0, SlotHash{this}, SlotEq{this}) {}
+
+std::optional<uint32_t> MemberTable::SlotOf(absl::string_view name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second.get();
+  if (it == by_name_.end()) return std::nullopt;
+  return *it;
+}
+
+MemberRecord* MemberTable::Find(absl::string_view name) {
+  const std::optional<uint32_t> slot = SlotOf(name);
+  return slot ? &Slot(*slot) : nullptr;
 }
 
 const MemberRecord* MemberTable::Find(absl::string_view name) const {
-  auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second.get();
+  const std::optional<uint32_t> slot = SlotOf(name);
+  return slot ? &Slot(*slot) : nullptr;
 }
 
-MemberRecord& MemberTable::Add(Member member, std::string metadata_encoded,
+MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
+                               absl::string_view metadata_encoded,
                                Random& random) {
-  auto record = std::make_unique<MemberRecord>();
-  record->member = std::move(member);
-  record->metadata_encoded = std::move(metadata_encoded);
-  MemberRecord* raw = record.get();
-  if (StatusIn(raw->member.status, kAvailable)) ++available_;
-  by_name_.emplace(raw->member.name, std::move(record));
-  all_.push_back(raw);
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    if (slots_in_use_ % kChunkSize == 0) {
+      chunks_.push_back(std::make_unique<Chunk>());
+    }
+    slot = slots_in_use_++;
+  }
+  MemberRecord& record = Slot(slot);
+  record = MemberRecord(name, metadata_encoded);
+  record.status_ = status;
+  if (StatusIn(status, kAvailable)) ++available_;
+  by_name_.insert(slot);
+  order_.push_back(slot);
   // A random position among those not yet probed this round, so the
   // newcomer is probed within the round and its position leaks nothing.
   // Swapping with the end rather than inserting keeps a join storm linear:
   // the member it displaces stays in the unprobed part of the round.
   const size_t position =
       probe_index_ + random.Uniform(probe_order_.size() - probe_index_ + 1);
-  probe_order_.push_back(raw);
+  probe_order_.push_back(slot);
   std::swap(probe_order_[position], probe_order_.back());
-  return *raw;
+  return record;
+}
+
+void MemberTable::Reserve(size_t count) {
+  by_name_.reserve(count);
+  order_.reserve(count);
+  probe_order_.reserve(count);
+  chunks_.reserve((count + kChunkSize - 1) / kChunkSize);
 }
 
 void MemberTable::Remove(absl::string_view name) {
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return;
-  MemberRecord* record = it->second.get();
-  if (StatusIn(record->member.status, kAvailable)) --available_;
-  Erase(all_, record);
+  const uint32_t slot = *it;
+  by_name_.erase(it);
+  MemberRecord& record = Slot(slot);
+  if (StatusIn(record.status(), kAvailable)) --available_;
+  order_.erase(std::find(order_.begin(), order_.end(), slot));
   const size_t position =
-      std::find(probe_order_.begin(), probe_order_.end(), record) -
+      std::find(probe_order_.begin(), probe_order_.end(), slot) -
       probe_order_.begin();
   probe_order_.erase(probe_order_.begin() + position);
   if (position < probe_index_) --probe_index_;
-  by_name_.erase(it);
+  record = MemberRecord();  // frees the name, metadata and suspicion now
+  free_slots_.push_back(slot);
 }
 
 MemberRecord* MemberTable::NextProbeTarget(Random& random) {
@@ -92,15 +116,15 @@ MemberRecord* MemberTable::NextProbeTarget(Random& random) {
       probe_index_ = 0;
       if (probe_order_.empty()) return nullptr;
     }
-    MemberRecord* record = probe_order_[probe_index_++];
-    if (StatusIn(record->member.status, kAvailable)) return record;
+    MemberRecord& record = Slot(probe_order_[probe_index_++]);
+    if (StatusIn(record.status(), kAvailable)) return &record;
   }
   return nullptr;
 }
 
 void MemberTable::SetStatus(MemberRecord& record, MemberStatus status) {
-  if (StatusIn(record.member.status, kAvailable)) --available_;
-  record.member.status = status;
+  if (StatusIn(record.status_, kAvailable)) --available_;
+  record.status_ = status;
   if (StatusIn(status, kAvailable)) ++available_;
 }
 

@@ -1,19 +1,20 @@
 #ifndef SWIM_CORE_MEMBER_TABLE_H_
 #define SWIM_CORE_MEMBER_TABLE_H_
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "swim/core/incarnation.h"
-#include "swim/core/member.h"
+#include "swim/core/member_record.h"
 #include "swim/core/member_status.h"
 #include "swim/core/random.h"
-#include "swim/core/suspicion.h"
 
 namespace swim {
 
@@ -37,57 +38,91 @@ Precedence ComparePrecedence(MemberStatus local_status,
                              MemberStatus claimed_status,
                              const Incarnation& claimed_incarnation);
 
-// One remote member as this node tracks it.
-struct MemberRecord {
-  Member member;
-  // The canonical encoding of member.metadata, sent in ONLINE updates.
-  std::string metadata_encoded;
-  // Present while the member is SUSPECT (a pointer: most members are not,
-  // and an inline Suspicion would triple the size of every record).
-  std::unique_ptr<Suspicion> suspicion;
-  // The earliest queued suspicion and reap timers for this record
-  // (InfiniteFuture: none queued). Two, not one: sharing a slot would leave
-  // a superseded reap entry behind each time a suspicion came between.
-  absl::Time suspicion_timer = absl::InfiniteFuture();
-  absl::Time reap_timer = absl::InfiniteFuture();
-};
-
 // The remote members (never the local one), with the shuffled round-robin
 // probe order of SWIM §4.3: every member is probed once per round, in an
 // order reshuffled each round, and a new member is inserted at a random
-// position so it is probed within one round. Iteration order (all()) is
+// position so it is probed within one round. Iteration order (at(i)) is
 // deterministic: it depends only on the sequence of calls.
+//
+// Records live in fixed-size chunks, so a record's address is stable until
+// it is removed, and the name index and both orders hold 4-byte slot
+// numbers: with the record itself that is about 120 bytes a member.
 class MemberTable {
  public:
+  MemberTable();
+  MemberTable(const MemberTable&) = delete;
+  MemberTable& operator=(const MemberTable&) = delete;
+
   MemberRecord* Find(absl::string_view name);
   const MemberRecord* Find(absl::string_view name) const;
 
   // Adds a member that must not be present; `random` places it in the
   // probe order.
-  MemberRecord& Add(Member member, std::string metadata_encoded,
-                    Random& random);
+  MemberRecord& Add(absl::string_view name, MemberStatus status,
+                    absl::string_view metadata_encoded, Random& random);
   void Remove(absl::string_view name);
+  // Makes room for `count` members in all, so a table filled at once
+  // holds no spare capacity.
+  void Reserve(size_t count);
 
   // Changes a member's status; always go through here so the count of
   // available members stays exact without a scan.
   void SetStatus(MemberRecord& record, MemberStatus status);
 
   // The next member to probe: ONLINE or SUSPECT, round-robin over a
-  // shuffled order; nullopt when there is none.
+  // shuffled order; nullptr when there is none.
   MemberRecord* NextProbeTarget(Random& random);
 
-  const std::vector<MemberRecord*>& all() const { return all_; }
-  size_t size() const { return all_.size(); }
+  // The members in the order they were added (i < size()).
+  MemberRecord& at(size_t i) { return Slot(order_[i]); }
+  const MemberRecord& at(size_t i) const { return Slot(order_[i]); }
+  size_t size() const { return order_.size(); }
   // Members that are ONLINE or SUSPECT.
   size_t available() const { return available_; }
 
  private:
-  // Keyed by a view of the record's own name (stable: records live on the
-  // heap and a name never changes), so names are not stored twice.
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<MemberRecord>>
-      by_name_;
-  std::vector<MemberRecord*> all_;
-  std::vector<MemberRecord*> probe_order_;
+  static constexpr uint32_t kChunkSize = 64;
+  using Chunk = std::array<MemberRecord, kChunkSize>;
+
+  // Hash and equality of slot numbers by the names in them, with lookup
+  // by name (heterogeneous), so the index holds no copy of any name.
+  struct SlotHash {
+    using is_transparent = void;
+    size_t operator()(uint32_t slot) const {
+      return (*this)(table->Slot(slot).name());
+    }
+    size_t operator()(absl::string_view name) const {
+      return absl::Hash<absl::string_view>()(name);
+    }
+    const MemberTable* table;
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    absl::string_view NameOf(uint32_t slot) const {
+      return table->Slot(slot).name();
+    }
+    absl::string_view NameOf(absl::string_view name) const { return name; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return NameOf(a) == NameOf(b);
+    }
+    const MemberTable* table;
+  };
+
+  MemberRecord& Slot(uint32_t slot) {
+    return (*chunks_[slot / kChunkSize])[slot % kChunkSize];
+  }
+  const MemberRecord& Slot(uint32_t slot) const {
+    return (*chunks_[slot / kChunkSize])[slot % kChunkSize];
+  }
+  std::optional<uint32_t> SlotOf(absl::string_view name) const;
+
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  uint32_t slots_in_use_ = 0;         // ever handed out
+  std::vector<uint32_t> free_slots_;  // handed out, then removed
+  absl::flat_hash_set<uint32_t, SlotHash, SlotEq> by_name_;
+  std::vector<uint32_t> order_;
+  std::vector<uint32_t> probe_order_;
   size_t probe_index_ = 0;
   size_t available_ = 0;
 };

@@ -16,6 +16,7 @@
 #include "swim/core/incarnation.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
 #include "swim/core/random.h"
 
 namespace swim {
@@ -182,29 +183,34 @@ TEST(ComparePrecedenceTest, NamedRules) {
       kNew);
 }
 
-Member MakeMember(absl::string_view name, MemberStatus status = kOn) {
-  Member member;
-  member.name = std::string(name);
-  member.address = Address::Ipv4({10, 0, 0, 1}, 7946);
-  member.status = status;
-  member.incarnation = Incarnation{1, 0};
-  member.last_change = absl::UnixEpoch();
-  return member;
+// Adds an ONLINE (or `status`) member with empty metadata.
+MemberRecord& AddTo(MemberTable& table, absl::string_view name, Random& random,
+                    MemberStatus status = kOn) {
+  MemberRecord& record =
+      table.Add(name, status, MetadataView().encoded(), random);
+  record.address = Address::Ipv4({10, 0, 0, 1}, 7946);
+  record.incarnation = Incarnation{1, 0};
+  record.set_last_change(absl::UnixEpoch());
+  return record;
 }
 
 std::string Name(int i) { return absl::StrCat("member-", i); }
 
 // Adds members "member-0" .. "member-<n-1>", all ONLINE.
 void AddMembers(MemberTable& table, Random& random, int n) {
-  for (int i = 0; i < n; ++i) {
-    table.Add(MakeMember(Name(i)), "", random);
-  }
+  for (int i = 0; i < n; ++i) AddTo(table, Name(i), random);
+}
+
+std::vector<MemberRecord*> All(MemberTable& table) {
+  std::vector<MemberRecord*> all;
+  for (size_t i = 0; i < table.size(); ++i) all.push_back(&table.at(i));
+  return all;
 }
 
 size_t CountAvailable(const MemberTable& table) {
   size_t count = 0;
-  for (const MemberRecord* record : table.all()) {
-    if (StatusIn(record->member.status, kAvailable)) ++count;
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (StatusIn(table.at(i).status(), kAvailable)) ++count;
   }
   return count;
 }
@@ -213,7 +219,7 @@ std::vector<std::string> Picks(MemberTable& table, Random& random, int n) {
   std::vector<std::string> picks;
   for (int i = 0; i < n; ++i) {
     MemberRecord* record = table.NextProbeTarget(random);
-    picks.push_back(record == nullptr ? "<null>" : record->member.name);
+    picks.push_back(record == nullptr ? "<null>" : std::string(record->name()));
   }
   return picks;
 }
@@ -224,9 +230,9 @@ std::multiset<std::string> AsMultiset(const std::vector<std::string>& names) {
 
 std::multiset<std::string> AvailableNames(const MemberTable& table) {
   std::multiset<std::string> names;
-  for (const MemberRecord* record : table.all()) {
-    if (StatusIn(record->member.status, kAvailable)) {
-      names.insert(record->member.name);
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (StatusIn(table.at(i).status(), kAvailable)) {
+      names.insert(std::string(table.at(i).name()));
     }
   }
   return names;
@@ -237,7 +243,7 @@ TEST(MemberTableTest, EmptyTable) {
   Random random(1);
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.available(), 0u);
-  EXPECT_TRUE(table.all().empty());
+  EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.Find("a"), nullptr);
   EXPECT_EQ(table.NextProbeTarget(random), nullptr);
   EXPECT_EQ(table.NextProbeTarget(random), nullptr);
@@ -248,28 +254,37 @@ TEST(MemberTableTest, EmptyTable) {
 TEST(MemberTableTest, AddFindRemove) {
   MemberTable table;
   Random random(1);
-  Member a = MakeMember("a");
+  Member a;
+  a.name = "a";
+  a.address = Address::Ipv4({10, 0, 0, 9}, 7000);
+  a.status = kOn;
   a.incarnation = Incarnation{5, 6};
   a.metadata["role"] = "db";
-  MemberRecord& added = table.Add(a, "encoded-a", random);
-  EXPECT_EQ(added.member, a);
-  EXPECT_EQ(added.metadata_encoded, "encoded-a");
+  a.last_change = absl::UnixEpoch() + absl::Seconds(3);
+  const std::string encoded = *EncodeMetadata(a.metadata);
+  MemberRecord& added = table.Add(a.name, a.status, encoded, random);
+  added.address = a.address;
+  added.incarnation = a.incarnation;
+  added.set_last_change(a.last_change);
+  EXPECT_EQ(added.name(), "a");
+  EXPECT_EQ(added.metadata_encoded(), encoded);
+  EXPECT_EQ(added.ToMember(), a);
   EXPECT_FALSE(added.suspicion);
-  table.Add(MakeMember("b", kOf), "", random);
+  AddTo(table, "b", random, kOf);
 
   EXPECT_EQ(table.size(), 2u);
   EXPECT_EQ(table.Find("a"), &added);
   const MemberTable& const_table = table;
   EXPECT_EQ(const_table.Find("a"), &added);
   ASSERT_NE(table.Find("b"), nullptr);
-  EXPECT_EQ(table.Find("b")->member.status, kOf);
+  EXPECT_EQ(table.Find("b")->status(), kOf);
   EXPECT_EQ(table.Find("c"), nullptr);
   EXPECT_EQ(table.Find(""), nullptr);
   EXPECT_EQ(table.Find("A"), nullptr);
 
   std::set<std::string> all;
-  for (const MemberRecord* record : table.all()) {
-    all.insert(record->member.name);
+  for (const MemberRecord* record : All(table)) {
+    all.insert(std::string(record->name()));
   }
   EXPECT_EQ(all, (std::set<std::string>{"a", "b"}));
 
@@ -277,37 +292,78 @@ TEST(MemberTableTest, AddFindRemove) {
   EXPECT_EQ(table.Find("a"), nullptr);
   EXPECT_NE(table.Find("b"), nullptr);
   EXPECT_EQ(table.size(), 1u);
-  ASSERT_EQ(table.all().size(), 1u);
-  EXPECT_EQ(table.all()[0]->member.name, "b");
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_EQ(table.at(0).name(), "b");
   table.Remove("a");  // again: a no-op
   EXPECT_EQ(table.size(), 1u);
 
-  // The name can be reused after removal.
-  MemberRecord& again = table.Add(MakeMember("a", kSu), "", random);
+  // The name can be reused after removal (and the slot is reused).
+  MemberRecord& again = AddTo(table, "a", random, kSu);
   EXPECT_EQ(table.Find("a"), &again);
-  EXPECT_EQ(again.member.status, kSu);
+  EXPECT_EQ(&again, &added);
+  EXPECT_EQ(again.status(), kSu);
+  EXPECT_EQ(again.metadata_encoded(), MetadataView().encoded());
   EXPECT_EQ(table.size(), 2u);
+}
+
+TEST(MemberTableTest, MetadataChangesKeepTheName) {
+  MemberTable table;
+  Random random(1);
+  MemberRecord& record = AddTo(table, "short", random);
+  const std::string big = *EncodeMetadata({{"k", std::string(300, 'v')}});
+  record.set_metadata_encoded(big);
+  EXPECT_EQ(record.name(), "short");
+  EXPECT_EQ(record.metadata_encoded(), big);
+  EXPECT_EQ(record.ToMember().metadata.at("k"), std::string(300, 'v'));
+  record.set_metadata_encoded(MetadataView().encoded());
+  EXPECT_EQ(record.name(), "short");
+  EXPECT_TRUE(record.ToMember().metadata.empty());
+  EXPECT_EQ(table.Find("short"), &record);
+}
+
+TEST(MemberTableTest, ManyAddsAndRemovesKeepTheIndexExact) {
+  MemberTable table;
+  Random random(4);
+  std::set<std::string> present;
+  for (int step = 0; step < 3000; ++step) {
+    const std::string name = Name(static_cast<int>(random.Uniform(400)));
+    if (present.contains(name)) {
+      table.Remove(name);
+      present.erase(name);
+    } else {
+      AddTo(table, name, random);
+      present.insert(name);
+    }
+    ASSERT_EQ(table.size(), present.size());
+  }
+  for (const std::string& name : present) {
+    ASSERT_NE(table.Find(name), nullptr) << name;
+    EXPECT_EQ(table.Find(name)->name(), name);
+  }
+  for (int i = 0; i < 400; ++i) {
+    EXPECT_EQ(table.Find(Name(i)) != nullptr, present.contains(Name(i)));
+  }
 }
 
 TEST(MemberTableTest, RecordsStayPutAsTheTableGrows) {
   MemberTable table;
   Random random(3);
-  MemberRecord* first = &table.Add(MakeMember("first"), "", random);
+  MemberRecord* first = &AddTo(table, "first", random);
   AddMembers(table, random, 500);
   EXPECT_EQ(table.Find("first"), first);
-  EXPECT_EQ(first->member.name, "first");
+  EXPECT_EQ(first->name(), "first");
 }
 
 TEST(MemberTableTest, AvailableCountsAddedStatuses) {
   MemberTable table;
   Random random(1);
-  table.Add(MakeMember("on", kOn), "", random);
+  AddTo(table, "on", random, kOn);
   EXPECT_EQ(table.available(), 1u);
-  table.Add(MakeMember("su", kSu), "", random);
+  AddTo(table, "su", random, kSu);
   EXPECT_EQ(table.available(), 2u);
-  table.Add(MakeMember("of", kOf), "", random);
+  AddTo(table, "of", random, kOf);
   EXPECT_EQ(table.available(), 2u);
-  table.Add(MakeMember("le", kLe), "", random);
+  AddTo(table, "le", random, kLe);
   EXPECT_EQ(table.available(), 2u);
   EXPECT_EQ(table.size(), 4u);
 
@@ -329,14 +385,14 @@ TEST(MemberTableTest, SetStatusKeepsAvailableExactThroughEveryTransition) {
       MemberTable table;
       Random random(1);
       // Bystanders in every status, so a miscount anywhere shows.
-      table.Add(MakeMember("x-on", kOn), "", random);
-      table.Add(MakeMember("x-su", kSu), "", random);
-      table.Add(MakeMember("x-of", kOf), "", random);
-      table.Add(MakeMember("x-le", kLe), "", random);
-      MemberRecord& record = table.Add(MakeMember("m", from), "", random);
+      AddTo(table, "x-on", random, kOn);
+      AddTo(table, "x-su", random, kSu);
+      AddTo(table, "x-of", random, kOf);
+      AddTo(table, "x-le", random, kLe);
+      MemberRecord& record = AddTo(table, "m", random, from);
       EXPECT_EQ(table.available(), CountAvailable(table));
       table.SetStatus(record, to);
-      EXPECT_EQ(record.member.status, to);
+      EXPECT_EQ(record.status(), to);
       EXPECT_EQ(table.available(), CountAvailable(table));
       EXPECT_EQ(table.available(), 2u + (StatusIn(to, kAvailable) ? 1 : 0));
       table.Remove("m");
@@ -350,7 +406,7 @@ TEST(MemberTableTest, SetStatusRandomWalkKeepsAvailableExact) {
   Random random(99);
   AddMembers(table, random, 20);
   for (int step = 0; step < 2000; ++step) {
-    MemberRecord* record = table.all()[random.Uniform(table.size())];
+    MemberRecord* record = &table.at(random.Uniform(table.size()));
     table.SetStatus(*record, kStatuses[random.Uniform(4)]);
     ASSERT_EQ(table.available(), CountAvailable(table)) << "step " << step;
   }
@@ -416,8 +472,8 @@ TEST(MemberTableTest, StatusChangesMidRound) {
 TEST(MemberTableTest, NullWhenNoneAvailable) {
   MemberTable table;
   Random random(5);
-  table.Add(MakeMember("of", kOf), "", random);
-  table.Add(MakeMember("le", kLe), "", random);
+  AddTo(table, "of", random, kOf);
+  AddTo(table, "le", random, kLe);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(table.NextProbeTarget(random), nullptr);
   }
@@ -426,7 +482,7 @@ TEST(MemberTableTest, NullWhenNoneAvailable) {
   for (int i = 0; i < 10; ++i) {
     MemberRecord* record = table.NextProbeTarget(random);
     ASSERT_NE(record, nullptr);
-    EXPECT_EQ(record->member.name, "of");
+    EXPECT_EQ(record->name(), "of");
   }
   // All removed: nothing.
   table.Remove("of");
@@ -468,7 +524,7 @@ TEST(MemberTableTest, MemberAddedMidRoundIsProbedWithinThisRound) {
       std::multiset<std::string> unprobed = AvailableNames(table);
       for (const std::string& name : before) unprobed.erase(name);
 
-      table.Add(MakeMember("new"), "", random);
+      AddTo(table, "new", random);
       // The rest of this round, lengthened by one, holds exactly the
       // unprobed members and the newcomer.
       const std::vector<std::string> after =
@@ -519,18 +575,18 @@ TEST(MemberTableTest, RemovedMemberIsNeverReturned) {
 TEST(MemberTableTest, RemovingTheLastAvailableMemberMidRound) {
   MemberTable table;
   Random random(8);
-  table.Add(MakeMember("a"), "", random);
-  table.Add(MakeMember("b"), "", random);
+  AddTo(table, "a", random);
+  AddTo(table, "b", random);
   MemberRecord* first = table.NextProbeTarget(random);
   ASSERT_NE(first, nullptr);
-  const std::string other = first->member.name == "a" ? "b" : "a";
+  const std::string other = first->name() == "a" ? "b" : "a";
   table.Remove(other);
   for (int i = 0; i < 5; ++i) {
     MemberRecord* record = table.NextProbeTarget(random);
     ASSERT_NE(record, nullptr);
-    EXPECT_NE(record->member.name, other);
+    EXPECT_NE(record->name(), other);
   }
-  table.Remove(first->member.name);
+  table.Remove(first->name());
   EXPECT_EQ(table.NextProbeTarget(random), nullptr);
 }
 
@@ -543,17 +599,17 @@ std::vector<std::string> Script(uint64_t seed) {
   AddMembers(table, random, 15);
   for (int step = 0; step < 300; ++step) {
     if (step % 17 == 3) {
-      table.Add(MakeMember(absl::StrCat("late-", step)), "", random);
+      AddTo(table, absl::StrCat("late-", step), random);
     }
     if (step % 23 == 5) table.Remove(Name(step % 15));
     if (step % 11 == 7 && table.size() > 0) {
-      table.SetStatus(*table.all()[step % table.size()], kStatuses[step % 4]);
+      table.SetStatus(table.at(step % table.size()), kStatuses[step % 4]);
     }
     MemberRecord* record = table.NextProbeTarget(random);
-    log.push_back(record == nullptr ? "<null>" : record->member.name);
+    log.push_back(record == nullptr ? "<null>" : std::string(record->name()));
   }
-  for (const MemberRecord* record : table.all()) {
-    log.push_back(absl::StrCat("all:", record->member.name));
+  for (const MemberRecord* record : All(table)) {
+    log.push_back(absl::StrCat("all:", record->name()));
   }
   return log;
 }

@@ -5,6 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/member_record.h"
+#include "swim/core/metadata.h"
+#include "swim/core/packed_time.h"
 #include "swim/core/suspicion.h"
 
 namespace swim {
@@ -182,7 +185,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
 
 // --- Commands ---------------------------------------------------------------
 
-absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+absl::Status Node::CheckActive() const {
   if (has_left()) {
     return absl::FailedPreconditionError("this member has left the cluster");
   }
@@ -190,6 +193,11 @@ absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
     return absl::FailedPreconditionError(
         "this member lost a name conflict and no longer holds its name");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+  if (absl::Status status = CheckActive(); !status.ok()) return status;
   join_seeds_.clear();
   for (const Address& seed : seeds) {
     if (seed == local_.address) continue;
@@ -250,6 +258,70 @@ absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
   return absl::OkStatus();
 }
 
+absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
+  if (absl::Status status = CheckActive(); !status.ok()) return status;
+  // Validate everything first, so a bad entry changes nothing. No copies
+  // and no per-member scratch: a simulator restores N members into each of
+  // N nodes.
+  auto is_new = [this](const Member& member) {
+    if (member.name == local_.name || table_.Find(member.name) != nullptr) {
+      return false;
+    }
+    const Incarnation* buried = tombstones_.Find(member.name);
+    return buried == nullptr || member.incarnation > *buried;
+  };
+  size_t candidates = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const Member& member = members[i];
+    if (member.name.empty() || member.name.size() > kMaxNameLength) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "restore: member ", i, " has a name of ", member.name.size(),
+          " bytes (1 to ", kMaxNameLength, " allowed)"));
+    }
+    if (member.status != MemberStatus::kOnline) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "restore: member '", member.name, "' is ",
+          MemberStatusName(member.status),
+          "; only ONLINE members are restored (the cluster reports the rest)"));
+    }
+    absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
+    if (!encoded.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "restore: member '", member.name, "': ", encoded.status().message()));
+    }
+    if (encoded->size() > config_.max_metadata_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("restore: member '", member.name, "' has metadata of ",
+                       encoded->size(), " bytes, above max_metadata_size ",
+                       config_.max_metadata_size));
+    }
+    if (is_new(member)) ++candidates;
+  }
+  if (table_.size() + candidates > config_.max_members) {
+    // Repeated names count once: only now is the exact count worth a set.
+    absl::flat_hash_set<absl::string_view> fresh;
+    for (const Member& member : members) {
+      if (is_new(member)) fresh.insert(member.name);
+    }
+    if (table_.size() + fresh.size() > config_.max_members) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "restore: ", fresh.size(), " new members would exceed max_members ",
+          config_.max_members, " (", table_.size(), " known)"));
+    }
+  }
+  table_.Reserve(table_.size() + candidates);
+  for (const Member& member : members) {
+    if (!is_new(member)) continue;  // includes a repeat: the first one won
+    absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
+    MemberRecord& record =
+        table_.Add(member.name, MemberStatus::kOnline, *encoded, random_);
+    record.address = member.address;
+    record.incarnation = member.incarnation;
+    record.set_last_change(now);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
   if (payload.size() > kMaxUserPayloadSize) {
     return absl::InvalidArgumentError(
@@ -304,6 +376,13 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
   // Release what the packet held (a push-pull's record vector) now rather
   // than at the next input.
   decoded_.clear();
+  // A state exchange of a large cluster is hundreds of kilobytes: keep
+  // only a datagram's worth, or every member would hold one for good.
+  const size_t keep = config_.datagram_budget + envelope_.Overhead();
+  if (open_scratch_.size() > keep) {
+    open_scratch_.resize(keep);
+    open_scratch_.shrink_to_fit();
+  }
 }
 
 void Node::HandleMessages(const Address& from, Channel channel,
@@ -358,7 +437,7 @@ bool Node::IsStaleAccusation(const MemberUpdate& update,
   if (update.name == local_.name) {
     held = &self;
   } else if (const MemberRecord* record = table_.Find(update.name)) {
-    held = &record->member.incarnation;
+    held = &record->incarnation;
   }
   return held != nullptr && update.incarnation < *held;
 }
@@ -386,20 +465,17 @@ void Node::SendCorrections(const Address& to, absl::Time now) {
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
   const std::string sender = to.ToString();
   for (const std::string& name : corrections_) {
-    const Member* member = nullptr;
-    absl::string_view metadata;
+    std::optional<MemberUpdate> claim;
     if (name == local_.name) {
-      member = &local_;
-      metadata = local_metadata_encoded_;
+      claim = LocalClaim();
     } else if (const MemberRecord* record = table_.Find(name)) {
-      member = &record->member;
-      metadata = record->metadata_encoded;
+      claim = ClaimOf(*record, local_.name);
     }
     // Only refutations and leaves are answered: they are the member's own
     // word. Answering with a suspicion or declaration held here would make
     // this node its origin, a false "independent" confirmation.
-    if (member == nullptr || (member->status != MemberStatus::kOnline &&
-                              member->status != MemberStatus::kLeft)) {
+    if (!claim || (claim->status != MemberStatus::kOnline &&
+                   claim->status != MemberStatus::kLeft)) {
       continue;
     }
     // Each (member, sender) at most once per probe interval: a replayed
@@ -409,10 +485,9 @@ void Node::SendCorrections(const Address& to, absl::Time now) {
         last != nullptr && now < *last + config_.probe_interval) {
       continue;
     }
-    const MemberUpdate claim = ClaimOf(*member, metadata, local_.name);
-    if (!builder.Append(claim).ok()) continue;  // a smaller one may fit
+    if (!builder.Append(*claim).ok()) continue;  // a smaller one may fit
     corrections_answered_.Put(key, now);
-    CountSent(claim);
+    CountSent(*claim);
     ++stats_.corrections_sent;
   }
   corrections_.clear();
@@ -494,28 +569,42 @@ std::optional<Event> Node::PollEvent() {
 
 // --- Views ------------------------------------------------------------------
 
-const Member* Node::Find(absl::string_view name) const {
-  if (name == local_.name) return &local_;
+std::optional<Member> Node::Find(absl::string_view name) const {
+  if (name == local_.name) return local_;
   const MemberRecord* record = table_.Find(name);
-  return record == nullptr ? nullptr : &record->member;
+  if (record == nullptr) return std::nullopt;
+  return record->ToMember();
 }
 
-std::vector<const Member*> Node::Members(StatusMask mask) const {
-  std::vector<const Member*> members;
-  for (const MemberRecord* record : table_.all()) {
-    if (StatusIn(record->member.status, mask)) {
-      members.push_back(&record->member);
-    }
+std::optional<MemberStatus> Node::StatusOf(absl::string_view name) const {
+  if (name == local_.name) return local_.status;
+  const MemberRecord* record = table_.Find(name);
+  if (record == nullptr) return std::nullopt;
+  return record->status();
+}
+
+std::vector<Member> Node::Members(StatusMask mask) const {
+  std::vector<const MemberRecord*> records;
+  for (size_t i = 0; i < table_.size(); ++i) {
+    const MemberRecord& record = table_.at(i);
+    if (StatusIn(record.status(), mask)) records.push_back(&record);
   }
-  std::sort(members.begin(), members.end(),
-            [](const Member* a, const Member* b) { return a->name < b->name; });
+  std::sort(records.begin(), records.end(),
+            [](const MemberRecord* a, const MemberRecord* b) {
+              return a->name() < b->name();
+            });
+  std::vector<Member> members;
+  members.reserve(records.size());
+  for (const MemberRecord* record : records) {
+    members.push_back(record->ToMember());
+  }
   return members;
 }
 
-std::vector<const Member*> Node::Find(size_t count, StatusMask mask) {
-  std::vector<const Member*> members;
+std::vector<Member> Node::Find(size_t count, StatusMask mask) {
+  std::vector<Member> members;
   for (MemberRecord* record : RandomMembers(count, mask, "")) {
-    members.push_back(&record->member);
+    members.push_back(record->ToMember());
   }
   return members;
 }
@@ -551,31 +640,31 @@ void Node::OnProbeTick(absl::Time now) {
   probe.expected_nacks = 0;
   probe.nacks = 0;
   probe.seq = next_seq_++;
-  probe.target.assign(target->member.name);
-  probe.target_incarnation = target->member.incarnation;
+  probe.target.assign(target->name().data(), target->name().size());
+  probe.target_incarnation = target->incarnation;
   probe.started = now;
   ++stats_.probes;
   timers_.Set(Kind::kProbeTimeout,
               now + awareness_.Scale(config_.probe_timeout));
   timers_.Set(Kind::kProbeEnd, now + interval);
-  if (target->member.status == MemberStatus::kSuspect &&
+  if (target->status() == MemberStatus::kSuspect &&
       config_.lifeguard.buddy_system) {
     // Buddy system: tell a suspect it is suspected, in the probe itself, so
     // it can refute at once instead of hoping gossip reaches it in time.
     MemberUpdate suspicion;
     suspicion.status = MemberStatus::kSuspect;
-    suspicion.name = target->member.name;
-    suspicion.incarnation = target->member.incarnation;
-    suspicion.address = target->member.address;
+    suspicion.name = target->name();
+    suspicion.incarnation = target->incarnation;
+    suspicion.address = target->address;
     suspicion.origin = local_.name;
     // The claim goes first: the target refutes before it answers, so the
     // refutation rides on the ack.
     const Message messages[] = {suspicion, Ping{probe.seq, probe.target}};
-    SendDatagram(target->member.address, messages);
+    SendDatagram(target->address, messages);
     return;
   }
   const Message ping = Ping{probe.seq, probe.target};
-  SendDatagram(target->member.address, absl::MakeConstSpan(&ping, 1));
+  SendDatagram(target->address, absl::MakeConstSpan(&ping, 1));
 }
 
 void Node::OnProbeTimeout(absl::Time) {
@@ -589,12 +678,12 @@ void Node::OnProbeTimeout(absl::Time) {
            static_cast<StatusMask>(MemberStatus::kOnline), probe_.target)) {
     ++stats_.indirect_probes;
     if (config_.lifeguard.nacks) {
-      probe_.helpers[probe_.expected_nacks] = helper->member.address;
+      probe_.helpers[probe_.expected_nacks] = helper->address;
       probe_.nacked[probe_.expected_nacks] = false;
       ++probe_.expected_nacks;
     }
-    SendDatagram(helper->member.address,
-                 PingReq{probe_.seq, probe_.target, target->member.address,
+    SendDatagram(helper->address,
+                 PingReq{probe_.seq, probe_.target, target->address,
                          /*want_nack=*/config_.lifeguard.nacks});
   }
 }
@@ -616,29 +705,28 @@ void Node::OnProbeEnd(absl::Time now) {
   MemberRecord* target = table_.Find(probe.target);
   // Suspect only the life we probed: if the member refuted or restarted
   // meanwhile, its newer incarnation already proves it alive.
-  if (target == nullptr ||
-      target->member.incarnation != probe.target_incarnation) {
+  if (target == nullptr || target->incarnation != probe.target_incarnation) {
     return;
   }
-  if (target->member.status == MemberStatus::kSuspect) {
+  if (target->status() == MemberStatus::kSuspect) {
     // Someone suspected it first: our failed probe is an independent
     // confirmation (Lifeguard shortens the timeout; only news is gossiped).
     if (target->suspicion && target->suspicion->Confirm(local_.name)) {
       ArmMemberTimer(*target, Kind::kSuspicion, target->suspicion->deadline());
-      QueueUpdate(target->member, target->metadata_encoded, local_.name);
+      QueueUpdate(*target, local_.name);
     }
     return;
   }
-  if (target->member.status != MemberStatus::kOnline) return;
+  if (target->status() != MemberStatus::kOnline) return;
   ++stats_.suspicions;
-  const MemberStatus previous = target->member.status;
+  const MemberStatus previous = target->status();
   table_.SetStatus(*target, MemberStatus::kSuspect);
-  target->member.last_change = now;
+  target->set_last_change(now);
   StartSuspicion(*target, local_.name, now);
-  Event event = MemberEvent(Event::Type::kStatusChanged, target->member);
+  Event event = MemberEvent(Event::Type::kStatusChanged, target->ToMember());
   event.previous_status = previous;
   EmitEvent(std::move(event));
-  QueueUpdate(target->member, target->metadata_encoded, local_.name);
+  QueueUpdate(*target, local_.name);
 }
 
 void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
@@ -669,22 +757,22 @@ void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
   // At most one queued entry per member and kind, plus one per time its
   // deadline moved earlier: a flood of claims cannot grow the timer heap. A
   // later deadline waits for the queued entry, which re-arms when it fires.
-  absl::Time& armed =
+  PackedTime& armed =
       kind == Kind::kSuspicion ? record.suspicion_timer : record.reap_timer;
-  if (at >= armed) return;
-  armed = at;
-  timers_.Add(kind, record.member.name, at);
+  if (PackedTime(at) >= armed) return;
+  armed = PackedTime(at);
+  timers_.Add(kind, std::string(record.name()), at);
 }
 
 void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
                          absl::Time fired_at, absl::Time now) {
   MemberRecord* record = table_.Find(name);
   if (record == nullptr) return;  // forgotten since
-  absl::Time& armed =
+  PackedTime& armed =
       kind == Kind::kSuspicion ? record->suspicion_timer : record->reap_timer;
-  if (armed != fired_at) return;  // superseded by an earlier entry
-  armed = absl::InfiniteFuture();
-  const MemberStatus status = record->member.status;
+  if (armed != PackedTime(fired_at)) return;  // superseded by an earlier one
+  armed = PackedTime::InfiniteFuture();
+  const MemberStatus status = record->status();
   if (kind == Kind::kSuspicion) {
     if (status != MemberStatus::kSuspect || !record->suspicion) return;
     if (record->suspicion->deadline() > now) {
@@ -697,7 +785,7 @@ void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   if (status != MemberStatus::kOffline && status != MemberStatus::kLeft) {
     return;  // came back
   }
-  const absl::Time due = record->member.last_change + config_.reap_after;
+  const absl::Time due = record->last_change() + config_.reap_after;
   if (due > now) {
     ArmMemberTimer(*record, kind, due);
   } else {
@@ -708,13 +796,13 @@ void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
 void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
   record.suspicion.reset();
   table_.SetStatus(record, MemberStatus::kOffline);
-  record.member.last_change = now;
+  record.set_last_change(now);
   ++stats_.declared_offline;
   ArmMemberTimer(record, Kind::kReap, now + config_.reap_after);
-  Event event = MemberEvent(Event::Type::kStatusChanged, record.member);
+  Event event = MemberEvent(Event::Type::kStatusChanged, record.ToMember());
   event.previous_status = MemberStatus::kSuspect;
   EmitEvent(std::move(event));
-  QueueUpdate(record.member, record.metadata_encoded, local_.name);
+  QueueUpdate(record, local_.name);
 }
 
 void Node::ApplyAwareness(int delta) {
@@ -723,10 +811,10 @@ void Node::ApplyAwareness(int delta) {
 }
 
 void Node::Reap(MemberRecord& record) {
-  EmitEvent(MemberEvent(Event::Type::kReaped, record.member));
+  EmitEvent(MemberEvent(Event::Type::kReaped, record.ToMember()));
   ++stats_.reaped;
-  tombstones_.Put(record.member.name, record.member.incarnation);
-  const std::string name = record.member.name;
+  tombstones_.Put(record.name(), record.incarnation);
+  const std::string name(record.name());
   table_.Remove(name);  // destroys `record`
 }
 
@@ -878,34 +966,30 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
       Drop(DropReason::kTableFull);
       return;
     }
-    Member member;
-    member.name = std::string(update.name);
-    member.address = update.address;
-    member.status = status;
-    member.incarnation = update.incarnation;
-    if (update.has_metadata) member.metadata = update.metadata.ToMap();
-    member.last_change = now;
-    std::string encoded(update.has_metadata ? update.metadata.encoded()
-                                            : MetadataView().encoded());
-    record = &table_.Add(std::move(member), std::move(encoded), random_);
+    record = &table_.Add(update.name, status,
+                         update.has_metadata ? update.metadata.encoded()
+                                             : MetadataView().encoded(),
+                         random_);
+    record->address = update.address;
+    record->incarnation = update.incarnation;
+    record->set_last_change(now);
     if (status == MemberStatus::kSuspect) {
       StartSuspicion(*record, origin, now);
     }
     ++stats_.updates_applied;
-    EmitEvent(MemberEvent(Event::Type::kJoined, record->member));
-    QueueUpdate(record->member, record->metadata_encoded, origin);
+    EmitEvent(MemberEvent(Event::Type::kJoined, record->ToMember()));
+    QueueUpdate(*record, origin);
     return;
   }
 
-  const Precedence precedence =
-      ComparePrecedence(record->member.status, record->member.incarnation,
-                        status, update.incarnation);
+  const Precedence precedence = ComparePrecedence(
+      record->status(), record->incarnation, status, update.incarnation);
   if (precedence == Precedence::kSame && status == MemberStatus::kSuspect &&
       record->suspicion && record->suspicion->Confirm(origin)) {
     // An independent confirmation: the timeout may shrink (Lifeguard), and
     // only new confirmations are worth re-gossiping.
     ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion->deadline());
-    QueueUpdate(record->member, record->metadata_encoded, origin);
+    QueueUpdate(*record, origin);
     ++stats_.updates_stale;
     return;
   }
@@ -914,18 +998,17 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
     return;
   }
 
-  const MemberStatus previous = record->member.status;
+  const MemberStatus previous = record->status();
   // Only a member's own ONLINE claims say where it is; others' claims about
   // it (suspicions, declarations) must not redirect probes and gossip.
-  const bool address_changed = status == MemberStatus::kOnline &&
-                               record->member.address != update.address;
+  const bool address_changed =
+      status == MemberStatus::kOnline && record->address != update.address;
   bool metadata_changed = false;
-  record->member.incarnation = update.incarnation;
-  if (address_changed) record->member.address = update.address;
+  record->incarnation = update.incarnation;
+  if (address_changed) record->address = update.address;
   if (status == MemberStatus::kOnline && update.has_metadata &&
-      update.metadata.encoded() != record->metadata_encoded) {
-    record->metadata_encoded = std::string(update.metadata.encoded());
-    record->member.metadata = update.metadata.ToMap();
+      update.metadata.encoded() != record->metadata_encoded()) {
+    record->set_metadata_encoded(update.metadata.encoded());
     metadata_changed = true;
   }
   table_.SetStatus(*record, status);
@@ -943,17 +1026,17 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
       break;
   }
   if (previous != status || metadata_changed || address_changed) {
-    record->member.last_change = now;
+    record->set_last_change(now);
   }
   ++stats_.updates_applied;
   if (previous != status) {
-    Event event = MemberEvent(Event::Type::kStatusChanged, record->member);
+    Event event = MemberEvent(Event::Type::kStatusChanged, record->ToMember());
     event.previous_status = previous;
     EmitEvent(std::move(event));
   } else if (metadata_changed) {
-    EmitEvent(MemberEvent(Event::Type::kMetadataChanged, record->member));
+    EmitEvent(MemberEvent(Event::Type::kMetadataChanged, record->ToMember()));
   }
-  QueueUpdate(record->member, record->metadata_encoded, origin);
+  QueueUpdate(*record, origin);
 }
 
 void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
@@ -1031,32 +1114,51 @@ void Node::Refute(const Incarnation& claimed, absl::Time now) {
   EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
 }
 
-MemberUpdate Node::ClaimOf(const Member& member,
-                           absl::string_view metadata_encoded,
-                           absl::string_view origin) {
+namespace {
+
+// The claim about a member in the given state; the metadata rides only on
+// ONLINE claims, the origin only on accusations.
+MemberUpdate Claim(absl::string_view name, const Address& address,
+                   MemberStatus status, const Incarnation& incarnation,
+                   absl::string_view metadata_encoded,
+                   absl::string_view origin) {
   MemberUpdate update;
-  update.status = member.status;
-  update.name = member.name;
-  update.incarnation = member.incarnation;
-  update.address = member.address;
-  if (member.status == MemberStatus::kOnline) {
+  update.status = status;
+  update.name = name;
+  update.incarnation = incarnation;
+  update.address = address;
+  if (status == MemberStatus::kOnline) {
     absl::StatusOr<MetadataView> view = MetadataView::Parse(metadata_encoded);
     update.has_metadata = view.ok();
     if (view.ok()) update.metadata = *view;
   }
-  if (member.status == MemberStatus::kSuspect ||
-      member.status == MemberStatus::kOffline) {
+  if (status == MemberStatus::kSuspect || status == MemberStatus::kOffline) {
     update.origin = origin;
   }
   return update;
 }
 
-void Node::QueueUpdate(const Member& member, absl::string_view metadata_encoded,
-                       absl::string_view origin) {
-  const MemberUpdate update = ClaimOf(member, metadata_encoded, origin);
-  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(update);
+}  // namespace
+
+MemberUpdate Node::ClaimOf(const MemberRecord& record,
+                           absl::string_view origin) {
+  return Claim(record.name(), record.address, record.status(),
+               record.incarnation, record.metadata_encoded(), origin);
+}
+
+MemberUpdate Node::LocalClaim() const {
+  return Claim(local_.name, local_.address, local_.status, local_.incarnation,
+               local_metadata_encoded_, local_.name);
+}
+
+void Node::QueueUpdate(const MemberRecord& record, absl::string_view origin) {
+  EnqueueClaim(ClaimOf(record, origin));
+}
+
+void Node::EnqueueClaim(const MemberUpdate& claim) {
+  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(claim);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
-  EnqueueBroadcast(MemberKey(member.name), *std::move(encoded),
+  EnqueueBroadcast(MemberKey(claim.name), *std::move(encoded),
                    /*user=*/false);
 }
 
@@ -1068,9 +1170,7 @@ void Node::EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
       broadcasts_.dropped() - before;
 }
 
-void Node::QueueLocalUpdate() {
-  QueueUpdate(local_, local_metadata_encoded_, local_.name);
-}
+void Node::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
 
 void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   if (broadcast.origin == local_.name) return;  // our own, come back
@@ -1090,7 +1190,9 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   event.type = Event::Type::kUserMessage;
   event.origin = std::string(broadcast.origin);
   event.payload = std::string(broadcast.payload);
-  if (const Member* member = Find(broadcast.origin)) event.member = *member;
+  if (std::optional<Member> member = Find(broadcast.origin)) {
+    event.member = *std::move(member);
+  }
   EmitEvent(std::move(event));
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (encoded.ok()) {
@@ -1142,22 +1244,12 @@ void Node::SendPushPull(const Address& to, bool reply_wanted) {
   state.reply_wanted = reply_wanted;
   state.sender = local_.name;
   state.members.reserve(table_.size() + 1);
-  auto add = [&state](const Member& member, const std::string& encoded) {
-    MemberUpdate update;
-    update.status = member.status;
-    update.name = member.name;
-    update.incarnation = member.incarnation;
-    update.address = member.address;
-    if (member.status == MemberStatus::kOnline) {
-      absl::StatusOr<MetadataView> view = MetadataView::Parse(encoded);
-      update.has_metadata = view.ok();
-      if (view.ok()) update.metadata = *view;
-    }
-    state.members.push_back(update);
-  };
-  add(local_, local_metadata_encoded_);
-  for (const MemberRecord* record : table_.all()) {
-    add(record->member, record->metadata_encoded);
+  // Each entry as its holder believes it, without an origin: the receiver
+  // takes the sender as the origin of any accusation.
+  state.members.push_back(LocalClaim());
+  state.members.back().origin = {};
+  for (size_t i = 0; i < table_.size(); ++i) {
+    state.members.push_back(ClaimOf(table_.at(i), /*origin=*/{}));
   }
   const Message message = std::move(state);
   absl::StatusOr<size_t> size = EncodedSize(message);
@@ -1178,14 +1270,14 @@ void Node::OnPushPullTick(absl::Time now) {
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
-    SendPushPull(peer->member.address, /*reply_wanted=*/true);
+    SendPushPull(peer->address, /*reply_wanted=*/true);
   }
   // Also try one member declared OFFLINE: after a partition heals, each side
   // may hold the other OFFLINE and so never gossip to it; a state exchange
   // lets both sides learn of each other, refute, and merge again.
   for (MemberRecord* peer :
        RandomMembers(1, static_cast<StatusMask>(MemberStatus::kOffline), "")) {
-    SendPushPull(peer->member.address, /*reply_wanted=*/true);
+    SendPushPull(peer->address, /*reply_wanted=*/true);
   }
 }
 
@@ -1222,7 +1314,7 @@ void Node::OnGossipTick(absl::Time now) {
         if (!builder.AppendEncoded(message).ok()) continue;
         for (MemberRecord* target : targets) {
           ++stats_.messages_sent[message[0] & 7];
-          SendPacket(target->member.address, Channel::kStream, builder.bytes());
+          SendPacket(target->address, Channel::kStream, builder.bytes());
         }
       }
     }
@@ -1240,7 +1332,7 @@ void Node::OnGossipTick(absl::Time now) {
                          user_share, &stats_.messages_sent) == 0) {
       break;
     }
-    SendPacket(target->member.address, Channel::kDatagram, builder.bytes());
+    SendPacket(target->address, Channel::kDatagram, builder.bytes());
   }
 }
 
@@ -1330,23 +1422,23 @@ int Node::RetransmitLimit() const {
 std::vector<MemberRecord*> Node::RandomMembers(size_t count, StatusMask mask,
                                                absl::string_view exclude) {
   std::vector<MemberRecord*> chosen;
-  const std::vector<MemberRecord*>& all = table_.all();
-  if (count == 0 || all.empty()) return chosen;
+  const size_t size = table_.size();
+  if (count == 0 || size == 0) return chosen;
   auto eligible = [&](MemberRecord* record) {
-    return StatusIn(record->member.status, mask) &&
-           record->member.name != exclude &&
+    return StatusIn(record->status(), mask) && record->name() != exclude &&
            std::find(chosen.begin(), chosen.end(), record) == chosen.end();
   };
   // Sampling by index is O(count) in large clusters; when it keeps
   // missing (few eligible members), fall back to a scan.
   for (size_t attempt = 0; attempt < 4 * count + 8 && chosen.size() < count;
        ++attempt) {
-    MemberRecord* record = all[random_.Uniform(all.size())];
+    MemberRecord* record = &table_.at(random_.Uniform(size));
     if (eligible(record)) chosen.push_back(record);
   }
   if (chosen.size() < count) {
     std::vector<MemberRecord*> rest;
-    for (MemberRecord* record : all) {
+    for (size_t i = 0; i < size; ++i) {
+      MemberRecord* record = &table_.at(i);
       if (eligible(record)) rest.push_back(record);
     }
     random_.Shuffle(rest);
@@ -1366,11 +1458,11 @@ void Node::EmitEvent(Event event) {
   events_.push_back(std::move(event));
 }
 
-Event Node::MemberEvent(Event::Type type, const Member& member) const {
+Event Node::MemberEvent(Event::Type type, Member member) {
   Event event;
   event.type = type;
-  event.member = member;
   event.previous_status = member.status;
+  event.member = std::move(member);
   return event;
 }
 

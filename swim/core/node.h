@@ -91,6 +91,14 @@ class Node {
   // Publishes new metadata (bumps the incarnation so it wins everywhere).
   // Fails if the encoding exceeds Config::max_metadata_size.
   absl::Status SetMetadata(Metadata metadata, absl::Time now);
+  // Adds members this node knows from elsewhere (a view saved before a
+  // restart, or a simulation that starts from a settled cluster) without
+  // treating them as news: no events and nothing to gossip, since the
+  // cluster knows them already; probing corrects any that are wrong. Only
+  // ONLINE members; entries for this node, names already known here, and
+  // recently reaped lives are skipped. All or nothing: an invalid member
+  // (bad name or metadata, another status) or a full table changes nothing.
+  absl::Status Restore(absl::Span<const Member> members, absl::Time now);
   // Disseminates `payload` to every member (kUserMessage events there).
   absl::Status Broadcast(absl::string_view payload, absl::Time now);
   // The keyring, for rotation at runtime (Add, Use, Remove).
@@ -112,13 +120,19 @@ class Node {
   std::optional<Event> PollEvent();
 
   // --- Views ---------------------------------------------------------------
+  // Snapshots: members are stored packed (see member_record.h), so views
+  // are copies, valid after the Node changes.
   const Member& local() const { return local_; }
-  const Member* Find(absl::string_view name) const;
+  std::optional<Member> Find(absl::string_view name) const;
+  // A member's status without the copy (this node's own included).
+  std::optional<MemberStatus> StatusOf(absl::string_view name) const;
   // Members (never the local one) whose status is in `mask`, by name.
-  std::vector<const Member*> Members(StatusMask mask = kAllStatuses) const;
+  std::vector<Member> Members(StatusMask mask = kAllStatuses) const;
   // Up to `count` random members whose status is in `mask` (like the Python
   // swim-protocol's find); uses the node's PRNG.
-  std::vector<const Member*> Find(size_t count, StatusMask mask);
+  std::vector<Member> Find(size_t count, StatusMask mask);
+  // How many remote members are ONLINE or SUSPECT.
+  size_t available() const { return table_.available(); }
   // Remote members known, in any status.
   size_t size() const { return table_.size(); }
   const Stats& stats() const { return stats_; }
@@ -168,6 +182,8 @@ class Node {
   };
 
   Node(Config config, Envelope envelope, absl::Time now);
+  // FailedPrecondition once the member has left or lost its name.
+  absl::Status CheckActive() const;
 
   // Timers.
   void OnProbeTick(absl::Time now);
@@ -206,8 +222,8 @@ class Node {
   void Refute(const Incarnation& claimed, absl::Time now);
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
                       absl::Time now);
-  void QueueUpdate(const Member& member, absl::string_view metadata_encoded,
-                   absl::string_view origin);
+  void QueueUpdate(const MemberRecord& record, absl::string_view origin);
+  void EnqueueClaim(const MemberUpdate& claim);
   // Notes that the sender of the datagram being handled holds a stale
   // suspicion or declaration about `name` (this node included), which a
   // newer claim here refutes; HandleMessages then answers it with that
@@ -218,17 +234,18 @@ class Node {
   // node's incarnation to compare claims about itself with.
   bool IsStaleAccusation(const MemberUpdate& update,
                          const Incarnation& self) const;
-  // The claim this node would send about `member` (views into it).
-  static MemberUpdate ClaimOf(const Member& member,
-                              absl::string_view metadata_encoded,
+  // The claim this node would send about a member or itself (views into
+  // the record or local_).
+  static MemberUpdate ClaimOf(const MemberRecord& record,
                               absl::string_view origin);
+  MemberUpdate LocalClaim() const;
   void SendCorrections(const Address& to, absl::Time now);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
                         bool user);
   void EmitEvent(Event event);
-  Event MemberEvent(Event::Type type, const Member& member) const;
+  static Event MemberEvent(Event::Type type, Member member);
 
   // Sending.
   void SendDatagram(const Address& to, const Message& message);

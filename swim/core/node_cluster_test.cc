@@ -240,12 +240,12 @@ std::string Describe(const TestCluster& cluster) {
                     cluster.node(viewer).local().incarnation.ToString(), "]:");
     for (int subject = 0; subject < cluster.size(); ++subject) {
       if (subject == viewer) continue;
-      const Member* member =
+      const std::optional<Member> member =
           cluster.node(viewer).Find(NameOf(cluster, subject));
       absl::StrAppend(
           &out, " ", subject, "=",
-          member == nullptr ? "?" : MemberStatusName(member->status),
-          member == nullptr
+          !member.has_value() ? "?" : MemberStatusName(member->status),
+          !member.has_value()
               ? ""
               : absl::StrCat("@", member->incarnation.ToString()));
     }
@@ -260,8 +260,9 @@ bool AllSeeMetadata(const TestCluster& cluster, int subject,
                     const Metadata& expected) {
   for (int viewer = 0; viewer < cluster.size(); ++viewer) {
     if (viewer == subject || !cluster.alive(viewer)) continue;
-    const Member* member = cluster.node(viewer).Find(NameOf(cluster, subject));
-    if (member == nullptr || member->metadata != expected) return false;
+    const std::optional<Member> member =
+        cluster.node(viewer).Find(NameOf(cluster, subject));
+    if (!member.has_value() || member->metadata != expected) return false;
   }
   return true;
 }
@@ -317,8 +318,9 @@ bool AllSeeOnlineAbove(const TestCluster& cluster, int subject,
                        const Incarnation& incarnation) {
   for (int viewer = 0; viewer < cluster.size(); ++viewer) {
     if (viewer == subject || !cluster.alive(viewer)) continue;
-    const Member* member = cluster.node(viewer).Find(NameOf(cluster, subject));
-    if (member == nullptr || member->status != MemberStatus::kOnline ||
+    const std::optional<Member> member =
+        cluster.node(viewer).Find(NameOf(cluster, subject));
+    if (!member.has_value() || member->status != MemberStatus::kOnline ||
         !(member->incarnation > incarnation)) {
       return false;
     }
@@ -360,8 +362,9 @@ bool AllSeeOnlineGeneration(const TestCluster& cluster, int subject,
                             uint64_t generation) {
   for (int viewer = 0; viewer < cluster.size(); ++viewer) {
     if (viewer == subject || !cluster.alive(viewer)) continue;
-    const Member* member = cluster.node(viewer).Find(NameOf(cluster, subject));
-    if (member == nullptr || member->status != MemberStatus::kOnline ||
+    const std::optional<Member> member =
+        cluster.node(viewer).Find(NameOf(cluster, subject));
+    if (!member.has_value() || member->status != MemberStatus::kOnline ||
         member->incarnation.generation != generation) {
       return false;
     }
@@ -401,8 +404,8 @@ TEST_P(JoinTest, ConvergesWithEveryJoinAndMetadataEverywhere) {
       const std::string name = NameOf(cluster, subject);
       EXPECT_EQ(joined[name], 1)
           << NameOf(cluster, viewer) << " about " << name;
-      const Member* member = cluster.node(viewer).Find(name);
-      ASSERT_NE(member, nullptr);
+      const std::optional<Member> member = cluster.node(viewer).Find(name);
+      ASSERT_NE(member, std::nullopt);
       EXPECT_EQ(member->metadata, InitialMetadata(subject))
           << NameOf(cluster, viewer) << " about " << name;
       EXPECT_EQ(member->incarnation, cluster.node(subject).local().incarnation);
@@ -739,8 +742,8 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
   const std::string name = NameOf(cluster, kRestarted);
   EXPECT_TRUE(cluster.RunUntil(
       [&] {
-        const Member* member = cluster.node(0).Find(name);
-        return member != nullptr && member->incarnation == fresh;
+        const std::optional<Member> member = cluster.node(0).Find(name);
+        return member.has_value() && member->incarnation == fresh;
       },
       options.latency));
   EXPECT_TRUE(cluster.RunUntil(

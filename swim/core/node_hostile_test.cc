@@ -285,7 +285,7 @@ TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
   observer_config.seed = 7;
   Harness observer(observer_config);
   observer.Datagram(Addr(2), {forged});
-  ASSERT_NE(observer.node().Find(kSelf), nullptr);
+  ASSERT_NE(observer.node().Find(kSelf), std::nullopt);
   ASSERT_EQ(observer.node().Find(kSelf)->status, MemberStatus::kSuspect);
   observer.Datagram(Addr(1), {*news});
   EXPECT_EQ(observer.node().Find(kSelf)->status, MemberStatus::kOnline);
@@ -342,11 +342,11 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   Harness h(NoPeriodicPushPull(HostileConfig()));
   const std::vector<uint8_t> joined = h.Seal({Online(kX, Addr(7), {5, 0})});
   h.DatagramBytes(Addr(7), joined);
-  ASSERT_NE(h.node().Find(kX), nullptr);
+  ASSERT_NE(h.node().Find(kX), std::nullopt);
   h.Datagram(Addr(7), {Claim(MemberStatus::kLeft, kX, Addr(7), {5, 1})});
   ASSERT_EQ(h.node().Find(kX)->status, MemberStatus::kLeft);
   h.Advance(h.node().config().reap_after + absl::Seconds(1));
-  ASSERT_EQ(h.node().Find(kX), nullptr);
+  ASSERT_EQ(h.node().Find(kX), std::nullopt);
   ASSERT_EQ(h.node().stats().reaped, 1u);
   h.TakeEvents();
 
@@ -359,7 +359,7 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   state.members = {Online(kPeerB, Addr(3), {5, 0}),
                    Online(kX, Addr(7), {5, 0})};
   h.Stream(Addr(3, 40000), {state});
-  EXPECT_EQ(h.node().Find(kX), nullptr);
+  EXPECT_EQ(h.node().Find(kX), std::nullopt);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTombstoned), 4u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);  // peer-b only
@@ -367,7 +367,7 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
 
   // X restarts: a newer life is welcome.
   h.Datagram(Addr(17), {Online(kX, Addr(17), {6, 0})});
-  ASSERT_NE(h.node().Find(kX), nullptr);
+  ASSERT_NE(h.node().Find(kX), std::nullopt);
   EXPECT_EQ(h.node().Find(kX)->status, MemberStatus::kOnline);
   EXPECT_EQ(h.node().Find(kX)->address, Addr(17));
   events = h.TakeEvents();
@@ -485,8 +485,8 @@ TEST(NodeHostileTest, BroadcastsFromARestartedMemberAreDelivered) {
   cluster.Restart(1);
   ASSERT_TRUE(cluster.RunUntil(
       [&] {
-        const Member* member = cluster.node(0).Find("node-1");
-        return member != nullptr && member->incarnation.generation == 2 &&
+        const std::optional<Member> member = cluster.node(0).Find("node-1");
+        return member.has_value() && member->incarnation.generation == 2 &&
                member->status == MemberStatus::kOnline;
       },
       absl::Seconds(30)));
@@ -578,7 +578,8 @@ TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
 
   h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kPeerA, elsewhere, {5, 1},
                              kPeerB)});
-  const Member* member = h.node().Find(kPeerA);
+  // Find returns a snapshot: take a fresh one after each packet.
+  std::optional<Member> member = h.node().Find(kPeerA);
   ASSERT_EQ(member->status, MemberStatus::kSuspect);
   EXPECT_EQ(member->address, Addr(2));
   EXPECT_EQ(member->incarnation, (Incarnation{5, 1}));
@@ -593,12 +594,14 @@ TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
   with_metadata.has_metadata = true;
   with_metadata.metadata = *evil_view;
   h.Datagram(Addr(3), {with_metadata});
+  member = h.node().Find(kPeerA);
   EXPECT_EQ(member->incarnation, (Incarnation{5, 2}));
   EXPECT_EQ(member->address, Addr(2));
   EXPECT_TRUE(member->metadata.empty());
 
   h.Datagram(Addr(3), {Claim(MemberStatus::kOffline, kPeerA, elsewhere, {5, 3},
                              kPeerB)});
+  member = h.node().Find(kPeerA);
   ASSERT_EQ(member->status, MemberStatus::kOffline);
   EXPECT_EQ(member->address, Addr(2));
   // What the node passes on names the member's own address.
@@ -614,6 +617,7 @@ TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
 
   // The member itself, moved, refutes: now the address changes.
   h.Datagram(Addr(12), {Online(kPeerA, Addr(12), {5, 4})});
+  member = h.node().Find(kPeerA);
   EXPECT_EQ(member->status, MemberStatus::kOnline);
   EXPECT_EQ(member->address, Addr(12));
 }

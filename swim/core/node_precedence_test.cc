@@ -140,15 +140,15 @@ TEST(NodePrecedenceTest, EveryHeldStatusClaimOrderAndSource) {
             Deliver(*node, Claim(kSubject, held, kHeld, kSubjectAddress),
                     Source::kGossip);
           }
-          const Member* before = node->Find(kSubject);
-          ASSERT_NE(before, nullptr);
+          const std::optional<Member> before = node->Find(kSubject);
+          ASSERT_NE(before, std::nullopt);
           ASSERT_EQ(before->status, held);
           ASSERT_EQ(before->incarnation, kHeld);
 
           Deliver(*node, Claim(kSubject, claimed, order, kSubjectAddress),
                   source);
-          const Member* after = node->Find(kSubject);
-          ASSERT_NE(after, nullptr);
+          const std::optional<Member> after = node->Find(kSubject);
+          ASSERT_NE(after, std::nullopt);
           const MemberStatus expected =
               Expected(held, kHeld, claimed, order, source);
           EXPECT_EQ(after->status, expected);
@@ -169,13 +169,13 @@ TEST(NodePrecedenceTest, ClaimsAboutStrangers) {
       SCOPED_TRACE(MemberStatusName(claimed));
       std::unique_ptr<Node> node = MakeNode();
       Deliver(*node, Claim(kSubject, claimed, kHeld, kSubjectAddress), source);
-      const Member* member = node->Find(kSubject);
+      const std::optional<Member> member = node->Find(kSubject);
       if (StatusIn(claimed, kAvailable)) {
-        ASSERT_NE(member, nullptr);
+        ASSERT_NE(member, std::nullopt);
         EXPECT_EQ(member->status, claimed);
       } else {
         // The death or departure of a stranger teaches nothing.
-        EXPECT_EQ(member, nullptr);
+        EXPECT_EQ(member, std::nullopt);
       }
     }
   }

@@ -139,7 +139,7 @@ TEST(NodeCreateTest, StartsOnlineAloneWithADeadline) {
   EXPECT_EQ(local.incarnation, (Incarnation{kGeneration, 0}));
   EXPECT_EQ(local.metadata, config.metadata);
   EXPECT_EQ(h.node().size(), 0u);
-  EXPECT_EQ(h.node().Find(kSelf), &local);
+  EXPECT_EQ(h.node().Find(kSelf), local);
   EXPECT_FALSE(h.node().has_left());
   EXPECT_FALSE(h.node().conflicted());
   EXPECT_FALSE(h.node().leave_sent());
@@ -258,7 +258,7 @@ class NodeBadInputTest : public ::testing::Test {
     EXPECT_TRUE(h_.TakeEvents().empty());
     EXPECT_TRUE(h_.sent().empty());
     EXPECT_EQ(h_.node().stats().updates_applied, 2u);
-    EXPECT_EQ(h_.node().Find(kPeerC), nullptr);
+    EXPECT_EQ(h_.node().Find(kPeerC), std::nullopt);
   }
 
   const Stats& stats() { return h_.node().stats(); }
@@ -436,8 +436,8 @@ TEST(NodeMembershipTest, OnlineUpdateAboutAStrangerAddsIt) {
   EXPECT_EQ(events[0].member.metadata, metadata);
   EXPECT_EQ(events[0].member.last_change, at);
 
-  const Member* member = h.node().Find(kPeerA);
-  ASSERT_NE(member, nullptr);
+  const std::optional<Member> member = h.node().Find(kPeerA);
+  ASSERT_NE(member, std::nullopt);
   EXPECT_TRUE(*member == events[0].member);
   EXPECT_EQ(h.node().size(), 1u);
   ASSERT_EQ(h.node().Members().size(), 1u);
@@ -449,7 +449,7 @@ TEST(NodeMembershipTest, SuspectUpdateAboutAStrangerAddsItAsSuspect) {
   Harness h;
   h.Datagram(Addr(3),
              {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
-  ASSERT_NE(h.node().Find(kPeerA), nullptr);
+  ASSERT_NE(h.node().Find(kPeerA), std::nullopt);
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
 }
 
@@ -459,8 +459,8 @@ TEST(NodeMembershipTest, OfflineOrLeftAboutAStrangerIsIgnored) {
              {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerB)});
   h.Datagram(Addr(3), {Claim(MemberStatus::kLeft, kPeerC, Addr(4), {5, 0})});
   EXPECT_EQ(h.node().size(), 0u);
-  EXPECT_EQ(h.node().Find(kPeerA), nullptr);
-  EXPECT_EQ(h.node().Find(kPeerC), nullptr);
+  EXPECT_EQ(h.node().Find(kPeerA), std::nullopt);
+  EXPECT_EQ(h.node().Find(kPeerC), std::nullopt);
   EXPECT_TRUE(h.TakeEvents().empty());
   EXPECT_EQ(h.node().stats().updates_stale, 2u);
   EXPECT_EQ(h.node().stats().updates_applied, 0u);
@@ -477,9 +477,9 @@ TEST(NodeMembershipTest, PushPullOfflineRecordAboutAStrangerIsIgnored) {
                    Claim(MemberStatus::kOffline, kPeerC, Addr(4), {3, 0}),
                    Claim(MemberStatus::kLeft, kPeerB, Addr(3), {3, 0})};
   h.Stream(Addr(2, 40000), {state});
-  EXPECT_NE(h.node().Find(kPeerA), nullptr);
-  EXPECT_EQ(h.node().Find(kPeerB), nullptr);
-  EXPECT_EQ(h.node().Find(kPeerC), nullptr)
+  EXPECT_NE(h.node().Find(kPeerA), std::nullopt);
+  EXPECT_EQ(h.node().Find(kPeerB), std::nullopt);
+  EXPECT_EQ(h.node().Find(kPeerC), std::nullopt)
       << "a dead stranger from a push-pull was added as "
       << MemberStatusName(h.node().Find(kPeerC)->status);
   EXPECT_EQ(h.node().size(), 1u);
@@ -496,7 +496,7 @@ TEST(NodeMembershipTest, TableFullDropsNewMembersOnly) {
   h.Learn(kPeerB, Addr(3));
   h.TakeEvents();
   h.Datagram(Addr(4), {Online(kPeerC, Addr(4), {5, 0})});
-  EXPECT_EQ(h.node().Find(kPeerC), nullptr);
+  EXPECT_EQ(h.node().Find(kPeerC), std::nullopt);
   EXPECT_EQ(h.node().size(), 2u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 1u);
   EXPECT_TRUE(h.TakeEvents().empty());
@@ -786,8 +786,8 @@ TEST(NodeRestartTest, HigherGenerationWinsOverHigherVersion) {
   h.Learn(kPeerA, Addr(2), {5, 10});
   h.TakeEvents();
   h.Datagram(Addr(12), {Online(kPeerA, Addr(12), {6, 0})});
-  const Member* member = h.node().Find(kPeerA);
-  ASSERT_NE(member, nullptr);
+  const std::optional<Member> member = h.node().Find(kPeerA);
+  ASSERT_NE(member, std::nullopt);
   EXPECT_EQ(member->incarnation, (Incarnation{6, 0}));
   EXPECT_EQ(member->address, Addr(12));
   EXPECT_EQ(member->status, MemberStatus::kOnline);
@@ -1096,7 +1096,7 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   reply.sender = "seed";
   reply.members = {Online("seed", Addr(5), {9, 0})};
   h.Stream(Addr(5, 40001), {reply});
-  ASSERT_NE(h.node().Find("seed"), nullptr);
+  ASSERT_NE(h.node().Find("seed"), std::nullopt);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, Event::Type::kJoined);

@@ -340,8 +340,8 @@ TEST_P(ClusterTest, ListenersMayReadTheNodeAndIssueCommands) {
     // deadlock, and the node already reflects the event.
     if (event.type == Event::Type::kJoined) {
       bool found = false;
-      for (const Member* member : node.Members()) {
-        found |= member->name == event.member.name;
+      for (const Member& member : node.Members()) {
+        found |= member.name == event.member.name;
       }
       consistent = consistent && found;
       EXPECT_TRUE(observed

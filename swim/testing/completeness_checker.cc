@@ -46,8 +46,8 @@ void CompletenessChecker::Crashed(int index) {
     if (viewer == index || !sim.alive(viewer)) continue;
     const Node& node = sim.node(viewer);
     if (node.has_left() || node.conflicted()) continue;
-    const Member* held = node.Find(expectation.name);
-    if (held == nullptr ||
+    const std::optional<Member> held = node.Find(expectation.name);
+    if (!held.has_value() ||
         held->incarnation.generation != expectation.generation) {
       continue;  // never knew this life
     }
@@ -121,15 +121,15 @@ void CompletenessChecker::Verify(size_t which) {
     if (!sim.alive(watcher.node)) continue;
     const Node& node = sim.node(watcher.node);
     if (node.local().incarnation.generation != watcher.generation) continue;
-    const Member* held = node.Find(expectation.name);
-    if (held != nullptr && held->status == MemberStatus::kOffline) continue;
+    const std::optional<Member> held = node.Find(expectation.name);
+    if (held.has_value() && held->status == MemberStatus::kOffline) continue;
     all = false;
     violations_.Add(absl::StrCat(
         trace_.Who(watcher.node), " holds ", trace_.Who(expectation.subject),
         " ",
-        held == nullptr ? "unknown"
-                        : absl::StrCat(MemberStatusName(held->status), "@",
-                                       held->incarnation.ToString()),
+        !held.has_value() ? "unknown"
+                          : absl::StrCat(MemberStatusName(held->status), "@",
+                                         held->incarnation.ToString()),
         ", not OFFLINE, ", absl::FormatDuration(bound_), " after its crash at ",
         trace_.When(expectation.crashed)));
   }

@@ -9,8 +9,8 @@
 namespace swim::testing {
 namespace {
 
-std::string Claim(const Member* member) {
-  if (member == nullptr) return "unknown";
+std::string Claim(const std::optional<Member>& member) {
+  if (!member) return "unknown";
   return absl::StrCat(MemberStatusName(member->status), "@",
                       member->incarnation.ToString());
 }
@@ -24,7 +24,8 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
   const sim::Simulator& sim = trace_.sim();
   std::string out;
   size_t found = 0;
-  auto disagree = [&](int viewer, int subject, const Member* held,
+  auto disagree = [&](int viewer, int subject,
+                      const std::optional<Member>& held,
                       absl::string_view expected) {
     ++found;
     absl::StrAppend(&out, trace_.Who(viewer), " holds ", trace_.Who(subject),
@@ -36,23 +37,23 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
     for (int subject = 0; subject < sim.size() && found < limit; ++subject) {
       if (subject == viewer) continue;
       const Member& truth = sim.node(subject).local();
-      const Member* held = node.Find(truth.name);
+      const std::optional<Member> held = node.Find(truth.name);
       if (!sim.alive(subject)) {
-        if (held != nullptr && StatusIn(held->status, kAvailable)) {
+        if (held.has_value() && StatusIn(held->status, kAvailable)) {
           disagree(viewer, subject, held, "OFFLINE (it crashed)");
         }
         continue;
       }
       if (sim.node(subject).conflicted()) continue;
       if (truth.status == MemberStatus::kLeft) {
-        if (held != nullptr && (held->status != MemberStatus::kLeft ||
-                                held->incarnation != truth.incarnation)) {
+        if (held.has_value() && (held->status != MemberStatus::kLeft ||
+                                 held->incarnation != truth.incarnation)) {
           disagree(viewer, subject, held,
                    absl::StrCat("LEFT@", truth.incarnation.ToString()));
         }
         continue;
       }
-      if (held == nullptr || held->status != MemberStatus::kOnline ||
+      if (!held.has_value() || held->status != MemberStatus::kOnline ||
           held->incarnation != truth.incarnation) {
         disagree(viewer, subject, held,
                  absl::StrCat("ONLINE@", truth.incarnation.ToString()));

@@ -98,8 +98,8 @@ void IncarnationChecker::Snapshot() {
   for (int node = 0; node < sim.size(); ++node) {
     if (!sim.alive(node)) continue;
     ViewerFor(node);
-    for (const Member* member : sim.node(node).Members()) {
-      Check(node, member->name, member->incarnation, "snapshot");
+    for (const Member& member : sim.node(node).Members()) {
+      Check(node, member.name, member.incarnation, "snapshot");
     }
   }
 }

@@ -185,7 +185,7 @@ void Harness::StreamBytes(const Address& from,
 void Harness::Learn(absl::string_view name, const Address& address,
                     Incarnation incarnation) {
   Datagram(address, {Online(name, address, incarnation)});
-  ASSERT_NE(node_->Find(name), nullptr) << name;
+  ASSERT_NE(node_->Find(name), std::nullopt) << name;
 }
 
 absl::Status Harness::Join(const std::vector<Address>& seeds) {
@@ -271,9 +271,7 @@ std::vector<Event> Harness::TakeEvents() { return std::exchange(events_, {}); }
 Snapshot Harness::Snap() const {
   Snapshot snapshot;
   snapshot.local = node_->local();
-  for (const Member* member : node_->Members()) {
-    snapshot.members.push_back(*member);
-  }
+  snapshot.members = node_->Members();
   return snapshot;
 }
 

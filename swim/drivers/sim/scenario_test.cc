@@ -220,8 +220,9 @@ TEST_P(Scenario, MetadataUpdatesSpreadAndTheNewestWins) {
   ASSERT_TRUE(took.has_value()) << cluster.Report();
   for (int viewer = 0; viewer < kMembers; ++viewer) {
     if (viewer == 6) continue;
-    const Member* member = sim.node(viewer).Find(NameOf(cluster, 6));
-    ASSERT_NE(member, nullptr);
+    const std::optional<Member> member =
+        sim.node(viewer).Find(NameOf(cluster, 6));
+    ASSERT_NE(member, std::nullopt);
     EXPECT_EQ(member->metadata, (Metadata{{"zone", "b"}}));
     // At most one change per distinct value it heard of, and the last is
     // the newest.

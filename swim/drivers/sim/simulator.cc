@@ -103,6 +103,22 @@ absl::Status Simulator::Join(int index, const std::vector<int>& seeds) {
   return status;
 }
 
+absl::Status Simulator::ConnectAll() {
+  std::vector<Member> everyone;
+  for (int index = 0; index < size(); ++index) {
+    if (alive(index)) everyone.push_back(node(index).local());
+  }
+  for (int index = 0; index < size(); ++index) {
+    if (!alive(index)) continue;
+    // Each node skips its own entry.
+    if (absl::Status status = node(index).Restore(everyone, now_);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
 Node& Simulator::node(int index) { return *slots_[index]->node; }
 const Node& Simulator::node(int index) const { return *slots_[index]->node; }
 bool Simulator::alive(int index) const { return !slots_[index]->crashed; }
@@ -351,9 +367,7 @@ bool Simulator::RunUntil(const std::function<bool()>& done,
 // --- Views ---
 
 std::optional<MemberStatus> Simulator::StatusOf(int viewer, int subject) const {
-  const Member* member = node(viewer).Find(node(subject).local().name);
-  if (member == nullptr) return std::nullopt;
-  return member->status;
+  return node(viewer).StatusOf(node(subject).local().name);
 }
 
 bool Simulator::AllSee(int subject, MemberStatus status) const {

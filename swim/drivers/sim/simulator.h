@@ -74,6 +74,12 @@ class Simulator {
   absl::StatusOr<int> AddNode(Config config);
   // Join `index` through `seeds` (indices).
   absl::Status Join(int index, const std::vector<int>& seeds);
+  // Makes every live node know every other live node ONLINE at once
+  // (Node::Restore): the state a cluster settles into after its members
+  // join, without simulating the join. For studies of a running cluster at
+  // sizes where the join storm itself (O(N² log N) gossip) is not the
+  // question.
+  absl::Status ConnectAll();
   // Runs an application command on a node now (SetMetadata, Leave,
   // Broadcast, ...) and then sends what it produced and re-arms its timer,
   // as a real driver does after every call into the core.

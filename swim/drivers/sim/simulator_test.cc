@@ -52,6 +52,40 @@ TEST(SimulatorTest, SameSeedReplaysByteForByteOtherSeedsDiffer) {
   EXPECT_NE(run(7), run(8));
 }
 
+TEST(SimulatorTest, ConnectAllStartsSettledAndStaysSo) {
+  auto run = [](uint64_t seed) {
+    Simulator sim(Options(seed));
+    for (int i = 0; i < 40; ++i) EXPECT_TRUE(sim.AddNode(LocalConfig()).ok());
+    EXPECT_TRUE(sim.ConnectAll().ok());
+    EXPECT_TRUE(sim.Converged());
+    for (int i = 0; i < sim.size(); ++i) {
+      EXPECT_EQ(sim.node(i).available(), 39u);
+      EXPECT_EQ(sim.node(i).queued_broadcasts(), 0u);
+    }
+    sim.RunFor(absl::Seconds(30));
+    // Probing ran and found every member alive: nobody was suspected.
+    uint64_t probes = 0;
+    for (int i = 0; i < sim.size(); ++i) {
+      probes += sim.node(i).stats().probes;
+      EXPECT_EQ(sim.node(i).stats().suspicions, 0u);
+    }
+    EXPECT_GE(probes, 40u * 25);
+    EXPECT_TRUE(sim.Converged());
+    return sim.trace_hash();
+  };
+  EXPECT_EQ(run(3), run(3));
+}
+
+TEST(SimulatorTest, ConnectAllLeavesCrashedNodesOut) {
+  Simulator sim(Options(4));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(sim.AddNode(LocalConfig()).ok());
+  sim.Crash(2);
+  ASSERT_TRUE(sim.ConnectAll().ok());
+  EXPECT_EQ(sim.node(0).size(), 3u);
+  EXPECT_EQ(sim.StatusOf(0, 2), std::nullopt);
+  EXPECT_EQ(sim.StatusOf(0, 4), MemberStatus::kOnline);
+}
+
 TEST(SimulatorTest, CrashIsDetected) {
   Simulator sim(Options(2));
   Start(sim, 5);
@@ -139,8 +173,9 @@ TEST(SimulatorTest, RestartedNodeRejoinsWithANewGeneration) {
   EXPECT_TRUE(sim.RunUntil(
       [&] {
         for (int i = 0; i < 3; ++i) {
-          const Member* member = sim.node(i).Find(sim.node(3).local().name);
-          if (member == nullptr || member->incarnation.generation != 2 ||
+          const std::optional<Member> member =
+              sim.node(i).Find(sim.node(3).local().name);
+          if (!member.has_value() || member->incarnation.generation != 2 ||
               member->status != MemberStatus::kOnline) {
             return false;
           }

@@ -1,0 +1,164 @@
+// Node::Restore: members known from elsewhere are installed quietly, and
+// bad input changes nothing.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "swim/core/address.h"
+#include "swim/core/config.h"
+#include "swim/core/incarnation.h"
+#include "swim/core/member.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
+#include "swim/core/node.h"
+#include "swim/core/wire.h"
+#include "swim/testing/node_harness.h"
+
+namespace swim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A member as a saved view holds it.
+Member Known(absl::string_view name, const Address& address,
+             Incarnation incarnation, Metadata metadata = {}) {
+  Member member;
+  member.name = std::string(name);
+  member.address = address;
+  member.status = MemberStatus::kOnline;
+  member.incarnation = incarnation;
+  member.metadata = std::move(metadata);
+  return member;
+}
+
+TEST(NodeRestoreTest, MembersArriveOnlineWithoutEventsOrGossip) {
+  Harness h;
+  const std::vector<Member> view = {
+      Known(kPeerA, Addr(2), {3, 1}, {{"role", "db"}}),
+      Known(kPeerB, Addr(3), {4, 0}),
+  };
+  ASSERT_TRUE(h.node().Restore(view, h.now()).ok());
+
+  const std::vector<Member> members = h.node().Members();
+  ASSERT_EQ(members.size(), 2u);
+  for (size_t i = 0; i < members.size(); ++i) {
+    Member expected = view[i];
+    expected.last_change = h.now();
+    EXPECT_EQ(members[i], expected) << members[i].name;
+  }
+  EXPECT_EQ(h.node().available(), 2u);
+  // Nothing to tell anyone: the cluster knows these members already.
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_EQ(h.node().queued_broadcasts(), 0u);
+  EXPECT_TRUE(h.TakeSent().empty());
+}
+
+TEST(NodeRestoreTest, RestoredMembersAreProbedAndASilentOneSuspected) {
+  Harness h;
+  ASSERT_TRUE(h.node().Restore({Known(kPeerA, Addr(2), {1, 0})}, h.now()).ok());
+  std::optional<Ping> ping = h.AdvanceToNextPing();
+  ASSERT_TRUE(ping.has_value());
+  EXPECT_EQ(ping->target, kPeerA);
+  EXPECT_EQ(h.ping_to(), Addr(2));
+  // It never answers: probing corrects the restored view.
+  h.Advance(h.node().config().probe_interval);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kSuspect);
+}
+
+TEST(NodeRestoreTest, SkipsItselfKnownNamesAndRepeats) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.TakeEvents();
+  const std::vector<Member> view = {
+      Known(kSelf, Addr(9), {1, 0}),
+      Known(kPeerA, Addr(7), {9, 0}),  // known here: left alone
+      Known(kPeerB, Addr(3), {1, 0}),
+      Known(kPeerB, Addr(8), {2, 0}),  // a repeat: the first one counts
+  };
+  ASSERT_TRUE(h.node().Restore(view, h.now()).ok());
+  EXPECT_EQ(h.node().size(), 2u);
+  EXPECT_EQ(h.node().Find(kPeerA)->incarnation, (Incarnation{5, 0}));
+  EXPECT_EQ(h.node().Find(kPeerA)->address, Addr(2));
+  EXPECT_EQ(h.node().Find(kPeerB)->address, Addr(3));
+  EXPECT_EQ(h.node().local().address, Addr(1));
+  EXPECT_TRUE(h.TakeEvents().empty());
+}
+
+TEST(NodeRestoreTest, InvalidMembersChangeNothing) {
+  Config config = TestConfig();
+  config.max_metadata_size = 64;
+  Harness h(config);
+  const Member good = Known(kPeerA, Addr(2), {1, 0});
+  Member suspect = Known(kPeerB, Addr(3), {1, 0});
+  suspect.status = MemberStatus::kSuspect;
+  Member unnamed = Known("", Addr(4), {1, 0});
+  Member long_name =
+      Known(std::string(kMaxNameLength + 1, 'n'), Addr(5), {1, 0});
+  Member big = Known(kPeerC, Addr(6), {1, 0}, {{"k", std::string(100, 'v')}});
+  Member empty_key = Known(kPeerC, Addr(6), {1, 0}, {{"", "v"}});
+
+  struct Case {
+    const Member& bad;
+    const char* says;
+  };
+  for (const Case& c :
+       {Case{suspect, "only ONLINE"}, Case{unnamed, "name of 0 bytes"},
+        Case{long_name, "name of 256 bytes"}, Case{big, "max_metadata_size"},
+        Case{empty_key, "metadata key \"\" must be 1-255 bytes"}}) {
+    SCOPED_TRACE(c.says);
+    const absl::Status status = h.node().Restore({good, c.bad}, h.now());
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr(c.says));
+    EXPECT_EQ(h.node().size(), 0u);
+  }
+}
+
+TEST(NodeRestoreTest, AFullTableChangesNothing) {
+  Config config = TestConfig();
+  config.max_members = 2;
+  Harness h(config);
+  const std::vector<Member> three = {Known(kPeerA, Addr(2), {1, 0}),
+                                     Known(kPeerB, Addr(3), {1, 0}),
+                                     Known(kPeerC, Addr(4), {1, 0})};
+  const absl::Status status = h.node().Restore(three, h.now());
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status.message(), HasSubstr("max_members 2"));
+  EXPECT_EQ(h.node().size(), 0u);
+  EXPECT_TRUE(h.node().Restore({three[0], three[1]}, h.now()).ok());
+  EXPECT_EQ(h.node().size(), 2u);
+}
+
+TEST(NodeRestoreTest, ReapedLivesStayBuried) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.Datagram(Addr(3),
+             {Claim(MemberStatus::kLeft, kPeerA, Addr(2), {5, 1}, kPeerB)});
+  ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kLeft);
+  h.Advance(h.node().config().reap_after + absl::Seconds(1));
+  ASSERT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
+  // The same life comes back from an old snapshot: skipped. A newer life
+  // (a restart) is restored.
+  ASSERT_TRUE(h.node().Restore({Known(kPeerA, Addr(2), {5, 0})}, h.now()).ok());
+  EXPECT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
+  ASSERT_TRUE(h.node().Restore({Known(kPeerA, Addr(2), {6, 0})}, h.now()).ok());
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+}
+
+TEST(NodeRestoreTest, RefusedAfterLeaving) {
+  Harness h;
+  ASSERT_TRUE(h.Leave().ok());
+  const absl::Status status =
+      h.node().Restore({Known(kPeerA, Addr(2), {1, 0})}, h.now());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.node().size(), 0u);
+}
+
+}  // namespace
+}  // namespace swim::testing
