@@ -167,8 +167,8 @@ void MemoryPerMember(benchmark::State& state) {
     for (const Member& member : members) {
       MemberRecord& record = table->Add(member.name, member.status,
                                         MetadataView().encoded(), random);
-      record.address = member.address;
-      record.incarnation = member.incarnation;
+      record.set_address(member.address);
+      record.set_incarnation(member.incarnation);
     }
     const bench::AllocationCount after = bench::AllocationsSoFar();
     state.counters["bytes_per_member"] =

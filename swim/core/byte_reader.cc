@@ -4,39 +4,12 @@
 
 namespace swim {
 
-bool ByteReader::Need(size_t n, absl::string_view field) {
+bool ByteReader::NeedFailed(size_t n, absl::string_view field) {
   if (!status_.ok()) return false;
-  if (n > remaining()) {
-    status_ = absl::InvalidArgumentError(
-        absl::StrCat("truncated ", field, ": needs ", n, " bytes at offset ",
-                     pos_, ", ", remaining(), " remain"));
-    return false;
-  }
-  return true;
-}
-
-uint8_t ByteReader::U8(absl::string_view field) {
-  if (!Need(1, field)) return 0;
-  return in_[pos_++];
-}
-
-uint16_t ByteReader::U16(absl::string_view field) {
-  if (!Need(2, field)) return 0;
-  uint16_t value = static_cast<uint16_t>((in_[pos_] << 8) | in_[pos_ + 1]);
-  pos_ += 2;
-  return value;
-}
-
-uint32_t ByteReader::U32(absl::string_view field) {
-  if (!Need(4, field)) return 0;
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value = (value << 8) | in_[pos_ + i];
-  pos_ += 4;
-  return value;
-}
-
-uint64_t ByteReader::Varint(absl::string_view field, uint64_t max_value) {
-  return ReadVarint(field, "", max_value);
+  status_ = absl::InvalidArgumentError(
+      absl::StrCat("truncated ", field, ": needs ", n, " bytes at offset ",
+                   pos_, ", ", remaining(), " remain"));
+  return false;
 }
 
 uint64_t ByteReader::ReadVarint(absl::string_view field,
@@ -75,17 +48,10 @@ uint64_t ByteReader::ReadVarint(absl::string_view field,
   return 0;
 }
 
-absl::Span<const uint8_t> ByteReader::Bytes(size_t n, absl::string_view field) {
-  if (!Need(n, field)) return {};
-  absl::Span<const uint8_t> bytes = in_.subspan(pos_, n);
-  pos_ += n;
-  return bytes;
-}
-
 absl::string_view ByteReader::LengthPrefixed(absl::string_view field,
                                              size_t max_length) {
   // The suffix is passed separately so the happy path builds no string.
-  const uint64_t length = ReadVarint(field, " length", max_length);
+  const uint64_t length = AnyVarint(field, " length", max_length);
   absl::Span<const uint8_t> bytes = Bytes(length, field);
   return absl::string_view(reinterpret_cast<const char*>(bytes.data()),
                            bytes.size());

@@ -24,9 +24,9 @@ MetadataView MemberRecord::metadata() const {
 Member MemberRecord::ToMember() const {
   Member member;
   member.name = std::string(name());
-  member.address = address;
+  member.address = address_;
   member.status = status_;
-  member.incarnation = incarnation;
+  member.incarnation = incarnation_;
   member.metadata = metadata().ToMap();
   member.last_change = last_change();
   return member;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -42,31 +43,52 @@ class MemberRecord {
   // Changed only through MemberTable::SetStatus, which keeps counts.
   MemberStatus status() const { return status_; }
 
+  const Address& address() const { return address_; }
+  void set_address(const Address& address) { address_ = address; }
+
   absl::Time last_change() const { return last_change_.Get(); }
   void set_last_change(absl::Time at) { last_change_ = PackedTime(at); }
+
+  const Incarnation& incarnation() const { return incarnation_; }
+  void set_incarnation(const Incarnation& incarnation) {
+    incarnation_ = incarnation;
+  }
+
+  // Present while the member is SUSPECT (a pointer: most members are not,
+  // and an inline Suspicion would double the size of every record).
+  Suspicion* suspicion() const { return suspicion_.get(); }
+  void set_suspicion(std::unique_ptr<Suspicion> suspicion) {
+    suspicion_ = std::move(suspicion);
+  }
+
+  // The earliest queued suspicion and reap timers for this record
+  // (InfiniteFuture: none queued). Two, not one: sharing a slot would leave
+  // a superseded reap entry behind each time a suspicion came between.
+  PackedTime& suspicion_timer() { return suspicion_timer_; }
+  PackedTime& reap_timer() { return reap_timer_; }
 
   // A snapshot for the public API (decodes the metadata).
   Member ToMember() const;
 
-  Incarnation incarnation;
-  // Present while the member is SUSPECT (a pointer: most members are not,
-  // and an inline Suspicion would double the size of every record).
-  std::unique_ptr<Suspicion> suspicion;
-  // The earliest queued suspicion and reap timers for this record
-  // (InfiniteFuture: none queued). Two, not one: sharing a slot would leave
-  // a superseded reap entry behind each time a suspicion came between.
-  PackedTime suspicion_timer = PackedTime::InfiniteFuture();
-  PackedTime reap_timer = PackedTime::InfiniteFuture();
-  Address address;
-
  private:
   friend class MemberTable;
 
+  // The order is the layout. A name lookup reads text_ and name_size_, and
+  // probing and sampling read status_: they come first, so one cache line
+  // usually serves them. address_ (20 bytes, 2-aligned) packs beside them.
   std::string text_;  // name, then the metadata encoding
-  PackedTime last_change_;
   uint16_t name_size_ = 0;
   MemberStatus status_ = MemberStatus::kOnline;
+  Address address_;
+  Incarnation incarnation_;
+  PackedTime last_change_;
+  std::unique_ptr<Suspicion> suspicion_;
+  PackedTime suspicion_timer_ = PackedTime::InfiniteFuture();
+  PackedTime reap_timer_ = PackedTime::InfiniteFuture();
 };
+
+static_assert(sizeof(MemberRecord) <= 104 || sizeof(void*) != 8,
+              "a MemberRecord field moved: N² of them fill a simulation");
 
 }  // namespace swim
 

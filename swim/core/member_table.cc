@@ -1,6 +1,8 @@
 #include "swim/core/member_table.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <utility>
 
 namespace swim {
@@ -36,22 +38,27 @@ Precedence ComparePrecedence(MemberStatus local_status,
   return claimed_rank > local_rank ? Precedence::kNewer : Precedence::kOlder;
 }
 
-MemberTable::MemberTable() : by_name_(0, SlotHash{this}, SlotEq{this}) {}
+MemberTable::MemberTable() = default;
 
-std::optional<uint32_t> MemberTable::SlotOf(absl::string_view name) const {
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) return std::nullopt;
-  return *it;
+uint32_t MemberTable::SlotOf(const MemberRecord* record) const {
+  for (size_t chunk = 0; chunk < chunks_.size(); ++chunk) {
+    const MemberRecord* first = chunks_[chunk]->data();
+    if (std::less_equal<>()(first, record) &&
+        std::less<>()(record, first + kChunkSize)) {
+      return static_cast<uint32_t>(chunk * kChunkSize + (record - first));
+    }
+  }
+  return UINT32_MAX;  // not reached: records live in the chunks
 }
 
 MemberRecord* MemberTable::Find(absl::string_view name) {
-  const std::optional<uint32_t> slot = SlotOf(name);
-  return slot ? &Slot(*slot) : nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : *it;
 }
 
 const MemberRecord* MemberTable::Find(absl::string_view name) const {
-  const std::optional<uint32_t> slot = SlotOf(name);
-  return slot ? &Slot(*slot) : nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : *it;
 }
 
 MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
@@ -71,7 +78,7 @@ MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
   record = MemberRecord(name, metadata_encoded);
   record.status_ = status;
   if (StatusIn(status, kAvailable)) ++available_;
-  by_name_.insert(slot);
+  by_name_.insert(&record);
   order_.push_back(slot);
   // A random position among those not yet probed this round, so the
   // newcomer is probed within the round and its position leaks nothing.
@@ -94,9 +101,9 @@ void MemberTable::Reserve(size_t count) {
 void MemberTable::Remove(absl::string_view name) {
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return;
-  const uint32_t slot = *it;
+  MemberRecord& record = **it;
   by_name_.erase(it);
-  MemberRecord& record = Slot(slot);
+  const uint32_t slot = SlotOf(&record);
   if (StatusIn(record.status(), kAvailable)) --available_;
   order_.erase(std::find(order_.begin(), order_.end(), slot));
   const size_t position =

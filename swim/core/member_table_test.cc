@@ -188,8 +188,8 @@ MemberRecord& AddTo(MemberTable& table, absl::string_view name, Random& random,
                     MemberStatus status = kOn) {
   MemberRecord& record =
       table.Add(name, status, MetadataView().encoded(), random);
-  record.address = Address::Ipv4({10, 0, 0, 1}, 7946);
-  record.incarnation = Incarnation{1, 0};
+  record.set_address(Address::Ipv4({10, 0, 0, 1}, 7946));
+  record.set_incarnation(Incarnation{1, 0});
   record.set_last_change(absl::UnixEpoch());
   return record;
 }
@@ -263,13 +263,13 @@ TEST(MemberTableTest, AddFindRemove) {
   a.last_change = absl::UnixEpoch() + absl::Seconds(3);
   const std::string encoded = *EncodeMetadata(a.metadata);
   MemberRecord& added = table.Add(a.name, a.status, encoded, random);
-  added.address = a.address;
-  added.incarnation = a.incarnation;
+  added.set_address(a.address);
+  added.set_incarnation(a.incarnation);
   added.set_last_change(a.last_change);
   EXPECT_EQ(added.name(), "a");
   EXPECT_EQ(added.metadata_encoded(), encoded);
   EXPECT_EQ(added.ToMember(), a);
-  EXPECT_FALSE(added.suspicion);
+  EXPECT_EQ(added.suspicion(), nullptr);
   AddTo(table, "b", random, kOf);
 
   EXPECT_EQ(table.size(), 2u);

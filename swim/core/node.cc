@@ -315,8 +315,8 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
     absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
     MemberRecord& record =
         table_.Add(member.name, MemberStatus::kOnline, *encoded, random_);
-    record.address = member.address;
-    record.incarnation = member.incarnation;
+    record.set_address(member.address);
+    record.set_incarnation(member.incarnation);
     record.set_last_change(now);
   }
   return absl::OkStatus();
@@ -437,7 +437,7 @@ bool Node::IsStaleAccusation(const MemberUpdate& update,
   if (update.name == local_.name) {
     held = &self;
   } else if (const MemberRecord* record = table_.Find(update.name)) {
-    held = &record->incarnation;
+    held = &record->incarnation();
   }
   return held != nullptr && update.incarnation < *held;
 }
@@ -641,7 +641,7 @@ void Node::OnProbeTick(absl::Time now) {
   probe.nacks = 0;
   probe.seq = next_seq_++;
   probe.target.assign(target->name().data(), target->name().size());
-  probe.target_incarnation = target->incarnation;
+  probe.target_incarnation = target->incarnation();
   probe.started = now;
   ++stats_.probes;
   timers_.Set(Kind::kProbeTimeout,
@@ -654,17 +654,17 @@ void Node::OnProbeTick(absl::Time now) {
     MemberUpdate suspicion;
     suspicion.status = MemberStatus::kSuspect;
     suspicion.name = target->name();
-    suspicion.incarnation = target->incarnation;
-    suspicion.address = target->address;
+    suspicion.incarnation = target->incarnation();
+    suspicion.address = target->address();
     suspicion.origin = local_.name;
     // The claim goes first: the target refutes before it answers, so the
     // refutation rides on the ack.
     const Message messages[] = {suspicion, Ping{probe.seq, probe.target}};
-    SendDatagram(target->address, messages);
+    SendDatagram(target->address(), messages);
     return;
   }
   const Message ping = Ping{probe.seq, probe.target};
-  SendDatagram(target->address, absl::MakeConstSpan(&ping, 1));
+  SendDatagram(target->address(), absl::MakeConstSpan(&ping, 1));
 }
 
 void Node::OnProbeTimeout(absl::Time) {
@@ -678,12 +678,12 @@ void Node::OnProbeTimeout(absl::Time) {
            static_cast<StatusMask>(MemberStatus::kOnline), probe_.target)) {
     ++stats_.indirect_probes;
     if (config_.lifeguard.nacks) {
-      probe_.helpers[probe_.expected_nacks] = helper->address;
+      probe_.helpers[probe_.expected_nacks] = helper->address();
       probe_.nacked[probe_.expected_nacks] = false;
       ++probe_.expected_nacks;
     }
-    SendDatagram(helper->address,
-                 PingReq{probe_.seq, probe_.target, target->address,
+    SendDatagram(helper->address(),
+                 PingReq{probe_.seq, probe_.target, target->address(),
                          /*want_nack=*/config_.lifeguard.nacks});
   }
 }
@@ -705,14 +705,15 @@ void Node::OnProbeEnd(absl::Time now) {
   MemberRecord* target = table_.Find(probe.target);
   // Suspect only the life we probed: if the member refuted or restarted
   // meanwhile, its newer incarnation already proves it alive.
-  if (target == nullptr || target->incarnation != probe.target_incarnation) {
+  if (target == nullptr || target->incarnation() != probe.target_incarnation) {
     return;
   }
   if (target->status() == MemberStatus::kSuspect) {
     // Someone suspected it first: our failed probe is an independent
     // confirmation (Lifeguard shortens the timeout; only news is gossiped).
-    if (target->suspicion && target->suspicion->Confirm(local_.name)) {
-      ArmMemberTimer(*target, Kind::kSuspicion, target->suspicion->deadline());
+    if (target->suspicion() && target->suspicion()->Confirm(local_.name)) {
+      ArmMemberTimer(*target, Kind::kSuspicion,
+                     target->suspicion()->deadline());
       QueueUpdate(*target, local_.name);
     }
     return;
@@ -747,9 +748,9 @@ void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
       expected_confirmations = 0;
     }
   }
-  record.suspicion = std::make_unique<Suspicion>(origin, expected_confirmations,
-                                                 min_timeout, max_timeout, now);
-  ArmMemberTimer(record, Kind::kSuspicion, record.suspicion->deadline());
+  record.set_suspicion(std::make_unique<Suspicion>(
+      origin, expected_confirmations, min_timeout, max_timeout, now));
+  ArmMemberTimer(record, Kind::kSuspicion, record.suspicion()->deadline());
 }
 
 void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
@@ -758,7 +759,7 @@ void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
   // deadline moved earlier: a flood of claims cannot grow the timer heap. A
   // later deadline waits for the queued entry, which re-arms when it fires.
   PackedTime& armed =
-      kind == Kind::kSuspicion ? record.suspicion_timer : record.reap_timer;
+      kind == Kind::kSuspicion ? record.suspicion_timer() : record.reap_timer();
   if (PackedTime(at) >= armed) return;
   armed = PackedTime(at);
   timers_.Add(kind, std::string(record.name()), at);
@@ -768,15 +769,15 @@ void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
                          absl::Time fired_at, absl::Time now) {
   MemberRecord* record = table_.Find(name);
   if (record == nullptr) return;  // forgotten since
-  PackedTime& armed =
-      kind == Kind::kSuspicion ? record->suspicion_timer : record->reap_timer;
+  PackedTime& armed = kind == Kind::kSuspicion ? record->suspicion_timer()
+                                               : record->reap_timer();
   if (armed != PackedTime(fired_at)) return;  // superseded by an earlier one
   armed = PackedTime::InfiniteFuture();
   const MemberStatus status = record->status();
   if (kind == Kind::kSuspicion) {
-    if (status != MemberStatus::kSuspect || !record->suspicion) return;
-    if (record->suspicion->deadline() > now) {
-      ArmMemberTimer(*record, kind, record->suspicion->deadline());
+    if (status != MemberStatus::kSuspect || !record->suspicion()) return;
+    if (record->suspicion()->deadline() > now) {
+      ArmMemberTimer(*record, kind, record->suspicion()->deadline());
     } else {
       DeclareOffline(*record, now);
     }
@@ -794,7 +795,7 @@ void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
 }
 
 void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
-  record.suspicion.reset();
+  record.set_suspicion(nullptr);
   table_.SetStatus(record, MemberStatus::kOffline);
   record.set_last_change(now);
   ++stats_.declared_offline;
@@ -813,7 +814,7 @@ void Node::ApplyAwareness(int delta) {
 void Node::Reap(MemberRecord& record) {
   EmitEvent(MemberEvent(Event::Type::kReaped, record.ToMember()));
   ++stats_.reaped;
-  tombstones_.Put(record.name(), record.incarnation);
+  tombstones_.Put(record.name(), record.incarnation());
   const std::string name(record.name());
   table_.Remove(name);  // destroys `record`
 }
@@ -970,8 +971,8 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
                          update.has_metadata ? update.metadata.encoded()
                                              : MetadataView().encoded(),
                          random_);
-    record->address = update.address;
-    record->incarnation = update.incarnation;
+    record->set_address(update.address);
+    record->set_incarnation(update.incarnation);
     record->set_last_change(now);
     if (status == MemberStatus::kSuspect) {
       StartSuspicion(*record, origin, now);
@@ -983,12 +984,12 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   }
 
   const Precedence precedence = ComparePrecedence(
-      record->status(), record->incarnation, status, update.incarnation);
+      record->status(), record->incarnation(), status, update.incarnation);
   if (precedence == Precedence::kSame && status == MemberStatus::kSuspect &&
-      record->suspicion && record->suspicion->Confirm(origin)) {
+      record->suspicion() && record->suspicion()->Confirm(origin)) {
     // An independent confirmation: the timeout may shrink (Lifeguard), and
     // only new confirmations are worth re-gossiping.
-    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion->deadline());
+    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion()->deadline());
     QueueUpdate(*record, origin);
     ++stats_.updates_stale;
     return;
@@ -1002,10 +1003,10 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   // Only a member's own ONLINE claims say where it is; others' claims about
   // it (suspicions, declarations) must not redirect probes and gossip.
   const bool address_changed =
-      status == MemberStatus::kOnline && record->address != update.address;
+      status == MemberStatus::kOnline && record->address() != update.address;
   bool metadata_changed = false;
-  record->incarnation = update.incarnation;
-  if (address_changed) record->address = update.address;
+  record->set_incarnation(update.incarnation);
+  if (address_changed) record->set_address(update.address);
   if (status == MemberStatus::kOnline && update.has_metadata &&
       update.metadata.encoded() != record->metadata_encoded()) {
     record->set_metadata_encoded(update.metadata.encoded());
@@ -1014,14 +1015,14 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   table_.SetStatus(*record, status);
   switch (status) {
     case MemberStatus::kOnline:
-      record->suspicion.reset();
+      record->set_suspicion(nullptr);
       break;
     case MemberStatus::kSuspect:
       StartSuspicion(*record, origin, now);
       break;
     case MemberStatus::kOffline:
     case MemberStatus::kLeft:
-      record->suspicion.reset();
+      record->set_suspicion(nullptr);
       ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
       break;
   }
@@ -1142,8 +1143,8 @@ MemberUpdate Claim(absl::string_view name, const Address& address,
 
 MemberUpdate Node::ClaimOf(const MemberRecord& record,
                            absl::string_view origin) {
-  return Claim(record.name(), record.address, record.status(),
-               record.incarnation, record.metadata_encoded(), origin);
+  return Claim(record.name(), record.address(), record.status(),
+               record.incarnation(), record.metadata_encoded(), origin);
 }
 
 MemberUpdate Node::LocalClaim() const {
@@ -1270,14 +1271,14 @@ void Node::OnPushPullTick(absl::Time now) {
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
-    SendPushPull(peer->address, /*reply_wanted=*/true);
+    SendPushPull(peer->address(), /*reply_wanted=*/true);
   }
   // Also try one member declared OFFLINE: after a partition heals, each side
   // may hold the other OFFLINE and so never gossip to it; a state exchange
   // lets both sides learn of each other, refute, and merge again.
   for (MemberRecord* peer :
        RandomMembers(1, static_cast<StatusMask>(MemberStatus::kOffline), "")) {
-    SendPushPull(peer->address, /*reply_wanted=*/true);
+    SendPushPull(peer->address(), /*reply_wanted=*/true);
   }
 }
 
@@ -1314,7 +1315,7 @@ void Node::OnGossipTick(absl::Time now) {
         if (!builder.AppendEncoded(message).ok()) continue;
         for (MemberRecord* target : targets) {
           ++stats_.messages_sent[message[0] & 7];
-          SendPacket(target->address, Channel::kStream, builder.bytes());
+          SendPacket(target->address(), Channel::kStream, builder.bytes());
         }
       }
     }
@@ -1332,7 +1333,7 @@ void Node::OnGossipTick(absl::Time now) {
                          user_share, &stats_.messages_sent) == 0) {
       break;
     }
-    SendPacket(target->address, Channel::kDatagram, builder.bytes());
+    SendPacket(target->address(), Channel::kDatagram, builder.bytes());
   }
 }
 

@@ -149,6 +149,7 @@ class Simulator {
   void Send(int from, const Transmit& transmit);
   const LinkModel& Link(int from, int to) const;
   void Mix(uint64_t value);
+  void MixBytes(absl::Span<const uint8_t> bytes);
   bool Step(absl::Time until);
 
   Options options_;
