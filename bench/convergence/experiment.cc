@@ -197,8 +197,9 @@ class Experiment {
       const std::string& name = sim_.node(subject).local().name;
       for (int viewer = 0; viewer < sim_.size(); ++viewer) {
         if (viewer == subject || !sim_.alive(viewer)) continue;
-        const std::optional<Member> member = sim_.node(viewer).Find(name);
-        if (!member.has_value() || !IsAlive(member->status)) return false;
+        const std::optional<MemberStatus> status =
+            sim_.node(viewer).StatusOf(name);
+        if (!status.has_value() || !IsAlive(*status)) return false;
       }
     }
     return true;

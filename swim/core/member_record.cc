@@ -10,8 +10,8 @@ MemberRecord::MemberRecord(absl::string_view name,
       name_size_(static_cast<uint16_t>(name.size())) {}
 
 void MemberRecord::set_metadata_encoded(absl::string_view encoded) {
-  text_.resize(name_size_);
-  text_.append(encoded.data(), encoded.size());
+  // replace, not resize and append: safe even if `encoded` views text_.
+  text_.replace(name_size_, std::string::npos, encoded.data(), encoded.size());
 }
 
 MetadataView MemberRecord::metadata() const {

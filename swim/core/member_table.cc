@@ -48,7 +48,7 @@ uint32_t MemberTable::SlotOf(const MemberRecord* record) const {
       return static_cast<uint32_t>(chunk * kChunkSize + (record - first));
     }
   }
-  return UINT32_MAX;  // not reached: records live in the chunks
+  return kNoSlot;
 }
 
 MemberRecord* MemberTable::Find(absl::string_view name) {
@@ -102,8 +102,9 @@ void MemberTable::Remove(absl::string_view name) {
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return;
   MemberRecord& record = **it;
-  by_name_.erase(it);
   const uint32_t slot = SlotOf(&record);
+  if (slot == kNoSlot) return;  // not reached: records live in the chunks
+  by_name_.erase(it);
   if (StatusIn(record.status(), kAvailable)) --available_;
   order_.erase(std::find(order_.begin(), order_.end(), slot));
   const size_t position =
@@ -111,7 +112,10 @@ void MemberTable::Remove(absl::string_view name) {
       probe_order_.begin();
   probe_order_.erase(probe_order_.begin() + position);
   if (position < probe_index_) --probe_index_;
-  record = MemberRecord();  // frees the name, metadata and suspicion now
+  // Free the text (moving an empty string in would keep its buffer) and
+  // the suspicion now, not when the slot is reused.
+  record = MemberRecord();
+  std::string().swap(record.text_);
   free_slots_.push_back(slot);
 }
 

@@ -116,7 +116,9 @@ class MemberTable {
   const MemberRecord& Slot(uint32_t slot) const {
     return (*chunks_[slot / kChunkSize])[slot % kChunkSize];
   }
-  // The slot holding `record` (a scan of the chunks: for removals only).
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  // The slot holding `record`, or kNoSlot (a scan of the chunks: for
+  // removals only).
   uint32_t SlotOf(const MemberRecord* record) const;
 
   std::vector<std::unique_ptr<Chunk>> chunks_;

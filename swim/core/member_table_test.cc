@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
+#include "swim/core/packed_time.h"
 #include "swim/core/random.h"
+#include "swim/core/suspicion.h"
 
 namespace swim {
 namespace {
@@ -343,6 +346,44 @@ TEST(MemberTableTest, ManyAddsAndRemovesKeepTheIndexExact) {
   for (int i = 0; i < 400; ++i) {
     EXPECT_EQ(table.Find(Name(i)) != nullptr, present.contains(Name(i)));
   }
+  // Both orders lost exactly the removed members: the insertion order
+  // holds each present member once, and so does a whole probe round.
+  std::multiset<std::string> in_order;
+  for (size_t i = 0; i < table.size(); ++i) {
+    in_order.insert(std::string(table.at(i).name()));
+  }
+  EXPECT_EQ(in_order, AsMultiset({present.begin(), present.end()}));
+  Picks(table, random, static_cast<int>(present.size()));  // finish a round
+  EXPECT_EQ(AsMultiset(Picks(table, random, static_cast<int>(present.size()))),
+            AsMultiset({present.begin(), present.end()}));
+}
+
+TEST(MemberTableTest, AReusedSlotStartsClean) {
+  MemberTable table;
+  Random random(6);
+  MemberRecord& old = AddTo(table, "old-member-with-a-long-name", random, kSu);
+  old.set_metadata_encoded(*EncodeMetadata({{"k", std::string(100, 'v')}}));
+  old.set_suspicion(std::make_unique<Suspicion>(
+      "accuser", 1, absl::Seconds(1), absl::Seconds(2), absl::UnixEpoch()));
+  old.suspicion_timer() = PackedTime(absl::UnixEpoch() + absl::Seconds(2));
+  old.reap_timer() = PackedTime(absl::UnixEpoch() + absl::Seconds(9));
+  old.set_incarnation({7, 7});
+  const MemberRecord* address = &old;
+  table.Remove("old-member-with-a-long-name");
+  EXPECT_EQ(table.available(), 0u);
+
+  MemberRecord& fresh = table.Add("new", kOn, MetadataView().encoded(), random);
+  EXPECT_EQ(&fresh, address);  // the slot was reused
+  EXPECT_EQ(fresh.name(), "new");
+  EXPECT_EQ(fresh.metadata_encoded(), MetadataView().encoded());
+  EXPECT_EQ(fresh.suspicion(), nullptr);
+  EXPECT_EQ(fresh.suspicion_timer(), PackedTime::InfiniteFuture());
+  EXPECT_EQ(fresh.reap_timer(), PackedTime::InfiniteFuture());
+  EXPECT_EQ(fresh.incarnation(), (Incarnation{0, 0}));
+  EXPECT_EQ(fresh.status(), kOn);
+  EXPECT_EQ(table.Find("old-member-with-a-long-name"), nullptr);
+  EXPECT_EQ(table.Find("new"), &fresh);
+  EXPECT_EQ(table.available(), 1u);
 }
 
 TEST(MemberTableTest, RecordsStayPutAsTheTableGrows) {

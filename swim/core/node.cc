@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/member_record.h"
 #include "swim/core/metadata.h"
@@ -260,9 +261,10 @@ absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
 
 absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
   if (absl::Status status = CheckActive(); !status.ok()) return status;
-  // Validate everything first, so a bad entry changes nothing. No copies
-  // and no per-member scratch: a simulator restores N members into each of
-  // N nodes.
+  // Validate everything first, so a bad entry changes nothing. Nothing is
+  // kept between the passes (metadata is encoded again when adding, which
+  // for the usual small maps is cheaper than holding N encodings): a
+  // simulator restores N members into each of N nodes.
   auto is_new = [this](const Member& member) {
     if (member.name == local_.name || table_.Find(member.name) != nullptr) {
       return false;
@@ -360,6 +362,16 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
       bytes.size() <= kMaxPacketSize + envelope_.Overhead()) {
     open_scratch_.resize(bytes.size());
   }
+  // Whatever happens below, a state exchange of a large cluster (hundreds
+  // of kilobytes) or a junk stream must not leave its buffer behind: keep
+  // only a datagram's worth, or every member would hold one for good.
+  absl::Cleanup shrink_scratch = [this] {
+    const size_t keep = config_.datagram_budget + envelope_.Overhead();
+    if (open_scratch_.size() > keep) {
+      open_scratch_.resize(keep);
+      open_scratch_.shrink_to_fit();
+    }
+  };
   EnvelopeDrop drop = EnvelopeDrop::kNone;
   absl::StatusOr<absl::Span<const uint8_t>> packet =
       envelope_.Open(bytes, absl::MakeSpan(open_scratch_), &drop);
@@ -376,13 +388,6 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
   // Release what the packet held (a push-pull's record vector) now rather
   // than at the next input.
   decoded_.clear();
-  // A state exchange of a large cluster is hundreds of kilobytes: keep
-  // only a datagram's worth, or every member would hold one for good.
-  const size_t keep = config_.datagram_budget + envelope_.Overhead();
-  if (open_scratch_.size() > keep) {
-    open_scratch_.resize(keep);
-    open_scratch_.shrink_to_fit();
-  }
 }
 
 void Node::HandleMessages(const Address& from, Channel channel,

@@ -45,6 +45,9 @@ TEST(PackedTimeTest, SubNanosecondsRoundDownConsistently) {
   // Two copies of one instant pack alike, so packed comparisons agree.
   EXPECT_EQ(PackedTime(fraction), PackedTime(fraction));
   EXPECT_LT(PackedTime(whole), PackedTime(whole + absl::Nanoseconds(1)));
+  // Before the epoch too: down, toward the past.
+  const absl::Time before = absl::UnixEpoch() - absl::Nanoseconds(1) / 4;
+  EXPECT_EQ(PackedTime(before).Get(), absl::UnixEpoch() - absl::Nanoseconds(1));
 }
 
 }  // namespace

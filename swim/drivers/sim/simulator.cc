@@ -104,12 +104,17 @@ absl::Status Simulator::Join(int index, const std::vector<int>& seeds) {
 }
 
 absl::Status Simulator::ConnectAll() {
+  // Members that are up and hold their names: a member that left or lost
+  // a name conflict is not part of a settled cluster.
+  auto settled = [this](int index) {
+    return alive(index) && !node(index).has_left() && !node(index).conflicted();
+  };
   std::vector<Member> everyone;
   for (int index = 0; index < size(); ++index) {
-    if (alive(index)) everyone.push_back(node(index).local());
+    if (settled(index)) everyone.push_back(node(index).local());
   }
   for (int index = 0; index < size(); ++index) {
-    if (!alive(index)) continue;
+    if (!settled(index)) continue;
     // Each node skips its own entry.
     if (absl::Status status = node(index).Restore(everyone, now_);
         !status.ok()) {
@@ -217,24 +222,6 @@ void Simulator::ScheduleTimer(int index) {
   Push(std::move(pending));
 }
 
-void Simulator::Mix(uint64_t value) {
-  trace_hash_ ^= value;
-  trace_hash_ *= 1099511628211ULL;
-}
-
-void Simulator::MixBytes(absl::Span<const uint8_t> bytes) {
-  // Eight bytes per step: a state exchange of 10 000 members is ~450 KB,
-  // and one multiply per byte made hashing a tenth of a large run.
-  Mix(bytes.size());
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word = 0;
-    for (int k = 7; k >= 0; --k) word = (word << 8) | bytes[i + k];
-    Mix(word);
-  }
-  for (; i < bytes.size(); ++i) Mix(bytes[i]);
-}
-
 const LinkModel& Simulator::Link(int from, int to) const {
   auto it = links_.find(LinkKey(from, to));
   return it == links_.end() ? options_.link : it->second;
@@ -246,8 +233,8 @@ void Simulator::Send(int from, const Transmit& transmit) {
   totals_.bytes_sent += transmit.bytes.size();
   auto target = by_address_.find(transmit.to);
   const int to = target == by_address_.end() ? -1 : target->second;
-  Mix(static_cast<uint64_t>(to + 1) * 2 + (stream ? 1 : 0));
-  MixBytes(transmit.bytes);
+  trace_.Mix(static_cast<uint64_t>(to + 1) * 2 + (stream ? 1 : 0));
+  trace_.MixBytes(transmit.bytes);
   if (to < 0) {
     ++totals_.lost;
     return;
@@ -296,11 +283,12 @@ void Simulator::Drain(int index) {
   }
   while (std::optional<Event> event = slot.node->PollEvent()) {
     ++totals_.events;
-    Mix(static_cast<uint64_t>(index) * 131 + static_cast<int>(event->type));
-    for (char c : event->member.name) Mix(static_cast<uint8_t>(c));
-    Mix(static_cast<uint64_t>(event->member.status));
-    Mix(event->member.incarnation.generation);
-    Mix(event->member.incarnation.version);
+    trace_.Mix(static_cast<uint64_t>(index) * 131 +
+               static_cast<int>(event->type));
+    for (char c : event->member.name) trace_.Mix(static_cast<uint8_t>(c));
+    trace_.Mix(static_cast<uint64_t>(event->member.status));
+    trace_.Mix(event->member.incarnation.generation);
+    trace_.Mix(event->member.incarnation.version);
     if (observer_) observer_(index, *event);
   }
   ScheduleTimer(index);

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "swim/core/node.h"
 #include "swim/core/random.h"
+#include "swim/drivers/sim/trace_hash.h"
 
 namespace swim::sim {
 
@@ -74,7 +75,8 @@ class Simulator {
   absl::StatusOr<int> AddNode(Config config);
   // Join `index` through `seeds` (indices).
   absl::Status Join(int index, const std::vector<int>& seeds);
-  // Makes every live node know every other live node ONLINE at once
+  // Makes every live node (not crashed, not left, holding its name) know
+  // every other such node ONLINE at once
   // (Node::Restore): the state a cluster settles into after its members
   // join, without simulating the join. For studies of a running cluster at
   // sizes where the join storm itself (O(N² log N) gossip) is not the
@@ -94,7 +96,7 @@ class Simulator {
   const Totals& totals() const { return totals_; }
   // A digest of every transmit (destination, channel, bytes) and event, in
   // order: equal exactly for runs that behaved identically.
-  uint64_t trace_hash() const { return trace_hash_; }
+  uint64_t trace_hash() const { return trace_.value(); }
 
   // --- Faults (take effect at once; use At() to schedule) ------------------
   void SetLink(int from, int to, const LinkModel& model);
@@ -148,8 +150,6 @@ class Simulator {
   void Drain(int index);
   void Send(int from, const Transmit& transmit);
   const LinkModel& Link(int from, int to) const;
-  void Mix(uint64_t value);
-  void MixBytes(absl::Span<const uint8_t> bytes);
   bool Step(absl::Time until);
 
   Options options_;
@@ -167,7 +167,7 @@ class Simulator {
   std::vector<Cut> cuts_;
   std::vector<Pending> queue_;  // a heap
   uint64_t next_order_ = 0;
-  uint64_t trace_hash_ = 1469598103934665603ULL;
+  TraceHash trace_;
   Totals totals_;
   EventObserver observer_;
   PacketFilter filter_;
