@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim::bench {
 
@@ -72,14 +73,14 @@ std::vector<uint8_t> PushPullState(int n, bool reply_wanted) {
     state.members.push_back(OnlineClaim(names[i - 1], MemberAddress(i)));
   }
   const Message message = std::move(state);
-  std::vector<uint8_t> sealed;
-  SealPlaintext(absl::MakeConstSpan(&message, 1), sealed);
-  return sealed;
+  std::vector<uint8_t> packet(kWireHeaderSize + *EncodedSize(message));
+  (void)EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet));
+  return testing::PlaintextStream(packet);
 }
 
 std::unique_ptr<Node> NodeWithMembers(int n, absl::Time now, bool push_pull) {
   std::unique_ptr<Node> node = MakeNode(0, SecurityMode::kPlaintext, push_pull);
-  node->HandleStream(MemberAddress(1), PushPullState(n), now);
+  testing::DeliverStream(*node, MemberAddress(1), PushPullState(n), now);
   Drain(*node);
   return node;
 }

@@ -40,8 +40,8 @@ void SealPlaintext(absl::Span<const Message> messages,
 MemberUpdate OnlineClaim(absl::string_view name, const Address& address,
                          uint64_t version = 0);
 
-// The full state of members 1..n, sent by member 1 in a push-pull stream
-// message (plaintext envelope).
+// The full state of members 1..n, sent by member 1: the bytes of one
+// plaintext push-pull stream message.
 std::vector<uint8_t> PushPullState(int n, bool reply_wanted = false);
 
 // Node 0 (periodic push-pull on or off) after learning members 1..n from one

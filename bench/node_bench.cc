@@ -13,6 +13,7 @@
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/node.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim {
 namespace {
@@ -28,11 +29,7 @@ int Deliver(Node& from, Node& to, absl::Time now) {
   int delivered = 0;
   while (std::optional<Transmit> transmit = from.PollTransmit()) {
     if (transmit->to != to.local().address) continue;
-    if (transmit->channel == Channel::kDatagram) {
-      to.HandleDatagram(from.local().address, transmit->bytes, now);
-    } else {
-      to.HandleStream(from.local().address, transmit->bytes, now);
-    }
+    testing::Deliver(to, from.local().address, *transmit, now);
     ++delivered;
   }
   while (from.PollEvent()) {

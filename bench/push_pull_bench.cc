@@ -1,5 +1,5 @@
 // Push-pull (anti-entropy) merge: a node handed the full state of an
-// N-member cluster by HandleStream, (a) when every member is new to it (a
+// N-member cluster over a stream, (a) when every member is new to it (a
 // join), (b) when it already knows them all at the same incarnations (the
 // periodic exchange of a steady cluster: the common case), and (c) as (b)
 // when the sender asks for the node's own state back, as the receiving
@@ -14,6 +14,7 @@
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/node.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim {
 namespace {
@@ -48,7 +49,7 @@ void PushPullMerge(benchmark::State& state) {
     }
     // A probe interval apart, so a reply is never rate-limited.
     now += node->config().probe_interval;
-    node->HandleStream(from, packet, now);
+    testing::DeliverStream(*node, from, packet, now);
     transmits += bench::Drain(*node);
   }
   state.counters["allocs_per_iter"] = benchmark::Counter(

@@ -9,8 +9,8 @@
 //
 //   1. wait (poll) until a socket is readable or the earliest
 //      Node::NextDeadline() passes;
-//   2. hand what arrived to its node (HandleDatagram, HandleStream) and
-//      run due timers (HandleTimeout), always with the current time;
+//   2. hand what arrived to its node (HandleDatagram, HandleStreamData)
+//      and run due timers (HandleTimeout), always with the current time;
 //   3. send what the node produced (PollTransmit) and read what it has to
 //      say (PollEvent).
 //
@@ -20,15 +20,18 @@
 //
 //   bazel run //examples:embed_core
 //
-// For brevity the TCP side is blocking (connect, write one frame, close;
-// accept, read one frame). A real program makes it non-blocking and keeps
-// connections open; swim/drivers/epoll does exactly that.
+// Streams are non-blocking connections in the same poll() set. The node
+// reads and authenticates every byte that arrives on one (it says when to
+// close it), and answers a request on the connection it came on, so the
+// loop only moves bytes. For brevity each request opens a connection of
+// its own and every connection closes after a few idle seconds;
+// swim/drivers/epoll also reuses connections and caps them per host.
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,33 +89,26 @@ sockaddr_in ToSockaddr(const swim::Address& address) {
   return in;
 }
 
-bool ReadFully(int fd, uint8_t* data, size_t size) {
-  while (size > 0) {
-    const ssize_t count = read(fd, data, size);
-    if (count <= 0) return false;
-    data += count;
-    size -= static_cast<size_t>(count);
-  }
-  return true;
-}
+// One stream connection of a member: its socket, the node's number for
+// it, and the bytes waiting to be written.
+struct Connection {
+  int fd = -1;
+  swim::StreamId id = 0;
+  swim::Address peer;
+  std::vector<uint8_t> out;
+  absl::Time idle_since;
+};
 
-bool WriteFully(int fd, const uint8_t* data, size_t size) {
-  while (size > 0) {
-    const ssize_t count = write(fd, data, size);
-    if (count <= 0) return false;
-    data += count;
-    size -= static_cast<size_t>(count);
-  }
-  return true;
-}
-
-// One member: its node and its two sockets, on one port.
+// One member: its node, its two sockets on one port, and its connections.
 struct Member {
   std::unique_ptr<swim::Node> node;
   swim::Address address;
   int udp = -1;
   int tcp = -1;
+  std::vector<Connection> connections;
 };
+
+swim::StreamId next_stream_id = 1;
 
 // Binds a UDP socket and a TCP listener to the same free loopback port.
 bool OpenSockets(Member& member) {
@@ -155,34 +151,60 @@ void ReceiveDatagrams(Member& member, absl::Time now) {
   }
 }
 
-// Step 2, streams: one connection, one frame (a big-endian u32 length,
-// then that many bytes).
-void ReceiveStream(Member& member, absl::Time now) {
+// Step 2, streams: a new connection.
+void Accept(Member& member, absl::Time now) {
   sockaddr_in from = {};
   socklen_t length = sizeof(from);
-  const int connection = accept4(member.tcp, reinterpret_cast<sockaddr*>(&from),
-                                 &length, SOCK_CLOEXEC);
-  if (connection < 0) return;
-  const timeval limit = {1, 0};  // a silent peer cannot hang the loop
-  setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-  uint8_t header[4];
-  if (ReadFully(connection, header, sizeof(header))) {
-    const uint32_t size = uint32_t{header[0]} << 24 |
-                          uint32_t{header[1]} << 16 | uint32_t{header[2]} << 8 |
-                          header[3];
-    // Untrusted: cap what a peer can make us allocate.
-    if (size <= (16u << 20)) {
-      std::vector<uint8_t> frame(size);
-      if (ReadFully(connection, frame.data(), frame.size())) {
-        member.node->HandleStream(FromSockaddr(from), frame, now);
-      }
+  const int fd = accept4(member.tcp, reinterpret_cast<sockaddr*>(&from),
+                         &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return;
+  member.connections.push_back(
+      {fd, next_stream_id++, FromSockaddr(from), {}, now});
+}
+
+// Step 2, streams: bytes on a connection. False when it is to close.
+bool ReadConnection(Member& member, Connection& connection, absl::Time now) {
+  std::array<uint8_t, 65536> buffer;
+  const ssize_t size = read(connection.fd, buffer.data(), buffer.size());
+  if (size < 0) return errno == EAGAIN || errno == EINTR;
+  if (size == 0) return false;  // the peer closed
+  connection.idle_since = now;
+  // The node reassembles, authenticates and handles what it can; junk or a
+  // message over its limits makes it say close.
+  return member.node->HandleStreamData(
+             connection.id, connection.peer,
+             absl::MakeConstSpan(buffer.data(), static_cast<size_t>(size)),
+             now) != swim::StreamVerdict::kClose;
+}
+
+void WriteConnection(Connection& connection) {
+  const ssize_t size =
+      write(connection.fd, connection.out.data(), connection.out.size());
+  if (size > 0)
+    connection.out.erase(connection.out.begin(), connection.out.begin() + size);
+}
+
+// Closes connections that failed or went idle, and tells the node.
+void CloseConnections(Member& member, absl::Time now,
+                      const std::vector<swim::StreamId>& failed) {
+  std::vector<Connection> open;
+  for (Connection& connection : member.connections) {
+    const bool done = std::find(failed.begin(), failed.end(), connection.id) !=
+                          failed.end() ||
+                      (connection.out.empty() &&
+                       now - connection.idle_since > absl::Seconds(3));
+    if (done) {
+      close(connection.fd);
+      member.node->HandleStreamClosed(connection.id);
+    } else {
+      open.push_back(std::move(connection));
     }
   }
-  close(connection);
+  member.connections = std::move(open);
 }
 
 // Step 3: send everything the node produced.
-void SendTransmits(Member& member) {
+void SendTransmits(Member& member, absl::Time now) {
   while (std::optional<swim::Transmit> transmit = member.node->PollTransmit()) {
     const sockaddr_in to = ToSockaddr(transmit->to);
     if (transmit->channel == swim::Channel::kDatagram) {
@@ -191,18 +213,31 @@ void SendTransmits(Member& member) {
              reinterpret_cast<const sockaddr*>(&to), sizeof(to));
       continue;
     }
-    const int connection = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (connect(connection, reinterpret_cast<const sockaddr*>(&to),
-                sizeof(to)) == 0) {
-      const uint32_t size = static_cast<uint32_t>(transmit->bytes.size());
-      const uint8_t header[4] = {
-          static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
-          static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
-      if (WriteFully(connection, header, sizeof(header))) {
-        WriteFully(connection, transmit->bytes.data(), transmit->bytes.size());
+    Connection* connection = nullptr;
+    if (transmit->stream) {
+      // A reply: on the connection the request came on, if still open.
+      for (Connection& open : member.connections) {
+        if (open.id == *transmit->stream) connection = &open;
       }
+      if (connection == nullptr) continue;
+    } else {
+      // A request: on a new connection (connect completes in the
+      // background; the bytes wait until it is writable).
+      const int fd =
+          socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) !=
+              0 &&
+          errno != EINPROGRESS) {
+        close(fd);  // refused: push-pull retries on its own
+        continue;
+      }
+      member.connections.push_back(
+          {fd, next_stream_id++, transmit->to, {}, now});
+      connection = &member.connections.back();
     }
-    close(connection);  // refused or sent: push-pull retries on its own
+    connection->out.insert(connection->out.end(), transmit->bytes.begin(),
+                           transmit->bytes.end());
+    connection->idle_since = now;
   }
 }
 
@@ -283,6 +318,12 @@ int main(int argc, char** argv) {
     for (const Member& member : members) {
       fds.push_back({member.udp, POLLIN, 0});
       fds.push_back({member.tcp, POLLIN, 0});
+      for (const Connection& connection : member.connections) {
+        fds.push_back({connection.fd,
+                       static_cast<short>(
+                           POLLIN | (connection.out.empty() ? 0 : POLLOUT)),
+                       0});
+      }
     }
     poll(fds.data(), fds.size(),
          static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(
@@ -290,14 +331,26 @@ int main(int argc, char** argv) {
 
     // 2. Input and due timers, with the time after the wait.
     const absl::Time now = Now();
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (fds[2 * i].revents & POLLIN) ReceiveDatagrams(members[i], now);
-      if (fds[2 * i + 1].revents & POLLIN) ReceiveStream(members[i], now);
-      members[i].node->HandleTimeout(now);
+    size_t slot = 0;
+    for (Member& member : members) {
+      if (fds[slot++].revents & POLLIN) ReceiveDatagrams(member, now);
+      const bool accept = fds[slot++].revents & POLLIN;
+      std::vector<swim::StreamId> failed;
+      for (Connection& connection : member.connections) {
+        const short events = fds[slot++].revents;
+        if (events & POLLOUT) WriteConnection(connection);
+        if ((events & (POLLIN | POLLHUP | POLLERR)) &&
+            !ReadConnection(member, connection, now)) {
+          failed.push_back(connection.id);
+        }
+      }
+      CloseConnections(member, now, failed);
+      if (accept) Accept(member, now);
+      member.node->HandleTimeout(now);
     }
     // 3. Output.
     for (Member& member : members) {
-      SendTransmits(member);
+      SendTransmits(member, now);
       PrintEvents(member);
     }
 

@@ -1,10 +1,14 @@
 // Fuzzes a whole Node, not only its parser. The input is a program: each
 // step advances the (monotonic) clock, delivers a datagram or stream
-// message — raw bytes, or well-formed messages built from the input's
-// choices so they reach the protocol logic — or calls the API (join, leave,
-// set metadata, broadcast). After every step the fuzzer drains transmits
-// and events and checks invariants; a violation aborts:
-//   - every transmit opens and decodes, and a datagram fits the budget;
+// bytes — raw bytes, or well-formed messages built from the input's
+// choices so they reach the protocol logic, split across reads and
+// interleaved over a few connections that close at chosen points — or
+// calls the API (join, leave, set metadata, broadcast). After every step
+// the fuzzer drains transmits and events and checks invariants; a
+// violation aborts:
+//   - every transmit opens and decodes (a stream transmit is exactly one
+//     stream message), a datagram fits the budget, and a reply goes on a
+//     connection the node was given;
 //   - the local incarnation never decreases;
 //   - the member table, the queues and the per-member timers stay within
 //     their bounds;
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -33,7 +38,9 @@
 #include "swim/core/keyring.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
+#include "swim/core/stream.h"
 #include "swim/core/wire.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim::fuzzing {
 namespace {
@@ -199,7 +206,7 @@ class NodeProgram {
         if (in.Bool()) {
           node_->HandleDatagram(Addr(2), bytes, now_);
         } else {
-          node_->HandleStream(Addr(2), bytes, now_);
+          StreamBytes(in, Addr(2), bytes);
         }
         break;
       }
@@ -237,14 +244,40 @@ class NodeProgram {
   }
 
   void Deliver(FuzzInput& in, absl::Span<const uint8_t> packet) {
+    const Address from = Addr(static_cast<uint8_t>(1 + in.Pick(8)));
+    if (in.Pick(4) == 0 && !packet.empty()) {
+      std::vector<uint8_t> bytes;
+      Check(SealStreamMessage(peer_, in.U64(), packet, bytes).ok());
+      StreamBytes(in, from, bytes);
+      return;
+    }
     std::vector<uint8_t> sealed(packet.size() + peer_.Overhead());
     absl::StatusOr<size_t> size = peer_.Seal(packet, absl::MakeSpan(sealed));
     Check(size.ok());
-    const Address from = Addr(static_cast<uint8_t>(1 + in.Pick(8)));
-    if (in.Pick(4) == 0) {
-      node_->HandleStream(from, sealed, now_);
-    } else {
-      node_->HandleDatagram(from, sealed, now_);
+    node_->HandleDatagram(from, sealed, now_);
+  }
+
+  // Stream bytes on one of a few connections, in one or two reads; the
+  // connection then stays open or closes, as the input says.
+  void StreamBytes(FuzzInput& in, const Address& from,
+                   absl::Span<const uint8_t> bytes) {
+    const StreamId stream = 1 + in.Pick(4);
+    const size_t split = in.Pick(bytes.size() + 1);
+    for (absl::Span<const uint8_t> piece :
+         {bytes.first(split), bytes.subspan(split)}) {
+      if (piece.empty()) continue;
+      open_.insert(stream);
+      used_.insert(stream);
+      if (node_->HandleStreamData(stream, from, piece, now_) ==
+          StreamVerdict::kClose) {
+        open_.erase(stream);
+        break;
+      }
+    }
+    if (in.Bool() && open_.contains(stream)) {
+      Drain();  // replies go out before the close
+      node_->HandleStreamClosed(stream);
+      open_.erase(stream);
     }
   }
 
@@ -254,11 +287,15 @@ class NodeProgram {
       if (transmit->channel == Channel::kDatagram) {
         Check(transmit->bytes.size() <= budget);
       }
-      scratch_.resize(transmit->bytes.size());
-      absl::StatusOr<absl::Span<const uint8_t>> packet =
-          opener_.Open(transmit->bytes, absl::MakeSpan(scratch_));
+      // A reply goes on a connection the node was given.
+      Check(transmit->channel == Channel::kStream ||
+            !transmit->stream.has_value());
+      Check(!transmit->stream || used_.contains(*transmit->stream));
+      absl::StatusOr<std::vector<uint8_t>> packet =
+          testing::OpenTransmit(opener_, transmit->channel, transmit->bytes);
       Check(packet.ok());
-      Check(DecodePacket(*packet, decoded_).ok());
+      packet_ = *std::move(packet);
+      Check(DecodePacket(packet_, decoded_).ok());
       for (const Message& message : decoded_) {
         if (const Ping* ping = std::get_if<Ping>(&message)) {
           last_probe_seq_ = ping->seq;
@@ -302,8 +339,10 @@ class NodeProgram {
   std::unique_ptr<Node> node_;
   Incarnation incarnation_;
   uint32_t last_probe_seq_ = 0;
-  std::vector<uint8_t> scratch_;
+  std::vector<uint8_t> packet_;
   std::vector<Message> decoded_;
+  absl::flat_hash_set<StreamId> open_;  // connections not closed yet
+  absl::flat_hash_set<StreamId> used_;  // every connection ever given
   absl::flat_hash_map<std::string, Event> last_;
 };
 

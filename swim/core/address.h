@@ -33,6 +33,13 @@ class Address {
   // 4 meaningful bytes for IPv4, 16 for IPv6; the rest are zero.
   const std::array<uint8_t, 16>& octets() const { return octets_; }
   size_t octet_count() const { return family_ == Family::kIpv4 ? 4 : 16; }
+  // The same host at another port (port 0: the host alone, for per-host
+  // accounting).
+  Address WithPort(uint16_t port) const {
+    Address address = *this;
+    address.port_ = port;
+    return address;
+  }
 
   // "1.2.3.4:7946" or "[::1]:7946".
   std::string ToString() const;

@@ -142,6 +142,10 @@ absl::Status Config::Validate() const {
   if (max_members < 1) {
     return OutOfRange("max_members", "at least 1", "0");
   }
+  if (max_stream_message < (64 << 10) || max_stream_message > kMaxPacketSize) {
+    return OutOfRange("max_stream_message", "64 KiB to 64 MiB",
+                      absl::StrCat(max_stream_message));
+  }
   if (label.size() > Envelope::kMaxLabelLength) {
     return OutOfRange("label", "0-255 bytes",
                       absl::StrCat(label.size(), " bytes"));

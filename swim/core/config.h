@@ -128,6 +128,12 @@ struct Config {
   // Upper bound on members tracked; updates about new members beyond it are
   // dropped and counted, so a hostile peer cannot grow the table at will.
   size_t max_members = 100000;
+  // Largest stream message (a push-pull state, envelopes excluded) this
+  // member sends or accepts; a peer sending more is cut off. A member
+  // admits new members only while its whole state, at the most each entry
+  // can take, fits in one such message, so every state exchange fits too
+  // (see docs/security.md, "Budgets"). Every member should use the same.
+  size_t max_stream_message = 16 << 20;
 
   // memberlist's DefaultLANConfig numbers.
   static Config Lan();

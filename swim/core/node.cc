@@ -4,7 +4,6 @@
 #include <cmath>
 #include <utility>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/member_record.h"
 #include "swim/core/metadata.h"
@@ -22,6 +21,13 @@ constexpr size_t kMaxRelays = 64;
 constexpr int kMaxRelaysPerRequester = 4;
 constexpr size_t kMaxPooledBuffers = 256;
 constexpr size_t kMaxPendingStreamBytes = 64 << 20;
+// The largest UDP payload: a datagram buffer never grows beyond it.
+constexpr size_t kMaxDatagramSize = 65507;
+// Incoming stream connections tracked at once, and the unauthenticated
+// bytes (partial frames) they may hold together: each holds at most one
+// frame (about 16 KiB), so this only binds if a driver allows thousands.
+constexpr size_t kMaxStreams = 1024;
+constexpr size_t kMaxStreamPendingBytes = 4 << 20;
 constexpr size_t kMaxTrackedPushPullSenders = 4096;
 // (member, sender) pairs remembered for rate-limiting answers to stale
 // accusations.
@@ -87,6 +93,10 @@ absl::string_view DropReasonName(DropReason reason) {
       return "tombstoned";
     case DropReason::kMessageTooLarge:
       return "message-too-large";
+    case DropReason::kStreamFraming:
+      return "stream-framing";
+    case DropReason::kStreamLimit:
+      return "stream-limit";
   }
   return "unknown";
 }
@@ -344,34 +354,111 @@ absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
 void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
                           absl::Time now) {
   ++stats_.datagrams_received;
-  HandleInput(from, bytes, Channel::kDatagram, now);
+  HandleInput(from, bytes, now);
 }
 
-void Node::HandleStream(const Address& from, absl::Span<const uint8_t> bytes,
-                        absl::Time now) {
+StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
+                                     absl::Span<const uint8_t> bytes,
+                                     absl::Time now) {
+  stats_.bytes_received += bytes.size();
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) {
+    if (bytes.empty()) return StreamVerdict::kContinue;
+    if (streams_.size() >= kMaxStreams) {
+      Drop(DropReason::kStreamLimit);
+      ++stats_.streams_closed;
+      return StreamVerdict::kClose;
+    }
+    it = streams_
+             .emplace(stream,
+                      std::make_unique<StreamState>(StreamState{
+                          from, StreamReader(config_.max_stream_message)}))
+             .first;
+  }
+  StreamState& state = *it->second;
+  bool progress = false;
+  while (!bytes.empty()) {
+    const size_t pending_before = state.reader.pending_bytes();
+    const size_t partial_before = state.reader.partial_message_bytes();
+    const StreamReader::Result result = state.reader.Read(bytes, envelope_);
+    stream_pending_bytes_ += state.reader.pending_bytes();
+    stream_pending_bytes_ -= pending_before;
+    stream_message_bytes_ += state.reader.partial_message_bytes();
+    stream_message_bytes_ -= partial_before;
+    if (result == StreamReader::Result::kError) {
+      switch (state.reader.error()) {
+        case StreamError::kEnvelope:
+          Drop(DropReason::kEnvelope);
+          ++stats_
+                .envelope_drops[static_cast<int>(state.reader.envelope_drop())];
+          break;
+        case StreamError::kMessageTooLarge:
+          Drop(DropReason::kStreamLimit);
+          break;
+        default:
+          Drop(DropReason::kStreamFraming);
+          break;
+      }
+      ForgetStream(stream);
+      ++stats_.streams_closed;
+      return StreamVerdict::kClose;
+    }
+    if (result == StreamReader::Result::kNeedMore) break;
+    progress = true;
+    if (result == StreamReader::Result::kMessage) {
+      HandleStreamMessage(stream, state, now);
+    }
+  }
+  // Streams that hold too much between them are cut off: a partial frame
+  // beyond the unauthenticated budget, a partial message beyond twice the
+  // largest one (authentic, but from too many senders at once).
+  if (stream_pending_bytes_ > kMaxStreamPendingBytes ||
+      stream_message_bytes_ > 2 * config_.max_stream_message) {
+    Drop(DropReason::kStreamLimit);
+    ForgetStream(stream);
+    ++stats_.streams_closed;
+    return StreamVerdict::kClose;
+  }
+  return progress ? StreamVerdict::kProgress : StreamVerdict::kContinue;
+}
+
+void Node::HandleStreamClosed(StreamId stream) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  if (!it->second->reader.idle()) ++stats_.streams_truncated;
+  ForgetStream(stream);
+}
+
+void Node::ForgetStream(StreamId stream) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  stream_pending_bytes_ -= it->second->reader.pending_bytes();
+  stream_message_bytes_ -= it->second->reader.partial_message_bytes();
+  streams_.erase(it);
+}
+
+void Node::HandleStreamMessage(StreamId stream, const StreamState& state,
+                               absl::Time now) {
   ++stats_.streams_received;
-  HandleInput(from, bytes, Channel::kStream, now);
+  if (!DecodePacket(state.reader.message(), decoded_).ok()) {
+    Drop(DropReason::kMalformed);
+    return;
+  }
+  reply_stream_ = stream;
+  HandleMessages(state.from, Channel::kStream, now);
+  reply_stream_.reset();
+  decoded_.clear();
 }
 
 void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                       Channel channel, absl::Time now) {
+                       absl::Time now) {
   stats_.bytes_received += bytes.size();
   // Grow the decryption buffer only for input the envelope could accept;
   // oversized input is rejected by Open before it touches the buffer.
   if (open_scratch_.size() < bytes.size() &&
-      bytes.size() <= kMaxPacketSize + envelope_.Overhead()) {
+      bytes.size() <= kMaxDatagramSize + envelope_.Overhead()) {
     open_scratch_.resize(bytes.size());
   }
-  // Whatever happens below, a state exchange of a large cluster (hundreds
-  // of kilobytes) or a junk stream must not leave its buffer behind: keep
-  // only a datagram's worth, or every member would hold one for good.
-  absl::Cleanup shrink_scratch = [this] {
-    const size_t keep = config_.datagram_budget + envelope_.Overhead();
-    if (open_scratch_.size() > keep) {
-      open_scratch_.resize(keep);
-      open_scratch_.shrink_to_fit();
-    }
-  };
   EnvelopeDrop drop = EnvelopeDrop::kNone;
   absl::StatusOr<absl::Span<const uint8_t>> packet =
       envelope_.Open(bytes, absl::MakeSpan(open_scratch_), &drop);
@@ -384,9 +471,7 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     Drop(DropReason::kMalformed);
     return;
   }
-  HandleMessages(from, channel, now);
-  // Release what the packet held (a push-pull's record vector) now rather
-  // than at the next input.
+  HandleMessages(from, Channel::kDatagram, now);
   decoded_.clear();
 }
 
@@ -427,7 +512,7 @@ void Node::HandleMessages(const Address& from, Channel channel,
           } else if constexpr (std::is_same_v<T, UserBroadcast>) {
             HandleUserBroadcast(m, now);
           } else if constexpr (std::is_same_v<T, PushPull>) {
-            HandlePushPull(m, now);
+            HandlePushPull(from, m, now);
           }
         },
         message);
@@ -562,7 +647,8 @@ std::optional<Transmit> Node::PollTransmit() {
   if (in_flight_->channel == Channel::kStream) {
     pending_stream_bytes_ -= in_flight_->bytes.size();
   }
-  return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel};
+  return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel,
+                  in_flight_->stream};
 }
 
 std::optional<Event> Node::PollEvent() {
@@ -1209,7 +1295,8 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
 
 // --- Anti-entropy ---
 
-void Node::HandlePushPull(const PushPull& state, absl::Time now) {
+void Node::HandlePushPull(const Address& from, const PushPull& state,
+                          absl::Time now) {
   ++stats_.push_pulls_received;
   for (const MemberUpdate& record : state.members) {
     MemberUpdate claim = record;
@@ -1242,10 +1329,14 @@ void Node::HandlePushPull(const PushPull& state, absl::Time now) {
     return;
   }
   push_pull_replies_.Put(state.sender, PushPullReply{now, sender->incarnation});
-  SendPushPull(sender->address, /*reply_wanted=*/false);
+  // The reply goes back on the connection the request came on, never to an
+  // address the request names: a replayed request then costs its replayer,
+  // and cannot aim a member's whole state at someone else.
+  SendPushPull(from, /*reply_wanted=*/false, reply_stream_);
 }
 
-void Node::SendPushPull(const Address& to, bool reply_wanted) {
+void Node::SendPushPull(const Address& to, bool reply_wanted,
+                        std::optional<StreamId> stream) {
   PushPull state;
   state.reply_wanted = reply_wanted;
   state.sender = local_.name;
@@ -1267,7 +1358,7 @@ void Node::SendPushPull(const Address& to, bool reply_wanted) {
   }
   ++stats_.push_pulls_sent;
   CountSent(message);
-  SendPacket(to, Channel::kStream, packet);
+  SendPacket(to, Channel::kStream, packet, stream);
 }
 
 void Node::OnPushPullTick(absl::Time now) {
@@ -1375,12 +1466,26 @@ bool Node::TransmitQueueFull() {
 }
 
 void Node::SendPacket(const Address& to, Channel channel,
-                      absl::Span<const uint8_t> packet) {
+                      absl::Span<const uint8_t> packet,
+                      std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
   std::vector<uint8_t> buffer;
   if (!free_buffers_.empty()) {
     buffer = std::move(free_buffers_.back());
     free_buffers_.pop_back();
+  }
+  if (channel == Channel::kStream) {
+    // Sealed chunk by chunk, framed: the bytes go on the stream as they are.
+    buffer.clear();
+    buffer.reserve(SealedStreamSize(envelope_, packet.size()));
+    if (!SealStreamMessage(envelope_, random_.Next(), packet, buffer).ok()) {
+      return;
+    }
+    ++stats_.streams_sent;
+    stats_.bytes_sent += buffer.size();
+    pending_stream_bytes_ += buffer.size();
+    outgoing_.push_back(Outgoing{to, channel, stream, std::move(buffer)});
+    return;
   }
   // Pooled buffers all hold a full datagram, so reusing one for a larger
   // packet than it last carried does not reallocate.
@@ -1395,14 +1500,9 @@ void Node::SendPacket(const Address& to, Channel channel,
     free_buffers_.push_back(std::move(buffer));
     return;
   }
-  if (channel == Channel::kDatagram) {
-    ++stats_.datagrams_sent;
-  } else {
-    ++stats_.streams_sent;
-  }
+  ++stats_.datagrams_sent;
   stats_.bytes_sent += buffer.size();
-  if (channel == Channel::kStream) pending_stream_bytes_ += buffer.size();
-  outgoing_.push_back(Outgoing{to, channel, std::move(buffer)});
+  outgoing_.push_back(Outgoing{to, channel, std::nullopt, std::move(buffer)});
 }
 
 void Node::CountSent(const Message& message) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
@@ -28,6 +29,7 @@
 #include "swim/core/member_table.h"
 #include "swim/core/random.h"
 #include "swim/core/stats.h"
+#include "swim/core/stream.h"
 #include "swim/core/timer_queue.h"
 #include "swim/core/wire.h"
 
@@ -36,7 +38,7 @@ namespace swim {
 // How a Transmit travels.
 enum class Channel : uint8_t {
   kDatagram,  // one UDP datagram, at most Config::datagram_budget bytes
-  kStream,    // one framed message on a reliable stream (TCP)
+  kStream,    // one message on a reliable stream (TCP), already framed
 };
 
 // Bytes the driver must send. `bytes` stays valid until the next
@@ -45,6 +47,11 @@ struct Transmit {
   Address to;
   absl::Span<const uint8_t> bytes;
   Channel channel = Channel::kDatagram;
+  // kStream only. Set: a reply, to be written on that connection (the one
+  // the request came on, whose peer is `to`); if it has closed meanwhile,
+  // drop it, never open a connection for it. Unset: a request, written on
+  // the driver's connection to `to`, opened if needed (and then reused).
+  std::optional<StreamId> stream;
 };
 
 // One member of a SWIM cluster as a pure state machine (sans-IO).
@@ -108,9 +115,18 @@ class Node {
   // One received datagram (untrusted). Invalid input is dropped and counted.
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
                       absl::Time now);
-  // One received stream message, without its length frame (untrusted).
-  void HandleStream(const Address& from, absl::Span<const uint8_t> bytes,
-                    absl::Time now);
+  // Bytes that arrived on stream connection `stream` from `from` (for an
+  // incoming connection its peer, for one the driver opened the address it
+  // connected to), untrusted, in order, in pieces of any size. The Node
+  // reassembles and authenticates them (docs/wire.md, "Streams"), and says
+  // what to do with the connection: see StreamVerdict. Replies to what
+  // arrives on it come back as Transmits with `stream` set.
+  StreamVerdict HandleStreamData(StreamId stream, const Address& from,
+                                 absl::Span<const uint8_t> bytes,
+                                 absl::Time now);
+  // The connection closed (either side, or the driver gave up on it). A
+  // message it left unfinished is discarded and counted.
+  void HandleStreamClosed(StreamId stream);
   // Runs every timer due at `now`.
   void HandleTimeout(absl::Time now);
 
@@ -178,7 +194,13 @@ class Node {
   struct Outgoing {
     Address to;
     Channel channel = Channel::kDatagram;
+    std::optional<StreamId> stream;
     std::vector<uint8_t> bytes;
+  };
+  // One stream connection's incoming direction.
+  struct StreamState {
+    Address from;
+    StreamReader reader;
   };
 
   Node(Config config, Envelope envelope, absl::Time now);
@@ -204,16 +226,22 @@ class Node {
   void Reap(MemberRecord& record);
 
   // Messages.
-  // Opens, decodes and handles one datagram or stream message.
+  // Opens, decodes and handles one datagram.
   void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                   Channel channel, absl::Time now);
+                   absl::Time now);
+  // Decodes and handles a stream message reassembled on `stream`.
+  void HandleStreamMessage(StreamId stream, const StreamState& state,
+                           absl::Time now);
+  // Forgets a stream, keeping the byte totals right.
+  void ForgetStream(StreamId stream);
   void HandleMessages(const Address& from, Channel channel, absl::Time now);
   void HandlePing(const Address& from, const Ping& ping, absl::Time now);
   void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
   void HandleAck(const Ack& ack, absl::Time now);
   void HandleNack(const Address& from, const Nack& nack);
   void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
-  void HandlePushPull(const PushPull& state, absl::Time now);
+  void HandlePushPull(const Address& from, const PushPull& state,
+                      absl::Time now);
 
   // State changes.
   void ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
@@ -251,9 +279,12 @@ class Node {
   void SendDatagram(const Address& to, const Message& message);
   // The messages first, then as many queued updates as fit.
   void SendDatagram(const Address& to, absl::Span<const Message> messages);
+  // `stream`: a reply on that connection (see Transmit).
   void SendPacket(const Address& to, Channel channel,
-                  absl::Span<const uint8_t> packet);
-  void SendPushPull(const Address& to, bool reply_wanted);
+                  absl::Span<const uint8_t> packet,
+                  std::optional<StreamId> stream = std::nullopt);
+  void SendPushPull(const Address& to, bool reply_wanted,
+                    std::optional<StreamId> stream = std::nullopt);
   void CountSent(const Message& message);
   // True (and the drop counted) when no more transmits may be queued.
   bool TransmitQueueFull();
@@ -320,6 +351,14 @@ class Node {
   std::vector<std::vector<uint8_t>> free_buffers_;
   std::optional<Outgoing> in_flight_;
   std::deque<Event> events_;
+
+  // Incoming stream state by connection, and the bytes it holds: partial
+  // frames (unauthenticated) and partial messages (authenticated).
+  absl::flat_hash_map<StreamId, std::unique_ptr<StreamState>> streams_;
+  size_t stream_pending_bytes_ = 0;
+  size_t stream_message_bytes_ = 0;
+  // While a stream message is handled: the connection replies go back on.
+  std::optional<StreamId> reply_stream_;
 
   // Scratch space reused across calls so the steady state does not allocate.
   std::vector<uint8_t> packet_scratch_;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "swim/core/node.h"
+#include "swim/testing/in_memory.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};
@@ -84,11 +85,7 @@ std::unique_ptr<Node> MakeNode(int index, SecurityMode mode, absl::Time now) {
 
 void Deliver(Node& from, Node& to, absl::Time now) {
   while (std::optional<Transmit> transmit = from.PollTransmit()) {
-    if (transmit->channel == Channel::kDatagram) {
-      to.HandleDatagram(from.local().address, transmit->bytes, now);
-    } else {
-      to.HandleStream(from.local().address, transmit->bytes, now);
-    }
+    testing::Deliver(to, from.local().address, *transmit, now);
   }
   while (from.PollEvent()) {
   }
@@ -103,7 +100,7 @@ void Exchange(Node& a, Node& b, absl::Time now) {
   }
 }
 
-class SteadyStateTest : public testing::TestWithParam<SecurityMode> {};
+class SteadyStateTest : public ::testing::TestWithParam<SecurityMode> {};
 
 TEST_P(SteadyStateTest, ProbePeriodsDoNotAllocate) {
   absl::Time now = absl::FromUnixSeconds(1700000000);
@@ -130,9 +127,9 @@ TEST_P(SteadyStateTest, ProbePeriodsDoNotAllocate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, SteadyStateTest,
-                         testing::Values(SecurityMode::kPlaintext,
-                                         SecurityMode::kAuthenticated,
-                                         SecurityMode::kEncrypted),
+                         ::testing::Values(SecurityMode::kPlaintext,
+                                           SecurityMode::kAuthenticated,
+                                           SecurityMode::kEncrypted),
                          [](const auto& info) {
                            return std::string(SecurityModeName(info.param));
                          });

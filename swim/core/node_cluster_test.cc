@@ -34,6 +34,7 @@
 #include "swim/core/stats.h"
 #include "swim/core/suspicion.h"
 #include "swim/core/wire.h"
+#include "swim/testing/in_memory.h"
 #include "swim/testing/test_cluster.h"
 
 namespace swim {
@@ -284,23 +285,23 @@ class PacketInspector {
 
   bool ok() const { return envelope_.has_value(); }
 
-  // Calls `visit` with every message of the sealed packet; false if the
-  // packet does not open or decode (it never should here).
-  bool ForEachMessage(const std::vector<uint8_t>& sealed,
+  // Calls `visit` with every message of the sealed transmit; false if it
+  // does not open or decode (it never should here).
+  bool ForEachMessage(Channel channel, const std::vector<uint8_t>& sealed,
                       const std::function<void(const Message&)>& visit) {
     if (!envelope_) return false;
-    if (scratch_.size() < sealed.size()) scratch_.resize(sealed.size());
-    absl::StatusOr<absl::Span<const uint8_t>> packet =
-        envelope_->Open(sealed, absl::MakeSpan(scratch_));
+    absl::StatusOr<std::vector<uint8_t>> packet =
+        testing::OpenTransmit(*envelope_, channel, sealed);
     if (!packet.ok()) return false;
-    if (!DecodePacket(*packet, messages_).ok()) return false;
+    packet_ = *std::move(packet);
+    if (!DecodePacket(packet_, messages_).ok()) return false;
     for (const Message& message : messages_) visit(message);
     return true;
   }
 
  private:
   std::optional<Envelope> envelope_;
-  std::vector<uint8_t> scratch_;
+  std::vector<uint8_t> packet_;
   std::vector<Message> messages_;
 };
 
@@ -864,15 +865,16 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
   std::vector<bool> pushed_to(kSize, false);
   cluster.SetFilter([&](const TestCluster::Packet& packet) {
     bool carries = false;
-    if (!inspector.ForEachMessage(*packet.bytes, [&](const Message& message) {
-          if (const auto* update = std::get_if<MemberUpdate>(&message)) {
-            carries |= update->name == name && update->incarnation > old;
-          } else if (const auto* state = std::get_if<PushPull>(&message)) {
-            for (const MemberUpdate& record : state->members) {
-              carries |= record.name == name && record.incarnation > old;
-            }
-          }
-        })) {
+    if (!inspector.ForEachMessage(
+            packet.channel, *packet.bytes, [&](const Message& message) {
+              if (const auto* update = std::get_if<MemberUpdate>(&message)) {
+                carries |= update->name == name && update->incarnation > old;
+              } else if (const auto* state = std::get_if<PushPull>(&message)) {
+                for (const MemberUpdate& record : state->members) {
+                  carries |= record.name == name && record.incarnation > old;
+                }
+              }
+            })) {
       ++unreadable;
     }
     if (packet.channel == Channel::kStream) {
@@ -1072,9 +1074,10 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
     entry.to = packet.to;
     entry.channel = packet.channel;
     entry.bytes = packet.bytes->size();
-    if (!inspector.ForEachMessage(*packet.bytes, [&](const Message& message) {
-          entry.messages.push_back(TypeOf(message));
-        })) {
+    if (!inspector.ForEachMessage(packet.channel, *packet.bytes,
+                                  [&](const Message& message) {
+                                    entry.messages.push_back(TypeOf(message));
+                                  })) {
       ++unreadable;
     }
     return true;

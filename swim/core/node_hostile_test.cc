@@ -84,7 +84,7 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   request.reply_wanted = true;
   request.sender = kPeerA;
   request.members = {Online(kPeerA, Addr(2), {5, 0})};
-  const std::vector<uint8_t> captured = h.Seal({request});
+  const std::vector<uint8_t> captured = h.SealStream({request});
 
   // 1000 copies spread over 999 ms, all within one probe interval.
   const absl::Time t0 = h.now();
@@ -92,20 +92,20 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
     h.AdvanceTo(t0 + absl::Microseconds(999) * i);
     h.StreamBytes(Addr(2, 40000), captured);
   }
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 1u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 1u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 999u);
   EXPECT_EQ(h.node().stats().push_pulls_received, 1000u);
 
   // Still limited one nanosecond before the interval ends ...
   h.AdvanceTo(t0 + interval - absl::Nanoseconds(1));
   h.StreamBytes(Addr(2, 40000), captured);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 1u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 1u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1000u);
   // ... and answered once more when it has passed.
   h.AdvanceTo(t0 + interval);
   h.StreamBytes(Addr(2, 40000), captured);
   h.StreamBytes(Addr(2, 40000), captured);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 2u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
 
   // peer-a restarts (new generation, new address) and joins within the
@@ -115,12 +115,12 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   restarted.sender = kPeerA;
   restarted.members = {Online(kPeerA, Addr(12), {6, 0})};
   h.Stream(Addr(12, 40001), {restarted});
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12)), 1u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12, 40001)), 1u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
   // The old life's capture is still refused.
   h.StreamBytes(Addr(2, 40000), captured);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2)), 2u);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12)), 1u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12, 40001)), 1u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1002u);
 }
 
@@ -748,7 +748,7 @@ TEST(NodeHostileTest, APushPullClaimingAMillionMembersIsRejected) {
   packet.erase(packet.begin() + at);
   packet.insert(packet.begin() + at, std::begin(million), std::end(million));
   const Snapshot before = h.Snap();
-  h.StreamBytes(Addr(2), h.SealRaw(packet));
+  h.StreamBytes(Addr(2), h.SealStreamRaw(packet));
   EXPECT_EQ(h.node().stats().Drops(DropReason::kMalformed), 1u);
   EXPECT_TRUE(h.Snap() == before);
   EXPECT_TRUE(h.TakeEvents().empty());

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/node.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim {
 namespace {
@@ -66,6 +67,15 @@ std::vector<uint8_t> Plain(const Message& message) {
   return bytes;
 }
 
+// `message` as a plaintext stream message.
+std::vector<uint8_t> StreamOf(const Message& message) {
+  std::vector<uint8_t> packet(kWireHeaderSize + *EncodedSize(message));
+  EXPECT_TRUE(
+      EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet))
+          .ok());
+  return testing::PlaintextStream(packet);
+}
+
 void Deliver(Node& node, const MemberUpdate& claim, Source source) {
   if (source == Source::kGossip) {
     node.HandleDatagram(kPeerAddress, Plain(claim), kNow);
@@ -74,7 +84,7 @@ void Deliver(Node& node, const MemberUpdate& claim, Source source) {
     state.sender = kPeer;
     state.members = {Claim(kPeer, MemberStatus::kOnline, {1, 0}, kPeerAddress),
                      claim};
-    node.HandleStream(kPeerAddress, Plain(state), kNow);
+    testing::DeliverStream(node, kPeerAddress, StreamOf(state), kNow);
   }
   while (node.PollTransmit()) {
   }

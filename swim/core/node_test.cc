@@ -275,6 +275,7 @@ class NodeBadInputTest : public ::testing::Test {
 
 TEST_F(NodeBadInputTest, RandomBytes) {
   uint64_t state = 0x9e3779b97f4a7c15ULL;
+  int closed = 0;
   for (int i = 0; i < 200; ++i) {
     std::vector<uint8_t> bytes(static_cast<size_t>(i * 7 % 300));
     for (uint8_t& byte : bytes) {
@@ -282,10 +283,20 @@ TEST_F(NodeBadInputTest, RandomBytes) {
       byte = static_cast<uint8_t>(state >> 56);
     }
     h_.DatagramBytes(Addr(2), bytes);
-    h_.StreamBytes(Addr(2), bytes);
+    const StreamVerdict verdict = h_.StreamBytes(Addr(2), bytes);
+    // Junk never counts as progress: a connection is closed at its first
+    // bad frame, or left waiting for the rest of one.
+    EXPECT_NE(verdict, StreamVerdict::kProgress);
+    if (verdict == StreamVerdict::kClose) ++closed;
   }
-  EXPECT_EQ(stats().Drops(DropReason::kEnvelope), 400u);
-  EXPECT_EQ(stats().TotalDrops(), 400u);
+  EXPECT_EQ(stats().streams_closed, static_cast<uint64_t>(closed));
+  EXPECT_GT(closed, 150);
+  // Each datagram fails the envelope; each closed stream its frame length
+  // (random lengths are mostly out of range) or the envelope.
+  EXPECT_EQ(stats().TotalDrops(), 200u + closed);
+  EXPECT_EQ(stats().Drops(DropReason::kEnvelope) +
+                stats().Drops(DropReason::kStreamFraming),
+            200u + closed);
   ExpectNothingChanged();
 }
 
@@ -366,7 +377,7 @@ TEST_F(NodeBadInputTest, AuthenticButMalformedPacket) {
   // The same over a stream.
   h_.StreamBytes(
       Addr(4),
-      h_.SealRaw(absl::MakeConstSpan(packet).first(packet.size() - 1)));
+      h_.SealStreamRaw(absl::MakeConstSpan(packet).first(packet.size() - 1)));
   EXPECT_EQ(stats().Drops(DropReason::kMalformed), 6u);
   EXPECT_EQ(stats().TotalDrops(), 6u);
   ExpectNothingChanged();
@@ -1106,19 +1117,25 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   EXPECT_TRUE(Streams(h.sent()).empty());
 }
 
-TEST(NodeJoinTest, PushPullReplyGoesToTheSendersOwnAddress) {
+// The reply goes back on the request's connection, never to an address
+// the request names (its sender's record says Addr(2)): a replayed request
+// cannot aim a member's state at anyone but the replayer.
+TEST(NodeJoinTest, PushPullReplyGoesBackOnTheRequestsConnection) {
   Harness h;
   PushPull state;
   state.reply_wanted = true;
   state.sender = kPeerA;
   state.members = {Online(kPeerB, Addr(3), {7, 0}),
                    Online(kPeerA, Addr(2), {5, 0})};
-  h.Stream(Addr(2, 50123), {state});
+  const StreamId stream = h.NewStreamId();
+  EXPECT_EQ(h.StreamData(stream, Addr(2, 50123), h.SealStream({state})),
+            StreamVerdict::kProgress);
   EXPECT_EQ(h.node().stats().push_pulls_received, 1u);
   EXPECT_EQ(h.TakeEvents().size(), 2u);
   std::vector<Sent> sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0].to, Addr(2));
+  EXPECT_EQ(sent[0].to, Addr(2, 50123));
+  EXPECT_EQ(sent[0].stream, stream);
   EXPECT_EQ(sent[0].channel, Channel::kStream);
   PushPull reply = First<PushPull>(sent[0]);
   EXPECT_FALSE(reply.reply_wanted);

@@ -31,8 +31,13 @@ enum class DropReason : uint8_t {
   kTombstoned,             // a claim about a member forgotten (reaped) at a
                            // newer incarnation: a replay
   kMessageTooLarge,        // an outgoing message that cannot fit a datagram
+  kStreamFraming,  // a stream broke the format: a frame length out of range,
+                   // or an authentic chunk out of sequence; it is closed
+  kStreamLimit,    // a stream over a limit: a message above
+                   // Config::max_stream_message, or more streams or
+                   // buffered stream bytes than a node holds; it is closed
 };
-inline constexpr int kDropReasonCount = 16;
+inline constexpr int kDropReasonCount = 18;
 
 absl::string_view DropReasonName(DropReason reason);
 
@@ -43,8 +48,12 @@ struct Stats {
   std::array<uint64_t, 8> messages_received = {};
   uint64_t datagrams_sent = 0;
   uint64_t datagrams_received = 0;
-  uint64_t streams_sent = 0;
-  uint64_t streams_received = 0;
+  uint64_t streams_sent = 0;      // stream messages
+  uint64_t streams_received = 0;  // stream messages, reassembled
+  // Stream connections this node told its driver to close (a drop says
+  // why), and ones that closed in the middle of a message.
+  uint64_t streams_closed = 0;
+  uint64_t streams_truncated = 0;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
 

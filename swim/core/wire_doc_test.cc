@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "swim/core/wire.h"
+#include "swim/testing/in_memory.h"
 #include "swim/testing/wire_examples.h"
 
 namespace swim {
@@ -70,6 +71,27 @@ TEST(WireDocTest, EveryExampleMatchesTheEncoder) {
         DecodePacket(absl::MakeConstSpan(bytes));
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(*decoded, example.messages) << example.name;
+    documented.erase(it);
+  }
+  for (const testing::SealedExample& example : testing::SealedExamples()) {
+    auto it = documented.find(example.name);
+    ASSERT_NE(it, documented.end())
+        << "docs/wire.md lacks sealed example \"" << example.name
+        << "\"; run: bazel run //tools:wire-examples";
+    const std::vector<uint8_t> bytes = testing::SealExample(example);
+    EXPECT_EQ(it->second, testing::HexDump(bytes))
+        << "docs/wire.md sealed example \"" << example.name
+        << "\" is stale; run: bazel run //tools:wire-examples";
+    // The documented bytes open (and reassemble) to the packet they name.
+    absl::StatusOr<std::vector<uint8_t>> packet = testing::OpenTransmit(
+        testing::SealedExampleEnvelope(example),
+        example.stream ? Channel::kStream : Channel::kDatagram, bytes);
+    ASSERT_TRUE(packet.ok()) << example.name << ": " << packet.status();
+    for (const testing::WireExample& carried : testing::WireExamples()) {
+      if (carried.name == example.packet) {
+        EXPECT_EQ(*packet, testing::EncodeExample(carried)) << example.name;
+      }
+    }
     documented.erase(it);
   }
   for (const auto& [name, hex] : documented) {

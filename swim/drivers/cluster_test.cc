@@ -17,7 +17,6 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/stats.h"
-#include "swim/drivers/net/frame_reader.h"
 #include "swim/drivers/testing/eventually.h"
 #include "swim/drivers/testing/fast_config.h"
 #include "swim/drivers/testing/membership_view.h"
@@ -123,7 +122,7 @@ TEST_P(ClusterTest, FiveMembersConverge) {
     EXPECT_EQ(online, 4u) << names_[i];
   }
   // Joining is a push-pull over a stream; probing then runs over UDP.
-  EXPECT_GT(StatsOf(0).frames_received, 0u);
+  EXPECT_GT(NodeStatsOf(0).streams_received, 0u);
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(Eventually(
         [&] {
@@ -145,7 +144,7 @@ TEST_P(ClusterTest, MetadataLargerThanADatagramArrivesThroughStreams) {
     if (i > 0) driver(i).Join({members_[0]->address()});
   }
   ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
-  const uint64_t frames_before = StatsOf(1).frames_received;
+  const uint64_t streams_before = NodeStatsOf(1).streams_received;
 
   const std::string big(4000, 'x');  // far above the 1400-byte budget
   absl::Notification set;
@@ -158,7 +157,7 @@ TEST_P(ClusterTest, MetadataLargerThanADatagramArrivesThroughStreams) {
   ASSERT_TRUE(status.ok()) << status;
   ASSERT_TRUE(view_.AwaitMetadata(names_, "m2", "blob", big, kConverge))
       << view_.Describe();
-  EXPECT_GT(StatsOf(1).frames_received, frames_before);
+  EXPECT_GT(NodeStatsOf(1).streams_received, streams_before);
 }
 
 TEST_P(ClusterTest, HostileDatagramsAreDroppedAndCounted) {
@@ -226,28 +225,30 @@ TEST_P(ClusterTest, SilentAndOversizedStreamPeersAreCutOff) {
   ASSERT_TRUE(silent.Connect(target).ok());
   RawTcpPeer oversized;
   ASSERT_TRUE(oversized.Connect(target).ok());
-  const auto header = net::EncodeFrameHeader(0xffffffff);
+  const std::vector<uint8_t> header = {0xff, 0xff, 0xff, 0xff};
   ASSERT_TRUE(oversized.Send(header).ok());
   RawTcpPeer truncated;
   ASSERT_TRUE(truncated.Connect(target).ok());
-  const auto partial = net::EncodeFrameHeader(1000);
+  const std::vector<uint8_t> partial = {0, 0, 0x03, 0xe8};  // 1000 bytes
   ASSERT_TRUE(truncated.Send(partial).ok());
 
   EXPECT_TRUE(oversized.AwaitClosedByPeer(kConverge));
   EXPECT_TRUE(silent.AwaitClosedByPeer(kConverge));
   EXPECT_TRUE(truncated.AwaitClosedByPeer(kConverge));
   const DriverStats stats = StatsOf(0);
-  EXPECT_EQ(stats.frames_oversized, 1u);
+  EXPECT_EQ(stats.streams_refused, 1u);
+  EXPECT_EQ(NodeStatsOf(0).Drops(DropReason::kStreamFraming), 1u);
   EXPECT_GE(stats.stream_read_timeouts, 2u);
 
-  // More connections than the cap are turned away at once.
-  const int cap = FastDriverOptions().max_connections;
+  // More unauthenticated connections from one host than its cap are
+  // turned away at once; the rest time out.
+  const int cap = FastDriverOptions().max_unauthenticated_per_host;
   std::vector<RawTcpPeer> flood(cap + 4);
   for (RawTcpPeer& peer : flood) ASSERT_TRUE(peer.Connect(target).ok());
   int closed = 0;
   for (RawTcpPeer& peer : flood) closed += peer.AwaitClosedByPeer(kConverge);
   EXPECT_EQ(closed, cap + 4);  // the extra ones at once, the rest on timeout
-  EXPECT_GE(StatsOf(0).streams_rejected, 1u);
+  EXPECT_GE(StatsOf(0).streams_rejected, 4u);
 
   // Streams still work for real members: a member joining now is a push-
   // pull to m0.

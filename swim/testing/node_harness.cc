@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/keyring.h"
+#include "swim/testing/in_memory.h"
 
 namespace swim::testing {
 
@@ -87,6 +88,15 @@ std::vector<uint8_t> SealPacket(Envelope& envelope,
   std::vector<uint8_t> sealed(packet.size() + envelope.Overhead());
   absl::StatusOr<size_t> size = envelope.Seal(packet, absl::MakeSpan(sealed));
   EXPECT_TRUE(size.ok()) << size.status();
+  return sealed;
+}
+
+std::vector<uint8_t> SealStreamPacket(Envelope& envelope,
+                                      absl::Span<const uint8_t> packet,
+                                      uint64_t message_id) {
+  std::vector<uint8_t> sealed;
+  absl::Status status = SealStreamMessage(envelope, message_id, packet, sealed);
+  EXPECT_TRUE(status.ok()) << status;
   return sealed;
 }
 
@@ -171,14 +181,37 @@ void Harness::DatagramBytes(const Address& from,
   Collect();
 }
 
-void Harness::Stream(const Address& from,
-                     const std::vector<Message>& messages) {
-  StreamBytes(from, Seal(messages));
+std::vector<uint8_t> Harness::SealStream(const std::vector<Message>& messages) {
+  return SealStreamRaw(EncodeMessages(messages));
 }
 
-void Harness::StreamBytes(const Address& from,
-                          absl::Span<const uint8_t> bytes) {
-  node_->HandleStream(from, bytes, now_);
+std::vector<uint8_t> Harness::SealStreamRaw(absl::Span<const uint8_t> packet) {
+  return SealStreamPacket(peer_, packet, next_stream_ * 7919);
+}
+
+StreamVerdict Harness::Stream(const Address& from,
+                              const std::vector<Message>& messages) {
+  return StreamBytes(from, SealStream(messages));
+}
+
+StreamVerdict Harness::StreamBytes(const Address& from,
+                                   absl::Span<const uint8_t> bytes) {
+  const StreamId stream = NewStreamId();
+  const StreamVerdict verdict = StreamData(stream, from, bytes);
+  CloseStream(stream);
+  return verdict;
+}
+
+StreamVerdict Harness::StreamData(StreamId stream, const Address& from,
+                                  absl::Span<const uint8_t> bytes) {
+  const StreamVerdict verdict =
+      node_->HandleStreamData(stream, from, bytes, now_);
+  Collect();
+  return verdict;
+}
+
+void Harness::CloseStream(StreamId stream) {
+  node_->HandleStreamClosed(stream);
   Collect();
 }
 
@@ -287,18 +320,19 @@ void Harness::Collect() {
     sent.at = now_;
     sent.to = transmit->to;
     sent.channel = transmit->channel;
+    sent.stream = transmit->stream;
     sent.sealed.assign(transmit->bytes.begin(), transmit->bytes.end());
     if (sent.channel == Channel::kDatagram) {
       EXPECT_LE(sent.sealed.size(), datagram_budget_);
+      EXPECT_EQ(sent.stream, std::nullopt);
     }
-    std::vector<uint8_t> scratch(sent.sealed.size());
-    absl::StatusOr<absl::Span<const uint8_t>> packet =
-        opener_.Open(sent.sealed, absl::MakeSpan(scratch));
+    absl::StatusOr<std::vector<uint8_t>> packet =
+        OpenTransmit(opener_, sent.channel, sent.sealed);
     if (!packet.ok()) {
       ADD_FAILURE() << "the node sent a packet peers cannot open: "
                     << packet.status();
     } else {
-      sent.packet.assign(packet->begin(), packet->end());
+      sent.packet = *std::move(packet);
       absl::Status decoded = DecodePacket(sent.packet, sent.messages);
       EXPECT_TRUE(decoded.ok()) << decoded;
     }

@@ -74,6 +74,11 @@ std::vector<uint8_t> EncodeMessages(const std::vector<Message>& messages);
 std::vector<uint8_t> SealPacket(Envelope& envelope,
                                 absl::Span<const uint8_t> packet);
 
+// `packet` as one stream message sealed with `envelope` (framed chunks).
+std::vector<uint8_t> SealStreamPacket(Envelope& envelope,
+                                      absl::Span<const uint8_t> packet,
+                                      uint64_t message_id = 1);
+
 // A claim as a peer would send it. ONLINE claims carry (empty) metadata.
 MemberUpdate Claim(MemberStatus status, absl::string_view name,
                    const Address& address, Incarnation incarnation,
@@ -94,6 +99,7 @@ struct Sent {
   absl::Time at;
   Address to;
   Channel channel = Channel::kDatagram;
+  std::optional<StreamId> stream;  // a stream reply's connection
   std::vector<uint8_t> sealed;
   std::vector<uint8_t> packet;
   std::vector<Message> messages;
@@ -166,15 +172,30 @@ class Harness {
   const Node& node() const { return *node_; }
   absl::Time now() const { return now_; }
 
-  // A peer's packet, sealed as the cluster seals.
+  // A peer's packet, sealed as the cluster seals a datagram.
   std::vector<uint8_t> Seal(const std::vector<Message>& messages);
   std::vector<uint8_t> SealRaw(absl::Span<const uint8_t> packet);
+  // The same as a stream message (framed chunks).
+  std::vector<uint8_t> SealStream(const std::vector<Message>& messages);
+  std::vector<uint8_t> SealStreamRaw(absl::Span<const uint8_t> packet);
 
   // Delivers a peer's packet from `from` now.
   void Datagram(const Address& from, const std::vector<Message>& messages);
   void DatagramBytes(const Address& from, absl::Span<const uint8_t> bytes);
-  void Stream(const Address& from, const std::vector<Message>& messages);
-  void StreamBytes(const Address& from, absl::Span<const uint8_t> bytes);
+  // A peer's stream message on a new connection from `from`, which then
+  // closes (after the node's replies were collected); returns the verdict
+  // on its bytes.
+  StreamVerdict Stream(const Address& from,
+                       const std::vector<Message>& messages);
+  // Raw bytes on a new connection from `from`, which then closes.
+  StreamVerdict StreamBytes(const Address& from,
+                            absl::Span<const uint8_t> bytes);
+  // Bytes on connection `stream`, left open; and its close.
+  StreamVerdict StreamData(StreamId stream, const Address& from,
+                           absl::Span<const uint8_t> bytes);
+  void CloseStream(StreamId stream);
+  // A connection number no test stream has used yet.
+  StreamId NewStreamId() { return next_stream_++; }
 
   // Teaches the node an ONLINE member (as gossip from that member).
   void Learn(absl::string_view name, const Address& address,
@@ -228,6 +249,7 @@ class Harness {
   std::vector<Sent> sent_;
   std::vector<Event> events_;
   Address ping_to_;
+  StreamId next_stream_ = 1000;
 };
 
 // Pings the node and returns the update about itself its Ack carries;

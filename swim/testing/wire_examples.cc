@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "swim/core/keyring.h"
+#include "swim/core/stream.h"
 
 namespace swim::testing {
 namespace {
@@ -107,6 +109,62 @@ std::vector<uint8_t> EncodeExample(const WireExample& example) {
       EncodePacket(example.messages, absl::MakeSpan(out));
   if (!size.ok()) std::abort();  // examples are valid by construction
   out.resize(*size);
+  return out;
+}
+
+std::vector<SealedExample> SealedExamples() {
+  std::vector<SealedExample> examples;
+  examples.push_back({"datagram-encrypted",
+                      "The ping example as an encrypted datagram, label "
+                      "\"example\", the envelope's first nonce",
+                      "ping", SecurityMode::kEncrypted, "example",
+                      /*stream=*/false, 0});
+  examples.push_back({"stream-plaintext",
+                      "The ack example as a plaintext stream message (one "
+                      "frame, one chunk), no label, message id "
+                      "0102030405060708",
+                      "ack", SecurityMode::kPlaintext, "", /*stream=*/true,
+                      0x0102030405060708});
+  examples.push_back({"stream-encrypted",
+                      "The user-broadcast example as an encrypted stream "
+                      "message, label \"example\", message id 1",
+                      "user-broadcast", SecurityMode::kEncrypted, "example",
+                      /*stream=*/true, 1});
+  return examples;
+}
+
+Envelope SealedExampleEnvelope(const SealedExample& example) {
+  EnvelopeConfig config;
+  config.mode = example.mode;
+  config.label = example.label;
+  for (size_t i = 0; i < config.nonce_seed.size(); ++i) {
+    config.nonce_seed[i] = static_cast<uint8_t>(0x20 + i);
+  }
+  Keyring keyring;
+  if (example.mode != SecurityMode::kPlaintext) {
+    std::string key(32, '\0');
+    for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<char>(i);
+    keyring = *Keyring::Create({key});
+  }
+  return *Envelope::Create(config, std::move(keyring));
+}
+
+std::vector<uint8_t> SealExample(const SealedExample& example) {
+  std::vector<uint8_t> packet;
+  for (const WireExample& candidate : WireExamples()) {
+    if (candidate.name == example.packet) packet = EncodeExample(candidate);
+  }
+  if (packet.empty()) std::abort();  // names an example that exists
+  Envelope envelope = SealedExampleEnvelope(example);
+  std::vector<uint8_t> out;
+  if (example.stream) {
+    if (!SealStreamMessage(envelope, example.message_id, packet, out).ok()) {
+      std::abort();
+    }
+    return out;
+  }
+  out.resize(packet.size() + envelope.Overhead());
+  if (!envelope.Seal(packet, absl::MakeSpan(out)).ok()) std::abort();
   return out;
 }
 

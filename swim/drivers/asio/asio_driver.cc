@@ -39,9 +39,9 @@ AsioDriver::AsioDriver(asio::io_context& io, Opened opened,
   receive_buffer_.resize(this->options().max_datagram_size + 1);
   streams_ = std::make_unique<AsioStreams>(
       strand_, alive_, this->options(), stats(),
-      [this](const Address& from, absl::Span<const uint8_t> frame) {
-        node().HandleStream(from, frame, net::MonotonicNow());
-      },
+      [this](uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
+             absl::Time now) { return OnStreamData(id, peer, bytes, now); },
+      [this](uint64_t id) { OnStreamClosed(id); },
       [this](absl::string_view kind, absl::Status error) {
         ReportError(kind, std::move(error));
       },
@@ -173,10 +173,10 @@ void AsioDriver::SendDatagram(const Address& to,
 // --- Streams and the timer
 // ----------------------------------------------------
 
-void AsioDriver::SendStream(const Address& to,
+void AsioDriver::SendStream(const Address& to, std::optional<StreamId> stream,
                             absl::Span<const uint8_t> bytes) {
   if (closed_) return;
-  streams_->Send(to, bytes, net::MonotonicNow());
+  streams_->Send(to, stream, bytes, net::MonotonicNow());
 }
 
 void AsioDriver::ArmTimer(std::optional<absl::Time> deadline) {

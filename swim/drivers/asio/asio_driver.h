@@ -48,7 +48,8 @@ class AsioDriver final : public Driver {
   bool InLoopThread() const override;
   void SendDatagram(const Address& to,
                     absl::Span<const uint8_t> bytes) override;
-  void SendStream(const Address& to, absl::Span<const uint8_t> bytes) override;
+  void SendStream(const Address& to, std::optional<StreamId> stream,
+                  absl::Span<const uint8_t> bytes) override;
   void ArmTimer(std::optional<absl::Time> deadline) override;
 
  private:

@@ -15,6 +15,11 @@ namespace {
 
 // How long accepting pauses when the process is out of descriptors.
 constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
+// Reads per readiness before waiting again, so one busy connection cannot
+// starve the rest of the strand's work.
+constexpr int kMaxReadsPerWake = 16;
+// One read's worth: a few stream chunks.
+constexpr size_t kReadBufferSize = 64 << 10;
 
 bool OutOfResources(const asio::error_code& error) {
   return error == asio::error::no_descriptors ||
@@ -39,16 +44,18 @@ asio::ip::tcp::endpoint ToEndpoint(const net::SocketAddress& address) {
 
 AsioStreams::AsioStreams(Executor executor, std::shared_ptr<const bool> alive,
                          const DriverOptions& options, DriverStats& stats,
-                         FrameHandler on_frame, ErrorReporter report,
-                         Settled settled)
+                         DataHandler on_data, ClosedHandler on_closed,
+                         ErrorReporter report, Settled settled)
     : executor_(std::move(executor)),
       alive_(std::move(alive)),
       stats_(stats),
-      on_frame_(std::move(on_frame)),
+      on_data_(std::move(on_data)),
+      on_closed_(std::move(on_closed)),
       report_(std::move(report)),
       settled_(std::move(settled)),
       acceptor_(executor_),
-      table_(options, stats) {}
+      table_(options, stats),
+      read_buffer_(kReadBufferSize) {}
 
 AsioStreams::~AsioStreams() { CloseAll(); }
 
@@ -73,11 +80,15 @@ void AsioStreams::CloseAll() {
   }
 }
 
-void AsioStreams::Close(uint64_t id) {
-  std::unique_ptr<Connection> connection = table_.Remove(id);
+void AsioStreams::Close(uint64_t id) { Closed(table_.Remove(id)); }
+
+void AsioStreams::Closed(std::unique_ptr<Connection> connection) {
   if (connection == nullptr) return;
   asio::error_code ignored;
   connection->socket.close(ignored);  // pending operations complete aborted
+  const uint64_t id = connection->id;
+  connection.reset();
+  on_closed_(id);
 }
 
 // --- Incoming ---------------------------------------------------------------
@@ -116,73 +127,85 @@ void AsioStreams::OnAccept(const asio::error_code& error,
     ++stats_.stream_errors;
     return;  // the socket closes as it goes
   }
+  socket.non_blocking(true, ignored);
   auto connection = std::make_unique<Connection>(executor_);
   connection->socket = std::move(socket);
-  Connection* added = table_.AddIncoming(std::move(connection), *from, now);
-  if (added == nullptr) return;  // over the cap: closed
-  StartRead(*added);
+  auto accepted = table_.AddIncoming(std::move(connection), *from, now);
+  Closed(std::move(accepted.evicted));
+  if (accepted.added != nullptr) StartRead(*accepted.added);
   settled_();  // a new deadline
 }
 
 void AsioStreams::StartRead(Connection& connection) {
-  const absl::Span<uint8_t> buffer = connection.reader->Buffer();
-  connection.socket.async_read_some(
-      asio::buffer(buffer.data(), buffer.size()),
-      [this, alive = alive_, id = connection.id](const asio::error_code& error,
-                                                 size_t count) {
-        if (!*alive) return;
-        OnRead(id, error, count);
-      });
+  connection.socket.async_wait(asio::ip::tcp::socket::wait_read,
+                               [this, alive = alive_, id = connection.id](
+                                   const asio::error_code& error) {
+                                 if (!*alive) return;
+                                 OnReadable(id, error);
+                               });
 }
 
-void AsioStreams::OnRead(uint64_t id, const asio::error_code& error,
-                         size_t count) {
-  Connection* connection = table_.Find(id);
-  if (connection == nullptr) return;  // closed meanwhile
+void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
+  if (error == asio::error::operation_aborted) return;
+  if (table_.Find(id) == nullptr) return;  // closed meanwhile
   if (error) {
-    // EOF mid-frame is a truncated message; other errors are resets.
-    if (error != asio::error::eof || !connection->reader->idle()) {
-      ++stats_.stream_errors;
-    }
+    ++stats_.stream_errors;
     Close(id);
     settled_();
     return;
   }
-  switch (connection->reader->Commit(count)) {
-    case net::FrameReader::Result::kNeedMore:
+  const absl::Time now = net::MonotonicNow();
+  for (int i = 0; i < kMaxReadsPerWake; ++i) {
+    Connection* connection = table_.Find(id);
+    if (connection == nullptr) break;
+    asio::error_code read_error;
+    const size_t count = connection->socket.read_some(
+        asio::buffer(read_buffer_.data(), read_buffer_.size()), read_error);
+    if (read_error == asio::error::would_block ||
+        read_error == asio::error::try_again) {
+      StartRead(*connection);
       break;
-    case net::FrameReader::Result::kFrame:
-      table_.FrameReceived(*connection, net::MonotonicNow());
-      on_frame_(connection->peer, connection->reader->frame());
-      settled_();
-      // Draining may have changed the table; find it again.
-      connection = table_.Find(id);
-      if (connection == nullptr) return;
+    }
+    if (read_error == asio::error::eof) {
+      // The peer finished sending. Whatever is still queued for it (a
+      // reply) is written before the connection closes.
+      connection->read_closed = true;
+      if (connection->queue.empty() && !connection->writing) Close(id);
       break;
-    case net::FrameReader::Result::kOversized:
-      ++stats_.frames_oversized;
+    }
+    if (read_error) {
+      ++stats_.stream_errors;
       Close(id);
-      settled_();
-      return;
+      break;
+    }
+    const Address peer = connection->peer;
+    const StreamVerdict verdict = on_data_(
+        id, peer, absl::MakeConstSpan(read_buffer_.data(), count), now);
+    // The handler may have sent on (or failed) this connection.
+    connection = table_.Find(id);
+    if (connection == nullptr) break;
+    if (!table_.Read(*connection, count, verdict, now)) {
+      Close(id);
+      break;
+    }
+    if (i + 1 == kMaxReadsPerWake) {
+      // Busy: let the strand's other work run, then continue.
+      asio::post(executor_, [this, alive = alive_, id] {
+        if (!*alive) return;
+        OnReadable(id, asio::error_code());
+      });
+    }
   }
-  StartRead(*connection);
+  settled_();
 }
 
 // --- Outgoing ---------------------------------------------------------------
 
-void AsioStreams::Send(const Address& to, absl::Span<const uint8_t> message,
-                       absl::Time now) {
-  absl::Status error;
-  if (!table_.Admit(message.size(), &error)) {
-    if (!error.ok()) report_("frame size", std::move(error));
-    return;
-  }
-  Connection* connection = table_.FindOutgoing(to);
-  if (connection == nullptr) connection = Connect(to, now);
-  if (connection == nullptr) {
-    ++stats_.frames_dropped;
-    return;
-  }
+void AsioStreams::Send(const Address& to, std::optional<StreamId> stream,
+                       absl::Span<const uint8_t> message, absl::Time now) {
+  Connection* connection = table_.Route(to, stream, message.size(),
+                                        [&] { return Connect(to, now); });
+  if (connection == nullptr) return;
   table_.Enqueue(*connection, message, now);
   if (!connection->connecting) StartWrite(*connection);
 }
@@ -222,8 +245,10 @@ void AsioStreams::OnConnect(uint64_t id, const asio::error_code& error) {
     settled_();
     return;
   }
+  asio::error_code ignored;
+  connection->socket.non_blocking(true, ignored);
   table_.Connected(*connection, net::MonotonicNow());
-  WatchClose(*connection);
+  StartRead(*connection);  // replies, and the peer's close
   StartWrite(*connection);
   settled_();
 }
@@ -253,36 +278,19 @@ void AsioStreams::OnWrite(uint64_t id, const asio::error_code& error,
     return;
   }
   table_.Wrote(*connection, count, net::MonotonicNow());
-  StartWrite(*connection);
+  if (connection->queue.empty() && connection->read_closed) {
+    Close(id);  // everything the finished peer was owed is written
+  } else {
+    StartWrite(*connection);
+  }
   settled_();
-}
-
-void AsioStreams::WatchClose(Connection& connection) {
-  // Peers never write on our outgoing connections: a completed read is
-  // their close (or junk, discarded).
-  connection.socket.async_read_some(asio::buffer(connection.discard),
-                                    [this, alive = alive_, id = connection.id](
-                                        const asio::error_code& error, size_t) {
-                                      if (!*alive) return;
-                                      Connection* connection = table_.Find(id);
-                                      if (connection == nullptr) return;
-                                      if (!error) {
-                                        WatchClose(*connection);
-                                        return;
-                                      }
-                                      if (!connection->queue.empty())
-                                        ++stats_.stream_errors;
-                                      Close(id);
-                                      settled_();
-                                    });
 }
 
 // --- Both -------------------------------------------------------------------
 
 void AsioStreams::OnTimer(absl::Time now) {
-  asio::error_code ignored;
   for (std::unique_ptr<Connection>& expired : table_.TakeExpired(now)) {
-    expired->socket.close(ignored);
+    Closed(std::move(expired));
   }
   if (accept_paused_until_ && *accept_paused_until_ <= now) {
     accept_paused_until_.reset();

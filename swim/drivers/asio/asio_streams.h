@@ -1,17 +1,18 @@
 #ifndef SWIM_DRIVERS_ASIO_ASIO_STREAMS_H_
 #define SWIM_DRIVERS_ASIO_ASIO_STREAMS_H_
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "asio.hpp"
 #include "swim/core/address.h"
+#include "swim/core/stream.h"
 #include "swim/drivers/net/connection_table.h"
 #include "swim/drivers/net/driver_options.h"
 #include "swim/drivers/net/driver_stats.h"
@@ -19,9 +20,12 @@
 namespace swim {
 
 // The stream side of the Asio driver: a TCP acceptor and the connections
-// carrying length-framed stream messages. The policy (one reused outgoing
-// connection per peer, caps, deadlines, limits) is net::ConnectionTable's,
-// shared with the epoll driver; this class does the socket work.
+// carrying the stream format. Every byte read goes to the data handler (the
+// Node), whose verdict the connection policy applies; the policy (one
+// reused outgoing connection per peer, caps, deadlines, limits) is
+// net::ConnectionTable's, shared with the epoll driver; this class does
+// the socket work. Reads wait for readiness and then read into one shared
+// buffer, so an idle connection holds no buffer of its own.
 //
 // All work runs on the driver's strand. Completion handlers find their
 // connection by id and check the driver's `alive` flag, so a connection
@@ -30,17 +34,22 @@ namespace swim {
 class AsioStreams {
  public:
   using Executor = asio::strand<asio::io_context::executor_type>;
-  using FrameHandler =
-      std::function<void(const Address& from, absl::Span<const uint8_t>)>;
+  // Bytes read from connection `id`; returns the Node's verdict on them.
+  using DataHandler = std::function<StreamVerdict(
+      uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
+      absl::Time now)>;
+  // Connection `id` closed, whatever the reason.
+  using ClosedHandler = std::function<void(uint64_t id)>;
   using ErrorReporter =
       std::function<void(absl::string_view kind, absl::Status error)>;
   // Called after asynchronous work changed what the driver must do next
-  // (a frame arrived, a deadline moved): drain the node, re-arm the timer.
+  // (a deadline moved): drain the node, re-arm the timer.
   using Settled = std::function<void()>;
 
   AsioStreams(Executor executor, std::shared_ptr<const bool> alive,
               const DriverOptions& options, DriverStats& stats,
-              FrameHandler on_frame, ErrorReporter report, Settled settled);
+              DataHandler on_data, ClosedHandler on_closed,
+              ErrorReporter report, Settled settled);
   ~AsioStreams();
 
   AsioStreams(const AsioStreams&) = delete;
@@ -50,8 +59,11 @@ class AsioStreams {
   absl::Status Adopt(int family, int native_listener);
   // Starts accepting; on the strand.
   void StartAccepting() { StartAccept(); }
-  void Send(const Address& to, absl::Span<const uint8_t> message,
-            absl::Time now);
+  // Queues one stream message (already framed by the Node). With `stream`,
+  // a reply on that connection (dropped if it is gone); without, on the
+  // connection to `to`, opened if needed.
+  void Send(const Address& to, std::optional<StreamId> stream,
+            absl::Span<const uint8_t> message, absl::Time now);
   void OnTimer(absl::Time now);
   std::optional<absl::Time> NextDeadline() const;
   // Closes the acceptor and every connection.
@@ -62,29 +74,33 @@ class AsioStreams {
     explicit Connection(Executor executor) : socket(std::move(executor)) {}
     asio::ip::tcp::socket socket;
     bool writing = false;
-    std::array<uint8_t, 64> discard;
+    bool read_closed = false;  // the peer finished sending
   };
 
   void StartAccept();
   void OnAccept(const asio::error_code& error, asio::ip::tcp::socket socket);
+  // Waits until the socket is readable, then reads what it has.
   void StartRead(Connection& connection);
-  void OnRead(uint64_t id, const asio::error_code& error, size_t count);
+  void OnReadable(uint64_t id, const asio::error_code& error);
   Connection* Connect(const Address& to, absl::Time now);
   void OnConnect(uint64_t id, const asio::error_code& error);
   void StartWrite(Connection& connection);
   void OnWrite(uint64_t id, const asio::error_code& error, size_t count);
-  void WatchClose(Connection& connection);
+  // Closes and forgets a connection (and tells the handler).
   void Close(uint64_t id);
+  void Closed(std::unique_ptr<Connection> connection);
 
   Executor executor_;
   std::shared_ptr<const bool> alive_;
   DriverStats& stats_;
-  FrameHandler on_frame_;
+  DataHandler on_data_;
+  ClosedHandler on_closed_;
   ErrorReporter report_;
   Settled settled_;
 
   asio::ip::tcp::acceptor acceptor_;
   net::ConnectionTable<Connection> table_;
+  std::vector<uint8_t> read_buffer_;
   std::optional<absl::Time> accept_paused_until_;
 };
 

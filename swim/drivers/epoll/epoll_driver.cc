@@ -59,9 +59,9 @@ EpollDriver::EpollDriver(Opened opened, DriverOptions options)
   streams_ = std::make_unique<EpollStreams>(
       epoll_.get(), kListenerId, std::move(opened.sockets.tcp), this->options(),
       stats(),
-      [this](const Address& from, absl::Span<const uint8_t> frame) {
-        node().HandleStream(from, frame, now_);
-      },
+      [this](uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
+             absl::Time now) { return OnStreamData(id, peer, bytes, now); },
+      [this](uint64_t id) { OnStreamClosed(id); },
       [this](absl::string_view kind, absl::Status error) {
         ReportError(kind, std::move(error));
       });
@@ -349,9 +349,9 @@ void EpollDriver::FlushDatagrams() {
 
 // --- Streams and timers -----------------------------------------------------
 
-void EpollDriver::SendStream(const Address& to,
+void EpollDriver::SendStream(const Address& to, std::optional<StreamId> stream,
                              absl::Span<const uint8_t> bytes) {
-  streams_->Send(to, bytes, now_);
+  streams_->Send(to, stream, bytes, now_);
 }
 
 void EpollDriver::ArmTimer(std::optional<absl::Time> deadline) {

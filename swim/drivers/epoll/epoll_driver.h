@@ -72,7 +72,8 @@ class EpollDriver final : public Driver {
   bool InLoopThread() const override;
   void SendDatagram(const Address& to,
                     absl::Span<const uint8_t> bytes) override;
-  void SendStream(const Address& to, absl::Span<const uint8_t> bytes) override;
+  void SendStream(const Address& to, std::optional<StreamId> stream,
+                  absl::Span<const uint8_t> bytes) override;
   void FlushDatagrams() override;
   void ArmTimer(std::optional<absl::Time> deadline) override;
 

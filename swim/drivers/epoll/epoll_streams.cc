@@ -6,7 +6,6 @@
 
 #include <cstring>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "swim/drivers/net/monotonic_clock.h"
@@ -15,11 +14,13 @@
 namespace swim {
 namespace {
 
-// Work done for one readiness event before returning to the loop, so one
-// busy connection cannot starve datagrams and timers (epoll is
-// level-triggered: the rest is reported again).
-constexpr int kMaxReadsPerEvent = 64;
+// Reads per readiness event before returning to the loop, so one busy
+// connection cannot starve datagrams and timers (epoll is level-triggered:
+// the rest is reported again).
+constexpr int kMaxReadsPerEvent = 16;
 constexpr int kMaxAcceptsPerEvent = 64;
+// One read's worth: a few stream chunks.
+constexpr size_t kReadBufferSize = 64 << 10;
 // How long accepting pauses when the process is out of descriptors.
 constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
 
@@ -39,14 +40,17 @@ absl::Status OutOfDescriptors(absl::string_view what) {
 EpollStreams::EpollStreams(int epoll_fd, uint64_t listener_id,
                            net::FileDescriptor listener,
                            const DriverOptions& options, DriverStats& stats,
-                           FrameHandler on_frame, ErrorReporter report)
+                           DataHandler on_data, ClosedHandler on_closed,
+                           ErrorReporter report)
     : epoll_fd_(epoll_fd),
       listener_id_(listener_id),
       listener_(std::move(listener)),
       stats_(stats),
-      on_frame_(std::move(on_frame)),
+      on_data_(std::move(on_data)),
+      on_closed_(std::move(on_closed)),
       report_(std::move(report)),
-      table_(options, stats, kFirstConnectionId) {
+      table_(options, stats, kFirstConnectionId),
+      read_buffer_(kReadBufferSize) {
   epoll_event event = {};
   event.events = EPOLLIN;
   event.data.u64 = listener_id_;
@@ -55,19 +59,26 @@ EpollStreams::EpollStreams(int epoll_fd, uint64_t listener_id,
 
 EpollStreams::~EpollStreams() = default;
 
-bool EpollStreams::Register(const Connection& connection, uint32_t events) {
+bool EpollStreams::Register(Connection& connection, uint32_t events) {
   epoll_event event = {};
   event.events = events;
   event.data.u64 = connection.id;
-  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection.fd.get(), &event) ==
-         0;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection.fd.get(), &event) != 0) {
+    return false;
+  }
+  connection.watching = events;
+  return true;
 }
 
-void EpollStreams::Close(uint64_t id) {
-  std::unique_ptr<Connection> connection = table_.Remove(id);
+void EpollStreams::Close(uint64_t id) { Closed(table_.Remove(id)); }
+
+void EpollStreams::Closed(std::unique_ptr<Connection> connection) {
   if (connection == nullptr) return;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection->fd.get(), nullptr);
-}  // the descriptor closes with the connection
+  const uint64_t id = connection->id;
+  connection.reset();  // closes the descriptor
+  on_closed_(id);
+}
 
 // --- Incoming ---------------------------------------------------------------
 
@@ -101,64 +112,66 @@ void EpollStreams::Accept(absl::Time now) {
       ++stats_.stream_errors;
       continue;  // closed as `connection` goes
     }
-    Connection* added = table_.AddIncoming(std::move(connection), *from, now);
-    if (added == nullptr) continue;  // over the cap: closed
-    if (!Register(*added, EPOLLIN | EPOLLRDHUP)) {
+    auto accepted = table_.AddIncoming(std::move(connection), *from, now);
+    Closed(std::move(accepted.evicted));
+    if (accepted.added == nullptr) continue;  // refused: closed
+    if (!Register(*accepted.added, EPOLLIN | EPOLLRDHUP)) {
       ++stats_.stream_errors;
-      Close(added->id);
+      Close(accepted.added->id);
     }
   }
 }
 
-void EpollStreams::ReadIncoming(Connection& connection, absl::Time now) {
+bool EpollStreams::ReadAvailable(uint64_t id, absl::Time now) {
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
-    const absl::Span<uint8_t> buffer = connection.reader->Buffer();
-    const ssize_t count =
-        ::recv(connection.fd.get(), buffer.data(), buffer.size(), 0);
+    Connection* connection = table_.Find(id);
+    if (connection == nullptr) return false;
+    if (connection->read_closed) return true;
+    const ssize_t count = ::recv(connection->fd.get(), read_buffer_.data(),
+                                 read_buffer_.size(), 0);
     if (count > 0) {
-      switch (connection.reader->Commit(static_cast<size_t>(count))) {
-        case net::FrameReader::Result::kNeedMore:
-          break;
-        case net::FrameReader::Result::kFrame:
-          table_.FrameReceived(connection, now);
-          on_frame_(connection.peer, connection.reader->frame());
-          break;
-        case net::FrameReader::Result::kOversized:
-          ++stats_.frames_oversized;
-          Close(connection.id);
-          return;
+      const Address peer = connection->peer;
+      const StreamVerdict verdict = on_data_(
+          id, peer,
+          absl::MakeConstSpan(read_buffer_.data(), static_cast<size_t>(count)),
+          now);
+      // The handler may have sent on (or failed) this connection.
+      connection = table_.Find(id);
+      if (connection == nullptr) return false;
+      if (!table_.Read(*connection, static_cast<size_t>(count), verdict, now)) {
+        Close(id);
+        return false;
       }
+      if (static_cast<size_t>(count) < read_buffer_.size()) return true;
       continue;
     }
     if (count == 0) {
-      // The peer closed; mid-frame that is a truncated message.
-      if (!connection.reader->idle()) ++stats_.stream_errors;
-      Close(connection.id);
-      return;
+      // The peer finished sending. Whatever is still queued for it (a
+      // reply) is written before the connection closes.
+      connection->read_closed = true;
+      if (connection->queue.empty()) {
+        Close(id);
+        return false;
+      }
+      UpdateInterest(*connection);
+      return true;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
     if (errno == EINTR) continue;
     ++stats_.stream_errors;
-    Close(connection.id);
-    return;
+    Close(id);
+    return false;
   }
+  return true;
 }
 
 // --- Outgoing ---------------------------------------------------------------
 
-void EpollStreams::Send(const Address& to, absl::Span<const uint8_t> message,
-                        absl::Time now) {
-  absl::Status error;
-  if (!table_.Admit(message.size(), &error)) {
-    if (!error.ok()) report_("frame size", std::move(error));
-    return;
-  }
-  Connection* connection = table_.FindOutgoing(to);
-  if (connection == nullptr) connection = Connect(to, now);
-  if (connection == nullptr) {
-    ++stats_.frames_dropped;
-    return;
-  }
+void EpollStreams::Send(const Address& to, std::optional<StreamId> stream,
+                        absl::Span<const uint8_t> message, absl::Time now) {
+  Connection* connection = table_.Route(to, stream, message.size(),
+                                        [&] { return Connect(to, now); });
+  if (connection == nullptr) return;
   table_.Enqueue(*connection, message, now);
   if (connection->connecting) return;
   if (!WriteQueued(*connection, now)) Close(connection->id);
@@ -187,9 +200,8 @@ EpollStreams::Connection* EpollStreams::Connect(const Address& to,
     }
     established = false;
   }
-  // Writable once connected (or failed); readable when the peer closes.
-  connection->watching_writes = true;
   Connection* added = table_.AddOutgoing(std::move(connection), to, now);
+  // Writable once connected (or failed); readable for replies and close.
   if (!Register(*added, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
     ++stats_.stream_errors;
     Close(added->id);
@@ -199,33 +211,16 @@ EpollStreams::Connection* EpollStreams::Connect(const Address& to,
   return added;
 }
 
-void EpollStreams::HandleOutgoing(Connection& connection, uint32_t events,
-                                  absl::Time now) {
-  if (connection.connecting) {
-    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
-    int error = 0;
-    socklen_t length = sizeof(error);
-    ::getsockopt(connection.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0 || (events & EPOLLERR) != 0) {
-      ++stats_.stream_connect_failures;
-      Close(connection.id);
-      return;
-    }
-    table_.Connected(connection, now);
-  } else if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-    // Peers never write on our outgoing connections: this is a close (or
-    // junk, discarded). Either way the connection is done.
-    uint8_t discard[512];
-    const ssize_t count =
-        ::recv(connection.fd.get(), discard, sizeof(discard), 0);
-    if (count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                       errno != EINTR)) {
-      if (!connection.queue.empty()) ++stats_.stream_errors;
-      Close(connection.id);
-      return;
-    }
+void EpollStreams::FinishConnect(Connection& connection, absl::Time now) {
+  int error = 0;
+  socklen_t length = sizeof(error);
+  ::getsockopt(connection.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+  if (error != 0) {
+    ++stats_.stream_connect_failures;
+    Close(connection.id);
+    return;
   }
-  if (!WriteQueued(connection, now)) Close(connection.id);
+  table_.Connected(connection, now);
 }
 
 bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
@@ -235,7 +230,7 @@ bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
                                  unwritten.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (count < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        WatchWrites(connection, true);
+        UpdateInterest(connection);
         return true;
       }
       if (errno == EINTR) continue;
@@ -244,17 +239,22 @@ bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
     }
     table_.Wrote(connection, static_cast<size_t>(count), now);
   }
-  WatchWrites(connection, false);
+  // Everything written: a connection whose peer finished sending is done.
+  if (connection.read_closed) return false;
+  UpdateInterest(connection);
   return true;
 }
 
-void EpollStreams::WatchWrites(Connection& connection, bool watch) {
-  if (connection.watching_writes == watch) return;
+void EpollStreams::UpdateInterest(Connection& connection) {
+  uint32_t events = 0;
+  if (!connection.read_closed) events |= EPOLLIN | EPOLLRDHUP;
+  if (connection.connecting || !connection.queue.empty()) events |= EPOLLOUT;
+  if (events == connection.watching) return;
   epoll_event event = {};
-  event.events = EPOLLIN | EPOLLRDHUP | (watch ? EPOLLOUT : 0u);
+  event.events = events;
   event.data.u64 = connection.id;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection.fd.get(), &event);
-  connection.watching_writes = watch;
+  connection.watching = events;
 }
 
 // --- Both -------------------------------------------------------------------
@@ -263,16 +263,23 @@ void EpollStreams::OnConnectionReady(uint64_t id, uint32_t events,
                                      absl::Time now) {
   Connection* connection = table_.Find(id);
   if (connection == nullptr) return;  // closed earlier in this batch
-  if (connection->incoming) {
-    ReadIncoming(*connection, now);
-  } else {
-    HandleOutgoing(*connection, events, now);
+  if (connection->connecting) {
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
+    FinishConnect(*connection, now);
+    connection = table_.Find(id);
+    if (connection == nullptr) return;
   }
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    if (!ReadAvailable(id, now)) return;
+    connection = table_.Find(id);
+    if (connection == nullptr) return;
+  }
+  if (!WriteQueued(*connection, now)) Close(id);
 }
 
 void EpollStreams::OnTimer(absl::Time now) {
   for (std::unique_ptr<Connection>& expired : table_.TakeExpired(now)) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, expired->fd.get(), nullptr);
+    Closed(std::move(expired));
   }
   if (accept_paused_until_ && *accept_paused_until_ <= now) {
     accept_paused_until_.reset();

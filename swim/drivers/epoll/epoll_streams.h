@@ -5,11 +5,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/stream.h"
 #include "swim/drivers/net/connection_table.h"
 #include "swim/drivers/net/driver_options.h"
 #include "swim/drivers/net/driver_stats.h"
@@ -18,18 +20,24 @@
 namespace swim {
 
 // The stream side of the epoll driver: a TCP listener and the connections
-// that carry length-framed stream messages, all non-blocking in one epoll
-// set. The policy (one reused outgoing connection per peer, caps,
-// deadlines, limits) is net::ConnectionTable's, shared with the Asio
-// driver; this class does the socket work.
+// that carry the stream format, all non-blocking in one epoll set. Every
+// byte read goes to the data handler (the Node), whose verdict the
+// connection policy applies; the policy (one reused outgoing connection
+// per peer, caps, deadlines, limits) is net::ConnectionTable's, shared
+// with the Asio driver; this class does the socket work.
 //
 // Epoll registrations carry connection ids, not pointers: a connection
 // closed while events for it are still in the same epoll_wait batch is
-// simply not found.
+// simply not found. The handlers may call Send re-entrantly.
 class EpollStreams {
  public:
-  using FrameHandler =
-      std::function<void(const Address& from, absl::Span<const uint8_t>)>;
+  // Bytes read from connection `id` (whose peer is `peer`); returns the
+  // Node's verdict on them.
+  using DataHandler = std::function<StreamVerdict(
+      uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
+      absl::Time now)>;
+  // Connection `id` closed, whatever the reason.
+  using ClosedHandler = std::function<void(uint64_t id)>;
   using ErrorReporter =
       std::function<void(absl::string_view kind, absl::Status error)>;
 
@@ -38,7 +46,8 @@ class EpollStreams {
 
   EpollStreams(int epoll_fd, uint64_t listener_id, net::FileDescriptor listener,
                const DriverOptions& options, DriverStats& stats,
-               FrameHandler on_frame, ErrorReporter report);
+               DataHandler on_data, ClosedHandler on_closed,
+               ErrorReporter report);
   ~EpollStreams();
 
   EpollStreams(const EpollStreams&) = delete;
@@ -46,9 +55,11 @@ class EpollStreams {
 
   void OnListenerReady(absl::Time now);
   void OnConnectionReady(uint64_t id, uint32_t events, absl::Time now);
-  // Queues one message to `to` (framed), connecting if needed.
-  void Send(const Address& to, absl::Span<const uint8_t> message,
-            absl::Time now);
+  // Queues one stream message (already framed by the Node). With `stream`,
+  // a reply on that connection (dropped if it is gone); without, on the
+  // connection to `to`, opened if needed.
+  void Send(const Address& to, std::optional<StreamId> stream,
+            absl::Span<const uint8_t> message, absl::Time now);
   // Closes connections whose deadline passed; resumes accepting.
   void OnTimer(absl::Time now);
   // The earliest connection deadline (nullopt: none).
@@ -60,27 +71,35 @@ class EpollStreams {
  private:
   struct Connection : net::StreamConnection {
     net::FileDescriptor fd;
-    bool watching_writes = false;
+    uint32_t watching = 0;     // the epoll events registered
+    bool read_closed = false;  // the peer finished sending
   };
 
   void Accept(absl::Time now);
-  void ReadIncoming(Connection& connection, absl::Time now);
-  void HandleOutgoing(Connection& connection, uint32_t events, absl::Time now);
+  // Reads what the socket has; false once the connection is gone.
+  bool ReadAvailable(uint64_t id, absl::Time now);
+  void FinishConnect(Connection& connection, absl::Time now);
   // Writes what the socket takes; false if the connection failed.
   bool WriteQueued(Connection& connection, absl::Time now);
-  void WatchWrites(Connection& connection, bool watch);
+  // Registers interest in reads (unless the peer finished) and, while
+  // bytes wait, writes.
+  void UpdateInterest(Connection& connection);
   // Registers a connection's socket in the epoll set.
-  bool Register(const Connection& connection, uint32_t events);
+  bool Register(Connection& connection, uint32_t events);
+  // Closes and forgets a connection (and tells the handler).
   void Close(uint64_t id);
+  void Closed(std::unique_ptr<Connection> connection);
   Connection* Connect(const Address& to, absl::Time now);
 
   const int epoll_fd_;
   const uint64_t listener_id_;
   net::FileDescriptor listener_;
   DriverStats& stats_;
-  FrameHandler on_frame_;
+  DataHandler on_data_;
+  ClosedHandler on_closed_;
   ErrorReporter report_;
   net::ConnectionTable<Connection> table_;
+  std::vector<uint8_t> read_buffer_;
   // Set while accepting is paused after the process ran out of descriptors
   // (the listener would otherwise stay readable and spin the loop).
   std::optional<absl::Time> accept_paused_until_;

@@ -9,37 +9,56 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/stream.h"
 #include "swim/drivers/net/driver_options.h"
 #include "swim/drivers/net/driver_stats.h"
-#include "swim/drivers/net/frame_queue.h"
-#include "swim/drivers/net/frame_reader.h"
+#include "swim/drivers/net/send_queue.h"
 
 namespace swim::net {
 
+// The peer's address without its port: per-host caps count by it.
+inline Address HostOf(const Address& address) { return address.WithPort(0); }
+
 // What both drivers know about a stream connection besides its socket.
 struct StreamConnection {
-  uint64_t id = 0;
+  uint64_t id = 0;  // also the Node's StreamId for it
   bool incoming = false;
   Address peer;
-  // Closed at this instant unless it makes progress first: the read
-  // timeout (incoming), the connect, write or idle timeout (outgoing).
+  // Closed at this instant unless it makes progress first (see
+  // ConnectionTable for which progress counts).
   absl::Time deadline;
-  std::unique_ptr<FrameReader> reader;  // incoming: reassembles frames
-  bool connecting = false;              // outgoing: not established yet
-  FrameQueue queue;                     // outgoing: messages to write
+  absl::Time opened;
+  // When it last authenticated input (a chunk) or wrote output.
+  absl::Time active;
+  // Whether the Node has authenticated anything from it yet. Until then an
+  // incoming connection counts against its host's cap and may be evicted.
+  bool authenticated = false;
+  bool connecting = false;  // outgoing: not established yet
+  SendQueue queue;          // messages to write (requests or replies)
 };
 
 // A driver's stream connections, with the policy the epoll and Asio
-// drivers share: one outgoing connection per peer, reused; both directions
-// capped at DriverOptions::max_connections; every connection on a deadline;
-// frames limited to max_frame_size and queued bytes to
-// max_queued_stream_bytes; everything counted in DriverStats. The drivers
-// only do the socket work and tell the table what happened.
+// drivers share. Every connection carries the stream format both ways: the
+// side that opened it sends requests, the other may reply on it. The Node
+// reads both directions (HandleStreamData) and says what each piece of
+// input was worth; only authenticated input keeps a connection alive:
+//
+//   - an incoming connection is closed read_timeout after it was accepted
+//     or last authenticated a chunk (so junk, however steady, is cut off
+//     within read_timeout, and at once when a frame fails authentication);
+//   - an outgoing one idle_timeout after its last progress when it has
+//     nothing to write, and is reused for the next message to that peer;
+//   - any connection with bytes to write, write_timeout after the socket
+//     last took some; one still connecting, connect_timeout after it
+//     began.
+//
+// Incoming connections that have not authenticated are capped per host
+// (max_unauthenticated_per_host); at max_connections the oldest of them
+// is evicted for a newcomer, so idle junk cannot keep members out. Queued
+// bytes are capped across all connections (max_queued_stream_bytes).
 //
 // `Connection` derives from StreamConnection and adds the socket. Ids
 // never repeat, so an event or completion for a connection removed
@@ -49,6 +68,14 @@ class ConnectionTable {
   static_assert(std::is_base_of_v<StreamConnection, Connection>);
 
  public:
+  // What AddIncoming did.
+  struct Accepted {
+    Connection* added = nullptr;  // nullptr: refused (closed by the table)
+    // An unauthenticated connection closed to make room: the driver
+    // unregisters its socket and tells the Node it closed.
+    std::unique_ptr<Connection> evicted;
+  };
+
   // Ids start at `first_id` (the epoll driver keeps smaller ones for its
   // own descriptors).
   ConnectionTable(const DriverOptions& options, DriverStats& stats,
@@ -64,21 +91,38 @@ class ConnectionTable {
     return it == outgoing_by_peer_.end() ? nullptr : Find(it->second);
   }
 
-  // Takes an accepted connection from `peer`; nullptr (the connection
-  // destroyed, its socket closed, counted as rejected) at the cap.
-  Connection* AddIncoming(std::unique_ptr<Connection> connection,
-                          const Address& peer, absl::Time now) {
-    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
+  // Takes an accepted connection from `peer`, or refuses it (destroyed,
+  // its socket closed, counted).
+  Accepted AddIncoming(std::unique_ptr<Connection> connection,
+                       const Address& peer, absl::Time now) {
+    Accepted result;
+    const Address host = HostOf(peer);
+    if (auto it = unauthenticated_by_host_.find(host);
+        it != unauthenticated_by_host_.end() &&
+        it->second >=
+            static_cast<size_t>(options_.max_unauthenticated_per_host)) {
       ++stats_.streams_rejected;
-      return nullptr;
+      return result;
+    }
+    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
+      Connection* oldest = OldestUnauthenticated();
+      if (oldest == nullptr) {
+        ++stats_.streams_rejected;
+        return result;
+      }
+      ++stats_.streams_evicted;
+      result.evicted = Remove(oldest->id);
     }
     connection->incoming = true;
     connection->peer = peer;
-    connection->deadline = now + options_.read_timeout;
-    connection->reader = std::make_unique<FrameReader>(options_.max_frame_size);
+    connection->opened = now;
+    connection->active = now;
+    ++unauthenticated_by_host_[host];
     ++stats_.streams_accepted;
     ++incoming_;
-    return Insert(std::move(connection));
+    result.added = Insert(std::move(connection));
+    Refresh(*result.added);
+    return result;
   }
 
   bool CanConnect() const {
@@ -90,77 +134,110 @@ class ConnectionTable {
                           const Address& peer, absl::Time now) {
     connection->peer = peer;
     connection->connecting = true;
-    connection->deadline = now + options_.connect_timeout;
+    connection->opened = now;
+    connection->active = now;
     ++stats_.connections_opened;
     Connection* added = Insert(std::move(connection));
     outgoing_by_peer_[peer] = added->id;
+    Refresh(*added);
     return added;
   }
 
-  // Whether a message of `size` bytes may be queued; counts it dropped if
-  // not. One above max_frame_size is also an error the user can act on,
-  // stored in `*error` for the driver to report.
-  bool Admit(size_t size, absl::Status* error) {
-    if (size > options_.max_frame_size) {
-      ++stats_.frames_dropped;
-      *error = absl::FailedPreconditionError(absl::StrCat(
-          "a stream message of ", size,
-          " bytes exceeds DriverOptions::max_frame_size (",
-          options_.max_frame_size,
-          "): raise it on every member (the cluster's state grew)"));
-      return false;
+  // The connection a message of `size` bytes goes on: with `stream`, that
+  // connection (a reply), without, the outgoing one to `to`, made by
+  // `connect()` (which may fail: nullptr) if there is none. Nullptr, the
+  // message counted dropped, when the reply's connection is gone, the
+  // queues are full or no connection can be made. The caller enqueues.
+  template <typename Connect>
+  Connection* Route(const Address& to, std::optional<StreamId> stream,
+                    size_t size, Connect connect) {
+    Connection* connection = nullptr;
+    if (stream) {
+      connection = Find(*stream);
+      if (connection == nullptr) {
+        ++stats_.stream_messages_dropped;  // the requester went away
+        return nullptr;
+      }
     }
-    if (queued_bytes_ + kFrameHeaderSize + size >
-        options_.max_queued_stream_bytes) {
-      ++stats_.frames_dropped;  // peers not reading; the protocol retries
+    if (!Admit(size)) return nullptr;
+    if (connection == nullptr) connection = FindOutgoing(to);
+    if (connection == nullptr) connection = connect();
+    if (connection == nullptr) ++stats_.stream_messages_dropped;
+    return connection;
+  }
+
+  // Whether a message of `size` bytes may be queued; counts it dropped if
+  // not (peers not reading: the protocol retries later).
+  bool Admit(size_t size) {
+    if (queued_bytes_ + size > options_.max_queued_stream_bytes) {
+      ++stats_.stream_messages_dropped;
       return false;
     }
     return true;
   }
 
-  // Queues an admitted message on an outgoing connection.
+  // Queues an admitted message on a connection.
   void Enqueue(Connection& connection, absl::Span<const uint8_t> message,
                absl::Time now) {
     const bool was_idle = connection.queue.empty();
     connection.queue.Push(message);
-    queued_bytes_ += kFrameHeaderSize + message.size();
-    if (was_idle && !connection.connecting) {
-      connection.deadline = now + options_.write_timeout;
-    }
+    queued_bytes_ += message.size();
+    if (was_idle) connection.active = now;
+    Refresh(connection);
   }
 
   // The outgoing connection is established.
   void Connected(Connection& connection, absl::Time now) {
     connection.connecting = false;
-    RestartWriteClock(connection, now);
+    connection.active = now;
+    Refresh(connection);
   }
 
   // The socket took `count` bytes of connection.queue.Unwritten().
   void Wrote(Connection& connection, size_t count, absl::Time now) {
     const size_t before = connection.queue.bytes();
-    if (connection.queue.Advance(count)) ++stats_.frames_sent;
+    if (connection.queue.Advance(count)) ++stats_.stream_messages_sent;
     queued_bytes_ -= before - connection.queue.bytes();
-    RestartWriteClock(connection, now);
+    connection.active = now;
+    Refresh(connection);
   }
 
-  // A complete frame arrived on an incoming connection.
-  void FrameReceived(Connection& connection, absl::Time now) {
-    ++stats_.frames_received;
-    connection.deadline = now + options_.read_timeout;
+  // The Node's verdict on `count` bytes read from the connection. False:
+  // the driver must close it now (the Node has forgotten it).
+  bool Read(Connection& connection, size_t count, StreamVerdict verdict,
+            absl::Time now) {
+    stats_.stream_bytes_received += count;
+    switch (verdict) {
+      case StreamVerdict::kClose:
+        ++stats_.streams_refused;
+        return false;
+      case StreamVerdict::kProgress:
+        if (!connection.authenticated) {
+          connection.authenticated = true;
+          if (connection.incoming) Authenticated(connection.peer);
+        }
+        connection.active = now;
+        Refresh(connection);
+        return true;
+      case StreamVerdict::kContinue:
+        return true;
+    }
+    return true;
   }
 
-  // Takes `id` out of the table, counting the frames it still held as
+  // Takes `id` out of the table, counting the messages it still held as
   // dropped. The caller closes the socket (or lets the connection's
-  // destruction do it). Nullptr if it is not there.
+  // destruction do it) and tells the Node. Nullptr if it is not there.
   std::unique_ptr<Connection> Remove(uint64_t id) {
     auto it = connections_.find(id);
     if (it == connections_.end()) return nullptr;
     std::unique_ptr<Connection> connection = std::move(it->second);
     connections_.erase(it);
     queued_bytes_ -= connection->queue.bytes();
-    stats_.frames_dropped += connection->queue.Clear();
+    stats_.stream_messages_dropped += connection->queue.Clear();
     if (connection->incoming) {
       --incoming_;
+      if (!connection->authenticated) Authenticated(connection->peer);
     } else if (auto peer = outgoing_by_peer_.find(connection->peer);
                peer != outgoing_by_peer_.end() && peer->second == id) {
       outgoing_by_peer_.erase(peer);
@@ -178,12 +255,12 @@ class ConnectionTable {
     std::vector<std::unique_ptr<Connection>> taken;
     for (uint64_t id : expired) {
       const Connection& connection = *connections_[id];
-      if (connection.incoming) {
-        ++stats_.stream_read_timeouts;
-      } else if (connection.connecting) {
+      if (connection.connecting) {
         ++stats_.stream_connect_timeouts;
       } else if (!connection.queue.empty()) {
         ++stats_.stream_write_timeouts;
+      } else if (connection.incoming) {
+        ++stats_.stream_read_timeouts;
       }
       taken.push_back(Remove(id));
     }
@@ -210,6 +287,7 @@ class ConnectionTable {
 
   size_t incoming_count() const { return incoming_; }
   size_t outgoing_count() const { return outgoing_by_peer_.size(); }
+  size_t queued_bytes() const { return queued_bytes_; }
 
  private:
   Connection* Insert(std::unique_ptr<Connection> connection) {
@@ -219,11 +297,37 @@ class ConnectionTable {
     return inserted;
   }
 
-  // After progress: the write timeout while bytes wait, else the idle one.
-  void RestartWriteClock(Connection& connection, absl::Time now) {
-    connection.deadline =
-        now + (connection.queue.empty() ? options_.idle_timeout
-                                        : options_.write_timeout);
+  // The deadline after the last progress, by the rules above.
+  void Refresh(Connection& connection) {
+    if (connection.connecting) {
+      connection.deadline = connection.opened + options_.connect_timeout;
+    } else if (!connection.queue.empty()) {
+      connection.deadline = connection.active + options_.write_timeout;
+    } else {
+      connection.deadline =
+          connection.active +
+          (connection.incoming ? options_.read_timeout : options_.idle_timeout);
+    }
+  }
+
+  // One unauthenticated connection from `peer`'s host is no longer one
+  // (it authenticated, or it is gone).
+  void Authenticated(const Address& peer) {
+    auto it = unauthenticated_by_host_.find(HostOf(peer));
+    if (it == unauthenticated_by_host_.end()) return;
+    if (--it->second == 0) unauthenticated_by_host_.erase(it);
+  }
+
+  Connection* OldestUnauthenticated() {
+    Connection* oldest = nullptr;
+    for (const auto& [id, connection] : connections_) {
+      if (!connection->incoming || connection->authenticated) continue;
+      if (oldest == nullptr || connection->opened < oldest->opened ||
+          (connection->opened == oldest->opened && id < oldest->id)) {
+        oldest = connection.get();
+      }
+    }
+    return oldest;
   }
 
   const DriverOptions& options_;
@@ -231,6 +335,7 @@ class ConnectionTable {
   uint64_t next_id_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;
+  absl::flat_hash_map<Address, size_t> unauthenticated_by_host_;
   size_t incoming_ = 0;
   size_t queued_bytes_ = 0;
 };

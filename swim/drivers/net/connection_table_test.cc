@@ -14,10 +14,12 @@ using Table = ConnectionTable<FakeConnection>;
 const absl::Time kNow = absl::FromUnixSeconds(1000);
 const Address kPeer = *Address::Parse("127.0.0.1:7000");
 
+Address From(const char* text) { return *Address::Parse(text); }
+
 DriverOptions SmallOptions() {
   DriverOptions options;
-  options.max_connections = 2;
-  options.max_frame_size = 100;
+  options.max_connections = 3;
+  options.max_unauthenticated_per_host = 2;
   options.max_queued_stream_bytes = 250;
   options.read_timeout = absl::Seconds(10);
   options.connect_timeout = absl::Seconds(5);
@@ -26,25 +28,97 @@ DriverOptions SmallOptions() {
   return options;
 }
 
-TEST(ConnectionTableTest, IncomingConnectionsAreCapped) {
+TEST(ConnectionTableTest, UnauthenticatedIncomingConnectionsAreCappedPerHost) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
   Table table(options, stats);
-  FakeConnection* first =
-      table.AddIncoming(std::make_unique<FakeConnection>(), kPeer, kNow);
+  FakeConnection* first = table
+                              .AddIncoming(std::make_unique<FakeConnection>(),
+                                           From("10.0.0.1:40000"), kNow)
+                              .added;
   ASSERT_NE(first, nullptr);
   EXPECT_TRUE(first->incoming);
-  EXPECT_NE(first->reader, nullptr);
+  EXPECT_FALSE(first->authenticated);
   EXPECT_EQ(first->deadline, kNow + absl::Seconds(10));
-  ASSERT_NE(table.AddIncoming(std::make_unique<FakeConnection>(), kPeer, kNow),
+  ASSERT_NE(table
+                .AddIncoming(std::make_unique<FakeConnection>(),
+                             From("10.0.0.1:40001"), kNow)
+                .added,
             nullptr);
-  EXPECT_EQ(table.AddIncoming(std::make_unique<FakeConnection>(), kPeer, kNow),
+  // A third from the same host (any port) is refused.
+  EXPECT_EQ(table
+                .AddIncoming(std::make_unique<FakeConnection>(),
+                             From("10.0.0.1:40002"), kNow)
+                .added,
             nullptr);
-  EXPECT_EQ(stats.streams_accepted, 2u);
   EXPECT_EQ(stats.streams_rejected, 1u);
-  EXPECT_EQ(table.incoming_count(), 2u);
+  // Once one authenticates, the host has room again.
+  EXPECT_TRUE(table.Read(*first, 100, StreamVerdict::kProgress, kNow));
+  EXPECT_TRUE(first->authenticated);
+  EXPECT_NE(table
+                .AddIncoming(std::make_unique<FakeConnection>(),
+                             From("10.0.0.1:40003"), kNow)
+                .added,
+            nullptr);
+  EXPECT_EQ(stats.streams_accepted, 3u);
+  EXPECT_EQ(table.incoming_count(), 3u);
   table.Remove(first->id);
-  EXPECT_EQ(table.incoming_count(), 1u);
+  EXPECT_EQ(table.incoming_count(), 2u);
+}
+
+TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
+  const DriverOptions options = SmallOptions();
+  DriverStats stats;
+  Table table(options, stats);
+  FakeConnection* old = table
+                            .AddIncoming(std::make_unique<FakeConnection>(),
+                                         From("10.0.0.1:1"), kNow)
+                            .added;
+  const uint64_t old_id = old->id;
+  FakeConnection* member = table
+                               .AddIncoming(std::make_unique<FakeConnection>(),
+                                            From("10.0.0.2:1"), kNow)
+                               .added;
+  table.Read(*member, 10, StreamVerdict::kProgress, kNow);
+  table.AddIncoming(std::make_unique<FakeConnection>(), From("10.0.0.3:1"),
+                    kNow + absl::Seconds(1));
+  auto accepted = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                    From("10.0.0.4:1"), kNow);
+  ASSERT_NE(accepted.added, nullptr);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_EQ(accepted.evicted->id, old_id);
+  EXPECT_EQ(stats.streams_evicted, 1u);
+  EXPECT_EQ(table.Find(old_id), nullptr);
+  EXPECT_EQ(table.incoming_count(), 3u);
+  // When every connection has authenticated, a newcomer is refused.
+  for (uint64_t id = 1; id < 10; ++id) {
+    if (FakeConnection* c = table.Find(id)) {
+      table.Read(*c, 1, StreamVerdict::kProgress, kNow);
+    }
+  }
+  EXPECT_EQ(table
+                .AddIncoming(std::make_unique<FakeConnection>(),
+                             From("10.0.0.5:1"), kNow)
+                .added,
+            nullptr);
+  EXPECT_EQ(stats.streams_rejected, 1u);
+}
+
+TEST(ConnectionTableTest, OnlyAuthenticatedInputExtendsAnIncomingConnection) {
+  const DriverOptions options = SmallOptions();
+  DriverStats stats;
+  Table table(options, stats);
+  FakeConnection* in =
+      table.AddIncoming(std::make_unique<FakeConnection>(), kPeer, kNow).added;
+  EXPECT_TRUE(
+      table.Read(*in, 6, StreamVerdict::kContinue, kNow + absl::Seconds(5)));
+  EXPECT_EQ(in->deadline, kNow + absl::Seconds(10));  // unchanged
+  EXPECT_TRUE(
+      table.Read(*in, 6, StreamVerdict::kProgress, kNow + absl::Seconds(6)));
+  EXPECT_EQ(in->deadline, kNow + absl::Seconds(16));
+  EXPECT_FALSE(table.Read(*in, 6, StreamVerdict::kClose, kNow));
+  EXPECT_EQ(stats.streams_refused, 1u);
+  EXPECT_EQ(stats.stream_bytes_received, 18u);
 }
 
 TEST(ConnectionTableTest, OneOutgoingConnectionPerPeerWithItsClocks) {
@@ -57,40 +131,42 @@ TEST(ConnectionTableTest, OneOutgoingConnectionPerPeerWithItsClocks) {
   EXPECT_EQ(table.FindOutgoing(kPeer), out);
   EXPECT_TRUE(out->connecting);
   EXPECT_EQ(out->deadline, kNow + absl::Seconds(5));
-  absl::Status error;
-  ASSERT_TRUE(table.Admit(10, &error));
+  ASSERT_TRUE(table.Admit(10));
   table.Enqueue(*out, std::vector<uint8_t>(10), kNow);
   EXPECT_EQ(out->deadline, kNow + absl::Seconds(5));  // still connecting
   table.Connected(*out, kNow + absl::Seconds(1));
   EXPECT_EQ(out->deadline, kNow + absl::Seconds(8));  // writing
-  table.Wrote(*out, 14, kNow + absl::Seconds(2));
-  EXPECT_EQ(stats.frames_sent, 1u);
+  table.Wrote(*out, 10, kNow + absl::Seconds(2));
+  EXPECT_EQ(stats.stream_messages_sent, 1u);
   EXPECT_EQ(out->deadline, kNow + absl::Seconds(5));  // idle
+  // A reply arriving keeps it for the next message.
+  table.Read(*out, 50, StreamVerdict::kProgress, kNow + absl::Seconds(4));
+  EXPECT_EQ(out->deadline, kNow + absl::Seconds(7));
   EXPECT_EQ(stats.connections_opened, 1u);
 }
 
-TEST(ConnectionTableTest, AdmissionEnforcesFrameSizeAndQueuedBytes) {
+TEST(ConnectionTableTest, QueuedBytesAreCappedAcrossConnections) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
   Table table(options, stats);
-  absl::Status error;
-  EXPECT_FALSE(table.Admit(101, &error));
-  EXPECT_TRUE(absl::IsFailedPrecondition(error));
-  EXPECT_NE(error.message().find("max_frame_size"), absl::string_view::npos);
   FakeConnection* out =
       table.AddOutgoing(std::make_unique<FakeConnection>(), kPeer, kNow);
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(table.Admit(100, &error));
-    table.Enqueue(*out, std::vector<uint8_t>(100), kNow);
-  }
-  error = absl::OkStatus();
-  EXPECT_FALSE(table.Admit(100, &error));  // 3 x 104 > 250
-  EXPECT_TRUE(error.ok());                 // dropped, nothing to report
-  EXPECT_EQ(stats.frames_dropped, 2u);
-  // Removing the connection frees its bytes and counts its frames.
+  FakeConnection* in = table
+                           .AddIncoming(std::make_unique<FakeConnection>(),
+                                        From("10.0.0.9:5"), kNow)
+                           .added;
+  ASSERT_TRUE(table.Admit(100));
+  table.Enqueue(*out, std::vector<uint8_t>(100), kNow);
+  ASSERT_TRUE(table.Admit(100));
+  table.Enqueue(*in, std::vector<uint8_t>(100), kNow);  // a reply
+  EXPECT_EQ(in->deadline, kNow + absl::Seconds(7));     // writing
+  EXPECT_FALSE(table.Admit(100));                       // 300 > 250
+  EXPECT_EQ(stats.stream_messages_dropped, 1u);
+  // Removing a connection frees its bytes and counts its messages.
   table.Remove(out->id);
-  EXPECT_EQ(stats.frames_dropped, 4u);
-  EXPECT_TRUE(table.Admit(100, &error));
+  EXPECT_EQ(stats.stream_messages_dropped, 2u);
+  EXPECT_TRUE(table.Admit(100));
+  EXPECT_EQ(table.queued_bytes(), 100u);
 }
 
 TEST(ConnectionTableTest, ExpiryCountsEachKindOfTimeout) {
@@ -99,12 +175,10 @@ TEST(ConnectionTableTest, ExpiryCountsEachKindOfTimeout) {
   Table table(options, stats);
   table.AddIncoming(std::make_unique<FakeConnection>(), kPeer, kNow);
   table.AddOutgoing(std::make_unique<FakeConnection>(), kPeer, kNow);
-  FakeConnection* writing =
-      table.AddOutgoing(std::make_unique<FakeConnection>(),
-                        *Address::Parse("127.0.0.1:7001"), kNow);
+  FakeConnection* writing = table.AddOutgoing(
+      std::make_unique<FakeConnection>(), From("127.0.0.1:7001"), kNow);
   table.Connected(*writing, kNow);
-  absl::Status error;
-  ASSERT_TRUE(table.Admit(1, &error));
+  ASSERT_TRUE(table.Admit(1));
   table.Enqueue(*writing, std::vector<uint8_t>(1), kNow);
   EXPECT_EQ(table.NextDeadline(), kNow + absl::Seconds(5));
   EXPECT_TRUE(table.TakeExpired(kNow + absl::Seconds(4)).empty());
@@ -112,7 +186,7 @@ TEST(ConnectionTableTest, ExpiryCountsEachKindOfTimeout) {
   EXPECT_EQ(stats.stream_read_timeouts, 1u);
   EXPECT_EQ(stats.stream_connect_timeouts, 1u);
   EXPECT_EQ(stats.stream_write_timeouts, 1u);
-  EXPECT_EQ(stats.frames_dropped, 1u);
+  EXPECT_EQ(stats.stream_messages_dropped, 1u);
   EXPECT_EQ(table.NextDeadline(), std::nullopt);
   EXPECT_EQ(table.outgoing_count(), 0u);
 }

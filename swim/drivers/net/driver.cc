@@ -16,20 +16,11 @@ namespace {
 // The same error kind is reported at most this often.
 constexpr absl::Duration kReportInterval = absl::Seconds(5);
 
-Address WithPort(const Address& address, uint16_t port) {
-  if (address.family() == Address::Family::kIpv4) {
-    const auto& o = address.octets();
-    return Address::Ipv4({o[0], o[1], o[2], o[3]}, port);
-  }
-  return Address::Ipv6(address.octets(), port);
-}
-
 }  // namespace
 
 absl::StatusOr<Driver::Opened> Driver::Open(Config config,
                                             const DriverOptions& options) {
-  if (absl::Status status = options.Validate(config.datagram_budget);
-      !status.ok()) {
+  if (absl::Status status = options.Validate(config); !status.ok()) {
     return status;
   }
   Address bind = config.address;
@@ -51,7 +42,7 @@ absl::StatusOr<Driver::Opened> Driver::Open(Config config,
       net::OpenListeningSockets(bind, options);
   if (!sockets.ok()) return sockets.status();
   if (config.address.port() == 0) {
-    config.address = WithPort(config.address, sockets->bound.port());
+    config.address = config.address.WithPort(sockets->bound.port());
   }
   net::CompleteIdentity(config);
   absl::StatusOr<std::unique_ptr<Node>> node =
@@ -71,6 +62,16 @@ Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
 Driver::~Driver() = default;
 
 void Driver::StopBackgroundWork() { resolver_.reset(); }
+
+StreamVerdict Driver::OnStreamData(uint64_t id, const Address& peer,
+                                   absl::Span<const uint8_t> bytes,
+                                   absl::Time now) {
+  const StreamVerdict verdict = node_->HandleStreamData(id, peer, bytes, now);
+  Drain(now);
+  return verdict;
+}
+
+void Driver::OnStreamClosed(uint64_t id) { node_->HandleStreamClosed(id); }
 
 // --- Commands ---------------------------------------------------------------
 
@@ -247,7 +248,7 @@ void Driver::Drain(absl::Time now) {
     if (transmit->channel == Channel::kDatagram) {
       SendDatagram(transmit->to, transmit->bytes);
     } else {
-      SendStream(transmit->to, transmit->bytes);
+      SendStream(transmit->to, transmit->stream, transmit->bytes);
     }
   }
   FlushDatagrams();

@@ -120,6 +120,13 @@ class Driver {
   // Subclasses call this first in their destructor: it stops the resolver's
   // helper thread, which posts to the loop through the subclass.
   void StopBackgroundWork();
+  // Bytes read from stream connection `id`: hands them to the Node and
+  // sends what it produced at once (a reply goes out on that connection
+  // before anything else can close it). Returns the Node's verdict.
+  StreamVerdict OnStreamData(uint64_t id, const Address& peer,
+                             absl::Span<const uint8_t> bytes, absl::Time now);
+  // Stream connection `id` closed (for any reason).
+  void OnStreamClosed(uint64_t id);
 
   // --- Implemented by subclasses ------------------------------------------
   // Queues `task` to run on the loop thread. Thread-safe; never runs it
@@ -128,7 +135,10 @@ class Driver {
   virtual bool InLoopThread() const = 0;
   virtual void SendDatagram(const Address& to,
                             absl::Span<const uint8_t> bytes) = 0;
-  virtual void SendStream(const Address& to,
+  // One stream message, already framed. With `stream`, a reply on that
+  // connection (dropped if it has closed); without, on the connection to
+  // `to`, opened if needed.
+  virtual void SendStream(const Address& to, std::optional<StreamId> stream,
                           absl::Span<const uint8_t> bytes) = 0;
   // End of a burst of SendDatagram calls (a batching driver sends now).
   virtual void FlushDatagrams() {}

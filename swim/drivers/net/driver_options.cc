@@ -1,6 +1,7 @@
 #include "swim/drivers/net/driver_options.h"
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/stream.h"
 
 namespace swim {
 namespace {
@@ -12,10 +13,7 @@ absl::Status Invalid(absl::string_view field, absl::string_view requirement) {
 
 }  // namespace
 
-absl::Status DriverOptions::Validate(size_t datagram_budget) const {
-  if (max_frame_size < 64 || max_frame_size > (1u << 30)) {
-    return Invalid("max_frame_size", "64 bytes to 1 GiB");
-  }
+absl::Status DriverOptions::Validate(const Config& config) const {
   if (connect_timeout <= absl::ZeroDuration()) {
     return Invalid("connect_timeout", "positive");
   }
@@ -31,14 +29,25 @@ absl::Status DriverOptions::Validate(size_t datagram_budget) const {
   if (max_connections < 1 || max_connections > 65536) {
     return Invalid("max_connections", "1-65536");
   }
-  // Room for one largest message and its 4-byte frame header.
-  if (max_queued_stream_bytes < max_frame_size + 4) {
-    return Invalid("max_queued_stream_bytes", "at least max_frame_size + 4");
+  if (max_unauthenticated_per_host < 1 ||
+      max_unauthenticated_per_host > max_connections) {
+    return Invalid("max_unauthenticated_per_host", "1 to max_connections");
   }
-  if (max_datagram_size < datagram_budget || max_datagram_size > 65536) {
+  // Room for one largest message with its framing.
+  const size_t chunks = (config.max_stream_message + kMaxStreamChunkData - 1) /
+                        kMaxStreamChunkData;
+  const size_t largest =
+      config.max_stream_message +
+      chunks * (kStreamFrameHeaderSize + kMaxStreamFrame - kMaxStreamChunkData);
+  if (max_queued_stream_bytes < largest) {
+    return Invalid("max_queued_stream_bytes",
+                   absl::StrCat("at least ", largest,
+                                " (Config::max_stream_message, framed)"));
+  }
+  if (max_datagram_size < config.datagram_budget || max_datagram_size > 65536) {
     return Invalid("max_datagram_size",
                    absl::StrCat("between Config::datagram_budget (",
-                                datagram_budget, ") and 65536"));
+                                config.datagram_budget, ") and 65536"));
   }
   if (socket_buffer_size < 0) {
     return Invalid("socket_buffer_size", "0 (system default) or positive");

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "swim/core/address.h"
+#include "swim/core/config.h"
 #include "swim/drivers/net/host_port.h"
 
 namespace swim {
@@ -31,28 +32,38 @@ struct DriverOptions {
   std::string bind;
 
   // --- Streams (TCP) ------------------------------------------------------
-  // Largest stream message accepted or sent, envelope included. A header
-  // announcing more closes the connection before its body is read. Push-pull
-  // state grows with the cluster (~60 bytes per member plus metadata).
-  size_t max_frame_size = 16 << 20;
+  // The largest stream message is the Node's (Config::max_stream_message);
+  // the Node also reads and authenticates every byte that arrives, chunk by
+  // chunk (docs/wire.md, "Streams"), and tells the driver which connections
+  // to keep. These settings are the sockets' side of that policy.
+  //
   // An outgoing connection not established within this is abandoned.
   absl::Duration connect_timeout = absl::Seconds(5);
-  // An incoming connection closes when it delivers no complete frame for
-  // this long (a peer that connects and never sends, or trickles).
+  // An incoming connection closes when nothing authenticates on it for this
+  // long after it was accepted or last did (a peer that connects and never
+  // sends, trickles, or sends junk that never completes a frame). A frame
+  // that fails authentication closes it at once.
   absl::Duration read_timeout = absl::Seconds(10);
-  // An outgoing connection closes when its queued bytes make no progress
-  // for this long (a peer that stopped reading).
+  // A connection closes when its queued bytes make no progress for this
+  // long (a peer that stopped reading).
   absl::Duration write_timeout = absl::Seconds(10);
-  // An outgoing connection with nothing to send is kept this long for the
-  // next message to the same member, then closed. Keep it below the peers'
-  // read_timeout so they do not close it under a message in flight.
+  // An outgoing connection with nothing to send is kept this long after its
+  // last progress (a reply it waits for, or the next message to the same
+  // member), then closed. Keep it below the peers' read_timeout so they do
+  // not close it under a message in flight.
   absl::Duration idle_timeout = absl::Seconds(5);
-  // Concurrent incoming connections; more are accepted and closed at once.
-  // Outgoing connections have the same cap; messages beyond it are dropped
-  // (push-pull retries later).
+  // Concurrent incoming connections; at the cap, the oldest one that has
+  // not authenticated anything is closed for a newcomer, or the newcomer
+  // is, if all have. Outgoing connections have the same cap; messages
+  // beyond it are dropped (push-pull retries later).
   int max_connections = 64;
-  // Bytes queued on all outgoing connections together (peers that read
-  // slowly or not at all); messages beyond are dropped.
+  // Incoming connections from one host (IP address) that have not
+  // authenticated anything yet; more from it are closed at once. Members
+  // authenticate within one round trip, so only a burst of members on one
+  // host (a test cluster on loopback) comes near it.
+  int max_unauthenticated_per_host = 16;
+  // Bytes queued on all connections together (peers that read slowly or
+  // not at all); messages beyond are dropped.
   size_t max_queued_stream_bytes = 64 << 20;
 
   // --- Datagrams (UDP) ----------------------------------------------------
@@ -70,8 +81,9 @@ struct DriverOptions {
   // Resolution; empty: getaddrinfo. Tests inject their own.
   ResolveFunction resolve;
 
-  // Checks every field; the error names the field.
-  absl::Status Validate(size_t datagram_budget) const;
+  // Checks every field against each other and the Node's `config`; the
+  // error names the field.
+  absl::Status Validate(const Config& config) const;
 };
 
 }  // namespace swim

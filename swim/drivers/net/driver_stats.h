@@ -21,18 +21,26 @@ struct DriverStats {
 
   // Streams (TCP).
   uint64_t streams_accepted = 0;
-  uint64_t streams_rejected = 0;  // over max_connections
-  uint64_t accept_errors = 0;     // e.g. out of file descriptors
-  uint64_t frames_received = 0;
-  uint64_t frames_sent = 0;
-  uint64_t frames_oversized = 0;       // announced above max_frame_size
-  uint64_t stream_read_timeouts = 0;   // incoming: no frame in time
-  uint64_t stream_write_timeouts = 0;  // outgoing: no progress in time
+  // Incoming connections closed at once: over max_connections with none to
+  // evict, or over max_unauthenticated_per_host.
+  uint64_t streams_rejected = 0;
+  // Incoming connections that had authenticated nothing, closed to make
+  // room for a newcomer.
+  uint64_t streams_evicted = 0;
+  // Connections closed because the Node said so (it broke the format,
+  // failed authentication or exceeded a limit; the Node's stats say which).
+  uint64_t streams_refused = 0;
+  uint64_t accept_errors = 0;  // e.g. out of file descriptors
+  uint64_t stream_bytes_received = 0;
+  uint64_t stream_messages_sent = 0;   // written whole
+  uint64_t stream_read_timeouts = 0;   // incoming: nothing authentic in time
+  uint64_t stream_write_timeouts = 0;  // queued bytes made no progress
   uint64_t stream_connect_timeouts = 0;
   uint64_t stream_connect_failures = 0;  // refused, unreachable, ...
   uint64_t stream_errors = 0;            // resets and other socket errors
-  uint64_t frames_dropped = 0;  // outgoing, lost with a failed connection or
-                                // over a cap
+  // Messages not sent: lost with a failed connection, over a cap, or a
+  // reply whose connection had closed.
+  uint64_t stream_messages_dropped = 0;
   uint64_t connections_opened = 0;  // outgoing
 
   // Seeds.

@@ -17,6 +17,9 @@ struct Simulator::Slot {
   // The timer event currently queued for this node (older ones are stale).
   uint64_t timer_generation = 0;
   std::optional<absl::Time> timer_at;
+  // Counts process lives: a stream connection dies with the process that
+  // held it, so stream bytes sent to an earlier life are lost.
+  uint64_t life = 0;
 };
 
 struct Simulator::Pending {
@@ -27,6 +30,9 @@ struct Simulator::Pending {
   int to = 0;
   Address from;
   Channel channel = Channel::kDatagram;
+  // kStream: the connection, and the receiving life it belongs to.
+  StreamId stream = 0;
+  uint64_t life = 0;
   std::vector<uint8_t> bytes;
   uint64_t generation = 0;
   std::function<void()> action;
@@ -176,6 +182,7 @@ absl::Status Simulator::Restart(int index, const std::vector<int>& seeds) {
   slot.config = std::move(config);
   slot.crashed = false;
   slot.paused_until = absl::InfinitePast();
+  ++slot.life;
   ++slot.timer_generation;
   slot.timer_at.reset();
   ScheduleTimer(index);
@@ -232,7 +239,27 @@ void Simulator::Send(int from, const Transmit& transmit) {
   stream ? ++totals_.streams_sent : ++totals_.datagrams_sent;
   totals_.bytes_sent += transmit.bytes.size();
   auto target = by_address_.find(transmit.to);
-  const int to = target == by_address_.end() ? -1 : target->second;
+  int to = target == by_address_.end() ? -1 : target->second;
+  // Streams: a request opens a connection (one per message here; real
+  // drivers reuse theirs, which the Node cannot tell apart); a reply goes
+  // back on the connection its request came on, while the side that
+  // received the request still has it open.
+  StreamId connection = 0;
+  uint64_t life = 0;
+  if (stream) {
+    if (transmit.stream) {
+      auto open = connections_.find(*transmit.stream);
+      to = open == connections_.end() || open->second.acceptor != from
+               ? -1
+               : open->second.opener;
+      connection = *transmit.stream;
+      if (to >= 0) life = open->second.opener_life;
+    } else if (to >= 0) {
+      connection = next_connection_++;
+      connections_[connection] = Connection{from, slots_[from]->life, to};
+      life = slots_[to]->life;
+    }
+  }
   trace_.Mix(static_cast<uint64_t>(to + 1) * 2 + (stream ? 1 : 0));
   trace_.MixBytes(transmit.bytes);
   if (to < 0) {
@@ -271,6 +298,8 @@ void Simulator::Send(int from, const Transmit& transmit) {
     pending.to = to;
     pending.from = slots_[from]->config.address;
     pending.channel = transmit.channel;
+    pending.stream = connection;
+    pending.life = life;
     pending.bytes.assign(transmit.bytes.begin(), transmit.bytes.end());
     Push(std::move(pending));
   }
@@ -324,7 +353,8 @@ bool Simulator::Step(absl::Time until) {
     return true;
   }
   // A delivery.
-  if (slot.crashed) {
+  const bool stream = pending.channel == Channel::kStream;
+  if (slot.crashed || (stream && pending.life != slot.life)) {
     ++totals_.lost;
     return true;
   }
@@ -334,12 +364,19 @@ bool Simulator::Step(absl::Time until) {
     return true;
   }
   ++totals_.delivered;
-  if (pending.channel == Channel::kDatagram) {
+  if (!stream) {
     slot.node->HandleDatagram(pending.from, pending.bytes, now_);
-  } else {
-    slot.node->HandleStream(pending.from, pending.bytes, now_);
+    Drain(pending.to);
+    return true;
   }
+  // A whole stream message arrives at once; the connection then closes on
+  // this side, after the node replied on it (replies are produced while
+  // the request is handled).
+  slot.node->HandleStreamData(pending.stream, pending.from, pending.bytes,
+                              now_);
   Drain(pending.to);
+  slot.node->HandleStreamClosed(pending.stream);
+  connections_.erase(pending.stream);
   return true;
 }
 

@@ -165,6 +165,14 @@ class Simulator {
     std::vector<bool> to_side;
   };
   std::vector<Cut> cuts_;
+  // Stream connections whose accepting side has not closed yet.
+  struct Connection {
+    int opener = 0;
+    uint64_t opener_life = 0;
+    int acceptor = 0;
+  };
+  absl::flat_hash_map<StreamId, Connection> connections_;
+  StreamId next_connection_ = 1;
   std::vector<Pending> queue_;  // a heap
   uint64_t next_order_ = 0;
   TraceHash trace_;

@@ -70,9 +70,18 @@ std::optional<std::vector<uint8_t>> RawUdpPeer::Receive(
   return buffer;
 }
 
-absl::Status RawTcpPeer::Connect(const Address& to) {
+absl::Status RawTcpPeer::Connect(const Address& to,
+                                 std::optional<Address> from) {
   const int family = net::SocketFamilyOf(to);
   fd_ = net::FileDescriptor(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (from) {
+    const std::optional<net::SocketAddress> local =
+        net::ToSocketAddress(*from, family);
+    if (!local || ::bind(fd_.get(), local->get(), local->length) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("bind: ", std::strerror(errno)));
+    }
+  }
   const std::optional<net::SocketAddress> where =
       net::ToSocketAddress(to, family);
   if (::connect(fd_.get(), where->get(), where->length) != 0) {

@@ -35,7 +35,9 @@ class RawUdpPeer {
 // A plain TCP client: connects, writes raw bytes, watches for the close.
 class RawTcpPeer {
  public:
-  absl::Status Connect(const Address& to);
+  // From `from` (an IP with port 0, say 127.0.0.2:0) if given.
+  absl::Status Connect(const Address& to,
+                       std::optional<Address> from = std::nullopt);
   absl::Status Send(absl::Span<const uint8_t> bytes);
   // True once the other side closed (EOF or reset) within `timeout`.
   bool AwaitClosedByPeer(absl::Duration timeout);
