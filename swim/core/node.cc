@@ -18,7 +18,10 @@ using Kind = TimerQueue::Kind;
 // Bounds that keep a misbehaving peer or a stalled driver from growing a
 // Node without limit; each overflow is counted in Stats.
 constexpr size_t kMaxRelays = 64;
-constexpr int kMaxRelaysPerRequester = 4;
+// Relays held for one requesting host (IP address, any port), so one
+// host's replays cannot take the whole table; generous enough for many
+// members on one host (a test cluster on loopback).
+constexpr int kMaxRelaysPerHost = 16;
 constexpr size_t kMaxPooledBuffers = 256;
 constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 // The largest UDP payload: a datagram buffer never grows beyond it.
@@ -97,6 +100,10 @@ absl::string_view DropReasonName(DropReason reason) {
       return "stream-framing";
     case DropReason::kStreamLimit:
       return "stream-limit";
+    case DropReason::kExtraRequest:
+      return "extra-request";
+    case DropReason::kUnknownTarget:
+      return "unknown-target";
   }
   return "unknown";
 }
@@ -181,7 +188,8 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
                                      stagger(config_.push_pull_interval));
   }
   packet_scratch_.resize(config_.datagram_budget);
-  broadcasts_.Protect(MemberKey(local_.name));
+  local_key_ = MemberKey(local_.name);
+  broadcasts_.Protect(local_key_);
   // Sequence numbers start at a random point (from the seeded PRNG, so runs
   // still replay): an ack captured from another member's or an earlier
   // life's probes then matches a live probe only by a 1-in-2^32 chance, so
@@ -471,6 +479,9 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     Drop(DropReason::kMalformed);
     return;
   }
+  // Whatever answers this datagram is no larger than it: a replayed or
+  // spoofed datagram cannot make this node send more than it received.
+  reply_limit_ = packet->size();
   HandleMessages(from, Channel::kDatagram, now);
   decoded_.clear();
 }
@@ -486,6 +497,8 @@ void Node::HandleMessages(const Address& from, Channel channel,
     }
   }
   corrections_.clear();
+  reply_ack_.reset();
+  request_served_ = false;
   // A claim about this node is stale only against what it was before this
   // packet: a refutation the packet itself provoked rides on the reply.
   const Incarnation self_before = local_.incarnation;
@@ -496,7 +509,7 @@ void Node::HandleMessages(const Address& from, Channel channel,
         [&](const auto& m) {
           using T = std::decay_t<decltype(m)>;
           if constexpr (std::is_same_v<T, Ping>) {
-            HandlePing(from, m, now);
+            HandlePing(m);
           } else if constexpr (std::is_same_v<T, PingReq>) {
             HandlePingReq(from, m, now);
           } else if constexpr (std::is_same_v<T, Ack>) {
@@ -517,7 +530,7 @@ void Node::HandleMessages(const Address& from, Channel channel,
         },
         message);
   }
-  if (!corrections_.empty() && !conflicted_) SendCorrections(from, now);
+  if (channel == Channel::kDatagram && !conflicted_) SendReply(from, now);
 }
 
 bool Node::IsStaleAccusation(const MemberUpdate& update,
@@ -543,17 +556,28 @@ void Node::NoteStaleClaim(absl::string_view name) {
   corrections_.emplace_back(name);
 }
 
-void Node::SendCorrections(const Address& to, absl::Time now) {
+void Node::SendReply(const Address& to, absl::Time now) {
+  if (!reply_ack_ && corrections_.empty()) return;
+  if (TransmitQueueFull()) return;
+  // One reply per datagram, no larger than it, carrying no one's news but
+  // this member's own word: the answer to the request, answers to stale
+  // accusations, and this member's latest claim while it is still being
+  // spread (a refutation rides on the ack that a buddy-system probe asked
+  // for). Nothing here spends the dissemination budget, so replaying
+  // datagrams at a member cannot drain its news.
+  PacketBuilder builder(absl::MakeSpan(
+      packet_scratch_.data(), std::min(PayloadBudget(), reply_limit_)));
+  if (reply_ack_) {
+    const Message ack = Ack{*reply_ack_};
+    if (builder.Append(ack).ok()) CountSent(ack);
+  }
   // Gossip reaches a given member only with high probability: once in a
   // while one misses a refutation, and then holds a suspicion that nobody
   // will repeat, until it declares a live member OFFLINE. It shows by
   // gossiping that suspicion; whoever holds the refutation answers with it.
   // Each answer moves the sender to a strictly newer claim, so answers
   // cannot ping-pong.
-  if (TransmitQueueFull()) return;
-  PacketBuilder builder(
-      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
-  const std::string sender = to.ToString();
+  bool own_sent = false;
   for (const std::string& name : corrections_) {
     std::optional<MemberUpdate> claim;
     if (name == local_.name) {
@@ -568,9 +592,10 @@ void Node::SendCorrections(const Address& to, absl::Time now) {
                    claim->status != MemberStatus::kLeft)) {
       continue;
     }
-    // Each (member, sender) at most once per probe interval: a replayed
-    // datagram, whatever its forged source, earns few answers.
-    const std::string key = absl::StrCat(name, "@", sender);
+    // Each (member, sending host) at most once per probe interval: a
+    // replayed datagram, whatever its forged source port, earns few
+    // answers.
+    const std::string key = absl::StrCat(name, "@", to.WithPort(0).ToString());
     if (const absl::Time* last = corrections_answered_.Find(key);
         last != nullptr && now < *last + config_.probe_interval) {
       continue;
@@ -579,8 +604,13 @@ void Node::SendCorrections(const Address& to, absl::Time now) {
     corrections_answered_.Put(key, now);
     CountSent(*claim);
     ++stats_.corrections_sent;
+    own_sent |= name == local_.name;
   }
   corrections_.clear();
+  if (reply_ack_ && !own_sent && broadcasts_.Contains(local_key_)) {
+    const MemberUpdate own = LocalClaim();
+    if (builder.Append(own).ok()) CountSent(own);
+  }
   if (builder.message_count() == 0) return;
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
@@ -704,7 +734,7 @@ bool Node::leave_sent() const {
   if (!has_left()) return false;
   const size_t audience = table_.available();
   if (audience == 0) return true;
-  const int transmits = broadcasts_.Transmits(MemberKey(local_.name));
+  const int transmits = broadcasts_.Transmits(local_key_);
   if (transmits < 0) return true;  // sent as often as it will be
   return static_cast<size_t>(transmits) >=
          std::min<size_t>(audience, config_.gossip_nodes);
@@ -751,11 +781,11 @@ void Node::OnProbeTick(absl::Time now) {
     // The claim goes first: the target refutes before it answers, so the
     // refutation rides on the ack.
     const Message messages[] = {suspicion, Ping{probe.seq, probe.target}};
-    SendDatagram(target->address(), messages);
+    SendRequest(target->address(), messages);
     return;
   }
   const Message ping = Ping{probe.seq, probe.target};
-  SendDatagram(target->address(), absl::MakeConstSpan(&ping, 1));
+  SendRequest(target->address(), absl::MakeConstSpan(&ping, 1));
 }
 
 void Node::OnProbeTimeout(absl::Time) {
@@ -773,9 +803,9 @@ void Node::OnProbeTimeout(absl::Time) {
       probe_.nacked[probe_.expected_nacks] = false;
       ++probe_.expected_nacks;
     }
-    SendDatagram(helper->address(),
-                 PingReq{probe_.seq, probe_.target, target->address(),
-                         /*want_nack=*/config_.lifeguard.nacks});
+    const Message req = PingReq{probe_.seq, probe_.target, target->address(),
+                                /*want_nack=*/config_.lifeguard.nacks};
+    SendRequest(helper->address(), absl::MakeConstSpan(&req, 1));
   }
 }
 
@@ -910,36 +940,58 @@ void Node::Reap(MemberRecord& record) {
   table_.Remove(name);  // destroys `record`
 }
 
-void Node::HandlePing(const Address& from, const Ping& ping, absl::Time) {
+bool Node::ServeRequest() {
+  // One request per datagram: the reply is one packet no larger than the
+  // datagram, so a datagram stuffed with pings earns one ack, not hundreds.
+  if (request_served_) {
+    Drop(DropReason::kExtraRequest);
+    return false;
+  }
+  request_served_ = true;
+  return true;
+}
+
+void Node::HandlePing(const Ping& ping) {
+  if (!ServeRequest()) return;
   if (ping.target != local_.name) {
     Drop(DropReason::kMisdirectedPing);
     return;
   }
-  SendDatagram(from, Ack{ping.seq});
+  reply_ack_ = ping.seq;
 }
 
 void Node::HandlePingReq(const Address& from, const PingReq& req,
                          absl::Time now) {
+  if (!ServeRequest()) return;
   if (req.target == local_.name) {
-    SendDatagram(from, Ack{req.seq});
+    reply_ack_ = req.seq;
+    return;
+  }
+  // Relays go only to a member this node knows, at the address it knows:
+  // a ping-req cannot aim this node's pings at anyone else.
+  const MemberRecord* target = table_.Find(req.target);
+  if (target == nullptr || target->address() != req.target_address) {
+    Drop(DropReason::kUnknownTarget);
+    RefuseRelay(from, req);
     return;
   }
   // A replayed ping-req must not take another relay slot, and no single
-  // requester may hold more than a few: otherwise replays could fill the
+  // host may hold more than a share: otherwise replays could fill the
   // table and switch off indirect probing.
   // Repeats are recognised by (sequence number, target) whatever address
   // they come from, so spoofed sources do not help a replay either.
-  int from_requester = 0;
+  const Address host = from.WithPort(0);
+  int from_host = 0;
   for (const Relay& relay : relays_) {
     if (relay.requester_seq == req.seq && relay.target == req.target_address) {
       Drop(DropReason::kRelayLimit);
       return;
     }
-    if (relay.requester == from) ++from_requester;
+    if (relay.requester.WithPort(0) == host) ++from_host;
   }
-  if (relays_.size() >= kMaxRelays ||
-      from_requester >= kMaxRelaysPerRequester) {
+  if (relays_.size() >= kMaxRelays || from_host >= kMaxRelaysPerHost) {
     Drop(DropReason::kRelayLimit);
+    RefuseRelay(from, req);
     return;
   }
   Relay& relay = relays_.emplace_back();
@@ -960,7 +1012,15 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
   const std::optional<absl::Time> pending = timers_.Get(Kind::kRelay);
   const absl::Time first = relay.want_nack ? relay.nack_at : relay.expires;
   if (!pending || first < *pending) timers_.Set(Kind::kRelay, first);
-  SendDatagram(req.target_address, Ping{relay.seq, req.target});
+  // A ping on someone else's behalf carries no news: the request may be a
+  // replay, and this node's news is spread on its own schedule.
+  SendBare(req.target_address, Ping{relay.seq, req.target});
+}
+
+void Node::RefuseRelay(const Address& from, const PingReq& req) {
+  // A helper that will not relay still says so when asked to (Lifeguard),
+  // so the requester does not count the silence against its own health.
+  if (req.want_nack) SendBare(from, Nack{req.seq});
 }
 
 void Node::OnRelayTimers(absl::Time now) {
@@ -969,7 +1029,7 @@ void Node::OnRelayTimers(absl::Time now) {
     Relay& relay = relays_[i];
     if (relay.want_nack && relay.nack_at <= now) {
       relay.want_nack = false;
-      SendDatagram(relay.requester, Nack{relay.requester_seq});
+      SendBare(relay.requester, Nack{relay.requester_seq});
     }
     if (relay.expires <= now) {
       relays_.erase(relays_.begin() + i);
@@ -996,7 +1056,7 @@ void Node::HandleAck(const Ack& ack, absl::Time) {
     if (relays_[i].seq == ack.seq) {
       const Relay relay = relays_[i];
       relays_.erase(relays_.begin() + i);
-      SendDatagram(relay.requester, Ack{relay.requester_seq});
+      SendBare(relay.requester, Ack{relay.requester_seq});
       return;
     }
   }
@@ -1433,11 +1493,7 @@ void Node::OnGossipTick(absl::Time now) {
   }
 }
 
-void Node::SendDatagram(const Address& to, const Message& message) {
-  SendDatagram(to, absl::MakeConstSpan(&message, 1));
-}
-
-void Node::SendDatagram(const Address& to, absl::Span<const Message> messages) {
+void Node::SendRequest(const Address& to, absl::Span<const Message> messages) {
   if (TransmitQueueFull()) return;  // before Fill counts any transmission
   PacketBuilder builder(
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
@@ -1456,6 +1512,15 @@ void Node::SendDatagram(const Address& to, absl::Span<const Message> messages) {
       static_cast<size_t>(config_.user_broadcast_share * builder.remaining());
   broadcasts_.Fill(builder, RetransmitLimit(), UserRetransmitLimit(),
                    user_share, &stats_.messages_sent);
+  SendPacket(to, Channel::kDatagram, builder.bytes());
+}
+
+void Node::SendBare(const Address& to, const Message& message) {
+  if (TransmitQueueFull()) return;
+  PacketBuilder builder(
+      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+  if (!builder.Append(message).ok()) return;  // Validate makes room
+  CountSent(message);
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 

@@ -235,8 +235,13 @@ class Node {
   // Forgets a stream, keeping the byte totals right.
   void ForgetStream(StreamId stream);
   void HandleMessages(const Address& from, Channel channel, absl::Time now);
-  void HandlePing(const Address& from, const Ping& ping, absl::Time now);
+  // The datagram being handled may serve one request (ping or ping-req);
+  // false (counted) for any further one.
+  bool ServeRequest();
+  void HandlePing(const Ping& ping);
   void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
+  // Answers a ping-req this node will not relay.
+  void RefuseRelay(const Address& from, const PingReq& req);
   void HandleAck(const Ack& ack, absl::Time now);
   void HandleNack(const Address& from, const Nack& nack);
   void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
@@ -267,7 +272,8 @@ class Node {
   static MemberUpdate ClaimOf(const MemberRecord& record,
                               absl::string_view origin);
   MemberUpdate LocalClaim() const;
-  void SendCorrections(const Address& to, absl::Time now);
+  // The one reply to the datagram just handled (see SendReply in node.cc).
+  void SendReply(const Address& to, absl::Time now);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
@@ -276,9 +282,12 @@ class Node {
   static Event MemberEvent(Event::Type type, Member member);
 
   // Sending.
-  void SendDatagram(const Address& to, const Message& message);
-  // The messages first, then as many queued updates as fit.
-  void SendDatagram(const Address& to, absl::Span<const Message> messages);
+  // This node's own request (a probe, a ping-req): the messages first,
+  // then as many queued updates as fit.
+  void SendRequest(const Address& to, absl::Span<const Message> messages);
+  // One message and nothing else (done on another's behalf: a relayed
+  // ping, ack or nack).
+  void SendBare(const Address& to, const Message& message);
   // `stream`: a reply on that connection (see Transmit).
   void SendPacket(const Address& to, Channel channel,
                   absl::Span<const uint8_t> packet,
@@ -302,6 +311,8 @@ class Node {
   Awareness awareness_;
   Member local_;
   std::string local_metadata_encoded_;
+  // This member's key in the dissemination queue.
+  std::string local_key_;
   MemberTable table_;
   BroadcastQueue broadcasts_;
   TimerQueue timers_;
@@ -368,6 +379,11 @@ class Node {
   // and when each (member, sender) pair was last answered (rate limit).
   std::vector<std::string> corrections_;
   BoundedMap<absl::Time> corrections_answered_;
+  // The reply the datagram being handled earns: whether it served its one
+  // request, the ack it earns, and the packet bytes the reply may take.
+  bool request_served_ = false;
+  std::optional<uint32_t> reply_ack_;
+  size_t reply_limit_ = 0;
 };
 
 }  // namespace swim

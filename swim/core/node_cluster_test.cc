@@ -34,7 +34,7 @@
 #include "swim/core/stats.h"
 #include "swim/core/suspicion.h"
 #include "swim/core/wire.h"
-#include "swim/testing/in_memory.h"
+#include "swim/testing/packet_inspector.h"
 #include "swim/testing/test_cluster.h"
 
 namespace swim {
@@ -267,43 +267,6 @@ bool AllSeeMetadata(const TestCluster& cluster, int subject,
   }
   return true;
 }
-
-// Opens and decodes what members send, with the cluster's key, so a filter
-// can look inside packets.
-class PacketInspector {
- public:
-  PacketInspector() {
-    absl::StatusOr<Keyring> keyring = Keyring::Create({ClusterKey()});
-    EnvelopeConfig config;
-    config.mode = SecurityMode::kEncrypted;
-    if (keyring.ok()) {
-      absl::StatusOr<Envelope> envelope =
-          Envelope::Create(std::move(config), *std::move(keyring));
-      if (envelope.ok()) envelope_.emplace(*std::move(envelope));
-    }
-  }
-
-  bool ok() const { return envelope_.has_value(); }
-
-  // Calls `visit` with every message of the sealed transmit; false if it
-  // does not open or decode (it never should here).
-  bool ForEachMessage(Channel channel, const std::vector<uint8_t>& sealed,
-                      const std::function<void(const Message&)>& visit) {
-    if (!envelope_) return false;
-    absl::StatusOr<std::vector<uint8_t>> packet =
-        testing::OpenTransmit(*envelope_, channel, sealed);
-    if (!packet.ok()) return false;
-    packet_ = *std::move(packet);
-    if (!DecodePacket(packet_, messages_).ok()) return false;
-    for (const Message& message : messages_) visit(message);
-    return true;
-  }
-
- private:
-  std::optional<Envelope> envelope_;
-  std::vector<uint8_t> packet_;
-  std::vector<Message> messages_;
-};
 
 // Drops every packet to or from `member`: it is cut off from the cluster
 // but keeps running.
@@ -858,7 +821,7 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
   // `old` (gossip, or piggybacked on a ping, ping-req or ack), from anyone:
   // the new metadata can travel only by stream, that is by push-pull.
   // Note who was handed it in a push-pull.
-  PacketInspector inspector;
+  testing::PacketInspector inspector(ClusterKey());
   ASSERT_TRUE(inspector.ok());
   int blocked = 0;
   int unreadable = 0;
@@ -1064,7 +1027,7 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
     std::vector<MessageType> messages;
   };
   std::vector<Seen> seen;
-  PacketInspector inspector;
+  testing::PacketInspector inspector(ClusterKey());
   ASSERT_TRUE(inspector.ok());
   int unreadable = 0;
   cluster.SetFilter([&](const TestCluster::Packet& packet) {

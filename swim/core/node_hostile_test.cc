@@ -303,6 +303,9 @@ TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
 // relays, and gets slots back when they expire.
 TEST(NodeHostileTest, ReplayedPingReqTakesOneRelaySlot) {
   Harness h(HostileConfig());
+  h.Learn(kPeerB, Addr(3));
+  h.Learn(kPeerC, Addr(5));
+  h.TakeSent();
   const std::vector<uint8_t> captured =
       h.Seal({PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   for (int i = 0; i < 64; ++i) h.DatagramBytes(Addr(2), captured);
@@ -314,20 +317,22 @@ TEST(NodeHostileTest, ReplayedPingReqTakesOneRelaySlot) {
   EXPECT_EQ(PingsTo(h.sent(), Addr(3)), 2u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 63u);
 
-  // peer-a (Addr(2)) already holds one relay; of ten more distinct
-  // ping-reqs only three are relayed.
-  for (uint32_t seq = 901; seq <= 910; ++seq) {
-    h.Datagram(Addr(2), {PingReq{seq, kPeerC, Addr(5), /*want_nack=*/false}});
+  // peer-a's host (10.0.0.2) already holds one relay; of twenty more
+  // distinct ping-reqs from it, from any source port, only fifteen are
+  // relayed: the cap is per host, so new ports do not help.
+  for (uint32_t seq = 901; seq <= 920; ++seq) {
+    h.Datagram(Addr(2, static_cast<uint16_t>(40000 + seq)),
+               {PingReq{seq, kPeerC, Addr(5), /*want_nack=*/false}});
   }
-  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 3u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 70u);
+  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 15u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 68u);
 
   // Relays expire after a probe interval, and the requester is served
   // again.
   h.Advance(h.node().config().probe_interval + absl::Milliseconds(1));
-  h.Datagram(Addr(2), {PingReq{911, kPeerC, Addr(5), /*want_nack=*/false}});
-  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 4u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 70u);
+  h.Datagram(Addr(2), {PingReq{921, kPeerC, Addr(5), /*want_nack=*/false}});
+  EXPECT_EQ(PingsTo(h.sent(), Addr(5)), 16u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kRelayLimit), 68u);
 }
 
 // --- 6. Ghost after reap ----------------------------------------------------
@@ -605,12 +610,13 @@ TEST(NodeHostileTest, OnlyOnlineClaimsMoveAMember) {
   ASSERT_EQ(member->status, MemberStatus::kOffline);
   EXPECT_EQ(member->address, Addr(2));
   // What the node passes on names the member's own address.
-  std::vector<Sent> keep;
+  h.Learn(kPeerC, Addr(5));
   h.TakeSent();
-  h.Datagram(Addr(3), {Ping{1, kSelf}});
-  keep = h.TakeSent();
-  ASSERT_EQ(keep.size(), 1u);
-  std::optional<MemberUpdate> gossip = UpdateAbout(keep[0], kPeerA);
+  std::optional<size_t> index = h.AdvanceUntil(
+      [](const Sent& sent) { return UpdateAbout(sent, kPeerA).has_value(); },
+      h.now() + absl::Seconds(1));
+  ASSERT_TRUE(index.has_value());
+  std::optional<MemberUpdate> gossip = UpdateAbout(h.sent()[*index], kPeerA);
   ASSERT_TRUE(gossip.has_value());
   EXPECT_EQ(gossip->status, MemberStatus::kOffline);
   EXPECT_EQ(gossip->address, Addr(2));
@@ -787,6 +793,80 @@ TEST(NodeHostileTest, HugePushPullStatesAreBounded) {
   h.Stream(Addr(4), {many});
   EXPECT_EQ(h.node().size(), 1000u);
   EXPECT_GT(h.node().stats().Drops(DropReason::kTableFull), 0u);
+}
+
+// --- 17. Replies: one per datagram, never larger, no one's news -------------
+
+// A node with plenty to say: 60 members learned (their news queued) and
+// metadata of its own worth 600 bytes, just changed.
+Config BusyConfig() {
+  Config config = HostileConfig();
+  config.max_metadata_size = 4096;
+  return config;
+}
+
+void MakeBusy(Harness& h) {
+  for (int i = 0; i < 60; ++i) {
+    const std::string name = absl::StrCat("member-", i);
+    h.Datagram(Addr(100),
+               {Online(name, Addr(static_cast<uint8_t>(100 + i)), {5, 0})});
+  }
+  EXPECT_TRUE(h.SetMetadata({{"blob", std::string(600, 'b')}}).ok());
+  h.TakeSent();
+  EXPECT_GT(h.node().queued_broadcasts(), 50u);
+}
+
+// Attack: a datagram packed with pings (from a spoofed source, in the
+// insecure mode a reflector) hoping for one ack per ping. Must happen: one
+// reply, holding one ack, no larger than the datagram; the other pings
+// dropped as kExtraRequest.
+TEST(NodeHostileTest, ADatagramOfPingsEarnsOneAck) {
+  Harness h(HostileConfig());
+  std::vector<Message> pings;
+  for (uint32_t seq = 1; seq <= 150; ++seq) pings.push_back(Ping{seq, kSelf});
+  const std::vector<uint8_t> datagram = h.Seal(pings);
+  ASSERT_LE(datagram.size(), h.node().config().datagram_budget);
+  h.DatagramBytes(Addr(44), datagram);
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(MessagesOf<Ack>(sent[0]).size(), 1u);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{1});
+  EXPECT_LE(sent[0].sealed.size(), datagram.size());
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kExtraRequest), 149u);
+  // Ping-reqs count as requests too.
+  h.Datagram(Addr(44), {PingReq{7, kSelf, Addr(1), false}, Ping{8, kSelf}});
+  sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{7});
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kExtraRequest), 150u);
+}
+
+// Attack: small pings (replayed, or spoofed in the insecure mode) at a
+// busy member, whose acks used to be filled with its news: an amplifier,
+// and a drain of its retransmit budget. Must happen: every reply is at
+// most the size of the ping it answers, carries nothing but the ack (the
+// member's own claim only when it fits), and spends no budget.
+TEST(NodeHostileTest, RepliesAreNeverLargerThanWhatTheyAnswer) {
+  Harness h(BusyConfig());
+  MakeBusy(h);
+  const size_t queued = h.node().queued_broadcasts();
+  const std::vector<uint8_t> ping = h.Seal({Ping{77, kSelf}});
+  for (int i = 0; i < 300; ++i) h.DatagramBytes(Addr(44, 5000), ping);
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 300u);
+  for (const Sent& reply : sent) {
+    EXPECT_EQ(reply.to, Addr(44, 5000));
+    EXPECT_LE(reply.sealed.size(), ping.size());
+    ASSERT_EQ(reply.messages.size(), 1u);
+    EXPECT_EQ(First<Ack>(reply), Ack{77});
+  }
+  EXPECT_EQ(h.node().queued_broadcasts(), queued);  // no budget spent
+  // A large request may carry this member's own word back, nothing else.
+  std::vector<Sent> keep;
+  std::optional<MemberUpdate> own = SelfNewsOnNextDatagram(h, keep);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(MessagesOf<MemberUpdate>(keep[0]).size(), 1u);
+  EXPECT_EQ(h.node().queued_broadcasts(), queued);
 }
 
 // --- 12. Config -------------------------------------------------------------

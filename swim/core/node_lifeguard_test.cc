@@ -256,6 +256,7 @@ TEST(LifeguardRelayTest, NacksBeforeTheRequestersProbeEndsEvenOnWanTiming) {
   config.probe_interval = absl::Seconds(5);
   config.probe_timeout = absl::Seconds(3);
   Harness h(config);
+  h.Learn(kPeerB, Addr(3));
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   const absl::Time asked = h.now();
   h.TakeSent();

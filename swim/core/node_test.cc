@@ -674,12 +674,22 @@ TEST(NodeCorrectionTest, TheAnswerCarriesTheMetadataAndIsRateLimited) {
   online.metadata = MetadataView::Parse(encoded).value();
   h.Datagram(Addr(2), {online});
   h.TakeSent();
-  const std::vector<Message> stale = {
-      Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)};
+  // A reply is never larger than what it answers: alone, the stale
+  // suspicion is too small a datagram to earn the 400-byte answer ...
+  const MemberUpdate suspicion =
+      Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB);
+  h.Datagram(Addr(5), {suspicion});
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(5)).empty());
+  // ... but gossip is usually a full datagram (here padded with a user
+  // broadcast of this node's own, which it ignores).
+  static const std::string* const kFiller = new std::string(600, 'f');
+  const std::vector<Message> stale = {suspicion,
+                                      UserBroadcast{kSelf, 1, *kFiller}};
   h.Datagram(Addr(3), stale);
   std::vector<Sent> sent = h.TakeSent();
   std::vector<const Sent*> answers = SentTo(sent, Addr(3));
   ASSERT_EQ(answers.size(), 1u);
+  EXPECT_LE(answers[0]->sealed.size(), h.Seal(stale).size());
   std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kPeerA);
   ASSERT_TRUE(claim.has_value());
   EXPECT_EQ(claim->incarnation, (Incarnation{5, 1}));
@@ -1393,6 +1403,8 @@ TEST_F(NodeIndirectProbeTest, LateAckIsUnknown) {
 
 TEST(NodeRelayTest, ForwardsTheTargetsAckToTheRequester) {
   Harness h;
+  h.Learn(kPeerB, Addr(3));
+  h.TakeSent();
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   std::vector<Sent> sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);
@@ -1402,11 +1414,13 @@ TEST(NodeRelayTest, ForwardsTheTargetsAckToTheRequester) {
   const uint32_t relay_seq = ping.seq;
 
   h.Advance(absl::Milliseconds(50));
+  h.TakeSent();  // the node's own probing of peer-b meanwhile
   h.Datagram(Addr(3), {Ack{relay_seq}});
   sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].to, Addr(2));
   EXPECT_EQ(First<Ack>(sent[0]), Ack{900});
+  EXPECT_EQ(sent[0].messages.size(), 1u);  // on another's behalf: no news
   // Answered: no nack later, and a repeated ack is unknown.
   h.Advance(absl::Seconds(2));
   EXPECT_TRUE(Led<Nack>(h.sent()).empty());
@@ -1417,6 +1431,8 @@ TEST(NodeRelayTest, ForwardsTheTargetsAckToTheRequester) {
 
 TEST(NodeRelayTest, NacksASilentTargetAt80PercentOfTheProbeTimeout) {
   Harness h;
+  h.Learn(kPeerB, Addr(3));
+  h.TakeSent();
   const absl::Time t = h.now();
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   const uint32_t relay_seq = First<Ping>(h.TakeSent()[0]).seq;
@@ -1443,15 +1459,33 @@ TEST(NodeRelayTest, NacksASilentTargetAt80PercentOfTheProbeTimeout) {
   EXPECT_EQ(Led<Ack>(h.sent())[0]->to, Addr(2));
 }
 
+TEST(NodeRelayTest, RelaysOnlyToAMemberItKnowsAtThatAddress) {
+  Harness h;
+  h.Learn(kPeerB, Addr(3));
+  h.TakeSent();
+  // An unknown name, and a known name at another address: no ping goes
+  // out (a ping-req cannot aim this node at anyone), and the requester is
+  // told so at once when it asked for nacks.
+  h.Datagram(Addr(2), {PingReq{900, kPeerC, Addr(9), /*want_nack=*/true}});
+  h.Datagram(Addr(2), {PingReq{901, kPeerB, Addr(9), /*want_nack=*/false}});
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, Addr(2));
+  EXPECT_EQ(First<Nack>(sent[0]), Nack{900});
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownTarget), 2u);
+}
+
 TEST(NodeRelayTest, WithoutWantNackSilenceStaysSilentAndExpires) {
   Harness h;
+  h.Learn(kPeerB, Addr(3));
+  h.TakeSent();
   const absl::Time t = h.now();
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/false}});
   const uint32_t relay_seq = First<Ping>(h.TakeSent()[0]).seq;
   h.AdvanceTo(t + h.node().config().probe_interval + absl::Milliseconds(1));
-  EXPECT_TRUE(h.sent().empty());
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(2)).empty());
   h.Datagram(Addr(3), {Ack{relay_seq}});
-  EXPECT_TRUE(h.sent().empty());
+  EXPECT_TRUE(SentTo(h.TakeSent(), Addr(2)).empty());
   EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownAck), 1u);
 }
 
@@ -1459,13 +1493,23 @@ TEST(NodeRelayTest, WithoutWantNackSilenceStaysSilentAndExpires) {
 
 TEST(NodeBroadcastTest, BroadcastIsPiggybacked) {
   Harness h;
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
   ASSERT_TRUE(h.Broadcast("hello").ok());
-  EXPECT_EQ(h.node().queued_broadcasts(), 1u);
+  EXPECT_EQ(h.node().queued_broadcasts(), 2u);  // with the news of peer-a
+  // Acks carry no one's news: the broadcast rides the node's own traffic.
   h.Datagram(Addr(2), {Ping{8, kSelf}});
   std::vector<Sent> sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(First<Ack>(sent[0]), Ack{8});
-  std::vector<UserBroadcast> broadcasts = MessagesOf<UserBroadcast>(sent[0]);
+  EXPECT_TRUE(MessagesOf<UserBroadcast>(sent[0]).empty());
+  std::optional<size_t> gossip = h.AdvanceUntil(
+      [](const Sent& one) { return !MessagesOf<UserBroadcast>(one).empty(); },
+      h.now() + h.node().config().gossip_interval);
+  ASSERT_TRUE(gossip.has_value());
+  EXPECT_EQ(h.sent()[*gossip].to, Addr(2));
+  std::vector<UserBroadcast> broadcasts =
+      MessagesOf<UserBroadcast>(h.sent()[*gossip]);
   ASSERT_EQ(broadcasts.size(), 1u);
   EXPECT_EQ(broadcasts[0].origin, kSelf);
   EXPECT_EQ(broadcasts[0].payload, "hello");

@@ -36,8 +36,12 @@ enum class DropReason : uint8_t {
   kStreamLimit,    // a stream over a limit: a message above
                    // Config::max_stream_message, or more streams or
                    // buffered stream bytes than a node holds; it is closed
+  kExtraRequest,   // a second ping or ping-req in one datagram: a datagram
+                   // is answered once
+  kUnknownTarget,  // a ping-req for a member this node does not know at
+                   // that address: it relays only to members it knows
 };
-inline constexpr int kDropReasonCount = 18;
+inline constexpr int kDropReasonCount = 20;
 
 absl::string_view DropReasonName(DropReason reason);
 

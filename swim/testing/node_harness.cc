@@ -346,7 +346,11 @@ void Harness::Collect() {
 std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
                                                    std::vector<Sent>& keep) {
   h.TakeSent();
-  h.Datagram(Addr(2), {Ping{4242, kSelf}});
+  // A reply is never larger than what it answers: pad the ping as a busy
+  // peer's probe is padded with gossip (with the node's own broadcast,
+  // which it ignores, so nothing else changes).
+  static const std::string* const kFiller = new std::string(900, 'f');
+  h.Datagram(Addr(2), {Ping{4242, kSelf}, UserBroadcast{kSelf, 1, *kFiller}});
   keep = h.TakeSent();
   EXPECT_EQ(keep.size(), 1u);
   if (keep.empty()) return std::nullopt;

@@ -252,8 +252,10 @@ class Harness {
   StreamId next_stream_ = 1000;
 };
 
-// Pings the node and returns the update about itself its Ack carries;
-// `keep` holds the transmit the update points into.
+// Pings the node with a datagram as large as a busy peer's probe (a reply
+// is never larger than what it answers) and returns the update about
+// itself its reply carries; `keep` holds the transmit the update points
+// into.
 std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
                                                    std::vector<Sent>& keep);
 
