@@ -84,6 +84,12 @@ absl::Status Config::Validate() const {
     return OutOfRange("generation", "positive (e.g. the start time in µs)",
                       "0");
   }
+  if (max_clock_skew < absl::ZeroDuration()) {
+    return OutOfRange("max_clock_skew",
+                      "zero or positive (InfiniteDuration: "
+                      "no check)",
+                      absl::FormatDuration(max_clock_skew));
+  }
   if (probe_interval < absl::Milliseconds(1)) {
     return OutOfRange("probe_interval", "at least 1ms",
                       absl::FormatDuration(probe_interval));

@@ -28,13 +28,20 @@ struct Config {
   Address address;
   // Identifies this process lifetime: a restarted member must use a larger
   // value than its previous life so its claims win at once. Drivers use the
-  // wall-clock start time in microseconds; 0 is rejected.
+  // wall-clock start time in microseconds (see max_clock_skew); 0 is
+  // rejected.
   uint64_t generation = 0;
   // Seeds the Node's PRNG (probe order, helper and gossip target choice).
   // Same seed, config and inputs give byte-identical outputs.
   uint64_t seed = 0;
   // Metadata published at start.
   Metadata metadata;
+  // How far ahead of this member's clock another member's generation may
+  // be (generations are start times): claims about later lives are
+  // refused (kFutureGeneration), so no forged claim can outrank every real
+  // one. Keep clocks synchronized well within it (NTP);
+  // absl::InfiniteDuration() switches the check off.
+  absl::Duration max_clock_skew = absl::Hours(1);
 
   // --- Security ------------------------------------------------------------
   // Protection of every packet (see Envelope). The default, kEncrypted,

@@ -21,8 +21,11 @@ struct Event {
     kMetadataChanged,
     // An OFFLINE or LEFT member was forgotten after Config::reap_after.
     kReaped,
-    // Another live process claims this node's name (`conflict_address`).
-    // The newer generation keeps the name; see Node's documentation.
+    // A claim about this node's name from another life: another process
+    // at `conflict_address` claims the name, or someone forged a claim.
+    // Members refuse to move a name while its holder is alive, so this
+    // node keeps it; the application decides whether to exit. Reported at
+    // most once per address and probe interval.
     kNameConflict,
     // This node heard itself suspected or declared OFFLINE and refuted it
     // with a higher incarnation (`member` is the local member).

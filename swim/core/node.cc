@@ -36,6 +36,8 @@ constexpr size_t kMaxTrackedPushPullSenders = 4096;
 // accusations.
 constexpr size_t kMaxTrackedCorrections = 4096;
 constexpr size_t kMaxTombstones = 4096;
+// Addresses a name conflict was recently reported for.
+constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
 constexpr size_t kMaxSeenBroadcasts = 8192;
@@ -104,6 +106,10 @@ absl::string_view DropReasonName(DropReason reason) {
       return "extra-request";
     case DropReason::kUnknownTarget:
       return "unknown-target";
+    case DropReason::kFutureGeneration:
+      return "future-generation";
+    case DropReason::kAddressConflict:
+      return "address-conflict";
   }
   return "unknown";
 }
@@ -165,6 +171,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
                                              : 1),
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
+      conflicts_reported_(kMaxTrackedConflicts),
       push_pull_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
       join_backoff_(config_.probe_interval),
@@ -175,6 +182,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
   local_.incarnation = {config_.generation, 0};
   local_.metadata = config_.metadata;
   local_.last_change = now;
+  created_ = now;
   // Stagger the periodic work so members started together do not probe and
   // gossip in lockstep.
   auto stagger = [this](absl::Duration interval) {
@@ -208,10 +216,6 @@ absl::Status Node::CheckActive() const {
   if (has_left()) {
     return absl::FailedPreconditionError("this member has left the cluster");
   }
-  if (conflicted_) {
-    return absl::FailedPreconditionError(
-        "this member lost a name conflict and no longer holds its name");
-  }
   return absl::OkStatus();
 }
 
@@ -238,10 +242,6 @@ absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
 absl::Status Node::Leave(absl::Time now) {
   if (has_left()) {
     return absl::FailedPreconditionError("this member has already left");
-  }
-  if (conflicted_) {
-    return absl::FailedPreconditionError(
-        "this member lost a name conflict and no longer holds its name");
   }
   ++local_.incarnation.version;
   local_.status = MemberStatus::kLeft;
@@ -297,6 +297,13 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
       return absl::InvalidArgumentError(absl::StrCat(
           "restore: member ", i, " has a name of ", member.name.size(),
           " bytes (1 to ", kMaxNameLength, " allowed)"));
+    }
+    if (FromTheFuture(member.incarnation.generation, now)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "restore: member '", member.name, "' has generation ",
+          member.incarnation.generation,
+          ", later than any live process can have started (this member's "
+          "clock plus max_clock_skew)"));
     }
     if (member.status != MemberStatus::kOnline) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -504,7 +511,6 @@ void Node::HandleMessages(const Address& from, Channel channel,
   const Incarnation self_before = local_.incarnation;
   for (const Message& message : decoded_) {
     ++stats_.messages_received[static_cast<int>(TypeOf(message))];
-    if (conflicted_) continue;
     std::visit(
         [&](const auto& m) {
           using T = std::decay_t<decltype(m)>;
@@ -530,7 +536,7 @@ void Node::HandleMessages(const Address& from, Channel channel,
         },
         message);
   }
-  if (channel == Channel::kDatagram && !conflicted_) SendReply(from, now);
+  if (channel == Channel::kDatagram) SendReply(from, now);
 }
 
 bool Node::IsStaleAccusation(const MemberUpdate& update,
@@ -749,7 +755,7 @@ void Node::OnProbeTick(absl::Time now) {
   // longer, so its own slowness does not become others' suspicion.
   const absl::Duration interval = awareness_.Scale(config_.probe_interval);
   timers_.Set(Kind::kProbeTick, now + interval);
-  if (has_left() || conflicted_) return;
+  if (has_left()) return;
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
   // Reused in place: assigning the name reuses the string's capacity, so
@@ -1080,8 +1086,30 @@ void Node::HandleNack(const Address& from, const Nack& nack) {
 
 // --- Membership updates ---
 
+bool Node::FromTheFuture(uint64_t generation, absl::Time now) const {
+  if (config_.max_clock_skew == absl::InfiniteDuration()) return false;
+  // Generations are start times in microseconds of the wall clock: this
+  // member's own, plus the time it has run, plus the skew allowed, is the
+  // latest start any live process can have.
+  const int64_t ahead =
+      absl::ToInt64Microseconds(now - created_ + config_.max_clock_skew);
+  if (ahead < 0) return generation > config_.generation;
+  const uint64_t bound =
+      config_.generation > UINT64_MAX - static_cast<uint64_t>(ahead)
+          ? UINT64_MAX
+          : config_.generation + static_cast<uint64_t>(ahead);
+  return generation > bound;
+}
+
 void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
                        absl::Time now) {
+  // No claim may speak for a life that cannot have started yet: otherwise
+  // one forged claim at a huge generation would outrank every real one,
+  // the member's own refutations and restarts included, for good.
+  if (FromTheFuture(update.incarnation.generation, now)) {
+    Drop(DropReason::kFutureGeneration);
+    return;
+  }
   if (update.name == local_.name) {
     ApplyUpdateAboutSelf(update, now);
     return;
@@ -1131,6 +1159,22 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
     ++stats_.updates_applied;
     EmitEvent(MemberEvent(Event::Type::kJoined, record->ToMember()));
     QueueUpdate(*record, origin);
+    return;
+  }
+
+  // A member's address is its own word, given once per life: a claim that
+  // names another address than the one held is about another life, and is
+  // refused unless it is that life's own ONLINE claim and the life held
+  // here is gone (OFFLINE or LEFT for a suspicion timeout, long enough for
+  // it to have refuted a forged declaration). So a key holder cannot move
+  // a live member's name elsewhere, and a restart at a new address is
+  // taken once the old life has been declared gone.
+  if (update.address != record->address() &&
+      !(status == MemberStatus::kOnline &&
+        update.incarnation.generation > record->incarnation().generation &&
+        !StatusIn(record->status(), kAvailable) &&
+        now - record->last_change() >= ReclaimAfter())) {
+    Drop(DropReason::kAddressConflict);
     return;
   }
 
@@ -1192,34 +1236,27 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
 }
 
 void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
-  if (conflicted_) return;
+  if (update.address != local_.address) {
+    // Not about this life: this member's claims always name its own
+    // address, and a claim naming another one is about another process
+    // (or a forgery). Members refuse to move a live name, so there is
+    // nothing to refute; what is left is to tell the application, or to
+    // announce this life again where an older one is still believed.
+    if (update.incarnation.generation < local_.incarnation.generation) {
+      if (StatusIn(update.status, kAvailable)) Reannounce(now);
+      ++stats_.updates_stale;
+      return;
+    }
+    ReportConflict(update.address, now);
+    return;
+  }
   if (update.status == MemberStatus::kOnline) {
     if (update.incarnation <= local_.incarnation) {
       ++stats_.updates_stale;  // our own news, heard back
       return;
     }
-    if (update.address != local_.address ||
-        update.incarnation.generation > local_.incarnation.generation) {
-      // Another live process claims this name. The newer process life
-      // (larger generation, then larger address) keeps it.
-      ++stats_.name_conflicts;
-      Event event = MemberEvent(Event::Type::kNameConflict, local_);
-      event.conflict_address = update.address;
-      EmitEvent(std::move(event));
-      const bool we_win =
-          std::make_pair(local_.incarnation.generation, local_.address) >
-          std::make_pair(update.incarnation.generation, update.address);
-      if (!we_win) {
-        conflicted_ = true;
-        probe_.active = false;
-        timers_.Cancel(Kind::kProbeTick);
-        timers_.Cancel(Kind::kProbeTimeout);
-        timers_.Cancel(Kind::kProbeEnd);
-        timers_.Cancel(Kind::kPushPull);
-        timers_.Cancel(Kind::kJoinRetry);
-        return;
-      }
-    }
+    // An ONLINE claim at this address that this life never made: a
+    // forgery, or an earlier life whose clock ran ahead. Outrank it.
     Refute(update.incarnation, now);
     return;
   }
@@ -1227,43 +1264,67 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
     ++stats_.updates_stale;
     return;
   }
-  if (update.incarnation.generation > local_.incarnation.generation) {
-    // A claim about a newer life of this name is not ours to refute: that
-    // process answers for itself. But the cluster now believes it, so the
-    // application must hear of it: either another process has this name or
-    // someone forged the claim.
-    ++stats_.name_conflicts;
-    Event event = MemberEvent(Event::Type::kNameConflict, local_);
-    event.conflict_address = update.address;
-    EmitEvent(std::move(event));
-    return;
-  }
   // Lifeguard: being suspected (or declared) is a sign this member's own
-  // messages are late or lost.
-  ApplyAwareness(1);
+  // messages are late or lost. (A claim at a later generation is no such
+  // sign: nobody but a forger makes one.)
+  if (update.incarnation.generation == local_.incarnation.generation) {
+    ApplyAwareness(1);
+  }
   Refute(update.incarnation, now);
 }
 
 void Node::Refute(const Incarnation& claimed, absl::Time now) {
-  // Stay in this life's generation: adopting a newer one would let an old
-  // process outrank the restarted one that really owns the name.
-  uint64_t version = local_.incarnation.version;
-  if (claimed.generation == local_.incarnation.generation) {
-    version = std::max(version, claimed.version);
+  // Outrank the claim: take its generation if it is later (no accepted
+  // claim is later than a start time this member's clock allows, so this
+  // always succeeds: no claim can lock a member out), then bump the
+  // version.
+  Incarnation next = local_.incarnation;
+  if (claimed.generation > next.generation) {
+    next = claimed;
+  } else if (claimed.generation == next.generation) {
+    next.version = std::max(next.version, claimed.version);
   }
-  if (version == UINT64_MAX) {
-    // A claim at the last version of this generation (a forgery: no member
-    // counts that far) cannot be out-versioned; move to the next generation
-    // rather than wrap to 0 and lose for good.
-    ++local_.incarnation.generation;
-    local_.incarnation.version = 0;
+  if (next.version == UINT64_MAX) {
+    // A claim at the last version of a generation (a forgery: no member
+    // counts that far) cannot be out-versioned; move to the next
+    // generation rather than wrap to 0 and lose for good.
+    ++next.generation;
+    next.version = 0;
   } else {
-    local_.incarnation.version = version + 1;
+    ++next.version;
   }
+  local_.incarnation = next;
   local_.last_change = now;
   ++stats_.refutations;
   QueueLocalUpdate();
   EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
+}
+
+void Node::Reannounce(absl::Time now) {
+  if (now < last_reannounce_ + config_.probe_interval) return;
+  last_reannounce_ = now;
+  ++stats_.reannouncements;
+  QueueLocalUpdate();
+}
+
+void Node::ReportConflict(const Address& claimed, absl::Time now) {
+  ++stats_.name_conflicts;
+  // Once per address and probe interval: a flood of forgeries cannot
+  // flood the application.
+  const std::string key = claimed.ToString();
+  if (const absl::Time* last = conflicts_reported_.Find(key);
+      last != nullptr && now < *last + config_.probe_interval) {
+    return;
+  }
+  conflicts_reported_.Put(key, now);
+  Event event = MemberEvent(Event::Type::kNameConflict, local_);
+  event.conflict_address = claimed;
+  EmitEvent(std::move(event));
+}
+
+absl::Duration Node::ReclaimAfter() const {
+  return SuspicionTimeout(config_.suspicion_mult, table_.available() + 1,
+                          config_.probe_interval);
 }
 
 namespace {
@@ -1423,7 +1484,7 @@ void Node::SendPushPull(const Address& to, bool reply_wanted,
 
 void Node::OnPushPullTick(absl::Time now) {
   timers_.Set(Kind::kPushPull, now + PushPullInterval());
-  if (has_left() || conflicted_) return;
+  if (has_left()) return;
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
@@ -1456,7 +1517,6 @@ absl::Duration Node::PushPullInterval() const {
 
 void Node::OnGossipTick(absl::Time now) {
   timers_.Set(Kind::kGossip, now + config_.gossip_interval);
-  if (conflicted_) return;
   if (broadcasts_.has_oversized() && table_.available() > 0) {
     // Messages too big for any datagram (large metadata) go by stream, once,
     // to gossip_nodes members, who pass them on the same way; push-pull
@@ -1478,8 +1538,16 @@ void Node::OnGossipTick(absl::Time now) {
   }
   if (broadcasts_.empty()) return;
   ++stats_.gossip_rounds;
+  // Gossip goes to live members and to those gone for less than a
+  // suspicion timeout (as memberlist's gossip to the dead): a member
+  // declared OFFLINE or LEFT by mistake, or by a forged claim, hears of
+  // it at once and refutes before anyone may give its name away.
+  const absl::Duration recently = ReclaimAfter();
   for (MemberRecord* target :
-       RandomMembers(config_.gossip_nodes, kAvailable, "")) {
+       RandomMembers(config_.gossip_nodes, [&](const MemberRecord& record) {
+         return StatusIn(record.status(), kAvailable) ||
+                now - record.last_change() < recently;
+       })) {
     if (TransmitQueueFull()) break;
     PacketBuilder builder(
         absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
@@ -1592,11 +1660,18 @@ int Node::RetransmitLimit() const {
 
 std::vector<MemberRecord*> Node::RandomMembers(size_t count, StatusMask mask,
                                                absl::string_view exclude) {
+  return RandomMembers(count, [&](const MemberRecord& record) {
+    return StatusIn(record.status(), mask) && record.name() != exclude;
+  });
+}
+
+std::vector<MemberRecord*> Node::RandomMembers(
+    size_t count, absl::FunctionRef<bool(const MemberRecord&)> wanted) {
   std::vector<MemberRecord*> chosen;
   const size_t size = table_.size();
   if (count == 0 || size == 0) return chosen;
   auto eligible = [&](MemberRecord* record) {
-    return StatusIn(record->status(), mask) && record->name() != exclude &&
+    return wanted(*record) &&
            std::find(chosen.begin(), chosen.end(), record) == chosen.end();
   };
   // Sampling by index is O(count) in large clusters; when it keeps

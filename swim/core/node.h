@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -74,11 +75,15 @@ struct Transmit {
 // Not thread-safe: one thread (the driver's loop) owns a Node. The
 // read-only views may be used from event callbacks on that thread.
 //
-// Name conflicts: if another live process claims this node's name (an
-// ONLINE claim with a higher incarnation from a different address), the one
-// with the larger generation keeps the name (ties: the larger address). The
-// loser reports kNameConflict, stops probing and refuting, and goes quiet;
-// its application should exit or restart under another name.
+// Identity (docs/protocol.md, "Identity"): a member's address is fixed for
+// a life (its generation), and members refuse a claim that moves a name
+// while the life they hold is alive; a restart at another address is taken
+// once the old life has been OFFLINE or LEFT for a suspicion timeout. A
+// claim about this node naming another address is never about this life:
+// the node reports it (kNameConflict) and keeps its name. Any claim about
+// this life that it did not make is refuted, at the claim's generation if
+// that is later; generations beyond this node's clock plus
+// Config::max_clock_skew are refused, so no claim can lock a member out.
 class Node {
  public:
   static absl::StatusOr<std::unique_ptr<Node>> Create(Config config,
@@ -157,8 +162,6 @@ class Node {
   // True once a leave has been sent to enough members to spread (or there
   // is nobody to tell): a driver shutting down waits for this, bounded.
   bool leave_sent() const;
-  // True after losing a name conflict (see above).
-  bool conflicted() const { return conflicted_; }
   // Messages waiting to be piggybacked.
   size_t queued_broadcasts() const { return broadcasts_.size(); }
   // Per-member timers queued (suspicion and reap), for diagnostics: stays
@@ -253,6 +256,18 @@ class Node {
                    absl::Time now);
   void ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now);
   void Refute(const Incarnation& claimed, absl::Time now);
+  // Whether a generation is later than any live process can have started
+  // (this node's start, plus its run time, plus Config::max_clock_skew).
+  bool FromTheFuture(uint64_t generation, absl::Time now) const;
+  // Queues this member's claim again (at most once per probe interval):
+  // the cluster still believes an earlier life of it elsewhere.
+  void Reannounce(absl::Time now);
+  // Another life claims this name at `claimed`: counted, and told to the
+  // application at most once per address and probe interval.
+  void ReportConflict(const Address& claimed, absl::Time now);
+  // How long a life must have been OFFLINE or LEFT before its name may
+  // move to a new life at another address.
+  absl::Duration ReclaimAfter() const;
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
                       absl::Time now);
   void QueueUpdate(const MemberRecord& record, absl::string_view origin);
@@ -302,6 +317,8 @@ class Node {
   int UserRetransmitLimit() const;
   std::vector<MemberRecord*> RandomMembers(size_t count, StatusMask mask,
                                            absl::string_view exclude);
+  std::vector<MemberRecord*> RandomMembers(
+      size_t count, absl::FunctionRef<bool(const MemberRecord&)> wanted);
   absl::Duration PushPullInterval() const;
   void Drop(DropReason reason) { ++stats_.drops[static_cast<int>(reason)]; }
 
@@ -321,7 +338,9 @@ class Node {
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
   Probe probe_;            // the probe of the current period, if active
   std::vector<Relay> relays_;
-  bool conflicted_ = false;
+  absl::Time created_;  // the clock's reading at Create
+  absl::Time last_reannounce_ = absl::InfinitePast();
+  BoundedMap<absl::Time> conflicts_reported_;
 
   // When each recent push-pull sender last got a reply, and at which of its
   // incarnations (rate limit).

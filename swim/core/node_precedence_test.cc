@@ -196,35 +196,41 @@ TEST(NodePrecedenceTest, ClaimsAboutSelfAtEveryStatusAndOrder) {
       {kSelfGeneration, 0},      // equal (the node starts at version 0)
       {kSelfGeneration, 7},      // newer version
       {kSelfGeneration - 1, 9},  // older generation
-      {kSelfGeneration + 1, 0},  // newer generation: another life
+      {kSelfGeneration + 1, 0},  // newer generation
   };
+  const Address elsewhere = Address::Ipv4({10, 0, 0, 99}, 7946);
   for (Source source : {Source::kGossip, Source::kPushPull}) {
     for (MemberStatus claimed : kStatuses) {
       for (const Incarnation& order : self_orders) {
-        SCOPED_TRACE(
-            absl::StrCat(MemberStatusName(claimed), "@", order.ToString()));
-        std::unique_ptr<Node> node = MakeNode();
-        const Incarnation before = node->local().incarnation;
-        Deliver(*node, Claim("self", claimed, order, kSelfAddress), source);
-        const Incarnation after = node->local().incarnation;
-        EXPECT_EQ(node->local().status, MemberStatus::kOnline);
-        const bool same_life = order.generation == kSelfGeneration;
-        // Refute: non-ONLINE claims at or above our incarnation in our own
-        // life, and ONLINE claims above it from our own address.
-        const bool refutes =
-            same_life && (claimed == MemberStatus::kOnline ? order > before
-                                                           : order >= before);
-        if (refutes) {
-          EXPECT_EQ(after.generation, kSelfGeneration);
-          EXPECT_GT(after, order);
-          EXPECT_EQ(node->stats().refutations, 1u);
-        } else {
-          EXPECT_EQ(after, before);
-          EXPECT_EQ(node->stats().refutations, 0u);
+        for (const Address& address : {kSelfAddress, elsewhere}) {
+          SCOPED_TRACE(absl::StrCat(MemberStatusName(claimed), "@",
+                                    order.ToString(), " at ",
+                                    address.ToString()));
+          std::unique_ptr<Node> node = MakeNode();
+          const Incarnation before = node->local().incarnation;
+          Deliver(*node, Claim("self", claimed, order, address), source);
+          const Incarnation after = node->local().incarnation;
+          EXPECT_EQ(node->local().status, MemberStatus::kOnline);
+          // Refute: claims about this life (this address) at or above its
+          // incarnation (ONLINE ones strictly above), at their generation
+          // if it is later. A claim naming another address is another
+          // life's: never refuted; reported unless it is an older one.
+          const bool mine = address == kSelfAddress;
+          const bool refutes =
+              mine && (claimed == MemberStatus::kOnline ? order > before
+                                                        : order >= before);
+          if (refutes) {
+            EXPECT_EQ(after.generation,
+                      std::max(kSelfGeneration, order.generation));
+            EXPECT_GT(after, order);
+            EXPECT_EQ(node->stats().refutations, 1u);
+          } else {
+            EXPECT_EQ(after, before);
+            EXPECT_EQ(node->stats().refutations, 0u);
+          }
+          EXPECT_EQ(node->stats().name_conflicts,
+                    !mine && order.generation >= kSelfGeneration ? 1u : 0u);
         }
-        // A claim about a newer life is reported, never refuted.
-        EXPECT_EQ(node->stats().name_conflicts,
-                  order.generation > kSelfGeneration ? 1u : 0u);
       }
     }
   }

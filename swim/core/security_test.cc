@@ -14,6 +14,8 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
+#include "swim/core/envelope.h"
+#include "swim/core/keyring.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
 #include "swim/core/stats.h"
@@ -63,6 +65,165 @@ std::vector<uint8_t> CapturePing(TestCluster& cluster, int from, int to) {
   cluster.RunUntil([&] { return !captured.empty(); }, absl::Seconds(60));
   cluster.SetFilter(nullptr);
   return captured;
+}
+
+// A converged cluster of five, an insider (it holds the cluster's key) and
+// its victim, member 2.
+class InsiderTest : public ::testing::Test {
+ protected:
+  static constexpr int kSize = 5;
+  static constexpr int kVictim = 2;
+
+  InsiderTest() : cluster_(ClusterOptions(11)), insider_(MakeEnvelope()) {}
+
+  void SetUp() override {
+    cluster_.AddAndJoin(kSize);
+    ASSERT_TRUE(cluster_.RunUntil([&] { return cluster_.Converged(); },
+                                  absl::Seconds(60)));
+    address_ = victim().local().address;
+  }
+
+  const Node& victim() const { return cluster_.node(kVictim); }
+
+  // A claim about the victim.
+  MemberUpdate Claim(MemberStatus status, Incarnation incarnation,
+                     const Address& address) const {
+    MemberUpdate claim;
+    claim.status = status;
+    claim.name = victim().local().name;
+    claim.incarnation = incarnation;
+    claim.address = address;
+    claim.has_metadata = status == MemberStatus::kOnline;
+    if (status == MemberStatus::kSuspect || status == MemberStatus::kOffline) {
+      claim.origin = "node-0";
+    }
+    return claim;
+  }
+
+  // Delivers `messages`, sealed by the insider from `kAttacker`, to every
+  // member (the victim too, with `with_victim`).
+  void InjectEverywhere(const std::vector<Message>& messages,
+                        bool with_victim) {
+    std::vector<uint8_t> packet(2048);
+    const size_t size = *EncodePacket(messages, absl::MakeSpan(packet));
+    for (int to = 0; to < kSize; ++to) {
+      if (to == kVictim && !with_victim) continue;
+      std::vector<uint8_t> sealed(size + insider_.Overhead());
+      (void)insider_.Seal(absl::MakeConstSpan(packet.data(), size),
+                          absl::MakeSpan(sealed));
+      (void)cluster_.simulator().Command(to, [&](Node& node, absl::Time now) {
+        node.HandleDatagram(kAttacker, sealed, now);
+        return absl::OkStatus();
+      });
+    }
+  }
+
+  // How long until every member sees the victim ONLINE at its address,
+  // within `limit` (nullopt: not within it).
+  std::optional<absl::Duration> TimeUntilAllSeeItOnline(absl::Duration limit) {
+    const absl::Time start = cluster_.now();
+    auto all = [&] {
+      for (int viewer = 0; viewer < kSize; ++viewer) {
+        if (viewer == kVictim) continue;
+        std::optional<Member> member =
+            cluster_.node(viewer).Find(victim().local().name);
+        if (!member || member->status != MemberStatus::kOnline ||
+            member->address != address_) {
+          return false;
+        }
+      }
+      return victim().local().status == MemberStatus::kOnline;
+    };
+    if (!cluster_.RunUntil(all, limit)) return std::nullopt;
+    return cluster_.now() - start;
+  }
+
+  static inline const Address kAttacker =
+      Address::Ipv4({10, 255, 255, 255}, 7946);
+
+  TestCluster cluster_;
+  Envelope insider_;
+  Address address_;
+
+ private:
+  static Envelope MakeEnvelope() {
+    EnvelopeConfig config;
+    config.nonce_seed.fill(0x77);
+    return *Envelope::Create(config, *Keyring::Create({ClusterKey()}));
+  }
+};
+
+// --- 7. Expelling a member ---------------------------------------------------
+
+// Attack (an insider): a LEFT claim about a member, at its address and its
+// generation + 1, handed to every other member at once. It used to remove
+// the member everywhere for good: a claim about a later generation was
+// "another life's" and the member never refuted it. Must happen: the
+// member outranks the claim, and within a probe interval plus gossip time
+// every member sees it ONLINE again; it stays ONLINE through a restart.
+TEST_F(InsiderTest, ALeftClaimCannotExpelAMember) {
+  const MemberUpdate forged =
+      Claim(MemberStatus::kLeft,
+            {victim().local().incarnation.generation + 1, 0}, address_);
+  InjectEverywhere({forged}, /*with_victim=*/false);
+  ASSERT_EQ(cluster_.StatusOf(0, kVictim), MemberStatus::kLeft);
+  const Config& config = cluster_.node(0).config();
+  std::optional<absl::Duration> took =
+      TimeUntilAllSeeItOnline(config.probe_interval + absl::Seconds(1));
+  ASSERT_TRUE(took.has_value()) << "still expelled";
+  RecordProperty("refuted_within_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(*took)));
+  // The same forged claim again, and a restart: the member stays.
+  InjectEverywhere({forged}, /*with_victim=*/false);
+  cluster_.Crash(kVictim);
+  cluster_.Restart(kVictim);
+  EXPECT_TRUE(TimeUntilAllSeeItOnline(absl::Seconds(10)).has_value());
+}
+
+// Attack (an insider): the same, at a generation no live process can have
+// (the largest there is). Must happen: every member refuses it at once
+// (kFutureGeneration): nobody ever sees the member LEFT.
+TEST_F(InsiderTest, AClaimAboutAFarFutureLifeIsRefusedEverywhere) {
+  InjectEverywhere(
+      {Claim(MemberStatus::kLeft, {UINT64_MAX, UINT64_MAX}, address_)},
+      /*with_victim=*/true);
+  for (int member = 0; member < kSize; ++member) {
+    EXPECT_EQ(
+        cluster_.node(member).stats().Drops(DropReason::kFutureGeneration), 1u);
+  }
+  cluster_.RunFor(absl::Seconds(10));
+  EXPECT_TRUE(cluster_.Converged());
+  for (int viewer = 0; viewer < kSize; ++viewer) {
+    for (const Event& event : cluster_.events(viewer)) {
+      EXPECT_NE(event.member.status, MemberStatus::kLeft) << viewer;
+    }
+  }
+}
+
+// --- 8. Taking over a name ---------------------------------------------------
+
+// Attack (an insider): ONLINE claims about a member from the attacker's
+// address, in the member's own life at a higher version and in a later
+// life, handed to every member and to the member itself. They used to
+// move the member's address everywhere and make the member concede its
+// name. Must happen: nothing moves, the member keeps its name and reports
+// the conflict, and the cluster stays converged.
+TEST_F(InsiderTest, ANameCannotBeTakenOver) {
+  const Incarnation now = victim().local().incarnation;
+  InjectEverywhere(
+      {Claim(MemberStatus::kOnline, {now.generation, now.version + 5},
+             kAttacker),
+       Claim(MemberStatus::kOnline, {now.generation + 1000, 0}, kAttacker)},
+      /*with_victim=*/true);
+  cluster_.RunFor(absl::Seconds(10));
+  EXPECT_TRUE(TimeUntilAllSeeItOnline(absl::ZeroDuration()).has_value());
+  EXPECT_EQ(victim().local().address, address_);
+  EXPECT_GE(victim().stats().name_conflicts, 1u);
+  EXPECT_TRUE(cluster_.Converged());
+  // It still probes and is probed: its acks keep coming.
+  const uint64_t acked = victim().stats().probes_acked;
+  cluster_.RunFor(absl::Seconds(5));
+  EXPECT_GT(victim().stats().probes_acked, acked);
 }
 
 // --- 4. Draining the news ----------------------------------------------------

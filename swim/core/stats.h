@@ -31,17 +31,21 @@ enum class DropReason : uint8_t {
   kTombstoned,             // a claim about a member forgotten (reaped) at a
                            // newer incarnation: a replay
   kMessageTooLarge,        // an outgoing message that cannot fit a datagram
-  kStreamFraming,  // a stream broke the format: a frame length out of range,
-                   // or an authentic chunk out of sequence; it is closed
-  kStreamLimit,    // a stream over a limit: a message above
-                   // Config::max_stream_message, or more streams or
-                   // buffered stream bytes than a node holds; it is closed
-  kExtraRequest,   // a second ping or ping-req in one datagram: a datagram
-                   // is answered once
-  kUnknownTarget,  // a ping-req for a member this node does not know at
-                   // that address: it relays only to members it knows
+  kStreamFraming,     // a stream broke the format: a frame length out of range,
+                      // or an authentic chunk out of sequence; it is closed
+  kStreamLimit,       // a stream over a limit: a message above
+                      // Config::max_stream_message, or more streams or
+                      // buffered stream bytes than a node holds; it is closed
+  kExtraRequest,      // a second ping or ping-req in one datagram: a datagram
+                      // is answered once
+  kUnknownTarget,     // a ping-req for a member this node does not know at
+                      // that address: it relays only to members it knows
+  kFutureGeneration,  // a claim at a generation later than any live
+                      // process can have started (Config::max_clock_skew)
+  kAddressConflict,   // a claim naming another address than the life held
+                      // here (docs/protocol.md, "Identity")
 };
-inline constexpr int kDropReasonCount = 20;
+inline constexpr int kDropReasonCount = 22;
 
 absl::string_view DropReasonName(DropReason reason);
 
@@ -77,7 +81,11 @@ struct Stats {
   uint64_t push_pulls_sent = 0;
   uint64_t push_pulls_received = 0;
   uint64_t gossip_rounds = 0;
+  // Claims about this member's name from another life (another address).
   uint64_t name_conflicts = 0;
+  // Times this member queued its claim again because the cluster still
+  // believed an earlier life of it at another address.
+  uint64_t reannouncements = 0;
   uint64_t reaped = 0;
   // Newer claims sent straight back to members that gossiped a stale
   // suspicion or declaration (one that a refutation here supersedes).

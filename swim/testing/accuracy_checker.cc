@@ -55,10 +55,7 @@ void AccuracyChecker::OnEvent(int node, const Event& event) {
     return;
   }
   ++checked_;
-  if (!current || !sim.alive(*subject) || sim.paused(*subject) ||
-      target.conflicted()) {
-    return;
-  }
+  if (!current || !sim.alive(*subject) || sim.paused(*subject)) return;
   violations_.Add(
       absl::StrCat(trace_.Who(node), " declared ", trace_.Who(*subject), " ",
                    MemberStatusName(status), " at incarnation ",

@@ -45,7 +45,7 @@ void CompletenessChecker::Crashed(int index) {
   for (int viewer = 0; viewer < sim.size(); ++viewer) {
     if (viewer == index || !sim.alive(viewer)) continue;
     const Node& node = sim.node(viewer);
-    if (node.has_left() || node.conflicted()) continue;
+    if (node.has_left()) continue;
     const std::optional<Member> held = node.Find(expectation.name);
     if (!held.has_value() ||
         held->incarnation.generation != expectation.generation) {

@@ -33,7 +33,7 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
   };
   for (int viewer = 0; viewer < sim.size() && found < limit; ++viewer) {
     const Node& node = sim.node(viewer);
-    if (!sim.alive(viewer) || node.has_left() || node.conflicted()) continue;
+    if (!sim.alive(viewer) || node.has_left()) continue;
     for (int subject = 0; subject < sim.size() && found < limit; ++subject) {
       if (subject == viewer) continue;
       const Member& truth = sim.node(subject).local();
@@ -44,7 +44,6 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
         }
         continue;
       }
-      if (sim.node(subject).conflicted()) continue;
       if (truth.status == MemberStatus::kLeft) {
         if (held.has_value() && (held->status != MemberStatus::kLeft ||
                                  held->incarnation != truth.incarnation)) {
