@@ -314,7 +314,7 @@ void HandleUserBroadcastDuplicate(benchmark::State& state) {
   absl::Time now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const std::string origin = MemberName(1);
-  const Message broadcast = UserBroadcast{origin, 1, kPayload};
+  const Message broadcast = UserBroadcast{origin, 1, 1, kPayload};
   std::vector<uint8_t> packet;
   SealPlaintext(absl::MakeConstSpan(&broadcast, 1), packet);
   node->HandleDatagram(MemberAddress(2), packet, now);  // the news
@@ -336,7 +336,7 @@ void HandleUserBroadcastNew(benchmark::State& state) {
   const std::string origin = MemberName(1);
   PacketSource packets(
       [&](uint64_t i, std::vector<uint8_t>& out) {
-        const Message broadcast = UserBroadcast{origin, i + 1, kPayload};
+        const Message broadcast = UserBroadcast{origin, 1, i + 1, kPayload};
         SealPlaintext(absl::MakeConstSpan(&broadcast, 1), out);
       },
       4096);

@@ -141,8 +141,8 @@ Message MessageOf(FuzzInput& in, Arena& arena, uint32_t last_probe_seq) {
     case 4:
       return UpdateOf(in, arena);
     case 5:
-      return UserBroadcast{NameOf(in.Byte()), in.Pick(4),
-                           arena.Keep(std::string(in.Bytes(64)))};
+      return UserBroadcast{NameOf(in.Byte()), IncarnationOf(in).generation,
+                           in.Pick(4), arena.Keep(std::string(in.Bytes(64)))};
     default: {
       PushPull state;
       state.reply_wanted = in.Bool();

@@ -145,14 +145,29 @@ void MutateMessage(Message& message, Strings& strings, Random& random) {
         } else if constexpr (std::is_same_v<T, MemberUpdate>) {
           MutateUpdate(m, strings, random);
         } else if constexpr (std::is_same_v<T, UserBroadcast>) {
-          if (random.Uniform(2) == 0) {
-            m.id = MutateNumber(m.id, random);
-          } else {
-            m.payload = strings.Keep(std::string(random.Uniform(2000), 'p'));
+          switch (random.Uniform(3)) {
+            case 0:
+              m.generation = MutateNumber(m.generation, random);
+              break;
+            case 1:
+              m.sequence = MutateNumber(m.sequence, random);
+              break;
+            default:
+              m.payload = strings.Keep(std::string(random.Uniform(2000), 'p'));
           }
         } else if constexpr (std::is_same_v<T, PushPull>) {
-          if (m.members.empty() || random.Uniform(4) == 0) {
+          if (random.Uniform(5) == 0) {
+            // A broadcast floor, new or changed.
+            if (m.floors.empty() || random.Uniform(2) == 0) {
+              m.floors.push_back({strings.Keep(RandomName(random)),
+                                  random.Next(), random.Next()});
+            } else {
+              BroadcastFloor& floor = m.floors[random.Uniform(m.floors.size())];
+              floor.sequence = MutateNumber(floor.sequence, random);
+            }
+          } else if (m.members.empty() || random.Uniform(4) == 0) {
             m.reply_wanted = !m.reply_wanted;
+            m.joining = random.Uniform(2) == 0;
             m.sender = strings.Keep(RandomName(random));
           } else if (random.Uniform(3) == 0) {
             m.members.push_back(m.members[random.Uniform(m.members.size())]);

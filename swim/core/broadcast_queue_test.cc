@@ -48,7 +48,7 @@ std::vector<uint8_t> Update(absl::string_view name, uint64_t version,
 std::vector<uint8_t> User(absl::string_view origin, uint64_t id,
                           size_t payload_size) {
   const std::string payload(payload_size, 'p');
-  return Encode(UserBroadcast{origin, id, payload});
+  return Encode(UserBroadcast{origin, 1, id, payload});
 }
 
 // "name@version" for an update, "origin#id" for a user broadcast.
@@ -57,7 +57,7 @@ std::string Describe(const Message& message) {
     return absl::StrCat(update->name, "@", update->incarnation.version);
   }
   if (const auto* broadcast = std::get_if<UserBroadcast>(&message)) {
-    return absl::StrCat(broadcast->origin, "#", broadcast->id);
+    return absl::StrCat(broadcast->origin, "#", broadcast->sequence);
   }
   return absl::StrCat("unexpected ", MessageTypeName(TypeOf(message)));
 }
@@ -541,7 +541,7 @@ TEST(BroadcastQueueTest, RandomizedAgainstAModel) {
 TEST(BroadcastQueueUserLimitTest, UserBroadcastsHaveTheirOwnLimit) {
   BroadcastQueue queue(1000);
   queue.Enqueue("m", *EncodeMessage(Ack{1}), /*user=*/false);
-  queue.Enqueue("u", *EncodeMessage(UserBroadcast{"o", 1, "x"}),
+  queue.Enqueue("u", *EncodeMessage(UserBroadcast{"o", 1, 1, "x"}),
                 /*user=*/true);
   std::vector<uint8_t> buffer(100);
   for (int i = 0; i < 2; ++i) {

@@ -40,7 +40,6 @@ constexpr size_t kMaxTombstones = 4096;
 constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
-constexpr size_t kMaxSeenBroadcasts = 8192;
 constexpr int kMaxTimersPerCall = 1 << 16;
 
 // Keys of the dissemination queue: a kind byte keeps member names and
@@ -48,8 +47,9 @@ constexpr int kMaxTimersPerCall = 1 << 16;
 std::string MemberKey(absl::string_view name) {
   return absl::StrCat("m", name);
 }
-std::string BroadcastKey(absl::string_view origin, uint64_t id) {
-  return absl::StrCat("u", id, ":", origin);
+std::string BroadcastKey(const UserBroadcast& broadcast) {
+  return absl::StrCat("u", broadcast.generation, ".", broadcast.sequence, ":",
+                      broadcast.origin);
 }
 
 bool AllowedOn(Channel channel, const Message& message) {
@@ -110,6 +110,8 @@ absl::string_view DropReasonName(DropReason reason) {
       return "future-generation";
     case DropReason::kAddressConflict:
       return "address-conflict";
+    case DropReason::kUnknownOrigin:
+      return "unknown-origin";
   }
   return "unknown";
 }
@@ -175,6 +177,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
       push_pull_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
       join_backoff_(config_.probe_interval),
+      broadcast_history_(config_.max_members + 1),
       corrections_answered_(kMaxTrackedCorrections) {
   local_.name = config_.name;
   local_.address = config_.address;
@@ -204,10 +207,6 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
   // replaying acks cannot vouch for a dead member. (Acks are not checked
   // against the target's address, which would break members behind NAT.)
   next_seq_ = static_cast<uint32_t>(random_.Next());
-  // Broadcast ids are unique per life: start from a value derived from the
-  // generation, so a restarted member's broadcasts are not taken for
-  // duplicates of its previous life's.
-  next_broadcast_id_ = Random(config_.generation).Next() >> 1;
 }
 
 // --- Commands ---------------------------------------------------------------
@@ -230,10 +229,13 @@ absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
     }
   }
   if (join_seeds_.empty()) return absl::OkStatus();  // first member
+  awaiting_floors_ = true;
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
   QueueLocalUpdate();
-  for (const Address& seed : join_seeds_) SendPushPull(seed, true);
+  for (const Address& seed : join_seeds_) {
+    SendPushPull(seed, PushPullKind::kJoin);
+  }
   join_backoff_ = config_.probe_interval;
   timers_.Set(Kind::kJoinRetry, now + join_backoff_);
   return absl::OkStatus();
@@ -355,11 +357,13 @@ absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
         absl::StrCat("broadcast payload is ", payload.size(),
                      " bytes, above the limit of ", kMaxUserPayloadSize));
   }
-  const uint64_t id = next_broadcast_id_++;
-  absl::StatusOr<std::vector<uint8_t>> encoded =
-      EncodeMessage(UserBroadcast{local_.name, id, payload});
+  // Identified by this life (generation) and a count from 1: receivers
+  // keep per-origin high-water marks, so no replay of it is ever news.
+  const UserBroadcast broadcast{local_.name, local_.incarnation.generation,
+                                next_broadcast_sequence_++, payload};
+  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (!encoded.ok()) return encoded.status();
-  EnqueueBroadcast(BroadcastKey(local_.name, id), *std::move(encoded),
+  EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
                    /*user=*/true);
   return absl::OkStatus();
 }
@@ -509,7 +513,10 @@ void Node::HandleMessages(const Address& from, Channel channel,
   // A claim about this node is stale only against what it was before this
   // packet: a refutation the packet itself provoked rides on the reply.
   const Incarnation self_before = local_.incarnation;
+  // User broadcasts last: the claims beside them (a new member's own, say)
+  // tell this node who their origins are.
   for (const Message& message : decoded_) {
+    if (std::holds_alternative<UserBroadcast>(message)) continue;
     ++stats_.messages_received[static_cast<int>(TypeOf(message))];
     std::visit(
         [&](const auto& m) {
@@ -528,13 +535,17 @@ void Node::HandleMessages(const Address& from, Channel channel,
               NoteStaleClaim(m.name);
             }
             ApplyUpdate(m, /*from_push_pull=*/false, now);
-          } else if constexpr (std::is_same_v<T, UserBroadcast>) {
-            HandleUserBroadcast(m, now);
           } else if constexpr (std::is_same_v<T, PushPull>) {
             HandlePushPull(from, m, now);
           }
         },
         message);
+  }
+  for (const Message& message : decoded_) {
+    if (const auto* broadcast = std::get_if<UserBroadcast>(&message)) {
+      ++stats_.messages_received[static_cast<int>(MessageType::kUserBroadcast)];
+      HandleUserBroadcast(*broadcast, now);
+    }
   }
   if (channel == Channel::kDatagram) SendReply(from, now);
 }
@@ -942,6 +953,7 @@ void Node::Reap(MemberRecord& record) {
   EmitEvent(MemberEvent(Event::Type::kReaped, record.ToMember()));
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());
+  broadcast_history_.Forget(record.name());
   const std::string name(record.name());
   table_.Remove(name);  // destroys `record`
 }
@@ -1385,20 +1397,38 @@ void Node::EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
 
 void Node::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
 
-void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
+void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now) {
   if (broadcast.origin == local_.name) return;  // our own, come back
-  if (seen_broadcasts_.contains(SeenKey(broadcast.origin, broadcast.id))) {
-    Drop(DropReason::kDuplicateBroadcast);
+  if (FromTheFuture(broadcast.generation, now)) {
+    Drop(DropReason::kFutureGeneration);
     return;
   }
-  std::pair<std::string, uint64_t> key(std::string(broadcast.origin),
-                                       broadcast.id);
-  if (seen_order_.size() >= kMaxSeenBroadcasts) {
-    seen_broadcasts_.erase(seen_order_.front());
-    seen_order_.pop_front();
+  // Only from a life of a member this node knows: it cannot tell a replay
+  // from news about a stranger (a joining member learns, with the state it
+  // joins by, how far each origin's broadcasts had got).
+  // Nor while joining: until the join's reply says how far each origin's
+  // broadcasts had got, an old one could not be told from news.
+  const MemberRecord* origin = table_.Find(broadcast.origin);
+  if (awaiting_floors_ || origin == nullptr ||
+      broadcast.generation > origin->incarnation().generation) {
+    Drop(DropReason::kUnknownOrigin);
+    return;
   }
-  seen_broadcasts_.insert(key);
-  seen_order_.push_back(key);
+  if (broadcast.generation < origin->incarnation().generation) {
+    Drop(DropReason::kDuplicateBroadcast);  // an earlier life's, replayed
+    return;
+  }
+  switch (broadcast_history_.Accept(broadcast.origin, broadcast.generation,
+                                    broadcast.sequence)) {
+    case BroadcastHistory::Verdict::kNew:
+      break;
+    case BroadcastHistory::Verdict::kFull:
+      Drop(DropReason::kTableFull);
+      return;
+    default:
+      Drop(DropReason::kDuplicateBroadcast);
+      return;
+  }
   Event event;
   event.type = Event::Type::kUserMessage;
   event.origin = std::string(broadcast.origin);
@@ -1409,8 +1439,8 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time) {
   EmitEvent(std::move(event));
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (encoded.ok()) {
-    EnqueueBroadcast(BroadcastKey(broadcast.origin, broadcast.id),
-                     *std::move(encoded), /*user=*/true);
+    EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
+                     /*user=*/true);
   }
 }
 
@@ -1423,6 +1453,20 @@ void Node::HandlePushPull(const Address& from, const PushPull& state,
     MemberUpdate claim = record;
     if (claim.origin.empty()) claim.origin = state.sender;
     ApplyUpdate(claim, /*from_push_pull=*/true, now);
+  }
+  // The reply to this node's join says how far each origin's broadcasts
+  // had got: everything up to there was sent before it joined, and a
+  // replay of it is no news. Taken from the first reply only.
+  if (awaiting_floors_ && !state.reply_wanted) {
+    awaiting_floors_ = false;
+    for (const BroadcastFloor& floor : state.floors) {
+      const MemberRecord* origin = table_.Find(floor.origin);
+      if (origin != nullptr &&
+          origin->incarnation().generation == floor.generation) {
+        broadcast_history_.Adopt(floor.origin, floor.generation,
+                                 floor.sequence);
+      }
+    }
   }
   if (!state.reply_wanted || state.sender == local_.name) return;
   const MemberUpdate* sender = nullptr;
@@ -1453,14 +1497,31 @@ void Node::HandlePushPull(const Address& from, const PushPull& state,
   // The reply goes back on the connection the request came on, never to an
   // address the request names: a replayed request then costs its replayer,
   // and cannot aim a member's whole state at someone else.
-  SendPushPull(from, /*reply_wanted=*/false, reply_stream_);
+  SendPushPull(
+      from, state.joining ? PushPullKind::kReplyToJoiner : PushPullKind::kReply,
+      reply_stream_);
 }
 
-void Node::SendPushPull(const Address& to, bool reply_wanted,
+void Node::SendPushPull(const Address& to, PushPullKind kind,
                         std::optional<StreamId> stream) {
   PushPull state;
-  state.reply_wanted = reply_wanted;
+  state.reply_wanted =
+      kind == PushPullKind::kRequest || kind == PushPullKind::kJoin;
+  state.joining = kind == PushPullKind::kJoin;
   state.sender = local_.name;
+  if (kind == PushPullKind::kReplyToJoiner) {
+    broadcast_history_.ForEach(
+        [&](absl::string_view origin, uint64_t generation, uint64_t sequence) {
+          if (table_.Find(origin) != nullptr) {
+            state.floors.push_back({origin, generation, sequence});
+          }
+        });
+    // In a fixed order, so runs replay exactly.
+    std::sort(state.floors.begin(), state.floors.end(),
+              [](const BroadcastFloor& a, const BroadcastFloor& b) {
+                return a.origin < b.origin;
+              });
+  }
   state.members.reserve(table_.size() + 1);
   // Each entry as its holder believes it, without an origin: the receiver
   // takes the sender as the origin of any accusation.
@@ -1488,23 +1549,28 @@ void Node::OnPushPullTick(absl::Time now) {
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
-    SendPushPull(peer->address(), /*reply_wanted=*/true);
+    SendPushPull(peer->address(), PushPullKind::kRequest);
   }
   // Also try one member declared OFFLINE: after a partition heals, each side
   // may hold the other OFFLINE and so never gossip to it; a state exchange
   // lets both sides learn of each other, refute, and merge again.
   for (MemberRecord* peer :
        RandomMembers(1, static_cast<StatusMask>(MemberStatus::kOffline), "")) {
-    SendPushPull(peer->address(), /*reply_wanted=*/true);
+    SendPushPull(peer->address(), PushPullKind::kRequest);
   }
 }
 
 void Node::OnJoinRetry(absl::Time now) {
   if (table_.available() > 0 || join_seeds_.empty() || has_left()) {
+    // Joined through gossip rather than a seed's reply: no floors to wait
+    // for any more.
+    awaiting_floors_ = false;
     join_seeds_.clear();
     return;
   }
-  for (const Address& seed : join_seeds_) SendPushPull(seed, true);
+  for (const Address& seed : join_seeds_) {
+    SendPushPull(seed, PushPullKind::kJoin);
+  }
   join_backoff_ = std::min(join_backoff_ * 2, absl::Seconds(60));
   timers_.Set(Kind::kJoinRetry, now + join_backoff_);
 }

@@ -22,6 +22,7 @@
 #include "swim/core/address.h"
 #include "swim/core/awareness.h"
 #include "swim/core/bounded_map.h"
+#include "swim/core/broadcast_history.h"
 #include "swim/core/broadcast_queue.h"
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
@@ -307,7 +308,13 @@ class Node {
   void SendPacket(const Address& to, Channel channel,
                   absl::Span<const uint8_t> packet,
                   std::optional<StreamId> stream = std::nullopt);
-  void SendPushPull(const Address& to, bool reply_wanted,
+  enum class PushPullKind : uint8_t {
+    kRequest,        // periodic: state, reply wanted
+    kJoin,           // joining: reply wanted, with broadcast floors
+    kReply,          // the state a request asked for
+    kReplyToJoiner,  // the same, with this node's broadcast floors
+  };
+  void SendPushPull(const Address& to, PushPullKind kind,
                     std::optional<StreamId> stream = std::nullopt);
   void CountSent(const Message& message);
   // True (and the drop counted) when no more transmits may be queued.
@@ -356,23 +363,11 @@ class Node {
 
   std::vector<Address> join_seeds_;
   absl::Duration join_backoff_;
-  uint64_t next_broadcast_id_ = 1;
-  // User broadcasts seen recently, by (origin, id). Looked up by a view of
-  // the origin, so recognising a duplicate does not copy it.
-  using SeenKey = std::pair<absl::string_view, uint64_t>;
-  struct SeenHash {
-    using is_transparent = void;
-    size_t operator()(const SeenKey& key) const {
-      return absl::Hash<SeenKey>()(key);
-    }
-  };
-  struct SeenEq {
-    using is_transparent = void;
-    bool operator()(const SeenKey& a, const SeenKey& b) const { return a == b; }
-  };
-  absl::flat_hash_set<std::pair<std::string, uint64_t>, SeenHash, SeenEq>
-      seen_broadcasts_;
-  std::deque<std::pair<std::string, uint64_t>> seen_order_;
+  // This life's user broadcasts are numbered from 1.
+  uint64_t next_broadcast_sequence_ = 1;
+  BroadcastHistory broadcast_history_;
+  // Joining: the first push-pull reply's broadcast floors are taken.
+  bool awaiting_floors_ = false;
 
   // Pending transmits from outgoing_head_ on; a vector rather than a deque
   // so draining it does not free and reallocate blocks.

@@ -406,7 +406,7 @@ TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
     flood.reserve(kPerStream);
     for (int i = 0; i < kPerStream; ++i) {
       flood.push_back(UserBroadcast{
-          kPeerA, static_cast<uint64_t>(s) * kPerStream + i + 1, "spam"});
+          kPeerA, 5, static_cast<uint64_t>(s) * kPerStream + i + 1, "spam"});
     }
     h.Stream(Addr(2, 40000), flood);
     delivered += CountEvents(h.TakeEvents(), Event::Type::kUserMessage);

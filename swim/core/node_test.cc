@@ -684,8 +684,8 @@ TEST(NodeCorrectionTest, TheAnswerCarriesTheMetadataAndIsRateLimited) {
   // ... but gossip is usually a full datagram (here padded with a user
   // broadcast of this node's own, which it ignores).
   static const std::string* const kFiller = new std::string(600, 'f');
-  const std::vector<Message> stale = {suspicion,
-                                      UserBroadcast{kSelf, 1, *kFiller}};
+  const std::vector<Message> stale = {
+      suspicion, UserBroadcast{kSelf, kGeneration, 1, *kFiller}};
   h.Datagram(Addr(3), stale);
   std::vector<Sent> sent = h.TakeSent();
   std::vector<const Sent*> answers = SentTo(sent, Addr(3));
@@ -1545,7 +1545,8 @@ TEST(NodeBroadcastTest, ReceivedBroadcastIsDeliveredOnce) {
   Harness h;
   h.Learn(kPeerA, Addr(2));
   h.TakeEvents();
-  const std::vector<uint8_t> packet = h.Seal({UserBroadcast{kPeerA, 7, "hi"}});
+  const std::vector<uint8_t> packet =
+      h.Seal({UserBroadcast{kPeerA, 5, 7, "hi"}});
   h.DatagramBytes(Addr(2), packet);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
@@ -1557,11 +1558,11 @@ TEST(NodeBroadcastTest, ReceivedBroadcastIsDeliveredOnce) {
 
   // The same broadcast again, alone or in another packet, is dropped.
   h.DatagramBytes(Addr(2), packet);
-  h.Datagram(Addr(3), {Ping{1, kSelf}, UserBroadcast{kPeerA, 7, "hi"}});
+  h.Datagram(Addr(3), {Ping{1, kSelf}, UserBroadcast{kPeerA, 5, 7, "hi"}});
   EXPECT_TRUE(h.TakeEvents().empty());
   EXPECT_EQ(h.node().stats().Drops(DropReason::kDuplicateBroadcast), 2u);
   // Another id from the same origin is new.
-  h.Datagram(Addr(2), {UserBroadcast{kPeerA, 8, "again"}});
+  h.Datagram(Addr(2), {UserBroadcast{kPeerA, 5, 8, "again"}});
   events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].payload, "again");
@@ -1581,7 +1582,7 @@ void RunScript(Harness& h) {
   h.Datagram(Addr(2), {Ping{5, kSelf}});
   h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
                              {kGeneration, 1}, kPeerB)});
-  h.Datagram(Addr(4), {UserBroadcast{kPeerC, 1, "news"}});
+  h.Datagram(Addr(4), {UserBroadcast{kPeerC, 5, 1, "news"}});
   PushPull state;
   state.reply_wanted = true;
   state.sender = kPeerA;

@@ -45,26 +45,36 @@ TestCluster::Options ClusterOptions(uint64_t seed) {
 
 std::string NameOf(int index) { return absl::StrCat("node-", index); }
 
-// The first datagram `from` sends `to` whose first message is a ping, as
-// an eavesdropper captures it.
-std::vector<uint8_t> CapturePing(TestCluster& cluster, int from, int to) {
+// The first datagram `from` sends `to` holding a message of type T, as an
+// eavesdropper captures it.
+template <typename T>
+std::vector<uint8_t> Capture(TestCluster& cluster, int from, int to) {
   PacketInspector inspector(ClusterKey());
   std::vector<uint8_t> captured;
   cluster.SetFilter([&](const TestCluster::Packet& packet) {
     if (captured.empty() && packet.from == from && packet.to == to &&
         packet.channel == Channel::kDatagram) {
-      bool ping = false;
+      bool found = false;
       inspector.ForEachMessage(packet.channel, *packet.bytes,
                                [&](const Message& message) {
-                                 ping |= std::holds_alternative<Ping>(message);
+                                 found |= std::holds_alternative<T>(message);
                                });
-      if (ping) captured = *packet.bytes;
+      if (found) captured = *packet.bytes;
     }
     return true;
   });
   cluster.RunUntil([&] { return !captured.empty(); }, absl::Seconds(60));
   cluster.SetFilter(nullptr);
   return captured;
+}
+
+// Hands `datagram` to member `to` from `from`, now.
+void Replay(TestCluster& cluster, int to, const Address& from,
+            const std::vector<uint8_t>& datagram) {
+  (void)cluster.simulator().Command(to, [&](Node& node, absl::Time now) {
+    node.HandleDatagram(from, datagram, now);
+    return absl::OkStatus();
+  });
 }
 
 // A converged cluster of five, an insider (it holds the cluster's key) and
@@ -244,7 +254,7 @@ TEST_P(NewsUnderReplayTest, EveryMetadataChangeReachesEveryMember) {
   cluster.AddAndJoin(kSize);
   ASSERT_TRUE(
       cluster.RunUntil([&] { return cluster.Converged(); }, absl::Seconds(60)));
-  const std::vector<uint8_t> captured = CapturePing(cluster, 1, 0);
+  const std::vector<uint8_t> captured = Capture<Ping>(cluster, 1, 0);
   ASSERT_FALSE(captured.empty());
   const Address source = spoof_prober ? cluster.node(1).local().address
                                       : Address::Ipv4({10, 9, 9, 9}, 4000);
@@ -257,10 +267,7 @@ TEST_P(NewsUnderReplayTest, EveryMetadataChangeReachesEveryMember) {
   const absl::Duration attack = absl::Seconds(2) * kChanges + absl::Seconds(2);
   for (absl::Duration t = absl::ZeroDuration(); t < attack; t += period) {
     sim.At(start + t, [&] {
-      (void)sim.Command(0, [&](Node& node, absl::Time now) {
-        node.HandleDatagram(source, captured, now);
-        return absl::OkStatus();
-      });
+      Replay(cluster, 0, source, captured);
       ++replies;
     });
   }
@@ -301,6 +308,88 @@ INSTANTIATE_TEST_SUITE_P(Sources, NewsUnderReplayTest, ::testing::Bool(),
                            return info.param ? "FromTheProber"
                                              : "FromAnOutsider";
                          });
+
+// --- 6. Replaying a user broadcast -------------------------------------------
+
+// Attack: an eavesdropper captures a datagram carrying a user broadcast and
+// replays it to a member after that member restarted (it used to deliver
+// it again: its memory of broadcasts died with it), right after the
+// restart (before it knows anyone) and after the join, and to a member
+// that has since seen ten thousand other broadcasts (it used to remember
+// only the last 8 192). Must happen: the broadcast is delivered once per
+// member life that was there to hear it, never again.
+TEST(SecurityTest, AUserBroadcastIsNeverDeliveredTwice) {
+  TestCluster cluster(ClusterOptions(21));
+  cluster.AddAndJoin(3);
+  ASSERT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); }, absl::Seconds(60)));
+  auto deliveries = [&](int member, absl::string_view payload, size_t from) {
+    int count = 0;
+    for (size_t i = from; i < cluster.events(member).size(); ++i) {
+      const Event& event = cluster.events(member)[i];
+      count +=
+          event.type == Event::Type::kUserMessage && event.payload == payload;
+    }
+    return count;
+  };
+  auto broadcast = [&](int origin, std::string payload) {
+    ASSERT_TRUE(cluster.simulator()
+                    .Command(origin,
+                             [&](Node& node, absl::Time now) {
+                               return node.Broadcast(payload, now);
+                             })
+                    .ok());
+  };
+  // Until no member has anything left to gossip: what arrives after that
+  // is a replay.
+  auto settle = [&] {
+    ASSERT_TRUE(cluster.RunUntil(
+        [&] {
+          for (int i = 0; i < cluster.size(); ++i) {
+            if (cluster.node(i).queued_broadcasts() > 0) return false;
+          }
+          return true;
+        },
+        absl::Minutes(10)));
+  };
+  broadcast(1, "pay 100");
+  const std::vector<uint8_t> captured = Capture<UserBroadcast>(cluster, 1, 2);
+  ASSERT_FALSE(captured.empty());
+  settle();
+  ASSERT_EQ(deliveries(2, "pay 100", 0), 1);
+  const Address source = cluster.node(1).local().address;
+
+  // Member 2 restarts: replayed at once (it knows nobody yet) and after it
+  // rejoined, the broadcast is no news to its new life.
+  cluster.Crash(2);
+  cluster.Restart(2);
+  const size_t restarted = cluster.events(2).size();
+  Replay(cluster, 2, source, captured);
+  ASSERT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); }, absl::Seconds(60)));
+  Replay(cluster, 2, source, captured);
+  cluster.RunFor(absl::Seconds(5));
+  EXPECT_EQ(deliveries(2, "pay 100", restarted), 0);
+  EXPECT_EQ(cluster.node(2).stats().Drops(DropReason::kUnknownOrigin) +
+                cluster.node(2).stats().Drops(DropReason::kDuplicateBroadcast),
+            2u);
+  // Broadcasts made after the restart still reach it.
+  broadcast(1, "pay 200");
+  settle();
+  EXPECT_EQ(deliveries(2, "pay 200", restarted), 1);
+
+  // Ten thousand broadcasts later (from members 1 and 2: more than the
+  // 8 192 the previous design remembered), member 0 still knows it.
+  for (int i = 0; i < 5000; ++i) {
+    broadcast(1, absl::StrCat("filler ", i));
+    broadcast(2, absl::StrCat("filler ", i));
+    if (i % 100 == 99) cluster.RunFor(absl::Seconds(1));
+  }
+  settle();
+  Replay(cluster, 0, source, captured);
+  cluster.RunFor(absl::Seconds(1));
+  EXPECT_EQ(deliveries(0, "pay 100", 0), 1);
+}
 
 }  // namespace
 }  // namespace swim

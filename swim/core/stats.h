@@ -23,7 +23,8 @@ enum class DropReason : uint8_t {
   kTransmitQueueFull,   // the driver is not draining PollTransmit
   kEventQueueFull,      // the application is not draining PollEvent
   kBroadcastQueueFull,  // the dissemination queue overflowed
-  kDuplicateBroadcast,  // a user broadcast seen before
+  kDuplicateBroadcast,  // a user broadcast seen before, or from an earlier
+                        // life of its origin
   kUnknownPushPullSender,  // a push-pull asking for a reply but not listing
                            // its sender, so there is nowhere to reply
   kPushPullRateLimited,    // a push-pull reply refused: same sender too
@@ -44,8 +45,11 @@ enum class DropReason : uint8_t {
                       // process can have started (Config::max_clock_skew)
   kAddressConflict,   // a claim naming another address than the life held
                       // here (docs/protocol.md, "Identity")
+  kUnknownOrigin,     // a user broadcast from a member, or a life of one,
+                      // this node does not know: it cannot tell a replay
+                      // from news (copies from others follow)
 };
-inline constexpr int kDropReasonCount = 22;
+inline constexpr int kDropReasonCount = 23;
 
 absl::string_view DropReasonName(DropReason reason);
 

@@ -16,11 +16,14 @@ constexpr uint8_t kUpdateHasMetadata = 0x01;
 constexpr uint8_t kUpdateHasOrigin = 0x02;
 constexpr uint8_t kPingReqWantNack = 0x01;
 constexpr uint8_t kPushPullReplyWanted = 0x01;
+constexpr uint8_t kPushPullJoining = 0x02;
 
 // status + flags + name (length + 1 byte) + two 1-byte varints + IPv4
 // address (family + 4 + port): the least a member record can take, used to
 // cap the record count a push-pull may claim.
 constexpr size_t kMinMemberUpdateSize = 1 + 1 + 2 + 2 + 7;
+// origin (length + 1 byte) + two 1-byte varints.
+constexpr size_t kMinBroadcastFloorSize = 2 + 1 + 1;
 
 // Counts bytes with ByteWriter's interface, so one template both sizes and
 // writes a message and the two can never disagree.
@@ -98,6 +101,12 @@ absl::Status Validate(const Message& message) {
           return status;
         }
       }
+      for (const BroadcastFloor& floor : state.floors) {
+        if (absl::Status status = CheckName(floor.origin, "floor origin");
+            !status.ok()) {
+          return status;
+        }
+      }
       return absl::OkStatus();
     }
   };
@@ -145,14 +154,22 @@ void WriteMessage(Sink& out, const Message& message) {
     void operator()(const MemberUpdate& update) { WriteUpdate(out, update); }
     void operator()(const UserBroadcast& broadcast) {
       out.LengthPrefixed(broadcast.origin);
-      out.Varint(broadcast.id);
+      out.Varint(broadcast.generation);
+      out.Varint(broadcast.sequence);
       out.LengthPrefixed(broadcast.payload);
     }
     void operator()(const PushPull& state) {
-      out.U8(state.reply_wanted ? kPushPullReplyWanted : 0);
+      out.U8((state.reply_wanted ? kPushPullReplyWanted : 0) |
+             (state.joining ? kPushPullJoining : 0));
       out.LengthPrefixed(state.sender);
       out.Varint(state.members.size());
       for (const MemberUpdate& member : state.members) WriteUpdate(out, member);
+      out.Varint(state.floors.size());
+      for (const BroadcastFloor& floor : state.floors) {
+        out.LengthPrefixed(floor.origin);
+        out.Varint(floor.generation);
+        out.Varint(floor.sequence);
+      }
     }
   };
   std::visit(Visitor{out}, message);
@@ -255,7 +272,8 @@ Message ReadMessage(ByteReader& in) {
     case MessageType::kUserBroadcast: {
       UserBroadcast broadcast;
       broadcast.origin = ReadName(in, "broadcast origin");
-      broadcast.id = in.Varint("broadcast id");
+      broadcast.generation = in.Varint("broadcast generation");
+      broadcast.sequence = in.Varint("broadcast sequence");
       broadcast.payload =
           in.LengthPrefixed("broadcast payload", kMaxUserPayloadSize);
       return broadcast;
@@ -263,8 +281,10 @@ Message ReadMessage(ByteReader& in) {
     case MessageType::kPushPull: {
       PushPull state;
       const uint8_t flags = in.U8("push-pull flags");
-      CheckFlags(in, flags, kPushPullReplyWanted, "push-pull");
+      CheckFlags(in, flags, kPushPullReplyWanted | kPushPullJoining,
+                 "push-pull");
       state.reply_wanted = (flags & kPushPullReplyWanted) != 0;
+      state.joining = (flags & kPushPullJoining) != 0;
       state.sender = ReadName(in, "push-pull sender");
       // Never trust the count: it may not exceed what the bytes could hold.
       const uint64_t count = in.Varint("push-pull member count",
@@ -275,6 +295,17 @@ Message ReadMessage(ByteReader& in) {
       state.members.reserve(std::min<uint64_t>(count, 256));
       for (uint64_t i = 0; i < count && in.ok(); ++i) {
         state.members.push_back(ReadUpdate(in));
+      }
+      const uint64_t floors = in.Varint(
+          "broadcast floor count", in.remaining() / kMinBroadcastFloorSize);
+      if (!in.ok()) return state;
+      state.floors.reserve(std::min<uint64_t>(floors, 256));
+      for (uint64_t i = 0; i < floors && in.ok(); ++i) {
+        BroadcastFloor floor;
+        floor.origin = ReadName(in, "floor origin");
+        floor.generation = in.Varint("floor generation");
+        floor.sequence = in.Varint("floor sequence");
+        state.floors.push_back(floor);
       }
       return state;
     }

@@ -102,22 +102,40 @@ struct MemberUpdate {
 };
 
 // An application message disseminated to every member, identified by its
-// origin and an id the origin never reuses (for de-duplication).
+// origin, the origin's life (generation) and a sequence number that life
+// counts from 1: receivers keep, per origin, the highest sequence seen and
+// which of the ones just below it arrived, so a replay is recognised
+// however long ago it was sent.
 struct UserBroadcast {
   absl::string_view origin;
-  uint64_t id = 0;
+  uint64_t generation = 0;
+  uint64_t sequence = 0;
   absl::string_view payload;
   friend bool operator==(const UserBroadcast&, const UserBroadcast&) = default;
 };
 
+// Where a member's record of one origin's broadcasts stands: every
+// broadcast of that life up to `sequence` counts as seen. Sent to a joining
+// member, so that broadcasts from before it joined, replayed to it, are not
+// taken for news.
+struct BroadcastFloor {
+  absl::string_view origin;
+  uint64_t generation = 0;
+  uint64_t sequence = 0;
+  friend bool operator==(const BroadcastFloor&,
+                         const BroadcastFloor&) = default;
+};
+
 // Full membership state for anti-entropy, sent over a stream. The receiver
-// merges it; with `reply_wanted` it answers with its own state, sent to the
-// address `sender` lists for itself among the records (a stream's source
-// port is not its listening port).
+// merges it; with `reply_wanted` it answers with its own state, on the
+// same stream connection. A joining member sets `joining`, and the reply
+// then carries the replier's broadcast floors.
 struct PushPull {
   bool reply_wanted = false;
+  bool joining = false;
   absl::string_view sender;
   std::vector<MemberUpdate> members;
+  std::vector<BroadcastFloor> floors;
   friend bool operator==(const PushPull&, const PushPull&) = default;
 };
 

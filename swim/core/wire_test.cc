@@ -218,16 +218,25 @@ std::vector<WireCase> SingleMessageCases() {
     update.address = Ipv6Doc(255, 65535);
     cases.push_back({"UpdateMaxNamesAndIncarnation", {update}});
   }
-  cases.push_back({"BroadcastEmptyPayload", {UserBroadcast{"origin", 0, ""}}});
   cases.push_back(
-      {"BroadcastBinaryPayload",
-       {UserBroadcast{"o", UINT64_MAX, Keep(std::string("\0\x01\xff\0", 4))}}});
+      {"BroadcastEmptyPayload", {UserBroadcast{"origin", 0, 0, ""}}});
+  cases.push_back({"BroadcastBinaryPayload",
+                   {UserBroadcast{"o", UINT64_MAX, UINT64_MAX,
+                                  Keep(std::string("\0\x01\xff\0", 4))}}});
   cases.push_back(
       {"BroadcastMaxPayload",
-       {UserBroadcast{"origin", 128,
+       {UserBroadcast{"origin", 1700000000123456, 128,
                       Keep(std::string(kMaxUserPayloadSize, 'p'))}}});
-  cases.push_back({"PushPullEmpty", {PushPull{false, "s", {}}}});
-  cases.push_back({"PushPullEmptyReplyWanted", {PushPull{true, "sender", {}}}});
+  cases.push_back({"PushPullEmpty", {PushPull{false, false, "s", {}, {}}}});
+  cases.push_back(
+      {"PushPullEmptyReplyWanted", {PushPull{true, false, "sender", {}, {}}}});
+  cases.push_back({"PushPullJoiningWithFloors",
+                   {PushPull{true,
+                             true,
+                             "joiner",
+                             {},
+                             {BroadcastFloor{"a", 1700000000000000, 3},
+                              BroadcastFloor{"bb", UINT64_MAX, UINT64_MAX}}}}});
   {
     PushPull state;
     state.reply_wanted = true;
@@ -403,15 +412,18 @@ TEST(WireTest, GoldenEncodings) {
        {minimal},
        {0x05, 0x01, 0x00, 0x01, 'm', 0x00, 0x00, 0x04, 0, 0, 0, 0, 0x00, 0x00}},
       {"user broadcast",
-       {UserBroadcast{"o", 128, "hi"}},
-       {0x06, 0x01, 'o', 0x80, 0x01, 0x02, 'h', 'i'}},
+       {UserBroadcast{"o", 1, 128, "hi"}},
+       {0x06, 0x01, 'o', 0x01, 0x80, 0x01, 0x02, 'h', 'i'}},
       {"push-pull empty",
-       {PushPull{true, "s", {}}},
-       {0x07, 0x01, 0x01, 's', 0x00}},
+       {PushPull{true, false, "s", {}, {}}},
+       {0x07, 0x01, 0x01, 's', 0x00, 0x00}},
       {"push-pull one",
-       {PushPull{false, "s", {minimal}}},
+       {PushPull{false, false, "s", {minimal}, {}}},
        {0x07, 0x00, 0x01, 's', 0x01, 0x01, 0x00, 0x01, 'm', 0x00, 0x00, 0x04, 0,
-        0, 0, 0, 0x00, 0x00}},
+        0, 0, 0, 0x00, 0x00, 0x00}},
+      {"push-pull joining with a floor",
+       {PushPull{true, true, "s", {}, {BroadcastFloor{"o", 2, 300}}}},
+       {0x07, 0x03, 0x01, 's', 0x00, 0x01, 0x01, 'o', 0x02, 0xac, 0x02}},
       {"compound", {Ack{1}, Nack{2}}, {0x03, 0x01, 0x04, 0x02}},
   };
   for (const GoldenCase& c : cases) {
@@ -443,7 +455,7 @@ TEST(WireTest, PingWithSixteenByteTargetFitsTheSizeTarget) {
 
 TEST(WireTest, DecodedMessagesPointIntoThePacket) {
   const std::vector<Message> messages = {
-      Ping{7, "target"}, UserBroadcast{"origin", 1, "payload"},
+      Ping{7, "target"}, UserBroadcast{"origin", 5, 1, "payload"},
       MakeUpdate(MemberStatus::kOnline, 1, true, true)};
   const std::vector<uint8_t> packet = Encode(messages);
   absl::StatusOr<std::vector<Message>> decoded = DecodePacket(packet);
@@ -465,7 +477,7 @@ TEST(WireTest, DecodedMessagesPointIntoThePacket) {
 TEST(EncodePacketTest, ShortBufferWritesNothing) {
   const std::vector<Message> messages = {
       Ping{1, "target"}, MakeUpdate(MemberStatus::kOnline, 3, true, true),
-      UserBroadcast{"origin", 9, "payload"}};
+      UserBroadcast{"origin", 5, 9, "payload"}};
   const size_t total = PacketSize(messages);
   for (size_t capacity :
        {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{10}, total - 1}) {
@@ -533,17 +545,22 @@ TEST(EncodePacketTest, InvalidMessagesWriteNothing) {
        {bad_status},
        "member update has an invalid status"},
       {"broadcast empty origin",
-       {UserBroadcast{"", 1, "x"}},
+       {UserBroadcast{"", 1, 1, "x"}},
        "broadcast origin must be 1-255 bytes, is 0"},
       {"broadcast payload too large",
-       {UserBroadcast{"o", 1, big_payload}},
+       {UserBroadcast{"o", 1, 1, big_payload}},
        "broadcast payload is 65536 bytes, above the limit of 65535"},
       {"push-pull bad member",
        {PushPull{
            false,
+           false,
            "s",
-           {MakeUpdate(MemberStatus::kOnline, 4, false, false), empty_name}}},
+           {MakeUpdate(MemberStatus::kOnline, 4, false, false), empty_name},
+           {}}},
        "member name must be 1-255 bytes, is 0"},
+      {"push-pull bad floor",
+       {PushPull{false, false, "s", {}, {BroadcastFloor{"", 1, 1}}}},
+       "floor origin must be 1-255 bytes, is 0"},
       {"valid then invalid",
        {Ack{1}, Nack{2}, Ping{3, ""}},
        "ping target must be 1-255 bytes"},
@@ -568,7 +585,7 @@ TEST(EncodePacketTest, RejectsPacketsAboveTheMaximumSize) {
   const absl::string_view payload = Keep(std::string(kMaxUserPayloadSize, 'p'));
   // Each broadcast takes 1 + 2 + 1 + 3 + 65535 = 65542 bytes; 1024 of them
   // exceed 64 MiB.
-  const std::vector<Message> messages(1024, UserBroadcast{"o", 1, payload});
+  const std::vector<Message> messages(1024, UserBroadcast{"o", 1, 1, payload});
   ASSERT_GT(PacketSize(messages), kMaxPacketSize);
   std::vector<uint8_t> buffer(64, kGuard);
   absl::StatusOr<size_t> written =
@@ -717,8 +734,14 @@ std::vector<RejectCase> RejectCases() {
        "reserved flag bits 0x80 set in ping-req"},
       {"UpdateReservedFlag", Packet(Concat({0x05}, MinimalRecord(0x01, 0x04))),
        "reserved flag bits 0x4 set in member update"},
-      {"PushPullReservedFlag", Packet({0x07, 0x02, 0x00}),
-       "reserved flag bits 0x2 set in push-pull"},
+      {"PushPullReservedFlag", Packet({0x07, 0x04, 0x00}),
+       "reserved flag bits 0x4 set in push-pull"},
+      {"PushPullFloorCountBeyondBytes",
+       Packet({0x07, 0x00, 0x01, 's', 0x00, 0x05, 0x01, 'o', 0x01, 0x01}),
+       "broadcast floor count"},
+      {"PushPullFloorEmptyOrigin",
+       Packet({0x07, 0x00, 0x01, 's', 0x00, 0x01, 0x00, 0x01, 0x01}),
+       "empty floor origin"},
       {"StatusZero", Packet(Concat({0x05}, MinimalRecord(0x00))),
        "unknown member status 0"},
       {"StatusThree", Packet(Concat({0x05}, MinimalRecord(0x03))),
@@ -763,12 +786,12 @@ std::vector<RejectCase> RejectCases() {
       {"PingSeqAboveUint32",
        Packet({0x01, 0x80, 0x80, 0x80, 0x80, 0x10, 0x01, 'a'}),
        "sequence number is 4294967296, above the limit of 4294967295"},
-      {"BroadcastIdOverflow",
-       Packet({0x06, 0x01, 'o', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-               0xff, 0x02, 0x00}),
-       "varint for broadcast id overflows 64 bits"},
+      {"BroadcastSequenceOverflow",
+       Packet({0x06, 0x01, 'o', 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+               0xff, 0xff, 0x02, 0x00}),
+       "varint for broadcast sequence overflows 64 bits"},
       {"BroadcastPayloadTooLong",
-       Packet({0x06, 0x01, 'o', 0x00, 0x80, 0x80, 0x04}),
+       Packet({0x06, 0x01, 'o', 0x01, 0x00, 0x80, 0x80, 0x04}),
        "broadcast payload length is 65536, above the limit of 65535"},
       {"PushPullMillionMembers",
        Packet({0x07, 0x00, 0x01, 's', 0xc0, 0x84, 0x3d}),
@@ -800,7 +823,8 @@ std::vector<RejectCase> RejectCases() {
       {"TruncatedPort",
        Packet({0x02, 0x01, 0x00, 0x01, 't', 0x04, 1, 2, 3, 4, 0x00}),
        "truncated port: needs 2 bytes"},
-      {"TruncatedPayload", Packet({0x06, 0x01, 'o', 0x00, 0x05, 'a', 'b'}),
+      {"TruncatedPayload",
+       Packet({0x06, 0x01, 'o', 0x01, 0x00, 0x05, 'a', 'b'}),
        "truncated broadcast payload: needs 5 bytes"},
   };
   return cases;

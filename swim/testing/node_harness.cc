@@ -350,7 +350,8 @@ std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
   // peer's probe is padded with gossip (with the node's own broadcast,
   // which it ignores, so nothing else changes).
   static const std::string* const kFiller = new std::string(900, 'f');
-  h.Datagram(Addr(2), {Ping{4242, kSelf}, UserBroadcast{kSelf, 1, *kFiller}});
+  h.Datagram(Addr(2), {Ping{4242, kSelf},
+                       UserBroadcast{kSelf, kGeneration, 1, *kFiller}});
   keep = h.TakeSent();
   EXPECT_EQ(keep.size(), 1u);
   if (keep.empty()) return std::nullopt;

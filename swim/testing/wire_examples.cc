@@ -81,8 +81,9 @@ std::vector<WireExample> WireExamples() {
   examples.push_back(
       {"leave", "alice leaves gracefully (her own LEFT claim)", {left}});
   examples.push_back({"user-broadcast",
-                      "User broadcast 9 from alice carrying \"hello\"",
-                      {UserBroadcast{kAlice, 9, "hello"}}});
+                      "Broadcast 9 of alice's life 1700000000, carrying "
+                      "\"hello\"",
+                      {UserBroadcast{kAlice, 1700000000, 9, "hello"}}});
   PushPull state;
   state.reply_wanted = true;
   state.sender = kAlice;
