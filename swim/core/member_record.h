@@ -42,6 +42,10 @@ class MemberRecord {
 
   // Changed only through MemberTable::SetStatus, which keeps counts.
   MemberStatus status() const { return status_; }
+  // Whether this node has heard the member answer (an ack of its own
+  // probe): members it only heard of are probed apart (see MemberTable).
+  // Changed only through MemberTable::Vouch.
+  bool vouched() const { return vouched_; }
 
   const Address& address() const { return address_; }
   void set_address(const Address& address) { address_ = address; }
@@ -79,6 +83,7 @@ class MemberRecord {
   std::string text_;  // name, then the metadata encoding
   uint16_t name_size_ = 0;
   MemberStatus status_ = MemberStatus::kOnline;
+  bool vouched_ = false;
   Address address_;
   Incarnation incarnation_;
   PackedTime last_change_;

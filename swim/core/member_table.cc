@@ -63,7 +63,7 @@ const MemberRecord* MemberTable::Find(absl::string_view name) const {
 
 MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
                                absl::string_view metadata_encoded,
-                               Random& random) {
+                               Random& random, bool vouched) {
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -77,7 +77,11 @@ MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
   MemberRecord& record = Slot(slot);
   record = MemberRecord(name, metadata_encoded);
   record.status_ = status;
-  if (StatusIn(status, kAvailable)) ++available_;
+  record.vouched_ = vouched;
+  if (StatusIn(status, kAvailable)) {
+    ++available_;
+    if (!vouched) ++unvouched_available_;
+  }
   by_name_.insert(&record);
   order_.push_back(slot);
   // A random position among those not yet probed this round, so the
@@ -88,6 +92,7 @@ MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
       probe_index_ + random.Uniform(probe_order_.size() - probe_index_ + 1);
   probe_order_.push_back(slot);
   std::swap(probe_order_[position], probe_order_.back());
+  if (!vouched) unvouched_order_.push_back(slot);
   return record;
 }
 
@@ -105,7 +110,10 @@ void MemberTable::Remove(absl::string_view name) {
   const uint32_t slot = SlotOf(&record);
   if (slot == kNoSlot) return;  // not reached: records live in the chunks
   by_name_.erase(it);
-  if (StatusIn(record.status(), kAvailable)) --available_;
+  if (StatusIn(record.status(), kAvailable)) {
+    --available_;
+    if (!record.vouched_) --unvouched_available_;
+  }
   order_.erase(std::find(order_.begin(), order_.end(), slot));
   const size_t position =
       std::find(probe_order_.begin(), probe_order_.end(), slot) -
@@ -120,6 +128,12 @@ void MemberTable::Remove(absl::string_view name) {
 }
 
 MemberRecord* MemberTable::NextProbeTarget(Random& random) {
+  if (unvouched_available_ > 0) {
+    unvouched_turn_ = !unvouched_turn_;
+    if (unvouched_turn_) {
+      if (MemberRecord* record = NextUnvouched(random)) return record;
+    }
+  }
   // At most one full round plus a reshuffle.
   for (size_t checked = 0; checked <= probe_order_.size(); ++checked) {
     if (probe_index_ >= probe_order_.size()) {
@@ -133,10 +147,51 @@ MemberRecord* MemberTable::NextProbeTarget(Random& random) {
   return nullptr;
 }
 
+MemberRecord* MemberTable::NextUnvouched(Random& random) {
+  for (size_t checked = 0; checked <= unvouched_order_.size(); ++checked) {
+    if (unvouched_index_ >= unvouched_order_.size()) {
+      // A new round: drop the slots vouched for, freed or repeated (a slot
+      // freed and reused) since, and reshuffle.
+      std::sort(unvouched_order_.begin(), unvouched_order_.end());
+      unvouched_order_.erase(
+          std::unique(unvouched_order_.begin(), unvouched_order_.end()),
+          unvouched_order_.end());
+      unvouched_order_.erase(
+          std::remove_if(unvouched_order_.begin(), unvouched_order_.end(),
+                         [this](uint32_t slot) {
+                           const MemberRecord& record = Slot(slot);
+                           return record.vouched_ || record.name().empty();
+                         }),
+          unvouched_order_.end());
+      random.Shuffle(unvouched_order_);
+      unvouched_index_ = 0;
+      if (unvouched_order_.empty()) return nullptr;
+    }
+    MemberRecord& record = Slot(unvouched_order_[unvouched_index_++]);
+    if (!record.vouched_ && !record.name().empty() &&
+        StatusIn(record.status_, kAvailable)) {
+      return &record;
+    }
+  }
+  return nullptr;
+}
+
 void MemberTable::SetStatus(MemberRecord& record, MemberStatus status) {
-  if (StatusIn(record.status_, kAvailable)) --available_;
+  if (StatusIn(record.status_, kAvailable)) {
+    --available_;
+    if (!record.vouched_) --unvouched_available_;
+  }
   record.status_ = status;
-  if (StatusIn(status, kAvailable)) ++available_;
+  if (StatusIn(status, kAvailable)) {
+    ++available_;
+    if (!record.vouched_) ++unvouched_available_;
+  }
+}
+
+void MemberTable::Vouch(MemberRecord& record) {
+  if (record.vouched_) return;
+  record.vouched_ = true;
+  if (StatusIn(record.status_, kAvailable)) --unvouched_available_;
 }
 
 }  // namespace swim

@@ -44,6 +44,14 @@ Precedence ComparePrecedence(MemberStatus local_status,
 // position so it is probed within one round. Iteration order (at(i)) is
 // deterministic: it depends only on the sequence of calls.
 //
+// Members this node has only heard of (not vouched: never answered its
+// probe) also have a round of their own, and while any is ONLINE or
+// SUSPECT every other probe goes to one of them. So members invented by a
+// key holder (they never answer) are probed out quickly however many
+// there are, and a real failure among the members that answer is still
+// found within two rounds of them; with none unvouched, probing is plain
+// SWIM.
+//
 // Records live in fixed-size chunks, so a record's address is stable until
 // it is removed; the name index holds pointers to them and both orders
 // 4-byte slot numbers: with the record itself about 130 bytes a member.
@@ -57,9 +65,10 @@ class MemberTable {
   const MemberRecord* Find(absl::string_view name) const;
 
   // Adds a member that must not be present; `random` places it in the
-  // probe order.
+  // probe order. `vouched`: it is known to answer (a restored view).
   MemberRecord& Add(absl::string_view name, MemberStatus status,
-                    absl::string_view metadata_encoded, Random& random);
+                    absl::string_view metadata_encoded, Random& random,
+                    bool vouched = false);
   void Remove(absl::string_view name);
   // Makes room for `count` members in all, so a table filled at once
   // holds no spare capacity.
@@ -68,6 +77,8 @@ class MemberTable {
   // Changes a member's status; always go through here so the count of
   // available members stays exact without a scan.
   void SetStatus(MemberRecord& record, MemberStatus status);
+  // The member answered this node's probe.
+  void Vouch(MemberRecord& record);
 
   // The next member to probe: ONLINE or SUSPECT, round-robin over a
   // shuffled order; nullptr when there is none.
@@ -79,6 +90,8 @@ class MemberTable {
   size_t size() const { return order_.size(); }
   // Members that are ONLINE or SUSPECT.
   size_t available() const { return available_; }
+  // Of those, the ones not vouched for.
+  size_t unvouched_available() const { return unvouched_available_; }
 
  private:
   static constexpr uint32_t kChunkSize = 64;
@@ -129,6 +142,13 @@ class MemberTable {
   std::vector<uint32_t> probe_order_;
   size_t probe_index_ = 0;
   size_t available_ = 0;
+  // The round of members not vouched for, cleaned lazily (a slot there may
+  // since have been vouched for, or freed and reused).
+  MemberRecord* NextUnvouched(Random& random);
+  std::vector<uint32_t> unvouched_order_;
+  size_t unvouched_index_ = 0;
+  size_t unvouched_available_ = 0;
+  bool unvouched_turn_ = false;
 };
 
 }  // namespace swim

@@ -4,11 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -186,11 +188,12 @@ TEST(ComparePrecedenceTest, NamedRules) {
       kNew);
 }
 
-// Adds an ONLINE (or `status`) member with empty metadata.
+// Adds an ONLINE (or `status`) member with empty metadata, vouched for
+// (it has answered a probe) unless told otherwise.
 MemberRecord& AddTo(MemberTable& table, absl::string_view name, Random& random,
-                    MemberStatus status = kOn) {
+                    MemberStatus status = kOn, bool vouched = true) {
   MemberRecord& record =
-      table.Add(name, status, MetadataView().encoded(), random);
+      table.Add(name, status, MetadataView().encoded(), random, vouched);
   record.set_address(Address::Ipv4({10, 0, 0, 1}, 7946));
   record.set_incarnation(Incarnation{1, 0});
   record.set_last_change(absl::UnixEpoch());
@@ -464,6 +467,77 @@ TEST(MemberTableTest, EachRoundVisitsEveryMemberExactlyOnce) {
           << "round " << round;
     }
   }
+}
+
+// Members only heard of (invented by a key holder, say, or just joined)
+// get every other probe, round-robin among themselves: however many there
+// are, every vouched member is still probed within two of its rounds.
+TEST(MemberTableTest, UnvouchedMembersTakeEveryOtherProbe) {
+  MemberTable table;
+  Random random(21);
+  AddMembers(table, random, 4);
+  for (int i = 0; i < 20000; ++i) {
+    AddTo(table, absl::StrCat("invented-", i), random, kOn, /*vouched=*/false);
+  }
+  EXPECT_EQ(table.unvouched_available(), 20000u);
+  const std::vector<std::string> picks = Picks(table, random, 40000);
+  int vouched = 0;
+  std::set<std::string> invented;
+  for (size_t i = 0; i < picks.size(); ++i) {
+    if (absl::StartsWith(picks[i], "invented-")) {
+      invented.insert(picks[i]);
+    } else {
+      ++vouched;
+    }
+  }
+  EXPECT_EQ(invented.size(), 20000u);  // each probed in its own round
+  // Half the probes went round the plain round, which holds all 20 004;
+  // the four vouched members got their share of it and more.
+  EXPECT_GE(vouched, 4);
+  // Within 2 x 20 004 probes every vouched member is probed: the plain
+  // round is not starved however long the other round is.
+  std::set<std::string> seen(picks.begin(), picks.begin() + 2 * 20004);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(seen.contains(Name(i))) << i;
+}
+
+TEST(MemberTableTest, UnvouchedMembersAreCountedAndVouchingEndsTheirRound) {
+  MemberTable table;
+  Random random(22);
+  AddMembers(table, random, 3);
+  MemberRecord& a = AddTo(table, "a", random, kOn, /*vouched=*/false);
+  MemberRecord& b = AddTo(table, "b", random, kSu, /*vouched=*/false);
+  AddTo(table, "c", random, kOf, /*vouched=*/false);
+  EXPECT_EQ(table.unvouched_available(), 2u);
+  table.SetStatus(b, kOf);
+  EXPECT_EQ(table.unvouched_available(), 1u);
+  // Every other pick is "a", the one unvouched member still available.
+  std::vector<std::string> picks = Picks(table, random, 8);
+  int a_picks = 0;
+  for (const std::string& name : picks) a_picks += name == "a";
+  EXPECT_GE(a_picks, 4);
+  table.Vouch(a);
+  EXPECT_TRUE(a.vouched());
+  EXPECT_EQ(table.unvouched_available(), 0u);
+  // Plain SWIM again: each member once a round, so over 40 picks (ten
+  // rounds, the first and last perhaps split) each about ten times.
+  std::map<std::string, int> counts;
+  for (const std::string& name : Picks(table, random, 40)) ++counts[name];
+  EXPECT_EQ(counts.size(), 4u);
+  for (const auto& [name, count] : counts) {
+    EXPECT_GE(count, 9) << name;
+    EXPECT_LE(count, 11) << name;
+  }
+  table.Remove("c");
+  table.Remove("b");
+  EXPECT_EQ(table.unvouched_available(), 0u);
+  AddTo(table, "d", random, kOn, /*vouched=*/false);  // reuses a slot
+  EXPECT_EQ(table.unvouched_available(), 1u);
+  int d_picks = 0;
+  for (const std::string& name : Picks(table, random, 6)) {
+    d_picks += name == "d";
+    EXPECT_FALSE(name.empty());
+  }
+  EXPECT_GE(d_picks, 3);
 }
 
 TEST(MemberTableTest, RoundsSkipOfflineAndLeft) {

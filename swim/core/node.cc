@@ -52,6 +52,16 @@ std::string BroadcastKey(const UserBroadcast& broadcast) {
                       broadcast.origin);
 }
 
+// The most one member's entry can take in a state exchange: varints at
+// their largest, an IPv6 address, its metadata.
+size_t EntryBound(size_t name_size, size_t metadata_size) {
+  return 1 + 1 + 2 + name_size + 10 + 10 + 19 + metadata_size;
+}
+
+// The rest of a state exchange at its largest: packet header, type, flags,
+// sender, the two counts.
+constexpr size_t kStateOverhead = 3 + 1 + 1 + 2 + kMaxNameLength + 10 + 10;
+
 bool AllowedOn(Channel channel, const Message& message) {
   const MessageType type = TypeOf(message);
   if (channel == Channel::kStream) {
@@ -293,6 +303,7 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
     return buried == nullptr || member.incarnation > *buried;
   };
   size_t candidates = 0;
+  size_t candidate_bytes = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const Member& member = members[i];
     if (member.name.empty() || member.name.size() > kMaxNameLength) {
@@ -324,26 +335,44 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
                        encoded->size(), " bytes, above max_metadata_size ",
                        config_.max_metadata_size));
     }
-    if (is_new(member)) ++candidates;
+    if (is_new(member)) {
+      ++candidates;
+      candidate_bytes += EntryBound(member.name.size(), encoded->size());
+    }
   }
-  if (table_.size() + candidates > config_.max_members) {
+  if (table_.size() + candidates > config_.max_members ||
+      !StateFits(candidate_bytes)) {
     // Repeated names count once: only now is the exact count worth a set.
-    absl::flat_hash_set<absl::string_view> fresh;
+    absl::flat_hash_map<absl::string_view, size_t> fresh;
     for (const Member& member : members) {
-      if (is_new(member)) fresh.insert(member.name);
+      if (is_new(member)) {
+        fresh.try_emplace(member.name,
+                          EntryBound(member.name.size(),
+                                     EncodeMetadata(member.metadata)->size()));
+      }
     }
     if (table_.size() + fresh.size() > config_.max_members) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "restore: ", fresh.size(), " new members would exceed max_members ",
           config_.max_members, " (", table_.size(), " known)"));
     }
+    candidate_bytes = 0;
+    for (const auto& [name, bytes] : fresh) candidate_bytes += bytes;
+    if (!StateFits(candidate_bytes)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("restore: ", fresh.size(),
+                       " new members would make a state exchange larger than "
+                       "max_stream_message ",
+                       config_.max_stream_message));
+    }
   }
   table_.Reserve(table_.size() + candidates);
   for (const Member& member : members) {
     if (!is_new(member)) continue;  // includes a repeat: the first one won
     absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
-    MemberRecord& record =
-        table_.Add(member.name, MemberStatus::kOnline, *encoded, random_);
+    state_bound_ += EntryBound(member.name.size(), encoded->size());
+    MemberRecord& record = table_.Add(member.name, MemberStatus::kOnline,
+                                      *encoded, random_, /*vouched=*/true);
     record.set_address(member.address);
     record.set_incarnation(member.incarnation);
     record.set_last_change(now);
@@ -954,6 +983,8 @@ void Node::Reap(MemberRecord& record) {
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());
   broadcast_history_.Forget(record.name());
+  state_bound_ -=
+      EntryBound(record.name().size(), record.metadata_encoded().size());
   const std::string name(record.name());
   table_.Remove(name);  // destroys `record`
 }
@@ -1065,6 +1096,9 @@ void Node::HandleAck(const Ack& ack, absl::Time) {
     if (!probe_.acked) {
       ++stats_.probes_acked;
       ApplyAwareness(-1);  // Lifeguard: an answered probe is good health
+      if (MemberRecord* target = table_.Find(probe_.target)) {
+        table_.Vouch(*target);
+      }
     }
     probe_.acked = true;
     timers_.Cancel(Kind::kProbeTimeout);
@@ -1154,10 +1188,14 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
       Drop(DropReason::kTombstoned);
       return;
     }
-    if (table_.size() >= config_.max_members) {
+    const size_t bound =
+        EntryBound(update.name.size(),
+                   update.has_metadata ? update.metadata.encoded().size() : 1);
+    if (table_.size() >= config_.max_members || !StateFits(bound)) {
       Drop(DropReason::kTableFull);
       return;
     }
+    state_bound_ += bound;
     record = &table_.Add(update.name, status,
                          update.has_metadata ? update.metadata.encoded()
                                              : MetadataView().encoded(),
@@ -1216,6 +1254,8 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   if (address_changed) record->set_address(update.address);
   if (status == MemberStatus::kOnline && update.has_metadata &&
       update.metadata.encoded() != record->metadata_encoded()) {
+    state_bound_ += update.metadata.encoded().size();
+    state_bound_ -= record->metadata_encoded().size();
     record->set_metadata_encoded(update.metadata.encoded());
     metadata_changed = true;
   }
@@ -1332,6 +1372,13 @@ void Node::ReportConflict(const Address& claimed, absl::Time now) {
   Event event = MemberEvent(Event::Type::kNameConflict, local_);
   event.conflict_address = claimed;
   EmitEvent(std::move(event));
+}
+
+bool Node::StateFits(size_t more) const {
+  return kStateOverhead +
+             EntryBound(local_.name.size(), local_metadata_encoded_.size()) +
+             state_bound_ + more <=
+         config_.max_stream_message;
 }
 
 absl::Duration Node::ReclaimAfter() const {
@@ -1530,9 +1577,36 @@ void Node::SendPushPull(const Address& to, PushPullKind kind,
   for (size_t i = 0; i < table_.size(); ++i) {
     state.members.push_back(ClaimOf(table_.at(i), /*origin=*/{}));
   }
-  const Message message = std::move(state);
+  Message message = std::move(state);
   absl::StatusOr<size_t> size = EncodedSize(message);
   if (!size.ok()) return;
+  if (kWireHeaderSize + *size > config_.max_stream_message) {
+    // Admission keeps the state within one message; only metadata grown
+    // since (members publish up to max_metadata_size each) gets here. Send
+    // what fits, from a random member on, so exchanges still cover
+    // everyone, and count it.
+    ++stats_.push_pulls_truncated;
+    PushPull& whole = std::get<PushPull>(message);
+    whole.floors.clear();
+    std::vector<MemberUpdate> kept = {whole.members.front()};
+    size_t bytes = *EncodedSize(Message(
+        PushPull{whole.reply_wanted, whole.joining, whole.sender, kept, {}}));
+    const size_t others = whole.members.size() - 1;
+    const size_t first = others == 0 ? 0 : random_.Uniform(others);
+    for (size_t i = 0; i < others; ++i) {
+      const MemberUpdate& entry = whole.members[1 + (first + i) % others];
+      const size_t entry_size = *EncodedSize(Message(entry)) - 1;
+      if (kWireHeaderSize + bytes + entry_size + 9 >
+          config_.max_stream_message) {
+        continue;  // a smaller one may fit
+      }
+      bytes += entry_size;
+      kept.push_back(entry);
+    }
+    whole.members = std::move(kept);
+    size = EncodedSize(message);
+    if (!size.ok()) return;
+  }
   std::vector<uint8_t> packet(kWireHeaderSize + *size);
   if (!EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet))
            .ok()) {

@@ -269,6 +269,9 @@ class Node {
   // How long a life must have been OFFLINE or LEFT before its name may
   // move to a new life at another address.
   absl::Duration ReclaimAfter() const;
+  // Whether `more` bytes of entries still fit a state exchange at its
+  // largest (Config::max_stream_message).
+  bool StateFits(size_t more) const;
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
                       absl::Time now);
   void QueueUpdate(const MemberRecord& record, absl::string_view origin);
@@ -335,6 +338,8 @@ class Node {
   Awareness awareness_;
   Member local_;
   std::string local_metadata_encoded_;
+  // The most the table's entries can take in a state exchange.
+  size_t state_bound_ = 0;
   // This member's key in the dissemination queue.
   std::string local_key_;
   MemberTable table_;

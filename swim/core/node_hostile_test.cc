@@ -788,6 +788,81 @@ TEST(NodeHostileTest, AFloodOfInventedMembersIsBounded) {
   EXPECT_EQ(First<Ack>(sent[0]), Ack{42});
 }
 
+// --- 15b. The state budget -------------------------------------------------
+
+// What the node sends when peer-a asks for its state.
+std::vector<Sent> RequestState(Harness& h) {
+  h.TakeSent();
+  PushPull request;
+  request.reply_wanted = true;
+  request.sender = kPeerA;
+  request.members = {Online(kPeerA, Addr(2), {5, 0})};
+  h.Stream(Addr(2, 40000), {request});
+  return h.TakeSent();
+}
+
+// Attack (an insider): members with the largest metadata allowed, more
+// than one state exchange can carry. They used to be admitted until every
+// state exchange exceeded the stream limit and failed. Must happen: a
+// member is admitted only while the whole state, at the most each entry
+// can take, fits Config::max_stream_message; the rest are dropped as
+// kTableFull; a state reply fits and carries everyone held.
+TEST(NodeHostileTest, NewMembersStopWhereAStateExchangeWouldOverflow) {
+  Config config = HostileConfig();
+  config.max_stream_message = 64 << 10;
+  config.max_metadata_size = 1024;
+  Harness h(NoPeriodicPushPull(config));
+  const std::string metadata =
+      *EncodeMetadata({{"blob", std::string(900, 'm')}});
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) names.push_back(absl::StrCat("big-", i));
+  for (int i = 0; i < 200; ++i) {
+    MemberUpdate update = Online(names[i], Addr(100), {5, 0});
+    update.metadata = *MetadataView::Parse(metadata);
+    h.Datagram(Addr(100), {update});
+  }
+  const size_t admitted = h.node().size();
+  EXPECT_GT(admitted, 50u);
+  EXPECT_LT(admitted, 70u);  // 64 KiB / ~960 bytes at the most each
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 200 - admitted);
+  std::vector<Sent> sent = RequestState(h);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_LE(sent[0].packet.size(), config.max_stream_message);
+  EXPECT_EQ(First<PushPull>(sent[0]).members.size(), h.node().size() + 1);
+  EXPECT_EQ(h.node().stats().push_pulls_truncated, 0u);
+}
+
+// Members admitted small may grow their metadata afterwards (up to
+// max_metadata_size each). Must happen: the state exchange is sent in part
+// (what fits, counted as truncated), never above the limit.
+TEST(NodeHostileTest, AStateThatOutgrowsTheLimitIsSentInPart) {
+  Config config = HostileConfig();
+  config.max_stream_message = 64 << 10;
+  config.max_metadata_size = 4096;
+  Harness h(NoPeriodicPushPull(config));
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) names.push_back(absl::StrCat("grows-", i));
+  for (const std::string& name : names) {
+    h.Datagram(Addr(100), {Online(name, Addr(100), {5, 0})});
+  }
+  ASSERT_EQ(h.node().size(), 100u);
+  const std::string metadata =
+      *EncodeMetadata({{"blob", std::string(4000, 'm')}});
+  for (const std::string& name : names) {
+    MemberUpdate update = Online(name, Addr(100), {5, 1});
+    update.metadata = *MetadataView::Parse(metadata);
+    h.Stream(Addr(100, 4000), {update});
+  }
+  std::vector<Sent> sent = RequestState(h);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_LE(sent[0].packet.size(), config.max_stream_message);
+  EXPECT_EQ(h.node().stats().push_pulls_truncated, 1u);
+  const PushPull reply = First<PushPull>(sent[0]);
+  EXPECT_EQ(reply.members.front().name, kSelf);  // always itself
+  EXPECT_GT(reply.members.size(), 10u);
+  EXPECT_LT(reply.members.size(), 20u);
+}
+
 // --- 16. Oversized and repetitive push-pull states ---------------------------
 
 // Attack: a push-pull state whose record count claims 1 000 000 members

@@ -19,7 +19,9 @@
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
 #include "swim/core/stats.h"
+#include "swim/core/stream.h"
 #include "swim/core/wire.h"
+#include "swim/testing/cluster_bounds.h"
 #include "swim/testing/node_harness.h"
 #include "swim/testing/packet_inspector.h"
 #include "swim/testing/test_cluster.h"
@@ -84,7 +86,10 @@ class InsiderTest : public ::testing::Test {
   static constexpr int kSize = 5;
   static constexpr int kVictim = 2;
 
-  InsiderTest() : cluster_(ClusterOptions(11)), insider_(MakeEnvelope()) {}
+  // The operator runs every member with max_members 10 000.
+  static constexpr size_t kMaxMembers = 10000;
+
+  InsiderTest() : cluster_(Options()), insider_(MakeEnvelope()) {}
 
   void SetUp() override {
     cluster_.AddAndJoin(kSize);
@@ -156,6 +161,12 @@ class InsiderTest : public ::testing::Test {
   Address address_;
 
  private:
+  static TestCluster::Options Options() {
+    TestCluster::Options options = ClusterOptions(11);
+    options.base.max_members = kMaxMembers;
+    return options;
+  }
+
   static Envelope MakeEnvelope() {
     EnvelopeConfig config;
     config.nonce_seed.fill(0x77);
@@ -234,6 +245,95 @@ TEST_F(InsiderTest, ANameCannotBeTakenOver) {
   const uint64_t acked = victim().stats().probes_acked;
   cluster_.RunFor(absl::Seconds(5));
   EXPECT_GT(victim().stats().probes_acked, acked);
+}
+
+// --- 9. Inventing members ---------------------------------------------------
+
+// Attack (an insider): 23 000 invented members, with 200 bytes of metadata
+// each, pushed to a member in a state exchange. They used to fill every
+// member's table, grow the state past the stream limit so that every exchange
+// failed (a joining member saw nobody), and dilute probing so that a real
+// failure went unnoticed for minutes. Must happen: every table stops at
+// max_members with the rest counted (kTableFull); state exchanges still fit, so
+// a new member joins and sees every real one; the invented members, who never
+// answer, are probed out; and a real crash is noticed within twice the
+// usual time.
+TEST_F(InsiderTest, InventedMembersAreBoundedAndCannotHideAFailure) {
+  constexpr int kInvented = 23000;
+  std::vector<std::string> names;
+  names.reserve(kInvented);
+  for (int i = 0; i < kInvented; ++i)
+    names.push_back(absl::StrCat("ghost-", i));
+  const std::string metadata =
+      *EncodeMetadata({{"blob", std::string(200, 'g')}});
+  PushPull state;
+  state.sender = names[0];
+  for (int i = 0; i < kInvented; ++i) {
+    MemberUpdate ghost;
+    ghost.name = names[i];
+    ghost.incarnation = {1, 0};
+    ghost.address = Address::Ipv4(
+        {10, 200, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}, 7946);
+    ghost.has_metadata = true;
+    ghost.metadata = *MetadataView::Parse(metadata);
+    state.members.push_back(ghost);
+  }
+  const Message message = state;
+  std::vector<uint8_t> packet(kWireHeaderSize + *EncodedSize(message));
+  ASSERT_TRUE(EncodePacket({message}, absl::MakeSpan(packet)).ok());
+  std::vector<uint8_t> stream;
+  ASSERT_TRUE(SealStreamMessage(insider_, 1, packet, stream).ok());
+  (void)cluster_.simulator().Command(0, [&](Node& node, absl::Time now) {
+    node.HandleStreamData(1, kAttacker, stream, now);
+    node.HandleStreamClosed(1);
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(cluster_.node(0).size(), kMaxMembers);
+  EXPECT_EQ(cluster_.node(0).stats().Drops(DropReason::kTableFull),
+            static_cast<uint64_t>(kInvented - kMaxMembers + kSize - 1));
+  // A real member crashes while the ghosts spread.
+  cluster_.Crash(kVictim);
+  const absl::Time crashed = cluster_.now();
+  const std::string victim_name = victim().local().name;
+  ASSERT_TRUE(cluster_.RunUntil(
+      [&] {
+        for (int viewer = 0; viewer < kSize; ++viewer) {
+          if (viewer == kVictim) continue;
+          if (cluster_.node(viewer).StatusOf(victim_name) !=
+              MemberStatus::kOffline) {
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Minutes(5)));
+  const absl::Duration detected = cluster_.now() - crashed;
+  RecordProperty("crash_detected_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(detected)));
+  // Twice the worst case among the real members alone: the ghosts take
+  // only every other probe.
+  EXPECT_LE(detected, 2 * testing::DetectionTime(cluster_.node(0).config(),
+                                                 kSize, absl::Milliseconds(1)));
+  for (int member = 0; member < kSize; ++member) {
+    if (member == kVictim) continue;
+    EXPECT_LE(cluster_.node(member).size(), kMaxMembers);
+  }
+  // A new member joins and learns every real member through a state
+  // exchange that fits.
+  const int joiner = cluster_.Add();
+  ASSERT_TRUE(cluster_.simulator().Join(joiner, {1}).ok());
+  ASSERT_TRUE(cluster_.RunUntil(
+      [&] {
+        for (int member : {0, 1, 3, 4}) {
+          if (cluster_.node(joiner).StatusOf(
+                  cluster_.node(member).local().name) !=
+              MemberStatus::kOnline) {
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(30)));
 }
 
 // --- 4. Draining the news ----------------------------------------------------

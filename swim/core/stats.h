@@ -18,7 +18,9 @@ enum class DropReason : uint8_t {
   kMisdirectedPing,     // a ping for another name (a recycled address)
   kUnknownAck,          // an ack or nack matching no outstanding probe
   kMetadataTooLarge,    // an update whose metadata exceeds the limit
-  kTableFull,           // an update about a new member beyond max_members
+  kTableFull,           // an update about a new member beyond max_members,
+                        // or beyond what one state exchange can carry
+                        // (max_stream_message)
   kRelayLimit,          // too many ping-reqs in flight to relay another
   kTransmitQueueFull,   // the driver is not draining PollTransmit
   kEventQueueFull,      // the application is not draining PollEvent
@@ -84,6 +86,10 @@ struct Stats {
   uint64_t updates_stale = 0;     // claims ignored as older or repeated
   uint64_t push_pulls_sent = 0;
   uint64_t push_pulls_received = 0;
+  // State exchanges sent incomplete because the state outgrew
+  // Config::max_stream_message (metadata grown since members were
+  // admitted): what fits, from a random member on.
+  uint64_t push_pulls_truncated = 0;
   uint64_t gossip_rounds = 0;
   // Claims about this member's name from another life (another address).
   uint64_t name_conflicts = 0;

@@ -258,11 +258,40 @@ void Driver::Drain(absl::Time now) {
     }
   }
   CompleteLeaves(now);
+  ReportLimits();
   std::optional<absl::Time> wake = node_->NextDeadline();
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
   }
   ArmTimer(wake);
+}
+
+void Driver::ReportLimits() {
+  const Stats& stats = node_->stats();
+  const uint64_t refused = stats.Drops(DropReason::kTableFull);
+  if (refused > reported_table_full_) {
+    reported_table_full_ = refused;
+    ReportError(
+        "table full",
+        absl::ResourceExhaustedError(absl::StrCat(
+            "news of new members refused (", refused,
+            " so far): this member knows ", node_->size(),
+            " members, and Config::max_members is ",
+            node_->config().max_members,
+            " and one state exchange holds at most max_stream_message (",
+            node_->config().max_stream_message,
+            " bytes); raise them if the cluster is really this big, else "
+            "someone is inventing members")));
+  }
+  if (stats.push_pulls_truncated > reported_truncated_) {
+    reported_truncated_ = stats.push_pulls_truncated;
+    ReportError("state truncated",
+                absl::ResourceExhaustedError(absl::StrCat(
+                    "a state exchange outgrew max_stream_message (",
+                    node_->config().max_stream_message, " bytes) and was sent ",
+                    "in part (", stats.push_pulls_truncated,
+                    " so far); raise it on every member")));
+  }
 }
 
 void Driver::CompleteLeaves(absl::Time now) {

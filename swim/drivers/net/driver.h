@@ -155,6 +155,9 @@ class Driver {
   void OnSeedOutcome(net::SeedResolver::Outcome outcome);
   void JoinKnownSeeds(absl::Time now);
   void CompleteLeaves(absl::Time now);
+  // Tells the error listeners when the node starts refusing members or
+  // truncating state exchanges (a limit reached).
+  void ReportLimits();
 
   std::unique_ptr<Node> node_;
   const std::string name_;
@@ -167,6 +170,8 @@ class Driver {
   absl::flat_hash_map<std::string, absl::Time> last_reported_;
   std::vector<Address> join_addresses_;
   std::vector<LeaveWaiter> leave_waiters_;
+  uint64_t reported_table_full_ = 0;
+  uint64_t reported_truncated_ = 0;
   std::unique_ptr<net::SeedResolver> resolver_;  // created on first use
 };
 
