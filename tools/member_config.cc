@@ -20,7 +20,7 @@
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
-#include "tools/secret_key.h"
+#include "tools/cluster_key.h"
 
 namespace swim::tools {
 namespace {
@@ -136,14 +136,17 @@ absl::string_view FlagForField(absl::string_view field) {
   for (absl::string_view flag :
        {"probe_interval", "probe_timeout", "indirect_checks", "suspicion_mult",
         "gossip_interval", "gossip_nodes", "retransmit_mult",
-        "push_pull_interval", "reap_after", "label"}) {
+        "push_pull_interval", "reap_after", "label", "max_members",
+        "max_stream_message"}) {
     if (field == flag) return flag;
   }
   return "";
 }
 
 absl::Status CheckConfig(Config config) {
-  config.generation = 1;  // filled by the driver at start
+  // Filled by the driver at start.
+  config.generation = 1;
+  config.nonce_seed[0] = 1;
   absl::Status status = config.Validate();
   if (status.ok()) return status;
   absl::string_view message = status.message();
@@ -234,16 +237,34 @@ absl::Status ApplyMetadata(const MemberOptions& options, Config& config) {
 absl::Status ApplySecret(const MemberOptions& options,
                          const Environment& environment,
                          const SystemAccess& system, MemberSettings& out) {
-  absl::StatusOr<std::optional<Sourced>> secret = FlagOrEnvironment(
-      options.secret, "secret", environment, "SWIM_SECRET", system.read_file);
-  if (!secret.ok()) return secret.status();
-  if (!secret->has_value()) {
+  std::optional<Sourced> secret;
+  if (options.secret_file.has_value()) {
+    absl::StatusOr<std::string> contents =
+        system.read_file(*options.secret_file);
+    if (!contents.ok()) {
+      return Invalid("--secret-file=", *options.secret_file, ": ",
+                     contents.status().message());
+    }
+    secret = Sourced{*std::move(contents),
+                     absl::StrCat("--secret-file=", *options.secret_file)};
+  } else {
+    absl::StatusOr<std::optional<std::string>> value =
+        LookupVariable(environment, "SWIM_SECRET", system.read_file);
+    if (!value.ok()) return value.status();
+    if (value->has_value()) {
+      secret = Sourced{**value, environment.contains("SWIM_SECRET")
+                                    ? "SWIM_SECRET"
+                                    : "SWIM_SECRET_FILE"};
+    }
+  }
+  if (!secret.has_value()) {
     if (!options.insecure) {
       return Invalid(
-          "no secret: pass --secret=TEXT or set SWIM_SECRET or "
-          "SWIM_SECRET_FILE (every member of a cluster needs the same one; "
-          "generate one with: head -c 32 /dev/urandom | base64). To run "
-          "without encryption or authentication, pass --insecure");
+          "no secret: set SWIM_SECRET to the cluster's key (generate one "
+          "with: export SWIM_SECRET=\"$(swim-keygen)\"; every member needs "
+          "the same), or name a file holding it with --secret-file or "
+          "SWIM_SECRET_FILE. To run without encryption or authentication, "
+          "pass --insecure");
     }
     out.config.security_mode = SecurityMode::kPlaintext;
     out.config.keys.clear();
@@ -252,19 +273,37 @@ absl::Status ApplySecret(const MemberOptions& options,
         "who can reach this port can read the cluster's traffic and join it");
     return absl::OkStatus();
   }
-  if ((*secret)->value.empty()) {
-    return Invalid((*secret)->source,
-                   " is empty; give the cluster's secret text");
-  }
-  if ((*secret)->value.size() < 16) {
-    out.warnings.push_back(
-        absl::StrCat("the secret from ", (*secret)->source, " is only ",
-                     (*secret)->value.size(),
-                     " characters; a generated one is much harder to guess "
-                     "(head -c 32 /dev/urandom | base64)"));
+  absl::StatusOr<ClusterKeys> keys =
+      ParseClusterKeys(secret->value, options.label, secret->source);
+  if (!keys.ok()) return Invalid(keys.status().message());
+  if (keys->passphrase) {
+    out.warnings.push_back(absl::StrCat(
+        "the secret from ", secret->source,
+        " is a passphrase: anyone who captures one packet can try "
+        "passphrases offline (each guess costs one scrypt); a generated key "
+        "(swim-keygen) cannot be guessed"));
   }
   out.config.security_mode = SecurityMode::kEncrypted;
-  out.config.keys = {KeyFromSecret((*secret)->value)};
+  out.config.keys = std::move(keys->keys);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLimits(const MemberOptions& options, Config& config) {
+  if (options.max_members.has_value()) {
+    if (*options.max_members < 1 || *options.max_members > 100000000) {
+      return Invalid("--max-members=", *options.max_members,
+                     ": must be 1-100000000");
+    }
+    config.max_members = static_cast<size_t>(*options.max_members);
+  }
+  if (options.max_stream_message.has_value()) {
+    if (*options.max_stream_message < 0) {
+      return Invalid("--max-stream-message=", *options.max_stream_message,
+                     ": must be positive");
+    }
+    config.max_stream_message =
+        static_cast<size_t>(*options.max_stream_message);
+  }
   return absl::OkStatus();
 }
 
@@ -332,6 +371,9 @@ absl::StatusOr<MemberSettings> ResolveMemberSettings(
     return status;
   }
   out.config.label = options.label;
+  if (absl::Status status = ApplyLimits(options, out.config); !status.ok()) {
+    return status;
+  }
   if (absl::Status status = ApplySecret(options, environment, system, out);
       !status.ok()) {
     return status;

@@ -27,7 +27,8 @@ struct MemberOptions {
   // Members to join through; empty: SWIM_PEERS, else none (the first
   // member of a cluster has nobody to join).
   std::vector<std::string> peers;
-  std::optional<std::string> secret;
+  // A file holding the cluster's keys (else SWIM_SECRET, SWIM_SECRET_FILE).
+  std::optional<std::string> secret_file;
   // An IP address to bind instead of the name's (e.g. 0.0.0.0), and a port
   // to bind instead of the name's (e.g. behind port forwarding).
   std::optional<std::string> bind;
@@ -52,6 +53,10 @@ struct MemberOptions {
   std::optional<int> retransmit_mult;
   std::optional<absl::Duration> push_pull_interval;
   std::optional<absl::Duration> reap_after;
+
+  // Limits; unset: Config's defaults.
+  std::optional<int64_t> max_members;
+  std::optional<int64_t> max_stream_message;
 };
 
 // The operating-system services resolving a configuration needs, so that
@@ -87,12 +92,13 @@ struct MemberSettings {
 // the member's settings. Environment fallbacks, each also readable from
 // the file named by <VARIABLE>_FILE (a flag wins over the environment):
 //
-//   SWIM_SECRET  the secret (--secret)
+//   SWIM_SECRET  the keys (--secret-file names a file holding them)
 //   SWIM_NAME    the member name (--name)
 //   SWIM_PEERS   comma-separated peers (--peer)
 //
-// The secret becomes the cluster key through KeyFromSecret (AES-256-GCM).
-// Without a secret this fails unless options.insecure is set.
+// The secret becomes the cluster's keys through ParseClusterKeys
+// (cluster_key.h: generated keys, or marked passphrases). Without a secret
+// this fails unless options.insecure is set.
 //
 // Errors: INVALID_ARGUMENT for a bad or missing value, naming the flag or
 // variable and the value (exit status 2 in the programs); UNAVAILABLE when

@@ -3,11 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
-#include "tools/secret_key.h"
+#include "tools/cluster_key.h"
 
 namespace swim::tools {
 namespace {
@@ -17,9 +18,19 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 
+// The cluster key the tests use (base64 of 32 bytes), and its bytes.
+constexpr absl::string_view kKey =
+    "bWVtYmVyLWNvbmZpZyB0ZXN0cyBrZXkgb2YgMzIgYnk=";
+std::string Raw(absl::string_view base64) {
+  std::string raw;
+  EXPECT_TRUE(absl::Base64Unescape(base64, &raw));
+  return raw;
+}
+
 // Files, DNS and routing as a test wants them.
 struct FakeSystem {
-  absl::flat_hash_map<std::string, std::string> files;
+  absl::flat_hash_map<std::string, std::string> files = {
+      {"/run/swim/key", absl::StrCat(kKey, "\n")}};
   absl::flat_hash_map<std::string, std::vector<std::string>> hosts;
   std::string local_address = "10.0.0.5";
   std::vector<std::string> resolved;  // hosts asked for, in order
@@ -60,7 +71,7 @@ struct FakeSystem {
 MemberOptions Minimal() {
   MemberOptions options;
   options.name = "10.0.0.1:7946";
-  options.secret = "a long enough cluster secret";
+  options.secret_file = "/run/swim/key";
   return options;
 }
 
@@ -87,8 +98,7 @@ TEST(MemberConfigTest, MinimalOptionsGiveAnEncryptedLanMember) {
   EXPECT_EQ(config.name, "10.0.0.1:7946");
   EXPECT_EQ(config.address, *Address::Parse("10.0.0.1:7946"));
   EXPECT_EQ(config.security_mode, SecurityMode::kEncrypted);
-  EXPECT_THAT(config.keys,
-              ElementsAre(KeyFromSecret("a long enough cluster secret")));
+  EXPECT_THAT(config.keys, ElementsAre(Raw(kKey)));
   EXPECT_EQ(config.probe_interval, Config::Lan().probe_interval);
   EXPECT_EQ(config.generation, 0u);  // the driver fills it at start
   EXPECT_THAT(settings->seeds, IsEmpty());
@@ -190,16 +200,17 @@ TEST(MemberConfigTest, BadMetadataKeys) {
 
 TEST(MemberConfigTest, NoSecretRefusesToStart) {
   MemberOptions options = Minimal();
-  options.secret.reset();
+  options.secret_file.reset();
   const std::string message = InvalidMessage(options);
   EXPECT_THAT(message, HasSubstr("no secret"));
   EXPECT_THAT(message, HasSubstr("SWIM_SECRET"));
+  EXPECT_THAT(message, HasSubstr("swim-keygen"));
   EXPECT_THAT(message, HasSubstr("--insecure"));
 }
 
 TEST(MemberConfigTest, InsecureRunsInPlaintextAndSaysSo) {
   MemberOptions options = Minimal();
-  options.secret.reset();
+  options.secret_file.reset();
   options.insecure = true;
   absl::StatusOr<MemberSettings> settings = Resolve(options);
   ASSERT_TRUE(settings.ok()) << settings.status();
@@ -219,60 +230,99 @@ TEST(MemberConfigTest, InsecureWithASecretStillEncrypts) {
 
 TEST(MemberConfigTest, SecretFromTheEnvironmentOrItsFile) {
   MemberOptions options = Minimal();
-  options.secret.reset();
+  options.secret_file.reset();
+  const std::string variable = *GenerateKey();
+  const std::string file = *GenerateKey(16);
   FakeSystem system;
-  system.files["/run/secrets/swim"] = "file secret text\n";
+  system.files["/run/secrets/swim"] = absl::StrCat(file, "\n");
 
   absl::StatusOr<MemberSettings> from_variable = ResolveMemberSettings(
-      options, {{"SWIM_SECRET", "variable secret text"}}, system.Access());
+      options, {{"SWIM_SECRET", variable}}, system.Access());
   ASSERT_TRUE(from_variable.ok()) << from_variable.status();
-  EXPECT_THAT(from_variable->config.keys,
-              ElementsAre(KeyFromSecret("variable secret text")));
+  EXPECT_THAT(from_variable->config.keys, ElementsAre(Raw(variable)));
 
   absl::StatusOr<MemberSettings> from_file = ResolveMemberSettings(
       options, {{"SWIM_SECRET_FILE", "/run/secrets/swim"}}, system.Access());
   ASSERT_TRUE(from_file.ok()) << from_file.status();
-  EXPECT_THAT(from_file->config.keys,
-              ElementsAre(KeyFromSecret("file secret text")));
+  EXPECT_THAT(from_file->config.keys, ElementsAre(Raw(file)));
 }
 
-TEST(MemberConfigTest, TheSecretFlagWinsOverTheEnvironment) {
+TEST(MemberConfigTest, TheSecretFileFlagWinsOverTheEnvironment) {
   absl::StatusOr<MemberSettings> settings =
-      Resolve(Minimal(), {{"SWIM_SECRET", "ignored secret text"},
+      Resolve(Minimal(), {{"SWIM_SECRET", *GenerateKey()},
                           {"SWIM_NAME", "10.9.9.9:1"},
                           {"SWIM_PEERS", "10.9.9.9:2"}});
   ASSERT_TRUE(settings.ok()) << settings.status();
-  EXPECT_THAT(settings->config.keys,
-              ElementsAre(KeyFromSecret("a long enough cluster secret")));
+  EXPECT_THAT(settings->config.keys, ElementsAre(Raw(kKey)));
   EXPECT_EQ(settings->config.name, "10.0.0.1:7946");
   // No --peer given: SWIM_PEERS applies.
   EXPECT_THAT(settings->seeds, ElementsAre("10.9.9.9:2"));
 }
 
-TEST(MemberConfigTest, UnreadableSecretFileNamesVariableAndPath) {
+TEST(MemberConfigTest, UnreadableSecretFilesNameTheirSourceAndPath) {
   MemberOptions options = Minimal();
-  options.secret.reset();
+  options.secret_file.reset();
   EXPECT_EQ(InvalidMessage(options, {{"SWIM_SECRET_FILE", "/nope"}}),
             "SWIM_SECRET_FILE=/nope: cannot read /nope: No such file or "
             "directory");
+  options.secret_file = "/nope";
+  EXPECT_EQ(InvalidMessage(options),
+            "--secret-file=/nope: cannot read /nope: No such file or "
+            "directory");
 }
 
-TEST(MemberConfigTest, EmptySecretsAreRefused) {
+// A person's text is not a key: refused with the way out, never echoed.
+TEST(MemberConfigTest, TextThatIsNotAKeyIsRefused) {
   MemberOptions options = Minimal();
-  options.secret = "";
-  EXPECT_THAT(InvalidMessage(options), HasSubstr("--secret is empty"));
-  options.secret.reset();
+  options.secret_file.reset();
   EXPECT_THAT(InvalidMessage(options, {{"SWIM_SECRET", ""}}),
               HasSubstr("SWIM_SECRET is empty"));
+  const std::string message =
+      InvalidMessage(options, {{"SWIM_SECRET", "our cluster secret"}});
+  EXPECT_THAT(message, HasSubstr("SWIM_SECRET is not a key"));
+  EXPECT_THAT(message, HasSubstr("swim-keygen"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("our cluster secret")));
 }
 
-TEST(MemberConfigTest, AShortSecretWorksWithAWarning) {
+// A marked passphrase works, salted with the label, with a warning.
+TEST(MemberConfigTest, APassphraseWorksWithAWarning) {
   MemberOptions options = Minimal();
-  options.secret = "short";
+  options.secret_file.reset();
+  options.label = "prod-eu";
+  absl::StatusOr<MemberSettings> settings =
+      Resolve(options, {{"SWIM_SECRET", "passphrase:our cluster secret"}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->config.keys,
+              ElementsAre(KeyFromPassphrase("our cluster secret", "prod-eu")));
+  ASSERT_EQ(settings->warnings.size(), 1u);
+  EXPECT_THAT(settings->warnings[0], HasSubstr("passphrase"));
+  EXPECT_THAT(settings->warnings[0], HasSubstr("swim-keygen"));
+}
+
+// Several keys rotate: the first seals, every one opens.
+TEST(MemberConfigTest, SeveralKeysRotate) {
+  MemberOptions options = Minimal();
+  options.secret_file.reset();
+  const std::string next = *GenerateKey();
+  absl::StatusOr<MemberSettings> settings =
+      Resolve(options, {{"SWIM_SECRET", absl::StrCat(next, ",", kKey)}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->config.keys, ElementsAre(Raw(next), Raw(kKey)));
+}
+
+TEST(MemberConfigTest, LimitsAreAppliedAndChecked) {
+  MemberOptions options = Minimal();
+  options.max_members = 5000;
+  options.max_stream_message = 1 << 20;
   absl::StatusOr<MemberSettings> settings = Resolve(options);
   ASSERT_TRUE(settings.ok()) << settings.status();
-  ASSERT_EQ(settings->warnings.size(), 1u);
-  EXPECT_THAT(settings->warnings[0], HasSubstr("only 5 characters"));
+  EXPECT_EQ(settings->config.max_members, 5000u);
+  EXPECT_EQ(settings->config.max_stream_message, 1u << 20);
+  options.max_members = 0;
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--max-members=0"));
+  options.max_members.reset();
+  options.max_stream_message = 1000;
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--max-stream-message"));
 }
 
 TEST(MemberConfigTest, LabelIsBoundIntoTheConfig) {

@@ -27,12 +27,14 @@ ABSL_FLAG(std::optional<std::string>, name, std::nullopt,
           "This member's name, HOST:PORT: also the address other members "
           "reach it at (e.g. 10.0.0.1:7946). ':PORT' takes --default-host, "
           "'HOST' takes --default-port. Default: $SWIM_NAME.");
+ABSL_FLAG(std::optional<std::string>, secret_file, std::nullopt,
+          "A file holding the cluster's key (from swim-keygen; every member "
+          "needs the same). Default: $SWIM_SECRET, or the file "
+          "$SWIM_SECRET_FILE names. Also spelled --secret-file.");
+// Refused with an explanation: a flag's value is visible in `ps`.
 ABSL_FLAG(std::optional<std::string>, secret, std::nullopt,
-          "The cluster's shared secret, any text (every member needs the "
-          "same; e.g. from `head -c 32 /dev/urandom | base64`). The key is "
-          "its SHA-256 (AES-256-GCM). Default: $SWIM_SECRET, or the file "
-          "$SWIM_SECRET_FILE names (a flag is visible in `ps`; prefer the "
-          "file).");
+          "Refused: a secret on the command line is visible to every user "
+          "of the machine (ps). Use SWIM_SECRET or --secret-file.");
 ABSL_FLAG(std::optional<std::string>, bind, std::nullopt,
           "IP address to bind instead of the name's, e.g. 0.0.0.0 or :: "
           "(all interfaces) when the name is a public or NATed address.");
@@ -78,14 +80,22 @@ ABSL_FLAG(std::optional<absl::Duration>, push_pull_interval, std::nullopt,
           "Time between full-state exchanges (0: only on join).");
 ABSL_FLAG(std::optional<absl::Duration>, reap_after, std::nullopt,
           "OFFLINE and LEFT members are forgotten after this long.");
+ABSL_FLAG(std::optional<int64_t>, max_members, std::nullopt,
+          "Members this member keeps track of at most (default 100000); "
+          "news of more is refused and reported. Size it to about twice "
+          "the cluster. Also spelled --max-members.");
+ABSL_FLAG(std::optional<int64_t>, max_stream_message, std::nullopt,
+          "Largest state exchange in bytes, sent or accepted (default "
+          "16777216); members are admitted only while the state fits. The "
+          "same on every member. Also spelled --max-stream-message.");
 
 namespace swim::tools {
 
 const absl::string_view kMemberFlagsHelp =
-    R"(Member flags (dashes or underscores; --flag=value or --flag value):
+    R"help(Member flags (dashes or underscores; --flag=value or --flag value):
   --name=HOST:PORT        this member's name and address   [$SWIM_NAME]
   --peer=HOST:PORT        a member to join through, repeatable [$SWIM_PEERS]
-  --secret=TEXT           the cluster's shared secret      [$SWIM_SECRET]
+  --secret-file=PATH      a file holding the cluster's key [$SWIM_SECRET]
   --metadata=KEY=VALUE    published metadata, repeatable; also
                           --metadata KEY VALUE
   --bind=IP --bind-port=N where to listen, if not the name's address
@@ -97,12 +107,17 @@ const absl::string_view kMemberFlagsHelp =
   --probe-interval, --probe-timeout, --indirect-checks, --suspicion-mult,
   --gossip-interval, --gossip-nodes, --retransmit-mult,
   --push-pull-interval, --reap-after   timing (durations like 500ms, 2s)
+  --max-members=N, --max-stream-message=BYTES   limits on what a member
+                          holds (default 100000 members, 16 MiB)
 
 Each of SWIM_SECRET, SWIM_NAME and SWIM_PEERS may instead name a file in
 SWIM_SECRET_FILE, SWIM_NAME_FILE, SWIM_PEERS_FILE (container secrets); a
-flag wins over the environment. The secret is any text; the AES-256 key is
-its SHA-256. Without one the program refuses to start unless --insecure is
-given.)";
+flag wins over the environment. The secret is a key from swim-keygen
+(export SWIM_SECRET="$(swim-keygen)"); several, comma-separated, rotate
+(the first seals, all open). A passphrase a person chose must be written
+passphrase:TEXT and is weaker (stretched with scrypt, but open to offline
+guessing). Without a secret the program refuses to start unless --insecure
+is given.)help";
 
 absl::StatusOr<MemberOptions> ParseMemberCommandLine(
     int argc, char** argv, std::vector<std::string>* positional) {
@@ -115,7 +130,8 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   // Abseil reads an empty value of an optional flag as "not given", which
   // would quietly fall back to the environment.
   for (const std::string& arg : *checked) {
-    for (absl::string_view flag : {"name", "secret", "bind", "default_host"}) {
+    for (absl::string_view flag :
+         {"name", "secret_file", "bind", "default_host"}) {
       if (arg == absl::StrCat("--", flag, "=")) {
         std::string dashed(flag);
         std::replace(dashed.begin(), dashed.end(), '_', '-');
@@ -131,7 +147,14 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   MemberOptions options;
   options.name = absl::GetFlag(FLAGS_name);
   options.peers = std::move(extracted->peers);
-  options.secret = absl::GetFlag(FLAGS_secret);
+  if (absl::GetFlag(FLAGS_secret).has_value()) {
+    return absl::InvalidArgumentError(
+        "--secret is not taken: a secret on the command line is visible to "
+        "every user of this machine (ps). Put the key in SWIM_SECRET, or in "
+        "a file named by --secret-file or SWIM_SECRET_FILE (generate one: "
+        "swim-keygen)");
+  }
+  options.secret_file = absl::GetFlag(FLAGS_secret_file);
   options.bind = absl::GetFlag(FLAGS_bind);
   options.bind_port = absl::GetFlag(FLAGS_bind_port);
   options.default_host = absl::GetFlag(FLAGS_default_host);
@@ -150,6 +173,8 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.retransmit_mult = absl::GetFlag(FLAGS_retransmit_mult);
   options.push_pull_interval = absl::GetFlag(FLAGS_push_pull_interval);
   options.reap_after = absl::GetFlag(FLAGS_reap_after);
+  options.max_members = absl::GetFlag(FLAGS_max_members);
+  options.max_stream_message = absl::GetFlag(FLAGS_max_stream_message);
   return options;
 }
 

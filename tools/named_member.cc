@@ -18,7 +18,7 @@
 #include "swim/core/address.h"
 #include "swim/core/config.h"
 #include "swim/drivers/epoll/epoll_driver.h"
-#include "tools/secret_key.h"
+#include "tools/cluster_key.h"
 #include "tools/signal_waiter.h"
 
 int main(int argc, char** argv) {
@@ -38,7 +38,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.address = *address;
-  config.keys = {swim::tools::KeyFromSecret(argv[4])};
+  absl::StatusOr<swim::tools::ClusterKeys> keys =
+      swim::tools::ParseClusterKeys(argv[4], "", "the key argument");
+  if (!keys.ok()) {
+    std::fprintf(stderr, "named-member: %s\n",
+                 keys.status().ToString().c_str());
+    return 2;
+  }
+  config.keys = keys->keys;
   config.probe_interval = absl::Milliseconds(200);
   config.probe_timeout = absl::Milliseconds(100);
   config.gossip_interval = absl::Milliseconds(50);

@@ -33,6 +33,7 @@
 #include "swim/core/member_status.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
+#include "tools/cluster_key.h"
 #include "tools/event_json.h"
 #include "tools/live_member.h"
 #include "tools/member_config.h"
@@ -59,20 +60,22 @@ namespace swim::tools {
 namespace {
 
 constexpr absl::string_view kUsage =
-    R"(Runs SWIM cluster members and shows what they see.
+    R"usage(Runs SWIM cluster members and shows what they see.
 
-  swim-demo --name=HOST:PORT [--peer=HOST:PORT ...] --secret=TEXT
+  swim-demo --name=HOST:PORT [--peer=HOST:PORT ...]
             [--metadata KEY VALUE ...] [--token-interval=SECONDS]
             [--json-events] [--duration-s=SECONDS]
-  swim-demo --local=N --secret=TEXT     N members in this process
+  swim-demo --local=N     N members in this process (with a fresh key
+                          unless SWIM_SECRET gives one)
 
-For example, in three terminals:
+For example, in three terminals, with the same key in each
+(export SWIM_SECRET="$(swim-keygen)" once, then copy it):
 
   swim-demo --name 127.0.0.1:2001 --peer 127.0.0.1:2003 --metadata name one
   swim-demo --name 127.0.0.1:2002 --peer 127.0.0.1:2001 --metadata name two
   swim-demo --name 127.0.0.1:2003 --peer 127.0.0.1:2001 --metadata name three
 
-(with the same --secret, or SWIM_SECRET, in each). On a terminal it draws
+On a terminal it draws
 a table of the members, redrawn live: name, status (ONLINE, SUSPECT,
 OFFLINE, LEFT), incarnation, time since the last change, metadata; and the
 member's counters. Otherwise, or with --json-events, it prints one JSON
@@ -90,7 +93,7 @@ SIGINT (Ctrl-C), SIGTERM or SIGHUP: every member leaves gracefully (the
 others see it LEFT), then the program exits with status 0.
 Exit status: 0 after leaving, 1 if a member cannot start (e.g. its port is
 in use), 2 for a bad flag or environment value.
-)";
+)usage";
 
 constexpr absl::Duration kLeaveTimeout = absl::Seconds(5);
 constexpr absl::Duration kRedrawInterval = absl::Milliseconds(250);
@@ -162,6 +165,16 @@ absl::StatusOr<std::vector<MemberSettings>> BuildSettings(
         absl::StrCat("--local=", flags.local, " from port ", base->port,
                      " runs past port 65535; choose a lower --name port"));
   }
+  // Members of one process share whatever key it has; with none given,
+  // a fresh one (nobody outside the process can join, which is the point).
+  Environment local_environment = environment;
+  if (!options.insecure && !options.secret_file.has_value() &&
+      !environment.contains("SWIM_SECRET") &&
+      !environment.contains("SWIM_SECRET_FILE")) {
+    absl::StatusOr<std::string> key = GenerateKey();
+    if (!key.ok()) return key.status();
+    local_environment["SWIM_SECRET"] = *std::move(key);
+  }
   std::vector<MemberSettings> all;
   for (int i = 0; i < flags.local; ++i) {
     MemberOptions member = options;
@@ -179,7 +192,7 @@ absl::StatusOr<std::vector<MemberSettings>> BuildSettings(
     // Every member joins the first, which joins the given peers.
     if (i > 0) member.peers = {all.front().config.name};
     absl::StatusOr<MemberSettings> settings =
-        ResolveMemberSettings(member, environment, system);
+        ResolveMemberSettings(member, local_environment, system);
     if (!settings.ok()) return settings.status();
     all.push_back(*std::move(settings));
   }

@@ -12,7 +12,8 @@ SYNC="${1:?usage: $0 swim-sync named-member e2e_lib.sh}"
 NAMED="${2:?}"
 source "${3:?}"
 
-export SWIM_SECRET="swim-sync end-to-end test secret"
+# A fixed test key (base64 of 32 bytes), as swim-keygen prints them.
+export SWIM_SECRET="c3dpbS1zeW5jIGVuZC10by1lbmQgdGVzdCBrZXkgISE="
 FAST=(--preset=local --probe-interval=200ms --probe-timeout=100ms
   --gossip-interval=50ms --push-pull-interval=1s --suspicion-mult=3)
 

@@ -177,6 +177,16 @@ absl::Status Config::Validate() const {
           absl::StrCat("config: keys[", i, "]: ", status.message()));
     }
   }
+  if (security_mode == SecurityMode::kEncrypted &&
+      std::all_of(nonce_seed.begin(), nonce_seed.end(),
+                  [](uint8_t byte) { return byte == 0; })) {
+    // Two processes with the same seed and key would reuse AES-GCM nonces,
+    // which gives away the key stream and forgeries.
+    return absl::InvalidArgumentError(
+        "config: nonce_seed is all zero; fill it from the operating "
+        "system's random source (it must differ between processes that "
+        "share a key)");
+  }
   if (security_mode != SecurityMode::kPlaintext && keys.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config: security_mode ", SecurityModeName(security_mode),

@@ -51,8 +51,9 @@ struct Config {
   std::vector<std::string> keys;
   // Cluster label bound into every packet (0-255 bytes).
   std::string label;
-  // Seeds AES-GCM nonces; must differ between processes sharing a key.
-  // Drivers fill it from the OS CSPRNG; the simulator from its seed.
+  // Seeds AES-GCM nonces; must differ between processes sharing a key
+  // (all zero is refused in encrypted mode). Drivers fill it from the OS
+  // CSPRNG; the simulator from its seed.
   std::array<uint8_t, 32> nonce_seed = {};
 
   // --- Failure detection ---------------------------------------------------

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "swim/core/envelope.h"
 
@@ -91,7 +92,17 @@ Config Valid(Config config = Config::Lan()) {
   config.name = "node-1";
   config.generation = 1;
   config.keys = {std::string(32, 'k')};
+  config.nonce_seed[0] = 1;
   return config;
+}
+
+TEST(ConfigTest, AnAllZeroNonceSeedIsRefusedWhenEncrypting) {
+  Config config = Valid();
+  config.nonce_seed.fill(0);
+  EXPECT_THAT(std::string(config.Validate().message()),
+              ::testing::HasSubstr("nonce_seed is all zero"));
+  config.security_mode = SecurityMode::kAuthenticated;  // no nonces
+  EXPECT_TRUE(config.Validate().ok());
 }
 
 TEST(ConfigTest, ValidConfigValidates) {

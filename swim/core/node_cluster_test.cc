@@ -506,6 +506,7 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   Config check = options.base;
   check.name = "check";
   check.generation = 1;
+  check.nonce_seed[0] = 1;
   ASSERT_TRUE(check.Validate().ok()) << check.Validate();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
