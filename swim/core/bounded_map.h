@@ -2,11 +2,13 @@
 #define SWIM_CORE_BOUNDED_MAP_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 
 namespace swim {
@@ -58,6 +60,32 @@ class BoundedMap {
   size_t capacity_;
   absl::flat_hash_map<std::string, Value> map_;
   std::deque<std::string> order_;
+};
+
+// The last `capacity` distinct ids seen (64-bit, drawn at random by their
+// senders), oldest forgotten first: what tells a replayed message from a
+// new one, in bounded memory.
+class RecentIds {
+ public:
+  explicit RecentIds(size_t capacity) : capacity_(capacity) {}
+
+  // Remembers `id`; false if it was already remembered.
+  bool Insert(uint64_t id) {
+    if (!ids_.insert(id).second) return false;
+    order_.push_back(id);
+    while (order_.size() > capacity_) {
+      ids_.erase(order_.front());
+      order_.pop_front();
+    }
+    return true;
+  }
+
+  size_t size() const { return ids_.size(); }
+
+ private:
+  size_t capacity_;
+  absl::flat_hash_set<uint64_t> ids_;
+  std::deque<uint64_t> order_;
 };
 
 }  // namespace swim

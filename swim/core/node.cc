@@ -38,6 +38,9 @@ constexpr size_t kMaxTrackedCorrections = 4096;
 constexpr size_t kMaxTombstones = 4096;
 // Addresses a name conflict was recently reported for.
 constexpr size_t kMaxTrackedConflicts = 256;
+// Stream message ids remembered against replays: a member receives a few
+// state exchanges a second at most, so this covers hours.
+constexpr size_t kMaxRecentStreams = 16384;
 constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
@@ -122,6 +125,8 @@ absl::string_view DropReasonName(DropReason reason) {
       return "address-conflict";
     case DropReason::kUnknownOrigin:
       return "unknown-origin";
+    case DropReason::kStreamReplay:
+      return "stream-replay";
   }
   return "unknown";
 }
@@ -183,6 +188,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
                                              : 1),
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
+      recent_streams_(kMaxRecentStreams),
       conflicts_reported_(kMaxTrackedConflicts),
       push_pull_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
@@ -452,9 +458,19 @@ StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
       return StreamVerdict::kClose;
     }
     if (result == StreamReader::Result::kNeedMore) break;
+    if (state.reader.began_message() &&
+        !recent_streams_.Insert(state.reader.message_id())) {
+      // A message seen before: someone replays what they captured. It is
+      // worth nothing, and must not buy the connection any more time.
+      Drop(DropReason::kStreamReplay);
+      ForgetStream(stream);
+      ++stats_.streams_closed;
+      return StreamVerdict::kClose;
+    }
     progress = true;
     if (result == StreamReader::Result::kMessage) {
       HandleStreamMessage(stream, state, now);
+      state.reader.DoneWithMessage();
     }
   }
   // Streams that hold too much between them are cut off: a partial frame
@@ -576,7 +592,9 @@ void Node::HandleMessages(const Address& from, Channel channel,
       HandleUserBroadcast(*broadcast, now);
     }
   }
-  if (channel == Channel::kDatagram) SendReply(from, now);
+  if (channel == Channel::kDatagram) {
+    SendReply(from, local_.incarnation != self_before, now);
+  }
 }
 
 bool Node::IsStaleAccusation(const MemberUpdate& update,
@@ -602,7 +620,7 @@ void Node::NoteStaleClaim(absl::string_view name) {
   corrections_.emplace_back(name);
 }
 
-void Node::SendReply(const Address& to, absl::Time now) {
+void Node::SendReply(const Address& to, bool refuted, absl::Time now) {
   if (!reply_ack_ && corrections_.empty()) return;
   if (TransmitQueueFull()) return;
   // One reply per datagram, no larger than it, carrying no one's news but
@@ -611,8 +629,13 @@ void Node::SendReply(const Address& to, absl::Time now) {
   // spread (a refutation rides on the ack that a buddy-system probe asked
   // for). Nothing here spends the dissemination budget, so replaying
   // datagrams at a member cannot drain its news.
+  // A refutation this very datagram provoked (the buddy system's
+  // accusation, at this member's incarnation) may make the reply larger
+  // than the datagram: a replay of it accuses an incarnation already
+  // refuted, and is answered within its size again.
   PacketBuilder builder(absl::MakeSpan(
-      packet_scratch_.data(), std::min(PayloadBudget(), reply_limit_)));
+      packet_scratch_.data(),
+      refuted ? PayloadBudget() : std::min(PayloadBudget(), reply_limit_)));
   if (reply_ack_) {
     const Message ack = Ack{*reply_ack_};
     if (builder.Append(ack).ok()) CountSent(ack);
@@ -1132,18 +1155,30 @@ void Node::HandleNack(const Address& from, const Nack& nack) {
 
 // --- Membership updates ---
 
+void Node::ObserveWallClock(absl::Time wall) {
+  const int64_t micros = absl::ToUnixMicros(wall);
+  if (micros > 0) {
+    wall_clock_micros_ =
+        std::max(wall_clock_micros_, static_cast<uint64_t>(micros));
+  }
+}
+
 bool Node::FromTheFuture(uint64_t generation, absl::Time now) const {
   if (config_.max_clock_skew == absl::InfiniteDuration()) return false;
   // Generations are start times in microseconds of the wall clock: this
-  // member's own, plus the time it has run, plus the skew allowed, is the
-  // latest start any live process can have.
-  const int64_t ahead =
-      absl::ToInt64Microseconds(now - created_ + config_.max_clock_skew);
-  if (ahead < 0) return generation > config_.generation;
-  const uint64_t bound =
-      config_.generation > UINT64_MAX - static_cast<uint64_t>(ahead)
-          ? UINT64_MAX
-          : config_.generation + static_cast<uint64_t>(ahead);
+  // member's own, plus the time it has run (which a suspended host does
+  // not count: hence also the wall clock the driver reports), plus the
+  // skew allowed, is the latest start any live process can have.
+  const int64_t ran = absl::ToInt64Microseconds(now - created_);
+  const uint64_t clock = std::max(
+      wall_clock_micros_,
+      ran <= 0 || config_.generation > UINT64_MAX - static_cast<uint64_t>(ran)
+          ? config_.generation
+          : config_.generation + static_cast<uint64_t>(ran));
+  const int64_t skew = absl::ToInt64Microseconds(config_.max_clock_skew);
+  const uint64_t bound = clock > UINT64_MAX - static_cast<uint64_t>(skew)
+                             ? UINT64_MAX
+                             : clock + static_cast<uint64_t>(skew);
   return generation > bound;
 }
 
@@ -1295,7 +1330,10 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
     // nothing to refute; what is left is to tell the application, or to
     // announce this life again where an older one is still believed.
     if (update.incarnation.generation < local_.incarnation.generation) {
-      if (StatusIn(update.status, kAvailable)) Reannounce(now);
+      // Whatever its status: until its record moves here, members refuse
+      // this life's claims while the earlier one is alive there, and take
+      // them once it has been gone a while (ReclaimAfter).
+      Reannounce(now);
       ++stats_.updates_stale;
       return;
     }
@@ -1308,7 +1346,16 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
       return;
     }
     // An ONLINE claim at this address that this life never made: a
-    // forgery, or an earlier life whose clock ran ahead. Outrank it.
+    // forgery, an earlier life whose clock ran ahead, or another process
+    // given this same name and address. Outrank it, at most once a probe
+    // interval: two processes sharing a name and an address would
+    // otherwise outrank each other as fast as gossip goes. The second
+    // such claim within the interval is reported.
+    if (now < last_online_refutation_ + config_.probe_interval) {
+      ReportConflict(local_.address, now);
+      return;
+    }
+    last_online_refutation_ = now;
     Refute(update.incarnation, now);
     return;
   }
@@ -1340,6 +1387,11 @@ void Node::Refute(const Incarnation& claimed, absl::Time now) {
     // A claim at the last version of a generation (a forgery: no member
     // counts that far) cannot be out-versioned; move to the next
     // generation rather than wrap to 0 and lose for good.
+    if (next.generation == UINT64_MAX) {
+      // Only with max_clock_skew switched off: nothing outranks it.
+      ReportConflict(local_.address, now);
+      return;
+    }
     ++next.generation;
     next.version = 0;
   } else {
@@ -1470,7 +1522,9 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now) {
     case BroadcastHistory::Verdict::kNew:
       break;
     case BroadcastHistory::Verdict::kFull:
-      Drop(DropReason::kTableFull);
+      // Unreachable: the history tracks only members of the table, and
+      // holds room for all of them.
+      Drop(DropReason::kUnknownOrigin);
       return;
     default:
       Drop(DropReason::kDuplicateBroadcast);
@@ -1503,8 +1557,11 @@ void Node::HandlePushPull(const Address& from, const PushPull& state,
   }
   // The reply to this node's join says how far each origin's broadcasts
   // had got: everything up to there was sent before it joined, and a
-  // replay of it is no news. Taken from the first reply only.
-  if (awaiting_floors_ && !state.reply_wanted) {
+  // replay of it is no news. Taken from the first reply of a seed only (a
+  // reply replayed on a connection of its own comes from elsewhere).
+  if (awaiting_floors_ && !state.reply_wanted &&
+      std::find(join_seeds_.begin(), join_seeds_.end(), from) !=
+          join_seeds_.end()) {
     awaiting_floors_ = false;
     for (const BroadcastFloor& floor : state.floors) {
       const MemberRecord* origin = table_.Find(floor.origin);

@@ -135,6 +135,12 @@ class Node {
   void HandleStreamClosed(StreamId stream);
   // Runs every timer due at `now`.
   void HandleTimeout(absl::Time now);
+  // The current wall-clock time, from a driver that has one (the epoll and
+  // Asio drivers report it at every wake-up). It bounds the generations
+  // (start times) this node accepts, with Config::max_clock_skew; without
+  // it the bound is this node's start plus the time it has run, which a
+  // suspended host does not count. Changes nothing else.
+  void ObserveWallClock(absl::Time wall);
 
   // --- Output --------------------------------------------------------------
   std::optional<absl::Time> NextDeadline() const;
@@ -291,8 +297,9 @@ class Node {
   static MemberUpdate ClaimOf(const MemberRecord& record,
                               absl::string_view origin);
   MemberUpdate LocalClaim() const;
-  // The one reply to the datagram just handled (see SendReply in node.cc).
-  void SendReply(const Address& to, absl::Time now);
+  // The one reply to the datagram just handled (see SendReply in node.cc);
+  // `refuted`: the datagram made this node refute a claim about itself.
+  void SendReply(const Address& to, bool refuted, absl::Time now);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
@@ -351,7 +358,13 @@ class Node {
   Probe probe_;            // the probe of the current period, if active
   std::vector<Relay> relays_;
   absl::Time created_;  // the clock's reading at Create
+  // The latest wall-clock time a driver reported (microseconds since the
+  // Unix epoch; 0: none).
+  uint64_t wall_clock_micros_ = 0;
   absl::Time last_reannounce_ = absl::InfinitePast();
+  absl::Time last_online_refutation_ = absl::InfinitePast();
+  // Ids of stream messages received lately: a repeat is a replay.
+  RecentIds recent_streams_;
   BoundedMap<absl::Time> conflicts_reported_;
 
   // When each recent push-pull sender last got a reply, and at which of its

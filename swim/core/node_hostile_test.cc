@@ -72,10 +72,13 @@ size_t PingsTo(const std::vector<Sent>& sent, const Address& to) {
 
 // Attack: an eavesdropper captures one sealed push-pull request (reply
 // wanted) and replays it, hoping each copy makes the node send its whole
-// state (the most expensive transmit there is). Must happen: one reply per
-// sender life per probe interval, the rest dropped as kPushPullRateLimited;
-// once the interval has passed a replay earns one more reply; and a real
-// restart of the sender (a higher incarnation) is answered at once.
+// state (the most expensive transmit there is), and holds a connection.
+// Must happen: the stream message is answered once; every replay of it
+// (the same message) closes its connection at once as kStreamReplay,
+// however late. The same state in new messages (captured from the
+// sender's later exchanges) earns one reply per sender life per probe
+// interval, the rest dropped as kPushPullRateLimited; and a real restart
+// of the sender (a higher incarnation) is answered at once.
 TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   Harness h(NoPeriodicPushPull(HostileConfig()));
   const absl::Duration interval = h.node().config().probe_interval;
@@ -86,42 +89,47 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   request.members = {Online(kPeerA, Addr(2), {5, 0})};
   const std::vector<uint8_t> captured = h.SealStream({request});
 
-  // 1000 copies spread over 999 ms, all within one probe interval.
+  // 1000 copies spread over 999 ms.
   const absl::Time t0 = h.now();
+  int closed = 0;
   for (int i = 0; i < 1000; ++i) {
     h.AdvanceTo(t0 + absl::Microseconds(999) * i);
-    h.StreamBytes(Addr(2, 40000), captured);
+    closed += h.StreamBytes(Addr(2, 40000), captured) == StreamVerdict::kClose;
   }
   EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 1u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 999u);
-  EXPECT_EQ(h.node().stats().push_pulls_received, 1000u);
-
-  // Still limited one nanosecond before the interval ends ...
-  h.AdvanceTo(t0 + interval - absl::Nanoseconds(1));
-  h.StreamBytes(Addr(2, 40000), captured);
+  EXPECT_EQ(closed, 999);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kStreamReplay), 999u);
+  EXPECT_EQ(h.node().stats().push_pulls_received, 1u);
+  // Much later, still a replay.
+  h.AdvanceTo(t0 + absl::Minutes(10));
+  EXPECT_EQ(h.StreamBytes(Addr(2, 40000), captured), StreamVerdict::kClose);
   EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 1u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1000u);
-  // ... and answered once more when it has passed.
-  h.AdvanceTo(t0 + interval);
-  h.StreamBytes(Addr(2, 40000), captured);
-  h.StreamBytes(Addr(2, 40000), captured);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
 
-  // peer-a restarts (new generation, new address) and joins within the
-  // same interval: its request is a new life's and gets a reply.
+  // The same state in fresh messages: one reply per probe interval.
+  const absl::Time t1 = h.now();
+  h.Stream(Addr(2, 40000), {request});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
+  h.AdvanceTo(t1 + interval - absl::Nanoseconds(1));
+  h.Stream(Addr(2, 40000), {request});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1u);
+  h.AdvanceTo(t1 + interval);
+  h.Stream(Addr(2, 40000), {request});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 3u);
+
+  // peer-a restarts (new generation) and joins within the same interval:
+  // its request is a new life's and gets a reply.
   PushPull restarted;
   restarted.reply_wanted = true;
   restarted.sender = kPeerA;
-  restarted.members = {Online(kPeerA, Addr(12), {6, 0})};
-  h.Stream(Addr(12, 40001), {restarted});
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12, 40001)), 1u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1001u);
-  // The old life's capture is still refused.
-  h.StreamBytes(Addr(2, 40000), captured);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
-  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(12, 40001)), 1u);
-  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1002u);
+  restarted.members = {Online(kPeerA, Addr(2), {6, 0})};
+  h.Stream(Addr(2, 40001), {restarted});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40001)), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 1u);
+  // The old life's state, even in a fresh message, is refused.
+  h.Stream(Addr(2, 40000), {request});
+  EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 3u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kPushPullRateLimited), 2u);
 }
 
 // --- 2. Replayed acks -------------------------------------------------------

@@ -50,8 +50,10 @@ enum class DropReason : uint8_t {
   kUnknownOrigin,     // a user broadcast from a member, or a life of one,
                       // this node does not know: it cannot tell a replay
                       // from news (copies from others follow)
+  kStreamReplay,      // a stream message seen before (a replay of a
+                      // captured one); its stream is closed
 };
-inline constexpr int kDropReasonCount = 23;
+inline constexpr int kDropReasonCount = 24;
 
 absl::string_view DropReasonName(DropReason reason);
 

@@ -113,6 +113,13 @@ StreamReader::Result StreamReader::Fail(StreamError error) {
   return Result::kError;
 }
 
+void StreamReader::DoneWithMessage() {
+  if (!message_ready_) return;
+  message_ready_ = false;
+  message_size_ = 0;
+  ReleaseMessage();
+}
+
 void StreamReader::ReleaseMessage() {
   if (message_.capacity() > kKeptMessageCapacity) {
     std::vector<uint8_t>().swap(message_);
@@ -122,12 +129,8 @@ void StreamReader::ReleaseMessage() {
 StreamReader::Result StreamReader::Read(absl::Span<const uint8_t>& input,
                                         const Envelope& envelope) {
   if (error_ != StreamError::kNone) return Result::kError;
-  if (message_ready_) {
-    // The previous message was handled: start the next one afresh.
-    message_ready_ = false;
-    message_size_ = 0;
-    ReleaseMessage();
-  }
+  began_message_ = false;
+  DoneWithMessage();  // the previous message was handled
   while (!input.empty()) {
     if (header_filled_ < kStreamFrameHeaderSize) {
       const size_t take =
@@ -194,6 +197,7 @@ StreamReader::Result StreamReader::Accept(absl::Span<const uint8_t> body,
   if (!in_message_) {
     if (index != 0) return Fail(StreamError::kChunk);
     in_message_ = true;
+    began_message_ = true;
     message_id_ = id;
   } else if (id != message_id_ || index != next_index_) {
     return Fail(StreamError::kChunk);

@@ -103,6 +103,10 @@ class StreamReader {
   EnvelopeDrop envelope_drop() const { return envelope_drop_; }
   // Whether any chunk has authenticated on this stream.
   bool authenticated() const { return authenticated_; }
+  // After kChunk or kMessage: whether that chunk began a message, and the
+  // message's id (a sender never reuses one: a repeat is a replay).
+  bool began_message() const { return began_message_; }
+  uint64_t message_id() const { return message_id_; }
   // Bytes of a frame not yet complete (unauthenticated).
   size_t pending_bytes() const { return header_filled_ + frame_.size(); }
   // Authenticated bytes of a message not yet complete.
@@ -111,11 +115,13 @@ class StreamReader {
   }
   // Whether a frame or a message is under way.
   bool idle() const { return pending_bytes() == 0 && !in_message_; }
-  // Releases a large message buffer (after its message was handled).
-  void ReleaseMessage();
+  // The message after kMessage was handled: forget it now (a large buffer
+  // is released) rather than at the next Read.
+  void DoneWithMessage();
 
  private:
   Result Fail(StreamError error);
+  void ReleaseMessage();
   // Opens one complete frame body and appends its data.
   Result Accept(absl::Span<const uint8_t> body, const Envelope& envelope);
 
@@ -131,6 +137,7 @@ class StreamReader {
   uint64_t message_id_ = 0;
   uint32_t next_index_ = 0;
   bool authenticated_ = false;
+  bool began_message_ = false;
   StreamError error_ = StreamError::kNone;
   EnvelopeDrop envelope_drop_ = EnvelopeDrop::kNone;
 };

@@ -55,10 +55,12 @@ struct StreamConnection {
 //     last took some; one still connecting, connect_timeout after it
 //     began.
 //
-// Incoming connections that have not authenticated are capped per host
-// (max_unauthenticated_per_host); at max_connections the oldest of them
-// is evicted for a newcomer, so idle junk cannot keep members out. Queued
-// bytes are capped across all connections (max_queued_stream_bytes).
+// Incoming connections are capped per host (max_connections_per_host),
+// those that have not authenticated more tightly
+// (max_unauthenticated_per_host); at max_connections the oldest of these
+// is evicted for a newcomer, so idle junk cannot keep members out. A
+// connection holds at most one reply waiting, and queued bytes are capped
+// across all connections (max_queued_stream_bytes).
 //
 // `Connection` derives from StreamConnection and adds the socket. Ids
 // never repeat, so an event or completion for a connection removed
@@ -104,6 +106,12 @@ class ConnectionTable {
       ++stats_.streams_rejected;
       return result;
     }
+    if (auto it = incoming_by_host_.find(host);
+        it != incoming_by_host_.end() &&
+        it->second >= static_cast<size_t>(options_.max_connections_per_host)) {
+      ++stats_.streams_rejected;
+      return result;
+    }
     if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
       Connection* oldest = OldestUnauthenticated();
       if (oldest == nullptr) {
@@ -118,6 +126,7 @@ class ConnectionTable {
     connection->opened = now;
     connection->active = now;
     ++unauthenticated_by_host_[host];
+    ++incoming_by_host_[host];
     ++stats_.streams_accepted;
     ++incoming_;
     result.added = Insert(std::move(connection));
@@ -154,8 +163,11 @@ class ConnectionTable {
     Connection* connection = nullptr;
     if (stream) {
       connection = Find(*stream);
-      if (connection == nullptr) {
-        ++stats_.stream_messages_dropped;  // the requester went away
+      // A reply: only while the requester is there, and one at a time, so
+      // requests replayed on a connection (and never read) cannot pile
+      // replies up in the queues.
+      if (connection == nullptr || !connection->queue.empty()) {
+        ++stats_.stream_messages_dropped;
         return nullptr;
       }
     }
@@ -238,6 +250,10 @@ class ConnectionTable {
     if (connection->incoming) {
       --incoming_;
       if (!connection->authenticated) Authenticated(connection->peer);
+      auto host = incoming_by_host_.find(HostOf(connection->peer));
+      if (host != incoming_by_host_.end() && --host->second == 0) {
+        incoming_by_host_.erase(host);
+      }
     } else if (auto peer = outgoing_by_peer_.find(connection->peer);
                peer != outgoing_by_peer_.end() && peer->second == id) {
       outgoing_by_peer_.erase(peer);
@@ -336,6 +352,7 @@ class ConnectionTable {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;
   absl::flat_hash_map<Address, size_t> unauthenticated_by_host_;
+  absl::flat_hash_map<Address, size_t> incoming_by_host_;
   size_t incoming_ = 0;
   size_t queued_bytes_ = 0;
 };

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/node_identity.h"
@@ -240,6 +241,7 @@ void Driver::AddErrorListener(ErrorListener listener) {
 // ---------------------------------------------------
 
 void Driver::Drain(absl::Time now) {
+  node_->ObserveWallClock(absl::Now());
   if (const std::optional<absl::Time> deadline = node_->NextDeadline();
       deadline && *deadline <= now) {
     node_->HandleTimeout(now);
@@ -282,6 +284,19 @@ void Driver::ReportLimits() {
             node_->config().max_stream_message,
             " bytes); raise them if the cluster is really this big, else "
             "someone is inventing members")));
+  }
+  const uint64_t future = stats.Drops(DropReason::kFutureGeneration);
+  if (future > reported_future_) {
+    reported_future_ = future;
+    ReportError("future generation",
+                absl::FailedPreconditionError(absl::StrCat(
+                    "claims about members that started later than this "
+                    "member's clock allows were refused (",
+                    future,
+                    " so far): check that every member's clock is "
+                    "synchronized (NTP), within Config::max_clock_skew (",
+                    absl::FormatDuration(node_->config().max_clock_skew),
+                    "), or someone holding the key forges them")));
   }
   if (stats.push_pulls_truncated > reported_truncated_) {
     reported_truncated_ = stats.push_pulls_truncated;

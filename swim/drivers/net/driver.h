@@ -171,6 +171,7 @@ class Driver {
   std::vector<Address> join_addresses_;
   std::vector<LeaveWaiter> leave_waiters_;
   uint64_t reported_table_full_ = 0;
+  uint64_t reported_future_ = 0;
   uint64_t reported_truncated_ = 0;
   std::unique_ptr<net::SeedResolver> resolver_;  // created on first use
 };

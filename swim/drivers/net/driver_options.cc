@@ -29,9 +29,14 @@ absl::Status DriverOptions::Validate(const Config& config) const {
   if (max_connections < 1 || max_connections > 65536) {
     return Invalid("max_connections", "1-65536");
   }
+  if (max_connections_per_host < 1 ||
+      max_connections_per_host > max_connections) {
+    return Invalid("max_connections_per_host", "1 to max_connections");
+  }
   if (max_unauthenticated_per_host < 1 ||
-      max_unauthenticated_per_host > max_connections) {
-    return Invalid("max_unauthenticated_per_host", "1 to max_connections");
+      max_unauthenticated_per_host > max_connections_per_host) {
+    return Invalid("max_unauthenticated_per_host",
+                   "1 to max_connections_per_host");
   }
   // Room for one largest message with its framing.
   const size_t chunks = (config.max_stream_message + kMaxStreamChunkData - 1) /

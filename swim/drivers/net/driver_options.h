@@ -62,6 +62,9 @@ struct DriverOptions {
   // authenticate within one round trip, so only a burst of members on one
   // host (a test cluster on loopback) comes near it.
   int max_unauthenticated_per_host = 16;
+  // Incoming connections from one host, authenticated or not: one host
+  // (whatever it replays) cannot hold all of max_connections.
+  int max_connections_per_host = 32;
   // Bytes queued on all connections together (peers that read slowly or
   // not at all); messages beyond are dropped.
   size_t max_queued_stream_bytes = 64 << 20;
