@@ -92,7 +92,18 @@ MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
       probe_index_ + random.Uniform(probe_order_.size() - probe_index_ + 1);
   probe_order_.push_back(slot);
   std::swap(probe_order_[position], probe_order_.back());
-  if (!vouched) unvouched_order_.push_back(slot);
+  if (!vouched) {
+    // The same for the round of members not vouched for: a random place
+    // among those it has not reached yet, so every member probes them in
+    // an order of its own (in the order they were heard of, all members
+    // would probe the same one at once, and a failure among them would
+    // wait its turn).
+    const size_t place =
+        unvouched_index_ +
+        random.Uniform(unvouched_order_.size() - unvouched_index_ + 1);
+    unvouched_order_.push_back(slot);
+    std::swap(unvouched_order_[place], unvouched_order_.back());
+  }
   return record;
 }
 

@@ -500,6 +500,25 @@ TEST(MemberTableTest, UnvouchedMembersTakeEveryOtherProbe) {
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(seen.contains(Name(i))) << i;
 }
 
+// Members heard of in the same order (a join storm gossiped to everyone)
+// must not be probed in that order by everyone: all would probe the same
+// one at once, and a failure late in the order would wait its turn. Each
+// member's round of them is its own random order from the first probe.
+TEST(MemberTableTest, UnvouchedMembersAreProbedInAnOrderOfEachMembersOwn) {
+  std::set<std::string> firsts;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    MemberTable table;
+    Random random(seed);
+    for (int i = 0; i < 100; ++i) {
+      AddTo(table, Name(i), random, kOn, /*vouched=*/false);
+    }
+    // The first pick comes from the unvouched round.
+    firsts.insert(Picks(table, random, 1)[0]);
+  }
+  // In insertion order it would be member-0 for every seed.
+  EXPECT_GE(firsts.size(), 6u);
+}
+
 TEST(MemberTableTest, UnvouchedMembersAreCountedAndVouchingEndsTheirRound) {
   MemberTable table;
   Random random(22);
