@@ -5,6 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -23,6 +26,20 @@ Environment ProcessEnvironment() {
                         std::string(text.substr(equals + 1)));
   }
   return environment;
+}
+
+std::vector<std::string> ChildEnvironment() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const absl::string_view text = *entry;
+    const absl::string_view name = text.substr(0, text.find('='));
+    if (std::find(std::begin(kSecretVariables), std::end(kSecretVariables),
+                  name) != std::end(kSecretVariables)) {
+      continue;
+    }
+    entries.emplace_back(text);
+  }
+  return entries;
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path,

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -21,6 +22,16 @@ using FileReader =
 
 // This process's environment.
 Environment ProcessEnvironment();
+
+// The variables that hold key material: SWIM_SECRET, the cluster's keys.
+// (SWIM_SECRET_FILE only names a file, which its permissions guard.)
+inline constexpr absl::string_view kSecretVariables[] = {"SWIM_SECRET"};
+
+// This process's environment without kSecretVariables, as NAME=value
+// entries, for a process this one starts (swim-sync's on-update hook): a
+// program run on membership changes has no business with the cluster's
+// keys, and would hand them to everything it runs in turn.
+std::vector<std::string> ChildEnvironment();
 
 // The contents of `path`, at most `max_bytes` of them (so a variable
 // pointing at /dev/zero fails instead of eating memory). Errors name the

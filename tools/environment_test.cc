@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,6 +24,21 @@ FileReader Files(absl::flat_hash_map<std::string, std::string> files) {
     }
     return found->second;
   };
+}
+
+TEST(EnvironmentTest, ChildEnvironmentLeavesOutTheKeys) {
+  ASSERT_EQ(setenv("SWIM_SECRET", "key material", 1), 0);
+  ASSERT_EQ(setenv("SWIM_SECRET_FILE", "/run/secrets/swim", 1), 0);
+  const std::vector<std::string> child = ChildEnvironment();
+  const Environment parent = ProcessEnvironment();
+  unsetenv("SWIM_SECRET");
+  unsetenv("SWIM_SECRET_FILE");
+  EXPECT_THAT(child, ::testing::Contains("SWIM_SECRET_FILE=/run/secrets/swim"));
+  for (const std::string& entry : child) {
+    EXPECT_FALSE(entry.starts_with("SWIM_SECRET=")) << entry;
+  }
+  // Everything else is there.
+  EXPECT_EQ(child.size(), parent.size() - 1);
 }
 
 TEST(EnvironmentTest, UnsetIsNullopt) {

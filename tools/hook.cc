@@ -12,8 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-
-extern char** environ;
+#include "tools/environment.h"
 
 namespace swim::tools {
 
@@ -30,6 +29,11 @@ absl::Status RunHook(const std::string& path,
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  // Everything but the cluster's keys.
+  std::vector<std::string> environment = ChildEnvironment();
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
 
   // The caller blocks signals to take them synchronously; the hook must
   // not inherit that, nor any ignored signal.
@@ -45,7 +49,7 @@ absl::Status RunHook(const std::string& path,
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   const int error = posix_spawn(&pid, path.c_str(), nullptr, &attributes,
-                                argv.data(), environ);
+                                argv.data(), envp.data());
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
     return absl::FailedPreconditionError(

@@ -1,6 +1,7 @@
 #include "tools/hook.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -16,6 +17,7 @@ namespace swim::tools {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Script(const std::string& name, const std::string& body,
                    bool executable = true) {
@@ -42,6 +44,31 @@ TEST(HookTest, PassesItsArguments) {
                       absl::Seconds(10))
                   .ok());
   EXPECT_EQ(Contents(out), "10.0.0.1:7946|ONLINE|/d/10.0.0.1:7946|");
+}
+
+TEST(HookTest, TheHookDoesNotGetTheClusterSecret) {
+  // As swim-sync runs: the key in its environment.
+  constexpr char kKey[] = "c3dpbS1ob29rIHRlc3Qga2V5IG5vdCBmb3IgdGhlIGhvb2s=";
+  ASSERT_EQ(setenv("SWIM_SECRET", kKey, 1), 0);
+  ASSERT_EQ(setenv("SWIM_SECRET_FILE", "/run/secrets/swim", 1), 0);
+  ASSERT_EQ(setenv("SWIM_HOOK_TEST_KEPT", "kept", 1), 0);
+  const std::string out = absl::StrCat(::testing::TempDir(), "/hook_env");
+  const std::string hook =
+      Script("env_hook", absl::StrCat("echo \"secret=${SWIM_SECRET-unset}\" > ",
+                                      out, "; env >> ", out));
+  const absl::Status status = RunHook(hook, {}, absl::Seconds(10));
+  unsetenv("SWIM_SECRET");
+  unsetenv("SWIM_SECRET_FILE");
+  unsetenv("SWIM_HOOK_TEST_KEPT");
+  ASSERT_TRUE(status.ok()) << status;
+
+  const std::string seen = Contents(out);
+  EXPECT_THAT(seen, HasSubstr("secret=unset\n"));
+  EXPECT_THAT(seen, Not(HasSubstr(kKey)));
+  EXPECT_THAT(seen, Not(HasSubstr("SWIM_SECRET=")));
+  // The rest of the environment is passed on, the secret file's path too.
+  EXPECT_THAT(seen, HasSubstr("SWIM_HOOK_TEST_KEPT=kept\n"));
+  EXPECT_THAT(seen, HasSubstr("SWIM_SECRET_FILE=/run/secrets/swim\n"));
 }
 
 TEST(HookTest, ReportsFailure) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tools/terminal_text.h"
 
 namespace swim::tools {
 
@@ -15,42 +16,6 @@ std::string ShortestNumber(double value) {
   return std::string(buffer, result.ptr);
 }
 
-namespace {
-
-// The length of the valid UTF-8 sequence at the start of `text` (1-4), or 0
-// if it does not start with one (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF).
-size_t Utf8SequenceLength(absl::string_view text) {
-  const auto byte = [&](size_t i) {
-    return static_cast<unsigned char>(text[i]);
-  };
-  const unsigned char lead = byte(0);
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
-}
-
-}  // namespace
-
 std::string JsonQuote(absl::string_view value) {
   std::string out = "\"";
   for (size_t i = 0; i < value.size(); ++i) {
@@ -59,6 +24,13 @@ std::string JsonQuote(absl::string_view value) {
       const size_t length = Utf8SequenceLength(value.substr(i));
       if (length == 0) {
         out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      } else if (length == 2 && static_cast<unsigned char>(c) == 0xC2 &&
+                 static_cast<unsigned char>(value[i + 1]) <= 0x9F) {
+        // A C1 control, U+0080-U+009F: valid JSON as it is, but these
+        // lines may be read on a terminal, where some act like ESC [.
+        absl::StrAppendFormat(&out, "\\u%04x",
+                              static_cast<unsigned char>(value[i + 1]));
+        ++i;
       } else {
         out.append(value.data() + i, length);
         i += length - 1;
@@ -88,7 +60,7 @@ std::string JsonQuote(absl::string_view value) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
           absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
         } else {
           out += c;

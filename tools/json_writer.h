@@ -49,7 +49,8 @@ std::string ShortestNumber(double value);
 
 // `value` as a JSON string literal, quotes included. Bytes that are not
 // valid UTF-8 become U+FFFD (as a lossy UTF-8 decoder shows them), so the
-// output is valid JSON whatever the input.
+// output is valid JSON whatever the input. Every control character (C0,
+// DEL and C1) is escaped, so the line is also safe to show on a terminal.
 std::string JsonQuote(absl::string_view value);
 
 }  // namespace swim::tools

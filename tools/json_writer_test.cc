@@ -35,6 +35,12 @@ TEST(JsonWriterTest, EscapesControlCharactersAndQuotes) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n\t\x01"), R"("a\"b\\c\n\t\u0001")");
 }
 
+TEST(JsonWriterTest, EscapesDeleteAndC1Controls) {
+  // DEL, U+009B (CSI on some terminals) and U+0080; U+00A0 is printable.
+  EXPECT_EQ(JsonQuote("a\x7f\xc2\x9b[2J\xc2\x80\xc2\xa0"),
+            "\"a\\u007f\\u009b[2J\\u0080\xc2\xa0\"");
+}
+
 TEST(JsonWriterTest, ValidUtf8PassesThrough) {
   EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9f"),
             "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9f\"");

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "swim/core/member_status.h"
+#include "tools/terminal_text.h"
 
 namespace swim::tools {
 namespace {
@@ -29,31 +30,28 @@ absl::string_view StatusColor(MemberStatus status) {
   return "";
 }
 
-// `text` cut or padded to exactly `width` columns (bytes; names and
-// statuses are ASCII).
+// Every text below is terminal-safe (TerminalSafe) before it is measured,
+// cut or drawn: names and metadata come from the network, and an escape
+// sequence among them would take over the screen.
+
+// `text` cut or padded to exactly `width` columns.
 std::string Fit(absl::string_view text, int width) {
-  std::string out(text.substr(0, static_cast<size_t>(width)));
-  out.resize(static_cast<size_t>(width), ' ');
+  const absl::string_view shown = TerminalPrefix(text, width);
+  std::string out(shown);
+  out.append(static_cast<size_t>(width - TerminalColumns(shown)), ' ');
   return out;
 }
 
-std::string Cut(std::string text, int width) {
-  if (width < 0) width = 0;
-  if (text.size() > static_cast<size_t>(width)) {
-    text.resize(static_cast<size_t>(width));
-  }
-  return text;
+// `text` cut to at most `width` columns.
+std::string Cut(absl::string_view text, int width) {
+  return std::string(TerminalPrefix(text, width));
 }
 
 std::string MetadataText(const Metadata& metadata) {
   std::string out;
   for (const auto& [key, value] : metadata) {
     if (!out.empty()) out += ' ';
-    absl::StrAppend(&out, key, "=");
-    for (char c : value) {
-      // Control characters would move the cursor and break the table.
-      out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-    }
+    absl::StrAppend(&out, TerminalSafe(key), "=", TerminalSafe(value));
   }
   return out;
 }
@@ -96,8 +94,8 @@ std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
   for (const Member& member : view.members) {
     if (StatusIn(member.status, kAvailable)) ++available;
   }
-  lines.push_back(Cut(absl::StrCat("swim-demo  ", view.local.name, "  ",
-                                   view.members.size() + 1, " members, ",
+  lines.push_back(Cut(absl::StrCat("swim-demo  ", TerminalSafe(view.local.name),
+                                   "  ", view.members.size() + 1, " members, ",
                                    available + 1, " available"),
                       width));
   lines.push_back(Cut(absl::StrCat("  ", Fit("NAME", kNameWidth), " ",
@@ -114,13 +112,12 @@ std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
   for (size_t i = 0; i < shown; ++i) {
     const Member& member = *rows[i];
     const std::string prefix = i == 0 ? "> " : "  ";
+    const std::string name = Fit(TerminalSafe(member.name), kNameWidth);
     const std::string fixed = absl::StrCat(
-        Fit(member.name, kNameWidth), " ",
-        Fit(MemberStatusName(member.status), kStatusWidth), " ",
+        name, " ", Fit(MemberStatusName(member.status), kStatusWidth), " ",
         Fit(member.incarnation.ToString(), kIncarnationWidth), " ",
         Fit(ShortDuration(view.now - member.last_change), kSinceWidth), " ");
-    const int metadata_room =
-        width - static_cast<int>(prefix.size() + fixed.size());
+    const int metadata_room = width - TerminalColumns(prefix + fixed);
     const std::string metadata =
         Cut(MetadataText(member.metadata), metadata_room);
     if (!color) {
@@ -128,7 +125,6 @@ std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
       continue;
     }
     // The same columns, with the status coloured and the local name bold.
-    const std::string name = Fit(member.name, kNameWidth);
     lines.push_back(absl::StrCat(
         prefix, i == 0 ? "\x1b[1m" : "", name, i == 0 ? "\x1b[0m" : "", " ",
         StatusColor(member.status),
@@ -157,7 +153,7 @@ std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
           "  received ", Count(stats.datagrams_received), " datagrams, ",
           Bytes(stats.bytes_received), "  dropped ", Count(stats.TotalDrops())),
       width));
-  if (!note.empty()) lines.push_back(Cut(note, width));
+  if (!note.empty()) lines.push_back(Cut(TerminalSafe(note), width));
   return lines;
 }
 

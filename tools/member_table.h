@@ -27,8 +27,11 @@ struct MemberView {
 // the local member's counters. Lines are cut to `width` columns (metadata
 // is what gets cut) and at most `height` lines are used. With `color`,
 // statuses are coloured with ANSI escapes (ONLINE green, SUSPECT yellow,
-// OFFLINE red, LEFT grey). `note` is printed under the footer. Returns
-// the lines, each without a newline.
+// OFFLINE red, LEFT grey). `note` is printed under the footer. Names,
+// metadata keys and values and `note` are shown as TerminalSafe makes them
+// (controls and invalid UTF-8 escaped as \xNN or \u00NN), so no byte
+// from the network can reach the terminal as a control; columns are
+// measured on that text. Returns the lines, each without a newline.
 std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
                                            int height, bool color,
                                            const std::string& note);

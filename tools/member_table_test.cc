@@ -3,10 +3,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/terminal_text.h"
 
 namespace swim::tools {
 namespace {
@@ -74,8 +78,97 @@ TEST(MemberTableTest, PlainTableShowsEveryColumn) {
 TEST(MemberTableTest, MetadataCannotMoveTheCursor) {
   const std::string text =
       Joined(RenderMemberTable(View(), 120, 40, /*color=*/true, ""));
-  EXPECT_THAT(text, HasSubstr("evil=?[2Jgone"));
+  EXPECT_THAT(text, HasSubstr("evil=\\x1b[2Jgone"));
   EXPECT_FALSE(absl::StrContains(text, "\x1b[2J"));
+}
+
+// Names, keys and values as a hostile member sends them: escape
+// sequences, a carriage return, a raw C1 CSI byte and the same as UTF-8,
+// a truncated and an impossible UTF-8 sequence.
+MemberView HostileView() {
+  MemberView view = View();
+  view.members = {
+      MakeMember("\x1b[2J\x1b]0;x\x07", MemberStatus::kOnline, view.now,
+                 {{"\x1b[31mkey",
+                   "\rover\x9b"
+                   "2Jwritten"}}),
+      MakeMember("a\rb\xc2\x9b"
+                 "1m",
+                 MemberStatus::kSuspect, view.now,
+                 {{"bad", "\xe2\x82 \xff\xfe \x7f"}}),
+      MakeMember("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", MemberStatus::kOffline,
+                 view.now, {{"name", "\xe2\x82\xac\x9b"}}),
+  };
+  return view;
+}
+
+// `text` without the colour sequences the table itself draws.
+std::string WithoutOwnColours(std::string text) {
+  for (const char* own :
+       {"\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[90m"}) {
+    absl::StrReplaceAll({{own, ""}}, &text);
+  }
+  return text;
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text.substr(i));
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+TEST(MemberTableTest, NoControlFromTheNetworkReachesTheScreen) {
+  for (const bool color : {false, true}) {
+    const std::vector<std::string> lines =
+        RenderMemberTable(HostileView(), 200, 40, color, "");
+    const std::string text = WithoutOwnColours(Joined(lines));
+    SCOPED_TRACE(color ? "colour" : "plain");
+    // 0x9B raw, or as the second byte of U+009B.
+    for (const char* raw : {"\x1b", "\r", "\x07", "\x7f", "\x9b", "\xff"}) {
+      EXPECT_FALSE(absl::StrContains(text, raw)) << absl::CEscape(raw);
+    }
+    for (const std::string& line : lines) {
+      EXPECT_TRUE(IsValidUtf8(line)) << line;
+      for (const char c : WithoutOwnColours(line)) {
+        EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << line;
+      }
+    }
+    // Shown escaped, readable; valid UTF-8 kept as it is.
+    for (const char* shown : {
+             "\\x1b[2J\\x1b]0;x\\x07",
+             "\\x1b[31mkey=\\x0dover\\x9b2Jwritten",
+             "a\\x0db\\u009b1m",
+             "bad=\\xe2\\x82 \\xff\\xfe \\x7f",
+             "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+             "name=\xe2\x82\xac\\x9b",
+         }) {
+      EXPECT_THAT(text, HasSubstr(shown));
+    }
+  }
+}
+
+TEST(MemberTableTest, ColumnsAreMeasuredOnWhatIsShown) {
+  const std::vector<std::string> lines =
+      RenderMemberTable(HostileView(), 80, 40, /*color=*/false, "");
+  // Every status starts in the same column, whatever the name held: an
+  // escaped byte takes four columns, a wide character two, and é one.
+  const int status_column = TerminalColumns(
+      absl::string_view(lines[2]).substr(0, lines[2].find("ONLINE ")));
+  for (const auto& [line, status] :
+       {std::pair{lines[3], "ONLINE "}, std::pair{lines[4], "SUSPECT "},
+        std::pair{lines[5], "OFFLINE "}}) {
+    ASSERT_NE(line.find(status), std::string::npos) << line;
+    EXPECT_EQ(
+        TerminalColumns(absl::string_view(line).substr(0, line.find(status))),
+        status_column)
+        << line;
+  }
+  for (const std::string& line : lines) {
+    EXPECT_LE(TerminalColumns(line), 80) << line;
+  }
 }
 
 TEST(MemberTableTest, ColoursStatuses) {

@@ -40,6 +40,7 @@
 #include "tools/member_flags.h"
 #include "tools/member_table.h"
 #include "tools/signal_waiter.h"
+#include "tools/terminal_text.h"
 
 ABSL_FLAG(int, local, 0,
           "Run this many members (1-64) in this process, on consecutive "
@@ -311,10 +312,11 @@ int Main(int argc, char** argv) {
   Note note;
   const bool json = flags->json;
   // Errors worth the user's attention: on stderr, or in the table's note
-  // (stderr would scribble over the table).
+  // (stderr would scribble over the table). They may quote what peers
+  // sent, so they reach the terminal escaped (the table escapes its note).
   auto report = [&note, json](const std::string& text) {
     if (json) {
-      absl::FPrintF(stderr, "swim-demo: %s\n", text);
+      absl::FPrintF(stderr, "swim-demo: %s\n", TerminalSafe(text));
     } else {
       note.Set(text);
     }

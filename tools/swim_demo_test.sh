@@ -3,17 +3,27 @@
 # --json-events output. Three processes converge and see each other's token
 # changes; a SIGKILLed one becomes OFFLINE in the others' streams; SIGTERM
 # leaves gracefully (LEFT elsewhere, exit status 0); --local runs several
-# members in one process; on a terminal the live table is drawn.
+# members in one process; on a terminal the live table is drawn. The key
+# comes from swim-keygen, as the README's commands take it.
 #
-# Usage: swim_demo_test.sh SWIM_DEMO E2E_LIB JSON_EVENTS
+# Usage: swim_demo_test.sh SWIM_DEMO E2E_LIB JSON_EVENTS SWIM_KEYGEN
 
 set -uo pipefail
 DEMO="${1:?usage: $0 swim-demo e2e_lib.sh json_events.py}"
 source "${2:?}"
 EVENTS="${3:?}"
+KEYGEN="${4:?}"
 
-# A fixed test key (base64 of 32 bytes), as swim-keygen prints them.
-export SWIM_SECRET="c3dpbS1kZW1vIGVuZC10by1lbmQgdGVzdCBrZXkgISE="
+# --- swim-keygen ----------------------------------------------------------
+export SWIM_SECRET="$("$KEYGEN")"
+[[ "$SWIM_SECRET" =~ ^[A-Za-z0-9+/]{43}=$ ]] ||
+  fail "swim-keygen printed '$SWIM_SECRET', not the base64 of 32 bytes"
+[[ "$("$KEYGEN")" != "$SWIM_SECRET" ]] || fail "swim-keygen repeated a key"
+[[ "$("$KEYGEN" --bytes=16)" =~ ^[A-Za-z0-9+/]{22}==$ ]] ||
+  fail "swim-keygen --bytes=16 is not the base64 of 16 bytes"
+"$KEYGEN" --bytes=7 >/dev/null 2>"$TMP/keygen.err" && fail "--bytes=7 accepted"
+grep -q "16, 24 or 32" "$TMP/keygen.err" ||
+  fail "swim-keygen --bytes=7 says: $(cat "$TMP/keygen.err")"
 # Short intervals so the test takes seconds; no timing is asserted.
 FAST=(--preset=local --probe-interval=200ms --probe-timeout=100ms
   --gossip-interval=50ms --push-pull-interval=1s --suspicion-mult=3)

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,8 +32,10 @@
 #include "tools/live_member.h"
 #include "tools/member_config.h"
 #include "tools/member_flags.h"
+#include "tools/pending_changes.h"
 #include "tools/signal_waiter.h"
 #include "tools/sync_directory.h"
+#include "tools/terminal_text.h"
 
 ABSL_FLAG(double, duration_s, 0,
           "Leave and exit after this many seconds (0: run until SIGINT or "
@@ -46,7 +47,7 @@ namespace {
 constexpr absl::string_view kUsage =
     R"(Keeps cluster membership and metadata as files in DIRECTORY.
 
-  swim-sync --name=HOST:PORT [--peer=HOST:PORT ...] [--secret=TEXT] DIRECTORY
+  swim-sync --name=HOST:PORT [--peer=HOST:PORT ...] DIRECTORY
 
 For example:
 
@@ -68,10 +69,13 @@ For example:
                          SUSPECT, OFFLINE, LEFT, or REAPED when a member
                          long gone is forgotten and its directory removed;
                          PATH is the member's directory), one at a time,
-                         killed after 60 s
+                         killed after 60 s; SWIM_SECRET is not passed on
 
 Every file and link is replaced atomically (written under a temporary name
-in the same directory, then renamed). Files whose names start with '.' in
+in the same directory, then renamed). What swim-sync creates is mode 0640
+(files) or 0750 (directories), whatever the umask. A member that changes
+again before its previous change is written is written once, in its
+latest state (the hook runs once too). Files whose names start with '.' in
 this member's directory are not metadata (editors keep temporary files
 there). Member names and metadata keys from other members that could
 escape the directory ('..', '/', NUL; names starting with '.' or named
@@ -87,32 +91,43 @@ directory not writable), 2 for a bad flag or environment value.
 
 constexpr absl::Duration kLeaveTimeout = absl::Seconds(5);
 constexpr absl::Duration kHookTimeout = absl::Seconds(60);
-// Changes waiting for the writer beyond this are dropped (and counted): a
-// hook that hangs must not make the queue grow without bound.
-constexpr size_t kMaxQueued = 100000;
 
+// Member names and metadata keys come from the network, and appear in
+// these lines: escaped, so none can act on the terminal.
 void Log(absl::string_view text) {
-  absl::FPrintF(stderr, "swim-sync: %s\n", text);
+  absl::FPrintF(stderr, "swim-sync: %s\n", TerminalSafe(text));
 }
 
 // Member changes from the driver's loop, applied to the directory (and
-// the hook run) on a thread of its own, in order, so slow disks and hooks
-// never hold up the protocol.
+// the hook run) on a thread of its own, so slow disks and hooks never hold
+// up the protocol. Changes wait in a PendingChanges: at most one per
+// member, the latest, so a lagging writer loses nothing and the queue
+// stays as small as the membership.
 class Writer {
  public:
-  explicit Writer(SyncDirectory& directory) : directory_(directory) {
+  // `max_members`: members whose changes may wait at once (see
+  // PendingChanges); changes for further members are dropped and counted.
+  Writer(SyncDirectory& directory, size_t max_members)
+      : directory_(directory), pending_(max_members) {
     thread_ = std::thread([this] { Work(); });
   }
   ~Writer() { Finish(); }
 
   // On the loop thread.
   void Add(const Event& event) {
-    absl::MutexLock lock(&mutex_);
-    if (queue_.size() >= kMaxQueued) {
-      ++dropped_;
-      return;
+    bool first_drop = false;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (pending_.Add({event.type == Event::Type::kReaped, event.member})) {
+        return;
+      }
+      first_drop = pending_.dropped() == 1;
     }
-    queue_.push_back({event.type, event.member});
+    if (first_drop) {
+      Log("too many members waiting to be written: changes for further "
+          "members are dropped (counted; their directories may be stale "
+          "until they change again)");
+    }
   }
 
   // Applies what is queued, then stops. Idempotent.
@@ -126,36 +141,30 @@ class Writer {
 
   uint64_t dropped() {
     absl::MutexLock lock(&mutex_);
-    return dropped_;
+    return pending_.dropped();
   }
 
  private:
-  struct Change {
-    Event::Type type;
-    Member member;
-  };
-
   void Work() {
     for (;;) {
-      Change change;
+      std::optional<MemberChange> change;
       {
         absl::MutexLock lock(&mutex_);
         mutex_.Await(absl::Condition(
             +[](Writer* writer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer->mutex_) {
-              return writer->stopping_ || !writer->queue_.empty();
+              return writer->stopping_ || !writer->pending_.empty();
             },
             this));
-        if (queue_.empty()) return;  // stopping, and all done
-        change = std::move(queue_.front());
-        queue_.pop_front();
+        change = pending_.Take();
+        if (!change.has_value()) return;  // stopping, and all done
       }
-      Apply(change);
+      Apply(*change);
     }
   }
 
-  void Apply(const Change& change) {
+  void Apply(const MemberChange& change) {
     const std::string& name = change.member.name;
-    absl::StatusOr<bool> changed = change.type == Event::Type::kReaped
+    absl::StatusOr<bool> changed = change.reaped
                                        ? directory_.RemoveMember(name)
                                        : directory_.WriteMember(change.member);
     if (directory_.newly_refused()) {
@@ -174,9 +183,8 @@ class Writer {
     const std::string hook = absl::StrCat(directory_.path(), "/on-update");
     if (!IsExecutableFile(hook)) return;
     const std::string status =
-        change.type == Event::Type::kReaped
-            ? "REAPED"
-            : std::string(MemberStatusName(change.member.status));
+        change.reaped ? "REAPED"
+                      : std::string(MemberStatusName(change.member.status));
     absl::Status ran = RunHook(
         hook, {name, status, directory_.MemberPath(name)}, kHookTimeout);
     if (!ran.ok()) Log(absl::StrCat("on-update: ", ran.message()));
@@ -184,9 +192,8 @@ class Writer {
 
   SyncDirectory& directory_;
   absl::Mutex mutex_;
-  std::deque<Change> queue_ ABSL_GUARDED_BY(mutex_);
+  PendingChanges pending_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
-  uint64_t dropped_ ABSL_GUARDED_BY(mutex_) = 0;
   std::thread thread_;
 };
 
@@ -268,7 +275,10 @@ int Main(int argc, char** argv) {
     (*directory)->Cleanup();
     return 1;
   }
-  Writer writer(**directory);
+  // Every member the node tracks, and as many it has forgotten while the
+  // writer lagged (their REAPED waits too): reaching this takes a node
+  // meeting that many new names while the directory or the hook is stuck.
+  Writer writer(**directory, 2 * settings->config.max_members);
   const std::string local_name = settings->config.name;
   (*member)->driver().AddEventListener(
       [&writer, local_name](const Event& event, const Node&) {
@@ -327,7 +337,8 @@ int Main(int argc, char** argv) {
                    " times)"));
   if (const uint64_t dropped = writer.dropped(); dropped > 0) {
     Log(absl::StrCat("dropped ", dropped,
-                     " changes while the directory or the hook lagged"));
+                     " changes for members beyond those already waiting "
+                     "while the directory or the hook lagged"));
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # End to end: swim-sync processes on loopback. Their directories converge
 # (metadata files, status links, .local), SIGHUP publishes edited files,
-# the on-update hook runs with (name, status, path), a SIGKILLed member
+# the on-update hook runs with (name, status, path) and without the
+# cluster's key, files are 0640 and directories 0750, a SIGKILLed member
 # moves to .offline, member names and metadata keys that would escape the
 # directory are refused and counted, and SIGTERM leaves and cleans up.
 #
@@ -26,9 +27,11 @@ mkdir -p "$D1/$A" "$D2/$B"
 printf 'one' >"$D1/$A/name"
 printf 'primary' >"$D1/$A/role"
 printf 'two' >"$D2/$B/name"
-# D2's hook logs its arguments, one line per run.
+# D2's hook logs its arguments, one line per run, and whether it was
+# handed the cluster's key.
 cat >"$D2/on-update" <<HOOK
 #!/bin/sh
+echo "secret=\${SWIM_SECRET-unset}" >> "$TMP/hook-env.log"
 echo "\$1 \$2 \$3" >> "$TMP/hook.log"
 HOOK
 chmod +x "$D2/on-update"
@@ -76,6 +79,11 @@ done
 link_is "$D1/.local" "$A" || fail ".local of node1 is $(readlink "$D1/.local")"
 link_is "$D2/.local" "$B" || fail ".local of node2 is $(readlink "$D2/.local")"
 wait_for "the hook ran for node1 ONLINE" hook_saw "$A ONLINE $D2/$A"
+[[ "$(sort -u "$TMP/hook-env.log")" == "secret=unset" ]] ||
+  fail "the hook saw SWIM_SECRET: $(sort -u "$TMP/hook-env.log")"
+# What swim-sync writes is for its user and group only.
+[[ "$(stat -c %a "$D2/$A" "$D2/$A/name" "$D2/.online")" == $'750\n640\n750' ]] ||
+  fail "modes: $(stat -c '%a %n' "$D2/$A" "$D2/$A/name" "$D2/.online")"
 
 # --- SIGHUP publishes edited files ------------------------------------------
 printf 'uno' >"$D1/$A/name"

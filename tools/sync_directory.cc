@@ -39,9 +39,37 @@ constexpr int kStatusCount = 5;
 // refusals are still counted.
 constexpr size_t kMaxRemembered = 1000;
 
+// The modes of the files and directories this creates, exactly: the
+// cluster's metadata is for the owner and its group, not every user of
+// the machine. They are given at creation, so a permissive umask (even 0)
+// adds nothing, and set again with fchmod, so a restrictive one takes
+// nothing away. (A file keeps its mode when renamed into place.)
+constexpr mode_t kFileMode = 0640;
+constexpr mode_t kDirectoryMode = 0750;
+
 absl::Status Errno(absl::string_view what, absl::string_view path) {
   return absl::InternalError(
       absl::StrCat(what, " ", path, ": ", strerror(errno)));
+}
+
+// Creates `parent`/`name` (`path` for messages), a directory of mode
+// kDirectoryMode. Returns whether it was created; one already there is
+// left as it is.
+absl::StatusOr<bool> MakeDirectory(int parent, const std::string& name,
+                                   absl::string_view path) {
+  if (mkdirat(parent, name.c_str(), kDirectoryMode) != 0) {
+    if (errno == EEXIST) return false;
+    return Errno("cannot create", path);
+  }
+  const int fd = openat(parent, name.c_str(),
+                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fchmod(fd, kDirectoryMode) != 0) {
+    const absl::Status status = Errno("cannot set the mode of", path);
+    if (fd >= 0) close(fd);
+    return status;
+  }
+  close(fd);
+  return true;
 }
 
 // The names in a directory (without "." and ".."), with their types.
@@ -119,8 +147,9 @@ absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
     return absl::InvalidArgumentError(absl::StrCat(
         "member name ", local_name, " cannot be a directory name"));
   }
-  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Errno("cannot create", path);
+  if (absl::StatusOr<bool> created = MakeDirectory(AT_FDCWD, path, path);
+      !created.ok()) {
+    return created.status();
   }
   const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
@@ -134,8 +163,10 @@ absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
       new SyncDirectory(resolved, fd, local_name));
   for (int i = 0; i < kStatusCount; ++i) {
     const char* name = kStatusDirectories[i].name;
-    if (mkdirat(fd, name, 0755) != 0 && errno != EEXIST) {
-      return Errno("cannot create", absl::StrCat(path, "/", name));
+    if (absl::StatusOr<bool> created =
+            MakeDirectory(fd, name, absl::StrCat(path, "/", name));
+        !created.ok()) {
+      return created.status();
     }
     directory->status_fds_[i] =
         openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -147,8 +178,10 @@ absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
       if (type == DT_LNK) unlinkat(directory->status_fds_[i], entry.c_str(), 0);
     }
   }
-  if (mkdirat(fd, local_name.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Errno("cannot create", directory->MemberPath(local_name));
+  if (absl::StatusOr<bool> created =
+          MakeDirectory(fd, local_name, directory->MemberPath(local_name));
+      !created.ok()) {
+    return created.status();
   }
   absl::StatusOr<bool> linked =
       directory->SetLink(fd, ".local", local_name, /*wanted=*/true);
@@ -254,11 +287,18 @@ absl::StatusOr<bool> SyncDirectory::WriteFile(int directory,
   int fd = -1;
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
     temporary = absl::StrCat(".swim-sync-", getpid(), "-", ++temp_counter_);
-    fd = openat(directory, temporary.c_str(),
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    fd =
+        openat(directory, temporary.c_str(),
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) return Errno("cannot create a file for", key);
+  if (fchmod(fd, kFileMode) != 0) {
+    const absl::Status status = Errno("cannot set the mode of a file for", key);
+    close(fd);
+    unlinkat(directory, temporary.c_str(), 0);
+    return status;
+  }
   size_t written = 0;
   while (written < value.size()) {
     const ssize_t count =
@@ -290,12 +330,10 @@ absl::StatusOr<bool> SyncDirectory::WriteMember(const Member& member) {
     NoteRefused(seen_names_, member.name);
     return false;
   }
-  bool changed = false;
-  if (mkdirat(fd_, member.name.c_str(), 0755) == 0) {
-    changed = true;
-  } else if (errno != EEXIST) {
-    return Errno("cannot create", MemberPath(member.name));
-  }
+  absl::StatusOr<bool> created =
+      MakeDirectory(fd_, member.name, MemberPath(member.name));
+  if (!created.ok()) return created.status();
+  bool changed = *created;
   written_.insert(member.name);
   const int directory = openat(fd_, member.name.c_str(),
                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -31,7 +31,9 @@ namespace swim::tools {
 // relative to the directory's descriptor without following links
 // (openat, O_NOFOLLOW), and member names and metadata keys that could
 // reach outside their directory are refused and counted, never written:
-// see IsSafeMemberName and IsSafeKey.
+// see IsSafeMemberName and IsSafeKey. What it creates is mode 0640
+// (files) or 0750 (directories) whatever the umask; a directory already
+// there keeps its mode.
 //
 // Not thread-safe, except that ReadLocal (which only reads the local
 // member's directory) may run alongside the others.

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/pending_changes.h"
 
 namespace swim::tools {
 namespace {
@@ -260,6 +262,59 @@ TEST_F(SyncDirectoryTest, RemoveMemberAndCleanup) {
   EXPECT_EQ(Contents(root_ + "/127.0.0.1:2001/name"), "one");
 }
 
+TEST_F(SyncDirectoryTest, CoalescedChangesLeaveEachMembersLatestState) {
+  // 200 000 changes to four members while swim-sync's writer is away (a
+  // hook hangs); each change a new status and token. The fourth member's
+  // first state was on disk, and it is forgotten in the end.
+  const std::string names[] = {"127.0.0.1:2002", "127.0.0.1:2003",
+                               "127.0.0.1:2004", "127.0.0.1:2005"};
+  const MemberStatus statuses[] = {
+      MemberStatus::kOnline, MemberStatus::kSuspect, MemberStatus::kOffline};
+  const auto nth = [&](int i) {
+    return MakeMember(names[i % 4], statuses[i % 3],
+                      {{"name", names[i % 4]}, {"token", absl::StrCat(i)}});
+  };
+  constexpr int kChanges = 200000;
+  ASSERT_TRUE(directory_->WriteMember(nth(3)).ok());
+  PendingChanges pending(/*max_members=*/100);
+  for (int i = 0; i < kChanges; ++i) pending.Add({false, nth(i)});
+  pending.Add({true, MakeMember(names[3], MemberStatus::kOffline, {})});
+  EXPECT_EQ(pending.size(), 4u);
+  EXPECT_EQ(pending.dropped(), 0u);
+
+  // The writer catches up, as swim-sync's does: one write per member.
+  int writes = 0;
+  while (std::optional<MemberChange> change = pending.Take()) {
+    absl::StatusOr<bool> changed =
+        change->reaped ? directory_->RemoveMember(change->member.name)
+                       : directory_->WriteMember(change->member);
+    ASSERT_TRUE(changed.ok()) << changed.status();
+    EXPECT_TRUE(*changed) << change->member.name;
+    ++writes;
+  }
+  EXPECT_EQ(writes, 4);
+
+  EXPECT_EQ(Entries(root_), (std::set<std::string>{
+                                ".available", ".local", ".offline", ".online",
+                                ".suspect", ".unavailable", "127.0.0.1:2001",
+                                names[0], names[1], names[2]}));
+  // Changes 199 996 to 199 998 are the last of the first three members:
+  // SUSPECT, OFFLINE and ONLINE.
+  for (int m = 0; m < 3; ++m) {
+    const std::string path = absl::StrCat(root_, "/", names[m]);
+    EXPECT_EQ(Entries(path), (std::set<std::string>{"name", "token"}));
+    EXPECT_EQ(Contents(path + "/name"), names[m]);
+    EXPECT_EQ(Contents(path + "/token"), absl::StrCat(kChanges - 4 + m));
+  }
+  EXPECT_EQ(Entries(root_ + "/.suspect"), std::set<std::string>{names[0]});
+  EXPECT_EQ(Entries(root_ + "/.offline"), std::set<std::string>{names[1]});
+  EXPECT_EQ(Entries(root_ + "/.online"), std::set<std::string>{names[2]});
+  EXPECT_EQ(Entries(root_ + "/.available"),
+            (std::set<std::string>{names[0], names[2]}));
+  EXPECT_EQ(Entries(root_ + "/.unavailable"),
+            (std::set<std::string>{names[0], names[1]}));
+}
+
 TEST_F(SyncDirectoryTest, ReopeningClearsStaleLinks) {
   ASSERT_TRUE(
       directory_
@@ -270,6 +325,54 @@ TEST_F(SyncDirectoryTest, ReopeningClearsStaleLinks) {
       SyncDirectory::Open(root_, "127.0.0.1:2001");
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_THAT(Entries(root_ + "/.online"), IsEmpty());
+}
+
+// The process's umask, set for a scope.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : previous_(umask(mask)) {}
+  ~ScopedUmask() { umask(previous_); }
+
+ private:
+  const mode_t previous_;
+};
+
+// The permission bits of `path` (not following a link); 0 if missing.
+mode_t Mode(const std::string& path) {
+  struct stat info;
+  if (lstat(path.c_str(), &info) != 0) return 0;
+  return info.st_mode & 07777;
+}
+
+TEST(SyncDirectoryModeTest, FilesAre0640AndDirectories0750WhateverTheUmask) {
+  // 0 would make 0666/0777 of what asks for it; 077 would take the
+  // group's access away.
+  for (const mode_t mask : {mode_t{0}, mode_t{077}}) {
+    SCOPED_TRACE(absl::StrCat("umask 0", absl::Hex(mask)));
+    const ScopedUmask scoped(mask);
+    std::string parent = ::testing::TempDir() + "/modes_XXXXXX";
+    ASSERT_NE(mkdtemp(parent.data()), nullptr);
+    const std::string root = parent + "/cluster";
+    absl::StatusOr<std::unique_ptr<SyncDirectory>> directory =
+        SyncDirectory::Open(root, "127.0.0.1:2001");
+    ASSERT_TRUE(directory.ok()) << directory.status();
+    Member two = MakeMember("127.0.0.1:2002", MemberStatus::kOnline,
+                            {{"name", "two"}, {"token", "a"}});
+    ASSERT_TRUE((*directory)->WriteMember(two).ok());
+    // A value replaced: the new file comes from a temporary one.
+    two.metadata["token"] = "b";
+    ASSERT_TRUE((*directory)->WriteMember(two).ok());
+    ASSERT_EQ(Contents(root + "/127.0.0.1:2002/token"), "b");
+
+    for (const char* path :
+         {"", "/.online", "/.offline", "/.suspect", "/.available",
+          "/.unavailable", "/127.0.0.1:2001", "/127.0.0.1:2002"}) {
+      EXPECT_EQ(Mode(root + path), 0750u) << root + path;
+    }
+    for (const char* path : {"/127.0.0.1:2002/name", "/127.0.0.1:2002/token"}) {
+      EXPECT_EQ(Mode(root + path), 0640u) << root + path;
+    }
+  }
 }
 
 TEST(SyncDirectoryOpenTest, RefusesAnUnsafeLocalName) {
