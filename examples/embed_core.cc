@@ -59,8 +59,9 @@ namespace {
 
 constexpr int kMembers = 3;
 // Every member needs the same 16-, 24- or 32-byte secret. A real cluster
-// takes it from its configuration (swim-demo hashes a text secret with
-// SHA-256); never compile one in.
+// takes a random one from its configuration (`swim-keygen` makes one, and
+// the programs read it base64-encoded from SWIM_SECRET or a file); never
+// compile one in.
 constexpr char kSecret[] = "example secret of 32 bytes......";
 static_assert(sizeof(kSecret) - 1 == 32);
 

@@ -58,8 +58,9 @@ struct Transmit {
 
 // One member of a SWIM cluster as a pure state machine (sans-IO).
 //
-// The driver feeds it input — HandleDatagram, HandleStream, HandleTimeout,
-// each with the current monotonic time — and after every call drains
+// The driver feeds it input — HandleDatagram, HandleStreamData and
+// HandleStreamClosed, HandleTimeout, each with the current monotonic
+// time — and after every call drains
 // PollTransmit (send these bytes) and PollEvent (tell the application), then
 // arms one timer at NextDeadline(). The application calls Join, Leave,
 // SetMetadata and Broadcast the same way. Nothing here reads a clock, does
@@ -70,7 +71,8 @@ struct Transmit {
 // absl::Time only for its arithmetic. The Node compares and subtracts
 // instants and never relates them to the wall clock, so a driver may use
 // any monotonic source (the simulator starts at an arbitrary epoch); it
-// must never go backwards between calls. Times the Node reports
+// must never go backwards between calls. The wall clock enters only
+// through ObserveWallClock, as a bound on generations. Times the Node reports
 // (Member::last_change, NextDeadline) are on the same clock.
 //
 // Not thread-safe: one thread (the driver's loop) owns a Node. The

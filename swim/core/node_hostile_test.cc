@@ -507,6 +507,50 @@ TEST(NodeHostileTest, TheGenerationBoundIsTheClockPlusTheSkew) {
   EXPECT_EQ(h.node().Find(kPeerA)->incarnation.generation, bound);
 }
 
+// A host that was suspended does not count the time in the monotonic
+// clock; the wall clock the driver reports (ObserveWallClock) moves the
+// bound on. Must happen: a generation within the skew of the reported
+// wall clock is accepted although the monotonic clock has not moved, and
+// an earlier report never moves the bound back.
+TEST(NodeHostileTest, TheReportedWallClockMovesTheGenerationBound) {
+  Harness h(HostileConfig());
+  const absl::Time wall = absl::FromUnixMicros(kGeneration) + absl::Hours(5);
+  const uint64_t bound =
+      absl::ToUnixMicros(wall) + absl::ToInt64Microseconds(absl::Hours(1));
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {bound, 0})});
+  EXPECT_EQ(h.node().Find(kPeerA), std::nullopt);
+  h.node().ObserveWallClock(wall);
+  h.node().ObserveWallClock(wall - absl::Hours(3));  // never backwards
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {bound + 1, 0})});
+  EXPECT_EQ(h.node().Find(kPeerA), std::nullopt);
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {bound, 0})});
+  ASSERT_NE(h.node().Find(kPeerA), std::nullopt);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kFutureGeneration), 2u);
+}
+
+// Two processes given the same name and address (a misconfiguration) or
+// an insider forging ONLINE claims at this member's address: each later
+// claim would be outranked at once, and two such processes would outrank
+// each other as fast as gossip goes. Must happen: one refutation per
+// probe interval; claims in between are reported as name conflicts, and
+// the next interval refutes again.
+TEST(NodeHostileTest, OnlineClaimsAtTheOwnAddressAreRefutedOncePerInterval) {
+  Harness h(HostileConfig());
+  h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 1})});
+  EXPECT_EQ(h.node().stats().refutations, 1u);
+  EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 2}));
+  h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 3})});
+  h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 4})});
+  EXPECT_EQ(h.node().stats().refutations, 1u);
+  EXPECT_EQ(h.node().stats().name_conflicts, 2u);
+  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 1u);
+  h.Advance(h.node().config().probe_interval);
+  h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 5})});
+  EXPECT_EQ(h.node().stats().refutations, 2u);
+  EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 6}));
+  EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
+}
+
 // --- 9. Broadcasts across a restart -----------------------------------------
 
 // Misuse of ids across lives: a member broadcasts, restarts (new

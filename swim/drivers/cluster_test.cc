@@ -84,22 +84,9 @@ class ClusterTest : public ::testing::TestWithParam<Mix> {
 
   Driver& driver(int index) { return members_[index]->driver(); }
 
-  DriverStats StatsOf(int index) {
-    DriverStats stats;
-    EXPECT_TRUE(
-        driver(index)
-            .Inspect([&](const Node&, const DriverStats& s) { stats = s; })
-            .ok());
-    return stats;
-  }
+  DriverStats StatsOf(int index) { return DriverStatsOf(driver(index)); }
   Stats NodeStatsOf(int index) {
-    Stats stats;
-    EXPECT_TRUE(driver(index)
-                    .Inspect([&](const Node& node, const DriverStats&) {
-                      stats = node.stats();
-                    })
-                    .ok());
-    return stats;
+    return drivertest::NodeStatsOf(driver(index));
   }
 
   // Declared first so it outlives the members whose listeners write to it.

@@ -1,5 +1,6 @@
 #include "swim/testing/in_memory.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -12,8 +13,9 @@ namespace {
 // Connection numbers for in-memory streams: distinct from one another,
 // which is all a Node asks of them.
 StreamId NextStreamId() {
-  static StreamId next = 1u << 20;
-  return next++;
+  // Ids only tell connections apart; any unused one will do.
+  static std::atomic<StreamId> next{StreamId{1} << 20};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
 namespace swim::net {
@@ -14,7 +16,14 @@ using Table = ConnectionTable<FakeConnection>;
 const absl::Time kNow = absl::FromUnixSeconds(1000);
 const Address kPeer = *Address::Parse("127.0.0.1:7000");
 
-Address From(const char* text) { return *Address::Parse(text); }
+Address From(absl::string_view text) { return *Address::Parse(text); }
+
+// An incoming connection from `peer` (nullptr: refused).
+FakeConnection* Accept(Table& table, absl::string_view peer,
+                       absl::Time now = kNow) {
+  return table.AddIncoming(std::make_unique<FakeConnection>(), From(peer), now)
+      .added;
+}
 
 DriverOptions SmallOptions() {
   DriverOptions options;
@@ -32,53 +41,72 @@ TEST(ConnectionTableTest, UnauthenticatedIncomingConnectionsAreCappedPerHost) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
   Table table(options, stats);
-  FakeConnection* first = table
-                              .AddIncoming(std::make_unique<FakeConnection>(),
-                                           From("10.0.0.1:40000"), kNow)
-                              .added;
+  FakeConnection* first = Accept(table, "10.0.0.1:40000");
   ASSERT_NE(first, nullptr);
   EXPECT_TRUE(first->incoming);
   EXPECT_FALSE(first->authenticated);
   EXPECT_EQ(first->deadline, kNow + absl::Seconds(10));
-  ASSERT_NE(table
-                .AddIncoming(std::make_unique<FakeConnection>(),
-                             From("10.0.0.1:40001"), kNow)
-                .added,
-            nullptr);
+  ASSERT_NE(Accept(table, "10.0.0.1:40001"), nullptr);
   // A third from the same host (any port) is refused.
-  EXPECT_EQ(table
-                .AddIncoming(std::make_unique<FakeConnection>(),
-                             From("10.0.0.1:40002"), kNow)
-                .added,
-            nullptr);
+  EXPECT_EQ(Accept(table, "10.0.0.1:40002"), nullptr);
   EXPECT_EQ(stats.streams_rejected, 1u);
   // Once one authenticates, the host has room again.
   EXPECT_TRUE(table.Read(*first, 100, StreamVerdict::kProgress, kNow));
   EXPECT_TRUE(first->authenticated);
-  EXPECT_NE(table
-                .AddIncoming(std::make_unique<FakeConnection>(),
-                             From("10.0.0.1:40003"), kNow)
-                .added,
-            nullptr);
+  EXPECT_NE(Accept(table, "10.0.0.1:40003"), nullptr);
   EXPECT_EQ(stats.streams_accepted, 3u);
   EXPECT_EQ(table.incoming_count(), 3u);
   table.Remove(first->id);
   EXPECT_EQ(table.incoming_count(), 2u);
 }
 
+// Authenticated connections count too: a member (or a stolen key) cannot
+// open connections without end from one host.
+TEST(ConnectionTableTest, AllIncomingConnectionsAreCappedPerHost) {
+  DriverOptions options = SmallOptions();
+  options.max_connections = 10;
+  options.max_connections_per_host = 2;
+  options.max_unauthenticated_per_host = 1;
+  DriverStats stats;
+  Table table(options, stats);
+  for (int port = 1; port <= 2; ++port) {
+    FakeConnection* c = Accept(table, absl::StrCat("10.0.0.1:", port));
+    ASSERT_NE(c, nullptr);
+    table.Read(*c, 10, StreamVerdict::kProgress, kNow);
+  }
+  EXPECT_EQ(Accept(table, "10.0.0.1:3"), nullptr);
+  EXPECT_EQ(stats.streams_rejected, 1u);
+  // Other hosts are not affected.
+  EXPECT_NE(Accept(table, "10.0.0.2:3"), nullptr);
+}
+
+// Requests replayed on one connection, never reading the replies, cannot
+// pile replies up: one waits per connection, the rest are dropped.
+TEST(ConnectionTableTest, OneReplyWaitsPerConnection) {
+  const DriverOptions options = SmallOptions();
+  DriverStats stats;
+  Table table(options, stats);
+  FakeConnection* in = Accept(table, "10.0.0.9:5");
+  auto no_connect = []() -> FakeConnection* { return nullptr; };
+  FakeConnection* route = table.Route(in->peer, in->id, 10, no_connect);
+  ASSERT_EQ(route, in);
+  table.Enqueue(*route, std::vector<uint8_t>(10), kNow);
+  EXPECT_EQ(table.Route(in->peer, in->id, 10, no_connect), nullptr);
+  EXPECT_EQ(stats.stream_messages_dropped, 1u);
+  // Nor does a reply go anywhere once its connection is gone.
+  table.Remove(in->id);
+  EXPECT_EQ(table.Route(From("10.0.0.9:5"), uint64_t{99}, 10, no_connect),
+            nullptr);
+  EXPECT_EQ(table.queued_bytes(), 0u);
+}
+
 TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
   Table table(options, stats);
-  FakeConnection* old = table
-                            .AddIncoming(std::make_unique<FakeConnection>(),
-                                         From("10.0.0.1:1"), kNow)
-                            .added;
+  FakeConnection* old = Accept(table, "10.0.0.1:1");
   const uint64_t old_id = old->id;
-  FakeConnection* member = table
-                               .AddIncoming(std::make_unique<FakeConnection>(),
-                                            From("10.0.0.2:1"), kNow)
-                               .added;
+  FakeConnection* member = Accept(table, "10.0.0.2:1");
   table.Read(*member, 10, StreamVerdict::kProgress, kNow);
   table.AddIncoming(std::make_unique<FakeConnection>(), From("10.0.0.3:1"),
                     kNow + absl::Seconds(1));
@@ -96,11 +124,7 @@ TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
       table.Read(*c, 1, StreamVerdict::kProgress, kNow);
     }
   }
-  EXPECT_EQ(table
-                .AddIncoming(std::make_unique<FakeConnection>(),
-                             From("10.0.0.5:1"), kNow)
-                .added,
-            nullptr);
+  EXPECT_EQ(Accept(table, "10.0.0.5:1"), nullptr);
   EXPECT_EQ(stats.streams_rejected, 1u);
 }
 
@@ -151,10 +175,7 @@ TEST(ConnectionTableTest, QueuedBytesAreCappedAcrossConnections) {
   Table table(options, stats);
   FakeConnection* out =
       table.AddOutgoing(std::make_unique<FakeConnection>(), kPeer, kNow);
-  FakeConnection* in = table
-                           .AddIncoming(std::make_unique<FakeConnection>(),
-                                        From("10.0.0.9:5"), kNow)
-                           .added;
+  FakeConnection* in = Accept(table, "10.0.0.9:5");
   ASSERT_TRUE(table.Admit(100));
   table.Enqueue(*out, std::vector<uint8_t>(100), kNow);
   ASSERT_TRUE(table.Admit(100));

@@ -246,6 +246,7 @@ void Simulator::Send(int from, const Transmit& transmit) {
   // received the request still has it open.
   StreamId connection = 0;
   uint64_t life = 0;
+  bool opens = false;  // a request: the connection is kept once sent
   if (stream) {
     if (transmit.stream) {
       auto open = connections_.find(*transmit.stream);
@@ -256,7 +257,7 @@ void Simulator::Send(int from, const Transmit& transmit) {
       if (to >= 0) life = open->second.opener_life;
     } else if (to >= 0) {
       connection = next_connection_++;
-      connections_[connection] = Connection{from, slots_[from]->life, to};
+      opens = true;
       life = slots_[to]->life;
     }
   }
@@ -302,6 +303,9 @@ void Simulator::Send(int from, const Transmit& transmit) {
     pending.life = life;
     pending.bytes.assign(transmit.bytes.begin(), transmit.bytes.end());
     Push(std::move(pending));
+  }
+  if (opens) {
+    connections_[connection] = Connection{from, slots_[from]->life, to};
   }
 }
 
@@ -356,6 +360,7 @@ bool Simulator::Step(absl::Time until) {
   const bool stream = pending.channel == Channel::kStream;
   if (slot.crashed || (stream && pending.life != slot.life)) {
     ++totals_.lost;
+    if (stream) connections_.erase(pending.stream);  // never accepted
     return true;
   }
   if (slot.paused_until > now_) {

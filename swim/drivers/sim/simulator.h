@@ -97,6 +97,9 @@ class Simulator {
   // A digest of every transmit (destination, channel, bytes) and event, in
   // order: equal exactly for runs that behaved identically.
   uint64_t trace_hash() const { return trace_.value(); }
+  // Stream connections open on an accepting side (requests in flight or
+  // being answered): none remain for requests that were lost.
+  size_t open_connections() const { return connections_.size(); }
 
   // --- Faults (take effect at once; use At() to schedule) ------------------
   void SetLink(int from, int to, const LinkModel& model);

@@ -110,6 +110,26 @@ TEST(SimulatorTest, TotalLossStopsDatagramsButNotStreams) {
   EXPECT_TRUE(sim.StatusOf(1, 0).has_value());
 }
 
+// Requests that never arrive (here every stream is dropped, so joins retry
+// for a minute) leave no connection behind, nor do requests to a node
+// that crashed before they arrived.
+TEST(SimulatorTest, LostStreamRequestsLeaveNoConnectionOpen) {
+  Simulator sim(Options(6));
+  sim.SetFilter([](int, int, Channel channel, absl::Span<const uint8_t>) {
+    return channel != Channel::kStream;
+  });
+  Start(sim, 4);
+  sim.RunFor(absl::Seconds(60));
+  EXPECT_GT(sim.totals().streams_sent, 10u);
+  EXPECT_EQ(sim.open_connections(), 0u);
+
+  sim.SetFilter(nullptr);
+  ASSERT_TRUE(sim.RunUntil([&] { return sim.Converged(); }, absl::Seconds(60)));
+  sim.Crash(2);
+  sim.RunFor(absl::Seconds(120));
+  EXPECT_EQ(sim.open_connections(), 0u);
+}
+
 TEST(SimulatorTest, PartitionThenHealConverges) {
   Simulator sim(Options(4));
   Start(sim, 6);

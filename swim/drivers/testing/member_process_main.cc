@@ -1,45 +1,56 @@
-// A swim member in a process of its own, for tests that kill it:
+// A swim member in a process of its own, for tests that kill it or measure
+// its memory:
 //
-//   member_process NAME ADDRESS SEED|- [KEY=VALUE...]
+//   member_process [--asio] NAME ADDRESS SEED|- [KEY=VALUE...]
 //
-// Runs an epoll driver with the driver tests' fast config at ADDRESS
-// ("127.0.0.1:0" for any free port), publishing the KEY=VALUE metadata and
-// joining through SEED. Prints "ready <port>" once its sockets are bound,
-// then runs until killed (and dies with its parent).
+// Runs an epoll driver (or, with --asio, an Asio driver) with the driver
+// tests' fast config at ADDRESS ("127.0.0.1:0" for any free port),
+// publishing the KEY=VALUE metadata and joining through SEED. Prints
+// "ready <port>" once its sockets are bound, then runs until killed (and
+// dies with its parent).
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
-#include "swim/drivers/epoll/epoll_driver.h"
 #include "swim/drivers/testing/fast_config.h"
+#include "swim/drivers/testing/running_member.h"
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  swim::drivertest::DriverKind kind = swim::drivertest::DriverKind::kEpoll;
+  if (!args.empty() && args[0] == "--asio") {
+    kind = swim::drivertest::DriverKind::kAsio;
+    args.erase(args.begin());
+  }
+  if (args.size() < 3) {
     std::fprintf(stderr,
-                 "usage: member_process NAME ADDRESS SEED|- [KEY=VALUE...]\n");
+                 "usage: member_process [--asio] NAME ADDRESS SEED|- "
+                 "[KEY=VALUE...]\n");
     return 2;
   }
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  swim::Config config = swim::drivertest::FastConfig(argv[1], argv[2]);
-  for (int i = 4; i < argc; ++i) {
+  swim::Config config = swim::drivertest::FastConfig(args[0], args[1]);
+  for (size_t i = 3; i < args.size(); ++i) {
     std::vector<std::string> entry =
-        absl::StrSplit(argv[i], absl::MaxSplits('=', 1));
+        absl::StrSplit(args[i], absl::MaxSplits('=', 1));
     if (entry.size() == 2) config.metadata[entry[0]] = entry[1];
   }
-  absl::StatusOr<std::unique_ptr<swim::EpollDriver>> driver =
-      swim::EpollDriver::Create(config, swim::drivertest::FastDriverOptions());
-  if (!driver.ok()) {
+  absl::StatusOr<std::unique_ptr<swim::drivertest::RunningMember>> member =
+      swim::drivertest::StartMember(kind, config,
+                                    swim::drivertest::FastDriverOptions());
+  if (!member.ok()) {
     std::fprintf(stderr, "member_process: %s\n",
-                 driver.status().ToString().c_str());
+                 member.status().ToString().c_str());
     return 1;
   }
-  if (std::string(argv[3]) != "-") (*driver)->Join({argv[3]});
-  std::printf("ready %d\n", (*driver)->address().port());
+  if (args[2] != "-") (*member)->driver().Join({args[2]});
+  std::printf("ready %d\n", (*member)->driver().address().port());
   std::fflush(stdout);
-  return (*driver)->Run().ok() ? 0 : 1;
+  while (true) ::pause();  // the driver runs on its own thread
 }

@@ -35,6 +35,19 @@ AsioMember::~AsioMember() {
   driver_.reset();  // the context is not running: allowed
 }
 
+DriverStats DriverStatsOf(Driver& driver) {
+  DriverStats stats;
+  (void)driver.Inspect([&](const Node&, const DriverStats& s) { stats = s; });
+  return stats;
+}
+
+Stats NodeStatsOf(Driver& driver) {
+  Stats stats;
+  (void)driver.Inspect(
+      [&](const Node& node, const DriverStats&) { stats = node.stats(); });
+  return stats;
+}
+
 absl::StatusOr<std::unique_ptr<RunningMember>> StartMember(
     DriverKind kind, Config config, DriverOptions options,
     MembershipView* view) {

@@ -7,9 +7,11 @@
 #include "absl/status/statusor.h"
 #include "asio.hpp"
 #include "swim/core/config.h"
+#include "swim/core/stats.h"
 #include "swim/drivers/asio/asio_driver.h"
 #include "swim/drivers/epoll/epoll_driver.h"
 #include "swim/drivers/net/driver.h"
+#include "swim/drivers/net/driver_stats.h"
 #include "swim/drivers/testing/membership_view.h"
 
 namespace swim::drivertest {
@@ -26,6 +28,10 @@ class RunningMember {
 };
 
 enum class DriverKind { kEpoll, kAsio };
+
+// A driver's statistics, and its node's, read on its loop.
+DriverStats DriverStatsOf(Driver& driver);
+Stats NodeStatsOf(Driver& driver);
 
 // Creates the driver, attaches `view` (if any) and starts its loop.
 absl::StatusOr<std::unique_ptr<RunningMember>> StartMember(
