@@ -85,9 +85,10 @@ struct Config {
     // counts refuting an ONLINE claim; the Lifeguard paper scales both.)
     bool awareness = true;
     int awareness_max = 8;
-    // Helpers asked for an indirect probe answer with a nack at 80 % of
-    // their probe timeout when the target is silent, so the prober can
-    // tell "the target is down" from "my own messages are lost".
+    // Helpers asked for an indirect probe answer with a nack when the
+    // target is silent, at 80 % of the shorter of their probe_timeout and
+    // probe_interval - probe_timeout, so the prober can tell "the target
+    // is down" from "my own messages are lost".
     bool nacks = true;
     // A suspicion starts at suspicion_max_timeout_mult times the plain
     // SWIM timeout and shrinks toward it, logarithmically, as independent

@@ -48,9 +48,10 @@ Precedence ComparePrecedence(MemberStatus local_status,
 // probe) also have a round of their own, and while any is ONLINE or
 // SUSPECT every other probe goes to one of them. So members invented by a
 // key holder (they never answer) are probed out quickly however many
-// there are, and a real failure among the members that answer is still
-// found within two rounds of them; with none unvouched, probing is plain
-// SWIM.
+// there are. The main round holds every ONLINE and SUSPECT member,
+// unvouched ones too, so with N of them a member that answers is probed at
+// least once in every 2·N probe periods; with none unvouched, probing is
+// plain SWIM.
 //
 // Records live in fixed-size chunks, so a record's address is stable until
 // it is removed; the name index holds pointers to them and both orders

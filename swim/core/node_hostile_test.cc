@@ -307,7 +307,7 @@ TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
 // (64 slots), which would switch off its help with indirect probes. Must
 // happen: copies of one ping-req (same requester address and seq) take one
 // relay (one Ping to the target), the rest are dropped as kRelayLimit; a
-// different requester is still served; one requester holds at most 4
+// different requester is still served; one requesting host holds at most 16
 // relays, and gets slots back when they expire.
 TEST(NodeHostileTest, ReplayedPingReqTakesOneRelaySlot) {
   Harness h(HostileConfig());

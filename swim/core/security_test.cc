@@ -409,15 +409,15 @@ INSTANTIATE_TEST_SUITE_P(Sources, NewsUnderReplayTest, ::testing::Bool(),
                                              : "FromAnOutsider";
                          });
 
-// --- 6. Replaying a user broadcast -------------------------------------------
+// --- 3. Aiming state at a third party ----------------------------------------
 
 // Attack: an eavesdropper captures a member's join request (a push-pull
 // state over a stream), and once that member is gone replays the request
 // to every member each second for a minute, to make them aim their whole
 // state at its address (another host's now). Must happen: no state goes to
-// that address; each member answers the first replay on the replayer's
-// own connection (useless without the key) and refuses the rest as
-// replays of a stream message it has seen.
+// that address; each member but the seed that took the request answers
+// the first replay on the replayer's own connection (useless without the
+// key); every other replay is refused as a stream message seen before.
 TEST(SecurityTest, AStateReplyCannotBeAimedAtAThirdParty) {
   TestCluster cluster(ClusterOptions(31));
   cluster.AddAndJoin(4);
@@ -482,6 +482,8 @@ TEST(SecurityTest, AStateReplyCannotBeAimedAtAThirdParty) {
         << "member " << member;
   }
 }
+
+// --- 6. Replaying a user broadcast -------------------------------------------
 
 // Attack: an eavesdropper captures a datagram carrying a user broadcast and
 // replays it to a member after that member restarted (it used to deliver

@@ -23,11 +23,15 @@
 #include <vector>
 
 #include "absl/base/config.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/config.h"
+#include "swim/core/envelope.h"
+#include "swim/core/keyring.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/testing/child_member.h"
@@ -88,7 +92,7 @@ class StreamAttackTest : public ::testing::TestWithParam<DriverKind> {
 };
 
 // Attack 1, junk frames: before, any complete frame restarted the read
-// timeout, so 64 connections sending a 6-byte junk frame every 5 s held
+// timeout, so 64 connections sending a 6-byte junk frame every 100 ms held
 // every slot for good. Must happen: each is closed on its first frame, by
 // the node's verdict (an envelope drop each), not by a timeout; a member
 // joining through the target while the junk keeps coming converges.
@@ -184,7 +188,7 @@ constexpr uint64_t kAttackMemoryBound = 8 << 20;
 
 // Attack 2: before, a frame could announce 16 MiB and the member buffered
 // and decrypted all of it before authenticating a byte (64 connections
-// took a member from 8 MiB to over 1 GiB). Must happen: under 64
+// took a member from 7.5 MiB to 785 MiB in 3 s). Must happen: under 64
 // connections sending the largest frames the format allows, and frames
 // announcing 16 MiB, reconnecting whenever closed, the member (its own
 // process) grows by less than kAttackMemoryBound and still admits a
@@ -202,10 +206,19 @@ TEST_P(StreamAttackTest, HostileConnectionsCannotGrowAMembersMemory) {
   ASSERT_TRUE(target.ResetPeakMemory().ok());
   const std::optional<absl::Duration> cpu_before = target.CpuTime();
 
-  // The largest frame the format accepts (16 384 data bytes, the trailer,
-  // the envelope with a 255-byte label), and one announcing 16 MiB.
+  // The largest frame the target accepts (16 384 data bytes, the trailer,
+  // the envelope with its mode and label: MaxStreamFrame), so each
+  // connection makes it buffer one whole frame before it can authenticate
+  // it, and one announcing 16 MiB.
+  const Config config = FastConfig("target", "127.0.0.1:0");
+  EnvelopeConfig envelope_config;
+  envelope_config.mode = config.security_mode;
+  envelope_config.label = config.label;
+  const absl::StatusOr<Envelope> envelope =
+      Envelope::Create(envelope_config, *Keyring::Create(config.keys));
+  ASSERT_TRUE(envelope.ok()) << envelope.status();
   const std::vector<uint8_t> largest =
-      JunkFrame(kMaxStreamChunkData + kStreamChunkTrailerSize + 34 + 255);
+      JunkFrame(static_cast<uint32_t>(MaxStreamFrame(*envelope)));
   std::vector<uint8_t> announced = JunkFrame(16 << 20);
   announced.resize(64 << 10);
   std::vector<RawTcpPeer> peers(kHostile);

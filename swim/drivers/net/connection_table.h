@@ -46,9 +46,10 @@ struct StreamConnection {
 // reads both directions (HandleStreamData) and says what each piece of
 // input was worth; only authenticated input keeps a connection alive:
 //
-//   - an incoming connection is closed read_timeout after it was accepted
-//     or last authenticated a chunk (so junk, however steady, is cut off
-//     within read_timeout, and at once when a frame fails authentication);
+//   - an incoming connection is closed read_timeout after it was accepted,
+//     last authenticated a chunk or last took bytes we wrote (so junk,
+//     however steady, is cut off within read_timeout, and at once when a
+//     frame fails authentication);
 //   - an outgoing one idle_timeout after its last progress when it has
 //     nothing to write, and is reused for the next message to that peer;
 //   - any connection with bytes to write, write_timeout after the socket
