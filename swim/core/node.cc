@@ -17,12 +17,7 @@ using Kind = TimerQueue::Kind;
 
 // Bounds that keep a misbehaving peer or a stalled driver from growing a
 // Node without limit; each overflow is counted in Stats.
-constexpr size_t kMaxRelays = 64;
-// Relays held for one requesting host (IP address, any port), so one
-// host's replays cannot take the whole table; generous enough for many
-// members on one host (a test cluster on loopback).
-constexpr int kMaxRelaysPerHost = 16;
-constexpr size_t kMaxPooledBuffers = 256;
+// State replies queued and not yet taken by the driver.
 constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 // The largest UDP payload: a datagram buffer never grows beyond it.
 constexpr size_t kMaxDatagramSize = 65507;
@@ -41,7 +36,6 @@ constexpr size_t kMaxTrackedConflicts = 256;
 // Stream message ids remembered against replays: a member receives a few
 // state exchanges a second at most, so this covers hours.
 constexpr size_t kMaxRecentStreams = 16384;
-constexpr size_t kMaxOutgoing = 4096;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
 
@@ -194,6 +188,7 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
       tombstones_(kMaxTombstones),
       join_backoff_(config_.probe_interval),
       broadcast_history_(config_.max_members + 1),
+      outbox_(config_.datagram_budget),
       corrections_answered_(kMaxTrackedCorrections) {
   local_.name = config_.name;
   local_.address = config_.address;
@@ -264,10 +259,8 @@ absl::Status Node::Leave(absl::Time now) {
   ++local_.incarnation.version;
   local_.status = MemberStatus::kLeft;
   local_.last_change = now;
-  probe_.active = false;
+  probe_.Finish();
   timers_.Cancel(Kind::kProbeTick);
-  timers_.Cancel(Kind::kProbeTimeout);
-  timers_.Cancel(Kind::kProbeEnd);
   timers_.Cancel(Kind::kJoinRetry);
   timers_.Cancel(Kind::kPushPull);
   QueueLocalUpdate();
@@ -685,70 +678,77 @@ void Node::SendReply(const Address& to, bool refuted, absl::Time now) {
 }
 
 void Node::HandleTimeout(absl::Time now) {
+  // What is due runs in time order; at one instant, in a fixed order: the
+  // probe (its end before its timeout, so a probe ends before the next
+  // one starts), the periodic timers, the relays, then members' timers.
+  enum class Source : uint8_t { kProbe, kPeriodic, kRelays, kMembers };
   for (int fired = 0; fired < kMaxTimersPerCall; ++fired) {
-    std::optional<TimerQueue::Fired> timer = timers_.PopDue(now);
-    if (!timer) return;
-    switch (timer->kind) {
-      case Kind::kProbeTick:
-        OnProbeTick(now);
+    std::optional<absl::Time> at;
+    Source source = Source::kProbe;
+    auto consider = [&](std::optional<absl::Time> due, Source from) {
+      if (due && *due <= now && (!at || *due < *at)) {
+        at = due;
+        source = from;
+      }
+    };
+    consider(probe_.NextExpiry(), Source::kProbe);
+    consider(timers_.NextSingleton(), Source::kPeriodic);
+    consider(relays_.NextExpiry(), Source::kRelays);
+    consider(timers_.NextKeyed(), Source::kMembers);
+    if (!at) return;
+    switch (source) {
+      case Source::kProbe: {
+        const Probe::Expiry expiry = probe_.HandleExpiry(now);
+        if (expiry.ask_helpers) AskHelpers();
+        if (expiry.ended) ConcludeProbe(*expiry.ended, now);
         break;
-      case Kind::kProbeTimeout:
-        OnProbeTimeout(now);
+      }
+      case Source::kRelays:
+        relays_.HandleExpiry(now, [this](const RelayTable::Relayed& relay) {
+          SendBare(relay.requester, Nack{relay.requester_seq});
+        });
         break;
-      case Kind::kProbeEnd:
-        OnProbeEnd(now);
-        break;
-      case Kind::kGossip:
-        OnGossipTick(now);
-        break;
-      case Kind::kPushPull:
-        OnPushPullTick(now);
-        break;
-      case Kind::kJoinRetry:
-        OnJoinRetry(now);
-        break;
-      case Kind::kRelay:
-        OnRelayTimers(now);
-        break;
-      case Kind::kSuspicion:
-      case Kind::kReap:
-        OnMemberTimer(timer->kind, timer->key, timer->at, now);
+      case Source::kPeriodic:
+      case Source::kMembers:
+        RunTimer(*timers_.PopDue(now), now);
         break;
     }
+  }
+}
+
+void Node::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
+  switch (timer.kind) {
+    case Kind::kProbeTick:
+      OnProbeTick(now);
+      break;
+    case Kind::kGossip:
+      OnGossipTick(now);
+      break;
+    case Kind::kPushPull:
+      OnPushPullTick(now);
+      break;
+    case Kind::kJoinRetry:
+      OnJoinRetry(now);
+      break;
+    case Kind::kSuspicion:
+    case Kind::kReap:
+      OnMemberTimer(timer.kind, timer.key, timer.at, now);
+      break;
   }
 }
 
 // --- Output -----------------------------------------------------------------
 
-std::optional<absl::Time> Node::NextDeadline() const { return timers_.Next(); }
-
-std::optional<Transmit> Node::PollTransmit() {
-  if (in_flight_) {
-    // Keep datagram-sized buffers for reuse; let big stream buffers go.
-    if (in_flight_->bytes.capacity() <= config_.datagram_budget &&
-        free_buffers_.size() < kMaxPooledBuffers) {
-      free_buffers_.push_back(std::move(in_flight_->bytes));
-    }
-    in_flight_.reset();
+std::optional<absl::Time> Node::NextDeadline() const {
+  std::optional<absl::Time> next = timers_.Next();
+  for (const std::optional<absl::Time>& due :
+       {probe_.NextExpiry(), relays_.NextExpiry()}) {
+    if (due && (!next || *due < *next)) next = due;
   }
-  if (outgoing_head_ == outgoing_.size()) {
-    // Drained: reset in place, keeping the capacity.
-    outgoing_.clear();
-    outgoing_head_ = 0;
-    return std::nullopt;
-  }
-  if (outgoing_head_ >= 64 && outgoing_head_ * 2 >= outgoing_.size()) {
-    // A driver that never drains fully still gets the space back.
-    outgoing_.erase(outgoing_.begin(), outgoing_.begin() + outgoing_head_);
-    outgoing_head_ = 0;
-  }
-  in_flight_ = std::move(outgoing_[outgoing_head_++]);
-  if (in_flight_->channel == Channel::kStream) {
-    pending_stream_bytes_ -= in_flight_->bytes.size();
-  }
-  return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel,
-                  in_flight_->stream};
+  return next;
 }
+
+std::optional<Transmit> Node::PollTransmit() { return outbox_.Poll(); }
 
 std::optional<Event> Node::PollEvent() {
   if (events_.empty()) return std::nullopt;
@@ -813,7 +813,9 @@ bool Node::leave_sent() const {
 
 void Node::OnProbeTick(absl::Time now) {
   // Conclude the previous probe first: its outcome moves the health score.
-  if (probe_.active) OnProbeEnd(now);
+  if (std::optional<Probe::Outcome> outcome = probe_.Finish()) {
+    ConcludeProbe(*outcome, now);
+  }
   // Lifeguard: a member in poor local health probes less often and waits
   // longer, so its own slowness does not become others' suspicion.
   const absl::Duration interval = awareness_.Scale(config_.probe_interval);
@@ -821,22 +823,10 @@ void Node::OnProbeTick(absl::Time now) {
   if (has_left()) return;
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
-  // Reused in place: assigning the name reuses the string's capacity, so
-  // steady-state probing does not allocate.
-  Probe& probe = probe_;
-  probe.active = true;
-  probe.acked = false;
-  probe.indirect_sent = false;
-  probe.expected_nacks = 0;
-  probe.nacks = 0;
-  probe.seq = next_seq_++;
-  probe.target.assign(target->name().data(), target->name().size());
-  probe.target_incarnation = target->incarnation();
-  probe.started = now;
+  const uint32_t seq = next_seq_++;
+  probe_.Start(seq, target->name(), target->incarnation(),
+               now + awareness_.Scale(config_.probe_timeout), now + interval);
   ++stats_.probes;
-  timers_.Set(Kind::kProbeTimeout,
-              now + awareness_.Scale(config_.probe_timeout));
-  timers_.Set(Kind::kProbeEnd, now + interval);
   if (target->status() == MemberStatus::kSuspect &&
       config_.lifeguard.buddy_system) {
     // Buddy system: tell a suspect it is suspected, in the probe itself, so
@@ -849,53 +839,44 @@ void Node::OnProbeTick(absl::Time now) {
     suspicion.origin = local_.name;
     // The claim goes first: the target refutes before it answers, so the
     // refutation rides on the ack.
-    const Message messages[] = {suspicion, Ping{probe.seq, probe.target}};
+    const Message messages[] = {suspicion, Ping{seq, probe_.target()}};
     SendRequest(target->address(), messages);
     return;
   }
-  const Message ping = Ping{probe.seq, probe.target};
+  const Message ping = Ping{seq, probe_.target()};
   SendRequest(target->address(), absl::MakeConstSpan(&ping, 1));
 }
 
-void Node::OnProbeTimeout(absl::Time) {
-  if (!probe_.active || probe_.acked || probe_.indirect_sent) return;
-  probe_.indirect_sent = true;
-  const MemberRecord* target = table_.Find(probe_.target);
+void Node::AskHelpers() {
+  const MemberRecord* target = table_.Find(probe_.target());
   if (target == nullptr) return;
   // Helpers must be ONLINE: a suspect helper is likely part of the problem.
   for (MemberRecord* helper : RandomMembers(
            config_.indirect_checks,
-           static_cast<StatusMask>(MemberStatus::kOnline), probe_.target)) {
+           static_cast<StatusMask>(MemberStatus::kOnline), probe_.target())) {
     ++stats_.indirect_probes;
-    if (config_.lifeguard.nacks) {
-      probe_.helpers[probe_.expected_nacks] = helper->address();
-      probe_.nacked[probe_.expected_nacks] = false;
-      ++probe_.expected_nacks;
-    }
-    const Message req = PingReq{probe_.seq, probe_.target, target->address(),
-                                /*want_nack=*/config_.lifeguard.nacks};
+    if (config_.lifeguard.nacks) probe_.AddHelper(helper->address());
+    const Message req =
+        PingReq{probe_.seq(), probe_.target(), target->address(),
+                /*want_nack=*/config_.lifeguard.nacks};
     SendRequest(helper->address(), absl::MakeConstSpan(&req, 1));
   }
 }
 
-void Node::OnProbeEnd(absl::Time now) {
-  timers_.Cancel(Kind::kProbeTimeout);
-  timers_.Cancel(Kind::kProbeEnd);
-  if (!probe_.active) return;
-  probe_.active = false;
-  if (probe_.acked) return;
-  const Probe& probe = probe_;
+void Node::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
+  if (outcome.acked) return;
   // Lifeguard: a failed probe counts against this member's own health,
   // unless helpers vouch that they cannot reach the target either: each
   // nack that should have come and did not suggests our own messages are
   // being lost. Without helpers to ask, any failure counts once.
-  ApplyAwareness(probe.expected_nacks > 0
-                     ? std::max(0, probe.expected_nacks - probe.nacks)
+  ApplyAwareness(outcome.expected_nacks > 0
+                     ? std::max(0, outcome.expected_nacks - outcome.nacks)
                      : 1);
-  MemberRecord* target = table_.Find(probe.target);
+  MemberRecord* target = table_.Find(probe_.target());
   // Suspect only the life we probed: if the member refuted or restarted
   // meanwhile, its newer incarnation already proves it alive.
-  if (target == nullptr || target->incarnation() != probe.target_incarnation) {
+  if (target == nullptr ||
+      target->incarnation() != probe_.target_incarnation()) {
     return;
   }
   if (target->status() == MemberStatus::kSuspect) {
@@ -1047,46 +1028,31 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
     RefuseRelay(from, req);
     return;
   }
-  // A replayed ping-req must not take another relay slot, and no single
-  // host may hold more than a share: otherwise replays could fill the
-  // table and switch off indirect probing.
-  // Repeats are recognised by (sequence number, target) whatever address
-  // they come from, so spoofed sources do not help a replay either.
-  const Address host = from.WithPort(0);
-  int from_host = 0;
-  for (const Relay& relay : relays_) {
-    if (relay.requester_seq == req.seq && relay.target == req.target_address) {
+  switch (relays_.Admit(from, req.seq, req.target_address)) {
+    case RelayTable::Admission::kRepeat:
       Drop(DropReason::kRelayLimit);
       return;
-    }
-    if (relay.requester.WithPort(0) == host) ++from_host;
+    case RelayTable::Admission::kFull:
+      Drop(DropReason::kRelayLimit);
+      RefuseRelay(from, req);
+      return;
+    case RelayTable::Admission::kAdmitted:
+      break;
   }
-  if (relays_.size() >= kMaxRelays || from_host >= kMaxRelaysPerHost) {
-    Drop(DropReason::kRelayLimit);
-    RefuseRelay(from, req);
-    return;
-  }
-  Relay& relay = relays_.emplace_back();
-  relay.seq = next_seq_++;
-  relay.requester_seq = req.seq;
-  relay.requester = from;
-  relay.target = req.target_address;
-  relay.want_nack = req.want_nack;
+  const uint32_t seq = next_seq_++;
   // Lifeguard: answer a silent target with a nack at 80 % of the probe
   // timeout, so it reaches the requester before its probe ends: the
   // requester asked at its timeout and has the rest of its period left,
   // which for some configs (the WAN preset) is the shorter of the two.
-  relay.nack_at =
+  const absl::Time nack_at =
       now + std::min(config_.probe_timeout,
                      config_.probe_interval - config_.probe_timeout) *
                 4 / 5;
-  relay.expires = now + config_.probe_interval;
-  const std::optional<absl::Time> pending = timers_.Get(Kind::kRelay);
-  const absl::Time first = relay.want_nack ? relay.nack_at : relay.expires;
-  if (!pending || first < *pending) timers_.Set(Kind::kRelay, first);
+  relays_.Start(seq, from, req.seq, req.target_address, req.want_nack, nack_at,
+                now + config_.probe_interval);
   // A ping on someone else's behalf carries no news: the request may be a
   // replay, and this node's news is spread on its own schedule.
-  SendBare(req.target_address, Ping{relay.seq, req.target});
+  SendBare(req.target_address, Ping{seq, req.target});
 }
 
 void Node::RefuseRelay(const Address& from, const PingReq& req) {
@@ -1095,59 +1061,31 @@ void Node::RefuseRelay(const Address& from, const PingReq& req) {
   if (req.want_nack) SendBare(from, Nack{req.seq});
 }
 
-void Node::OnRelayTimers(absl::Time now) {
-  std::optional<absl::Time> next;
-  for (size_t i = 0; i < relays_.size();) {
-    Relay& relay = relays_[i];
-    if (relay.want_nack && relay.nack_at <= now) {
-      relay.want_nack = false;
-      SendBare(relay.requester, Nack{relay.requester_seq});
-    }
-    if (relay.expires <= now) {
-      relays_.erase(relays_.begin() + i);
-      continue;
-    }
-    const absl::Time due = relay.want_nack ? relay.nack_at : relay.expires;
-    if (!next || due < *next) next = due;
-    ++i;
-  }
-  if (next) timers_.Set(Kind::kRelay, *next);
-}
-
 void Node::HandleAck(const Ack& ack, absl::Time) {
-  if (probe_.active && ack.seq == probe_.seq) {
-    if (!probe_.acked) {
+  switch (probe_.OnAck(ack.seq)) {
+    case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
       ApplyAwareness(-1);  // Lifeguard: an answered probe is good health
-      if (MemberRecord* target = table_.Find(probe_.target)) {
+      if (MemberRecord* target = table_.Find(probe_.target())) {
         table_.Vouch(*target);
       }
-    }
-    probe_.acked = true;
-    timers_.Cancel(Kind::kProbeTimeout);
-    return;
-  }
-  for (size_t i = 0; i < relays_.size(); ++i) {
-    if (relays_[i].seq == ack.seq) {
-      const Relay relay = relays_[i];
-      relays_.erase(relays_.begin() + i);
-      SendBare(relay.requester, Ack{relay.requester_seq});
       return;
-    }
+    case Probe::AckResult::kRepeat:
+      return;
+    case Probe::AckResult::kNotThisProbe:
+      break;
+  }
+  if (std::optional<RelayTable::Relayed> relay = relays_.OnAck(ack.seq)) {
+    SendBare(relay->requester, Ack{relay->requester_seq});
+    return;
   }
   Drop(DropReason::kUnknownAck);
 }
 
 void Node::HandleNack(const Address& from, const Nack& nack) {
-  if (probe_.active && probe_.indirect_sent && nack.seq == probe_.seq) {
-    for (int i = 0; i < probe_.expected_nacks; ++i) {
-      if (probe_.helpers[i] == from && !probe_.nacked[i]) {
-        probe_.nacked[i] = true;
-        ++probe_.nacks;
-        ++stats_.nacks_received;
-        return;
-      }
-    }
+  if (probe_.OnNack(from, nack.seq)) {
+    ++stats_.nacks_received;
+    return;
   }
   // Not from a helper of the current probe, or a repeat.
   Drop(DropReason::kUnknownAck);
@@ -1593,7 +1531,7 @@ void Node::HandlePushPull(const Address& from, const PushPull& state,
       return;
     }
   }
-  if (pending_stream_bytes_ > kMaxPendingStreamBytes) {
+  if (outbox_.queued_stream_bytes() > kMaxPendingStreamBytes) {
     Drop(DropReason::kPushPullRateLimited);
     return;
   }
@@ -1790,7 +1728,7 @@ void Node::SendBare(const Address& to, const Message& message) {
 }
 
 bool Node::TransmitQueueFull() {
-  if (outgoing_.size() - outgoing_head_ < kMaxOutgoing) return false;
+  if (!outbox_.full()) return false;
   Drop(DropReason::kTransmitQueueFull);
   return true;
 }
@@ -1799,40 +1737,19 @@ void Node::SendPacket(const Address& to, Channel channel,
                       absl::Span<const uint8_t> packet,
                       std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
-  std::vector<uint8_t> buffer;
-  if (!free_buffers_.empty()) {
-    buffer = std::move(free_buffers_.back());
-    free_buffers_.pop_back();
-  }
   if (channel == Channel::kStream) {
-    // Sealed chunk by chunk, framed: the bytes go on the stream as they are.
-    buffer.clear();
-    buffer.reserve(SealedStreamSize(envelope_, packet.size()));
-    if (!SealStreamMessage(envelope_, random_.Next(), packet, buffer).ok()) {
-      return;
-    }
+    const absl::StatusOr<size_t> size =
+        outbox_.QueueStream(to, stream, packet, random_.Next(), envelope_);
+    if (!size.ok()) return;
     ++stats_.streams_sent;
-    stats_.bytes_sent += buffer.size();
-    pending_stream_bytes_ += buffer.size();
-    outgoing_.push_back(Outgoing{to, channel, stream, std::move(buffer)});
+    stats_.bytes_sent += *size;
     return;
   }
-  // Pooled buffers all hold a full datagram, so reusing one for a larger
-  // packet than it last carried does not reallocate.
-  const size_t size = packet.size() + envelope_.Overhead();
-  if (buffer.capacity() < config_.datagram_budget) {
-    buffer.reserve(std::max(size, config_.datagram_budget));
-  }
-  buffer.resize(size);
-  absl::StatusOr<size_t> sealed =
-      envelope_.Seal(packet, absl::MakeSpan(buffer));
-  if (!sealed.ok()) {
-    free_buffers_.push_back(std::move(buffer));
-    return;
-  }
+  const absl::StatusOr<size_t> size =
+      outbox_.QueueDatagram(to, packet, envelope_);
+  if (!size.ok()) return;
   ++stats_.datagrams_sent;
-  stats_.bytes_sent += buffer.size();
-  outgoing_.push_back(Outgoing{to, channel, std::nullopt, std::move(buffer)});
+  stats_.bytes_sent += *size;
 }
 
 void Node::CountSent(const Message& message) {

@@ -29,32 +29,16 @@
 #include "swim/core/event.h"
 #include "swim/core/member.h"
 #include "swim/core/member_table.h"
+#include "swim/core/outbox.h"
+#include "swim/core/probe.h"
 #include "swim/core/random.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
 #include "swim/core/timer_queue.h"
+#include "swim/core/transmit.h"
 #include "swim/core/wire.h"
 
 namespace swim {
-
-// How a Transmit travels.
-enum class Channel : uint8_t {
-  kDatagram,  // one UDP datagram, at most Config::datagram_budget bytes
-  kStream,    // one message on a reliable stream (TCP), already framed
-};
-
-// Bytes the driver must send. `bytes` stays valid until the next
-// PollTransmit call (the Node reuses its buffers).
-struct Transmit {
-  Address to;
-  absl::Span<const uint8_t> bytes;
-  Channel channel = Channel::kDatagram;
-  // kStream only. Set: a reply, to be written on that connection (the one
-  // the request came on, whose peer is `to`); if it has closed meanwhile,
-  // drop it, never open a connection for it. Unset: a request, written on
-  // the driver's connection to `to`, opened if needed (and then reused).
-  std::optional<StreamId> stream;
-};
 
 // One member of a SWIM cluster as a pure state machine (sans-IO).
 //
@@ -178,37 +162,6 @@ class Node {
   size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
-  struct Probe {
-    bool active = false;
-    uint32_t seq = 0;
-    std::string target;
-    Incarnation target_incarnation;
-    absl::Time started;
-    bool acked = false;
-    bool indirect_sent = false;
-    // Helpers asked to nack if the target stays silent (at most
-    // Config::indirect_checks, which is at most 16), and which of them
-    // did: each counts once, whatever duplicates or replays arrive.
-    std::array<Address, 16> helpers;
-    std::array<bool, 16> nacked = {};
-    int expected_nacks = 0;
-    int nacks = 0;
-  };
-  struct Relay {
-    uint32_t seq = 0;            // our ping to the target
-    uint32_t requester_seq = 0;  // the requester's ping-req
-    Address requester;
-    Address target;
-    bool want_nack = false;
-    absl::Time nack_at;
-    absl::Time expires;
-  };
-  struct Outgoing {
-    Address to;
-    Channel channel = Channel::kDatagram;
-    std::optional<StreamId> stream;
-    std::vector<uint8_t> bytes;
-  };
   // One stream connection's incoming direction.
   struct StreamState {
     Address from;
@@ -220,13 +173,15 @@ class Node {
   absl::Status CheckActive() const;
 
   // Timers.
+  void RunTimer(const TimerQueue::Fired& timer, absl::Time now);
   void OnProbeTick(absl::Time now);
-  void OnProbeTimeout(absl::Time now);
-  void OnProbeEnd(absl::Time now);
+  // The probe's timeout passed unanswered: ping-reqs to helpers.
+  void AskHelpers();
+  // The probe ended (its period is over): its verdict on the target.
+  void ConcludeProbe(const Probe::Outcome& outcome, absl::Time now);
   void OnGossipTick(absl::Time now);
   void OnPushPullTick(absl::Time now);
   void OnJoinRetry(absl::Time now);
-  void OnRelayTimers(absl::Time now);
   // A member's suspicion deadline or reaping time came.
   void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
                      absl::Time fired_at, absl::Time now);
@@ -358,7 +313,7 @@ class Node {
 
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
   Probe probe_;            // the probe of the current period, if active
-  std::vector<Relay> relays_;
+  RelayTable relays_;
   absl::Time created_;  // the clock's reading at Create
   // The latest wall-clock time a driver reported (microseconds since the
   // Unix epoch; 0: none).
@@ -376,7 +331,6 @@ class Node {
     Incarnation incarnation;
   };
   BoundedMap<PushPullReply> push_pull_replies_;
-  size_t pending_stream_bytes_ = 0;
   // Incarnations of recently reaped members: a replayed claim about one at
   // or below it must not bring it back.
   BoundedMap<Incarnation> tombstones_;
@@ -389,12 +343,7 @@ class Node {
   // Joining: the first push-pull reply's broadcast floors are taken.
   bool awaiting_floors_ = false;
 
-  // Pending transmits from outgoing_head_ on; a vector rather than a deque
-  // so draining it does not free and reallocate blocks.
-  std::vector<Outgoing> outgoing_;
-  size_t outgoing_head_ = 0;
-  std::vector<std::vector<uint8_t>> free_buffers_;
-  std::optional<Outgoing> in_flight_;
+  Outbox outbox_;
   std::deque<Event> events_;
 
   // Incoming stream state by connection, and the bytes it holds: partial

@@ -16,13 +16,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "swim/core/envelope.h"
+#include "swim/core/transmit.h"
 
 namespace swim {
-
-// The driver's number for one stream connection (both directions of it).
-// Unique among the connections the driver has open; the driver may reuse a
-// number only after telling the Node the old connection closed.
-using StreamId = uint64_t;
 
 // What the driver does with a connection after handing the Node its bytes.
 enum class StreamVerdict : uint8_t {

@@ -23,14 +23,24 @@ void TimerQueue::Add(Kind kind, std::string key, absl::Time at) {
 }
 
 std::optional<absl::Time> TimerQueue::Next() const {
-  std::optional<absl::Time> next;
-  for (const std::optional<absl::Time>& at : singletons_) {
-    if (at && (!next || *at < *next)) next = at;
-  }
+  std::optional<absl::Time> next = NextSingleton();
   if (!heap_.empty() && (!next || heap_.front().at < *next)) {
     next = heap_.front().at;
   }
   return next;
+}
+
+std::optional<absl::Time> TimerQueue::NextSingleton() const {
+  std::optional<absl::Time> next;
+  for (const std::optional<absl::Time>& at : singletons_) {
+    if (at && (!next || *at < *next)) next = at;
+  }
+  return next;
+}
+
+std::optional<absl::Time> TimerQueue::NextKeyed() const {
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().at;
 }
 
 std::optional<TimerQueue::Fired> TimerQueue::PopDue(absl::Time now) {

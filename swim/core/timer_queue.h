@@ -21,20 +21,16 @@ namespace swim {
 class TimerQueue {
  public:
   enum class Kind : uint8_t {
-    // Singletons. At one instant they fire in this order, so a probe ends
-    // before the next one starts.
-    kProbeEnd,
-    kProbeTimeout,
+    // Singletons. At one instant they fire in this order.
     kProbeTick,
     kGossip,
     kPushPull,
     kJoinRetry,
-    kRelay,
     // Keyed.
     kSuspicion,
     kReap,
   };
-  static constexpr int kSingletonCount = 7;
+  static constexpr int kSingletonCount = 4;
 
   struct Fired {
     Kind kind;
@@ -51,6 +47,10 @@ class TimerQueue {
   void Add(Kind kind, std::string key, absl::Time at);
 
   std::optional<absl::Time> Next() const;
+  // The earliest singleton, and the earliest keyed timer: at one instant
+  // PopDue fires singletons first.
+  std::optional<absl::Time> NextSingleton() const;
+  std::optional<absl::Time> NextKeyed() const;
   // Removes and returns the earliest timer due at or before `now`.
   std::optional<Fired> PopDue(absl::Time now);
   size_t keyed_size() const { return heap_.size(); }

@@ -22,8 +22,10 @@ const absl::Time kT = absl::FromUnixSeconds(1700000000);
 absl::Time At(int64_t ms) { return kT + absl::Milliseconds(ms); }
 
 constexpr Kind kSingletons[] = {
-    Kind::kProbeEnd, Kind::kProbeTimeout, Kind::kProbeTick, Kind::kGossip,
-    Kind::kPushPull, Kind::kJoinRetry,    Kind::kRelay,
+    Kind::kProbeTick,
+    Kind::kGossip,
+    Kind::kPushPull,
+    Kind::kJoinRetry,
 };
 
 // "kind:key@ms" for each timer due at `now`, in the order they pop.
@@ -75,18 +77,18 @@ TEST(TimerQueueTest, NextIsTheEarliestOfAll) {
   EXPECT_EQ(timers.Next(), At(50));
   timers.Add(Kind::kReap, "b", At(30));
   EXPECT_EQ(timers.Next(), At(30));
-  timers.Set(Kind::kRelay, At(40));
+  timers.Set(Kind::kJoinRetry, At(40));
   EXPECT_EQ(timers.Next(), At(30));
-  timers.Set(Kind::kProbeEnd, At(10));
+  timers.Set(Kind::kProbeTick, At(10));
   EXPECT_EQ(timers.Next(), At(10));
-  timers.Cancel(Kind::kProbeEnd);
+  timers.Cancel(Kind::kProbeTick);
   EXPECT_EQ(timers.Next(), At(30));
   // Popping moves Next on.
   EXPECT_EQ(DrainDue(timers, At(30)),
             std::vector<std::string>{Keyed(Kind::kReap, "b", 30)});
   EXPECT_EQ(timers.Next(), At(40));
   EXPECT_EQ(DrainDue(timers, At(50)),
-            (std::vector<std::string>{Singleton(Kind::kRelay, 40),
+            (std::vector<std::string>{Singleton(Kind::kJoinRetry, 40),
                                       Singleton(Kind::kGossip, 50)}));
   EXPECT_EQ(timers.Next(), At(70));
   EXPECT_EQ(DrainDue(timers, At(1000)),
@@ -124,14 +126,14 @@ TEST(TimerQueueTest, SetReplaces) {
 
 TEST(TimerQueueTest, Cancel) {
   TimerQueue timers;
-  timers.Set(Kind::kProbeTimeout, At(5));
+  timers.Set(Kind::kProbeTick, At(5));
   timers.Set(Kind::kPushPull, At(6));
-  timers.Cancel(Kind::kProbeTimeout);
-  EXPECT_EQ(timers.Get(Kind::kProbeTimeout), std::nullopt);
+  timers.Cancel(Kind::kProbeTick);
+  EXPECT_EQ(timers.Get(Kind::kProbeTick), std::nullopt);
   EXPECT_EQ(timers.Get(Kind::kPushPull), At(6));
   EXPECT_EQ(timers.Next(), At(6));
   // Cancelling what is not set is harmless.
-  timers.Cancel(Kind::kProbeTimeout);
+  timers.Cancel(Kind::kProbeTick);
   timers.Cancel(Kind::kJoinRetry);
   EXPECT_EQ(DrainDue(timers, At(10)),
             std::vector<std::string>{Singleton(Kind::kPushPull, 6)});
@@ -139,9 +141,9 @@ TEST(TimerQueueTest, Cancel) {
   EXPECT_EQ(timers.Next(), std::nullopt);
   EXPECT_EQ(timers.PopDue(absl::InfiniteFuture()), std::nullopt);
   // A cancelled timer can be set again.
-  timers.Set(Kind::kProbeTimeout, At(7));
+  timers.Set(Kind::kProbeTick, At(7));
   EXPECT_EQ(DrainDue(timers, At(7)),
-            std::vector<std::string>{Singleton(Kind::kProbeTimeout, 7)});
+            std::vector<std::string>{Singleton(Kind::kProbeTick, 7)});
 }
 
 TEST(TimerQueueTest, FiredCarriesTheScheduledTime) {
@@ -163,14 +165,14 @@ TEST(TimerQueueTest, FiredCarriesTheScheduledTime) {
 
 TEST(TimerQueueTest, EarlierFiresFirstWhateverItsKind) {
   TimerQueue timers;
-  timers.Set(Kind::kProbeEnd, At(5));
+  timers.Set(Kind::kProbeTick, At(5));
   timers.Add(Kind::kSuspicion, "early", At(4));
-  timers.Set(Kind::kRelay, At(3));
+  timers.Set(Kind::kJoinRetry, At(3));
   timers.Add(Kind::kReap, "late", At(6));
   EXPECT_EQ(DrainDue(timers, At(10)), (std::vector<std::string>{
-                                          Singleton(Kind::kRelay, 3),
+                                          Singleton(Kind::kJoinRetry, 3),
                                           Keyed(Kind::kSuspicion, "early", 4),
-                                          Singleton(Kind::kProbeEnd, 5),
+                                          Singleton(Kind::kProbeTick, 5),
                                           Keyed(Kind::kReap, "late", 6),
                                       }));
 }
@@ -186,13 +188,10 @@ TEST(TimerQueueTest, EqualInstantsFireSingletonsInKindOrderThenKeyed) {
     timers.Set(kSingletons[i], At(0));
   }
   EXPECT_EQ(DrainDue(timers, At(0)), (std::vector<std::string>{
-                                         Singleton(Kind::kProbeEnd, 0),
-                                         Singleton(Kind::kProbeTimeout, 0),
                                          Singleton(Kind::kProbeTick, 0),
                                          Singleton(Kind::kGossip, 0),
                                          Singleton(Kind::kPushPull, 0),
                                          Singleton(Kind::kJoinRetry, 0),
-                                         Singleton(Kind::kRelay, 0),
                                          Keyed(Kind::kReap, "k1", 0),
                                          Keyed(Kind::kSuspicion, "k2", 0),
                                          Keyed(Kind::kReap, "k3", 0),
@@ -200,20 +199,21 @@ TEST(TimerQueueTest, EqualInstantsFireSingletonsInKindOrderThenKeyed) {
   EXPECT_EQ(timers.PopDue(At(0)), std::nullopt);
 }
 
-TEST(TimerQueueTest, ProbeEndBeforeProbeTimeoutBeforeProbeTick) {
+TEST(TimerQueueTest, NextSingletonAndNextKeyedSplitNext) {
   TimerQueue timers;
-  timers.Set(Kind::kProbeTick, At(1));
-  timers.Set(Kind::kProbeTimeout, At(1));
-  timers.Set(Kind::kProbeEnd, At(1));
-  std::optional<TimerQueue::Fired> fired = timers.PopDue(At(1));
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_EQ(fired->kind, Kind::kProbeEnd);
-  fired = timers.PopDue(At(1));
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_EQ(fired->kind, Kind::kProbeTimeout);
-  fired = timers.PopDue(At(1));
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_EQ(fired->kind, Kind::kProbeTick);
+  EXPECT_EQ(timers.NextSingleton(), std::nullopt);
+  EXPECT_EQ(timers.NextKeyed(), std::nullopt);
+  timers.Set(Kind::kPushPull, At(8));
+  timers.Set(Kind::kGossip, At(9));
+  timers.Add(Kind::kReap, "r", At(3));
+  timers.Add(Kind::kSuspicion, "s", At(5));
+  EXPECT_EQ(timers.NextSingleton(), At(8));
+  EXPECT_EQ(timers.NextKeyed(), At(3));
+  EXPECT_EQ(timers.Next(), At(3));
+  timers.Cancel(Kind::kPushPull);
+  EXPECT_EQ(timers.NextSingleton(), At(9));
+  ASSERT_TRUE(timers.PopDue(At(3)).has_value());
+  EXPECT_EQ(timers.NextKeyed(), At(5));
 }
 
 TEST(TimerQueueTest, KeyedTimersAreNotDeduplicated) {

@@ -1,0 +1,143 @@
+#include "swim/core/probe.h"
+
+namespace swim {
+
+void Probe::Start(uint32_t seq, absl::string_view target,
+                  const Incarnation& incarnation, absl::Time timeout_at,
+                  absl::Time end_at) {
+  active_ = true;
+  acked_ = false;
+  indirect_sent_ = false;
+  expected_nacks_ = 0;
+  nacks_ = 0;
+  seq_ = seq;
+  target_.assign(target.data(), target.size());
+  target_incarnation_ = incarnation;
+  timeout_at_ = timeout_at;
+  end_at_ = end_at;
+}
+
+Probe::AckResult Probe::OnAck(uint32_t seq) {
+  if (!active_ || seq != seq_) return AckResult::kNotThisProbe;
+  timeout_at_.reset();
+  if (acked_) return AckResult::kRepeat;
+  acked_ = true;
+  return AckResult::kFirst;
+}
+
+void Probe::AddHelper(const Address& helper) {
+  if (expected_nacks_ >= kMaxHelpers) return;
+  helpers_[expected_nacks_] = helper;
+  nacked_[expected_nacks_] = false;
+  ++expected_nacks_;
+}
+
+bool Probe::OnNack(const Address& from, uint32_t seq) {
+  if (!active_ || !indirect_sent_ || seq != seq_) return false;
+  for (int i = 0; i < expected_nacks_; ++i) {
+    if (helpers_[i] == from && !nacked_[i]) {
+      nacked_[i] = true;
+      ++nacks_;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<Probe::Outcome> Probe::Finish() {
+  timeout_at_.reset();
+  end_at_.reset();
+  if (!active_) return std::nullopt;
+  active_ = false;
+  return Outcome{acked_, expected_nacks_, nacks_};
+}
+
+std::optional<absl::Time> Probe::NextExpiry() const {
+  if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) return end_at_;
+  return timeout_at_;
+}
+
+Probe::Expiry Probe::HandleExpiry(absl::Time now) {
+  Expiry expiry;
+  if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) {
+    if (*end_at_ <= now) expiry.ended = Finish();
+    return expiry;
+  }
+  if (!timeout_at_ || *timeout_at_ > now) return expiry;
+  timeout_at_.reset();
+  if (active_ && !acked_ && !indirect_sent_) {
+    indirect_sent_ = true;
+    expiry.ask_helpers = true;
+  }
+  return expiry;
+}
+
+RelayTable::Admission RelayTable::Admit(const Address& requester,
+                                        uint32_t requester_seq,
+                                        const Address& target) const {
+  // A replayed ping-req must not take another slot, and no single host may
+  // hold more than a share: otherwise replays could fill the table and
+  // switch off indirect probing. Repeats are recognised by (sequence
+  // number, target) whatever address they come from, so spoofed sources
+  // do not help a replay either.
+  const Address host = requester.WithPort(0);
+  int from_host = 0;
+  for (const Relay& relay : relays_) {
+    if (relay.requester.requester_seq == requester_seq &&
+        relay.target == target) {
+      return Admission::kRepeat;
+    }
+    if (relay.requester.requester.WithPort(0) == host) ++from_host;
+  }
+  if (relays_.size() >= kMaxRelays || from_host >= kMaxRelaysPerHost) {
+    return Admission::kFull;
+  }
+  return Admission::kAdmitted;
+}
+
+void RelayTable::Start(uint32_t seq, const Address& requester,
+                       uint32_t requester_seq, const Address& target,
+                       bool want_nack, absl::Time nack_at, absl::Time expires) {
+  Relay& relay = relays_.emplace_back();
+  relay.seq = seq;
+  relay.requester = Relayed{requester, requester_seq};
+  relay.target = target;
+  relay.want_nack = want_nack;
+  relay.nack_at = nack_at;
+  relay.expires = expires;
+  const absl::Time first = want_nack ? nack_at : expires;
+  if (!next_ || first < *next_) next_ = first;
+}
+
+std::optional<RelayTable::Relayed> RelayTable::OnAck(uint32_t seq) {
+  for (size_t i = 0; i < relays_.size(); ++i) {
+    if (relays_[i].seq == seq) {
+      const Relayed relayed = relays_[i].requester;
+      relays_.erase(relays_.begin() + i);
+      return relayed;
+    }
+  }
+  return std::nullopt;
+}
+
+void RelayTable::HandleExpiry(
+    absl::Time now, absl::FunctionRef<void(const Relayed&)> send_nack) {
+  std::optional<absl::Time> next;
+  for (size_t i = 0; i < relays_.size();) {
+    Relay& relay = relays_[i];
+    if (relay.want_nack && relay.nack_at <= now) {
+      relay.want_nack = false;
+      send_nack(relay.requester);
+    }
+    if (relay.expires <= now) {
+      relays_.erase(relays_.begin() + i);
+      continue;
+    }
+    const absl::Time due = relay.want_nack ? relay.nack_at : relay.expires;
+    if (!next || due < *next) next = due;
+    ++i;
+  }
+  next_ = next;
+}
+
+}  // namespace swim

@@ -1,0 +1,169 @@
+#ifndef SWIM_CORE_PROBE_H_
+#define SWIM_CORE_PROBE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "swim/core/address.h"
+#include "swim/core/incarnation.h"
+
+namespace swim {
+
+// The probe of one period (docs/protocol.md, "Failure detection"): a ping
+// to one member, ping-reqs through helpers if it stays silent, and the
+// verdict at the end of the period. It owns its two deadlines (the probe
+// timeout and the period's end) and makes no membership decision: the Node
+// reads the outcome and suspects, confirms or adjusts its health.
+//
+//   Start         a ping went out; the timeout and the end are armed.
+//   OnAck         an ack for the probe's sequence number arrived (directly
+//                 or relayed by a helper); the timeout is disarmed.
+//   HandleExpiry  a deadline passed: at the timeout, unanswered, the Node
+//                 asks helpers (AddHelper for each that will nack); at the
+//                 end, the outcome.
+//   OnNack        a helper reports the target silent; each helper counts
+//                 once, whatever repeats arrive.
+//   Finish        ends the probe now (the next period starts, or the member
+//                 leaves) and says what happened.
+class Probe {
+ public:
+  // The most helpers one probe can ask (Config::indirect_checks' bound).
+  static constexpr int kMaxHelpers = 16;
+
+  struct Outcome {
+    bool acked = false;
+    // Helpers asked to nack, and how many did.
+    int expected_nacks = 0;
+    int nacks = 0;
+  };
+  // What HandleExpiry found due.
+  struct Expiry {
+    // The timeout passed and the target has not answered: ask helpers.
+    bool ask_helpers = false;
+    // The period ended with a probe active: its outcome.
+    std::optional<Outcome> ended;
+  };
+  enum class AckResult : uint8_t {
+    kNotThisProbe,  // no probe active, or another sequence number
+    kFirst,         // the first answer: the target is alive
+    kRepeat,        // answered already (a duplicate, or direct and relayed)
+  };
+
+  // Starts probing `target` (at `incarnation`) with sequence number `seq`.
+  // The name is copied into storage reused from probe to probe, so steady
+  // probing does not allocate.
+  void Start(uint32_t seq, absl::string_view target,
+             const Incarnation& incarnation, absl::Time timeout_at,
+             absl::Time end_at);
+  AckResult OnAck(uint32_t seq);
+  // Records a helper asked to nack (ignored beyond kMaxHelpers).
+  void AddHelper(const Address& helper);
+  // True when the nack counts: the probe is in its indirect stage, `seq`
+  // is its own and `from` a helper that had not nacked yet.
+  bool OnNack(const Address& from, uint32_t seq);
+  // Ends the probe and disarms both deadlines; the outcome if one was
+  // active. target() and target_incarnation() stay readable until the
+  // next Start.
+  std::optional<Outcome> Finish();
+
+  // The earliest armed deadline. May change after Start, OnAck, Finish and
+  // HandleExpiry.
+  std::optional<absl::Time> NextExpiry() const;
+  // Runs the earliest deadline due at `now` (the end first when both fall
+  // at one instant); nothing if none is due. Call again while
+  // NextExpiry() <= now.
+  Expiry HandleExpiry(absl::Time now);
+
+  bool active() const { return active_; }
+  uint32_t seq() const { return seq_; }
+  const std::string& target() const { return target_; }
+  const Incarnation& target_incarnation() const { return target_incarnation_; }
+
+ private:
+  bool active_ = false;
+  bool acked_ = false;
+  bool indirect_sent_ = false;
+  uint32_t seq_ = 0;
+  std::string target_;
+  Incarnation target_incarnation_;
+  std::optional<absl::Time> timeout_at_;
+  std::optional<absl::Time> end_at_;
+  std::array<Address, kMaxHelpers> helpers_;
+  std::array<bool, kMaxHelpers> nacked_ = {};
+  int expected_nacks_ = 0;
+  int nacks_ = 0;
+};
+
+// The pings this member sends on others' behalf (ping-req relays), with the
+// caps that keep replays and one host from taking the table, and one
+// deadline: the next nack or expiry due.
+//
+//   Admit/Start   a ping-req arrived: may it take a slot, then take it.
+//   OnAck         the target answered our relayed ping: whom to tell.
+//   HandleExpiry  nacks that fall due are handed out; expired relays go.
+class RelayTable {
+ public:
+  static constexpr size_t kMaxRelays = 64;
+  // Relays held for one requesting host (IP address, any port), so one
+  // host's replays cannot take the whole table; generous enough for many
+  // members on one host (a test cluster on loopback).
+  static constexpr int kMaxRelaysPerHost = 16;
+
+  enum class Admission : uint8_t {
+    kAdmitted,
+    // The same request (sequence number and target) holds a slot already,
+    // from whatever address: a replay. Nothing is sent back.
+    kRepeat,
+    // The table, or the requesting host's share of it, is full.
+    kFull,
+  };
+  struct Relayed {
+    Address requester;
+    uint32_t requester_seq = 0;
+  };
+
+  Admission Admit(const Address& requester, uint32_t requester_seq,
+                  const Address& target) const;
+  // Takes a slot (after kAdmitted): `seq` numbers this member's ping to
+  // `target`; a nack is due at `nack_at` if wanted, and the slot ends at
+  // `expires`.
+  void Start(uint32_t seq, const Address& requester, uint32_t requester_seq,
+             const Address& target, bool want_nack, absl::Time nack_at,
+             absl::Time expires);
+  // An ack for `seq`: the relay ends, and the requester is to be told.
+  std::optional<Relayed> OnAck(uint32_t seq);
+
+  // When HandleExpiry next has something to do. Not moved earlier or later
+  // when a relay ends by an ack: HandleExpiry then finds nothing due and
+  // recomputes it.
+  std::optional<absl::Time> NextExpiry() const { return next_; }
+  // Sends (through `send_nack`) every nack due at `now`, drops relays that
+  // expired, and recomputes NextExpiry.
+  void HandleExpiry(absl::Time now,
+                    absl::FunctionRef<void(const Relayed&)> send_nack);
+
+  size_t size() const { return relays_.size(); }
+
+ private:
+  struct Relay {
+    uint32_t seq = 0;  // this member's ping to the target
+    Relayed requester;
+    Address target;
+    bool want_nack = false;
+    absl::Time nack_at;
+    absl::Time expires;
+  };
+  std::vector<Relay> relays_;
+  std::optional<absl::Time> next_;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_PROBE_H_
