@@ -222,15 +222,14 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
 
 // --- Commands ---------------------------------------------------------------
 
-absl::Status Node::CheckActive() const {
-  if (has_left()) {
-    return absl::FailedPreconditionError("this member has left the cluster");
-  }
-  return absl::OkStatus();
+absl::Status Node::CheckActive(absl::string_view command) const {
+  if (active()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(command, ": this member has left the cluster"));
 }
 
 absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
-  if (absl::Status status = CheckActive(); !status.ok()) return status;
+  if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
   join_seeds_.clear();
   for (const Address& seed : seeds) {
     if (seed == local_.address) continue;
@@ -253,12 +252,13 @@ absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
 }
 
 absl::Status Node::Leave(absl::Time now) {
-  if (has_left()) {
-    return absl::FailedPreconditionError("this member has already left");
-  }
+  if (absl::Status status = CheckActive("Leave"); !status.ok()) return status;
   ++local_.incarnation.version;
   local_.status = MemberStatus::kLeft;
   local_.last_change = now;
+  // The one place this member's own periodic work stops (Lifecycle): no
+  // probe, state exchange or join retry from here on; gossip goes on, to
+  // spread the LEFT.
   probe_.Finish();
   timers_.Cancel(Kind::kProbeTick);
   timers_.Cancel(Kind::kJoinRetry);
@@ -269,8 +269,8 @@ absl::Status Node::Leave(absl::Time now) {
 }
 
 absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
-  if (has_left()) {
-    return absl::FailedPreconditionError("this member has left the cluster");
+  if (absl::Status status = CheckActive("SetMetadata"); !status.ok()) {
+    return status;
   }
   absl::StatusOr<std::string> encoded = EncodeMetadata(metadata);
   if (!encoded.ok()) return encoded.status();
@@ -289,7 +289,9 @@ absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
 }
 
 absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
-  if (absl::Status status = CheckActive(); !status.ok()) return status;
+  if (absl::Status status = CheckActive("Restore"); !status.ok()) {
+    return status;
+  }
   // Validate everything first, so a bad entry changes nothing. Nothing is
   // kept between the passes (metadata is encoded again when adding, which
   // for the usual small maps is cheaper than holding N encodings): a
@@ -380,6 +382,9 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
 }
 
 absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
+  if (absl::Status status = CheckActive("Broadcast"); !status.ok()) {
+    return status;
+  }
   if (payload.size() > kMaxUserPayloadSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("broadcast payload is ", payload.size(),
@@ -799,8 +804,13 @@ std::vector<Member> Node::Find(size_t count, StatusMask mask) {
   return members;
 }
 
-bool Node::leave_sent() const {
-  if (!has_left()) return false;
+Lifecycle Node::lifecycle() const {
+  if (active()) return Lifecycle::kActive;
+  return LeaveSent() ? Lifecycle::kLeft : Lifecycle::kLeaving;
+}
+
+bool Node::LeaveSent() const {
+  if (active()) return false;
   const size_t audience = table_.available();
   if (audience == 0) return true;
   const int transmits = broadcasts_.Transmits(local_key_);
@@ -820,7 +830,6 @@ void Node::OnProbeTick(absl::Time now) {
   // longer, so its own slowness does not become others' suspicion.
   const absl::Duration interval = awareness_.Scale(config_.probe_interval);
   timers_.Set(Kind::kProbeTick, now + interval);
-  if (has_left()) return;
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
   const uint32_t seq = next_seq_++;
@@ -1297,7 +1306,7 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
     Refute(update.incarnation, now);
     return;
   }
-  if (has_left() || update.incarnation < local_.incarnation) {
+  if (!active() || update.incarnation < local_.incarnation) {
     ++stats_.updates_stale;
     return;
   }
@@ -1614,7 +1623,6 @@ void Node::SendPushPull(const Address& to, PushPullKind kind,
 
 void Node::OnPushPullTick(absl::Time now) {
   timers_.Set(Kind::kPushPull, now + PushPullInterval());
-  if (has_left()) return;
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
@@ -1630,7 +1638,7 @@ void Node::OnPushPullTick(absl::Time now) {
 }
 
 void Node::OnJoinRetry(absl::Time now) {
-  if (table_.available() > 0 || join_seeds_.empty() || has_left()) {
+  if (table_.available() > 0 || join_seeds_.empty()) {
     // Joined through gossip rather than a seed's reply: no floors to wait
     // for any more.
     awaiting_floors_ = false;

@@ -40,6 +40,21 @@
 
 namespace swim {
 
+// Where a Node is in its life. Only Leave moves it on; every command checks
+// it the same way (FailedPrecondition, nothing changed, once not kActive).
+enum class Lifecycle : uint8_t {
+  // A member: probes, gossips, exchanges state, takes every command.
+  kActive,
+  // Leave() was called and its LEFT is spreading: no more probing, state
+  // exchanges of its own or join retries, and commands are refused; input
+  // is still answered, so the news spreads and stale claims meet its LEFT.
+  // Keep the driver running until kLeft (bounded by a timeout).
+  kLeaving,
+  // Its LEFT went to enough members to spread (or there is nobody to tell):
+  // the driver may stop. Input is still answered while it runs.
+  kLeft,
+};
+
 // One member of a SWIM cluster as a pure state machine (sans-IO).
 //
 // The driver feeds it input — HandleDatagram, HandleStreamData and
@@ -151,10 +166,9 @@ class Node {
   size_t size() const { return table_.size(); }
   const Stats& stats() const { return stats_; }
   const Config& config() const { return config_; }
-  bool has_left() const { return local_.status == MemberStatus::kLeft; }
-  // True once a leave has been sent to enough members to spread (or there
-  // is nobody to tell): a driver shutting down waits for this, bounded.
-  bool leave_sent() const;
+  // Changes after Leave (to kLeaving) and then, as its LEFT is sent, after
+  // HandleTimeout or any input (to kLeft).
+  Lifecycle lifecycle() const;
   // Messages waiting to be piggybacked.
   size_t queued_broadcasts() const { return broadcasts_.size(); }
   // Per-member timers queued (suspicion and reap), for diagnostics: stays
@@ -169,8 +183,12 @@ class Node {
   };
 
   Node(Config config, Envelope envelope, absl::Time now);
-  // FailedPrecondition once the member has left or lost its name.
-  absl::Status CheckActive() const;
+  // OK while kActive; otherwise FailedPrecondition naming `command`.
+  absl::Status CheckActive(absl::string_view command) const;
+  bool active() const { return local_.status != MemberStatus::kLeft; }
+  // True once a leave has been sent to enough members to spread (or there
+  // is nobody to tell).
+  bool LeaveSent() const;
 
   // Timers.
   void RunTimer(const TimerQueue::Fired& timer, absl::Time now);

@@ -652,13 +652,13 @@ TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
   const std::string name = NameOf(cluster, kLeaving);
 
   ASSERT_TRUE(cluster.node(kLeaving).Leave(cluster.now()).ok());
-  EXPECT_TRUE(cluster.node(kLeaving).has_left());
+  EXPECT_NE(cluster.node(kLeaving).lifecycle(), Lifecycle::kActive);
   const uint64_t probes_at_leave = cluster.node(kLeaving).stats().probes;
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kLeaving, MemberStatus::kLeft); },
       CommandDrainBound(config) + SpreadBound(config, kSize, options.latency)))
       << Describe(cluster);
-  EXPECT_TRUE(cluster.node(kLeaving).leave_sent());
+  EXPECT_EQ(cluster.node(kLeaving).lifecycle(), Lifecycle::kLeft);
 
   // Long enough for any failure detector to have acted: LEFT stays LEFT,
   // and the member that left stops probing.

@@ -140,8 +140,7 @@ TEST(NodeCreateTest, StartsOnlineAloneWithADeadline) {
   EXPECT_EQ(local.metadata, config.metadata);
   EXPECT_EQ(h.node().size(), 0u);
   EXPECT_EQ(h.node().Find(kSelf), local);
-  EXPECT_FALSE(h.node().has_left());
-  EXPECT_FALSE(h.node().leave_sent());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kActive);
   EXPECT_TRUE(h.sent().empty());
   EXPECT_TRUE(h.TakeEvents().empty());
   // The first probe tick is staggered within one probe interval.
@@ -999,12 +998,12 @@ TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
   h.Learn(kPeerA, Addr(2));
   h.Advance(absl::Milliseconds(1500));
   h.TakeSent();
-  EXPECT_FALSE(h.node().leave_sent());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kActive);
   const uint64_t version = h.node().local().incarnation.version;
 
   const absl::Time left_at = h.now();
   ASSERT_TRUE(h.Leave().ok());
-  EXPECT_TRUE(h.node().has_left());
+  EXPECT_NE(h.node().lifecycle(), Lifecycle::kActive);
   EXPECT_EQ(h.node().local().status, MemberStatus::kLeft);
   EXPECT_EQ(h.node().local().incarnation.version, version + 1);
   // Told right away.
@@ -1019,7 +1018,7 @@ TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
     }
   }
   EXPECT_TRUE(announced);
-  EXPECT_TRUE(h.node().leave_sent());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
 
   // No more probes.
   const uint64_t probes = h.node().stats().probes;
@@ -1041,14 +1040,15 @@ TEST(NodeLeaveTest, LeaveSentEventuallyWithManyMembers) {
   h.Learn("peer-d", Addr(5));
   h.Learn("peer-e", Addr(6));
   ASSERT_TRUE(h.Leave().ok());
+  EXPECT_NE(h.node().lifecycle(), Lifecycle::kActive);
   h.Advance(absl::Seconds(2));
-  EXPECT_TRUE(h.node().leave_sent());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
 }
 
 TEST(NodeLeaveTest, LeaveWithNobodyToTellIsSentAtOnce) {
   Harness h;
   ASSERT_TRUE(h.Leave().ok());
-  EXPECT_TRUE(h.node().leave_sent());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
 }
 
 TEST(NodeLeaveTest, CommandsAfterLeaveFail) {
@@ -1058,6 +1058,13 @@ TEST(NodeLeaveTest, CommandsAfterLeaveFail) {
   EXPECT_EQ(h.Join({Addr(5)}).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(h.SetMetadata({{"a", "b"}}).code(),
             absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.node().Broadcast("late", h.now()).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.node().Restore({}, h.now()).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Each says which command was refused.
+  EXPECT_THAT(h.SetMetadata({{"a", "b"}}).message(),
+              ::testing::HasSubstr("SetMetadata"));
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
 }
 

@@ -44,7 +44,7 @@ void AccuracyChecker::OnEvent(int node, const Event& event) {
   const bool current = event.member.incarnation.generation ==
                        target.local().incarnation.generation;
   if (status == MemberStatus::kLeft) {
-    if (current && !target.has_left()) {
+    if (current && target.lifecycle() == Lifecycle::kActive) {
       violations_.Add(absl::StrCat(
           trace_.Who(node), " holds ", trace_.Who(*subject), " LEFT at ",
           event.member.incarnation.ToString(), ", but it never left"));

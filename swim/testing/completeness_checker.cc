@@ -35,7 +35,8 @@ void CompletenessChecker::Crashed(int index) {
   const Node& crashed = sim.node(index);
   trace_.Note(absl::StrCat("crash ", trace_.Who(index), " at ",
                            crashed.local().incarnation.ToString()));
-  if (crashed.has_left()) return;  // it said goodbye: LEFT, not OFFLINE
+  if (crashed.lifecycle() != Lifecycle::kActive)
+    return;  // it said goodbye: LEFT, not OFFLINE
   Expectation expectation;
   expectation.subject = index;
   expectation.name = crashed.local().name;
@@ -45,7 +46,7 @@ void CompletenessChecker::Crashed(int index) {
   for (int viewer = 0; viewer < sim.size(); ++viewer) {
     if (viewer == index || !sim.alive(viewer)) continue;
     const Node& node = sim.node(viewer);
-    if (node.has_left()) continue;
+    if (node.lifecycle() != Lifecycle::kActive) continue;
     const std::optional<Member> held = node.Find(expectation.name);
     if (!held.has_value() ||
         held->incarnation.generation != expectation.generation) {

@@ -33,7 +33,7 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
   };
   for (int viewer = 0; viewer < sim.size() && found < limit; ++viewer) {
     const Node& node = sim.node(viewer);
-    if (!sim.alive(viewer) || node.has_left()) continue;
+    if (!sim.alive(viewer) || node.lifecycle() != Lifecycle::kActive) continue;
     for (int subject = 0; subject < sim.size() && found < limit; ++subject) {
       if (subject == viewer) continue;
       const Member& truth = sim.node(subject).local();

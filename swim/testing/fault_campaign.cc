@@ -98,7 +98,8 @@ std::string FaultCampaign::Run() {
   // is detected in time.
   std::vector<int> candidates;
   for (int i = 0; i < members_; ++i) {
-    if (sim().alive(i) && !sim().node(i).has_left()) candidates.push_back(i);
+    if (sim().alive(i) && sim().node(i).lifecycle() == Lifecycle::kActive)
+      candidates.push_back(i);
   }
   if (candidates.size() >= 3) {
     const int victim = candidates[choices_.Uniform(candidates.size())];
@@ -259,13 +260,15 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
     case 8: {  // graceful leave (rarely), the process exiting later
       if (choices_.Uniform(3) != 0) break;
       At(at, [this, x] {
-        if (!sim().alive(x) || sim().node(x).has_left()) return;
+        if (!sim().alive(x) || sim().node(x).lifecycle() != Lifecycle::kActive)
+          return;
         const absl::Status status = sim().Command(
             x, [](Node& node, absl::Time now) { return node.Leave(now); });
         if (status.ok()) Log(absl::StrCat("leave ", x));
       });
       At(at + length, [this, x] {
-        if (!sim().alive(x) || !sim().node(x).has_left()) return;
+        if (!sim().alive(x) || sim().node(x).lifecycle() == Lifecycle::kActive)
+          return;
         sim().Crash(x);
         Log(absl::StrCat("exit ", x, " after leaving"));
       });

@@ -145,7 +145,7 @@ void Driver::OnSeedOutcome(net::SeedResolver::Outcome outcome) {
       join_addresses_.push_back(address);
     }
   }
-  if (node_->has_left()) return;
+  if (node_->lifecycle() != Lifecycle::kActive) return;
   const absl::Time now = net::MonotonicNow();
   if (absl::Status status = node_->Join(join_addresses_, now); !status.ok()) {
     ReportError("join", status);
@@ -311,7 +311,7 @@ void Driver::ReportLimits() {
 
 void Driver::CompleteLeaves(absl::Time now) {
   if (leave_waiters_.empty()) return;
-  const bool sent = node_->leave_sent();
+  const bool sent = node_->lifecycle() == Lifecycle::kLeft;
   std::vector<LeaveWaiter> waiting;
   std::vector<LeaveWaiter> finished;
   for (LeaveWaiter& waiter : leave_waiters_) {

@@ -279,7 +279,7 @@ TEST_P(Scenario, GracefulLeaveIsLeftEverywhereAndNeverOffline) {
       [&] { return AllHold(cluster, leaving, MemberStatus::kLeft); }, bound))
       << cluster.Report();
   const absl::Duration took = sim.now() - left;
-  EXPECT_TRUE(sim.node(leaving).leave_sent());
+  EXPECT_EQ(sim.node(leaving).lifecycle(), Lifecycle::kLeft);
   // The process exits; LEFT stays LEFT (a crash after a leave is no
   // failure), and the others stay together.
   cluster.completeness().Crash(leaving);

@@ -113,7 +113,7 @@ absl::Status Simulator::ConnectAll() {
   // Members that are up and hold their names: a member that left or lost
   // a name conflict is not part of a settled cluster.
   auto settled = [this](int index) {
-    return alive(index) && !node(index).has_left();
+    return alive(index) && node(index).lifecycle() == Lifecycle::kActive;
   };
   std::vector<Member> everyone;
   for (int index = 0; index < size(); ++index) {
