@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/node.h"
+#include "swim/core/wire.h"
 
 namespace swim::bench {
 

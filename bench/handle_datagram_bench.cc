@@ -20,6 +20,7 @@
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
 #include "swim/core/node.h"
+#include "swim/core/wire.h"
 
 namespace swim {
 namespace {

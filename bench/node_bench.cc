@@ -12,7 +12,11 @@
 #include "bench/allocation_counter.h"
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
+#include "swim/core/member_record.h"
+#include "swim/core/member_table.h"
 #include "swim/core/node.h"
+#include "swim/core/random.h"
+#include "swim/core/wire.h"
 #include "swim/testing/in_memory.h"
 
 namespace swim {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/envelope.h"
 #include "swim/core/keyring.h"
 #include "swim/core/wire.h"
 

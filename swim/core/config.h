@@ -10,9 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "swim/core/address.h"
-#include "swim/core/envelope.h"
 #include "swim/core/incarnation.h"
 #include "swim/core/metadata.h"
+#include "swim/core/security_mode.h"
 
 namespace swim {
 

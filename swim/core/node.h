@@ -1,44 +1,29 @@
 #ifndef SWIM_CORE_NODE_H_
 #define SWIM_CORE_NODE_H_
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
-#include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
-#include "absl/functional/function_ref.h"
-#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
-#include "swim/core/awareness.h"
-#include "swim/core/bounded_map.h"
-#include "swim/core/broadcast_history.h"
-#include "swim/core/broadcast_queue.h"
 #include "swim/core/config.h"
-#include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/member.h"
-#include "swim/core/member_table.h"
-#include "swim/core/outbox.h"
-#include "swim/core/probe.h"
-#include "swim/core/random.h"
+#include "swim/core/member_status.h"
+#include "swim/core/metadata.h"
 #include "swim/core/stats.h"
-#include "swim/core/stream.h"
-#include "swim/core/timer_queue.h"
 #include "swim/core/transmit.h"
-#include "swim/core/wire.h"
 
 namespace swim {
+
+class NodeImpl;
 
 // Where a Node is in its life. Only Leave moves it on; every command checks
 // it the same way (FailedPrecondition, nothing changed, once not kActive).
@@ -57,22 +42,29 @@ enum class Lifecycle : uint8_t {
 
 // One member of a SWIM cluster as a pure state machine (sans-IO).
 //
-// The driver feeds it input — HandleDatagram, HandleStreamData and
-// HandleStreamClosed, HandleTimeout, each with the current monotonic
-// time — and after every call drains
-// PollTransmit (send these bytes) and PollEvent (tell the application), then
-// arms one timer at NextDeadline(). The application calls Join, Leave,
-// SetMetadata and Broadcast the same way. Nothing here reads a clock, does
-// I/O, starts a thread or draws randomness outside Config::seed, so the same
-// config, seed and inputs give byte-identical transmits and events.
+// Driving it (docs/architecture.md): after creating it, and after every
+// input call (HandleDatagram, HandleStreamData, HandleStreamClosed,
+// HandleTimeout) and every command (Join, Leave, SetMetadata, Restore,
+// Broadcast), a driver
+//   1. drains PollTransmit until it returns nullopt (send these bytes),
+//   2. drains PollEvent until it returns nullopt (tell the application),
+//   3. arms one timer at NextDeadline(), replacing the previous one, and
+//      calls HandleTimeout when it fires (late is fine; early is harmless).
+// Outputs change only through those calls: NextDeadline's value may change
+// after any input or command and after HandleTimeout; PollTransmit and
+// PollEvent have something after any of them; the views (local, Find,
+// Members, StatusOf, available, size, stats, lifecycle) may change after
+// any of them and never between them. Nothing here reads a clock, does
+// I/O, starts a thread or draws randomness outside Config::seed, so the
+// same config, seed and inputs give byte-identical transmits and events.
 //
 // Time: every `now` is an instant of one monotonic clock, passed as an
 // absl::Time only for its arithmetic. The Node compares and subtracts
 // instants and never relates them to the wall clock, so a driver may use
 // any monotonic source (the simulator starts at an arbitrary epoch); it
 // must never go backwards between calls. The wall clock enters only
-// through ObserveWallClock, as a bound on generations. Times the Node reports
-// (Member::last_change, NextDeadline) are on the same clock.
+// through ObserveWallClock, as a bound on generations. Times the Node
+// reports (Member::last_change, NextDeadline) are on the same clock.
 //
 // Not thread-safe: one thread (the driver's loop) owns a Node. The
 // read-only views may be used from event callbacks on that thread.
@@ -88,22 +80,31 @@ enum class Lifecycle : uint8_t {
 // Config::max_clock_skew are refused, so no claim can lock a member out.
 class Node {
  public:
+  // Fails (InvalidArgument, OutOfRange) on a config Config::Validate
+  // refuses, metadata over Config::max_metadata_size, or keys the keyring
+  // refuses; nothing is created then.
   static absl::StatusOr<std::unique_ptr<Node>> Create(Config config,
                                                       absl::Time now);
+  ~Node();
 
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   // --- Commands ------------------------------------------------------------
+  // Each fails with FailedPrecondition (and changes nothing) once the
+  // lifecycle is no longer kActive.
+
   // Contacts `seeds` with a push-pull state exchange over a stream, and
   // retries with backoff until some member is known. Seeds may include this
   // node's own address (ignored).
   absl::Status Join(absl::Span<const Address> seeds, absl::Time now);
-  // Announces LEFT (disseminated like any update), stops probing. Further
+  // Announces LEFT (disseminated like any update), stops probing: the
+  // lifecycle becomes kLeaving, then kLeft once the news went out. Further
   // input is still answered so the news spreads.
   absl::Status Leave(absl::Time now);
   // Publishes new metadata (bumps the incarnation so it wins everywhere).
-  // Fails if the encoding exceeds Config::max_metadata_size.
+  // InvalidArgument (nothing changed) if the encoding exceeds
+  // Config::max_metadata_size.
   absl::Status SetMetadata(Metadata metadata, absl::Time now);
   // Adds members this node knows from elsewhere (a view saved before a
   // restart, or a simulation that starts from a settled cluster) without
@@ -114,12 +115,24 @@ class Node {
   // (bad name or metadata, another status) or a full table changes nothing.
   absl::Status Restore(absl::Span<const Member> members, absl::Time now);
   // Disseminates `payload` to every member (kUserMessage events there).
+  // InvalidArgument (nothing queued) above the largest payload.
   absl::Status Broadcast(absl::string_view payload, absl::Time now);
-  // The keyring, for rotation at runtime (Add, Use, Remove).
-  Keyring& keyring() { return envelope_.keyring(); }
+
+  // --- Keys (docs/security.md, "Keys") -------------------------------------
+  // Rotation at runtime, in any lifecycle. Secrets are as in Config::keys.
+  // Installs a secret that opens packets (not yet used to seal);
+  // InvalidArgument for a bad secret, AlreadyExists if installed.
+  absl::Status AddKey(absl::string_view secret);
+  // Makes an installed secret the one that seals; NotFound if it is not
+  // installed.
+  absl::Status UseKey(absl::string_view secret);
+  // Uninstalls a secret; FailedPrecondition for the one that seals (Use
+  // another first), NotFound if it is not installed.
+  absl::Status RemoveKey(absl::string_view secret);
 
   // --- Input ---------------------------------------------------------------
-  // One received datagram (untrusted). Invalid input is dropped and counted.
+  // One received datagram (untrusted). Invalid input is dropped and counted
+  // (Stats::drops); it never changes membership.
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
                       absl::Time now);
   // Bytes that arrived on stream connection `stream` from `from` (for an
@@ -144,14 +157,19 @@ class Node {
   void ObserveWallClock(absl::Time wall);
 
   // --- Output --------------------------------------------------------------
+  // When HandleTimeout must next run; nullopt: no timer (only after Leave
+  // with nothing left to send).
   std::optional<absl::Time> NextDeadline() const;
+  // The next bytes to send, oldest first. Its bytes stay valid until the
+  // next PollTransmit.
   std::optional<Transmit> PollTransmit();
+  // The next event for the application, oldest first.
   std::optional<Event> PollEvent();
 
   // --- Views ---------------------------------------------------------------
-  // Snapshots: members are stored packed (see member_record.h), so views
-  // are copies, valid after the Node changes.
-  const Member& local() const { return local_; }
+  // Snapshots: members are stored packed, so views are copies, valid after
+  // the Node changes.
+  const Member& local() const;
   std::optional<Member> Find(absl::string_view name) const;
   // A member's status without the copy (this node's own included).
   std::optional<MemberStatus> StatusOf(absl::string_view name) const;
@@ -161,230 +179,24 @@ class Node {
   // swim-protocol's find); uses the node's PRNG.
   std::vector<Member> Find(size_t count, StatusMask mask);
   // How many remote members are ONLINE or SUSPECT.
-  size_t available() const { return table_.available(); }
+  size_t available() const;
   // Remote members known, in any status.
-  size_t size() const { return table_.size(); }
-  const Stats& stats() const { return stats_; }
-  const Config& config() const { return config_; }
+  size_t size() const;
+  const Stats& stats() const;
+  const Config& config() const;
   // Changes after Leave (to kLeaving) and then, as its LEFT is sent, after
   // HandleTimeout or any input (to kLeft).
   Lifecycle lifecycle() const;
   // Messages waiting to be piggybacked.
-  size_t queued_broadcasts() const { return broadcasts_.size(); }
+  size_t queued_broadcasts() const;
   // Per-member timers queued (suspicion and reap), for diagnostics: stays
   // within a small multiple of the member count whatever peers send.
-  size_t queued_member_timers() const { return timers_.keyed_size(); }
+  size_t queued_member_timers() const;
 
  private:
-  // One stream connection's incoming direction.
-  struct StreamState {
-    Address from;
-    StreamReader reader;
-  };
+  explicit Node(std::unique_ptr<NodeImpl> impl);
 
-  Node(Config config, Envelope envelope, absl::Time now);
-  // OK while kActive; otherwise FailedPrecondition naming `command`.
-  absl::Status CheckActive(absl::string_view command) const;
-  bool active() const { return local_.status != MemberStatus::kLeft; }
-  // True once a leave has been sent to enough members to spread (or there
-  // is nobody to tell).
-  bool LeaveSent() const;
-
-  // Timers.
-  void RunTimer(const TimerQueue::Fired& timer, absl::Time now);
-  void OnProbeTick(absl::Time now);
-  // The probe's timeout passed unanswered: ping-reqs to helpers.
-  void AskHelpers();
-  // The probe ended (its period is over): its verdict on the target.
-  void ConcludeProbe(const Probe::Outcome& outcome, absl::Time now);
-  void OnGossipTick(absl::Time now);
-  void OnPushPullTick(absl::Time now);
-  void OnJoinRetry(absl::Time now);
-  // A member's suspicion deadline or reaping time came.
-  void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
-                     absl::Time fired_at, absl::Time now);
-  void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
-                      absl::Time at);
-  void DeclareOffline(MemberRecord& record, absl::Time now);
-  // Lifeguard's local health: changes the score and mirrors it in stats.
-  void ApplyAwareness(int delta);
-  void Reap(MemberRecord& record);
-
-  // Messages.
-  // Opens, decodes and handles one datagram.
-  void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                   absl::Time now);
-  // Decodes and handles a stream message reassembled on `stream`.
-  void HandleStreamMessage(StreamId stream, const StreamState& state,
-                           absl::Time now);
-  // Forgets a stream, keeping the byte totals right.
-  void ForgetStream(StreamId stream);
-  void HandleMessages(const Address& from, Channel channel, absl::Time now);
-  // The datagram being handled may serve one request (ping or ping-req);
-  // false (counted) for any further one.
-  bool ServeRequest();
-  void HandlePing(const Ping& ping);
-  void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
-  // Answers a ping-req this node will not relay.
-  void RefuseRelay(const Address& from, const PingReq& req);
-  void HandleAck(const Ack& ack, absl::Time now);
-  void HandleNack(const Address& from, const Nack& nack);
-  void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
-  void HandlePushPull(const Address& from, const PushPull& state,
-                      absl::Time now);
-
-  // State changes.
-  void ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
-                   absl::Time now);
-  void ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now);
-  void Refute(const Incarnation& claimed, absl::Time now);
-  // Whether a generation is later than any live process can have started
-  // (this node's start, plus its run time, plus Config::max_clock_skew).
-  bool FromTheFuture(uint64_t generation, absl::Time now) const;
-  // Queues this member's claim again (at most once per probe interval):
-  // the cluster still believes an earlier life of it elsewhere.
-  void Reannounce(absl::Time now);
-  // Another life claims this name at `claimed`: counted, and told to the
-  // application at most once per address and probe interval.
-  void ReportConflict(const Address& claimed, absl::Time now);
-  // How long a life must have been OFFLINE or LEFT before its name may
-  // move to a new life at another address.
-  absl::Duration ReclaimAfter() const;
-  // Whether `more` bytes of entries still fit a state exchange at its
-  // largest (Config::max_stream_message).
-  bool StateFits(size_t more) const;
-  void StartSuspicion(MemberRecord& record, absl::string_view origin,
-                      absl::Time now);
-  void QueueUpdate(const MemberRecord& record, absl::string_view origin);
-  void EnqueueClaim(const MemberUpdate& claim);
-  // Notes that the sender of the datagram being handled holds a stale
-  // suspicion or declaration about `name` (this node included), which a
-  // newer claim here refutes; HandleMessages then answers it with that
-  // claim.
-  void NoteStaleClaim(absl::string_view name);
-  // A SUSPECT, OFFLINE or LEFT claim at an incarnation older than the one
-  // held here (a refutation or a restart the sender missed); `self` is this
-  // node's incarnation to compare claims about itself with.
-  bool IsStaleAccusation(const MemberUpdate& update,
-                         const Incarnation& self) const;
-  // The claim this node would send about a member or itself (views into
-  // the record or local_).
-  static MemberUpdate ClaimOf(const MemberRecord& record,
-                              absl::string_view origin);
-  MemberUpdate LocalClaim() const;
-  // The one reply to the datagram just handled (see SendReply in node.cc);
-  // `refuted`: the datagram made this node refute a claim about itself.
-  void SendReply(const Address& to, bool refuted, absl::Time now);
-  void QueueLocalUpdate();
-  // Queues for dissemination, counting what the bounded queue drops.
-  void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
-                        bool user);
-  void EmitEvent(Event event);
-  static Event MemberEvent(Event::Type type, Member member);
-
-  // Sending.
-  // This node's own request (a probe, a ping-req): the messages first,
-  // then as many queued updates as fit.
-  void SendRequest(const Address& to, absl::Span<const Message> messages);
-  // One message and nothing else (done on another's behalf: a relayed
-  // ping, ack or nack).
-  void SendBare(const Address& to, const Message& message);
-  // `stream`: a reply on that connection (see Transmit).
-  void SendPacket(const Address& to, Channel channel,
-                  absl::Span<const uint8_t> packet,
-                  std::optional<StreamId> stream = std::nullopt);
-  enum class PushPullKind : uint8_t {
-    kRequest,        // periodic: state, reply wanted
-    kJoin,           // joining: reply wanted, with broadcast floors
-    kReply,          // the state a request asked for
-    kReplyToJoiner,  // the same, with this node's broadcast floors
-  };
-  void SendPushPull(const Address& to, PushPullKind kind,
-                    std::optional<StreamId> stream = std::nullopt);
-  void CountSent(const Message& message);
-  // True (and the drop counted) when no more transmits may be queued.
-  bool TransmitQueueFull();
-  size_t PayloadBudget() const;
-  int RetransmitLimit() const;
-  int UserRetransmitLimit() const;
-  std::vector<MemberRecord*> RandomMembers(size_t count, StatusMask mask,
-                                           absl::string_view exclude);
-  std::vector<MemberRecord*> RandomMembers(
-      size_t count, absl::FunctionRef<bool(const MemberRecord&)> wanted);
-  absl::Duration PushPullInterval() const;
-  void Drop(DropReason reason) { ++stats_.drops[static_cast<int>(reason)]; }
-
-  Config config_;
-  Envelope envelope_;
-  Random random_;
-  Awareness awareness_;
-  Member local_;
-  std::string local_metadata_encoded_;
-  // The most the table's entries can take in a state exchange.
-  size_t state_bound_ = 0;
-  // This member's key in the dissemination queue.
-  std::string local_key_;
-  MemberTable table_;
-  BroadcastQueue broadcasts_;
-  TimerQueue timers_;
-  Stats stats_;
-
-  uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
-  Probe probe_;            // the probe of the current period, if active
-  RelayTable relays_;
-  absl::Time created_;  // the clock's reading at Create
-  // The latest wall-clock time a driver reported (microseconds since the
-  // Unix epoch; 0: none).
-  uint64_t wall_clock_micros_ = 0;
-  absl::Time last_reannounce_ = absl::InfinitePast();
-  absl::Time last_online_refutation_ = absl::InfinitePast();
-  // Ids of stream messages received lately: a repeat is a replay.
-  RecentIds recent_streams_;
-  BoundedMap<absl::Time> conflicts_reported_;
-
-  // When each recent push-pull sender last got a reply, and at which of its
-  // incarnations (rate limit).
-  struct PushPullReply {
-    absl::Time at;
-    Incarnation incarnation;
-  };
-  BoundedMap<PushPullReply> push_pull_replies_;
-  // Incarnations of recently reaped members: a replayed claim about one at
-  // or below it must not bring it back.
-  BoundedMap<Incarnation> tombstones_;
-
-  std::vector<Address> join_seeds_;
-  absl::Duration join_backoff_;
-  // This life's user broadcasts are numbered from 1.
-  uint64_t next_broadcast_sequence_ = 1;
-  BroadcastHistory broadcast_history_;
-  // Joining: the first push-pull reply's broadcast floors are taken.
-  bool awaiting_floors_ = false;
-
-  Outbox outbox_;
-  std::deque<Event> events_;
-
-  // Incoming stream state by connection, and the bytes it holds: partial
-  // frames (unauthenticated) and partial messages (authenticated).
-  absl::flat_hash_map<StreamId, std::unique_ptr<StreamState>> streams_;
-  size_t stream_pending_bytes_ = 0;
-  size_t stream_message_bytes_ = 0;
-  // While a stream message is handled: the connection replies go back on.
-  std::optional<StreamId> reply_stream_;
-
-  // Scratch space reused across calls so the steady state does not allocate.
-  std::vector<uint8_t> packet_scratch_;
-  std::vector<uint8_t> open_scratch_;
-  std::vector<Message> decoded_;
-  // Members whose newer claim the current datagram's sender is missing,
-  // and when each (member, sender) pair was last answered (rate limit).
-  std::vector<std::string> corrections_;
-  BoundedMap<absl::Time> corrections_answered_;
-  // The reply the datagram being handled earns: whether it served its one
-  // request, the ack it earns, and the packet bytes the reply may take.
-  bool request_served_ = false;
-  std::optional<uint32_t> reply_ack_;
-  size_t reply_limit_ = 0;
+  std::unique_ptr<NodeImpl> impl_;
 };
 
 }  // namespace swim

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/node.h"
+#include "swim/core/wire.h"
 #include "swim/testing/in_memory.h"
 
 namespace swim {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -70,6 +71,34 @@ class Outbox {
   std::optional<Outgoing> in_flight_;
   size_t queued_stream_bytes_ = 0;
 };
+
+inline std::optional<Transmit> Outbox::Poll() {
+  if (in_flight_) {
+    // Keep datagram-sized buffers for reuse; let big stream buffers go.
+    if (in_flight_->bytes.capacity() <= datagram_budget_ &&
+        free_buffers_.size() < kMaxPooledBuffers) {
+      free_buffers_.push_back(std::move(in_flight_->bytes));
+    }
+    in_flight_.reset();
+  }
+  if (head_ == queue_.size()) {
+    // Drained: reset in place, keeping the capacity.
+    queue_.clear();
+    head_ = 0;
+    return std::nullopt;
+  }
+  if (head_ >= 64 && head_ * 2 >= queue_.size()) {
+    // A driver that never drains fully still gets the space back.
+    queue_.erase(queue_.begin(), queue_.begin() + head_);
+    head_ = 0;
+  }
+  in_flight_ = std::move(queue_[head_++]);
+  if (in_flight_->channel == Channel::kStream) {
+    queued_stream_bytes_ -= in_flight_->bytes.size();
+  }
+  return Transmit{in_flight_->to, in_flight_->bytes, in_flight_->channel,
+                  in_flight_->stream};
+}
 
 }  // namespace swim
 

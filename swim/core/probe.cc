@@ -52,11 +52,6 @@ std::optional<Probe::Outcome> Probe::Finish() {
   return Outcome{acked_, expected_nacks_, nacks_};
 }
 
-std::optional<absl::Time> Probe::NextExpiry() const {
-  if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) return end_at_;
-  return timeout_at_;
-}
-
 Probe::Expiry Probe::HandleExpiry(absl::Time now) {
   Expiry expiry;
   if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) {

@@ -75,7 +75,10 @@ class Probe {
 
   // The earliest armed deadline. May change after Start, OnAck, Finish and
   // HandleExpiry.
-  std::optional<absl::Time> NextExpiry() const;
+  std::optional<absl::Time> NextExpiry() const {
+    if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) return end_at_;
+    return timeout_at_;
+  }
   // Runs the earliest deadline due at `now` (the end first when both fall
   // at one instant); nothing if none is due. Call again while
   // NextExpiry() <= now.

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
-#include "swim/core/envelope.h"
+#include "swim/core/security_mode.h"
 
 namespace swim {
 

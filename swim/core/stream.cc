@@ -28,18 +28,6 @@ uint32_t GetU32(const uint8_t* in) {
 
 }  // namespace
 
-absl::string_view StreamVerdictName(StreamVerdict verdict) {
-  switch (verdict) {
-    case StreamVerdict::kContinue:
-      return "continue";
-    case StreamVerdict::kProgress:
-      return "progress";
-    case StreamVerdict::kClose:
-      return "close";
-  }
-  return "unknown";
-}
-
 absl::string_view StreamErrorName(StreamError error) {
   switch (error) {
     case StreamError::kNone:

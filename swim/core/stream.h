@@ -20,21 +20,6 @@
 
 namespace swim {
 
-// What the driver does with a connection after handing the Node its bytes.
-enum class StreamVerdict : uint8_t {
-  // Nothing new was authenticated: keep reading, but do not extend the
-  // connection's read deadline.
-  kContinue,
-  // At least one chunk authenticated: restart the read deadline.
-  kProgress,
-  // Close the connection now. It broke the format, failed authentication
-  // or exceeded a limit (counted in Stats); the Node has already forgotten
-  // it (HandleStreamClosed is then optional).
-  kClose,
-};
-
-absl::string_view StreamVerdictName(StreamVerdict verdict);
-
 inline constexpr size_t kStreamFrameHeaderSize = 4;
 // Packet bytes carried by one chunk, at most.
 inline constexpr size_t kMaxStreamChunkData = 16 << 10;

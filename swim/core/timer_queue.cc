@@ -30,19 +30,6 @@ std::optional<absl::Time> TimerQueue::Next() const {
   return next;
 }
 
-std::optional<absl::Time> TimerQueue::NextSingleton() const {
-  std::optional<absl::Time> next;
-  for (const std::optional<absl::Time>& at : singletons_) {
-    if (at && (!next || *at < *next)) next = at;
-  }
-  return next;
-}
-
-std::optional<absl::Time> TimerQueue::NextKeyed() const {
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front().at;
-}
-
 std::optional<TimerQueue::Fired> TimerQueue::PopDue(absl::Time now) {
   int best = -1;
   for (int kind = 0; kind < kSingletonCount; ++kind) {

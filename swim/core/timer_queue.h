@@ -49,8 +49,17 @@ class TimerQueue {
   std::optional<absl::Time> Next() const;
   // The earliest singleton, and the earliest keyed timer: at one instant
   // PopDue fires singletons first.
-  std::optional<absl::Time> NextSingleton() const;
-  std::optional<absl::Time> NextKeyed() const;
+  std::optional<absl::Time> NextSingleton() const {
+    std::optional<absl::Time> next;
+    for (const std::optional<absl::Time>& at : singletons_) {
+      if (at && (!next || *at < *next)) next = at;
+    }
+    return next;
+  }
+  std::optional<absl::Time> NextKeyed() const {
+    if (heap_.empty()) return std::nullopt;
+    return heap_.front().at;
+  }
   // Removes and returns the earliest timer due at or before `now`.
   std::optional<Fired> PopDue(absl::Time now);
   size_t keyed_size() const { return heap_.size(); }

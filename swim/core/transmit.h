@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
 
@@ -13,6 +14,21 @@ namespace swim {
 // Unique among the connections the driver has open; the driver may reuse a
 // number only after telling the Node the old connection closed.
 using StreamId = uint64_t;
+
+// What the driver does with a connection after handing the Node its bytes.
+enum class StreamVerdict : uint8_t {
+  // Nothing new was authenticated: keep reading, but do not extend the
+  // connection's read deadline.
+  kContinue,
+  // At least one chunk authenticated: restart the read deadline.
+  kProgress,
+  // Close the connection now. It broke the format, failed authentication
+  // or exceeded a limit (counted in Stats); the Node has already forgotten
+  // it (HandleStreamClosed is then optional).
+  kClose,
+};
+
+absl::string_view StreamVerdictName(StreamVerdict verdict);
 
 // How a Transmit travels.
 enum class Channel : uint8_t {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "swim/core/envelope.h"
 #include "swim/core/keyring.h"
+#include "swim/core/wire.h"
 
 namespace swim::testing {
 namespace {

@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/wire.h"
 
 namespace swim::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "swim/core/node.h"
+#include "swim/core/node_impl.h"
 
 #include <algorithm>
 #include <cmath>
@@ -71,82 +71,8 @@ bool AllowedOn(Channel channel, const Message& message) {
 
 }  // namespace
 
-absl::string_view DropReasonName(DropReason reason) {
-  switch (reason) {
-    case DropReason::kEnvelope:
-      return "envelope";
-    case DropReason::kMalformed:
-      return "malformed";
-    case DropReason::kWrongChannel:
-      return "wrong-channel";
-    case DropReason::kMisdirectedPing:
-      return "misdirected-ping";
-    case DropReason::kUnknownAck:
-      return "unknown-ack";
-    case DropReason::kMetadataTooLarge:
-      return "metadata-too-large";
-    case DropReason::kTableFull:
-      return "table-full";
-    case DropReason::kRelayLimit:
-      return "relay-limit";
-    case DropReason::kTransmitQueueFull:
-      return "transmit-queue-full";
-    case DropReason::kEventQueueFull:
-      return "event-queue-full";
-    case DropReason::kBroadcastQueueFull:
-      return "broadcast-queue-full";
-    case DropReason::kDuplicateBroadcast:
-      return "duplicate-broadcast";
-    case DropReason::kUnknownPushPullSender:
-      return "unknown-push-pull-sender";
-    case DropReason::kPushPullRateLimited:
-      return "push-pull-rate-limited";
-    case DropReason::kTombstoned:
-      return "tombstoned";
-    case DropReason::kMessageTooLarge:
-      return "message-too-large";
-    case DropReason::kStreamFraming:
-      return "stream-framing";
-    case DropReason::kStreamLimit:
-      return "stream-limit";
-    case DropReason::kExtraRequest:
-      return "extra-request";
-    case DropReason::kUnknownTarget:
-      return "unknown-target";
-    case DropReason::kFutureGeneration:
-      return "future-generation";
-    case DropReason::kAddressConflict:
-      return "address-conflict";
-    case DropReason::kUnknownOrigin:
-      return "unknown-origin";
-    case DropReason::kStreamReplay:
-      return "stream-replay";
-  }
-  return "unknown";
-}
-
-absl::string_view EventTypeName(Event::Type type) {
-  switch (type) {
-    case Event::Type::kJoined:
-      return "joined";
-    case Event::Type::kStatusChanged:
-      return "status-changed";
-    case Event::Type::kMetadataChanged:
-      return "metadata-changed";
-    case Event::Type::kReaped:
-      return "reaped";
-    case Event::Type::kNameConflict:
-      return "name-conflict";
-    case Event::Type::kRefuted:
-      return "refuted";
-    case Event::Type::kUserMessage:
-      return "user-message";
-  }
-  return "unknown";
-}
-
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
-                                                   absl::Time now) {
+absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Create(Config config,
+                                                           absl::Time now) {
   if (absl::Status status = config.Validate(); !status.ok()) return status;
   absl::StatusOr<std::string> metadata = EncodeMetadata(config.metadata);
   if (!metadata.ok()) return metadata.status();
@@ -168,13 +94,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
   absl::StatusOr<Envelope> envelope =
       Envelope::Create(std::move(envelope_config), std::move(keyring));
   if (!envelope.ok()) return envelope.status();
-  std::unique_ptr<Node> node(
-      new Node(std::move(config), *std::move(envelope), now));
+  std::unique_ptr<NodeImpl> node(
+      new NodeImpl(std::move(config), *std::move(envelope), now));
   node->local_metadata_encoded_ = *std::move(metadata);
   return node;
 }
 
-Node::Node(Config config, Envelope envelope, absl::Time now)
+NodeImpl::NodeImpl(Config config, Envelope envelope, absl::Time now)
     : config_(std::move(config)),
       envelope_(std::move(envelope)),
       random_(config_.seed),
@@ -222,13 +148,13 @@ Node::Node(Config config, Envelope envelope, absl::Time now)
 
 // --- Commands ---------------------------------------------------------------
 
-absl::Status Node::CheckActive(absl::string_view command) const {
+absl::Status NodeImpl::CheckActive(absl::string_view command) const {
   if (active()) return absl::OkStatus();
   return absl::FailedPreconditionError(
       absl::StrCat(command, ": this member has left the cluster"));
 }
 
-absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+absl::Status NodeImpl::Join(absl::Span<const Address> seeds, absl::Time now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
   join_seeds_.clear();
   for (const Address& seed : seeds) {
@@ -251,7 +177,7 @@ absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status Node::Leave(absl::Time now) {
+absl::Status NodeImpl::Leave(absl::Time now) {
   if (absl::Status status = CheckActive("Leave"); !status.ok()) return status;
   ++local_.incarnation.version;
   local_.status = MemberStatus::kLeft;
@@ -268,7 +194,7 @@ absl::Status Node::Leave(absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
+absl::Status NodeImpl::SetMetadata(Metadata metadata, absl::Time now) {
   if (absl::Status status = CheckActive("SetMetadata"); !status.ok()) {
     return status;
   }
@@ -288,7 +214,8 @@ absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
+absl::Status NodeImpl::Restore(absl::Span<const Member> members,
+                               absl::Time now) {
   if (absl::Status status = CheckActive("Restore"); !status.ok()) {
     return status;
   }
@@ -381,7 +308,7 @@ absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
+absl::Status NodeImpl::Broadcast(absl::string_view payload, absl::Time) {
   if (absl::Status status = CheckActive("Broadcast"); !status.ok()) {
     return status;
   }
@@ -403,15 +330,15 @@ absl::Status Node::Broadcast(absl::string_view payload, absl::Time) {
 
 // --- Input ------------------------------------------------------------------
 
-void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
-                          absl::Time now) {
+void NodeImpl::HandleDatagram(const Address& from,
+                              absl::Span<const uint8_t> bytes, absl::Time now) {
   ++stats_.datagrams_received;
   HandleInput(from, bytes, now);
 }
 
-StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
-                                     absl::Span<const uint8_t> bytes,
-                                     absl::Time now) {
+StreamVerdict NodeImpl::HandleStreamData(StreamId stream, const Address& from,
+                                         absl::Span<const uint8_t> bytes,
+                                         absl::Time now) {
   stats_.bytes_received += bytes.size();
   auto it = streams_.find(stream);
   if (it == streams_.end()) {
@@ -484,14 +411,14 @@ StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
   return progress ? StreamVerdict::kProgress : StreamVerdict::kContinue;
 }
 
-void Node::HandleStreamClosed(StreamId stream) {
+void NodeImpl::HandleStreamClosed(StreamId stream) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;
   if (!it->second->reader.idle()) ++stats_.streams_truncated;
   ForgetStream(stream);
 }
 
-void Node::ForgetStream(StreamId stream) {
+void NodeImpl::ForgetStream(StreamId stream) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;
   stream_pending_bytes_ -= it->second->reader.pending_bytes();
@@ -499,8 +426,8 @@ void Node::ForgetStream(StreamId stream) {
   streams_.erase(it);
 }
 
-void Node::HandleStreamMessage(StreamId stream, const StreamState& state,
-                               absl::Time now) {
+void NodeImpl::HandleStreamMessage(StreamId stream, const StreamState& state,
+                                   absl::Time now) {
   ++stats_.streams_received;
   if (!DecodePacket(state.reader.message(), decoded_).ok()) {
     Drop(DropReason::kMalformed);
@@ -512,8 +439,8 @@ void Node::HandleStreamMessage(StreamId stream, const StreamState& state,
   decoded_.clear();
 }
 
-void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                       absl::Time now) {
+void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
+                           absl::Time now) {
   stats_.bytes_received += bytes.size();
   // Grow the decryption buffer only for input the envelope could accept;
   // oversized input is rejected by Open before it touches the buffer.
@@ -540,8 +467,8 @@ void Node::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
   decoded_.clear();
 }
 
-void Node::HandleMessages(const Address& from, Channel channel,
-                          absl::Time now) {
+void NodeImpl::HandleMessages(const Address& from, Channel channel,
+                              absl::Time now) {
   // All or nothing: a packet with any message on the wrong channel changes
   // nothing.
   for (const Message& message : decoded_) {
@@ -595,8 +522,8 @@ void Node::HandleMessages(const Address& from, Channel channel,
   }
 }
 
-bool Node::IsStaleAccusation(const MemberUpdate& update,
-                             const Incarnation& self) const {
+bool NodeImpl::IsStaleAccusation(const MemberUpdate& update,
+                                 const Incarnation& self) const {
   if (update.status == MemberStatus::kOnline) return false;
   const Incarnation* held = nullptr;
   if (update.name == local_.name) {
@@ -607,7 +534,7 @@ bool Node::IsStaleAccusation(const MemberUpdate& update,
   return held != nullptr && update.incarnation < *held;
 }
 
-void Node::NoteStaleClaim(absl::string_view name) {
+void NodeImpl::NoteStaleClaim(absl::string_view name) {
   // A few per datagram: enough for the usual one stale claim, and a packet
   // full of them costs at most one datagram in reply.
   constexpr size_t kMaxCorrections = 8;
@@ -618,7 +545,7 @@ void Node::NoteStaleClaim(absl::string_view name) {
   corrections_.emplace_back(name);
 }
 
-void Node::SendReply(const Address& to, bool refuted, absl::Time now) {
+void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
   if (!reply_ack_ && corrections_.empty()) return;
   if (TransmitQueueFull()) return;
   // One reply per datagram, no larger than it, carrying no one's news but
@@ -682,7 +609,7 @@ void Node::SendReply(const Address& to, bool refuted, absl::Time now) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
-void Node::HandleTimeout(absl::Time now) {
+void NodeImpl::HandleTimeout(absl::Time now) {
   // What is due runs in time order; at one instant, in a fixed order: the
   // probe (its end before its timeout, so a probe ends before the next
   // one starts), the periodic timers, the relays, then members' timers.
@@ -721,7 +648,7 @@ void Node::HandleTimeout(absl::Time now) {
   }
 }
 
-void Node::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
+void NodeImpl::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
   switch (timer.kind) {
     case Kind::kProbeTick:
       OnProbeTick(now);
@@ -744,7 +671,7 @@ void Node::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
 
 // --- Output -----------------------------------------------------------------
 
-std::optional<absl::Time> Node::NextDeadline() const {
+std::optional<absl::Time> NodeImpl::NextDeadline() const {
   std::optional<absl::Time> next = timers_.Next();
   for (const std::optional<absl::Time>& due :
        {probe_.NextExpiry(), relays_.NextExpiry()}) {
@@ -753,9 +680,7 @@ std::optional<absl::Time> Node::NextDeadline() const {
   return next;
 }
 
-std::optional<Transmit> Node::PollTransmit() { return outbox_.Poll(); }
-
-std::optional<Event> Node::PollEvent() {
+std::optional<Event> NodeImpl::PollEvent() {
   if (events_.empty()) return std::nullopt;
   Event event = std::move(events_.front());
   events_.pop_front();
@@ -764,21 +689,21 @@ std::optional<Event> Node::PollEvent() {
 
 // --- Views ------------------------------------------------------------------
 
-std::optional<Member> Node::Find(absl::string_view name) const {
+std::optional<Member> NodeImpl::Find(absl::string_view name) const {
   if (name == local_.name) return local_;
   const MemberRecord* record = table_.Find(name);
   if (record == nullptr) return std::nullopt;
   return record->ToMember();
 }
 
-std::optional<MemberStatus> Node::StatusOf(absl::string_view name) const {
+std::optional<MemberStatus> NodeImpl::StatusOf(absl::string_view name) const {
   if (name == local_.name) return local_.status;
   const MemberRecord* record = table_.Find(name);
   if (record == nullptr) return std::nullopt;
   return record->status();
 }
 
-std::vector<Member> Node::Members(StatusMask mask) const {
+std::vector<Member> NodeImpl::Members(StatusMask mask) const {
   std::vector<const MemberRecord*> records;
   for (size_t i = 0; i < table_.size(); ++i) {
     const MemberRecord& record = table_.at(i);
@@ -796,7 +721,7 @@ std::vector<Member> Node::Members(StatusMask mask) const {
   return members;
 }
 
-std::vector<Member> Node::Find(size_t count, StatusMask mask) {
+std::vector<Member> NodeImpl::Find(size_t count, StatusMask mask) {
   std::vector<Member> members;
   for (MemberRecord* record : RandomMembers(count, mask, "")) {
     members.push_back(record->ToMember());
@@ -804,12 +729,12 @@ std::vector<Member> Node::Find(size_t count, StatusMask mask) {
   return members;
 }
 
-Lifecycle Node::lifecycle() const {
+Lifecycle NodeImpl::lifecycle() const {
   if (active()) return Lifecycle::kActive;
   return LeaveSent() ? Lifecycle::kLeft : Lifecycle::kLeaving;
 }
 
-bool Node::LeaveSent() const {
+bool NodeImpl::LeaveSent() const {
   if (active()) return false;
   const size_t audience = table_.available();
   if (audience == 0) return true;
@@ -821,7 +746,7 @@ bool Node::LeaveSent() const {
 
 // --- Failure detection ---
 
-void Node::OnProbeTick(absl::Time now) {
+void NodeImpl::OnProbeTick(absl::Time now) {
   // Conclude the previous probe first: its outcome moves the health score.
   if (std::optional<Probe::Outcome> outcome = probe_.Finish()) {
     ConcludeProbe(*outcome, now);
@@ -856,7 +781,7 @@ void Node::OnProbeTick(absl::Time now) {
   SendRequest(target->address(), absl::MakeConstSpan(&ping, 1));
 }
 
-void Node::AskHelpers() {
+void NodeImpl::AskHelpers() {
   const MemberRecord* target = table_.Find(probe_.target());
   if (target == nullptr) return;
   // Helpers must be ONLINE: a suspect helper is likely part of the problem.
@@ -872,7 +797,7 @@ void Node::AskHelpers() {
   }
 }
 
-void Node::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
+void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
   if (outcome.acked) return;
   // Lifeguard: a failed probe counts against this member's own health,
   // unless helpers vouch that they cannot reach the target either: each
@@ -910,8 +835,8 @@ void Node::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
   QueueUpdate(*target, local_.name);
 }
 
-void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
-                          absl::Time now) {
+void NodeImpl::StartSuspicion(MemberRecord& record, absl::string_view origin,
+                              absl::Time now) {
   const size_t cluster_size = table_.available() + 1;
   const absl::Duration min_timeout = SuspicionTimeout(
       config_.suspicion_mult, cluster_size, config_.probe_interval);
@@ -933,8 +858,8 @@ void Node::StartSuspicion(MemberRecord& record, absl::string_view origin,
   ArmMemberTimer(record, Kind::kSuspicion, record.suspicion()->deadline());
 }
 
-void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
-                          absl::Time at) {
+void NodeImpl::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
+                              absl::Time at) {
   // At most one queued entry per member and kind, plus one per time its
   // deadline moved earlier: a flood of claims cannot grow the timer heap. A
   // later deadline waits for the queued entry, which re-arms when it fires.
@@ -945,8 +870,8 @@ void Node::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
   timers_.Add(kind, std::string(record.name()), at);
 }
 
-void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
-                         absl::Time fired_at, absl::Time now) {
+void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
+                             absl::Time fired_at, absl::Time now) {
   MemberRecord* record = table_.Find(name);
   if (record == nullptr) return;  // forgotten since
   PackedTime& armed = kind == Kind::kSuspicion ? record->suspicion_timer()
@@ -974,7 +899,7 @@ void Node::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   }
 }
 
-void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
+void NodeImpl::DeclareOffline(MemberRecord& record, absl::Time now) {
   record.set_suspicion(nullptr);
   table_.SetStatus(record, MemberStatus::kOffline);
   record.set_last_change(now);
@@ -986,12 +911,12 @@ void Node::DeclareOffline(MemberRecord& record, absl::Time now) {
   QueueUpdate(record, local_.name);
 }
 
-void Node::ApplyAwareness(int delta) {
+void NodeImpl::ApplyAwareness(int delta) {
   awareness_.ApplyDelta(delta);
   stats_.awareness = awareness_.score();
 }
 
-void Node::Reap(MemberRecord& record) {
+void NodeImpl::Reap(MemberRecord& record) {
   EmitEvent(MemberEvent(Event::Type::kReaped, record.ToMember()));
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());
@@ -1002,7 +927,7 @@ void Node::Reap(MemberRecord& record) {
   table_.Remove(name);  // destroys `record`
 }
 
-bool Node::ServeRequest() {
+bool NodeImpl::ServeRequest() {
   // One request per datagram: the reply is one packet no larger than the
   // datagram, so a datagram stuffed with pings earns one ack, not hundreds.
   if (request_served_) {
@@ -1013,7 +938,7 @@ bool Node::ServeRequest() {
   return true;
 }
 
-void Node::HandlePing(const Ping& ping) {
+void NodeImpl::HandlePing(const Ping& ping) {
   if (!ServeRequest()) return;
   if (ping.target != local_.name) {
     Drop(DropReason::kMisdirectedPing);
@@ -1022,8 +947,8 @@ void Node::HandlePing(const Ping& ping) {
   reply_ack_ = ping.seq;
 }
 
-void Node::HandlePingReq(const Address& from, const PingReq& req,
-                         absl::Time now) {
+void NodeImpl::HandlePingReq(const Address& from, const PingReq& req,
+                             absl::Time now) {
   if (!ServeRequest()) return;
   if (req.target == local_.name) {
     reply_ack_ = req.seq;
@@ -1064,13 +989,13 @@ void Node::HandlePingReq(const Address& from, const PingReq& req,
   SendBare(req.target_address, Ping{seq, req.target});
 }
 
-void Node::RefuseRelay(const Address& from, const PingReq& req) {
+void NodeImpl::RefuseRelay(const Address& from, const PingReq& req) {
   // A helper that will not relay still says so when asked to (Lifeguard),
   // so the requester does not count the silence against its own health.
   if (req.want_nack) SendBare(from, Nack{req.seq});
 }
 
-void Node::HandleAck(const Ack& ack, absl::Time) {
+void NodeImpl::HandleAck(const Ack& ack, absl::Time) {
   switch (probe_.OnAck(ack.seq)) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
@@ -1091,7 +1016,7 @@ void Node::HandleAck(const Ack& ack, absl::Time) {
   Drop(DropReason::kUnknownAck);
 }
 
-void Node::HandleNack(const Address& from, const Nack& nack) {
+void NodeImpl::HandleNack(const Address& from, const Nack& nack) {
   if (probe_.OnNack(from, nack.seq)) {
     ++stats_.nacks_received;
     return;
@@ -1102,7 +1027,7 @@ void Node::HandleNack(const Address& from, const Nack& nack) {
 
 // --- Membership updates ---
 
-void Node::ObserveWallClock(absl::Time wall) {
+void NodeImpl::ObserveWallClock(absl::Time wall) {
   const int64_t micros = absl::ToUnixMicros(wall);
   if (micros > 0) {
     wall_clock_micros_ =
@@ -1110,7 +1035,7 @@ void Node::ObserveWallClock(absl::Time wall) {
   }
 }
 
-bool Node::FromTheFuture(uint64_t generation, absl::Time now) const {
+bool NodeImpl::FromTheFuture(uint64_t generation, absl::Time now) const {
   if (config_.max_clock_skew == absl::InfiniteDuration()) return false;
   // Generations are start times in microseconds of the wall clock: this
   // member's own, plus the time it has run (which a suspended host does
@@ -1129,8 +1054,8 @@ bool Node::FromTheFuture(uint64_t generation, absl::Time now) const {
   return generation > bound;
 }
 
-void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
-                       absl::Time now) {
+void NodeImpl::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
+                           absl::Time now) {
   // No claim may speak for a life that cannot have started yet: otherwise
   // one forged claim at a huge generation would outrank every real one,
   // the member's own refutations and restarts included, for good.
@@ -1269,7 +1194,8 @@ void Node::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   QueueUpdate(*record, origin);
 }
 
-void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
+void NodeImpl::ApplyUpdateAboutSelf(const MemberUpdate& update,
+                                    absl::Time now) {
   if (update.address != local_.address) {
     // Not about this life: this member's claims always name its own
     // address, and a claim naming another one is about another process
@@ -1319,7 +1245,7 @@ void Node::ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now) {
   Refute(update.incarnation, now);
 }
 
-void Node::Refute(const Incarnation& claimed, absl::Time now) {
+void NodeImpl::Refute(const Incarnation& claimed, absl::Time now) {
   // Outrank the claim: take its generation if it is later (no accepted
   // claim is later than a start time this member's clock allows, so this
   // always succeeds: no claim can lock a member out), then bump the
@@ -1351,14 +1277,14 @@ void Node::Refute(const Incarnation& claimed, absl::Time now) {
   EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
 }
 
-void Node::Reannounce(absl::Time now) {
+void NodeImpl::Reannounce(absl::Time now) {
   if (now < last_reannounce_ + config_.probe_interval) return;
   last_reannounce_ = now;
   ++stats_.reannouncements;
   QueueLocalUpdate();
 }
 
-void Node::ReportConflict(const Address& claimed, absl::Time now) {
+void NodeImpl::ReportConflict(const Address& claimed, absl::Time now) {
   ++stats_.name_conflicts;
   // Once per address and probe interval: a flood of forgeries cannot
   // flood the application.
@@ -1373,14 +1299,14 @@ void Node::ReportConflict(const Address& claimed, absl::Time now) {
   EmitEvent(std::move(event));
 }
 
-bool Node::StateFits(size_t more) const {
+bool NodeImpl::StateFits(size_t more) const {
   return kStateOverhead +
              EntryBound(local_.name.size(), local_metadata_encoded_.size()) +
              state_bound_ + more <=
          config_.max_stream_message;
 }
 
-absl::Duration Node::ReclaimAfter() const {
+absl::Duration NodeImpl::ReclaimAfter() const {
   return SuspicionTimeout(config_.suspicion_mult, table_.available() + 1,
                           config_.probe_interval);
 }
@@ -1411,39 +1337,41 @@ MemberUpdate Claim(absl::string_view name, const Address& address,
 
 }  // namespace
 
-MemberUpdate Node::ClaimOf(const MemberRecord& record,
-                           absl::string_view origin) {
+MemberUpdate NodeImpl::ClaimOf(const MemberRecord& record,
+                               absl::string_view origin) {
   return Claim(record.name(), record.address(), record.status(),
                record.incarnation(), record.metadata_encoded(), origin);
 }
 
-MemberUpdate Node::LocalClaim() const {
+MemberUpdate NodeImpl::LocalClaim() const {
   return Claim(local_.name, local_.address, local_.status, local_.incarnation,
                local_metadata_encoded_, local_.name);
 }
 
-void Node::QueueUpdate(const MemberRecord& record, absl::string_view origin) {
+void NodeImpl::QueueUpdate(const MemberRecord& record,
+                           absl::string_view origin) {
   EnqueueClaim(ClaimOf(record, origin));
 }
 
-void Node::EnqueueClaim(const MemberUpdate& claim) {
+void NodeImpl::EnqueueClaim(const MemberUpdate& claim) {
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(claim);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
   EnqueueBroadcast(MemberKey(claim.name), *std::move(encoded),
                    /*user=*/false);
 }
 
-void Node::EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
-                            bool user) {
+void NodeImpl::EnqueueBroadcast(absl::string_view key,
+                                std::vector<uint8_t> encoded, bool user) {
   const size_t before = broadcasts_.dropped();
   broadcasts_.Enqueue(key, std::move(encoded), user);
   stats_.drops[static_cast<int>(DropReason::kBroadcastQueueFull)] +=
       broadcasts_.dropped() - before;
 }
 
-void Node::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
+void NodeImpl::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
 
-void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now) {
+void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
+                                   absl::Time now) {
   if (broadcast.origin == local_.name) return;  // our own, come back
   if (FromTheFuture(broadcast.generation, now)) {
     Drop(DropReason::kFutureGeneration);
@@ -1494,8 +1422,8 @@ void Node::HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now) {
 
 // --- Anti-entropy ---
 
-void Node::HandlePushPull(const Address& from, const PushPull& state,
-                          absl::Time now) {
+void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
+                              absl::Time now) {
   ++stats_.push_pulls_received;
   for (const MemberUpdate& record : state.members) {
     MemberUpdate claim = record;
@@ -1553,8 +1481,8 @@ void Node::HandlePushPull(const Address& from, const PushPull& state,
       reply_stream_);
 }
 
-void Node::SendPushPull(const Address& to, PushPullKind kind,
-                        std::optional<StreamId> stream) {
+void NodeImpl::SendPushPull(const Address& to, PushPullKind kind,
+                            std::optional<StreamId> stream) {
   PushPull state;
   state.reply_wanted =
       kind == PushPullKind::kRequest || kind == PushPullKind::kJoin;
@@ -1621,7 +1549,7 @@ void Node::SendPushPull(const Address& to, PushPullKind kind,
   SendPacket(to, Channel::kStream, packet, stream);
 }
 
-void Node::OnPushPullTick(absl::Time now) {
+void NodeImpl::OnPushPullTick(absl::Time now) {
   timers_.Set(Kind::kPushPull, now + PushPullInterval());
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
@@ -1637,7 +1565,7 @@ void Node::OnPushPullTick(absl::Time now) {
   }
 }
 
-void Node::OnJoinRetry(absl::Time now) {
+void NodeImpl::OnJoinRetry(absl::Time now) {
   if (table_.available() > 0 || join_seeds_.empty()) {
     // Joined through gossip rather than a seed's reply: no floors to wait
     // for any more.
@@ -1652,13 +1580,13 @@ void Node::OnJoinRetry(absl::Time now) {
   timers_.Set(Kind::kJoinRetry, now + join_backoff_);
 }
 
-absl::Duration Node::PushPullInterval() const {
+absl::Duration NodeImpl::PushPullInterval() const {
   return ScaledPushPullInterval(config_, table_.available() + 1);
 }
 
 // --- Dissemination ---
 
-void Node::OnGossipTick(absl::Time now) {
+void NodeImpl::OnGossipTick(absl::Time now) {
   timers_.Set(Kind::kGossip, now + config_.gossip_interval);
   if (broadcasts_.has_oversized() && table_.available() > 0) {
     // Messages too big for any datagram (large metadata) go by stream, once,
@@ -1704,7 +1632,8 @@ void Node::OnGossipTick(absl::Time now) {
   }
 }
 
-void Node::SendRequest(const Address& to, absl::Span<const Message> messages) {
+void NodeImpl::SendRequest(const Address& to,
+                           absl::Span<const Message> messages) {
   if (TransmitQueueFull()) return;  // before Fill counts any transmission
   PacketBuilder builder(
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
@@ -1726,7 +1655,7 @@ void Node::SendRequest(const Address& to, absl::Span<const Message> messages) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
-void Node::SendBare(const Address& to, const Message& message) {
+void NodeImpl::SendBare(const Address& to, const Message& message) {
   if (TransmitQueueFull()) return;
   PacketBuilder builder(
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
@@ -1735,15 +1664,15 @@ void Node::SendBare(const Address& to, const Message& message) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
-bool Node::TransmitQueueFull() {
+bool NodeImpl::TransmitQueueFull() {
   if (!outbox_.full()) return false;
   Drop(DropReason::kTransmitQueueFull);
   return true;
 }
 
-void Node::SendPacket(const Address& to, Channel channel,
-                      absl::Span<const uint8_t> packet,
-                      std::optional<StreamId> stream) {
+void NodeImpl::SendPacket(const Address& to, Channel channel,
+                          absl::Span<const uint8_t> packet,
+                          std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
   if (channel == Channel::kStream) {
     const absl::StatusOr<size_t> size =
@@ -1760,15 +1689,15 @@ void Node::SendPacket(const Address& to, Channel channel,
   stats_.bytes_sent += *size;
 }
 
-void Node::CountSent(const Message& message) {
+void NodeImpl::CountSent(const Message& message) {
   ++stats_.messages_sent[static_cast<int>(TypeOf(message))];
 }
 
-size_t Node::PayloadBudget() const {
+size_t NodeImpl::PayloadBudget() const {
   return config_.datagram_budget - envelope_.Overhead();
 }
 
-int Node::UserRetransmitLimit() const {
+int NodeImpl::UserRetransmitLimit() const {
   // Membership news is repaired by push-pull if gossip misses a member; user
   // broadcasts are not, so they are sent three times as often, which makes
   // a miss vanishingly rare (a member misses one only if none of the ~3x
@@ -1776,18 +1705,19 @@ int Node::UserRetransmitLimit() const {
   return 3 * RetransmitLimit();
 }
 
-int Node::RetransmitLimit() const {
+int NodeImpl::RetransmitLimit() const {
   return swim::RetransmitLimit(config_, table_.available() + 1);
 }
 
-std::vector<MemberRecord*> Node::RandomMembers(size_t count, StatusMask mask,
-                                               absl::string_view exclude) {
+std::vector<MemberRecord*> NodeImpl::RandomMembers(size_t count,
+                                                   StatusMask mask,
+                                                   absl::string_view exclude) {
   return RandomMembers(count, [&](const MemberRecord& record) {
     return StatusIn(record.status(), mask) && record.name() != exclude;
   });
 }
 
-std::vector<MemberRecord*> Node::RandomMembers(
+std::vector<MemberRecord*> NodeImpl::RandomMembers(
     size_t count, absl::FunctionRef<bool(const MemberRecord&)> wanted) {
   std::vector<MemberRecord*> chosen;
   const size_t size = table_.size();
@@ -1818,7 +1748,7 @@ std::vector<MemberRecord*> Node::RandomMembers(
   return chosen;
 }
 
-void Node::EmitEvent(Event event) {
+void NodeImpl::EmitEvent(Event event) {
   if (events_.size() >= kMaxEvents) {
     events_.pop_front();
     Drop(DropReason::kEventQueueFull);
@@ -1826,12 +1756,95 @@ void Node::EmitEvent(Event event) {
   events_.push_back(std::move(event));
 }
 
-Event Node::MemberEvent(Event::Type type, Member member) {
+Event NodeImpl::MemberEvent(Event::Type type, Member member) {
   Event event;
   event.type = type;
   event.previous_status = member.status;
   event.member = std::move(member);
   return event;
+}
+
+// --- Node: the public surface, forwarded ------------------------------------
+// Defined here, beside the implementation, so the compiler can inline the
+// small calls.
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
+                                                   absl::Time now) {
+  absl::StatusOr<std::unique_ptr<NodeImpl>> impl =
+      NodeImpl::Create(std::move(config), now);
+  if (!impl.ok()) return impl.status();
+  return std::unique_ptr<Node>(new Node(*std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<NodeImpl> impl) : impl_(std::move(impl)) {}
+Node::~Node() = default;
+
+absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+  return impl_->Join(seeds, now);
+}
+absl::Status Node::Leave(absl::Time now) { return impl_->Leave(now); }
+absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
+  return impl_->SetMetadata(std::move(metadata), now);
+}
+absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
+  return impl_->Restore(members, now);
+}
+absl::Status Node::Broadcast(absl::string_view payload, absl::Time now) {
+  return impl_->Broadcast(payload, now);
+}
+
+absl::Status Node::AddKey(absl::string_view secret) {
+  return impl_->keyring().Add(secret);
+}
+absl::Status Node::UseKey(absl::string_view secret) {
+  return impl_->keyring().Use(secret);
+}
+absl::Status Node::RemoveKey(absl::string_view secret) {
+  return impl_->keyring().Remove(secret);
+}
+
+void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
+                          absl::Time now) {
+  impl_->HandleDatagram(from, bytes, now);
+}
+StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
+                                     absl::Span<const uint8_t> bytes,
+                                     absl::Time now) {
+  return impl_->HandleStreamData(stream, from, bytes, now);
+}
+void Node::HandleStreamClosed(StreamId stream) {
+  impl_->HandleStreamClosed(stream);
+}
+void Node::HandleTimeout(absl::Time now) { impl_->HandleTimeout(now); }
+void Node::ObserveWallClock(absl::Time wall) { impl_->ObserveWallClock(wall); }
+
+std::optional<absl::Time> Node::NextDeadline() const {
+  return impl_->NextDeadline();
+}
+std::optional<Transmit> Node::PollTransmit() { return impl_->PollTransmit(); }
+std::optional<Event> Node::PollEvent() { return impl_->PollEvent(); }
+
+const Member& Node::local() const { return impl_->local(); }
+std::optional<Member> Node::Find(absl::string_view name) const {
+  return impl_->Find(name);
+}
+std::optional<MemberStatus> Node::StatusOf(absl::string_view name) const {
+  return impl_->StatusOf(name);
+}
+std::vector<Member> Node::Members(StatusMask mask) const {
+  return impl_->Members(mask);
+}
+std::vector<Member> Node::Find(size_t count, StatusMask mask) {
+  return impl_->Find(count, mask);
+}
+size_t Node::available() const { return impl_->available(); }
+size_t Node::size() const { return impl_->size(); }
+const Stats& Node::stats() const { return impl_->stats(); }
+const Config& Node::config() const { return impl_->config(); }
+Lifecycle Node::lifecycle() const { return impl_->lifecycle(); }
+size_t Node::queued_broadcasts() const { return impl_->queued_broadcasts(); }
+size_t Node::queued_member_timers() const {
+  return impl_->queued_member_timers();
 }
 
 }  // namespace swim

@@ -1,0 +1,304 @@
+#ifndef SWIM_CORE_NODE_IMPL_H_
+#define SWIM_CORE_NODE_IMPL_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "swim/core/address.h"
+#include "swim/core/awareness.h"
+#include "swim/core/bounded_map.h"
+#include "swim/core/broadcast_history.h"
+#include "swim/core/broadcast_queue.h"
+#include "swim/core/config.h"
+#include "swim/core/envelope.h"
+#include "swim/core/event.h"
+#include "swim/core/member.h"
+#include "swim/core/member_table.h"
+#include "swim/core/node.h"
+#include "swim/core/outbox.h"
+#include "swim/core/probe.h"
+#include "swim/core/random.h"
+#include "swim/core/stats.h"
+#include "swim/core/stream.h"
+#include "swim/core/timer_queue.h"
+#include "swim/core/transmit.h"
+#include "swim/core/wire.h"
+
+namespace swim {
+
+// The implementation behind Node (node.h): the protocol's decisions over
+// the modules that hold its state (member table, probe, relays, outbox,
+// timers, dissemination queue). Internal: its interface is Node's, plus
+// what only the implementation needs.
+class NodeImpl {
+ public:
+  static absl::StatusOr<std::unique_ptr<NodeImpl>> Create(Config config,
+                                                          absl::Time now);
+
+  NodeImpl(const NodeImpl&) = delete;
+  NodeImpl& operator=(const NodeImpl&) = delete;
+
+  // Node's interface, documented in node.h.
+  absl::Status Join(absl::Span<const Address> seeds, absl::Time now);
+  absl::Status Leave(absl::Time now);
+  absl::Status SetMetadata(Metadata metadata, absl::Time now);
+  absl::Status Restore(absl::Span<const Member> members, absl::Time now);
+  absl::Status Broadcast(absl::string_view payload, absl::Time now);
+  Keyring& keyring() { return envelope_.keyring(); }
+
+  void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
+                      absl::Time now);
+  StreamVerdict HandleStreamData(StreamId stream, const Address& from,
+                                 absl::Span<const uint8_t> bytes,
+                                 absl::Time now);
+  void HandleStreamClosed(StreamId stream);
+  void HandleTimeout(absl::Time now);
+  void ObserveWallClock(absl::Time wall);
+
+  std::optional<absl::Time> NextDeadline() const;
+  std::optional<Transmit> PollTransmit() { return outbox_.Poll(); }
+  std::optional<Event> PollEvent();
+
+  const Member& local() const { return local_; }
+  std::optional<Member> Find(absl::string_view name) const;
+  std::optional<MemberStatus> StatusOf(absl::string_view name) const;
+  std::vector<Member> Members(StatusMask mask) const;
+  std::vector<Member> Find(size_t count, StatusMask mask);
+  size_t available() const { return table_.available(); }
+  size_t size() const { return table_.size(); }
+  const Stats& stats() const { return stats_; }
+  const Config& config() const { return config_; }
+  Lifecycle lifecycle() const;
+  size_t queued_broadcasts() const { return broadcasts_.size(); }
+  size_t queued_member_timers() const { return timers_.keyed_size(); }
+
+ private:
+  // One stream connection's incoming direction.
+  struct StreamState {
+    Address from;
+    StreamReader reader;
+  };
+
+  NodeImpl(Config config, Envelope envelope, absl::Time now);
+  // OK while kActive; otherwise FailedPrecondition naming `command`.
+  absl::Status CheckActive(absl::string_view command) const;
+  bool active() const { return local_.status != MemberStatus::kLeft; }
+  // True once a leave has been sent to enough members to spread (or there
+  // is nobody to tell).
+  bool LeaveSent() const;
+
+  // Timers.
+  void RunTimer(const TimerQueue::Fired& timer, absl::Time now);
+  void OnProbeTick(absl::Time now);
+  // The probe's timeout passed unanswered: ping-reqs to helpers.
+  void AskHelpers();
+  // The probe ended (its period is over): its verdict on the target.
+  void ConcludeProbe(const Probe::Outcome& outcome, absl::Time now);
+  void OnGossipTick(absl::Time now);
+  void OnPushPullTick(absl::Time now);
+  void OnJoinRetry(absl::Time now);
+  // A member's suspicion deadline or reaping time came.
+  void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
+                     absl::Time fired_at, absl::Time now);
+  void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
+                      absl::Time at);
+  void DeclareOffline(MemberRecord& record, absl::Time now);
+  // Lifeguard's local health: changes the score and mirrors it in stats.
+  void ApplyAwareness(int delta);
+  void Reap(MemberRecord& record);
+
+  // Messages.
+  // Opens, decodes and handles one datagram.
+  void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
+                   absl::Time now);
+  // Decodes and handles a stream message reassembled on `stream`.
+  void HandleStreamMessage(StreamId stream, const StreamState& state,
+                           absl::Time now);
+  // Forgets a stream, keeping the byte totals right.
+  void ForgetStream(StreamId stream);
+  void HandleMessages(const Address& from, Channel channel, absl::Time now);
+  // The datagram being handled may serve one request (ping or ping-req);
+  // false (counted) for any further one.
+  bool ServeRequest();
+  void HandlePing(const Ping& ping);
+  void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
+  // Answers a ping-req this node will not relay.
+  void RefuseRelay(const Address& from, const PingReq& req);
+  void HandleAck(const Ack& ack, absl::Time now);
+  void HandleNack(const Address& from, const Nack& nack);
+  void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
+  void HandlePushPull(const Address& from, const PushPull& state,
+                      absl::Time now);
+
+  // State changes.
+  void ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
+                   absl::Time now);
+  void ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now);
+  void Refute(const Incarnation& claimed, absl::Time now);
+  // Whether a generation is later than any live process can have started
+  // (this node's start, plus its run time, plus Config::max_clock_skew).
+  bool FromTheFuture(uint64_t generation, absl::Time now) const;
+  // Queues this member's claim again (at most once per probe interval):
+  // the cluster still believes an earlier life of it elsewhere.
+  void Reannounce(absl::Time now);
+  // Another life claims this name at `claimed`: counted, and told to the
+  // application at most once per address and probe interval.
+  void ReportConflict(const Address& claimed, absl::Time now);
+  // How long a life must have been OFFLINE or LEFT before its name may
+  // move to a new life at another address.
+  absl::Duration ReclaimAfter() const;
+  // Whether `more` bytes of entries still fit a state exchange at its
+  // largest (Config::max_stream_message).
+  bool StateFits(size_t more) const;
+  void StartSuspicion(MemberRecord& record, absl::string_view origin,
+                      absl::Time now);
+  void QueueUpdate(const MemberRecord& record, absl::string_view origin);
+  void EnqueueClaim(const MemberUpdate& claim);
+  // Notes that the sender of the datagram being handled holds a stale
+  // suspicion or declaration about `name` (this node included), which a
+  // newer claim here refutes; HandleMessages then answers it with that
+  // claim.
+  void NoteStaleClaim(absl::string_view name);
+  // A SUSPECT, OFFLINE or LEFT claim at an incarnation older than the one
+  // held here (a refutation or a restart the sender missed); `self` is this
+  // node's incarnation to compare claims about itself with.
+  bool IsStaleAccusation(const MemberUpdate& update,
+                         const Incarnation& self) const;
+  // The claim this node would send about a member or itself (views into
+  // the record or local_).
+  static MemberUpdate ClaimOf(const MemberRecord& record,
+                              absl::string_view origin);
+  MemberUpdate LocalClaim() const;
+  // The one reply to the datagram just handled (see SendReply in node.cc);
+  // `refuted`: the datagram made this node refute a claim about itself.
+  void SendReply(const Address& to, bool refuted, absl::Time now);
+  void QueueLocalUpdate();
+  // Queues for dissemination, counting what the bounded queue drops.
+  void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
+                        bool user);
+  void EmitEvent(Event event);
+  static Event MemberEvent(Event::Type type, Member member);
+
+  // Sending.
+  // This node's own request (a probe, a ping-req): the messages first,
+  // then as many queued updates as fit.
+  void SendRequest(const Address& to, absl::Span<const Message> messages);
+  // One message and nothing else (done on another's behalf: a relayed
+  // ping, ack or nack).
+  void SendBare(const Address& to, const Message& message);
+  // `stream`: a reply on that connection (see Transmit).
+  void SendPacket(const Address& to, Channel channel,
+                  absl::Span<const uint8_t> packet,
+                  std::optional<StreamId> stream = std::nullopt);
+  enum class PushPullKind : uint8_t {
+    kRequest,        // periodic: state, reply wanted
+    kJoin,           // joining: reply wanted, with broadcast floors
+    kReply,          // the state a request asked for
+    kReplyToJoiner,  // the same, with this node's broadcast floors
+  };
+  void SendPushPull(const Address& to, PushPullKind kind,
+                    std::optional<StreamId> stream = std::nullopt);
+  void CountSent(const Message& message);
+  // True (and the drop counted) when no more transmits may be queued.
+  bool TransmitQueueFull();
+  size_t PayloadBudget() const;
+  int RetransmitLimit() const;
+  int UserRetransmitLimit() const;
+  std::vector<MemberRecord*> RandomMembers(size_t count, StatusMask mask,
+                                           absl::string_view exclude);
+  std::vector<MemberRecord*> RandomMembers(
+      size_t count, absl::FunctionRef<bool(const MemberRecord&)> wanted);
+  absl::Duration PushPullInterval() const;
+  void Drop(DropReason reason) { ++stats_.drops[static_cast<int>(reason)]; }
+
+  Config config_;
+  Envelope envelope_;
+  Random random_;
+  Awareness awareness_;
+  Member local_;
+  std::string local_metadata_encoded_;
+  // The most the table's entries can take in a state exchange.
+  size_t state_bound_ = 0;
+  // This member's key in the dissemination queue.
+  std::string local_key_;
+  MemberTable table_;
+  BroadcastQueue broadcasts_;
+  TimerQueue timers_;
+  Stats stats_;
+
+  uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
+  Probe probe_;            // the probe of the current period, if active
+  RelayTable relays_;
+  absl::Time created_;  // the clock's reading at Create
+  // The latest wall-clock time a driver reported (microseconds since the
+  // Unix epoch; 0: none).
+  uint64_t wall_clock_micros_ = 0;
+  absl::Time last_reannounce_ = absl::InfinitePast();
+  absl::Time last_online_refutation_ = absl::InfinitePast();
+  // Ids of stream messages received lately: a repeat is a replay.
+  RecentIds recent_streams_;
+  BoundedMap<absl::Time> conflicts_reported_;
+
+  // When each recent push-pull sender last got a reply, and at which of its
+  // incarnations (rate limit).
+  struct PushPullReply {
+    absl::Time at;
+    Incarnation incarnation;
+  };
+  BoundedMap<PushPullReply> push_pull_replies_;
+  // Incarnations of recently reaped members: a replayed claim about one at
+  // or below it must not bring it back.
+  BoundedMap<Incarnation> tombstones_;
+
+  std::vector<Address> join_seeds_;
+  absl::Duration join_backoff_;
+  // This life's user broadcasts are numbered from 1.
+  uint64_t next_broadcast_sequence_ = 1;
+  BroadcastHistory broadcast_history_;
+  // Joining: the first push-pull reply's broadcast floors are taken.
+  bool awaiting_floors_ = false;
+
+  Outbox outbox_;
+  std::deque<Event> events_;
+
+  // Incoming stream state by connection, and the bytes it holds: partial
+  // frames (unauthenticated) and partial messages (authenticated).
+  absl::flat_hash_map<StreamId, std::unique_ptr<StreamState>> streams_;
+  size_t stream_pending_bytes_ = 0;
+  size_t stream_message_bytes_ = 0;
+  // While a stream message is handled: the connection replies go back on.
+  std::optional<StreamId> reply_stream_;
+
+  // Scratch space reused across calls so the steady state does not allocate.
+  std::vector<uint8_t> packet_scratch_;
+  std::vector<uint8_t> open_scratch_;
+  std::vector<Message> decoded_;
+  // Members whose newer claim the current datagram's sender is missing,
+  // and when each (member, sender) pair was last answered (rate limit).
+  std::vector<std::string> corrections_;
+  BoundedMap<absl::Time> corrections_answered_;
+  // The reply the datagram being handled earns: whether it served its one
+  // request, the ack it earns, and the packet bytes the reply may take.
+  bool request_served_ = false;
+  std::optional<uint32_t> reply_ack_;
+  size_t reply_limit_ = 0;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_NODE_IMPL_H_
