@@ -114,7 +114,7 @@ void HandleTimeoutFrom(benchmark::State& state, bool steady, bool push_pull) {
   state.counters["push_pulls"] =
       node->stats().push_pulls_sent - push_pulls_before;
   state.counters["members_online"] =
-      node->Members(static_cast<StatusMask>(MemberStatus::kOnline)).size();
+      node->Members(MemberStatus::kOnline).size();
   state.counters["members"] = node->size();
 }
 BENCHMARK_CAPTURE(HandleTimeoutFrom, steady, /*steady=*/true,

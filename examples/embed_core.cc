@@ -256,8 +256,7 @@ void PrintEvents(Member& member) {
 bool EveryoneSees(const std::vector<Member>& members, size_t count,
                   swim::MemberStatus status, size_t skip_last) {
   for (size_t i = 0; i + skip_last < members.size(); ++i) {
-    const auto seen =
-        members[i].node->Members(static_cast<swim::StatusMask>(status));
+    const auto seen = members[i].node->Members(status);
     if (seen.size() != count) return false;
   }
   return true;

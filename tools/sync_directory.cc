@@ -27,10 +27,8 @@ struct StatusDirectory {
 };
 // As the Python swim-protocol's Status flags.
 constexpr StatusDirectory kStatusDirectories[] = {
-    {".online", static_cast<StatusMask>(MemberStatus::kOnline)},
-    {".offline", static_cast<StatusMask>(MemberStatus::kOffline)},
-    {".suspect", static_cast<StatusMask>(MemberStatus::kSuspect)},
-    {".available", kAvailable},
+    {".online", MemberStatus::kOnline},   {".offline", MemberStatus::kOffline},
+    {".suspect", MemberStatus::kSuspect}, {".available", kAvailable},
     {".unavailable", kUnavailable},
 };
 constexpr int kStatusCount = 5;

@@ -16,19 +16,51 @@ enum class MemberStatus : uint8_t {
   kLeft = 8,     // left gracefully
 };
 
-// A set of statuses.
-using StatusMask = uint8_t;
+// A set of statuses. A status is a set of one, and sets combine with |:
+// `Members(MemberStatus::kSuspect | MemberStatus::kOffline)`.
+class StatusMask {
+ public:
+  constexpr StatusMask() = default;
+  // Implicit: a status where a set is expected is the set of that status.
+  constexpr StatusMask(MemberStatus status)  // NOLINT(runtime/explicit)
+      : bits_(static_cast<uint8_t>(status)) {}
+
+  constexpr bool Contains(MemberStatus status) const {
+    return (bits_ & static_cast<uint8_t>(status)) != 0;
+  }
+  constexpr bool empty() const { return bits_ == 0; }
+
+  friend constexpr StatusMask operator|(StatusMask a, StatusMask b) {
+    return FromBits(a.bits_ | b.bits_);
+  }
+  friend constexpr StatusMask operator&(StatusMask a, StatusMask b) {
+    return FromBits(a.bits_ & b.bits_);
+  }
+  friend constexpr bool operator==(StatusMask a, StatusMask b) {
+    return a.bits_ == b.bits_;
+  }
+
+ private:
+  static constexpr StatusMask FromBits(unsigned bits) {
+    StatusMask mask;
+    mask.bits_ = static_cast<uint8_t>(bits);
+    return mask;
+  }
+  uint8_t bits_ = 0;
+};
+
+constexpr StatusMask operator|(MemberStatus a, MemberStatus b) {
+  return StatusMask(a) | StatusMask(b);
+}
+
 inline constexpr StatusMask kAvailable =
-    static_cast<uint8_t>(MemberStatus::kOnline) |
-    static_cast<uint8_t>(MemberStatus::kSuspect);
+    MemberStatus::kOnline | MemberStatus::kSuspect;
 inline constexpr StatusMask kUnavailable =
-    static_cast<uint8_t>(MemberStatus::kSuspect) |
-    static_cast<uint8_t>(MemberStatus::kOffline) |
-    static_cast<uint8_t>(MemberStatus::kLeft);
+    MemberStatus::kSuspect | MemberStatus::kOffline | MemberStatus::kLeft;
 inline constexpr StatusMask kAllStatuses = kAvailable | kUnavailable;
 
 inline constexpr bool StatusIn(MemberStatus status, StatusMask mask) {
-  return (static_cast<uint8_t>(status) & mask) != 0;
+  return mask.Contains(status);
 }
 
 // "ONLINE", "SUSPECT", "OFFLINE", "LEFT".

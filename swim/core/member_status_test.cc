@@ -50,16 +50,29 @@ TEST(MemberStatusTest, MaskMembership) {
     EXPECT_EQ(StatusIn(c.status, kAvailable), c.available);
     EXPECT_EQ(StatusIn(c.status, kUnavailable), c.unavailable);
     EXPECT_TRUE(StatusIn(c.status, kAllStatuses));
-    EXPECT_FALSE(StatusIn(c.status, 0));
-    EXPECT_TRUE(StatusIn(c.status, c.value));
-    EXPECT_FALSE(StatusIn(c.status, static_cast<StatusMask>(~c.value)));
+    EXPECT_FALSE(StatusIn(c.status, StatusMask()));
+    // A status is the set of itself, and of no other.
+    EXPECT_TRUE(StatusIn(c.status, c.status));
+    for (const StatusCase& other : StatusCases()) {
+      EXPECT_EQ(StatusMask(c.status).Contains(other.status),
+                c.status == other.status);
+    }
   }
 }
 
-TEST(MemberStatusTest, MaskValues) {
-  EXPECT_EQ(kAvailable, 0x03);
-  EXPECT_EQ(kUnavailable, 0x0e);
-  EXPECT_EQ(kAllStatuses, 0x0f);
+TEST(MemberStatusTest, MasksComposeWithoutCasts) {
+  constexpr StatusMask suspect_or_offline =
+      MemberStatus::kSuspect | MemberStatus::kOffline;
+  static_assert(suspect_or_offline.Contains(MemberStatus::kOffline));
+  static_assert(!suspect_or_offline.Contains(MemberStatus::kOnline));
+  EXPECT_EQ(kAvailable, MemberStatus::kOnline | MemberStatus::kSuspect);
+  EXPECT_EQ(kUnavailable, MemberStatus::kSuspect | MemberStatus::kOffline |
+                              MemberStatus::kLeft);
+  EXPECT_EQ(kAllStatuses,
+            kAvailable | MemberStatus::kOffline | MemberStatus::kLeft);
+  EXPECT_EQ(kAvailable & kUnavailable, StatusMask(MemberStatus::kSuspect));
+  EXPECT_TRUE(StatusMask().empty());
+  EXPECT_FALSE(kAvailable.empty());
   static_assert(StatusIn(MemberStatus::kSuspect, kAvailable));
   static_assert(!StatusIn(MemberStatus::kLeft, kAvailable));
 }

@@ -177,7 +177,7 @@ class Node {
   std::vector<Member> Members(StatusMask mask = kAllStatuses) const;
   // Up to `count` random members whose status is in `mask` (like the Python
   // swim-protocol's find); uses the node's PRNG.
-  std::vector<Member> Find(size_t count, StatusMask mask);
+  std::vector<Member> Sample(size_t count, StatusMask mask);
   // How many remote members are ONLINE or SUSPECT.
   size_t available() const;
   // Remote members known, in any status.

@@ -292,10 +292,8 @@ bool AllSeeOnlineAbove(const TestCluster& cluster, int subject,
   return true;
 }
 
-constexpr StatusMask kDown = static_cast<StatusMask>(MemberStatus::kOffline) |
-                             static_cast<StatusMask>(MemberStatus::kLeft);
-constexpr StatusMask kSuspectMask =
-    static_cast<StatusMask>(MemberStatus::kSuspect);
+constexpr StatusMask kDown = MemberStatus::kOffline | MemberStatus::kLeft;
+constexpr StatusMask kSuspectMask = MemberStatus::kSuspect;
 
 // True if live member `viewer` knows every other member with `status`.
 bool SeesAll(const TestCluster& cluster, int viewer, MemberStatus status) {
@@ -470,9 +468,8 @@ TEST_P(NodeClusterTest, CrashIsDetectedByAllAndNoLiveMemberIsSuspected) {
     EXPECT_EQ(Reports(cluster, NameOf(cluster, i), kUnavailable),
               std::vector<std::string>{});
   }
-  EXPECT_TRUE(Reports(cluster, NameOf(cluster, kCrashed),
-                      static_cast<StatusMask>(MemberStatus::kLeft))
-                  .empty());
+  EXPECT_TRUE(
+      Reports(cluster, NameOf(cluster, kCrashed), MemberStatus::kLeft).empty());
 }
 
 TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
@@ -666,10 +663,8 @@ TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
   EXPECT_TRUE(cluster.AllSee(kLeaving, MemberStatus::kLeft))
       << Describe(cluster);
   EXPECT_EQ(cluster.node(kLeaving).stats().probes, probes_at_leave);
-  EXPECT_EQ(
-      Reports(cluster, name,
-              kSuspectMask | static_cast<StatusMask>(MemberStatus::kOffline)),
-      std::vector<std::string>{});
+  EXPECT_EQ(Reports(cluster, name, kSuspectMask | MemberStatus::kOffline),
+            std::vector<std::string>{});
   for (int i = 0; i < kSize; ++i) {
     if (i == kLeaving) continue;
     EXPECT_TRUE(cluster.AllSee(i, MemberStatus::kOnline)) << Describe(cluster);
@@ -961,8 +956,7 @@ TEST_P(NodeClusterTest, TenPercentLossKeepsTheClusterTogether) {
   for (int i = 0; i < kSize; ++i) {
     const Node& node = cluster.node(i);
     EXPECT_EQ(node.size(), static_cast<size_t>(kSize - 1));
-    EXPECT_TRUE(
-        node.Members(static_cast<StatusMask>(MemberStatus::kLeft)).empty());
+    EXPECT_TRUE(node.Members(MemberStatus::kLeft).empty());
   }
   EXPECT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
                                SuspicionBound(config, kSize) +

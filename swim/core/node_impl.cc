@@ -721,7 +721,7 @@ std::vector<Member> NodeImpl::Members(StatusMask mask) const {
   return members;
 }
 
-std::vector<Member> NodeImpl::Find(size_t count, StatusMask mask) {
+std::vector<Member> NodeImpl::Sample(size_t count, StatusMask mask) {
   std::vector<Member> members;
   for (MemberRecord* record : RandomMembers(count, mask, "")) {
     members.push_back(record->ToMember());
@@ -786,8 +786,7 @@ void NodeImpl::AskHelpers() {
   if (target == nullptr) return;
   // Helpers must be ONLINE: a suspect helper is likely part of the problem.
   for (MemberRecord* helper : RandomMembers(
-           config_.indirect_checks,
-           static_cast<StatusMask>(MemberStatus::kOnline), probe_.target())) {
+           config_.indirect_checks, MemberStatus::kOnline, probe_.target())) {
     ++stats_.indirect_probes;
     if (config_.lifeguard.nacks) probe_.AddHelper(helper->address());
     const Message req =
@@ -1559,8 +1558,7 @@ void NodeImpl::OnPushPullTick(absl::Time now) {
   // Also try one member declared OFFLINE: after a partition heals, each side
   // may hold the other OFFLINE and so never gossip to it; a state exchange
   // lets both sides learn of each other, refute, and merge again.
-  for (MemberRecord* peer :
-       RandomMembers(1, static_cast<StatusMask>(MemberStatus::kOffline), "")) {
+  for (MemberRecord* peer : RandomMembers(1, MemberStatus::kOffline, "")) {
     SendPushPull(peer->address(), PushPullKind::kRequest);
   }
 }
@@ -1834,8 +1832,8 @@ std::optional<MemberStatus> Node::StatusOf(absl::string_view name) const {
 std::vector<Member> Node::Members(StatusMask mask) const {
   return impl_->Members(mask);
 }
-std::vector<Member> Node::Find(size_t count, StatusMask mask) {
-  return impl_->Find(count, mask);
+std::vector<Member> Node::Sample(size_t count, StatusMask mask) {
+  return impl_->Sample(count, mask);
 }
 size_t Node::available() const { return impl_->available(); }
 size_t Node::size() const { return impl_->size(); }

@@ -78,7 +78,7 @@ class NodeImpl {
   std::optional<Member> Find(absl::string_view name) const;
   std::optional<MemberStatus> StatusOf(absl::string_view name) const;
   std::vector<Member> Members(StatusMask mask) const;
-  std::vector<Member> Find(size_t count, StatusMask mask);
+  std::vector<Member> Sample(size_t count, StatusMask mask);
   size_t available() const { return table_.available(); }
   size_t size() const { return table_.size(); }
   const Stats& stats() const { return stats_; }

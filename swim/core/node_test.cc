@@ -516,6 +516,31 @@ TEST(NodeMembershipTest, TableFullDropsNewMembersOnly) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 1u);
 }
 
+TEST(NodeMembershipTest, SampleTakesDistinctMembersInTheMask) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2));
+  h.Learn(kPeerB, Addr(3));
+  h.Learn(kPeerC, Addr(4));
+  h.Datagram(Addr(2),
+             {Claim(MemberStatus::kSuspect, kPeerC, Addr(4), {5, 0}, kPeerA)});
+  ASSERT_EQ(h.node().StatusOf(kPeerC), MemberStatus::kSuspect);
+  // More than there are: every one in the mask, each once.
+  std::vector<Member> online = h.node().Sample(10, MemberStatus::kOnline);
+  ASSERT_EQ(online.size(), 2u);
+  EXPECT_NE(online[0].name, online[1].name);
+  for (const Member& member : online) {
+    EXPECT_EQ(member.status, MemberStatus::kOnline);
+  }
+  EXPECT_EQ(h.node().Sample(10, kAvailable).size(), 3u);
+  EXPECT_EQ(h.node().Sample(1, kAvailable).size(), 1u);
+  EXPECT_EQ(h.node().Sample(0, kAvailable).size(), 0u);
+  EXPECT_TRUE(h.node().Sample(3, MemberStatus::kOffline).empty());
+  const std::vector<Member> suspect =
+      h.node().Sample(3, MemberStatus::kSuspect | MemberStatus::kOffline);
+  ASSERT_EQ(suspect.size(), 1u);
+  EXPECT_EQ(suspect[0].name, kPeerC);
+}
+
 // --- Stale and replayed claims ---
 
 TEST(NodeStaleTest, OlderClaimsNeverRollStateBack) {

@@ -101,9 +101,7 @@ TEST_P(ClusterTest, FiveMembersConverge) {
     size_t online = 0;
     ASSERT_TRUE(driver(i)
                     .Inspect([&](const Node& node, const DriverStats&) {
-                      online = node.Members(static_cast<StatusMask>(
-                                                MemberStatus::kOnline))
-                                   .size();
+                      online = node.Members(MemberStatus::kOnline).size();
                     })
                     .ok());
     EXPECT_EQ(online, 4u) << names_[i];

@@ -35,9 +35,8 @@ class AccuracyChecker {
   // Subscribes to `trace` (which must outlive it). Declarations with a
   // status in `forbidden` count as violations; OFFLINE by default, add
   // SUSPECT for runs where even a suspicion is wrong.
-  explicit AccuracyChecker(
-      TraceRecorder& trace,
-      StatusMask forbidden = static_cast<StatusMask>(MemberStatus::kOffline));
+  explicit AccuracyChecker(TraceRecorder& trace,
+                           StatusMask forbidden = MemberStatus::kOffline);
   ~AccuracyChecker();
 
   AccuracyChecker(const AccuracyChecker&) = delete;

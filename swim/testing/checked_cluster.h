@@ -37,7 +37,7 @@ class CheckedCluster {
     // Every link's model until the test changes it.
     sim::LinkModel link;
     // Statuses the accuracy checker forbids for live members while armed.
-    StatusMask forbidden = static_cast<StatusMask>(MemberStatus::kOffline);
+    StatusMask forbidden = MemberStatus::kOffline;
     // How often the incarnation checker reads every table (zero: never;
     // events are checked regardless).
     absl::Duration snapshot_every = absl::Seconds(1);

@@ -45,8 +45,7 @@ std::string FaultCampaign::Run() {
   }
   // Once every fault is lifted, even a suspicion of a live member is
   // wrong (the join and the quiet phase).
-  options.forbidden = static_cast<StatusMask>(MemberStatus::kSuspect) |
-                      static_cast<StatusMask>(MemberStatus::kOffline);
+  options.forbidden = MemberStatus::kSuspect | MemberStatus::kOffline;
   base_link_ = options.link;
   cluster_.emplace(options);
   Log(absl::StrFormat(

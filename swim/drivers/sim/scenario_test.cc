@@ -39,8 +39,7 @@ using ::swim::testing::CheckedCluster;
 using ::swim::testing::DisseminationTime;
 
 constexpr StatusMask kSuspectOrOffline =
-    static_cast<StatusMask>(MemberStatus::kSuspect) |
-    static_cast<StatusMask>(MemberStatus::kOffline);
+    MemberStatus::kSuspect | MemberStatus::kOffline;
 
 CheckedCluster::Options ScenarioOptions(uint64_t seed, int members) {
   CheckedCluster::Options options;
