@@ -51,9 +51,9 @@ void SealPlaintext(absl::Span<const Message> messages,
   (void)EncodePacket(messages, absl::MakeSpan(out).subspan(2));
 }
 
-MemberUpdate OnlineClaim(absl::string_view name, const Address& address,
-                         uint64_t version) {
-  MemberUpdate update;
+Claim OnlineClaim(absl::string_view name, const Address& address,
+                  uint64_t version) {
+  Claim update;
   update.name = name;
   update.incarnation = {1, version};
   update.address = address;

@@ -38,8 +38,8 @@ void SealPlaintext(absl::Span<const Message> messages,
 
 // The ONLINE claim a member makes about itself at `version` of generation
 // 1, with empty metadata (a view of `name`).
-MemberUpdate OnlineClaim(absl::string_view name, const Address& address,
-                         uint64_t version = 0);
+Claim OnlineClaim(absl::string_view name, const Address& address,
+                  uint64_t version = 0);
 
 // The full state of members 1..n, sent by member 1: the bytes of one
 // plaintext push-pull stream message.

@@ -27,7 +27,7 @@ std::vector<std::string>& UpdateNames() {
 std::vector<Message> CompoundWithTenUpdates() {
   std::vector<Message> messages = {Ping{12345, kTarget}};
   for (int i = 0; i < 10; ++i) {
-    MemberUpdate update;
+    Claim update;
     update.status = i % 3 == 0 ? MemberStatus::kSuspect : MemberStatus::kOnline;
     update.name = UpdateNames()[i];
     update.incarnation = {1700000000 + static_cast<uint64_t>(i), 7};

@@ -99,8 +99,8 @@ struct Arena {
   }
 };
 
-MemberUpdate UpdateOf(FuzzInput& in, Arena& arena) {
-  MemberUpdate update;
+Claim UpdateOf(FuzzInput& in, Arena& arena) {
+  Claim update;
   update.status = static_cast<MemberStatus>(in.Pick(4));
   update.name = NameOf(in.Byte());
   update.incarnation = IncarnationOf(in);

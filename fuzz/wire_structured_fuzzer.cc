@@ -78,7 +78,7 @@ Address MutateAddress(const Address& address, Random& random) {
       static_cast<uint16_t>(MutateNumber(address.port(), random)));
 }
 
-void MutateUpdate(MemberUpdate& update, Strings& strings, Random& random) {
+void MutateUpdate(Claim& update, Strings& strings, Random& random) {
   switch (random.Uniform(6)) {
     case 0:
       update.status = static_cast<MemberStatus>(random.Uniform(4));
@@ -142,7 +142,7 @@ void MutateMessage(Message& message, Strings& strings, Random& random) {
         } else if constexpr (std::is_same_v<T, Ack> ||
                              std::is_same_v<T, Nack>) {
           m.seq = static_cast<uint32_t>(MutateNumber(m.seq, random));
-        } else if constexpr (std::is_same_v<T, MemberUpdate>) {
+        } else if constexpr (std::is_same_v<T, Claim>) {
           MutateUpdate(m, strings, random);
         } else if constexpr (std::is_same_v<T, UserBroadcast>) {
           switch (random.Uniform(3)) {

@@ -35,7 +35,7 @@ std::vector<uint8_t> Encode(const Message& message) {
 // A membership update about `name` at version `version`.
 std::vector<uint8_t> Update(absl::string_view name, uint64_t version,
                             MemberStatus status = MemberStatus::kSuspect) {
-  MemberUpdate update;
+  Claim update;
   update.status = status;
   update.name = name;
   update.incarnation = Incarnation{1, version};
@@ -53,7 +53,7 @@ std::vector<uint8_t> User(absl::string_view origin, uint64_t id,
 
 // "name@version" for an update, "origin#id" for a user broadcast.
 std::string Describe(const Message& message) {
-  if (const auto* update = std::get_if<MemberUpdate>(&message)) {
+  if (const auto* update = std::get_if<Claim>(&message)) {
     return absl::StrCat(update->name, "@", update->incarnation.version);
   }
   if (const auto* broadcast = std::get_if<UserBroadcast>(&message)) {

@@ -826,10 +826,10 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
     bool carries = false;
     if (!inspector.ForEachMessage(
             packet.channel, *packet.bytes, [&](const Message& message) {
-              if (const auto* update = std::get_if<MemberUpdate>(&message)) {
+              if (const auto* update = std::get_if<Claim>(&message)) {
                 carries |= update->name == name && update->incarnation > old;
               } else if (const auto* state = std::get_if<PushPull>(&message)) {
-                for (const MemberUpdate& record : state->members) {
+                for (const Claim& record : state->members) {
                   carries |= record.name == name && record.incarnation > old;
                 }
               }

@@ -208,18 +208,18 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
     const int step = (i / static_cast<int>(names.size())) % 3;
     const Address address = Addr(static_cast<uint8_t>(2 + member));
     uint64_t& version = versions[member];
-    MemberUpdate claim;
+    Claim claim;
     switch (step) {
       case 0:
         claim = Online(names[member], address, {5, version + 1});
         break;
       case 1:
-        claim = Claim(MemberStatus::kLeft, names[member], address,
-                      {5, version + 1});
+        claim = MakeClaim(MemberStatus::kLeft, names[member], address,
+                          {5, version + 1});
         break;
       default:
-        claim = Claim(MemberStatus::kSuspect, names[member], address,
-                      {5, version + 2}, kPeerC);
+        claim = MakeClaim(MemberStatus::kSuspect, names[member], address,
+                          {5, version + 2}, kPeerC);
         version += 2;
         break;
     }
@@ -241,9 +241,9 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
   // The flood ends with every member LEFT at a fresh incarnation.
   h.Advance(absl::Milliseconds(1));
   for (size_t member = 0; member < names.size(); ++member) {
-    h.Datagram(Addr(9), {Claim(MemberStatus::kLeft, names[member],
-                               Addr(static_cast<uint8_t>(2 + member)),
-                               {5, versions[member] + 10})});
+    h.Datagram(Addr(9), {MakeClaim(MemberStatus::kLeft, names[member],
+                                   Addr(static_cast<uint8_t>(2 + member)),
+                                   {5, versions[member] + 10})});
     ASSERT_EQ(h.node().Find(names[member])->status, MemberStatus::kLeft);
     ASSERT_EQ(h.node().Find(names[member])->last_change, h.now());
   }
@@ -269,8 +269,8 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
 TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
   Harness h(HostileConfig());
   const Incarnation claimed = {kGeneration, UINT64_MAX};
-  const MemberUpdate forged =
-      Claim(MemberStatus::kSuspect, kSelf, Addr(1), claimed, kPeerA);
+  const Claim forged =
+      MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1), claimed, kPeerA);
   h.Datagram(Addr(2), {forged});
   const Incarnation refuted = h.node().local().incarnation;
   EXPECT_EQ(refuted, (Incarnation{kGeneration + 1, 0}));
@@ -281,7 +281,7 @@ TEST(NodeHostileTest, RefutingTheLastVersionMovesToTheNextGeneration) {
             Precedence::kNewer);
 
   std::vector<Sent> keep;
-  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, keep);
+  std::optional<Claim> news = SelfNewsOnNextDatagram(h, keep);
   ASSERT_TRUE(news.has_value());
   EXPECT_EQ(news->status, MemberStatus::kOnline);
   EXPECT_EQ(news->incarnation, (Incarnation{kGeneration + 1, 0}));
@@ -356,7 +356,7 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   const std::vector<uint8_t> joined = h.Seal({Online(kX, Addr(7), {5, 0})});
   h.DatagramBytes(Addr(7), joined);
   ASSERT_NE(h.node().Find(kX), std::nullopt);
-  h.Datagram(Addr(7), {Claim(MemberStatus::kLeft, kX, Addr(7), {5, 1})});
+  h.Datagram(Addr(7), {MakeClaim(MemberStatus::kLeft, kX, Addr(7), {5, 1})});
   ASSERT_EQ(h.node().Find(kX)->status, MemberStatus::kLeft);
   h.Advance(h.node().config().reap_after + absl::Seconds(1));
   ASSERT_EQ(h.node().Find(kX), std::nullopt);
@@ -366,7 +366,7 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   h.DatagramBytes(Addr(7), joined);  // the old join, verbatim
   h.Datagram(Addr(7), {Online(kX, Addr(7), {5, 1})});
   h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kX, Addr(7), {5, 1}, kPeerB)});
+             {MakeClaim(MemberStatus::kSuspect, kX, Addr(7), {5, 1}, kPeerB)});
   PushPull state;
   state.sender = kPeerB;
   state.members = {Online(kPeerB, Addr(3), {5, 0}),
@@ -401,8 +401,8 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
 TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
   Harness h(NoPeriodicPushPull(HostileConfig()));
   h.Learn(kPeerA, Addr(2));
-  h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 0}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 0}, kPeerB)});
   ASSERT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
   h.TakeEvents();
 
@@ -424,7 +424,7 @@ TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
   EXPECT_LE(h.node().queued_broadcasts(), 65536u);
 
   std::vector<Sent> keep;
-  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, keep);
+  std::optional<Claim> news = SelfNewsOnNextDatagram(h, keep);
   ASSERT_TRUE(news.has_value())
       << "the ack carries no refutation but "
       << MessagesOf<UserBroadcast>(keep[0]).size() << " user broadcasts";
@@ -443,8 +443,8 @@ TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
 TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
   Harness h(HostileConfig());
   const Address other = Addr(9);
-  h.Datagram(Addr(2),
-             {Claim(MemberStatus::kLeft, kSelf, other, {2 * kGeneration, 0})});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kLeft, kSelf, other,
+                                 {2 * kGeneration, 0})});
   EXPECT_EQ(h.node().stats().name_conflicts, 1u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
@@ -452,13 +452,13 @@ TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
   EXPECT_EQ(events[0].member.name, kSelf);
   EXPECT_EQ(events[0].conflict_address, other);
 
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, other,
-                             {2 * kGeneration, 1}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, other,
+                                 {2 * kGeneration, 1}, kPeerA)});
   EXPECT_EQ(h.node().stats().name_conflicts, 2u);
   EXPECT_TRUE(h.TakeEvents().empty());  // reported once per interval
   h.Advance(h.node().config().probe_interval);
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, other,
-                             {2 * kGeneration, 2}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, other,
+                                 {2 * kGeneration, 2}, kPeerA)});
   EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 1u);
 
   EXPECT_EQ(h.node().stats().refutations, 0u);
@@ -476,18 +476,18 @@ TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
 // outranked by the member at once, at the claim's generation.
 TEST(NodeHostileTest, ALeftClaimCannotExpelAMemberForGood) {
   Harness h(HostileConfig());
-  h.Datagram(Addr(2), {Claim(MemberStatus::kLeft, kSelf, Addr(1),
-                             {UINT64_MAX, UINT64_MAX})});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kLeft, kSelf, Addr(1),
+                                 {UINT64_MAX, UINT64_MAX})});
   EXPECT_EQ(h.node().stats().Drops(DropReason::kFutureGeneration), 1u);
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
-  h.Datagram(Addr(2), {Claim(MemberStatus::kLeft, kSelf, Addr(1),
-                             {kGeneration + 1, UINT64_MAX})});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kLeft, kSelf, Addr(1),
+                                 {kGeneration + 1, UINT64_MAX})});
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration + 2, 0}));
   // About another member: the far-future claim is refused too.
   h.Learn(kPeerA, Addr(2), {5, 0});
-  h.Datagram(Addr(3), {Claim(MemberStatus::kLeft, kPeerA, Addr(2),
-                             {UINT64_MAX / 2, 0})});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kLeft, kPeerA, Addr(2),
+                                 {UINT64_MAX / 2, 0})});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kFutureGeneration), 2u);
 }
@@ -607,14 +607,14 @@ TEST(NodeHostileTest, BuddyRefutationRidesOnTheAck) {
   // The target's side, with a hand-made packet.
   {
     Harness h(HostileConfig());
-    h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                               {kGeneration, 0}, kPeerA),
+    h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                   {kGeneration, 0}, kPeerA),
                          Ping{7, kSelf}});
     std::vector<Sent> sent = h.TakeSent();
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(sent[0].to, Addr(2));
     EXPECT_EQ(First<Ack>(sent[0]), Ack{7});
-    std::optional<MemberUpdate> news = UpdateAbout(sent[0], kSelf);
+    std::optional<Claim> news = UpdateAbout(sent[0], kSelf);
     ASSERT_TRUE(news.has_value()) << "the ack carries no refutation";
     EXPECT_EQ(news->status, MemberStatus::kOnline);
     EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 1}));
@@ -627,8 +627,8 @@ TEST(NodeHostileTest, BuddyRefutationRidesOnTheAck) {
   prober_config.address = Addr(30);
   Harness prober(prober_config);
   prober.Learn(kPeerA, Addr(2), {kGeneration, 0});
-  prober.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kPeerA, Addr(2),
-                                  {kGeneration, 0}, kPeerB)});
+  prober.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                      {kGeneration, 0}, kPeerB)});
   ASSERT_EQ(prober.node().Find(kPeerA)->status, MemberStatus::kSuspect);
   std::optional<size_t> probe = prober.AdvanceUntil(
       [](const Sent& sent) { return !MessagesOf<Ping>(sent).empty(); },
@@ -637,8 +637,8 @@ TEST(NodeHostileTest, BuddyRefutationRidesOnTheAck) {
   const Sent& packet = prober.sent()[*probe];
   EXPECT_EQ(packet.to, Addr(2));
   ASSERT_GE(packet.messages.size(), 2u);
-  ASSERT_TRUE(FirstIs<MemberUpdate>(packet));
-  const MemberUpdate hint = First<MemberUpdate>(packet);
+  ASSERT_TRUE(FirstIs<Claim>(packet));
+  const Claim hint = First<Claim>(packet);
   EXPECT_EQ(hint.name, kPeerA);
   EXPECT_EQ(hint.status, MemberStatus::kSuspect);
   ASSERT_TRUE(std::holds_alternative<Ping>(packet.messages[1]));
@@ -654,7 +654,7 @@ TEST(NodeHostileTest, BuddyRefutationRidesOnTheAck) {
   ASSERT_EQ(answer.size(), 1u);
   EXPECT_EQ(answer[0].to, Addr(30));
   EXPECT_EQ(First<Ack>(answer[0]), Ack{ping.seq});
-  std::optional<MemberUpdate> refutation = UpdateAbout(answer[0], kPeerA);
+  std::optional<Claim> refutation = UpdateAbout(answer[0], kPeerA);
   ASSERT_TRUE(refutation.has_value()) << "the ack carries no refutation";
   EXPECT_EQ(refutation->status, MemberStatus::kOnline);
   EXPECT_EQ(refutation->incarnation, (Incarnation{kGeneration, 1}));
@@ -677,7 +677,7 @@ TEST(NodeHostileTest, OnlyTheMembersOwnLaterLifeMovesIt) {
   const Address elsewhere = Addr(66);
   for (MemberStatus status :
        {MemberStatus::kSuspect, MemberStatus::kOffline, MemberStatus::kLeft}) {
-    h.Datagram(Addr(3), {Claim(status, kPeerA, elsewhere, {5, 1}, kPeerB)});
+    h.Datagram(Addr(3), {MakeClaim(status, kPeerA, elsewhere, {5, 1}, kPeerB)});
   }
   std::optional<Member> member = h.node().Find(kPeerA);
   EXPECT_EQ(member->status, MemberStatus::kOnline);
@@ -690,8 +690,8 @@ TEST(NodeHostileTest, OnlyTheMembersOwnLaterLifeMovesIt) {
   ASSERT_TRUE(evil.ok());
   absl::StatusOr<MetadataView> evil_view = MetadataView::Parse(*evil);
   ASSERT_TRUE(evil_view.ok());
-  MemberUpdate with_metadata =
-      Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 2}, kPeerB);
+  Claim with_metadata =
+      MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 2}, kPeerB);
   with_metadata.has_metadata = true;
   with_metadata.metadata = *evil_view;
   h.Datagram(Addr(3), {with_metadata});
@@ -700,8 +700,8 @@ TEST(NodeHostileTest, OnlyTheMembersOwnLaterLifeMovesIt) {
   EXPECT_EQ(member->incarnation, (Incarnation{5, 2}));
   EXPECT_TRUE(member->metadata.empty());
 
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 3}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 3}, kPeerB)});
   member = h.node().Find(kPeerA);
   ASSERT_EQ(member->status, MemberStatus::kOffline);
   // What the node passes on names the member's own address.
@@ -711,7 +711,7 @@ TEST(NodeHostileTest, OnlyTheMembersOwnLaterLifeMovesIt) {
       [](const Sent& sent) { return UpdateAbout(sent, kPeerA).has_value(); },
       h.now() + absl::Seconds(1));
   ASSERT_TRUE(index.has_value());
-  std::optional<MemberUpdate> gossip = UpdateAbout(h.sent()[*index], kPeerA);
+  std::optional<Claim> gossip = UpdateAbout(h.sent()[*index], kPeerA);
   ASSERT_TRUE(gossip.has_value());
   EXPECT_EQ(gossip->status, MemberStatus::kOffline);
   EXPECT_EQ(gossip->address, Addr(2));
@@ -735,9 +735,11 @@ TEST(NodeHostileTest, ReplayedPacketsNeverRollStateBack) {
   Harness h(HostileConfig());
   std::vector<std::vector<uint8_t>> recorded = {
       h.Seal({Online(kPeerA, Addr(2), {5, 0})}),
-      h.Seal({Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)}),
+      h.Seal(
+          {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)}),
       h.Seal({Online(kPeerA, Addr(2), {5, 1})}),
-      h.Seal({Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 1}, kPeerB)}),
+      h.Seal(
+          {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 1}, kPeerB)}),
       h.Seal({Online(kPeerA, Addr(2), {5, 2})}),
   };
   for (const std::vector<uint8_t>& packet : recorded) {
@@ -779,8 +781,8 @@ TEST(NodeHostileTest, ANameCannotBeMovedWhileItsHolderIsAlive) {
   EXPECT_EQ(h.node().Find(kPeerA)->incarnation, (Incarnation{5, 0}));
   EXPECT_EQ(h.node().stats().Drops(DropReason::kAddressConflict), 6u);
   // Suspected, it is still alive: no move.
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 1}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 1}, kPeerB)});
   h.DatagramBytes(Addr(66), new_life);
   EXPECT_EQ(h.node().Find(kPeerA)->address, Addr(2));
   h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 8})});
@@ -869,7 +871,7 @@ TEST(NodeHostileTest, NewMembersStopWhereAStateExchangeWouldOverflow) {
   std::vector<std::string> names;
   for (int i = 0; i < 200; ++i) names.push_back(absl::StrCat("big-", i));
   for (int i = 0; i < 200; ++i) {
-    MemberUpdate update = Online(names[i], Addr(100), {5, 0});
+    Claim update = Online(names[i], Addr(100), {5, 0});
     update.metadata = *MetadataView::Parse(metadata);
     h.Datagram(Addr(100), {update});
   }
@@ -901,7 +903,7 @@ TEST(NodeHostileTest, AStateThatOutgrowsTheLimitIsSentInPart) {
   const std::string metadata =
       *EncodeMetadata({{"blob", std::string(4000, 'm')}});
   for (const std::string& name : names) {
-    MemberUpdate update = Online(name, Addr(100), {5, 1});
+    Claim update = Online(name, Addr(100), {5, 1});
     update.metadata = *MetadataView::Parse(metadata);
     h.Stream(Addr(100, 4000), {update});
   }
@@ -1043,9 +1045,9 @@ TEST(NodeHostileTest, RepliesAreNeverLargerThanWhatTheyAnswer) {
   EXPECT_EQ(h.node().queued_broadcasts(), queued);  // no budget spent
   // A large request may carry this member's own word back, nothing else.
   std::vector<Sent> keep;
-  std::optional<MemberUpdate> own = SelfNewsOnNextDatagram(h, keep);
+  std::optional<Claim> own = SelfNewsOnNextDatagram(h, keep);
   ASSERT_TRUE(own.has_value());
-  EXPECT_EQ(MessagesOf<MemberUpdate>(keep[0]).size(), 1u);
+  EXPECT_EQ(MessagesOf<Claim>(keep[0]).size(), 1u);
   EXPECT_EQ(h.node().queued_broadcasts(), queued);
 }
 

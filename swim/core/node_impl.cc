@@ -499,7 +499,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
             HandleAck(m, now);
           } else if constexpr (std::is_same_v<T, Nack>) {
             HandleNack(from, m);
-          } else if constexpr (std::is_same_v<T, MemberUpdate>) {
+          } else if constexpr (std::is_same_v<T, Claim>) {
             if (channel == Channel::kDatagram &&
                 IsStaleAccusation(m, self_before)) {
               NoteStaleClaim(m.name);
@@ -522,7 +522,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
   }
 }
 
-bool NodeImpl::IsStaleAccusation(const MemberUpdate& update,
+bool NodeImpl::IsStaleAccusation(const Claim& update,
                                  const Incarnation& self) const {
   if (update.status == MemberStatus::kOnline) return false;
   const Incarnation* held = nullptr;
@@ -573,7 +573,7 @@ void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
   // cannot ping-pong.
   bool own_sent = false;
   for (const std::string& name : corrections_) {
-    std::optional<MemberUpdate> claim;
+    std::optional<Claim> claim;
     if (name == local_.name) {
       claim = LocalClaim();
     } else if (const MemberRecord* record = table_.Find(name)) {
@@ -602,7 +602,7 @@ void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
   }
   corrections_.clear();
   if (reply_ack_ && !own_sent && broadcasts_.Contains(local_key_)) {
-    const MemberUpdate own = LocalClaim();
+    const Claim own = LocalClaim();
     if (builder.Append(own).ok()) CountSent(own);
   }
   if (builder.message_count() == 0) return;
@@ -765,7 +765,7 @@ void NodeImpl::OnProbeTick(absl::Time now) {
       config_.lifeguard.buddy_system) {
     // Buddy system: tell a suspect it is suspected, in the probe itself, so
     // it can refute at once instead of hoping gossip reaches it in time.
-    MemberUpdate suspicion;
+    Claim suspicion;
     suspicion.status = MemberStatus::kSuspect;
     suspicion.name = target->name();
     suspicion.incarnation = target->incarnation();
@@ -1053,7 +1053,7 @@ bool NodeImpl::FromTheFuture(uint64_t generation, absl::Time now) const {
   return generation > bound;
 }
 
-void NodeImpl::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
+void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
                            absl::Time now) {
   // No claim may speak for a life that cannot have started yet: otherwise
   // one forged claim at a huge generation would outrank every real one,
@@ -1193,8 +1193,7 @@ void NodeImpl::ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
   QueueUpdate(*record, origin);
 }
 
-void NodeImpl::ApplyUpdateAboutSelf(const MemberUpdate& update,
-                                    absl::Time now) {
+void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, absl::Time now) {
   if (update.address != local_.address) {
     // Not about this life: this member's claims always name its own
     // address, and a claim naming another one is about another process
@@ -1314,11 +1313,10 @@ namespace {
 
 // The claim about a member in the given state; the metadata rides only on
 // ONLINE claims, the origin only on accusations.
-MemberUpdate Claim(absl::string_view name, const Address& address,
-                   MemberStatus status, const Incarnation& incarnation,
-                   absl::string_view metadata_encoded,
-                   absl::string_view origin) {
-  MemberUpdate update;
+Claim MakeClaim(absl::string_view name, const Address& address,
+                MemberStatus status, const Incarnation& incarnation,
+                absl::string_view metadata_encoded, absl::string_view origin) {
+  Claim update;
   update.status = status;
   update.name = name;
   update.incarnation = incarnation;
@@ -1336,15 +1334,14 @@ MemberUpdate Claim(absl::string_view name, const Address& address,
 
 }  // namespace
 
-MemberUpdate NodeImpl::ClaimOf(const MemberRecord& record,
-                               absl::string_view origin) {
-  return Claim(record.name(), record.address(), record.status(),
-               record.incarnation(), record.metadata_encoded(), origin);
+Claim NodeImpl::ClaimOf(const MemberRecord& record, absl::string_view origin) {
+  return MakeClaim(record.name(), record.address(), record.status(),
+                   record.incarnation(), record.metadata_encoded(), origin);
 }
 
-MemberUpdate NodeImpl::LocalClaim() const {
-  return Claim(local_.name, local_.address, local_.status, local_.incarnation,
-               local_metadata_encoded_, local_.name);
+Claim NodeImpl::LocalClaim() const {
+  return MakeClaim(local_.name, local_.address, local_.status,
+                   local_.incarnation, local_metadata_encoded_, local_.name);
 }
 
 void NodeImpl::QueueUpdate(const MemberRecord& record,
@@ -1352,7 +1349,7 @@ void NodeImpl::QueueUpdate(const MemberRecord& record,
   EnqueueClaim(ClaimOf(record, origin));
 }
 
-void NodeImpl::EnqueueClaim(const MemberUpdate& claim) {
+void NodeImpl::EnqueueClaim(const Claim& claim) {
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(claim);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
   EnqueueBroadcast(MemberKey(claim.name), *std::move(encoded),
@@ -1424,8 +1421,8 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
 void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
                               absl::Time now) {
   ++stats_.push_pulls_received;
-  for (const MemberUpdate& record : state.members) {
-    MemberUpdate claim = record;
+  for (const Claim& record : state.members) {
+    Claim claim = record;
     if (claim.origin.empty()) claim.origin = state.sender;
     ApplyUpdate(claim, /*from_push_pull=*/true, now);
   }
@@ -1447,8 +1444,8 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
     }
   }
   if (!state.reply_wanted || state.sender == local_.name) return;
-  const MemberUpdate* sender = nullptr;
-  for (const MemberUpdate& record : state.members) {
+  const Claim* sender = nullptr;
+  for (const Claim& record : state.members) {
     if (record.name == state.sender) sender = &record;
   }
   if (sender == nullptr) {
@@ -1519,13 +1516,13 @@ void NodeImpl::SendPushPull(const Address& to, PushPullKind kind,
     ++stats_.push_pulls_truncated;
     PushPull& whole = std::get<PushPull>(message);
     whole.floors.clear();
-    std::vector<MemberUpdate> kept = {whole.members.front()};
+    std::vector<Claim> kept = {whole.members.front()};
     size_t bytes = *EncodedSize(Message(
         PushPull{whole.reply_wanted, whole.joining, whole.sender, kept, {}}));
     const size_t others = whole.members.size() - 1;
     const size_t first = others == 0 ? 0 : random_.Uniform(others);
     for (size_t i = 0; i < others; ++i) {
-      const MemberUpdate& entry = whole.members[1 + (first + i) % others];
+      const Claim& entry = whole.members[1 + (first + i) % others];
       const size_t entry_size = *EncodedSize(Message(entry)) - 1;
       if (kWireHeaderSize + bytes + entry_size + 9 >
           config_.max_stream_message) {

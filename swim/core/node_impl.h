@@ -146,9 +146,8 @@ class NodeImpl {
                       absl::Time now);
 
   // State changes.
-  void ApplyUpdate(const MemberUpdate& update, bool from_push_pull,
-                   absl::Time now);
-  void ApplyUpdateAboutSelf(const MemberUpdate& update, absl::Time now);
+  void ApplyUpdate(const Claim& update, bool from_push_pull, absl::Time now);
+  void ApplyUpdateAboutSelf(const Claim& update, absl::Time now);
   void Refute(const Incarnation& claimed, absl::Time now);
   // Whether a generation is later than any live process can have started
   // (this node's start, plus its run time, plus Config::max_clock_skew).
@@ -168,7 +167,7 @@ class NodeImpl {
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
                       absl::Time now);
   void QueueUpdate(const MemberRecord& record, absl::string_view origin);
-  void EnqueueClaim(const MemberUpdate& claim);
+  void EnqueueClaim(const Claim& claim);
   // Notes that the sender of the datagram being handled holds a stale
   // suspicion or declaration about `name` (this node included), which a
   // newer claim here refutes; HandleMessages then answers it with that
@@ -177,13 +176,11 @@ class NodeImpl {
   // A SUSPECT, OFFLINE or LEFT claim at an incarnation older than the one
   // held here (a refutation or a restart the sender missed); `self` is this
   // node's incarnation to compare claims about itself with.
-  bool IsStaleAccusation(const MemberUpdate& update,
-                         const Incarnation& self) const;
+  bool IsStaleAccusation(const Claim& update, const Incarnation& self) const;
   // The claim this node would send about a member or itself (views into
   // the record or local_).
-  static MemberUpdate ClaimOf(const MemberRecord& record,
-                              absl::string_view origin);
-  MemberUpdate LocalClaim() const;
+  static Claim ClaimOf(const MemberRecord& record, absl::string_view origin);
+  Claim LocalClaim() const;
   // The one reply to the datagram just handled (see SendReply in node.cc);
   // `refuted`: the datagram made this node refute a claim about itself.
   void SendReply(const Address& to, bool refuted, absl::Time now);

@@ -24,7 +24,6 @@ namespace swim {
 namespace {
 
 using ::swim::testing::Addr;
-using ::swim::testing::Claim;
 using ::swim::testing::First;
 using ::swim::testing::FirstIs;
 using ::swim::testing::Harness;
@@ -33,6 +32,7 @@ using ::swim::testing::kPeerB;
 using ::swim::testing::kPeerC;
 using ::swim::testing::kSelf;
 using ::swim::testing::Led;
+using ::swim::testing::MakeClaim;
 using ::swim::testing::MessagesOf;
 using ::swim::testing::Sent;
 using ::swim::testing::TestConfig;
@@ -69,8 +69,8 @@ void RunAnswering(Harness& h, absl::Time until,
 
 // A suspicion of this node at its current incarnation, which it refutes.
 void SuspectSelf(Harness& h) {
-  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             h.node().local().incarnation, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 h.node().local().incarnation, kPeerA)});
 }
 
 // --- Awareness: the local health score ---------------------------------------
@@ -144,7 +144,8 @@ TEST(LifeguardAwarenessTest, AnOnlineClaimAboutItselfIsRefutedForFree) {
   Harness h;
   Incarnation newer = h.node().local().incarnation;
   ++newer.version;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOnline, kSelf, Addr(1), newer)});
+  h.Datagram(Addr(2),
+             {MakeClaim(MemberStatus::kOnline, kSelf, Addr(1), newer)});
   EXPECT_EQ(h.node().stats().refutations, 1u);
   EXPECT_EQ(h.node().stats().awareness, 0);
 }
@@ -322,8 +323,8 @@ class LifeguardSuspicionTest : public ::testing::Test {
 
   // `origin` claims peer-a is suspect.
   void Suspect(absl::string_view origin) {
-    h_->Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kPeerA, Addr(2),
-                                 kPeerIncarnation, origin)});
+    h_->Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                     kPeerIncarnation, origin)});
   }
   MemberStatus StatusOfA() const { return h_->node().Find(kPeerA)->status; }
 
@@ -432,8 +433,8 @@ TEST_F(LifeguardSuspicionTest, AProbeOfASuspectCarriesTheSuspicionFirst) {
   const Sent* found = ProbeOfSuspectA(*h_);
   ASSERT_NE(found, nullptr);
   const Sent& probe = *found;
-  ASSERT_TRUE(FirstIs<MemberUpdate>(probe));
-  const MemberUpdate claim = First<MemberUpdate>(probe);
+  ASSERT_TRUE(FirstIs<Claim>(probe));
+  const Claim claim = First<Claim>(probe);
   EXPECT_EQ(claim.name, kPeerA);
   EXPECT_EQ(claim.status, MemberStatus::kSuspect);
   EXPECT_EQ(claim.incarnation, kPeerIncarnation);
@@ -454,7 +455,7 @@ TEST(LifeguardBuddyTest, TheSuspectRefutesInTheAck) {
   h.Learn(kPeerA, Addr(2));
   const Incarnation before = h.node().local().incarnation;
   h.Datagram(Addr(2),
-             {Claim(MemberStatus::kSuspect, kSelf, Addr(1), before, kPeerA),
+             {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1), before, kPeerA),
               Ping{77, kSelf}});
   std::vector<Sent> sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);
@@ -462,7 +463,7 @@ TEST(LifeguardBuddyTest, TheSuspectRefutesInTheAck) {
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].seq, 77u);
   bool refuted = false;
-  for (const MemberUpdate& update : MessagesOf<MemberUpdate>(sent[0])) {
+  for (const Claim& update : MessagesOf<Claim>(sent[0])) {
     if (update.name == kSelf && update.status == MemberStatus::kOnline &&
         update.incarnation > before) {
       refuted = true;

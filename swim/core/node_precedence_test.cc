@@ -43,9 +43,9 @@ std::unique_ptr<Node> MakeNode() {
   return *Node::Create(config, kNow);
 }
 
-MemberUpdate Claim(absl::string_view name, MemberStatus status,
-                   Incarnation incarnation, const Address& address) {
-  MemberUpdate update;
+Claim MakeClaim(absl::string_view name, MemberStatus status,
+                Incarnation incarnation, const Address& address) {
+  Claim update;
   update.status = status;
   update.name = name;
   update.incarnation = incarnation;
@@ -77,14 +77,14 @@ std::vector<uint8_t> StreamOf(const Message& message) {
   return testing::PlaintextStream(packet);
 }
 
-void Deliver(Node& node, const MemberUpdate& claim, Source source) {
+void Deliver(Node& node, const Claim& claim, Source source) {
   if (source == Source::kGossip) {
     node.HandleDatagram(kPeerAddress, Plain(claim), kNow);
   } else {
     PushPull state;
     state.sender = kPeer;
-    state.members = {Claim(kPeer, MemberStatus::kOnline, {1, 0}, kPeerAddress),
-                     claim};
+    state.members = {
+        MakeClaim(kPeer, MemberStatus::kOnline, {1, 0}, kPeerAddress), claim};
     testing::DeliverStream(node, kPeerAddress, StreamOf(state), kNow);
   }
   while (node.PollTransmit()) {
@@ -143,12 +143,12 @@ TEST(NodePrecedenceTest, EveryHeldStatusClaimOrderAndSource) {
           std::unique_ptr<Node> node = MakeNode();
           // Reach the held state: learn the member, then (for other
           // statuses) hear the held claim at the same incarnation.
-          Deliver(
-              *node,
-              Claim(kSubject, MemberStatus::kOnline, kHeld, kSubjectAddress),
-              Source::kGossip);
+          Deliver(*node,
+                  MakeClaim(kSubject, MemberStatus::kOnline, kHeld,
+                            kSubjectAddress),
+                  Source::kGossip);
           if (held != MemberStatus::kOnline) {
-            Deliver(*node, Claim(kSubject, held, kHeld, kSubjectAddress),
+            Deliver(*node, MakeClaim(kSubject, held, kHeld, kSubjectAddress),
                     Source::kGossip);
           }
           const std::optional<Member> before = node->Find(kSubject);
@@ -156,7 +156,7 @@ TEST(NodePrecedenceTest, EveryHeldStatusClaimOrderAndSource) {
           ASSERT_EQ(before->status, held);
           ASSERT_EQ(before->incarnation, kHeld);
 
-          Deliver(*node, Claim(kSubject, claimed, order, kSubjectAddress),
+          Deliver(*node, MakeClaim(kSubject, claimed, order, kSubjectAddress),
                   source);
           const std::optional<Member> after = node->Find(kSubject);
           ASSERT_NE(after, std::nullopt);
@@ -179,7 +179,8 @@ TEST(NodePrecedenceTest, ClaimsAboutStrangers) {
     for (MemberStatus claimed : kStatuses) {
       SCOPED_TRACE(MemberStatusName(claimed));
       std::unique_ptr<Node> node = MakeNode();
-      Deliver(*node, Claim(kSubject, claimed, kHeld, kSubjectAddress), source);
+      Deliver(*node, MakeClaim(kSubject, claimed, kHeld, kSubjectAddress),
+              source);
       const std::optional<Member> member = node->Find(kSubject);
       if (StatusIn(claimed, kAvailable)) {
         ASSERT_NE(member, std::nullopt);
@@ -209,7 +210,7 @@ TEST(NodePrecedenceTest, ClaimsAboutSelfAtEveryStatusAndOrder) {
                                     address.ToString()));
           std::unique_ptr<Node> node = MakeNode();
           const Incarnation before = node->local().incarnation;
-          Deliver(*node, Claim("self", claimed, order, address), source);
+          Deliver(*node, MakeClaim("self", claimed, order, address), source);
           const Incarnation after = node->local().incarnation;
           EXPECT_EQ(node->local().status, MemberStatus::kOnline);
           // Refute: claims about this life (this address) at or above its

@@ -145,7 +145,7 @@ TEST(NodeRestoreTest, ReapedLivesStayBuried) {
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 0});
   h.Datagram(Addr(3),
-             {Claim(MemberStatus::kLeft, kPeerA, Addr(2), {5, 1}, kPeerB)});
+             {MakeClaim(MemberStatus::kLeft, kPeerA, Addr(2), {5, 1}, kPeerB)});
   ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kLeft);
   h.Advance(h.node().config().reap_after + absl::Seconds(1));
   ASSERT_EQ(h.node().StatusOf(kPeerA), std::nullopt);

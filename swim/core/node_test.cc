@@ -43,7 +43,7 @@ using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 // `encoded` must outlive the update.
-MemberUpdate WithMetadata(MemberUpdate update, absl::string_view encoded) {
+Claim WithMetadata(Claim update, absl::string_view encoded) {
   absl::StatusOr<MetadataView> view = MetadataView::Parse(encoded);
   EXPECT_TRUE(view.ok()) << view.status();
   update.has_metadata = true;
@@ -456,17 +456,18 @@ TEST(NodeMembershipTest, OnlineUpdateAboutAStrangerAddsIt) {
 
 TEST(NodeMembershipTest, SuspectUpdateAboutAStrangerAddsItAsSuspect) {
   Harness h;
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
   ASSERT_NE(h.node().Find(kPeerA), std::nullopt);
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
 }
 
 TEST(NodeMembershipTest, OfflineOrLeftAboutAStrangerIsIgnored) {
   Harness h;
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
   h.Datagram(Addr(3),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerB)});
-  h.Datagram(Addr(3), {Claim(MemberStatus::kLeft, kPeerC, Addr(4), {5, 0})});
+             {MakeClaim(MemberStatus::kLeft, kPeerC, Addr(4), {5, 0})});
   EXPECT_EQ(h.node().size(), 0u);
   EXPECT_EQ(h.node().Find(kPeerA), std::nullopt);
   EXPECT_EQ(h.node().Find(kPeerC), std::nullopt);
@@ -483,8 +484,8 @@ TEST(NodeMembershipTest, PushPullOfflineRecordAboutAStrangerIsIgnored) {
   PushPull state;
   state.sender = kPeerA;
   state.members = {Online(kPeerA, Addr(2), {5, 0}),
-                   Claim(MemberStatus::kOffline, kPeerC, Addr(4), {3, 0}),
-                   Claim(MemberStatus::kLeft, kPeerB, Addr(3), {3, 0})};
+                   MakeClaim(MemberStatus::kOffline, kPeerC, Addr(4), {3, 0}),
+                   MakeClaim(MemberStatus::kLeft, kPeerB, Addr(3), {3, 0})};
   h.Stream(Addr(2, 40000), {state});
   EXPECT_NE(h.node().Find(kPeerA), std::nullopt);
   EXPECT_EQ(h.node().Find(kPeerB), std::nullopt);
@@ -510,8 +511,8 @@ TEST(NodeMembershipTest, TableFullDropsNewMembersOnly) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 1u);
   EXPECT_TRUE(h.TakeEvents().empty());
   // Known members still get updates.
-  h.Datagram(Addr(2),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTableFull), 1u);
 }
@@ -521,8 +522,8 @@ TEST(NodeMembershipTest, SampleTakesDistinctMembersInTheMask) {
   h.Learn(kPeerA, Addr(2));
   h.Learn(kPeerB, Addr(3));
   h.Learn(kPeerC, Addr(4));
-  h.Datagram(Addr(2),
-             {Claim(MemberStatus::kSuspect, kPeerC, Addr(4), {5, 0}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kPeerC, Addr(4),
+                                 {5, 0}, kPeerA)});
   ASSERT_EQ(h.node().StatusOf(kPeerC), MemberStatus::kSuspect);
   // More than there are: every one in the mask, each once.
   std::vector<Member> online = h.node().Sample(10, MemberStatus::kOnline);
@@ -546,8 +547,8 @@ TEST(NodeMembershipTest, SampleTakesDistinctMembersInTheMask) {
 TEST(NodeStaleTest, OlderClaimsNeverRollStateBack) {
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 2});
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 3}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 3}, kPeerB)});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
   h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 4})});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
@@ -557,11 +558,12 @@ TEST(NodeStaleTest, OlderClaimsNeverRollStateBack) {
   const uint64_t stale = h.node().stats().updates_stale;
   h.Advance(absl::Milliseconds(10));
   h.Datagram(Addr(2), {Online(kPeerA, Addr(9), {5, 2})});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 3}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 3}, kPeerB)});
   h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 3}, kPeerB)});
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 3}, kPeerB)});
-  h.Datagram(Addr(3), {Claim(MemberStatus::kLeft, kPeerA, Addr(2), {4, 99})});
+             {MakeClaim(MemberStatus::kLeft, kPeerA, Addr(2), {4, 99})});
   EXPECT_TRUE(h.Snap() == before) << Describe(h.Snap());
   EXPECT_TRUE(h.TakeEvents().empty());
   EXPECT_EQ(h.node().stats().updates_stale, stale + 3);
@@ -573,8 +575,8 @@ TEST(NodeStaleTest, OlderClaimsNeverRollStateBack) {
 TEST(NodeStaleTest, TheSamePacketTwiceIsANoOp) {
   Harness h;
   const std::vector<uint8_t> joined = h.Seal({Online(kPeerA, Addr(2), {5, 0})});
-  const std::vector<uint8_t> suspected =
-      h.Seal({Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  const std::vector<uint8_t> suspected = h.Seal(
+      {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
   h.DatagramBytes(Addr(2), joined);
   h.DatagramBytes(Addr(3), suspected);
   EXPECT_EQ(h.TakeEvents().size(), 2u);
@@ -607,14 +609,14 @@ TEST(NodeCorrectionTest, AStaleSuspicionIsAnsweredWithTheRefutation) {
   h.Learn(kPeerA, Addr(2), {5, 1});
   h.TakeSent();
   // peer-b missed peer-a's refutation of {5, 0} and gossips its suspicion.
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
   std::vector<Sent> sent = h.TakeSent();
   std::vector<const Sent*> answers = SentTo(sent, Addr(3));
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0]->channel, Channel::kDatagram);
-  std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kPeerA);
+  std::optional<Claim> claim = UpdateAbout(*answers[0], kPeerA);
   ASSERT_TRUE(claim.has_value());
   EXPECT_EQ(claim->status, MemberStatus::kOnline);
   EXPECT_EQ(claim->incarnation, (Incarnation{5, 1}));
@@ -624,19 +626,19 @@ TEST(NodeCorrectionTest, AStaleSuspicionIsAnsweredWithTheRefutation) {
 TEST(NodeCorrectionTest, AStaleAccusationOfItselfIsAnsweredWithItsClaim) {
   Harness h;
   h.Learn(kPeerA, Addr(2));
-  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 0}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 0}, kPeerA)});
   ASSERT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
   h.TakeSent();
   uint8_t sender = 3;
   for (MemberStatus status : {MemberStatus::kSuspect, MemberStatus::kOffline}) {
     ++sender;
     h.Datagram(Addr(sender),
-               {Claim(status, kSelf, Addr(1), {kGeneration, 0}, kPeerB)});
+               {MakeClaim(status, kSelf, Addr(1), {kGeneration, 0}, kPeerB)});
     std::vector<Sent> sent = h.TakeSent();
     std::vector<const Sent*> answers = SentTo(sent, Addr(sender));
     ASSERT_EQ(answers.size(), 1u);
-    std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kSelf);
+    std::optional<Claim> claim = UpdateAbout(*answers[0], kSelf);
     ASSERT_TRUE(claim.has_value());
     EXPECT_EQ(claim->status, MemberStatus::kOnline);
     EXPECT_EQ(claim->incarnation, (Incarnation{kGeneration, 1}));
@@ -654,14 +656,14 @@ TEST(NodeCorrectionTest, OnlyStaleAccusationsOverDatagramsAreAnswered) {
   // stream message (push-pull, itself a two-way exchange) is not answered
   // either.
   h.Datagram(Addr(3), {Online(kPeerA, Addr(2), {5, 0})});
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 1}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 1}, kPeerB)});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
-  h.Stream(Addr(3),
-           {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  h.Stream(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0},
+                               kPeerB)});
   // A claim about a member this node does not know is not answered.
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerC, Addr(4), {5, 0}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerC, Addr(4),
+                                 {5, 0}, kPeerB)});
   EXPECT_TRUE(SentTo(h.TakeSent(), Addr(3)).empty());
   EXPECT_EQ(h.node().stats().corrections_sent, 0u);
 }
@@ -677,8 +679,9 @@ TEST(NodeCorrectionTest, APacketFullOfStaleClaimsGetsOneAnswer) {
   std::vector<std::string> names;
   for (int i = 0; i < 20; ++i) names.push_back(absl::StrCat("member-", i));
   for (int i = 0; i < 20; ++i) {
-    claims.push_back(Claim(MemberStatus::kSuspect, names[i],
-                           Addr(static_cast<uint8_t>(10 + i)), {5, 0}, kPeerB));
+    claims.push_back(MakeClaim(MemberStatus::kSuspect, names[i],
+                               Addr(static_cast<uint8_t>(10 + i)), {5, 0},
+                               kPeerB));
   }
   h.Datagram(Addr(3), claims);
   std::vector<Sent> sent = h.TakeSent();
@@ -694,15 +697,15 @@ TEST(NodeCorrectionTest, TheAnswerCarriesTheMetadataAndIsRateLimited) {
   big["blob"] = std::string(400, 'x');
   h.Learn(kPeerA, Addr(2), {5, 0});
   // peer-a moves on to {5, 1} with 400 bytes of metadata.
-  MemberUpdate online = Online(kPeerA, Addr(2), {5, 1});
+  Claim online = Online(kPeerA, Addr(2), {5, 1});
   const std::string encoded = EncodeMetadata(big).value();
   online.metadata = MetadataView::Parse(encoded).value();
   h.Datagram(Addr(2), {online});
   h.TakeSent();
   // A reply is never larger than what it answers: alone, the stale
   // suspicion is too small a datagram to earn the 400-byte answer ...
-  const MemberUpdate suspicion =
-      Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB);
+  const Claim suspicion =
+      MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB);
   h.Datagram(Addr(5), {suspicion});
   EXPECT_TRUE(SentTo(h.TakeSent(), Addr(5)).empty());
   // ... but gossip is usually a full datagram (here padded with a user
@@ -715,7 +718,7 @@ TEST(NodeCorrectionTest, TheAnswerCarriesTheMetadataAndIsRateLimited) {
   std::vector<const Sent*> answers = SentTo(sent, Addr(3));
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_LE(answers[0]->sealed.size(), h.Seal(stale).size());
-  std::optional<MemberUpdate> claim = UpdateAbout(*answers[0], kPeerA);
+  std::optional<Claim> claim = UpdateAbout(*answers[0], kPeerA);
   ASSERT_TRUE(claim.has_value());
   EXPECT_EQ(claim->incarnation, (Incarnation{5, 1}));
   EXPECT_EQ(claim->metadata.encoded(), encoded);
@@ -741,11 +744,11 @@ TEST(NodeCorrectionTest, OnlyTheMembersOwnWordIsAnswered) {
   // would make this node its origin (a false confirmation).
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 1});
-  h.Datagram(Addr(4),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 1}, kPeerC)});
+  h.Datagram(Addr(4), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 1}, kPeerC)});
   h.TakeSent();
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kSuspect, kPeerA, Addr(2), {5, 0}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
   EXPECT_TRUE(SentTo(h.TakeSent(), Addr(3)).empty());
   EXPECT_EQ(h.node().stats().corrections_sent, 0u);
 }
@@ -754,8 +757,8 @@ TEST(NodeCorrectionTest, OnlyTheMembersOwnWordIsAnswered) {
 
 TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
   Harness h;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 0}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 0}, kPeerA)});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   EXPECT_EQ(h.node().stats().refutations, 1u);
@@ -766,7 +769,7 @@ TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
   EXPECT_EQ(events[0].member.incarnation, (Incarnation{kGeneration, 1}));
 
   std::vector<Sent> sent;
-  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, sent);
+  std::optional<Claim> news = SelfNewsOnNextDatagram(h, sent);
   ASSERT_TRUE(news.has_value());
   EXPECT_EQ(news->status, MemberStatus::kOnline);
   EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 1}));
@@ -776,8 +779,8 @@ TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
 
 TEST(NodeRefuteTest, OfflineAboutItselfAtAHigherVersionIsRefuted) {
   Harness h;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, Addr(1),
-                             {kGeneration, 5}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, Addr(1),
+                                 {kGeneration, 5}, kPeerA)});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 6}));
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   std::vector<Event> events = h.TakeEvents();
@@ -785,7 +788,7 @@ TEST(NodeRefuteTest, OfflineAboutItselfAtAHigherVersionIsRefuted) {
   EXPECT_EQ(events[0].type, Event::Type::kRefuted);
 
   std::vector<Sent> sent;
-  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, sent);
+  std::optional<Claim> news = SelfNewsOnNextDatagram(h, sent);
   ASSERT_TRUE(news.has_value());
   EXPECT_EQ(news->status, MemberStatus::kOnline);
   EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 6}));
@@ -793,15 +796,15 @@ TEST(NodeRefuteTest, OfflineAboutItselfAtAHigherVersionIsRefuted) {
 
 TEST(NodeRefuteTest, SuspicionAboutItselfAtALowerIncarnationIsIgnored) {
   Harness h;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 0}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 0}, kPeerA)});
   ASSERT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
   h.TakeEvents();
   const uint64_t stale = h.node().stats().updates_stale;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 0}, kPeerA)});
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, Addr(1),
-                             {kGeneration - 1, 999}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 0}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, Addr(1),
+                                 {kGeneration - 1, 999}, kPeerA)});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 1}));
   EXPECT_EQ(h.node().stats().refutations, 1u);
   EXPECT_EQ(h.node().stats().updates_stale, stale + 2);
@@ -814,8 +817,8 @@ TEST(NodeRefuteTest, SuspicionAboutItselfAtALowerIncarnationIsIgnored) {
 // lock it out.
 TEST(NodeRefuteTest, ALaterGenerationAtItsOwnAddressIsOutranked) {
   Harness h;
-  h.Datagram(Addr(2), {Claim(MemberStatus::kLeft, kSelf, Addr(1),
-                             {2 * kGeneration, 7}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kLeft, kSelf, Addr(1),
+                                 {2 * kGeneration, 7}, kPeerA)});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{2 * kGeneration, 8}));
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   std::vector<Event> events = h.TakeEvents();
@@ -851,13 +854,13 @@ TEST(NodeRestartTest, HigherGenerationWinsOverHigherVersion) {
 TEST(NodeRestartTest, ARestartElsewhereIsTakenOnceTheOldLifeIsGone) {
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 10});
-  const MemberUpdate moved = Online(kPeerA, Addr(12), {6, 0});
+  const Claim moved = Online(kPeerA, Addr(12), {6, 0});
   h.Datagram(Addr(12), {moved});
   EXPECT_EQ(h.node().Find(kPeerA)->address, Addr(2));
   EXPECT_EQ(h.node().stats().Drops(DropReason::kAddressConflict), 1u);
   // The old life is declared gone; the move waits a suspicion timeout.
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 10}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 10}, kPeerB)});
   const absl::Time gone = h.now();
   const Config& config = h.node().config();
   const absl::Duration wait =
@@ -880,8 +883,8 @@ TEST(NodeRestartTest, ARestartElsewhereIsTakenOnceTheOldLifeIsGone) {
 TEST(NodeRestartTest, RestartRevivesAnOfflineMember) {
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 10});
-  h.Datagram(Addr(3),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 10}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 10}, kPeerB)});
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOffline);
   h.TakeEvents();
   h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {6, 0})});
@@ -909,8 +912,8 @@ TEST(NodeConflictTest, AClaimFromAnotherAddressIsReportedNotRefuted) {
   // one (another process), as ONLINE and as accusations.
   h.Datagram(other, {Online(kSelf, other, {kGeneration, 3})});
   h.Datagram(other, {Online(kSelf, other, {2 * kGeneration, 0})});
-  h.Datagram(Addr(2), {Claim(MemberStatus::kLeft, kSelf, other,
-                             {2 * kGeneration, 1}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kLeft, kSelf, other,
+                                 {2 * kGeneration, 1}, kPeerA)});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
   EXPECT_EQ(h.node().local().address, Addr(1));
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
@@ -959,8 +962,8 @@ TEST(NodeConflictTest, AnEarlierLifeElsewhereIsAnsweredByAnnouncingAgain) {
   // An earlier life declared gone is answered too (once it has been
   // gone a while, members take this life's claims), once an interval.
   h.Advance(h.node().config().probe_interval);
-  h.Datagram(Addr(2), {Claim(MemberStatus::kOffline, kSelf, old,
-                             {kGeneration - 1, 999}, kPeerA)});
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, old,
+                                 {kGeneration - 1, 999}, kPeerA)});
   EXPECT_EQ(h.node().stats().reannouncements, 2u);
 }
 
@@ -976,7 +979,7 @@ TEST(NodeMetadataTest, SetMetadataBumpsTheVersionAndIsPiggybacked) {
   EXPECT_TRUE(h.TakeEvents().empty());
 
   std::vector<Sent> sent;
-  std::optional<MemberUpdate> news = SelfNewsOnNextDatagram(h, sent);
+  std::optional<Claim> news = SelfNewsOnNextDatagram(h, sent);
   ASSERT_TRUE(news.has_value());
   EXPECT_EQ(news->status, MemberStatus::kOnline);
   EXPECT_EQ(news->incarnation, (Incarnation{kGeneration, 1}));
@@ -1036,7 +1039,7 @@ TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
   bool announced = false;
   for (const Sent& one : sent) {
     EXPECT_EQ(one.at, left_at);
-    std::optional<MemberUpdate> news = UpdateAbout(one, kSelf);
+    std::optional<Claim> news = UpdateAbout(one, kSelf);
     if (one.to == Addr(2) && news && news->status == MemberStatus::kLeft) {
       EXPECT_EQ(news->incarnation, h.node().local().incarnation);
       announced = true;
@@ -1206,7 +1209,7 @@ TEST(NodeJoinTest, PushPullReplyGoesBackOnTheRequestsConnection) {
   EXPECT_FALSE(reply.reply_wanted);
   EXPECT_EQ(reply.sender, kSelf);
   std::vector<std::string> names;
-  for (const MemberUpdate& record : reply.members) {
+  for (const Claim& record : reply.members) {
     names.emplace_back(record.name);
   }
   EXPECT_THAT(names, UnorderedElementsAre("self", "peer-a", "peer-b"));
@@ -1299,9 +1302,10 @@ TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterReapAfter) {
   h.Learn(kPeerB, Addr(3));
   h.Advance(absl::Milliseconds(10));
   const absl::Time t = h.now();
-  h.Datagram(Addr(4),
-             {Claim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerC),
-              Claim(MemberStatus::kLeft, kPeerB, Addr(3), {5, 1})});
+  h.Datagram(
+      Addr(4),
+      {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerC),
+       MakeClaim(MemberStatus::kLeft, kPeerB, Addr(3), {5, 1})});
   h.TakeEvents();
   const absl::Time reap_at = t + h.node().config().reap_after;
   h.AdvanceTo(reap_at - absl::Nanoseconds(1));
@@ -1613,8 +1617,8 @@ void RunScript(Harness& h) {
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   h.Advance(absl::Seconds(3));
   h.Datagram(Addr(2), {Ping{5, kSelf}});
-  h.Datagram(Addr(3), {Claim(MemberStatus::kSuspect, kSelf, Addr(1),
-                             {kGeneration, 1}, kPeerB)});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 {kGeneration, 1}, kPeerB)});
   h.Datagram(Addr(4), {UserBroadcast{kPeerC, 5, 1, "news"}});
   PushPull state;
   state.reply_wanted = true;

@@ -101,9 +101,9 @@ class InsiderTest : public ::testing::Test {
   const Node& victim() const { return cluster_.node(kVictim); }
 
   // A claim about the victim.
-  MemberUpdate Claim(MemberStatus status, Incarnation incarnation,
-                     const Address& address) const {
-    MemberUpdate claim;
+  Claim MakeClaim(MemberStatus status, Incarnation incarnation,
+                  const Address& address) const {
+    Claim claim;
     claim.status = status;
     claim.name = victim().local().name;
     claim.incarnation = incarnation;
@@ -183,9 +183,9 @@ class InsiderTest : public ::testing::Test {
 // member outranks the claim, and within a probe interval plus gossip time
 // every member sees it ONLINE again; it stays ONLINE through a restart.
 TEST_F(InsiderTest, ALeftClaimCannotExpelAMember) {
-  const MemberUpdate forged =
-      Claim(MemberStatus::kLeft,
-            {victim().local().incarnation.generation + 1, 0}, address_);
+  const Claim forged =
+      MakeClaim(MemberStatus::kLeft,
+                {victim().local().incarnation.generation + 1, 0}, address_);
   InjectEverywhere({forged}, /*with_victim=*/false);
   ASSERT_EQ(cluster_.StatusOf(0, kVictim), MemberStatus::kLeft);
   const Config& config = cluster_.node(0).config();
@@ -206,7 +206,7 @@ TEST_F(InsiderTest, ALeftClaimCannotExpelAMember) {
 // (kFutureGeneration): nobody ever sees the member LEFT.
 TEST_F(InsiderTest, AClaimAboutAFarFutureLifeIsRefusedEverywhere) {
   InjectEverywhere(
-      {Claim(MemberStatus::kLeft, {UINT64_MAX, UINT64_MAX}, address_)},
+      {MakeClaim(MemberStatus::kLeft, {UINT64_MAX, UINT64_MAX}, address_)},
       /*with_victim=*/true);
   for (int member = 0; member < kSize; ++member) {
     EXPECT_EQ(
@@ -232,9 +232,9 @@ TEST_F(InsiderTest, AClaimAboutAFarFutureLifeIsRefusedEverywhere) {
 TEST_F(InsiderTest, ANameCannotBeTakenOver) {
   const Incarnation now = victim().local().incarnation;
   InjectEverywhere(
-      {Claim(MemberStatus::kOnline, {now.generation, now.version + 5},
-             kAttacker),
-       Claim(MemberStatus::kOnline, {now.generation + 1000, 0}, kAttacker)},
+      {MakeClaim(MemberStatus::kOnline, {now.generation, now.version + 5},
+                 kAttacker),
+       MakeClaim(MemberStatus::kOnline, {now.generation + 1000, 0}, kAttacker)},
       /*with_victim=*/true);
   cluster_.RunFor(absl::Seconds(10));
   EXPECT_TRUE(TimeUntilAllSeeItOnline(absl::ZeroDuration()).has_value());
@@ -269,7 +269,7 @@ TEST_F(InsiderTest, InventedMembersAreBoundedAndCannotHideAFailure) {
   PushPull state;
   state.sender = names[0];
   for (int i = 0; i < kInvented; ++i) {
-    MemberUpdate ghost;
+    Claim ghost;
     ghost.name = names[i];
     ghost.incarnation = {1, 0};
     ghost.address = Address::Ipv4(

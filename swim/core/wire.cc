@@ -52,7 +52,7 @@ absl::Status CheckName(absl::string_view name, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateUpdate(const MemberUpdate& update) {
+absl::Status ValidateUpdate(const Claim& update) {
   if (!IsMemberStatus(static_cast<uint8_t>(update.status))) {
     return absl::InvalidArgumentError("member update has an invalid status");
   }
@@ -76,7 +76,7 @@ absl::Status Validate(const Message& message) {
     }
     absl::Status operator()(const Ack&) { return absl::OkStatus(); }
     absl::Status operator()(const Nack&) { return absl::OkStatus(); }
-    absl::Status operator()(const MemberUpdate& update) {
+    absl::Status operator()(const Claim& update) {
       return ValidateUpdate(update);
     }
     absl::Status operator()(const UserBroadcast& broadcast) {
@@ -96,7 +96,7 @@ absl::Status Validate(const Message& message) {
           !status.ok()) {
         return status;
       }
-      for (const MemberUpdate& member : state.members) {
+      for (const Claim& member : state.members) {
         if (absl::Status status = ValidateUpdate(member); !status.ok()) {
           return status;
         }
@@ -122,7 +122,7 @@ void WriteAddress(Sink& out, const Address& address) {
 }
 
 template <typename Sink>
-void WriteUpdate(Sink& out, const MemberUpdate& update) {
+void WriteUpdate(Sink& out, const Claim& update) {
   out.U8(static_cast<uint8_t>(update.status));
   out.U8((update.has_metadata ? kUpdateHasMetadata : 0) |
          (update.origin.empty() ? 0 : kUpdateHasOrigin));
@@ -151,7 +151,7 @@ void WriteMessage(Sink& out, const Message& message) {
     }
     void operator()(const Ack& ack) { out.Varint(ack.seq); }
     void operator()(const Nack& nack) { out.Varint(nack.seq); }
-    void operator()(const MemberUpdate& update) { WriteUpdate(out, update); }
+    void operator()(const Claim& update) { WriteUpdate(out, update); }
     void operator()(const UserBroadcast& broadcast) {
       out.LengthPrefixed(broadcast.origin);
       out.Varint(broadcast.generation);
@@ -163,7 +163,7 @@ void WriteMessage(Sink& out, const Message& message) {
              (state.joining ? kPushPullJoining : 0));
       out.LengthPrefixed(state.sender);
       out.Varint(state.members.size());
-      for (const MemberUpdate& member : state.members) WriteUpdate(out, member);
+      for (const Claim& member : state.members) WriteUpdate(out, member);
       out.Varint(state.floors.size());
       for (const BroadcastFloor& floor : state.floors) {
         out.LengthPrefixed(floor.origin);
@@ -222,8 +222,8 @@ Address ReadAddress(ByteReader& in) {
   return Address();
 }
 
-MemberUpdate ReadUpdate(ByteReader& in) {
-  MemberUpdate update;
+Claim ReadUpdate(ByteReader& in) {
+  Claim update;
   const uint8_t status = in.U8("member status");
   if (in.ok() && !IsMemberStatus(status)) {
     in.Fail(absl::InvalidArgumentError(
@@ -323,9 +323,7 @@ MessageType TypeOf(const Message& message) {
     MessageType operator()(const PingReq&) { return MessageType::kPingReq; }
     MessageType operator()(const Ack&) { return MessageType::kAck; }
     MessageType operator()(const Nack&) { return MessageType::kNack; }
-    MessageType operator()(const MemberUpdate&) {
-      return MessageType::kMemberUpdate;
-    }
+    MessageType operator()(const Claim&) { return MessageType::kMemberUpdate; }
     MessageType operator()(const UserBroadcast&) {
       return MessageType::kUserBroadcast;
     }

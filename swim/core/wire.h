@@ -82,8 +82,9 @@ struct Nack {
 // carry metadata; SUSPECT and OFFLINE claims name the member that made
 // them (`origin`), so independent suspicions can be counted. A member's own
 // LEFT claim is the graceful-leave message. Also the record type of
-// push-pull state.
-struct MemberUpdate {
+// push-pull state. On the wire it is the member-update message
+// (MessageType::kMemberUpdate, docs/wire.md).
+struct Claim {
   MemberStatus status = MemberStatus::kOnline;
   absl::string_view name;
   Incarnation incarnation;
@@ -92,7 +93,7 @@ struct MemberUpdate {
   MetadataView metadata;     // meaningful only with has_metadata
   absl::string_view origin;  // empty: not given
   // Metadata takes part only when present, as on the wire.
-  friend bool operator==(const MemberUpdate& a, const MemberUpdate& b) {
+  friend bool operator==(const Claim& a, const Claim& b) {
     return a.status == b.status && a.name == b.name &&
            a.incarnation == b.incarnation && a.address == b.address &&
            a.has_metadata == b.has_metadata &&
@@ -134,13 +135,13 @@ struct PushPull {
   bool reply_wanted = false;
   bool joining = false;
   absl::string_view sender;
-  std::vector<MemberUpdate> members;
+  std::vector<Claim> members;
   std::vector<BroadcastFloor> floors;
   friend bool operator==(const PushPull&, const PushPull&) = default;
 };
 
-using Message = std::variant<Ping, PingReq, Ack, Nack, MemberUpdate,
-                             UserBroadcast, PushPull>;
+using Message =
+    std::variant<Ping, PingReq, Ack, Nack, Claim, UserBroadcast, PushPull>;
 
 MessageType TypeOf(const Message& message);
 absl::string_view MessageTypeName(MessageType type);

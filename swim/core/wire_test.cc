@@ -144,9 +144,9 @@ bool IsTruncationError(const absl::Status& status) {
 }
 
 // A member record with the given shape; names and metadata are kept alive.
-MemberUpdate MakeUpdate(MemberStatus status, int index, bool with_metadata,
-                        bool with_origin) {
-  MemberUpdate update;
+Claim MakeUpdate(MemberStatus status, int index, bool with_metadata,
+                 bool with_origin) {
+  Claim update;
   update.status = status;
   update.name = Keep(absl::StrCat("node-", index));
   update.incarnation = {static_cast<uint64_t>(index) * 1000003,
@@ -205,12 +205,12 @@ std::vector<WireCase> SingleMessageCases() {
     }
   }
   {
-    MemberUpdate update = MakeUpdate(MemberStatus::kOnline, 40, false, false);
+    Claim update = MakeUpdate(MemberStatus::kOnline, 40, false, false);
     update.has_metadata = true;  // An empty map, present.
     cases.push_back({"UpdateEmptyMetadata", {update}});
   }
   {
-    MemberUpdate update;
+    Claim update;
     update.status = MemberStatus::kOffline;
     update.name = Keep(std::string(255, 'm'));
     update.origin = Keep(std::string(255, 'o'));
@@ -357,7 +357,7 @@ TEST(WireTest, TypeOfAndNames) {
       {PingReq{}, "ping-req"},
       {Ack{}, "ack"},
       {Nack{}, "nack"},
-      {MemberUpdate{}, "member-update"},
+      {Claim{}, "member-update"},
       {UserBroadcast{}, "user-broadcast"},
       {PushPull{}, "push-pull"},
   };
@@ -381,7 +381,7 @@ struct GoldenCase {
 TEST(WireTest, GoldenEncodings) {
   Metadata metadata;
   metadata["k"] = "v";
-  MemberUpdate full;
+  Claim full;
   full.status = MemberStatus::kSuspect;
   full.name = "m";
   full.incarnation = {1, 2};
@@ -389,7 +389,7 @@ TEST(WireTest, GoldenEncodings) {
   full.has_metadata = true;
   full.metadata = KeepMetadata(metadata);
   full.origin = "o";
-  MemberUpdate minimal;
+  Claim minimal;
   minimal.name = "m";
   std::array<uint8_t, 16> loopback{};
   loopback[15] = 1;
@@ -468,7 +468,7 @@ TEST(WireTest, DecodedMessagesPointIntoThePacket) {
   };
   EXPECT_TRUE(inside(std::get<Ping>((*decoded)[0]).target));
   EXPECT_TRUE(inside(std::get<UserBroadcast>((*decoded)[1]).payload));
-  const MemberUpdate& update = std::get<MemberUpdate>((*decoded)[2]);
+  const Claim& update = std::get<Claim>((*decoded)[2]);
   EXPECT_TRUE(inside(update.name));
   EXPECT_TRUE(inside(update.origin));
   EXPECT_TRUE(inside(update.metadata.encoded()));
@@ -507,13 +507,13 @@ struct InvalidCase {
 
 TEST(EncodePacketTest, InvalidMessagesWriteNothing) {
   const absl::string_view long_name = Keep(std::string(256, 'n'));
-  MemberUpdate empty_name = MakeUpdate(MemberStatus::kOnline, 1, false, false);
+  Claim empty_name = MakeUpdate(MemberStatus::kOnline, 1, false, false);
   empty_name.name = "";
-  MemberUpdate long_member = empty_name;
+  Claim long_member = empty_name;
   long_member.name = long_name;
-  MemberUpdate long_origin = MakeUpdate(MemberStatus::kSuspect, 2, false, true);
+  Claim long_origin = MakeUpdate(MemberStatus::kSuspect, 2, false, true);
   long_origin.origin = long_name;
-  MemberUpdate bad_status = MakeUpdate(MemberStatus::kOnline, 3, false, false);
+  Claim bad_status = MakeUpdate(MemberStatus::kOnline, 3, false, false);
   bad_status.status = static_cast<MemberStatus>(3);
   const absl::string_view big_payload =
       Keep(std::string(kMaxUserPayloadSize + 1, 'p'));
@@ -888,15 +888,15 @@ TEST(DecodePacketTest, ForgedPushPullCountWithinTheCapAllocatesLittle) {
     largest = counter.largest();
   }
   EXPECT_THAT(status.message(), HasSubstr("unknown member status 0"));
-  EXPECT_LE(largest, 256 * sizeof(MemberUpdate) + 1024);
+  EXPECT_LE(largest, 256 * sizeof(Claim) + 1024);
 }
 
 TEST(PacketBuilderTest, MetadataIsComparedOnlyWhenPresent) {
   const std::string encoded = *EncodeMetadata(Metadata{{"k", "v"}});
-  MemberUpdate with_stale_field;
+  Claim with_stale_field;
   with_stale_field.name = "a";
   with_stale_field.metadata = *MetadataView::Parse(encoded);
-  MemberUpdate plain;
+  Claim plain;
   plain.name = "a";
   EXPECT_EQ(with_stale_field, plain);
   with_stale_field.has_metadata = plain.has_metadata = true;

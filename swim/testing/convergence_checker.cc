@@ -9,7 +9,7 @@
 namespace swim::testing {
 namespace {
 
-std::string Claim(const std::optional<Member>& member) {
+std::string MakeClaim(const std::optional<Member>& member) {
   if (!member) return "unknown";
   return absl::StrCat(MemberStatusName(member->status), "@",
                       member->incarnation.ToString());
@@ -29,7 +29,7 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
                       absl::string_view expected) {
     ++found;
     absl::StrAppend(&out, trace_.Who(viewer), " holds ", trace_.Who(subject),
-                    " ", Claim(held), ", expected ", expected, "\n");
+                    " ", MakeClaim(held), ", expected ", expected, "\n");
   };
   for (int viewer = 0; viewer < sim.size() && found < limit; ++viewer) {
     const Node& node = sim.node(viewer);

@@ -100,10 +100,10 @@ std::vector<uint8_t> SealStreamPacket(Envelope& envelope,
   return sealed;
 }
 
-MemberUpdate Claim(MemberStatus status, absl::string_view name,
-                   const Address& address, Incarnation incarnation,
-                   absl::string_view origin) {
-  MemberUpdate update;
+Claim MakeClaim(MemberStatus status, absl::string_view name,
+                const Address& address, Incarnation incarnation,
+                absl::string_view origin) {
+  Claim update;
   update.status = status;
   update.name = name;
   update.incarnation = incarnation;
@@ -116,14 +116,13 @@ MemberUpdate Claim(MemberStatus status, absl::string_view name,
   return update;
 }
 
-MemberUpdate Online(absl::string_view name, const Address& address,
-                    Incarnation incarnation) {
-  return Claim(MemberStatus::kOnline, name, address, incarnation);
+Claim Online(absl::string_view name, const Address& address,
+             Incarnation incarnation) {
+  return MakeClaim(MemberStatus::kOnline, name, address, incarnation);
 }
 
-std::optional<MemberUpdate> UpdateAbout(const Sent& sent,
-                                        absl::string_view name) {
-  for (const MemberUpdate& update : MessagesOf<MemberUpdate>(sent)) {
+std::optional<Claim> UpdateAbout(const Sent& sent, absl::string_view name) {
+  for (const Claim& update : MessagesOf<Claim>(sent)) {
     if (update.name == name) return update;
   }
   return std::nullopt;
@@ -343,8 +342,8 @@ void Harness::Collect() {
   }
 }
 
-std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
-                                                   std::vector<Sent>& keep) {
+std::optional<Claim> SelfNewsOnNextDatagram(Harness& h,
+                                            std::vector<Sent>& keep) {
   h.TakeSent();
   // A reply is never larger than what it answers: pad the ping as a busy
   // peer's probe is padded with gossip (with the node's own broadcast,

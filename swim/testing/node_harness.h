@@ -80,12 +80,12 @@ std::vector<uint8_t> SealStreamPacket(Envelope& envelope,
                                       uint64_t message_id = 1);
 
 // A claim as a peer would send it. ONLINE claims carry (empty) metadata.
-MemberUpdate Claim(MemberStatus status, absl::string_view name,
-                   const Address& address, Incarnation incarnation,
-                   absl::string_view origin = "");
+Claim MakeClaim(MemberStatus status, absl::string_view name,
+                const Address& address, Incarnation incarnation,
+                absl::string_view origin = "");
 
-MemberUpdate Online(absl::string_view name, const Address& address,
-                    Incarnation incarnation);
+Claim Online(absl::string_view name, const Address& address,
+             Incarnation incarnation);
 
 // One transmit of the node, opened and decoded. `messages` point into
 // `packet`, so a Sent is move-only.
@@ -141,8 +141,7 @@ std::vector<const Sent*> Led(const std::vector<Sent>& sent) {
 }
 
 // The update about `name` carried by `sent`, if any.
-std::optional<MemberUpdate> UpdateAbout(const Sent& sent,
-                                        absl::string_view name);
+std::optional<Claim> UpdateAbout(const Sent& sent, absl::string_view name);
 
 // How many of `events` are of `type`.
 size_t CountEvents(const std::vector<Event>& events, Event::Type type);
@@ -256,8 +255,8 @@ class Harness {
 // is never larger than what it answers) and returns the update about
 // itself its reply carries; `keep` holds the transmit the update points
 // into.
-std::optional<MemberUpdate> SelfNewsOnNextDatagram(Harness& h,
-                                                   std::vector<Sent>& keep);
+std::optional<Claim> SelfNewsOnNextDatagram(Harness& h,
+                                            std::vector<Sent>& keep);
 
 }  // namespace swim::testing
 

@@ -29,8 +29,8 @@ Address Ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
   return Address::Ipv4({a, b, c, d}, port);
 }
 
-MemberUpdate AliceOnline() {
-  MemberUpdate update;
+Claim AliceOnline() {
+  Claim update;
   update.status = MemberStatus::kOnline;
   update.name = kAlice;
   update.incarnation = {1700000000, 3};
@@ -62,7 +62,7 @@ std::vector<WireExample> WireExamples() {
       {"alive",
        "alice is ONLINE at incarnation 1700000000.3 with metadata",
        {AliceOnline()}});
-  MemberUpdate suspect;
+  Claim suspect;
   suspect.status = MemberStatus::kSuspect;
   suspect.name = kAlice;
   suspect.incarnation = {1700000000, 3};
@@ -70,10 +70,10 @@ std::vector<WireExample> WireExamples() {
   suspect.origin = kBob;
   examples.push_back(
       {"suspect", "bob suspects alice at incarnation 1700000000.3", {suspect}});
-  MemberUpdate offline = suspect;
+  Claim offline = suspect;
   offline.status = MemberStatus::kOffline;
   examples.push_back({"offline", "bob declares alice OFFLINE", {offline}});
-  MemberUpdate left;
+  Claim left;
   left.status = MemberStatus::kLeft;
   left.name = kAlice;
   left.incarnation = {1700000000, 4};
@@ -88,7 +88,7 @@ std::vector<WireExample> WireExamples() {
   state.reply_wanted = true;
   state.sender = kAlice;
   state.members.push_back(AliceOnline());
-  MemberUpdate bob;
+  Claim bob;
   bob.status = MemberStatus::kOnline;
   bob.name = kBob;
   bob.incarnation = {1700000100, 0};
