@@ -21,11 +21,6 @@ using Kind = TimerQueue::Kind;
 constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 // The largest UDP payload: a datagram buffer never grows beyond it.
 constexpr size_t kMaxDatagramSize = 65507;
-// Incoming stream connections tracked at once, and the unauthenticated
-// bytes (partial frames) they may hold together: each holds at most one
-// frame (about 16 KiB), so this only binds if a driver allows thousands.
-constexpr size_t kMaxStreams = 1024;
-constexpr size_t kMaxStreamPendingBytes = 4 << 20;
 constexpr size_t kMaxTrackedPushPullSenders = 4096;
 // (member, sender) pairs remembered for rate-limiting answers to stale
 // accusations.
@@ -33,9 +28,6 @@ constexpr size_t kMaxTrackedCorrections = 4096;
 constexpr size_t kMaxTombstones = 4096;
 // Addresses a name conflict was recently reported for.
 constexpr size_t kMaxTrackedConflicts = 256;
-// Stream message ids remembered against replays: a member receives a few
-// state exchanges a second at most, so this covers hours.
-constexpr size_t kMaxRecentStreams = 16384;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
 
@@ -108,13 +100,13 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, absl::Time now)
                                              : 1),
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
-      recent_streams_(kMaxRecentStreams),
       conflicts_reported_(kMaxTrackedConflicts),
       push_pull_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
       join_backoff_(config_.probe_interval),
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
+      streams_(config_.max_stream_message),
       corrections_answered_(kMaxTrackedCorrections) {
   local_.name = config_.name;
   local_.address = config_.address;
@@ -340,101 +332,35 @@ StreamVerdict NodeImpl::HandleStreamData(StreamId stream, const Address& from,
                                          absl::Span<const uint8_t> bytes,
                                          absl::Time now) {
   stats_.bytes_received += bytes.size();
-  auto it = streams_.find(stream);
-  if (it == streams_.end()) {
-    if (bytes.empty()) return StreamVerdict::kContinue;
-    if (streams_.size() >= kMaxStreams) {
-      Drop(DropReason::kStreamLimit);
-      ++stats_.streams_closed;
-      return StreamVerdict::kClose;
+  const StreamTable::Outcome outcome = streams_.Feed(
+      stream, from, bytes, envelope_,
+      [&](const Address& sender, absl::Span<const uint8_t> message) {
+        HandleStreamMessage(stream, sender, message, now);
+      });
+  if (outcome.drop) {
+    Drop(*outcome.drop);
+    if (*outcome.drop == DropReason::kEnvelope) {
+      ++stats_.envelope_drops[static_cast<int>(outcome.envelope_drop)];
     }
-    it = streams_
-             .emplace(stream,
-                      std::make_unique<StreamState>(StreamState{
-                          from, StreamReader(config_.max_stream_message)}))
-             .first;
-  }
-  StreamState& state = *it->second;
-  bool progress = false;
-  while (!bytes.empty()) {
-    const size_t pending_before = state.reader.pending_bytes();
-    const size_t partial_before = state.reader.partial_message_bytes();
-    const StreamReader::Result result = state.reader.Read(bytes, envelope_);
-    stream_pending_bytes_ += state.reader.pending_bytes();
-    stream_pending_bytes_ -= pending_before;
-    stream_message_bytes_ += state.reader.partial_message_bytes();
-    stream_message_bytes_ -= partial_before;
-    if (result == StreamReader::Result::kError) {
-      switch (state.reader.error()) {
-        case StreamError::kEnvelope:
-          Drop(DropReason::kEnvelope);
-          ++stats_
-                .envelope_drops[static_cast<int>(state.reader.envelope_drop())];
-          break;
-        case StreamError::kMessageTooLarge:
-          Drop(DropReason::kStreamLimit);
-          break;
-        default:
-          Drop(DropReason::kStreamFraming);
-          break;
-      }
-      ForgetStream(stream);
-      ++stats_.streams_closed;
-      return StreamVerdict::kClose;
-    }
-    if (result == StreamReader::Result::kNeedMore) break;
-    if (state.reader.began_message() &&
-        !recent_streams_.Insert(state.reader.message_id())) {
-      // A message seen before: someone replays what they captured. It is
-      // worth nothing, and must not buy the connection any more time.
-      Drop(DropReason::kStreamReplay);
-      ForgetStream(stream);
-      ++stats_.streams_closed;
-      return StreamVerdict::kClose;
-    }
-    progress = true;
-    if (result == StreamReader::Result::kMessage) {
-      HandleStreamMessage(stream, state, now);
-      state.reader.DoneWithMessage();
-    }
-  }
-  // Streams that hold too much between them are cut off: a partial frame
-  // beyond the unauthenticated budget, a partial message beyond twice the
-  // largest one (authentic, but from too many senders at once).
-  if (stream_pending_bytes_ > kMaxStreamPendingBytes ||
-      stream_message_bytes_ > 2 * config_.max_stream_message) {
-    Drop(DropReason::kStreamLimit);
-    ForgetStream(stream);
     ++stats_.streams_closed;
-    return StreamVerdict::kClose;
   }
-  return progress ? StreamVerdict::kProgress : StreamVerdict::kContinue;
+  return outcome.verdict;
 }
 
 void NodeImpl::HandleStreamClosed(StreamId stream) {
-  auto it = streams_.find(stream);
-  if (it == streams_.end()) return;
-  if (!it->second->reader.idle()) ++stats_.streams_truncated;
-  ForgetStream(stream);
+  if (streams_.Close(stream)) ++stats_.streams_truncated;
 }
 
-void NodeImpl::ForgetStream(StreamId stream) {
-  auto it = streams_.find(stream);
-  if (it == streams_.end()) return;
-  stream_pending_bytes_ -= it->second->reader.pending_bytes();
-  stream_message_bytes_ -= it->second->reader.partial_message_bytes();
-  streams_.erase(it);
-}
-
-void NodeImpl::HandleStreamMessage(StreamId stream, const StreamState& state,
+void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
+                                   absl::Span<const uint8_t> message,
                                    absl::Time now) {
   ++stats_.streams_received;
-  if (!DecodePacket(state.reader.message(), decoded_).ok()) {
+  if (!DecodePacket(message, decoded_).ok()) {
     Drop(DropReason::kMalformed);
     return;
   }
   reply_stream_ = stream;
-  HandleMessages(state.from, Channel::kStream, now);
+  HandleMessages(from, Channel::kStream, now);
   reply_stream_.reset();
   decoded_.clear();
 }

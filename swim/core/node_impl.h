@@ -35,6 +35,7 @@
 #include "swim/core/random.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
+#include "swim/core/stream_table.h"
 #include "swim/core/timer_queue.h"
 #include "swim/core/transmit.h"
 #include "swim/core/wire.h"
@@ -88,12 +89,6 @@ class NodeImpl {
   size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
-  // One stream connection's incoming direction.
-  struct StreamState {
-    Address from;
-    StreamReader reader;
-  };
-
   NodeImpl(Config config, Envelope envelope, absl::Time now);
   // OK while kActive; otherwise FailedPrecondition naming `command`.
   absl::Status CheckActive(absl::string_view command) const;
@@ -127,10 +122,8 @@ class NodeImpl {
   void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
                    absl::Time now);
   // Decodes and handles a stream message reassembled on `stream`.
-  void HandleStreamMessage(StreamId stream, const StreamState& state,
-                           absl::Time now);
-  // Forgets a stream, keeping the byte totals right.
-  void ForgetStream(StreamId stream);
+  void HandleStreamMessage(StreamId stream, const Address& from,
+                           absl::Span<const uint8_t> message, absl::Time now);
   void HandleMessages(const Address& from, Channel channel, absl::Time now);
   // The datagram being handled may serve one request (ping or ping-req);
   // false (counted) for any further one.
@@ -247,8 +240,6 @@ class NodeImpl {
   uint64_t wall_clock_micros_ = 0;
   absl::Time last_reannounce_ = absl::InfinitePast();
   absl::Time last_online_refutation_ = absl::InfinitePast();
-  // Ids of stream messages received lately: a repeat is a replay.
-  RecentIds recent_streams_;
   BoundedMap<absl::Time> conflicts_reported_;
 
   // When each recent push-pull sender last got a reply, and at which of its
@@ -273,11 +264,8 @@ class NodeImpl {
   Outbox outbox_;
   std::deque<Event> events_;
 
-  // Incoming stream state by connection, and the bytes it holds: partial
-  // frames (unauthenticated) and partial messages (authenticated).
-  absl::flat_hash_map<StreamId, std::unique_ptr<StreamState>> streams_;
-  size_t stream_pending_bytes_ = 0;
-  size_t stream_message_bytes_ = 0;
+  // The incoming direction of stream connections.
+  StreamTable streams_;
   // While a stream message is handled: the connection replies go back on.
   std::optional<StreamId> reply_stream_;
 
