@@ -186,11 +186,12 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
   // (name, generation, version) of each live member falsely declared.
   absl::flat_hash_set<std::tuple<std::string, uint64_t, uint64_t>> episodes;
   sim.OnEvent([&](int, const Event& event) {
-    if (event.type != Event::Type::kStatusChanged ||
-        event.member.status != MemberStatus::kOffline || sim.now() < t0) {
+    const auto* changed = std::get_if<MemberStatusChanged>(&event);
+    if (changed == nullptr ||
+        changed->member.status != MemberStatus::kOffline || sim.now() < t0) {
       return;
     }
-    auto it = index_of.find(event.member.name);
+    auto it = index_of.find(changed->member.name);
     if (it == index_of.end()) return;
     const int subject = it->second;
     if (crashed_at[subject] != absl::InfiniteFuture()) {
@@ -214,11 +215,12 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
       return;
     }
     if (sim.alive(subject) &&
-        event.member.incarnation.generation ==
+        changed->member.incarnation.generation ==
             sim.node(subject).local().incarnation.generation) {
       ++tally.false_marks;
-      episodes.insert({event.member.name, event.member.incarnation.generation,
-                       event.member.incarnation.version});
+      episodes.insert({changed->member.name,
+                       changed->member.incarnation.generation,
+                       changed->member.incarnation.version});
     }
   });
   sim.RunFor(duration);

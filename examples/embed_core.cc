@@ -245,11 +245,13 @@ void SendTransmits(Member& member, absl::Time now) {
 // Step 3: what the node has to say.
 void PrintEvents(Member& member) {
   while (std::optional<swim::Event> event = member.node->PollEvent()) {
-    std::printf(
-        "%s: %s %s %s\n", member.node->local().name.c_str(),
-        std::string(swim::EventTypeName(event->type)).c_str(),
-        event->member.name.c_str(),
-        std::string(swim::MemberStatusName(event->member.status)).c_str());
+    // Every case but a user message and a name conflict is about a member.
+    const swim::Member* subject = swim::EventMember(*event);
+    if (subject == nullptr) continue;
+    std::printf("%s: %s %s %s\n", member.node->local().name.c_str(),
+                std::string(swim::EventName(*event)).c_str(),
+                subject->name.c_str(),
+                std::string(swim::MemberStatusName(subject->status)).c_str());
   }
 }
 

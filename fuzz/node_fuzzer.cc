@@ -304,15 +304,12 @@ class NodeProgram {
     }
     last_.clear();
     while (std::optional<Event> event = node_->PollEvent()) {
-      if (event->member.name == node_->local().name) continue;
-      switch (event->type) {
-        case Event::Type::kJoined:
-        case Event::Type::kStatusChanged:
-        case Event::Type::kReaped:
-          last_[event->member.name] = *event;
-          break;
-        default:
-          break;
+      if (std::holds_alternative<MemberJoined>(*event) ||
+          std::holds_alternative<MemberStatusChanged>(*event) ||
+          std::holds_alternative<MemberReaped>(*event)) {
+        const Member& member = *EventMember(*event);
+        if (member.name == node_->local().name) continue;
+        last_[member.name] = *event;
       }
     }
   }
@@ -325,10 +322,11 @@ class NodeProgram {
     Check(node_->queued_member_timers() <= 8 * (node_->size() + 1));
     for (const auto& [name, event] : last_) {
       const std::optional<Member> member = node_->Find(name);
-      if (event.type == Event::Type::kReaped) {
+      if (std::holds_alternative<MemberReaped>(event)) {
         Check(!member.has_value());
       } else {
-        Check(member.has_value() && member->status == event.member.status);
+        Check(member.has_value() &&
+              member->status == EventMember(event)->status);
       }
     }
   }

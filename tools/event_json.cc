@@ -1,5 +1,7 @@
 #include "tools/event_json.h"
 
+#include <variant>
+
 #include "swim/core/member_status.h"
 #include "tools/json_writer.h"
 
@@ -33,22 +35,22 @@ double UnixSeconds(absl::Time now) {
 
 std::string EventJson(absl::string_view observer, const Event& event,
                       absl::Time now) {
-  JsonObject json =
-      MemberFields(EventTypeName(event.type), observer, event.member);
-  switch (event.type) {
-    case Event::Type::kStatusChanged:
-      json.Add("previous_status", MemberStatusName(event.previous_status));
-      break;
-    case Event::Type::kNameConflict:
-      json.Add("conflict_address", event.conflict_address.ToString());
-      break;
-    case Event::Type::kUserMessage:
-      json.Add("origin", event.origin).Add("payload", event.payload);
-      break;
-    default:
-      break;
+  const Member* member = EventMember(event);
+  if (member == nullptr) {
+    JsonObject json;
+    json.Add("event", EventName(event)).Add("observer", observer);
+    if (const auto* conflict = std::get_if<NameConflict>(&event)) {
+      json.Add("conflict_address", conflict->address.ToString());
+    } else if (const auto* message = std::get_if<UserMessage>(&event)) {
+      json.Add("origin", message->origin).Add("payload", message->payload);
+    }
+    return json.Add("t", UnixSeconds(now)).Finish();
   }
-  json.Add("metadata", MetadataObject(event.member.metadata))
+  JsonObject json = MemberFields(EventName(event), observer, *member);
+  if (const auto* changed = std::get_if<MemberStatusChanged>(&event)) {
+    json.Add("previous_status", MemberStatusName(changed->previous_status));
+  }
+  json.Add("metadata", MetadataObject(member->metadata))
       .Add("t", UnixSeconds(now));
   return json.Finish();
 }

@@ -22,8 +22,12 @@ namespace swim::tools {
 // metadata-changed, reaped, name-conflict, refuted, user-message);
 // "observer" is the member that saw it, "member" the one it is about;
 // "status" is ONLINE, SUSPECT, OFFLINE or LEFT; "t" is wall-clock seconds
-// since the Unix epoch. previous_status only on status-changed,
-// conflict_address on name-conflict, origin and payload on user-message.
+// since the Unix epoch. previous_status only on status-changed. The two
+// events about no member carry their own fields instead of the member's:
+// name-conflict "conflict_address", user-message "origin" and "payload":
+//
+//   {"event":"user-message","observer":"127.0.0.1:7001",
+//    "origin":"127.0.0.1:7003","payload":"hello","t":1718000000.456}
 std::string EventJson(absl::string_view observer, const Event& event,
                       absl::Time now);
 

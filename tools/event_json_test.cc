@@ -21,10 +21,7 @@ Member Two() {
 const absl::Time kNow = absl::FromUnixMillis(1718000012345);
 
 TEST(EventJsonTest, StatusChange) {
-  Event event;
-  event.type = Event::Type::kStatusChanged;
-  event.member = Two();
-  event.previous_status = MemberStatus::kSuspect;
+  const Event event = MemberStatusChanged{Two(), MemberStatus::kSuspect};
   EXPECT_EQ(EventJson("127.0.0.1:2001", event, kNow),
             R"({"event":"status-changed","observer":"127.0.0.1:2001",)"
             R"("member":"127.0.0.1:2002","address":"127.0.0.1:2002",)"
@@ -35,9 +32,7 @@ TEST(EventJsonTest, StatusChange) {
 }
 
 TEST(EventJsonTest, EveryStatusIsSpelledInCapitals) {
-  Event event;
-  event.type = Event::Type::kJoined;
-  event.member = Two();
+  MemberJoined event{Two()};
   for (const auto& [status, text] :
        {std::pair{MemberStatus::kOnline, "\"status\":\"ONLINE\""},
         std::pair{MemberStatus::kSuspect, "\"status\":\"SUSPECT\""},
@@ -50,22 +45,14 @@ TEST(EventJsonTest, EveryStatusIsSpelledInCapitals) {
 }
 
 TEST(EventJsonTest, UserMessageAndNameConflictCarryTheirFields) {
-  Event message;
-  message.type = Event::Type::kUserMessage;
-  message.origin = "127.0.0.1:2003";
-  message.payload = "hello";
-  const std::string json = EventJson("o", message, kNow);
-  EXPECT_NE(json.find(R"("event":"user-message")"), std::string::npos);
-  EXPECT_NE(json.find(R"("origin":"127.0.0.1:2003","payload":"hello")"),
-            std::string::npos);
-
-  Event conflict;
-  conflict.type = Event::Type::kNameConflict;
-  conflict.member = Two();
-  conflict.conflict_address = *Address::Parse("10.0.0.9:2002");
-  EXPECT_NE(EventJson("o", conflict, kNow)
-                .find(R"("conflict_address":"10.0.0.9:2002")"),
-            std::string::npos);
+  EXPECT_EQ(EventJson("o", UserMessage{"127.0.0.1:2003", "hello"}, kNow),
+            R"({"event":"user-message","observer":"o",)"
+            R"("origin":"127.0.0.1:2003","payload":"hello",)"
+            R"("t":1718000012.345})");
+  EXPECT_EQ(
+      EventJson("o", NameConflict{*Address::Parse("10.0.0.9:2002")}, kNow),
+      R"({"event":"name-conflict","observer":"o",)"
+      R"("conflict_address":"10.0.0.9:2002","t":1718000012.345})");
 }
 
 TEST(EventJsonTest, Lifecycle) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -118,8 +119,8 @@ false_offline, datagrams, bytes, wall_s, peak_rss_bytes, trace_hash, ...;
 absent numbers are null). converged_s is virtual seconds from the measured
 phase's start (the first join, the metadata change, the crash, the heal,
 the end of the churn) until its goal held. false_offline counts
-kStatusChanged events marking a member OFFLINE while that very process (same
-generation) was alive and not paused; in the partition scenario it includes
+MemberStatusChanged events marking a member OFFLINE while that very process
+(same generation) was alive and not paused; in the partition scenario it includes
 the expected declarations across the cut, also counted in
 false_offline_cut. A progress bar (virtual time against the budgets) is
 drawn on stderr when stderr is a terminal.
@@ -537,32 +538,32 @@ class Runner {
 
   void Observe(int viewer, const Event& event) {
     dirty_ = true;
-    auto it = index_.find(event.member.name);
+    const Member* member = EventMember(event);
+    if (member == nullptr) return;
+    auto it = index_.find(member->name);
     if (it == index_.end() || it->second == viewer) return;
     const int subject = it->second;
-    switch (event.type) {
-      case Event::Type::kJoined:
-        CountView(viewer, event.member.status, 1);
-        return;
-      case Event::Type::kReaped:
-        CountView(viewer, event.member.status, -1);
-        return;
-      case Event::Type::kStatusChanged:
-        CountView(viewer, event.previous_status, -1);
-        CountView(viewer, event.member.status, 1);
-        break;
-      default:
-        return;
+    if (std::holds_alternative<MemberJoined>(event)) {
+      CountView(viewer, member->status, 1);
+      return;
     }
-    if (subject == victim_ && event.member.status == MemberStatus::kSuspect &&
+    if (std::holds_alternative<MemberReaped>(event)) {
+      CountView(viewer, member->status, -1);
+      return;
+    }
+    const auto* changed = std::get_if<MemberStatusChanged>(&event);
+    if (changed == nullptr) return;
+    CountView(viewer, changed->previous_status, -1);
+    CountView(viewer, member->status, 1);
+    if (subject == victim_ && member->status == MemberStatus::kSuspect &&
         !first_suspect_) {
       first_suspect_ = sim_.now() - crash_at_;
     }
     // Only a declaration about the live process itself is false: a
     // restarted member's previous life really is gone.
-    if (event.member.status == MemberStatus::kOffline && sim_.alive(subject) &&
+    if (member->status == MemberStatus::kOffline && sim_.alive(subject) &&
         !sim_.paused(subject) &&
-        event.member.incarnation.generation ==
+        member->incarnation.generation ==
             sim_.node(subject).local().incarnation.generation) {
       ++false_offline_;
       if (!side_.empty() && side_[viewer] != side_[subject]) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -114,11 +115,11 @@ class Writer {
   ~Writer() { Finish(); }
 
   // On the loop thread.
-  void Add(const Event& event) {
+  void Add(const Member& member, bool reaped) {
     bool first_drop = false;
     {
       absl::MutexLock lock(&mutex_);
-      if (pending_.Add({event.type == Event::Type::kReaped, event.member})) {
+      if (pending_.Add({reaped, member})) {
         return;
       }
       first_drop = pending_.dropped() == 1;
@@ -282,20 +283,13 @@ int Main(int argc, char** argv) {
   const std::string local_name = settings->config.name;
   (*member)->driver().AddEventListener(
       [&writer, local_name](const Event& event, const Node&) {
-        switch (event.type) {
-          case Event::Type::kJoined:
-          case Event::Type::kStatusChanged:
-          case Event::Type::kMetadataChanged:
-          case Event::Type::kReaped:
-            if (event.member.name != local_name) writer.Add(event);
-            break;
-          case Event::Type::kNameConflict:
-            Log(absl::StrCat("another process at ",
-                             event.conflict_address.ToString(),
-                             " claims this member's name ", local_name));
-            break;
-          default:
-            break;
+        if (const auto* conflict = std::get_if<NameConflict>(&event)) {
+          Log(absl::StrCat("another process at ", conflict->address.ToString(),
+                           " claims this member's name ", local_name));
+        } else if (const Member* member = EventMember(event)) {
+          if (member->name != local_name) {  // not a file of the directory
+            writer.Add(*member, std::holds_alternative<MemberReaped>(event));
+          }
         }
       });
   (*member)->driver().AddErrorListener(

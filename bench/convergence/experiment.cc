@@ -294,39 +294,37 @@ class Experiment {
   }
 
   void Observe(int viewer, const Event& event) {
-    auto it = index_.find(event.member.name);
+    const Member* member = EventMember(event);
+    if (member == nullptr) return;
+    auto it = index_.find(member->name);
     if (it == index_.end() || it->second == viewer) return;
     const int subject = it->second;
-    const MemberStatus status = event.member.status;
-    switch (event.type) {
-      case Event::Type::kJoined:
-        if (IsAlive(status)) ++alive_views_;
-        break;
-      case Event::Type::kStatusChanged:
-        if (IsAlive(event.previous_status)) --alive_views_;
-        if (IsAlive(status)) ++alive_views_;
-        break;
-      case Event::Type::kReaped:
-        if (IsAlive(status)) --alive_views_;
-        return;
-      default:
-        break;
+    const MemberStatus status = member->status;
+    const auto* changed = std::get_if<MemberStatusChanged>(&event);
+    if (std::holds_alternative<MemberJoined>(event)) {
+      if (IsAlive(status)) ++alive_views_;
+    } else if (changed != nullptr) {
+      if (IsAlive(changed->previous_status)) --alive_views_;
+      if (IsAlive(status)) ++alive_views_;
+    } else if (std::holds_alternative<MemberReaped>(event)) {
+      if (IsAlive(status)) --alive_views_;
+      return;
     }
-    if (event.type == Event::Type::kStatusChanged &&
-        status == MemberStatus::kOffline && sim_.alive(subject)) {
+    if (changed != nullptr && status == MemberStatus::kOffline &&
+        sim_.alive(subject)) {
       ++false_offline_;
     }
     if (!spread_origin_.empty() && !informed_[viewer] &&
-        event.member.name == spread_origin_) {
-      auto version = event.member.metadata.find(kVersionKey);
-      if (version != event.member.metadata.end() &&
+        member->name == spread_origin_) {
+      auto version = member->metadata.find(kVersionKey);
+      if (version != member->metadata.end() &&
           version->second == spread_value_) {
         informed_[viewer] = true;
         spread_.informed_s.push_back(
             absl::ToDoubleSeconds(sim_.now() - spread_start_));
       }
     }
-    if (subject == victim_ && event.type == Event::Type::kStatusChanged) {
+    if (subject == victim_ && changed != nullptr) {
       if (!detection_.first_suspect_s && (status == MemberStatus::kSuspect ||
                                           status == MemberStatus::kOffline)) {
         detection_.first_suspect_s =

@@ -1,25 +1,30 @@
 #include "swim/core/event.h"
 
+#include <iterator>
+#include <type_traits>
+
 namespace swim {
 
-absl::string_view EventTypeName(Event::Type type) {
-  switch (type) {
-    case Event::Type::kJoined:
-      return "joined";
-    case Event::Type::kStatusChanged:
-      return "status-changed";
-    case Event::Type::kMetadataChanged:
-      return "metadata-changed";
-    case Event::Type::kReaped:
-      return "reaped";
-    case Event::Type::kNameConflict:
-      return "name-conflict";
-    case Event::Type::kRefuted:
-      return "refuted";
-    case Event::Type::kUserMessage:
-      return "user-message";
-  }
-  return "unknown";
+absl::string_view EventName(const Event& event) {
+  static constexpr absl::string_view kNames[] = {
+      "joined",        "status-changed", "metadata-changed", "reaped",
+      "name-conflict", "refuted",        "user-message"};
+  static_assert(std::size(kNames) == std::variant_size_v<Event>);
+  return kNames[event.index()];
+}
+
+const Member* EventMember(const Event& event) {
+  return std::visit(
+      [](const auto& e) -> const Member* {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, NameConflict> ||
+                      std::is_same_v<T, UserMessage>) {
+          return nullptr;
+        } else {
+          return &e.member;
+        }
+      },
+      event);
 }
 
 }  // namespace swim

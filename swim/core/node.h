@@ -74,7 +74,7 @@ enum class Lifecycle : uint8_t {
 // while the life they hold is alive; a restart at another address is taken
 // once the old life has been OFFLINE or LEFT for a suspicion timeout. A
 // claim about this node naming another address is never about this life:
-// the node reports it (kNameConflict) and keeps its name. Any claim about
+// the node reports it (NameConflict) and keeps its name. Any claim about
 // this life that it did not make is refuted, at the claim's generation if
 // that is later; generations beyond this node's clock plus
 // Config::max_clock_skew are refused, so no claim can lock a member out.
@@ -114,7 +114,7 @@ class Node {
   // recently reaped lives are skipped. All or nothing: an invalid member
   // (bad name or metadata, another status) or a full table changes nothing.
   absl::Status Restore(absl::Span<const Member> members, absl::Time now);
-  // Disseminates `payload` to every member (kUserMessage events there).
+  // Disseminates `payload` to every member (UserMessage events there).
   // InvalidArgument (nothing queued) above the largest payload.
   absl::Status Broadcast(absl::string_view payload, absl::Time now);
 

@@ -197,36 +197,37 @@ std::string NameOf(const TestCluster& cluster, int index) {
 }
 
 // Every event in which some member reported `name` with a status in
-// `mask` (a kJoined or kStatusChanged event), as readable lines, so an
-// assertion that expects none shows what happened.
+// `mask` (a MemberJoined or MemberStatusChanged event), as readable lines, so
+// an assertion that expects none shows what happened.
 std::vector<std::string> Reports(const TestCluster& cluster,
                                  absl::string_view name, StatusMask mask) {
   std::vector<std::string> reports;
   for (int viewer = 0; viewer < cluster.size(); ++viewer) {
     for (const Event& event : cluster.events(viewer)) {
-      if (event.type != Event::Type::kJoined &&
-          event.type != Event::Type::kStatusChanged) {
+      if (!std::holds_alternative<MemberJoined>(event) &&
+          !std::holds_alternative<MemberStatusChanged>(event)) {
         continue;
       }
-      if (event.member.name != name || !StatusIn(event.member.status, mask)) {
-        continue;
-      }
+      const Member& member = *EventMember(event);
+      if (member.name != name || !StatusIn(member.status, mask)) continue;
       reports.push_back(absl::StrCat(NameOf(cluster, viewer), " saw ", name,
-                                     " ", MemberStatusName(event.member.status),
+                                     " ", MemberStatusName(member.status),
                                      " at incarnation ",
-                                     event.member.incarnation.ToString()));
+                                     member.incarnation.ToString()));
     }
   }
   return reports;
 }
 
-// Events of `type` that member `viewer` reported about `name`.
-std::vector<Event> EventsAbout(const TestCluster& cluster, int viewer,
-                               Event::Type type, absl::string_view name) {
-  std::vector<Event> found;
+// Events of one `Case` that member `viewer` reported about `name`.
+template <typename Case>
+std::vector<Case> EventsAbout(const TestCluster& cluster, int viewer,
+                              absl::string_view name) {
+  std::vector<Case> found;
   for (const Event& event : cluster.events(viewer)) {
-    if (event.type == type && event.member.name == name) {
-      found.push_back(event);
+    const Case* match = std::get_if<Case>(&event);
+    if (match != nullptr && match->member.name == name) {
+      found.push_back(*match);
     }
   }
   return found;
@@ -357,7 +358,9 @@ TEST_P(JoinTest, ConvergesWithEveryJoinAndMetadataEverywhere) {
   for (int viewer = 0; viewer < size; ++viewer) {
     std::map<std::string, int> joined;
     for (const Event& event : cluster.events(viewer)) {
-      if (event.type == Event::Type::kJoined) ++joined[event.member.name];
+      if (const auto* news = std::get_if<MemberJoined>(&event)) {
+        ++joined[news->member.name];
+      }
     }
     EXPECT_EQ(joined.size(), static_cast<size_t>(size - 1))
         << NameOf(cluster, viewer);
@@ -529,8 +532,8 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
       [&] { return AllSeeOnlineAbove(cluster, kIsolated, before); },
       ProbeBound(config, kSize) + SpreadBound(config, kSize, options.latency)))
       << Describe(cluster);
-  const std::vector<Event> refuted =
-      EventsAbout(cluster, kIsolated, Event::Type::kRefuted, name);
+  const std::vector<Refuted> refuted =
+      EventsAbout<Refuted>(cluster, kIsolated, name);
   ASSERT_FALSE(refuted.empty());
   EXPECT_GT(refuted.front().member.incarnation, before);
   EXPECT_GT(cluster.node(kIsolated).local().incarnation, before);
@@ -572,8 +575,7 @@ TEST_P(NodeClusterTest, MemberDeclaredOfflineRefutesOnceThePartitionHeals) {
       [&] { return AllSeeOnlineAbove(cluster, kIsolated, before); },
       SpreadBound(config, kSize, options.latency)))
       << Describe(cluster);
-  EXPECT_FALSE(
-      EventsAbout(cluster, kIsolated, Event::Type::kRefuted, name).empty());
+  EXPECT_FALSE(EventsAbout<Refuted>(cluster, kIsolated, name).empty());
   EXPECT_GT(cluster.node(kIsolated).local().incarnation, before);
   EXPECT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
                                SpreadBound(config, kSize, options.latency)))
@@ -716,7 +718,8 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
   // and everyone holds exactly the incarnation it started with.
   EXPECT_EQ(cluster.node(kRestarted).local().incarnation, fresh);
   for (size_t i = events_before; i < cluster.events(kRestarted).size(); ++i) {
-    EXPECT_NE(cluster.events(kRestarted)[i].type, Event::Type::kRefuted);
+    EXPECT_FALSE(
+        std::holds_alternative<Refuted>(cluster.events(kRestarted)[i]));
   }
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kRestarted) continue;
@@ -759,8 +762,8 @@ TEST_P(NodeClusterTest, MemberRestartedAfterBeingDeclaredOfflineComesBack) {
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kRestarted) continue;
     bool came_back = false;
-    for (const Event& event :
-         EventsAbout(cluster, viewer, Event::Type::kStatusChanged, name)) {
+    for (const MemberStatusChanged& event :
+         EventsAbout<MemberStatusChanged>(cluster, viewer, name)) {
       came_back |= event.previous_status == MemberStatus::kOffline &&
                    event.member.status == MemberStatus::kOnline &&
                    event.member.incarnation.generation == generation;
@@ -792,8 +795,8 @@ TEST_P(NodeClusterTest, MetadataChangeReachesEveryMember) {
       << Describe(cluster);
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kChanging) continue;
-    const std::vector<Event> changed =
-        EventsAbout(cluster, viewer, Event::Type::kMetadataChanged, name);
+    const std::vector<MemberMetadataChanged> changed =
+        EventsAbout<MemberMetadataChanged>(cluster, viewer, name);
     ASSERT_EQ(changed.size(), 1u) << NameOf(cluster, viewer);
     EXPECT_EQ(changed.front().member.metadata, updated);
     EXPECT_EQ(changed.front().member.status, MemberStatus::kOnline);
@@ -898,8 +901,8 @@ TEST_P(NodeClusterTest, UserBroadcastReachesEveryMemberExactlyOnce) {
   auto received = [&](int viewer) {
     std::map<std::pair<std::string, std::string>, int> counts;
     for (const Event& event : cluster.events(viewer)) {
-      if (event.type == Event::Type::kUserMessage) {
-        ++counts[{event.origin, event.payload}];
+      if (const auto* message = std::get_if<UserMessage>(&event)) {
+        ++counts[{message->origin, message->payload}];
       }
     }
     return counts;
@@ -985,11 +988,14 @@ std::pair<uint64_t, std::string> RunScript(uint64_t seed) {
   std::string transcript;
   for (int i = 0; i < kSize; ++i) {
     for (const Event& event : cluster.events(i)) {
-      absl::StrAppend(&transcript, i, " ", EventTypeName(event.type), " ",
-                      event.member.name, " ",
-                      MemberStatusName(event.member.status), " ",
-                      event.member.incarnation.ToString(), " ",
-                      absl::FormatTime(event.member.last_change), "\n");
+      absl::StrAppend(&transcript, i, " ", EventName(event));
+      if (const Member* member = EventMember(event)) {
+        absl::StrAppend(&transcript, " ", member->name, " ",
+                        MemberStatusName(member->status), " ",
+                        member->incarnation.ToString(), " ",
+                        absl::FormatTime(member->last_change));
+      }
+      absl::StrAppend(&transcript, "\n");
     }
   }
   return {cluster.fingerprint(), transcript};

@@ -254,7 +254,7 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
   EXPECT_EQ(h.node().size(), names.size());
   h.AdvanceTo(left_at + reap_after);
   EXPECT_EQ(h.node().size(), 0u);
-  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kReaped), names.size());
+  EXPECT_EQ(CountEvents<MemberReaped>(h.TakeEvents()), names.size());
   h.Advance(h.node().config().probe_interval * 10);
   EXPECT_EQ(h.node().queued_member_timers(), 0u);
 }
@@ -348,8 +348,8 @@ TEST(NodeHostileTest, ReplayedPingReqTakesOneRelaySlot) {
 // Attack: member X joined, left and was reaped (forgotten); an attacker
 // replays X's old claims to bring a ghost back. Must happen: ONLINE or
 // SUSPECT claims at or below the incarnation X was reaped at — by datagram
-// or inside a push-pull — are dropped as kTombstoned with no kJoined event;
-// a claim at a higher incarnation (X really restarts) is accepted.
+// or inside a push-pull — are dropped as kTombstoned with no MemberJoined
+// event; a claim at a higher incarnation (X really restarts) is accepted.
 TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   constexpr absl::string_view kX = "member-x";
   Harness h(NoPeriodicPushPull(HostileConfig()));
@@ -376,7 +376,8 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTombstoned), 4u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);  // peer-b only
-  EXPECT_EQ(events[0].member.name, kPeerB);
+  ASSERT_NE(EventMember(events[0]), nullptr);
+  EXPECT_EQ(EventMember(events[0])->name, kPeerB);
 
   // X restarts: a newer life is welcome.
   h.Datagram(Addr(17), {Online(kX, Addr(17), {6, 0})});
@@ -385,8 +386,8 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   EXPECT_EQ(h.node().Find(kX)->address, Addr(17));
   events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kJoined);
-  EXPECT_EQ(events[0].member.name, kX);
+  ASSERT_TRUE(std::holds_alternative<MemberJoined>(events[0]));
+  EXPECT_EQ(std::get<MemberJoined>(events[0]).member.name, kX);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kTombstoned), 4u);
 }
 
@@ -417,7 +418,7 @@ TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
           kPeerA, 5, static_cast<uint64_t>(s) * kPerStream + i + 1, "spam"});
     }
     h.Stream(Addr(2, 40000), flood);
-    delivered += CountEvents(h.TakeEvents(), Event::Type::kUserMessage);
+    delivered += CountEvents<UserMessage>(h.TakeEvents());
   }
   EXPECT_EQ(delivered, static_cast<size_t>(kStreams * kPerStream));
   EXPECT_GT(h.node().stats().Drops(DropReason::kBroadcastQueueFull), 0u);
@@ -438,7 +439,7 @@ TEST(NodeHostileTest, BroadcastFloodCannotDelayARefutation) {
 // name at a newer generation and another address. It is not about this
 // life (a life has one address), and members refuse claims naming another
 // address than the one they hold, so the claim cannot expel this node.
-// Must happen: a kNameConflict event naming that address, at most once per
+// Must happen: a NameConflict event naming that address, at most once per
 // probe interval, no refutation, the incarnation unchanged.
 TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
   Harness h(HostileConfig());
@@ -448,9 +449,9 @@ TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
   EXPECT_EQ(h.node().stats().name_conflicts, 1u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
-  EXPECT_EQ(events[0].member.name, kSelf);
-  EXPECT_EQ(events[0].conflict_address, other);
+  ASSERT_TRUE(std::holds_alternative<NameConflict>(events[0]));
+  const NameConflict& conflict = std::get<NameConflict>(events[0]);
+  EXPECT_EQ(conflict.address, other);
 
   h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, other,
                                  {2 * kGeneration, 1}, kPeerA)});
@@ -459,7 +460,7 @@ TEST(NodeHostileTest, DeathClaimAboutAnotherLifeRaisesANameConflict) {
   h.Advance(h.node().config().probe_interval);
   h.Datagram(Addr(2), {MakeClaim(MemberStatus::kOffline, kSelf, other,
                                  {2 * kGeneration, 2}, kPeerA)});
-  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 1u);
+  EXPECT_EQ(CountEvents<NameConflict>(h.TakeEvents()), 1u);
 
   EXPECT_EQ(h.node().stats().refutations, 0u);
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
@@ -543,7 +544,7 @@ TEST(NodeHostileTest, OnlineClaimsAtTheOwnAddressAreRefutedOncePerInterval) {
   h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 4})});
   EXPECT_EQ(h.node().stats().refutations, 1u);
   EXPECT_EQ(h.node().stats().name_conflicts, 2u);
-  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 1u);
+  EXPECT_EQ(CountEvents<NameConflict>(h.TakeEvents()), 1u);
   h.Advance(h.node().config().probe_interval);
   h.Datagram(Addr(2), {Online(kSelf, Addr(1), {kGeneration, 5})});
   EXPECT_EQ(h.node().stats().refutations, 2u);
@@ -567,8 +568,9 @@ TEST(NodeHostileTest, BroadcastsFromARestartedMemberAreDelivered) {
   auto delivered = [&](absl::string_view payload) {
     size_t count = 0;
     for (const Event& event : cluster.events(0)) {
-      if (event.type == Event::Type::kUserMessage && event.origin == "node-1" &&
-          event.payload == payload) {
+      const auto* message = std::get_if<UserMessage>(&event);
+      if (message != nullptr && message->origin == "node-1" &&
+          message->payload == payload) {
         ++count;
       }
     }
@@ -792,7 +794,7 @@ TEST(NodeHostileTest, ANameCannotBeMovedWhileItsHolderIsAlive) {
 
 // The member itself hears a forged ONLINE claim about it from another
 // address, at its own generation or a later one. Must happen: a
-// kNameConflict event naming that address; the member keeps its name, its
+// NameConflict event naming that address; the member keeps its name, its
 // address and its incarnation (nobody moved it), and goes on.
 TEST(NodeHostileTest, AForgedClaimAboutItselfIsReportedAndChangesNothing) {
   Harness h(HostileConfig());
@@ -802,8 +804,9 @@ TEST(NodeHostileTest, AForgedClaimAboutItselfIsReportedAndChangesNothing) {
   h.Datagram(Addr(2), {Online(kSelf, Addr(0), {kGeneration + 5, 0})});
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
-  EXPECT_EQ(events[0].conflict_address, Addr(0));
+  ASSERT_TRUE(std::holds_alternative<NameConflict>(events[0]));
+  const NameConflict& conflict = std::get<NameConflict>(events[0]);
+  EXPECT_EQ(conflict.address, Addr(0));
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
   EXPECT_EQ(h.node().local().address, Addr(1));
   EXPECT_EQ(h.node().stats().name_conflicts, 2u);

@@ -754,9 +754,7 @@ void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
   table_.SetStatus(*target, MemberStatus::kSuspect);
   target->set_last_change(now);
   StartSuspicion(*target, local_.name, now);
-  Event event = MemberEvent(Event::Type::kStatusChanged, target->ToMember());
-  event.previous_status = previous;
-  EmitEvent(std::move(event));
+  EmitEvent(MemberStatusChanged{target->ToMember(), previous});
   QueueUpdate(*target, local_.name);
 }
 
@@ -830,9 +828,7 @@ void NodeImpl::DeclareOffline(MemberRecord& record, absl::Time now) {
   record.set_last_change(now);
   ++stats_.declared_offline;
   ArmMemberTimer(record, Kind::kReap, now + config_.reap_after);
-  Event event = MemberEvent(Event::Type::kStatusChanged, record.ToMember());
-  event.previous_status = MemberStatus::kSuspect;
-  EmitEvent(std::move(event));
+  EmitEvent(MemberStatusChanged{record.ToMember(), MemberStatus::kSuspect});
   QueueUpdate(record, local_.name);
 }
 
@@ -842,7 +838,7 @@ void NodeImpl::ApplyAwareness(int delta) {
 }
 
 void NodeImpl::Reap(MemberRecord& record) {
-  EmitEvent(MemberEvent(Event::Type::kReaped, record.ToMember()));
+  EmitEvent(MemberReaped{record.ToMember()});
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());
   broadcast_history_.Forget(record.name());
@@ -1039,7 +1035,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
       StartSuspicion(*record, origin, now);
     }
     ++stats_.updates_applied;
-    EmitEvent(MemberEvent(Event::Type::kJoined, record->ToMember()));
+    EmitEvent(MemberJoined{record->ToMember()});
     QueueUpdate(*record, origin);
     return;
   }
@@ -1110,11 +1106,9 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   }
   ++stats_.updates_applied;
   if (previous != status) {
-    Event event = MemberEvent(Event::Type::kStatusChanged, record->ToMember());
-    event.previous_status = previous;
-    EmitEvent(std::move(event));
+    EmitEvent(MemberStatusChanged{record->ToMember(), previous});
   } else if (metadata_changed) {
-    EmitEvent(MemberEvent(Event::Type::kMetadataChanged, record->ToMember()));
+    EmitEvent(MemberMetadataChanged{record->ToMember()});
   }
   QueueUpdate(*record, origin);
 }
@@ -1198,7 +1192,7 @@ void NodeImpl::Refute(const Incarnation& claimed, absl::Time now) {
   local_.last_change = now;
   ++stats_.refutations;
   QueueLocalUpdate();
-  EmitEvent(MemberEvent(Event::Type::kRefuted, local_));
+  EmitEvent(Refuted{local_});
 }
 
 void NodeImpl::Reannounce(absl::Time now) {
@@ -1218,9 +1212,7 @@ void NodeImpl::ReportConflict(const Address& claimed, absl::Time now) {
     return;
   }
   conflicts_reported_.Put(key, now);
-  Event event = MemberEvent(Event::Type::kNameConflict, local_);
-  event.conflict_address = claimed;
-  EmitEvent(std::move(event));
+  EmitEvent(NameConflict{claimed});
 }
 
 bool NodeImpl::StateFits(size_t more) const {
@@ -1327,14 +1319,8 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
       Drop(DropReason::kDuplicateBroadcast);
       return;
   }
-  Event event;
-  event.type = Event::Type::kUserMessage;
-  event.origin = std::string(broadcast.origin);
-  event.payload = std::string(broadcast.payload);
-  if (std::optional<Member> member = Find(broadcast.origin)) {
-    event.member = *std::move(member);
-  }
-  EmitEvent(std::move(event));
+  EmitEvent(UserMessage{std::string(broadcast.origin),
+                        std::string(broadcast.payload)});
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (encoded.ok()) {
     EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
@@ -1675,14 +1661,6 @@ void NodeImpl::EmitEvent(Event event) {
     Drop(DropReason::kEventQueueFull);
   }
   events_.push_back(std::move(event));
-}
-
-Event NodeImpl::MemberEvent(Event::Type type, Member member) {
-  Event event;
-  event.type = type;
-  event.previous_status = member.status;
-  event.member = std::move(member);
-  return event;
 }
 
 // --- Node: the public surface, forwarded ------------------------------------

@@ -182,7 +182,6 @@ class NodeImpl {
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
                         bool user);
   void EmitEvent(Event event);
-  static Event MemberEvent(Event::Type type, Member member);
 
   // Sending.
   // This node's own request (a probe, a ping-req): the messages first,

@@ -437,17 +437,18 @@ TEST(NodeMembershipTest, OnlineUpdateAboutAStrangerAddsIt) {
   h.Datagram(Addr(2), {WithMetadata(Online(kPeerA, Addr(2), {5, 3}), encoded)});
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kJoined);
-  EXPECT_EQ(events[0].member.name, kPeerA);
-  EXPECT_EQ(events[0].member.address, Addr(2));
-  EXPECT_EQ(events[0].member.status, MemberStatus::kOnline);
-  EXPECT_EQ(events[0].member.incarnation, (Incarnation{5, 3}));
-  EXPECT_EQ(events[0].member.metadata, metadata);
-  EXPECT_EQ(events[0].member.last_change, at);
+  ASSERT_TRUE(std::holds_alternative<MemberJoined>(events[0]));
+  const MemberJoined& joined = std::get<MemberJoined>(events[0]);
+  EXPECT_EQ(joined.member.name, kPeerA);
+  EXPECT_EQ(joined.member.address, Addr(2));
+  EXPECT_EQ(joined.member.status, MemberStatus::kOnline);
+  EXPECT_EQ(joined.member.incarnation, (Incarnation{5, 3}));
+  EXPECT_EQ(joined.member.metadata, metadata);
+  EXPECT_EQ(joined.member.last_change, at);
 
   const std::optional<Member> member = h.node().Find(kPeerA);
   ASSERT_NE(member, std::nullopt);
-  EXPECT_TRUE(*member == events[0].member);
+  EXPECT_TRUE(*member == joined.member);
   EXPECT_EQ(h.node().size(), 1u);
   ASSERT_EQ(h.node().Members().size(), 1u);
   EXPECT_EQ(h.node().Members()[0], member);
@@ -495,7 +496,8 @@ TEST(NodeMembershipTest, PushPullOfflineRecordAboutAStrangerIsIgnored) {
   EXPECT_EQ(h.node().size(), 1u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].member.name, kPeerA);
+  ASSERT_NE(EventMember(events[0]), nullptr);
+  EXPECT_EQ(EventMember(events[0])->name, kPeerA);
 }
 
 TEST(NodeMembershipTest, TableFullDropsNewMembersOnly) {
@@ -764,9 +766,10 @@ TEST(NodeRefuteTest, SuspicionAboutItselfIsRefuted) {
   EXPECT_EQ(h.node().stats().refutations, 1u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kRefuted);
-  EXPECT_EQ(events[0].member.name, kSelf);
-  EXPECT_EQ(events[0].member.incarnation, (Incarnation{kGeneration, 1}));
+  ASSERT_TRUE(std::holds_alternative<Refuted>(events[0]));
+  const Refuted& refuted = std::get<Refuted>(events[0]);
+  EXPECT_EQ(refuted.member.name, kSelf);
+  EXPECT_EQ(refuted.member.incarnation, (Incarnation{kGeneration, 1}));
 
   std::vector<Sent> sent;
   std::optional<Claim> news = SelfNewsOnNextDatagram(h, sent);
@@ -785,7 +788,7 @@ TEST(NodeRefuteTest, OfflineAboutItselfAtAHigherVersionIsRefuted) {
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kRefuted);
+  EXPECT_TRUE(std::holds_alternative<Refuted>(events[0]));
 
   std::vector<Sent> sent;
   std::optional<Claim> news = SelfNewsOnNextDatagram(h, sent);
@@ -823,7 +826,7 @@ TEST(NodeRefuteTest, ALaterGenerationAtItsOwnAddressIsOutranked) {
   EXPECT_EQ(h.node().local().status, MemberStatus::kOnline);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kRefuted);
+  EXPECT_TRUE(std::holds_alternative<Refuted>(events[0]));
   // A forged ONLINE claim at this address is outranked the same way.
   h.Datagram(Addr(2), {Online(kSelf, Addr(1), {3 * kGeneration, 0})});
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{3 * kGeneration, 1}));
@@ -892,9 +895,10 @@ TEST(NodeRestartTest, RestartRevivesAnOfflineMember) {
   EXPECT_EQ(h.node().Find(kPeerA)->incarnation, (Incarnation{6, 0}));
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kStatusChanged);
-  EXPECT_EQ(events[0].previous_status, MemberStatus::kOffline);
-  EXPECT_EQ(events[0].member.status, MemberStatus::kOnline);
+  ASSERT_TRUE(std::holds_alternative<MemberStatusChanged>(events[0]));
+  const MemberStatusChanged& changed = std::get<MemberStatusChanged>(events[0]);
+  EXPECT_EQ(changed.previous_status, MemberStatus::kOffline);
+  EXPECT_EQ(changed.member.status, MemberStatus::kOnline);
 }
 
 // --- Name conflicts ---
@@ -922,12 +926,12 @@ TEST(NodeConflictTest, AClaimFromAnotherAddressIsReportedNotRefuted) {
   // One event per address and probe interval.
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kNameConflict);
-  EXPECT_EQ(events[0].conflict_address, other);
-  EXPECT_EQ(events[0].member.name, kSelf);
+  ASSERT_TRUE(std::holds_alternative<NameConflict>(events[0]));
+  const NameConflict& conflict = std::get<NameConflict>(events[0]);
+  EXPECT_EQ(conflict.address, other);
   h.Advance(h.node().config().probe_interval);
   h.Datagram(other, {Online(kSelf, other, {2 * kGeneration, 2})});
-  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 1u);
+  EXPECT_EQ(CountEvents<NameConflict>(h.TakeEvents()), 1u);
   // It keeps probing and answering.
   const uint64_t probes = h.node().stats().probes;
   h.Advance(h.node().config().probe_interval * 10);
@@ -958,7 +962,7 @@ TEST(NodeConflictTest, AnEarlierLifeElsewhereIsAnsweredByAnnouncingAgain) {
   EXPECT_EQ(h.node().stats().reannouncements, 1u);
   EXPECT_EQ(h.node().stats().name_conflicts, 0u);
   EXPECT_EQ(h.node().local().incarnation, (Incarnation{kGeneration, 0}));
-  EXPECT_EQ(CountEvents(h.TakeEvents(), Event::Type::kNameConflict), 0u);
+  EXPECT_EQ(CountEvents<NameConflict>(h.TakeEvents()), 0u);
   // An earlier life declared gone is answered too (once it has been
   // gone a while, members take this life's claims), once an interval.
   h.Advance(h.node().config().probe_interval);
@@ -1015,8 +1019,10 @@ TEST(NodeMetadataTest, MetadataChangeOfAPeerIsReported) {
   h.Datagram(Addr(2), {WithMetadata(Online(kPeerA, Addr(2), {5, 1}), encoded)});
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kMetadataChanged);
-  EXPECT_EQ(events[0].member.metadata, (Metadata{{"role", "db"}}));
+  ASSERT_TRUE(std::holds_alternative<MemberMetadataChanged>(events[0]));
+  const MemberMetadataChanged& changed =
+      std::get<MemberMetadataChanged>(events[0]);
+  EXPECT_EQ(changed.member.metadata, (Metadata{{"role", "db"}}));
 }
 
 // --- Leave ---
@@ -1178,7 +1184,7 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   ASSERT_NE(h.node().Find("seed"), std::nullopt);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kJoined);
+  EXPECT_TRUE(std::holds_alternative<MemberJoined>(events[0]));
   EXPECT_TRUE(h.sent().empty()) << "no reply to a reply";
 
   h.AdvanceTo(t0 + absl::Seconds(300));
@@ -1254,10 +1260,11 @@ TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   EXPECT_EQ(h.node().stats().suspicions, 1u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kStatusChanged);
-  EXPECT_EQ(events[0].previous_status, MemberStatus::kOnline);
-  EXPECT_EQ(events[0].member.status, MemberStatus::kSuspect);
-  EXPECT_EQ(events[0].member.last_change, suspected_at);
+  ASSERT_TRUE(std::holds_alternative<MemberStatusChanged>(events[0]));
+  const MemberStatusChanged& changed = std::get<MemberStatusChanged>(events[0]);
+  EXPECT_EQ(changed.previous_status, MemberStatus::kOnline);
+  EXPECT_EQ(changed.member.status, MemberStatus::kSuspect);
+  EXPECT_EQ(changed.member.last_change, suspected_at);
 
   // The suspicion times out exactly.
   const absl::Time offline_at =
@@ -1271,9 +1278,10 @@ TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   EXPECT_EQ(h.node().stats().declared_offline, 1u);
   events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kStatusChanged);
-  EXPECT_EQ(events[0].previous_status, MemberStatus::kSuspect);
-  EXPECT_EQ(events[0].member.status, MemberStatus::kOffline);
+  ASSERT_TRUE(std::holds_alternative<MemberStatusChanged>(events[0]));
+  const MemberStatusChanged& offline = std::get<MemberStatusChanged>(events[0]);
+  EXPECT_EQ(offline.previous_status, MemberStatus::kSuspect);
+  EXPECT_EQ(offline.member.status, MemberStatus::kOffline);
 
   // OFFLINE members are no longer probed.
   h.TakeSent();
@@ -1316,8 +1324,8 @@ TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterReapAfter) {
   EXPECT_EQ(h.node().stats().reaped, 2u);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].type, Event::Type::kReaped);
-  EXPECT_EQ(events[1].type, Event::Type::kReaped);
+  EXPECT_TRUE(std::holds_alternative<MemberReaped>(events[0]));
+  EXPECT_TRUE(std::holds_alternative<MemberReaped>(events[1]));
 }
 
 TEST(NodeProbeTest, PeriodicPushPullEveryInterval) {
@@ -1587,10 +1595,10 @@ TEST(NodeBroadcastTest, ReceivedBroadcastIsDeliveredOnce) {
   h.DatagramBytes(Addr(2), packet);
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].type, Event::Type::kUserMessage);
-  EXPECT_EQ(events[0].origin, kPeerA);
-  EXPECT_EQ(events[0].payload, "hi");
-  EXPECT_EQ(events[0].member.name, kPeerA);
+  ASSERT_TRUE(std::holds_alternative<UserMessage>(events[0]));
+  const UserMessage& message = std::get<UserMessage>(events[0]);
+  EXPECT_EQ(message.origin, kPeerA);
+  EXPECT_EQ(message.payload, "hi");
   EXPECT_EQ(h.node().queued_broadcasts(), 2u) << "passed on (and peer-a)";
 
   // The same broadcast again, alone or in another packet, is dropped.
@@ -1602,7 +1610,8 @@ TEST(NodeBroadcastTest, ReceivedBroadcastIsDeliveredOnce) {
   h.Datagram(Addr(2), {UserBroadcast{kPeerA, 5, 8, "again"}});
   events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].payload, "again");
+  ASSERT_TRUE(std::holds_alternative<UserMessage>(events[0]));
+  EXPECT_EQ(std::get<UserMessage>(events[0]).payload, "again");
 }
 
 // --- Determinism ---
@@ -1639,10 +1648,15 @@ std::vector<std::string> Trace(Harness& h) {
                           sent.sealed.size())));
   }
   for (const Event& event : h.TakeEvents()) {
-    trace.push_back(
-        absl::StrCat(EventTypeName(event.type), " ", event.member.name, " ",
-                     MemberStatusName(event.member.status), " ",
-                     event.member.incarnation.ToString(), " ", event.payload));
+    std::string line(EventName(event));
+    if (const Member* member = EventMember(event)) {
+      absl::StrAppend(&line, " ", member->name, " ",
+                      MemberStatusName(member->status), " ",
+                      member->incarnation.ToString());
+    } else if (const auto* message = std::get_if<UserMessage>(&event)) {
+      absl::StrAppend(&line, " ", message->origin, " ", message->payload);
+    }
+    trace.push_back(std::move(line));
   }
   return trace;
 }

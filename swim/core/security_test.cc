@@ -216,7 +216,9 @@ TEST_F(InsiderTest, AClaimAboutAFarFutureLifeIsRefusedEverywhere) {
   EXPECT_TRUE(cluster_.Converged());
   for (int viewer = 0; viewer < kSize; ++viewer) {
     for (const Event& event : cluster_.events(viewer)) {
-      EXPECT_NE(event.member.status, MemberStatus::kLeft) << viewer;
+      if (const Member* member = EventMember(event)) {
+        EXPECT_NE(member->status, MemberStatus::kLeft) << viewer;
+      }
     }
   }
 }
@@ -387,9 +389,10 @@ TEST_P(NewsUnderReplayTest, EveryMetadataChangeReachesEveryMember) {
   for (int viewer = 1; viewer < kSize; ++viewer) {
     std::vector<bool> seen(kChanges, false);
     for (const Event& event : cluster.events(viewer)) {
-      if (event.member.name != NameOf(0)) continue;
-      auto token = event.member.metadata.find("token");
-      if (token == event.member.metadata.end()) continue;
+      const Member* member = EventMember(event);
+      if (member == nullptr || member->name != NameOf(0)) continue;
+      auto token = member->metadata.find("token");
+      if (token == member->metadata.end()) continue;
       int value = 0;
       if (absl::SimpleAtoi(token->second, &value) && value >= 0 &&
           value < kChanges) {
@@ -500,9 +503,9 @@ TEST(SecurityTest, AUserBroadcastIsNeverDeliveredTwice) {
   auto deliveries = [&](int member, absl::string_view payload, size_t from) {
     int count = 0;
     for (size_t i = from; i < cluster.events(member).size(); ++i) {
-      const Event& event = cluster.events(member)[i];
-      count +=
-          event.type == Event::Type::kUserMessage && event.payload == payload;
+      const auto* message =
+          std::get_if<UserMessage>(&cluster.events(member)[i]);
+      count += message != nullptr && message->payload == payload;
     }
     return count;
   };

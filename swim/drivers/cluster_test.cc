@@ -324,10 +324,10 @@ TEST_P(ClusterTest, ListenersMayReadTheNodeAndIssueCommands) {
   observed.AddEventListener([&](const Event& event, const Node& node) {
     // Read-only views, and Inspect (inline on the loop thread): no
     // deadlock, and the node already reflects the event.
-    if (event.type == Event::Type::kJoined) {
+    if (const auto* joined = std::get_if<MemberJoined>(&event)) {
       bool found = false;
       for (const Member& member : node.Members()) {
-        found |= member.name == event.member.name;
+        found |= member.name == joined->member.name;
       }
       consistent = consistent && found;
       EXPECT_TRUE(observed
@@ -336,7 +336,7 @@ TEST_P(ClusterTest, ListenersMayReadTheNodeAndIssueCommands) {
                       })
                       .ok());
       // A command from inside a listener is queued, not run re-entrantly.
-      observed.SetMetadata({{"seen", event.member.name}});
+      observed.SetMetadata({{"seen", joined->member.name}});
     }
     ++calls;
   });

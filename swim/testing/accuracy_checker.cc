@@ -30,24 +30,28 @@ void AccuracyChecker::Disarm() {
 }
 
 void AccuracyChecker::OnEvent(int node, const Event& event) {
-  if (event.type != Event::Type::kStatusChanged &&
-      event.type != Event::Type::kJoined) {
+  const Member* member = nullptr;
+  if (const auto* joined = std::get_if<MemberJoined>(&event)) {
+    member = &joined->member;
+  } else if (const auto* changed = std::get_if<MemberStatusChanged>(&event)) {
+    member = &changed->member;
+  } else {
     return;
   }
-  const MemberStatus status = event.member.status;
+  const MemberStatus status = member->status;
   if (status == MemberStatus::kOnline) return;
-  const std::optional<int> subject = members_.Find(event.member.name);
+  const std::optional<int> subject = members_.Find(member->name);
   if (!subject) return;
   const sim::Simulator& sim = trace_.sim();
   const Node& target = sim.node(*subject);
   // The current life (a restarted member's old life did die).
-  const bool current = event.member.incarnation.generation ==
-                       target.local().incarnation.generation;
+  const bool current =
+      member->incarnation.generation == target.local().incarnation.generation;
   if (status == MemberStatus::kLeft) {
     if (current && target.lifecycle() == Lifecycle::kActive) {
       violations_.Add(absl::StrCat(
           trace_.Who(node), " holds ", trace_.Who(*subject), " LEFT at ",
-          event.member.incarnation.ToString(), ", but it never left"));
+          member->incarnation.ToString(), ", but it never left"));
     }
     return;
   }
@@ -59,7 +63,7 @@ void AccuracyChecker::OnEvent(int node, const Event& event) {
   violations_.Add(
       absl::StrCat(trace_.Who(node), " declared ", trace_.Who(*subject), " ",
                    MemberStatusName(status), " at incarnation ",
-                   event.member.incarnation.ToString(),
+                   member->incarnation.ToString(),
                    " though it is alive and the network is fault-free (its own "
                    "incarnation is ",
                    target.local().incarnation.ToString(), ")"));

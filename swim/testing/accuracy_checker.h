@@ -5,10 +5,10 @@
 // partitions, no paused or slowed members), no member that is alive and
 // reachable is ever declared OFFLINE: every probe of it is answered within
 // two link delays, well inside probe_timeout, so nobody even suspects it.
-// Watched through every kStatusChanged (and kJoined) event: a declaration
-// about the member's current process life while it is alive, not paused
-// and the checker is armed is a violation. Claims about an earlier life of
-// a restarted member are not (that process did die).
+// Watched through every MemberStatusChanged (and MemberJoined) event: a
+// declaration about the member's current process life while it is alive, not
+// paused and the checker is armed is a violation. Claims about an earlier life
+// of a restarted member are not (that process did die).
 //
 // The test says when the network is fault-free: Disarm() before injecting
 // faults, Arm() once they are lifted and everything they set in motion has

@@ -86,14 +86,15 @@ void CompletenessChecker::Finish() {
 }
 
 void CompletenessChecker::OnEvent(int node, const Event& event) {
-  if (event.type != Event::Type::kStatusChanged ||
-      event.member.status != MemberStatus::kOffline) {
+  const auto* changed = std::get_if<MemberStatusChanged>(&event);
+  if (changed == nullptr || changed->member.status != MemberStatus::kOffline) {
     return;
   }
+  const Member& member = changed->member;
   const absl::Time now = trace_.sim().now();
   for (Expectation& expectation : expectations_) {
-    if (expectation.done || expectation.name != event.member.name ||
-        expectation.generation != event.member.incarnation.generation) {
+    if (expectation.done || expectation.name != member.name ||
+        expectation.generation != member.incarnation.generation) {
       continue;
     }
     for (Watcher& watcher : expectation.watchers) {

@@ -78,18 +78,10 @@ void IncarnationChecker::Check(int node, absl::string_view subject,
 }
 
 void IncarnationChecker::OnEvent(int node, const Event& event) {
-  switch (event.type) {
-    case Event::Type::kJoined:
-    case Event::Type::kStatusChanged:
-    case Event::Type::kMetadataChanged:
-    case Event::Type::kReaped:
-    case Event::Type::kRefuted:
-      Check(node, event.member.name, event.member.incarnation,
-            absl::StrCat(EventTypeName(event.type), " event"));
-      break;
-    case Event::Type::kNameConflict:
-    case Event::Type::kUserMessage:
-      break;  // `member` is not a claim the node holds
+  // Every event with a member reports a claim the node now holds.
+  if (const Member* member = EventMember(event)) {
+    Check(node, member->name, member->incarnation,
+          absl::StrCat(EventName(event), " event"));
   }
 }
 

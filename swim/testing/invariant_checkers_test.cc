@@ -55,8 +55,9 @@ TEST(TraceRecorderTest, FansEventsOutAndKeepsTheTail) {
   int second = 0;
   trace.Subscribe([&](int, const Event&) { ++first; });
   const int handle = trace.Subscribe([&](int, const Event&) { ++second; });
-  Event event;
-  event.member.name = "node-9";
+  MemberJoined joined;
+  joined.member.name = "node-9";
+  const Event event = joined;
   trace.Replay(0, event);
   trace.Unsubscribe(handle);
   trace.Replay(0, event);
@@ -101,15 +102,13 @@ TEST(IncarnationCheckerTest, ReportsAnEventThatGoesBackwards) {
   CheckedCluster cluster(Options(3));
   StartAndConverge(cluster, 3);
   const Member held = *cluster.sim().node(1).Find("node-2");
-  Event event;
-  event.type = Event::Type::kStatusChanged;
-  event.member = held;
-  event.member.status = MemberStatus::kSuspect;
-  event.member.incarnation.version += 5;
-  cluster.trace().Replay(1, event);
+  MemberStatusChanged changed{held, held.status};
+  changed.member.status = MemberStatus::kSuspect;
+  changed.member.incarnation.version += 5;
+  cluster.trace().Replay(1, changed);
   EXPECT_TRUE(cluster.incarnations().violations().empty());
-  event.member.incarnation.version -= 1;
-  cluster.trace().Replay(1, event);
+  changed.member.incarnation.version -= 1;
+  cluster.trace().Replay(1, changed);
   const std::string lines = Lines(cluster.incarnations().violations());
   EXPECT_THAT(lines, HasSubstr("node-1 (#1) holds node-2 at incarnation"));
   EXPECT_THAT(lines, HasSubstr("(seed 17)"));
@@ -157,11 +156,10 @@ TEST(AccuracyCheckerTest, ReportsLeftForAMemberThatNeverLeft) {
   CheckedCluster cluster(Options(3));
   StartAndConverge(cluster, 3);
   cluster.accuracy().Disarm();  // LEFT is checked regardless
-  Event event;
-  event.type = Event::Type::kStatusChanged;
-  event.member = *cluster.sim().node(0).Find("node-1");
-  event.member.status = MemberStatus::kLeft;
-  cluster.trace().Replay(0, event);
+  MemberStatusChanged changed{*cluster.sim().node(0).Find("node-1"),
+                              MemberStatus::kOnline};
+  changed.member.status = MemberStatus::kLeft;
+  cluster.trace().Replay(0, changed);
   EXPECT_THAT(Lines(cluster.accuracy().violations()),
               HasSubstr("holds node-1 (#1) LEFT at 1.0, but it never left"));
 }

@@ -128,14 +128,6 @@ std::optional<Claim> UpdateAbout(const Sent& sent, absl::string_view name) {
   return std::nullopt;
 }
 
-size_t CountEvents(const std::vector<Event>& events, Event::Type type) {
-  size_t count = 0;
-  for (const Event& event : events) {
-    if (event.type == type) ++count;
-  }
-  return count;
-}
-
 std::string Describe(const Snapshot& snapshot) {
   std::string out = absl::StrCat("local: ", Describe(snapshot.local));
   for (const Member& member : snapshot.members) {

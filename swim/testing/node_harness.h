@@ -143,8 +143,15 @@ std::vector<const Sent*> Led(const std::vector<Sent>& sent) {
 // The update about `name` carried by `sent`, if any.
 std::optional<Claim> UpdateAbout(const Sent& sent, absl::string_view name);
 
-// How many of `events` are of `type`.
-size_t CountEvents(const std::vector<Event>& events, Event::Type type);
+// How many of `events` are a `Case` (e.g. CountEvents<Refuted>(events)).
+template <typename Case>
+size_t CountEvents(const std::vector<Event>& events) {
+  size_t count = 0;
+  for (const Event& event : events) {
+    if (std::holds_alternative<Case>(event)) ++count;
+  }
+  return count;
+}
 
 // What the node's members look like, for "nothing changed" checks.
 struct Snapshot {

@@ -48,10 +48,11 @@ std::string TraceRecorder::Tail(size_t lines) const {
       absl::StrAppend(&out, "** ", entry.subject, "\n");
       continue;
     }
-    absl::StrAppend(&out, Who(entry.node), ": ", EventTypeName(entry.type), " ",
-                    entry.subject, " ");
-    if (entry.type == Event::Type::kStatusChanged) {
-      absl::StrAppend(&out, MemberStatusName(entry.previous), "->");
+    absl::StrAppend(&out, Who(entry.node), ": ", entry.what, " ", entry.subject,
+                    entry.has_member ? " " : "\n");
+    if (!entry.has_member) continue;
+    if (entry.previous.has_value()) {
+      absl::StrAppend(&out, MemberStatusName(*entry.previous), "->");
     }
     absl::StrAppend(&out, MemberStatusName(entry.status), "@",
                     entry.incarnation.ToString(), "\n");
@@ -67,15 +68,25 @@ void TraceRecorder::Record(Entry entry) {
 
 void TraceRecorder::Dispatch(int node, const Event& event) {
   ++events_;
-  if (event.type != Event::Type::kUserMessage) {
+  if (const Member* member = EventMember(event)) {
     Entry entry;
     entry.at = sim_.now();
     entry.node = node;
-    entry.type = event.type;
-    entry.subject = event.member.name;
-    entry.status = event.member.status;
-    entry.previous = event.previous_status;
-    entry.incarnation = event.member.incarnation;
+    entry.what = EventName(event);
+    entry.subject = member->name;
+    entry.has_member = true;
+    entry.status = member->status;
+    if (const auto* changed = std::get_if<MemberStatusChanged>(&event)) {
+      entry.previous = changed->previous_status;
+    }
+    entry.incarnation = member->incarnation;
+    Record(std::move(entry));
+  } else if (const auto* conflict = std::get_if<NameConflict>(&event)) {
+    Entry entry;
+    entry.at = sim_.now();
+    entry.node = node;
+    entry.what = EventName(event);
+    entry.subject = absl::StrCat("claimed from ", conflict->address.ToString());
     Record(std::move(entry));
   }
   for (auto& [handle, listener] : listeners_) listener(node, event);

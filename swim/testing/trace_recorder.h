@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -64,11 +65,12 @@ class TraceRecorder {
  private:
   struct Entry {
     absl::Time at;
-    int node = -1;  // -1: a note
-    Event::Type type = Event::Type::kJoined;
-    std::string subject;  // the member the event is about, or the note
+    int node = -1;            // -1: a note
+    absl::string_view what;   // EventName: static storage
+    std::string subject;      // the member the event is about, or the note
+    bool has_member = false;  // status and incarnation hold
     MemberStatus status = MemberStatus::kOnline;
-    MemberStatus previous = MemberStatus::kOnline;
+    std::optional<MemberStatus> previous;  // MemberStatusChanged only
     Incarnation incarnation;
   };
 

@@ -67,14 +67,20 @@ class WallClock {
   absl::Time start_ = absl::Now();
 };
 
-// Counts, per viewer, the events of one type about each member.
+// Counts, per viewer, the events of one case about each member (a
+// NameConflict is about the viewer itself).
+template <typename Case>
 class EventCounter {
  public:
-  EventCounter(CheckedCluster& cluster, Event::Type type)
+  explicit EventCounter(CheckedCluster& cluster)
       : trace_(cluster.trace()), members_(cluster.sim()) {
-    handle_ = trace_.Subscribe([this, type](int node, const Event& event) {
-      if (event.type != type) return;
-      const std::optional<int> subject = members_.Find(event.member.name);
+    handle_ = trace_.Subscribe([this](int node, const Event& event) {
+      const Case* match = std::get_if<Case>(&event);
+      if (match == nullptr) return;
+      std::optional<int> subject = node;
+      if constexpr (!std::is_same_v<Case, NameConflict>) {
+        subject = members_.Find(match->member.name);
+      }
       if (!subject) return;
       if (node >= static_cast<int>(counts_.size())) counts_.resize(node + 1);
       std::vector<int>& row = counts_[node];
@@ -153,7 +159,7 @@ TEST_P(JoinScenario, EveryoneJoinsOnceAndNobodyIsSuspected) {
   const absl::Duration poll =
       members >= 100 ? absl::Milliseconds(100) : absl::ZeroDuration();
   CheckedCluster cluster(options);
-  EventCounter joined(cluster, Event::Type::kJoined);
+  EventCounter<MemberJoined> joined(cluster);
   const absl::Duration took = StartAndConverge(cluster, members, poll);
 
   for (int viewer = 0; viewer < members; ++viewer) {
@@ -203,7 +209,7 @@ TEST_P(Scenario, MetadataUpdatesSpreadAndTheNewestWins) {
   CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
   options.forbidden = kSuspectOrOffline;
   CheckedCluster cluster(options);
-  EventCounter changed(cluster, Event::Type::kMetadataChanged);
+  EventCounter<MemberMetadataChanged> changed(cluster);
   StartAndConverge(cluster, kMembers);
   Simulator& sim = cluster.sim();
 
@@ -295,7 +301,7 @@ TEST_P(Scenario, GracefulLeaveIsLeftEverywhereAndNeverOffline) {
 TEST_P(Scenario, RestartWithTheSameNameComesBackInANewGeneration) {
   CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
   CheckedCluster cluster(options);
-  EventCounter conflicts(cluster, Event::Type::kNameConflict);
+  EventCounter<NameConflict> conflicts(cluster);
   StartAndConverge(cluster, kMembers);
   Simulator& sim = cluster.sim();
   const int restarted = static_cast<int>(seed() % (kMembers - 1)) + 1;
@@ -449,7 +455,7 @@ TEST_P(Scenario, TenPercentLossKeepsTheClusterAndStillDetectsACrash) {
 TEST_P(Scenario, MemberPausedPastItsTimeoutRefutesAndComesBack) {
   CheckedCluster::Options options = ScenarioOptions(seed(), kMembers);
   CheckedCluster cluster(options);
-  EventCounter refuted(cluster, Event::Type::kRefuted);
+  EventCounter<Refuted> refuted(cluster);
   StartAndConverge(cluster, kMembers);
   Simulator& sim = cluster.sim();
   const int paused = static_cast<int>(seed() % kMembers);
@@ -459,10 +465,10 @@ TEST_P(Scenario, MemberPausedPastItsTimeoutRefutesAndComesBack) {
   // Back online: every viewer saw it go OFFLINE and come back ONLINE.
   std::vector<bool> came_back(kMembers, false);
   cluster.trace().Subscribe([&](int node, const Event& event) {
-    if (event.type == Event::Type::kStatusChanged &&
-        event.member.name == name &&
-        event.previous_status == MemberStatus::kOffline &&
-        event.member.status == MemberStatus::kOnline) {
+    const auto* changed = std::get_if<MemberStatusChanged>(&event);
+    if (changed != nullptr && changed->member.name == name &&
+        changed->previous_status == MemberStatus::kOffline &&
+        changed->member.status == MemberStatus::kOnline) {
       came_back[node] = true;
     }
   });

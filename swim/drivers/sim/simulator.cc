@@ -316,12 +316,14 @@ void Simulator::Drain(int index) {
   }
   while (std::optional<Event> event = slot.node->PollEvent()) {
     ++totals_.events;
-    trace_.Mix(static_cast<uint64_t>(index) * 131 +
-               static_cast<int>(event->type));
-    for (char c : event->member.name) trace_.Mix(static_cast<uint8_t>(c));
-    trace_.Mix(static_cast<uint64_t>(event->member.status));
-    trace_.Mix(event->member.incarnation.generation);
-    trace_.Mix(event->member.incarnation.version);
+    trace_.Mix(static_cast<uint64_t>(index) * 131 + event->index());
+    static const Member kNobody;
+    const Member* member = EventMember(*event);
+    if (member == nullptr) member = &kNobody;
+    for (char c : member->name) trace_.Mix(static_cast<uint8_t>(c));
+    trace_.Mix(static_cast<uint64_t>(member->status));
+    trace_.Mix(member->incarnation.generation);
+    trace_.Mix(member->incarnation.version);
     if (observer_) observer_(index, *event);
   }
   ScheduleTimer(index);

@@ -1,6 +1,7 @@
 #include "swim/drivers/testing/membership_view.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 
@@ -11,22 +12,15 @@ void MembershipView::Attach(Driver& driver) {
   driver.AddEventListener([this, viewer](const Event& event, const Node&) {
     absl::MutexLock lock(&mutex_);
     Table& table = tables_[viewer];
-    switch (event.type) {
-      case Event::Type::kJoined:
-      case Event::Type::kStatusChanged:
-      case Event::Type::kMetadataChanged:
-        table[event.member.name] =
-            Seen{event.member.status, event.member.metadata};
-        break;
-      case Event::Type::kReaped:
-        table.erase(event.member.name);
-        break;
-      case Event::Type::kUserMessage:
-        messages_[viewer].push_back(event.payload);
-        break;
-      case Event::Type::kNameConflict:
-      case Event::Type::kRefuted:
-        break;
+    if (const auto* message = std::get_if<UserMessage>(&event)) {
+      messages_[viewer].push_back(message->payload);
+    } else if (const auto* reaped = std::get_if<MemberReaped>(&event)) {
+      table.erase(reaped->member.name);
+    } else if (std::holds_alternative<MemberJoined>(event) ||
+               std::holds_alternative<MemberStatusChanged>(event) ||
+               std::holds_alternative<MemberMetadataChanged>(event)) {
+      const Member& member = *EventMember(event);
+      table[member.name] = Seen{member.status, member.metadata};
     }
   });
 }
