@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/testing/in_memory.h"
 
 namespace swim::bench {
@@ -78,14 +79,14 @@ std::vector<uint8_t> PushPullState(int n, bool reply_wanted) {
   return testing::PlaintextStream(packet);
 }
 
-std::unique_ptr<Node> NodeWithMembers(int n, absl::Time now, bool push_pull) {
+std::unique_ptr<Node> NodeWithMembers(int n, Instant now, bool push_pull) {
   std::unique_ptr<Node> node = MakeNode(0, SecurityMode::kPlaintext, push_pull);
   testing::DeliverStream(*node, MemberAddress(1), PushPullState(n), now);
   Drain(*node);
   return node;
 }
 
-std::unique_ptr<Node> SteadyNode(int n, absl::Time& now, bool push_pull) {
+std::unique_ptr<Node> SteadyNode(int n, Instant& now, bool push_pull) {
   std::unique_ptr<Node> node = NodeWithMembers(n, now, push_pull);
   std::vector<Message> decoded;
   std::vector<uint8_t> reply;
@@ -99,7 +100,7 @@ std::unique_ptr<Node> SteadyNode(int n, absl::Time& now, bool push_pull) {
   return node;
 }
 
-int AnswerPings(Node& node, absl::Time now, std::vector<Message>& decoded,
+int AnswerPings(Node& node, Instant now, std::vector<Message>& decoded,
                 std::vector<uint8_t>& reply) {
   int seen = 0;
   while (std::optional<Transmit> transmit = node.PollTransmit()) {

@@ -13,13 +13,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/core/wire.h"
 
 namespace swim::bench {
 
 // Where virtual time starts.
-inline const absl::Time kStart = absl::FromUnixSeconds(1700000000);
+inline const Instant kStart = Instant(absl::Seconds(1700000000));
 
 // Member `index` of the cluster: "member-<index>.bench.internal" (over 15
 // bytes, so copies of its name allocate) at 10.x.y.z:7946.
@@ -48,16 +49,16 @@ std::vector<uint8_t> PushPullState(int n, bool reply_wanted = false);
 // Node 0 (periodic push-pull on or off) after learning members 1..n from one
 // push-pull (drained). Their news is still queued for dissemination: a join
 // storm.
-std::unique_ptr<Node> NodeWithMembers(int n, absl::Time now,
+std::unique_ptr<Node> NodeWithMembers(int n, Instant now,
                                       bool push_pull = true);
 
 // NodeWithMembers after gossip ticks with every probe answered until the
 // news has spread (nothing queued): the steady state. Advances `now`.
-std::unique_ptr<Node> SteadyNode(int n, absl::Time& now, bool push_pull = true);
+std::unique_ptr<Node> SteadyNode(int n, Instant& now, bool push_pull = true);
 
 // Answers every ping in `node`'s transmits with an ack, as live peers
 // would. Other transmits are dropped. Returns the transmits seen.
-int AnswerPings(Node& node, absl::Time now, std::vector<Message>& decoded,
+int AnswerPings(Node& node, Instant now, std::vector<Message>& decoded,
                 std::vector<uint8_t>& reply);
 
 // Drains `node`'s transmits and events; returns the transmits.

@@ -19,6 +19,7 @@
 #include "bench/allocation_counter.h"
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/core/wire.h"
 
@@ -90,7 +91,7 @@ std::optional<std::pair<uint32_t, Address>> TakePing(Node& node) {
 
 // Advances time until `node` starts its next probe, and leaves the ping
 // unanswered. Returns its seq and target.
-std::pair<uint32_t, Address> StartProbe(Node& node, absl::Time& now) {
+std::pair<uint32_t, Address> StartProbe(Node& node, Instant& now) {
   for (;;) {
     now += node.config().gossip_interval;
     node.HandleTimeout(now);
@@ -142,7 +143,7 @@ class PacketSource {
 
 // The same datagram every iteration, from `from`.
 void Repeat(benchmark::State& state, Node& node, const Address& from,
-            absl::Span<const uint8_t> packet, absl::Time now) {
+            absl::Span<const uint8_t> packet, Instant now) {
   Report report(node);
   for (auto _ : state) {
     node.HandleDatagram(from, packet, now);
@@ -153,7 +154,7 @@ void Repeat(benchmark::State& state, Node& node, const Address& from,
 
 // A ping from a member: answered with an ack (nothing left to piggyback).
 void HandlePing(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const Message ping = Ping{12345, node->local().name};
   std::vector<uint8_t> packet;
@@ -168,7 +169,7 @@ BENCHMARK(HandlePing);
 // target's ack, as the target would (about 45 ns; see docs/performance.md,
 // "Wire codec").
 void HandlePingReqRelay(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const Address requester = MemberAddress(1);
   const Address target = MemberAddress(2);
@@ -210,7 +211,7 @@ BENCHMARK(HandlePingReqRelay);
 // the others are repeats of it, which take the same path (open, decode,
 // match the probe) without changing anything.
 void HandleAck(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const auto [seq, target] = StartProbe(*node, now);
   const Message ack = Ack{seq};
@@ -224,7 +225,7 @@ BENCHMARK(HandleAck);
 // went unanswered and the node asked 3 members to try. The first nack is
 // counted; repeats take the same path and end as drops.
 void HandleNack(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const uint32_t seq = StartProbe(*node, now).first;
   std::optional<Address> helper;
@@ -261,7 +262,7 @@ std::vector<std::string> ClaimSubjects() {
 // incarnation the node holds): the common piggyback, gossip still
 // circulating after the node has heard it. Answered with an ack.
 void HandlePingWithKnownUpdates(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const std::vector<std::string> names = ClaimSubjects();
   std::vector<Message> messages = {Ping{12345, node->local().name}};
@@ -280,7 +281,7 @@ BENCHMARK(HandlePingWithKnownUpdates);
 // queues each for dissemination (replacing the one queued the iteration
 // before), and its ack carries the ten queued the iteration before.
 void HandlePingWithNewUpdates(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const std::vector<std::string> names = ClaimSubjects();
   const std::string local_name = node->local().name;
@@ -312,7 +313,7 @@ constexpr absl::string_view kPayload = "a 32-byte application payload...";
 // broadcast many times (every holder passes it on about
 // 3·4·log10(N+1) times), once as news and otherwise as this.
 void HandleUserBroadcastDuplicate(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const std::string origin = MemberName(1);
   const Message broadcast = UserBroadcast{origin, 1, 1, kPayload};
@@ -332,7 +333,7 @@ BENCHMARK(HandleUserBroadcastDuplicate);
 // as in a long-lived cluster, and the run has a fixed 20 000 iterations so
 // the queue (8 192 to 28 192 broadcasts) stays below its bound.
 void HandleUserBroadcastNew(benchmark::State& state) {
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node = bench::SteadyNode(kMembers, now);
   const std::string origin = MemberName(1);
   PacketSource packets(

@@ -29,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "swim/core/config.h"
+#include "swim/core/instant.h"
 #include "swim/core/random.h"
 #include "swim/core/suspicion.h"
 #include "swim/drivers/sim/simulator.h"
@@ -116,7 +117,7 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
     index_of[sim.node(*index).local().name] = *index;
   }
   Random random(seed * 7919 + 17);
-  const absl::Time join_start = sim.now();
+  const Instant join_start = sim.now();
   for (int i = 1; i < n; ++i) {
     const int through = static_cast<int>(random.Uniform(i));
     sim.At(join_start + absl::Seconds(1) * i / n,
@@ -132,8 +133,8 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
   sim::LinkModel link = options.link;
   link.loss = condition.loss;
   sim.SetAllLinks(link);
-  const absl::Time t0 = sim.now();
-  const absl::Time end = t0 + duration;
+  const Instant t0 = sim.now();
+  const Instant end = t0 + duration;
 
   std::vector<bool> faulty(n, false);  // slow or paused: never crashed
   // Whether the current pause of each member has been declared yet.
@@ -149,7 +150,7 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
   const absl::Duration pause =
       2 * SuspicionTimeout(config.suspicion_mult, n, config.probe_interval);
   if (condition.pauses) {
-    for (absl::Time at = t0 + kFirstPause; at < end; at += kPauseEvery) {
+    for (Instant at = t0 + kFirstPause; at < end; at += kPauseEvery) {
       sim.At(at, [&, pause] {
         for (int tries = 0; tries < 100; ++tries) {
           const int i = 1 + static_cast<int>(random.Uniform(n - 1));
@@ -165,11 +166,11 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
     }
   }
 
-  std::vector<absl::Time> crashed_at(n, absl::InfiniteFuture());
+  std::vector<Instant> crashed_at(n, Instant::InfiniteFuture());
   std::vector<bool> first_seen(n, false);
   std::vector<bool> all_seen(n, false);
   // No crash in the last minute: each must have time to be detected.
-  for (absl::Time at = t0 + kFirstCrash; at < end - absl::Seconds(60);
+  for (Instant at = t0 + kFirstCrash; at < end - absl::Seconds(60);
        at += kCrashEvery) {
     sim.At(at, [&] {
       for (int tries = 0; tries < 100; ++tries) {
@@ -194,7 +195,7 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
     auto it = index_of.find(changed->member.name);
     if (it == index_of.end()) return;
     const int subject = it->second;
-    if (crashed_at[subject] != absl::InfiniteFuture()) {
+    if (crashed_at[subject] != Instant::InfiniteFuture()) {
       const double after =
           absl::ToDoubleSeconds(sim.now() - crashed_at[subject]);
       if (!first_seen[subject]) {
@@ -226,9 +227,9 @@ Tally RunOnce(int n, uint64_t seed, const Condition& condition, bool lifeguard,
   sim.RunFor(duration);
   tally.false_episodes = episodes.size();
   for (int i = 0; i < n; ++i) {
-    const absl::Time until = std::min(crashed_at[i], end);
+    const Instant until = std::min(crashed_at[i], end);
     tally.member_hours += absl::ToDoubleHours(until - t0);
-    if (crashed_at[i] != absl::InfiniteFuture() && !all_seen[i]) {
+    if (crashed_at[i] != Instant::InfiniteFuture() && !all_seen[i]) {
       ++tally.undetected;
     }
   }

@@ -12,6 +12,7 @@
 #include "bench/allocation_counter.h"
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_record.h"
 #include "swim/core/member_table.h"
 #include "swim/core/node.h"
@@ -29,7 +30,7 @@ using bench::NodeWithMembers;
 
 // Moves everything `from` wants to send to `to` (which must be the only
 // destination), returning how many transmits were delivered.
-int Deliver(Node& from, Node& to, absl::Time now) {
+int Deliver(Node& from, Node& to, Instant now) {
   int delivered = 0;
   while (std::optional<Transmit> transmit = from.PollTransmit()) {
     if (transmit->to != to.local().address) continue;
@@ -49,7 +50,7 @@ void ProbeCycle(benchmark::State& state) {
   const SecurityMode mode = static_cast<SecurityMode>(state.range(0));
   std::unique_ptr<Node> a = MakeNode(1, mode, /*push_pull=*/false);
   std::unique_ptr<Node> b = MakeNode(2, mode, /*push_pull=*/false);
-  absl::Time now = kStart;
+  Instant now = kStart;
   (void)b->Join({a->local().address}, now);
   // Settle the join (push-pull both ways, gossip of the news) so the
   // measured cycles are steady state: nothing left to disseminate.
@@ -93,7 +94,7 @@ BENCHMARK(ProbeCycle)
 // answering the pings (decode + encode of an ack), a small part.
 void HandleTimeoutFrom(benchmark::State& state, bool steady, bool push_pull) {
   const int n = static_cast<int>(state.range(0));
-  absl::Time now = kStart;
+  Instant now = kStart;
   std::unique_ptr<Node> node = steady ? bench::SteadyNode(n, now, push_pull)
                                       : NodeWithMembers(n, now, push_pull);
   const absl::Duration step = node->config().gossip_interval;

@@ -13,6 +13,7 @@
 #include "bench/allocation_counter.h"
 #include "bench/bench_nodes.h"
 #include "benchmark/benchmark.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/testing/in_memory.h"
 
@@ -31,7 +32,7 @@ void PushPullMerge(benchmark::State& state) {
   const std::vector<uint8_t> packet =
       bench::PushPullState(n, /*reply_wanted=*/merge == kAllKnownReply);
   const Address from = bench::MemberAddress(1);
-  absl::Time now = bench::kStart;
+  Instant now = bench::kStart;
   std::unique_ptr<Node> node;
   if (merge != kAllNew) node = bench::NodeWithMembers(n, now);
   uint64_t transmits = 0;

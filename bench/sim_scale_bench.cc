@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "swim/core/instant.h"
 #include "swim/core/random.h"
 #include "swim/drivers/sim/simulator.h"
 
@@ -76,7 +77,7 @@ void Join(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   for (auto _ : state) {
     sim::Simulator sim(SimulatorOptions());
-    const absl::Time started = sim.now();
+    const Instant started = sim.now();
     AddLanNodes(sim, n);
     for (int i = 1; i < n; ++i) {
       sim.At(started + absl::Milliseconds(10) * i,
@@ -105,7 +106,7 @@ void Run(benchmark::State& state) {
   const absl::Duration duration = absl::Seconds(state.range(1));
   for (auto _ : state) {
     sim::Simulator sim(SimulatorOptions());
-    const absl::Time started = sim.now();
+    const Instant started = sim.now();
     AddLanNodes(sim, n);
     Random random(2);
     for (int i = 1; i < n; ++i) {

@@ -52,6 +52,7 @@
 #include "swim/core/address.h"
 #include "swim/core/config.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
 
@@ -65,10 +66,10 @@ constexpr int kMembers = 3;
 constexpr char kSecret[] = "example secret of 32 bytes......";
 static_assert(sizeof(kSecret) - 1 == 32);
 
-// The node's clock: monotonic (never jumps), as an absl::Time.
-absl::Time Now() {
-  return absl::UnixEpoch() +
-         absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+// The node's clock: monotonic (never jumps), its epoch as the origin.
+swim::Instant Now() {
+  return swim::Instant(
+      absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch()));
 }
 
 swim::Address FromSockaddr(const sockaddr_in& in) {
@@ -97,7 +98,7 @@ struct Connection {
   swim::StreamId id = 0;
   swim::Address peer;
   std::vector<uint8_t> out;
-  absl::Time idle_since;
+  swim::Instant idle_since;
 };
 
 // One member: its node, its two sockets on one port, and its connections.
@@ -138,7 +139,7 @@ bool OpenSockets(Member& member) {
 }
 
 // Step 2, datagrams: everything the UDP socket holds.
-void ReceiveDatagrams(Member& member, absl::Time now) {
+void ReceiveDatagrams(Member& member, swim::Instant now) {
   std::array<uint8_t, 65536> buffer;
   for (;;) {
     sockaddr_in from = {};
@@ -153,7 +154,7 @@ void ReceiveDatagrams(Member& member, absl::Time now) {
 }
 
 // Step 2, streams: a new connection.
-void Accept(Member& member, absl::Time now) {
+void Accept(Member& member, swim::Instant now) {
   sockaddr_in from = {};
   socklen_t length = sizeof(from);
   const int fd = accept4(member.tcp, reinterpret_cast<sockaddr*>(&from),
@@ -164,7 +165,7 @@ void Accept(Member& member, absl::Time now) {
 }
 
 // Step 2, streams: bytes on a connection. False when it is to close.
-bool ReadConnection(Member& member, Connection& connection, absl::Time now) {
+bool ReadConnection(Member& member, Connection& connection, swim::Instant now) {
   std::array<uint8_t, 65536> buffer;
   const ssize_t size = read(connection.fd, buffer.data(), buffer.size());
   if (size < 0) return errno == EAGAIN || errno == EINTR;
@@ -186,7 +187,7 @@ void WriteConnection(Connection& connection) {
 }
 
 // Closes connections that failed or went idle, and tells the node.
-void CloseConnections(Member& member, absl::Time now,
+void CloseConnections(Member& member, swim::Instant now,
                       const std::vector<swim::StreamId>& failed) {
   std::vector<Connection> open;
   for (Connection& connection : member.connections) {
@@ -205,7 +206,7 @@ void CloseConnections(Member& member, absl::Time now,
 }
 
 // Step 3: send everything the node produced.
-void SendTransmits(Member& member, absl::Time now) {
+void SendTransmits(Member& member, swim::Instant now) {
   while (std::optional<swim::Transmit> transmit = member.node->PollTransmit()) {
     const sockaddr_in to = ToSockaddr(transmit->to);
     if (transmit->channel == swim::Channel::kDatagram) {
@@ -304,13 +305,13 @@ int main(int argc, char** argv) {
     (void)members[i].node->Join({members[0].address}, Now());
   }
 
-  const absl::Time give_up = Now() + absl::Seconds(timeout_s);
+  const swim::Instant give_up = Now() + absl::Seconds(timeout_s);
   bool leaving = false;
   while (Now() < give_up) {
     // 1. Wait for input or the earliest deadline.
-    std::optional<absl::Time> wake;
+    std::optional<swim::Instant> wake;
     for (const Member& member : members) {
-      const std::optional<absl::Time> deadline = member.node->NextDeadline();
+      const std::optional<swim::Instant> deadline = member.node->NextDeadline();
       if (deadline && (!wake || *deadline < *wake)) wake = deadline;
     }
     const absl::Duration wait =
@@ -332,7 +333,7 @@ int main(int argc, char** argv) {
              std::max(wait, absl::ZeroDuration()), absl::Milliseconds(1)))));
 
     // 2. Input and due timers, with the time after the wait.
-    const absl::Time now = Now();
+    const swim::Instant now = Now();
     size_t slot = 0;
     for (Member& member : members) {
       if (fds[slot++].revents & POLLIN) ReceiveDatagrams(member, now);

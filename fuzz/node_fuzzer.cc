@@ -35,6 +35,7 @@
 #include "swim/core/address.h"
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
+#include "swim/core/instant.h"
 #include "swim/core/keyring.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
@@ -175,7 +176,7 @@ class NodeProgram {
         break;
       }
       case 1: {  // the next deadline, exactly
-        if (std::optional<absl::Time> next = node_->NextDeadline()) {
+        if (std::optional<Instant> next = node_->NextDeadline()) {
           now_ = std::max(now_, *next);
         }
         Timeout();
@@ -239,7 +240,7 @@ class NodeProgram {
  private:
   void Timeout() {
     node_->HandleTimeout(now_);
-    const std::optional<absl::Time> next = node_->NextDeadline();
+    const std::optional<Instant> next = node_->NextDeadline();
     Check(!next || *next > now_);
   }
 
@@ -331,7 +332,7 @@ class NodeProgram {
     }
   }
 
-  absl::Time now_ = absl::FromUnixSeconds(1700000000);
+  Instant now_ = Instant(absl::Seconds(1700000000));
   Envelope peer_;
   Envelope opener_;
   std::unique_ptr<Node> node_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/stats.h"
 #include "swim/drivers/net/driver_stats.h"
@@ -18,7 +19,7 @@ struct MemberView {
   Stats stats;
   DriverStats driver_stats;
   // On the scale of Member::last_change (the driver's monotonic clock).
-  absl::Time now;
+  Instant now;
 };
 
 // The live table swim-demo draws on a terminal: a header, one line per

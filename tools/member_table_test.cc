@@ -18,7 +18,7 @@ namespace {
 using ::testing::HasSubstr;
 
 Member MakeMember(const std::string& name, MemberStatus status,
-                  absl::Time last_change, Metadata metadata = {}) {
+                  Instant last_change, Metadata metadata = {}) {
   Member member;
   member.name = name;
   member.status = status;
@@ -29,7 +29,7 @@ Member MakeMember(const std::string& name, MemberStatus status,
 }
 
 MemberView View() {
-  const absl::Time now = absl::FromUnixSeconds(1000);
+  const Instant now(absl::Seconds(1000));
   MemberView view;
   view.now = now;
   view.local = MakeMember("127.0.0.1:7946", MemberStatus::kOnline,

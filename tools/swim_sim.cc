@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "swim/core/config.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
 #include "swim/core/random.h"
@@ -350,7 +351,7 @@ class Runner {
     metadata[std::string(kMetadataKey)] = "2";
     if (absl::Status status =
             sim_.Command(changer,
-                         [&metadata](Node& node, absl::Time now) {
+                         [&metadata](Node& node, Instant now) {
                            return node.SetMetadata(std::move(metadata), now);
                          });
         !status.ok()) {
@@ -401,7 +402,7 @@ class Runner {
         side_[i] = 1;
       }
     }
-    const absl::Time cut_at = sim_.now();
+    const Instant cut_at = sim_.now();
     sim_.Partition(a, b);
     dirty_ = true;
     BeginPhase(budgets_.split);
@@ -439,11 +440,11 @@ class Runner {
     const absl::Duration probe = settings_.config.probe_interval;
     const absl::Duration suspicion =
         SuspicionTimeoutFor(settings_.config, settings_.nodes);
-    const absl::Time end = sim_.now() + budgets_.churn;
+    const Instant end = sim_.now() + budgets_.churn;
     const int max_down = std::max(1, settings_.nodes / 10);
     BeginPhase(budgets_.churn);
     // Crash times: a Poisson process with mean gap 2 P, drawn up front.
-    absl::Time at = sim_.now();
+    Instant at = sim_.now();
     while (true) {
       at += 2 * probe * -std::log(1.0 - random_.UniformDouble());
       if (at >= end) break;
@@ -492,9 +493,9 @@ class Runner {
   std::optional<absl::Duration> RunUntilGoal(
       const std::function<bool()>& goal, const std::function<bool()>& filter,
       absl::Duration budget, absl::string_view label) {
-    const absl::Time begin = sim_.now();
+    const Instant begin = sim_.now();
     dirty_ = true;
-    next_check_ = absl::InfinitePast();
+    next_check_ = Instant::InfinitePast();
     bool held = sim_.RunUntil(
         [&] {
           Progress(label);
@@ -639,7 +640,7 @@ class Runner {
   sim::Simulator sim_;
   Random random_;
   ProgressBar& bar_;
-  absl::Time start_;
+  Instant start_;
   double total_s_ = 0;      // the progress bar's total, virtual seconds
   double remaining_s_ = 0;  // budgets of the phases not yet started
   uint64_t ticks_ = 0;
@@ -647,9 +648,9 @@ class Runner {
 
   absl::flat_hash_map<std::string, int> index_;  // name -> node index
   bool dirty_ = true;
-  absl::Time next_check_ = absl::InfinitePast();
+  Instant next_check_ = Instant::InfinitePast();
   int victim_ = -1;
-  absl::Time crash_at_;
+  Instant crash_at_;
   std::optional<absl::Duration> first_suspect_;
   std::vector<int> side_;  // partition side per node while cut
   // View counts (see CountView), per live node and in total, by status bit.

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "swim/core/instant.h"
 #include "swim/core/random.h"
 #include "swim/core/suspicion.h"
 
@@ -104,7 +105,7 @@ class Experiment {
 
     // Settle: until no member has news left to gossip.
     Report("settle");
-    const absl::Time settle_start = sim_.now();
+    const Instant settle_start = sim_.now();
     std::optional<double> settled = RunUntil(
         [this] {
           if (sim_.now() < next_queue_check_) return false;
@@ -119,7 +120,7 @@ class Experiment {
     // And until every member's periodic push-pull runs on its steady
     // schedule: a member's first exchange comes one to two (unscaled)
     // intervals after it starts, the next ones a scaled interval apart.
-    const absl::Time schedules_steady = start_ + 2 * config.push_pull_interval;
+    const Instant schedules_steady = start_ + 2 * config.push_pull_interval;
     if (sim_.now() < schedules_steady)
       sim_.RunFor(schedules_steady - sim_.now());
     result.settle_s = absl::ToDoubleSeconds(sim_.now() - settle_start);
@@ -161,7 +162,7 @@ class Experiment {
 
  private:
   struct Snapshot {
-    absl::Time at;
+    Instant at;
     sim::Simulator::Totals totals;
   };
 
@@ -226,7 +227,7 @@ class Experiment {
   // passes; returns the seconds it took.
   std::optional<double> RunUntil(const std::function<bool()>& goal,
                                  absl::Duration budget) {
-    const absl::Time begin = sim_.now();
+    const Instant begin = sim_.now();
     if (!sim_.RunUntil(goal, budget)) return std::nullopt;
     return absl::ToDoubleSeconds(sim_.now() - begin);
   }
@@ -246,7 +247,7 @@ class Experiment {
     metadata[std::string(kVersionKey)] = value;
     if (absl::Status status =
             sim_.Command(origin,
-                         [&metadata](Node& node, absl::Time now) {
+                         [&metadata](Node& node, Instant now) {
                            return node.SetMetadata(std::move(metadata), now);
                          });
         !status.ok()) {
@@ -352,23 +353,23 @@ class Experiment {
   const int phases_;
   int phase_ = 0;
   absl::Status error_;
-  absl::Time start_;
+  Instant start_;
   absl::flat_hash_map<std::string, int> index_;  // name -> member index
   int live_ = 0;
   int64_t alive_views_ = 0;  // (viewer, subject) pairs held ONLINE or SUSPECT
-  absl::Time next_queue_check_ = absl::InfinitePast();
+  Instant next_queue_check_ = Instant::InfinitePast();
   uint64_t false_offline_ = 0;
 
   // The metadata change being followed.
   std::string spread_origin_;  // empty: none
   std::string spread_value_;
-  absl::Time spread_start_;
+  Instant spread_start_;
   std::vector<bool> informed_;
   Spread spread_;
 
   // The crash being followed.
   int victim_ = -1;
-  absl::Time crash_at_;
+  Instant crash_at_;
   std::vector<bool> holds_offline_;
   int64_t offline_views_ = 0;
   Detection detection_;

@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
 
@@ -19,7 +20,7 @@ struct Member {
   Incarnation incarnation;
   Metadata metadata;
   // When this member's status, address or metadata last changed here.
-  absl::Time last_change = absl::InfinitePast();
+  Instant last_change = Instant::InfinitePast();
 
   friend bool operator==(const Member&, const Member&) = default;
 };

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -50,8 +51,8 @@ class MemberRecord {
   const Address& address() const { return address_; }
   void set_address(const Address& address) { address_ = address; }
 
-  absl::Time last_change() const { return last_change_.Get(); }
-  void set_last_change(absl::Time at) { last_change_ = PackedTime(at); }
+  Instant last_change() const { return last_change_.Get(); }
+  void set_last_change(Instant at) { last_change_ = PackedTime(at); }
 
   const Incarnation& incarnation() const { return incarnation_; }
   void set_incarnation(const Incarnation& incarnation) {

@@ -196,7 +196,7 @@ MemberRecord& AddTo(MemberTable& table, absl::string_view name, Random& random,
       table.Add(name, status, MetadataView().encoded(), random, vouched);
   record.set_address(Address::Ipv4({10, 0, 0, 1}, 7946));
   record.set_incarnation(Incarnation{1, 0});
-  record.set_last_change(absl::UnixEpoch());
+  record.set_last_change(Instant());
   return record;
 }
 
@@ -266,7 +266,7 @@ TEST(MemberTableTest, AddFindRemove) {
   a.status = kOn;
   a.incarnation = Incarnation{5, 6};
   a.metadata["role"] = "db";
-  a.last_change = absl::UnixEpoch() + absl::Seconds(3);
+  a.last_change = Instant() + absl::Seconds(3);
   const std::string encoded = *EncodeMetadata(a.metadata);
   MemberRecord& added = table.Add(a.name, a.status, encoded, random);
   added.set_address(a.address);
@@ -366,10 +366,10 @@ TEST(MemberTableTest, AReusedSlotStartsClean) {
   Random random(6);
   MemberRecord& old = AddTo(table, "old-member-with-a-long-name", random, kSu);
   old.set_metadata_encoded(*EncodeMetadata({{"k", std::string(100, 'v')}}));
-  old.set_suspicion(std::make_unique<Suspicion>(
-      "accuser", 1, absl::Seconds(1), absl::Seconds(2), absl::UnixEpoch()));
-  old.suspicion_timer() = PackedTime(absl::UnixEpoch() + absl::Seconds(2));
-  old.reap_timer() = PackedTime(absl::UnixEpoch() + absl::Seconds(9));
+  old.set_suspicion(std::make_unique<Suspicion>("accuser", 1, absl::Seconds(1),
+                                                absl::Seconds(2), Instant()));
+  old.suspicion_timer() = PackedTime(Instant() + absl::Seconds(2));
+  old.reap_timer() = PackedTime(Instant() + absl::Seconds(9));
   old.set_incarnation({7, 7});
   const MemberRecord* address = &old;
   table.Remove("old-member-with-a-long-name");

@@ -15,6 +15,7 @@
 #include "swim/core/address.h"
 #include "swim/core/config.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -58,13 +59,13 @@ enum class Lifecycle : uint8_t {
 // I/O, starts a thread or draws randomness outside Config::seed, so the
 // same config, seed and inputs give byte-identical transmits and events.
 //
-// Time: every `now` is an instant of one monotonic clock, passed as an
-// absl::Time only for its arithmetic. The Node compares and subtracts
-// instants and never relates them to the wall clock, so a driver may use
-// any monotonic source (the simulator starts at an arbitrary epoch); it
-// must never go backwards between calls. The wall clock enters only
-// through ObserveWallClock, as a bound on generations. Times the Node
-// reports (Member::last_change, NextDeadline) are on the same clock.
+// Time: every `now` is an Instant of one monotonic clock, the driver's
+// (instant.h). The Node compares and subtracts instants and never relates
+// them to the wall clock, so a driver may use any monotonic source (the
+// simulator's virtual time starts at an arbitrary instant); `now` must
+// never go backwards between calls. The wall clock, an absl::Time, enters
+// only through ObserveWallClock, as a bound on generations. Times the Node
+// reports (Member::last_change, NextDeadline) are on the driver's clock.
 //
 // Not thread-safe: one thread (the driver's loop) owns a Node. The
 // read-only views may be used from event callbacks on that thread.
@@ -84,7 +85,7 @@ class Node {
   // refuses, metadata over Config::max_metadata_size, or keys the keyring
   // refuses; nothing is created then.
   static absl::StatusOr<std::unique_ptr<Node>> Create(Config config,
-                                                      absl::Time now);
+                                                      Instant now);
   ~Node();
 
   Node(const Node&) = delete;
@@ -97,15 +98,15 @@ class Node {
   // Contacts `seeds` with a push-pull state exchange over a stream, and
   // retries with backoff until some member is known. Seeds may include this
   // node's own address (ignored).
-  absl::Status Join(absl::Span<const Address> seeds, absl::Time now);
+  absl::Status Join(absl::Span<const Address> seeds, Instant now);
   // Announces LEFT (disseminated like any update), stops probing: the
   // lifecycle becomes kLeaving, then kLeft once the news went out. Further
   // input is still answered so the news spreads.
-  absl::Status Leave(absl::Time now);
+  absl::Status Leave(Instant now);
   // Publishes new metadata (bumps the incarnation so it wins everywhere).
   // InvalidArgument (nothing changed) if the encoding exceeds
   // Config::max_metadata_size.
-  absl::Status SetMetadata(Metadata metadata, absl::Time now);
+  absl::Status SetMetadata(Metadata metadata, Instant now);
   // Adds members this node knows from elsewhere (a view saved before a
   // restart, or a simulation that starts from a settled cluster) without
   // treating them as news: no events and nothing to gossip, since the
@@ -113,10 +114,10 @@ class Node {
   // ONLINE members; entries for this node, names already known here, and
   // recently reaped lives are skipped. All or nothing: an invalid member
   // (bad name or metadata, another status) or a full table changes nothing.
-  absl::Status Restore(absl::Span<const Member> members, absl::Time now);
+  absl::Status Restore(absl::Span<const Member> members, Instant now);
   // Disseminates `payload` to every member (UserMessage events there).
   // InvalidArgument (nothing queued) above the largest payload.
-  absl::Status Broadcast(absl::string_view payload, absl::Time now);
+  absl::Status Broadcast(absl::string_view payload, Instant now);
 
   // --- Keys (docs/security.md, "Keys") -------------------------------------
   // Rotation at runtime, in any lifecycle. Secrets are as in Config::keys.
@@ -134,7 +135,7 @@ class Node {
   // One received datagram (untrusted). Invalid input is dropped and counted
   // (Stats::drops); it never changes membership.
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
-                      absl::Time now);
+                      Instant now);
   // Bytes that arrived on stream connection `stream` from `from` (for an
   // incoming connection its peer, for one the driver opened the address it
   // connected to), untrusted, in order, in pieces of any size. The Node
@@ -142,13 +143,12 @@ class Node {
   // what to do with the connection: see StreamVerdict. Replies to what
   // arrives on it come back as Transmits with `stream` set.
   StreamVerdict HandleStreamData(StreamId stream, const Address& from,
-                                 absl::Span<const uint8_t> bytes,
-                                 absl::Time now);
+                                 absl::Span<const uint8_t> bytes, Instant now);
   // The connection closed (either side, or the driver gave up on it). A
   // message it left unfinished is discarded and counted.
   void HandleStreamClosed(StreamId stream);
   // Runs every timer due at `now`.
-  void HandleTimeout(absl::Time now);
+  void HandleTimeout(Instant now);
   // The current wall-clock time, from a driver that has one (the epoll and
   // Asio drivers report it at every wake-up). It bounds the generations
   // (start times) this node accepts, with Config::max_clock_skew; without
@@ -159,7 +159,7 @@ class Node {
   // --- Output --------------------------------------------------------------
   // When HandleTimeout must next run; nullopt: no timer (only after Leave
   // with nothing left to send).
-  std::optional<absl::Time> NextDeadline() const;
+  std::optional<Instant> NextDeadline() const;
   // The next bytes to send, oldest first. Its bytes stay valid until the
   // next PollTransmit.
   std::optional<Transmit> PollTransmit();

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/testing/in_memory.h"
 
@@ -65,7 +66,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 namespace swim {
 namespace {
 
-std::unique_ptr<Node> MakeNode(int index, SecurityMode mode, absl::Time now) {
+std::unique_ptr<Node> MakeNode(int index, SecurityMode mode, Instant now) {
   Config config = Config::Lan();
   // Longer than the small-string buffer, so names would allocate if copied.
   config.name = absl::StrCat("member-", index, ".steady-state.test");
@@ -83,7 +84,7 @@ std::unique_ptr<Node> MakeNode(int index, SecurityMode mode, absl::Time now) {
   return *std::move(node);
 }
 
-void Deliver(Node& from, Node& to, absl::Time now) {
+void Deliver(Node& from, Node& to, Instant now) {
   while (std::optional<Transmit> transmit = from.PollTransmit()) {
     testing::Deliver(to, from.local().address, *transmit, now);
   }
@@ -91,7 +92,7 @@ void Deliver(Node& from, Node& to, absl::Time now) {
   }
 }
 
-void Exchange(Node& a, Node& b, absl::Time now) {
+void Exchange(Node& a, Node& b, Instant now) {
   a.HandleTimeout(now);
   b.HandleTimeout(now);
   for (int round = 0; round < 3; ++round) {
@@ -103,7 +104,7 @@ void Exchange(Node& a, Node& b, absl::Time now) {
 class SteadyStateTest : public ::testing::TestWithParam<SecurityMode> {};
 
 TEST_P(SteadyStateTest, ProbePeriodsDoNotAllocate) {
-  absl::Time now = absl::FromUnixSeconds(1700000000);
+  Instant now = Instant(absl::Seconds(1700000000));
   std::unique_ptr<Node> a = MakeNode(1, GetParam(), now);
   std::unique_ptr<Node> b = MakeNode(2, GetParam(), now);
   ASSERT_TRUE(b->Join({a->local().address}, now).ok());

@@ -28,6 +28,7 @@
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/keyring.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
@@ -235,7 +236,7 @@ std::vector<Case> EventsAbout(const TestCluster& cluster, int viewer,
 
 // Who sees whom how, for failure messages.
 std::string Describe(const TestCluster& cluster) {
-  std::string out = absl::StrCat("at ", absl::FormatTime(cluster.now()), "\n");
+  std::string out = absl::StrCat("at ", cluster.now().ToString(), "\n");
   for (int viewer = 0; viewer < cluster.size(); ++viewer) {
     absl::StrAppend(&out, NameOf(cluster, viewer),
                     cluster.alive(viewer) ? "" : " (dead)", " [",
@@ -993,7 +994,7 @@ std::pair<uint64_t, std::string> RunScript(uint64_t seed) {
         absl::StrAppend(&transcript, " ", member->name, " ",
                         MemberStatusName(member->status), " ",
                         member->incarnation.ToString(), " ",
-                        absl::FormatTime(member->last_change));
+                        member->last_change.ToString());
       }
       absl::StrAppend(&transcript, "\n");
     }
@@ -1020,7 +1021,7 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
   // Everything the harness carries (there is no loss, so every transmit
   // reaches the filter), opened and decoded.
   struct Seen {
-    absl::Time sent;
+    Instant sent;
     int from = 0;
     int to = 0;
     Channel channel = Channel::kDatagram;
@@ -1058,10 +1059,10 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
   ASSERT_TRUE(
       cluster.node(2).SetMetadata({{"stats", "yes"}}, cluster.now()).ok());
   cluster.RunFor(config.push_pull_interval * 2);
-  const absl::Time crashed_at = cluster.now();
+  const Instant crashed_at = cluster.now();
   cluster.Crash(kCrashed);
   cluster.RunFor(DetectionBound(config, kSize, options.latency));
-  const absl::Time end = cluster.now();
+  const Instant end = cluster.now();
   EXPECT_EQ(unreadable, 0);
 
   // What the network carried, by sender, and what arrived: a packet
@@ -1074,7 +1075,7 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
     ++(entry.channel == Channel::kDatagram ? datagrams : streams)[entry.from];
     bytes[entry.from] += entry.bytes;
     for (MessageType type : entry.messages) ++carried_messages[type];
-    const absl::Time arrival = entry.sent + options.latency;
+    const Instant arrival = entry.sent + options.latency;
     if (arrival > end || (entry.to == kCrashed && arrival > crashed_at)) {
       continue;
     }

@@ -25,6 +25,7 @@
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/member_table.h"
@@ -90,7 +91,7 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   const std::vector<uint8_t> captured = h.SealStream({request});
 
   // 1000 copies spread over 999 ms.
-  const absl::Time t0 = h.now();
+  const Instant t0 = h.now();
   int closed = 0;
   for (int i = 0; i < 1000; ++i) {
     h.AdvanceTo(t0 + absl::Microseconds(999) * i);
@@ -106,7 +107,7 @@ TEST(NodeHostileTest, ReplayedPushPullGetsOneReplyPerProbeInterval) {
   EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 1u);
 
   // The same state in fresh messages: one reply per probe interval.
-  const absl::Time t1 = h.now();
+  const Instant t1 = h.now();
   h.Stream(Addr(2, 40000), {request});
   EXPECT_EQ(StateRepliesTo(h.sent(), Addr(2, 40000)), 2u);
   h.AdvanceTo(t1 + interval - absl::Nanoseconds(1));
@@ -167,7 +168,7 @@ TEST(NodeHostileTest, ReplayedAckDoesNotVouchForADeadMember) {
   ASSERT_EQ(second->target, kPeerA);
   ASSERT_NE(second->seq, first->seq);
   ASSERT_NE(second->seq, other_ping->seq);
-  const absl::Time probed_at = h.now();
+  const Instant probed_at = h.now();
   h.DatagramBytes(Addr(2), captured_ack);
   h.Datagram(Addr(2), {Ack{other_ping->seq}});
   h.Datagram(Addr(2), {Ack{second->seq + 1}});
@@ -199,7 +200,7 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
   std::vector<uint64_t> versions(names.size(), 0);
   const size_t bound = 4 * names.size();
   size_t most = 0;
-  const absl::Time flood_start = h.now();
+  const Instant flood_start = h.now();
   uint64_t lcg = 12345;  // irregular gaps, so timers fire in every state
   for (int i = 0; i < 20000; ++i) {
     lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -248,7 +249,7 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
     ASSERT_EQ(h.node().Find(names[member])->last_change, h.now());
   }
   h.TakeEvents();
-  const absl::Time left_at = h.now();
+  const Instant left_at = h.now();
   const absl::Duration reap_after = h.node().config().reap_after;
   h.AdvanceTo(left_at + reap_after - absl::Nanoseconds(1));
   EXPECT_EQ(h.node().size(), names.size());

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_record.h"
 #include "swim/core/metadata.h"
 #include "swim/core/packed_time.h"
@@ -64,7 +65,7 @@ bool AllowedOn(Channel channel, const Message& message) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Create(Config config,
-                                                           absl::Time now) {
+                                                           Instant now) {
   if (absl::Status status = config.Validate(); !status.ok()) return status;
   absl::StatusOr<std::string> metadata = EncodeMetadata(config.metadata);
   if (!metadata.ok()) return metadata.status();
@@ -92,7 +93,7 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Create(Config config,
   return node;
 }
 
-NodeImpl::NodeImpl(Config config, Envelope envelope, absl::Time now)
+NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
     : config_(std::move(config)),
       envelope_(std::move(envelope)),
       random_(config_.seed),
@@ -146,7 +147,7 @@ absl::Status NodeImpl::CheckActive(absl::string_view command) const {
       absl::StrCat(command, ": this member has left the cluster"));
 }
 
-absl::Status NodeImpl::Join(absl::Span<const Address> seeds, absl::Time now) {
+absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
   join_seeds_.clear();
   for (const Address& seed : seeds) {
@@ -169,7 +170,7 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::Leave(absl::Time now) {
+absl::Status NodeImpl::Leave(Instant now) {
   if (absl::Status status = CheckActive("Leave"); !status.ok()) return status;
   ++local_.incarnation.version;
   local_.status = MemberStatus::kLeft;
@@ -186,7 +187,7 @@ absl::Status NodeImpl::Leave(absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::SetMetadata(Metadata metadata, absl::Time now) {
+absl::Status NodeImpl::SetMetadata(Metadata metadata, Instant now) {
   if (absl::Status status = CheckActive("SetMetadata"); !status.ok()) {
     return status;
   }
@@ -206,8 +207,7 @@ absl::Status NodeImpl::SetMetadata(Metadata metadata, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::Restore(absl::Span<const Member> members,
-                               absl::Time now) {
+absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
   if (absl::Status status = CheckActive("Restore"); !status.ok()) {
     return status;
   }
@@ -300,7 +300,7 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members,
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::Broadcast(absl::string_view payload, absl::Time) {
+absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant) {
   if (absl::Status status = CheckActive("Broadcast"); !status.ok()) {
     return status;
   }
@@ -323,14 +323,14 @@ absl::Status NodeImpl::Broadcast(absl::string_view payload, absl::Time) {
 // --- Input ------------------------------------------------------------------
 
 void NodeImpl::HandleDatagram(const Address& from,
-                              absl::Span<const uint8_t> bytes, absl::Time now) {
+                              absl::Span<const uint8_t> bytes, Instant now) {
   ++stats_.datagrams_received;
   HandleInput(from, bytes, now);
 }
 
 StreamVerdict NodeImpl::HandleStreamData(StreamId stream, const Address& from,
                                          absl::Span<const uint8_t> bytes,
-                                         absl::Time now) {
+                                         Instant now) {
   stats_.bytes_received += bytes.size();
   const StreamTable::Outcome outcome = streams_.Feed(
       stream, from, bytes, envelope_,
@@ -353,7 +353,7 @@ void NodeImpl::HandleStreamClosed(StreamId stream) {
 
 void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
                                    absl::Span<const uint8_t> message,
-                                   absl::Time now) {
+                                   Instant now) {
   ++stats_.streams_received;
   if (!DecodePacket(message, decoded_).ok()) {
     Drop(DropReason::kMalformed);
@@ -366,7 +366,7 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
 }
 
 void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                           absl::Time now) {
+                           Instant now) {
   stats_.bytes_received += bytes.size();
   // Grow the decryption buffer only for input the envelope could accept;
   // oversized input is rejected by Open before it touches the buffer.
@@ -394,7 +394,7 @@ void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
 }
 
 void NodeImpl::HandleMessages(const Address& from, Channel channel,
-                              absl::Time now) {
+                              Instant now) {
   // All or nothing: a packet with any message on the wrong channel changes
   // nothing.
   for (const Message& message : decoded_) {
@@ -471,7 +471,7 @@ void NodeImpl::NoteStaleClaim(absl::string_view name) {
   corrections_.emplace_back(name);
 }
 
-void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
+void NodeImpl::SendReply(const Address& to, bool refuted, Instant now) {
   if (!reply_ack_ && corrections_.empty()) return;
   if (TransmitQueueFull()) return;
   // One reply per datagram, no larger than it, carrying no one's news but
@@ -516,7 +516,7 @@ void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
     // replayed datagram, whatever its forged source port, earns few
     // answers.
     const std::string key = absl::StrCat(name, "@", to.WithPort(0).ToString());
-    if (const absl::Time* last = corrections_answered_.Find(key);
+    if (const Instant* last = corrections_answered_.Find(key);
         last != nullptr && now < *last + config_.probe_interval) {
       continue;
     }
@@ -535,15 +535,15 @@ void NodeImpl::SendReply(const Address& to, bool refuted, absl::Time now) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
-void NodeImpl::HandleTimeout(absl::Time now) {
+void NodeImpl::HandleTimeout(Instant now) {
   // What is due runs in time order; at one instant, in a fixed order: the
   // probe (its end before its timeout, so a probe ends before the next
   // one starts), the periodic timers, the relays, then members' timers.
   enum class Source : uint8_t { kProbe, kPeriodic, kRelays, kMembers };
   for (int fired = 0; fired < kMaxTimersPerCall; ++fired) {
-    std::optional<absl::Time> at;
+    std::optional<Instant> at;
     Source source = Source::kProbe;
-    auto consider = [&](std::optional<absl::Time> due, Source from) {
+    auto consider = [&](std::optional<Instant> due, Source from) {
       if (due && *due <= now && (!at || *due < *at)) {
         at = due;
         source = from;
@@ -574,7 +574,7 @@ void NodeImpl::HandleTimeout(absl::Time now) {
   }
 }
 
-void NodeImpl::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
+void NodeImpl::RunTimer(const TimerQueue::Fired& timer, Instant now) {
   switch (timer.kind) {
     case Kind::kProbeTick:
       OnProbeTick(now);
@@ -597,9 +597,9 @@ void NodeImpl::RunTimer(const TimerQueue::Fired& timer, absl::Time now) {
 
 // --- Output -----------------------------------------------------------------
 
-std::optional<absl::Time> NodeImpl::NextDeadline() const {
-  std::optional<absl::Time> next = timers_.Next();
-  for (const std::optional<absl::Time>& due :
+std::optional<Instant> NodeImpl::NextDeadline() const {
+  std::optional<Instant> next = timers_.Next();
+  for (const std::optional<Instant>& due :
        {probe_.NextExpiry(), relays_.NextExpiry()}) {
     if (due && (!next || *due < *next)) next = due;
   }
@@ -672,7 +672,7 @@ bool NodeImpl::LeaveSent() const {
 
 // --- Failure detection ---
 
-void NodeImpl::OnProbeTick(absl::Time now) {
+void NodeImpl::OnProbeTick(Instant now) {
   // Conclude the previous probe first: its outcome moves the health score.
   if (std::optional<Probe::Outcome> outcome = probe_.Finish()) {
     ConcludeProbe(*outcome, now);
@@ -722,7 +722,7 @@ void NodeImpl::AskHelpers() {
   }
 }
 
-void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
+void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
   if (outcome.acked) return;
   // Lifeguard: a failed probe counts against this member's own health,
   // unless helpers vouch that they cannot reach the target either: each
@@ -759,7 +759,7 @@ void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, absl::Time now) {
 }
 
 void NodeImpl::StartSuspicion(MemberRecord& record, absl::string_view origin,
-                              absl::Time now) {
+                              Instant now) {
   const size_t cluster_size = table_.available() + 1;
   const absl::Duration min_timeout = SuspicionTimeout(
       config_.suspicion_mult, cluster_size, config_.probe_interval);
@@ -782,7 +782,7 @@ void NodeImpl::StartSuspicion(MemberRecord& record, absl::string_view origin,
 }
 
 void NodeImpl::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
-                              absl::Time at) {
+                              Instant at) {
   // At most one queued entry per member and kind, plus one per time its
   // deadline moved earlier: a flood of claims cannot grow the timer heap. A
   // later deadline waits for the queued entry, which re-arms when it fires.
@@ -794,7 +794,7 @@ void NodeImpl::ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
 }
 
 void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
-                             absl::Time fired_at, absl::Time now) {
+                             Instant fired_at, Instant now) {
   MemberRecord* record = table_.Find(name);
   if (record == nullptr) return;  // forgotten since
   PackedTime& armed = kind == Kind::kSuspicion ? record->suspicion_timer()
@@ -814,7 +814,7 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   if (status != MemberStatus::kOffline && status != MemberStatus::kLeft) {
     return;  // came back
   }
-  const absl::Time due = record->last_change() + config_.reap_after;
+  const Instant due = record->last_change() + config_.reap_after;
   if (due > now) {
     ArmMemberTimer(*record, kind, due);
   } else {
@@ -822,7 +822,7 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   }
 }
 
-void NodeImpl::DeclareOffline(MemberRecord& record, absl::Time now) {
+void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
   record.set_suspicion(nullptr);
   table_.SetStatus(record, MemberStatus::kOffline);
   record.set_last_change(now);
@@ -869,7 +869,7 @@ void NodeImpl::HandlePing(const Ping& ping) {
 }
 
 void NodeImpl::HandlePingReq(const Address& from, const PingReq& req,
-                             absl::Time now) {
+                             Instant now) {
   if (!ServeRequest()) return;
   if (req.target == local_.name) {
     reply_ack_ = req.seq;
@@ -899,7 +899,7 @@ void NodeImpl::HandlePingReq(const Address& from, const PingReq& req,
   // timeout, so it reaches the requester before its probe ends: the
   // requester asked at its timeout and has the rest of its period left,
   // which for some configs (the WAN preset) is the shorter of the two.
-  const absl::Time nack_at =
+  const Instant nack_at =
       now + std::min(config_.probe_timeout,
                      config_.probe_interval - config_.probe_timeout) *
                 4 / 5;
@@ -916,7 +916,7 @@ void NodeImpl::RefuseRelay(const Address& from, const PingReq& req) {
   if (req.want_nack) SendBare(from, Nack{req.seq});
 }
 
-void NodeImpl::HandleAck(const Ack& ack, absl::Time) {
+void NodeImpl::HandleAck(const Ack& ack, Instant) {
   switch (probe_.OnAck(ack.seq)) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
@@ -956,7 +956,7 @@ void NodeImpl::ObserveWallClock(absl::Time wall) {
   }
 }
 
-bool NodeImpl::FromTheFuture(uint64_t generation, absl::Time now) const {
+bool NodeImpl::FromTheFuture(uint64_t generation, Instant now) const {
   if (config_.max_clock_skew == absl::InfiniteDuration()) return false;
   // Generations are start times in microseconds of the wall clock: this
   // member's own, plus the time it has run (which a suspended host does
@@ -976,7 +976,7 @@ bool NodeImpl::FromTheFuture(uint64_t generation, absl::Time now) const {
 }
 
 void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
-                           absl::Time now) {
+                           Instant now) {
   // No claim may speak for a life that cannot have started yet: otherwise
   // one forged claim at a huge generation would outrank every real one,
   // the member's own refutations and restarts included, for good.
@@ -1113,7 +1113,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   QueueUpdate(*record, origin);
 }
 
-void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, absl::Time now) {
+void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, Instant now) {
   if (update.address != local_.address) {
     // Not about this life: this member's claims always name its own
     // address, and a claim naming another one is about another process
@@ -1163,7 +1163,7 @@ void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, absl::Time now) {
   Refute(update.incarnation, now);
 }
 
-void NodeImpl::Refute(const Incarnation& claimed, absl::Time now) {
+void NodeImpl::Refute(const Incarnation& claimed, Instant now) {
   // Outrank the claim: take its generation if it is later (no accepted
   // claim is later than a start time this member's clock allows, so this
   // always succeeds: no claim can lock a member out), then bump the
@@ -1195,19 +1195,19 @@ void NodeImpl::Refute(const Incarnation& claimed, absl::Time now) {
   EmitEvent(Refuted{local_});
 }
 
-void NodeImpl::Reannounce(absl::Time now) {
+void NodeImpl::Reannounce(Instant now) {
   if (now < last_reannounce_ + config_.probe_interval) return;
   last_reannounce_ = now;
   ++stats_.reannouncements;
   QueueLocalUpdate();
 }
 
-void NodeImpl::ReportConflict(const Address& claimed, absl::Time now) {
+void NodeImpl::ReportConflict(const Address& claimed, Instant now) {
   ++stats_.name_conflicts;
   // Once per address and probe interval: a flood of forgeries cannot
   // flood the application.
   const std::string key = claimed.ToString();
-  if (const absl::Time* last = conflicts_reported_.Find(key);
+  if (const Instant* last = conflicts_reported_.Find(key);
       last != nullptr && now < *last + config_.probe_interval) {
     return;
   }
@@ -1285,7 +1285,7 @@ void NodeImpl::EnqueueBroadcast(absl::string_view key,
 void NodeImpl::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
 
 void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
-                                   absl::Time now) {
+                                   Instant now) {
   if (broadcast.origin == local_.name) return;  // our own, come back
   if (FromTheFuture(broadcast.generation, now)) {
     Drop(DropReason::kFutureGeneration);
@@ -1331,7 +1331,7 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
 // --- Anti-entropy ---
 
 void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
-                              absl::Time now) {
+                              Instant now) {
   ++stats_.push_pulls_received;
   for (const Claim& record : state.members) {
     Claim claim = record;
@@ -1457,7 +1457,7 @@ void NodeImpl::SendPushPull(const Address& to, PushPullKind kind,
   SendPacket(to, Channel::kStream, packet, stream);
 }
 
-void NodeImpl::OnPushPullTick(absl::Time now) {
+void NodeImpl::OnPushPullTick(Instant now) {
   timers_.Set(Kind::kPushPull, now + PushPullInterval());
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
@@ -1472,7 +1472,7 @@ void NodeImpl::OnPushPullTick(absl::Time now) {
   }
 }
 
-void NodeImpl::OnJoinRetry(absl::Time now) {
+void NodeImpl::OnJoinRetry(Instant now) {
   if (table_.available() > 0 || join_seeds_.empty()) {
     // Joined through gossip rather than a seed's reply: no floors to wait
     // for any more.
@@ -1493,7 +1493,7 @@ absl::Duration NodeImpl::PushPullInterval() const {
 
 // --- Dissemination ---
 
-void NodeImpl::OnGossipTick(absl::Time now) {
+void NodeImpl::OnGossipTick(Instant now) {
   timers_.Set(Kind::kGossip, now + config_.gossip_interval);
   if (broadcasts_.has_oversized() && table_.available() > 0) {
     // Messages too big for any datagram (large metadata) go by stream, once,
@@ -1667,8 +1667,7 @@ void NodeImpl::EmitEvent(Event event) {
 // Defined here, beside the implementation, so the compiler can inline the
 // small calls.
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
-                                                   absl::Time now) {
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config, Instant now) {
   absl::StatusOr<std::unique_ptr<NodeImpl>> impl =
       NodeImpl::Create(std::move(config), now);
   if (!impl.ok()) return impl.status();
@@ -1678,17 +1677,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config,
 Node::Node(std::unique_ptr<NodeImpl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;
 
-absl::Status Node::Join(absl::Span<const Address> seeds, absl::Time now) {
+absl::Status Node::Join(absl::Span<const Address> seeds, Instant now) {
   return impl_->Join(seeds, now);
 }
-absl::Status Node::Leave(absl::Time now) { return impl_->Leave(now); }
-absl::Status Node::SetMetadata(Metadata metadata, absl::Time now) {
+absl::Status Node::Leave(Instant now) { return impl_->Leave(now); }
+absl::Status Node::SetMetadata(Metadata metadata, Instant now) {
   return impl_->SetMetadata(std::move(metadata), now);
 }
-absl::Status Node::Restore(absl::Span<const Member> members, absl::Time now) {
+absl::Status Node::Restore(absl::Span<const Member> members, Instant now) {
   return impl_->Restore(members, now);
 }
-absl::Status Node::Broadcast(absl::string_view payload, absl::Time now) {
+absl::Status Node::Broadcast(absl::string_view payload, Instant now) {
   return impl_->Broadcast(payload, now);
 }
 
@@ -1703,21 +1702,21 @@ absl::Status Node::RemoveKey(absl::string_view secret) {
 }
 
 void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
-                          absl::Time now) {
+                          Instant now) {
   impl_->HandleDatagram(from, bytes, now);
 }
 StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
                                      absl::Span<const uint8_t> bytes,
-                                     absl::Time now) {
+                                     Instant now) {
   return impl_->HandleStreamData(stream, from, bytes, now);
 }
 void Node::HandleStreamClosed(StreamId stream) {
   impl_->HandleStreamClosed(stream);
 }
-void Node::HandleTimeout(absl::Time now) { impl_->HandleTimeout(now); }
+void Node::HandleTimeout(Instant now) { impl_->HandleTimeout(now); }
 void Node::ObserveWallClock(absl::Time wall) { impl_->ObserveWallClock(wall); }
 
-std::optional<absl::Time> Node::NextDeadline() const {
+std::optional<Instant> Node::NextDeadline() const {
   return impl_->NextDeadline();
 }
 std::optional<Transmit> Node::PollTransmit() { return impl_->PollTransmit(); }

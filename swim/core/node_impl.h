@@ -27,6 +27,7 @@
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_table.h"
 #include "swim/core/node.h"
@@ -49,29 +50,28 @@ namespace swim {
 class NodeImpl {
  public:
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Create(Config config,
-                                                          absl::Time now);
+                                                          Instant now);
 
   NodeImpl(const NodeImpl&) = delete;
   NodeImpl& operator=(const NodeImpl&) = delete;
 
   // Node's interface, documented in node.h.
-  absl::Status Join(absl::Span<const Address> seeds, absl::Time now);
-  absl::Status Leave(absl::Time now);
-  absl::Status SetMetadata(Metadata metadata, absl::Time now);
-  absl::Status Restore(absl::Span<const Member> members, absl::Time now);
-  absl::Status Broadcast(absl::string_view payload, absl::Time now);
+  absl::Status Join(absl::Span<const Address> seeds, Instant now);
+  absl::Status Leave(Instant now);
+  absl::Status SetMetadata(Metadata metadata, Instant now);
+  absl::Status Restore(absl::Span<const Member> members, Instant now);
+  absl::Status Broadcast(absl::string_view payload, Instant now);
   Keyring& keyring() { return envelope_.keyring(); }
 
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
-                      absl::Time now);
+                      Instant now);
   StreamVerdict HandleStreamData(StreamId stream, const Address& from,
-                                 absl::Span<const uint8_t> bytes,
-                                 absl::Time now);
+                                 absl::Span<const uint8_t> bytes, Instant now);
   void HandleStreamClosed(StreamId stream);
-  void HandleTimeout(absl::Time now);
+  void HandleTimeout(Instant now);
   void ObserveWallClock(absl::Time wall);
 
-  std::optional<absl::Time> NextDeadline() const;
+  std::optional<Instant> NextDeadline() const;
   std::optional<Transmit> PollTransmit() { return outbox_.Poll(); }
   std::optional<Event> PollEvent();
 
@@ -89,7 +89,7 @@ class NodeImpl {
   size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
-  NodeImpl(Config config, Envelope envelope, absl::Time now);
+  NodeImpl(Config config, Envelope envelope, Instant now);
   // OK while kActive; otherwise FailedPrecondition naming `command`.
   absl::Status CheckActive(absl::string_view command) const;
   bool active() const { return local_.status != MemberStatus::kLeft; }
@@ -98,21 +98,20 @@ class NodeImpl {
   bool LeaveSent() const;
 
   // Timers.
-  void RunTimer(const TimerQueue::Fired& timer, absl::Time now);
-  void OnProbeTick(absl::Time now);
+  void RunTimer(const TimerQueue::Fired& timer, Instant now);
+  void OnProbeTick(Instant now);
   // The probe's timeout passed unanswered: ping-reqs to helpers.
   void AskHelpers();
   // The probe ended (its period is over): its verdict on the target.
-  void ConcludeProbe(const Probe::Outcome& outcome, absl::Time now);
-  void OnGossipTick(absl::Time now);
-  void OnPushPullTick(absl::Time now);
-  void OnJoinRetry(absl::Time now);
+  void ConcludeProbe(const Probe::Outcome& outcome, Instant now);
+  void OnGossipTick(Instant now);
+  void OnPushPullTick(Instant now);
+  void OnJoinRetry(Instant now);
   // A member's suspicion deadline or reaping time came.
   void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
-                     absl::Time fired_at, absl::Time now);
-  void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind,
-                      absl::Time at);
-  void DeclareOffline(MemberRecord& record, absl::Time now);
+                     Instant fired_at, Instant now);
+  void ArmMemberTimer(MemberRecord& record, TimerQueue::Kind kind, Instant at);
+  void DeclareOffline(MemberRecord& record, Instant now);
   // Lifeguard's local health: changes the score and mirrors it in stats.
   void ApplyAwareness(int delta);
   void Reap(MemberRecord& record);
@@ -120,37 +119,36 @@ class NodeImpl {
   // Messages.
   // Opens, decodes and handles one datagram.
   void HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
-                   absl::Time now);
+                   Instant now);
   // Decodes and handles a stream message reassembled on `stream`.
   void HandleStreamMessage(StreamId stream, const Address& from,
-                           absl::Span<const uint8_t> message, absl::Time now);
-  void HandleMessages(const Address& from, Channel channel, absl::Time now);
+                           absl::Span<const uint8_t> message, Instant now);
+  void HandleMessages(const Address& from, Channel channel, Instant now);
   // The datagram being handled may serve one request (ping or ping-req);
   // false (counted) for any further one.
   bool ServeRequest();
   void HandlePing(const Ping& ping);
-  void HandlePingReq(const Address& from, const PingReq& req, absl::Time now);
+  void HandlePingReq(const Address& from, const PingReq& req, Instant now);
   // Answers a ping-req this node will not relay.
   void RefuseRelay(const Address& from, const PingReq& req);
-  void HandleAck(const Ack& ack, absl::Time now);
+  void HandleAck(const Ack& ack, Instant now);
   void HandleNack(const Address& from, const Nack& nack);
-  void HandleUserBroadcast(const UserBroadcast& broadcast, absl::Time now);
-  void HandlePushPull(const Address& from, const PushPull& state,
-                      absl::Time now);
+  void HandleUserBroadcast(const UserBroadcast& broadcast, Instant now);
+  void HandlePushPull(const Address& from, const PushPull& state, Instant now);
 
   // State changes.
-  void ApplyUpdate(const Claim& update, bool from_push_pull, absl::Time now);
-  void ApplyUpdateAboutSelf(const Claim& update, absl::Time now);
-  void Refute(const Incarnation& claimed, absl::Time now);
+  void ApplyUpdate(const Claim& update, bool from_push_pull, Instant now);
+  void ApplyUpdateAboutSelf(const Claim& update, Instant now);
+  void Refute(const Incarnation& claimed, Instant now);
   // Whether a generation is later than any live process can have started
   // (this node's start, plus its run time, plus Config::max_clock_skew).
-  bool FromTheFuture(uint64_t generation, absl::Time now) const;
+  bool FromTheFuture(uint64_t generation, Instant now) const;
   // Queues this member's claim again (at most once per probe interval):
   // the cluster still believes an earlier life of it elsewhere.
-  void Reannounce(absl::Time now);
+  void Reannounce(Instant now);
   // Another life claims this name at `claimed`: counted, and told to the
   // application at most once per address and probe interval.
-  void ReportConflict(const Address& claimed, absl::Time now);
+  void ReportConflict(const Address& claimed, Instant now);
   // How long a life must have been OFFLINE or LEFT before its name may
   // move to a new life at another address.
   absl::Duration ReclaimAfter() const;
@@ -158,7 +156,7 @@ class NodeImpl {
   // largest (Config::max_stream_message).
   bool StateFits(size_t more) const;
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
-                      absl::Time now);
+                      Instant now);
   void QueueUpdate(const MemberRecord& record, absl::string_view origin);
   void EnqueueClaim(const Claim& claim);
   // Notes that the sender of the datagram being handled holds a stale
@@ -176,7 +174,7 @@ class NodeImpl {
   Claim LocalClaim() const;
   // The one reply to the datagram just handled (see SendReply in node.cc);
   // `refuted`: the datagram made this node refute a claim about itself.
-  void SendReply(const Address& to, bool refuted, absl::Time now);
+  void SendReply(const Address& to, bool refuted, Instant now);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
@@ -233,18 +231,18 @@ class NodeImpl {
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
   Probe probe_;            // the probe of the current period, if active
   RelayTable relays_;
-  absl::Time created_;  // the clock's reading at Create
+  Instant created_;  // the clock's reading at Create
   // The latest wall-clock time a driver reported (microseconds since the
   // Unix epoch; 0: none).
   uint64_t wall_clock_micros_ = 0;
-  absl::Time last_reannounce_ = absl::InfinitePast();
-  absl::Time last_online_refutation_ = absl::InfinitePast();
-  BoundedMap<absl::Time> conflicts_reported_;
+  Instant last_reannounce_ = Instant::InfinitePast();
+  Instant last_online_refutation_ = Instant::InfinitePast();
+  BoundedMap<Instant> conflicts_reported_;
 
   // When each recent push-pull sender last got a reply, and at which of its
   // incarnations (rate limit).
   struct PushPullReply {
-    absl::Time at;
+    Instant at;
     Incarnation incarnation;
   };
   BoundedMap<PushPullReply> push_pull_replies_;
@@ -275,7 +273,7 @@ class NodeImpl {
   // Members whose newer claim the current datagram's sender is missing,
   // and when each (member, sender) pair was last answered (rate limit).
   std::vector<std::string> corrections_;
-  BoundedMap<absl::Time> corrections_answered_;
+  BoundedMap<Instant> corrections_answered_;
   // The reply the datagram being handled earns: whether it served its one
   // request, the ack it earns, and the packet bytes the reply may take.
   bool request_served_ = false;

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
 #include "swim/core/wire.h"
@@ -46,11 +47,11 @@ bool SendsPing(const Sent& sent) { return !MessagesOf<Ping>(sent).empty(); }
 // Fires timers until the node's next probe (or `limit`); returns when it
 // was sent and where to.
 struct ProbeSent {
-  absl::Time at;
+  Instant at;
   Address to;
   uint32_t seq = 0;
 };
-std::optional<ProbeSent> NextProbe(Harness& h, absl::Time limit) {
+std::optional<ProbeSent> NextProbe(Harness& h, Instant limit) {
   std::optional<size_t> index = h.AdvanceUntil(SendsPing, limit);
   if (!index) return std::nullopt;
   const Sent& sent = h.sent()[*index];
@@ -60,7 +61,7 @@ std::optional<ProbeSent> NextProbe(Harness& h, absl::Time limit) {
 // Runs the node until `until`, acking every ping it sends except those to
 // `silent`, as a healthy cluster would: answered probes neither raise the
 // node's health score nor confirm suspicions.
-void RunAnswering(Harness& h, absl::Time until,
+void RunAnswering(Harness& h, Instant until,
                   std::optional<Address> silent = std::nullopt) {
   while (std::optional<ProbeSent> probe = NextProbe(h, until)) {
     if (probe->to != silent) h.Datagram(probe->to, {Ack{probe->seq}});
@@ -95,7 +96,7 @@ TEST(LifeguardAwarenessTest, EachFailedProbeCostsOneAndStretchesTheInterval) {
 
   // Unanswered. It ends one interval later with the score at 1, so the
   // probe then sent arms the next tick two intervals ahead, and so on.
-  const absl::Time t1 = first->at;
+  const Instant t1 = first->at;
   std::optional<ProbeSent> second = NextProbe(h, t1 + 10 * interval);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->at, t1 + interval);
@@ -259,7 +260,7 @@ TEST(LifeguardRelayTest, NacksBeforeTheRequestersProbeEndsEvenOnWanTiming) {
   Harness h(config);
   h.Learn(kPeerB, Addr(3));
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
-  const absl::Time asked = h.now();
+  const Instant asked = h.now();
   h.TakeSent();
   h.AdvanceTo(asked + absl::Milliseconds(1600) - absl::Nanoseconds(1));
   EXPECT_TRUE(Led<Nack>(h.sent()).empty());
@@ -331,7 +332,7 @@ class LifeguardSuspicionTest : public ::testing::Test {
   // Runs (answering every probe, peer-a's too unless `a_silent`) until just
   // before `deadline`, checks peer-a is still SUSPECT, then until
   // `deadline` and checks it is OFFLINE.
-  void ExpectOfflineAt(absl::Time deadline, bool a_silent = false) {
+  void ExpectOfflineAt(Instant deadline, bool a_silent = false) {
     const std::optional<Address> silent =
         a_silent ? std::optional<Address>(Addr(2)) : std::nullopt;
     RunAnswering(*h_, deadline - absl::Nanoseconds(1), silent);
@@ -353,7 +354,7 @@ TEST_F(LifeguardSuspicionTest, WithoutConfirmationsItLastsTheMaximum) {
 TEST_F(LifeguardSuspicionTest, OneConfirmationShortensItLogarithmically) {
   Start();
   Suspect(kPeerB);
-  const absl::Time start = h_->now();
+  const Instant start = h_->now();
   RunAnswering(*h_, start + absl::Seconds(1));
   Suspect(kPeerC);
   // max - (max - min) * log(1 + 1) / log(k + 1) with k = 2: 24 s - 20 s *
@@ -364,7 +365,7 @@ TEST_F(LifeguardSuspicionTest, OneConfirmationShortensItLogarithmically) {
 TEST_F(LifeguardSuspicionTest, KConfirmationsBringItToTheMinimum) {
   Start();
   Suspect(kPeerB);
-  const absl::Time start = h_->now();
+  const Instant start = h_->now();
   RunAnswering(*h_, start + absl::Seconds(1));
   Suspect(kPeerC);
   Suspect(kPeerD);
@@ -374,7 +375,7 @@ TEST_F(LifeguardSuspicionTest, KConfirmationsBringItToTheMinimum) {
 TEST_F(LifeguardSuspicionTest, RepeatsAndTheOriginalSuspecterDoNotConfirm) {
   Start();
   Suspect(kPeerB);
-  const absl::Time start = h_->now();
+  const Instant start = h_->now();
   const uint64_t stale = h_->node().stats().updates_stale;
   const size_t queued = h_->node().queued_broadcasts();
   Suspect(kPeerB);  // the original suspecter again
@@ -390,7 +391,7 @@ TEST_F(LifeguardSuspicionTest, RepeatsAndTheOriginalSuspecterDoNotConfirm) {
 TEST_F(LifeguardSuspicionTest, ItsOwnFailedProbeIsAConfirmation) {
   Start();
   Suspect(kPeerB);
-  const absl::Time start = h_->now();
+  const Instant start = h_->now();
   // Peer-a never answers: the node's own probe of it fails within two
   // probe rounds (at most 7 ticks of 1 s) and counts as one confirmation.
   RunAnswering(*h_, start + absl::Seconds(6), Addr(2));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/core/wire.h"
 #include "swim/testing/in_memory.h"
@@ -20,7 +21,7 @@
 namespace swim {
 namespace {
 
-const absl::Time kNow = absl::FromUnixSeconds(1700000000);
+const Instant kNow = Instant(absl::Seconds(1700000000));
 const Address kSelfAddress = Address::Ipv4({10, 0, 0, 1}, 7946);
 const Address kPeerAddress = Address::Ipv4({10, 0, 0, 2}, 7946);
 const Address kSubjectAddress = Address::Ipv4({10, 0, 0, 3}, 7946);

@@ -27,6 +27,7 @@
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -144,7 +145,7 @@ TEST(NodeCreateTest, StartsOnlineAloneWithADeadline) {
   EXPECT_TRUE(h.sent().empty());
   EXPECT_TRUE(h.TakeEvents().empty());
   // The first probe tick is staggered within one probe interval.
-  std::optional<absl::Time> deadline = h.node().NextDeadline();
+  std::optional<Instant> deadline = h.node().NextDeadline();
   ASSERT_TRUE(deadline.has_value());
   EXPECT_GE(*deadline, kStart);
   EXPECT_LE(*deadline, kStart + config.probe_interval);
@@ -175,7 +176,7 @@ TEST(NodeTimerTest, HandleTimeoutNeverLeavesTheDeadlineInThePast) {
 TEST(NodeTimerTest, ProbeTicksArePeriodicOnceStarted) {
   Harness h;
   h.Learn(kPeerA, Addr(2));
-  std::vector<absl::Time> pings;
+  std::vector<Instant> pings;
   for (int i = 0; i < 6; ++i) {
     std::optional<Ping> ping = h.AdvanceToNextPing();
     ASSERT_TRUE(ping.has_value());
@@ -433,7 +434,7 @@ TEST(NodeMembershipTest, OnlineUpdateAboutAStrangerAddsIt) {
   const Metadata metadata = {{"role", "cache"}, {"zone", "eu-1"}};
   const std::string encoded = Encode(metadata);
   h.TimeoutAt(kStart + absl::Milliseconds(3));
-  const absl::Time at = h.now();
+  const Instant at = h.now();
   h.Datagram(Addr(2), {WithMetadata(Online(kPeerA, Addr(2), {5, 3}), encoded)});
   std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
@@ -864,7 +865,7 @@ TEST(NodeRestartTest, ARestartElsewhereIsTakenOnceTheOldLifeIsGone) {
   // The old life is declared gone; the move waits a suspicion timeout.
   h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
                                  {5, 10}, kPeerB)});
-  const absl::Time gone = h.now();
+  const Instant gone = h.now();
   const Config& config = h.node().config();
   const absl::Duration wait =
       SuspicionTimeout(config.suspicion_mult, 2, config.probe_interval);
@@ -1035,7 +1036,7 @@ TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
   EXPECT_EQ(h.node().lifecycle(), Lifecycle::kActive);
   const uint64_t version = h.node().local().incarnation.version;
 
-  const absl::Time left_at = h.now();
+  const Instant left_at = h.now();
   ASSERT_TRUE(h.Leave().ok());
   EXPECT_NE(h.node().lifecycle(), Lifecycle::kActive);
   EXPECT_EQ(h.node().local().status, MemberStatus::kLeft);
@@ -1147,17 +1148,17 @@ TEST(NodeJoinTest, RetriesWithDoublingBackoffFromTheProbeInterval) {
   Harness h(NoPeriodicPushPull());
   h.Advance(absl::Milliseconds(250));
   h.TakeSent();
-  const absl::Time t0 = h.now();
+  const Instant t0 = h.now();
   ASSERT_TRUE(h.Join({Addr(5), Addr(6)}).ok());
   h.AdvanceTo(t0 + absl::Seconds(200));
   // Backoff 1, 2, 4, ... s (probe_interval doubling), capped at 60 s.
   const std::vector<int> expected_seconds = {0, 1, 3, 7, 15, 31, 63, 123, 183};
-  std::vector<absl::Time> expected;
+  std::vector<Instant> expected;
   for (int seconds : expected_seconds) {
     expected.push_back(t0 + absl::Seconds(seconds));
     expected.push_back(t0 + absl::Seconds(seconds));
   }
-  std::vector<absl::Time> times;
+  std::vector<Instant> times;
   for (const Sent* stream : Streams(h.sent())) {
     times.push_back(stream->at);
     PushPull state = First<PushPull>(*stream);
@@ -1169,7 +1170,7 @@ TEST(NodeJoinTest, RetriesWithDoublingBackoffFromTheProbeInterval) {
 
 TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   Harness h(NoPeriodicPushPull());
-  const absl::Time t0 = h.now();
+  const Instant t0 = h.now();
   ASSERT_TRUE(h.Join({Addr(5)}).ok());
   h.AdvanceTo(t0 + absl::Milliseconds(1500));
   EXPECT_EQ(Streams(h.sent()).size(), 2u);  // t0 and t0 + 1 s
@@ -1243,7 +1244,7 @@ TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   ASSERT_TRUE(ping.has_value());
   EXPECT_EQ(ping->target, kPeerA);
   EXPECT_EQ(h.ping_to(), Addr(2));
-  const absl::Time tp = h.now();
+  const Instant tp = h.now();
   EXPECT_EQ(h.node().stats().probes, 1u);
 
   // No helpers: nothing at the probe timeout.
@@ -1254,7 +1255,7 @@ TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   EXPECT_TRUE(h.TakeEvents().empty());
 
   // The probe ends: suspect.
-  const absl::Time suspected_at = tp + config.probe_interval;
+  const Instant suspected_at = tp + config.probe_interval;
   h.AdvanceTo(suspected_at);
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
   EXPECT_EQ(h.node().stats().suspicions, 1u);
@@ -1267,7 +1268,7 @@ TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
   EXPECT_EQ(changed.member.last_change, suspected_at);
 
   // The suspicion times out exactly.
-  const absl::Time offline_at =
+  const Instant offline_at =
       suspected_at + SuspicionTimeout(config.suspicion_mult, /*cluster=*/2,
                                       config.probe_interval);
   h.AdvanceTo(offline_at - absl::Nanoseconds(1));
@@ -1295,7 +1296,7 @@ TEST(NodeProbeTest, RefutationDuringTheProbePreventsSuspicion) {
   h.Learn(kPeerA, Addr(2), {5, 0});
   std::optional<Ping> ping = h.AdvanceToNextPing();
   ASSERT_TRUE(ping.has_value());
-  const absl::Time tp = h.now();
+  const Instant tp = h.now();
   // No ack, but news of a newer incarnation: the probed life is gone.
   h.Advance(absl::Milliseconds(500));
   h.Datagram(Addr(3), {Online(kPeerA, Addr(2), {5, 1})});
@@ -1309,13 +1310,13 @@ TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterReapAfter) {
   h.Learn(kPeerA, Addr(2));
   h.Learn(kPeerB, Addr(3));
   h.Advance(absl::Milliseconds(10));
-  const absl::Time t = h.now();
+  const Instant t = h.now();
   h.Datagram(
       Addr(4),
       {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerC),
        MakeClaim(MemberStatus::kLeft, kPeerB, Addr(3), {5, 1})});
   h.TakeEvents();
-  const absl::Time reap_at = t + h.node().config().reap_after;
+  const Instant reap_at = t + h.node().config().reap_after;
   h.AdvanceTo(reap_at - absl::Nanoseconds(1));
   EXPECT_EQ(h.node().size(), 2u);
   EXPECT_TRUE(h.TakeEvents().empty());
@@ -1333,7 +1334,7 @@ TEST(NodeProbeTest, PeriodicPushPullEveryInterval) {
   h.Learn(kPeerA, Addr(2));
   const absl::Duration interval = h.node().config().push_pull_interval;
   // Answer probes so peer-a stays ONLINE (push-pull goes to ONLINE members).
-  std::vector<absl::Time> times;
+  std::vector<Instant> times;
   while (h.now() < kStart + interval * 6) {
     std::optional<size_t> index = h.AdvanceUntil(
         [](const Sent& sent) {
@@ -1383,7 +1384,7 @@ class NodeIndirectProbeTest : public ::testing::Test {
   uint32_t seq_ = 0;
   std::string target_;
   Address target_address_;
-  absl::Time tp_;
+  Instant tp_;
 };
 
 TEST_F(NodeIndirectProbeTest, PingReqsGoToOnlineHelpersAtTheProbeTimeout) {
@@ -1500,10 +1501,10 @@ TEST(NodeRelayTest, NacksASilentTargetAt80PercentOfTheProbeTimeout) {
   Harness h;
   h.Learn(kPeerB, Addr(3));
   h.TakeSent();
-  const absl::Time t = h.now();
+  const Instant t = h.now();
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/true}});
   const uint32_t relay_seq = First<Ping>(h.TakeSent()[0]).seq;
-  const absl::Time nack_at = t + h.node().config().probe_timeout * 4 / 5;
+  const Instant nack_at = t + h.node().config().probe_timeout * 4 / 5;
   ASSERT_EQ(nack_at, t + absl::Milliseconds(160));
   ASSERT_TRUE(h.node().NextDeadline().has_value());
   EXPECT_LE(*h.node().NextDeadline(), nack_at);
@@ -1546,7 +1547,7 @@ TEST(NodeRelayTest, WithoutWantNackSilenceStaysSilentAndExpires) {
   Harness h;
   h.Learn(kPeerB, Addr(3));
   h.TakeSent();
-  const absl::Time t = h.now();
+  const Instant t = h.now();
   h.Datagram(Addr(2), {PingReq{900, kPeerB, Addr(3), /*want_nack=*/false}});
   const uint32_t relay_seq = First<Ping>(h.TakeSent()[0]).seq;
   h.AdvanceTo(t + h.node().config().probe_interval + absl::Milliseconds(1));
@@ -1642,7 +1643,8 @@ std::vector<std::string> Trace(Harness& h) {
   std::vector<std::string> trace;
   for (const Sent& sent : h.sent()) {
     trace.push_back(absl::StrCat(
-        absl::ToUnixNanos(sent.at), " ", sent.to.ToString(), " ",
+        absl::ToInt64Nanoseconds(sent.at.since_origin()), " ",
+        sent.to.ToString(), " ",
         sent.channel == Channel::kStream ? "stream " : "datagram ",
         absl::string_view(reinterpret_cast<const char*>(sent.sealed.data()),
                           sent.sealed.size())));

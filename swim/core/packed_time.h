@@ -6,11 +6,12 @@
 #include <limits>
 
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 
-// An absl::Time in 8 bytes instead of 16: whole nanoseconds since the Unix
-// epoch (±292 years), with the two infinities kept apart as the extreme
+// An Instant in 8 bytes instead of 16: whole nanoseconds since the clock's
+// origin (±292 years), with the two infinities kept apart as the extreme
 // values. A node holds several per member, and a simulated cluster of N
 // members holds N² members, so the halved size matters. Finer instants
 // round down to the nanosecond; compare packed values with packed values
@@ -18,15 +19,15 @@ namespace swim {
 class PackedTime {
  public:
   constexpr PackedTime() = default;  // InfinitePast
-  explicit PackedTime(absl::Time time) : nanos_(Pack(time)) {}
+  explicit PackedTime(Instant time) : nanos_(Pack(time)) {}
 
   static constexpr PackedTime InfinitePast() { return PackedTime(kPast); }
   static constexpr PackedTime InfiniteFuture() { return PackedTime(kFuture); }
 
-  absl::Time Get() const {
-    if (nanos_ == kPast) return absl::InfinitePast();
-    if (nanos_ == kFuture) return absl::InfiniteFuture();
-    return absl::FromUnixNanos(nanos_);
+  Instant Get() const {
+    if (nanos_ == kPast) return Instant::InfinitePast();
+    if (nanos_ == kFuture) return Instant::InfiniteFuture();
+    return Instant(absl::Nanoseconds(nanos_));
   }
 
   friend bool operator==(PackedTime, PackedTime) = default;
@@ -38,15 +39,16 @@ class PackedTime {
 
   constexpr explicit PackedTime(int64_t nanos) : nanos_(nanos) {}
 
-  static int64_t Pack(absl::Time time) {
-    if (time == absl::InfinitePast()) return kPast;
-    if (time == absl::InfiniteFuture()) return kFuture;
+  static int64_t Pack(Instant time) {
+    if (time == Instant::InfinitePast()) return kPast;
+    if (time == Instant::InfiniteFuture()) return kFuture;
     // Finite instants beyond the range saturate next to the infinities.
-    const absl::Time floor = absl::FromUnixNanos(kPast + 1);
-    const absl::Time ceiling = absl::FromUnixNanos(kFuture - 1);
-    if (time <= floor) return kPast + 1;
-    if (time >= ceiling) return kFuture - 1;
-    return absl::ToUnixNanos(time);
+    const absl::Duration since_origin = time.since_origin();
+    if (since_origin <= absl::Nanoseconds(kPast + 1)) return kPast + 1;
+    if (since_origin >= absl::Nanoseconds(kFuture - 1)) return kFuture - 1;
+    // Rounds toward negative infinity, as absl::ToUnixNanos does.
+    return absl::ToInt64Nanoseconds(
+        absl::Floor(since_origin, absl::Nanoseconds(1)));
   }
 
   int64_t nanos_ = kPast;

@@ -1,10 +1,12 @@
 #include "swim/core/probe.h"
 
+#include "swim/core/instant.h"
+
 namespace swim {
 
 void Probe::Start(uint32_t seq, absl::string_view target,
-                  const Incarnation& incarnation, absl::Time timeout_at,
-                  absl::Time end_at) {
+                  const Incarnation& incarnation, Instant timeout_at,
+                  Instant end_at) {
   active_ = true;
   acked_ = false;
   indirect_sent_ = false;
@@ -52,7 +54,7 @@ std::optional<Probe::Outcome> Probe::Finish() {
   return Outcome{acked_, expected_nacks_, nacks_};
 }
 
-Probe::Expiry Probe::HandleExpiry(absl::Time now) {
+Probe::Expiry Probe::HandleExpiry(Instant now) {
   Expiry expiry;
   if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) {
     if (*end_at_ <= now) expiry.ended = Finish();
@@ -92,7 +94,7 @@ RelayTable::Admission RelayTable::Admit(const Address& requester,
 
 void RelayTable::Start(uint32_t seq, const Address& requester,
                        uint32_t requester_seq, const Address& target,
-                       bool want_nack, absl::Time nack_at, absl::Time expires) {
+                       bool want_nack, Instant nack_at, Instant expires) {
   Relay& relay = relays_.emplace_back();
   relay.seq = seq;
   relay.requester = Relayed{requester, requester_seq};
@@ -100,7 +102,7 @@ void RelayTable::Start(uint32_t seq, const Address& requester,
   relay.want_nack = want_nack;
   relay.nack_at = nack_at;
   relay.expires = expires;
-  const absl::Time first = want_nack ? nack_at : expires;
+  const Instant first = want_nack ? nack_at : expires;
   if (!next_ || first < *next_) next_ = first;
 }
 
@@ -116,8 +118,8 @@ std::optional<RelayTable::Relayed> RelayTable::OnAck(uint32_t seq) {
 }
 
 void RelayTable::HandleExpiry(
-    absl::Time now, absl::FunctionRef<void(const Relayed&)> send_nack) {
-  std::optional<absl::Time> next;
+    Instant now, absl::FunctionRef<void(const Relayed&)> send_nack) {
+  std::optional<Instant> next;
   for (size_t i = 0; i < relays_.size();) {
     Relay& relay = relays_[i];
     if (relay.want_nack && relay.nack_at <= now) {
@@ -128,7 +130,7 @@ void RelayTable::HandleExpiry(
       relays_.erase(relays_.begin() + i);
       continue;
     }
-    const absl::Time due = relay.want_nack ? relay.nack_at : relay.expires;
+    const Instant due = relay.want_nack ? relay.nack_at : relay.expires;
     if (!next || due < *next) next = due;
     ++i;
   }

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 
@@ -60,8 +61,8 @@ class Probe {
   // The name is copied into storage reused from probe to probe, so steady
   // probing does not allocate.
   void Start(uint32_t seq, absl::string_view target,
-             const Incarnation& incarnation, absl::Time timeout_at,
-             absl::Time end_at);
+             const Incarnation& incarnation, Instant timeout_at,
+             Instant end_at);
   AckResult OnAck(uint32_t seq);
   // Records a helper asked to nack (ignored beyond kMaxHelpers).
   void AddHelper(const Address& helper);
@@ -75,14 +76,14 @@ class Probe {
 
   // The earliest armed deadline. May change after Start, OnAck, Finish and
   // HandleExpiry.
-  std::optional<absl::Time> NextExpiry() const {
+  std::optional<Instant> NextExpiry() const {
     if (end_at_ && (!timeout_at_ || *end_at_ <= *timeout_at_)) return end_at_;
     return timeout_at_;
   }
   // Runs the earliest deadline due at `now` (the end first when both fall
   // at one instant); nothing if none is due. Call again while
   // NextExpiry() <= now.
-  Expiry HandleExpiry(absl::Time now);
+  Expiry HandleExpiry(Instant now);
 
   bool active() const { return active_; }
   uint32_t seq() const { return seq_; }
@@ -96,8 +97,8 @@ class Probe {
   uint32_t seq_ = 0;
   std::string target_;
   Incarnation target_incarnation_;
-  std::optional<absl::Time> timeout_at_;
-  std::optional<absl::Time> end_at_;
+  std::optional<Instant> timeout_at_;
+  std::optional<Instant> end_at_;
   std::array<Address, kMaxHelpers> helpers_;
   std::array<bool, kMaxHelpers> nacked_ = {};
   int expected_nacks_ = 0;
@@ -138,18 +139,18 @@ class RelayTable {
   // `target`; a nack is due at `nack_at` if wanted, and the slot ends at
   // `expires`.
   void Start(uint32_t seq, const Address& requester, uint32_t requester_seq,
-             const Address& target, bool want_nack, absl::Time nack_at,
-             absl::Time expires);
+             const Address& target, bool want_nack, Instant nack_at,
+             Instant expires);
   // An ack for `seq`: the relay ends, and the requester is to be told.
   std::optional<Relayed> OnAck(uint32_t seq);
 
   // When HandleExpiry next has something to do. Not moved earlier or later
   // when a relay ends by an ack: HandleExpiry then finds nothing due and
   // recomputes it.
-  std::optional<absl::Time> NextExpiry() const { return next_; }
+  std::optional<Instant> NextExpiry() const { return next_; }
   // Sends (through `send_nack`) every nack due at `now`, drops relays that
   // expired, and recomputes NextExpiry.
-  void HandleExpiry(absl::Time now,
+  void HandleExpiry(Instant now,
                     absl::FunctionRef<void(const Relayed&)> send_nack);
 
   size_t size() const { return relays_.size(); }
@@ -160,11 +161,11 @@ class RelayTable {
     Relayed requester;
     Address target;
     bool want_nack = false;
-    absl::Time nack_at;
-    absl::Time expires;
+    Instant nack_at;
+    Instant expires;
   };
   std::vector<Relay> relays_;
-  std::optional<absl::Time> next_;
+  std::optional<Instant> next_;
 };
 
 }  // namespace swim

@@ -5,13 +5,14 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 namespace {
 
-const absl::Time kT = absl::FromUnixSeconds(1700000000);
+const Instant kT = Instant(absl::Seconds(1700000000));
 
-absl::Time At(int64_t ms) { return kT + absl::Milliseconds(ms); }
+Instant At(int64_t ms) { return kT + absl::Milliseconds(ms); }
 
 Address Helper(int i) {
   return *Address::Parse("10.0.0." + std::to_string(i) + ":7946");
@@ -33,7 +34,7 @@ TEST(ProbeTest, IdleProbeHasNoDeadlineAndNoOutcome) {
   EXPECT_EQ(probe.OnAck(0), Probe::AckResult::kNotThisProbe);
   EXPECT_FALSE(probe.OnNack(Helper(1), 0));
   EXPECT_EQ(probe.Finish(), std::nullopt);
-  const Probe::Expiry expiry = probe.HandleExpiry(absl::InfiniteFuture());
+  const Probe::Expiry expiry = probe.HandleExpiry(Instant::InfiniteFuture());
   EXPECT_FALSE(expiry.ask_helpers);
   EXPECT_FALSE(expiry.ended.has_value());
 }

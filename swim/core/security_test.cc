@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
 #include "swim/core/envelope.h"
+#include "swim/core/instant.h"
 #include "swim/core/keyring.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
@@ -73,7 +74,7 @@ std::vector<uint8_t> Capture(TestCluster& cluster, int from, int to) {
 // Hands `datagram` to member `to` from `from`, now.
 void Replay(TestCluster& cluster, int to, const Address& from,
             const std::vector<uint8_t>& datagram) {
-  (void)cluster.simulator().Command(to, [&](Node& node, absl::Time now) {
+  (void)cluster.simulator().Command(to, [&](Node& node, Instant now) {
     node.HandleDatagram(from, datagram, now);
     return absl::OkStatus();
   });
@@ -126,7 +127,7 @@ class InsiderTest : public ::testing::Test {
       std::vector<uint8_t> sealed(size + insider_.Overhead());
       (void)insider_.Seal(absl::MakeConstSpan(packet.data(), size),
                           absl::MakeSpan(sealed));
-      (void)cluster_.simulator().Command(to, [&](Node& node, absl::Time now) {
+      (void)cluster_.simulator().Command(to, [&](Node& node, Instant now) {
         node.HandleDatagram(kAttacker, sealed, now);
         return absl::OkStatus();
       });
@@ -136,7 +137,7 @@ class InsiderTest : public ::testing::Test {
   // How long until every member sees the victim ONLINE at its address,
   // within `limit` (nullopt: not within it).
   std::optional<absl::Duration> TimeUntilAllSeeItOnline(absl::Duration limit) {
-    const absl::Time start = cluster_.now();
+    const Instant start = cluster_.now();
     auto all = [&] {
       for (int viewer = 0; viewer < kSize; ++viewer) {
         if (viewer == kVictim) continue;
@@ -285,7 +286,7 @@ TEST_F(InsiderTest, InventedMembersAreBoundedAndCannotHideAFailure) {
   ASSERT_TRUE(EncodePacket({message}, absl::MakeSpan(packet)).ok());
   std::vector<uint8_t> stream;
   ASSERT_TRUE(SealStreamMessage(insider_, 1, packet, stream).ok());
-  (void)cluster_.simulator().Command(0, [&](Node& node, absl::Time now) {
+  (void)cluster_.simulator().Command(0, [&](Node& node, Instant now) {
     node.HandleStreamData(1, kAttacker, stream, now);
     node.HandleStreamClosed(1);
     return absl::OkStatus();
@@ -295,7 +296,7 @@ TEST_F(InsiderTest, InventedMembersAreBoundedAndCannotHideAFailure) {
             static_cast<uint64_t>(kInvented - kMaxMembers + kSize - 1));
   // A real member crashes while the ghosts spread.
   cluster_.Crash(kVictim);
-  const absl::Time crashed = cluster_.now();
+  const Instant crashed = cluster_.now();
   const std::string victim_name = victim().local().name;
   ASSERT_TRUE(cluster_.RunUntil(
       [&] {
@@ -364,7 +365,7 @@ TEST_P(NewsUnderReplayTest, EveryMetadataChangeReachesEveryMember) {
 
   uint64_t replies = 0;
   const uint64_t received_before = cluster.node(0).stats().datagrams_received;
-  const absl::Time start = cluster.now();
+  const Instant start = cluster.now();
   const absl::Duration period = absl::Seconds(1) / 300;
   const absl::Duration attack = absl::Seconds(2) * kChanges + absl::Seconds(2);
   for (absl::Duration t = absl::ZeroDuration(); t < attack; t += period) {
@@ -376,7 +377,7 @@ TEST_P(NewsUnderReplayTest, EveryMetadataChangeReachesEveryMember) {
   for (int change = 0; change < kChanges; ++change) {
     sim.At(start + absl::Seconds(2) * change + absl::Milliseconds(500),
            [&, change] {
-             (void)sim.Command(0, [&](Node& node, absl::Time now) {
+             (void)sim.Command(0, [&](Node& node, Instant now) {
                return node.SetMetadata({{"token", absl::StrCat(change)}}, now);
              });
            });
@@ -441,11 +442,10 @@ TEST(SecurityTest, AStateReplyCannotBeAimedAtAThirdParty) {
       cluster.RunUntil([&] { return cluster.Converged(); }, absl::Seconds(60)));
   ASSERT_FALSE(join.empty());
   // The joiner leaves for good; its address is someone else's now.
-  ASSERT_TRUE(
-      cluster.simulator()
-          .Command(joiner,
-                   [](Node& node, absl::Time now) { return node.Leave(now); })
-          .ok());
+  ASSERT_TRUE(cluster.simulator()
+                  .Command(joiner, [](Node& node,
+                                      Instant now) { return node.Leave(now); })
+                  .ok());
   cluster.RunFor(absl::Seconds(5));
   cluster.Crash(joiner);
   size_t aimed = 0;
@@ -460,19 +460,18 @@ TEST(SecurityTest, AStateReplyCannotBeAimedAtAThirdParty) {
   uint64_t replies = 0;
   for (int second = 0; second < 60; ++second) {
     for (int member = 0; member < joiner; ++member) {
-      (void)cluster.simulator().Command(
-          member, [&](Node& node, absl::Time now) {
-            const StreamId stream = next_stream++;
-            node.HandleStreamData(stream, replayer, join, now);
-            while (std::optional<Transmit> transmit = node.PollTransmit()) {
-              if (transmit->stream == stream) {
-                EXPECT_EQ(transmit->to, replayer);
-                ++replies;
-              }
-            }
-            node.HandleStreamClosed(stream);
-            return absl::OkStatus();
-          });
+      (void)cluster.simulator().Command(member, [&](Node& node, Instant now) {
+        const StreamId stream = next_stream++;
+        node.HandleStreamData(stream, replayer, join, now);
+        while (std::optional<Transmit> transmit = node.PollTransmit()) {
+          if (transmit->stream == stream) {
+            EXPECT_EQ(transmit->to, replayer);
+            ++replies;
+          }
+        }
+        node.HandleStreamClosed(stream);
+        return absl::OkStatus();
+      });
     }
     cluster.RunFor(absl::Seconds(1));
   }
@@ -512,7 +511,7 @@ TEST(SecurityTest, AUserBroadcastIsNeverDeliveredTwice) {
   auto broadcast = [&](int origin, std::string payload) {
     ASSERT_TRUE(cluster.simulator()
                     .Command(origin,
-                             [&](Node& node, absl::Time now) {
+                             [&](Node& node, Instant now) {
                                return node.Broadcast(payload, now);
                              })
                     .ok());

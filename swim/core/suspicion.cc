@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "swim/core/instant.h"
+
 namespace swim {
 
 Suspicion::Suspicion(absl::string_view origin, int expected_confirmations,
                      absl::Duration min_timeout, absl::Duration max_timeout,
-                     absl::Time start)
+                     Instant start)
     : origin_(origin),
       expected_confirmations_(std::max(0, expected_confirmations)),
       min_timeout_(min_timeout),
@@ -26,7 +28,7 @@ bool Suspicion::Confirm(absl::string_view origin) {
   return true;
 }
 
-absl::Time Suspicion::deadline() const {
+Instant Suspicion::deadline() const {
   // With no confirmations to wait for, the minimum applies (as memberlist:
   // small clusters cannot gather confirmations, so they do not wait for
   // them).

@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 
@@ -22,7 +23,7 @@ class Suspicion {
  public:
   Suspicion(absl::string_view origin, int expected_confirmations,
             absl::Duration min_timeout, absl::Duration max_timeout,
-            absl::Time start);
+            Instant start);
 
   // Records that `origin` suspects the member too. Returns true if this is
   // a new, independent confirmation (the caller re-gossips only those);
@@ -30,15 +31,15 @@ class Suspicion {
   bool Confirm(absl::string_view origin);
 
   int confirmations() const { return static_cast<int>(confirmers_.size()); }
-  absl::Time start() const { return start_; }
-  absl::Time deadline() const;
+  Instant start() const { return start_; }
+  Instant deadline() const;
 
  private:
   std::string origin_;
   int expected_confirmations_;
   absl::Duration min_timeout_;
   absl::Duration max_timeout_;
-  absl::Time start_;
+  Instant start_;
   std::vector<std::string> confirmers_;
 };
 

@@ -7,11 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 namespace {
 
-const absl::Time kStart = absl::FromUnixSeconds(1700000000);
+const Instant kStart = Instant(absl::Seconds(1700000000));
 
 TEST(SuspicionTest, RemembersItsStart) {
   Suspicion suspicion("a", 3, absl::Seconds(2), absl::Seconds(12), kStart);
@@ -33,7 +34,7 @@ TEST(SuspicionTest, FixedWhenNoConfirmationsAreExpected) {
   for (int k : {0, -1}) {
     SCOPED_TRACE(absl::StrCat("k = ", k));
     Suspicion suspicion("a", k, absl::Seconds(2), absl::Seconds(12), kStart);
-    const absl::Time deadline = suspicion.deadline();
+    const Instant deadline = suspicion.deadline();
     EXPECT_FALSE(suspicion.Confirm("b"));
     EXPECT_FALSE(suspicion.Confirm("c"));
     EXPECT_EQ(suspicion.confirmations(), 0);
@@ -85,11 +86,11 @@ TEST(SuspicionTest, LifeguardFormulaRoundsDown) {
 TEST(SuspicionTest, DeadlineNeverIncreasesAndStaysInRange) {
   Suspicion suspicion("a", 10, absl::Milliseconds(1500),
                       absl::Milliseconds(9100), kStart);
-  absl::Time previous = suspicion.deadline();
+  Instant previous = suspicion.deadline();
   EXPECT_EQ(previous, kStart + absl::Milliseconds(9100));
   for (int c = 0; c < 12; ++c) {
     suspicion.Confirm(absl::StrCat("m", c));
-    const absl::Time deadline = suspicion.deadline();
+    const Instant deadline = suspicion.deadline();
     EXPECT_LE(deadline, previous);
     EXPECT_GE(deadline, kStart + absl::Milliseconds(1500));
     // Whole milliseconds.

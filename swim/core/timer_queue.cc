@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "swim/core/instant.h"
+
 namespace swim {
 
-void TimerQueue::Set(Kind kind, absl::Time at) {
+void TimerQueue::Set(Kind kind, Instant at) {
   singletons_[static_cast<int>(kind)] = at;
 }
 
@@ -13,27 +15,27 @@ void TimerQueue::Cancel(Kind kind) {
   singletons_[static_cast<int>(kind)].reset();
 }
 
-std::optional<absl::Time> TimerQueue::Get(Kind kind) const {
+std::optional<Instant> TimerQueue::Get(Kind kind) const {
   return singletons_[static_cast<int>(kind)];
 }
 
-void TimerQueue::Add(Kind kind, std::string key, absl::Time at) {
+void TimerQueue::Add(Kind kind, std::string key, Instant at) {
   heap_.push_back(Keyed{at, next_order_++, kind, std::move(key)});
   std::push_heap(heap_.begin(), heap_.end(), Later());
 }
 
-std::optional<absl::Time> TimerQueue::Next() const {
-  std::optional<absl::Time> next = NextSingleton();
+std::optional<Instant> TimerQueue::Next() const {
+  std::optional<Instant> next = NextSingleton();
   if (!heap_.empty() && (!next || heap_.front().at < *next)) {
     next = heap_.front().at;
   }
   return next;
 }
 
-std::optional<TimerQueue::Fired> TimerQueue::PopDue(absl::Time now) {
+std::optional<TimerQueue::Fired> TimerQueue::PopDue(Instant now) {
   int best = -1;
   for (int kind = 0; kind < kSingletonCount; ++kind) {
-    const std::optional<absl::Time>& at = singletons_[kind];
+    const std::optional<Instant>& at = singletons_[kind];
     if (at && *at <= now && (best < 0 || *at < *singletons_[best])) {
       best = kind;
     }
@@ -46,7 +48,7 @@ std::optional<TimerQueue::Fired> TimerQueue::PopDue(absl::Time now) {
     return Fired{keyed.kind, std::move(keyed.key), keyed.at};
   }
   if (best < 0) return std::nullopt;
-  const absl::Time at = *singletons_[best];
+  const Instant at = *singletons_[best];
   singletons_[best].reset();
   return Fired{static_cast<Kind>(best), std::string(), at};
 }

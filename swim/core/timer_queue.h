@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 
 namespace swim {
 
@@ -35,38 +36,38 @@ class TimerQueue {
   struct Fired {
     Kind kind;
     std::string key;  // keyed timers only
-    absl::Time at;
+    Instant at;
   };
 
   // Singletons.
-  void Set(Kind kind, absl::Time at);
+  void Set(Kind kind, Instant at);
   void Cancel(Kind kind);
-  std::optional<absl::Time> Get(Kind kind) const;
+  std::optional<Instant> Get(Kind kind) const;
 
   // Keyed.
-  void Add(Kind kind, std::string key, absl::Time at);
+  void Add(Kind kind, std::string key, Instant at);
 
-  std::optional<absl::Time> Next() const;
+  std::optional<Instant> Next() const;
   // The earliest singleton, and the earliest keyed timer: at one instant
   // PopDue fires singletons first.
-  std::optional<absl::Time> NextSingleton() const {
-    std::optional<absl::Time> next;
-    for (const std::optional<absl::Time>& at : singletons_) {
+  std::optional<Instant> NextSingleton() const {
+    std::optional<Instant> next;
+    for (const std::optional<Instant>& at : singletons_) {
       if (at && (!next || *at < *next)) next = at;
     }
     return next;
   }
-  std::optional<absl::Time> NextKeyed() const {
+  std::optional<Instant> NextKeyed() const {
     if (heap_.empty()) return std::nullopt;
     return heap_.front().at;
   }
   // Removes and returns the earliest timer due at or before `now`.
-  std::optional<Fired> PopDue(absl::Time now);
+  std::optional<Fired> PopDue(Instant now);
   size_t keyed_size() const { return heap_.size(); }
 
  private:
   struct Keyed {
-    absl::Time at;
+    Instant at;
     uint64_t order;
     Kind kind;
     std::string key;
@@ -78,7 +79,7 @@ class TimerQueue {
     }
   };
 
-  std::array<std::optional<absl::Time>, kSingletonCount> singletons_;
+  std::array<std::optional<Instant>, kSingletonCount> singletons_;
   std::vector<Keyed> heap_;
   uint64_t next_order_ = 0;
 };

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 #include "swim/core/random.h"
 
 namespace swim {
@@ -17,9 +18,9 @@ namespace {
 
 using Kind = TimerQueue::Kind;
 
-const absl::Time kT = absl::FromUnixSeconds(1700000000);
+const Instant kT = Instant(absl::Seconds(1700000000));
 
-absl::Time At(int64_t ms) { return kT + absl::Milliseconds(ms); }
+Instant At(int64_t ms) { return kT + absl::Milliseconds(ms); }
 
 constexpr Kind kSingletons[] = {
     Kind::kProbeTick,
@@ -29,7 +30,7 @@ constexpr Kind kSingletons[] = {
 };
 
 // "kind:key@ms" for each timer due at `now`, in the order they pop.
-std::vector<std::string> DrainDue(TimerQueue& timers, absl::Time now) {
+std::vector<std::string> DrainDue(TimerQueue& timers, Instant now) {
   std::vector<std::string> fired;
   while (std::optional<TimerQueue::Fired> timer = timers.PopDue(now)) {
     fired.push_back(absl::StrCat(static_cast<int>(timer->kind), ":", timer->key,
@@ -51,7 +52,7 @@ std::string Keyed(Kind kind, const std::string& key, int64_t ms) {
 TEST(TimerQueueTest, EmptyQueue) {
   TimerQueue timers;
   EXPECT_EQ(timers.Next(), std::nullopt);
-  EXPECT_EQ(timers.PopDue(absl::InfiniteFuture()), std::nullopt);
+  EXPECT_EQ(timers.PopDue(Instant::InfiniteFuture()), std::nullopt);
   EXPECT_EQ(timers.keyed_size(), 0u);
   for (Kind kind : kSingletons) EXPECT_EQ(timers.Get(kind), std::nullopt);
 }
@@ -62,7 +63,7 @@ TEST(TimerQueueTest, NothingDueYet) {
   timers.Add(Kind::kSuspicion, "m", At(20));
   EXPECT_EQ(timers.PopDue(At(9)), std::nullopt);
   EXPECT_EQ(timers.PopDue(kT), std::nullopt);
-  EXPECT_EQ(timers.PopDue(absl::InfinitePast()), std::nullopt);
+  EXPECT_EQ(timers.PopDue(Instant::InfinitePast()), std::nullopt);
   // Nothing was consumed.
   EXPECT_EQ(timers.Get(Kind::kProbeTick), At(10));
   EXPECT_EQ(timers.keyed_size(), 1u);
@@ -139,7 +140,7 @@ TEST(TimerQueueTest, Cancel) {
             std::vector<std::string>{Singleton(Kind::kPushPull, 6)});
   timers.Cancel(Kind::kPushPull);
   EXPECT_EQ(timers.Next(), std::nullopt);
-  EXPECT_EQ(timers.PopDue(absl::InfiniteFuture()), std::nullopt);
+  EXPECT_EQ(timers.PopDue(Instant::InfiniteFuture()), std::nullopt);
   // A cancelled timer can be set again.
   timers.Set(Kind::kProbeTick, At(7));
   EXPECT_EQ(DrainDue(timers, At(7)),
@@ -257,13 +258,13 @@ TEST(TimerQueueTest, KeyedTimersAtOneInstantPopInInsertionOrder) {
 
   std::vector<std::string> popped;
   // Pop in two steps, so "due" is honoured part way.
-  for (absl::Time now : {At(20), At(40)}) {
+  for (Instant now : {At(20), At(40)}) {
     while (std::optional<TimerQueue::Fired> timer = timers.PopDue(now)) {
       EXPECT_LE(timer->at, now);
       popped.push_back(timer->key);
     }
-    EXPECT_EQ(timers.Next(), now == At(20) ? std::optional(At(30))
-                                           : std::optional<absl::Time>());
+    EXPECT_EQ(timers.Next(),
+              now == At(20) ? std::optional(At(30)) : std::optional<Instant>());
   }
   EXPECT_EQ(popped, expected);
 }

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 
 namespace swim::testing {
@@ -18,7 +19,7 @@ AccuracyChecker::AccuracyChecker(TraceRecorder& trace, StatusMask forbidden)
 
 AccuracyChecker::~AccuracyChecker() { trace_.Unsubscribe(subscription_); }
 
-void AccuracyChecker::Arm(absl::Time from) {
+void AccuracyChecker::Arm(Instant from) {
   armed_ = true;
   armed_from_ = from;
   trace_.Note(absl::StrCat("accuracy armed from ", trace_.When(from)));

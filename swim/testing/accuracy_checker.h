@@ -23,6 +23,7 @@
 
 #include "absl/time/time.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/testing/member_index.h"
 #include "swim/testing/trace_recorder.h"
@@ -44,7 +45,7 @@ class AccuracyChecker {
 
   // Checks declarations from `from` on (e.g. now plus one probe interval,
   // so a probe begun during the faults ends first).
-  void Arm(absl::Time from);
+  void Arm(Instant from);
   // Stops checking (but for LEFT) until the next Arm.
   void Disarm();
   bool armed() const { return armed_; }
@@ -62,7 +63,7 @@ class AccuracyChecker {
   MemberIndex members_;
   int subscription_ = -1;
   bool armed_ = true;
-  absl::Time armed_from_ = absl::InfinitePast();
+  Instant armed_from_ = Instant::InfinitePast();
   uint64_t checked_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
@@ -91,7 +92,7 @@ void CompletenessChecker::OnEvent(int node, const Event& event) {
     return;
   }
   const Member& member = changed->member;
-  const absl::Time now = trace_.sim().now();
+  const Instant now = trace_.sim().now();
   for (Expectation& expectation : expectations_) {
     if (expectation.done || expectation.name != member.name ||
         expectation.generation != member.incarnation.generation) {

@@ -35,6 +35,7 @@
 
 #include "absl/time/time.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/testing/trace_recorder.h"
 #include "swim/testing/violation_log.h"
 
@@ -79,8 +80,8 @@ class CompletenessChecker {
     int subject = 0;
     std::string name;
     uint64_t generation = 0;  // the crashed life
-    absl::Time crashed;
-    absl::Time last_declared;
+    Instant crashed;
+    Instant last_declared;
     std::vector<Watcher> watchers;
     bool done = false;
   };

@@ -1,6 +1,7 @@
 #include "swim/testing/convergence_checker.h"
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
@@ -70,8 +71,8 @@ std::string ConvergenceChecker::Disagreements(size_t limit) const {
 std::optional<absl::Duration> ConvergenceChecker::AwaitWithin(
     absl::Duration bound, absl::string_view after, absl::Duration poll) {
   sim::Simulator& sim = trace_.sim();
-  const absl::Time start = sim.now();
-  absl::Time next_check = start;
+  const Instant start = sim.now();
+  Instant next_check = start;
   auto done = [&] {
     if (sim.now() < next_check) return false;
     next_check = sim.now() + poll;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "swim/core/config.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
@@ -249,7 +250,7 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
         if (!sim().alive(x)) return;
         const Metadata metadata = {{"value", absl::StrCat(value)}};
         const absl::Status status =
-            sim().Command(x, [&metadata](Node& node, absl::Time now) {
+            sim().Command(x, [&metadata](Node& node, Instant now) {
               return node.SetMetadata(metadata, now);
             });
         if (status.ok()) Log(absl::StrCat("metadata ", x, " value=", value));
@@ -262,7 +263,7 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
         if (!sim().alive(x) || sim().node(x).lifecycle() != Lifecycle::kActive)
           return;
         const absl::Status status = sim().Command(
-            x, [](Node& node, absl::Time now) { return node.Leave(now); });
+            x, [](Node& node, Instant now) { return node.Leave(now); });
         if (status.ok()) Log(absl::StrCat("leave ", x));
       });
       At(at + length, [this, x] {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/sim/simulator.h"
 #include "swim/testing/checked_cluster.h"
 #include "swim/testing/choices.h"
@@ -77,7 +78,7 @@ class FaultCampaign {
   sim::LinkModel base_link_;
   std::optional<CheckedCluster> cluster_;
   absl::Duration heal_time_ = absl::ZeroDuration();
-  absl::Time start_;
+  Instant start_;
   std::vector<std::string> schedule_;
 };
 

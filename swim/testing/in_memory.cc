@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "swim/core/envelope.h"
+#include "swim/core/instant.h"
 #include "swim/core/keyring.h"
 #include "swim/core/wire.h"
 
@@ -34,7 +35,7 @@ std::vector<uint8_t> PlaintextStream(absl::Span<const uint8_t> packet) {
 }
 
 StreamVerdict DeliverStream(Node& to, const Address& from,
-                            absl::Span<const uint8_t> bytes, absl::Time now,
+                            absl::Span<const uint8_t> bytes, Instant now,
                             std::optional<StreamId> stream) {
   const StreamId id = stream.value_or(NextStreamId());
   const StreamVerdict verdict = to.HandleStreamData(id, from, bytes, now);
@@ -43,7 +44,7 @@ StreamVerdict DeliverStream(Node& to, const Address& from,
 }
 
 void Deliver(Node& to, const Address& from, const Transmit& transmit,
-             absl::Time now) {
+             Instant now) {
   if (transmit.channel == Channel::kDatagram) {
     to.HandleDatagram(from, transmit.bytes, now);
   } else {

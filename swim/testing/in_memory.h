@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "swim/core/address.h"
 #include "swim/core/envelope.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/core/stream.h"
 
@@ -27,12 +28,12 @@ std::vector<uint8_t> PlaintextStream(absl::Span<const uint8_t> packet);
 // Hands `bytes` (whole stream messages) to `to` on connection `stream`, or
 // on a fresh one, then closes it there. Returns the Node's verdict.
 StreamVerdict DeliverStream(Node& to, const Address& from,
-                            absl::Span<const uint8_t> bytes, absl::Time now,
+                            absl::Span<const uint8_t> bytes, Instant now,
                             std::optional<StreamId> stream = std::nullopt);
 
 // Hands one transmit of the node at `from` to `to`.
 void Deliver(Node& to, const Address& from, const Transmit& transmit,
-             absl::Time now);
+             Instant now);
 
 // The packet a transmit carries, as a member with `envelope` reads it: a
 // datagram opened, or the stream bytes read as exactly one whole stream

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/core/keyring.h"
 #include "swim/testing/in_memory.h"
 
@@ -136,7 +137,7 @@ std::string Describe(const Snapshot& snapshot) {
   return out;
 }
 
-Harness::Harness(Config config, absl::Time start)
+Harness::Harness(Config config, Instant start)
     : now_(start),
       datagram_budget_(config.datagram_budget),
       opener_(
@@ -236,15 +237,15 @@ absl::Status Harness::Broadcast(absl::string_view payload) {
   return status;
 }
 
-void Harness::TimeoutAt(absl::Time at) {
+void Harness::TimeoutAt(Instant at) {
   now_ = at;
   node_->HandleTimeout(at);
   Collect();
   CheckDeadlineAfterNow();
 }
 
-bool Harness::StepOnce(absl::Time limit) {
-  std::optional<absl::Time> deadline = node_->NextDeadline();
+bool Harness::StepOnce(Instant limit) {
+  std::optional<Instant> deadline = node_->NextDeadline();
   if (!deadline || *deadline > limit) return false;
   EXPECT_GE(*deadline, now_) << "a deadline was left in the past";
   now_ = std::max(now_, *deadline);
@@ -254,7 +255,7 @@ bool Harness::StepOnce(absl::Time limit) {
   return true;
 }
 
-void Harness::AdvanceTo(absl::Time until) {
+void Harness::AdvanceTo(Instant until) {
   for (int steps = 0; StepOnce(until); ++steps) {
     if (steps > 1000000) {
       ADD_FAILURE() << "timers never settle";
@@ -265,7 +266,7 @@ void Harness::AdvanceTo(absl::Time until) {
 }
 
 std::optional<size_t> Harness::AdvanceUntil(
-    const std::function<bool(const Sent&)>& match, absl::Time limit) {
+    const std::function<bool(const Sent&)>& match, Instant limit) {
   size_t checked = sent_.size();
   while (StepOnce(limit)) {
     for (; checked < sent_.size(); ++checked) {
@@ -300,7 +301,7 @@ Snapshot Harness::Snap() const {
 }
 
 void Harness::CheckDeadlineAfterNow() {
-  std::optional<absl::Time> next = node_->NextDeadline();
+  std::optional<Instant> next = node_->NextDeadline();
   EXPECT_TRUE(!next || *next > now_)
       << "HandleTimeout(" << now_ << ") left NextDeadline() at " << *next;
 }

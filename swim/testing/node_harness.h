@@ -29,6 +29,7 @@
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -47,7 +48,7 @@ inline constexpr absl::string_view kLabel = "node-test";
 // The node's generation: its incarnation starts at {kGeneration, 0}.
 inline constexpr uint64_t kGeneration = 100;
 // When the harness creates the node (virtual time).
-inline constexpr absl::Time kStart = absl::FromUnixSeconds(1700000000);
+inline constexpr Instant kStart = Instant(absl::Seconds(1700000000));
 
 // The cluster's one (32-byte) key.
 std::string Key();
@@ -96,7 +97,7 @@ struct Sent {
   Sent(const Sent&) = delete;
   Sent& operator=(const Sent&) = delete;
 
-  absl::Time at;
+  Instant at;
   Address to;
   Channel channel = Channel::kDatagram;
   std::optional<StreamId> stream;  // a stream reply's connection
@@ -169,14 +170,14 @@ std::string Describe(const Snapshot& snapshot);
 // datagram must fit the config's datagram budget, or the test fails.
 class Harness {
  public:
-  explicit Harness(Config config = TestConfig(), absl::Time start = kStart);
+  explicit Harness(Config config = TestConfig(), Instant start = kStart);
 
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
 
   Node& node() { return *node_; }
   const Node& node() const { return *node_; }
-  absl::Time now() const { return now_; }
+  Instant now() const { return now_; }
 
   // A peer's packet, sealed as the cluster seals a datagram.
   std::vector<uint8_t> Seal(const std::vector<Message>& messages);
@@ -215,19 +216,19 @@ class Harness {
 
   // Calls HandleTimeout at an arbitrary instant (not necessarily a
   // deadline), as a late or early driver would.
-  void TimeoutAt(absl::Time at);
+  void TimeoutAt(Instant at);
 
   // Fires the next timer if it is due by `limit`, at its exact instant.
-  bool StepOnce(absl::Time limit);
+  bool StepOnce(Instant limit);
 
   // Fires every timer due up to `until`, each at its exact instant.
-  void AdvanceTo(absl::Time until);
+  void AdvanceTo(Instant until);
   void Advance(absl::Duration duration) { AdvanceTo(now_ + duration); }
 
   // Fires timers until a transmit matching `match` is sent (returns its
   // index in sent()) or `limit` passes (returns nullopt, now() == limit).
   std::optional<size_t> AdvanceUntil(
-      const std::function<bool(const Sent&)>& match, absl::Time limit);
+      const std::function<bool(const Sent&)>& match, Instant limit);
 
   // Advances to the node's next probe ping (a transmit led by a Ping);
   // fails the test if none comes within one probe interval (plus `slack`).
@@ -247,7 +248,7 @@ class Harness {
   // Drains the node's transmits (opened and decoded) and events.
   void Collect();
 
-  absl::Time now_;
+  Instant now_;
   size_t datagram_budget_;
   Envelope opener_;
   Envelope peer_;

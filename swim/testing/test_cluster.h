@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "swim/core/config.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
 #include "swim/drivers/sim/simulator.h"
@@ -61,7 +62,7 @@ class TestCluster {
   Node& node(int index) { return sim_.node(index); }
   const Node& node(int index) const { return sim_.node(index); }
   int size() const { return sim_.size(); }
-  absl::Time now() const { return sim_.now(); }
+  Instant now() const { return sim_.now(); }
   bool alive(int index) const { return sim_.alive(index); }
 
   // Stops a member dead: no more input, timers or output.

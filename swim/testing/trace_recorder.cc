@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "swim/core/instant.h"
 
 namespace swim::testing {
 
@@ -29,7 +30,7 @@ void TraceRecorder::Note(absl::string_view text) {
   Record(std::move(entry));
 }
 
-std::string TraceRecorder::When(absl::Time time) const {
+std::string TraceRecorder::When(Instant time) const {
   return absl::StrFormat("t=%.3fs", absl::ToDoubleSeconds(time - origin_));
 }
 

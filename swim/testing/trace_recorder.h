@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/drivers/sim/simulator.h"
 
@@ -52,7 +53,7 @@ class TraceRecorder {
   sim::Simulator& sim() { return sim_; }
   const sim::Simulator& sim() const { return sim_; }
   // Virtual time since the recorder was attached, e.g. "t=12.345s".
-  std::string When(absl::Time time) const;
+  std::string When(Instant time) const;
   std::string Now() const { return When(sim_.now()); }
   // "node-3 (#3)": a node's name and index, for messages.
   std::string Who(int node) const;
@@ -64,7 +65,7 @@ class TraceRecorder {
 
  private:
   struct Entry {
-    absl::Time at;
+    Instant at;
     int node = -1;            // -1: a note
     absl::string_view what;   // EventName: static storage
     std::string subject;      // the member the event is about, or the note
@@ -78,7 +79,7 @@ class TraceRecorder {
   void Dispatch(int node, const Event& event);
 
   sim::Simulator& sim_;
-  const absl::Time origin_;
+  const Instant origin_;
   const size_t capacity_;
   std::deque<Entry> entries_;
   uint64_t events_ = 0;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/socket_address.h"
 
@@ -40,7 +41,7 @@ AsioDriver::AsioDriver(asio::io_context& io, Opened opened,
   streams_ = std::make_unique<AsioStreams>(
       strand_, alive_, this->options(), stats(),
       [this](uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
-             absl::Time now) { return OnStreamData(id, peer, bytes, now); },
+             Instant now) { return OnStreamData(id, peer, bytes, now); },
       [this](uint64_t id) { OnStreamClosed(id); },
       [this](absl::string_view kind, absl::Status error) {
         ReportError(kind, std::move(error));
@@ -127,7 +128,7 @@ void AsioDriver::OnReceive(const asio::error_code& error, size_t count) {
   StartReceive();
 }
 
-void AsioDriver::Deliver(size_t count, absl::Time now) {
+void AsioDriver::Deliver(size_t count, Instant now) {
   if (count > options().max_datagram_size) {
     ++stats().datagrams_truncated;
     return;
@@ -179,14 +180,14 @@ void AsioDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, net::MonotonicNow());
 }
 
-void AsioDriver::ArmTimer(std::optional<absl::Time> deadline) {
+void AsioDriver::ArmTimer(std::optional<Instant> deadline) {
   node_wake_ = deadline;
   RearmTimer();
 }
 
 void AsioDriver::RearmTimer() {
   if (closed_) return;
-  const std::optional<absl::Time> wake =
+  const std::optional<Instant> wake =
       net::Earliest(node_wake_, streams_->NextDeadline());
   if (wake == armed_) return;
   armed_ = wake;

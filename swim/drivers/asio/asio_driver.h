@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "asio.hpp"
 #include "swim/core/config.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/asio/asio_streams.h"
 #include "swim/drivers/net/driver.h"
 
@@ -50,7 +51,7 @@ class AsioDriver final : public Driver {
                     absl::Span<const uint8_t> bytes) override;
   void SendStream(const Address& to, std::optional<StreamId> stream,
                   absl::Span<const uint8_t> bytes) override;
-  void ArmTimer(std::optional<absl::Time> deadline) override;
+  void ArmTimer(std::optional<Instant> deadline) override;
 
  private:
   // Datagrams read synchronously (non-blocking) after each asynchronous
@@ -63,7 +64,7 @@ class AsioDriver final : public Driver {
   void StartReceive();
   void OnReceive(const asio::error_code& error, size_t count);
   // Hands one received datagram to the node.
-  void Deliver(size_t count, absl::Time now);
+  void Deliver(size_t count, Instant now);
   void RearmTimer();
   void OnTimer(uint64_t generation, const asio::error_code& error);
   void CloseOnStrand();
@@ -79,10 +80,10 @@ class AsioDriver final : public Driver {
 
   std::vector<uint8_t> receive_buffer_;
   asio::ip::udp::endpoint sender_;
-  std::optional<absl::Time> node_wake_;
-  std::optional<absl::Time> armed_;
+  std::optional<Instant> node_wake_;
+  std::optional<Instant> armed_;
   uint64_t timer_generation_ = 0;
-  absl::Time now_;
+  Instant now_;
 };
 
 }  // namespace swim

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/socket_address.h"
 
@@ -105,7 +106,7 @@ void AsioStreams::StartAccept() {
 void AsioStreams::OnAccept(const asio::error_code& error,
                            asio::ip::tcp::socket socket) {
   if (error == asio::error::operation_aborted) return;
-  const absl::Time now = net::MonotonicNow();
+  const Instant now = net::MonotonicNow();
   if (error) {
     ++stats_.accept_errors;
     if (OutOfResources(error)) {
@@ -154,7 +155,7 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
     settled_();
     return;
   }
-  const absl::Time now = net::MonotonicNow();
+  const Instant now = net::MonotonicNow();
   for (int i = 0; i < kMaxReadsPerWake; ++i) {
     Connection* connection = table_.Find(id);
     if (connection == nullptr) break;
@@ -202,7 +203,7 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
 // --- Outgoing ---------------------------------------------------------------
 
 void AsioStreams::Send(const Address& to, std::optional<StreamId> stream,
-                       absl::Span<const uint8_t> message, absl::Time now) {
+                       absl::Span<const uint8_t> message, Instant now) {
   Connection* connection = table_.Route(to, stream, message.size(),
                                         [&] { return Connect(to, now); });
   if (connection == nullptr) return;
@@ -210,8 +211,7 @@ void AsioStreams::Send(const Address& to, std::optional<StreamId> stream,
   if (!connection->connecting) StartWrite(*connection);
 }
 
-AsioStreams::Connection* AsioStreams::Connect(const Address& to,
-                                              absl::Time now) {
+AsioStreams::Connection* AsioStreams::Connect(const Address& to, Instant now) {
   if (!table_.CanConnect()) return nullptr;
   const int family = net::SocketFamilyOf(to);
   const std::optional<net::SocketAddress> where =
@@ -288,7 +288,7 @@ void AsioStreams::OnWrite(uint64_t id, const asio::error_code& error,
 
 // --- Both -------------------------------------------------------------------
 
-void AsioStreams::OnTimer(absl::Time now) {
+void AsioStreams::OnTimer(Instant now) {
   for (std::unique_ptr<Connection>& expired : table_.TakeExpired(now)) {
     Closed(std::move(expired));
   }
@@ -298,7 +298,7 @@ void AsioStreams::OnTimer(absl::Time now) {
   }
 }
 
-std::optional<absl::Time> AsioStreams::NextDeadline() const {
+std::optional<Instant> AsioStreams::NextDeadline() const {
   return net::Earliest(table_.NextDeadline(), accept_paused_until_);
 }
 

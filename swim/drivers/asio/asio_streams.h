@@ -12,6 +12,7 @@
 #include "absl/types/span.h"
 #include "asio.hpp"
 #include "swim/core/address.h"
+#include "swim/core/instant.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/net/connection_table.h"
 #include "swim/drivers/net/driver_options.h"
@@ -37,7 +38,7 @@ class AsioStreams {
   // Bytes read from connection `id`; returns the Node's verdict on them.
   using DataHandler = std::function<StreamVerdict(
       uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
-      absl::Time now)>;
+      Instant now)>;
   // Connection `id` closed, whatever the reason.
   using ClosedHandler = std::function<void(uint64_t id)>;
   using ErrorReporter =
@@ -63,9 +64,9 @@ class AsioStreams {
   // a reply on that connection (dropped if it is gone); without, on the
   // connection to `to`, opened if needed.
   void Send(const Address& to, std::optional<StreamId> stream,
-            absl::Span<const uint8_t> message, absl::Time now);
-  void OnTimer(absl::Time now);
-  std::optional<absl::Time> NextDeadline() const;
+            absl::Span<const uint8_t> message, Instant now);
+  void OnTimer(Instant now);
+  std::optional<Instant> NextDeadline() const;
   // Closes the acceptor and every connection.
   void CloseAll();
 
@@ -82,7 +83,7 @@ class AsioStreams {
   // Waits until the socket is readable, then reads what it has.
   void StartRead(Connection& connection);
   void OnReadable(uint64_t id, const asio::error_code& error);
-  Connection* Connect(const Address& to, absl::Time now);
+  Connection* Connect(const Address& to, Instant now);
   void OnConnect(uint64_t id, const asio::error_code& error);
   void StartWrite(Connection& connection);
   void OnWrite(uint64_t id, const asio::error_code& error, size_t count);
@@ -101,7 +102,7 @@ class AsioStreams {
   asio::ip::tcp::acceptor acceptor_;
   net::ConnectionTable<Connection> table_;
   std::vector<uint8_t> read_buffer_;
-  std::optional<absl::Time> accept_paused_until_;
+  std::optional<Instant> accept_paused_until_;
 };
 
 }  // namespace swim

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
 
 namespace swim {
@@ -60,7 +61,7 @@ EpollDriver::EpollDriver(Opened opened, DriverOptions options)
       epoll_.get(), kListenerId, std::move(opened.sockets.tcp), this->options(),
       stats(),
       [this](uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
-             absl::Time now) { return OnStreamData(id, peer, bytes, now); },
+             Instant now) { return OnStreamData(id, peer, bytes, now); },
       [this](uint64_t id) { OnStreamClosed(id); },
       [this](absl::string_view kind, absl::Status error) {
         ReportError(kind, std::move(error));
@@ -354,13 +355,13 @@ void EpollDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, now_);
 }
 
-void EpollDriver::ArmTimer(std::optional<absl::Time> deadline) {
+void EpollDriver::ArmTimer(std::optional<Instant> deadline) {
   node_wake_ = deadline;
   RearmTimer();
 }
 
 void EpollDriver::RearmTimer() {
-  const std::optional<absl::Time> wake =
+  const std::optional<Instant> wake =
       net::Earliest(node_wake_, streams_->NextDeadline());
   if (wake == armed_) return;
   armed_ = wake;

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "swim/core/config.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/epoll/epoll_streams.h"
 #include "swim/drivers/net/driver.h"
 #include "swim/drivers/net/file_descriptor.h"
@@ -75,7 +76,7 @@ class EpollDriver final : public Driver {
   void SendStream(const Address& to, std::optional<StreamId> stream,
                   absl::Span<const uint8_t> bytes) override;
   void FlushDatagrams() override;
-  void ArmTimer(std::optional<absl::Time> deadline) override;
+  void ArmTimer(std::optional<Instant> deadline) override;
 
  private:
   // Datagrams moved per recvmmsg/sendmmsg call.
@@ -109,9 +110,9 @@ class EpollDriver final : public Driver {
   std::vector<absl::AnyInvocable<void()>> running_;  // loop thread only
 
   // Loop-thread state.
-  std::optional<absl::Time> node_wake_;
-  std::optional<absl::Time> armed_;
-  absl::Time now_;  // of the current round
+  std::optional<Instant> node_wake_;
+  std::optional<Instant> armed_;
+  Instant now_;  // of the current round
 
   // recvmmsg buffers.
   std::vector<uint8_t> receive_buffer_;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/socket_address.h"
 
@@ -82,9 +83,9 @@ void EpollStreams::Closed(std::unique_ptr<Connection> connection) {
 
 // --- Incoming ---------------------------------------------------------------
 
-void EpollStreams::OnListenerReady(absl::Time now) { Accept(now); }
+void EpollStreams::OnListenerReady(Instant now) { Accept(now); }
 
-void EpollStreams::Accept(absl::Time now) {
+void EpollStreams::Accept(Instant now) {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
     net::SocketAddress peer;
     peer.length = sizeof(peer.storage);
@@ -122,7 +123,7 @@ void EpollStreams::Accept(absl::Time now) {
   }
 }
 
-bool EpollStreams::ReadAvailable(uint64_t id, absl::Time now) {
+bool EpollStreams::ReadAvailable(uint64_t id, Instant now) {
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
     Connection* connection = table_.Find(id);
     if (connection == nullptr) return false;
@@ -168,7 +169,7 @@ bool EpollStreams::ReadAvailable(uint64_t id, absl::Time now) {
 // --- Outgoing ---------------------------------------------------------------
 
 void EpollStreams::Send(const Address& to, std::optional<StreamId> stream,
-                        absl::Span<const uint8_t> message, absl::Time now) {
+                        absl::Span<const uint8_t> message, Instant now) {
   Connection* connection = table_.Route(to, stream, message.size(),
                                         [&] { return Connect(to, now); });
   if (connection == nullptr) return;
@@ -178,7 +179,7 @@ void EpollStreams::Send(const Address& to, std::optional<StreamId> stream,
 }
 
 EpollStreams::Connection* EpollStreams::Connect(const Address& to,
-                                                absl::Time now) {
+                                                Instant now) {
   if (!table_.CanConnect()) return nullptr;
   const int family = net::SocketFamilyOf(to);
   const std::optional<net::SocketAddress> where =
@@ -211,7 +212,7 @@ EpollStreams::Connection* EpollStreams::Connect(const Address& to,
   return added;
 }
 
-void EpollStreams::FinishConnect(Connection& connection, absl::Time now) {
+void EpollStreams::FinishConnect(Connection& connection, Instant now) {
   int error = 0;
   socklen_t length = sizeof(error);
   ::getsockopt(connection.fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
@@ -223,7 +224,7 @@ void EpollStreams::FinishConnect(Connection& connection, absl::Time now) {
   table_.Connected(connection, now);
 }
 
-bool EpollStreams::WriteQueued(Connection& connection, absl::Time now) {
+bool EpollStreams::WriteQueued(Connection& connection, Instant now) {
   while (!connection.queue.empty()) {
     const absl::Span<const uint8_t> unwritten = connection.queue.Unwritten();
     const ssize_t count = ::send(connection.fd.get(), unwritten.data(),
@@ -260,7 +261,7 @@ void EpollStreams::UpdateInterest(Connection& connection) {
 // --- Both -------------------------------------------------------------------
 
 void EpollStreams::OnConnectionReady(uint64_t id, uint32_t events,
-                                     absl::Time now) {
+                                     Instant now) {
   Connection* connection = table_.Find(id);
   if (connection == nullptr) return;  // closed earlier in this batch
   if (connection->connecting) {
@@ -277,7 +278,7 @@ void EpollStreams::OnConnectionReady(uint64_t id, uint32_t events,
   if (!WriteQueued(*connection, now)) Close(id);
 }
 
-void EpollStreams::OnTimer(absl::Time now) {
+void EpollStreams::OnTimer(Instant now) {
   for (std::unique_ptr<Connection>& expired : table_.TakeExpired(now)) {
     Closed(std::move(expired));
   }
@@ -290,7 +291,7 @@ void EpollStreams::OnTimer(absl::Time now) {
   }
 }
 
-std::optional<absl::Time> EpollStreams::NextDeadline() const {
+std::optional<Instant> EpollStreams::NextDeadline() const {
   return net::Earliest(table_.NextDeadline(), accept_paused_until_);
 }
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/instant.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/net/connection_table.h"
 #include "swim/drivers/net/driver_options.h"
@@ -35,7 +36,7 @@ class EpollStreams {
   // Node's verdict on them.
   using DataHandler = std::function<StreamVerdict(
       uint64_t id, const Address& peer, absl::Span<const uint8_t> bytes,
-      absl::Time now)>;
+      Instant now)>;
   // Connection `id` closed, whatever the reason.
   using ClosedHandler = std::function<void(uint64_t id)>;
   using ErrorReporter =
@@ -53,17 +54,17 @@ class EpollStreams {
   EpollStreams(const EpollStreams&) = delete;
   EpollStreams& operator=(const EpollStreams&) = delete;
 
-  void OnListenerReady(absl::Time now);
-  void OnConnectionReady(uint64_t id, uint32_t events, absl::Time now);
+  void OnListenerReady(Instant now);
+  void OnConnectionReady(uint64_t id, uint32_t events, Instant now);
   // Queues one stream message (already framed by the Node). With `stream`,
   // a reply on that connection (dropped if it is gone); without, on the
   // connection to `to`, opened if needed.
   void Send(const Address& to, std::optional<StreamId> stream,
-            absl::Span<const uint8_t> message, absl::Time now);
+            absl::Span<const uint8_t> message, Instant now);
   // Closes connections whose deadline passed; resumes accepting.
-  void OnTimer(absl::Time now);
+  void OnTimer(Instant now);
   // The earliest connection deadline (nullopt: none).
-  std::optional<absl::Time> NextDeadline() const;
+  std::optional<Instant> NextDeadline() const;
 
   size_t incoming_count() const { return table_.incoming_count(); }
   size_t outgoing_count() const { return table_.outgoing_count(); }
@@ -75,12 +76,12 @@ class EpollStreams {
     bool read_closed = false;  // the peer finished sending
   };
 
-  void Accept(absl::Time now);
+  void Accept(Instant now);
   // Reads what the socket has; false once the connection is gone.
-  bool ReadAvailable(uint64_t id, absl::Time now);
-  void FinishConnect(Connection& connection, absl::Time now);
+  bool ReadAvailable(uint64_t id, Instant now);
+  void FinishConnect(Connection& connection, Instant now);
   // Writes what the socket takes; false if the connection failed.
-  bool WriteQueued(Connection& connection, absl::Time now);
+  bool WriteQueued(Connection& connection, Instant now);
   // Registers interest in reads (unless the peer finished) and, while
   // bytes wait, writes.
   void UpdateInterest(Connection& connection);
@@ -89,7 +90,7 @@ class EpollStreams {
   // Closes and forgets a connection (and tells the handler).
   void Close(uint64_t id);
   void Closed(std::unique_ptr<Connection> connection);
-  Connection* Connect(const Address& to, absl::Time now);
+  Connection* Connect(const Address& to, Instant now);
 
   const int epoll_fd_;
   const uint64_t listener_id_;
@@ -102,7 +103,7 @@ class EpollStreams {
   std::vector<uint8_t> read_buffer_;
   // Set while accepting is paused after the process ran out of descriptors
   // (the listener would otherwise stay readable and spin the loop).
-  std::optional<absl::Time> accept_paused_until_;
+  std::optional<Instant> accept_paused_until_;
 };
 
 }  // namespace swim

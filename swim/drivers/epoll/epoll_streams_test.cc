@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "swim/core/envelope.h"
+#include "swim/core/instant.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/net/listening_sockets.h"
 #include "swim/drivers/net/monotonic_clock.h"
@@ -47,7 +48,7 @@ class Endpoint {
     streams_ = std::make_unique<EpollStreams>(
         epoll_.get(), kListenerId, std::move(sockets->tcp), options_, stats_,
         [this](uint64_t id, const Address& peer,
-               absl::Span<const uint8_t> bytes, absl::Time) {
+               absl::Span<const uint8_t> bytes, Instant) {
           if (verdict_override_) return *verdict_override_;
           auto [it, fresh] = readers_.try_emplace(id, 1 << 24);
           StreamVerdict verdict = StreamVerdict::kContinue;
@@ -83,7 +84,7 @@ class Endpoint {
   void Pump(int timeout_ms) {
     epoll_event events[16];
     const int count = ::epoll_wait(epoll_.get(), events, 16, timeout_ms);
-    const absl::Time now = net::MonotonicNow();
+    const Instant now = net::MonotonicNow();
     for (int i = 0; i < count; ++i) {
       if (events[i].data.u64 == kListenerId) {
         streams_->OnListenerReady(now);

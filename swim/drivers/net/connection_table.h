@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
+#include "swim/core/instant.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/net/driver_options.h"
 #include "swim/drivers/net/driver_stats.h"
@@ -29,10 +30,10 @@ struct StreamConnection {
   Address peer;
   // Closed at this instant unless it makes progress first (see
   // ConnectionTable for which progress counts).
-  absl::Time deadline;
-  absl::Time opened;
+  Instant deadline;
+  Instant opened;
   // When it last authenticated input (a chunk) or wrote output.
-  absl::Time active;
+  Instant active;
   // Whether the Node has authenticated anything from it yet. Until then an
   // incoming connection counts against its host's cap and may be evicted.
   bool authenticated = false;
@@ -97,7 +98,7 @@ class ConnectionTable {
   // Takes an accepted connection from `peer`, or refuses it (destroyed,
   // its socket closed, counted).
   Accepted AddIncoming(std::unique_ptr<Connection> connection,
-                       const Address& peer, absl::Time now) {
+                       const Address& peer, Instant now) {
     Accepted result;
     const Address host = HostOf(peer);
     if (auto it = unauthenticated_by_host_.find(host);
@@ -141,7 +142,7 @@ class ConnectionTable {
   }
   // Takes a connection being established to `peer` (check CanConnect).
   Connection* AddOutgoing(std::unique_ptr<Connection> connection,
-                          const Address& peer, absl::Time now) {
+                          const Address& peer, Instant now) {
     connection->peer = peer;
     connection->connecting = true;
     connection->opened = now;
@@ -191,7 +192,7 @@ class ConnectionTable {
 
   // Queues an admitted message on a connection.
   void Enqueue(Connection& connection, absl::Span<const uint8_t> message,
-               absl::Time now) {
+               Instant now) {
     const bool was_idle = connection.queue.empty();
     connection.queue.Push(message);
     queued_bytes_ += message.size();
@@ -200,14 +201,14 @@ class ConnectionTable {
   }
 
   // The outgoing connection is established.
-  void Connected(Connection& connection, absl::Time now) {
+  void Connected(Connection& connection, Instant now) {
     connection.connecting = false;
     connection.active = now;
     Refresh(connection);
   }
 
   // The socket took `count` bytes of connection.queue.Unwritten().
-  void Wrote(Connection& connection, size_t count, absl::Time now) {
+  void Wrote(Connection& connection, size_t count, Instant now) {
     const size_t before = connection.queue.bytes();
     if (connection.queue.Advance(count)) ++stats_.stream_messages_sent;
     queued_bytes_ -= before - connection.queue.bytes();
@@ -218,7 +219,7 @@ class ConnectionTable {
   // The Node's verdict on `count` bytes read from the connection. False:
   // the driver must close it now (the Node has forgotten it).
   bool Read(Connection& connection, size_t count, StreamVerdict verdict,
-            absl::Time now) {
+            Instant now) {
     stats_.stream_bytes_received += count;
     switch (verdict) {
       case StreamVerdict::kClose:
@@ -264,7 +265,7 @@ class ConnectionTable {
 
   // Takes out the connections whose deadline passed, counting each
   // timeout by kind (an idle outgoing connection just closes).
-  std::vector<std::unique_ptr<Connection>> TakeExpired(absl::Time now) {
+  std::vector<std::unique_ptr<Connection>> TakeExpired(Instant now) {
     std::vector<uint64_t> expired;
     for (const auto& [id, connection] : connections_) {
       if (connection->deadline <= now) expired.push_back(id);
@@ -294,8 +295,8 @@ class ConnectionTable {
   }
 
   // The earliest connection deadline.
-  std::optional<absl::Time> NextDeadline() const {
-    std::optional<absl::Time> next;
+  std::optional<Instant> NextDeadline() const {
+    std::optional<Instant> next;
     for (const auto& [id, connection] : connections_) {
       if (!next || connection->deadline < *next) next = connection->deadline;
     }

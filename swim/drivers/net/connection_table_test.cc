@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 
 namespace swim::net {
 namespace {
@@ -13,14 +14,14 @@ namespace {
 struct FakeConnection : StreamConnection {};
 using Table = ConnectionTable<FakeConnection>;
 
-const absl::Time kNow = absl::FromUnixSeconds(1000);
+const Instant kNow = Instant(absl::Seconds(1000));
 const Address kPeer = *Address::Parse("127.0.0.1:7000");
 
 Address From(absl::string_view text) { return *Address::Parse(text); }
 
 // An incoming connection from `peer` (nullptr: refused).
 FakeConnection* Accept(Table& table, absl::string_view peer,
-                       absl::Time now = kNow) {
+                       Instant now = kNow) {
   return table.AddIncoming(std::make_unique<FakeConnection>(), From(peer), now)
       .added;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "swim/core/instant.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/node_identity.h"
@@ -66,7 +67,7 @@ void Driver::StopBackgroundWork() { resolver_.reset(); }
 
 StreamVerdict Driver::OnStreamData(uint64_t id, const Address& peer,
                                    absl::Span<const uint8_t> bytes,
-                                   absl::Time now) {
+                                   Instant now) {
   const StreamVerdict verdict = node_->HandleStreamData(id, peer, bytes, now);
   Drain(now);
   return verdict;
@@ -106,7 +107,7 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
     }
   }
   absl::Status status = absl::OkStatus();
-  const absl::Time now = net::MonotonicNow();
+  const Instant now = net::MonotonicNow();
   if (!literals.empty() || (names.empty() && join_addresses_.empty())) {
     status = node_->Join(join_addresses_, now);
     Drain(now);
@@ -146,7 +147,7 @@ void Driver::OnSeedOutcome(net::SeedResolver::Outcome outcome) {
     }
   }
   if (node_->lifecycle() != Lifecycle::kActive) return;
-  const absl::Time now = net::MonotonicNow();
+  const Instant now = net::MonotonicNow();
   if (absl::Status status = node_->Join(join_addresses_, now); !status.ok()) {
     ReportError("join", status);
   }
@@ -156,7 +157,7 @@ void Driver::OnSeedOutcome(net::SeedResolver::Outcome outcome) {
 void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
   Post(
       [this, metadata = std::move(metadata), done = std::move(done)]() mutable {
-        const absl::Time now = net::MonotonicNow();
+        const Instant now = net::MonotonicNow();
         absl::Status status = node_->SetMetadata(std::move(metadata), now);
         Drain(now);
         if (done) done(status);
@@ -165,7 +166,7 @@ void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
 
 void Driver::Broadcast(std::string payload, StatusCallback done) {
   Post([this, payload = std::move(payload), done = std::move(done)]() mutable {
-    const absl::Time now = net::MonotonicNow();
+    const Instant now = net::MonotonicNow();
     absl::Status status = node_->Broadcast(payload, now);
     Drain(now);
     if (done) done(status);
@@ -174,7 +175,7 @@ void Driver::Broadcast(std::string payload, StatusCallback done) {
 
 void Driver::Leave(absl::Duration timeout, StatusCallback done) {
   Post([this, timeout, done = std::move(done)]() mutable {
-    const absl::Time now = net::MonotonicNow();
+    const Instant now = net::MonotonicNow();
     absl::Status status = node_->Leave(now);
     if (!status.ok()) {
       if (done) done(status);
@@ -240,9 +241,9 @@ void Driver::AddErrorListener(ErrorListener listener) {
 // --- The loop's bookkeeping
 // ---------------------------------------------------
 
-void Driver::Drain(absl::Time now) {
+void Driver::Drain(Instant now) {
   node_->ObserveWallClock(absl::Now());
-  if (const std::optional<absl::Time> deadline = node_->NextDeadline();
+  if (const std::optional<Instant> deadline = node_->NextDeadline();
       deadline && *deadline <= now) {
     node_->HandleTimeout(now);
   }
@@ -261,7 +262,7 @@ void Driver::Drain(absl::Time now) {
   }
   CompleteLeaves(now);
   ReportLimits();
-  std::optional<absl::Time> wake = node_->NextDeadline();
+  std::optional<Instant> wake = node_->NextDeadline();
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
   }
@@ -309,7 +310,7 @@ void Driver::ReportLimits() {
   }
 }
 
-void Driver::CompleteLeaves(absl::Time now) {
+void Driver::CompleteLeaves(Instant now) {
   if (leave_waiters_.empty()) return;
   const bool sent = node_->lifecycle() == Lifecycle::kLeft;
   std::vector<LeaveWaiter> waiting;
@@ -329,7 +330,7 @@ void Driver::CompleteLeaves(absl::Time now) {
 }
 
 void Driver::ReportError(absl::string_view kind, absl::Status error) {
-  const absl::Time now = net::MonotonicNow();
+  const Instant now = net::MonotonicNow();
   auto [it, inserted] = last_reported_.try_emplace(kind, now);
   if (!inserted) {
     if (now - it->second < kReportInterval) return;

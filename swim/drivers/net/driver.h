@@ -17,6 +17,7 @@
 #include "swim/core/address.h"
 #include "swim/core/config.h"
 #include "swim/core/event.h"
+#include "swim/core/instant.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
 #include "swim/drivers/net/driver_options.h"
@@ -111,7 +112,7 @@ class Driver {
   const DriverOptions& options() const { return options_; }
   // After input or a wake-up: runs the node's due timers, sends what it
   // produced, tells the listeners, completes leaves and re-arms the timer.
-  void Drain(absl::Time now);
+  void Drain(Instant now);
   // Tells the error listeners, at most once per `kind` every few seconds.
   void ReportError(absl::string_view kind, absl::Status error);
   // Counts and reports a destination the socket's family cannot reach (an
@@ -124,7 +125,7 @@ class Driver {
   // sends what it produced at once (a reply goes out on that connection
   // before anything else can close it). Returns the Node's verdict.
   StreamVerdict OnStreamData(uint64_t id, const Address& peer,
-                             absl::Span<const uint8_t> bytes, absl::Time now);
+                             absl::Span<const uint8_t> bytes, Instant now);
   // Stream connection `id` closed (for any reason).
   void OnStreamClosed(uint64_t id);
 
@@ -143,18 +144,18 @@ class Driver {
   // End of a burst of SendDatagram calls (a batching driver sends now).
   virtual void FlushDatagrams() {}
   // The one wake-up the loop needs next for the node (nullopt: none).
-  virtual void ArmTimer(std::optional<absl::Time> deadline) = 0;
+  virtual void ArmTimer(std::optional<Instant> deadline) = 0;
 
  private:
   struct LeaveWaiter {
-    absl::Time deadline;
+    Instant deadline;
     StatusCallback done;
   };
 
   void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
   void OnSeedOutcome(net::SeedResolver::Outcome outcome);
-  void JoinKnownSeeds(absl::Time now);
-  void CompleteLeaves(absl::Time now);
+  void JoinKnownSeeds(Instant now);
+  void CompleteLeaves(Instant now);
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).
   void ReportLimits();
@@ -167,7 +168,7 @@ class Driver {
   DriverStats stats_;
   std::vector<EventListener> event_listeners_;
   std::vector<ErrorListener> error_listeners_;
-  absl::flat_hash_map<std::string, absl::Time> last_reported_;
+  absl::flat_hash_map<std::string, Instant> last_reported_;
   std::vector<Address> join_addresses_;
   std::vector<LeaveWaiter> leave_waiters_;
   uint64_t reported_table_full_ = 0;

@@ -1,14 +1,16 @@
 #include "swim/drivers/net/monotonic_clock.h"
 
+#include "swim/core/instant.h"
+
 namespace swim::net {
 
-absl::Time MonotonicNow() {
-  return absl::UnixEpoch() +
-         absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+Instant MonotonicNow() {
+  return Instant(
+      absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch()));
 }
 
-std::chrono::steady_clock::time_point ToSteadyTime(absl::Time instant) {
-  const absl::Duration since_epoch = instant - absl::UnixEpoch();
+std::chrono::steady_clock::time_point ToSteadyTime(Instant instant) {
+  const absl::Duration since_epoch = instant.since_origin();
   if (since_epoch <= absl::ZeroDuration()) {
     return std::chrono::steady_clock::time_point();
   }

@@ -5,23 +5,23 @@
 #include <optional>
 
 #include "absl/time/time.h"
+#include "swim/core/instant.h"
 
 namespace swim::net {
 
-// The instants drivers hand to the core. The core wants a monotonic clock
-// but speaks absl::Time, so a driver's "now" is the steady clock's reading
-// (CLOCK_MONOTONIC on Linux) as an offset from the Unix epoch. These
+// The instants drivers hand to the core: the steady clock's reading
+// (CLOCK_MONOTONIC on Linux), its epoch as the Instant origin. These
 // instants are only meaningful relative to each other: Member::last_change
 // in events from a real driver is on this scale, not wall-clock time.
-absl::Time MonotonicNow();
+Instant MonotonicNow();
 
-// The steady-clock time point of a MonotonicNow()-scale instant, for timers
+// The steady-clock time point of a MonotonicNow() instant, for timers
 // (timerfd with CLOCK_MONOTONIC, asio::steady_timer).
-std::chrono::steady_clock::time_point ToSteadyTime(absl::Time instant);
+std::chrono::steady_clock::time_point ToSteadyTime(Instant instant);
 
 // The earlier of two optional instants (nullopt: none).
-inline std::optional<absl::Time> Earliest(std::optional<absl::Time> a,
-                                          std::optional<absl::Time> b) {
+inline std::optional<Instant> Earliest(std::optional<Instant> a,
+                                       std::optional<Instant> b) {
   if (!a) return b;
   if (!b) return a;
   return *a < *b ? a : b;

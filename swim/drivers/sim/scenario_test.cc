@@ -21,6 +21,7 @@
 #include "swim/core/config.h"
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
+#include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -127,7 +128,7 @@ absl::Duration StartAndConverge(CheckedCluster& cluster, int members,
 // Publishes `metadata` on member `index`, sending what that produces at
 // once, as a driver does.
 absl::Status Publish(Simulator& sim, int index, const Metadata& metadata) {
-  return sim.Command(index, [&metadata](Node& node, absl::Time now) {
+  return sim.Command(index, [&metadata](Node& node, Instant now) {
     return node.SetMetadata(metadata, now);
   });
 }
@@ -273,11 +274,10 @@ TEST_P(Scenario, GracefulLeaveIsLeftEverywhereAndNeverOffline) {
   Simulator& sim = cluster.sim();
   const int leaving = static_cast<int>(seed() % kMembers);
 
-  ASSERT_TRUE(
-      sim.Command(leaving,
-                  [](Node& node, absl::Time now) { return node.Leave(now); })
-          .ok());
-  const absl::Time left = sim.now();
+  ASSERT_TRUE(sim.Command(leaving, [](Node& node,
+                                      Instant now) { return node.Leave(now); })
+                  .ok());
+  const Instant left = sim.now();
   const absl::Duration bound =
       DisseminationTime(options.config, kMembers, cluster.latency());
   ASSERT_TRUE(sim.RunUntil(
@@ -479,7 +479,7 @@ TEST_P(Scenario, MemberPausedPastItsTimeoutRefutesAndComesBack) {
   const absl::Duration pause = cluster.detection_bound();
   sim.Pause(paused, pause);
   cluster.trace().Note(absl::StrCat("pause ", paused));
-  const absl::Time paused_at = sim.now();
+  const Instant paused_at = sim.now();
   ASSERT_TRUE(sim.RunUntil(
       [&] { return AllHold(cluster, paused, MemberStatus::kOffline); }, pause))
       << cluster.Report();

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/instant.h"
 
 namespace swim::sim {
 
@@ -12,11 +13,11 @@ struct Simulator::Slot {
   std::unique_ptr<Node> node;
   Config config;
   bool crashed = false;
-  absl::Time paused_until = absl::InfinitePast();
+  Instant paused_until = Instant::InfinitePast();
   absl::Duration slow = absl::ZeroDuration();
   // The timer event currently queued for this node (older ones are stale).
   uint64_t timer_generation = 0;
-  std::optional<absl::Time> timer_at;
+  std::optional<Instant> timer_at;
   // Counts process lives: a stream connection dies with the process that
   // held it, so stream bytes sent to an earlier life are lost.
   uint64_t life = 0;
@@ -24,7 +25,7 @@ struct Simulator::Slot {
 
 struct Simulator::Pending {
   enum class Kind : uint8_t { kDeliver, kTimer, kAction };
-  absl::Time at;
+  Instant at;
   uint64_t order = 0;
   Kind kind = Kind::kDeliver;
   int to = 0;
@@ -138,7 +139,7 @@ bool Simulator::paused(int index) const {
 }
 
 absl::Status Simulator::Command(
-    int index, const std::function<absl::Status(Node&, absl::Time)>& command) {
+    int index, const std::function<absl::Status(Node&, Instant)>& command) {
   absl::Status status = command(node(index), now_);
   Drain(index);
   return status;
@@ -181,7 +182,7 @@ absl::Status Simulator::Restart(int index, const std::vector<int>& seeds) {
   slot.node = *std::move(node);
   slot.config = std::move(config);
   slot.crashed = false;
-  slot.paused_until = absl::InfinitePast();
+  slot.paused_until = Instant::InfinitePast();
   ++slot.life;
   ++slot.timer_generation;
   slot.timer_at.reset();
@@ -197,7 +198,7 @@ void Simulator::Slow(int index, absl::Duration extra) {
   slots_[index]->slow = extra;
 }
 
-void Simulator::At(absl::Time at, std::function<void()> action) {
+void Simulator::At(Instant at, std::function<void()> action) {
   Pending pending;
   pending.at = std::max(at, now_);
   pending.kind = Pending::Kind::kAction;
@@ -216,7 +217,7 @@ void Simulator::Push(Pending pending) {
 void Simulator::ScheduleTimer(int index) {
   Slot& slot = *slots_[index];
   if (slot.crashed) return;
-  const std::optional<absl::Time> deadline = slot.node->NextDeadline();
+  const std::optional<Instant> deadline = slot.node->NextDeadline();
   if (deadline == slot.timer_at) return;  // the queued event still holds
   slot.timer_at = deadline;
   ++slot.timer_generation;
@@ -329,7 +330,7 @@ void Simulator::Drain(int index) {
   ScheduleTimer(index);
 }
 
-bool Simulator::Step(absl::Time until) {
+bool Simulator::Step(Instant until) {
   if (queue_.empty() || queue_.front().at > until) {
     now_ = std::max(now_, until);
     return false;
@@ -388,14 +389,14 @@ bool Simulator::Step(absl::Time until) {
 }
 
 void Simulator::RunFor(absl::Duration duration) {
-  const absl::Time until = now_ + duration;
+  const Instant until = now_ + duration;
   while (Step(until)) {
   }
 }
 
 bool Simulator::RunUntil(const std::function<bool()>& done,
                          absl::Duration timeout) {
-  const absl::Time until = now_ + timeout;
+  const Instant until = now_ + timeout;
   if (done()) return true;
   while (true) {
     // Process everything at the next instant, then check.
@@ -403,7 +404,7 @@ bool Simulator::RunUntil(const std::function<bool()>& done,
       now_ = std::max(now_, until);
       return done();
     }
-    const absl::Time instant = queue_.front().at;
+    const Instant instant = queue_.front().at;
     while (!queue_.empty() && queue_.front().at == instant) Step(until);
     if (done()) return true;
   }

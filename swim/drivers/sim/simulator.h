@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "swim/core/instant.h"
 #include "swim/core/node.h"
 #include "swim/core/random.h"
 #include "swim/drivers/sim/trace_hash.h"
@@ -44,7 +45,7 @@ class Simulator {
   struct Options {
     uint64_t seed = 1;
     LinkModel link;  // every link's model until changed
-    absl::Time start = absl::FromUnixSeconds(1700000000);
+    Instant start = Instant(absl::Seconds(1700000000));
   };
 
   // Counters over the whole run.
@@ -86,12 +87,12 @@ class Simulator {
   // Broadcast, ...) and then sends what it produced and re-arms its timer,
   // as a real driver does after every call into the core.
   absl::Status Command(
-      int index, const std::function<absl::Status(Node&, absl::Time)>& command);
+      int index, const std::function<absl::Status(Node&, Instant)>& command);
 
   Node& node(int index);
   const Node& node(int index) const;
   int size() const { return static_cast<int>(slots_.size()); }
-  absl::Time now() const { return now_; }
+  Instant now() const { return now_; }
   uint64_t seed() const { return options_.seed; }
   const Totals& totals() const { return totals_; }
   // A digest of every transmit (destination, channel, bytes) and event, in
@@ -124,7 +125,7 @@ class Simulator {
   bool paused(int index) const;
 
   // Runs `action` at `at` (virtual), in order with everything else.
-  void At(absl::Time at, std::function<void()> action);
+  void At(Instant at, std::function<void()> action);
 
   void OnEvent(EventObserver observer) { observer_ = std::move(observer); }
   void SetFilter(PacketFilter filter) { filter_ = std::move(filter); }
@@ -153,10 +154,10 @@ class Simulator {
   void Drain(int index);
   void Send(int from, const Transmit& transmit);
   const LinkModel& Link(int from, int to) const;
-  bool Step(absl::Time until);
+  bool Step(Instant until);
 
   Options options_;
-  absl::Time now_;
+  Instant now_;
   Random random_;
   std::vector<std::unique_ptr<Slot>> slots_;
   absl::flat_hash_map<Address, int> by_address_;

@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/instant.h"
 #include "swim/core/wire.h"
 
 namespace swim::sim {
@@ -177,8 +178,8 @@ TEST(SimulatorTest, PausedNodeProcessesItsBacklogWhenResumed) {
 TEST(SimulatorTest, ScheduledActionsRunAtTheirInstant) {
   Simulator sim(Options(7));
   Start(sim, 2);
-  const absl::Time at = sim.now() + absl::Milliseconds(1500);
-  absl::Time ran;
+  const Instant at = sim.now() + absl::Milliseconds(1500);
+  Instant ran;
   sim.At(at, [&] { ran = sim.now(); });
   sim.RunFor(absl::Seconds(2));
   EXPECT_EQ(ran, at);
