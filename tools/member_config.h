@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/config.h"
-#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/driver_options.h"
 #include "tools/environment.h"
 
 namespace swim::tools {

@@ -8,7 +8,7 @@
 #include "swim/core/instant.h"
 #include "swim/core/member.h"
 #include "swim/core/stats.h"
-#include "swim/drivers/net/driver_stats.h"
+#include "swim/drivers/driver_stats.h"
 
 namespace swim::tools {
 

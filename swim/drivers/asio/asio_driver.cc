@@ -8,13 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/net/open_member.h"
 #include "swim/drivers/net/socket_address.h"
 
 namespace swim {
 
 absl::StatusOr<std::unique_ptr<AsioDriver>> AsioDriver::Create(
     asio::io_context& io, Config config, DriverOptions options) {
-  absl::StatusOr<Opened> opened = Open(std::move(config), options);
+  absl::StatusOr<net::OpenedMember> opened =
+      net::OpenMember(std::move(config), options);
   if (!opened.ok()) return opened.status();
   const int family = opened->sockets.family;
   const int udp_fd = opened->sockets.udp.Release();
@@ -28,7 +30,7 @@ absl::StatusOr<std::unique_ptr<AsioDriver>> AsioDriver::Create(
   return driver;
 }
 
-AsioDriver::AsioDriver(asio::io_context& io, Opened opened,
+AsioDriver::AsioDriver(asio::io_context& io, net::OpenedMember opened,
                        DriverOptions options)
     : Driver(std::move(opened.node), opened.sockets.bound, std::move(options)),
       strand_(asio::make_strand(io)),

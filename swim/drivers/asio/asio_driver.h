@@ -13,9 +13,12 @@
 #include "swim/core/config.h"
 #include "swim/core/instant.h"
 #include "swim/drivers/asio/asio_streams.h"
-#include "swim/drivers/net/driver.h"
+#include "swim/drivers/driver.h"
 
 namespace swim {
+namespace net {
+struct OpenedMember;
+}  // namespace net
 
 // A swim member on a caller-provided asio::io_context (standalone Asio):
 // async_receive_from on one UDP socket, one steady_timer at the node's next
@@ -58,7 +61,8 @@ class AsioDriver final : public Driver {
   // receive completes, before waiting again: one wake-up serves a burst.
   static constexpr int kReceiveBurst = 64;
 
-  AsioDriver(asio::io_context& io, Opened opened, DriverOptions options);
+  AsioDriver(asio::io_context& io, net::OpenedMember opened,
+             DriverOptions options);
   absl::Status Start(int family, int udp_fd, int tcp_fd);
 
   void StartReceive();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/net/open_member.h"
 
 namespace swim {
 namespace {
@@ -43,7 +44,8 @@ bool Register(int epoll_fd, int fd, uint64_t id) {
 
 absl::StatusOr<std::unique_ptr<EpollDriver>> EpollDriver::Create(
     Config config, DriverOptions options) {
-  absl::StatusOr<Opened> opened = Open(std::move(config), options);
+  absl::StatusOr<net::OpenedMember> opened =
+      net::OpenMember(std::move(config), options);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<EpollDriver> driver(
       new EpollDriver(*std::move(opened), std::move(options)));
@@ -51,7 +53,7 @@ absl::StatusOr<std::unique_ptr<EpollDriver>> EpollDriver::Create(
   return driver;
 }
 
-EpollDriver::EpollDriver(Opened opened, DriverOptions options)
+EpollDriver::EpollDriver(net::OpenedMember opened, DriverOptions options)
     : Driver(std::move(opened.node), opened.sockets.bound, std::move(options)),
       udp_(std::move(opened.sockets.udp)),
       family_(opened.sockets.family) {

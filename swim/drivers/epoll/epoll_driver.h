@@ -17,12 +17,15 @@
 #include "absl/time/time.h"
 #include "swim/core/config.h"
 #include "swim/core/instant.h"
+#include "swim/drivers/driver.h"
 #include "swim/drivers/epoll/epoll_streams.h"
-#include "swim/drivers/net/driver.h"
 #include "swim/drivers/net/file_descriptor.h"
 #include "swim/drivers/net/socket_address.h"
 
 namespace swim {
+namespace net {
+struct OpenedMember;
+}  // namespace net
 
 // A swim member on Linux sockets: one UDP socket (datagrams batched with
 // recvmmsg and sendmmsg), a TCP listener on the same port for stream
@@ -82,7 +85,7 @@ class EpollDriver final : public Driver {
   // Datagrams moved per recvmmsg/sendmmsg call.
   static constexpr int kBatch = 64;
 
-  EpollDriver(Opened opened, DriverOptions options);
+  EpollDriver(net::OpenedMember opened, DriverOptions options);
   absl::Status Initialize();
 
   // One round: wait up to `timeout_ms` (-1: forever), then handle what is

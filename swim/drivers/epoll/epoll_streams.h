@@ -13,9 +13,9 @@
 #include "swim/core/address.h"
 #include "swim/core/instant.h"
 #include "swim/core/stream.h"
+#include "swim/drivers/driver_options.h"
+#include "swim/drivers/driver_stats.h"
 #include "swim/drivers/net/connection_table.h"
-#include "swim/drivers/net/driver_options.h"
-#include "swim/drivers/net/driver_stats.h"
 #include "swim/drivers/net/file_descriptor.h"
 
 namespace swim {

@@ -3,7 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "swim/core/address.h"
-#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/driver_options.h"
 #include "swim/drivers/net/file_descriptor.h"
 
 namespace swim::net {

@@ -11,7 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "swim/core/address.h"
-#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/driver_options.h"
 #include "swim/drivers/net/host_port.h"
 
 namespace swim::net {
@@ -27,14 +27,17 @@ absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
 // resolves; every attempt is reported, so the driver can join the
 // addresses as they come and tell the user about names that do not
 // resolve.
+// One attempt to resolve a seed name.
+struct SeedOutcome {
+  HostPort seed;
+  absl::StatusOr<std::vector<Address>> addresses;
+  // On failure: when the next attempt is made.
+  absl::Duration retry_in;
+};
+
 class SeedResolver {
  public:
-  struct Outcome {
-    HostPort seed;
-    absl::StatusOr<std::vector<Address>> addresses;
-    // On failure: when the next attempt is made.
-    absl::Duration retry_in;
-  };
+  using Outcome = SeedOutcome;
   // Called on the helper thread, once per attempt.
   using OutcomeCallback = std::function<void(Outcome)>;
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "swim/core/config.h"
-#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/driver_options.h"
 
 namespace swim::drivertest {
 

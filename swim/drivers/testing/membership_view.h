@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
-#include "swim/drivers/net/driver.h"
+#include "swim/drivers/driver.h"
 
 namespace swim::drivertest {
 

@@ -9,9 +9,9 @@
 #include "swim/core/config.h"
 #include "swim/core/stats.h"
 #include "swim/drivers/asio/asio_driver.h"
+#include "swim/drivers/driver.h"
+#include "swim/drivers/driver_stats.h"
 #include "swim/drivers/epoll/epoll_driver.h"
-#include "swim/drivers/net/driver.h"
-#include "swim/drivers/net/driver_stats.h"
 #include "swim/drivers/testing/membership_view.h"
 
 namespace swim::drivertest {

@@ -1,4 +1,4 @@
-#include "swim/drivers/net/driver_options.h"
+#include "swim/drivers/driver_options.h"
 
 #include "absl/strings/str_cat.h"
 #include "swim/core/stream.h"

@@ -1,4 +1,4 @@
-#include "swim/drivers/net/driver.h"
+#include "swim/drivers/driver.h"
 
 #include <algorithm>
 #include <utility>
@@ -9,7 +9,7 @@
 #include "swim/core/instant.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
-#include "swim/drivers/net/node_identity.h"
+#include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
 
 namespace swim {
@@ -19,39 +19,6 @@ namespace {
 constexpr absl::Duration kReportInterval = absl::Seconds(5);
 
 }  // namespace
-
-absl::StatusOr<Driver::Opened> Driver::Open(Config config,
-                                            const DriverOptions& options) {
-  if (absl::Status status = options.Validate(config); !status.ok()) {
-    return status;
-  }
-  Address bind = config.address;
-  if (!options.bind.empty()) {
-    absl::StatusOr<Address> parsed = Address::Parse(options.bind);
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("driver options: bind: ", parsed.status().message()));
-    }
-    bind = *parsed;
-  }
-  if (net::IsUnspecified(config.address)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config: address ", config.address.ToString(),
-        " is a wildcard; advertise an address other members can reach, and "
-        "put the wildcard in DriverOptions::bind"));
-  }
-  absl::StatusOr<net::ListeningSockets> sockets =
-      net::OpenListeningSockets(bind, options);
-  if (!sockets.ok()) return sockets.status();
-  if (config.address.port() == 0) {
-    config.address = config.address.WithPort(sockets->bound.port());
-  }
-  net::CompleteIdentity(config);
-  absl::StatusOr<std::unique_ptr<Node>> node =
-      Node::Create(std::move(config), net::MonotonicNow());
-  if (!node.ok()) return node.status();
-  return Opened{*std::move(node), *std::move(sockets)};
-}
 
 Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
                DriverOptions options)
@@ -116,8 +83,7 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
     if (!resolver_) {
       resolver_ = std::make_unique<net::SeedResolver>(
           options_.resolve, options_.min_resolve_backoff,
-          options_.max_resolve_backoff,
-          [this](net::SeedResolver::Outcome outcome) {
+          options_.max_resolve_backoff, [this](net::SeedOutcome outcome) {
             Post([this, outcome = std::move(outcome)]() mutable {
               OnSeedOutcome(std::move(outcome));
             });
@@ -128,7 +94,7 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
   if (done) done(status);
 }
 
-void Driver::OnSeedOutcome(net::SeedResolver::Outcome outcome) {
+void Driver::OnSeedOutcome(net::SeedOutcome outcome) {
   if (!outcome.addresses.ok()) {
     ++stats_.seed_resolve_failures;
     ReportError(

@@ -1,4 +1,4 @@
-#include "swim/drivers/net/driver_stats.h"
+#include "swim/drivers/driver_stats.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -1,5 +1,5 @@
-#ifndef SWIM_DRIVERS_NET_DRIVER_STATS_H_
-#define SWIM_DRIVERS_NET_DRIVER_STATS_H_
+#ifndef SWIM_DRIVERS_DRIVER_STATS_H_
+#define SWIM_DRIVERS_DRIVER_STATS_H_
 
 #include <cstdint>
 #include <string>
@@ -55,4 +55,4 @@ struct DriverStats {
 
 }  // namespace swim
 
-#endif  // SWIM_DRIVERS_NET_DRIVER_STATS_H_
+#endif  // SWIM_DRIVERS_DRIVER_STATS_H_

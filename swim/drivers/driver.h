@@ -1,5 +1,5 @@
-#ifndef SWIM_DRIVERS_NET_DRIVER_H_
-#define SWIM_DRIVERS_NET_DRIVER_H_
+#ifndef SWIM_DRIVERS_DRIVER_H_
+#define SWIM_DRIVERS_DRIVER_H_
 
 #include <functional>
 #include <memory>
@@ -20,12 +20,14 @@
 #include "swim/core/instant.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
-#include "swim/drivers/net/driver_options.h"
-#include "swim/drivers/net/driver_stats.h"
-#include "swim/drivers/net/listening_sockets.h"
-#include "swim/drivers/net/seed_resolver.h"
+#include "swim/drivers/driver_options.h"
+#include "swim/drivers/driver_stats.h"
 
 namespace swim {
+namespace net {
+class SeedResolver;
+struct SeedOutcome;
+}  // namespace net
 
 // Called on the driver's loop thread for every event, in order. `node` is
 // the driver's Node: the callback may use its read-only views (local(),
@@ -93,16 +95,8 @@ class Driver {
   void AddErrorListener(ErrorListener listener);
 
  protected:
-  struct Opened {
-    std::unique_ptr<Node> node;
-    net::ListeningSockets sockets;
-  };
-  // Binds the sockets (DriverOptions::bind, or Config::address), advertises
-  // the bound port when Config::address's port is 0, fills the identity
-  // fields left unset (see net::CompleteIdentity) and creates the Node.
-  static absl::StatusOr<Opened> Open(Config config,
-                                     const DriverOptions& options);
-
+  // A subclass binds its sockets and creates the Node with
+  // net::OpenMember (net/open_member.h), then hands the Node here.
   Driver(std::unique_ptr<Node> node, const Address& bound,
          DriverOptions options);
 
@@ -153,7 +147,7 @@ class Driver {
   };
 
   void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
-  void OnSeedOutcome(net::SeedResolver::Outcome outcome);
+  void OnSeedOutcome(net::SeedOutcome outcome);
   void JoinKnownSeeds(Instant now);
   void CompleteLeaves(Instant now);
   // Tells the error listeners when the node starts refusing members or
@@ -179,4 +173,4 @@ class Driver {
 
 }  // namespace swim
 
-#endif  // SWIM_DRIVERS_NET_DRIVER_H_
+#endif  // SWIM_DRIVERS_DRIVER_H_

@@ -1,5 +1,5 @@
-#ifndef SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_
-#define SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_
+#ifndef SWIM_DRIVERS_DRIVER_OPTIONS_H_
+#define SWIM_DRIVERS_DRIVER_OPTIONS_H_
 
 #include <cstddef>
 #include <functional>
@@ -91,4 +91,4 @@ struct DriverOptions {
 
 }  // namespace swim
 
-#endif  // SWIM_DRIVERS_NET_DRIVER_OPTIONS_H_
+#endif  // SWIM_DRIVERS_DRIVER_OPTIONS_H_

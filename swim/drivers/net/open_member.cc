@@ -1,0 +1,47 @@
+#include "swim/drivers/net/open_member.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "swim/core/address.h"
+#include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/net/node_identity.h"
+#include "swim/drivers/net/socket_address.h"
+
+namespace swim::net {
+
+absl::StatusOr<OpenedMember> OpenMember(Config config,
+                                        const DriverOptions& options) {
+  if (absl::Status status = options.Validate(config); !status.ok()) {
+    return status;
+  }
+  Address bind = config.address;
+  if (!options.bind.empty()) {
+    absl::StatusOr<Address> parsed = Address::Parse(options.bind);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("driver options: bind: ", parsed.status().message()));
+    }
+    bind = *parsed;
+  }
+  if (IsUnspecified(config.address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: address ", config.address.ToString(),
+        " is a wildcard; advertise an address other members can reach, and "
+        "put the wildcard in DriverOptions::bind"));
+  }
+  absl::StatusOr<ListeningSockets> sockets =
+      OpenListeningSockets(bind, options);
+  if (!sockets.ok()) return sockets.status();
+  if (config.address.port() == 0) {
+    config.address = config.address.WithPort(sockets->bound.port());
+  }
+  CompleteIdentity(config);
+  absl::StatusOr<std::unique_ptr<Node>> node =
+      Node::Create(std::move(config), MonotonicNow());
+  if (!node.ok()) return node.status();
+  return OpenedMember{*std::move(node), *std::move(sockets)};
+}
+
+}  // namespace swim::net
