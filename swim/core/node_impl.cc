@@ -18,10 +18,9 @@ using Kind = TimerQueue::Kind;
 
 // Bounds that keep a misbehaving peer or a stalled driver from growing a
 // Node without limit; each overflow is counted in Stats.
-// State replies queued and not yet taken by the driver.
-constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 // The largest UDP payload: a datagram buffer never grows beyond it.
 constexpr size_t kMaxDatagramSize = 65507;
+// Senders whose last state reply is remembered (StateReplyGate).
 constexpr size_t kMaxTrackedPushPullSenders = 4096;
 // (member, sender) pairs remembered for rate-limiting answers to stale
 // accusations.
@@ -31,26 +30,6 @@ constexpr size_t kMaxTombstones = 4096;
 constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
-
-// Keys of the dissemination queue: a kind byte keeps member names and
-// user-broadcast ids from ever colliding.
-std::string MemberKey(absl::string_view name) {
-  return absl::StrCat("m", name);
-}
-std::string BroadcastKey(const UserBroadcast& broadcast) {
-  return absl::StrCat("u", broadcast.generation, ".", broadcast.sequence, ":",
-                      broadcast.origin);
-}
-
-// The most one member's entry can take in a state exchange: varints at
-// their largest, an IPv6 address, its metadata.
-size_t EntryBound(size_t name_size, size_t metadata_size) {
-  return 1 + 1 + 2 + name_size + 10 + 10 + 19 + metadata_size;
-}
-
-// The rest of a state exchange at its largest: packet header, type, flags,
-// sender, the two counts.
-constexpr size_t kStateOverhead = 3 + 1 + 1 + 2 + kMaxNameLength + 10 + 10;
 
 bool AllowedOn(Channel channel, const Message& message) {
   const MessageType type = TypeOf(message);
@@ -102,9 +81,9 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       broadcasts_(config_.datagram_budget - envelope_.Overhead() -
                   kWireHeaderSize),
       conflicts_reported_(kMaxTrackedConflicts),
-      push_pull_replies_(kMaxTrackedPushPullSenders),
+      state_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
-      join_backoff_(config_.probe_interval),
+      join_(config_.probe_interval),
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
       streams_(config_.max_stream_message),
@@ -139,6 +118,16 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
   next_seq_ = static_cast<uint32_t>(random_.Next());
 }
 
+// Keys of the dissemination queue: a kind byte keeps member names and
+// user-broadcast ids from ever colliding.
+std::string NodeImpl::MemberKey(absl::string_view name) {
+  return absl::StrCat("m", name);
+}
+std::string NodeImpl::BroadcastKey(const UserBroadcast& broadcast) {
+  return absl::StrCat("u", broadcast.generation, ".", broadcast.sequence, ":",
+                      broadcast.origin);
+}
+
 // --- Commands ---------------------------------------------------------------
 
 absl::Status NodeImpl::CheckActive(absl::string_view command) const {
@@ -149,24 +138,16 @@ absl::Status NodeImpl::CheckActive(absl::string_view command) const {
 
 absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
-  join_seeds_.clear();
-  for (const Address& seed : seeds) {
-    if (seed == local_.address) continue;
-    if (std::find(join_seeds_.begin(), join_seeds_.end(), seed) ==
-        join_seeds_.end()) {
-      join_seeds_.push_back(seed);
-    }
+  if (!join_.Start(seeds, local_.address)) {
+    return absl::OkStatus();  // the first member
   }
-  if (join_seeds_.empty()) return absl::OkStatus();  // first member
-  awaiting_floors_ = true;
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
   QueueLocalUpdate();
-  for (const Address& seed : join_seeds_) {
-    SendPushPull(seed, PushPullKind::kJoin);
+  for (const Address& seed : join_.seeds()) {
+    SendPushPull(seed, StateKind::kJoin);
   }
-  join_backoff_ = config_.probe_interval;
-  timers_.Set(Kind::kJoinRetry, now + join_backoff_);
+  timers_.Set(Kind::kJoinRetry, now + join_.backoff());
   return absl::OkStatus();
 }
 
@@ -257,7 +238,7 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
     }
     if (is_new(member)) {
       ++candidates;
-      candidate_bytes += EntryBound(member.name.size(), encoded->size());
+      candidate_bytes += StateEntryBound(member.name.size(), encoded->size());
     }
   }
   if (table_.size() + candidates > config_.max_members ||
@@ -266,9 +247,10 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
     absl::flat_hash_map<absl::string_view, size_t> fresh;
     for (const Member& member : members) {
       if (is_new(member)) {
-        fresh.try_emplace(member.name,
-                          EntryBound(member.name.size(),
-                                     EncodeMetadata(member.metadata)->size()));
+        fresh.try_emplace(
+            member.name,
+            StateEntryBound(member.name.size(),
+                            EncodeMetadata(member.metadata)->size()));
       }
     }
     if (table_.size() + fresh.size() > config_.max_members) {
@@ -290,7 +272,7 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
   for (const Member& member : members) {
     if (!is_new(member)) continue;  // includes a repeat: the first one won
     absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
-    state_bound_ += EntryBound(member.name.size(), encoded->size());
+    state_bound_ += StateEntryBound(member.name.size(), encoded->size());
     MemberRecord& record = table_.Add(member.name, MemberStatus::kOnline,
                                       *encoded, random_, /*vouched=*/true);
     record.set_address(member.address);
@@ -843,7 +825,7 @@ void NodeImpl::Reap(MemberRecord& record) {
   tombstones_.Put(record.name(), record.incarnation());
   broadcast_history_.Forget(record.name());
   state_bound_ -=
-      EntryBound(record.name().size(), record.metadata_encoded().size());
+      StateEntryBound(record.name().size(), record.metadata_encoded().size());
   const std::string name(record.name());
   table_.Remove(name);  // destroys `record`
 }
@@ -944,551 +926,6 @@ void NodeImpl::HandleNack(const Address& from, const Nack& nack) {
   }
   // Not from a helper of the current probe, or a repeat.
   Drop(DropReason::kUnknownAck);
-}
-
-// --- Membership updates ---
-
-void NodeImpl::ObserveWallClock(absl::Time wall) {
-  const int64_t micros = absl::ToUnixMicros(wall);
-  if (micros > 0) {
-    wall_clock_micros_ =
-        std::max(wall_clock_micros_, static_cast<uint64_t>(micros));
-  }
-}
-
-bool NodeImpl::FromTheFuture(uint64_t generation, Instant now) const {
-  if (config_.max_clock_skew == absl::InfiniteDuration()) return false;
-  // Generations are start times in microseconds of the wall clock: this
-  // member's own, plus the time it has run (which a suspended host does
-  // not count: hence also the wall clock the driver reports), plus the
-  // skew allowed, is the latest start any live process can have.
-  const int64_t ran = absl::ToInt64Microseconds(now - created_);
-  const uint64_t clock = std::max(
-      wall_clock_micros_,
-      ran <= 0 || config_.generation > UINT64_MAX - static_cast<uint64_t>(ran)
-          ? config_.generation
-          : config_.generation + static_cast<uint64_t>(ran));
-  const int64_t skew = absl::ToInt64Microseconds(config_.max_clock_skew);
-  const uint64_t bound = clock > UINT64_MAX - static_cast<uint64_t>(skew)
-                             ? UINT64_MAX
-                             : clock + static_cast<uint64_t>(skew);
-  return generation > bound;
-}
-
-void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
-                           Instant now) {
-  // No claim may speak for a life that cannot have started yet: otherwise
-  // one forged claim at a huge generation would outrank every real one,
-  // the member's own refutations and restarts included, for good.
-  if (FromTheFuture(update.incarnation.generation, now)) {
-    Drop(DropReason::kFutureGeneration);
-    return;
-  }
-  if (update.name == local_.name) {
-    ApplyUpdateAboutSelf(update, now);
-    return;
-  }
-  if (update.has_metadata &&
-      update.metadata.encoded().size() > config_.max_metadata_size) {
-    Drop(DropReason::kMetadataTooLarge);
-    return;
-  }
-  MemberStatus status = update.status;
-  absl::string_view origin = update.origin;
-  // A state exchange reports what its sender believes, possibly long ago:
-  // memberlist treats its OFFLINE entries as suspicions, so a stale view
-  // cannot kill a member without a fresh timeout in which it may refute.
-  if (from_push_pull && status == MemberStatus::kOffline) {
-    status = MemberStatus::kSuspect;
-  }
-  if (status == MemberStatus::kSuspect && origin.empty()) origin = "?";
-
-  MemberRecord* record = table_.Find(update.name);
-  if (record == nullptr) {
-    // Nothing to learn from the death of a stranger (judged by the claim
-    // as sent: a state exchange's OFFLINE entry does not become a member).
-    if (!StatusIn(update.status, kAvailable)) {
-      ++stats_.updates_stale;
-      return;
-    }
-    if (const Incarnation* buried = tombstones_.Find(update.name);
-        buried != nullptr && update.incarnation <= *buried) {
-      Drop(DropReason::kTombstoned);
-      return;
-    }
-    const size_t bound =
-        EntryBound(update.name.size(),
-                   update.has_metadata ? update.metadata.encoded().size() : 1);
-    if (table_.size() >= config_.max_members || !StateFits(bound)) {
-      Drop(DropReason::kTableFull);
-      return;
-    }
-    state_bound_ += bound;
-    record = &table_.Add(update.name, status,
-                         update.has_metadata ? update.metadata.encoded()
-                                             : MetadataView().encoded(),
-                         random_);
-    record->set_address(update.address);
-    record->set_incarnation(update.incarnation);
-    record->set_last_change(now);
-    if (status == MemberStatus::kSuspect) {
-      StartSuspicion(*record, origin, now);
-    }
-    ++stats_.updates_applied;
-    EmitEvent(MemberJoined{record->ToMember()});
-    QueueUpdate(*record, origin);
-    return;
-  }
-
-  // A member's address is its own word, given once per life: a claim that
-  // names another address than the one held is about another life, and is
-  // refused unless it is that life's own ONLINE claim and the life held
-  // here is gone (OFFLINE or LEFT for a suspicion timeout, long enough for
-  // it to have refuted a forged declaration). So a key holder cannot move
-  // a live member's name elsewhere, and a restart at a new address is
-  // taken once the old life has been declared gone.
-  if (update.address != record->address() &&
-      !(status == MemberStatus::kOnline &&
-        update.incarnation.generation > record->incarnation().generation &&
-        !StatusIn(record->status(), kAvailable) &&
-        now - record->last_change() >= ReclaimAfter())) {
-    Drop(DropReason::kAddressConflict);
-    return;
-  }
-
-  const Precedence precedence = ComparePrecedence(
-      record->status(), record->incarnation(), status, update.incarnation);
-  if (precedence == Precedence::kSame && status == MemberStatus::kSuspect &&
-      record->suspicion() && record->suspicion()->Confirm(origin)) {
-    // An independent confirmation: the timeout may shrink (Lifeguard), and
-    // only new confirmations are worth re-gossiping.
-    ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion()->deadline());
-    QueueUpdate(*record, origin);
-    ++stats_.updates_stale;
-    return;
-  }
-  if (precedence != Precedence::kNewer) {
-    ++stats_.updates_stale;
-    return;
-  }
-
-  const MemberStatus previous = record->status();
-  // Only a member's own ONLINE claims say where it is; others' claims about
-  // it (suspicions, declarations) must not redirect probes and gossip.
-  const bool address_changed =
-      status == MemberStatus::kOnline && record->address() != update.address;
-  bool metadata_changed = false;
-  record->set_incarnation(update.incarnation);
-  if (address_changed) record->set_address(update.address);
-  if (status == MemberStatus::kOnline && update.has_metadata &&
-      update.metadata.encoded() != record->metadata_encoded()) {
-    state_bound_ += update.metadata.encoded().size();
-    state_bound_ -= record->metadata_encoded().size();
-    record->set_metadata_encoded(update.metadata.encoded());
-    metadata_changed = true;
-  }
-  table_.SetStatus(*record, status);
-  switch (status) {
-    case MemberStatus::kOnline:
-      record->set_suspicion(nullptr);
-      break;
-    case MemberStatus::kSuspect:
-      StartSuspicion(*record, origin, now);
-      break;
-    case MemberStatus::kOffline:
-    case MemberStatus::kLeft:
-      record->set_suspicion(nullptr);
-      ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
-      break;
-  }
-  if (previous != status || metadata_changed || address_changed) {
-    record->set_last_change(now);
-  }
-  ++stats_.updates_applied;
-  if (previous != status) {
-    EmitEvent(MemberStatusChanged{record->ToMember(), previous});
-  } else if (metadata_changed) {
-    EmitEvent(MemberMetadataChanged{record->ToMember()});
-  }
-  QueueUpdate(*record, origin);
-}
-
-void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, Instant now) {
-  if (update.address != local_.address) {
-    // Not about this life: this member's claims always name its own
-    // address, and a claim naming another one is about another process
-    // (or a forgery). Members refuse to move a live name, so there is
-    // nothing to refute; what is left is to tell the application, or to
-    // announce this life again where an older one is still believed.
-    if (update.incarnation.generation < local_.incarnation.generation) {
-      // Whatever its status: until its record moves here, members refuse
-      // this life's claims while the earlier one is alive there, and take
-      // them once it has been gone a while (ReclaimAfter).
-      Reannounce(now);
-      ++stats_.updates_stale;
-      return;
-    }
-    ReportConflict(update.address, now);
-    return;
-  }
-  if (update.status == MemberStatus::kOnline) {
-    if (update.incarnation <= local_.incarnation) {
-      ++stats_.updates_stale;  // our own news, heard back
-      return;
-    }
-    // An ONLINE claim at this address that this life never made: a
-    // forgery, an earlier life whose clock ran ahead, or another process
-    // given this same name and address. Outrank it, at most once a probe
-    // interval: two processes sharing a name and an address would
-    // otherwise outrank each other as fast as gossip goes. The second
-    // such claim within the interval is reported.
-    if (now < last_online_refutation_ + config_.probe_interval) {
-      ReportConflict(local_.address, now);
-      return;
-    }
-    last_online_refutation_ = now;
-    Refute(update.incarnation, now);
-    return;
-  }
-  if (!active() || update.incarnation < local_.incarnation) {
-    ++stats_.updates_stale;
-    return;
-  }
-  // Lifeguard: being suspected (or declared) is a sign this member's own
-  // messages are late or lost. (A claim at a later generation is no such
-  // sign: nobody but a forger makes one.)
-  if (update.incarnation.generation == local_.incarnation.generation) {
-    ApplyAwareness(1);
-  }
-  Refute(update.incarnation, now);
-}
-
-void NodeImpl::Refute(const Incarnation& claimed, Instant now) {
-  // Outrank the claim: take its generation if it is later (no accepted
-  // claim is later than a start time this member's clock allows, so this
-  // always succeeds: no claim can lock a member out), then bump the
-  // version.
-  Incarnation next = local_.incarnation;
-  if (claimed.generation > next.generation) {
-    next = claimed;
-  } else if (claimed.generation == next.generation) {
-    next.version = std::max(next.version, claimed.version);
-  }
-  if (next.version == UINT64_MAX) {
-    // A claim at the last version of a generation (a forgery: no member
-    // counts that far) cannot be out-versioned; move to the next
-    // generation rather than wrap to 0 and lose for good.
-    if (next.generation == UINT64_MAX) {
-      // Only with max_clock_skew switched off: nothing outranks it.
-      ReportConflict(local_.address, now);
-      return;
-    }
-    ++next.generation;
-    next.version = 0;
-  } else {
-    ++next.version;
-  }
-  local_.incarnation = next;
-  local_.last_change = now;
-  ++stats_.refutations;
-  QueueLocalUpdate();
-  EmitEvent(Refuted{local_});
-}
-
-void NodeImpl::Reannounce(Instant now) {
-  if (now < last_reannounce_ + config_.probe_interval) return;
-  last_reannounce_ = now;
-  ++stats_.reannouncements;
-  QueueLocalUpdate();
-}
-
-void NodeImpl::ReportConflict(const Address& claimed, Instant now) {
-  ++stats_.name_conflicts;
-  // Once per address and probe interval: a flood of forgeries cannot
-  // flood the application.
-  const std::string key = claimed.ToString();
-  if (const Instant* last = conflicts_reported_.Find(key);
-      last != nullptr && now < *last + config_.probe_interval) {
-    return;
-  }
-  conflicts_reported_.Put(key, now);
-  EmitEvent(NameConflict{claimed});
-}
-
-bool NodeImpl::StateFits(size_t more) const {
-  return kStateOverhead +
-             EntryBound(local_.name.size(), local_metadata_encoded_.size()) +
-             state_bound_ + more <=
-         config_.max_stream_message;
-}
-
-absl::Duration NodeImpl::ReclaimAfter() const {
-  return SuspicionTimeout(config_.suspicion_mult, table_.available() + 1,
-                          config_.probe_interval);
-}
-
-namespace {
-
-// The claim about a member in the given state; the metadata rides only on
-// ONLINE claims, the origin only on accusations.
-Claim MakeClaim(absl::string_view name, const Address& address,
-                MemberStatus status, const Incarnation& incarnation,
-                absl::string_view metadata_encoded, absl::string_view origin) {
-  Claim update;
-  update.status = status;
-  update.name = name;
-  update.incarnation = incarnation;
-  update.address = address;
-  if (status == MemberStatus::kOnline) {
-    absl::StatusOr<MetadataView> view = MetadataView::Parse(metadata_encoded);
-    update.has_metadata = view.ok();
-    if (view.ok()) update.metadata = *view;
-  }
-  if (status == MemberStatus::kSuspect || status == MemberStatus::kOffline) {
-    update.origin = origin;
-  }
-  return update;
-}
-
-}  // namespace
-
-Claim NodeImpl::ClaimOf(const MemberRecord& record, absl::string_view origin) {
-  return MakeClaim(record.name(), record.address(), record.status(),
-                   record.incarnation(), record.metadata_encoded(), origin);
-}
-
-Claim NodeImpl::LocalClaim() const {
-  return MakeClaim(local_.name, local_.address, local_.status,
-                   local_.incarnation, local_metadata_encoded_, local_.name);
-}
-
-void NodeImpl::QueueUpdate(const MemberRecord& record,
-                           absl::string_view origin) {
-  EnqueueClaim(ClaimOf(record, origin));
-}
-
-void NodeImpl::EnqueueClaim(const Claim& claim) {
-  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(claim);
-  if (!encoded.ok()) return;  // cannot happen: fields were validated
-  EnqueueBroadcast(MemberKey(claim.name), *std::move(encoded),
-                   /*user=*/false);
-}
-
-void NodeImpl::EnqueueBroadcast(absl::string_view key,
-                                std::vector<uint8_t> encoded, bool user) {
-  const size_t before = broadcasts_.dropped();
-  broadcasts_.Enqueue(key, std::move(encoded), user);
-  stats_.drops[static_cast<int>(DropReason::kBroadcastQueueFull)] +=
-      broadcasts_.dropped() - before;
-}
-
-void NodeImpl::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
-
-void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
-                                   Instant now) {
-  if (broadcast.origin == local_.name) return;  // our own, come back
-  if (FromTheFuture(broadcast.generation, now)) {
-    Drop(DropReason::kFutureGeneration);
-    return;
-  }
-  // Only from a life of a member this node knows: it cannot tell a replay
-  // from news about a stranger (a joining member learns, with the state it
-  // joins by, how far each origin's broadcasts had got).
-  // Nor while joining: until the join's reply says how far each origin's
-  // broadcasts had got, an old one could not be told from news.
-  const MemberRecord* origin = table_.Find(broadcast.origin);
-  if (awaiting_floors_ || origin == nullptr ||
-      broadcast.generation > origin->incarnation().generation) {
-    Drop(DropReason::kUnknownOrigin);
-    return;
-  }
-  if (broadcast.generation < origin->incarnation().generation) {
-    Drop(DropReason::kDuplicateBroadcast);  // an earlier life's, replayed
-    return;
-  }
-  switch (broadcast_history_.Accept(broadcast.origin, broadcast.generation,
-                                    broadcast.sequence)) {
-    case BroadcastHistory::Verdict::kNew:
-      break;
-    case BroadcastHistory::Verdict::kFull:
-      // Unreachable: the history tracks only members of the table, and
-      // holds room for all of them.
-      Drop(DropReason::kUnknownOrigin);
-      return;
-    default:
-      Drop(DropReason::kDuplicateBroadcast);
-      return;
-  }
-  EmitEvent(UserMessage{std::string(broadcast.origin),
-                        std::string(broadcast.payload)});
-  absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
-  if (encoded.ok()) {
-    EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
-                     /*user=*/true);
-  }
-}
-
-// --- Anti-entropy ---
-
-void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
-                              Instant now) {
-  ++stats_.push_pulls_received;
-  for (const Claim& record : state.members) {
-    Claim claim = record;
-    if (claim.origin.empty()) claim.origin = state.sender;
-    ApplyUpdate(claim, /*from_push_pull=*/true, now);
-  }
-  // The reply to this node's join says how far each origin's broadcasts
-  // had got: everything up to there was sent before it joined, and a
-  // replay of it is no news. Taken from the first reply of a seed only (a
-  // reply replayed on a connection of its own comes from elsewhere).
-  if (awaiting_floors_ && !state.reply_wanted &&
-      std::find(join_seeds_.begin(), join_seeds_.end(), from) !=
-          join_seeds_.end()) {
-    awaiting_floors_ = false;
-    for (const BroadcastFloor& floor : state.floors) {
-      const MemberRecord* origin = table_.Find(floor.origin);
-      if (origin != nullptr &&
-          origin->incarnation().generation == floor.generation) {
-        broadcast_history_.Adopt(floor.origin, floor.generation,
-                                 floor.sequence);
-      }
-    }
-  }
-  if (!state.reply_wanted || state.sender == local_.name) return;
-  const Claim* sender = nullptr;
-  for (const Claim& record : state.members) {
-    if (record.name == state.sender) sender = &record;
-  }
-  if (sender == nullptr) {
-    Drop(DropReason::kUnknownPushPullSender);
-    return;
-  }
-  // A full state reply is the most expensive thing a node sends, and a
-  // captured request can be replayed without the key: reply to each life of
-  // a sender at most once per probe interval (a replay carries the same
-  // incarnation; a restarted member's join carries a newer one), and never
-  // while the replies already waiting to be sent exceed the byte budget.
-  if (const PushPullReply* last = push_pull_replies_.Find(state.sender)) {
-    if (now < last->at + config_.probe_interval &&
-        sender->incarnation <= last->incarnation) {
-      Drop(DropReason::kPushPullRateLimited);
-      return;
-    }
-  }
-  if (outbox_.queued_stream_bytes() > kMaxPendingStreamBytes) {
-    Drop(DropReason::kPushPullRateLimited);
-    return;
-  }
-  push_pull_replies_.Put(state.sender, PushPullReply{now, sender->incarnation});
-  // The reply goes back on the connection the request came on, never to an
-  // address the request names: a replayed request then costs its replayer,
-  // and cannot aim a member's whole state at someone else.
-  SendPushPull(
-      from, state.joining ? PushPullKind::kReplyToJoiner : PushPullKind::kReply,
-      reply_stream_);
-}
-
-void NodeImpl::SendPushPull(const Address& to, PushPullKind kind,
-                            std::optional<StreamId> stream) {
-  PushPull state;
-  state.reply_wanted =
-      kind == PushPullKind::kRequest || kind == PushPullKind::kJoin;
-  state.joining = kind == PushPullKind::kJoin;
-  state.sender = local_.name;
-  if (kind == PushPullKind::kReplyToJoiner) {
-    broadcast_history_.ForEach(
-        [&](absl::string_view origin, uint64_t generation, uint64_t sequence) {
-          if (table_.Find(origin) != nullptr) {
-            state.floors.push_back({origin, generation, sequence});
-          }
-        });
-    // In a fixed order, so runs replay exactly.
-    std::sort(state.floors.begin(), state.floors.end(),
-              [](const BroadcastFloor& a, const BroadcastFloor& b) {
-                return a.origin < b.origin;
-              });
-  }
-  state.members.reserve(table_.size() + 1);
-  // Each entry as its holder believes it, without an origin: the receiver
-  // takes the sender as the origin of any accusation.
-  state.members.push_back(LocalClaim());
-  state.members.back().origin = {};
-  for (size_t i = 0; i < table_.size(); ++i) {
-    state.members.push_back(ClaimOf(table_.at(i), /*origin=*/{}));
-  }
-  Message message = std::move(state);
-  absl::StatusOr<size_t> size = EncodedSize(message);
-  if (!size.ok()) return;
-  if (kWireHeaderSize + *size > config_.max_stream_message) {
-    // Admission keeps the state within one message; only metadata grown
-    // since (members publish up to max_metadata_size each) gets here. Send
-    // what fits, from a random member on, so exchanges still cover
-    // everyone, and count it.
-    ++stats_.push_pulls_truncated;
-    PushPull& whole = std::get<PushPull>(message);
-    whole.floors.clear();
-    std::vector<Claim> kept = {whole.members.front()};
-    size_t bytes = *EncodedSize(Message(
-        PushPull{whole.reply_wanted, whole.joining, whole.sender, kept, {}}));
-    const size_t others = whole.members.size() - 1;
-    const size_t first = others == 0 ? 0 : random_.Uniform(others);
-    for (size_t i = 0; i < others; ++i) {
-      const Claim& entry = whole.members[1 + (first + i) % others];
-      const size_t entry_size = *EncodedSize(Message(entry)) - 1;
-      if (kWireHeaderSize + bytes + entry_size + 9 >
-          config_.max_stream_message) {
-        continue;  // a smaller one may fit
-      }
-      bytes += entry_size;
-      kept.push_back(entry);
-    }
-    whole.members = std::move(kept);
-    size = EncodedSize(message);
-    if (!size.ok()) return;
-  }
-  std::vector<uint8_t> packet(kWireHeaderSize + *size);
-  if (!EncodePacket(absl::MakeConstSpan(&message, 1), absl::MakeSpan(packet))
-           .ok()) {
-    return;
-  }
-  ++stats_.push_pulls_sent;
-  CountSent(message);
-  SendPacket(to, Channel::kStream, packet, stream);
-}
-
-void NodeImpl::OnPushPullTick(Instant now) {
-  timers_.Set(Kind::kPushPull, now + PushPullInterval());
-  // SUSPECT peers too: a member that suspects everyone (it was cut off) must
-  // still exchange state to learn it is suspected and refute.
-  for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
-    SendPushPull(peer->address(), PushPullKind::kRequest);
-  }
-  // Also try one member declared OFFLINE: after a partition heals, each side
-  // may hold the other OFFLINE and so never gossip to it; a state exchange
-  // lets both sides learn of each other, refute, and merge again.
-  for (MemberRecord* peer : RandomMembers(1, MemberStatus::kOffline, "")) {
-    SendPushPull(peer->address(), PushPullKind::kRequest);
-  }
-}
-
-void NodeImpl::OnJoinRetry(Instant now) {
-  if (table_.available() > 0 || join_seeds_.empty()) {
-    // Joined through gossip rather than a seed's reply: no floors to wait
-    // for any more.
-    awaiting_floors_ = false;
-    join_seeds_.clear();
-    return;
-  }
-  for (const Address& seed : join_seeds_) {
-    SendPushPull(seed, PushPullKind::kJoin);
-  }
-  join_backoff_ = std::min(join_backoff_ * 2, absl::Seconds(60));
-  timers_.Set(Kind::kJoinRetry, now + join_backoff_);
-}
-
-absl::Duration NodeImpl::PushPullInterval() const {
-  return ScaledPushPullInterval(config_, table_.available() + 1);
 }
 
 // --- Dissemination ---
@@ -1661,88 +1098,6 @@ void NodeImpl::EmitEvent(Event event) {
     Drop(DropReason::kEventQueueFull);
   }
   events_.push_back(std::move(event));
-}
-
-// --- Node: the public surface, forwarded ------------------------------------
-// Defined here, beside the implementation, so the compiler can inline the
-// small calls.
-
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(Config config, Instant now) {
-  absl::StatusOr<std::unique_ptr<NodeImpl>> impl =
-      NodeImpl::Create(std::move(config), now);
-  if (!impl.ok()) return impl.status();
-  return std::unique_ptr<Node>(new Node(*std::move(impl)));
-}
-
-Node::Node(std::unique_ptr<NodeImpl> impl) : impl_(std::move(impl)) {}
-Node::~Node() = default;
-
-absl::Status Node::Join(absl::Span<const Address> seeds, Instant now) {
-  return impl_->Join(seeds, now);
-}
-absl::Status Node::Leave(Instant now) { return impl_->Leave(now); }
-absl::Status Node::SetMetadata(Metadata metadata, Instant now) {
-  return impl_->SetMetadata(std::move(metadata), now);
-}
-absl::Status Node::Restore(absl::Span<const Member> members, Instant now) {
-  return impl_->Restore(members, now);
-}
-absl::Status Node::Broadcast(absl::string_view payload, Instant now) {
-  return impl_->Broadcast(payload, now);
-}
-
-absl::Status Node::AddKey(absl::string_view secret) {
-  return impl_->keyring().Add(secret);
-}
-absl::Status Node::UseKey(absl::string_view secret) {
-  return impl_->keyring().Use(secret);
-}
-absl::Status Node::RemoveKey(absl::string_view secret) {
-  return impl_->keyring().Remove(secret);
-}
-
-void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
-                          Instant now) {
-  impl_->HandleDatagram(from, bytes, now);
-}
-StreamVerdict Node::HandleStreamData(StreamId stream, const Address& from,
-                                     absl::Span<const uint8_t> bytes,
-                                     Instant now) {
-  return impl_->HandleStreamData(stream, from, bytes, now);
-}
-void Node::HandleStreamClosed(StreamId stream) {
-  impl_->HandleStreamClosed(stream);
-}
-void Node::HandleTimeout(Instant now) { impl_->HandleTimeout(now); }
-void Node::ObserveWallClock(absl::Time wall) { impl_->ObserveWallClock(wall); }
-
-std::optional<Instant> Node::NextDeadline() const {
-  return impl_->NextDeadline();
-}
-std::optional<Transmit> Node::PollTransmit() { return impl_->PollTransmit(); }
-std::optional<Event> Node::PollEvent() { return impl_->PollEvent(); }
-
-const Member& Node::local() const { return impl_->local(); }
-std::optional<Member> Node::Find(absl::string_view name) const {
-  return impl_->Find(name);
-}
-std::optional<MemberStatus> Node::StatusOf(absl::string_view name) const {
-  return impl_->StatusOf(name);
-}
-std::vector<Member> Node::Members(StatusMask mask) const {
-  return impl_->Members(mask);
-}
-std::vector<Member> Node::Sample(size_t count, StatusMask mask) {
-  return impl_->Sample(count, mask);
-}
-size_t Node::available() const { return impl_->available(); }
-size_t Node::size() const { return impl_->size(); }
-const Stats& Node::stats() const { return impl_->stats(); }
-const Config& Node::config() const { return impl_->config(); }
-Lifecycle Node::lifecycle() const { return impl_->lifecycle(); }
-size_t Node::queued_broadcasts() const { return impl_->queued_broadcasts(); }
-size_t Node::queued_member_timers() const {
-  return impl_->queued_member_timers();
 }
 
 }  // namespace swim

@@ -34,6 +34,7 @@
 #include "swim/core/outbox.h"
 #include "swim/core/probe.h"
 #include "swim/core/random.h"
+#include "swim/core/state_exchange.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
 #include "swim/core/stream_table.h"
@@ -45,8 +46,9 @@ namespace swim {
 
 // The implementation behind Node (node.h): the protocol's decisions over
 // the modules that hold its state (member table, probe, relays, outbox,
-// timers, dissemination queue). Internal: its interface is Node's, plus
-// what only the implementation needs.
+// timers, dissemination queue, state exchange). Internal: its interface is
+// Node's, plus what only the implementation needs. Defined in
+// node_impl.cc, and node_claims.cc for how claims change the view.
 class NodeImpl {
  public:
   static absl::StatusOr<std::unique_ptr<NodeImpl>> Create(Config config,
@@ -89,6 +91,13 @@ class NodeImpl {
   size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
+  // State replies queued and not yet taken by the driver.
+  static constexpr size_t kMaxPendingStreamBytes = 64 << 20;
+
+  // Keys of the dissemination queue (a member's claim, a user broadcast).
+  static std::string MemberKey(absl::string_view name);
+  static std::string BroadcastKey(const UserBroadcast& broadcast);
+
   NodeImpl(Config config, Envelope envelope, Instant now);
   // OK while kActive; otherwise FailedPrecondition naming `command`.
   absl::Status CheckActive(absl::string_view command) const;
@@ -168,9 +177,7 @@ class NodeImpl {
   // held here (a refutation or a restart the sender missed); `self` is this
   // node's incarnation to compare claims about itself with.
   bool IsStaleAccusation(const Claim& update, const Incarnation& self) const;
-  // The claim this node would send about a member or itself (views into
-  // the record or local_).
-  static Claim ClaimOf(const MemberRecord& record, absl::string_view origin);
+  // The claim this node would send about itself (views into local_).
   Claim LocalClaim() const;
   // The one reply to the datagram just handled (see SendReply in node.cc);
   // `refuted`: the datagram made this node refute a claim about itself.
@@ -192,13 +199,7 @@ class NodeImpl {
   void SendPacket(const Address& to, Channel channel,
                   absl::Span<const uint8_t> packet,
                   std::optional<StreamId> stream = std::nullopt);
-  enum class PushPullKind : uint8_t {
-    kRequest,        // periodic: state, reply wanted
-    kJoin,           // joining: reply wanted, with broadcast floors
-    kReply,          // the state a request asked for
-    kReplyToJoiner,  // the same, with this node's broadcast floors
-  };
-  void SendPushPull(const Address& to, PushPullKind kind,
+  void SendPushPull(const Address& to, StateKind kind,
                     std::optional<StreamId> stream = std::nullopt);
   void CountSent(const Message& message);
   // True (and the drop counted) when no more transmits may be queued.
@@ -239,24 +240,15 @@ class NodeImpl {
   Instant last_online_refutation_ = Instant::InfinitePast();
   BoundedMap<Instant> conflicts_reported_;
 
-  // When each recent push-pull sender last got a reply, and at which of its
-  // incarnations (rate limit).
-  struct PushPullReply {
-    Instant at;
-    Incarnation incarnation;
-  };
-  BoundedMap<PushPullReply> push_pull_replies_;
+  StateReplyGate state_replies_;
   // Incarnations of recently reaped members: a replayed claim about one at
   // or below it must not bring it back.
   BoundedMap<Incarnation> tombstones_;
 
-  std::vector<Address> join_seeds_;
-  absl::Duration join_backoff_;
+  JoinAttempt join_;
   // This life's user broadcasts are numbered from 1.
   uint64_t next_broadcast_sequence_ = 1;
   BroadcastHistory broadcast_history_;
-  // Joining: the first push-pull reply's broadcast floors are taken.
-  bool awaiting_floors_ = false;
 
   Outbox outbox_;
   std::deque<Event> events_;
