@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <string>
 #include <tuple>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"

@@ -44,6 +44,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -246,13 +247,21 @@ void SendTransmits(Member& member, swim::Instant now) {
 // Step 3: what the node has to say.
 void PrintEvents(Member& member) {
   while (std::optional<swim::Event> event = member.node->PollEvent()) {
+    const std::string self = member.node->local().name;
+    const std::string what(swim::EventName(*event));
     // Every case but a user message and a name conflict is about a member.
-    const swim::Member* subject = swim::EventMember(*event);
-    if (subject == nullptr) continue;
-    std::printf("%s: %s %s %s\n", member.node->local().name.c_str(),
-                std::string(swim::EventName(*event)).c_str(),
-                subject->name.c_str(),
-                std::string(swim::MemberStatusName(subject->status)).c_str());
+    if (const swim::Member* subject = swim::EventMember(*event)) {
+      std::printf("%s: %s %s %s\n", self.c_str(), what.c_str(),
+                  subject->name.c_str(),
+                  std::string(swim::MemberStatusName(subject->status)).c_str());
+    } else if (const auto* message = std::get_if<swim::UserMessage>(&*event)) {
+      std::printf("%s: %s from %s: %s\n", self.c_str(), what.c_str(),
+                  message->origin.c_str(), message->payload.c_str());
+    } else if (const auto* conflict =
+                   std::get_if<swim::NameConflict>(&*event)) {
+      std::printf("%s: %s from %s\n", self.c_str(), what.c_str(),
+                  conflict->address.ToString().c_str());
+    }
   }
 }
 

@@ -89,6 +89,8 @@ object per line for every event:
 
 event is started, joined, status-changed, metadata-changed, reaped,
 name-conflict, refuted, user-message or stopped; t is Unix time.
+name-conflict and user-message are about no member: they carry
+conflict_address, or origin and payload, instead of the member fields.
 
 SIGINT (Ctrl-C), SIGTERM or SIGHUP: every member leaves gracefully (the
 others see it LEFT), then the program exits with status 0.

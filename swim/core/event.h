@@ -13,14 +13,18 @@ namespace swim {
 
 // What a Node tells its application, in the order it happened (see
 // Node::PollEvent). Each case carries exactly its own fields. An event
-// reports a change already made: the node's state (Node::Find, Members)
-// agrees with it when it is polled, and nothing the application does with
-// an event, or fails to do, changes the node's state.
+// reports a change already made, as it was when made: once every queued
+// event is polled, the last one about each member agrees with the node's
+// state (Node::Find, Members). Nothing the application does with an event,
+// or fails to do, changes the node's state. An application that stops
+// polling loses the oldest events beyond 65536 (counted as
+// DropReason::kEventQueueFull), never the node's state.
 
 // A member this node did not know appeared, in the state it was first
 // heard in: ONLINE, or SUSPECT when the news came with a suspicion (news of
 // a stranger that is OFFLINE or LEFT is ignored). The application: adds it
-// to its view; `member.metadata` is its metadata already.
+// to its view. An ONLINE member comes with its metadata; a SUSPECT one
+// with none, which arrives with its MemberStatusChanged to ONLINE.
 struct MemberJoined {
   Member member;
 };
@@ -49,20 +53,25 @@ struct MemberReaped {
   Member member;
 };
 
-// Another life claims this node's name: a process at `address` (not this
-// node's) announced itself under it, or someone forged such a claim.
-// Members refuse to move a name while its holder is alive, so this node
-// keeps the name and goes on. The application decides whether to exit (two
-// processes configured with one name) or to ignore it (a forgery). Reported
-// at most once per address and probe interval.
+// A claim about this node's name that it cannot answer by refuting: a
+// claim (of any status) from another life at `address`, another process
+// given this name (or a forgery); or, with `address` this node's own, a
+// second ONLINE claim at a higher incarnation within one probe interval
+// (two processes sharing name and address outrank each other) or a claim
+// nothing can outrank. Members refuse to move a name while its holder is
+// alive, so this node keeps the name and goes on. The application decides
+// whether to exit (two processes configured with one name) or to ignore it
+// (a forgery). Reported at most once per address and probe interval.
 struct NameConflict {
   Address address;
 };
 
-// This node heard itself suspected or declared OFFLINE and refuted it:
-// `member` is the local member with the higher incarnation it now
-// announces. Nothing to do; frequent refutations mean this node is slow to
-// answer probes (overloaded, paused) or its network loses packets.
+// This node heard a claim about itself that it did not make (suspected,
+// declared OFFLINE or LEFT, or ONLINE at a higher incarnation) and
+// outranked it: `member` is the local member with the higher incarnation
+// it now announces. Nothing to do; frequent refutations mean this node is
+// slow to answer probes (overloaded, paused), its network loses packets,
+// or someone forges claims about it.
 struct Refuted {
   Member member;
 };
@@ -83,9 +92,9 @@ using Event =
 // "metadata-changed", "reaped", "name-conflict", "refuted", "user-message".
 absl::string_view EventName(const Event& event);
 
-// The member an event is about, as the node now holds it (the local member
-// for Refuted); nullptr for NameConflict and UserMessage, which carry no
-// member. Valid while `event` is.
+// The member an event is about, as it was when the event was made (the
+// local member for Refuted); nullptr for NameConflict and UserMessage,
+// which carry no member. Valid while `event` is.
 const Member* EventMember(const Event& event);
 
 }  // namespace swim

@@ -2,7 +2,6 @@
 #define SWIM_CORE_INSTANT_H_
 
 #include <compare>
-#include <cstdint>
 #include <ostream>
 #include <string>
 

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/incarnation.h"
 #include "swim/core/instant.h"

@@ -179,7 +179,7 @@ class NodeImpl {
   bool IsStaleAccusation(const Claim& update, const Incarnation& self) const;
   // The claim this node would send about itself (views into local_).
   Claim LocalClaim() const;
-  // The one reply to the datagram just handled (see SendReply in node.cc);
+  // The one reply to the datagram just handled (see SendReply in node_impl.cc);
   // `refuted`: the datagram made this node refute a claim about itself.
   void SendReply(const Address& to, bool refuted, Instant now);
   void QueueLocalUpdate();

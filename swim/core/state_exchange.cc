@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "absl/status/statusor.h"
 #include "swim/core/metadata.h"

@@ -15,6 +15,7 @@
 #include "swim/core/incarnation.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_record.h"
+#include "swim/core/member_status.h"
 #include "swim/core/member_table.h"
 #include "swim/core/random.h"
 #include "swim/core/wire.h"
@@ -110,9 +111,10 @@ class JoinAttempt {
   explicit JoinAttempt(absl::Duration first_backoff)
       : first_backoff_(first_backoff), backoff_(first_backoff) {}
 
-  // Starts an attempt through `seeds`, leaving out `self` and repeats.
-  // False when none is left (the first member of a cluster has nobody to
-  // ask): then nothing else changes.
+  // Starts an attempt through `seeds` (replacing the seeds of any attempt
+  // under way), leaving out `self` and repeats. False when none is left
+  // (the first member of a cluster has nobody to ask): then the backoff and
+  // the floors awaited are left as they were.
   bool Start(absl::Span<const Address> seeds, const Address& self);
   // The retry timer fired; `joined`: this node knows a live member now
   // (through a reply or through gossip). False: the attempt is over, no

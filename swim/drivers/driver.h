@@ -11,11 +11,9 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
-#include "swim/core/config.h"
 #include "swim/core/event.h"
 #include "swim/core/instant.h"
 #include "swim/core/metadata.h"
@@ -148,7 +146,6 @@ class Driver {
 
   void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
   void OnSeedOutcome(net::SeedOutcome outcome);
-  void JoinKnownSeeds(Instant now);
   void CompleteLeaves(Instant now);
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).

@@ -1,6 +1,7 @@
 #include "swim/testing/accuracy_checker.h"
 
 #include <optional>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"

@@ -1,6 +1,7 @@
 #include "swim/testing/trace_recorder.h"
 
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -21,12 +21,6 @@ namespace swim::net {
 absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
     const HostPort& seed);
 
-// Resolves seed names on a helper thread so a driver's loop never blocks
-// on DNS. A name that fails (not registered yet, as in a container platform
-// still starting the service) is retried with exponential backoff until it
-// resolves; every attempt is reported, so the driver can join the
-// addresses as they come and tell the user about names that do not
-// resolve.
 // One attempt to resolve a seed name.
 struct SeedOutcome {
   HostPort seed;
@@ -34,6 +28,13 @@ struct SeedOutcome {
   // On failure: when the next attempt is made.
   absl::Duration retry_in;
 };
+
+// Resolves seed names on a helper thread so a driver's loop never blocks
+// on DNS. A name that fails (not registered yet, as in a container platform
+// still starting the service) is retried with exponential backoff until it
+// resolves; every attempt is reported, so the driver can join the
+// addresses as they come and tell the user about names that do not
+// resolve.
 
 class SeedResolver {
  public:

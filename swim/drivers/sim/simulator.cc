@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
@@ -318,13 +319,19 @@ void Simulator::Drain(int index) {
   while (std::optional<Event> event = slot.node->PollEvent()) {
     ++totals_.events;
     trace_.Mix(static_cast<uint64_t>(index) * 131 + event->index());
-    static const Member kNobody;
-    const Member* member = EventMember(*event);
-    if (member == nullptr) member = &kNobody;
-    for (char c : member->name) trace_.Mix(static_cast<uint8_t>(c));
-    trace_.Mix(static_cast<uint64_t>(member->status));
-    trace_.Mix(member->incarnation.generation);
-    trace_.Mix(member->incarnation.version);
+    if (const Member* member = EventMember(*event)) {
+      for (char c : member->name) trace_.Mix(static_cast<uint8_t>(c));
+      trace_.Mix(static_cast<uint64_t>(member->status));
+      trace_.Mix(member->incarnation.generation);
+      trace_.Mix(member->incarnation.version);
+    } else if (const auto* message = std::get_if<UserMessage>(&*event)) {
+      for (char c : message->origin) trace_.Mix(static_cast<uint8_t>(c));
+      for (char c : message->payload) trace_.Mix(static_cast<uint8_t>(c));
+    } else if (const auto* conflict = std::get_if<NameConflict>(&*event)) {
+      for (char c : conflict->address.ToString()) {
+        trace_.Mix(static_cast<uint8_t>(c));
+      }
+    }
     if (observer_) observer_(index, *event);
   }
   ScheduleTimer(index);

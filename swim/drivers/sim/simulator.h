@@ -95,8 +95,9 @@ class Simulator {
   Instant now() const { return now_; }
   uint64_t seed() const { return options_.seed; }
   const Totals& totals() const { return totals_; }
-  // A digest of every transmit (destination, channel, bytes) and event, in
-  // order: equal exactly for runs that behaved identically.
+  // A digest of every transmit (destination, channel, bytes) and event (its
+  // case, and its member or its own fields), in order: equal exactly for
+  // runs that behaved identically.
   uint64_t trace_hash() const { return trace_.value(); }
   // Stream connections open on an accepting side (requests in flight or
   // being answered): none remain for requests that were lost.
