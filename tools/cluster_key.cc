@@ -1,9 +1,5 @@
 #include "tools/cluster_key.h"
 
-#include <openssl/evp.h>
-#include <openssl/mem.h>
-#include <openssl/rand.h>
-
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "swim/core/crypto.h"
 
 namespace swim::tools {
 namespace {
@@ -32,10 +29,12 @@ std::string KeyFromPassphrase(absl::string_view passphrase,
                               absl::string_view label) {
   const std::string salt = absl::StrCat(kSalt, std::string(1, '\0'), label);
   std::string key(32, '\0');
-  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(),
-                     reinterpret_cast<const uint8_t*>(salt.data()), salt.size(),
-                     kScryptN, kScryptR, kScryptP, kScryptMaxMemory,
-                     reinterpret_cast<uint8_t*>(key.data()), key.size()) != 1) {
+  if (!crypto::Scrypt(
+          passphrase,
+          absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(salt.data()),
+                              salt.size()),
+          kScryptN, kScryptR, kScryptP, kScryptMaxMemory,
+          absl::MakeSpan(reinterpret_cast<uint8_t*>(key.data()), key.size()))) {
     return "";  // out of memory
   }
   return key;
@@ -74,7 +73,7 @@ absl::StatusOr<ClusterKeys> ParseClusterKeys(absl::string_view secret,
     }
     std::string key;
     if (!absl::Base64Unescape(item, &key) || !IsKeySize(key.size())) {
-      OPENSSL_cleanse(key.data(), key.size());
+      crypto::Cleanse(key.data(), key.size());
       return absl::InvalidArgumentError(absl::StrCat(
           which, source,
           " is not a key: a key is the base64 of 16, 24 or 32 random bytes "
@@ -93,11 +92,12 @@ absl::StatusOr<std::string> GenerateKey(size_t bytes) {
         absl::StrCat("a key has 16, 24 or 32 bytes, not ", bytes));
   }
   std::string key(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<uint8_t*>(key.data()), key.size()) != 1) {
+  if (!crypto::RandomBytes(
+          absl::MakeSpan(reinterpret_cast<uint8_t*>(key.data()), key.size()))) {
     return absl::InternalError("the system's random source failed");
   }
   std::string encoded = absl::Base64Escape(key);
-  OPENSSL_cleanse(key.data(), key.size());
+  crypto::Cleanse(key.data(), key.size());
   return encoded;
 }
 

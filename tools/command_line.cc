@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "swim/core/crypto.h"
+#include "swim/core/version.h"
 
 namespace swim::tools {
 namespace {
@@ -110,6 +112,11 @@ absl::StatusOr<std::vector<std::string>> CheckCommandLine(
     out.push_back(std::move(normalized));
   }
   return out;
+}
+
+std::string VersionText(absl::string_view program) {
+  return absl::StrCat(program, " ", SWIM_VERSION_STRING, " (wire format ",
+                      SWIM_WIRE_VERSION, ", ", crypto::BackendName(), ")\n");
 }
 
 }  // namespace swim::tools

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace swim::tools {
 
@@ -29,6 +30,10 @@ absl::StatusOr<std::vector<std::string>> CheckCommandLine(
     std::vector<std::string>* positional = nullptr);
 absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
                                                           char** argv);
+
+// What --version prints: "<program> <swim version> (wire format <n>,
+// <crypto library>)" and a newline.
+std::string VersionText(absl::string_view program);
 
 }  // namespace swim::tools
 

@@ -193,9 +193,7 @@ void ConfigureMemberProgramUsage(absl::string_view name,
         return ListsFlagsOf(path, file);
       };
   config.contains_helpshort_flags = config.contains_help_flags;
-  config.version_string = [version = absl::StrCat(name, "\n")] {
-    return version;
-  };
+  config.version_string = [version = VersionText(name)] { return version; };
   absl::SetFlagsUsageConfig(config);
 }
 

@@ -38,7 +38,7 @@ int Main(int argc, char** argv) {
     return absl::EndsWith(path, "tools/swim_keygen.cc");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.version_string = [] { return std::string("swim-keygen\n"); };
+  usage.version_string = [] { return VersionText("swim-keygen"); };
   absl::SetFlagsUsageConfig(usage);
   absl::StatusOr<std::vector<std::string>> args = CheckCommandLine(argc, argv);
   if (!args.ok()) {

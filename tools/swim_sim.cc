@@ -944,9 +944,7 @@ int Main(int argc, char** argv) {
     return absl::EndsWith(path, "tools/swim_sim.cc");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.version_string = [] {
-    return std::string("swim-sim (the swim simulator's scenario runner)\n");
-  };
+  usage.version_string = [] { return VersionText("swim-sim"); };
   absl::SetFlagsUsageConfig(usage);
   // Checked first so that a bad flag exits with 2 and our message.
   absl::StatusOr<std::vector<std::string>> args = CheckCommandLine(argc, argv);

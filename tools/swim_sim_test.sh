@@ -36,6 +36,12 @@ run() {  # run NAME FLAGS...: swim-sim --json FLAGS > $TMP/NAME.json
   fi
 }
 
+# --- --version: the release, the wire format and the crypto library -----------
+version="$("$SIM" --version)"
+if ! [[ "${version}" =~ ^swim-sim\ [0-9]+\.[0-9]+\.[0-9]+\ \(wire\ format\ 1,\ (BoringSSL|OpenSSL\ 3\.[0-9.]+)\)$ ]]; then
+  fail "swim-sim --version printed '${version}'"
+fi
+
 # --- join: converges, replays by seed ----------------------------------------
 run join1 --nodes=20 --seed=1 --preset=lan --scenario=join
 run join1again --nodes=20 --seed=1 --preset=lan --scenario=join

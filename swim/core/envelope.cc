@@ -1,15 +1,11 @@
 #include "swim/core/envelope.h"
 
-#include <openssl/digest.h>
-#include <openssl/hkdf.h>
-#include <openssl/hmac.h>
-#include <openssl/mem.h>
-
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "swim/core/crypto.h"
 #include "swim/core/wire.h"
 
 namespace swim {
@@ -27,18 +23,6 @@ absl::Status Reject(EnvelopeDrop reason, EnvelopeDrop* drop,
   if (drop != nullptr) *drop = reason;
   return absl::InvalidArgumentError(
       absl::StrCat("envelope: ", EnvelopeDropName(reason), ": ", message));
-}
-
-// HMAC-SHA256 over header | packet, from the key's pre-keyed context,
-// computed in `scratch`.
-void ComputeMac(const Keyring::Key& key, absl::Span<const uint8_t> header,
-                absl::Span<const uint8_t> packet, HMAC_CTX* scratch,
-                uint8_t* tag) {
-  unsigned int tag_length = 0;
-  HMAC_CTX_copy_ex(scratch, key.mac.get());
-  HMAC_Update(scratch, header.data(), header.size());
-  HMAC_Update(scratch, packet.data(), packet.size());
-  HMAC_Final(scratch, tag, &tag_length);
 }
 
 }  // namespace
@@ -59,23 +43,26 @@ absl::StatusOr<Envelope> Envelope::Create(EnvelopeConfig config,
         " mode needs at least one key; give a key, or choose "
         "SecurityMode::kPlaintext explicitly to run without protection"));
   }
+  uint8_t key[crypto::kKeySize];
+  crypto::AesBlock nonce_key;
+  const bool keyed =
+      crypto::HkdfSha256(config.nonce_seed, /*salt=*/{}, kNonceInfo, key) &&
+      nonce_key.Init(key);
+  crypto::Cleanse(key, sizeof(key));
+  if (!keyed) {
+    return absl::InternalError(
+        absl::StrCat(crypto::BackendName(), " failed to set up the nonce key"));
+  }
   return Envelope(config.mode, std::move(config.label), std::move(keyring),
-                  config.nonce_seed);
+                  std::move(nonce_key));
 }
 
 Envelope::Envelope(SecurityMode mode, std::string label, Keyring keyring,
-                   const std::array<uint8_t, 32>& nonce_seed)
+                   crypto::AesBlock nonce_key)
     : mode_(mode),
       label_(std::move(label)),
       keyring_(std::move(keyring)),
-      mac_scratch_(HMAC_CTX_new()) {
-  uint8_t key[32];
-  HKDF(key, sizeof(key), EVP_sha256(), nonce_seed.data(), nonce_seed.size(),
-       nullptr, 0, reinterpret_cast<const uint8_t*>(kNonceInfo.data()),
-       kNonceInfo.size());
-  AES_set_encrypt_key(key, 256, &nonce_key_);
-  OPENSSL_cleanse(key, sizeof(key));
-}
+      nonce_key_(std::move(nonce_key)) {}
 
 size_t Envelope::Overhead() const {
   switch (mode_) {
@@ -97,7 +84,7 @@ void Envelope::NextNonce(uint8_t* nonce) {
     counter >>= 8;
   }
   uint8_t encrypted[16];
-  AES_encrypt(block, encrypted, &nonce_key_);
+  nonce_key_.Encrypt(block, encrypted);
   std::memcpy(nonce, encrypted, kNonceSize);
 }
 
@@ -124,18 +111,13 @@ absl::StatusOr<size_t> Envelope::Seal(absl::Span<const uint8_t> packet,
       break;
     case SecurityMode::kAuthenticated:
       if (!packet.empty()) std::memcpy(cursor, packet.data(), packet.size());
-      ComputeMac(keyring_.primary(), header, packet, mac_scratch_.get(),
-                 cursor + packet.size());
+      keyring_.primary().mac.Compute(header, packet, cursor + packet.size());
       break;
     case SecurityMode::kEncrypted: {
       uint8_t* nonce = cursor;
       NextNonce(nonce);
       cursor += kNonceSize;
-      size_t written = 0;
-      if (EVP_AEAD_CTX_seal(keyring_.primary().aead.get(), cursor, &written,
-                            packet.size() + kGcmTagSize, nonce, kNonceSize,
-                            packet.data(), packet.size(), header.data(),
-                            header.size()) != 1) {
+      if (!keyring_.primary().aead.Seal(nonce, packet, header, cursor)) {
         return absl::InternalError("AES-GCM seal failed");
       }
       break;
@@ -196,8 +178,10 @@ absl::StatusOr<absl::Span<const uint8_t>> Envelope::Open(
       const uint8_t* tag = body.data() + packet.size();
       for (const auto& key : keyring_.keys()) {
         uint8_t expected[kHmacTagSize];
-        ComputeMac(*key, header, packet, mac_scratch_.get(), expected);
-        if (CRYPTO_memcmp(expected, tag, kHmacTagSize) == 0) return packet;
+        key->mac.Compute(header, packet, expected);
+        if (crypto::ConstantTimeEqual(expected, tag, kHmacTagSize)) {
+          return packet;
+        }
       }
       return Reject(EnvelopeDrop::kAuthenticationFailed, drop,
                     "no installed key verifies the HMAC");
@@ -217,12 +201,8 @@ absl::StatusOr<absl::Span<const uint8_t>> Envelope::Open(
                                    scratch.size()));
       }
       for (const auto& key : keyring_.keys()) {
-        size_t written = 0;
-        if (EVP_AEAD_CTX_open(key->aead.get(), scratch.data(), &written,
-                              scratch.size(), nonce, kNonceSize,
-                              ciphertext.data(), ciphertext.size(),
-                              header.data(), header.size()) == 1) {
-          return absl::Span<const uint8_t>(scratch.data(), written);
+        if (key->aead.Open(nonce, ciphertext, header, scratch.data())) {
+          return absl::Span<const uint8_t>(scratch.data(), plaintext_size);
         }
       }
       return Reject(EnvelopeDrop::kAuthenticationFailed, drop,

@@ -1,9 +1,6 @@
 #ifndef SWIM_CORE_ENVELOPE_H_
 #define SWIM_CORE_ENVELOPE_H_
 
-#include <openssl/aes.h>
-#include <openssl/hmac.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "swim/core/crypto.h"
 #include "swim/core/keyring.h"
 #include "swim/core/security_mode.h"
 
@@ -42,7 +40,9 @@ class Envelope {
   static constexpr size_t kGcmTagSize = 16;
   static constexpr size_t kHmacTagSize = 32;
 
-  // Fails on a label over 255 bytes, or a secure mode with an empty keyring.
+  // Fails on a label over 255 bytes, or a secure mode with an empty keyring
+  // (InvalidArgument), or when the crypto library cannot set up the nonce
+  // key (Internal: out of memory).
   static absl::StatusOr<Envelope> Create(EnvelopeConfig config,
                                          Keyring keyring);
 
@@ -81,17 +81,14 @@ class Envelope {
 
  private:
   Envelope(SecurityMode mode, std::string label, Keyring keyring,
-           const std::array<uint8_t, 32>& nonce_seed);
+           crypto::AesBlock nonce_key);
   size_t HeaderSize() const { return 2 + label_.size(); }
   void NextNonce(uint8_t* nonce);
 
   SecurityMode mode_;
   std::string label_;
   Keyring keyring_;
-  AES_KEY nonce_key_;
-  // Scratch for HMAC: copying a key's context into a context of the same
-  // digest reuses its state buffer, so authentication does not allocate.
-  mutable bssl::UniquePtr<HMAC_CTX> mac_scratch_;
+  crypto::AesBlock nonce_key_;
   uint64_t nonce_counter_ = 0;
 };
 

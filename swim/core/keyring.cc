@@ -1,13 +1,10 @@
 #include "swim/core/keyring.h"
 
-#include <openssl/digest.h>
-#include <openssl/hkdf.h>
-#include <openssl/mem.h>
-
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/crypto.h"
 
 namespace swim {
 namespace {
@@ -15,12 +12,12 @@ namespace {
 constexpr absl::string_view kAeadInfo = "swim v1 aes-256-gcm";
 constexpr absl::string_view kMacInfo = "swim v1 hmac-sha256";
 
-bool Derive(absl::string_view secret, absl::string_view info, uint8_t* out,
-            size_t out_len) {
-  return HKDF(out, out_len, EVP_sha256(),
-              reinterpret_cast<const uint8_t*>(secret.data()), secret.size(),
-              /*salt=*/nullptr, 0,
-              reinterpret_cast<const uint8_t*>(info.data()), info.size()) == 1;
+bool Derive(absl::string_view secret, absl::string_view info,
+            absl::Span<uint8_t> out) {
+  return crypto::HkdfSha256(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(secret.data()),
+                          secret.size()),
+      /*salt=*/{}, info, out);
 }
 
 absl::StatusOr<std::unique_ptr<Keyring::Key>> MakeKey(
@@ -30,21 +27,16 @@ absl::StatusOr<std::unique_ptr<Keyring::Key>> MakeKey(
   }
   auto key = std::make_unique<Keyring::Key>();
   key->secret = std::string(secret);
-  uint8_t aead_key[32];
-  uint8_t mac_key[32];
-  const bool derived = Derive(secret, kAeadInfo, aead_key, sizeof(aead_key)) &&
-                       Derive(secret, kMacInfo, mac_key, sizeof(mac_key));
-  const bool initialized =
-      derived &&
-      EVP_AEAD_CTX_init(key->aead.get(), EVP_aead_aes_256_gcm(), aead_key,
-                        sizeof(aead_key), EVP_AEAD_DEFAULT_TAG_LENGTH,
-                        nullptr) == 1 &&
-      HMAC_Init_ex(key->mac.get(), mac_key, sizeof(mac_key), EVP_sha256(),
-                   nullptr) == 1;
-  OPENSSL_cleanse(aead_key, sizeof(aead_key));
-  OPENSSL_cleanse(mac_key, sizeof(mac_key));
+  uint8_t aead_key[crypto::kKeySize];
+  uint8_t mac_key[crypto::kKeySize];
+  const bool initialized = Derive(secret, kAeadInfo, aead_key) &&
+                           Derive(secret, kMacInfo, mac_key) &&
+                           key->aead.Init(aead_key) && key->mac.Init(mac_key);
+  crypto::Cleanse(aead_key, sizeof(aead_key));
+  crypto::Cleanse(mac_key, sizeof(mac_key));
   if (!initialized) {
-    return absl::InternalError("BoringSSL failed to set up a key");
+    return absl::InternalError(
+        absl::StrCat(crypto::BackendName(), " failed to set up a key"));
   }
   return key;
 }
@@ -75,7 +67,8 @@ int Keyring::Find(absl::string_view secret) const {
   for (size_t i = 0; i < keys_.size(); ++i) {
     const std::string& installed = keys_[i]->secret;
     if (installed.size() == secret.size() &&
-        CRYPTO_memcmp(installed.data(), secret.data(), secret.size()) == 0) {
+        crypto::ConstantTimeEqual(installed.data(), secret.data(),
+                                  secret.size())) {
       return static_cast<int>(i);
     }
   }

@@ -1,9 +1,6 @@
 #ifndef SWIM_CORE_KEYRING_H_
 #define SWIM_CORE_KEYRING_H_
 
-#include <openssl/aead.h>
-#include <openssl/hmac.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "swim/core/crypto.h"
 
 namespace swim {
 
@@ -30,10 +28,10 @@ class Keyring {
   // One installed secret with the keys derived from it.
   struct Key {
     std::string secret;
-    bssl::ScopedEVP_AEAD_CTX aead;  // AES-256-GCM
-    // HMAC-SHA256, keyed once: each packet copies it instead of re-keying,
-    // which saves two SHA-256 blocks per packet.
-    bssl::ScopedHMAC_CTX mac;
+    crypto::AesGcm aead;
+    // Keyed once: each packet starts from the keyed state instead of
+    // re-keying, which saves two SHA-256 blocks per packet.
+    crypto::HmacSha256 mac;
   };
 
   // An empty keyring (only useful with the plaintext envelope mode).

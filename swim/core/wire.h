@@ -22,12 +22,13 @@
 #include "swim/core/incarnation.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
+#include "swim/core/version.h"
 
 namespace swim {
 
 inline constexpr uint8_t kWireMagic0 = 0x53;  // 'S'
 inline constexpr uint8_t kWireMagic1 = 0x57;  // 'W'
-inline constexpr uint8_t kWireVersion = 1;
+inline constexpr uint8_t kWireVersion = SWIM_WIRE_VERSION;
 inline constexpr size_t kWireHeaderSize = 3;
 
 // Limits every decoder enforces.

@@ -1,11 +1,10 @@
 #include "swim/drivers/net/node_identity.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "absl/time/clock.h"
+#include "swim/core/crypto.h"
 
 namespace swim::net {
 
@@ -15,13 +14,13 @@ void CompleteIdentity(Config& config) {
   }
   if (config.seed == 0) {
     uint8_t bytes[sizeof(uint64_t)];
-    RAND_bytes(bytes, sizeof(bytes));
+    (void)crypto::RandomBytes(bytes);
     std::memcpy(&config.seed, bytes, sizeof(bytes));
     if (config.seed == 0) config.seed = 1;
   }
   if (std::all_of(config.nonce_seed.begin(), config.nonce_seed.end(),
                   [](uint8_t byte) { return byte == 0; })) {
-    RAND_bytes(config.nonce_seed.data(), config.nonce_seed.size());
+    (void)crypto::RandomBytes(absl::MakeSpan(config.nonce_seed));
   }
 }
 
