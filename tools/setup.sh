@@ -9,9 +9,11 @@ packages=(
   clang-14                 # --config=clang and --config=fuzz
   libclang-rt-14-dev       # libFuzzer and the sanitizer runtimes for clang
   lld-14                   # quiet linker for clang sanitizer builds
-  pkg-config               # tools/gen_absl_build.py reads absl's .pc files
+  pkg-config               # absl's .pc files; swim.pc for consumers
+  cmake make ninja-build   # the CMake build (CMake 3.25)
   libabsl-dev              # Abseil 20220623
-  android-libboringssl-dev # BoringSSL (AEAD, HMAC, HKDF); never system OpenSSL
+  android-libboringssl-dev # BoringSSL, the default crypto library
+  libssl-dev               # OpenSSL 3: CMake's SWIM_CRYPTO=openssl, interop test
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev         # Google Benchmark 1.7.1
   libasio-dev              # standalone Asio 1.22.1 (header-only)

@@ -56,7 +56,8 @@ std::string Secret(size_t size, uint8_t salt) {
 
 std::vector<Case> Cases() {
   std::vector<Case> cases;
-  const size_t sizes[] = {0, 1, 15, 16, 17, 100, 1200, kMaxPacketSize};
+  // Up to a whole stream chunk (16 KiB).
+  const size_t sizes[] = {0, 1, 15, 16, 17, 100, 1400, 16384};
   for (SecurityMode mode :
        {SecurityMode::kAuthenticated, SecurityMode::kEncrypted}) {
     for (size_t secret_size : {16, 24, 32}) {

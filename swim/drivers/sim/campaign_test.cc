@@ -57,7 +57,8 @@ std::optional<uint64_t> EnvNumber(const char* name) {
 std::string Replay(uint64_t seed) {
   return absl::StrCat("bazel test ", kTarget,
                       " --test_env=SWIM_CAMPAIGN_SEED=", seed,
-                      " --test_output=all");
+                      " --test_output=all (CMake: SWIM_CAMPAIGN_SEED=", seed,
+                      " ctest --test-dir build -R campaign_test -V)");
 }
 
 // One seed's run (swim/testing/fault_campaign.h), with the command that

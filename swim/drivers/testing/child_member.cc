@@ -22,7 +22,11 @@ extern char** environ;
 namespace swim::drivertest {
 namespace {
 
+// The member_process binary: SWIM_MEMBER_PROCESS (an absolute path, as the
+// CMake build's tests set it), else its place in Bazel's runfiles.
 std::string MemberBinary() {
+  const char* path = std::getenv("SWIM_MEMBER_PROCESS");
+  if (path != nullptr && *path != '\0') return path;
   const char* runfiles = std::getenv("TEST_SRCDIR");
   return absl::StrCat(runfiles != nullptr ? runfiles : ".",
                       "/swim/swim/drivers/testing/member_process");
