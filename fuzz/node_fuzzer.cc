@@ -170,7 +170,7 @@ class NodeProgram {
   }
 
   void Step(FuzzInput& in) {
-    switch (in.Pick(10)) {
+    switch (in.Pick(11)) {
       case 0: {  // time passes
         now_ += absl::Milliseconds(in.U16());
         Timeout();
@@ -228,6 +228,17 @@ class NodeProgram {
         Metadata metadata;
         metadata[std::string(in.Bytes(8))] = std::string(in.Bytes(700));
         (void)node_->SetMetadata(metadata, now_);
+        break;
+      }
+      case 9: {  // the application forgets a member, or keeps it longer
+        const absl::string_view name = NameOf(in.Pick(16));
+        if (in.Bool()) {
+          (void)node_->Remove(name, now_);
+        } else {
+          (void)node_->RememberFor(
+              name, absl::Milliseconds(static_cast<int64_t>(in.U16()) - 100),
+              now_);
+        }
         break;
       }
       default:

@@ -136,8 +136,8 @@ absl::string_view FlagForField(absl::string_view field) {
   for (absl::string_view flag :
        {"probe_interval", "probe_timeout", "indirect_checks", "suspicion_mult",
         "gossip_interval", "gossip_nodes", "retransmit_mult",
-        "push_pull_interval", "reap_after", "label", "max_members",
-        "max_stream_message"}) {
+        "push_pull_interval", "reconnect_interval", "reconnect_timeout",
+        "tombstone_timeout", "label", "max_members", "max_stream_message"}) {
     if (field == flag) return flag;
   }
   return "";
@@ -172,16 +172,19 @@ absl::Status ApplyTiming(const MemberOptions& options, Config& config) {
        {std::pair{&options.probe_interval, "probe-interval"},
         std::pair{&options.probe_timeout, "probe-timeout"},
         std::pair{&options.gossip_interval, "gossip-interval"},
-        std::pair{&options.reap_after, "reap-after"}}) {
+        std::pair{&options.reconnect_timeout, "reconnect-timeout"},
+        std::pair{&options.tombstone_timeout, "tombstone-timeout"}}) {
     if (absl::Status status = positive(*value, flag); !status.ok()) {
       return status;
     }
   }
-  if (options.push_pull_interval.has_value() &&
-      *options.push_pull_interval < absl::ZeroDuration()) {
-    return Invalid("--push-pull-interval=",
-                   absl::FormatDuration(*options.push_pull_interval),
-                   ": must be 0 (off) or positive");
+  for (const auto& [value, flag] :
+       {std::pair{&options.push_pull_interval, "push-pull-interval"},
+        std::pair{&options.reconnect_interval, "reconnect-interval"}}) {
+    if (value->has_value() && **value < absl::ZeroDuration()) {
+      return Invalid("--", flag, "=", absl::FormatDuration(**value),
+                     ": must be 0 (off) or positive");
+    }
   }
   if (options.probe_interval) config.probe_interval = *options.probe_interval;
   if (options.probe_timeout) config.probe_timeout = *options.probe_timeout;
@@ -199,7 +202,15 @@ absl::Status ApplyTiming(const MemberOptions& options, Config& config) {
   if (options.push_pull_interval) {
     config.push_pull_interval = *options.push_pull_interval;
   }
-  if (options.reap_after) config.reap_after = *options.reap_after;
+  if (options.reconnect_interval) {
+    config.reconnect_interval = *options.reconnect_interval;
+  }
+  if (options.reconnect_timeout) {
+    config.reconnect_timeout = *options.reconnect_timeout;
+  }
+  if (options.tombstone_timeout) {
+    config.tombstone_timeout = *options.tombstone_timeout;
+  }
   return absl::OkStatus();
 }
 

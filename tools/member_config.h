@@ -52,7 +52,9 @@ struct MemberOptions {
   std::optional<int> gossip_nodes;
   std::optional<int> retransmit_mult;
   std::optional<absl::Duration> push_pull_interval;
-  std::optional<absl::Duration> reap_after;
+  std::optional<absl::Duration> reconnect_interval;
+  std::optional<absl::Duration> reconnect_timeout;
+  std::optional<absl::Duration> tombstone_timeout;
 
   // Limits; unset: Config's defaults.
   std::optional<int64_t> max_members;

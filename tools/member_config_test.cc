@@ -122,7 +122,9 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   options.indirect_checks = 0;
   options.retransmit_mult = 3;
   options.push_pull_interval = absl::ZeroDuration();
-  options.reap_after = absl::Seconds(30);
+  options.reconnect_interval = absl::Seconds(3);
+  options.reconnect_timeout = absl::Minutes(7);
+  options.tombstone_timeout = absl::Seconds(30);
   absl::StatusOr<MemberSettings> local = Resolve(options);
   ASSERT_TRUE(local.ok()) << local.status();
   const Config& config = local->config;
@@ -134,7 +136,9 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   EXPECT_EQ(config.indirect_checks, 0);
   EXPECT_EQ(config.retransmit_mult, 3);
   EXPECT_EQ(config.push_pull_interval, absl::ZeroDuration());
-  EXPECT_EQ(config.reap_after, absl::Seconds(30));
+  EXPECT_EQ(config.reconnect_interval, absl::Seconds(3));
+  EXPECT_EQ(config.reconnect_timeout, absl::Minutes(7));
+  EXPECT_EQ(config.tombstone_timeout, absl::Seconds(30));
   // Untouched fields keep the preset's value.
   EXPECT_EQ(config.max_metadata_size, Config::Local().max_metadata_size);
 }

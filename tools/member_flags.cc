@@ -78,8 +78,13 @@ ABSL_FLAG(std::optional<int>, retransmit_mult, std::nullopt,
           "Retransmissions of each update, times log10(members + 1), 1-100.");
 ABSL_FLAG(std::optional<absl::Duration>, push_pull_interval, std::nullopt,
           "Time between full-state exchanges (0: only on join).");
-ABSL_FLAG(std::optional<absl::Duration>, reap_after, std::nullopt,
-          "OFFLINE and LEFT members are forgotten after this long.");
+ABSL_FLAG(std::optional<absl::Duration>, reconnect_interval, std::nullopt,
+          "How often to try one OFFLINE member again, so partitions heal "
+          "(0: never).");
+ABSL_FLAG(std::optional<absl::Duration>, reconnect_timeout, std::nullopt,
+          "OFFLINE members are forgotten after this long.");
+ABSL_FLAG(std::optional<absl::Duration>, tombstone_timeout, std::nullopt,
+          "LEFT members are forgotten after this long.");
 ABSL_FLAG(std::optional<int64_t>, max_members, std::nullopt,
           "Members this member keeps track of at most (default 100000); "
           "news of more is refused and reported. Size it to about twice "
@@ -106,7 +111,8 @@ const absl::string_view kMemberFlagsHelp =
   --insecure              allow running without a secret (no encryption)
   --probe-interval, --probe-timeout, --indirect-checks, --suspicion-mult,
   --gossip-interval, --gossip-nodes, --retransmit-mult,
-  --push-pull-interval, --reap-after   timing (durations like 500ms, 2s)
+  --push-pull-interval, --reconnect-interval, --reconnect-timeout,
+  --tombstone-timeout     timing (durations like 500ms, 2s)
   --max-members=N, --max-stream-message=BYTES   limits on what a member
                           holds (default 100000 members, 16 MiB)
 
@@ -172,7 +178,9 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.gossip_nodes = absl::GetFlag(FLAGS_gossip_nodes);
   options.retransmit_mult = absl::GetFlag(FLAGS_retransmit_mult);
   options.push_pull_interval = absl::GetFlag(FLAGS_push_pull_interval);
-  options.reap_after = absl::GetFlag(FLAGS_reap_after);
+  options.reconnect_interval = absl::GetFlag(FLAGS_reconnect_interval);
+  options.reconnect_timeout = absl::GetFlag(FLAGS_reconnect_timeout);
+  options.tombstone_timeout = absl::GetFlag(FLAGS_tombstone_timeout);
   options.max_members = absl::GetFlag(FLAGS_max_members);
   options.max_stream_message = absl::GetFlag(FLAGS_max_stream_message);
   return options;

@@ -51,7 +51,16 @@ ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt,
 ABSL_FLAG(std::string, preset, "lan",
           "Config preset: lan, wan or local (memberlist's numbers).");
 ABSL_FLAG(std::string, scenario, "join",
-          "join, metadata, failure, partition or churn (see above).");
+          "join, metadata, failure, partition, long-partition, isolate or "
+          "churn (see above).");
+ABSL_FLAG(std::optional<double>, cut_s, std::nullopt,
+          "How long the cut of partition, long-partition and isolate lasts, "
+          "in virtual seconds (default: each scenario's, see above). Also "
+          "spelled --cut-s.");
+ABSL_FLAG(std::optional<double>, reconnect_timeout_s, std::nullopt,
+          "Overrides the preset's reconnect_timeout (how long OFFLINE "
+          "members are remembered), in seconds. Also spelled "
+          "--reconnect-timeout-s.");
 ABSL_FLAG(double, loss, 0,
           "Chance that each datagram on every link is lost, in [0, 1). "
           "Streams (push-pull) are reliable, like TCP.");
@@ -76,7 +85,9 @@ constexpr absl::string_view kUsage =
     R"(Runs one SWIM scenario on the simulator and reports how it went.
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
-           --scenario=join|metadata|failure|partition|churn
+           --scenario=join|metadata|failure|partition|long-partition|
+                      isolate|churn
+           [--cut-s=C] [--reconnect-timeout-s=R]
            [--loss=F] [--latency-ms=M] [--duration-s=T]
            [--lifeguard=on|off] [--json]
 
@@ -88,7 +99,8 @@ same trace_hash.
 Scenarios (P = the preset's probe interval, S = its longest suspicion
 timeout suspicion_mult * max(1, log10(N)) * P, times
 suspicion_max_timeout_mult with Lifeguard on, Q = its push-pull interval scaled
-for N like the core does). Each starts by joining node i through node 0 at
+for N like the core does, I = its reconnect interval, R = its reconnect
+timeout). Each starts by joining node i through node 0 at
 i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
 60 s + 30 P). The goal and the budget of the measured phase:
 
@@ -103,7 +115,17 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              10 P + 3 S, long enough for each side to declare the other
              OFFLINE; then it heals: until every live member sees every
              other ONLINE (Simulator::Converged), timed from the heal.
-             Budget 60 s + 4 Q.
+             Budget 60 s + 4 Q. --cut-s sets the cut's length.
+  long-partition
+             the same, with a cut of R + 10 P + 3 S: both sides forget
+             (reap) each other, and heal through the seed (node 0, on the
+             first side) once it is reachable. Budget 60 s + 4 Q + 8 I.
+  isolate    one random member (not node 0) is cut off from everyone for
+             --cut-s (default 300 s); then until every live member sees
+             every other ONLINE, timed from the heal. Also reports the
+             OFFLINE declarations the cut-off member made (it should make
+             none: it holds itself isolated) and those about it.
+             Budget 60 s + 4 Q + 8 I.
   churn      for 30 P, random members (not node 0; at most max(1, N/10) at
              once) crash at random (mean gap 2 P) and restart after
              P + U(0, 2 S), rejoining through node 0, all restarted by the
@@ -116,7 +138,8 @@ still 0). With --duration-s=T the run then continues T more virtual seconds.
 
 Output: a summary on stdout (with --json one JSON object instead: nodes,
 seed, scenario, converged, converged_s, first_suspect_s, all_offline_s,
-false_offline, datagrams, bytes, wall_s, peak_rss_bytes, trace_hash, ...;
+false_offline, offline_by_isolated, offline_about_isolated, reaped,
+datagrams, bytes, wall_s, peak_rss_bytes, trace_hash, ...;
 absent numbers are null). converged_s is virtual seconds from the measured
 phase's start (the first join, the metadata change, the crash, the heal,
 the end of the churn) until its goal held. false_offline counts
@@ -142,7 +165,15 @@ constexpr int kMaxDurationS = 1000000;
 constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
 constexpr absl::string_view kMetadataKey = "version";
 
-enum class Scenario { kJoin, kMetadata, kFailure, kPartition, kChurn };
+enum class Scenario {
+  kJoin,
+  kMetadata,
+  kFailure,
+  kPartition,
+  kLongPartition,
+  kIsolate,
+  kChurn
+};
 
 struct Settings {
   int nodes = 0;
@@ -154,6 +185,8 @@ struct Settings {
   double loss = 0;
   double latency_ms = 0;
   double duration_s = 0;
+  std::optional<double> cut_s;
+  std::optional<double> reconnect_timeout_s;
   bool lifeguard = true;
   bool json = false;
 };
@@ -164,8 +197,11 @@ struct Budgets {
   absl::Duration metadata;
   absl::Duration failure;
   absl::Duration split;  // how long the partition lasts
+  absl::Duration long_split;
+  absl::Duration isolation;
   absl::Duration heal;
-  absl::Duration churn;  // how long members crash and restart
+  absl::Duration rejoin;  // after a long partition or an isolation
+  absl::Duration churn;   // how long members crash and restart
   absl::Duration reconverge;
 
   // The whole run's budget for `scenario`, for the progress bar.
@@ -179,6 +215,10 @@ struct Budgets {
         return join + failure;
       case Scenario::kPartition:
         return join + split + heal;
+      case Scenario::kLongPartition:
+        return join + long_split + rejoin;
+      case Scenario::kIsolate:
+        return join + isolation + rejoin;
       case Scenario::kChurn:
         return join + churn + reconverge;
     }
@@ -197,7 +237,8 @@ absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
          stretch;
 }
 
-Budgets ComputeBudgets(const Config& config, int n) {
+Budgets ComputeBudgets(const Config& config, int n,
+                       std::optional<absl::Duration> cut) {
   const absl::Duration probe = config.probe_interval;
   const absl::Duration suspicion = SuspicionTimeoutFor(config, n);
   const absl::Duration push_pull =
@@ -206,8 +247,12 @@ Budgets ComputeBudgets(const Config& config, int n) {
   budgets.join = kJoinStagger * n + absl::Seconds(60) + 30 * probe;
   budgets.metadata = absl::Seconds(60) + 30 * probe;
   budgets.failure = absl::Seconds(60) + 10 * probe + 3 * suspicion;
-  budgets.split = 10 * probe + 3 * suspicion;
+  budgets.split = cut.value_or(10 * probe + 3 * suspicion);
+  budgets.long_split =
+      cut.value_or(config.reconnect_timeout + 10 * probe + 3 * suspicion);
+  budgets.isolation = cut.value_or(absl::Seconds(300));
   budgets.heal = absl::Seconds(60) + 4 * push_pull;
+  budgets.rejoin = budgets.heal + 8 * config.reconnect_interval;
   budgets.churn = 30 * probe;
   budgets.reconverge = absl::Seconds(60) + 4 * push_pull;
   return budgets;
@@ -228,6 +273,11 @@ struct Result {
   std::string subject;       // the member acted on (metadata, failure)
   uint64_t false_offline = 0;
   uint64_t false_offline_cut = 0;
+  // isolate: OFFLINE declarations the cut-off member made, and those about
+  // it made by the others.
+  uint64_t offline_by_isolated = 0;
+  uint64_t offline_about_isolated = 0;
+  uint64_t reaped = 0;  // MemberReaped events
   int churn_crashes = 0;
   int churn_restarts = 0;
   absl::Duration virtual_time;
@@ -243,7 +293,11 @@ class Runner {
  public:
   Runner(const Settings& settings, ProgressBar& bar)
       : settings_(settings),
-        budgets_(ComputeBudgets(settings.config, settings.nodes)),
+        budgets_(ComputeBudgets(
+            settings.config, settings.nodes,
+            settings.cut_s
+                ? std::optional<absl::Duration>(absl::Seconds(*settings.cut_s))
+                : std::nullopt)),
         sim_(SimOptions(settings)),
         // The tool's own choices (victim, churn) draw from their own stream
         // so they do not disturb the simulator's.
@@ -280,7 +334,13 @@ class Runner {
           RunFailure(result);
           break;
         case Scenario::kPartition:
-          RunPartition(result);
+          RunPartition(result, budgets_.split, budgets_.heal);
+          break;
+        case Scenario::kLongPartition:
+          RunPartition(result, budgets_.long_split, budgets_.rejoin);
+          break;
+        case Scenario::kIsolate:
+          RunIsolate(result);
           break;
         case Scenario::kChurn:
           RunChurn(result);
@@ -296,6 +356,9 @@ class Runner {
     if (!error_.ok()) return error_;
     result.false_offline = false_offline_;
     result.false_offline_cut = false_offline_cut_;
+    result.offline_by_isolated = offline_by_isolated_;
+    result.offline_about_isolated = offline_about_isolated_;
+    result.reaped = reaped_;
     result.virtual_time = sim_.now() - start_;
     return absl::OkStatus();
   }
@@ -389,7 +452,7 @@ class Runner {
     result.first_suspect = first_suspect_;
   }
 
-  void RunPartition(Result& result) {
+  void RunPartition(Result& result, absl::Duration cut, absl::Duration heal) {
     const int n = sim_.size();
     std::vector<int> a;
     std::vector<int> b;
@@ -405,7 +468,7 @@ class Runner {
     const Instant cut_at = sim_.now();
     sim_.Partition(a, b);
     dirty_ = true;
-    BeginPhase(budgets_.split);
+    BeginPhase(cut);
     result.partition_split = RunUntilGoal(
         [this, &a, &b] {
           for (int x : a) {
@@ -423,17 +486,38 @@ class Runner {
                  2 * static_cast<int64_t>(a.size()) *
                      static_cast<int64_t>(b.size());
         },
-        budgets_.split, "partition");
-    const absl::Duration left = cut_at + budgets_.split - sim_.now();
+        cut, "partition");
+    const absl::Duration left = cut_at + cut - sim_.now();
     if (left > absl::ZeroDuration()) RunFor(left, "partition");
     sim_.Heal();
     side_.clear();
     dirty_ = true;
     result.partition = sim_.now() - cut_at;
-    BeginPhase(budgets_.heal);
+    BeginPhase(heal);
+    result.converged_after =
+        RunUntilGoal([this] { return sim_.Converged(); },
+                     [this] { return AllOnlineCounted(); }, heal, "heal");
+  }
+
+  void RunIsolate(Result& result) {
+    victim_ = RandomMember();
+    result.subject = sim_.node(victim_).local().name;
+    std::vector<int> rest;
+    for (int i = 0; i < sim_.size(); ++i) {
+      if (i != victim_) rest.push_back(i);
+    }
+    const Instant cut_at = sim_.now();
+    sim_.Partition({victim_}, rest);
+    dirty_ = true;
+    BeginPhase(budgets_.isolation);
+    RunFor(budgets_.isolation, "isolation");
+    sim_.Heal();
+    dirty_ = true;
+    result.partition = sim_.now() - cut_at;
+    BeginPhase(budgets_.rejoin);
     result.converged_after = RunUntilGoal([this] { return sim_.Converged(); },
                                           [this] { return AllOnlineCounted(); },
-                                          budgets_.heal, "heal");
+                                          budgets_.rejoin, "rejoin");
   }
 
   void RunChurn(Result& result) {
@@ -549,6 +633,7 @@ class Runner {
       return;
     }
     if (std::holds_alternative<MemberReaped>(event)) {
+      ++reaped_;
       CountView(viewer, member->status, -1);
       return;
     }
@@ -569,6 +654,10 @@ class Runner {
       ++false_offline_;
       if (!side_.empty() && side_[viewer] != side_[subject]) {
         ++false_offline_cut_;
+      }
+      if (settings_.scenario == Scenario::kIsolate) {
+        if (viewer == victim_) ++offline_by_isolated_;
+        if (subject == victim_) ++offline_about_isolated_;
       }
     }
   }
@@ -660,6 +749,9 @@ class Runner {
   int64_t live_ = 0;
   uint64_t false_offline_ = 0;
   uint64_t false_offline_cut_ = 0;
+  uint64_t offline_by_isolated_ = 0;
+  uint64_t offline_about_isolated_ = 0;
+  uint64_t reaped_ = 0;
   int down_ = 0;  // churn: members crashed and not yet restarted
 };
 
@@ -709,12 +801,34 @@ absl::StatusOr<Settings> ReadFlags() {
     settings.scenario = Scenario::kFailure;
   } else if (scenario == "partition") {
     settings.scenario = Scenario::kPartition;
+  } else if (scenario == "long-partition") {
+    settings.scenario = Scenario::kLongPartition;
+  } else if (scenario == "isolate") {
+    settings.scenario = Scenario::kIsolate;
   } else if (scenario == "churn") {
     settings.scenario = Scenario::kChurn;
   } else {
     return BadFlag("scenario", scenario,
                    "unknown scenario; use join, metadata, failure, "
-                   "partition or churn");
+                   "partition, long-partition, isolate or churn");
+  }
+  settings.cut_s = absl::GetFlag(FLAGS_cut_s);
+  if (settings.cut_s &&
+      !(*settings.cut_s > 0 && *settings.cut_s <= kMaxDurationS)) {
+    return BadFlag("cut-s", ShortestNumber(*settings.cut_s),
+                   absl::StrCat("must be above 0 and at most ", kMaxDurationS,
+                                " seconds"));
+  }
+  if (std::optional<double> reconnect_timeout_s =
+          absl::GetFlag(FLAGS_reconnect_timeout_s)) {
+    if (!(*reconnect_timeout_s > 0 && *reconnect_timeout_s <= kMaxDurationS)) {
+      return BadFlag("reconnect-timeout-s",
+                     ShortestNumber(*reconnect_timeout_s),
+                     absl::StrCat("must be above 0 and at most ", kMaxDurationS,
+                                  " seconds"));
+    }
+    settings.config.reconnect_timeout = absl::Seconds(*reconnect_timeout_s);
+    settings.reconnect_timeout_s = reconnect_timeout_s;
   }
   settings.loss = absl::GetFlag(FLAGS_loss);
   if (!(settings.loss >= 0 && settings.loss < 1)) {
@@ -752,6 +866,13 @@ std::string ReplayCommand(const Settings& settings) {
       "swim-sim --nodes=", settings.nodes, " --seed=", settings.seed,
       " --preset=", settings.preset, " --scenario=", settings.scenario_name);
   if (!settings.lifeguard) absl::StrAppend(&command, " --lifeguard=off");
+  if (settings.cut_s) {
+    absl::StrAppend(&command, " --cut-s=", ShortestNumber(*settings.cut_s));
+  }
+  if (settings.reconnect_timeout_s) {
+    absl::StrAppend(&command, " --reconnect-timeout-s=",
+                    ShortestNumber(*settings.reconnect_timeout_s));
+  }
   if (settings.loss > 0) {
     absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
   }
@@ -784,7 +905,9 @@ std::string TraceHash(const sim::Simulator& sim) {
 std::string Json(const Settings& settings, const Result& result,
                  const sim::Simulator& sim, const Measurements& measured) {
   const sim::Simulator::Totals& totals = sim.totals();
-  const bool partition = settings.scenario == Scenario::kPartition;
+  const bool partition = settings.scenario == Scenario::kPartition ||
+                         settings.scenario == Scenario::kLongPartition;
+  const bool isolate = settings.scenario == Scenario::kIsolate;
   const bool churn = settings.scenario == Scenario::kChurn;
   JsonObject json;
   json.Add("nodes", settings.nodes)
@@ -819,6 +942,13 @@ std::string Json(const Settings& settings, const Result& result,
   } else {
     json.AddNull("false_offline_cut");
   }
+  if (isolate) {
+    json.Add("offline_by_isolated", result.offline_by_isolated)
+        .Add("offline_about_isolated", result.offline_about_isolated);
+  } else {
+    json.AddNull("offline_by_isolated").AddNull("offline_about_isolated");
+  }
+  json.Add("reaped", result.reaped);
   if (churn) {
     json.Add("churn_crashes", result.churn_crashes)
         .Add("churn_restarts", result.churn_restarts);
@@ -867,6 +997,8 @@ absl::string_view MeasuredFrom(Scenario scenario) {
     case Scenario::kFailure:
       return "after the crash";
     case Scenario::kPartition:
+    case Scenario::kLongPartition:
+    case Scenario::kIsolate:
       return "after the heal";
     case Scenario::kChurn:
       return "after the churn stopped";
@@ -907,17 +1039,26 @@ std::string Summary(const Settings& settings, const Result& result,
         &out, "  first suspect:  ", FormatSeconds(result.first_suspect), "\n",
         "  all offline:    ", FormatSeconds(result.all_offline), "\n");
   }
-  if (settings.scenario == Scenario::kPartition) {
+  if (settings.scenario == Scenario::kPartition ||
+      settings.scenario == Scenario::kLongPartition) {
     absl::StrAppend(&out, "  partition:      ", FormatSeconds(result.partition),
                     ", each side held the other OFFLINE after ",
                     FormatSeconds(result.partition_split), "\n");
+  }
+  if (settings.scenario == Scenario::kIsolate) {
+    absl::StrAppend(&out, "  isolation:      ", FormatSeconds(result.partition),
+                    "; OFFLINE declarations by the isolated member ",
+                    result.offline_by_isolated, ", about it ",
+                    result.offline_about_isolated, "\n");
   }
   if (settings.scenario == Scenario::kChurn) {
     absl::StrAppend(&out, "  churn:          ", result.churn_crashes,
                     " crashes, ", result.churn_restarts, " restarts\n");
   }
+  absl::StrAppend(&out, "  reaped:         ", result.reaped, "\n");
   absl::StrAppend(&out, "  false offline:  ", result.false_offline);
-  if (settings.scenario == Scenario::kPartition) {
+  if (settings.scenario == Scenario::kPartition ||
+      settings.scenario == Scenario::kLongPartition) {
     absl::StrAppend(&out, " (", result.false_offline_cut, " across the cut)");
   }
   absl::StrAppend(

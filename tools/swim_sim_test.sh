@@ -84,6 +84,24 @@ python3 -c "import sys; assert 0 < float(sys.argv[1]) <= float(sys.argv[2])" \
 [[ "$(field "$TMP/failure.json" converged)" == "True" ]] ||
   fail "failure did not converge"
 
+# --- isolate: the cut-off member declares nobody, everyone declares it once ----
+run isolate --nodes=20 --seed=1 --preset=lan --scenario=isolate --cut-s=120
+[[ "$(field "$TMP/isolate.json" converged)" == "True" ]] ||
+  fail "isolate did not converge: $(cat "$TMP/isolate.json")"
+[[ "$(field "$TMP/isolate.json" offline_by_isolated)" == "0" ]] ||
+  fail "the isolated member declared others OFFLINE: $(cat "$TMP/isolate.json")"
+[[ "$(field "$TMP/isolate.json" offline_about_isolated)" == "19" ]] ||
+  fail "not every member declared the isolated one once: $(cat "$TMP/isolate.json")"
+
+# --- long-partition: both sides forget each other, then heal via the seed -----
+run long --nodes=20 --seed=1 --preset=lan --scenario=long-partition \
+  --reconnect-timeout-s=60
+[[ "$(field "$TMP/long.json" converged)" == "True" ]] ||
+  fail "long-partition did not converge: $(cat "$TMP/long.json")"
+reaped="$(field "$TMP/long.json" reaped)"
+python3 -c "import sys; assert int(sys.argv[1]) >= 200" "$reaped" ||
+  fail "long-partition: the sides did not forget each other (reaped $reaped)"
+
 # --- lifeguard: on by default, off on request, and the runs differ ------------
 [[ "$(field "$TMP/failure.json" lifeguard)" == "True" ]] ||
   fail "lifeguard is not on by default"

@@ -58,7 +58,9 @@ Config Config::Wan() {
   config.gossip_interval = absl::Milliseconds(500);
   config.gossip_nodes = 4;
   config.push_pull_interval = absl::Seconds(60);
-  config.reap_after = absl::Minutes(30);
+  config.reconnect_interval = absl::Seconds(30);
+  config.reconnect_timeout = absl::Hours(6);
+  config.tombstone_timeout = absl::Minutes(30);
   return config;
 }
 
@@ -72,7 +74,9 @@ Config Config::Local() {
   config.gossip_interval = absl::Milliseconds(100);
   config.gossip_nodes = 3;
   config.push_pull_interval = absl::Seconds(15);
-  config.reap_after = absl::Minutes(5);
+  config.reconnect_interval = absl::Seconds(5);
+  config.reconnect_timeout = absl::Minutes(30);
+  config.tombstone_timeout = absl::Minutes(5);
   return config;
 }
 
@@ -138,9 +142,21 @@ absl::Status Config::Validate() const {
     return OutOfRange("push_pull_interval", "zero (off) or positive",
                       absl::FormatDuration(push_pull_interval));
   }
-  if (reap_after <= absl::ZeroDuration()) {
-    return OutOfRange("reap_after", "positive",
-                      absl::FormatDuration(reap_after));
+  if (reconnect_interval < absl::ZeroDuration()) {
+    return OutOfRange("reconnect_interval", "zero (off) or positive",
+                      absl::FormatDuration(reconnect_interval));
+  }
+  if (reconnect_timeout <= absl::ZeroDuration()) {
+    return OutOfRange("reconnect_timeout", "positive",
+                      absl::FormatDuration(reconnect_timeout));
+  }
+  if (tombstone_timeout <= absl::ZeroDuration()) {
+    return OutOfRange("tombstone_timeout", "positive",
+                      absl::FormatDuration(tombstone_timeout));
+  }
+  if (isolation_probes < 0 || isolation_probes > 100) {
+    return OutOfRange("isolation_probes", "0 (off) to 100",
+                      absl::StrCat(isolation_probes));
   }
   if (max_metadata_size > kMaxMetadataEncodedSize) {
     return OutOfRange("max_metadata_size", "at most 65535 bytes",

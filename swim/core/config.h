@@ -128,9 +128,6 @@ struct Config {
   // interval grows with log2(N) (as memberlist) to bound the cost. Zero
   // disables periodic push-pull (join still uses it).
   absl::Duration push_pull_interval = absl::Seconds(30);
-  // OFFLINE and LEFT members are forgotten after this long. Keep it long
-  // enough that no delayed gossip about them is still in flight.
-  absl::Duration reap_after = absl::Minutes(15);
   // Upper bound on the encoded size of this member's metadata, and on what
   // is accepted from others (larger updates are dropped and counted).
   size_t max_metadata_size = 512;
@@ -143,6 +140,31 @@ struct Config {
   // can take, fits in one such message, so every state exchange fits too
   // (see docs/security.md, "Budgets"). Every member should use the same.
   size_t max_stream_message = 16 << 20;
+
+  // --- Healing and forgetting (docs/protocol.md, "Healing") --------------
+  // How often this member tries to reach one member it holds OFFLINE: a
+  // ping, and a state exchange when it is answered, so both sides of a
+  // partition learn of each other and merge. Across the cluster each
+  // OFFLINE member is tried about once an interval (a member tries with
+  // chance offline / live, less for members gone longer), so the cost
+  // does not grow with the cluster. Zero disables reconnecting.
+  absl::Duration reconnect_interval = absl::Seconds(10);
+  // OFFLINE members are forgotten (MemberReaped) after this long: a
+  // partition shorter than this heals through reconnecting alone; a
+  // longer one heals through the seeds (Node::Join), which are retried
+  // while they are not members this node knows. Remembered members cost
+  // their table entry and their share of every state exchange.
+  absl::Duration reconnect_timeout = absl::Hours(1);
+  // LEFT members are forgotten after this long. Keep it long enough that
+  // no delayed gossip about them is still in flight.
+  absl::Duration tombstone_timeout = absl::Minutes(15);
+  // An isolated member suspects itself first: when it has heard from no
+  // other member for isolation_probes probe intervals while at least two
+  // others are live, it declares nobody OFFLINE (suspicions wait) until it
+  // hears from someone again, and then gives its pending suspicions a
+  // fresh timeout. A process paused that long counts as isolated too.
+  // Zero disables it (plain SWIM declares whatever it cannot reach).
+  int isolation_probes = 3;
 
   // memberlist's DefaultLANConfig numbers.
   static Config Lan();

@@ -46,9 +46,10 @@ struct MemberMetadataChanged {
   Member member;
 };
 
-// An OFFLINE or LEFT member was forgotten, Config::reap_after after it
-// went. If it comes back it is a MemberJoined again. The application:
-// drops what it kept about the member.
+// An OFFLINE or LEFT member was forgotten, Config::reconnect_timeout
+// (OFFLINE) or Config::tombstone_timeout (LEFT) after it went. If it comes back
+// it is a MemberJoined again. The application: drops what it kept about the
+// member.
 struct MemberReaped {
   Member member;
 };

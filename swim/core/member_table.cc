@@ -82,6 +82,7 @@ MemberRecord& MemberTable::Add(absl::string_view name, MemberStatus status,
     ++available_;
     if (!vouched) ++unvouched_available_;
   }
+  if (status == MemberStatus::kOffline) ++offline_;
   by_name_.insert(&record);
   order_.push_back(slot);
   // A random position among those not yet probed this round, so the
@@ -125,6 +126,7 @@ void MemberTable::Remove(absl::string_view name) {
     --available_;
     if (!record.vouched_) --unvouched_available_;
   }
+  if (record.status() == MemberStatus::kOffline) --offline_;
   order_.erase(std::find(order_.begin(), order_.end(), slot));
   const size_t position =
       std::find(probe_order_.begin(), probe_order_.end(), slot) -
@@ -192,11 +194,13 @@ void MemberTable::SetStatus(MemberRecord& record, MemberStatus status) {
     --available_;
     if (!record.vouched_) --unvouched_available_;
   }
+  if (record.status_ == MemberStatus::kOffline) --offline_;
   record.status_ = status;
   if (StatusIn(status, kAvailable)) {
     ++available_;
     if (!record.vouched_) ++unvouched_available_;
   }
+  if (status == MemberStatus::kOffline) ++offline_;
 }
 
 void MemberTable::Vouch(MemberRecord& record) {

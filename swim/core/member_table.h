@@ -93,6 +93,8 @@ class MemberTable {
   size_t available() const { return available_; }
   // Of those, the ones not vouched for.
   size_t unvouched_available() const { return unvouched_available_; }
+  // Members that are OFFLINE.
+  size_t offline() const { return offline_; }
 
  private:
   static constexpr uint32_t kChunkSize = 64;
@@ -143,6 +145,7 @@ class MemberTable {
   std::vector<uint32_t> probe_order_;
   size_t probe_index_ = 0;
   size_t available_ = 0;
+  size_t offline_ = 0;
   // The round of members not vouched for, cleaned lazily (a slot there may
   // since have been vouched for, or freed and reused).
   MemberRecord* NextUnvouched(Random& random);

@@ -29,6 +29,15 @@ absl::Status Node::SetMetadata(Metadata metadata, Instant now) {
 absl::Status Node::Restore(absl::Span<const Member> members, Instant now) {
   return impl_->Restore(members, now);
 }
+absl::Status Node::Remove(absl::string_view name, Instant now) {
+  return impl_->Remove(name, now);
+}
+
+absl::Status Node::RememberFor(absl::string_view name, absl::Duration duration,
+                               Instant now) {
+  return impl_->RememberFor(name, duration, now);
+}
+
 absl::Status Node::Broadcast(absl::string_view payload, Instant now) {
   return impl_->Broadcast(payload, now);
 }

@@ -46,7 +46,7 @@ enum class Lifecycle : uint8_t {
 // Driving it (docs/architecture.md): after creating it, and after every
 // input call (HandleDatagram, HandleStreamData, HandleStreamClosed,
 // HandleTimeout) and every command (Join, Leave, SetMetadata, Restore,
-// Broadcast), a driver
+// Broadcast, Remove, RememberFor), a driver
 //   1. drains PollTransmit until it returns nullopt (send these bytes),
 //   2. drains PollEvent until it returns nullopt (tell the application),
 //   3. arms one timer at NextDeadline(), replacing the previous one, and
@@ -115,6 +115,22 @@ class Node {
   // recently reaped lives are skipped. All or nothing: an invalid member
   // (bad name or metadata, another status) or a full table changes nothing.
   absl::Status Restore(absl::Span<const Member> members, Instant now);
+  // Removes a member the operator knows is gone for good: this node claims
+  // it LEFT above its incarnation (spread like any claim), so every member
+  // stops trying to reconnect to it and forgets it after
+  // Config::tombstone_timeout; this node forgets it at once (MemberReaped).
+  // A live member refutes the claim and stays everywhere, so this cannot
+  // expel one. NotFound (nothing changed) if `name` is not a member known
+  // here; InvalidArgument for this node's own name (Leave instead).
+  absl::Status Remove(absl::string_view name, Instant now);
+  // How long this node remembers member `name` once it is OFFLINE or LEFT,
+  // instead of Config::reconnect_timeout or Config::tombstone_timeout (on
+  // this node only; forgotten with the member). Applies at once to a member
+  // already gone. NotFound if `name` is not a member known here,
+  // InvalidArgument for this node's own name or a duration that is not
+  // positive; nothing changed then.
+  absl::Status RememberFor(absl::string_view name, absl::Duration duration,
+                           Instant now);
   // Disseminates `payload` to every member (UserMessage events there).
   // InvalidArgument (nothing queued) above the largest payload.
   absl::Status Broadcast(absl::string_view payload, Instant now);

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/node_impl.h"  // the class these methods belong to
 
@@ -169,7 +170,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     case MemberStatus::kOffline:
     case MemberStatus::kLeft:
       record->set_suspicion(nullptr);
-      ArmMemberTimer(*record, Kind::kReap, now + config_.reap_after);
+      ArmMemberTimer(*record, Kind::kReap, now + RememberTime(*record));
       break;
   }
   if (previous != status || metadata_changed || address_changed) {
@@ -375,7 +376,24 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
 void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
                               Instant now) {
   ++stats_.push_pulls_received;
+  // Members this node forgot (reaped OFFLINE) that the sender still holds
+  // live at the incarnation they were forgotten at: after a partition
+  // longer than the reconnect timeout each side has buried the other, and
+  // neither would take the other's claims again. This node says how it
+  // holds them (OFFLINE at that incarnation) in its answer: the sender
+  // takes that as a suspicion (see ApplyUpdate), so each of them hears it,
+  // refutes, and is then taken everywhere.
+  std::vector<Claim> buried;
   for (const Claim& record : state.members) {
+    if (record.name != local_.name && StatusIn(record.status, kAvailable) &&
+        table_.Find(record.name) == nullptr) {
+      if (const Incarnation* at = tombstones_.Find(record.name);
+          at != nullptr && record.incarnation <= *at) {
+        buried.push_back(ClaimAbout(record.name, record.address,
+                                    MemberStatus::kOffline, *at, {},
+                                    local_.name));
+      }
+    }
     Claim claim = record;
     if (claim.origin.empty()) claim.origin = state.sender;
     ApplyUpdate(claim, /*from_push_pull=*/true, now);
@@ -384,7 +402,7 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
   // had got: everything up to there was sent before it joined, and a
   // replay of it is no news. Taken from the first reply of a seed only (a
   // reply replayed on a connection of its own comes from elsewhere).
-  if (!state.reply_wanted && join_.TakeFloors(from)) {
+  if (!state.reply_wanted && join_.OnReply(from, state.sender)) {
     for (const BroadcastFloor& floor : state.floors) {
       const MemberRecord* origin = table_.Find(floor.origin);
       if (origin != nullptr &&
@@ -392,6 +410,17 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
         broadcast_history_.Adopt(floor.origin, floor.generation,
                                  floor.sequence);
       }
+    }
+  }
+  if (!state.reply_wanted && !buried.empty() && state.sender != local_.name) {
+    // The state was a reply, which is not answered: a request of its own
+    // carries the news instead, at most once a probe interval per address
+    // (its reply may bury others in turn, until both sides refuted).
+    const std::string key = from.ToString();
+    const Instant* last = buried_notices_.Find(key);
+    if (last == nullptr || now >= *last + config_.probe_interval) {
+      buried_notices_.Put(key, now);
+      SendPushPull(from, StateKind::kRequest, std::nullopt, buried);
     }
   }
   if (!state.reply_wanted || state.sender == local_.name) return;
@@ -420,14 +449,15 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
   // and cannot aim a member's whole state at someone else.
   SendPushPull(from,
                state.joining ? StateKind::kReplyToJoiner : StateKind::kReply,
-               reply_stream_);
+               reply_stream_, buried);
 }
 
 void NodeImpl::SendPushPull(const Address& to, StateKind kind,
-                            std::optional<StreamId> stream) {
-  std::optional<EncodedState> state =
-      EncodeState(BuildState(kind, LocalClaim(), table_, broadcast_history_),
-                  config_.max_stream_message, random_);
+                            std::optional<StreamId> stream,
+                            absl::Span<const Claim> buried) {
+  std::optional<EncodedState> state = EncodeState(
+      BuildState(kind, LocalClaim(), table_, broadcast_history_, buried),
+      config_.max_stream_message, random_);
   if (!state.has_value()) return;
   if (state->truncated) ++stats_.push_pulls_truncated;
   ++stats_.push_pulls_sent;
@@ -442,22 +472,75 @@ void NodeImpl::OnPushPullTick(Instant now) {
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
     SendPushPull(peer->address(), StateKind::kRequest);
   }
-  // Also try one member declared OFFLINE: after a partition heals, each side
-  // may hold the other OFFLINE and so never gossip to it; a state exchange
-  // lets both sides learn of each other, refute, and merge again.
-  for (MemberRecord* peer : RandomMembers(1, MemberStatus::kOffline, "")) {
-    SendPushPull(peer->address(), StateKind::kRequest);
-  }
 }
 
-void NodeImpl::OnJoinRetry(Instant now) {
-  // Joined (through gossip, if not by a seed's reply): no floors to wait
-  // for any more.
-  if (!join_.Retry(/*joined=*/table_.available() > 0)) return;
-  for (const Address& seed : join_.seeds()) {
+void NodeImpl::OnReconnectTick(Instant now) {
+  if (!reconnect_.HandleExpiry(now) || !active()) return;
+  // After a partition heals each side may hold the other OFFLINE, and so
+  // never probe or gossip to it: a ping to one OFFLINE member (a state
+  // exchange follows if it answers) lets both sides learn of each other.
+  // The ping is the cheap part: most attempts reach nobody.
+  std::vector<MemberRecord*> chosen =
+      RandomMembers(1, MemberStatus::kOffline, "");
+  if (chosen.empty()) return;
+  MemberRecord& target = *chosen.front();
+  const double chance = reconnect_.Chance(table_.offline(), table_.available(),
+                                          now - target.last_change());
+  if (random_.UniformDouble() >= chance) return;
+  const uint32_t seq = next_seq_++;
+  reconnect_.Attempt(seq, target.name());
+  ++stats_.reconnect_attempts;
+  // As the buddy system tells a suspect: the ping says how this node holds
+  // the target, so a live target refutes at once and its refutation rides
+  // on the ack, which brings it back here and, by gossip, everywhere.
+  const Message messages[] = {ClaimOf(target, local_.name),
+                              Ping{seq, target.name()}};
+  SendRequest(target.address(), messages);
+}
+
+void NodeImpl::OnReconnected(absl::string_view name) {
+  ++stats_.reconnects;
+  MemberRecord* record = table_.Find(name);
+  // Usually the ack carried the target's refutation and it is back: each
+  // member of the other side is reached the same way, about once an
+  // interval, so no state exchange is needed and a healed partition costs
+  // pings, not a storm of full states. Only a target that answered without
+  // refuting (its refutation lost, or too large to ride along) gets one.
+  if (record == nullptr || record->status() != MemberStatus::kOffline) return;
+  SendPushPull(record->address(), StateKind::kRequest);
+}
+
+void NodeImpl::OnJoinRetry(Instant now) { AskSeeds(now); }
+
+void NodeImpl::AskSeeds(Instant now) {
+  const bool joined = table_.available() > 0;
+  // A seed is settled when a member this node knows (in any status: an
+  // OFFLINE one is reconnect's) is at its address or answered from it.
+  absl::flat_hash_set<Address> known;
+  bool known_built = false;
+  std::optional<std::vector<Address>> ask = join_.Check(
+      joined, [&](const Address& seed, absl::string_view answered_by) {
+        if (!answered_by.empty() && table_.Find(answered_by) != nullptr) {
+          return true;
+        }
+        if (!known_built) {
+          known.reserve(table_.size());
+          for (size_t i = 0; i < table_.size(); ++i) {
+            known.insert(table_.at(i).address());
+          }
+          known_built = true;
+        }
+        return known.contains(seed);
+      });
+  if (!ask.has_value()) {
+    timers_.Cancel(Kind::kJoinRetry);
+    return;
+  }
+  for (const Address& seed : *ask) {
+    if (joined) ++stats_.seed_retries;
     SendPushPull(seed, StateKind::kJoin);
   }
-  timers_.Set(Kind::kJoinRetry, now + join_.backoff());
+  timers_.Set(Kind::kJoinRetry, now + join_.delay());
 }
 
 absl::Duration NodeImpl::PushPullInterval() const {

@@ -297,15 +297,6 @@ bool AllSeeOnlineAbove(const TestCluster& cluster, int subject,
 constexpr StatusMask kDown = MemberStatus::kOffline | MemberStatus::kLeft;
 constexpr StatusMask kSuspectMask = MemberStatus::kSuspect;
 
-// True if live member `viewer` knows every other member with `status`.
-bool SeesAll(const TestCluster& cluster, int viewer, MemberStatus status) {
-  for (int subject = 0; subject < cluster.size(); ++subject) {
-    if (subject == viewer) continue;
-    if (cluster.StatusOf(viewer, subject) != status) return false;
-  }
-  return true;
-}
-
 // Publishes new metadata on `member` `times` times, waiting each time until
 // everyone has it, so its incarnation's version grows.
 void BumpVersion(TestCluster& cluster, int member, int times,
@@ -481,8 +472,9 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   constexpr int kIsolated = 4;
   TestCluster::Options options = ClusterOptions(seed());
   // The partition lasts until both sides suspect each other (someone
-  // suspects the cut-off member, and it suspects everyone: its probes fail
-  // too), plus `hold`, so that the news of these suspicions has been
+  // suspects the cut-off member, and it suspects the members it probed
+  // until it noticed that it hears from nobody, and holds itself isolated),
+  // plus `hold`, so that the news of these suspicions has been
   // gossiped (into the void) and is no longer queued anywhere. Both sides
   // suspect within ProbeBound of the cut, so the partition ends within
   // ProbeBound + hold of the first suspicion. After the heal every member
@@ -521,10 +513,11 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   ASSERT_TRUE(cluster.RunUntil(
       [&] {
         return !Reports(cluster, name, kSuspectMask).empty() &&
-               SeesAll(cluster, kIsolated, MemberStatus::kSuspect);
+               cluster.node(kIsolated).stats().isolated;
       },
       ProbeBound(config, kSize) + options.latency))
       << Describe(cluster);
+  EXPECT_GT(cluster.node(kIsolated).stats().suspicions, 0u);
   cluster.RunFor(hold);
   ASSERT_EQ(Reports(cluster, name, kDown), std::vector<std::string>{});
   cluster.SetFilter(nullptr);
@@ -583,13 +576,13 @@ TEST_P(NodeClusterTest, MemberDeclaredOfflineRefutesOnceThePartitionHeals) {
       << Describe(cluster);
 }
 
-TEST_P(NodeClusterTest, LongPartitionHealsAfterBothSidesGaveUp) {
-  // A partition long enough that both sides declared each other OFFLINE:
-  // the cut-off member's probes fail too, so it declares every other
-  // member OFFLINE within the same DetectionBound. Neither side gossips to
-  // members it holds OFFLINE, so after the heal only anti-entropy can
-  // bridge the two (within PushPullBound); then every OFFLINE claim about
-  // a live member is refuted and the refutations spread (SpreadBound).
+TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
+  // A partition long enough that the others declared the cut-off member
+  // OFFLINE. Its own probes fail too, but it hears from nobody at all, so
+  // it holds itself isolated and declares nobody OFFLINE (its suspicions
+  // wait). After the heal it is reached by the others' reconnect pings or
+  // by its own state exchange (within PushPullBound), refutes, and the
+  // refutation spreads (SpreadBound).
   constexpr int kSize = 5;
   constexpr int kIsolated = 4;
   const TestCluster::Options options = ClusterOptions(seed());
@@ -601,11 +594,17 @@ TEST_P(NodeClusterTest, LongPartitionHealsAfterBothSidesGaveUp) {
 
   cluster.SetFilter(Isolate(kIsolated));
   ASSERT_TRUE(cluster.RunUntil(
-      [&] {
-        return cluster.AllSee(kIsolated, MemberStatus::kOffline) &&
-               SeesAll(cluster, kIsolated, MemberStatus::kOffline);
-      },
+      [&] { return cluster.AllSee(kIsolated, MemberStatus::kOffline); },
       DetectionBound(config, kSize, options.latency)))
+      << Describe(cluster);
+  // Twice as long again: its suspicions fall due meanwhile, and are held.
+  cluster.RunFor(DetectionBound(config, kSize, options.latency));
+  const Stats& cut_off = cluster.node(kIsolated).stats();
+  EXPECT_TRUE(cut_off.isolated);
+  EXPECT_EQ(cut_off.isolations, 1u);
+  EXPECT_EQ(cut_off.declared_offline, 0u);
+  EXPECT_GT(cut_off.declarations_held, 0u);
+  EXPECT_TRUE(cluster.node(kIsolated).Members(MemberStatus::kOffline).empty())
       << Describe(cluster);
   const Incarnation before = cluster.node(kIsolated).local().incarnation;
   // Lifeguard: the cut-off member's failed probes raised its health score
@@ -638,6 +637,51 @@ TEST_P(NodeClusterTest, LongPartitionHealsAfterBothSidesGaveUp) {
       config.probe_interval * periods + ProbeBound(config, kSize)))
       << "awareness of the healed member: "
       << cluster.node(kIsolated).stats().awareness;
+}
+
+TEST_P(NodeClusterTest, RemovedMemberIsForgottenEverywhereButALiveOneStays) {
+  constexpr int kSize = 5;
+  constexpr int kGone = 3;
+  constexpr int kLive = 2;
+  TestCluster::Options options = ClusterOptions(seed());
+  TestCluster cluster(options);
+  StartCluster(cluster, kSize);
+  const Config& config = cluster.node(0).config();
+  ASSERT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
+                               JoinBound(config, kSize, options.latency)));
+  const std::string gone = NameOf(cluster, kGone);
+  const std::string live = NameOf(cluster, kLive);
+
+  // The operator knows member 3 is gone for good: after it crashed, one
+  // member removes it; every member holds it LEFT (so nobody reconnects to
+  // it) and forgets it after the tombstone timeout.
+  cluster.Crash(kGone);
+  ASSERT_TRUE(cluster.node(0).Remove(gone, cluster.now()).ok());
+  EXPECT_EQ(cluster.node(0).StatusOf(gone), std::nullopt);
+  EXPECT_TRUE(cluster.RunUntil(
+      [&] {
+        for (int i = 1; i < kSize; ++i) {
+          if (i == kGone) continue;
+          if (cluster.node(i).StatusOf(gone) != MemberStatus::kLeft) {
+            return false;
+          }
+        }
+        return true;
+      },
+      SpreadBound(config, kSize, options.latency)))
+      << Describe(cluster);
+  cluster.RunFor(config.tombstone_timeout);
+  for (int i = 0; i < kSize; ++i) {
+    if (i == kGone) continue;
+    EXPECT_EQ(cluster.node(i).StatusOf(gone), std::nullopt) << i;
+  }
+
+  // Removing a live member does not expel it: it refutes and stays.
+  ASSERT_TRUE(cluster.node(0).Remove(live, cluster.now()).ok());
+  EXPECT_TRUE(cluster.RunUntil(
+      [&] { return cluster.AllSee(kLive, MemberStatus::kOnline); },
+      SpreadBound(config, kSize, options.latency)))
+      << Describe(cluster);
 }
 
 TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {

@@ -189,7 +189,7 @@ TEST(NodeHostileTest, ReplayedAckDoesNotVouchForADeadMember) {
 // small multiple of the members involved (at most 4 each) however long the
 // flood lasts and whatever state a member is in when its timer fires; and
 // the timers still work: once the claims stop at LEFT, every member is
-// reaped exactly reap_after later and the timer heap empties.
+// reaped exactly tombstone_timeout later and the timer heap empties.
 TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
   Harness h(NoPeriodicPushPull(HostileConfig()));
   const std::vector<std::string> names = {
@@ -250,7 +250,7 @@ TEST(NodeHostileTest, ClaimFloodCannotGrowTheTimerHeap) {
   }
   h.TakeEvents();
   const Instant left_at = h.now();
-  const absl::Duration reap_after = h.node().config().reap_after;
+  const absl::Duration reap_after = h.node().config().tombstone_timeout;
   h.AdvanceTo(left_at + reap_after - absl::Nanoseconds(1));
   EXPECT_EQ(h.node().size(), names.size());
   h.AdvanceTo(left_at + reap_after);
@@ -359,7 +359,7 @@ TEST(NodeHostileTest, ReplayCannotResurrectAReapedMember) {
   ASSERT_NE(h.node().Find(kX), std::nullopt);
   h.Datagram(Addr(7), {MakeClaim(MemberStatus::kLeft, kX, Addr(7), {5, 1})});
   ASSERT_EQ(h.node().Find(kX)->status, MemberStatus::kLeft);
-  h.Advance(h.node().config().reap_after + absl::Seconds(1));
+  h.Advance(h.node().config().tombstone_timeout + absl::Seconds(1));
   ASSERT_EQ(h.node().Find(kX), std::nullopt);
   ASSERT_EQ(h.node().stats().reaped, 1u);
   h.TakeEvents();

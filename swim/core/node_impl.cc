@@ -83,7 +83,10 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       conflicts_reported_(kMaxTrackedConflicts),
       state_replies_(kMaxTrackedPushPullSenders),
       tombstones_(kMaxTombstones),
-      join_(config_.probe_interval),
+      buried_notices_(kMaxTrackedPushPullSenders),
+      join_(config_.probe_interval, config_.reconnect_interval),
+      reconnect_(config_.reconnect_interval),
+      isolation_(now),
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
       streams_(config_.max_stream_message),
@@ -106,6 +109,10 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
   if (config_.push_pull_interval > absl::ZeroDuration()) {
     timers_.Set(Kind::kPushPull, now + config_.push_pull_interval +
                                      stagger(config_.push_pull_interval));
+  }
+  if (reconnect_.enabled()) {
+    reconnect_.Start(now + config_.reconnect_interval +
+                     stagger(config_.reconnect_interval));
   }
   packet_scratch_.resize(config_.datagram_budget);
   local_key_ = MemberKey(local_.name);
@@ -138,8 +145,17 @@ absl::Status NodeImpl::CheckActive(absl::string_view command) const {
 
 absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
-  if (!join_.Start(seeds, local_.address)) {
+  const bool joined = table_.available() > 0;
+  if (!join_.Start(seeds, local_.address, joined)) {
+    timers_.Cancel(Kind::kJoinRetry);
     return absl::OkStatus();  // the first member
+  }
+  if (joined) {
+    // Already a member (a driver passing seeds it resolved again, or the
+    // application adding some): only the seeds that are not members known
+    // here are asked, so refreshing a seed list costs no state exchanges.
+    AskSeeds(now);
+    return absl::OkStatus();
   }
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
@@ -147,7 +163,7 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   for (const Address& seed : join_.seeds()) {
     SendPushPull(seed, StateKind::kJoin);
   }
-  timers_.Set(Kind::kJoinRetry, now + join_.backoff());
+  timers_.Set(Kind::kJoinRetry, now + join_.delay());
   return absl::OkStatus();
 }
 
@@ -163,6 +179,7 @@ absl::Status NodeImpl::Leave(Instant now) {
   timers_.Cancel(Kind::kProbeTick);
   timers_.Cancel(Kind::kJoinRetry);
   timers_.Cancel(Kind::kPushPull);
+  reconnect_.Stop();
   QueueLocalUpdate();
   OnGossipTick(now);  // tell a few members right away
   return absl::OkStatus();
@@ -282,6 +299,66 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
   return absl::OkStatus();
 }
 
+absl::Status NodeImpl::Remove(absl::string_view name, Instant now) {
+  if (absl::Status status = CheckActive("Remove"); !status.ok()) return status;
+  if (name == local_.name) {
+    return absl::InvalidArgumentError(
+        "Remove: that is this member; use Leave to leave the cluster");
+  }
+  MemberRecord* record = table_.Find(name);
+  if (record == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("Remove: no member named '", name, "' is known here"));
+  }
+  // LEFT above the incarnation held, so the claim wins everywhere at once
+  // and, if the member is alive after all, it refutes and stays.
+  Incarnation claimed = record->incarnation();
+  ++claimed.version;
+  const MemberStatus previous = record->status();
+  record->set_suspicion(nullptr);
+  record->set_incarnation(claimed);
+  table_.SetStatus(*record, MemberStatus::kLeft);
+  record->set_last_change(now);
+  ++stats_.removals;
+  if (previous != MemberStatus::kLeft) {
+    EmitEvent(MemberStatusChanged{record->ToMember(), previous});
+  }
+  QueueUpdate(*record, local_.name);  // the queued claim outlives the record
+  Reap(*record);
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::RememberFor(absl::string_view name,
+                                   absl::Duration duration, Instant now) {
+  if (absl::Status status = CheckActive("RememberFor"); !status.ok()) {
+    return status;
+  }
+  if (name == local_.name) {
+    return absl::InvalidArgumentError(
+        "RememberFor: that is this member, which is never forgotten here");
+  }
+  if (duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RememberFor: the duration must be positive, is ",
+                     absl::FormatDuration(duration)));
+  }
+  MemberRecord* record = table_.Find(name);
+  if (record == nullptr) {
+    return absl::NotFoundError(absl::StrCat("RememberFor: no member named '",
+                                            name, "' is known here"));
+  }
+  remember_for_[std::string(name)] = duration;
+  if (!StatusIn(record->status(), kAvailable)) {
+    const Instant due = record->last_change() + duration;
+    if (due <= now) {
+      Reap(*record);
+    } else {
+      ArmMemberTimer(*record, Kind::kReap, due);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant) {
   if (absl::Status status = CheckActive("Broadcast"); !status.ok()) {
     return status;
@@ -306,6 +383,7 @@ absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant) {
 
 void NodeImpl::HandleDatagram(const Address& from,
                               absl::Span<const uint8_t> bytes, Instant now) {
+  isolation_.OnRun(now, IsolationWindow());
   ++stats_.datagrams_received;
   HandleInput(from, bytes, now);
 }
@@ -313,6 +391,7 @@ void NodeImpl::HandleDatagram(const Address& from,
 StreamVerdict NodeImpl::HandleStreamData(StreamId stream, const Address& from,
                                          absl::Span<const uint8_t> bytes,
                                          Instant now) {
+  isolation_.OnRun(now, IsolationWindow());
   stats_.bytes_received += bytes.size();
   const StreamTable::Outcome outcome = streams_.Feed(
       stream, from, bytes, envelope_,
@@ -337,6 +416,7 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
                                    absl::Span<const uint8_t> message,
                                    Instant now) {
   ++stats_.streams_received;
+  isolation_.OnContact(now);  // authentic
   if (!DecodePacket(message, decoded_).ok()) {
     Drop(DropReason::kMalformed);
     return;
@@ -364,6 +444,7 @@ void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     ++stats_.envelope_drops[static_cast<int>(drop)];
     return;
   }
+  isolation_.OnContact(now);  // authentic: another member reached this one
   if (!DecodePacket(*packet, decoded_).ok()) {
     Drop(DropReason::kMalformed);
     return;
@@ -521,7 +602,14 @@ void NodeImpl::HandleTimeout(Instant now) {
   // What is due runs in time order; at one instant, in a fixed order: the
   // probe (its end before its timeout, so a probe ends before the next
   // one starts), the periodic timers, the relays, then members' timers.
-  enum class Source : uint8_t { kProbe, kPeriodic, kRelays, kMembers };
+  isolation_.OnRun(now, IsolationWindow());
+  enum class Source : uint8_t {
+    kProbe,
+    kPeriodic,
+    kReconnect,
+    kRelays,
+    kMembers
+  };
   for (int fired = 0; fired < kMaxTimersPerCall; ++fired) {
     std::optional<Instant> at;
     Source source = Source::kProbe;
@@ -533,6 +621,7 @@ void NodeImpl::HandleTimeout(Instant now) {
     };
     consider(probe_.NextExpiry(), Source::kProbe);
     consider(timers_.NextSingleton(), Source::kPeriodic);
+    consider(reconnect_.NextExpiry(), Source::kReconnect);
     consider(relays_.NextExpiry(), Source::kRelays);
     consider(timers_.NextKeyed(), Source::kMembers);
     if (!at) return;
@@ -543,6 +632,9 @@ void NodeImpl::HandleTimeout(Instant now) {
         if (expiry.ended) ConcludeProbe(*expiry.ended, now);
         break;
       }
+      case Source::kReconnect:
+        OnReconnectTick(now);
+        break;
       case Source::kRelays:
         relays_.HandleExpiry(now, [this](const RelayTable::Relayed& relay) {
           SendBare(relay.requester, Nack{relay.requester_seq});
@@ -582,7 +674,7 @@ void NodeImpl::RunTimer(const TimerQueue::Fired& timer, Instant now) {
 std::optional<Instant> NodeImpl::NextDeadline() const {
   std::optional<Instant> next = timers_.Next();
   for (const std::optional<Instant>& due :
-       {probe_.NextExpiry(), relays_.NextExpiry()}) {
+       {probe_.NextExpiry(), reconnect_.NextExpiry(), relays_.NextExpiry()}) {
     if (due && (!next || *due < *next)) next = due;
   }
   return next;
@@ -663,6 +755,7 @@ void NodeImpl::OnProbeTick(Instant now) {
   // longer, so its own slowness does not become others' suspicion.
   const absl::Duration interval = awareness_.Scale(config_.probe_interval);
   timers_.Set(Kind::kProbeTick, now + interval);
+  Isolated(now);  // notices the end of an isolation promptly
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
   const uint32_t seq = next_seq_++;
@@ -720,6 +813,9 @@ void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
       target->incarnation() != probe_.target_incarnation()) {
     return;
   }
+  // An isolated member suspects itself first: its failed probes say
+  // nothing about the others.
+  if (Isolated(now)) return;
   if (target->status() == MemberStatus::kSuspect) {
     // Someone suspected it first: our failed probe is an independent
     // confirmation (Lifeguard shortens the timeout; only news is gossiped).
@@ -786,8 +882,15 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   const MemberStatus status = record->status();
   if (kind == Kind::kSuspicion) {
     if (status != MemberStatus::kSuspect || !record->suspicion()) return;
+    // First: the end of an isolation restarts this suspicion too.
+    const bool isolated = Isolated(now);
     if (record->suspicion()->deadline() > now) {
       ArmMemberTimer(*record, kind, record->suspicion()->deadline());
+    } else if (isolated) {
+      // Held: when this member hears from the others again, the suspect
+      // gets a fresh timeout (see Isolated).
+      ++stats_.declarations_held;
+      ArmMemberTimer(*record, kind, now + config_.probe_interval);
     } else {
       DeclareOffline(*record, now);
     }
@@ -796,7 +899,7 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
   if (status != MemberStatus::kOffline && status != MemberStatus::kLeft) {
     return;  // came back
   }
-  const Instant due = record->last_change() + config_.reap_after;
+  const Instant due = record->last_change() + RememberTime(*record);
   if (due > now) {
     ArmMemberTimer(*record, kind, due);
   } else {
@@ -809,9 +912,43 @@ void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
   table_.SetStatus(record, MemberStatus::kOffline);
   record.set_last_change(now);
   ++stats_.declared_offline;
-  ArmMemberTimer(record, Kind::kReap, now + config_.reap_after);
+  ArmMemberTimer(record, Kind::kReap, now + RememberTime(record));
   EmitEvent(MemberStatusChanged{record.ToMember(), MemberStatus::kSuspect});
   QueueUpdate(record, local_.name);
+}
+
+bool NodeImpl::Isolated(Instant now) {
+  const Isolation::State state =
+      isolation_.Check(now, table_.available(), IsolationWindow());
+  if (state.isolated && !stats_.isolated) ++stats_.isolations;
+  stats_.isolated = state.isolated;
+  if (state.ended) {
+    // Nobody could refute while this member was cut off: every suspect
+    // gets its whole timeout again, and hears of the suspicion anew (if
+    // it is alive it refutes; if not, it is declared when that runs out).
+    for (size_t i = 0; i < table_.size(); ++i) {
+      MemberRecord& record = table_.at(i);
+      if (record.status() != MemberStatus::kSuspect || !record.suspicion()) {
+        continue;
+      }
+      record.suspicion()->Restart(now);
+      ArmMemberTimer(record, Kind::kSuspicion, record.suspicion()->deadline());
+      QueueUpdate(record, local_.name);
+    }
+  }
+  return state.isolated;
+}
+
+absl::Duration NodeImpl::IsolationWindow() const {
+  return awareness_.Scale(config_.probe_interval) * config_.isolation_probes;
+}
+
+absl::Duration NodeImpl::RememberTime(const MemberRecord& record) const {
+  if (auto it = remember_for_.find(record.name()); it != remember_for_.end()) {
+    return it->second;
+  }
+  return record.status() == MemberStatus::kLeft ? config_.tombstone_timeout
+                                                : config_.reconnect_timeout;
 }
 
 void NodeImpl::ApplyAwareness(int delta) {
@@ -823,6 +960,7 @@ void NodeImpl::Reap(MemberRecord& record) {
   EmitEvent(MemberReaped{record.ToMember()});
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());
+  remember_for_.erase(record.name());
   broadcast_history_.Forget(record.name());
   state_bound_ -=
       StateEntryBound(record.name().size(), record.metadata_encoded().size());
@@ -914,6 +1052,10 @@ void NodeImpl::HandleAck(const Ack& ack, Instant) {
   }
   if (std::optional<RelayTable::Relayed> relay = relays_.OnAck(ack.seq)) {
     SendBare(relay->requester, Ack{relay->requester_seq});
+    return;
+  }
+  if (std::optional<std::string> reached = reconnect_.OnAck(ack.seq)) {
+    OnReconnected(*reached);
     return;
   }
   Drop(DropReason::kUnknownAck);

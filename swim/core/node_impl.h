@@ -28,12 +28,14 @@
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/instant.h"
+#include "swim/core/isolation.h"
 #include "swim/core/member.h"
 #include "swim/core/member_table.h"
 #include "swim/core/node.h"
 #include "swim/core/outbox.h"
 #include "swim/core/probe.h"
 #include "swim/core/random.h"
+#include "swim/core/reconnect.h"
 #include "swim/core/state_exchange.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
@@ -63,6 +65,9 @@ class NodeImpl {
   absl::Status SetMetadata(Metadata metadata, Instant now);
   absl::Status Restore(absl::Span<const Member> members, Instant now);
   absl::Status Broadcast(absl::string_view payload, Instant now);
+  absl::Status Remove(absl::string_view name, Instant now);
+  absl::Status RememberFor(absl::string_view name, absl::Duration duration,
+                           Instant now);
   Keyring& keyring() { return envelope_.keyring(); }
 
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
@@ -116,6 +121,22 @@ class NodeImpl {
   void OnGossipTick(Instant now);
   void OnPushPullTick(Instant now);
   void OnJoinRetry(Instant now);
+  // Asks the seeds that need it (all until joined, then the unsettled
+  // ones) and arms the join timer for the next check.
+  void AskSeeds(Instant now);
+  // Healing (docs/protocol.md, "Healing").
+  void OnReconnectTick(Instant now);
+  // A member this node holds OFFLINE answered a reconnect ping.
+  void OnReconnected(absl::string_view name);
+  // Whether this member is cut off now (see Isolation); when an isolation
+  // has just ended, held suspicions get a fresh timeout first.
+  bool Isolated(Instant now);
+  // isolation_probes of this member's probe periods (as Lifeguard's
+  // health stretches them); zero when isolation_probes is.
+  absl::Duration IsolationWindow() const;
+  // How long `record` (OFFLINE or LEFT) is remembered: the application's
+  // override, else the config's time for its status.
+  absl::Duration RememberTime(const MemberRecord& record) const;
   // A member's suspicion deadline or reaping time came.
   void OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
                      Instant fired_at, Instant now);
@@ -199,8 +220,11 @@ class NodeImpl {
   void SendPacket(const Address& to, Channel channel,
                   absl::Span<const uint8_t> packet,
                   std::optional<StreamId> stream = std::nullopt);
+  // `buried`: claims about members this node reaped that the receiver
+  // still holds live (see HandlePushPull), sent after the table.
   void SendPushPull(const Address& to, StateKind kind,
-                    std::optional<StreamId> stream = std::nullopt);
+                    std::optional<StreamId> stream = std::nullopt,
+                    absl::Span<const Claim> buried = {});
   void CountSent(const Message& message);
   // True (and the drop counted) when no more transmits may be queued.
   bool TransmitQueueFull();
@@ -244,8 +268,16 @@ class NodeImpl {
   // Incarnations of recently reaped members: a replayed claim about one at
   // or below it must not bring it back.
   BoundedMap<Incarnation> tombstones_;
+  // The application's RememberFor overrides, by name (members of the
+  // table only: dropped when the member is reaped).
+  absl::flat_hash_map<std::string, absl::Duration> remember_for_;
+  // When each address was last sent a state exchange about members buried
+  // here (see HandlePushPull).
+  BoundedMap<Instant> buried_notices_;
 
   JoinAttempt join_;
+  Reconnect reconnect_;
+  Isolation isolation_;
   // This life's user broadcasts are numbered from 1.
   uint64_t next_broadcast_sequence_ = 1;
   BroadcastHistory broadcast_history_;

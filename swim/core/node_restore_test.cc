@@ -147,7 +147,7 @@ TEST(NodeRestoreTest, ReapedLivesStayBuried) {
   h.Datagram(Addr(3),
              {MakeClaim(MemberStatus::kLeft, kPeerA, Addr(2), {5, 1}, kPeerB)});
   ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kLeft);
-  h.Advance(h.node().config().reap_after + absl::Seconds(1));
+  h.Advance(h.node().config().tombstone_timeout + absl::Seconds(1));
   ASSERT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
   // The same life comes back from an old snapshot: skipped. A newer life
   // (a restart) is restored.

@@ -82,7 +82,13 @@ TEST(NodeCreateTest, RejectsInvalidConfigsNamingTheField) {
       {[](Config& c) { c.user_broadcast_share = 1.5; }, "user_broadcast_share"},
       {[](Config& c) { c.push_pull_interval = absl::Seconds(-1); },
        "push_pull_interval"},
-      {[](Config& c) { c.reap_after = absl::ZeroDuration(); }, "reap_after"},
+      {[](Config& c) { c.reconnect_timeout = absl::ZeroDuration(); },
+       "reconnect_timeout"},
+      {[](Config& c) { c.tombstone_timeout = absl::ZeroDuration(); },
+       "tombstone_timeout"},
+      {[](Config& c) { c.reconnect_interval = absl::Seconds(-1); },
+       "reconnect_interval"},
+      {[](Config& c) { c.isolation_probes = -1; }, "isolation_probes"},
       {[](Config& c) { c.max_metadata_size = 70000; }, "max_metadata_size"},
       {[](Config& c) { c.max_members = 0; }, "max_members"},
       {[](Config& c) { c.label = std::string(256, 'l'); }, "label"},
@@ -1188,8 +1194,17 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   EXPECT_TRUE(std::holds_alternative<MemberJoined>(events[0]));
   EXPECT_TRUE(h.sent().empty()) << "no reply to a reply";
 
-  h.AdvanceTo(t0 + absl::Seconds(300));
+  // While the seed is a live member, nothing more goes to it by stream.
+  h.AdvanceTo(t0 + absl::Seconds(4));
+  ASSERT_EQ(h.node().StatusOf("seed"), MemberStatus::kSuspect);
   EXPECT_TRUE(Streams(h.sent()).empty());
+
+  // It never answers probes: once it is OFFLINE this member knows nobody
+  // live and goes back to its seeds (docs/protocol.md, "Healing").
+  h.AdvanceTo(t0 + absl::Seconds(300));
+  ASSERT_EQ(h.node().StatusOf("seed"), MemberStatus::kOffline);
+  EXPECT_FALSE(Streams(h.sent()).empty());
+  EXPECT_GT(h.node().stats().reconnect_attempts, 0u);
 }
 
 // The reply goes back on the request's connection, never to an address
@@ -1305,7 +1320,7 @@ TEST(NodeProbeTest, RefutationDuringTheProbePreventsSuspicion) {
   EXPECT_EQ(h.node().stats().suspicions, 0u);
 }
 
-TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterReapAfter) {
+TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterTheirTimeouts) {
   Harness h;
   h.Learn(kPeerA, Addr(2));
   h.Learn(kPeerB, Addr(3));
@@ -1316,17 +1331,119 @@ TEST(NodeProbeTest, OfflineAndLeftMembersAreReapedAfterReapAfter) {
       {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2), {5, 0}, kPeerC),
        MakeClaim(MemberStatus::kLeft, kPeerB, Addr(3), {5, 1})});
   h.TakeEvents();
-  const Instant reap_at = t + h.node().config().reap_after;
-  h.AdvanceTo(reap_at - absl::Nanoseconds(1));
+  // LEFT members go after the tombstone timeout, OFFLINE ones after the
+  // (longer) reconnect timeout, during which they are tried again.
+  ASSERT_LT(h.node().config().tombstone_timeout,
+            h.node().config().reconnect_timeout);
+  const Instant left_reap_at = t + h.node().config().tombstone_timeout;
+  h.AdvanceTo(left_reap_at - absl::Nanoseconds(1));
   EXPECT_EQ(h.node().size(), 2u);
   EXPECT_TRUE(h.TakeEvents().empty());
-  h.AdvanceTo(reap_at);
+  h.AdvanceTo(left_reap_at);
+  EXPECT_EQ(h.node().StatusOf(kPeerB), std::nullopt);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOffline);
+  std::vector<Event> events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<MemberReaped>(events[0]));
+  EXPECT_EQ(std::get<MemberReaped>(events[0]).member.name, kPeerB);
+  const Instant offline_reap_at = t + h.node().config().reconnect_timeout;
+  h.AdvanceTo(offline_reap_at - absl::Nanoseconds(1));
+  EXPECT_EQ(h.node().size(), 1u);
+  h.AdvanceTo(offline_reap_at);
   EXPECT_EQ(h.node().size(), 0u);
   EXPECT_EQ(h.node().stats().reaped, 2u);
-  std::vector<Event> events = h.TakeEvents();
+  events = h.TakeEvents();
+  ASSERT_EQ(CountEvents<MemberReaped>(events), 1u);
+}
+
+// --- Remove and RememberFor
+// ---------------------------------------------------
+
+// The first claim about `name` this node sends within `within`, if any.
+std::optional<Claim> NextClaimAbout(Harness& h, absl::string_view name,
+                                    absl::Duration within) {
+  h.TakeSent();
+  const Instant until = h.now() + within;
+  while (h.now() < until) {
+    h.Advance(absl::Milliseconds(10));
+    for (const Sent& sent : h.sent()) {
+      if (std::optional<Claim> claim = UpdateAbout(sent, name)) return claim;
+    }
+    h.TakeSent();
+  }
+  return std::nullopt;
+}
+
+TEST(NodeRemoveTest, ARemovedMemberIsClaimedLeftAboveItsLifeAndForgottenHere) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 3});
+  h.Learn(kPeerB, Addr(3), {5, 0});
+  h.TakeEvents();
+  ASSERT_TRUE(h.Remove(kPeerA).ok());
+  EXPECT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
+  EXPECT_EQ(h.node().stats().removals, 1u);
+  const std::vector<Event> events = h.TakeEvents();
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_TRUE(std::holds_alternative<MemberReaped>(events[0]));
+  const auto* changed = std::get_if<MemberStatusChanged>(&events[0]);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(changed->member.status, MemberStatus::kLeft);
+  EXPECT_EQ(changed->member.incarnation, (Incarnation{5, 4}));
   EXPECT_TRUE(std::holds_alternative<MemberReaped>(events[1]));
+  // The claim spreads like any other.
+  const std::optional<Claim> claim =
+      NextClaimAbout(h, kPeerA, h.node().config().gossip_interval * 2);
+  ASSERT_TRUE(claim.has_value());
+  EXPECT_EQ(claim->status, MemberStatus::kLeft);
+  EXPECT_EQ(claim->incarnation, (Incarnation{5, 4}));
+  // Its old life's claims do not bring it back; a refutation does.
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 3})});
+  EXPECT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 5})});
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+}
+
+TEST(NodeRemoveTest, RefusesUnknownNamesAndItself) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  EXPECT_EQ(h.Remove("nobody").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(h.Remove(kSelf).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(h.node().size(), 1u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_EQ(h.node().stats().removals, 0u);
+}
+
+TEST(NodeRememberForTest, OverridesHowLongAGoneMemberIsKept) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.Learn(kPeerB, Addr(3), {5, 0});
+  h.TakeEvents();
+  EXPECT_EQ(h.RememberFor("nobody", absl::Minutes(1)).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(h.RememberFor(kPeerA, absl::ZeroDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(h.RememberFor(kSelf, absl::Minutes(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  // peer-a is kept 2 minutes once gone, instead of reconnect_timeout.
+  ASSERT_TRUE(h.RememberFor(kPeerA, absl::Minutes(2)).ok());
+  const Instant t = h.now();
+  h.Datagram(Addr(4), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
+  ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOffline);
+  h.AdvanceTo(t + absl::Minutes(2) - absl::Nanoseconds(1));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOffline);
+  h.AdvanceTo(t + absl::Minutes(2));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), std::nullopt);
+  // Applied at once to a member already gone: peer-b, OFFLINE for 3
+  // minutes, is forgotten as soon as its time is shortened below that.
+  h.Datagram(Addr(4), {MakeClaim(MemberStatus::kOffline, kPeerB, Addr(3),
+                                 {5, 0}, kPeerA)});
+  h.Advance(absl::Minutes(3));
+  ASSERT_EQ(h.node().StatusOf(kPeerB), MemberStatus::kOffline);
+  h.TakeEvents();
+  ASSERT_TRUE(h.RememberFor(kPeerB, absl::Minutes(1)).ok());
+  EXPECT_EQ(h.node().StatusOf(kPeerB), std::nullopt);
+  EXPECT_EQ(CountEvents<MemberReaped>(h.TakeEvents()), 1u);
 }
 
 TEST(NodeProbeTest, PeriodicPushPullEveryInterval) {

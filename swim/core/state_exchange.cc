@@ -40,7 +40,8 @@ size_t StateEntryBound(size_t name_size, size_t metadata_size) {
 size_t StateOverhead() { return 3 + 1 + 1 + 2 + kMaxNameLength + 10 + 10; }
 
 PushPull BuildState(StateKind kind, Claim local, const MemberTable& table,
-                    const BroadcastHistory& history) {
+                    const BroadcastHistory& history,
+                    absl::Span<const Claim> buried) {
   PushPull state;
   state.reply_wanted = kind == StateKind::kRequest || kind == StateKind::kJoin;
   state.joining = kind == StateKind::kJoin;
@@ -58,11 +59,15 @@ PushPull BuildState(StateKind kind, Claim local, const MemberTable& table,
                 return a.origin < b.origin;
               });
   }
-  state.members.reserve(table.size() + 1);
+  state.members.reserve(table.size() + 1 + buried.size());
   local.origin = {};
   state.members.push_back(std::move(local));
   for (size_t i = 0; i < table.size(); ++i) {
     state.members.push_back(ClaimOf(table.at(i), /*origin=*/{}));
+  }
+  for (const Claim& claim : buried) {
+    state.members.push_back(claim);
+    state.members.back().origin = {};
   }
   return state;
 }
@@ -118,35 +123,60 @@ void StateReplyGate::Record(absl::string_view sender,
   replies_.Put(sender, Reply{now, incarnation});
 }
 
-bool JoinAttempt::Start(absl::Span<const Address> seeds, const Address& self) {
+bool JoinAttempt::Start(absl::Span<const Address> seeds, const Address& self,
+                        bool joined) {
   seeds_.clear();
+  answered_by_.clear();
   for (const Address& seed : seeds) {
     if (seed == self) continue;
     if (std::find(seeds_.begin(), seeds_.end(), seed) == seeds_.end()) {
       seeds_.push_back(seed);
+      answered_by_.emplace_back();
     }
   }
   if (seeds_.empty()) return false;
-  awaiting_floors_ = true;
+  awaiting_floors_ = !joined;
   backoff_ = first_backoff_;
+  recheck_backoff_ = recheck_;
+  delay_ =
+      joined && recheck_ > absl::ZeroDuration() ? recheck_ : first_backoff_;
   return true;
 }
 
-bool JoinAttempt::Retry(bool joined) {
-  if (joined || seeds_.empty()) {
-    awaiting_floors_ = false;
-    seeds_.clear();
-    return false;
+std::optional<std::vector<Address>> JoinAttempt::Check(
+    bool joined,
+    absl::FunctionRef<bool(const Address&, absl::string_view)> settled) {
+  if (seeds_.empty()) return std::nullopt;
+  if (!joined) {
+    backoff_ = std::min(backoff_ * 2, absl::Seconds(60));
+    delay_ = backoff_;
+    return seeds_;
   }
-  backoff_ = std::min(backoff_ * 2, absl::Seconds(60));
-  return true;
+  // Joined (through gossip, if not by a seed's reply): no floors to wait
+  // for any more, and a later loss of every member starts over quickly.
+  awaiting_floors_ = false;
+  backoff_ = first_backoff_;
+  if (recheck_ <= absl::ZeroDuration()) return std::nullopt;
+  std::vector<Address> unsettled;
+  for (size_t i = 0; i < seeds_.size(); ++i) {
+    if (!settled(seeds_[i], answered_by_[i])) unsettled.push_back(seeds_[i]);
+  }
+  if (unsettled.empty()) {
+    recheck_backoff_ = recheck_;
+    delay_ = recheck_;
+  } else {
+    delay_ = recheck_backoff_;
+    recheck_backoff_ =
+        std::min(recheck_backoff_ * 2, recheck_ * kMaxRecheckBackoff);
+  }
+  return unsettled;
 }
 
-bool JoinAttempt::TakeFloors(const Address& from) {
-  if (!awaiting_floors_ ||
-      std::find(seeds_.begin(), seeds_.end(), from) == seeds_.end()) {
-    return false;
-  }
+bool JoinAttempt::OnReply(const Address& from, absl::string_view sender) {
+  auto it = std::find(seeds_.begin(), seeds_.end(), from);
+  if (it == seeds_.end()) return false;
+  answered_by_[it - seeds_.begin()].assign(sender.data(), sender.size());
+  if (!awaiting_floors_) return false;
   awaiting_floors_ = false;
   return true;
 }

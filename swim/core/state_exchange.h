@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -54,11 +56,13 @@ enum class StateKind : uint8_t {
 
 // The state this node sends: `local` (its own claim) first, then every
 // member of `table` as this node holds it, without origins (the receiver
-// takes the sender as the origin of any accusation). A reply to a joiner
-// also carries, in name order, how far each known origin's user broadcasts
-// have got (`history`). Views into its arguments.
+// takes the sender as the origin of any accusation), then `buried` (claims
+// about members this node forgot that the receiver still holds live). A
+// reply to a joiner also carries, in name order, how far each known
+// origin's user broadcasts have got (`history`). Views into its arguments.
 PushPull BuildState(StateKind kind, Claim local, const MemberTable& table,
-                    const BroadcastHistory& history);
+                    const BroadcastHistory& history,
+                    absl::Span<const Claim> buried = {});
 
 // A state exchange as one stream message's packet.
 struct EncodedState {
@@ -101,40 +105,63 @@ class StateReplyGate {
   BoundedMap<Reply> replies_;
 };
 
-// Joining through seeds (Node::Join): the seeds asked, the delay before
-// they are asked again, and whether the broadcast floors of a seed's first
-// reply are still awaited. The Node sends the requests and arms its join
-// retry timer at now + backoff() after Start and after each Retry.
+// Joining through seeds (Node::Join), and going back to them
+// (docs/protocol.md, "Healing"): the seeds are kept after joining, and a
+// seed that is not a member this node knows is asked again, so a partition
+// longer than Config::reconnect_timeout (both sides forgot each other)
+// still heals once a seed is reachable. The Node sends the requests, and
+// arms its join timer at now + delay() after Start and after each Check.
 class JoinAttempt {
  public:
-  // Retries back off from `first_backoff`, doubling up to a minute.
-  explicit JoinAttempt(absl::Duration first_backoff)
-      : first_backoff_(first_backoff), backoff_(first_backoff) {}
+  // Until joined, seeds are asked again after `first_backoff`, doubling up
+  // to a minute. Once joined, they are checked every `recheck` (zero:
+  // never), and the ones not settled asked again, the delay doubling from
+  // `recheck` up to kMaxRecheckBackoff times it while some stay unsettled.
+  static constexpr int kMaxRecheckBackoff = 8;
 
-  // Starts an attempt through `seeds` (replacing the seeds of any attempt
-  // under way), leaving out `self` and repeats. False when none is left
-  // (the first member of a cluster has nobody to ask): then the backoff and
-  // the floors awaited are left as they were.
-  bool Start(absl::Span<const Address> seeds, const Address& self);
-  // The retry timer fired; `joined`: this node knows a live member now
-  // (through a reply or through gossip). False: the attempt is over, no
-  // floors are awaited any more. True: ask seeds() again; the backoff has
-  // doubled.
-  bool Retry(bool joined);
+  JoinAttempt(absl::Duration first_backoff, absl::Duration recheck)
+      : first_backoff_(first_backoff),
+        recheck_(recheck),
+        delay_(first_backoff),
+        backoff_(first_backoff),
+        recheck_backoff_(recheck) {}
+
+  // Sets the seeds to `seeds` (replacing any earlier list), leaving out
+  // `self` and repeats. False when none is left (the first member of a
+  // cluster has nobody to ask). `joined`: this node knows a live member
+  // already, so no broadcast floors are awaited.
+  bool Start(absl::Span<const Address> seeds, const Address& self, bool joined);
+  // The join timer fired. `joined`: this node knows a live member now
+  // (through a reply or through gossip). `settled(address, member)`:
+  // whether the seed at `address`, last answered by `member` (empty if
+  // none), belongs to a member this node knows. The seeds to ask now:
+  // every seed until joined, then the unsettled ones (possibly none);
+  // nullopt when there is nothing more to check (no seeds, or joined and
+  // rechecking is off): no timer then.
+  std::optional<std::vector<Address>> Check(
+      bool joined,
+      absl::FunctionRef<bool(const Address&, absl::string_view)> settled);
 
   const std::vector<Address>& seeds() const { return seeds_; }
-  absl::Duration backoff() const { return backoff_; }
+  // When the Node checks again, from Start or the last Check.
+  absl::Duration delay() const { return delay_; }
   // Until a seed's first reply says how far each origin's broadcasts had
   // got, an old user broadcast cannot be told from news.
   bool awaiting_floors() const { return awaiting_floors_; }
-  // A state reply came from `from`: true, once, when it is a seed of this
-  // attempt and floors are awaited; the caller then takes its floors.
-  bool TakeFloors(const Address& from);
+  // A state reply came from `from`, sent by member `sender`: remembered
+  // as who answers at that seed. True, once, when it is a seed and floors
+  // are awaited; the caller then takes its floors.
+  bool OnReply(const Address& from, absl::string_view sender);
 
  private:
   const absl::Duration first_backoff_;
+  const absl::Duration recheck_;
   std::vector<Address> seeds_;
+  // Who answered at each seed (same index as seeds_).
+  std::vector<std::string> answered_by_;
+  absl::Duration delay_;
   absl::Duration backoff_;
+  absl::Duration recheck_backoff_;
   bool awaiting_floors_ = false;
 };
 

@@ -137,32 +137,100 @@ TEST(StateReplyGateTest, OneReplyPerLifeAndInterval) {
   EXPECT_TRUE(gate.Allows("a", {5, 0}, t, interval));
 }
 
+// Whether a seed is settled, from a fixed list of members' addresses.
+auto SettledAmong(std::vector<Address> known) {
+  return [known = std::move(known)](const Address& seed, absl::string_view) {
+    return std::find(known.begin(), known.end(), seed) != known.end();
+  };
+}
+
 TEST(JoinAttemptTest, SeedsWithoutSelfOrRepeatsAndBackoffDoubles) {
-  JoinAttempt join(absl::Seconds(1));
-  EXPECT_FALSE(join.Start({Addr(0)}, Addr(0)));  // only itself: first member
+  JoinAttempt join(absl::Seconds(1), absl::Seconds(10));
+  EXPECT_FALSE(join.Start({Addr(0)}, Addr(0), false));  // only itself
   EXPECT_FALSE(join.awaiting_floors());
-  ASSERT_TRUE(join.Start({Addr(1), Addr(0), Addr(1), Addr(2)}, Addr(0)));
+  ASSERT_TRUE(join.Start({Addr(1), Addr(0), Addr(1), Addr(2)}, Addr(0),
+                         /*joined=*/false));
   EXPECT_EQ(join.seeds(), (std::vector<Address>{Addr(1), Addr(2)}));
   EXPECT_TRUE(join.awaiting_floors());
-  EXPECT_EQ(join.backoff(), absl::Seconds(1));
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(join.Retry(/*joined=*/false));
-  EXPECT_EQ(join.backoff(), absl::Seconds(60));  // capped
+  EXPECT_EQ(join.delay(), absl::Seconds(1));
+  for (int i = 0; i < 10; ++i) {
+    std::optional<std::vector<Address>> ask =
+        join.Check(/*joined=*/false, SettledAmong({}));
+    ASSERT_TRUE(ask.has_value());
+    EXPECT_EQ(*ask, join.seeds());  // every seed until joined
+  }
+  EXPECT_EQ(join.delay(), absl::Seconds(60));  // capped
   // A restart of the attempt starts the backoff over.
-  ASSERT_TRUE(join.Start({Addr(3)}, Addr(0)));
-  EXPECT_EQ(join.backoff(), absl::Seconds(1));
-  EXPECT_FALSE(join.Retry(/*joined=*/true));
-  EXPECT_TRUE(join.seeds().empty());
+  ASSERT_TRUE(join.Start({Addr(3)}, Addr(0), /*joined=*/false));
+  EXPECT_EQ(join.delay(), absl::Seconds(1));
+}
+
+TEST(JoinAttemptTest, OnceJoinedOnlyUnsettledSeedsAreAskedWithBackoff) {
+  JoinAttempt join(absl::Seconds(1), absl::Seconds(10));
+  ASSERT_TRUE(join.Start({Addr(1), Addr(2)}, Addr(0), /*joined=*/false));
+  // Joined, both seeds members: nothing to ask, a check every interval.
+  std::optional<std::vector<Address>> ask =
+      join.Check(/*joined=*/true, SettledAmong({Addr(1), Addr(2)}));
+  ASSERT_TRUE(ask.has_value());
+  EXPECT_TRUE(ask->empty());
+  EXPECT_FALSE(join.awaiting_floors());
+  EXPECT_EQ(join.delay(), absl::Seconds(10));
+  // Seed 2 was forgotten (a long partition): asked, backing off to 8x.
+  std::vector<absl::Duration> delays;
+  for (int i = 0; i < 6; ++i) {
+    ask = join.Check(/*joined=*/true, SettledAmong({Addr(1)}));
+    ASSERT_TRUE(ask.has_value());
+    EXPECT_EQ(*ask, std::vector<Address>{Addr(2)});
+    delays.push_back(join.delay());
+  }
+  EXPECT_EQ(delays,
+            (std::vector<absl::Duration>{
+                absl::Seconds(10), absl::Seconds(20), absl::Seconds(40),
+                absl::Seconds(80), absl::Seconds(80), absl::Seconds(80)}));
+  // Settled again: the backoff starts over.
+  ask = join.Check(/*joined=*/true, SettledAmong({Addr(1), Addr(2)}));
+  EXPECT_TRUE(ask->empty());
+  ask = join.Check(/*joined=*/true, SettledAmong({Addr(1)}));
+  EXPECT_EQ(join.delay(), absl::Seconds(10));
+  // Every member lost: every seed, at the joining pace again.
+  ask = join.Check(/*joined=*/false, SettledAmong({Addr(1), Addr(2)}));
+  EXPECT_EQ(*ask, (std::vector<Address>{Addr(1), Addr(2)}));
+  EXPECT_EQ(join.delay(), absl::Seconds(2));
+}
+
+TEST(JoinAttemptTest, ASeedIsSettledByTheMemberThatAnsweredThere) {
+  JoinAttempt join(absl::Seconds(1), absl::Seconds(10));
+  ASSERT_TRUE(join.Start({Addr(1)}, Addr(0), /*joined=*/false));
+  ASSERT_TRUE(join.OnReply(Addr(1), "seed-one"));
+  std::string asked_about;
+  std::optional<std::vector<Address>> ask = join.Check(
+      /*joined=*/true, [&](const Address&, absl::string_view answered_by) {
+        asked_about = std::string(answered_by);
+        return !answered_by.empty();
+      });
+  EXPECT_EQ(asked_about, "seed-one");
+  EXPECT_TRUE(ask->empty());
+}
+
+TEST(JoinAttemptTest, NoRecheckWhenOff) {
+  JoinAttempt join(absl::Seconds(1), absl::ZeroDuration());
+  ASSERT_TRUE(join.Start({Addr(1)}, Addr(0), /*joined=*/false));
+  EXPECT_EQ(join.Check(/*joined=*/true, SettledAmong({})), std::nullopt);
   EXPECT_FALSE(join.awaiting_floors());
 }
 
 TEST(JoinAttemptTest, FloorsAreTakenOnceFromASeedOnly) {
-  JoinAttempt join(absl::Seconds(1));
-  ASSERT_TRUE(join.Start({Addr(1)}, Addr(0)));
-  EXPECT_FALSE(join.TakeFloors(Addr(2)));  // not a seed
+  JoinAttempt join(absl::Seconds(1), absl::Seconds(10));
+  ASSERT_TRUE(join.Start({Addr(1)}, Addr(0), /*joined=*/false));
+  EXPECT_FALSE(join.OnReply(Addr(2), "x"));  // not a seed
   EXPECT_TRUE(join.awaiting_floors());
-  EXPECT_TRUE(join.TakeFloors(Addr(1)));
+  EXPECT_TRUE(join.OnReply(Addr(1), "x"));
   EXPECT_FALSE(join.awaiting_floors());
-  EXPECT_FALSE(join.TakeFloors(Addr(1)));  // once
+  EXPECT_FALSE(join.OnReply(Addr(1), "x"));  // once
+  // Seeds given while joined await no floors.
+  ASSERT_TRUE(join.Start({Addr(1)}, Addr(0), /*joined=*/true));
+  EXPECT_FALSE(join.awaiting_floors());
+  EXPECT_FALSE(join.OnReply(Addr(1), "x"));
 }
 
 }  // namespace

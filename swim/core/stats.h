@@ -99,9 +99,25 @@ struct Stats {
   // believed an earlier life of it at another address.
   uint64_t reannouncements = 0;
   uint64_t reaped = 0;
+  // Members this node removed (Node::Remove).
+  uint64_t removals = 0;
   // Newer claims sent straight back to members that gossiped a stale
   // suspicion or declaration (one that a refutation here supersedes).
   uint64_t corrections_sent = 0;
+  // Healing (docs/protocol.md, "Healing"). Pings to members held OFFLINE,
+  // and the ones answered.
+  uint64_t reconnect_attempts = 0;
+  uint64_t reconnects = 0;
+  // State exchanges sent to seeds after joining (seeds that are not
+  // members this node knows, or all of them when it knows nobody live).
+  uint64_t seed_retries = 0;
+  // Times this member found itself cut off (it heard from nobody, or its
+  // process was paused), and suspicions it did not turn OFFLINE meanwhile
+  // (each time one fell due).
+  uint64_t isolations = 0;
+  uint64_t declarations_held = 0;
+  // Whether this member is cut off now. A gauge.
+  bool isolated = false;
   // Lifeguard's local health score now (0 = healthy; probe interval and
   // timeout are scaled by score + 1). A gauge, not a counter.
   int awareness = 0;

@@ -30,6 +30,14 @@ class Suspicion {
   // false for the original suspecter, a repeat, or once k are counted.
   bool Confirm(absl::string_view origin);
 
+  // Starts the timeout again from `start`, with no confirmations: the
+  // suspicion is kept, but the suspect gets its whole time to refute
+  // (after this member was isolated, when nobody could have refuted).
+  void Restart(Instant start) {
+    start_ = start;
+    confirmers_.clear();
+  }
+
   int confirmations() const { return static_cast<int>(confirmers_.size()); }
   Instant start() const { return start_; }
   Instant deadline() const;

@@ -68,14 +68,15 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
     }
   }
   for (const Address& address : literals) {
-    if (std::find(join_addresses_.begin(), join_addresses_.end(), address) ==
-        join_addresses_.end()) {
-      join_addresses_.push_back(address);
+    if (std::find(literal_seeds_.begin(), literal_seeds_.end(), address) ==
+        literal_seeds_.end()) {
+      literal_seeds_.push_back(address);
     }
   }
   absl::Status status = absl::OkStatus();
   const Instant now = net::MonotonicNow();
   if (!literals.empty() || (names.empty() && join_addresses_.empty())) {
+    join_addresses_ = SeedAddresses();
     status = node_->Join(join_addresses_, now);
     Drain(now);
   }
@@ -83,7 +84,8 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
     if (!resolver_) {
       resolver_ = std::make_unique<net::SeedResolver>(
           options_.resolve, options_.min_resolve_backoff,
-          options_.max_resolve_backoff, [this](net::SeedOutcome outcome) {
+          options_.max_resolve_backoff, options_.seed_refresh_interval,
+          [this](net::SeedOutcome outcome) {
             Post([this, outcome = std::move(outcome)]() mutable {
               OnSeedOutcome(std::move(outcome));
             });
@@ -106,18 +108,33 @@ void Driver::OnSeedOutcome(net::SeedOutcome outcome) {
     return;
   }
   ++stats_.seeds_resolved;
-  for (const Address& address : *outcome.addresses) {
-    if (std::find(join_addresses_.begin(), join_addresses_.end(), address) ==
-        join_addresses_.end()) {
-      join_addresses_.push_back(address);
-    }
-  }
+  resolved_seeds_[outcome.seed.ToString()] = *std::move(outcome.addresses);
+  std::vector<Address> seeds = SeedAddresses();
+  // Resolved again to the same addresses: nothing to tell the Node.
+  if (seeds == join_addresses_) return;
+  join_addresses_ = std::move(seeds);
   if (node_->lifecycle() != Lifecycle::kActive) return;
   const Instant now = net::MonotonicNow();
   if (absl::Status status = node_->Join(join_addresses_, now); !status.ok()) {
     ReportError("join", status);
   }
   Drain(now);
+}
+
+std::vector<Address> Driver::SeedAddresses() const {
+  std::vector<Address> seeds = literal_seeds_;
+  std::vector<const std::string*> names;
+  for (const auto& [name, addresses] : resolved_seeds_) names.push_back(&name);
+  std::sort(names.begin(), names.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  for (const std::string* name : names) {
+    for (const Address& address : resolved_seeds_.at(*name)) {
+      if (std::find(seeds.begin(), seeds.end(), address) == seeds.end()) {
+        seeds.push_back(address);
+      }
+    }
+  }
+  return seeds;
 }
 
 void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
@@ -134,6 +151,26 @@ void Driver::Broadcast(std::string payload, StatusCallback done) {
   Post([this, payload = std::move(payload), done = std::move(done)]() mutable {
     const Instant now = net::MonotonicNow();
     absl::Status status = node_->Broadcast(payload, now);
+    Drain(now);
+    if (done) done(status);
+  });
+}
+
+void Driver::Remove(std::string name, StatusCallback done) {
+  Post([this, name = std::move(name), done = std::move(done)]() mutable {
+    const Instant now = net::MonotonicNow();
+    absl::Status status = node_->Remove(name, now);
+    Drain(now);
+    if (done) done(status);
+  });
+}
+
+void Driver::RememberFor(std::string name, absl::Duration duration,
+                         StatusCallback done) {
+  Post([this, name = std::move(name), duration,
+        done = std::move(done)]() mutable {
+    const Instant now = net::MonotonicNow();
+    absl::Status status = node_->RememberFor(name, duration, now);
     Drain(now);
     if (done) done(status);
   });

@@ -69,11 +69,18 @@ class Driver {
   // seed without a port uses this member's. Literal addresses are contacted
   // at once; names are resolved off the loop, every A and AAAA record
   // becoming a seed, and names that do not resolve yet are retried with
-  // backoff (reported to the error listeners). `done` gets the outcome of
+  // backoff (reported to the error listeners); names that resolved are
+  // resolved again every DriverOptions::seed_refresh_interval. The seeds
+  // are kept: the Node asks them again whenever they are not members it
+  // knows (docs/protocol.md, "Healing"). `done` gets the outcome of
   // parsing and of the first join attempt.
   void Join(std::vector<std::string> seeds, StatusCallback done = {});
   void SetMetadata(Metadata metadata, StatusCallback done = {});
   void Broadcast(std::string payload, StatusCallback done = {});
+  // Node::Remove and Node::RememberFor (node.h), on the loop.
+  void Remove(std::string name, StatusCallback done = {});
+  void RememberFor(std::string name, absl::Duration duration,
+                   StatusCallback done = {});
   // Graceful leave: announces LEFT, then calls `done` once the news went
   // out to enough members (OK) or after `timeout` (DeadlineExceeded). The
   // member keeps answering until the driver is stopped, so the news spreads.
@@ -146,6 +153,9 @@ class Driver {
 
   void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
   void OnSeedOutcome(net::SeedOutcome outcome);
+  // The literal seeds, then every name's addresses (in name order), without
+  // repeats.
+  std::vector<Address> SeedAddresses() const;
   void CompleteLeaves(Instant now);
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).
@@ -160,6 +170,11 @@ class Driver {
   std::vector<EventListener> event_listeners_;
   std::vector<ErrorListener> error_listeners_;
   absl::flat_hash_map<std::string, Instant> last_reported_;
+  // The seeds: literal addresses as given, and each name's addresses as it
+  // last resolved (replaced when it resolves again).
+  std::vector<Address> literal_seeds_;
+  absl::flat_hash_map<std::string, std::vector<Address>> resolved_seeds_;
+  // The list the Node was last given (Node::Join).
   std::vector<Address> join_addresses_;
   std::vector<LeaveWaiter> leave_waiters_;
   uint64_t reported_table_full_ = 0;

@@ -62,6 +62,9 @@ absl::Status DriverOptions::Validate(const Config& config) const {
     return Invalid("min_resolve_backoff and max_resolve_backoff",
                    "positive, min <= max");
   }
+  if (seed_refresh_interval < absl::ZeroDuration()) {
+    return Invalid("seed_refresh_interval", "zero (never) or positive");
+  }
   return absl::OkStatus();
 }
 

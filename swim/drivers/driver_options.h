@@ -81,6 +81,11 @@ struct DriverOptions {
   // max_resolve_backoff, and reported to the error listeners each time.
   absl::Duration min_resolve_backoff = absl::Seconds(1);
   absl::Duration max_resolve_backoff = absl::Seconds(30);
+  // A seed name that resolved is resolved again this often, and the Node
+  // is given the new addresses (Node::Join asks only the seeds it does not
+  // know as members), so seeds that moved while members were down are
+  // found. Zero: resolve once.
+  absl::Duration seed_refresh_interval = absl::Minutes(5);
   // Resolution; empty: getaddrinfo. Tests inject their own.
   ResolveFunction resolve;
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "swim/core/reconnect.h"
+#include "swim/core/state_exchange.h"
 #include "swim/core/suspicion.h"
 
 namespace swim::testing {
@@ -60,9 +62,23 @@ absl::Duration DetectionTime(const Config& config, int members,
          GossipSpreadTime(config, members, latency);
 }
 
+absl::Duration ReconnectTime(const Config& config, int members) {
+  const double n = std::max(members, 2);
+  const int intervals =
+      Reconnect::kMaxBackoff *
+      static_cast<int>(std::ceil(std::log(n) + std::log(1000.0)));
+  return config.reconnect_interval * intervals;
+}
+
+absl::Duration SeedRecheckTime(const Config& config) {
+  return config.reconnect_interval * JoinAttempt::kMaxRecheckBackoff +
+         4 * LongestProbePeriod(config);
+}
+
 absl::Duration HealTime(const Config& config, int members,
                         absl::Duration latency) {
-  return AntiEntropyTime(config, members) +
+  return std::max(ReconnectTime(config, members), SeedRecheckTime(config)) +
+         AntiEntropyTime(config, members) +
          DetectionTime(config, members, latency) +
          DisseminationTime(config, members, latency);
 }

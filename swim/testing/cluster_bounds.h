@@ -74,13 +74,36 @@ absl::Duration DisseminationTime(const Config& config, int members,
 absl::Duration DetectionTime(const Config& config, int members,
                              absl::Duration latency);
 
+// From a partition's end until every member held OFFLINE across it has
+// been reached again by a reconnect ping (docs/protocol.md, "Healing"), with
+// probability above 1 - 1/1000 per member. Each of the L members holding
+// it OFFLINE pings it, each reconnect interval, with chance at least
+// 1 / (kMaxBackoff * L) (offline / live, over the offline members, and
+// divided by at most kMaxBackoff for members gone long), so an interval
+// misses it with probability at most exp(-1 / kMaxBackoff):
+// kMaxBackoff * (ln(N) + ln(1000)) intervals miss every one of N members
+// with probability under 1/1000. The expected time is far shorter: the
+// first ping across a healed partition goes out within about one interval,
+// and its answer spreads by gossip.
+absl::Duration ReconnectTime(const Config& config, int members);
+
+// From the moment a seed becomes reachable again until a member that
+// forgot it (a partition longer than reconnect_timeout) has asked it:
+// seeds that are not known members are asked at most
+// JoinAttempt::kMaxRecheckBackoff reconnect intervals apart, and the
+// exchange of buried members that follows takes a few probe intervals.
+absl::Duration SeedRecheckTime(const Config& config);
+
 // From the moment every fault is lifted (partitions healed, loss gone,
 // pauses over, no slow members) until the live members agree again: the
-// two sides of a partition that gave up on each other meet by anti-entropy
-// (AntiEntropyTime), which also brings every member the newest claim about
-// each member; then every suspicion resolves — dead members are declared
-// OFFLINE and live ones refute — within DetectionTime; and the
-// declarations and refutations spread (DisseminationTime).
+// two sides of a partition that gave up on each other meet by reconnect
+// pings (ReconnectTime), and by anti-entropy among the members who are
+// back (AntiEntropyTime), which also brings every member the newest claim
+// about each member; then every suspicion resolves — dead members are
+// declared OFFLINE and live ones refute — within DetectionTime; and the
+// declarations and refutations spread (DisseminationTime). After a
+// partition longer than reconnect_timeout, the sides meet through the
+// seeds instead (SeedRecheckTime), also included.
 absl::Duration HealTime(const Config& config, int members,
                         absl::Duration latency);
 

@@ -35,6 +35,16 @@ std::string FaultCampaign::Run() {
     if (choices_.Uniform(2) == 0) config.lifeguard = Config::Lifeguard::Off();
     options.config = config;
   }
+  // A quarter of the runs forget OFFLINE members within the chaos, so
+  // partitions outlast the reconnect timeout and heal through the seeds
+  // (docs/protocol.md, "Healing"); every member then has every other as a
+  // seed, as with a static seed list.
+  forgetful_ = choices_.Uniform(4) == 0;
+  const bool forgetful = forgetful_;
+  if (forgetful) {
+    options.config.reconnect_timeout =
+        RandomDuration(absl::Seconds(10), absl::Seconds(40));
+  }
   options.members = members_;
   options.link.min_delay = absl::Milliseconds(1 + choices_.Uniform(5));
   options.link.mean_tail = absl::Microseconds(choices_.Uniform(3000));
@@ -61,8 +71,28 @@ std::string FaultCampaign::Run() {
                      ", lifeguard ",
                      options.config.lifeguard.awareness ? "on" : "off"));
   }
+  if (forgetful) {
+    Log(absl::StrCat("config: reconnect_timeout ",
+                     absl::FormatDuration(options.config.reconnect_timeout)));
+  }
   if (!cluster_->Start(members_).ok()) return "start failed";
   const Config& config = options.config;
+  if (forgetful) {
+    for (int i = 0; i < members_; ++i) {
+      std::vector<Address> seeds;
+      for (int j = 0; j < members_; ++j) {
+        if (j != i) seeds.push_back(sim().node(j).local().address);
+      }
+      if (!sim()
+               .Command(i,
+                        [&seeds](Node& node, Instant now) {
+                          return node.Join(seeds, now);
+                        })
+               .ok()) {
+        return "seeding failed";
+      }
+    }
+  }
   const absl::Duration join_bound =
       2 * cluster_->latency() +
       DisseminationTime(config, members_, cluster_->latency());
@@ -152,7 +182,7 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
   const absl::Duration length =
       std::min(left, RandomDuration(absl::Seconds(1), absl::Seconds(30)));
   const int x = RandomMember();
-  switch (choices_.Uniform(9)) {
+  switch (choices_.Uniform(10)) {
     case 0:
     case 1: {  // crash, perhaps restarted later
       const bool restart = choices_.Uniform(3) != 0;
@@ -182,10 +212,29 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
       }
       if (a.empty() || b.empty()) break;
       const bool symmetric = choices_.Uniform(4) != 0;
+      // Where members are forgotten within the chaos, half the partitions
+      // last until its end: longer than the reconnect timeout.
+      const absl::Duration cut =
+          forgetful_ && choices_.Uniform(2) == 0 ? left : length;
       At(at, [this, a, b, symmetric] {
         sim().Partition(a, b, symmetric);
         Log(absl::StrCat("partition ", absl::StrJoin(a, ","),
                          symmetric ? " | " : " -> ", absl::StrJoin(b, ",")));
+      });
+      At(at + cut, [this] {
+        sim().Heal();
+        Log("heal partitions");
+      });
+      break;
+    }
+    case 9: {  // one member cut off from everyone (its network failed)
+      At(at, [this, x] {
+        std::vector<int> rest;
+        for (int i = 0; i < members_; ++i) {
+          if (i != x) rest.push_back(i);
+        }
+        sim().Partition({x}, rest);
+        Log(absl::StrCat("isolate ", x));
       });
       At(at + length, [this] {
         sim().Heal();

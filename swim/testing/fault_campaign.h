@@ -3,12 +3,13 @@
 
 // One run of a randomized fault campaign: a small cluster lives through a
 // schedule of faults — crashes and restarts, pauses, partitions (some
-// one-way) and heals, loss bursts, slow members, a flapping link, metadata
-// changes, a graceful leave — then every fault is lifted and every
-// invariant is checked: incarnations never went backwards, nobody was
-// declared LEFT who did not leave, the members agree again within
-// HealTime, and in the fault-free quiet that follows a fresh crash is
-// detected within DetectionTime while no live member is even suspected.
+// one-way, some outlasting the reconnect timeout, so both sides forget each
+// other) and heals, a member cut off from everyone, loss bursts, slow
+// members, a flapping link, metadata changes, a graceful leave — then every
+// fault is lifted and every invariant is checked: incarnations never went
+// backwards, nobody was declared LEFT who did not leave, the members agree
+// again within HealTime, and in the fault-free quiet that follows a fresh crash
+// is detected within DetectionTime while no live member is even suspected.
 // Every decision comes from a Choices: a seeded PRNG (the campaign test)
 // or a fuzzer's bytes (fuzz/sim_fuzzer).
 
@@ -75,6 +76,9 @@ class FaultCampaign {
   const Options options_;
   Choices& choices_;
   int members_ = 0;
+  // This run forgets OFFLINE members within the chaos (a short
+  // reconnect_timeout), and every member has every other as a seed.
+  bool forgetful_ = false;
   sim::LinkModel base_link_;
   std::optional<CheckedCluster> cluster_;
   absl::Duration heal_time_ = absl::ZeroDuration();

@@ -219,6 +219,19 @@ absl::Status Harness::Join(const std::vector<Address>& seeds) {
   return status;
 }
 
+absl::Status Harness::Remove(absl::string_view name) {
+  absl::Status status = node_->Remove(name, now_);
+  Collect();
+  return status;
+}
+
+absl::Status Harness::RememberFor(absl::string_view name,
+                                  absl::Duration duration) {
+  absl::Status status = node_->RememberFor(name, duration, now_);
+  Collect();
+  return status;
+}
+
 absl::Status Harness::Leave() {
   absl::Status status = node_->Leave(now_);
   Collect();

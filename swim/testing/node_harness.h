@@ -213,6 +213,8 @@ class Harness {
   absl::Status Leave();
   absl::Status SetMetadata(Metadata metadata);
   absl::Status Broadcast(absl::string_view payload);
+  absl::Status Remove(absl::string_view name);
+  absl::Status RememberFor(absl::string_view name, absl::Duration duration);
 
   // Calls HandleTimeout at an arbitrary instant (not necessarily a
   // deadline), as a late or early driver would.

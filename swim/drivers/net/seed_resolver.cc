@@ -47,12 +47,13 @@ absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
 }
 
 SeedResolver::SeedResolver(ResolveFunction resolve, absl::Duration min_backoff,
-                           absl::Duration max_backoff,
+                           absl::Duration max_backoff, absl::Duration refresh,
                            OutcomeCallback on_outcome)
     : resolve_(resolve ? std::move(resolve)
                        : ResolveFunction(&ResolveWithGetaddrinfo)),
       min_backoff_(min_backoff),
       max_backoff_(max_backoff),
+      refresh_(refresh),
       on_outcome_(std::move(on_outcome)) {}
 
 SeedResolver::~SeedResolver() {
@@ -105,8 +106,11 @@ void SeedResolver::Work() {
     auto it = std::find_if(pending_.begin(), pending_.end(),
                            [&](const Pending& p) { return p.seed == seed; });
     if (it != pending_.end()) {
-      if (outcome.addresses.ok()) {
+      if (outcome.addresses.ok() && refresh_ <= absl::ZeroDuration()) {
         pending_.erase(it);
+      } else if (outcome.addresses.ok()) {
+        it->next_attempt = absl::Now() + refresh_;
+        it->backoff = min_backoff_;
       } else {
         outcome.retry_in = it->backoff;
         it->next_attempt = absl::Now() + it->backoff;

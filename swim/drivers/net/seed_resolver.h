@@ -34,7 +34,8 @@ struct SeedOutcome {
 // still starting the service) is retried with exponential backoff until it
 // resolves; every attempt is reported, so the driver can join the
 // addresses as they come and tell the user about names that do not
-// resolve.
+// resolve. A name that resolved is resolved again every `refresh` (zero:
+// never), so seeds that moved while members were down are found.
 
 class SeedResolver {
  public:
@@ -44,7 +45,8 @@ class SeedResolver {
 
   // `resolve` empty: ResolveWithGetaddrinfo.
   SeedResolver(ResolveFunction resolve, absl::Duration min_backoff,
-               absl::Duration max_backoff, OutcomeCallback on_outcome);
+               absl::Duration max_backoff, absl::Duration refresh,
+               OutcomeCallback on_outcome);
   // Stops the helper thread; an attempt in progress is waited for.
   ~SeedResolver();
 
@@ -66,6 +68,7 @@ class SeedResolver {
   const ResolveFunction resolve_;
   const absl::Duration min_backoff_;
   const absl::Duration max_backoff_;
+  const absl::Duration refresh_;
   const OutcomeCallback on_outcome_;
 
   absl::Mutex mutex_;

@@ -51,7 +51,7 @@ TEST(SeedResolverTest, EveryRecordBecomesASeed) {
       [&](const HostPort&) -> absl::StatusOr<std::vector<Address>> {
         return records;
       },
-      absl::Milliseconds(1), absl::Milliseconds(4),
+      absl::Milliseconds(1), absl::Milliseconds(4), absl::ZeroDuration(),
       [&](SeedResolver::Outcome outcome) { outcomes.Add(std::move(outcome)); });
   resolver.Resolve(HostPort{"service", 7946});
   const auto got = outcomes.Await(1);
@@ -68,7 +68,7 @@ TEST(SeedResolverTest, RetriesWithGrowingBackoffUntilTheNameResolves) {
         if (++attempts <= 3) return absl::UnavailableError("not yet");
         return std::vector<Address>{*Address::Parse("10.0.0.9:1")};
       },
-      absl::Milliseconds(5), absl::Milliseconds(10),
+      absl::Milliseconds(5), absl::Milliseconds(10), absl::ZeroDuration(),
       [&](SeedResolver::Outcome outcome) { outcomes.Add(std::move(outcome)); });
   resolver.Resolve(HostPort{"late", 1});
   resolver.Resolve(HostPort{"late", 1});  // already queued: ignored
@@ -82,6 +82,29 @@ TEST(SeedResolverTest, RetriesWithGrowingBackoffUntilTheNameResolves) {
   EXPECT_EQ(got[3].seed, (HostPort{"late", 1}));
 }
 
+TEST(SeedResolverTest, ResolvedNamesAreResolvedAgainEveryRefresh) {
+  // The name moves: each resolution gives another address.
+  int attempts = 0;  // only touched on the helper thread
+  Outcomes outcomes;
+  SeedResolver resolver(
+      [&](const HostPort&) -> absl::StatusOr<std::vector<Address>> {
+        ++attempts;
+        return std::vector<Address>{
+            Address::Ipv4({10, 0, 0, static_cast<uint8_t>(attempts)}, 1)};
+      },
+      absl::Milliseconds(1), absl::Milliseconds(2), absl::Milliseconds(5),
+      [&](SeedResolver::Outcome outcome) { outcomes.Add(std::move(outcome)); });
+  resolver.Resolve(HostPort{"moving", 1});
+  const auto got = outcomes.Await(3);
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_TRUE(got[i].addresses.ok());
+    EXPECT_EQ(*got[i].addresses,
+              std::vector<Address>{
+                  Address::Ipv4({10, 0, 0, static_cast<uint8_t>(i + 1)}, 1)});
+  }
+}
+
 TEST(SeedResolverTest, DestructionStopsRetriesPromptly) {
   Outcomes outcomes;
   const absl::Time start = absl::Now();
@@ -90,7 +113,7 @@ TEST(SeedResolverTest, DestructionStopsRetriesPromptly) {
         [](const HostPort&) -> absl::StatusOr<std::vector<Address>> {
           return absl::UnavailableError("never");
         },
-        absl::Hours(1), absl::Hours(1),
+        absl::Hours(1), absl::Hours(1), absl::ZeroDuration(),
         [&](SeedResolver::Outcome outcome) {
           outcomes.Add(std::move(outcome));
         });

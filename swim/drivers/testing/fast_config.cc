@@ -14,7 +14,7 @@ Config FastConfig(const std::string& name, const std::string& address) {
   config.suspicion_mult = 3;
   config.push_pull_interval = absl::Seconds(1);
   // Long enough that OFFLINE members stay visible to the assertions.
-  config.reap_after = absl::Minutes(5);
+  config.reconnect_timeout = absl::Minutes(5);
   return config;
 }
 

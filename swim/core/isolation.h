@@ -1,0 +1,71 @@
+#ifndef SWIM_CORE_ISOLATION_H_
+#define SWIM_CORE_ISOLATION_H_
+
+#include <cstddef>
+
+#include "absl/time/time.h"
+#include "swim/core/instant.h"
+
+namespace swim {
+
+// Whether this member is the one cut off (docs/protocol.md, "Healing"): it
+// has heard from no other member for a window while at least kMinPeers
+// others were live, or its process did not run for a window (it was
+// paused, and what it missed meanwhile is not the others' fault). While it
+// is isolated the Node declares nobody OFFLINE: the silence of everyone at
+// once says more about this member than about them.
+//
+//   OnRun      the Node runs at `now` (any input, command or timer); a gap
+//              of a window or more since the previous run is a pause, and
+//              isolates the member for one window from there.
+//   OnContact  authenticated input from another member arrived.
+//   Check      whether the member is isolated at `now`, and whether an
+//              isolation it was found in has just ended (reported once:
+//              the Node then gives held suspicions a fresh timeout).
+class Isolation {
+ public:
+  static constexpr size_t kMinPeers = 2;
+
+  struct State {
+    bool isolated = false;
+    bool ended = false;  // an isolation seen by an earlier Check is over
+  };
+
+  explicit Isolation(Instant now) : last_contact_(now), last_run_(now) {}
+
+  // `window`: the current window (zero: never isolated); the Node passes
+  // isolation_probes of its probe periods, which Lifeguard stretches.
+  void OnRun(Instant now, absl::Duration window) {
+    if (window > absl::ZeroDuration() && now - last_run_ >= window) {
+      resumed_at_ = now;
+      resume_window_ = window;
+    }
+    if (now > last_run_) last_run_ = now;
+  }
+  void OnContact(Instant now) {
+    if (now > last_contact_) last_contact_ = now;
+  }
+  // `live`: the other members known ONLINE or SUSPECT.
+  State Check(Instant now, size_t live, absl::Duration window) {
+    State state;
+    if (window > absl::ZeroDuration()) {
+      const bool silent = live >= kMinPeers && now - last_contact_ >= window;
+      const bool resuming = now - resumed_at_ < resume_window_;
+      state.isolated = silent || resuming;
+    }
+    state.ended = was_isolated_ && !state.isolated;
+    was_isolated_ = state.isolated;
+    return state;
+  }
+
+ private:
+  Instant last_contact_;
+  Instant last_run_;
+  Instant resumed_at_ = Instant::InfinitePast();
+  absl::Duration resume_window_;
+  bool was_isolated_ = false;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_ISOLATION_H_
