@@ -410,6 +410,29 @@ TEST_P(ClusterTest, AnUnreachableMemberIsDeclaredOffline) {
       << view_.Describe();
 }
 
+TEST_P(ClusterTest, RemovedMemberIsLeftEverywhere) {
+  StartCluster(3);
+  members_.pop_back();  // m2 is gone for good, and the operator knows it
+  absl::Notification removed;
+  absl::Status status;
+  driver(0).Remove("m2", [&](absl::Status s) {
+    status = s;
+    removed.Notify();
+  });
+  ASSERT_TRUE(removed.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(view_.AwaitStatus({"m1"}, {"m2"}, MemberStatus::kLeft, kConverge))
+      << view_.Describe();
+  // A name nobody knows is an error the caller hears about.
+  absl::Notification unknown;
+  driver(0).RememberFor("nobody", absl::Minutes(1), [&](absl::Status s) {
+    status = s;
+    unknown.Notify();
+  });
+  ASSERT_TRUE(unknown.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, ClusterTest,
                          ::testing::Values(Mix::kEpoll, Mix::kAsio,
                                            Mix::kMixed),
