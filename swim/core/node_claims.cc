@@ -150,6 +150,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   const bool address_changed =
       status == MemberStatus::kOnline && record->address() != update.address;
   bool metadata_changed = false;
+  if (previous == MemberStatus::kOffline) UnindexOffline(*record);
   record->set_incarnation(update.incarnation);
   if (address_changed) record->set_address(update.address);
   if (status == MemberStatus::kOnline && update.has_metadata &&
@@ -160,6 +161,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     metadata_changed = true;
   }
   table_.SetStatus(*record, status);
+  if (status == MemberStatus::kOffline) IndexOffline(*record);
   switch (status) {
     case MemberStatus::kOnline:
       record->set_suspicion(nullptr);
@@ -487,6 +489,10 @@ void NodeImpl::OnReconnectTick(Instant now) {
   const double chance = reconnect_.Chance(table_.offline(), table_.available(),
                                           now - target.last_change());
   if (random_.UniformDouble() >= chance) return;
+  SendReconnect(target);
+}
+
+void NodeImpl::SendReconnect(MemberRecord& target) {
   const uint32_t seq = next_seq_++;
   reconnect_.Attempt(seq, target.name());
   ++stats_.reconnect_attempts;
@@ -496,6 +502,34 @@ void NodeImpl::OnReconnectTick(Instant now) {
   const Message messages[] = {ClaimOf(target, local_.name),
                               Ping{seq, target.name()}};
   SendRequest(target.address(), messages);
+}
+
+void NodeImpl::ReconnectIfOffline(const Address& from, Instant now) {
+  if (!reconnect_.enabled() || !active()) return;
+  // The tick's chance keeps the cost of trying dead members flat, which
+  // leaves a straggler (one of few members still holding a live member
+  // OFFLINE after a heal, its refutation missed) a small chance an
+  // interval. But the member it holds OFFLINE still probes and gossips to
+  // it like to everyone: authentic input from that address is the cue.
+  auto it = offline_at_.find(from);
+  if (it == offline_at_.end()) return;
+  MemberRecord* record = table_.Find(it->second);
+  if (record == nullptr || record->status() != MemberStatus::kOffline) return;
+  const Instant* last = reconnects_prompted_.Find(record->name());
+  if (last != nullptr && now < *last + config_.reconnect_interval) return;
+  reconnects_prompted_.Put(record->name(), now);
+  SendReconnect(*record);
+}
+
+void NodeImpl::IndexOffline(const MemberRecord& record) {
+  offline_at_[record.address()] = std::string(record.name());
+}
+
+void NodeImpl::UnindexOffline(const MemberRecord& record) {
+  auto it = offline_at_.find(record.address());
+  if (it != offline_at_.end() && it->second == record.name()) {
+    offline_at_.erase(it);
+  }
 }
 
 void NodeImpl::OnReconnected(absl::string_view name) {

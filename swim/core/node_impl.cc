@@ -90,7 +90,8 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
       streams_(config_.max_stream_message),
-      corrections_answered_(kMaxTrackedCorrections) {
+      corrections_answered_(kMaxTrackedCorrections),
+      reconnects_prompted_(kMaxTrackedCorrections) {
   local_.name = config_.name;
   local_.address = config_.address;
   local_.status = MemberStatus::kOnline;
@@ -317,6 +318,7 @@ absl::Status NodeImpl::Remove(absl::string_view name, Instant now) {
   const MemberStatus previous = record->status();
   record->set_suspicion(nullptr);
   record->set_incarnation(claimed);
+  if (previous == MemberStatus::kOffline) UnindexOffline(*record);
   table_.SetStatus(*record, MemberStatus::kLeft);
   record->set_last_change(now);
   ++stats_.removals;
@@ -508,6 +510,9 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
   }
   if (channel == Channel::kDatagram) {
     SendReply(from, local_.incarnation != self_before, now);
+    // Input from where a member this node holds OFFLINE lives: it is
+    // probably alive and this node missed its refutation.
+    if (!offline_at_.empty()) ReconnectIfOffline(from, now);
   }
 }
 
@@ -910,6 +915,7 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
 void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
   record.set_suspicion(nullptr);
   table_.SetStatus(record, MemberStatus::kOffline);
+  IndexOffline(record);
   record.set_last_change(now);
   ++stats_.declared_offline;
   ArmMemberTimer(record, Kind::kReap, now + RememberTime(record));
@@ -957,6 +963,7 @@ void NodeImpl::ApplyAwareness(int delta) {
 }
 
 void NodeImpl::Reap(MemberRecord& record) {
+  if (record.status() == MemberStatus::kOffline) UnindexOffline(record);
   EmitEvent(MemberReaped{record.ToMember()});
   ++stats_.reaped;
   tombstones_.Put(record.name(), record.incarnation());

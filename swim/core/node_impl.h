@@ -126,6 +126,14 @@ class NodeImpl {
   void AskSeeds(Instant now);
   // Healing (docs/protocol.md, "Healing").
   void OnReconnectTick(Instant now);
+  // Sends the reconnect ping to `target` (held OFFLINE).
+  void SendReconnect(MemberRecord& target);
+  // Authentic input came from `from`: if a member held OFFLINE lives
+  // there, it is pinged at once (once a reconnect interval per member).
+  void ReconnectIfOffline(const Address& from, Instant now);
+  // offline_at_ follows every change to and from OFFLINE.
+  void IndexOffline(const MemberRecord& record);
+  void UnindexOffline(const MemberRecord& record);
   // A member this node holds OFFLINE answered a reconnect ping.
   void OnReconnected(absl::string_view name);
   // Whether this member is cut off now (see Isolation); when an isolation
@@ -298,6 +306,11 @@ class NodeImpl {
   // and when each (member, sender) pair was last answered (rate limit).
   std::vector<std::string> corrections_;
   BoundedMap<Instant> corrections_answered_;
+  // When each member held OFFLINE was last pinged because a request came
+  // from its address (ReconnectIfOffline).
+  BoundedMap<Instant> reconnects_prompted_;
+  // Members held OFFLINE, by the address they were last at.
+  absl::flat_hash_map<Address, std::string> offline_at_;
   // The reply the datagram being handled earns: whether it served its one
   // request, the ack it earns, and the packet bytes the reply may take.
   bool request_served_ = false;

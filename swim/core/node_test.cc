@@ -1374,6 +1374,53 @@ std::optional<Claim> NextClaimAbout(Harness& h, absl::string_view name,
   return std::nullopt;
 }
 
+// A member held OFFLINE that this node hears from (it missed the
+// member's refutation) is pinged at once with the OFFLINE claim, so it
+// refutes on the ack; at most once a reconnect interval.
+TEST(NodeReconnectTest, InputFromAMemberHeldOfflinePromptsAReconnect) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.Learn(kPeerB, Addr(3), {5, 0});
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 0}, kPeerB)});
+  ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOffline);
+  h.TakeSent();
+  const uint64_t before = h.node().stats().reconnect_attempts;
+  h.Datagram(Addr(2), {Ping{77, kSelf}});
+  std::vector<const Sent*> reconnects;
+  uint32_t seq = 0;
+  for (const Sent& sent : h.sent()) {
+    for (const Ping& ping : MessagesOf<Ping>(sent)) {
+      if (ping.target == kPeerA && sent.to == Addr(2)) {
+        reconnects.push_back(&sent);
+        seq = ping.seq;
+        const std::optional<Claim> claim = UpdateAbout(sent, kPeerA);
+        ASSERT_TRUE(claim.has_value());
+        EXPECT_EQ(claim->status, MemberStatus::kOffline);
+      }
+    }
+  }
+  EXPECT_EQ(reconnects.size(), 1u);
+  EXPECT_EQ(h.node().stats().reconnect_attempts, before + 1);
+  // Its refutation on the ack brings it back.
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 1}), Ack{seq}});
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  EXPECT_EQ(h.node().stats().reconnects, 1u);
+
+  // Held OFFLINE again: more input within the interval prompts one ping.
+  h.Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                 {5, 1}, kPeerB)});
+  ASSERT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOffline);
+  const uint64_t again = h.node().stats().reconnect_attempts;
+  h.Datagram(Addr(2), {Ping{78, kSelf}});
+  h.Datagram(Addr(2), {Ping{79, kSelf}});
+  EXPECT_EQ(h.node().stats().reconnect_attempts, again);  // within interval
+  h.Advance(h.node().config().reconnect_interval);
+  const uint64_t later = h.node().stats().reconnect_attempts;
+  h.Datagram(Addr(2), {Ping{80, kSelf}});
+  EXPECT_EQ(h.node().stats().reconnect_attempts, later + 1);
+}
+
 TEST(NodeRemoveTest, ARemovedMemberIsClaimedLeftAboveItsLifeAndForgottenHere) {
   Harness h;
   h.Learn(kPeerA, Addr(2), {5, 3});
