@@ -3,7 +3,8 @@
 // bytes — raw bytes, or well-formed messages built from the input's
 // choices so they reach the protocol logic, split across reads and
 // interleaved over a few connections that close at chosen points — or
-// calls the API (join, leave, set metadata, broadcast). After every step
+// calls the API (join, rejoin from a saved view, leave, set metadata,
+// broadcast, remove). After every step
 // the fuzzer drains transmits and events and checks invariants; a
 // violation aborts:
 //   - every transmit opens and decodes (a stream transmit is exactly one
@@ -218,7 +219,25 @@ class NodeProgram {
         for (size_t i = 0; i < count; ++i) {
           seeds.push_back(Addr(static_cast<uint8_t>(1 + in.Pick(8))));
         }
-        (void)node_->Join(seeds, now_);
+        if (in.Pick(4) != 0) {
+          (void)node_->Join(seeds, now_);
+          break;
+        }
+        // A restart from a saved view: any statuses, names and metadata.
+        Arena arena;
+        std::vector<Member> saved;
+        const size_t members = in.Pick(8);
+        for (size_t i = 0; i < members; ++i) {
+          const Claim claim = UpdateOf(in, arena);
+          Member member;
+          member.name = std::string(claim.name);
+          member.address = claim.address;
+          member.status = claim.status;
+          member.incarnation = claim.incarnation;
+          if (claim.has_metadata) member.metadata = claim.metadata.ToMap();
+          saved.push_back(std::move(member));
+        }
+        (void)node_->Rejoin(saved, seeds, now_);
         break;
       }
       case 7:

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+#include "swim/core/saved_view.h"
 #include "swim/core/wire.h"
 
 namespace swim::fuzzing {
@@ -29,6 +31,23 @@ void CheckWireRoundTrip(const uint8_t* data, size_t size) {
   absl::StatusOr<std::vector<Message>> again =
       DecodePacket(absl::MakeConstSpan(encoded));
   if (!again.ok() || *again != *messages) std::abort();
+}
+
+void CheckSavedViewRoundTrip(const uint8_t* data, size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+  (void)DecodeSavedView(input);  // total: any bytes, a view or an error
+  const absl::Time saved_at = absl::FromUnixSeconds(1'800'000'000);
+  const std::string framed = saved_view_internal::Frame(saved_at, input);
+  absl::StatusOr<SavedView> view = DecodeSavedView(framed);
+  if (!view.ok()) return;
+  absl::StatusOr<std::string> encoded = EncodeSavedView(*view);
+  if (!encoded.ok() || *encoded != framed) {
+    std::fprintf(
+        stderr, "decoded saved view does not re-encode identically: %s\n",
+        encoded.ok() ? "bytes differ"
+                     : std::string(encoded.status().message()).c_str());
+    std::abort();
+  }
 }
 
 }  // namespace swim::fuzzing

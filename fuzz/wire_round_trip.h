@@ -12,6 +12,12 @@ namespace swim::fuzzing {
 // messages. Aborts otherwise.
 void CheckWireRoundTrip(const uint8_t* data, size_t size);
 
+// The same for saved views (swim/core/saved_view.h): `data` decoded as a
+// view file, and framed as one (checksum included, so the body's decoding
+// is reached), is a view or an error; a view re-encodes to exactly the
+// framed bytes. Aborts otherwise.
+void CheckSavedViewRoundTrip(const uint8_t* data, size_t size);
+
 }  // namespace swim::fuzzing
 
 #endif  // FUZZ_WIRE_ROUND_TRIP_H_

@@ -12,6 +12,7 @@
 
 #include "fuzz/fuzz_envelope.h"
 #include "swim/core/envelope.h"
+#include "swim/core/saved_view.h"
 #include "swim/testing/wire_examples.h"
 
 namespace {
@@ -54,6 +55,25 @@ int main(int argc, char** argv) {
       ++written;
     }
   }
+  // A saved view's body (its file without the 21-byte header and the
+  // 16-byte checksum), which the wire fuzzer also frames as a view file.
+  swim::SavedView view;
+  view.name = "node-0";
+  for (int i = 1; i <= 3; ++i) {
+    swim::Member member;
+    member.name = "node-" + std::to_string(i);
+    member.address =
+        swim::Address::Ipv4({10, 0, 0, static_cast<uint8_t>(i)}, 7946);
+    member.incarnation = {1'700'000'000'000'000ULL + i, 2};
+    member.metadata = {{"role", i == 1 ? "db" : "web"}};
+    view.members.push_back(member);
+  }
+  absl::StatusOr<std::string> file = swim::EncodeSavedView(view);
+  if (!file.ok() || file->size() < 37) return 1;
+  const std::string body = file->substr(21, file->size() - 37);
+  Write(root / "wire_fuzzer" / "seed-saved-view-body",
+        std::vector<uint8_t>(body.begin(), body.end()));
+  ++written;
   std::printf("wrote %d seeds under %s\n", written, root.c_str());
   return 0;
 }

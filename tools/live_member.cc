@@ -11,15 +11,19 @@ absl::StatusOr<std::unique_ptr<LiveMember>> LiveMember::Create(
   absl::StatusOr<std::unique_ptr<EpollDriver>> driver =
       EpollDriver::Create(settings.config, settings.driver_options);
   if (!driver.ok()) return driver.status();
-  return std::unique_ptr<LiveMember>(
-      new LiveMember(*std::move(driver), settings.seeds));
+  return std::unique_ptr<LiveMember>(new LiveMember(
+      *std::move(driver), settings.seeds,
+      /*rejoin_from_view=*/!settings.driver_options.view_file.empty()));
 }
 
 LiveMember::~LiveMember() { Stop(); }
 
 void LiveMember::Start(StatusCallback joined) {
   loop_ = std::thread([this] { (void)driver_->Run(); });
-  if (!seeds_.empty()) driver_->Join(seeds_, std::move(joined));
+  // With a view file, Join restores the saved view even without seeds.
+  if (!seeds_.empty() || rejoin_from_view_) {
+    driver_->Join(seeds_, std::move(joined));
+  }
 }
 
 void LiveMember::Stop() {

@@ -31,19 +31,23 @@ class LiveMember {
   EpollDriver& driver() { return *driver_; }
   const std::string& name() const { return driver_->name(); }
 
-  // Starts the loop and joins through the seeds; `joined` gets the
-  // outcome of the first attempt (on the loop thread).
+  // Starts the loop and joins through the seeds (and the saved view, with
+  // a view file); `joined` gets the outcome of the first attempt (on the
+  // loop thread).
   void Start(StatusCallback joined = {});
   // Stops the loop (no leave) and waits for its thread. Idempotent.
   void Stop();
 
  private:
   LiveMember(std::unique_ptr<EpollDriver> driver,
-             std::vector<std::string> seeds)
-      : driver_(std::move(driver)), seeds_(std::move(seeds)) {}
+             std::vector<std::string> seeds, bool rejoin_from_view)
+      : driver_(std::move(driver)),
+        seeds_(std::move(seeds)),
+        rejoin_from_view_(rejoin_from_view) {}
 
   std::unique_ptr<EpollDriver> driver_;
   std::vector<std::string> seeds_;
+  const bool rejoin_from_view_;
   std::thread loop_;
 };
 

@@ -486,6 +486,9 @@ absl::StatusOr<MemberSettings> ResolveMemberSettings(
     seeds.push_back(parsed->ToString());
   }
   out.seeds = std::move(seeds);
+  if (options.view_file.has_value()) {
+    out.driver_options.view_file = *options.view_file;
+  }
 
   if (absl::Status status = CheckConfig(out.config); !status.ok()) {
     return status;

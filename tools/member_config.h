@@ -42,6 +42,9 @@ struct MemberOptions {
   std::string label;
   // Allows running without a secret (no encryption, no authentication).
   bool insecure = false;
+  // Where the driver keeps this member's view for a warm restart
+  // (DriverOptions::view_file).
+  std::optional<std::string> view_file;
 
   // Timing; unset: the preset's.
   std::optional<absl::Duration> probe_interval;

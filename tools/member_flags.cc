@@ -60,6 +60,9 @@ ABSL_FLAG(std::string, label, "",
 ABSL_FLAG(bool, insecure, false,
           "Allow running without a secret: no encryption, no "
           "authentication. Anyone who reaches the port can join.");
+ABSL_FLAG(std::optional<std::string>, view_file, std::nullopt,
+          "A file where this member keeps its view of the cluster, so that "
+          "it rejoins without peers after a restart (one file per member).");
 ABSL_FLAG(std::optional<absl::Duration>, probe_interval, std::nullopt,
           "Time between probes (e.g. 1s). Default: the preset's.");
 ABSL_FLAG(std::optional<absl::Duration>, probe_timeout, std::nullopt,
@@ -109,6 +112,8 @@ const absl::string_view kMemberFlagsHelp =
   --preset=lan|wan|local  timing preset (default lan)
   --label=TEXT            cluster label (clusters sharing a secret)
   --insecure              allow running without a secret (no encryption)
+  --view-file=PATH        keep this member's view there; restarted, it
+                          rejoins from it, with or without peers
   --probe-interval, --probe-timeout, --indirect-checks, --suspicion-mult,
   --gossip-interval, --gossip-nodes, --retransmit-mult,
   --push-pull-interval, --reconnect-interval, --reconnect-timeout,
@@ -137,7 +142,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   // would quietly fall back to the environment.
   for (const std::string& arg : *checked) {
     for (absl::string_view flag :
-         {"name", "secret_file", "bind", "default_host"}) {
+         {"name", "secret_file", "bind", "default_host", "view_file"}) {
       if (arg == absl::StrCat("--", flag, "=")) {
         std::string dashed(flag);
         std::replace(dashed.begin(), dashed.end(), '_', '-');
@@ -170,6 +175,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.metadata = std::move(extracted->metadata);
   options.label = absl::GetFlag(FLAGS_label);
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.view_file = absl::GetFlag(FLAGS_view_file);
   options.probe_interval = absl::GetFlag(FLAGS_probe_interval);
   options.probe_timeout = absl::GetFlag(FLAGS_probe_timeout);
   options.indirect_checks = absl::GetFlag(FLAGS_indirect_checks);

@@ -51,12 +51,15 @@ ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt,
 ABSL_FLAG(std::string, preset, "lan",
           "Config preset: lan, wan or local (memberlist's numbers).");
 ABSL_FLAG(std::string, scenario, "join",
-          "join, metadata, failure, partition, long-partition, isolate or "
-          "churn (see above).");
+          "join, metadata, failure, partition, long-partition, isolate, "
+          "churn or restart (see above).");
 ABSL_FLAG(std::optional<double>, cut_s, std::nullopt,
           "How long the cut of partition, long-partition and isolate lasts, "
-          "in virtual seconds (default: each scenario's, see above). Also "
-          "spelled --cut-s.");
+          "or the restarted member is down, in virtual seconds (default: "
+          "each scenario's, see above). Also spelled --cut-s.");
+ABSL_FLAG(std::string, snapshot, "on",
+          "restart: on (the member restarts from the view it saved, with no "
+          "seed) or off (a cold join through node 0).");
 ABSL_FLAG(std::optional<double>, reconnect_timeout_s, std::nullopt,
           "Overrides the preset's reconnect_timeout (how long OFFLINE "
           "members are remembered), in seconds. Also spelled "
@@ -86,8 +89,8 @@ constexpr absl::string_view kUsage =
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
            --scenario=join|metadata|failure|partition|long-partition|
-                      isolate|churn
-           [--cut-s=C] [--reconnect-timeout-s=R]
+                      isolate|churn|restart
+           [--cut-s=C] [--reconnect-timeout-s=R] [--snapshot=on|off]
            [--loss=F] [--latency-ms=M] [--duration-s=T]
            [--lifeguard=on|off] [--json]
 
@@ -132,6 +135,15 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              end; then until every live member sees every other ONLINE at
              its current generation, timed from the end of the churn.
              Budget 60 s + 4 Q.
+  restart    one random member (not node 0) saves its view (its ONLINE
+             members, as a driver's view file does), crashes, and after
+             --cut-s (default 5 s) restarts: with --snapshot=on from that
+             view and no seed (Node::Rejoin), with --snapshot=off by a
+             cold join through node 0. Until every live member sees every
+             other ONLINE at its current generation, timed from the
+             restart; also reports the bytes sent meanwhile and when the
+             restarted member knew every live member (knows_all_s).
+             Budget 60 s + 4 Q.
 
 If a budget runs out the run stops and reports converged=false (exit status
 still 0). With --duration-s=T the run then continues T more virtual seconds.
@@ -172,7 +184,8 @@ enum class Scenario {
   kPartition,
   kLongPartition,
   kIsolate,
-  kChurn
+  kChurn,
+  kRestart
 };
 
 struct Settings {
@@ -187,6 +200,7 @@ struct Settings {
   double duration_s = 0;
   std::optional<double> cut_s;
   std::optional<double> reconnect_timeout_s;
+  bool snapshot = true;  // restart: from the saved view
   bool lifeguard = true;
   bool json = false;
 };
@@ -203,6 +217,7 @@ struct Budgets {
   absl::Duration rejoin;  // after a long partition or an isolation
   absl::Duration churn;   // how long members crash and restart
   absl::Duration reconverge;
+  absl::Duration downtime;  // restart: how long the member is down
 
   // The whole run's budget for `scenario`, for the progress bar.
   absl::Duration Total(Scenario scenario) const {
@@ -221,6 +236,8 @@ struct Budgets {
         return join + isolation + rejoin;
       case Scenario::kChurn:
         return join + churn + reconverge;
+      case Scenario::kRestart:
+        return join + downtime + reconverge;
     }
     return join;
   }
@@ -255,6 +272,7 @@ Budgets ComputeBudgets(const Config& config, int n,
   budgets.rejoin = budgets.heal + 8 * config.reconnect_interval;
   budgets.churn = 30 * probe;
   budgets.reconverge = absl::Seconds(60) + 4 * push_pull;
+  budgets.downtime = cut.value_or(absl::Seconds(5));
   return budgets;
 }
 
@@ -280,6 +298,12 @@ struct Result {
   uint64_t reaped = 0;  // MemberReaped events
   int churn_crashes = 0;
   int churn_restarts = 0;
+  // restart: members the restarted one restored from its view, and the
+  // bytes every member sent from the restart until the goal held.
+  std::optional<uint64_t> restored;
+  std::optional<uint64_t> restart_bytes;
+  // restart: until the restarted member knew every live member.
+  std::optional<absl::Duration> knows_all;
   absl::Duration virtual_time;
 };
 
@@ -344,6 +368,9 @@ class Runner {
           break;
         case Scenario::kChurn:
           RunChurn(result);
+          break;
+        case Scenario::kRestart:
+          RunRestart(result);
           break;
       }
     }
@@ -566,6 +593,35 @@ class Runner {
                                           budgets_.reconverge, "re-converge");
   }
 
+  void RunRestart(Result& result) {
+    victim_ = RandomMember();
+    result.subject = sim_.node(victim_).local().name;
+    // What a driver's view file holds at the crash (saved whenever the view
+    // changed, and this one has been settled since the join).
+    const std::vector<Member> saved =
+        sim_.node(victim_).Members(MemberStatus::kOnline);
+    Crash(victim_);
+    BeginPhase(budgets_.downtime);
+    RunFor(budgets_.downtime, "down");
+    const uint64_t bytes_before = sim_.totals().bytes_sent;
+    restarted_at_ = sim_.now();
+    absl::Status status = settings_.snapshot ? Restart(victim_, {}, saved)
+                                             : Restart(victim_, {0});
+    if (!status.ok()) {
+      error_ = absl::Status(
+          status.code(),
+          absl::StrCat("restarting node ", victim_, ": ", status.message()));
+      return;
+    }
+    result.restored = settings_.snapshot ? sim_.node(victim_).size() : 0;
+    BeginPhase(budgets_.reconverge);
+    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
+                                          [this] { return AllOnlineCounted(); },
+                                          budgets_.reconverge, "restart");
+    result.restart_bytes = sim_.totals().bytes_sent - bytes_before;
+    result.knows_all = knows_all_;
+  }
+
   // --- Running ---------------------------------------------------------------
 
   // Runs until `goal` holds or `budget` passes; returns how long it took.
@@ -623,6 +679,10 @@ class Runner {
 
   void Observe(int viewer, const Event& event) {
     dirty_ = true;
+    if (restarted_at_ && viewer == victim_ && !knows_all_ &&
+        sim_.node(victim_).available() + 1 >= static_cast<size_t>(live_)) {
+      knows_all_ = sim_.now() - *restarted_at_;
+    }
     const Member* member = EventMember(event);
     if (member == nullptr) return;
     auto it = index_.find(member->name);
@@ -695,10 +755,11 @@ class Runner {
     dirty_ = true;
   }
 
-  absl::Status Restart(int index) {
+  absl::Status Restart(int index, const std::vector<int>& seeds = {0},
+                       absl::Span<const Member> saved = {}) {
     ++live_;
     dirty_ = true;
-    return sim_.Restart(index, {0});
+    return sim_.Restart(index, seeds, saved);
   }
 
   // Every live member sees every other live member ONLINE at the
@@ -752,7 +813,12 @@ class Runner {
   uint64_t offline_by_isolated_ = 0;
   uint64_t offline_about_isolated_ = 0;
   uint64_t reaped_ = 0;
-  int down_ = 0;  // churn: members crashed and not yet restarted
+  int down_ = 0;
+  // restart: when the member restarted, and how long until it knew every
+  // live member (its view restored, or its join answered).
+  std::optional<Instant> restarted_at_;
+  std::optional<absl::Duration>
+      knows_all_;  // churn: members crashed and not yet restarted
 };
 
 // --- Flags -------------------------------------------------------------------
@@ -807,10 +873,20 @@ absl::StatusOr<Settings> ReadFlags() {
     settings.scenario = Scenario::kIsolate;
   } else if (scenario == "churn") {
     settings.scenario = Scenario::kChurn;
+  } else if (scenario == "restart") {
+    settings.scenario = Scenario::kRestart;
   } else {
     return BadFlag("scenario", scenario,
                    "unknown scenario; use join, metadata, failure, "
-                   "partition, long-partition, isolate or churn");
+                   "partition, long-partition, isolate, churn or restart");
+  }
+  const std::string snapshot = absl::GetFlag(FLAGS_snapshot);
+  if (snapshot == "on") {
+    settings.snapshot = true;
+  } else if (snapshot == "off") {
+    settings.snapshot = false;
+  } else {
+    return BadFlag("snapshot", snapshot, "use on or off");
   }
   settings.cut_s = absl::GetFlag(FLAGS_cut_s);
   if (settings.cut_s &&
@@ -873,6 +949,7 @@ std::string ReplayCommand(const Settings& settings) {
     absl::StrAppend(&command, " --reconnect-timeout-s=",
                     ShortestNumber(*settings.reconnect_timeout_s));
   }
+  if (!settings.snapshot) absl::StrAppend(&command, " --snapshot=off");
   if (settings.loss > 0) {
     absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
   }
@@ -909,6 +986,7 @@ std::string Json(const Settings& settings, const Result& result,
                          settings.scenario == Scenario::kLongPartition;
   const bool isolate = settings.scenario == Scenario::kIsolate;
   const bool churn = settings.scenario == Scenario::kChurn;
+  const bool restart = settings.scenario == Scenario::kRestart;
   JsonObject json;
   json.Add("nodes", settings.nodes)
       .Add("seed", settings.seed)
@@ -954,6 +1032,21 @@ std::string Json(const Settings& settings, const Result& result,
         .Add("churn_restarts", result.churn_restarts);
   } else {
     json.AddNull("churn_crashes").AddNull("churn_restarts");
+  }
+  if (restart) {
+    json.Add("snapshot", settings.snapshot);
+  } else {
+    json.AddNull("snapshot");
+  }
+  json.Add("knows_all_s", Seconds(result.knows_all));
+  for (const auto& [key, value] :
+       {std::pair{"restored", result.restored},
+        std::pair{"restart_bytes", result.restart_bytes}}) {
+    if (value.has_value()) {
+      json.Add(key, *value);
+    } else {
+      json.AddNull(key);
+    }
   }
   json.Add("virtual_s", absl::ToDoubleSeconds(result.virtual_time))
       .Add("datagrams", totals.datagrams_sent)
@@ -1002,6 +1095,8 @@ absl::string_view MeasuredFrom(Scenario scenario) {
       return "after the heal";
     case Scenario::kChurn:
       return "after the churn stopped";
+    case Scenario::kRestart:
+      return "after the restart";
   }
   return "";
 }
@@ -1054,6 +1149,17 @@ std::string Summary(const Settings& settings, const Result& result,
   if (settings.scenario == Scenario::kChurn) {
     absl::StrAppend(&out, "  churn:          ", result.churn_crashes,
                     " crashes, ", result.churn_restarts, " restarts\n");
+  }
+  if (settings.scenario == Scenario::kRestart) {
+    absl::StrAppend(
+        &out, "  restart:        ",
+        settings.snapshot
+            ? absl::StrCat("from its saved view (", result.restored.value_or(0),
+                           " members restored), no seed")
+            : std::string("cold, through node 0"),
+        "; it knew every live member after ", FormatSeconds(result.knows_all),
+        ", ", FormatBytes(result.restart_bytes.value_or(0)),
+        " sent until converged\n");
   }
   absl::StrAppend(&out, "  reaped:         ", result.reaped, "\n");
   absl::StrAppend(&out, "  false offline:  ", result.false_offline);

@@ -102,6 +102,21 @@ reaped="$(field "$TMP/long.json" reaped)"
 python3 -c "import sys; assert int(sys.argv[1]) >= 200" "$reaped" ||
   fail "long-partition: the sides did not forget each other (reaped $reaped)"
 
+# --- restart: from the saved view with no seed, and cold -----------------------
+run warm --nodes=20 --seed=1 --preset=lan --scenario=restart
+[[ "$(field "$TMP/warm.json" converged)" == "True" ]] ||
+  fail "restart from the view did not converge: $(cat "$TMP/warm.json")"
+[[ "$(field "$TMP/warm.json" restored)" == "19" ]] ||
+  fail "restart did not restore the 19 others: $(cat "$TMP/warm.json")"
+run cold --nodes=20 --seed=1 --preset=lan --scenario=restart --snapshot=off
+[[ "$(field "$TMP/cold.json" converged)" == "True" ]] ||
+  fail "cold restart did not converge: $(cat "$TMP/cold.json")"
+[[ "$(field "$TMP/cold.json" restored)" == "0" ]] ||
+  fail "a cold restart restored members: $(cat "$TMP/cold.json")"
+python3 -c "import sys; assert int(sys.argv[1]) > 0" \
+  "$(field "$TMP/cold.json" restart_bytes)" ||
+  fail "restart_bytes missing: $(cat "$TMP/cold.json")"
+
 # --- lifeguard: on by default, off on request, and the runs differ ------------
 [[ "$(field "$TMP/failure.json" lifeguard)" == "True" ]] ||
   fail "lifeguard is not on by default"
@@ -135,6 +150,7 @@ bad_flag() {  # bad_flag EXPECTED_TEXT FLAGS...
 }
 bad_flag "--preset=moon" --preset=moon
 bad_flag "--scenario=dance" --scenario=dance
+bad_flag "--snapshot=maybe" --snapshot=maybe
 bad_flag "--nodes=1" --nodes=1
 bad_flag "--nodes=100001" --nodes=100001
 bad_flag "--loss=1" --loss=1

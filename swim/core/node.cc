@@ -29,6 +29,11 @@ absl::Status Node::SetMetadata(Metadata metadata, Instant now) {
 absl::Status Node::Restore(absl::Span<const Member> members, Instant now) {
   return impl_->Restore(members, now);
 }
+
+absl::Status Node::Rejoin(absl::Span<const Member> saved,
+                          absl::Span<const Address> seeds, Instant now) {
+  return impl_->Rejoin(saved, seeds, now);
+}
 absl::Status Node::Remove(absl::string_view name, Instant now) {
   return impl_->Remove(name, now);
 }

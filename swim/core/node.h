@@ -115,6 +115,22 @@ class Node {
   // recently reaped lives are skipped. All or nothing: an invalid member
   // (bad name or metadata, another status) or a full table changes nothing.
   absl::Status Restore(absl::Span<const Member> members, Instant now);
+  // Starts this node from a view it saved in an earlier life (SavedView,
+  // docs/protocol.md "Warm restart"), so it rejoins with or without seeds:
+  // the ONLINE members of `saved` other than this node are restored as by
+  // Restore, each reported as a MemberJoined (this process has not told
+  // its application about them yet). Then, as Join does, a state exchange
+  // announces this node's new life to up to kRejoinContacts of them,
+  // chosen at random, and to each of `seeds` that is not the address of a
+  // restored member; all are kept as seeds. The cluster corrects the saved
+  // view through those exchanges and gossip, which always win over a
+  // restored entry: a restored member is never newer than the cluster's
+  // news of it. FailedPrecondition (nothing changed) once this node knows
+  // any member; Restore's errors otherwise. With nothing to restore, this
+  // is Join(seeds).
+  static constexpr int kRejoinContacts = 3;
+  absl::Status Rejoin(absl::Span<const Member> saved,
+                      absl::Span<const Address> seeds, Instant now);
   // Removes a member the operator knows is gone for good: this node claims
   // it LEFT above its incarnation (spread like any claim), so every member
   // stops trying to reconnect to it and forgets it after

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_record.h"
@@ -158,6 +159,11 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
     AskSeeds(now);
     return absl::OkStatus();
   }
+  SendJoinRequests(now);
+  return absl::OkStatus();
+}
+
+void NodeImpl::SendJoinRequests(Instant now) {
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
   QueueLocalUpdate();
@@ -165,7 +171,6 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
     SendPushPull(seed, StateKind::kJoin);
   }
   timers_.Set(Kind::kJoinRetry, now + join_.delay());
-  return absl::OkStatus();
 }
 
 absl::Status NodeImpl::Leave(Instant now) {
@@ -206,8 +211,56 @@ absl::Status NodeImpl::SetMetadata(Metadata metadata, Instant now) {
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
-  if (absl::Status status = CheckActive("Restore"); !status.ok()) {
+absl::Status NodeImpl::Rejoin(absl::Span<const Member> saved,
+                              absl::Span<const Address> seeds, Instant now) {
+  if (absl::Status status = CheckActive("Rejoin"); !status.ok()) return status;
+  if (table_.size() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Rejoin: this member knows ", table_.size(),
+        " members already; a saved view only starts a member that knows "
+        "none"));
+  }
+  std::vector<Member> online;
+  online.reserve(saved.size());
+  for (const Member& member : saved) {
+    if (member.status == MemberStatus::kOnline && member.name != local_.name) {
+      online.push_back(member);
+    }
+  }
+  if (absl::Status status = RestoreMembers(online, now, /*report=*/true);
+      !status.ok()) {
+    return status;
+  }
+  if (table_.size() == 0) return Join(seeds, now);
+  // Contacts first, then the seeds that are not restored members (those
+  // would be asked again only if the cluster forgets them).
+  std::vector<Address> contacts;
+  for (const Member& member :
+       Sample(Node::kRejoinContacts, MemberStatus::kOnline)) {
+    contacts.push_back(member.address);
+  }
+  absl::flat_hash_set<Address> restored;
+  for (size_t i = 0; i < table_.size(); ++i) {
+    restored.insert(table_.at(i).address());
+  }
+  for (const Address& seed : seeds) {
+    if (!restored.contains(seed)) contacts.push_back(seed);
+  }
+  // As Join does for a member that knows nobody: the view says nothing
+  // about broadcasts, so the floors of the first reply are still awaited.
+  if (!join_.Start(contacts, local_.address, /*joined=*/false)) {
+    return absl::OkStatus();  // every contact at this node's own address
+  }
+  SendJoinRequests(now);
+  return absl::OkStatus();
+}
+
+absl::Status NodeImpl::RestoreMembers(absl::Span<const Member> members,
+                                      Instant now, bool report) {
+  // Errors name the command the caller used.
+  const absl::string_view label = report ? "rejoin" : "restore";
+  if (absl::Status status = CheckActive(report ? "Rejoin" : "Restore");
+      !status.ok()) {
     return status;
   }
   // Validate everything first, so a bad entry changes nothing. Nothing is
@@ -227,30 +280,30 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
     const Member& member = members[i];
     if (member.name.empty() || member.name.size() > kMaxNameLength) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "restore: member ", i, " has a name of ", member.name.size(),
+          label, ": member ", i, " has a name of ", member.name.size(),
           " bytes (1 to ", kMaxNameLength, " allowed)"));
     }
     if (FromTheFuture(member.incarnation.generation, now)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "restore: member '", member.name, "' has generation ",
+          label, ": member '", member.name, "' has generation ",
           member.incarnation.generation,
           ", later than any live process can have started (this member's "
           "clock plus max_clock_skew)"));
     }
     if (member.status != MemberStatus::kOnline) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "restore: member '", member.name, "' is ",
+          label, ": member '", member.name, "' is ",
           MemberStatusName(member.status),
           "; only ONLINE members are restored (the cluster reports the rest)"));
     }
     absl::StatusOr<std::string> encoded = EncodeMetadata(member.metadata);
     if (!encoded.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "restore: member '", member.name, "': ", encoded.status().message()));
+          label, ": member '", member.name, "': ", encoded.status().message()));
     }
     if (encoded->size() > config_.max_metadata_size) {
       return absl::InvalidArgumentError(
-          absl::StrCat("restore: member '", member.name, "' has metadata of ",
+          absl::StrCat(label, ": member '", member.name, "' has metadata of ",
                        encoded->size(), " bytes, above max_metadata_size ",
                        config_.max_metadata_size));
     }
@@ -273,14 +326,14 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
     }
     if (table_.size() + fresh.size() > config_.max_members) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "restore: ", fresh.size(), " new members would exceed max_members ",
+          label, ": ", fresh.size(), " new members would exceed max_members ",
           config_.max_members, " (", table_.size(), " known)"));
     }
     candidate_bytes = 0;
     for (const auto& [name, bytes] : fresh) candidate_bytes += bytes;
     if (!StateFits(candidate_bytes)) {
       return absl::ResourceExhaustedError(
-          absl::StrCat("restore: ", fresh.size(),
+          absl::StrCat(label, ": ", fresh.size(),
                        " new members would make a state exchange larger than "
                        "max_stream_message ",
                        config_.max_stream_message));
@@ -296,6 +349,7 @@ absl::Status NodeImpl::Restore(absl::Span<const Member> members, Instant now) {
     record.set_address(member.address);
     record.set_incarnation(member.incarnation);
     record.set_last_change(now);
+    if (report) EmitEvent(MemberJoined{record.ToMember()});
   }
   return absl::OkStatus();
 }

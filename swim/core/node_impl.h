@@ -63,7 +63,11 @@ class NodeImpl {
   absl::Status Join(absl::Span<const Address> seeds, Instant now);
   absl::Status Leave(Instant now);
   absl::Status SetMetadata(Metadata metadata, Instant now);
-  absl::Status Restore(absl::Span<const Member> members, Instant now);
+  absl::Status Restore(absl::Span<const Member> members, Instant now) {
+    return RestoreMembers(members, now, /*report=*/false);
+  }
+  absl::Status Rejoin(absl::Span<const Member> saved,
+                      absl::Span<const Address> seeds, Instant now);
   absl::Status Broadcast(absl::string_view payload, Instant now);
   absl::Status Remove(absl::string_view name, Instant now);
   absl::Status RememberFor(absl::string_view name, absl::Duration duration,
@@ -96,6 +100,12 @@ class NodeImpl {
   size_t queued_member_timers() const { return timers_.keyed_size(); }
 
  private:
+  // The first state exchange with every seed of join_ (Join, Rejoin), with
+  // this member's announcement queued, and the retry timer.
+  void SendJoinRequests(Instant now);
+  // Restore, and with `report` Rejoin's: each member added is a MemberJoined.
+  absl::Status RestoreMembers(absl::Span<const Member> members, Instant now,
+                              bool report);
   // State replies queued and not yet taken by the driver.
   static constexpr size_t kMaxPendingStreamBytes = 64 << 20;
 

@@ -1,5 +1,6 @@
 // Node::Restore: members known from elsewhere are installed quietly, and
-// bad input changes nothing.
+// bad input changes nothing. Node::Rejoin: a restarted member starts from
+// its saved view, tells its application, and announces its new life.
 
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "swim/core/address.h"
 #include "swim/core/config.h"
+#include "swim/core/event.h"
 #include "swim/core/incarnation.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
@@ -157,6 +159,146 @@ TEST(NodeRestoreTest, ReapedLivesStayBuried) {
   EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
 }
 
+std::vector<Member> SavedMembers(int count) {
+  std::vector<Member> view;
+  for (int i = 0; i < count; ++i) {
+    view.push_back(Known(absl::StrCat("saved-", i), Addr(10 + i),
+                         {static_cast<uint64_t>(100 + i), 2},
+                         {{"n", absl::StrCat(i)}}));
+  }
+  return view;
+}
+
+TEST(NodeRejoinTest, ReportsEachMemberAndAsksAFewForState) {
+  Harness h;
+  std::vector<Member> view = SavedMembers(6);
+  view.push_back(Known(kSelf, Addr(1), {1, 7}));  // its own old life: skipped
+  Member gone = Known("gone", Addr(40), {1, 0});
+  gone.status = MemberStatus::kOffline;  // not ONLINE: skipped
+  view.push_back(gone);
+  const Incarnation own = h.node().local().incarnation;
+  ASSERT_TRUE(h.Rejoin(view).ok());
+
+  EXPECT_EQ(h.node().size(), 6u);
+  EXPECT_EQ(h.node().local().incarnation, own);  // the new life, not the saved
+  std::vector<Event> events = h.TakeEvents();
+  ASSERT_EQ(events.size(), 6u);
+  std::set<std::string> reported;
+  for (const Event& event : events) {
+    const MemberJoined* joined = std::get_if<MemberJoined>(&event);
+    ASSERT_NE(joined, nullptr) << EventName(event);
+    EXPECT_EQ(joined->member.status, MemberStatus::kOnline);
+    reported.insert(joined->member.name);
+  }
+  EXPECT_EQ(reported.size(), 6u);
+  EXPECT_EQ(h.node().Find("saved-3")->metadata, (Metadata{{"n", "3"}}));
+
+  // Three of them get a joining state exchange that carries this node's
+  // new life, as seeds would.
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), static_cast<size_t>(Node::kRejoinContacts));
+  std::set<Address> asked;
+  for (const Sent& one : sent) {
+    EXPECT_EQ(one.channel, Channel::kStream);
+    const PushPull state = First<PushPull>(one);
+    EXPECT_TRUE(state.joining);
+    EXPECT_TRUE(state.reply_wanted);
+    bool carries_self = false;
+    for (const Claim& claim : state.members) {
+      if (claim.name == kSelf) {
+        carries_self =
+            claim.incarnation == own && claim.status == MemberStatus::kOnline;
+      }
+    }
+    EXPECT_TRUE(carries_self);
+    asked.insert(one.to);
+  }
+  EXPECT_EQ(asked.size(), sent.size());
+  for (const Address& address : asked) {
+    bool saved = false;
+    for (int i = 0; i < 6; ++i) saved |= address == Addr(10 + i);
+    EXPECT_TRUE(saved) << address.ToString();
+  }
+}
+
+TEST(NodeRejoinTest, FewerMembersThanContactsAreAllAsked) {
+  Harness h;
+  ASSERT_TRUE(h.Rejoin(SavedMembers(2)).ok());
+  EXPECT_EQ(h.TakeSent().size(), 2u);
+}
+
+TEST(NodeRejoinTest, AnEmptyViewChangesNothing) {
+  Harness h;
+  Member gone = Known("gone", Addr(40), {1, 0});
+  gone.status = MemberStatus::kLeft;
+  ASSERT_TRUE(h.Rejoin({gone}).ok());
+  EXPECT_EQ(h.node().size(), 0u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_TRUE(h.TakeSent().empty());
+  // With seeds, it is a plain Join.
+  Harness seeded;
+  ASSERT_TRUE(seeded.Rejoin({gone}, {Addr(9)}).ok());
+  std::vector<Sent> sent = seeded.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, Addr(9));
+}
+
+TEST(NodeRejoinTest, RefusedOnceAnyMemberIsKnown) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.TakeEvents();
+  h.TakeSent();
+  const absl::Status status = h.Rejoin(SavedMembers(3));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("Rejoin"));
+  EXPECT_EQ(h.node().size(), 1u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_TRUE(h.TakeSent().empty());
+}
+
+TEST(NodeRejoinTest, AnInvalidViewChangesNothing) {
+  Harness h;
+  std::vector<Member> view = SavedMembers(3);
+  view[1].name = "";
+  const absl::Status status = h.Rejoin(view);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("rejoin: member 1"));
+  EXPECT_EQ(h.node().size(), 0u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+  EXPECT_TRUE(h.TakeSent().empty());
+}
+
+TEST(NodeRejoinTest, TheClusterCorrectsTheSavedView) {
+  Harness h;
+  ASSERT_TRUE(h.Rejoin(SavedMembers(3)).ok());
+  h.TakeEvents();
+  h.TakeSent();
+  // saved-0 restarted since the save (a newer life): the news wins. A
+  // claim older than the saved entry changes nothing. saved-1 went
+  // OFFLINE at the saved incarnation: that wins too.
+  h.Datagram(Addr(30), {Online("saved-0", Addr(10), {200, 0}),
+                        Online("saved-2", Addr(12), {102, 1}),
+                        MakeClaim(MemberStatus::kOffline, "saved-1", Addr(11),
+                                  {101, 2}, kPeerB)});
+  EXPECT_EQ(h.node().Find("saved-0")->incarnation, (Incarnation{200, 0}));
+  EXPECT_EQ(h.node().Find("saved-2")->incarnation, (Incarnation{102, 2}));
+  EXPECT_EQ(h.node().StatusOf("saved-1"), MemberStatus::kOffline);
+}
+
+TEST(NodeRejoinTest, SeedsAreAskedOnlyIfNotRestoredMembers) {
+  Harness h;
+  ASSERT_TRUE(h.Rejoin(SavedMembers(1), {Addr(10), Addr(9)}).ok());
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].to, Addr(10));  // the one contact
+  EXPECT_EQ(sent[1].to, Addr(9));   // the seed that is no member
+  // Seeds given later are asked only if they are not members either.
+  ASSERT_TRUE(h.Join({Addr(10), Addr(8)}).ok());
+  sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, Addr(8));
+}
+
 TEST(NodeRestoreTest, RefusedAfterLeaving) {
   Harness h;
   ASSERT_TRUE(h.Leave().ok());
@@ -164,6 +306,8 @@ TEST(NodeRestoreTest, RefusedAfterLeaving) {
       h.node().Restore({Known(kPeerA, Addr(2), {1, 0})}, h.now());
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(h.node().size(), 0u);
+  EXPECT_EQ(h.Rejoin({Known(kPeerA, Addr(2), {1, 0})}).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // Cluster behaviour over real sockets on loopback, for each driver and for
 // a cluster mixing both: joining, metadata too large for a datagram,
 // hostile datagrams and stream peers, seeds given by name, listeners that
-// read the node, commands from many threads, graceful leave.
+// read the node, commands from many threads, graceful leave, warm restart
+// from a saved view.
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,7 +20,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "swim/core/saved_view.h"
 #include "swim/core/stats.h"
+#include "swim/drivers/net/view_file.h"
 #include "swim/drivers/testing/eventually.h"
 #include "swim/drivers/testing/fast_config.h"
 #include "swim/drivers/testing/membership_view.h"
@@ -431,6 +436,89 @@ TEST_P(ClusterTest, RemovedMemberIsLeftEverywhere) {
   });
   ASSERT_TRUE(unknown.WaitForNotificationWithTimeout(kConverge));
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
+}
+
+// The path of a view file for this test and driver mix, removed first.
+std::string FreshViewFile(const std::string& test) {
+  const std::string path = absl::StrCat(
+      ::testing::TempDir(), "/", test, "-",
+      ::testing::UnitTest::GetInstance()->current_test_info()->value_param());
+  ::unlink(path.c_str());
+  return path;
+}
+
+TEST_P(ClusterTest, RestartedMemberRejoinsFromItsSavedViewWithoutSeeds) {
+  DriverOptions options = FastDriverOptions();
+  options.view_file = FreshViewFile("rejoin");
+  options.view_save_interval = absl::Milliseconds(50);
+  for (int i = 0; i < 3; ++i) {
+    Config config = FastConfig(absl::StrCat("m", i));
+    config.metadata = {{"life", "1"}};
+    RunningMember& member =
+        Start(i, config, i == 2 ? options : FastDriverOptions());
+    if (i > 0) member.driver().Join({members_[0]->address()});
+  }
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  // Saved off the loop once it changed: both others, ONLINE.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        absl::StatusOr<SavedView> saved = net::LoadViewFile(options.view_file);
+        return saved.ok() && saved->members.size() == 2;
+      },
+      kConverge));
+  EXPECT_GE(StatsOf(2).view_saves, 1u);
+
+  // Killed (no leave), then started again at its address with no seed.
+  const std::string address = members_[2]->address();
+  members_.pop_back();
+  view_.Forget("m2");
+  Config config = FastConfig("m2", address);
+  config.metadata = {{"life", "2"}};
+  absl::StatusOr<std::unique_ptr<RunningMember>> again =
+      StartMember(KindOf(2), config, options, &view_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  members_.push_back(*std::move(again));
+  absl::Notification joined;
+  absl::Status status;
+  driver(2).Join({}, [&](absl::Status s) {
+    status = s;
+    joined.Notify();
+  });
+  ASSERT_TRUE(joined.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(status.ok()) << status;
+  // It knows the others from its view at once (reported as joins), and
+  // they learn its new life from the state exchange it starts.
+  EXPECT_EQ(StatsOf(2).view_members_restored, 2u);
+  EXPECT_TRUE(
+      view_.AwaitStatus({"m2"}, {"m0", "m1"}, MemberStatus::kOnline, kConverge))
+      << view_.Describe();
+  EXPECT_TRUE(view_.AwaitMetadata({"m0", "m1"}, "m2", "life", "2", kConverge))
+      << view_.Describe();
+}
+
+TEST_P(ClusterTest, AnUnusableViewIsReportedAndTheSeedsJoined) {
+  DriverOptions options = FastDriverOptions();
+  options.view_file = FreshViewFile("unusable");
+  {
+    std::ofstream out(options.view_file, std::ios::binary);
+    out << "SWIMVIEW and then nothing a saved view holds";
+  }
+  StartCluster(2);
+  absl::Mutex mutex;
+  std::vector<std::string> errors;
+  RunningMember& member = Start(2, FastConfig("m2"), options);
+  member.driver().AddErrorListener([&](const absl::Status& error) {
+    absl::MutexLock lock(&mutex);
+    errors.push_back(std::string(error.message()));
+  });
+  member.driver().Join({members_[0]->address()});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  absl::MutexLock lock(&mutex);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find(options.view_file), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("joining the seeds"), std::string::npos)
+      << errors[0];
+  EXPECT_EQ(StatsOf(2).view_members_restored, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, ClusterTest,

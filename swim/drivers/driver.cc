@@ -1,16 +1,20 @@
 #include "swim/drivers/driver.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "swim/core/instant.h"
+#include "swim/core/saved_view.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
+#include "swim/drivers/net/view_file.h"
 
 namespace swim {
 namespace {
@@ -26,11 +30,18 @@ Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
       name_(node_->local().name),
       address_(node_->local().address),
       bound_(bound),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (!options_.view_file.empty()) {
+    view_writer_ = std::make_unique<net::ViewFileWriter>(options_.view_file);
+  }
+}
 
 Driver::~Driver() = default;
 
-void Driver::StopBackgroundWork() { resolver_.reset(); }
+void Driver::StopBackgroundWork() {
+  resolver_.reset();
+  view_writer_.reset();
+}
 
 StreamVerdict Driver::OnStreamData(uint64_t id, const Address& peer,
                                    absl::Span<const uint8_t> bytes,
@@ -75,7 +86,12 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
   }
   absl::Status status = absl::OkStatus();
   const Instant now = net::MonotonicNow();
-  if (!literals.empty() || (names.empty() && join_addresses_.empty())) {
+  if (view_writer_ && !view_joined_) {
+    view_joined_ = true;
+    join_addresses_ = SeedAddresses();
+    status = RejoinFromView(join_addresses_, now);
+    Drain(now);
+  } else if (!literals.empty() || (names.empty() && join_addresses_.empty())) {
     join_addresses_ = SeedAddresses();
     status = node_->Join(join_addresses_, now);
     Drain(now);
@@ -119,6 +135,76 @@ void Driver::OnSeedOutcome(net::SeedOutcome outcome) {
     ReportError("join", status);
   }
   Drain(now);
+}
+
+absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
+  view_dirty_ = true;  // save this life's view soon, whatever comes of it
+  const std::string& path = options_.view_file;
+  absl::StatusOr<SavedView> view = net::LoadViewFile(path);
+  if (!view.ok()) {
+    if (!absl::IsNotFound(view.status())) {
+      ReportError("view file",
+                  absl::Status(view.status().code(),
+                               absl::StrCat(view.status().message(),
+                                            "; joining the seeds")));
+    }
+    return node_->Join(seeds, now);
+  }
+  const absl::Duration max_age =
+      options_.view_file_max_age > absl::ZeroDuration()
+          ? options_.view_file_max_age
+          : node_->config().tombstone_timeout;
+  absl::Status usable =
+      net::CheckViewFile(*view, path, name_, absl::Now(), max_age);
+  if (usable.ok()) {
+    usable = node_->Rejoin(view->members, seeds, now);
+    if (usable.ok()) {
+      stats_.view_members_restored += node_->size();
+      return usable;
+    }
+  }
+  // Not restored, but its members' addresses are still the best guess of
+  // where the cluster is: a few of them, spread over the view, are seeds.
+  const size_t saved = view->members.size();
+  const size_t contacts =
+      std::min(saved, static_cast<size_t>(options_.view_file_contacts));
+  for (size_t i = 0; i < contacts; ++i) {
+    const Address& address = view->members[i * saved / contacts].address;
+    if (std::find(seeds.begin(), seeds.end(), address) == seeds.end()) {
+      seeds.push_back(address);
+    }
+  }
+  std::string fallback = "; joining the seeds";
+  if (contacts > 0) {
+    absl::StrAppend(&fallback, " and ", contacts, " members of the view");
+  }
+  ReportError(
+      "view file",
+      absl::Status(usable.code(), absl::StrCat(usable.message(), fallback)));
+  return node_->Join(seeds, now);
+}
+
+void Driver::MaybeSaveView(Instant now) {
+  const net::ViewFileWriter::Outcome outcome = view_writer_->TakeOutcome();
+  stats_.view_saves += outcome.written;
+  stats_.view_save_failures += outcome.failed;
+  if (outcome.failed > 0) {
+    ReportError("view file", outcome.last_error);
+    view_dirty_ = true;  // tried again at the next save
+  }
+  if (!view_joined_ || !view_dirty_ || now < next_view_save_) return;
+  SavedView view;
+  view.name = name_;
+  view.saved_at = absl::Now();
+  view.members = node_->Members(MemberStatus::kOnline);
+  absl::StatusOr<std::string> bytes = EncodeSavedView(view);
+  if (!bytes.ok()) {
+    ReportError("view file", bytes.status());
+  } else {
+    view_writer_->Save(*std::move(bytes));
+  }
+  view_dirty_ = false;
+  next_view_save_ = now + options_.view_save_interval;
 }
 
 std::vector<Address> Driver::SeedAddresses() const {
@@ -259,15 +345,24 @@ void Driver::Drain(Instant now) {
   }
   FlushDatagrams();
   while (std::optional<Event> event = node_->PollEvent()) {
+    if (EventMember(*event) != nullptr &&
+        !std::holds_alternative<Refuted>(*event)) {
+      view_dirty_ = true;  // a member changed: the saved view is stale
+    }
     for (const EventListener& listener : event_listeners_) {
       listener(*event, *node_);
     }
   }
   CompleteLeaves(now);
   ReportLimits();
+  if (view_writer_) MaybeSaveView(now);
   std::optional<Instant> wake = node_->NextDeadline();
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
+  }
+  if (view_writer_ && view_joined_ && view_dirty_ &&
+      (!wake || next_view_save_ < *wake)) {
+    wake = next_view_save_;
   }
   ArmTimer(wake);
 }

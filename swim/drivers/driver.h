@@ -24,6 +24,7 @@
 namespace swim {
 namespace net {
 class SeedResolver;
+class ViewFileWriter;
 struct SeedOutcome;
 }  // namespace net
 
@@ -118,7 +119,8 @@ class Driver {
   // IPv6 member seen from an IPv4 socket).
   void CountUnreachable(const Address& to);
   // Subclasses call this first in their destructor: it stops the resolver's
-  // helper thread, which posts to the loop through the subclass.
+  // helper thread, which posts to the loop through the subclass, and
+  // finishes writing the view file.
   void StopBackgroundWork();
   // Bytes read from stream connection `id`: hands them to the Node and
   // sends what it produced at once (a reply goes out on that connection
@@ -160,6 +162,11 @@ class Driver {
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).
   void ReportLimits();
+  // Warm restart (DriverOptions::view_file): the first Join restores the
+  // saved view, or joins `seeds` and a few of its members' addresses.
+  absl::Status RejoinFromView(std::vector<Address> seeds, Instant now);
+  // Saves the view if it changed and is due; takes the writer's outcomes.
+  void MaybeSaveView(Instant now);
 
   std::unique_ptr<Node> node_;
   const std::string name_;
@@ -181,6 +188,12 @@ class Driver {
   uint64_t reported_future_ = 0;
   uint64_t reported_truncated_ = 0;
   std::unique_ptr<net::SeedResolver> resolver_;  // created on first use
+  // Warm restart: the writer exists with DriverOptions::view_file; views
+  // are saved once the first Join restored the old one.
+  std::unique_ptr<net::ViewFileWriter> view_writer_;
+  bool view_joined_ = false;
+  bool view_dirty_ = false;
+  Instant next_view_save_ = Instant::InfinitePast();
 };
 
 }  // namespace swim

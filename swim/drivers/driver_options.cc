@@ -65,6 +65,16 @@ absl::Status DriverOptions::Validate(const Config& config) const {
   if (seed_refresh_interval < absl::ZeroDuration()) {
     return Invalid("seed_refresh_interval", "zero (never) or positive");
   }
+  if (view_file_max_age < absl::ZeroDuration()) {
+    return Invalid("view_file_max_age",
+                   "zero (Config::tombstone_timeout) or positive");
+  }
+  if (view_save_interval <= absl::ZeroDuration()) {
+    return Invalid("view_save_interval", "positive");
+  }
+  if (view_file_contacts < 0 || view_file_contacts > 1024) {
+    return Invalid("view_file_contacts", "0-1024");
+  }
   return absl::OkStatus();
 }
 

@@ -89,6 +89,28 @@ struct DriverOptions {
   // Resolution; empty: getaddrinfo. Tests inject their own.
   ResolveFunction resolve;
 
+  // --- Warm restart (docs/protocol.md, "Warm restart") ---------------------
+  // A file where the driver keeps this member's view of the cluster, so a
+  // restarted member rejoins without seeds. Empty: none. Give each member
+  // its own. The first Join restores the view saved there (Node::Rejoin:
+  // its members are reported as MemberJoined, and a few of them, with the
+  // seeds, are asked for the cluster's state); call Join with no seeds to
+  // rejoin from the view alone. A view that cannot be used (damaged, saved
+  // by another name, too old) is reported to the error listeners and only
+  // the addresses of up to view_file_contacts of its members are asked, as
+  // seeds. Afterwards the ONLINE members are saved there whenever they
+  // changed, at most every view_save_interval, off the loop thread and
+  // atomically (a temporary file renamed over the old one).
+  std::string view_file;
+  // A saved view older than this is not restored. Zero:
+  // Config::tombstone_timeout, the longest the cluster surely remembers a
+  // member that was ONLINE at the save (so a restored entry is either
+  // alive or still known OFFLINE or LEFT, and corrected at once).
+  absl::Duration view_file_max_age = absl::ZeroDuration();
+  absl::Duration view_save_interval = absl::Seconds(10);
+  // How many members of a view too old to restore are asked, as seeds.
+  int view_file_contacts = 8;
+
   // Checks every field against each other and the Node's `config`; the
   // error names the field.
   absl::Status Validate(const Config& config) const;

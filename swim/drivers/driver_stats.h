@@ -46,6 +46,10 @@ struct DriverStats {
   // Seeds.
   uint64_t seeds_resolved = 0;         // names that resolved
   uint64_t seed_resolve_failures = 0;  // attempts that failed (retried)
+  // Warm restart (DriverOptions::view_file).
+  uint64_t view_members_restored = 0;  // by the first Join
+  uint64_t view_saves = 0;             // views written
+  uint64_t view_save_failures = 0;     // writes that failed (retried)
 
   uint64_t timer_wakeups = 0;
 

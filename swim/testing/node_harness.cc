@@ -219,6 +219,13 @@ absl::Status Harness::Join(const std::vector<Address>& seeds) {
   return status;
 }
 
+absl::Status Harness::Rejoin(const std::vector<Member>& saved,
+                             const std::vector<Address>& seeds) {
+  absl::Status status = node_->Rejoin(saved, seeds, now_);
+  Collect();
+  return status;
+}
+
 absl::Status Harness::Remove(absl::string_view name) {
   absl::Status status = node_->Remove(name, now_);
   Collect();

@@ -213,6 +213,8 @@ class Harness {
   absl::Status Leave();
   absl::Status SetMetadata(Metadata metadata);
   absl::Status Broadcast(absl::string_view payload);
+  absl::Status Rejoin(const std::vector<Member>& saved,
+                      const std::vector<Address>& seeds = {});
   absl::Status Remove(absl::string_view name);
   absl::Status RememberFor(absl::string_view name, absl::Duration duration);
 

@@ -694,6 +694,72 @@ TEST_P(Healing, IsolatedMemberAccusesNobodyAndComesBack) {
                         " declarations held"));
 }
 
+TEST_P(Healing, RestartedMemberRejoinsFromItsViewWhileTheSeedIsDown) {
+  CheckedCluster::Options options = HealingOptions(seed());
+  CheckedCluster cluster(options);
+  StartAndConverge(cluster, kHealingMembers, kHealingPoll);
+  Simulator& sim = cluster.sim();
+  const int warm = 1 + static_cast<int>(seed() % (kHealingMembers - 2));
+  const int cold = warm + 1;
+  // What a driver's view file holds: the ONLINE members at the crash.
+  const std::vector<Member> saved =
+      sim.node(warm).Members(MemberStatus::kOnline);
+  ASSERT_EQ(saved.size(), static_cast<size_t>(kHealingMembers - 1));
+
+  // The only seed goes down with both members: a cold join has nobody to
+  // ask (only the cluster's probes of its old address find it), a warm
+  // restart needs nobody.
+  for (int index : {0, warm, cold}) cluster.completeness().Crash(index);
+  sim.RunFor(absl::Seconds(10));
+  const Incarnation old = sim.node(warm).local().incarnation;
+  ASSERT_TRUE(sim.Restart(warm, {}, saved).ok());
+  ASSERT_TRUE(sim.Restart(cold, {0}).ok());
+  cluster.trace().Note(
+      absl::StrCat("restart ", warm, " warm, ", cold, " cold"));
+  EXPECT_GT(sim.node(warm).local().incarnation.generation, old.generation);
+  // Its application hears of every saved member at once.
+  EXPECT_EQ(sim.node(warm).size(), saved.size());
+
+  // Until every live member runs the new life ONLINE and the restarted
+  // member holds every live member ONLINE.
+  auto settled = [&](int restarted) {
+    const Member& local = sim.node(restarted).local();
+    for (int other = 1; other < kHealingMembers; ++other) {
+      if (other == warm || other == cold) continue;
+      const std::optional<Member> member = sim.node(other).Find(local.name);
+      if (!member || member->status != MemberStatus::kOnline ||
+          member->incarnation.generation != local.incarnation.generation ||
+          sim.StatusOf(restarted, other) != MemberStatus::kOnline) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const Instant restarted = sim.now();
+  std::optional<absl::Duration> warm_took;
+  std::optional<absl::Duration> cold_took;
+  // The contacts hear of the new life from its state exchange within a
+  // probe period and gossip spreads it; no anti-entropy round is needed.
+  const absl::Duration bound =
+      options.config.probe_interval +
+      testing::GossipSpreadTime(options.config, kHealingMembers,
+                                absl::Milliseconds(1));
+  sim.RunUntil(
+      [&] {
+        if (!warm_took && settled(warm)) warm_took = sim.now() - restarted;
+        if (!cold_took && settled(cold)) cold_took = sim.now() - restarted;
+        return warm_took && cold_took;
+      },
+      cluster.heal_bound());
+  ASSERT_TRUE(warm_took.has_value()) << cluster.Report();
+  EXPECT_LE(*warm_took, bound);
+  Measured(absl::StrCat("warm_restart_seed_", seed()),
+           absl::StrCat("settled after ", Seconds(*warm_took),
+                        " with the seed down (bound ", Seconds(bound),
+                        "); a cold join through it after ",
+                        cold_took ? Seconds(*cold_took) : "never"));
+}
+
 // Bytes sent by the whole cluster in `window`, starting once 10 % of the
 // members have crashed and everyone holds them OFFLINE.
 uint64_t BytesWithTenPercentDown(uint64_t seed, absl::Duration reconnect,

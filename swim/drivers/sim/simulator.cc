@@ -175,7 +175,8 @@ void Simulator::Crash(int index) {
   slot.timer_at.reset();
 }
 
-absl::Status Simulator::Restart(int index, const std::vector<int>& seeds) {
+absl::Status Simulator::Restart(int index, const std::vector<int>& seeds,
+                                absl::Span<const Member> saved) {
   Slot& slot = *slots_[index];
   Config config = Prepare(slot.config, index, slot.config.generation + 1);
   absl::StatusOr<std::unique_ptr<Node>> node = Node::Create(config, now_);
@@ -188,7 +189,12 @@ absl::Status Simulator::Restart(int index, const std::vector<int>& seeds) {
   ++slot.timer_generation;
   slot.timer_at.reset();
   ScheduleTimer(index);
-  return Join(index, seeds);
+  if (saved.empty()) return Join(index, seeds);
+  std::vector<Address> addresses;
+  for (int seed : seeds) addresses.push_back(this->node(seed).local().address);
+  absl::Status status = this->node(index).Rejoin(saved, addresses, now_);
+  Drain(index);
+  return status;
 }
 
 void Simulator::Pause(int index, absl::Duration duration) {

@@ -115,8 +115,11 @@ class Simulator {
   // The process dies: no input, timers or output until Restart.
   void Crash(int index);
   // A new process with the same name and address and a larger generation,
-  // joining through `seeds`.
-  absl::Status Restart(int index, const std::vector<int>& seeds);
+  // joining through `seeds`; with a `saved` view (Node::Rejoin: the
+  // members it knew, as a driver's view file keeps them), starting from
+  // that view and asking a few of its members as well as the seeds.
+  absl::Status Restart(int index, const std::vector<int>& seeds,
+                       absl::Span<const Member> saved = {});
   // The process stops (a GC or VM stall): input queues up, timers wait; all
   // of it is processed when the pause ends.
   void Pause(int index, absl::Duration duration);

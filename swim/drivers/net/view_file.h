@@ -1,0 +1,78 @@
+#ifndef SWIM_DRIVERS_NET_VIEW_FILE_H_
+#define SWIM_DRIVERS_NET_VIEW_FILE_H_
+
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "swim/core/saved_view.h"
+
+namespace swim::net {
+
+// Reads the view saved at `path` (DriverOptions::view_file). NotFound
+// when there is no file (a first start); otherwise an error that says why
+// it is unusable: unreadable, not a regular file, larger than any view,
+// not a saved view or damaged (SavedView's decoder).
+absl::StatusOr<SavedView> LoadViewFile(const std::string& path);
+
+// Whether member `name` may restore `view`, read from `path`, at
+// `wall_now`: FailedPrecondition, saying why, when another member saved it
+// (two members given one file), or it was saved more than `max_age` ago,
+// or in the future (a clock that went back).
+absl::Status CheckViewFile(const SavedView& view, const std::string& path,
+                           absl::string_view name, absl::Time wall_now,
+                           absl::Duration max_age);
+
+// Writes `bytes` to `path` atomically: a temporary file beside it (mode
+// 0600), flushed to disk, then renamed over `path`. A reader sees the old
+// file or the new one, never a part.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view bytes);
+
+// Writes views on a helper thread, so a driver's loop never waits for the
+// disk. Only the latest view matters: one queued while another is being
+// written replaces any still waiting, so the file is always one whole
+// view (compacted by construction) and the queue holds at most one.
+class ViewFileWriter {
+ public:
+  explicit ViewFileWriter(std::string path);
+  // Writes the view still waiting, if any, then stops the thread.
+  ~ViewFileWriter();
+
+  ViewFileWriter(const ViewFileWriter&) = delete;
+  ViewFileWriter& operator=(const ViewFileWriter&) = delete;
+
+  // Queues `bytes` (a SavedView's encoding). Thread-safe; never blocks on
+  // the disk.
+  void Save(std::string bytes);
+  // Waits until everything queued before the call is written (or failed).
+  void Flush();
+  // Writes finished since the last call, and the latest failure among them
+  // (OK if none failed). Thread-safe.
+  struct Outcome {
+    int written = 0;
+    int failed = 0;
+    absl::Status last_error;
+  };
+  Outcome TakeOutcome();
+
+ private:
+  void Run();
+
+  const std::string path_;
+  absl::Mutex mutex_;
+  std::optional<std::string> pending_ ABSL_GUARDED_BY(mutex_);
+  Outcome outcome_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;
+};
+
+}  // namespace swim::net
+
+#endif  // SWIM_DRIVERS_NET_VIEW_FILE_H_
