@@ -52,11 +52,17 @@ ABSL_FLAG(std::string, preset, "lan",
           "Config preset: lan, wan or local (memberlist's numbers).");
 ABSL_FLAG(std::string, scenario, "join",
           "join, metadata, failure, partition, long-partition, isolate, "
-          "churn or restart (see above).");
+          "churn, restart or replace (see above).");
 ABSL_FLAG(std::optional<double>, cut_s, std::nullopt,
           "How long the cut of partition, long-partition and isolate lasts, "
           "or the restarted member is down, in virtual seconds (default: "
           "each scenario's, see above). Also spelled --cut-s.");
+ABSL_FLAG(double, replace_every_s, 30,
+          "replace: a member is replaced this often, in virtual seconds. "
+          "Also spelled --replace-every-s.");
+ABSL_FLAG(double, churn_s, 86400,
+          "replace: how long members are replaced, in virtual seconds "
+          "(default a day). Also spelled --churn-s.");
 ABSL_FLAG(std::string, snapshot, "on",
           "restart: on (the member restarts from the view it saved, with no "
           "seed) or off (a cold join through node 0).");
@@ -89,8 +95,9 @@ constexpr absl::string_view kUsage =
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
            --scenario=join|metadata|failure|partition|long-partition|
-                      isolate|churn|restart
+                      isolate|churn|restart|replace
            [--cut-s=C] [--reconnect-timeout-s=R] [--snapshot=on|off]
+           [--churn-s=D] [--replace-every-s=E]
            [--loss=F] [--latency-ms=M] [--duration-s=T]
            [--lifeguard=on|off] [--json]
 
@@ -144,6 +151,17 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              restart; also reports the bytes sent meanwhile and when the
              restarted member knew every live member (knows_all_s).
              Budget 60 s + 4 Q.
+  replace    a day of churn with new identities (containers that come
+             back under new names): for --churn-s (default 86400 s),
+             every --replace-every-s (default 30 s) a random member (not
+             node 0) goes for good, alternately crashing and leaving
+             gracefully, and a member with a new name joins through node
+             0. Every minute it samples what the members remember: the
+             most any live member holds (max_known) against the bound
+             live - 1 + the crashed within R + the left within the
+             tombstone timeout T (known_bound). Then until every live
+             member sees every other ONLINE. Budget 60 s + 4 Q after the
+             churn.
 
 If a budget runs out the run stops and reports converged=false (exit status
 still 0). With --duration-s=T the run then continues T more virtual seconds.
@@ -185,7 +203,8 @@ enum class Scenario {
   kLongPartition,
   kIsolate,
   kChurn,
-  kRestart
+  kRestart,
+  kReplace
 };
 
 struct Settings {
@@ -201,6 +220,8 @@ struct Settings {
   std::optional<double> cut_s;
   std::optional<double> reconnect_timeout_s;
   bool snapshot = true;  // restart: from the saved view
+  double replace_every_s = 30;
+  double churn_s = 86400;
   bool lifeguard = true;
   bool json = false;
 };
@@ -217,7 +238,8 @@ struct Budgets {
   absl::Duration rejoin;  // after a long partition or an isolation
   absl::Duration churn;   // how long members crash and restart
   absl::Duration reconverge;
-  absl::Duration downtime;  // restart: how long the member is down
+  absl::Duration downtime;   // restart: how long the member is down
+  absl::Duration replacing;  // replace: how long members are replaced
 
   // The whole run's budget for `scenario`, for the progress bar.
   absl::Duration Total(Scenario scenario) const {
@@ -238,6 +260,8 @@ struct Budgets {
         return join + churn + reconverge;
       case Scenario::kRestart:
         return join + downtime + reconverge;
+      case Scenario::kReplace:
+        return join + replacing + reconverge;
     }
     return join;
   }
@@ -255,7 +279,8 @@ absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
 }
 
 Budgets ComputeBudgets(const Config& config, int n,
-                       std::optional<absl::Duration> cut) {
+                       std::optional<absl::Duration> cut,
+                       absl::Duration replacing) {
   const absl::Duration probe = config.probe_interval;
   const absl::Duration suspicion = SuspicionTimeoutFor(config, n);
   const absl::Duration push_pull =
@@ -273,6 +298,7 @@ Budgets ComputeBudgets(const Config& config, int n,
   budgets.churn = 30 * probe;
   budgets.reconverge = absl::Seconds(60) + 4 * push_pull;
   budgets.downtime = cut.value_or(absl::Seconds(5));
+  budgets.replacing = replacing;
   return budgets;
 }
 
@@ -304,6 +330,12 @@ struct Result {
   std::optional<uint64_t> restart_bytes;
   // restart: until the restarted member knew every live member.
   std::optional<absl::Duration> knows_all;
+  // replace: members replaced; the most members any live member held at a
+  // sample, and the bound it should stay within; samples taken.
+  std::optional<uint64_t> replaced;
+  std::optional<uint64_t> max_known;
+  std::optional<uint64_t> known_bound;
+  uint64_t samples = 0;
   absl::Duration virtual_time;
 };
 
@@ -321,7 +353,8 @@ class Runner {
             settings.config, settings.nodes,
             settings.cut_s
                 ? std::optional<absl::Duration>(absl::Seconds(*settings.cut_s))
-                : std::nullopt)),
+                : std::nullopt,
+            absl::Seconds(settings.churn_s))),
         sim_(SimOptions(settings)),
         // The tool's own choices (victim, churn) draw from their own stream
         // so they do not disturb the simulator's.
@@ -372,6 +405,11 @@ class Runner {
         case Scenario::kRestart:
           RunRestart(result);
           break;
+        case Scenario::kReplace:
+          if (absl::Status status = RunReplace(result); !status.ok()) {
+            return status;
+          }
+          break;
       }
     }
     if (!error_.ok()) return error_;
@@ -401,22 +439,31 @@ class Runner {
     return options;
   }
 
-  absl::Status Setup() {
+  // A member with the run's config and the next name, not joined yet.
+  absl::StatusOr<int> AddMember() {
     Config config = settings_.config;
     config.security_mode = SecurityMode::kEncrypted;
     config.keys = {std::string(kTestKey)};
     config.metadata = {{std::string(kMetadataKey), "1"}};
-    for (int i = 0; i < settings_.nodes; ++i) {
-      absl::StatusOr<int> index = sim_.AddNode(config);
-      if (!index.ok()) {
-        return absl::Status(
-            index.status().code(),
-            absl::StrCat("adding node ", i, ": ", index.status().message()));
-      }
-      index_[sim_.node(*index).local().name] = *index;
+    const int next = sim_.size();
+    absl::StatusOr<int> index = sim_.AddNode(config);
+    if (!index.ok()) {
+      return absl::Status(
+          index.status().code(),
+          absl::StrCat("adding node ", next, ": ", index.status().message()));
     }
-    seen_.assign(settings_.nodes, {});
-    live_ = settings_.nodes;
+    index_[sim_.node(*index).local().name] = *index;
+    seen_.push_back({});
+    ++live_;
+    return index;
+  }
+
+  absl::Status Setup() {
+    for (int i = 0; i < settings_.nodes; ++i) {
+      if (absl::StatusOr<int> index = AddMember(); !index.ok()) {
+        return index.status();
+      }
+    }
     for (int i = 1; i < settings_.nodes; ++i) {
       sim_.At(start_ + kJoinStagger * i, [this, i] {
         absl::Status status = sim_.Join(i, {0});
@@ -622,6 +669,75 @@ class Runner {
     result.knows_all = knows_all_;
   }
 
+  absl::Status RunReplace(Result& result) {
+    const absl::Duration every = absl::Seconds(settings_.replace_every_s);
+    const Instant end = sim_.now() + budgets_.replacing;
+    BeginPhase(budgets_.replacing);
+    uint64_t replaced = 0;
+    uint64_t max_known = 0;
+    bool graceful = false;
+    for (Instant at = sim_.now() + every; at < end; at += every) {
+      sim_.At(at, [this, &replaced, &graceful] {
+        if (!error_.ok()) return;
+        const int gone = RandomMember();
+        if (graceful) {
+          // It leaves, and its process ends once the news went out.
+          (void)sim_.Command(
+              gone, [](Node& node, Instant now) { return node.Leave(now); });
+          sim_.At(sim_.now() + absl::Seconds(5), [this, gone] { Crash(gone); });
+        } else {
+          Crash(gone);
+        }
+        graceful = !graceful;
+        absl::StatusOr<int> added = AddMember();
+        if (!added.ok()) {
+          error_ = added.status();
+          return;
+        }
+        if (absl::Status status = sim_.Join(*added, {0}); !status.ok()) {
+          error_ = status;
+          return;
+        }
+        ++replaced;
+        dirty_ = true;
+      });
+    }
+    for (Instant at = sim_.now() + absl::Minutes(1); at < end;
+         at += absl::Minutes(1)) {
+      sim_.At(at, [this, &max_known, &result] {
+        ++result.samples;
+        for (int i = 0; i < sim_.size(); ++i) {
+          if (!sim_.alive(i)) continue;
+          max_known = std::max<uint64_t>(max_known, sim_.node(i).size());
+        }
+      });
+    }
+    RunFor(end - sim_.now(), "replacing");
+    if (!error_.ok()) return error_;
+    result.replaced = replaced;
+    result.max_known = max_known;
+    // Members gone are remembered for R (crashed) or T (left), counted
+    // from when the cluster declared them; one goes every `every`,
+    // alternately crashing and leaving: at most ceil(R / 2E) + 1 crashed
+    // and ceil(T / 2E) + 1 left ones at once (one more of each on the
+    // window's edges), besides the N - 1 others alive, one of which may be
+    // still leaving while its successor joins.
+    const Config& config = settings_.config;
+    const double two_every = 2 * absl::ToDoubleSeconds(every);
+    result.known_bound =
+        static_cast<uint64_t>(settings_.nodes) +
+        static_cast<uint64_t>(std::ceil(
+            absl::ToDoubleSeconds(config.reconnect_timeout) / two_every)) +
+        static_cast<uint64_t>(std::ceil(
+            absl::ToDoubleSeconds(config.tombstone_timeout) / two_every)) +
+        2;
+    BeginPhase(budgets_.reconverge);
+    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
+                                          [this] { return AllOnlineCounted(); },
+                                          budgets_.reconverge, "re-converge");
+    return absl::OkStatus();
+  }
+
   // --- Running ---------------------------------------------------------------
 
   // Runs until `goal` holds or `budget` passes; returns how long it took.
@@ -781,8 +897,16 @@ class Runner {
   }
 
   // A random member other than node 0 (the seed everyone joins through).
+  // (replace: a live one; members gone for good are never picked again.)
   int RandomMember() {
-    return 1 + static_cast<int>(random_.Uniform(sim_.size() - 1));
+    while (true) {
+      const int member = 1 + static_cast<int>(random_.Uniform(sim_.size() - 1));
+      if (settings_.scenario != Scenario::kReplace ||
+          (sim_.alive(member) &&
+           sim_.node(member).lifecycle() == Lifecycle::kActive)) {
+        return member;
+      }
+    }
   }
 
   const Settings& settings_;
@@ -875,10 +999,26 @@ absl::StatusOr<Settings> ReadFlags() {
     settings.scenario = Scenario::kChurn;
   } else if (scenario == "restart") {
     settings.scenario = Scenario::kRestart;
+  } else if (scenario == "replace") {
+    settings.scenario = Scenario::kReplace;
   } else {
     return BadFlag("scenario", scenario,
                    "unknown scenario; use join, metadata, failure, "
-                   "partition, long-partition, isolate, churn or restart");
+                   "partition, long-partition, isolate, churn, restart or "
+                   "replace");
+  }
+  settings.replace_every_s = absl::GetFlag(FLAGS_replace_every_s);
+  if (!(settings.replace_every_s >= 1 &&
+        settings.replace_every_s <= kMaxDurationS)) {
+    return BadFlag(
+        "replace-every-s", ShortestNumber(settings.replace_every_s),
+        absl::StrCat("must be between 1 and ", kMaxDurationS, " seconds"));
+  }
+  settings.churn_s = absl::GetFlag(FLAGS_churn_s);
+  if (!(settings.churn_s > 0 && settings.churn_s <= kMaxDurationS)) {
+    return BadFlag("churn-s", ShortestNumber(settings.churn_s),
+                   absl::StrCat("must be above 0 and at most ", kMaxDurationS,
+                                " seconds"));
   }
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot);
   if (snapshot == "on") {
@@ -950,6 +1090,11 @@ std::string ReplayCommand(const Settings& settings) {
                     ShortestNumber(*settings.reconnect_timeout_s));
   }
   if (!settings.snapshot) absl::StrAppend(&command, " --snapshot=off");
+  if (settings.scenario == Scenario::kReplace) {
+    absl::StrAppend(
+        &command, " --churn-s=", ShortestNumber(settings.churn_s),
+        " --replace-every-s=", ShortestNumber(settings.replace_every_s));
+  }
   if (settings.loss > 0) {
     absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
   }
@@ -1041,7 +1186,10 @@ std::string Json(const Settings& settings, const Result& result,
   json.Add("knows_all_s", Seconds(result.knows_all));
   for (const auto& [key, value] :
        {std::pair{"restored", result.restored},
-        std::pair{"restart_bytes", result.restart_bytes}}) {
+        std::pair{"restart_bytes", result.restart_bytes},
+        std::pair{"replaced", result.replaced},
+        std::pair{"max_known", result.max_known},
+        std::pair{"known_bound", result.known_bound}}) {
     if (value.has_value()) {
       json.Add(key, *value);
     } else {
@@ -1097,6 +1245,8 @@ absl::string_view MeasuredFrom(Scenario scenario) {
       return "after the churn stopped";
     case Scenario::kRestart:
       return "after the restart";
+    case Scenario::kReplace:
+      return "after the replacing stopped";
   }
   return "";
 }
@@ -1149,6 +1299,13 @@ std::string Summary(const Settings& settings, const Result& result,
   if (settings.scenario == Scenario::kChurn) {
     absl::StrAppend(&out, "  churn:          ", result.churn_crashes,
                     " crashes, ", result.churn_restarts, " restarts\n");
+  }
+  if (settings.scenario == Scenario::kReplace) {
+    absl::StrAppend(&out, "  replaced:       ", result.replaced.value_or(0),
+                    " members; the most any member remembered: ",
+                    result.max_known.value_or(0), " (bound ",
+                    result.known_bound.value_or(0), ", ", result.samples,
+                    " samples)\n");
   }
   if (settings.scenario == Scenario::kRestart) {
     absl::StrAppend(

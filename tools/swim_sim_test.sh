@@ -117,6 +117,23 @@ python3 -c "import sys; assert int(sys.argv[1]) > 0" \
   "$(field "$TMP/cold.json" restart_bytes)" ||
   fail "restart_bytes missing: $(cat "$TMP/cold.json")"
 
+# --- replace: members come and go under new names; memory stays bounded -------
+run replace --nodes=20 --seed=1 --preset=lan --scenario=replace \
+  --churn-s=1800 --replace-every-s=20 --reconnect-timeout-s=300
+[[ "$(field "$TMP/replace.json" converged)" == "True" ]] ||
+  fail "replace did not converge: $(cat "$TMP/replace.json")"
+[[ "$(field "$TMP/replace.json" replaced)" == "89" ]] ||
+  fail "replace: not one member every 20 s: $(cat "$TMP/replace.json")"
+python3 - "$(field "$TMP/replace.json" max_known)" \
+  "$(field "$TMP/replace.json" known_bound)" \
+  "$(field "$TMP/replace.json" reaped)" <<'PY' ||
+import sys
+known, bound, reaped = map(int, sys.argv[1:])
+assert 19 < known <= bound, (known, bound)
+assert reaped > 0, reaped
+PY
+  fail "replace: memory not bounded: $(cat "$TMP/replace.json")"
+
 # --- lifeguard: on by default, off on request, and the runs differ ------------
 [[ "$(field "$TMP/failure.json" lifeguard)" == "True" ]] ||
   fail "lifeguard is not on by default"
@@ -151,6 +168,7 @@ bad_flag() {  # bad_flag EXPECTED_TEXT FLAGS...
 bad_flag "--preset=moon" --preset=moon
 bad_flag "--scenario=dance" --scenario=dance
 bad_flag "--snapshot=maybe" --snapshot=maybe
+bad_flag "--replace-every-s=0" --replace-every-s=0
 bad_flag "--nodes=1" --nodes=1
 bad_flag "--nodes=100001" --nodes=100001
 bad_flag "--loss=1" --loss=1
