@@ -81,6 +81,14 @@ ABSL_FLAG(double, duration_s, 0,
           "(or its budget runs out), e.g. to count steady-state false "
           "OFFLINE declarations under --loss. 0-1000000. Also spelled "
           "--duration-s.");
+ABSL_FLAG(double, down, 0,
+          "With --duration-s: this fraction of the members (not node 0) "
+          "crashes first, and the window starts once every live member holds "
+          "them OFFLINE (e.g. to measure what reconnecting to them costs). "
+          "In [0, 1).");
+ABSL_FLAG(std::optional<double>, reconnect_interval_s, std::nullopt,
+          "Overrides the preset's reconnect_interval, in seconds (0: never "
+          "reconnect). Also spelled --reconnect-interval-s.");
 ABSL_FLAG(std::string, lifeguard, "on",
           "on or off: Lifeguard (local health, nacks, dynamic suspicion, "
           "buddy system) or plain SWIM, to compare the two.");
@@ -98,7 +106,8 @@ constexpr absl::string_view kUsage =
                       isolate|churn|restart|replace
            [--cut-s=C] [--reconnect-timeout-s=R] [--snapshot=on|off]
            [--churn-s=D] [--replace-every-s=E]
-           [--loss=F] [--latency-ms=M] [--duration-s=T]
+           [--loss=F] [--latency-ms=M] [--duration-s=T] [--down=F]
+           [--reconnect-interval-s=I]
            [--lifeguard=on|off] [--json]
 
 Every node is a full swim::Node in encrypted mode (AES-256-GCM) with the
@@ -164,7 +173,10 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              churn.
 
 If a budget runs out the run stops and reports converged=false (exit status
-still 0). With --duration-s=T the run then continues T more virtual seconds.
+still 0). With --duration-s=T the run then continues T more virtual seconds
+(the window; window_bytes is what was sent in it); with --down=F a fraction
+F of the members crashes first and the window starts once they are held
+OFFLINE everywhere.
 
 Output: a summary on stdout (with --json one JSON object instead: nodes,
 seed, scenario, converged, converged_s, first_suspect_s, all_offline_s,
@@ -217,6 +229,8 @@ struct Settings {
   double loss = 0;
   double latency_ms = 0;
   double duration_s = 0;
+  double down = 0;
+  std::optional<double> reconnect_interval_s;
   std::optional<double> cut_s;
   std::optional<double> reconnect_timeout_s;
   bool snapshot = true;  // restart: from the saved view
@@ -336,6 +350,9 @@ struct Result {
   std::optional<uint64_t> max_known;
   std::optional<uint64_t> known_bound;
   uint64_t samples = 0;
+  // --duration-s: bytes sent in the window; --down: members crashed first.
+  std::optional<uint64_t> window_bytes;
+  std::optional<uint64_t> crashed;
   absl::Duration virtual_time;
 };
 
@@ -415,8 +432,11 @@ class Runner {
     if (!error_.ok()) return error_;
     result.converged = result.converged_after.has_value();
     if (settings_.duration_s > 0) {
+      if (settings_.down > 0) CrashFraction(result);
+      const uint64_t before = sim_.totals().bytes_sent;
       BeginPhase(absl::Seconds(settings_.duration_s));
       RunFor(absl::Seconds(settings_.duration_s), "steady state");
+      result.window_bytes = sim_.totals().bytes_sent - before;
     }
     if (!error_.ok()) return error_;
     result.false_offline = false_offline_;
@@ -738,6 +758,30 @@ class Runner {
     return absl::OkStatus();
   }
 
+  // --down: every k-th member (not node 0) crashes, k = round(1 / F), and
+  // the run waits until every live member holds them all OFFLINE.
+  void CrashFraction(Result& result) {
+    const int step =
+        std::max(1, static_cast<int>(std::lround(1 / settings_.down)));
+    std::vector<int> crashed;
+    for (int i = step; i < sim_.size(); i += step) {
+      if (!sim_.alive(i)) continue;
+      Crash(i);
+      crashed.push_back(i);
+    }
+    result.crashed = crashed.size();
+    const absl::Duration budget = budgets_.failure;
+    BeginPhase(budget);
+    (void)RunUntilGoal(
+        [this, &crashed] {
+          for (int i : crashed) {
+            if (!sim_.AllSee(i, MemberStatus::kOffline)) return false;
+          }
+          return true;
+        },
+        [] { return true; }, budget, "crashes detected");
+  }
+
   // --- Running ---------------------------------------------------------------
 
   // Runs until `goal` holds or `budget` passes; returns how long it took.
@@ -1057,6 +1101,21 @@ absl::StatusOr<Settings> ReadFlags() {
         "latency-ms", ShortestNumber(settings.latency_ms),
         absl::StrCat("must be between 0 and ", kMaxLatencyMs, " milliseconds"));
   }
+  settings.down = absl::GetFlag(FLAGS_down);
+  if (!(settings.down >= 0 && settings.down < 1)) {
+    return BadFlag("down", ShortestNumber(settings.down),
+                   "must be at least 0 and below 1");
+  }
+  if (std::optional<double> interval =
+          absl::GetFlag(FLAGS_reconnect_interval_s)) {
+    if (!(*interval >= 0 && *interval <= kMaxDurationS)) {
+      return BadFlag(
+          "reconnect-interval-s", ShortestNumber(*interval),
+          absl::StrCat("must be between 0 and ", kMaxDurationS, " seconds"));
+    }
+    settings.config.reconnect_interval = absl::Seconds(*interval);
+    settings.reconnect_interval_s = interval;
+  }
   settings.duration_s = absl::GetFlag(FLAGS_duration_s);
   if (!(settings.duration_s >= 0 && settings.duration_s <= kMaxDurationS)) {
     return BadFlag(
@@ -1105,6 +1164,13 @@ std::string ReplayCommand(const Settings& settings) {
   if (settings.duration_s > 0) {
     absl::StrAppend(&command,
                     " --duration-s=", ShortestNumber(settings.duration_s));
+  }
+  if (settings.down > 0) {
+    absl::StrAppend(&command, " --down=", ShortestNumber(settings.down));
+  }
+  if (settings.reconnect_interval_s) {
+    absl::StrAppend(&command, " --reconnect-interval-s=",
+                    ShortestNumber(*settings.reconnect_interval_s));
   }
   return command;
 }
@@ -1189,7 +1255,9 @@ std::string Json(const Settings& settings, const Result& result,
         std::pair{"restart_bytes", result.restart_bytes},
         std::pair{"replaced", result.replaced},
         std::pair{"max_known", result.max_known},
-        std::pair{"known_bound", result.known_bound}}) {
+        std::pair{"known_bound", result.known_bound},
+        std::pair{"window_bytes", result.window_bytes},
+        std::pair{"crashed", result.crashed}}) {
     if (value.has_value()) {
       json.Add(key, *value);
     } else {

@@ -134,6 +134,21 @@ assert reaped > 0, reaped
 PY
   fail "replace: memory not bounded: $(cat "$TMP/replace.json")"
 
+# --- a window with members down, with and without reconnecting ---------------
+run down --nodes=20 --seed=1 --preset=lan --scenario=join --duration-s=60 \
+  --down=0.2
+run down_off --nodes=20 --seed=1 --preset=lan --scenario=join \
+  --duration-s=60 --down=0.2 --reconnect-interval-s=0
+[[ "$(field "$TMP/down.json" crashed)" == "3" ]] ||
+  fail "--down=0.2 of 20 did not crash members 5, 10 and 15: $(cat "$TMP/down.json")"
+python3 -c "import sys; assert int(sys.argv[1]) > 0 and int(sys.argv[2]) > 0" \
+  "$(field "$TMP/down.json" window_bytes)" \
+  "$(field "$TMP/down_off.json" window_bytes)" ||
+  fail "window_bytes missing: $(cat "$TMP/down.json")"
+[[ "$(field "$TMP/down.json" trace_hash)" != \
+  "$(field "$TMP/down_off.json" trace_hash)" ]] ||
+  fail "--reconnect-interval-s=0 changed nothing"
+
 # --- lifeguard: on by default, off on request, and the runs differ ------------
 [[ "$(field "$TMP/failure.json" lifeguard)" == "True" ]] ||
   fail "lifeguard is not on by default"
@@ -169,6 +184,7 @@ bad_flag "--preset=moon" --preset=moon
 bad_flag "--scenario=dance" --scenario=dance
 bad_flag "--snapshot=maybe" --snapshot=maybe
 bad_flag "--replace-every-s=0" --replace-every-s=0
+bad_flag "--down=1" --down=1
 bad_flag "--nodes=1" --nodes=1
 bad_flag "--nodes=100001" --nodes=100001
 bad_flag "--loss=1" --loss=1
