@@ -125,9 +125,11 @@ class Node {
   // restored member; all are kept as seeds. The cluster corrects the saved
   // view through those exchanges and gossip, which always win over a
   // restored entry: a restored member is never newer than the cluster's
-  // news of it. FailedPrecondition (nothing changed) once this node knows
-  // any member; Restore's errors otherwise. With nothing to restore, this
-  // is Join(seeds).
+  // news of it, and a member this life has already heard of (members probe
+  // a restarted address before its application calls this) is left as it
+  // is. FailedPrecondition (nothing changed) once Join or Rejoin ran;
+  // Restore's errors otherwise. With nothing to restore, this is
+  // Join(seeds).
   static constexpr int kRejoinContacts = 3;
   absl::Status Rejoin(absl::Span<const Member> saved,
                       absl::Span<const Address> seeds, Instant now);

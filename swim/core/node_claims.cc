@@ -378,6 +378,7 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
 void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
                               Instant now) {
   ++stats_.push_pulls_received;
+  rejoining_ = false;  // a member answered or asked: the cluster knows us
   // Members this node forgot (reaped OFFLINE) that the sender still holds
   // live at the incarnation they were forgotten at: after a partition
   // longer than the reconnect timeout each side has buried the other, and
@@ -547,7 +548,8 @@ void NodeImpl::OnReconnected(absl::string_view name) {
 void NodeImpl::OnJoinRetry(Instant now) { AskSeeds(now); }
 
 void NodeImpl::AskSeeds(Instant now) {
-  const bool joined = table_.available() > 0;
+  // Restored members are not yet members that answered (Rejoin).
+  const bool joined = table_.available() > 0 && !rejoining_;
   // A seed is settled when a member this node knows (in any status: an
   // OFFLINE one is reconnect's) is at its address or answered from it.
   absl::flat_hash_set<Address> known;

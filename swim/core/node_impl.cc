@@ -147,6 +147,7 @@ absl::Status NodeImpl::CheckActive(absl::string_view command) const {
 
 absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
+  joined_once_ = true;
   const bool joined = table_.available() > 0;
   if (!join_.Start(seeds, local_.address, joined)) {
     timers_.Cancel(Kind::kJoinRetry);
@@ -214,11 +215,10 @@ absl::Status NodeImpl::SetMetadata(Metadata metadata, Instant now) {
 absl::Status NodeImpl::Rejoin(absl::Span<const Member> saved,
                               absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Rejoin"); !status.ok()) return status;
-  if (table_.size() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Rejoin: this member knows ", table_.size(),
-        " members already; a saved view only starts a member that knows "
-        "none"));
+  if (joined_once_) {
+    return absl::FailedPreconditionError(
+        "Rejoin: this member has already joined (Join or Rejoin ran); a "
+        "saved view only starts a member");
   }
   std::vector<Member> online;
   online.reserve(saved.size());
@@ -232,6 +232,7 @@ absl::Status NodeImpl::Rejoin(absl::Span<const Member> saved,
     return status;
   }
   if (table_.size() == 0) return Join(seeds, now);
+  joined_once_ = true;
   // Contacts first, then the seeds that are not restored members (those
   // would be asked again only if the cluster forgets them).
   std::vector<Address> contacts;
@@ -251,6 +252,7 @@ absl::Status NodeImpl::Rejoin(absl::Span<const Member> saved,
   if (!join_.Start(contacts, local_.address, /*joined=*/false)) {
     return absl::OkStatus();  // every contact at this node's own address
   }
+  rejoining_ = true;
   SendJoinRequests(now);
   return absl::OkStatus();
 }

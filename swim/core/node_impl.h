@@ -324,6 +324,12 @@ class NodeImpl {
   // The reply the datagram being handled earns: whether it served its one
   // request, the ack it earns, and the packet bytes the reply may take.
   bool request_served_ = false;
+  // A Rejoin's contacts are asked again at the joining pace until some
+  // member sends a state exchange: the restored members already count as
+  // known, but none of them has answered yet.
+  bool rejoining_ = false;
+  // Join or Rejoin ran: a saved view can no longer start this life.
+  bool joined_once_ = false;
   std::optional<uint32_t> reply_ack_;
   size_t reply_limit_ = 0;
 };

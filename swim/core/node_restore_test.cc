@@ -221,6 +221,37 @@ TEST(NodeRejoinTest, ReportsEachMemberAndAsksAFewForState) {
   }
 }
 
+TEST(NodeRejoinTest, ContactsAreAskedAgainUntilAMemberSendsItsState) {
+  Harness h;
+  ASSERT_TRUE(h.Rejoin(SavedMembers(2)).ok());
+  EXPECT_EQ(h.TakeSent().size(), 2u);
+  // The restored members count as known, but none has answered: both are
+  // asked again at the joining pace.
+  h.Advance(h.node().config().probe_interval);
+  size_t asked = 0;
+  for (const Sent& one : h.TakeSent()) {
+    if (one.channel == Channel::kStream) ++asked;
+  }
+  EXPECT_EQ(asked, 2u);
+  // One answers: from then on they are settled members.
+  PushPull reply;
+  reply.sender = "saved-0";
+  reply.members = {Online("saved-0", Addr(10), {100, 2})};
+  h.Stream(Addr(10, 40001), {reply});
+  h.TakeSent();
+  h.Advance(4 * h.node().config().probe_interval);
+  for (const Sent& one : h.TakeSent()) {
+    if (one.channel != Channel::kStream) continue;
+    const PushPull* state = nullptr;
+    for (const Message& message : one.messages) {
+      if (const auto* typed = std::get_if<PushPull>(&message)) state = typed;
+    }
+    ASSERT_NE(state, nullptr);
+    EXPECT_FALSE(state->joining)
+        << "asked to join again: " << one.to.ToString();
+  }
+}
+
 TEST(NodeRejoinTest, FewerMembersThanContactsAreAllAsked) {
   Harness h;
   ASSERT_TRUE(h.Rejoin(SavedMembers(2)).ok());
@@ -243,17 +274,36 @@ TEST(NodeRejoinTest, AnEmptyViewChangesNothing) {
   EXPECT_EQ(sent[0].to, Addr(9));
 }
 
-TEST(NodeRejoinTest, RefusedOnceAnyMemberIsKnown) {
+TEST(NodeRejoinTest, MembersHeardOfBeforeAreKeptAsTheyAre) {
+  // Members probe a restarted address before its application rejoins:
+  // what this life heard stays, the rest is restored.
   Harness h;
-  h.Learn(kPeerA, Addr(2), {5, 0});
+  h.Learn("saved-1", Addr(30), {500, 0});
   h.TakeEvents();
+  h.TakeSent();
+  ASSERT_TRUE(h.Rejoin(SavedMembers(3)).ok());
+  EXPECT_EQ(h.node().size(), 3u);
+  EXPECT_EQ(h.node().Find("saved-1")->incarnation, (Incarnation{500, 0}));
+  EXPECT_EQ(h.node().Find("saved-1")->address, Addr(30));
+  EXPECT_EQ(h.TakeEvents().size(), 2u);  // saved-0 and saved-2
+}
+
+TEST(NodeRejoinTest, RefusedOnceJoined) {
+  Harness h;
+  ASSERT_TRUE(h.Join({Addr(9)}).ok());
   h.TakeSent();
   const absl::Status status = h.Rejoin(SavedMembers(3));
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("Rejoin"));
-  EXPECT_EQ(h.node().size(), 1u);
+  EXPECT_EQ(h.node().size(), 0u);
   EXPECT_TRUE(h.TakeEvents().empty());
   EXPECT_TRUE(h.TakeSent().empty());
+  // And once rejoined, a second view is refused too.
+  Harness again;
+  ASSERT_TRUE(again.Rejoin(SavedMembers(1)).ok());
+  EXPECT_EQ(again.Rejoin(SavedMembers(3)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(again.node().size(), 1u);
 }
 
 TEST(NodeRejoinTest, AnInvalidViewChangesNothing) {
@@ -292,7 +342,13 @@ TEST(NodeRejoinTest, SeedsAreAskedOnlyIfNotRestoredMembers) {
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0].to, Addr(10));  // the one contact
   EXPECT_EQ(sent[1].to, Addr(9));   // the seed that is no member
-  // Seeds given later are asked only if they are not members either.
+  // Once a member answered, seeds given later are asked only if they are
+  // not members either.
+  PushPull reply;
+  reply.sender = "saved-0";
+  reply.members = {Online("saved-0", Addr(10), {100, 2})};
+  h.Stream(Addr(10, 40001), {reply});
+  h.TakeSent();
   ASSERT_TRUE(h.Join({Addr(10), Addr(8)}).ok());
   sent = h.TakeSent();
   ASSERT_EQ(sent.size(), 1u);

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "swim/core/instant.h"
 #include "swim/core/saved_view.h"
+#include "swim/core/suspicion.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/seed_resolver.h"
@@ -138,15 +139,18 @@ void Driver::OnSeedOutcome(net::SeedOutcome outcome) {
 }
 
 absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
-  view_dirty_ = true;  // save this life's view soon, whatever comes of it
+  // The file is only ever replaced by a view this life confirmed (see
+  // MaybeSaveView), so an unusable one stays for the next start.
   const std::string& path = options_.view_file;
+  const absl::string_view alone =
+      seeds.empty() ? "; no seeds either: this member starts alone" : "";
   absl::StatusOr<SavedView> view = net::LoadViewFile(path);
   if (!view.ok()) {
     if (!absl::IsNotFound(view.status())) {
       ReportError("view file",
                   absl::Status(view.status().code(),
                                absl::StrCat(view.status().message(),
-                                            "; joining the seeds")));
+                                            "; joining the seeds", alone)));
     }
     return node_->Join(seeds, now);
   }
@@ -160,6 +164,17 @@ absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
     usable = node_->Rejoin(view->members, seeds, now);
     if (usable.ok()) {
       stats_.view_members_restored += node_->size();
+      // Until every restored member has been probed (a round over all of
+      // them) and a silent one declared, a save would carry entries only
+      // the old view vouches for under a new date; the old file stays.
+      const Config& config = node_->config();
+      const int stretch = config.lifeguard.dynamic_suspicion
+                              ? config.lifeguard.suspicion_max_timeout_mult
+                              : 1;
+      view_hold_until_ =
+          now + static_cast<int64_t>(node_->size()) * config.probe_interval +
+          stretch * SuspicionTimeout(config.suspicion_mult, node_->size() + 1,
+                                     config.probe_interval);
       return usable;
     }
   }
@@ -178,10 +193,16 @@ absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
   if (contacts > 0) {
     absl::StrAppend(&fallback, " and ", contacts, " members of the view");
   }
+  if (seeds.empty()) absl::StrAppend(&fallback, alone);
   ReportError(
       "view file",
       absl::Status(usable.code(), absl::StrCat(usable.message(), fallback)));
   return node_->Join(seeds, now);
+}
+
+bool Driver::ViewSaveDue(Instant now) const {
+  return view_joined_ && view_dirty_ && now >= next_view_save_ &&
+         now >= view_hold_until_;
 }
 
 void Driver::MaybeSaveView(Instant now) {
@@ -192,11 +213,22 @@ void Driver::MaybeSaveView(Instant now) {
     ReportError("view file", outcome.last_error);
     view_dirty_ = true;  // tried again at the next save
   }
-  if (!view_joined_ || !view_dirty_ || now < next_view_save_) return;
+  if (!ViewSaveDue(now)) return;
+  // Only a view this life has confirmed replaces the file: never an empty
+  // one (a member alone, or one whose peers all went), never one taken
+  // while it is isolated (its peers' silence is its own network's), and
+  // only once some member has spoken to it.
+  const Stats& node_stats = node_->stats();
+  uint64_t received = 0;
+  for (uint64_t count : node_stats.messages_received) received += count;
+  if (node_stats.isolated || received == 0 || node_->available() == 0) return;
   SavedView view;
   view.name = name_;
   view.saved_at = absl::Now();
-  view.members = node_->Members(MemberStatus::kOnline);
+  // SUSPECT members too: they were ONLINE moments ago, and a suspicion
+  // does not outlive a restart.
+  view.members = node_->Members(kAvailable);
+  for (Member& member : view.members) member.status = MemberStatus::kOnline;
   absl::StatusOr<std::string> bytes = EncodeSavedView(view);
   if (!bytes.ok()) {
     ReportError("view file", bytes.status());
@@ -360,9 +392,11 @@ void Driver::Drain(Instant now) {
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
   }
-  if (view_writer_ && view_joined_ && view_dirty_ &&
-      (!wake || next_view_save_ < *wake)) {
-    wake = next_view_save_;
+  // A save that waits only for its time wakes the loop then; one that
+  // waits for the cluster (see MaybeSaveView) waits for its events.
+  if (view_writer_ && view_joined_ && view_dirty_) {
+    const Instant due = std::max(next_view_save_, view_hold_until_);
+    if (due > now && (!wake || due < *wake)) wake = due;
   }
   ArmTimer(wake);
 }

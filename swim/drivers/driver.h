@@ -167,6 +167,7 @@ class Driver {
   absl::Status RejoinFromView(std::vector<Address> seeds, Instant now);
   // Saves the view if it changed and is due; takes the writer's outcomes.
   void MaybeSaveView(Instant now);
+  bool ViewSaveDue(Instant now) const;
 
   std::unique_ptr<Node> node_;
   const std::string name_;
@@ -194,6 +195,8 @@ class Driver {
   bool view_joined_ = false;
   bool view_dirty_ = false;
   Instant next_view_save_ = Instant::InfinitePast();
+  // After a restore, no save before this (RejoinFromView).
+  Instant view_hold_until_ = Instant::InfinitePast();
 };
 
 }  // namespace swim

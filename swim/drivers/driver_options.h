@@ -95,12 +95,16 @@ struct DriverOptions {
   // its own. The first Join restores the view saved there (Node::Rejoin:
   // its members are reported as MemberJoined, and a few of them, with the
   // seeds, are asked for the cluster's state); call Join with no seeds to
-  // rejoin from the view alone. A view that cannot be used (damaged, saved
-  // by another name, too old) is reported to the error listeners and only
-  // the addresses of up to view_file_contacts of its members are asked, as
-  // seeds. Afterwards the ONLINE members are saved there whenever they
-  // changed, at most every view_save_interval, off the loop thread and
-  // atomically (a temporary file renamed over the old one).
+  // rejoin from the view alone. A view that cannot be used is reported to
+  // the error listeners: one saved by another name or too old still gives
+  // the addresses of up to view_file_contacts of its members as extra
+  // seeds; one that does not decode gives none. Afterwards the ONLINE and
+  // SUSPECT members are saved there whenever they changed, at most every
+  // view_save_interval, off the loop thread and atomically (a temporary
+  // file renamed over the old one), but only a view this life confirmed:
+  // never an empty one, none while isolated or before any member spoke to
+  // this one, and after a restore none before every restored member was
+  // probed (docs/protocol.md, "Warm restart").
   std::string view_file;
   // A saved view older than this is not restored. Zero:
   // Config::tombstone_timeout, the longest the cluster surely remembers a

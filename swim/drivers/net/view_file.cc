@@ -37,7 +37,9 @@ std::string Directory(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<SavedView> LoadViewFile(const std::string& path) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Non-blocking, so a FIFO at the path cannot stall the caller's loop
+  // (it is refused below as not a regular file).
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!file.valid()) return Errno("cannot open view file", path, errno);
   struct stat info;
   if (::fstat(file.get(), &info) != 0) {
@@ -98,30 +100,41 @@ absl::Status CheckViewFile(const SavedView& view, const std::string& path,
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes) {
-  const std::string temporary = absl::StrCat(path, ".tmp");
-  {
-    FileDescriptor file(::open(temporary.c_str(),
-                               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!file.valid()) return Errno("cannot create", temporary, errno);
-    size_t put = 0;
-    while (put < bytes.size()) {
-      const ssize_t n =
-          ::write(file.get(), bytes.data() + put, bytes.size() - put);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Errno("cannot write", temporary, errno);
-      put += static_cast<size_t>(n);
-    }
-    if (::fsync(file.get()) != 0) return Errno("cannot sync", temporary, errno);
+  // A name of its own beside the target (mode 0600), so two writers never
+  // share a temporary file; removed on every failure.
+  std::string temporary = absl::StrCat(path, ".XXXXXX");
+  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
+  if (!file.valid()) {
+    return Errno("cannot create a temporary file beside", path, errno);
   }
+  auto fail = [&](absl::string_view what) {
+    const int error = errno;
+    file.Reset();
+    ::unlink(temporary.c_str());
+    return Errno(what, temporary, error);
+  };
+  size_t put = 0;
+  while (put < bytes.size()) {
+    const ssize_t n =
+        ::write(file.get(), bytes.data() + put, bytes.size() - put);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot write");
+    put += static_cast<size_t>(n);
+  }
+  if (::fsync(file.get()) != 0) return fail("cannot sync");
+  file.Reset();
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temporary.c_str());
     return Errno(absl::StrCat("cannot rename ", temporary, " to"), path, error);
   }
   // The rename itself survives a crash once the directory is synced.
+  const std::string directory_path = Directory(path);
   FileDescriptor directory(
-      ::open(Directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory.valid()) ::fsync(directory.get());
+      ::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!directory.valid() || ::fsync(directory.get()) != 0) {
+    return Errno("cannot sync directory", directory_path, errno);
+  }
   return absl::OkStatus();
 }
 
