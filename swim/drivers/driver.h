@@ -96,7 +96,9 @@ class Driver {
       absl::Duration timeout = absl::Seconds(10));
 
   // --- Listeners ----------------------------------------------------------
-  // Take effect before any later command's events.
+  // Take effect before any later command's events. A listener added
+  // before the loop first runs hears every event, including those of the
+  // datagrams and streams that were waiting when it started.
   void AddEventListener(EventListener listener);
   void AddErrorListener(ErrorListener listener);
 

@@ -207,7 +207,14 @@ void EpollDriver::Poll(int timeout_ms) {
     return;
   }
   now_ = net::MonotonicNow();
-  bool posted = false;
+  // Posted work first: a listener added before the loop started hears the
+  // events of the first datagrams too (they are drained batch by batch).
+  for (int i = 0; i < count; ++i) {
+    if (events[i].data.u64 == kWakeId) {
+      RunPosted();
+      break;
+    }
+  }
   bool timer = false;
   for (int i = 0; i < count; ++i) {
     const uint64_t id = events[i].data.u64;
@@ -219,7 +226,6 @@ void EpollDriver::Poll(int timeout_ms) {
         streams_->OnListenerReady(now_);
         break;
       case kWakeId:
-        posted = true;
         break;
       case kTimerId:
         timer = true;
@@ -229,7 +235,6 @@ void EpollDriver::Poll(int timeout_ms) {
         break;
     }
   }
-  if (posted) RunPosted();
   if (timer) OnTimer();
   Drain(now_);
 }

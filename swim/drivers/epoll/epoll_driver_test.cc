@@ -218,6 +218,38 @@ TEST(EpollDriverTest, InspectWithoutARunningLoopTimesOut) {
   EXPECT_FALSE(ran);
 }
 
+TEST(EpollDriverTest, AListenerAddedBeforeTheLoopHearsWhatArrivedFirst) {
+  MembershipView before;
+  auto early = drivertest::StartMember(drivertest::DriverKind::kEpoll,
+                                       FastConfig("early"), FastDriverOptions(),
+                                       &before);
+  ASSERT_TRUE(early.ok()) << early.status();
+  auto first = drivertest::StartMember(drivertest::DriverKind::kEpoll,
+                                       FastConfig("restarted"),
+                                       FastDriverOptions(), &before);
+  ASSERT_TRUE(first.ok()) << first.status();
+  (*first)->driver().Join({(*early)->address()});
+  ASSERT_TRUE(before.AwaitConverged({"early", "restarted"}, kConverge))
+      << before.Describe();
+  // Killed, and created again at its address, its loop not yet running:
+  // the cluster still gossips to it, here news of `early`.
+  const std::string address = (*first)->address();
+  first->reset();
+  auto late = MustCreate(FastConfig("restarted", address), FastDriverOptions());
+  ASSERT_NE(late, nullptr);
+  (*early)->driver().SetMetadata({{"news", "1"}});
+  absl::SleepFor(absl::Milliseconds(300));  // in its socket by now
+  // A listener added before the loop starts hears of it.
+  MembershipView after;
+  after.Attach(*late);
+  std::thread loop([&] { EXPECT_TRUE(late->Run().ok()); });
+  EXPECT_TRUE(
+      after.AwaitMetadata({"restarted"}, "early", "news", "1", kConverge))
+      << after.Describe();
+  late->Stop();
+  loop.join();
+}
+
 TEST(EpollDriverTest, OnlyOneThreadRunsTheLoop) {
   auto driver = MustCreate(FastConfig("a"), FastDriverOptions());
   ASSERT_NE(driver, nullptr);
