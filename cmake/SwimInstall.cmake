@@ -58,7 +58,7 @@ install(EXPORT swimTargets
 
 get_property(swim_headers GLOBAL PROPERTY SWIM_PUBLIC_HEADERS)
 if(TARGET swim_testing)
-  install(TARGETS swim_testing
+  install(TARGETS swim_testing swim_scenario
     EXPORT swimTestingTargets
     ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT swim_development)
   install(EXPORT swimTestingTargets

@@ -38,8 +38,8 @@
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
 #include "swim/core/random.h"
-#include "swim/core/suspicion.h"
 #include "swim/drivers/sim/simulator.h"
+#include "swim/testing/cluster_bounds.h"
 #include "tools/command_line.h"
 #include "tools/json_writer.h"
 #include "tools/progress_bar.h"
@@ -203,8 +203,6 @@ constexpr int kMinNodes = 2;
 constexpr int kMaxNodes = 100000;
 constexpr int kMaxLatencyMs = 10000;
 constexpr int kMaxDurationS = 1000000;
-// Stagger between consecutive joins.
-constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
 constexpr absl::string_view kMetadataKey = "version";
 
 enum class Scenario {
@@ -281,36 +279,21 @@ struct Budgets {
   }
 };
 
-// The longest a suspicion lasts: Lifeguard's dynamic timeout starts at the
-// maximum and shrinks only with confirmations.
-absl::Duration SuspicionTimeoutFor(const Config& config, int n) {
-  const int stretch = config.lifeguard.dynamic_suspicion
-                          ? config.lifeguard.suspicion_max_timeout_mult
-                          : 1;
-  return SuspicionTimeout(config.suspicion_mult, static_cast<size_t>(n),
-                          config.probe_interval) *
-         stretch;
-}
-
 Budgets ComputeBudgets(const Config& config, int n,
                        std::optional<absl::Duration> cut,
                        absl::Duration replacing) {
-  const absl::Duration probe = config.probe_interval;
-  const absl::Duration suspicion = SuspicionTimeoutFor(config, n);
-  const absl::Duration push_pull =
-      ScaledPushPullInterval(config, static_cast<uint64_t>(n));
+  const testing::PhaseBudgets phase = testing::PhaseBudgetsFor(config, n);
   Budgets budgets;
-  budgets.join = kJoinStagger * n + absl::Seconds(60) + 30 * probe;
-  budgets.metadata = absl::Seconds(60) + 30 * probe;
-  budgets.failure = absl::Seconds(60) + 10 * probe + 3 * suspicion;
-  budgets.split = cut.value_or(10 * probe + 3 * suspicion);
-  budgets.long_split =
-      cut.value_or(config.reconnect_timeout + 10 * probe + 3 * suspicion);
+  budgets.join = phase.join;
+  budgets.metadata = phase.spread;
+  budgets.failure = phase.detection;
+  budgets.split = cut.value_or(phase.split);
+  budgets.long_split = cut.value_or(phase.long_split);
   budgets.isolation = cut.value_or(absl::Seconds(300));
-  budgets.heal = absl::Seconds(60) + 4 * push_pull;
-  budgets.rejoin = budgets.heal + 8 * config.reconnect_interval;
-  budgets.churn = 30 * probe;
-  budgets.reconverge = absl::Seconds(60) + 4 * push_pull;
+  budgets.heal = phase.heal;
+  budgets.rejoin = phase.rejoin;
+  budgets.churn = phase.churn;
+  budgets.reconverge = phase.heal;
   budgets.downtime = cut.value_or(absl::Seconds(5));
   budgets.replacing = replacing;
   return budgets;
@@ -485,7 +468,7 @@ class Runner {
       }
     }
     for (int i = 1; i < settings_.nodes; ++i) {
-      sim_.At(start_ + kJoinStagger * i, [this, i] {
+      sim_.At(start_ + testing::kJoinStagger * i, [this, i] {
         absl::Status status = sim_.Join(i, {0});
         if (!status.ok() && error_.ok()) {
           error_ = absl::Status(
@@ -617,7 +600,7 @@ class Runner {
   void RunChurn(Result& result) {
     const absl::Duration probe = settings_.config.probe_interval;
     const absl::Duration suspicion =
-        SuspicionTimeoutFor(settings_.config, settings_.nodes);
+        testing::SuspicionTime(settings_.config, settings_.nodes);
     const Instant end = sim_.now() + budgets_.churn;
     const int max_down = std::max(1, settings_.nodes / 10);
     BeginPhase(budgets_.churn);

@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "swim/core/instant.h"
 #include "swim/core/random.h"
-#include "swim/core/suspicion.h"
+#include "swim/testing/cluster_bounds.h"
 
 namespace swim::convergence {
 namespace {
@@ -26,7 +26,6 @@ namespace {
 constexpr absl::string_view kKey = "swim-convergence:fixed-key:32-by";
 static_assert(kKey.size() == 32, "AES-256 needs a 32-byte key");
 constexpr absl::string_view kVersionKey = "version";
-constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
 
 // Peak resident memory since the last ResetPeakRss(). Linux keeps it as
 // VmHWM in /proc/self/status, and writing 5 to clear_refs resets it; where
@@ -67,6 +66,7 @@ class Experiment {
         // The benchmark's own choices draw from their own stream so they do
         // not disturb the simulator's.
         random_(spec.seed ^ 0x434f4e5645524745ULL),
+        budgets_(testing::PhaseBudgetsFor(spec.preset.config, spec.members)),
         progress_(progress),
         phases_(3 + spec.metadata_changes + spec.crashes) {}
 
@@ -80,7 +80,6 @@ class Experiment {
         [this](int viewer, const Event& event) { Observe(viewer, event); });
     start_ = sim_.now();
     const Config& config = spec_.preset.config;
-    const absl::Duration probe = config.probe_interval;
 
     // Join: a rolling start through member 0, the seed every member is
     // configured with. (Joining through a random earlier member instead
@@ -89,7 +88,7 @@ class Experiment {
     // the next push-pull, which is minutes away at WAN settings.)
     Report("join");
     for (int i = 1; i < spec_.members; ++i) {
-      sim_.At(start_ + kJoinStagger * i, [this, i] {
+      sim_.At(start_ + testing::kJoinStagger * i, [this, i] {
         absl::Status status = sim_.Join(i, {0});
         if (!status.ok() && error_.ok()) error_ = status;
       });
@@ -100,7 +99,7 @@ class Experiment {
           return alive_views_ == int64_t{spec_.members} * (spec_.members - 1) &&
                  EveryoneKnowsEveryone();
         },
-        kJoinStagger * spec_.members + absl::Seconds(60) + 30 * probe);
+        budgets_.join);
     if (!error_.ok()) return error_;
     result.join = Since(before);
 
@@ -116,7 +115,7 @@ class Experiment {
           }
           return true;
         },
-        absl::Seconds(120) + 30 * probe);
+        budgets_.settle);
     result.settled = settled.has_value();
     // And until every member's periodic push-pull runs on its steady
     // schedule: a member's first exchange comes one to two (unscaled)
@@ -254,11 +253,9 @@ class Experiment {
         !status.ok()) {
       return status;
     }
-    const absl::Duration budget =
-        absl::Seconds(60) + 30 * spec_.preset.config.probe_interval;
     RunUntil(
         [this] { return static_cast<int>(spread_.informed_s.size()) >= live_; },
-        budget);
+        budgets_.spread);
     spread_origin_.clear();
     return std::move(spread_);
   }
@@ -271,18 +268,12 @@ class Experiment {
     holds_offline_.assign(sim_.size(), false);
     crash_at_ = sim_.now();
     detection_ = Detection();
-    const Config& config = spec_.preset.config;
-    const absl::Duration longest_suspicion =
-        SuspicionTimeout(config.suspicion_mult,
-                         static_cast<size_t>(spec_.members),
-                         config.probe_interval) *
-        std::max(1, config.lifeguard.suspicion_max_timeout_mult);
     detection_.all_offline_s = RunUntil(
         [this] {
           return offline_views_ >= live_ &&
                  sim_.AllSee(victim_, MemberStatus::kOffline);
         },
-        absl::Seconds(60) + 10 * config.probe_interval + 3 * longest_suspicion);
+        budgets_.detection);
     victim_ = -1;
     return detection_;
   }
@@ -350,6 +341,7 @@ class Experiment {
   const RunSpec& spec_;
   sim::Simulator sim_;
   Random random_;
+  const testing::PhaseBudgets budgets_;
   const ProgressFn& progress_;
   const int phases_;
   int phase_ = 0;

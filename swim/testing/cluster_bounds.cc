@@ -83,4 +83,27 @@ absl::Duration HealTime(const Config& config, int members,
          DisseminationTime(config, members, latency);
 }
 
+absl::Duration JoinTime(const Config& config, int members,
+                        absl::Duration latency) {
+  return 2 * latency + DisseminationTime(config, members, latency);
+}
+
+PhaseBudgets PhaseBudgetsFor(const Config& config, int members) {
+  const absl::Duration probe = config.probe_interval;
+  const absl::Duration suspicion = SuspicionTime(config, members);
+  PhaseBudgets budgets;
+  budgets.join = kJoinStagger * members + absl::Seconds(60) + 30 * probe;
+  budgets.settle = absl::Seconds(120) + 30 * probe;
+  budgets.spread = absl::Seconds(60) + 30 * probe;
+  budgets.detection = absl::Seconds(60) + 10 * probe + 3 * suspicion;
+  budgets.split = 10 * probe + 3 * suspicion;
+  budgets.long_split = config.reconnect_timeout + budgets.split;
+  budgets.heal =
+      absl::Seconds(60) +
+      4 * ScaledPushPullInterval(config, static_cast<uint64_t>(members));
+  budgets.rejoin = budgets.heal + 8 * config.reconnect_interval;
+  budgets.churn = 30 * probe;
+  return budgets;
+}
+
 }  // namespace swim::testing

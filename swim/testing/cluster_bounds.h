@@ -107,6 +107,58 @@ absl::Duration SeedRecheckTime(const Config& config);
 absl::Duration HealTime(const Config& config, int members,
                         absl::Duration latency);
 
+// From the moment `members` members start joining through one seed at
+// once until all of them know each other: the seed answers each join's
+// state exchange within two link delays, then spreads each newcomer, and
+// newcomers learn of later joiners, by dissemination.
+absl::Duration JoinTime(const Config& config, int members,
+                        absl::Duration latency);
+
+// --- Budgets ------------------------------------------------------------
+// How long the simulator's programs (swim-sim, the convergence benchmark)
+// wait for a phase's goal before they report it missed. The bounds above
+// are what tests assert; these are limits for measurements, taken by every
+// program from here so they agree: the same terms with fixed margins,
+// generous enough at any size, preset and loss rate that a miss means
+// something is broken rather than slow. Every term is a whole multiple of
+// a configured duration, so a budget is exact and the runs that use it
+// replay bit for bit.
+
+// The rolling start of swim-sim and the convergence benchmark: member i
+// joins through member 0 at i * kJoinStagger.
+inline constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
+
+struct PhaseBudgets {
+  // A rolling start of the members until every one knows every other:
+  // kJoinStagger per member, then 60 s and 30 probe periods.
+  absl::Duration join;
+  // Until no member has news left to gossip: 120 s and 30 probe periods.
+  absl::Duration settle;
+  // One member's news (new metadata) until every member has it: 60 s and
+  // 30 probe periods.
+  absl::Duration spread;
+  // A crash until every live member holds it OFFLINE: 60 s, 10 probe
+  // periods and 3 SuspicionTimes.
+  absl::Duration detection;
+  // A partition until each side holds the other OFFLINE: 10 probe periods
+  // and 3 SuspicionTimes.
+  absl::Duration split;
+  // A partition until each side has forgotten the other too: the split
+  // after reconnect_timeout.
+  absl::Duration long_split;
+  // A heal, or a burst of restarts, until all agree again: 60 s and 4
+  // push-pull periods (scaled to the size).
+  absl::Duration heal;
+  // The heal when the sides must first find each other (reconnect pings
+  // or seeds, after a long partition or an isolation): 8 reconnect
+  // intervals more.
+  absl::Duration rejoin;
+  // How long swim-sim's churn crashes and restarts members: 30 probe
+  // periods.
+  absl::Duration churn;
+};
+PhaseBudgets PhaseBudgetsFor(const Config& config, int members);
+
 }  // namespace swim::testing
 
 #endif  // SWIM_TESTING_CLUSTER_BOUNDS_H_

@@ -94,8 +94,7 @@ std::string FaultCampaign::Run() {
     }
   }
   const absl::Duration join_bound =
-      2 * cluster_->latency() +
-      DisseminationTime(config, members_, cluster_->latency());
+      JoinTime(config, members_, cluster_->latency());
   if (!cluster_->convergence().AwaitWithin(join_bound, "the join")) {
     return Finish();
   }

@@ -40,6 +40,7 @@ namespace {
 using ::swim::testing::AntiEntropyTime;
 using ::swim::testing::CheckedCluster;
 using ::swim::testing::DisseminationTime;
+using ::swim::testing::JoinTime;
 
 constexpr StatusMask kSuspectOrOffline =
     MemberStatus::kSuspect | MemberStatus::kOffline;
@@ -115,12 +116,8 @@ std::string NameOf(CheckedCluster& cluster, int index) {
 absl::Duration StartAndConverge(CheckedCluster& cluster, int members,
                                 absl::Duration poll = absl::ZeroDuration()) {
   EXPECT_TRUE(cluster.Start(members).ok());
-  // Each join's push-pull is answered within two link delays; the seed
-  // then spreads the newcomer, and newcomers learn of later joiners, by
-  // dissemination.
   const absl::Duration bound =
-      2 * cluster.latency() +
-      DisseminationTime(cluster.options().config, members, cluster.latency());
+      JoinTime(cluster.options().config, members, cluster.latency());
   const std::optional<absl::Duration> took =
       cluster.convergence().AwaitWithin(bound, "the join", poll);
   EXPECT_TRUE(took.has_value()) << cluster.Report();
@@ -177,13 +174,11 @@ TEST_P(JoinScenario, EveryoneJoinsOnceAndNobodyIsSuspected) {
   EXPECT_TRUE(cluster.convergence().Converged());
   ExpectClean(cluster);
   Measured(absl::StrCat("join_", members, "_seed_", seed),
-           absl::StrCat("converged in ", Seconds(took), " virtual (bound ",
-                        Seconds(2 * cluster.latency() +
-                                DisseminationTime(options.config, members,
-                                                  cluster.latency())),
-                        "), ", cluster.sim().totals().delivered,
-                        " deliveries, wall ",
-                        absl::StrFormat("%.2fs", wall.seconds())));
+           absl::StrCat(
+               "converged in ", Seconds(took), " virtual (bound ",
+               Seconds(JoinTime(options.config, members, cluster.latency())),
+               "), ", cluster.sim().totals().delivered, " deliveries, wall ",
+               absl::StrFormat("%.2fs", wall.seconds())));
 }
 
 // One run of 1000 members (about 12 s in an optimized build, over a
