@@ -40,6 +40,7 @@
 #include "swim/core/random.h"
 #include "swim/drivers/sim/simulator.h"
 #include "swim/testing/cluster_bounds.h"
+#include "swim/testing/scenario.h"
 #include "tools/command_line.h"
 #include "tools/json_writer.h"
 #include "tools/progress_bar.h"
@@ -475,7 +476,7 @@ class Runner {
               status.code(),
               absl::StrCat("node ", i, " joining: ", status.message()));
         }
-        dirty_ = true;
+        waiter_.MarkDirty();
       });
     }
     return absl::OkStatus();
@@ -497,20 +498,11 @@ class Runner {
         !status.ok()) {
       return status;
     }
-    dirty_ = true;
+    waiter_.MarkDirty();
     BeginPhase(budgets_.metadata);
     result.converged_after = RunUntilGoal(
-        [this, changer, name] {
-          for (int viewer = 0; viewer < sim_.size(); ++viewer) {
-            if (viewer == changer || !sim_.alive(viewer)) continue;
-            const std::optional<Member> member = sim_.node(viewer).Find(name);
-            if (!member.has_value()) return false;
-            auto it = member->metadata.find(kMetadataKey);
-            if (it == member->metadata.end() || it->second != "2") {
-              return false;
-            }
-          }
-          return true;
+        [this, changer] {
+          return testing::MetadataEverywhere(sim_, changer, kMetadataKey, "2");
         },
         [] { return true; }, budgets_.metadata, "metadata");
     return absl::OkStatus();
@@ -530,33 +522,16 @@ class Runner {
   }
 
   void RunPartition(Result& result, absl::Duration cut, absl::Duration heal) {
-    const int n = sim_.size();
-    std::vector<int> a;
-    std::vector<int> b;
-    side_.assign(n, 0);
-    for (int i = 0; i < n; ++i) {
-      if (i < n / 2) {
-        a.push_back(i);
-      } else {
-        b.push_back(i);
-        side_[i] = 1;
-      }
-    }
+    const auto [a, b] = testing::Halves(sim_.size());
+    side_.assign(sim_.size(), 0);
+    for (int i : b) side_[i] = 1;
     const Instant cut_at = sim_.now();
     sim_.Partition(a, b);
-    dirty_ = true;
+    waiter_.MarkDirty();
     BeginPhase(cut);
     result.partition_split = RunUntilGoal(
         [this, &a, &b] {
-          for (int x : a) {
-            for (int y : b) {
-              if (sim_.StatusOf(x, y) != MemberStatus::kOffline ||
-                  sim_.StatusOf(y, x) != MemberStatus::kOffline) {
-                return false;
-              }
-            }
-          }
-          return true;
+          return testing::HoldAcross(sim_, a, b, MemberStatus::kOffline);
         },
         [this, &a, &b] {
           return views_[Bit(MemberStatus::kOffline)] >=
@@ -568,7 +543,7 @@ class Runner {
     if (left > absl::ZeroDuration()) RunFor(left, "partition");
     sim_.Heal();
     side_.clear();
-    dirty_ = true;
+    waiter_.MarkDirty();
     result.partition = sim_.now() - cut_at;
     BeginPhase(heal);
     result.converged_after =
@@ -579,17 +554,13 @@ class Runner {
   void RunIsolate(Result& result) {
     victim_ = RandomMember();
     result.subject = sim_.node(victim_).local().name;
-    std::vector<int> rest;
-    for (int i = 0; i < sim_.size(); ++i) {
-      if (i != victim_) rest.push_back(i);
-    }
     const Instant cut_at = sim_.now();
-    sim_.Partition({victim_}, rest);
-    dirty_ = true;
+    sim_.Partition({victim_}, testing::AllBut(sim_.size(), victim_));
+    waiter_.MarkDirty();
     BeginPhase(budgets_.isolation);
     RunFor(budgets_.isolation, "isolation");
     sim_.Heal();
-    dirty_ = true;
+    waiter_.MarkDirty();
     result.partition = sim_.now() - cut_at;
     BeginPhase(budgets_.rejoin);
     result.converged_after = RunUntilGoal([this] { return sim_.Converged(); },
@@ -620,7 +591,7 @@ class Runner {
         Crash(member);
         ++down_;
         ++result.churn_crashes;
-        dirty_ = true;
+        waiter_.MarkDirty();
         const absl::Duration downtime =
             probe + 2 * suspicion * random_.UniformDouble();
         sim_.At(std::min(sim_.now() + downtime, end), [this, member, &result] {
@@ -632,15 +603,16 @@ class Runner {
           }
           --down_;
           ++result.churn_restarts;
-          dirty_ = true;
+          waiter_.MarkDirty();
         });
       });
     }
     RunFor(end - sim_.now(), "churn");
     BeginPhase(budgets_.reconverge);
-    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
-                                          [this] { return AllOnlineCounted(); },
-                                          budgets_.reconverge, "re-converge");
+    result.converged_after =
+        RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
+                     [this] { return AllOnlineCounted(); }, budgets_.reconverge,
+                     "re-converge");
   }
 
   void RunRestart(Result& result) {
@@ -665,9 +637,9 @@ class Runner {
     }
     result.restored = settings_.snapshot ? sim_.node(victim_).size() : 0;
     BeginPhase(budgets_.reconverge);
-    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
-                                          [this] { return AllOnlineCounted(); },
-                                          budgets_.reconverge, "restart");
+    result.converged_after = RunUntilGoal(
+        [this] { return testing::AllSeeCurrent(sim_); },
+        [this] { return AllOnlineCounted(); }, budgets_.reconverge, "restart");
     result.restart_bytes = sim_.totals().bytes_sent - bytes_before;
     result.knows_all = knows_all_;
   }
@@ -702,7 +674,7 @@ class Runner {
           return;
         }
         ++replaced;
-        dirty_ = true;
+        waiter_.MarkDirty();
       });
     }
     for (Instant at = sim_.now() + absl::Minutes(1); at < end;
@@ -735,9 +707,10 @@ class Runner {
             absl::ToDoubleSeconds(config.tombstone_timeout) / two_every)) +
         2;
     BeginPhase(budgets_.reconverge);
-    result.converged_after = RunUntilGoal([this] { return AllSeeCurrent(); },
-                                          [this] { return AllOnlineCounted(); },
-                                          budgets_.reconverge, "re-converge");
+    result.converged_after =
+        RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
+                     [this] { return AllOnlineCounted(); }, budgets_.reconverge,
+                     "re-converge");
     return absl::OkStatus();
   }
 
@@ -767,34 +740,14 @@ class Runner {
 
   // --- Running ---------------------------------------------------------------
 
-  // Runs until `goal` holds or `budget` passes; returns how long it took.
-  // Views change only through events and scenario actions, so the goal is
-  // evaluated only after an instant that had one, and only if `filter` (a
-  // cheap necessary condition from the view counts) holds; and, as a safety
-  // net, at least once a virtual second whatever they say. So large
-  // clusters are not rescanned after every delivery.
+  // Runs until `goal` holds or `budget` passes; returns how long it took
+  // (testing::GoalWaiter: `filter` is a cheap necessary condition from the
+  // view counts).
   std::optional<absl::Duration> RunUntilGoal(
       const std::function<bool()>& goal, const std::function<bool()>& filter,
       absl::Duration budget, absl::string_view label) {
-    const Instant begin = sim_.now();
-    dirty_ = true;
-    next_check_ = Instant::InfinitePast();
-    bool held = sim_.RunUntil(
-        [&] {
-          Progress(label);
-          if (sim_.now() < next_check_) {
-            if (!dirty_) return false;
-            dirty_ = false;
-            if (!filter()) return false;
-          }
-          dirty_ = false;
-          next_check_ = sim_.now() + absl::Seconds(1);
-          return goal();
-        },
-        budget);
-    if (!held) held = goal();
-    if (!held) return std::nullopt;
-    return sim_.now() - begin;
+    return waiter_.RunUntil(goal, filter, budget,
+                            [this, label] { Progress(label); });
   }
 
   void RunFor(absl::Duration duration, absl::string_view label) {
@@ -821,7 +774,7 @@ class Runner {
   // --- Observation -----------------------------------------------------------
 
   void Observe(int viewer, const Event& event) {
-    dirty_ = true;
+    waiter_.MarkDirty();
     if (restarted_at_ && viewer == victim_ && !knows_all_ &&
         sim_.node(victim_).available() + 1 >= static_cast<size_t>(live_)) {
       knows_all_ = sim_.now() - *restarted_at_;
@@ -895,32 +848,14 @@ class Runner {
       views_[bit] -= seen_[index][bit];
       seen_[index][bit] = 0;
     }
-    dirty_ = true;
+    waiter_.MarkDirty();
   }
 
   absl::Status Restart(int index, const std::vector<int>& seeds = {0},
                        absl::Span<const Member> saved = {}) {
     ++live_;
-    dirty_ = true;
+    waiter_.MarkDirty();
     return sim_.Restart(index, seeds, saved);
-  }
-
-  // Every live member sees every other live member ONLINE at the
-  // generation it runs now (Converged, plus restarts noticed).
-  bool AllSeeCurrent() const {
-    for (int subject = 0; subject < sim_.size(); ++subject) {
-      if (!sim_.alive(subject)) continue;
-      const Member& local = sim_.node(subject).local();
-      for (int viewer = 0; viewer < sim_.size(); ++viewer) {
-        if (viewer == subject || !sim_.alive(viewer)) continue;
-        const std::optional<Member> member = sim_.node(viewer).Find(local.name);
-        if (!member.has_value() || member->status != MemberStatus::kOnline ||
-            member->incarnation.generation != local.incarnation.generation) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   // A random member other than node 0 (the seed everyone joins through).
@@ -939,6 +874,7 @@ class Runner {
   const Settings& settings_;
   const Budgets budgets_;
   sim::Simulator sim_;
+  testing::GoalWaiter waiter_{sim_};
   Random random_;
   ProgressBar& bar_;
   Instant start_;
@@ -948,8 +884,6 @@ class Runner {
   absl::Status error_;  // the first failure inside a scheduled action
 
   absl::flat_hash_map<std::string, int> index_;  // name -> node index
-  bool dirty_ = true;
-  Instant next_check_ = Instant::InfinitePast();
   int victim_ = -1;
   Instant crash_at_;
   std::optional<absl::Duration> first_suspect_;

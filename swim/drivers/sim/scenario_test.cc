@@ -5,6 +5,8 @@
 // from the config (swim/testing/cluster_bounds.h). Every scenario prints
 // what it measured (virtual time against its bound, and wall time).
 
+#include "swim/testing/scenario.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -37,9 +39,12 @@
 namespace swim::sim {
 namespace {
 
+using ::swim::testing::AllBut;
 using ::swim::testing::AntiEntropyTime;
 using ::swim::testing::CheckedCluster;
 using ::swim::testing::DisseminationTime;
+using ::swim::testing::Halves;
+using ::swim::testing::HoldAcross;
 using ::swim::testing::JoinTime;
 
 constexpr StatusMask kSuspectOrOffline =
@@ -345,19 +350,10 @@ TEST_P(Scenario, HalvesOfAPartitionGiveUpOnEachOtherThenMergeAgain) {
   cluster.accuracy().Disarm();
   sim.Partition(a, b);
   cluster.trace().Note("partition 0-4 | 5-9");
-  auto gave_up = [&] {
-    for (int x : a) {
-      for (int y : b) {
-        if (sim.StatusOf(x, y) != MemberStatus::kOffline ||
-            sim.StatusOf(y, x) != MemberStatus::kOffline) {
-          return false;
-        }
-      }
-    }
-    return true;
-  };
   // Each side is, to the other, a set of crashed members.
-  ASSERT_TRUE(sim.RunUntil(gave_up, cluster.detection_bound()))
+  ASSERT_TRUE(sim.RunUntil(
+      [&] { return HoldAcross(sim, a, b, MemberStatus::kOffline); },
+      cluster.detection_bound()))
       << cluster.Report();
   sim.Heal();
   cluster.trace().Note("heal");
@@ -525,34 +521,11 @@ CheckedCluster::Options HealingOptions(uint64_t seed) {
 // table is quadratic).
 constexpr absl::Duration kHealingPoll = absl::Milliseconds(100);
 
-// The halves [0, N/2) and [N/2, N).
-std::pair<std::vector<int>, std::vector<int>> Halves(int members) {
-  std::pair<std::vector<int>, std::vector<int>> halves;
-  for (int i = 0; i < members; ++i) {
-    (i < members / 2 ? halves.first : halves.second).push_back(i);
-  }
-  return halves;
-}
-
 // Ends every cut and waits until the members agree again (see Settle).
 std::optional<absl::Duration> HealAndSettle(CheckedCluster& cluster) {
   cluster.sim().Heal();
   cluster.trace().Note("heal");
   return cluster.Settle("the heal", absl::ZeroDuration(), kHealingPoll);
-}
-
-// Every member of `a` holds every member of `b` with `status` (nullopt:
-// has forgotten it), and the other way round.
-bool HoldAcross(Simulator& sim, const std::vector<int>& a,
-                const std::vector<int>& b, std::optional<MemberStatus> status) {
-  for (int x : a) {
-    for (int y : b) {
-      if (sim.StatusOf(x, y) != status || sim.StatusOf(y, x) != status) {
-        return false;
-      }
-    }
-  }
-  return true;
 }
 
 // (cut in minutes, seed): the halves are cut off from each other, give up
@@ -659,13 +632,8 @@ TEST_P(Healing, IsolatedMemberAccusesNobodyAndComesBack) {
       ++others;
     }
   });
-  std::vector<int> rest;
-  for (int i = 0; i < kHealingMembers; ++i) {
-    if (i != isolated) rest.push_back(i);
-  }
-
   cluster.accuracy().Disarm();
-  sim.Partition({isolated}, rest);
+  sim.Partition({isolated}, AllBut(kHealingMembers, isolated));
   cluster.trace().Note(absl::StrCat("isolate ", isolated));
   sim.RunFor(absl::Minutes(5));
   ASSERT_TRUE(AllHold(cluster, isolated, MemberStatus::kOffline))

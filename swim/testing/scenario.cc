@@ -1,0 +1,91 @@
+#include "swim/testing/scenario.h"
+
+#include <string>
+
+#include "swim/core/member.h"
+#include "swim/core/node.h"
+
+namespace swim::testing {
+
+bool AllSeeCurrent(const sim::Simulator& sim) {
+  for (int subject = 0; subject < sim.size(); ++subject) {
+    if (!sim.alive(subject)) continue;
+    const Member& local = sim.node(subject).local();
+    for (int viewer = 0; viewer < sim.size(); ++viewer) {
+      if (viewer == subject || !sim.alive(viewer)) continue;
+      const std::optional<Member> member = sim.node(viewer).Find(local.name);
+      if (!member.has_value() || member->status != MemberStatus::kOnline ||
+          member->incarnation.generation != local.incarnation.generation) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool MetadataEverywhere(const sim::Simulator& sim, int subject,
+                        absl::string_view key, absl::string_view value) {
+  const std::string& name = sim.node(subject).local().name;
+  for (int viewer = 0; viewer < sim.size(); ++viewer) {
+    if (viewer == subject || !sim.alive(viewer)) continue;
+    const std::optional<Member> member = sim.node(viewer).Find(name);
+    if (!member.has_value()) return false;
+    auto it = member->metadata.find(key);
+    if (it == member->metadata.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+bool HoldAcross(const sim::Simulator& sim, absl::Span<const int> a,
+                absl::Span<const int> b, std::optional<MemberStatus> status) {
+  for (int x : a) {
+    for (int y : b) {
+      if (sim.StatusOf(x, y) != status || sim.StatusOf(y, x) != status) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::pair<std::vector<int>, std::vector<int>> Halves(int n) {
+  std::pair<std::vector<int>, std::vector<int>> sides;
+  for (int i = 0; i < n; ++i) {
+    (i < n / 2 ? sides.first : sides.second).push_back(i);
+  }
+  return sides;
+}
+
+std::vector<int> AllBut(int n, int member) {
+  std::vector<int> rest;
+  for (int i = 0; i < n; ++i) {
+    if (i != member) rest.push_back(i);
+  }
+  return rest;
+}
+
+std::optional<absl::Duration> GoalWaiter::RunUntil(
+    const std::function<bool()>& goal, const std::function<bool()>& filter,
+    absl::Duration budget, const std::function<void()>& tick) {
+  const Instant begin = sim_.now();
+  dirty_ = true;
+  next_check_ = Instant::InfinitePast();
+  bool held = sim_.RunUntil(
+      [&] {
+        if (tick) tick();
+        if (sim_.now() < next_check_) {
+          if (!dirty_) return false;
+          dirty_ = false;
+          if (!filter()) return false;
+        }
+        dirty_ = false;
+        next_check_ = sim_.now() + kRecheck;
+        return goal();
+      },
+      budget);
+  if (!held) held = goal();
+  if (!held) return std::nullopt;
+  return sim_.now() - begin;
+}
+
+}  // namespace swim::testing
