@@ -53,9 +53,10 @@ ABSL_FLAG(std::string, preset, "lan",
           "Config preset: lan, wan or local (memberlist's numbers).");
 ABSL_FLAG(std::string, scenario, "join",
           "join, metadata, failure, partition, long-partition, isolate, "
-          "churn, restart or replace (see above).");
+          "churn, restart, replace or dns-seeds (see above).");
 ABSL_FLAG(std::optional<double>, cut_s, std::nullopt,
-          "How long the cut of partition, long-partition and isolate lasts, "
+          "How long the cut of partition, long-partition, isolate and "
+          "dns-seeds lasts, "
           "or the restarted member is down, in virtual seconds (default: "
           "each scenario's, see above). Also spelled --cut-s.");
 ABSL_FLAG(double, replace_every_s, 30,
@@ -67,6 +68,10 @@ ABSL_FLAG(double, churn_s, 86400,
 ABSL_FLAG(std::string, snapshot, "on",
           "restart: on (the member restarts from the view it saved, with no "
           "seed) or off (a cold join through node 0).");
+ABSL_FLAG(double, refresh_s, 300,
+          "dns-seeds: how often members resolve the seed name again, in "
+          "virtual seconds (the drivers' seed_refresh_interval; 0: resolved "
+          "once, at the start). Also spelled --refresh-s.");
 ABSL_FLAG(std::optional<double>, reconnect_timeout_s, std::nullopt,
           "Overrides the preset's reconnect_timeout (how long OFFLINE "
           "members are remembered), in seconds. Also spelled "
@@ -104,9 +109,9 @@ constexpr absl::string_view kUsage =
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
            --scenario=join|metadata|failure|partition|long-partition|
-                      isolate|churn|restart|replace
+                      isolate|churn|restart|replace|dns-seeds
            [--cut-s=C] [--reconnect-timeout-s=R] [--snapshot=on|off]
-           [--churn-s=D] [--replace-every-s=E]
+           [--churn-s=D] [--replace-every-s=E] [--refresh-s=F]
            [--loss=F] [--latency-ms=M] [--duration-s=T] [--down=F]
            [--reconnect-interval-s=I]
            [--lifeguard=on|off] [--json]
@@ -172,6 +177,20 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              tombstone timeout T (known_bound). Then until every live
              member sees every other ONLINE. Budget 60 s + 4 Q after the
              churn.
+  dns-seeds  seeds behind a name that changes while members cannot reach
+             the cluster. Members join through a name that resolves to
+             nodes 0, 1 and 2 (N >= 6). A random tenth of the others (at
+             least 2) is cut off for --cut-s (default R + 20 P + 6 S, so
+             both sides forget each other); meanwhile the seed hosts are
+             replaced: nodes 0-2 crash and three new members join, and the
+             name resolves to them. Every member resolves the name again
+             every --refresh-s (default 300 s, the drivers' default; at its
+             first refresh after the change it joins the new seeds, as a
+             driver does). Then until every live member sees every other
+             ONLINE, timed from the heal (refreshed: the members that
+             took the new seeds). With --refresh-s=0 (resolved once) the
+             cut-off members never find the cluster again. Budget 60 s +
+             4 Q + 8 I + F.
 
 If a budget runs out the run stops and reports converged=false (exit status
 still 0). With --duration-s=T the run then continues T more virtual seconds
@@ -201,6 +220,8 @@ constexpr absl::string_view kTestKey = "swim-sim:fixed-test-key:32-bytes";
 static_assert(kTestKey.size() == 32, "AES-256 needs a 32-byte key");
 
 constexpr int kMinNodes = 2;
+// dns-seeds: three seed hosts, at least two cut off, one more member.
+constexpr int kMinDnsSeedsNodes = 6;
 constexpr int kMaxNodes = 100000;
 constexpr int kMaxLatencyMs = 10000;
 constexpr int kMaxDurationS = 1000000;
@@ -215,7 +236,8 @@ enum class Scenario {
   kIsolate,
   kChurn,
   kRestart,
-  kReplace
+  kReplace,
+  kDnsSeeds
 };
 
 struct Settings {
@@ -235,6 +257,7 @@ struct Settings {
   bool snapshot = true;  // restart: from the saved view
   double replace_every_s = 30;
   double churn_s = 86400;
+  double refresh_s = 300;  // dns-seeds: the seed name's refresh interval
   bool lifeguard = true;
   bool json = false;
 };
@@ -253,6 +276,8 @@ struct Budgets {
   absl::Duration reconverge;
   absl::Duration downtime;   // restart: how long the member is down
   absl::Duration replacing;  // replace: how long members are replaced
+  absl::Duration refresh;    // dns-seeds: the seed name's refresh interval
+  absl::Duration dns_split;  // dns-seeds: how long the group is cut off
 
   // The whole run's budget for `scenario`, for the progress bar.
   absl::Duration Total(Scenario scenario) const {
@@ -275,6 +300,8 @@ struct Budgets {
         return join + downtime + reconverge;
       case Scenario::kReplace:
         return join + replacing + reconverge;
+      case Scenario::kDnsSeeds:
+        return join + dns_split + rejoin + refresh;
     }
     return join;
   }
@@ -282,7 +309,7 @@ struct Budgets {
 
 Budgets ComputeBudgets(const Config& config, int n,
                        std::optional<absl::Duration> cut,
-                       absl::Duration replacing) {
+                       absl::Duration replacing, absl::Duration refresh) {
   const testing::PhaseBudgets phase = testing::PhaseBudgetsFor(config, n);
   Budgets budgets;
   budgets.join = phase.join;
@@ -297,6 +324,10 @@ Budgets ComputeBudgets(const Config& config, int n,
   budgets.reconverge = phase.heal;
   budgets.downtime = cut.value_or(absl::Seconds(5));
   budgets.replacing = replacing;
+  budgets.refresh = refresh;
+  // Past the time every member has forgotten the other side: declarations
+  // take up to a split, and some members hear of them a split late.
+  budgets.dns_split = cut.value_or(phase.long_split + phase.split);
   return budgets;
 }
 
@@ -337,6 +368,9 @@ struct Result {
   // --duration-s: bytes sent in the window; --down: members crashed first.
   std::optional<uint64_t> window_bytes;
   std::optional<uint64_t> crashed;
+  // dns-seeds: members cut off, and members that took the new seeds.
+  std::optional<uint64_t> cut_members;
+  std::optional<uint64_t> refreshed;
   absl::Duration virtual_time;
 };
 
@@ -355,7 +389,8 @@ class Runner {
             settings.cut_s
                 ? std::optional<absl::Duration>(absl::Seconds(*settings.cut_s))
                 : std::nullopt,
-            absl::Seconds(settings.churn_s))),
+            absl::Seconds(settings.churn_s),
+            absl::Seconds(settings.refresh_s))),
         sim_(SimOptions(settings)),
         // The tool's own choices (victim, churn) draw from their own stream
         // so they do not disturb the simulator's.
@@ -408,6 +443,11 @@ class Runner {
           break;
         case Scenario::kReplace:
           if (absl::Status status = RunReplace(result); !status.ok()) {
+            return status;
+          }
+          break;
+        case Scenario::kDnsSeeds:
+          if (absl::Status status = RunDnsSeeds(result); !status.ok()) {
             return status;
           }
           break;
@@ -468,9 +508,15 @@ class Runner {
         return index.status();
       }
     }
+    // dns-seeds: the name resolves to nodes 0-2; otherwise node 0 is the
+    // seed.
+    std::vector<int> seeds = {0};
+    if (settings_.scenario == Scenario::kDnsSeeds) seeds = {0, 1, 2};
     for (int i = 1; i < settings_.nodes; ++i) {
-      sim_.At(start_ + testing::kJoinStagger * i, [this, i] {
-        absl::Status status = sim_.Join(i, {0});
+      std::vector<int> own = seeds;
+      own.erase(std::remove(own.begin(), own.end(), i), own.end());
+      sim_.At(start_ + testing::kJoinStagger * i, [this, i, own] {
+        absl::Status status = sim_.Join(i, own);
         if (!status.ok() && error_.ok()) {
           error_ = absl::Status(
               status.code(),
@@ -714,6 +760,103 @@ class Runner {
     return absl::OkStatus();
   }
 
+  // dns-seeds (see kUsage): the seed name changes while a group of members
+  // is cut off from the cluster for longer than it remembers them.
+  absl::Status RunDnsSeeds(Result& result) {
+    const int n = sim_.size();
+    // The group: a random tenth of the members that are not seed hosts
+    // (at least 2, so it is not an isolated member, which keeps its view).
+    std::vector<int> candidates;
+    for (int i = 3; i < n; ++i) candidates.push_back(i);
+    const size_t count = std::clamp<size_t>(static_cast<size_t>(n / 10), 2,
+                                            candidates.size() - 1);
+    std::vector<int> group;
+    for (size_t k = 0; k < count; ++k) {
+      const size_t pick = random_.Uniform(candidates.size());
+      group.push_back(candidates[pick]);
+      candidates.erase(candidates.begin() + static_cast<ptrdiff_t>(pick));
+    }
+    std::sort(group.begin(), group.end());
+    std::vector<int> rest;
+    side_.assign(n, 0);
+    for (int i = 0; i < n; ++i) {
+      if (std::binary_search(group.begin(), group.end(), i)) {
+        side_[i] = 1;
+      } else {
+        rest.push_back(i);
+      }
+    }
+    result.cut_members = group.size();
+    const Instant cut_at = sim_.now();
+    sim_.Partition(group, rest);
+    waiter_.MarkDirty();
+    BeginPhase(budgets_.dns_split);
+    // A quarter into the cut the seed hosts are replaced: nodes 0-2 crash,
+    // three new members join the cluster through a member that is not cut
+    // off, and the name resolves to them.
+    const int through = rest[3];
+    sim_.At(cut_at + budgets_.dns_split / 4, [this, group, through] {
+      for (int seed = 0; seed < 3; ++seed) Crash(seed);
+      dns_seeds_.clear();
+      for (int k = 0; k < 3; ++k) {
+        absl::StatusOr<int> added = AddMember();
+        if (!added.ok()) {
+          if (error_.ok()) error_ = added.status();
+          return;
+        }
+        if (absl::Status status = sim_.Join(*added, {through}); !status.ok()) {
+          if (error_.ok()) error_ = status;
+          return;
+        }
+        dns_seeds_.push_back(*added);
+        side_.push_back(0);
+      }
+      sim_.Partition(group, dns_seeds_);
+      waiter_.MarkDirty();
+      if (budgets_.refresh <= absl::ZeroDuration()) return;
+      // Each member resolves the name every refresh interval from its
+      // start; at its first refresh after the change it joins the new
+      // seeds (what a driver does when the addresses change).
+      const Instant changed = sim_.now();
+      for (int i = 0; i < settings_.nodes; ++i) {
+        const Instant started = start_ + testing::kJoinStagger * i;
+        absl::Duration remainder;
+        const int64_t periods =
+            absl::IDivDuration(changed - started, budgets_.refresh,
+                               &remainder) +
+            1;
+        sim_.At(started + periods * budgets_.refresh, [this, i] {
+          if (!sim_.alive(i)) return;
+          if (absl::Status status = sim_.Join(i, dns_seeds_); !status.ok()) {
+            if (error_.ok()) {
+              error_ =
+                  absl::Status(status.code(), absl::StrCat("node ", i,
+                                                           " joining the new "
+                                                           "seeds: ",
+                                                           status.message()));
+            }
+            return;
+          }
+          ++refreshed_;
+          waiter_.MarkDirty();
+        });
+      }
+    });
+    RunFor(budgets_.dns_split, "cut");
+    if (!error_.ok()) return error_;
+    sim_.Heal();
+    side_.clear();
+    waiter_.MarkDirty();
+    result.partition = sim_.now() - cut_at;
+    const absl::Duration budget = budgets_.rejoin + budgets_.refresh;
+    BeginPhase(budget);
+    result.converged_after =
+        RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
+                     [this] { return AllOnlineCounted(); }, budget, "rejoin");
+    result.refreshed = refreshed_;
+    return absl::OkStatus();
+  }
+
   // --down: every k-th member (not node 0) crashes, k = round(1 / F), and
   // the run waits until every live member holds them all OFFLINE.
   void CrashFraction(Result& result) {
@@ -888,6 +1031,10 @@ class Runner {
   Instant crash_at_;
   std::optional<absl::Duration> first_suspect_;
   std::vector<int> side_;  // partition side per node while cut
+  // dns-seeds: what the seed name resolves to after the change, and the
+  // members that took it.
+  std::vector<int> dns_seeds_;
+  uint64_t refreshed_ = 0;
   // View counts (see CountView), per live node and in total, by status bit.
   static constexpr int kStatusBits = 4;
   std::vector<std::array<int64_t, kStatusBits>> seen_;
@@ -912,6 +1059,14 @@ absl::Status BadFlag(absl::string_view flag, absl::string_view value,
                      absl::string_view why) {
   return absl::InvalidArgumentError(
       absl::StrCat("--", flag, "=", value, ": ", why));
+}
+
+// OK if `value` is a number of seconds in [0, kMaxDurationS].
+absl::Status CheckSeconds(absl::string_view flag, double value) {
+  if (value >= 0 && value <= kMaxDurationS) return absl::OkStatus();
+  return BadFlag(
+      flag, ShortestNumber(value),
+      absl::StrCat("must be between 0 and ", kMaxDurationS, " seconds"));
 }
 
 absl::StatusOr<Settings> ReadFlags() {
@@ -962,11 +1117,23 @@ absl::StatusOr<Settings> ReadFlags() {
     settings.scenario = Scenario::kRestart;
   } else if (scenario == "replace") {
     settings.scenario = Scenario::kReplace;
+  } else if (scenario == "dns-seeds") {
+    settings.scenario = Scenario::kDnsSeeds;
+    if (settings.nodes < kMinDnsSeedsNodes) {
+      return BadFlag("nodes", absl::StrCat(settings.nodes),
+                     absl::StrCat("dns-seeds needs at least ",
+                                  kMinDnsSeedsNodes, " members"));
+    }
   } else {
     return BadFlag("scenario", scenario,
                    "unknown scenario; use join, metadata, failure, "
-                   "partition, long-partition, isolate, churn, restart or "
-                   "replace");
+                   "partition, long-partition, isolate, churn, restart, "
+                   "replace or dns-seeds");
+  }
+  settings.refresh_s = absl::GetFlag(FLAGS_refresh_s);
+  if (absl::Status status = CheckSeconds("refresh-s", settings.refresh_s);
+      !status.ok()) {
+    return status;
   }
   settings.replace_every_s = absl::GetFlag(FLAGS_replace_every_s);
   if (!(settings.replace_every_s >= 1 &&
@@ -1025,19 +1192,17 @@ absl::StatusOr<Settings> ReadFlags() {
   }
   if (std::optional<double> interval =
           absl::GetFlag(FLAGS_reconnect_interval_s)) {
-    if (!(*interval >= 0 && *interval <= kMaxDurationS)) {
-      return BadFlag(
-          "reconnect-interval-s", ShortestNumber(*interval),
-          absl::StrCat("must be between 0 and ", kMaxDurationS, " seconds"));
+    if (absl::Status status = CheckSeconds("reconnect-interval-s", *interval);
+        !status.ok()) {
+      return status;
     }
     settings.config.reconnect_interval = absl::Seconds(*interval);
     settings.reconnect_interval_s = interval;
   }
   settings.duration_s = absl::GetFlag(FLAGS_duration_s);
-  if (!(settings.duration_s >= 0 && settings.duration_s <= kMaxDurationS)) {
-    return BadFlag(
-        "duration-s", ShortestNumber(settings.duration_s),
-        absl::StrCat("must be between 0 and ", kMaxDurationS, " seconds"));
+  if (absl::Status status = CheckSeconds("duration-s", settings.duration_s);
+      !status.ok()) {
+    return status;
   }
   if (std::optional<uint64_t> seed = absl::GetFlag(FLAGS_seed)) {
     settings.seed = *seed;
@@ -1070,6 +1235,10 @@ std::string ReplayCommand(const Settings& settings) {
     absl::StrAppend(
         &command, " --churn-s=", ShortestNumber(settings.churn_s),
         " --replace-every-s=", ShortestNumber(settings.replace_every_s));
+  }
+  if (settings.scenario == Scenario::kDnsSeeds) {
+    absl::StrAppend(&command,
+                    " --refresh-s=", ShortestNumber(settings.refresh_s));
   }
   if (settings.loss > 0) {
     absl::StrAppend(&command, " --loss=", ShortestNumber(settings.loss));
@@ -1111,7 +1280,8 @@ std::string Json(const Settings& settings, const Result& result,
                  const sim::Simulator& sim, const Measurements& measured) {
   const sim::Simulator::Totals& totals = sim.totals();
   const bool partition = settings.scenario == Scenario::kPartition ||
-                         settings.scenario == Scenario::kLongPartition;
+                         settings.scenario == Scenario::kLongPartition ||
+                         settings.scenario == Scenario::kDnsSeeds;
   const bool isolate = settings.scenario == Scenario::kIsolate;
   const bool churn = settings.scenario == Scenario::kChurn;
   const bool restart = settings.scenario == Scenario::kRestart;
@@ -1174,7 +1344,9 @@ std::string Json(const Settings& settings, const Result& result,
         std::pair{"max_known", result.max_known},
         std::pair{"known_bound", result.known_bound},
         std::pair{"window_bytes", result.window_bytes},
-        std::pair{"crashed", result.crashed}}) {
+        std::pair{"crashed", result.crashed},
+        std::pair{"cut_members", result.cut_members},
+        std::pair{"refreshed", result.refreshed}}) {
     if (value.has_value()) {
       json.Add(key, *value);
     } else {
@@ -1225,6 +1397,7 @@ absl::string_view MeasuredFrom(Scenario scenario) {
     case Scenario::kPartition:
     case Scenario::kLongPartition:
     case Scenario::kIsolate:
+    case Scenario::kDnsSeeds:
       return "after the heal";
     case Scenario::kChurn:
       return "after the churn stopped";
@@ -1281,6 +1454,18 @@ std::string Summary(const Settings& settings, const Result& result,
                     result.offline_by_isolated, ", about it ",
                     result.offline_about_isolated, "\n");
   }
+  if (settings.scenario == Scenario::kDnsSeeds) {
+    absl::StrAppend(
+        &out, "  dns seeds:      ", result.cut_members.value_or(0),
+        " members cut off for ", FormatSeconds(result.partition),
+        "; the seed hosts replaced meanwhile; ", result.refreshed.value_or(0),
+        " members took the new seeds",
+        settings.refresh_s > 0
+            ? absl::StrCat(" (refresh every ",
+                           ShortestNumber(settings.refresh_s), " s)")
+            : std::string(" (the name resolved once: no refresh)"),
+        "\n");
+  }
   if (settings.scenario == Scenario::kChurn) {
     absl::StrAppend(&out, "  churn:          ", result.churn_crashes,
                     " crashes, ", result.churn_restarts, " restarts\n");
@@ -1306,7 +1491,8 @@ std::string Summary(const Settings& settings, const Result& result,
   absl::StrAppend(&out, "  reaped:         ", result.reaped, "\n");
   absl::StrAppend(&out, "  false offline:  ", result.false_offline);
   if (settings.scenario == Scenario::kPartition ||
-      settings.scenario == Scenario::kLongPartition) {
+      settings.scenario == Scenario::kLongPartition ||
+      settings.scenario == Scenario::kDnsSeeds) {
     absl::StrAppend(&out, " (", result.false_offline_cut, " across the cut)");
   }
   absl::StrAppend(

@@ -28,6 +28,11 @@ print(repr(value[sys.argv[2]]))
 ' "$1" "$2"
 }
 
+expect() {  # expect NAME KEY VALUE WHAT: field KEY of NAME's run is VALUE
+  [[ "$(field "$TMP/$1.json" "$2")" == "$3" ]] ||
+    fail "$4: $2 is not $3: $(cat "$TMP/$1.json")"
+}
+
 run() {  # run NAME FLAGS...: swim-sim --json FLAGS > $TMP/NAME.json
   local name="$1"
   shift
@@ -86,12 +91,11 @@ python3 -c "import sys; assert 0 < float(sys.argv[1]) <= float(sys.argv[2])" \
 
 # --- isolate: the cut-off member declares nobody, everyone declares it once ----
 run isolate --nodes=20 --seed=1 --preset=lan --scenario=isolate --cut-s=120
-[[ "$(field "$TMP/isolate.json" converged)" == "True" ]] ||
-  fail "isolate did not converge: $(cat "$TMP/isolate.json")"
-[[ "$(field "$TMP/isolate.json" offline_by_isolated)" == "0" ]] ||
-  fail "the isolated member declared others OFFLINE: $(cat "$TMP/isolate.json")"
-[[ "$(field "$TMP/isolate.json" offline_about_isolated)" == "19" ]] ||
-  fail "not every member declared the isolated one once: $(cat "$TMP/isolate.json")"
+expect isolate converged True "isolate did not converge"
+expect isolate offline_by_isolated 0 \
+  "the isolated member declared others OFFLINE"
+expect isolate offline_about_isolated 19 \
+  "not every member declared the isolated one once"
 
 # --- long-partition: both sides forget each other, then heal via the seed -----
 run long --nodes=20 --seed=1 --preset=lan --scenario=long-partition \
@@ -133,6 +137,21 @@ assert 19 < known <= bound, (known, bound)
 assert reaped > 0, reaped
 PY
   fail "replace: memory not bounded: $(cat "$TMP/replace.json")"
+
+# --- dns-seeds: the seed name changes while a group is cut off ---------------
+# Cut off longer than anyone remembers them, the group finds the cluster
+# again only through the new seeds, which a refresh of the name gives it.
+run dns --nodes=12 --seed=1 --preset=lan --scenario=dns-seeds \
+  --reconnect-timeout-s=120
+run dns_once --nodes=12 --seed=1 --preset=lan --scenario=dns-seeds \
+  --reconnect-timeout-s=120 --refresh-s=0
+expect dns converged True "dns-seeds did not converge"
+expect dns cut_members 2 "dns-seeds: the group cut off"
+# Every original member but the three replaced seed hosts took the new
+# seeds.
+expect dns refreshed 9 "dns-seeds: members refreshed"
+expect dns_once converged False "dns-seeds healed without a refresh"
+expect dns_once refreshed 0 "dns-seeds --refresh-s=0"
 
 # --- a window with members down, with and without reconnecting ---------------
 run down --nodes=20 --seed=1 --preset=lan --scenario=join --duration-s=60 \
@@ -186,6 +205,8 @@ bad_flag "--snapshot=maybe" --snapshot=maybe
 bad_flag "--replace-every-s=0" --replace-every-s=0
 bad_flag "--down=1" --down=1
 bad_flag "--nodes=1" --nodes=1
+bad_flag "--nodes=5" --nodes=5 --scenario=dns-seeds
+bad_flag "--refresh-s=-1" --refresh-s=-1
 bad_flag "--nodes=100001" --nodes=100001
 bad_flag "--loss=1" --loss=1
 bad_flag "--loss=-0.5" --loss=-0.5
