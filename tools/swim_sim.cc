@@ -10,12 +10,14 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,7 +113,7 @@ constexpr absl::string_view kUsage =
            --scenario=join|metadata|failure|partition|long-partition|
                       isolate|churn|restart|replace|dns-seeds
            [--cut-s=C] [--reconnect-timeout-s=R] [--snapshot=on|off]
-           [--churn-s=D] [--replace-every-s=E] [--refresh-s=F]
+           [--churn-s=D] [--replace-every-s=E] [--refresh-s=H]
            [--loss=F] [--latency-ms=M] [--duration-s=T] [--down=F]
            [--reconnect-interval-s=I]
            [--lifeguard=on|off] [--json]
@@ -125,9 +127,9 @@ Scenarios (P = the preset's probe interval, S = its longest suspicion
 timeout suspicion_mult * max(1, log10(N)) * P, times
 suspicion_max_timeout_mult with Lifeguard on, Q = its push-pull interval scaled
 for N like the core does, I = its reconnect interval, R = its reconnect
-timeout). Each starts by joining node i through node 0 at
-i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
-60 s + 30 P). The goal and the budget of the measured phase:
+timeout). Each starts by joining node i through node 0 (dns-seeds:
+nodes 0-2) at i * 10 ms, until every member sees every other ONLINE
+(budget: N * 10 ms + 60 s + 30 P). The goal and the budget of the measured phase:
 
   join       the join itself: full membership everywhere.
   metadata   one random member (not node 0) changes metadata "version"
@@ -179,18 +181,20 @@ i * 10 ms, until every member sees every other ONLINE (budget: N * 10 ms +
              churn.
   dns-seeds  seeds behind a name that changes while members cannot reach
              the cluster. Members join through a name that resolves to
-             nodes 0, 1 and 2 (N >= 6). A random tenth of the others (at
-             least 2) is cut off for --cut-s (default R + 20 P + 6 S, so
-             both sides forget each other); meanwhile the seed hosts are
+             nodes 0, 1 and 2 (N >= 6). A tenth of the members (at least 2,
+             none of nodes 0-2, drawn at random) is cut off for --cut-s
+             (default R + 20 P + 6 S, so both sides forget each other;
+             reconnecting must be on); meanwhile the seed hosts are
              replaced: nodes 0-2 crash and three new members join, and the
              name resolves to them. Every member resolves the name again
-             every --refresh-s (default 300 s, the drivers' default; at its
-             first refresh after the change it joins the new seeds, as a
-             driver does). Then until every live member sees every other
-             ONLINE, timed from the heal (refreshed: the members that
-             took the new seeds). With --refresh-s=0 (resolved once) the
-             cut-off members never find the cluster again. Budget 60 s +
-             4 Q + 8 I + F.
+             every H = --refresh-s (default 300 s, the drivers' default;
+             at its first refresh after the change it joins the new seeds,
+             as a driver does). Then until every live member sees every
+             other ONLINE, timed from the heal (refreshed: the members
+             that took the new seeds). With --refresh-s=0 (resolved once)
+             and a cut past everyone's memory (the default) the cut-off
+             members never find the cluster again. Budget 60 s + 4 Q + 8 I
+             + H.
 
 If a budget runs out the run stops and reports converged=false (exit status
 still 0). With --duration-s=T the run then continues T more virtual seconds
@@ -206,9 +210,9 @@ absent numbers are null). converged_s is virtual seconds from the measured
 phase's start (the first join, the metadata change, the crash, the heal,
 the end of the churn) until its goal held. false_offline counts
 MemberStatusChanged events marking a member OFFLINE while that very process
-(same generation) was alive and not paused; in the partition scenario it includes
-the expected declarations across the cut, also counted in
-false_offline_cut. A progress bar (virtual time against the budgets) is
+(same generation) was alive and not paused; in the partition,
+long-partition and dns-seeds scenarios it includes the expected
+declarations across the cut, also counted in false_offline_cut. A progress bar (virtual time against the budgets) is
 drawn on stderr when stderr is a terminal.
 
 Flag names may be spelled with - or _ (--latency-ms is --latency_ms).
@@ -568,7 +572,10 @@ class Runner {
   }
 
   void RunPartition(Result& result, absl::Duration cut, absl::Duration heal) {
-    const auto [a, b] = testing::Halves(sim_.size());
+    const std::pair<std::vector<int>, std::vector<int>> sides =
+        testing::Halves(sim_.size());
+    const std::vector<int>& a = sides.first;
+    const std::vector<int>& b = sides.second;
     side_.assign(sim_.size(), 0);
     for (int i : b) side_[i] = 1;
     const Instant cut_at = sim_.now();
@@ -764,8 +771,9 @@ class Runner {
   // is cut off from the cluster for longer than it remembers them.
   absl::Status RunDnsSeeds(Result& result) {
     const int n = sim_.size();
-    // The group: a random tenth of the members that are not seed hosts
-    // (at least 2, so it is not an isolated member, which keeps its view).
+    // The group: a tenth of the members (at least 2, so it is not an
+    // isolated member, which keeps its view), drawn from those that are not
+    // seed hosts.
     std::vector<int> candidates;
     for (int i = 3; i < n; ++i) candidates.push_back(i);
     const size_t count = std::clamp<size_t>(static_cast<size_t>(n / 10), 2,
@@ -804,12 +812,12 @@ class Runner {
           if (error_.ok()) error_ = added.status();
           return;
         }
+        side_.push_back(0);  // on the cluster's side of the cut
         if (absl::Status status = sim_.Join(*added, {through}); !status.ok()) {
           if (error_.ok()) error_ = status;
           return;
         }
         dns_seeds_.push_back(*added);
-        side_.push_back(0);
       }
       sim_.Partition(group, dns_seeds_);
       waiter_.MarkDirty();
@@ -1198,6 +1206,13 @@ absl::StatusOr<Settings> ReadFlags() {
     }
     settings.config.reconnect_interval = absl::Seconds(*interval);
     settings.reconnect_interval_s = interval;
+    // The new seeds are asked, and asked again after the heal, at
+    // reconnect intervals (docs/protocol.md, "Healing").
+    if (*interval == 0 && settings.scenario == Scenario::kDnsSeeds) {
+      return BadFlag("reconnect-interval-s", "0",
+                     "dns-seeds needs reconnecting on: a member asks new "
+                     "seeds again at reconnect intervals");
+    }
   }
   settings.duration_s = absl::GetFlag(FLAGS_duration_s);
   if (absl::Status status = CheckSeconds("duration-s", settings.duration_s);

@@ -207,6 +207,8 @@ bad_flag "--down=1" --down=1
 bad_flag "--nodes=1" --nodes=1
 bad_flag "--nodes=5" --nodes=5 --scenario=dns-seeds
 bad_flag "--refresh-s=-1" --refresh-s=-1
+bad_flag "--reconnect-interval-s=0" --nodes=6 --scenario=dns-seeds \
+  --reconnect-interval-s=0
 bad_flag "--nodes=100001" --nodes=100001
 bad_flag "--loss=1" --loss=1
 bad_flag "--loss=-0.5" --loss=-0.5

@@ -125,7 +125,7 @@ absl::Duration JoinTime(const Config& config, int members,
 // replay bit for bit.
 
 // The rolling start of swim-sim and the convergence benchmark: member i
-// joins through member 0 at i * kJoinStagger.
+// joins at i * kJoinStagger (through member 0, or swim-sim's seeds).
 inline constexpr absl::Duration kJoinStagger = absl::Milliseconds(10);
 
 struct PhaseBudgets {

@@ -3,8 +3,8 @@
 
 // What every program that runs a scenario on the simulator shares: the
 // goals a phase waits for, checked on the members' real tables, and the
-// way it waits for them. swim-sim, the benchmarks and the scenario tests
-// use these, so a goal means the same everywhere.
+// way it waits for them. swim-sim and the scenario tests use these (the
+// benchmarks are to follow), so a goal means the same everywhere.
 
 #include <functional>
 #include <optional>

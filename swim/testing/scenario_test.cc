@@ -1,6 +1,7 @@
 #include "swim/testing/scenario.h"
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -57,7 +58,9 @@ TEST_F(ScenarioGoalsTest, MetadataEverywhereWaitsForEveryLiveMember) {
 }
 
 TEST_F(ScenarioGoalsTest, HoldAcrossChecksBothDirections) {
-  const auto [a, b] = Halves(kMembers);
+  const std::pair<std::vector<int>, std::vector<int>> sides = Halves(kMembers);
+  const std::vector<int>& a = sides.first;
+  const std::vector<int>& b = sides.second;
   EXPECT_TRUE(HoldAcross(cluster_.sim(), a, b, MemberStatus::kOnline));
   EXPECT_FALSE(HoldAcross(cluster_.sim(), a, b, MemberStatus::kOffline));
   EXPECT_FALSE(HoldAcross(cluster_.sim(), a, b, std::nullopt));
