@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -411,7 +409,7 @@ class Runner {
 
     BeginPhase(budgets_.join);
     result.join = RunUntilGoal([this] { return sim_.Converged(); },
-                               [this] { return AllOnlineCounted(); },
+                               [this] { return views_.AllOnline(); },
                                budgets_.join, "join");
     if (!error_.ok()) return error_;
     if (settings_.scenario == Scenario::kJoin) {
@@ -501,8 +499,7 @@ class Runner {
           absl::StrCat("adding node ", next, ": ", index.status().message()));
     }
     index_[sim_.node(*index).local().name] = *index;
-    seen_.push_back({});
-    ++live_;
+    views_.Added();
     return index;
   }
 
@@ -587,7 +584,7 @@ class Runner {
           return testing::HoldAcross(sim_, a, b, MemberStatus::kOffline);
         },
         [this, &a, &b] {
-          return views_[Bit(MemberStatus::kOffline)] >=
+          return views_.Held(MemberStatus::kOffline) >=
                  2 * static_cast<int64_t>(a.size()) *
                      static_cast<int64_t>(b.size());
         },
@@ -601,7 +598,7 @@ class Runner {
     BeginPhase(heal);
     result.converged_after =
         RunUntilGoal([this] { return sim_.Converged(); },
-                     [this] { return AllOnlineCounted(); }, heal, "heal");
+                     [this] { return views_.AllOnline(); }, heal, "heal");
   }
 
   void RunIsolate(Result& result) {
@@ -617,7 +614,7 @@ class Runner {
     result.partition = sim_.now() - cut_at;
     BeginPhase(budgets_.rejoin);
     result.converged_after = RunUntilGoal([this] { return sim_.Converged(); },
-                                          [this] { return AllOnlineCounted(); },
+                                          [this] { return views_.AllOnline(); },
                                           budgets_.rejoin, "rejoin");
   }
 
@@ -664,7 +661,7 @@ class Runner {
     BeginPhase(budgets_.reconverge);
     result.converged_after =
         RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
-                     [this] { return AllOnlineCounted(); }, budgets_.reconverge,
+                     [this] { return views_.AllOnline(); }, budgets_.reconverge,
                      "re-converge");
   }
 
@@ -692,7 +689,7 @@ class Runner {
     BeginPhase(budgets_.reconverge);
     result.converged_after = RunUntilGoal(
         [this] { return testing::AllSeeCurrent(sim_); },
-        [this] { return AllOnlineCounted(); }, budgets_.reconverge, "restart");
+        [this] { return views_.AllOnline(); }, budgets_.reconverge, "restart");
     result.restart_bytes = sim_.totals().bytes_sent - bytes_before;
     result.knows_all = knows_all_;
   }
@@ -762,7 +759,7 @@ class Runner {
     BeginPhase(budgets_.reconverge);
     result.converged_after =
         RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
-                     [this] { return AllOnlineCounted(); }, budgets_.reconverge,
+                     [this] { return views_.AllOnline(); }, budgets_.reconverge,
                      "re-converge");
     return absl::OkStatus();
   }
@@ -860,7 +857,7 @@ class Runner {
     BeginPhase(budget);
     result.converged_after =
         RunUntilGoal([this] { return testing::AllSeeCurrent(sim_); },
-                     [this] { return AllOnlineCounted(); }, budget, "rejoin");
+                     [this] { return views_.AllOnline(); }, budget, "rejoin");
     result.refreshed = refreshed_;
     return absl::OkStatus();
   }
@@ -926,8 +923,10 @@ class Runner {
 
   void Observe(int viewer, const Event& event) {
     waiter_.MarkDirty();
+    views_.Observe(sim_, viewer, event);
     if (restarted_at_ && viewer == victim_ && !knows_all_ &&
-        sim_.node(victim_).available() + 1 >= static_cast<size_t>(live_)) {
+        sim_.node(victim_).available() + 1 >=
+            static_cast<size_t>(views_.live())) {
       knows_all_ = sim_.now() - *restarted_at_;
     }
     const Member* member = EventMember(event);
@@ -935,19 +934,9 @@ class Runner {
     auto it = index_.find(member->name);
     if (it == index_.end() || it->second == viewer) return;
     const int subject = it->second;
-    if (std::holds_alternative<MemberJoined>(event)) {
-      CountView(viewer, member->status, 1);
-      return;
-    }
-    if (std::holds_alternative<MemberReaped>(event)) {
-      ++reaped_;
-      CountView(viewer, member->status, -1);
-      return;
-    }
+    if (std::holds_alternative<MemberReaped>(event)) ++reaped_;
     const auto* changed = std::get_if<MemberStatusChanged>(&event);
     if (changed == nullptr) return;
-    CountView(viewer, changed->previous_status, -1);
-    CountView(viewer, member->status, 1);
     if (subject == victim_ && member->status == MemberStatus::kSuspect &&
         !first_suspect_) {
       first_suspect_ = sim_.now() - crash_at_;
@@ -969,42 +958,17 @@ class Runner {
     }
   }
 
-  // --- View counts ----------------------------------------------------------
-  // Each live node's table, summarised from its events: how many members it
-  // holds in each status. They give cheap necessary conditions for the
-  // goals (the goals themselves are always checked on the real tables).
-
-  static int Bit(MemberStatus status) {
-    return std::countr_zero(static_cast<unsigned>(status));
-  }
-
-  void CountView(int viewer, MemberStatus status, int delta) {
-    const int bit = Bit(status);
-    if (bit >= kStatusBits) return;
-    seen_[viewer][bit] += delta;
-    views_[bit] += delta;
-  }
-
-  // The counted views hold every live pair ONLINE (needed for Converged).
-  bool AllOnlineCounted() const {
-    return views_[Bit(MemberStatus::kOnline)] >= live_ * (live_ - 1);
-  }
-
   // A crashed node's views stop counting; a restarted one starts empty.
   void Crash(int index) {
     if (!sim_.alive(index)) return;
     sim_.Crash(index);
-    --live_;
-    for (int bit = 0; bit < kStatusBits; ++bit) {
-      views_[bit] -= seen_[index][bit];
-      seen_[index][bit] = 0;
-    }
+    views_.Crashed(index);
     waiter_.MarkDirty();
   }
 
   absl::Status Restart(int index, const std::vector<int>& seeds = {0},
                        absl::Span<const Member> saved = {}) {
-    ++live_;
+    views_.Restarted(index);
     waiter_.MarkDirty();
     return sim_.Restart(index, seeds, saved);
   }
@@ -1043,11 +1007,8 @@ class Runner {
   // members that took it.
   std::vector<int> dns_seeds_;
   uint64_t refreshed_ = 0;
-  // View counts (see CountView), per live node and in total, by status bit.
-  static constexpr int kStatusBits = 4;
-  std::vector<std::array<int64_t, kStatusBits>> seen_;
-  std::array<int64_t, kStatusBits> views_ = {};
-  int64_t live_ = 0;
+  // What the live members hold, from their events: the goals' filters.
+  testing::ViewCounts views_;
   uint64_t false_offline_ = 0;
   uint64_t false_offline_cut_ = 0;
   uint64_t offline_by_isolated_ = 0;

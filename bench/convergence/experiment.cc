@@ -19,6 +19,7 @@
 #include "swim/core/instant.h"
 #include "swim/core/random.h"
 #include "swim/testing/cluster_bounds.h"
+#include "swim/testing/scenario.h"
 
 namespace swim::convergence {
 namespace {
@@ -54,10 +55,10 @@ uint64_t PeakRssBytes() {
   return 0;
 }
 
-// Drives one RunSpec on a Simulator. Views are followed through events so
-// that the goals ("everyone knows", "everyone has it OFFLINE") cost O(1)
-// per event; each goal is confirmed on the real tables when the counts say
-// it holds.
+// Drives one RunSpec on a Simulator with the scenario kit's goals and
+// waiter. Views are followed through events so that the goals' filters
+// ("everyone knows", "everyone has it OFFLINE") cost O(1) per event; each
+// goal is confirmed on the real tables when the counts say it may hold.
 class Experiment {
  public:
   explicit Experiment(const RunSpec& spec, const ProgressFn& progress)
@@ -94,28 +95,19 @@ class Experiment {
       });
     }
     Snapshot before = Take();
-    result.join_s = RunUntil(
-        [this] {
-          return alive_views_ == int64_t{spec_.members} * (spec_.members - 1) &&
-                 EveryoneKnowsEveryone();
-        },
-        budgets_.join);
+    result.join_s =
+        RunUntil([this] { return testing::AllKnowEachOther(sim_); },
+                 [this] { return views_.AllAlive(); }, budgets_.join);
     if (!error_.ok()) return error_;
     result.join = Since(before);
 
     // Settle: until no member has news left to gossip.
     Report("settle");
     const Instant settle_start = sim_.now();
-    std::optional<double> settled = RunUntil(
-        [this] {
-          if (sim_.now() < next_queue_check_) return false;
-          next_queue_check_ = sim_.now() + absl::Seconds(1);
-          for (int i = 0; i < sim_.size(); ++i) {
-            if (sim_.node(i).queued_broadcasts() > 0) return false;
-          }
-          return true;
-        },
-        budgets_.settle);
+    // Queues drain without events: checked once a virtual second.
+    std::optional<double> settled =
+        RunUntil([this] { return testing::NothingQueued(sim_); },
+                 [] { return false; }, budgets_.settle);
     result.settled = settled.has_value();
     // And until every member's periodic push-pull runs on its steady
     // schedule: a member's first exchange comes one to two (unscaled)
@@ -147,7 +139,7 @@ class Experiment {
       if (!spread.ok()) return spread.status();
       result.spreads.push_back(*std::move(spread));
     }
-    for (int i = 0; i < spec_.crashes && live_ > 2; ++i) {
+    for (int i = 0; i < spec_.crashes && views_.live() > 2; ++i) {
       Report("crash");
       result.detections.push_back(MeasureDetection());
     }
@@ -183,31 +175,9 @@ class Experiment {
       absl::StatusOr<int> index = sim_.AddNode(config);
       if (!index.ok()) return index.status();
       index_[sim_.node(*index).local().name] = *index;
+      views_.Added();
     }
-    live_ = spec_.members;
     return absl::OkStatus();
-  }
-
-  // Every live member holds every other as alive (ONLINE or SUSPECT): it
-  // has heard of it. Under heavy loss some member is nearly always
-  // suspected somewhere, so "all ONLINE at one instant" may never hold
-  // while everyone long knows everyone.
-  bool EveryoneKnowsEveryone() const {
-    for (int subject = 0; subject < sim_.size(); ++subject) {
-      if (!sim_.alive(subject)) continue;
-      const std::string& name = sim_.node(subject).local().name;
-      for (int viewer = 0; viewer < sim_.size(); ++viewer) {
-        if (viewer == subject || !sim_.alive(viewer)) continue;
-        const std::optional<MemberStatus> status =
-            sim_.node(viewer).StatusOf(name);
-        if (!status.has_value() || !IsAlive(*status)) return false;
-      }
-    }
-    return true;
-  }
-
-  static bool IsAlive(MemberStatus status) {
-    return status == MemberStatus::kOnline || status == MemberStatus::kSuspect;
   }
 
   Snapshot Take() const { return {sim_.now(), sim_.totals()}; }
@@ -215,7 +185,7 @@ class Experiment {
   Cost Since(const Snapshot& before) const {
     Cost cost;
     cost.duration = sim_.now() - before.at;
-    cost.members = live_;
+    cost.members = static_cast<int>(views_.live());
     cost.datagrams =
         sim_.totals().datagrams_sent - before.totals.datagrams_sent;
     cost.streams = sim_.totals().streams_sent - before.totals.streams_sent;
@@ -223,13 +193,16 @@ class Experiment {
     return cost;
   }
 
-  // Runs until `goal` holds (checked after each instant) or `budget`
-  // passes; returns the seconds it took.
+  // Runs until `goal` holds or `budget` passes (testing::GoalWaiter:
+  // `filter` is the cheap necessary condition); returns the seconds it
+  // took.
   std::optional<double> RunUntil(const std::function<bool()>& goal,
+                                 const std::function<bool()>& filter,
                                  absl::Duration budget) {
-    const Instant begin = sim_.now();
-    if (!sim_.RunUntil(goal, budget)) return std::nullopt;
-    return absl::ToDoubleSeconds(sim_.now() - begin);
+    const std::optional<absl::Duration> took =
+        waiter_.RunUntil(goal, filter, budget);
+    if (!took) return std::nullopt;
+    return absl::ToDoubleSeconds(*took);
   }
 
   absl::StatusOr<Spread> MeasureSpread(int round) {
@@ -240,7 +213,7 @@ class Experiment {
     informed_.assign(sim_.size(), false);
     informed_[origin] = true;
     spread_ = Spread();
-    spread_.members = live_;
+    spread_.members = static_cast<int>(views_.live());
     spread_.informed_s.push_back(0);
     spread_start_ = sim_.now();
     Metadata metadata = sim_.node(origin).local().metadata;
@@ -254,8 +227,11 @@ class Experiment {
       return status;
     }
     RunUntil(
-        [this] { return static_cast<int>(spread_.informed_s.size()) >= live_; },
-        budgets_.spread);
+        [this] {
+          return static_cast<int64_t>(spread_.informed_s.size()) >=
+                 views_.live();
+        },
+        [] { return true; }, budgets_.spread);
     spread_origin_.clear();
     return std::move(spread_);
   }
@@ -263,17 +239,14 @@ class Experiment {
   Detection MeasureDetection() {
     victim_ = RandomLive();
     sim_.Crash(victim_);
-    --live_;
+    views_.Crashed(victim_);
     offline_views_ = 0;
     holds_offline_.assign(sim_.size(), false);
     crash_at_ = sim_.now();
     detection_ = Detection();
     detection_.all_offline_s = RunUntil(
-        [this] {
-          return offline_views_ >= live_ &&
-                 sim_.AllSee(victim_, MemberStatus::kOffline);
-        },
-        budgets_.detection);
+        [this] { return sim_.AllSee(victim_, MemberStatus::kOffline); },
+        [this] { return offline_views_ >= views_.live(); }, budgets_.detection);
     victim_ = -1;
     return detection_;
   }
@@ -287,22 +260,16 @@ class Experiment {
   }
 
   void Observe(int viewer, const Event& event) {
+    waiter_.MarkDirty();
+    views_.Observe(sim_, viewer, event);
     const Member* member = EventMember(event);
     if (member == nullptr) return;
     auto it = index_.find(member->name);
     if (it == index_.end() || it->second == viewer) return;
     const int subject = it->second;
     const MemberStatus status = member->status;
+    if (std::holds_alternative<MemberReaped>(event)) return;
     const auto* changed = std::get_if<MemberStatusChanged>(&event);
-    if (std::holds_alternative<MemberJoined>(event)) {
-      if (IsAlive(status)) ++alive_views_;
-    } else if (changed != nullptr) {
-      if (IsAlive(changed->previous_status)) --alive_views_;
-      if (IsAlive(status)) ++alive_views_;
-    } else if (std::holds_alternative<MemberReaped>(event)) {
-      if (IsAlive(status)) --alive_views_;
-      return;
-    }
     if (changed != nullptr && status == MemberStatus::kOffline &&
         sim_.alive(subject)) {
       ++false_offline_;
@@ -340,6 +307,9 @@ class Experiment {
 
   const RunSpec& spec_;
   sim::Simulator sim_;
+  testing::GoalWaiter waiter_{sim_};
+  // What the live members hold, from their events: the goals' filters.
+  testing::ViewCounts views_;
   Random random_;
   const testing::PhaseBudgets budgets_;
   const ProgressFn& progress_;
@@ -348,9 +318,6 @@ class Experiment {
   absl::Status error_;
   Instant start_;
   absl::flat_hash_map<std::string, int> index_;  // name -> member index
-  int live_ = 0;
-  int64_t alive_views_ = 0;  // (viewer, subject) pairs held ONLINE or SUSPECT
-  Instant next_queue_check_ = Instant::InfinitePast();
   uint64_t false_offline_ = 0;
 
   // The metadata change being followed.

@@ -13,6 +13,7 @@
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
 #include "swim/testing/cluster_bounds.h"
+#include "swim/testing/scenario.h"
 
 namespace swim::testing {
 
@@ -228,11 +229,7 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
     }
     case 9: {  // one member cut off from everyone (its network failed)
       At(at, [this, x] {
-        std::vector<int> rest;
-        for (int i = 0; i < members_; ++i) {
-          if (i != x) rest.push_back(i);
-        }
-        sim().Partition({x}, rest);
+        sim().Partition({x}, AllBut(members_, x));
         Log(absl::StrCat("isolate ", x));
       });
       At(at + length, [this] {

@@ -1,6 +1,8 @@
 #include "swim/testing/scenario.h"
 
+#include <bit>
 #include <string>
+#include <variant>
 
 #include "swim/core/member.h"
 #include "swim/core/node.h"
@@ -19,6 +21,29 @@ bool AllSeeCurrent(const sim::Simulator& sim) {
         return false;
       }
     }
+  }
+  return true;
+}
+
+bool AllKnowEachOther(const sim::Simulator& sim) {
+  for (int subject = 0; subject < sim.size(); ++subject) {
+    if (!sim.alive(subject)) continue;
+    const std::string& name = sim.node(subject).local().name;
+    for (int viewer = 0; viewer < sim.size(); ++viewer) {
+      if (viewer == subject || !sim.alive(viewer)) continue;
+      const std::optional<MemberStatus> status =
+          sim.node(viewer).StatusOf(name);
+      if (status != MemberStatus::kOnline && status != MemberStatus::kSuspect) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool NothingQueued(const sim::Simulator& sim) {
+  for (int i = 0; i < sim.size(); ++i) {
+    if (sim.alive(i) && sim.node(i).queued_broadcasts() > 0) return false;
   }
   return true;
 }
@@ -62,6 +87,56 @@ std::vector<int> AllBut(int n, int member) {
     if (i != member) rest.push_back(i);
   }
   return rest;
+}
+
+void ViewCounts::Added() {
+  by_viewer_.push_back({});
+  ++live_;
+}
+
+void ViewCounts::Observe(const sim::Simulator& sim, int viewer,
+                         const Event& event) {
+  const Member* member = EventMember(event);
+  if (member == nullptr || member->name == sim.node(viewer).local().name) {
+    return;
+  }
+  if (std::holds_alternative<MemberJoined>(event)) {
+    Count(viewer, member->status, 1);
+  } else if (std::holds_alternative<MemberReaped>(event)) {
+    Count(viewer, member->status, -1);
+  } else if (const auto* changed = std::get_if<MemberStatusChanged>(&event)) {
+    Count(viewer, changed->previous_status, -1);
+    Count(viewer, member->status, 1);
+  }
+}
+
+void ViewCounts::Crashed(int index) {
+  --live_;
+  for (int slot = 0; slot < kStatuses; ++slot) {
+    total_[slot] -= by_viewer_[index][slot];
+    by_viewer_[index][slot] = 0;
+  }
+}
+
+void ViewCounts::Restarted(int index) {
+  by_viewer_[index] = {};
+  ++live_;
+}
+
+int64_t ViewCounts::Held(MemberStatus status) const {
+  const int slot = Slot(status);
+  return slot < kStatuses ? total_[slot] : 0;
+}
+
+int ViewCounts::Slot(MemberStatus status) {
+  return std::countr_zero(static_cast<unsigned>(status));
+}
+
+void ViewCounts::Count(int viewer, MemberStatus status, int delta) {
+  const int slot = Slot(status);
+  if (slot >= kStatuses) return;
+  by_viewer_[viewer][slot] += delta;
+  total_[slot] += delta;
 }
 
 std::optional<absl::Duration> GoalWaiter::RunUntil(

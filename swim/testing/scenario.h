@@ -2,10 +2,13 @@
 #define SWIM_TESTING_SCENARIO_H_
 
 // What every program that runs a scenario on the simulator shares: the
-// goals a phase waits for, checked on the members' real tables, and the
-// way it waits for them. swim-sim and the scenario tests use these (the
-// benchmarks are to follow), so a goal means the same everywhere.
+// goals a phase waits for, checked on the members' real tables; the view
+// counts that filter them cheaply; and the way it waits for them.
+// swim-sim, the convergence benchmark, the Lifeguard study and the
+// scenario tests use these, so a goal means the same everywhere.
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -14,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "swim/core/event.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/drivers/sim/simulator.h"
@@ -25,6 +29,17 @@ namespace swim::testing {
 // Every live member sees every other live member ONLINE at the generation
 // it runs now: Simulator::Converged, and every restart noticed.
 bool AllSeeCurrent(const sim::Simulator& sim);
+
+// Every live member holds every other live member as alive (ONLINE or
+// SUSPECT): it has heard of it, whatever it suspects. Under heavy loss some
+// member is nearly always suspected somewhere, so AllSeeCurrent may never
+// hold while everyone long knows everyone.
+bool AllKnowEachOther(const sim::Simulator& sim);
+
+// No live member has news left to gossip (its broadcast queue is empty).
+// Queues drain without events: wait for it with a filter that is never
+// true, so only GoalWaiter's safety net (once a virtual second) checks it.
+bool NothingQueued(const sim::Simulator& sim);
 
 // Every live member other than `subject` holds `subject` with metadata
 // `key` set to `value`.
@@ -41,6 +56,47 @@ std::pair<std::vector<int>, std::vector<int>> Halves(int n);
 
 // Every member but `member`: the other side of an isolation.
 std::vector<int> AllBut(int n, int member);
+
+// --- View counts ------------------------------------------------------------
+
+// How many (viewer, subject) pairs the live members hold in each status,
+// kept from their events at O(1) an event: necessary conditions that tell
+// a waiter when a goal over every table is worth checking (the goals are
+// always checked on the real tables). Feed it every event, and tell it of
+// every member added, crashed or restarted.
+class ViewCounts {
+ public:
+  // A member added to the simulator: live, holding nobody yet.
+  void Added();
+  // `viewer`'s event (events about itself are not views).
+  void Observe(const sim::Simulator& sim, int viewer, const Event& event);
+  // `index` crashed: its views stop counting. Call once per crash.
+  void Crashed(int index);
+  // `index` restarted: live again, its table empty until its events.
+  void Restarted(int index);
+
+  int64_t live() const { return live_; }
+  // Pairs held in `status` by live viewers.
+  int64_t Held(MemberStatus status) const;
+  // Every live pair held ONLINE: necessary for Simulator::Converged and
+  // AllSeeCurrent.
+  bool AllOnline() const { return Held(MemberStatus::kOnline) >= Pairs(); }
+  // Every live pair held ONLINE or SUSPECT: necessary for AllKnowEachOther.
+  bool AllAlive() const {
+    return Held(MemberStatus::kOnline) + Held(MemberStatus::kSuspect) >=
+           Pairs();
+  }
+
+ private:
+  static constexpr int kStatuses = 4;  // ONLINE, SUSPECT, OFFLINE, LEFT
+  static int Slot(MemberStatus status);
+  void Count(int viewer, MemberStatus status, int delta);
+  int64_t Pairs() const { return live_ * (live_ - 1); }
+
+  std::vector<std::array<int64_t, kStatuses>> by_viewer_;
+  std::array<int64_t, kStatuses> total_ = {};
+  int64_t live_ = 0;
+};
 
 // --- Waiting ----------------------------------------------------------------
 

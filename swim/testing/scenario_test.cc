@@ -1,10 +1,14 @@
 #include "swim/testing/scenario.h"
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "swim/core/event.h"
+#include "swim/core/member_status.h"
 #include "swim/core/node.h"
 #include "swim/testing/test_cluster.h"
 
@@ -70,6 +74,131 @@ TEST_F(ScenarioGoalsTest, HoldAcrossChecksBothDirections) {
       [&] { return HoldAcross(cluster_.sim(), a, b, MemberStatus::kOffline); },
       absl::Minutes(5)));
   EXPECT_FALSE(HoldAcross(cluster_.sim(), a, b, MemberStatus::kOnline));
+}
+
+TEST_F(ScenarioGoalsTest, AllKnowEachOtherToleratesSuspicionNotOffline) {
+  EXPECT_TRUE(AllKnowEachOther(cluster_.sim()));
+  // Member 3 is cut off: it is suspected (still known), then declared.
+  cluster_.sim().Partition({3}, AllBut(kMembers, 3));
+  bool seen_while_suspected = false;
+  ASSERT_TRUE(cluster_.RunUntil(
+      [&] {
+        bool suspect = false;
+        bool not_alive = false;
+        for (int viewer = 0; viewer < kMembers; ++viewer) {
+          for (int subject = 0; subject < kMembers; ++subject) {
+            if (viewer == subject) continue;
+            const std::optional<MemberStatus> status =
+                cluster_.sim().StatusOf(viewer, subject);
+            suspect |= status == MemberStatus::kSuspect;
+            not_alive |= status != MemberStatus::kOnline &&
+                         status != MemberStatus::kSuspect;
+          }
+        }
+        if (suspect && !not_alive) {
+          seen_while_suspected = true;
+          EXPECT_TRUE(AllKnowEachOther(cluster_.sim()));
+        }
+        return cluster_.sim().StatusOf(0, 3) == MemberStatus::kOffline;
+      },
+      absl::Minutes(2)));
+  EXPECT_TRUE(seen_while_suspected);
+  EXPECT_FALSE(AllKnowEachOther(cluster_.sim()));
+  // A crashed member is nobody's business.
+  cluster_.sim().Crash(3);
+  cluster_.sim().Heal();
+  EXPECT_TRUE(cluster_.RunUntil(
+      [&] { return AllKnowEachOther(cluster_.sim()); }, absl::Minutes(2)));
+}
+
+TEST_F(ScenarioGoalsTest, NothingQueuedUntilTheNewsIsSpent) {
+  EXPECT_TRUE(cluster_.RunUntil([&] { return NothingQueued(cluster_.sim()); },
+                                absl::Minutes(1)));
+  ASSERT_TRUE(cluster_.sim()
+                  .Command(1,
+                           [](Node& node, Instant now) {
+                             return node.SetMetadata({{"zone", "a"}}, now);
+                           })
+                  .ok());
+  EXPECT_FALSE(NothingQueued(cluster_.sim()));
+  EXPECT_TRUE(cluster_.RunUntil([&] { return NothingQueued(cluster_.sim()); },
+                                absl::Minutes(1)));
+}
+
+// The counts follow every table exactly: compared with a full scan after
+// every instant of a join, a partition, a crash and a restart.
+TEST(ViewCountsTest, FollowTheTablesThroughJoinCutCrashAndRestart) {
+  constexpr int kN = 5;
+  TestCluster cluster{TestCluster::Options{}};
+  ViewCounts views;
+  sim::Simulator& sim = cluster.sim();
+  for (int i = 0; i < kN; ++i) {
+    cluster.Add();
+    views.Added();
+  }
+  sim.OnEvent([&](int viewer, const Event& event) {
+    views.Observe(sim, viewer, event);
+  });
+  int mismatches = 0;
+  auto scan = [&] {
+    std::array<int64_t, 4> held = {};
+    const MemberStatus statuses[] = {
+        MemberStatus::kOnline, MemberStatus::kSuspect, MemberStatus::kOffline,
+        MemberStatus::kLeft};
+    int64_t live = 0;
+    for (int viewer = 0; viewer < kN; ++viewer) {
+      if (!sim.alive(viewer)) continue;
+      ++live;
+      for (int subject = 0; subject < kN; ++subject) {
+        if (subject == viewer) continue;
+        const std::optional<MemberStatus> status =
+            sim.StatusOf(viewer, subject);
+        for (int s = 0; s < 4; ++s) {
+          if (status == statuses[s]) ++held[s];
+        }
+      }
+    }
+    bool same = live == views.live();
+    for (int s = 0; s < 4; ++s)
+      same = same && held[s] == views.Held(statuses[s]);
+    if (!same) ++mismatches;
+    return same;
+  };
+  auto run = [&](absl::Duration duration) {
+    sim.RunUntil(
+        [&] {
+          scan();
+          return false;
+        },
+        duration);
+  };
+  EXPECT_FALSE(views.AllOnline());
+  for (int i = 1; i < kN; ++i) ASSERT_TRUE(sim.Join(i, {0}).ok());
+  run(absl::Seconds(20));
+  EXPECT_TRUE(views.AllOnline());
+  EXPECT_TRUE(views.AllAlive());
+  EXPECT_EQ(views.Held(MemberStatus::kOnline), kN * (kN - 1));
+
+  const std::pair<std::vector<int>, std::vector<int>> sides = Halves(kN);
+  sim.Partition(sides.first, sides.second);
+  run(absl::Minutes(2));
+  EXPECT_EQ(views.Held(MemberStatus::kOffline),
+            2 * static_cast<int64_t>(sides.first.size() * sides.second.size()));
+  EXPECT_FALSE(views.AllAlive());
+  sim.Heal();
+  run(absl::Minutes(2));
+  EXPECT_TRUE(views.AllOnline());
+
+  sim.Crash(2);
+  views.Crashed(2);
+  scan();
+  run(absl::Minutes(1));
+  ASSERT_TRUE(sim.Restart(2, {0}).ok());
+  views.Restarted(2);
+  run(absl::Minutes(1));
+  EXPECT_TRUE(views.AllOnline());
+  EXPECT_TRUE(AllSeeCurrent(sim));
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST_F(ScenarioGoalsTest, GoalWaiterReportsHowLongAGoalTook) {
