@@ -1,11 +1,11 @@
 // Multi-member behaviour of swim::Node in virtual time, on TestCluster.
 //
 // Every time bound is computed from the members' Config (Config::Local(),
-// the preset for loopback and tests) and the cluster size by the functions
-// in "Bounds" below, each with its derivation; no test waits a bare number
-// of seconds. Virtual time is free, so the bounds are honest worst cases
-// (or, for the randomized epidemics, generous multiples of the expected
-// time) rather than tuned to pass.
+// the preset for loopback and tests) and the cluster size by the test
+// kit's bounds (swim/testing/cluster_bounds.h, each with its derivation)
+// and the two below; no test waits a bare number of seconds. Virtual time is
+// free, so the bounds are honest worst cases (or, for the randomized epidemics,
+// generous multiples of the expected time) rather than tuned to pass.
 
 #include <cmath>
 #include <cstddef>
@@ -35,12 +35,20 @@
 #include "swim/core/stats.h"
 #include "swim/core/suspicion.h"
 #include "swim/core/wire.h"
+#include "swim/testing/cluster_bounds.h"
 #include "swim/testing/packet_inspector.h"
 #include "swim/testing/test_cluster.h"
 
 namespace swim {
 namespace {
 
+using ::swim::testing::AntiEntropyTime;
+using ::swim::testing::DetectionTime;
+using ::swim::testing::DisseminationTime;
+using ::swim::testing::GossipSpreadTime;
+using ::swim::testing::JoinTime;
+using ::swim::testing::ProbeRoundTime;
+using ::swim::testing::SuspicionTime;
 using ::swim::testing::TestCluster;
 
 // The cluster's shared secret (AES-256-GCM). Set explicitly rather than
@@ -62,30 +70,14 @@ TestCluster::Options ClusterOptions(uint64_t seed, double loss = 0) {
 
 // --- Bounds ------------------------------------------------------------------
 //
-// Failure detection has worst cases (ProbeBound, SuspicionBound,
-// DetectionBound). Dissemination is random: gossip usually delivers an
-// update within GossipBound, but every member sends it only
+// Failure detection has worst cases (ProbeRoundTime, SuspicionTime,
+// DetectionTime). Dissemination is random: gossip usually delivers an
+// update within GossipSpreadTime, but every member sends it only
 // max(retransmit_mult * ceil(log10(N + 1)), 2 * gossip_nodes) times, so now
 // and then some member misses it and the periodic push-pull has to deliver
-// it. Member state (joins, statuses,
-// metadata) is therefore bounded by SpreadBound, gossip then push-pull;
-// only user broadcasts, which push-pull does not carry, by GossipBound.
-
-// How long until one member has started and concluded a probe of one given
-// other member, from any instant. The probe order is a shuffled round-robin
-// over the other n - 1 members, reshuffled every round, so two probes of
-// the same member are at most 2(n-1) - 1 probe periods apart (first in one
-// round, last in the next). From an arbitrary instant the next probe of it
-// therefore starts within 2(n-1) - 1 periods (the first tick comes within
-// one), and a probe that gets no ack (directly or through helpers) is
-// concluded one probe period after it started: 2(n-1) periods in all. A
-// period is probe_interval, stretched by Lifeguard's awareness up to
-// awareness_max times for a member in poor local health.
-absl::Duration ProbeBound(const Config& config, int members) {
-  const int stretch =
-      config.lifeguard.awareness ? config.lifeguard.awareness_max : 1;
-  return config.probe_interval * stretch * (2 * (members - 1));
-}
+// it (AntiEntropyTime). Member state (joins, statuses, metadata) is
+// therefore bounded by DisseminationTime, gossip then push-pull; only user
+// broadcasts, which push-pull does not carry, by GossipSpreadTime.
 
 // The shortest suspicion timeout: plain SWIM's fixed one (config.h:
 // suspicion_mult * max(1, log10(N)) * probe_interval, N counting the
@@ -93,64 +85,6 @@ absl::Duration ProbeBound(const Config& config, int members) {
 absl::Duration MinSuspicionBound(const Config& config, int members) {
   return SuspicionTimeout(config.suspicion_mult, static_cast<size_t>(members),
                           config.probe_interval);
-}
-
-// The longest: Lifeguard's dynamic suspicion starts at
-// suspicion_max_timeout_mult times the minimum and shrinks only with
-// confirmations.
-absl::Duration SuspicionBound(const Config& config, int members) {
-  const int stretch = config.lifeguard.dynamic_suspicion
-                          ? config.lifeguard.suspicion_max_timeout_mult
-                          : 1;
-  return MinSuspicionBound(config, members) * stretch;
-}
-
-// Until every live member has declared a crashed (or cut off) member
-// OFFLINE, counting from the crash: every live member probes it itself
-// within ProbeBound and suspects it when that probe fails (unless it heard
-// a suspicion earlier), and declares it OFFLINE one suspicion timeout after
-// it began to suspect (or earlier, when it hears the OFFLINE news). No
-// gossip is needed for this bound.
-absl::Duration DetectionBound(const Config& config, int members,
-                              absl::Duration latency) {
-  return ProbeBound(config, members) + SuspicionBound(config, members) +
-         latency;
-}
-
-// How long gossip usually takes to bring an update queued at one member to
-// all n. Each gossip_interval a member holding the update sends it to
-// gossip_nodes random members (and piggybacks it on its pings and acks);
-// every receiver does the same. Push epidemics with fanout f reach everyone
-// in about log_{1+f}(n) rounds, plus about ln(n) rounds for the last few
-// members (random targets keep hitting members that already know). The
-// bound allows twice that many rounds, each gossip_interval plus one link
-// latency.
-absl::Duration GossipBound(const Config& config, int members,
-                           absl::Duration latency) {
-  const double n = members;
-  const int spread = static_cast<int>(
-      std::ceil(std::log(n) / std::log(1.0 + config.gossip_nodes)));
-  const int tail = static_cast<int>(std::ceil(std::log(n)));
-  const int rounds = 2 * (spread + tail);
-  return (config.gossip_interval + latency) * rounds;
-}
-
-// Anti-entropy: every member starts a push-pull (a full state exchange,
-// both ways) with a random ONLINE member every push_pull_interval, the
-// first within two intervals of its creation (one interval plus a stagger
-// of up to one). After that each round at least doubles, in expectation,
-// the members holding a given state (each of them pushes it to a peer and
-// every member pulls from one): ceil(log2(n)) more rounds.
-absl::Duration PushPullBound(const Config& config, int members) {
-  const int rounds =
-      2 + static_cast<int>(std::ceil(std::log2(static_cast<double>(members))));
-  return config.push_pull_interval * rounds;
-}
-
-// Member state reaches everyone by gossip or, failing that, push-pull.
-absl::Duration SpreadBound(const Config& config, int members,
-                           absl::Duration latency) {
-  return GossipBound(config, members, latency) + PushPullBound(config, members);
 }
 
 // A command given to a Node directly (Join, Leave, SetMetadata, Broadcast)
@@ -162,13 +96,10 @@ absl::Duration CommandDrainBound(const Config& config) {
 }
 
 // Join of n members through member 0: each joiner's push-pull leaves within
-// CommandDrainBound and is answered after one round trip; member 0 then
-// spreads each newcomer (SpreadBound), and joiners learn of the members
-// that joined after them the same way.
+// CommandDrainBound, and then JoinTime.
 absl::Duration JoinBound(const Config& config, int members,
                          absl::Duration latency) {
-  return CommandDrainBound(config) + 2 * latency +
-         SpreadBound(config, members, latency);
+  return CommandDrainBound(config) + JoinTime(config, members, latency);
 }
 
 // --- Helpers -----------------------------------------------------------------
@@ -408,11 +339,12 @@ TEST_P(NodeClusterTest, IndirectProbeKeepsAMemberBehindABrokenLinkOnline) {
   });
   const Stats a_before = cluster.node(kA).stats();
   const Stats b_before = cluster.node(kB).stats();
-  // Every window of ProbeBound contains the start of a probe of B by A
+  // Every window of ProbeRoundTime contains the start of a probe of B by A
   // (and of A by B), so this runs at least kRounds such probes each way.
   // (One more probe_interval lets the last of them reach its ping-req.)
   constexpr int kRounds = 5;
-  cluster.RunFor(ProbeBound(config, kSize) * kRounds + config.probe_interval);
+  cluster.RunFor(ProbeRoundTime(config, kSize) * kRounds +
+                 config.probe_interval);
 
   EXPECT_GT(cut, 0);
   for (const auto& [member, before] :
@@ -449,10 +381,10 @@ TEST_P(NodeClusterTest, CrashIsDetectedByAllAndNoLiveMemberIsSuspected) {
   cluster.Crash(kCrashed);
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kCrashed, MemberStatus::kOffline); },
-      DetectionBound(config, kSize, options.latency)))
+      DetectionTime(config, kSize, options.latency)))
       << Describe(cluster);
   // Let the news settle: nothing else changes.
-  cluster.RunFor(SuspicionBound(config, kSize));
+  cluster.RunFor(SuspicionTime(config, kSize));
   EXPECT_TRUE(cluster.AllSee(kCrashed, MemberStatus::kOffline));
   EXPECT_TRUE(cluster.Converged()) << Describe(cluster);
 
@@ -476,12 +408,12 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   // until it noticed that it hears from nobody, and holds itself isolated),
   // plus `hold`, so that the news of these suspicions has been
   // gossiped (into the void) and is no longer queued anywhere. Both sides
-  // suspect within ProbeBound of the cut, so the partition ends within
-  // ProbeBound + hold of the first suspicion. After the heal every member
-  // that suspects it probes it within ProbeBound, and probing a suspect
+  // suspect within ProbeRoundTime of the cut, so the partition ends within
+  // ProbeRoundTime + hold of the first suspicion. After the heal every member
+  // that suspects it probes it within ProbeRoundTime, and probing a suspect
   // tells it that it is suspected (Lifeguard's buddy system, DESIGN.md
   // section 3); it probes each of its suspects the same way. Refutations
-  // then spread within SpreadBound. The suspicion timeout is raised above
+  // then spread within DisseminationTime. The suspicion timeout is raised above
   // the sum so that every suspect has time to refute (the preset's 3 s is
   // shorter than one probe round of five members); the partition is still
   // shorter than the shortest timeout. Lifeguard's awareness is off: it
@@ -490,8 +422,8 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   options.base.lifeguard.awareness = false;
   const absl::Duration hold = options.base.probe_interval;
   const absl::Duration needed =
-      2 * ProbeBound(options.base, kSize) + hold +
-      SpreadBound(options.base, kSize, options.latency);
+      2 * ProbeRoundTime(options.base, kSize) + hold +
+      DisseminationTime(options.base, kSize, options.latency);
   options.base.suspicion_mult = static_cast<int>(std::ceil(absl::FDivDuration(
                                     needed, options.base.probe_interval))) +
                                 1;
@@ -515,7 +447,7 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
         return !Reports(cluster, name, kSuspectMask).empty() &&
                cluster.node(kIsolated).stats().isolated;
       },
-      ProbeBound(config, kSize) + options.latency))
+      ProbeRoundTime(config, kSize) + options.latency))
       << Describe(cluster);
   EXPECT_GT(cluster.node(kIsolated).stats().suspicions, 0u);
   cluster.RunFor(hold);
@@ -524,7 +456,8 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
 
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return AllSeeOnlineAbove(cluster, kIsolated, before); },
-      ProbeBound(config, kSize) + SpreadBound(config, kSize, options.latency)))
+      ProbeRoundTime(config, kSize) +
+          DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   const std::vector<Refuted> refuted =
       EventsAbout<Refuted>(cluster, kIsolated, name);
@@ -532,9 +465,10 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   EXPECT_GT(refuted.front().member.incarnation, before);
   EXPECT_GT(cluster.node(kIsolated).local().incarnation, before);
   // The members it suspected refute the same way: nobody is ever OFFLINE.
-  EXPECT_TRUE(cluster.RunUntil(
-      [&] { return cluster.Converged(); },
-      ProbeBound(config, kSize) + SpreadBound(config, kSize, options.latency)))
+  EXPECT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); },
+                       ProbeRoundTime(config, kSize) +
+                           DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   for (int i = 0; i < kSize; ++i) {
     EXPECT_EQ(Reports(cluster, NameOf(cluster, i), kDown),
@@ -556,7 +490,7 @@ TEST_P(NodeClusterTest, MemberDeclaredOfflineRefutesOnceThePartitionHeals) {
   cluster.SetFilter(Isolate(kIsolated));
   ASSERT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kIsolated, MemberStatus::kOffline); },
-      DetectionBound(config, kSize, options.latency)))
+      DetectionTime(config, kSize, options.latency)))
       << Describe(cluster);
   const Incarnation before = cluster.node(kIsolated).local().incarnation;
   cluster.SetFilter(nullptr);
@@ -567,12 +501,13 @@ TEST_P(NodeClusterTest, MemberDeclaredOfflineRefutesOnceThePartitionHeals) {
   // refutes; the refutation spreads by gossip and push-pull.
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return AllSeeOnlineAbove(cluster, kIsolated, before); },
-      SpreadBound(config, kSize, options.latency)))
+      DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   EXPECT_FALSE(EventsAbout<Refuted>(cluster, kIsolated, name).empty());
   EXPECT_GT(cluster.node(kIsolated).local().incarnation, before);
-  EXPECT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
-                               SpreadBound(config, kSize, options.latency)))
+  EXPECT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); },
+                       DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
 }
 
@@ -581,8 +516,8 @@ TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
   // OFFLINE. Its own probes fail too, but it hears from nobody at all, so
   // it holds itself isolated and declares nobody OFFLINE (its suspicions
   // wait). After the heal it is reached by the others' reconnect pings or
-  // by its own state exchange (within PushPullBound), refutes, and the
-  // refutation spreads (SpreadBound).
+  // by its own state exchange (within AntiEntropyTime), refutes, and the
+  // refutation spreads (DisseminationTime).
   constexpr int kSize = 5;
   constexpr int kIsolated = 4;
   const TestCluster::Options options = ClusterOptions(seed());
@@ -595,10 +530,10 @@ TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
   cluster.SetFilter(Isolate(kIsolated));
   ASSERT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kIsolated, MemberStatus::kOffline); },
-      DetectionBound(config, kSize, options.latency)))
+      DetectionTime(config, kSize, options.latency)))
       << Describe(cluster);
   // Twice as long again: its suspicions fall due meanwhile, and are held.
-  cluster.RunFor(DetectionBound(config, kSize, options.latency));
+  cluster.RunFor(DetectionTime(config, kSize, options.latency));
   const Stats& cut_off = cluster.node(kIsolated).stats();
   EXPECT_TRUE(cut_off.isolated);
   EXPECT_EQ(cut_off.isolations, 1u);
@@ -618,8 +553,8 @@ TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
         return AllSeeOnlineAbove(cluster, kIsolated, before) &&
                cluster.Converged();
       },
-      PushPullBound(config, kSize) +
-          SpreadBound(config, kSize, options.latency)))
+      AntiEntropyTime(config, kSize) +
+          DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
 
   // Answered probes bring every score back to 0, one step per probe, each
@@ -634,7 +569,7 @@ TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
         }
         return true;
       },
-      config.probe_interval * periods + ProbeBound(config, kSize)))
+      config.probe_interval * periods + ProbeRoundTime(config, kSize)))
       << "awareness of the healed member: "
       << cluster.node(kIsolated).stats().awareness;
 }
@@ -668,7 +603,7 @@ TEST_P(NodeClusterTest, RemovedMemberIsForgottenEverywhereButALiveOneStays) {
         }
         return true;
       },
-      SpreadBound(config, kSize, options.latency)))
+      DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   cluster.RunFor(config.tombstone_timeout);
   for (int i = 0; i < kSize; ++i) {
@@ -680,7 +615,7 @@ TEST_P(NodeClusterTest, RemovedMemberIsForgottenEverywhereButALiveOneStays) {
   ASSERT_TRUE(cluster.node(0).Remove(live, cluster.now()).ok());
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kLive, MemberStatus::kOnline); },
-      SpreadBound(config, kSize, options.latency)))
+      DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
 }
 
@@ -700,13 +635,14 @@ TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
   const uint64_t probes_at_leave = cluster.node(kLeaving).stats().probes;
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kLeaving, MemberStatus::kLeft); },
-      CommandDrainBound(config) + SpreadBound(config, kSize, options.latency)))
+      CommandDrainBound(config) +
+          DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   EXPECT_EQ(cluster.node(kLeaving).lifecycle(), Lifecycle::kLeft);
 
   // Long enough for any failure detector to have acted: LEFT stays LEFT,
   // and the member that left stops probing.
-  cluster.RunFor(DetectionBound(config, kSize, options.latency));
+  cluster.RunFor(DetectionTime(config, kSize, options.latency));
   EXPECT_TRUE(cluster.AllSee(kLeaving, MemberStatus::kLeft))
       << Describe(cluster);
   EXPECT_EQ(cluster.node(kLeaving).stats().probes, probes_at_leave);
@@ -728,9 +664,9 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
   const Config& config = cluster.node(0).config();
   ASSERT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
                                JoinBound(config, kSize, options.latency)));
-  BumpVersion(
-      cluster, kRestarted, kVersionBumps,
-      CommandDrainBound(config) + SpreadBound(config, kSize, options.latency));
+  BumpVersion(cluster, kRestarted, kVersionBumps,
+              CommandDrainBound(config) +
+                  DisseminationTime(config, kSize, options.latency));
   const Incarnation old = cluster.node(kRestarted).local().incarnation;
   ASSERT_GE(old.version, static_cast<uint64_t>(kVersionBumps));
   const Metadata old_metadata = cluster.node(kRestarted).local().metadata;
@@ -757,7 +693,7 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
       [&] {
         return AllSeeOnlineGeneration(cluster, kRestarted, fresh.generation);
       },
-      SpreadBound(config, kSize, options.latency)))
+      DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   // It won without out-counting its old life: no refutation was needed,
   // and everyone holds exactly the incarnation it started with.
@@ -794,7 +730,7 @@ TEST_P(NodeClusterTest, MemberRestartedAfterBeingDeclaredOfflineComesBack) {
   cluster.Crash(kRestarted);
   ASSERT_TRUE(cluster.RunUntil(
       [&] { return cluster.AllSee(kRestarted, MemberStatus::kOffline); },
-      DetectionBound(config, kSize, options.latency)))
+      DetectionTime(config, kSize, options.latency)))
       << Describe(cluster);
   cluster.Restart(kRestarted);
   const uint64_t generation =
@@ -802,7 +738,7 @@ TEST_P(NodeClusterTest, MemberRestartedAfterBeingDeclaredOfflineComesBack) {
 
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return AllSeeOnlineGeneration(cluster, kRestarted, generation); },
-      SpreadBound(config, kSize, options.latency)))
+      DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kRestarted) continue;
@@ -836,7 +772,8 @@ TEST_P(NodeClusterTest, MetadataChangeReachesEveryMember) {
   ASSERT_TRUE(cluster.node(kChanging).SetMetadata(updated, cluster.now()).ok());
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return AllSeeMetadata(cluster, kChanging, updated); },
-      CommandDrainBound(config) + SpreadBound(config, kSize, options.latency)))
+      CommandDrainBound(config) +
+          DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kChanging) continue;
@@ -905,7 +842,7 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
   // Gossip would usually have delivered it by now; only members handed it
   // by a push-pull (if one ran meanwhile) have it.
   cluster.RunFor(CommandDrainBound(config) +
-                 GossipBound(config, kSize, options.latency));
+                 GossipSpreadTime(config, kSize, options.latency));
   EXPECT_GT(blocked, 0);
   for (int viewer = 0; viewer < kSize; ++viewer) {
     if (viewer == kChanging || pushed_to[viewer]) continue;
@@ -916,7 +853,7 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
 
   EXPECT_TRUE(cluster.RunUntil(
       [&] { return AllSeeMetadata(cluster, kChanging, updated); },
-      PushPullBound(config, kSize)))
+      AntiEntropyTime(config, kSize)))
       << Describe(cluster);
   EXPECT_GT(push_pulls(), push_pulls_before);
   for (int viewer = 0; viewer < kSize; ++viewer) {
@@ -925,7 +862,7 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
   }
   EXPECT_EQ(unreadable, 0);
   EXPECT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
-                               PushPullBound(config, kSize)))
+                               AntiEntropyTime(config, kSize)))
       << Describe(cluster);
 }
 
@@ -965,11 +902,11 @@ TEST_P(NodeClusterTest, UserBroadcastReachesEveryMemberExactlyOnce) {
     return true;
   };
   EXPECT_TRUE(cluster.RunUntil(
-      all_received,
-      CommandDrainBound(config) + GossipBound(config, kSize, options.latency)));
+      all_received, CommandDrainBound(config) +
+                        GossipSpreadTime(config, kSize, options.latency)));
   // Long past the last retransmission and through a push-pull round:
   // nothing arrives twice.
-  cluster.RunFor(PushPullBound(config, kSize));
+  cluster.RunFor(AntiEntropyTime(config, kSize));
   for (int viewer = 0; viewer < kSize; ++viewer) {
     std::map<std::pair<std::string, std::string>, int> expected;
     for (const auto& [origin, payload] : sent) {
@@ -1000,15 +937,16 @@ TEST_P(NodeClusterTest, TenPercentLossKeepsTheClusterTogether) {
   // arrives. What must hold at the end: nobody is forgotten or wrongly
   // LEFT, and every member wrongly believed SUSPECT or OFFLINE refutes, so
   // the cluster is converged again within one suspicion timeout (a pending
-  // suspicion resolves) plus SpreadBound (the refutation spreads).
+  // suspicion resolves) plus DisseminationTime (the refutation spreads).
   for (int i = 0; i < kSize; ++i) {
     const Node& node = cluster.node(i);
     EXPECT_EQ(node.size(), static_cast<size_t>(kSize - 1));
     EXPECT_TRUE(node.Members(MemberStatus::kLeft).empty());
   }
-  EXPECT_TRUE(cluster.RunUntil([&] { return cluster.Converged(); },
-                               SuspicionBound(config, kSize) +
-                                   SpreadBound(config, kSize, options.latency)))
+  EXPECT_TRUE(
+      cluster.RunUntil([&] { return cluster.Converged(); },
+                       SuspicionTime(config, kSize) +
+                           DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
 }
 
@@ -1022,14 +960,14 @@ std::pair<uint64_t, std::string> RunScript(uint64_t seed) {
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
   cluster.RunFor(CommandDrainBound(config) +
-                 GossipBound(config, kSize, options.latency));
+                 GossipSpreadTime(config, kSize, options.latency));
   cluster.Crash(7);
-  cluster.RunFor(DetectionBound(config, kSize, options.latency));
+  cluster.RunFor(DetectionTime(config, kSize, options.latency));
   Metadata metadata = InitialMetadata(2);
   metadata["state"] = "draining";
   if (!cluster.node(2).SetMetadata(metadata, cluster.now()).ok()) return {};
   cluster.RunFor(CommandDrainBound(config) +
-                 GossipBound(config, kSize, options.latency));
+                 GossipSpreadTime(config, kSize, options.latency));
   std::string transcript;
   for (int i = 0; i < kSize; ++i) {
     for (const Event& event : cluster.events(i)) {
@@ -1105,7 +1043,7 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
   cluster.RunFor(config.push_pull_interval * 2);
   const Instant crashed_at = cluster.now();
   cluster.Crash(kCrashed);
-  cluster.RunFor(DetectionBound(config, kSize, options.latency));
+  cluster.RunFor(DetectionTime(config, kSize, options.latency));
   const Instant end = cluster.now();
   EXPECT_EQ(unreadable, 0);
 
