@@ -191,6 +191,9 @@ absl::Status ApplyTiming(const MemberOptions& options, Config& config) {
   if (options.indirect_checks) {
     config.indirect_checks = *options.indirect_checks;
   }
+  if (options.stream_fallback) {
+    config.stream_fallback = *options.stream_fallback;
+  }
   if (options.suspicion_mult) config.suspicion_mult = *options.suspicion_mult;
   if (options.gossip_interval) {
     config.gossip_interval = *options.gossip_interval;

@@ -50,6 +50,7 @@ struct MemberOptions {
   std::optional<absl::Duration> probe_interval;
   std::optional<absl::Duration> probe_timeout;
   std::optional<int> indirect_checks;
+  std::optional<bool> stream_fallback;
   std::optional<int> suspicion_mult;
   std::optional<absl::Duration> gossip_interval;
   std::optional<int> gossip_nodes;

@@ -100,6 +100,7 @@ TEST(MemberConfigTest, MinimalOptionsGiveAnEncryptedLanMember) {
   EXPECT_EQ(config.security_mode, SecurityMode::kEncrypted);
   EXPECT_THAT(config.keys, ElementsAre(Raw(kKey)));
   EXPECT_EQ(config.probe_interval, Config::Lan().probe_interval);
+  EXPECT_TRUE(config.stream_fallback);
   EXPECT_EQ(config.generation, 0u);  // the driver fills it at start
   EXPECT_THAT(settings->seeds, IsEmpty());
   EXPECT_TRUE(settings->driver_options.bind.empty());
@@ -120,6 +121,7 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   options.gossip_interval = absl::Milliseconds(50);
   options.gossip_nodes = 2;
   options.indirect_checks = 0;
+  options.stream_fallback = false;
   options.retransmit_mult = 3;
   options.push_pull_interval = absl::ZeroDuration();
   options.reconnect_interval = absl::Seconds(3);
@@ -134,6 +136,7 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   EXPECT_EQ(config.gossip_interval, absl::Milliseconds(50));
   EXPECT_EQ(config.gossip_nodes, 2);
   EXPECT_EQ(config.indirect_checks, 0);
+  EXPECT_FALSE(config.stream_fallback);
   EXPECT_EQ(config.retransmit_mult, 3);
   EXPECT_EQ(config.push_pull_interval, absl::ZeroDuration());
   EXPECT_EQ(config.reconnect_interval, absl::Seconds(3));

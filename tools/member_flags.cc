@@ -70,6 +70,9 @@ ABSL_FLAG(std::optional<absl::Duration>, probe_timeout, std::nullopt,
           "--probe-interval. Default: the preset's.");
 ABSL_FLAG(std::optional<int>, indirect_checks, std::nullopt,
           "Helpers asked to probe when a direct probe fails, 0-16.");
+ABSL_FLAG(std::optional<bool>, stream_fallback, std::nullopt,
+          "When a direct probe times out, also ping the target over TCP "
+          "(true or false). Default: true.");
 ABSL_FLAG(std::optional<int>, suspicion_mult, std::nullopt,
           "Suspicion timeout multiplier, 1-100 (higher: fewer false "
           "OFFLINEs, slower detection).");
@@ -179,6 +182,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.probe_interval = absl::GetFlag(FLAGS_probe_interval);
   options.probe_timeout = absl::GetFlag(FLAGS_probe_timeout);
   options.indirect_checks = absl::GetFlag(FLAGS_indirect_checks);
+  options.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
   options.suspicion_mult = absl::GetFlag(FLAGS_suspicion_mult);
   options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
   options.gossip_nodes = absl::GetFlag(FLAGS_gossip_nodes);

@@ -138,14 +138,15 @@ std::vector<std::string> RenderMemberTable(const MemberView& view, int width,
 
   const Stats& stats = view.stats;
   lines.push_back(std::string(static_cast<size_t>(width), '-'));
-  lines.push_back(
-      Cut(absl::StrCat("probes ", Count(stats.probes), " (acked ",
-                       Count(stats.probes_acked), ", indirect ",
-                       Count(stats.indirect_probes), ")  suspicions ",
-                       Count(stats.suspicions), "  declared offline ",
-                       Count(stats.declared_offline), "  refutations ",
-                       Count(stats.refutations), "  health ", stats.awareness),
-          width));
+  lines.push_back(Cut(
+      absl::StrCat(
+          "probes ", Count(stats.probes), " (acked ", Count(stats.probes_acked),
+          ", indirect ", Count(stats.indirect_probes), ", by stream ",
+          Count(stats.stream_probes_acked), "/", Count(stats.stream_probes),
+          ")  suspicions ", Count(stats.suspicions), "  declared offline ",
+          Count(stats.declared_offline), "  refutations ",
+          Count(stats.refutations), "  health ", stats.awareness),
+      width));
   lines.push_back(Cut(
       absl::StrCat(
           "sent ", Count(stats.datagrams_sent), " datagrams, ",

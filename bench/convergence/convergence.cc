@@ -38,6 +38,9 @@ ABSL_FLAG(int, crashes, 3, "Crashes measured per run.");
 ABSL_FLAG(double, steady_s, 60,
           "Steady-state window per run, virtual s, rounded up to whole "
           "push-pull intervals.");
+ABSL_FLAG(bool, stream_fallback, true,
+          "Config::stream_fallback in every preset (false: compare with "
+          "probes that have no TCP fallback).");
 ABSL_FLAG(std::string, out, "bench-convergence",
           "Directory for the CSVs, summary.md and the SVG figures (relative "
           "paths are taken from the workspace under bazel run).");
@@ -152,6 +155,7 @@ int Main(int argc, char** argv) {
         status = preset.status();
         break;
       }
+      preset->config.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
       presets.push_back(*std::move(preset));
     }
   }

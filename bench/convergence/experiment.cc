@@ -7,10 +7,12 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -130,8 +132,11 @@ class Experiment {
           push_pull * std::ceil(absl::FDivDuration(spec_.steady, push_pull));
     }
     before = Take();
+    in_steady_ = true;
     sim_.RunFor(window);
+    in_steady_ = false;
     result.steady = Since(before);
+    result.steady_false_suspicions = steady_suspected_.size();
 
     for (int i = 0; i < spec_.metadata_changes; ++i) {
       Report("metadata");
@@ -274,6 +279,11 @@ class Experiment {
         sim_.alive(subject)) {
       ++false_offline_;
     }
+    if (in_steady_ && changed != nullptr && status == MemberStatus::kSuspect &&
+        sim_.alive(subject)) {
+      steady_suspected_.insert({subject, member->incarnation.generation,
+                                member->incarnation.version});
+    }
     if (!spread_origin_.empty() && !informed_[viewer] &&
         member->name == spread_origin_) {
       auto version = member->metadata.find(kVersionKey);
@@ -319,6 +329,10 @@ class Experiment {
   Instant start_;
   absl::flat_hash_map<std::string, int> index_;  // name -> member index
   uint64_t false_offline_ = 0;
+  // Suspicions of live members in the steady window: (member, generation,
+  // version).
+  bool in_steady_ = false;
+  absl::flat_hash_set<std::tuple<int, uint64_t, uint64_t>> steady_suspected_;
 
   // The metadata change being followed.
   std::string spread_origin_;  // empty: none

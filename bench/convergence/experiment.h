@@ -90,6 +90,9 @@ struct RunResult {
   double settle_s = 0;
   bool settled = false;
   Cost steady;
+  // Live members suspected during the steady window: distinct (member,
+  // incarnation) suspicions, each refuted or declared in the end.
+  uint64_t steady_false_suspicions = 0;
   std::vector<Spread> spreads;
   std::vector<Detection> detections;
   // OFFLINE marks against members that were alive: false declarations.

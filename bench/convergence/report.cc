@@ -117,7 +117,8 @@ std::string Report::RunsCsv() const {
       "preset,members,loss,seed,join_s,join_datagrams_per_member_s,"
       "join_bytes_per_member_s,settle_s,settled,steady_s,"
       "steady_datagrams_per_member_s,steady_bytes_per_member_s,"
-      "steady_streams,false_offline,virtual_s,wall_s,peak_rss_bytes,"
+      "steady_streams,steady_false_suspicions,false_offline,virtual_s,wall_s,"
+      "peak_rss_bytes,"
       "trace_hash\n";
   for (const RunResult& run : runs_) {
     absl::StrAppend(
@@ -129,9 +130,9 @@ std::string Report::RunsCsv() const {
         Csv(absl::ToDoubleSeconds(run.steady.duration)), ",",
         Csv(run.steady.DatagramsPerMemberSecond()), ",",
         Csv(run.steady.BytesPerMemberSecond()), ",", run.steady.streams, ",",
-        run.false_offline, ",", Csv(run.virtual_s), ",", Csv(run.wall_s), ",",
-        run.peak_rss_bytes, ",", absl::StrFormat("%016x", run.trace_hash),
-        "\n");
+        run.steady_false_suspicions, ",", run.false_offline, ",",
+        Csv(run.virtual_s), ",", Csv(run.wall_s), ",", run.peak_rss_bytes, ",",
+        absl::StrFormat("%016x", run.trace_hash), "\n");
   }
   return csv;
 }
@@ -320,15 +321,22 @@ std::string Report::SummaryMarkdown() const {
       "envelopes included), in a steady window with nothing to gossip and "
       "during the join storm (first join until everyone knew everyone). "
       "memberlist's published LAN estimate at full packets is about "
-      "328 kbit/s per member.\n\n"
+      "328 kbit/s per member. False suspicions: live members suspected in "
+      "the steady window (each distinct suspicion once, however many "
+      "members held it), per member-hour of the cell's windows.\n\n"
       "| preset | N | loss | steady datagrams/s | steady bytes/s | steady "
-      "kbit/s | join-storm datagrams/s | join-storm kbit/s | share of "
-      "328 kbit/s in the storm |\n"
-      "|---|---|---|---|---|---|---|---|---|\n");
+      "kbit/s | false suspicions per member-hour | join-storm datagrams/s | "
+      "join-storm kbit/s | share of 328 kbit/s in the storm |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Cell& cell : cells) {
     std::vector<double> steady_datagrams, steady_bytes, join_datagrams,
         join_bytes;
+    uint64_t suspicions = 0;
+    double member_hours = 0;
     for (const RunResult* run : cell.runs) {
+      suspicions += run->steady_false_suspicions;
+      member_hours +=
+          run->steady.members * absl::ToDoubleHours(run->steady.duration);
       steady_datagrams.push_back(run->steady.DatagramsPerMemberSecond());
       steady_bytes.push_back(run->steady.BytesPerMemberSecond());
       join_datagrams.push_back(run->join.DatagramsPerMemberSecond());
@@ -340,6 +348,7 @@ std::string Report::SummaryMarkdown() const {
         &md, "| ", cell.preset, " | ", cell.members, " | ", Percent(cell.loss),
         " | ", Rate(*Quantile(steady_datagrams, 0.5)), " | ", Rate(steady),
         " | ", Rate(steady * 8 / 1e3), " | ",
+        Rate(member_hours > 0 ? suspicions / member_hours : 0), " | ",
         Rate(*Quantile(join_datagrams, 0.5)), " | ", Rate(join * 8 / 1e3),
         " | ",
         absl::StrFormat("%.1f %%",

@@ -66,6 +66,14 @@ struct Config {
   // Helpers asked to probe indirectly when a direct probe fails (k in the
   // SWIM paper). More helpers tolerate more lossy paths; 0 disables.
   int indirect_checks = 3;
+  // When a direct probe times out, also ping the target over the stream
+  // plane (TCP), beside the indirect probes; an ack there counts like any
+  // other, so the target is not suspected. A datagram path that drops a
+  // ping or an ack now and then no longer starts a suspicion (and its
+  // refutation, gossiped to everyone) each time. Costs one stream message
+  // each way per failed direct probe; a member that cannot open the
+  // connection gains nothing and loses nothing. On in every preset.
+  bool stream_fallback = true;
   // A suspicion lasts at least suspicion_mult * max(1, log10(N)) *
   // probe_interval before a suspect is declared OFFLINE (and up to
   // lifeguard.suspicion_max_timeout_mult times that; see Lifeguard).

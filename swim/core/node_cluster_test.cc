@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -366,6 +367,68 @@ TEST_P(NodeClusterTest, IndirectProbeKeepsAMemberBehindABrokenLinkOnline) {
               std::vector<std::string>{});
   }
   EXPECT_TRUE(cluster.Converged()) << Describe(cluster);
+}
+
+// Two members whose datagrams to each other are all lost but whose streams
+// pass (a firewall that drops UDP): with no helper to ask, only the
+// stream fallback answers their probes. With it (the default) neither is
+// ever suspected; without it each declares the other OFFLINE.
+// (nullptr if the two did not converge first.)
+std::unique_ptr<TestCluster> TwoWithDatagramsCut(bool stream_fallback,
+                                                 uint64_t seed) {
+  TestCluster::Options options = ClusterOptions(seed);
+  options.base.stream_fallback = stream_fallback;
+  auto cluster = std::make_unique<TestCluster>(options);
+  StartCluster(*cluster, 2);
+  const Config& config = cluster->node(0).config();
+  if (!cluster->RunUntil([&] { return cluster->Converged(); },
+                         JoinBound(config, 2, options.latency))) {
+    return nullptr;
+  }
+  cluster->SetFilter([](const TestCluster::Packet& packet) {
+    return packet.channel != Channel::kDatagram;
+  });
+  return cluster;
+}
+
+TEST_P(NodeClusterTest, StreamFallbackKeepsAMemberWhoseDatagramsAreLostOnline) {
+  std::unique_ptr<TestCluster> two =
+      TwoWithDatagramsCut(/*stream_fallback=*/true, seed());
+  ASSERT_NE(two, nullptr);
+  TestCluster& cluster = *two;
+  const Config& config = cluster.node(0).config();
+  // Long enough for a declaration without the fallback (below).
+  cluster.RunFor(DetectionTime(config, 2, absl::Milliseconds(1)) * 2);
+  for (int i = 0; i < 2; ++i) {
+    const Stats& stats = cluster.node(i).stats();
+    EXPECT_EQ(stats.suspicions, 0u) << NameOf(cluster, i);
+    EXPECT_GT(stats.stream_probes, 0u) << NameOf(cluster, i);
+    // Every probe since the cut was answered over the stream (the last
+    // one may still be under way).
+    EXPECT_GE(stats.stream_probes_acked + 1, stats.stream_probes)
+        << NameOf(cluster, i);
+    EXPECT_EQ(Reports(cluster, NameOf(cluster, i), kUnavailable),
+              std::vector<std::string>{});
+  }
+  EXPECT_TRUE(cluster.Converged()) << Describe(cluster);
+}
+
+TEST_P(NodeClusterTest, WithoutStreamFallbackLostDatagramsMeanOffline) {
+  std::unique_ptr<TestCluster> two =
+      TwoWithDatagramsCut(/*stream_fallback=*/false, seed());
+  ASSERT_NE(two, nullptr);
+  TestCluster& cluster = *two;
+  const Config& config = cluster.node(0).config();
+  EXPECT_TRUE(cluster.RunUntil(
+      [&] {
+        return cluster.sim().StatusOf(0, 1) == MemberStatus::kOffline &&
+               cluster.sim().StatusOf(1, 0) == MemberStatus::kOffline;
+      },
+      DetectionTime(config, 2, absl::Milliseconds(1)) * 2))
+      << Describe(cluster);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(cluster.node(i).stats().stream_probes, 0u);
+  }
 }
 
 TEST_P(NodeClusterTest, CrashIsDetectedByAllAndNoLiveMemberIsSuspected) {

@@ -61,10 +61,13 @@ size_t StateRepliesTo(const std::vector<Sent>& sent, const Address& to) {
 }
 
 // Pings (probes or relayed probes) sent to `to`.
+// Pings in datagrams to `to` (a stream fallback ping repeats a probe's).
 size_t PingsTo(const std::vector<Sent>& sent, const Address& to) {
   size_t pings = 0;
   for (const Sent& one : sent) {
-    if (one.to == to) pings += MessagesOf<Ping>(one).size();
+    if (one.to == to && one.channel == Channel::kDatagram) {
+      pings += MessagesOf<Ping>(one).size();
+    }
   }
   return pings;
 }

@@ -35,9 +35,12 @@ constexpr int kMaxTimersPerCall = 1 << 16;
 bool AllowedOn(Channel channel, const Message& message) {
   const MessageType type = TypeOf(message);
   if (channel == Channel::kStream) {
+    // Pings and acks: the stream fallback of a probe
+    // (Config::stream_fallback).
     return type == MessageType::kPushPull ||
            type == MessageType::kMemberUpdate ||
-           type == MessageType::kUserBroadcast;
+           type == MessageType::kUserBroadcast || type == MessageType::kPing ||
+           type == MessageType::kAck;
   }
   return type != MessageType::kPushPull;
 }
@@ -543,7 +546,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
           } else if constexpr (std::is_same_v<T, PingReq>) {
             HandlePingReq(from, m, now);
           } else if constexpr (std::is_same_v<T, Ack>) {
-            HandleAck(m, now);
+            HandleAck(m, channel);
           } else if constexpr (std::is_same_v<T, Nack>) {
             HandleNack(from, m);
           } else if constexpr (std::is_same_v<T, Claim>) {
@@ -569,6 +572,8 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
     // Input from where a member this node holds OFFLINE lives: it is
     // probably alive and this node missed its refutation.
     if (!offline_at_.empty()) ReconnectIfOffline(from, now);
+  } else if (reply_ack_) {
+    SendStreamAck(from);
   }
 }
 
@@ -659,6 +664,25 @@ void NodeImpl::SendReply(const Address& to, bool refuted, Instant now) {
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
+void NodeImpl::SendStreamAck(const Address& to) {
+  // A stream fallback's answer, on the connection the ping came on: the
+  // ack, and this member's latest claim while it is still being spread (a
+  // refutation of the suspicion the ping carried). A stream cannot be
+  // spoofed, so no size limit beyond the payload budget applies; nothing
+  // here spends the dissemination budget either.
+  if (TransmitQueueFull()) return;
+  PacketBuilder builder(
+      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+  const Message ack = Ack{*reply_ack_};
+  if (!builder.Append(ack).ok()) return;
+  CountSent(ack);
+  if (broadcasts_.Contains(local_key_)) {
+    const Claim own = LocalClaim();
+    if (builder.Append(own).ok()) CountSent(own);
+  }
+  SendPacket(to, Channel::kStream, builder.bytes(), reply_stream_);
+}
+
 void NodeImpl::HandleTimeout(Instant now) {
   // What is due runs in time order; at one instant, in a fixed order: the
   // probe (its end before its timeout, so a probe ends before the next
@@ -689,7 +713,10 @@ void NodeImpl::HandleTimeout(Instant now) {
     switch (source) {
       case Source::kProbe: {
         const Probe::Expiry expiry = probe_.HandleExpiry(now);
-        if (expiry.ask_helpers) AskHelpers();
+        if (expiry.ask_helpers) {
+          AskHelpers();
+          if (config_.stream_fallback) SendStreamProbe();
+        }
         if (expiry.ended) ConcludeProbe(*expiry.ended, now);
         break;
       }
@@ -823,19 +850,10 @@ void NodeImpl::OnProbeTick(Instant now) {
   probe_.Start(seq, target->name(), target->incarnation(),
                now + awareness_.Scale(config_.probe_timeout), now + interval);
   ++stats_.probes;
-  if (target->status() == MemberStatus::kSuspect &&
-      config_.lifeguard.buddy_system) {
-    // Buddy system: tell a suspect it is suspected, in the probe itself, so
-    // it can refute at once instead of hoping gossip reaches it in time.
-    Claim suspicion;
-    suspicion.status = MemberStatus::kSuspect;
-    suspicion.name = target->name();
-    suspicion.incarnation = target->incarnation();
-    suspicion.address = target->address();
-    suspicion.origin = local_.name;
+  if (std::optional<Claim> suspicion = BuddyClaim(*target)) {
     // The claim goes first: the target refutes before it answers, so the
     // refutation rides on the ack.
-    const Message messages[] = {suspicion, Ping{seq, probe_.target()}};
+    const Message messages[] = {*suspicion, Ping{seq, probe_.target()}};
     SendRequest(target->address(), messages);
     return;
   }
@@ -856,6 +874,41 @@ void NodeImpl::AskHelpers() {
                 /*want_nack=*/config_.lifeguard.nacks};
     SendRequest(helper->address(), absl::MakeConstSpan(&req, 1));
   }
+}
+
+std::optional<Claim> NodeImpl::BuddyClaim(const MemberRecord& target) const {
+  // Buddy system: tell a suspect it is suspected, in the probe itself, so
+  // it can refute at once instead of hoping gossip reaches it in time.
+  if (target.status() != MemberStatus::kSuspect ||
+      !config_.lifeguard.buddy_system) {
+    return std::nullopt;
+  }
+  Claim suspicion;
+  suspicion.status = MemberStatus::kSuspect;
+  suspicion.name = target.name();
+  suspicion.incarnation = target.incarnation();
+  suspicion.address = target.address();
+  suspicion.origin = local_.name;
+  return suspicion;
+}
+
+void NodeImpl::SendStreamProbe() {
+  const MemberRecord* target = table_.Find(probe_.target());
+  if (target == nullptr || TransmitQueueFull()) return;
+  // The same request as the direct ping (with the buddy system's
+  // suspicion first, so a refutation rides on the ack), without gossip:
+  // the datagrams carry that.
+  PacketBuilder builder(
+      absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
+  if (std::optional<Claim> suspicion = BuddyClaim(*target)) {
+    const Message claim = *suspicion;
+    if (builder.Append(claim).ok()) CountSent(claim);
+  }
+  const Message ping = Ping{probe_.seq(), probe_.target()};
+  if (!builder.Append(ping).ok()) return;  // Validate makes room
+  CountSent(ping);
+  ++stats_.stream_probes;
+  SendPacket(target->address(), Channel::kStream, builder.bytes());
 }
 
 void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
@@ -1099,10 +1152,11 @@ void NodeImpl::RefuseRelay(const Address& from, const PingReq& req) {
   if (req.want_nack) SendBare(from, Nack{req.seq});
 }
 
-void NodeImpl::HandleAck(const Ack& ack, Instant) {
+void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
   switch (probe_.OnAck(ack.seq)) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
+      if (channel == Channel::kStream) ++stats_.stream_probes_acked;
       ApplyAwareness(-1);  // Lifeguard: an answered probe is good health
       if (MemberRecord* target = table_.Find(probe_.target())) {
         table_.Vouch(*target);

@@ -126,6 +126,10 @@ class NodeImpl {
   void OnProbeTick(Instant now);
   // The probe's timeout passed unanswered: ping-reqs to helpers.
   void AskHelpers();
+  // Config::stream_fallback: the probe's ping again, over the stream plane.
+  void SendStreamProbe();
+  // The buddy system's suspicion to send a suspect with a probe, if any.
+  std::optional<Claim> BuddyClaim(const MemberRecord& target) const;
   // The probe ended (its period is over): its verdict on the target.
   void ConcludeProbe(const Probe::Outcome& outcome, Instant now);
   void OnGossipTick(Instant now);
@@ -179,7 +183,7 @@ class NodeImpl {
   void HandlePingReq(const Address& from, const PingReq& req, Instant now);
   // Answers a ping-req this node will not relay.
   void RefuseRelay(const Address& from, const PingReq& req);
-  void HandleAck(const Ack& ack, Instant now);
+  void HandleAck(const Ack& ack, Channel channel);
   void HandleNack(const Address& from, const Nack& nack);
   void HandleUserBroadcast(const UserBroadcast& broadcast, Instant now);
   void HandlePushPull(const Address& from, const PushPull& state, Instant now);
@@ -221,6 +225,8 @@ class NodeImpl {
   // The one reply to the datagram just handled (see SendReply in node_impl.cc);
   // `refuted`: the datagram made this node refute a claim about itself.
   void SendReply(const Address& to, bool refuted, Instant now);
+  // The answer to a ping that came over a stream, on that stream.
+  void SendStreamAck(const Address& to);
   void QueueLocalUpdate();
   // Queues for dissemination, counting what the bounded queue drops.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,

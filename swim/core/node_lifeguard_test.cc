@@ -42,7 +42,11 @@ constexpr absl::string_view kPeerD = "peer-d";
 // Harness::Learn's default incarnation for peers.
 constexpr Incarnation kPeerIncarnation = {5, 0};
 
-bool SendsPing(const Sent& sent) { return !MessagesOf<Ping>(sent).empty(); }
+// A probe's ping (a datagram; the stream fallback repeats it on a stream
+// at the probe timeout).
+bool SendsPing(const Sent& sent) {
+  return sent.channel == Channel::kDatagram && !MessagesOf<Ping>(sent).empty();
+}
 
 // Fires timers until the node's next probe (or `limit`); returns when it
 // was sent and where to.

@@ -235,6 +235,25 @@ TEST(NodePingTest, PingForAnotherNameIsDroppedUnanswered) {
   EXPECT_TRUE(h.TakeEvents().empty());
 }
 
+// A probe's stream fallback: the ack goes back on the connection the ping
+// came on, never a new one and never as a datagram.
+TEST(NodePingTest, PingOverStreamIsAckedOnThatStream) {
+  Harness h;
+  const StreamId stream = h.NewStreamId();
+  h.StreamData(stream, Addr(2), h.SealStream({Ping{5, kSelf}}));
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, Addr(2));
+  EXPECT_EQ(sent[0].channel, Channel::kStream);
+  EXPECT_EQ(sent[0].stream, stream);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{5});
+  // A ping for another name is not answered, as on a datagram.
+  const StreamId other = h.NewStreamId();
+  h.StreamData(other, Addr(2), h.SealStream({Ping{6, kPeerA}}));
+  EXPECT_TRUE(h.TakeSent().empty());
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kMisdirectedPing), 1u);
+}
+
 TEST(NodePingTest, PingReqForThisNodeIsAckedDirectly) {
   Harness h;
   h.Datagram(Addr(2), {PingReq{55, kSelf, Addr(1), /*want_nack=*/true}});
@@ -402,13 +421,26 @@ TEST_F(NodeBadInputTest, PushPullAsDatagramIsWrongChannel) {
   ExpectNothingChanged();
 }
 
-TEST_F(NodeBadInputTest, PingOverStreamIsWrongChannel) {
-  h_.Stream(Addr(2), {Ping{5, kSelf}});
-  h_.Stream(Addr(2), {Newcomer()[0], Ping{6, kSelf}});
-  h_.Stream(Addr(2), {Ack{1}});
+// Pings and acks may travel on streams (a probe's stream fallback); the
+// other probe messages may not.
+TEST_F(NodeBadInputTest, PingReqOrNackOverStreamIsWrongChannel) {
   h_.Stream(Addr(2), {PingReq{7, kPeerB, Addr(3), false}});
-  EXPECT_EQ(stats().Drops(DropReason::kWrongChannel), 4u);
-  EXPECT_EQ(stats().TotalDrops(), 4u);
+  // All or nothing: the valid messages beside it are not handled either.
+  h_.Stream(Addr(2), {Newcomer()[0], Ping{6, kSelf},
+                      PingReq{8, kPeerB, Addr(3), false}});
+  h_.Stream(Addr(2), {Nack{1}});
+  EXPECT_EQ(stats().Drops(DropReason::kWrongChannel), 3u);
+  EXPECT_EQ(stats().TotalDrops(), 3u);
+  ExpectNothingChanged();
+}
+
+// An ack on a stream for no probe of this node is dropped like one in a
+// datagram.
+TEST_F(NodeBadInputTest, UnknownAckOverStreamChangesNothing) {
+  h_.Stream(Addr(2), {Ack{1}});
+  EXPECT_EQ(stats().Drops(DropReason::kUnknownAck), 1u);
+  EXPECT_EQ(stats().TotalDrops(), 1u);
+  EXPECT_EQ(stats().stream_probes_acked, 0u);
   ExpectNothingChanged();
 }
 
@@ -1111,10 +1143,14 @@ TEST(NodeLeaveTest, CommandsAfterLeaveFail) {
 
 // --- Join and push-pull ---
 
-std::vector<const Sent*> Streams(const std::vector<Sent>& sent) {
+// The state exchanges among `sent` (streams carry a probe's fallback ping
+// too).
+std::vector<const Sent*> StateExchanges(const std::vector<Sent>& sent) {
   std::vector<const Sent*> streams;
   for (const Sent& one : sent) {
-    if (one.channel == Channel::kStream) streams.push_back(&one);
+    if (one.channel == Channel::kStream && !MessagesOf<PushPull>(one).empty()) {
+      streams.push_back(&one);
+    }
   }
   return streams;
 }
@@ -1165,7 +1201,7 @@ TEST(NodeJoinTest, RetriesWithDoublingBackoffFromTheProbeInterval) {
     expected.push_back(t0 + absl::Seconds(seconds));
   }
   std::vector<Instant> times;
-  for (const Sent* stream : Streams(h.sent())) {
+  for (const Sent* stream : StateExchanges(h.sent())) {
     times.push_back(stream->at);
     PushPull state = First<PushPull>(*stream);
     EXPECT_TRUE(state.reply_wanted);
@@ -1179,7 +1215,7 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   const Instant t0 = h.now();
   ASSERT_TRUE(h.Join({Addr(5)}).ok());
   h.AdvanceTo(t0 + absl::Milliseconds(1500));
-  EXPECT_EQ(Streams(h.sent()).size(), 2u);  // t0 and t0 + 1 s
+  EXPECT_EQ(StateExchanges(h.sent()).size(), 2u);  // t0 and t0 + 1 s
   h.TakeSent();
 
   // The seed's reply arrives from its stream's source port.
@@ -1197,13 +1233,13 @@ TEST(NodeJoinTest, StopsRetryingOnceAMemberIsKnown) {
   // While the seed is a live member, nothing more goes to it by stream.
   h.AdvanceTo(t0 + absl::Seconds(4));
   ASSERT_EQ(h.node().StatusOf("seed"), MemberStatus::kSuspect);
-  EXPECT_TRUE(Streams(h.sent()).empty());
+  EXPECT_TRUE(StateExchanges(h.sent()).empty());
 
   // It never answers probes: once it is OFFLINE this member knows nobody
   // live and goes back to its seeds (docs/protocol.md, "Healing").
   h.AdvanceTo(t0 + absl::Seconds(300));
   ASSERT_EQ(h.node().StatusOf("seed"), MemberStatus::kOffline);
-  EXPECT_FALSE(Streams(h.sent()).empty());
+  EXPECT_FALSE(StateExchanges(h.sent()).empty());
   EXPECT_GT(h.node().stats().reconnect_attempts, 0u);
 }
 

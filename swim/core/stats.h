@@ -80,6 +80,11 @@ struct Stats {
   uint64_t probes = 0;           // direct pings sent as prober
   uint64_t probes_acked = 0;     // probes answered (directly or not)
   uint64_t indirect_probes = 0;  // ping-reqs sent
+  // Config::stream_fallback: pings sent over the stream plane when a
+  // direct probe timed out, and the probes whose first answer came back
+  // that way (a suspicion the fallback saved).
+  uint64_t stream_probes = 0;
+  uint64_t stream_probes_acked = 0;
   uint64_t nacks_received = 0;
   uint64_t suspicions = 0;        // members this node started suspecting
   uint64_t declared_offline = 0;  // suspicions this node turned OFFLINE

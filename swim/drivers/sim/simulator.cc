@@ -9,6 +9,20 @@
 #include "swim/core/instant.h"
 
 namespace swim::sim {
+namespace {
+
+// TCP under datagram loss (LinkModel): what the stream plane's
+// retransmissions cost. Linux's initial RTO for a handshake is 1 s, its
+// floor for data 200 ms, each doubling per retry; it gives up on a
+// handshake after 6 retries, on data after 15. A segment carries 1448
+// bytes (an Ethernet MSS with timestamps).
+constexpr absl::Duration kHandshakeRto = absl::Seconds(1);
+constexpr int kHandshakeRetries = 6;
+constexpr absl::Duration kDataRto = absl::Milliseconds(200);
+constexpr int kDataRetries = 15;
+constexpr size_t kSegmentBytes = 1448;
+
+}  // namespace
 
 struct Simulator::Slot {
   std::unique_ptr<Node> node;
@@ -237,6 +251,39 @@ void Simulator::ScheduleTimer(int index) {
   Push(std::move(pending));
 }
 
+int Simulator::Losses(double loss, int retries) {
+  int losses = 0;
+  while (losses <= retries && random_.UniformDouble() < loss) ++losses;
+  return losses;
+}
+
+absl::Duration Simulator::TcpRecovery(bool opens, size_t bytes, double loss,
+                                      double reverse_loss) {
+  // A packet lost k times in a row arrives RTO * (2^k - 1) late.
+  auto late = [](absl::Duration rto, int losses) {
+    return rto * ((int64_t{1} << losses) - 1);
+  };
+  absl::Duration total = absl::ZeroDuration();
+  if (opens) {
+    // SYN, then SYN-ACK: each is resent until it passes.
+    for (const double chance : {loss, reverse_loss}) {
+      const int losses = Losses(chance, kHandshakeRetries);
+      if (losses > kHandshakeRetries) return absl::InfiniteDuration();
+      total += late(kHandshakeRto, losses);
+    }
+  }
+  // The segments travel together; the message is complete when the one
+  // resent most often arrives.
+  int worst = 0;
+  const size_t segments =
+      std::max<size_t>(1, (bytes + kSegmentBytes - 1) / kSegmentBytes);
+  for (size_t i = 0; i < segments; ++i) {
+    worst = std::max(worst, Losses(loss, kDataRetries));
+  }
+  if (worst > kDataRetries) return absl::InfiniteDuration();
+  return total + late(kDataRto, worst);
+}
+
 const LinkModel& Simulator::Link(int from, int to) const {
   auto it = links_.find(LinkKey(from, to));
   return it == links_.end() ? options_.link : it->second;
@@ -280,8 +327,17 @@ void Simulator::Send(int from, const Transmit& transmit) {
   for (const Cut& cut : cuts_) {
     blocked |= cut.from_side[from] && cut.to_side[to];
   }
+  // A stream is reliable, but loss costs it time: a lost segment (or,
+  // for a request, a lost handshake packet) is sent again after TCP's
+  // retransmission timeout.
+  std::optional<absl::Duration> recovery;
+  if (stream && (link.loss > 0 || Link(to, from).loss > 0)) {
+    recovery = TcpRecovery(opens, transmit.bytes.size(), link.loss,
+                           Link(to, from).loss);
+  }
   if (blocked ||
       (!stream && link.loss > 0 && random_.UniformDouble() < link.loss) ||
+      (stream && recovery && *recovery == absl::InfiniteDuration()) ||
       (filter_ && !filter_(from, to, transmit.channel, transmit.bytes))) {
     ++totals_.lost;
     return;
@@ -301,6 +357,7 @@ void Simulator::Send(int from, const Transmit& transmit) {
     if (!stream && link.reorder > 0 && random_.UniformDouble() < link.reorder) {
       delay += link.min_delay * (10 * random_.UniformDouble());
     }
+    if (recovery) delay += *recovery;
     Pending pending;
     pending.at = now_ + delay;
     pending.kind = Pending::Kind::kDeliver;

@@ -26,8 +26,14 @@
 namespace swim::sim {
 
 // How one direction of a link treats traffic. Streams (push-pull, large
-// updates) are reliable and ordered like TCP: they see delay and blocking
-// but no loss, duplication or reordering.
+// updates, fallback probes) are reliable and ordered like TCP: they see
+// delay and blocking but no loss, duplication or reordering; under loss
+// they see TCP's retransmission delays instead: each of a message's
+// 1448-byte segments (and, for a request, the handshake's SYN and
+// SYN-ACK, as if the connection were new) is lost with the link's chance
+// on every try, and resent after Linux's timeouts (200 ms for data, 1 s
+// for a handshake, doubling each retry; the message is lost after 15 and
+// 6 retries). The handshake's round trip itself is not modelled.
 struct LinkModel {
   // One-way delay: the minimum plus an exponentially distributed tail.
   absl::Duration min_delay = absl::Milliseconds(1);
@@ -158,6 +164,12 @@ class Simulator {
   void Drain(int index);
   void Send(int from, const Transmit& transmit);
   const LinkModel& Link(int from, int to) const;
+  // Stream retransmissions (LinkModel): how many times in a row a packet
+  // is lost (retries + 1: it never passed), and the delay they add to a
+  // message (InfiniteDuration: TCP gave up).
+  int Losses(double loss, int retries);
+  absl::Duration TcpRecovery(bool opens, size_t bytes, double loss,
+                             double reverse_loss);
   bool Step(Instant until);
 
   Options options_;
