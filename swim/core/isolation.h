@@ -9,15 +9,19 @@
 namespace swim {
 
 // Whether this member is the one cut off (docs/protocol.md, "Healing"): it
-// has heard from no other member for a window while at least kMinPeers
-// others were live, or its process did not run for a window (it was
-// paused, and what it missed meanwhile is not the others' fault). While it
-// is isolated the Node declares nobody OFFLINE: the silence of everyone at
-// once says more about this member than about them.
+// sent `probes` probes in a row without hearing from any other member
+// while at least kMinPeers others were live, or its process did not run
+// for a window (it was paused, and what it missed meanwhile is not the
+// others' fault). While it is isolated the Node declares nobody OFFLINE:
+// the silence of everyone at once says more about this member than about
+// them. Probes are counted rather than time, because Lifeguard stretches
+// the probe period of a member whose probes fail, as an isolated member's
+// all do: a window of time that grew with it might never be reached.
 //
 //   OnRun      the Node runs at `now` (any input, command or timer); a gap
 //              of a window or more since the previous run is a pause, and
 //              isolates the member for one window from there.
+//   OnProbe    the member sent a probe.
 //   OnContact  authenticated input from another member arrived.
 //   Check      whether the member is isolated at `now`, and whether an
 //              isolation it was found in has just ended (reported once:
@@ -31,9 +35,9 @@ class Isolation {
     bool ended = false;  // an isolation seen by an earlier Check is over
   };
 
-  explicit Isolation(Instant now) : last_contact_(now), last_run_(now) {}
+  explicit Isolation(Instant now) : last_run_(now) {}
 
-  // `window`: the current window (zero: never isolated); the Node passes
+  // `window`: the pause that counts (zero: none); the Node passes
   // isolation_probes of its probe periods, which Lifeguard stretches.
   void OnRun(Instant now, absl::Duration window) {
     if (window > absl::ZeroDuration() && now - last_run_ >= window) {
@@ -42,14 +46,16 @@ class Isolation {
     }
     if (now > last_run_) last_run_ = now;
   }
-  void OnContact(Instant now) {
-    if (now > last_contact_) last_contact_ = now;
+  void OnProbe() {
+    if (probes_since_contact_ < kMaxCount) ++probes_since_contact_;
   }
-  // `live`: the other members known ONLINE or SUSPECT.
-  State Check(Instant now, size_t live, absl::Duration window) {
+  void OnContact() { probes_since_contact_ = 0; }
+  // `live`: the other members known ONLINE or SUSPECT; `probes`: how many
+  // probes without contact isolate (0: never).
+  State Check(Instant now, size_t live, int probes) {
     State state;
-    if (window > absl::ZeroDuration()) {
-      const bool silent = live >= kMinPeers && now - last_contact_ >= window;
+    if (probes > 0) {
+      const bool silent = live >= kMinPeers && probes_since_contact_ >= probes;
       const bool resuming = now - resumed_at_ < resume_window_;
       state.isolated = silent || resuming;
     }
@@ -59,7 +65,9 @@ class Isolation {
   }
 
  private:
-  Instant last_contact_;
+  static constexpr int kMaxCount = 1 << 30;
+
+  int probes_since_contact_ = 0;
   Instant last_run_;
   Instant resumed_at_ = Instant::InfinitePast();
   absl::Duration resume_window_;

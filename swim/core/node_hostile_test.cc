@@ -178,7 +178,7 @@ TEST(NodeHostileTest, ReplayedAckDoesNotVouchForADeadMember) {
   EXPECT_EQ(h.node().stats().probes_acked, 1u);
   EXPECT_EQ(h.node().stats().Drops(DropReason::kUnknownAck), 3u);
 
-  h.AdvanceTo(probed_at + h.node().config().probe_interval);
+  h.AdvanceTo(probed_at + ProbeVerdictAfter(h.node().config()));
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kSuspect);
   EXPECT_EQ(h.node().stats().suspicions, 1u);
 }

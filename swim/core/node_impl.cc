@@ -186,6 +186,7 @@ absl::Status NodeImpl::Leave(Instant now) {
   // probe, state exchange or join retry from here on; gossip goes on, to
   // spread the LEFT.
   probe_.Finish();
+  fallback_waits_.Clear();
   timers_.Cancel(Kind::kProbeTick);
   timers_.Cancel(Kind::kJoinRetry);
   timers_.Cancel(Kind::kPushPull);
@@ -477,7 +478,7 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
                                    absl::Span<const uint8_t> message,
                                    Instant now) {
   ++stats_.streams_received;
-  isolation_.OnContact(now);  // authentic
+  isolation_.OnContact();  // authentic
   if (!DecodePacket(message, decoded_).ok()) {
     Drop(DropReason::kMalformed);
     return;
@@ -505,7 +506,7 @@ void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     ++stats_.envelope_drops[static_cast<int>(drop)];
     return;
   }
-  isolation_.OnContact(now);  // authentic: another member reached this one
+  isolation_.OnContact();  // authentic: another member reached this one
   if (!DecodePacket(*packet, decoded_).ok()) {
     Drop(DropReason::kMalformed);
     return;
@@ -686,10 +687,12 @@ void NodeImpl::SendStreamAck(const Address& to) {
 void NodeImpl::HandleTimeout(Instant now) {
   // What is due runs in time order; at one instant, in a fixed order: the
   // probe (its end before its timeout, so a probe ends before the next
-  // one starts), the periodic timers, the relays, then members' timers.
+  // one starts), verdicts that waited for a stream fallback, the periodic
+  // timers, the relays, then members' timers.
   isolation_.OnRun(now, IsolationWindow());
   enum class Source : uint8_t {
     kProbe,
+    kFallback,
     kPeriodic,
     kReconnect,
     kRelays,
@@ -705,6 +708,7 @@ void NodeImpl::HandleTimeout(Instant now) {
       }
     };
     consider(probe_.NextExpiry(), Source::kProbe);
+    consider(fallback_waits_.NextExpiry(), Source::kFallback);
     consider(timers_.NextSingleton(), Source::kPeriodic);
     consider(reconnect_.NextExpiry(), Source::kReconnect);
     consider(relays_.NextExpiry(), Source::kRelays);
@@ -715,11 +719,17 @@ void NodeImpl::HandleTimeout(Instant now) {
         const Probe::Expiry expiry = probe_.HandleExpiry(now);
         if (expiry.ask_helpers) {
           AskHelpers();
-          if (config_.stream_fallback) SendStreamProbe();
+          if (config_.stream_fallback) SendStreamProbe(now);
         }
         if (expiry.ended) ConcludeProbe(*expiry.ended, now);
         break;
       }
+      case Source::kFallback:
+        if (std::optional<FallbackWaits::Waiting> due =
+                fallback_waits_.HandleExpiry(now)) {
+          GiveVerdict(due->outcome, due->target, due->incarnation, now);
+        }
+        break;
       case Source::kReconnect:
         OnReconnectTick(now);
         break;
@@ -762,7 +772,8 @@ void NodeImpl::RunTimer(const TimerQueue::Fired& timer, Instant now) {
 std::optional<Instant> NodeImpl::NextDeadline() const {
   std::optional<Instant> next = timers_.Next();
   for (const std::optional<Instant>& due :
-       {probe_.NextExpiry(), reconnect_.NextExpiry(), relays_.NextExpiry()}) {
+       {probe_.NextExpiry(), fallback_waits_.NextExpiry(),
+        reconnect_.NextExpiry(), relays_.NextExpiry()}) {
     if (due && (!next || *due < *next)) next = due;
   }
   return next;
@@ -843,12 +854,15 @@ void NodeImpl::OnProbeTick(Instant now) {
   // longer, so its own slowness does not become others' suspicion.
   const absl::Duration interval = awareness_.Scale(config_.probe_interval);
   timers_.Set(Kind::kProbeTick, now + interval);
-  Isolated(now);  // notices the end of an isolation promptly
+  // (Also notices the end of an isolation promptly.)
+  const bool isolated = Isolated(now);
   MemberRecord* target = table_.NextProbeTarget(random_);
   if (target == nullptr) return;
+  isolation_.OnProbe();
   const uint32_t seq = next_seq_++;
   probe_.Start(seq, target->name(), target->incarnation(),
                now + awareness_.Scale(config_.probe_timeout), now + interval);
+  if (isolated) probe_.MarkSentIsolated();
   ++stats_.probes;
   if (std::optional<Claim> suspicion = BuddyClaim(*target)) {
     // The claim goes first: the target refutes before it answers, so the
@@ -892,7 +906,7 @@ std::optional<Claim> NodeImpl::BuddyClaim(const MemberRecord& target) const {
   return suspicion;
 }
 
-void NodeImpl::SendStreamProbe() {
+void NodeImpl::SendStreamProbe(Instant now) {
   const MemberRecord* target = table_.Find(probe_.target());
   if (target == nullptr || TransmitQueueFull()) return;
   // The same request as the direct ping (with the buddy system's
@@ -909,10 +923,29 @@ void NodeImpl::SendStreamProbe() {
   CountSent(ping);
   ++stats_.stream_probes;
   SendPacket(target->address(), Channel::kStream, builder.bytes());
+  // A lost handshake packet is resent after kStreamRetransmit: the ack
+  // may come after the period's end, and still answers the probe.
+  probe_.MarkFallback(now + awareness_.Scale(config_.probe_timeout) +
+                      FallbackWaits::kStreamRetransmit);
 }
 
 void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
   if (outcome.acked) return;
+  if (outcome.fallback_until && *outcome.fallback_until > now) {
+    // The stream fallback may still answer: the verdict waits.
+    if (std::optional<FallbackWaits::Waiting> evicted =
+            fallback_waits_.Park(probe_.seq(), probe_.target(),
+                                 probe_.target_incarnation(), outcome)) {
+      GiveVerdict(evicted->outcome, evicted->target, evicted->incarnation, now);
+    }
+    return;
+  }
+  GiveVerdict(outcome, probe_.target(), probe_.target_incarnation(), now);
+}
+
+void NodeImpl::GiveVerdict(const Probe::Outcome& outcome,
+                           absl::string_view target_name,
+                           const Incarnation& incarnation, Instant now) {
   // Lifeguard: a failed probe counts against this member's own health,
   // unless helpers vouch that they cannot reach the target either: each
   // nack that should have come and did not suggests our own messages are
@@ -920,16 +953,13 @@ void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
   ApplyAwareness(outcome.expected_nacks > 0
                      ? std::max(0, outcome.expected_nacks - outcome.nacks)
                      : 1);
-  MemberRecord* target = table_.Find(probe_.target());
+  MemberRecord* target = table_.Find(target_name);
   // Suspect only the life we probed: if the member refuted or restarted
   // meanwhile, its newer incarnation already proves it alive.
-  if (target == nullptr ||
-      target->incarnation() != probe_.target_incarnation()) {
-    return;
-  }
+  if (target == nullptr || target->incarnation() != incarnation) return;
   // An isolated member suspects itself first: its failed probes say
-  // nothing about the others.
-  if (Isolated(now)) return;
+  // nothing about the others, nor do those it sent while it was.
+  if (Isolated(now) || outcome.sent_isolated) return;
   if (target->status() == MemberStatus::kSuspect) {
     // Someone suspected it first: our failed probe is an independent
     // confirmation (Lifeguard shortens the timeout; only news is gossiped).
@@ -1034,7 +1064,7 @@ void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
 
 bool NodeImpl::Isolated(Instant now) {
   const Isolation::State state =
-      isolation_.Check(now, table_.available(), IsolationWindow());
+      isolation_.Check(now, table_.available(), config_.isolation_probes);
   if (state.isolated && !stats_.isolated) ++stats_.isolations;
   stats_.isolated = state.isolated;
   if (state.ended) {
@@ -1166,6 +1196,17 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
       return;
     case Probe::AckResult::kNotThisProbe:
       break;
+  }
+  // A probe whose verdict waits for its stream fallback, answered late.
+  if (std::optional<FallbackWaits::Waiting> answered =
+          fallback_waits_.OnAck(ack.seq)) {
+    ++stats_.probes_acked;
+    if (channel == Channel::kStream) ++stats_.stream_probes_acked;
+    ApplyAwareness(-1);
+    if (MemberRecord* target = table_.Find(answered->target)) {
+      table_.Vouch(*target);
+    }
+    return;
   }
   if (std::optional<RelayTable::Relayed> relay = relays_.OnAck(ack.seq)) {
     SendBare(relay->requester, Ack{relay->requester_seq});

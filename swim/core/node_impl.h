@@ -127,7 +127,11 @@ class NodeImpl {
   // The probe's timeout passed unanswered: ping-reqs to helpers.
   void AskHelpers();
   // Config::stream_fallback: the probe's ping again, over the stream plane.
-  void SendStreamProbe();
+  void SendStreamProbe(Instant now);
+  // A probe's verdict (ConcludeProbe, or one that waited for its stream
+  // fallback): suspect the target at `incarnation`, or confirm a suspicion.
+  void GiveVerdict(const Probe::Outcome& outcome, absl::string_view target,
+                   const Incarnation& incarnation, Instant now);
   // The buddy system's suspicion to send a suspect with a probe, if any.
   std::optional<Claim> BuddyClaim(const MemberRecord& target) const;
   // The probe ended (its period is over): its verdict on the target.
@@ -279,6 +283,8 @@ class NodeImpl {
 
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
   Probe probe_;            // the probe of the current period, if active
+  // Unanswered probes whose stream fallback may still be answered.
+  FallbackWaits fallback_waits_;
   RelayTable relays_;
   Instant created_;  // the clock's reading at Create
   // The latest wall-clock time a driver reported (microseconds since the

@@ -42,6 +42,16 @@ constexpr absl::string_view kPeerD = "peer-d";
 // Harness::Learn's default incarnation for peers.
 constexpr Incarnation kPeerIncarnation = {5, 0};
 
+// These tests time Lifeguard's accounting against the probe period, so
+// they probe as plain SWIM does: with the stream fallback a failed probe's
+// verdict (and its cost) comes after its wait instead (node_test's
+// NodeStreamFallbackTest).
+Config LifeguardConfig() {
+  Config config = TestConfig();
+  config.stream_fallback = false;
+  return config;
+}
+
 // A probe's ping (a datagram; the stream fallback repeats it on a stream
 // at the probe timeout).
 bool SendsPing(const Sent& sent) {
@@ -84,7 +94,7 @@ void SuspectSelf(Harness& h) {
 // has no nacks to expect. Suspicions last 20 s, so peer-a stays a probe
 // target (SUSPECT) while the tests watch the probes.
 Config OnePeerConfig() {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.indirect_checks = 0;
   config.suspicion_mult = 20;
   return config;
@@ -127,7 +137,7 @@ TEST(LifeguardAwarenessTest, EachFailedProbeCostsOneAndStretchesTheInterval) {
 }
 
 TEST(LifeguardAwarenessTest, RefutingCostsOneAndTheScoreStopsAtMaxMinusOne) {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.lifeguard.awareness_max = 4;
   Harness h(config);
   h.Learn(kPeerA, Addr(2));
@@ -156,7 +166,7 @@ TEST(LifeguardAwarenessTest, AnOnlineClaimAboutItselfIsRefutedForFree) {
 }
 
 TEST(LifeguardAwarenessTest, ProbeTimeoutStretchesToo) {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.indirect_checks = 1;
   Harness h(config);
   h.Learn(kPeerA, Addr(2));
@@ -223,7 +233,7 @@ class LifeguardNackTest : public ::testing::TestWithParam<int> {
 
 TEST_P(LifeguardNackTest, EachMissingNackCostsOne) {
   const int nacks = GetParam();
-  StartProbe(TestConfig());
+  StartProbe(LifeguardConfig());
   std::vector<const Sent*> reqs = Led<PingReq>(h_->sent());
   ASSERT_EQ(reqs.size(), 2u);
   for (const Sent* req : reqs) EXPECT_TRUE(First<PingReq>(*req).want_nack);
@@ -242,7 +252,7 @@ TEST_P(LifeguardNackTest, EachMissingNackCostsOne) {
 INSTANTIATE_TEST_SUITE_P(Nacks, LifeguardNackTest, ::testing::Values(0, 1, 2));
 
 TEST_F(LifeguardNackTest, EachHelperCountsOnceAndOnlyHelpersCount) {
-  StartProbe(TestConfig());
+  StartProbe(LifeguardConfig());
   std::vector<const Sent*> reqs = Led<PingReq>(h_->sent());
   ASSERT_EQ(reqs.size(), 2u);
   // One helper's duplicates (or replays) cannot excuse the other's
@@ -258,7 +268,7 @@ TEST(LifeguardRelayTest, NacksBeforeTheRequestersProbeEndsEvenOnWanTiming) {
   // WAN timing: 3 s timeout in a 5 s period. A requester asks at 3 s and
   // ends its probe at 5 s, so the nack must come within 2 s: at 80 % of
   // that, 1.6 s, rather than 80 % of the timeout (2.4 s, too late).
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.probe_interval = absl::Seconds(5);
   config.probe_timeout = absl::Seconds(3);
   Harness h(config);
@@ -276,7 +286,7 @@ TEST(LifeguardRelayTest, NacksBeforeTheRequestersProbeEndsEvenOnWanTiming) {
 }
 
 TEST_F(LifeguardNackTest, SwitchedOffNoNackIsAskedAndAFailureCostsOne) {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.lifeguard.nacks = false;
   StartProbe(config);
   std::vector<const Sent*> reqs = Led<PingReq>(h_->sent());
@@ -287,7 +297,7 @@ TEST_F(LifeguardNackTest, SwitchedOffNoNackIsAskedAndAFailureCostsOne) {
 }
 
 TEST_F(LifeguardNackTest, AnAnsweredProbeEarnsOneWhateverTheNacks) {
-  StartProbe(TestConfig());
+  StartProbe(LifeguardConfig());
   std::vector<const Sent*> reqs = Led<PingReq>(h_->sent());
   ASSERT_EQ(reqs.size(), 2u);
   SuspectSelf(*h_);
@@ -324,7 +334,7 @@ class LifeguardSuspicionTest : public ::testing::Test {
     }
     h_->TakeEvents();
   }
-  void Start() { Start(TestConfig()); }
+  void Start() { Start(LifeguardConfig()); }
 
   // `origin` claims peer-a is suspect.
   void Suspect(absl::string_view origin) {
@@ -406,13 +416,13 @@ TEST_F(LifeguardSuspicionTest, TooSmallAClusterExpectsNoConfirmations) {
   // Three members: only one could confirm (not the suspect, not this
   // node), fewer than k = 2, so the plain timeout applies:
   // 4 * max(1, log10 3) * 1 s = 4 s.
-  Start(TestConfig(), /*peers=*/2);
+  Start(LifeguardConfig(), /*peers=*/2);
   Suspect(kPeerB);
   ExpectOfflineAt(h_->now() + kMinTimeout);
 }
 
 TEST_F(LifeguardSuspicionTest, SwitchedOffTheTimeoutIsFixed) {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.lifeguard.dynamic_suspicion = false;
   Start(config);
   Suspect(kPeerB);
@@ -446,7 +456,7 @@ TEST_F(LifeguardSuspicionTest, AProbeOfASuspectCarriesTheSuspicionFirst) {
 }
 
 TEST_F(LifeguardSuspicionTest, WithoutTheBuddySystemTheProbeIsAPlainPing) {
-  Config config = TestConfig();
+  Config config = LifeguardConfig();
   config.lifeguard.buddy_system = false;
   Start(config);
   Suspect(kPeerB);

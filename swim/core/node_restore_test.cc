@@ -69,7 +69,7 @@ TEST(NodeRestoreTest, RestoredMembersAreProbedAndASilentOneSuspected) {
   EXPECT_EQ(ping->target, kPeerA);
   EXPECT_EQ(h.ping_to(), Addr(2));
   // It never answers: probing corrects the restored view.
-  h.Advance(h.node().config().probe_interval);
+  h.Advance(ProbeVerdictAfter(h.node().config()));
   EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kSuspect);
 }
 

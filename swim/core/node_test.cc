@@ -254,6 +254,95 @@ TEST(NodePingTest, PingOverStreamIsAckedOnThatStream) {
   EXPECT_EQ(h.node().stats().Drops(DropReason::kMisdirectedPing), 1u);
 }
 
+// --- Stream fallback (Config::stream_fallback) ---
+
+// One peer and no helpers: a probe's only second chance is the stream.
+Config OnePeerConfig() {
+  Config config = NoPeriodicPushPull(TestConfig());
+  config.indirect_checks = 0;
+  return config;
+}
+
+bool IsStreamPing(const Sent& sent) {
+  return sent.channel == Channel::kStream && !MessagesOf<Ping>(sent).empty();
+}
+
+TEST(NodeStreamFallbackTest, PingGoesOverAStreamAtTheProbeTimeout) {
+  Harness h(OnePeerConfig());
+  h.Learn(kPeerA, Addr(2));
+  std::optional<Ping> ping = h.AdvanceToNextPing();
+  ASSERT_TRUE(ping.has_value());
+  const Instant sent_at = h.now();
+  const Config& config = h.node().config();
+  std::optional<size_t> stream =
+      h.AdvanceUntil(IsStreamPing, sent_at + config.probe_interval);
+  ASSERT_TRUE(stream.has_value());
+  const Sent& fallback = h.sent()[*stream];
+  EXPECT_EQ(fallback.at, sent_at + config.probe_timeout);
+  EXPECT_EQ(fallback.to, Addr(2));
+  EXPECT_FALSE(fallback.stream.has_value()) << "a request, not a reply";
+  EXPECT_EQ(First<Ping>(fallback), *ping);
+  EXPECT_EQ(h.node().stats().stream_probes, 1u);
+}
+
+// The ack of the fallback comes after the period ended (its handshake was
+// retransmitted): the probe still counts as answered, nobody is suspected.
+TEST(NodeStreamFallbackTest, ALateStreamAckStillAnswersTheProbe) {
+  Harness h(OnePeerConfig());
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  std::optional<Ping> ping = h.AdvanceToNextPing();
+  ASSERT_TRUE(ping.has_value());
+  const Instant sent_at = h.now();
+  const Config& config = h.node().config();
+  // Past the period's end, before the wait's.
+  h.AdvanceTo(sent_at + config.probe_interval + absl::Milliseconds(100));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  h.Stream(Addr(2, 40001), {Ack{ping->seq}});
+  EXPECT_EQ(h.node().stats().stream_probes_acked, 1u);
+  EXPECT_EQ(h.node().stats().probes_acked, 1u);
+  h.AdvanceTo(sent_at + 2 * config.probe_interval);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  EXPECT_EQ(h.node().stats().suspicions, 0u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+}
+
+// Unanswered: the suspicion starts when the wait ends, exactly one
+// stream retransmission timeout (1 s) plus the probe timeout after the
+// fallback went out.
+TEST(NodeStreamFallbackTest, AnUnansweredFallbackSuspectsWhenItsWaitEnds) {
+  Harness h(OnePeerConfig());
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  ASSERT_TRUE(h.AdvanceToNextPing().has_value());
+  const Instant sent_at = h.now();
+  const Config& config = h.node().config();
+  const Instant wait_ends =
+      sent_at + 2 * config.probe_timeout + absl::Seconds(1);
+  ASSERT_GT(wait_ends, sent_at + config.probe_interval);
+  h.AdvanceTo(wait_ends - absl::Nanoseconds(1));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  h.AdvanceTo(wait_ends);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kSuspect);
+  EXPECT_EQ(h.node().stats().suspicions, 1u);
+  EXPECT_EQ(h.node().stats().stream_probes_acked, 0u);
+}
+
+// Without the fallback the verdict comes at the period's end, as in plain
+// SWIM, and nothing goes over a stream.
+TEST(NodeStreamFallbackTest, OffMeansSuspicionAtThePeriodsEnd) {
+  Config config = OnePeerConfig();
+  config.stream_fallback = false;
+  Harness h(config);
+  h.Learn(kPeerA, Addr(2));
+  ASSERT_TRUE(h.AdvanceToNextPing().has_value());
+  const Instant sent_at = h.now();
+  h.AdvanceTo(sent_at + config.probe_interval);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kSuspect);
+  for (const Sent& one : h.sent()) EXPECT_FALSE(IsStreamPing(one));
+  EXPECT_EQ(h.node().stats().stream_probes, 0u);
+}
+
 TEST(NodePingTest, PingReqForThisNodeIsAckedDirectly) {
   Harness h;
   h.Datagram(Addr(2), {PingReq{55, kSelf, Addr(1), /*want_nack=*/true}});
@@ -1286,8 +1375,16 @@ TEST(NodeJoinTest, PushPullFromAnUnlistedSenderGetsNoReply) {
 
 // --- Probe cycle ---
 
+// Plain SWIM's probe: the verdict at the period's end. (With the stream
+// fallback it waits longer: NodeStreamFallbackTest.)
+Config PlainProbeConfig() {
+  Config config = TestConfig();
+  config.stream_fallback = false;
+  return config;
+}
+
 TEST(NodeProbeTest, UnansweredProbeLeadsToSuspectThenOffline) {
-  Harness h;
+  Harness h(PlainProbeConfig());
   h.Learn(kPeerA, Addr(2));
   h.TakeEvents();
   const Config& config = h.node().config();
@@ -1563,7 +1660,7 @@ class NodeIndirectProbeTest : public ::testing::Test {
  protected:
   // Learns peer-a, -b and -c and advances to the first probe.
   void StartProbe(int indirect_checks) {
-    Config config = TestConfig();
+    Config config = PlainProbeConfig();
     config.indirect_checks = indirect_checks;
     h_ = std::make_unique<Harness>(config);
     h_->Learn(kPeerA, Addr(2));

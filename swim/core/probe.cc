@@ -1,5 +1,8 @@
 #include "swim/core/probe.h"
 
+#include <cstddef>
+#include <utility>
+
 #include "swim/core/instant.h"
 
 namespace swim {
@@ -17,6 +20,8 @@ void Probe::Start(uint32_t seq, absl::string_view target,
   target_incarnation_ = incarnation;
   timeout_at_ = timeout_at;
   end_at_ = end_at;
+  fallback_until_.reset();
+  sent_isolated_ = false;
 }
 
 Probe::AckResult Probe::OnAck(uint32_t seq) {
@@ -51,7 +56,61 @@ std::optional<Probe::Outcome> Probe::Finish() {
   end_at_.reset();
   if (!active_) return std::nullopt;
   active_ = false;
-  return Outcome{acked_, expected_nacks_, nacks_};
+  Outcome outcome;
+  outcome.acked = acked_;
+  outcome.expected_nacks = expected_nacks_;
+  outcome.nacks = nacks_;
+  if (!acked_) outcome.fallback_until = fallback_until_;
+  outcome.sent_isolated = sent_isolated_;
+  return outcome;
+}
+
+std::optional<FallbackWaits::Waiting> FallbackWaits::Park(
+    uint32_t seq, absl::string_view target, const Incarnation& incarnation,
+    const Probe::Outcome& outcome) {
+  std::optional<Waiting> evicted;
+  if (waiting_.size() >= kMaxWaiting) evicted = Take(0);
+  Waiting waiting;
+  waiting.seq = seq;
+  waiting.target.assign(target.data(), target.size());
+  waiting.incarnation = incarnation;
+  waiting.outcome = outcome;
+  waiting.until = *outcome.fallback_until;
+  waiting_.push_back(std::move(waiting));
+  return evicted;
+}
+
+std::optional<FallbackWaits::Waiting> FallbackWaits::OnAck(uint32_t seq) {
+  for (size_t i = 0; i < waiting_.size(); ++i) {
+    if (waiting_[i].seq == seq) return Take(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Instant> FallbackWaits::NextExpiry() const {
+  std::optional<Instant> next;
+  for (const Waiting& waiting : waiting_) {
+    if (!next || waiting.until < *next) next = waiting.until;
+  }
+  return next;
+}
+
+std::optional<FallbackWaits::Waiting> FallbackWaits::HandleExpiry(Instant now) {
+  std::optional<size_t> due;
+  for (size_t i = 0; i < waiting_.size(); ++i) {
+    if (waiting_[i].until <= now &&
+        (!due || waiting_[i].until < waiting_[*due].until)) {
+      due = i;
+    }
+  }
+  if (!due) return std::nullopt;
+  return Take(*due);
+}
+
+std::optional<FallbackWaits::Waiting> FallbackWaits::Take(size_t index) {
+  Waiting waiting = std::move(waiting_[index]);
+  waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(index));
+  return waiting;
 }
 
 Probe::Expiry Probe::HandleExpiry(Instant now) {

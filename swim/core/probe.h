@@ -43,6 +43,12 @@ class Probe {
     // Helpers asked to nack, and how many did.
     int expected_nacks = 0;
     int nacks = 0;
+    // Unanswered, with a stream fallback still to be answered until then
+    // (MarkFallback): the verdict waits (FallbackWaits).
+    std::optional<Instant> fallback_until;
+    // Sent while this member was cut off (MarkSentIsolated): its failure
+    // says nothing about the target.
+    bool sent_isolated = false;
   };
   // What HandleExpiry found due.
   struct Expiry {
@@ -66,6 +72,11 @@ class Probe {
   AckResult OnAck(uint32_t seq);
   // Records a helper asked to nack (ignored beyond kMaxHelpers).
   void AddHelper(const Address& helper);
+  // The ping also went over the stream plane; its ack still answers the
+  // probe until `until`, possibly after the period's end.
+  void MarkFallback(Instant until) { fallback_until_ = until; }
+  // The ping went out while this member was isolated.
+  void MarkSentIsolated() { sent_isolated_ = true; }
   // True when the nack counts: the probe is in its indirect stage, `seq`
   // is its own and `from` a helper that had not nacked yet.
   bool OnNack(const Address& from, uint32_t seq);
@@ -99,10 +110,60 @@ class Probe {
   Incarnation target_incarnation_;
   std::optional<Instant> timeout_at_;
   std::optional<Instant> end_at_;
+  std::optional<Instant> fallback_until_;
+  bool sent_isolated_ = false;
   std::array<Address, kMaxHelpers> helpers_;
   std::array<bool, kMaxHelpers> nacked_ = {};
   int expected_nacks_ = 0;
   int nacks_ = 0;
+};
+
+// Probes that ended unanswered while their stream fallback may still be
+// answered (Config::stream_fallback): a lost TCP handshake packet is resent
+// after a second, later than most probe periods end. Each verdict waits
+// here, beside the next probes, until an ack or its deadline.
+//
+//   Park          a probe ended unanswered with Outcome::fallback_until.
+//   OnAck         an ack with a parked probe's sequence number: the target
+//                 answered after all; its verdict is dropped.
+//   HandleExpiry  a deadline passed: that verdict is due.
+class FallbackWaits {
+ public:
+  // Probes end a period apart and wait about a second, so a few at most;
+  // beyond this the oldest verdict is given at once.
+  static constexpr size_t kMaxWaiting = 8;
+  // How late a stream's first packet may be: TCP resends a lost handshake
+  // packet (SYN or SYN-ACK) after its initial retransmission timeout, one
+  // second (RFC 6298). A fallback is waited for this long beyond the probe
+  // timeout after it was sent.
+  static constexpr absl::Duration kStreamRetransmit = absl::Seconds(1);
+
+  struct Waiting {
+    uint32_t seq = 0;
+    std::string target;
+    Incarnation incarnation;
+    Probe::Outcome outcome;
+    Instant until;
+  };
+
+  // Parks a verdict; returns one that must be given now to make room.
+  std::optional<Waiting> Park(uint32_t seq, absl::string_view target,
+                              const Incarnation& incarnation,
+                              const Probe::Outcome& outcome);
+  // The parked probe `seq` answered: it leaves (nullopt: none such).
+  std::optional<Waiting> OnAck(uint32_t seq);
+  // The earliest deadline. May change after Park, OnAck and HandleExpiry.
+  std::optional<Instant> NextExpiry() const;
+  // The earliest verdict due at `now`, if any; call again while
+  // NextExpiry() <= now.
+  std::optional<Waiting> HandleExpiry(Instant now);
+  // Drops every waiting verdict (the member leaves).
+  void Clear() { waiting_.clear(); }
+  size_t size() const { return waiting_.size(); }
+
+ private:
+  std::optional<Waiting> Take(size_t index);
+  std::vector<Waiting> waiting_;  // in the order parked
 };
 
 // The pings this member sends on others' behalf (ping-req relays), with the

@@ -155,6 +155,84 @@ Address Requester(int host, int port = 7946) {
 }
 const Address kTarget = *Address::Parse("10.2.0.1:7946");
 
+TEST(ProbeTest, AnUnansweredFallbackTravelsInTheOutcome) {
+  Probe probe = Started();
+  probe.HandleExpiry(At(500));
+  probe.MarkFallback(At(2000));
+  const std::optional<Probe::Outcome> outcome =
+      probe.HandleExpiry(At(1000)).ended;
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_FALSE(outcome->acked);
+  EXPECT_EQ(outcome->fallback_until, At(2000));
+  // Answered in time: nothing to wait for.
+  Probe answered = Started();
+  answered.HandleExpiry(At(500));
+  answered.MarkFallback(At(2000));
+  EXPECT_EQ(answered.OnAck(7), Probe::AckResult::kFirst);
+  EXPECT_EQ(answered.HandleExpiry(At(1000)).ended->fallback_until,
+            std::nullopt);
+  // The next probe starts without one.
+  probe.Start(8, "target", kIncarnation, At(1500), At(2000));
+  EXPECT_EQ(probe.Finish()->fallback_until, std::nullopt);
+}
+
+TEST(ProbeTest, AProbeSentWhileIsolatedSaysSoInItsOutcome) {
+  Probe probe = Started();
+  probe.MarkSentIsolated();
+  EXPECT_TRUE(probe.Finish()->sent_isolated);
+  probe.Start(8, "target", kIncarnation, At(1500), At(2000));
+  EXPECT_FALSE(probe.Finish()->sent_isolated);
+}
+
+Probe::Outcome Unanswered(int64_t until_ms) {
+  Probe::Outcome outcome;
+  outcome.fallback_until = At(until_ms);
+  return outcome;
+}
+
+TEST(FallbackWaitsTest, AVerdictIsDueAtItsDeadlineUnlessAnswered) {
+  FallbackWaits waits;
+  EXPECT_EQ(waits.NextExpiry(), std::nullopt);
+  EXPECT_FALSE(waits.Park(7, "a", kIncarnation, Unanswered(1900)).has_value());
+  EXPECT_FALSE(waits.Park(8, "b", kIncarnation, Unanswered(2900)).has_value());
+  EXPECT_EQ(waits.NextExpiry(), At(1900));
+  EXPECT_FALSE(waits.HandleExpiry(At(1899)).has_value());
+  // b answers late: its verdict is dropped.
+  std::optional<FallbackWaits::Waiting> answered = waits.OnAck(8);
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->target, "b");
+  EXPECT_FALSE(waits.OnAck(8).has_value()) << "answered once";
+  EXPECT_FALSE(waits.OnAck(99).has_value());
+  std::optional<FallbackWaits::Waiting> due = waits.HandleExpiry(At(1900));
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(due->seq, 7u);
+  EXPECT_EQ(due->target, "a");
+  EXPECT_EQ(due->incarnation, kIncarnation);
+  EXPECT_EQ(waits.size(), 0u);
+  EXPECT_EQ(waits.NextExpiry(), std::nullopt);
+}
+
+TEST(FallbackWaitsTest, EarliestFirstAndBounded) {
+  FallbackWaits waits;
+  // Parked out of deadline order: the earliest is due first.
+  waits.Park(1, "late", kIncarnation, Unanswered(3000));
+  waits.Park(2, "early", kIncarnation, Unanswered(2000));
+  EXPECT_EQ(waits.HandleExpiry(At(5000))->target, "early");
+  EXPECT_EQ(waits.HandleExpiry(At(5000))->target, "late");
+  // At the bound the oldest is handed back, to be given at once.
+  for (uint32_t i = 0; i < FallbackWaits::kMaxWaiting; ++i) {
+    EXPECT_FALSE(waits.Park(10 + i, "m", kIncarnation, Unanswered(4000 + i))
+                     .has_value());
+  }
+  std::optional<FallbackWaits::Waiting> evicted =
+      waits.Park(99, "m", kIncarnation, Unanswered(9000));
+  ASSERT_TRUE(evicted.has_value());
+  EXPECT_EQ(evicted->seq, 10u);
+  EXPECT_EQ(waits.size(), FallbackWaits::kMaxWaiting);
+  waits.Clear();
+  EXPECT_EQ(waits.NextExpiry(), std::nullopt);
+}
+
 TEST(RelayTableTest, RelaysAnAckOnceAndForgetsTheSlot) {
   RelayTable relays;
   ASSERT_EQ(relays.Admit(Requester(1), 40, kTarget),

@@ -78,54 +78,78 @@ TEST(ReconnectTest, ChanceBacksOffForMembersGoneLong) {
                    1.0 / Reconnect::kMaxBackoff);
 }
 
-TEST(IsolationTest, SilenceWithPeersIsolatesUntilContact) {
+constexpr int kProbes = 3;
+
+TEST(IsolationTest, ProbesWithoutContactIsolateUntilContact) {
   Isolation isolation(kStart);
-  EXPECT_FALSE(isolation.Check(kStart + absl::Seconds(2), 5, kWindow).isolated);
+  isolation.OnProbe();
+  isolation.OnProbe();
+  EXPECT_FALSE(isolation.Check(kStart + absl::Seconds(2), 5, kProbes).isolated);
+  isolation.OnProbe();
   Isolation::State state =
-      isolation.Check(kStart + absl::Seconds(3), 5, kWindow);
+      isolation.Check(kStart + absl::Seconds(3), 5, kProbes);
   EXPECT_TRUE(state.isolated);
   EXPECT_FALSE(state.ended);
-  isolation.OnContact(kStart + absl::Seconds(20));
-  state = isolation.Check(kStart + absl::Seconds(20), 5, kWindow);
+  isolation.OnContact();
+  state = isolation.Check(kStart + absl::Seconds(20), 5, kProbes);
   EXPECT_FALSE(state.isolated);
   EXPECT_TRUE(state.ended);
   // Reported once.
-  EXPECT_FALSE(isolation.Check(kStart + absl::Seconds(21), 5, kWindow).ended);
+  EXPECT_FALSE(isolation.Check(kStart + absl::Seconds(21), 5, kProbes).ended);
+}
+
+// Lifeguard stretches the probe period as an isolated member's probes
+// fail: however long its probes take, a count of them still isolates it,
+// and nothing but contact ends it.
+TEST(IsolationTest, ProbesCountWhateverTheirPeriod) {
+  Isolation isolation(kStart);
+  for (int i = 0; i < kProbes; ++i) isolation.OnProbe();
+  EXPECT_TRUE(isolation.Check(kStart + absl::Hours(1), 5, kProbes).isolated);
+  for (int i = 0; i < 100; ++i) isolation.OnProbe();
+  EXPECT_TRUE(isolation.Check(kStart + absl::Hours(9), 5, kProbes).isolated);
+  // Contact between probes resets the count.
+  isolation.OnContact();
+  isolation.OnProbe();
+  isolation.OnProbe();
+  isolation.OnContact();
+  isolation.OnProbe();
+  isolation.OnProbe();
+  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(10), 5, kProbes).isolated);
 }
 
 TEST(IsolationTest, TooFewPeersToTellNeverIsolates) {
   // With one other member, its silence cannot be told from this member's.
   Isolation isolation(kStart);
-  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(1), 1, kWindow).isolated);
-  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(1), 0, kWindow).isolated);
+  for (int i = 0; i < 10; ++i) isolation.OnProbe();
+  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(1), 1, kProbes).isolated);
+  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(1), 0, kProbes).isolated);
 }
 
 TEST(IsolationTest, APauseIsolatesForOneWindowWhateverArrives) {
   Isolation isolation(kStart);
   isolation.OnRun(kStart + absl::Seconds(1), kWindow);
-  isolation.OnContact(kStart + absl::Seconds(1));
+  isolation.OnContact();
   // Not run for 60 seconds: the first input after the pause is contact,
   // yet what fell due meanwhile is held for a window.
   const Instant resumed = kStart + absl::Seconds(61);
   isolation.OnRun(resumed, kWindow);
-  isolation.OnContact(resumed);
-  EXPECT_TRUE(isolation.Check(resumed, 1, kWindow).isolated);
+  isolation.OnContact();
+  EXPECT_TRUE(isolation.Check(resumed, 1, kProbes).isolated);
   EXPECT_TRUE(
       isolation
-          .Check(resumed + absl::Seconds(3) - absl::Nanoseconds(1), 1, kWindow)
+          .Check(resumed + absl::Seconds(3) - absl::Nanoseconds(1), 1, kProbes)
           .isolated);
   const Isolation::State state =
-      isolation.Check(resumed + absl::Seconds(3), 1, kWindow);
+      isolation.Check(resumed + absl::Seconds(3), 1, kProbes);
   EXPECT_FALSE(state.isolated);
   EXPECT_TRUE(state.ended);
 }
 
-TEST(IsolationTest, ZeroWindowIsOff) {
+TEST(IsolationTest, ZeroProbesIsOff) {
   Isolation isolation(kStart);
   isolation.OnRun(kStart + absl::Hours(1), absl::ZeroDuration());
-  EXPECT_FALSE(
-      isolation.Check(kStart + absl::Hours(2), 100, absl::ZeroDuration())
-          .isolated);
+  for (int i = 0; i < 10; ++i) isolation.OnProbe();
+  EXPECT_FALSE(isolation.Check(kStart + absl::Hours(2), 100, 0).isolated);
 }
 
 }  // namespace

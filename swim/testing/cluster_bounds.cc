@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "swim/core/probe.h"
 #include "swim/core/reconnect.h"
 #include "swim/core/state_exchange.h"
 #include "swim/core/suspicion.h"
@@ -28,6 +29,13 @@ absl::Duration SuspicionTime(const Config& config, int members) {
                           static_cast<size_t>(std::max(members, 1)),
                           config.probe_interval) *
          stretch;
+}
+
+absl::Duration FallbackWaitTime(const Config& config) {
+  if (!config.stream_fallback) return absl::ZeroDuration();
+  const int stretch =
+      config.lifeguard.awareness ? config.lifeguard.awareness_max : 1;
+  return 2 * config.probe_timeout * stretch + FallbackWaits::kStreamRetransmit;
 }
 
 absl::Duration GossipSpreadTime(const Config& config, int members,
@@ -58,7 +66,7 @@ absl::Duration DisseminationTime(const Config& config, int members,
 absl::Duration DetectionTime(const Config& config, int members,
                              absl::Duration latency) {
   return ProbeRoundTime(config, members) + LongestProbePeriod(config) +
-         SuspicionTime(config, members) +
+         FallbackWaitTime(config) + SuspicionTime(config, members) +
          GossipSpreadTime(config, members, latency);
 }
 

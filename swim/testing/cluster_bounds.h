@@ -34,6 +34,14 @@ absl::Duration LongestProbePeriod(const Config& config);
 // timeout grows with N, so this is its largest value.
 absl::Duration SuspicionTime(const Config& config, int members);
 
+// How much later than its period's end an unanswered probe's verdict may
+// come: with Config::stream_fallback the verdict waits for the fallback
+// ping's ack until the (stretched) probe timeout plus
+// FallbackWaits::kStreamRetransmit after it went out, itself a probe
+// timeout after the ping; bounded here by that whole wait. Zero without
+// the fallback.
+absl::Duration FallbackWaitTime(const Config& config);
+
 // How long gossip takes, with high probability, to bring an update queued
 // at one member to all N. Each gossip round (gossip_interval plus one link
 // delay) every member holding the update passes it to gossip_nodes = f
@@ -63,14 +71,14 @@ absl::Duration DisseminationTime(const Config& config, int members,
 // one ProbeRoundTime (2(N-1) probe periods, shuffled round-robin worst
 // case), plus one probe period of margin for a probe already under way
 // when the member crashed (its ack may be in flight) and for timer
-// stagger; that member then suspects it (unless it heard the suspicion
-// earlier, which only starts its timer sooner) and declares it OFFLINE
-// one SuspicionTime later. Plus GossipSpreadTime: the OFFLINE news, which
-// usually reaches a member before its own timer runs out, and the link
-// delays. Gossip is not needed for the argument, so loss or partitions
-// among the live members do not weaken the bound; it assumes no member is
-// paused or slowed and the crashed member's newest incarnation is known to
-// all (no refutation of it still spreading).
+// stagger, and FallbackWaitTime for the verdict; that member then suspects it
+// (unless it heard the suspicion earlier, which only starts its timer sooner)
+// and declares it OFFLINE one SuspicionTime later. Plus GossipSpreadTime: the
+// OFFLINE news, which usually reaches a member before its own timer runs out,
+// and the link delays. Gossip is not needed for the argument, so loss or
+// partitions among the live members do not weaken the bound; it assumes no
+// member is paused or slowed and the crashed member's newest incarnation is
+// known to all (no refutation of it still spreading).
 absl::Duration DetectionTime(const Config& config, int members,
                              absl::Duration latency);
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
 #include "swim/core/keyring.h"
+#include "swim/core/probe.h"
 #include "swim/testing/in_memory.h"
 
 namespace swim::testing {
@@ -44,6 +45,12 @@ Config TestConfig(absl::string_view label) {
 Config NoPeriodicPushPull(Config config) {
   config.push_pull_interval = absl::ZeroDuration();
   return config;
+}
+
+absl::Duration ProbeVerdictAfter(const Config& config) {
+  if (!config.stream_fallback) return config.probe_interval;
+  return std::max(config.probe_interval,
+                  2 * config.probe_timeout + FallbackWaits::kStreamRetransmit);
 }
 
 Envelope MakeEnvelope(SecurityMode mode, const std::vector<std::string>& keys,

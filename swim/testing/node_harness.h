@@ -63,6 +63,11 @@ Config TestConfig(absl::string_view label = kLabel);
 // `config` with periodic push-pulls switched off.
 Config NoPeriodicPushPull(Config config = TestConfig());
 
+// How long after its ping an unanswered probe's verdict comes (a member in
+// good health): at the period's end, or with the stream fallback when its
+// wait ends, if later (docs/protocol.md, "Failure detection").
+absl::Duration ProbeVerdictAfter(const Config& config);
+
 // An envelope as a member of the cluster would build it; fails the test
 // (and aborts) if it cannot be created.
 Envelope MakeEnvelope(SecurityMode mode, const std::vector<std::string>& keys,
