@@ -72,10 +72,10 @@ struct Config {
   // ping or an ack now and then no longer starts a suspicion (and its
   // refutation, gossiped to everyone) each time. Costs one stream message
   // each way per failed direct probe. An unanswered probe's verdict then
-  // waits for the fallback until one probe timeout plus one second (TCP's
-  // handshake retransmission) after it went out, if that is later than
-  // the period's end: a crashed member is first suspected that much later
-  // (LAN: 1 s). On in every preset.
+  // waits for the fallback until one probe timeout (as Lifeguard stretches
+  // it) plus one second (TCP's handshake retransmission) after it went out, if
+  // that is later than the period's end: a crashed member is first suspected
+  // that much later (LAN: 1 s). On in every preset.
   bool stream_fallback = true;
   // A suspicion lasts at least suspicion_mult * max(1, log10(N)) *
   // probe_interval before a suspect is declared OFFLINE (and up to
@@ -171,10 +171,12 @@ struct Config {
   absl::Duration tombstone_timeout = absl::Minutes(15);
   // An isolated member suspects itself first: when it has sent
   // isolation_probes probes since it last heard from any other member
-  // while at least two others are live, it declares nobody OFFLINE (suspicions
-  // wait) until it hears from someone again, and then gives its pending
-  // suspicions a fresh timeout. A process paused that long counts as isolated
-  // too. Zero disables it (plain SWIM declares whatever it cannot reach).
+  // while at least two others are live, it declares nobody OFFLINE
+  // (suspicions wait) until it hears from someone again, and then gives
+  // its pending suspicions a fresh timeout. A process paused for
+  // isolation_probes probe periods (as Lifeguard stretches them) is
+  // isolated too, for as long. Zero disables it (plain SWIM declares
+  // whatever it cannot reach).
   int isolation_probes = 3;
 
   // memberlist's DefaultLANConfig numbers.

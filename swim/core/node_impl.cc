@@ -551,10 +551,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
           } else if constexpr (std::is_same_v<T, Nack>) {
             HandleNack(from, m);
           } else if constexpr (std::is_same_v<T, Claim>) {
-            if (channel == Channel::kDatagram &&
-                IsStaleAccusation(m, self_before)) {
-              NoteStaleClaim(m.name);
-            }
+            if (IsStaleAccusation(m, self_before)) NoteStaleClaim(m.name);
             ApplyUpdate(m, /*from_push_pull=*/false, now);
           } else if constexpr (std::is_same_v<T, PushPull>) {
             HandlePushPull(from, m, now);
@@ -677,7 +674,11 @@ void NodeImpl::SendStreamAck(const Address& to) {
   const Message ack = Ack{*reply_ack_};
   if (!builder.Append(ack).ok()) return;
   CountSent(ack);
-  if (broadcasts_.Contains(local_key_)) {
+  // Also when the ping's buddy claim accused an incarnation this member
+  // already refuted: the prober missed the refutation.
+  const bool accused_stale = std::find(corrections_.begin(), corrections_.end(),
+                                       local_.name) != corrections_.end();
+  if (broadcasts_.Contains(local_key_) || accused_stale) {
     const Claim own = LocalClaim();
     if (builder.Append(own).ok()) CountSent(own);
   }
@@ -929,8 +930,12 @@ void NodeImpl::SendStreamProbe(Instant now) {
                       FallbackWaits::kStreamRetransmit);
 }
 
-void NodeImpl::ConcludeProbe(const Probe::Outcome& outcome, Instant now) {
-  if (outcome.acked) return;
+void NodeImpl::ConcludeProbe(const Probe::Outcome& ended, Instant now) {
+  if (ended.acked) return;
+  Probe::Outcome outcome = ended;
+  // Ending while this member is cut off, the probe says nothing about its
+  // target, even if its verdict waits past the isolation's end.
+  if (Isolated(now)) outcome.sent_isolated = true;
   if (outcome.fallback_until && *outcome.fallback_until > now) {
     // The stream fallback may still answer: the verdict waits.
     if (std::optional<FallbackWaits::Waiting> evicted =
@@ -1187,6 +1192,9 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
       if (channel == Channel::kStream) ++stats_.stream_probes_acked;
+      // It is alive: an earlier probe of it waiting for its fallback has
+      // its answer too.
+      fallback_waits_.DropTarget(probe_.target());
       ApplyAwareness(-1);  // Lifeguard: an answered probe is good health
       if (MemberRecord* target = table_.Find(probe_.target())) {
         table_.Vouch(*target);
@@ -1203,6 +1211,7 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
     ++stats_.probes_acked;
     if (channel == Channel::kStream) ++stats_.stream_probes_acked;
     ApplyAwareness(-1);
+    fallback_waits_.DropTarget(answered->target);
     if (MemberRecord* target = table_.Find(answered->target)) {
       table_.Vouch(*target);
     }

@@ -135,7 +135,7 @@ class NodeImpl {
   // The buddy system's suspicion to send a suspect with a probe, if any.
   std::optional<Claim> BuddyClaim(const MemberRecord& target) const;
   // The probe ended (its period is over): its verdict on the target.
-  void ConcludeProbe(const Probe::Outcome& outcome, Instant now);
+  void ConcludeProbe(const Probe::Outcome& ended, Instant now);
   void OnGossipTick(Instant now);
   void OnPushPullTick(Instant now);
   void OnJoinRetry(Instant now);

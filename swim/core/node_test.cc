@@ -328,6 +328,53 @@ TEST(NodeStreamFallbackTest, AnUnansweredFallbackSuspectsWhenItsWaitEnds) {
   EXPECT_EQ(h.node().stats().stream_probes_acked, 0u);
 }
 
+// A later probe of the same member is answered while an earlier one still
+// waits for its fallback: the member is alive, and the earlier verdict is
+// dropped (one peer: every probe goes to it).
+TEST(NodeStreamFallbackTest, ALaterAnsweredProbeDropsAWaitingVerdict) {
+  Harness h(OnePeerConfig());
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  ASSERT_TRUE(h.AdvanceToNextPing().has_value());
+  const Instant first_at = h.now();
+  const Config& config = h.node().config();
+  std::optional<Ping> second = h.AdvanceToNextPing();
+  ASSERT_TRUE(second.has_value());
+  ASSERT_LT(h.now(), first_at + ProbeVerdictAfter(config));
+  h.Datagram(Addr(2), {Ack{second->seq}});
+  h.AdvanceTo(first_at + ProbeVerdictAfter(config) + config.probe_timeout);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  EXPECT_EQ(h.node().stats().suspicions, 0u);
+  EXPECT_TRUE(h.TakeEvents().empty());
+}
+
+// The fallback ping carries a suspicion of an incarnation this member
+// already refuted (the prober missed the refutation): the stream ack
+// carries the refutation back.
+TEST(NodeStreamFallbackTest, AStreamAckCorrectsAStaleSuspicion) {
+  Harness h;
+  h.Datagram(Addr(2), {MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                 h.node().local().incarnation, kPeerA)});
+  const Incarnation refuted = h.node().local().incarnation;
+  // Long after: this member's refutation is no longer being spread.
+  h.Advance(absl::Minutes(5));
+  h.TakeSent();
+  const StreamId stream = h.NewStreamId();
+  h.StreamData(stream, Addr(2),
+               h.SealStream({MakeClaim(MemberStatus::kSuspect, kSelf, Addr(1),
+                                       {refuted.generation, 0}, kPeerA),
+                             Ping{9, kSelf}}));
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].stream, stream);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{9});
+  std::vector<Claim> claims = MessagesOf<Claim>(sent[0]);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].name, kSelf);
+  EXPECT_EQ(claims[0].status, MemberStatus::kOnline);
+  EXPECT_EQ(claims[0].incarnation, h.node().local().incarnation);
+}
+
 // Without the fallback the verdict comes at the period's end, as in plain
 // SWIM, and nothing goes over a stream.
 TEST(NodeStreamFallbackTest, OffMeansSuspicionAtThePeriodsEnd) {
@@ -1448,7 +1495,25 @@ TEST(NodeProbeTest, RefutationDuringTheProbePreventsSuspicion) {
   // No ack, but news of a newer incarnation: the probed life is gone.
   h.Advance(absl::Milliseconds(500));
   h.Datagram(Addr(3), {Online(kPeerA, Addr(2), {5, 1})});
-  h.AdvanceTo(tp + h.node().config().probe_interval);
+  h.AdvanceTo(tp + ProbeVerdictAfter(h.node().config()));
+  EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
+  EXPECT_EQ(h.node().stats().suspicions, 0u);
+  EXPECT_GT(h.node().stats().probes, 1u) << "the verdict was due";
+}
+
+// The same while the verdict waits for the stream fallback, after the
+// period's end.
+TEST(NodeProbeTest, RefutationWhileTheVerdictWaitsPreventsSuspicion) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2), {5, 0});
+  std::optional<Ping> ping = h.AdvanceToNextPing();
+  ASSERT_TRUE(ping.has_value());
+  const Instant tp = h.now();
+  const Config& config = h.node().config();
+  ASSERT_GT(ProbeVerdictAfter(config), config.probe_interval);
+  h.AdvanceTo(tp + config.probe_interval + absl::Milliseconds(1));
+  h.Datagram(Addr(3), {Online(kPeerA, Addr(2), {5, 1})});
+  h.AdvanceTo(tp + ProbeVerdictAfter(config));
   EXPECT_EQ(h.node().Find(kPeerA)->status, MemberStatus::kOnline);
   EXPECT_EQ(h.node().stats().suspicions, 0u);
 }

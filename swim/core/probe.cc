@@ -87,6 +87,16 @@ std::optional<FallbackWaits::Waiting> FallbackWaits::OnAck(uint32_t seq) {
   return std::nullopt;
 }
 
+void FallbackWaits::DropTarget(absl::string_view target) {
+  for (size_t i = 0; i < waiting_.size();) {
+    if (waiting_[i].target == target) {
+      Take(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
 std::optional<Instant> FallbackWaits::NextExpiry() const {
   std::optional<Instant> next;
   for (const Waiting& waiting : waiting_) {

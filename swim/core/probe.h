@@ -81,8 +81,8 @@ class Probe {
   // is its own and `from` a helper that had not nacked yet.
   bool OnNack(const Address& from, uint32_t seq);
   // Ends the probe and disarms both deadlines; the outcome if one was
-  // active. target() and target_incarnation() stay readable until the
-  // next Start.
+  // active. seq(), target() and target_incarnation() stay readable until
+  // the next Start.
   std::optional<Outcome> Finish();
 
   // The earliest armed deadline. May change after Start, OnAck, Finish and
@@ -146,12 +146,15 @@ class FallbackWaits {
     Instant until;
   };
 
-  // Parks a verdict; returns one that must be given now to make room.
+  // Parks a verdict (`outcome.fallback_until` must be set: its deadline);
+  // returns one that must be given now to make room.
   std::optional<Waiting> Park(uint32_t seq, absl::string_view target,
                               const Incarnation& incarnation,
                               const Probe::Outcome& outcome);
   // The parked probe `seq` answered: it leaves (nullopt: none such).
   std::optional<Waiting> OnAck(uint32_t seq);
+  // `target` answered another probe: its waiting verdicts are dropped.
+  void DropTarget(absl::string_view target);
   // The earliest deadline. May change after Park, OnAck and HandleExpiry.
   std::optional<Instant> NextExpiry() const;
   // The earliest verdict due at `now`, if any; call again while

@@ -305,9 +305,12 @@ std::optional<size_t> Harness::AdvanceUntil(
 }
 
 std::optional<Ping> Harness::AdvanceToNextPing(absl::Duration slack) {
-  std::optional<size_t> index =
-      AdvanceUntil([](const Sent& sent) { return FirstIs<Ping>(sent); },
-                   now_ + node_->config().probe_interval + slack);
+  std::optional<size_t> index = AdvanceUntil(
+      [](const Sent& sent) {
+        // A probe's ping (its stream fallback repeats it on a stream).
+        return sent.channel == Channel::kDatagram && FirstIs<Ping>(sent);
+      },
+      now_ + node_->config().probe_interval + slack);
   if (!index) {
     ADD_FAILURE() << "no probe within a probe interval";
     return std::nullopt;

@@ -253,6 +253,7 @@ void Simulator::ScheduleTimer(int index) {
 
 int Simulator::Losses(double loss, int retries) {
   int losses = 0;
+  if (loss <= 0) return 0;
   while (losses <= retries && random_.UniformDouble() < loss) ++losses;
   return losses;
 }
