@@ -194,6 +194,7 @@ absl::Status ApplyTiming(const MemberOptions& options, Config& config) {
   if (options.stream_fallback) {
     config.stream_fallback = *options.stream_fallback;
   }
+  config.tcp_only = options.tcp_only;
   if (options.suspicion_mult) config.suspicion_mult = *options.suspicion_mult;
   if (options.gossip_interval) {
     config.gossip_interval = *options.gossip_interval;

@@ -51,6 +51,8 @@ struct MemberOptions {
   std::optional<absl::Duration> probe_timeout;
   std::optional<int> indirect_checks;
   std::optional<bool> stream_fallback;
+  // Config::tcp_only.
+  bool tcp_only = false;
   std::optional<int> suspicion_mult;
   std::optional<absl::Duration> gossip_interval;
   std::optional<int> gossip_nodes;

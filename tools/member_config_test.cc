@@ -101,6 +101,7 @@ TEST(MemberConfigTest, MinimalOptionsGiveAnEncryptedLanMember) {
   EXPECT_THAT(config.keys, ElementsAre(Raw(kKey)));
   EXPECT_EQ(config.probe_interval, Config::Lan().probe_interval);
   EXPECT_TRUE(config.stream_fallback);
+  EXPECT_FALSE(config.tcp_only);
   EXPECT_EQ(config.generation, 0u);  // the driver fills it at start
   EXPECT_THAT(settings->seeds, IsEmpty());
   EXPECT_TRUE(settings->driver_options.bind.empty());
@@ -122,6 +123,7 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   options.gossip_nodes = 2;
   options.indirect_checks = 0;
   options.stream_fallback = false;
+  options.tcp_only = true;
   options.retransmit_mult = 3;
   options.push_pull_interval = absl::ZeroDuration();
   options.reconnect_interval = absl::Seconds(3);
@@ -137,6 +139,7 @@ TEST(MemberConfigTest, PresetsAndTimingFlags) {
   EXPECT_EQ(config.gossip_nodes, 2);
   EXPECT_EQ(config.indirect_checks, 0);
   EXPECT_FALSE(config.stream_fallback);
+  EXPECT_TRUE(config.tcp_only);
   EXPECT_EQ(config.retransmit_mult, 3);
   EXPECT_EQ(config.push_pull_interval, absl::ZeroDuration());
   EXPECT_EQ(config.reconnect_interval, absl::Seconds(3));

@@ -73,6 +73,9 @@ ABSL_FLAG(std::optional<int>, indirect_checks, std::nullopt,
 ABSL_FLAG(std::optional<bool>, stream_fallback, std::nullopt,
           "When a direct probe times out, also ping the target over TCP "
           "(true or false). Default: true.");
+ABSL_FLAG(bool, tcp_only, false,
+          "Send every message over TCP, none over UDP, for networks that "
+          "drop UDP. Every member of the cluster must use it.");
 ABSL_FLAG(std::optional<int>, suspicion_mult, std::nullopt,
           "Suspicion timeout multiplier, 1-100 (higher: fewer false "
           "OFFLINEs, slower detection).");
@@ -183,6 +186,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.probe_timeout = absl::GetFlag(FLAGS_probe_timeout);
   options.indirect_checks = absl::GetFlag(FLAGS_indirect_checks);
   options.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
+  options.tcp_only = absl::GetFlag(FLAGS_tcp_only);
   options.suspicion_mult = absl::GetFlag(FLAGS_suspicion_mult);
   options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
   options.gossip_nodes = absl::GetFlag(FLAGS_gossip_nodes);

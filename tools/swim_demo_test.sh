@@ -104,8 +104,9 @@ read -r P1 P2 P3 <<<"$(CONSECUTIVE=1 free_ports 3)"
 start env -u SWIM_SECRET "$DEMO" --local=3 --name "127.0.0.1:$P1" \
   --token-interval=0.5 "${FAST[@]}" >"$TMP/local.jsonl" 2>"$TMP/local.err"
 pid_local=$last_pid
-all_three_converged() {
-  python3 - "$TMP/local.jsonl" "$P1" "$P2" "$P3" <<'PY'
+# Every member named in FILE's events sees the other two ONLINE.
+all_three_converged_in() {
+  python3 - "$@" <<'PY'
 import json, sys
 path, ports = sys.argv[1], sys.argv[2:]
 names = ["127.0.0.1:" + p for p in ports]
@@ -120,6 +121,9 @@ ok = all(latest.get((o, m)) == "ONLINE"
 sys.exit(0 if ok else 1)
 PY
 }
+all_three_converged() {
+  all_three_converged_in "$TMP/local.jsonl" "$P1" "$P2" "$P3"
+}
 wait_for "--local members see each other ONLINE" all_three_converged
 grep -q '"metadata":{"name":"three"' "$TMP/local.jsonl" ||
   fail "--local members are not named one, two, three"
@@ -128,6 +132,19 @@ wait_exit "$pid_local" "swim-demo --local after SIGTERM"
 [[ "$exit_status" -eq 0 ]] || fail "swim-demo --local exited with $exit_status"
 [[ "$(grep -c '"event":"stopped".*"status":"LEFT"' "$TMP/local.jsonl")" -eq 3 ]] ||
   fail "not every --local member reports stopped LEFT"
+
+# --tcp-only: the same, with every message over TCP.
+read -r P1 P2 P3 <<<"$(CONSECUTIVE=1 free_ports 3)"
+start env -u SWIM_SECRET "$DEMO" --local=3 --name "127.0.0.1:$P1" \
+  --tcp-only "${FAST[@]}" >"$TMP/tcp.jsonl" 2>"$TMP/tcp.err"
+pid_tcp=$last_pid
+tcp_converged() {
+  all_three_converged_in "$TMP/tcp.jsonl" "$P1" "$P2" "$P3"
+}
+wait_for "--tcp-only members see each other ONLINE" tcp_converged
+kill -TERM "$pid_tcp"
+wait_exit "$pid_tcp" "swim-demo --tcp-only after SIGTERM"
+[[ "$exit_status" -eq 0 ]] || fail "swim-demo --tcp-only exited with $exit_status"
 
 # --duration-s ends a run by itself, with a graceful leave.
 read -r PD <<<"$(free_ports 1)"

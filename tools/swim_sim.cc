@@ -98,6 +98,9 @@ ABSL_FLAG(std::optional<double>, reconnect_interval_s, std::nullopt,
 ABSL_FLAG(std::string, lifeguard, "on",
           "on or off: Lifeguard (local health, nacks, dynamic suspicion, "
           "buddy system) or plain SWIM, to compare the two.");
+ABSL_FLAG(std::string, transport, "udp",
+          "udp (datagrams, and streams for state exchanges and the probe "
+          "fallback) or tcp (Config::tcp_only: every message by stream).");
 ABSL_FLAG(bool, json, false,
           "Print exactly one JSON object on stdout instead of the summary.");
 
@@ -114,7 +117,7 @@ constexpr absl::string_view kUsage =
            [--churn-s=D] [--replace-every-s=E] [--refresh-s=H]
            [--loss=F] [--latency-ms=M] [--duration-s=T] [--down=F]
            [--reconnect-interval-s=I]
-           [--lifeguard=on|off] [--json]
+           [--lifeguard=on|off] [--transport=udp|tcp] [--json]
 
 Every node is a full swim::Node in encrypted mode (AES-256-GCM) with the
 fixed test key "swim-sim:fixed-test-key:32-bytes" (32 ASCII bytes), so the
@@ -261,6 +264,7 @@ struct Settings {
   double churn_s = 86400;
   double refresh_s = 300;  // dns-seeds: the seed name's refresh interval
   bool lifeguard = true;
+  bool tcp_only = false;
   bool json = false;
 };
 
@@ -1066,6 +1070,13 @@ absl::StatusOr<Settings> ReadFlags() {
   } else {
     return BadFlag("lifeguard", lifeguard, "use on or off");
   }
+  const std::string transport = absl::GetFlag(FLAGS_transport);
+  if (transport == "tcp") {
+    settings.tcp_only = true;
+    settings.config.tcp_only = true;
+  } else if (transport != "udp") {
+    return BadFlag("transport", transport, "use udp or tcp");
+  }
   settings.scenario_name = absl::GetFlag(FLAGS_scenario);
   const absl::string_view scenario = settings.scenario_name;
   if (scenario == "join") {
@@ -1199,6 +1210,7 @@ std::string ReplayCommand(const Settings& settings) {
       "swim-sim --nodes=", settings.nodes, " --seed=", settings.seed,
       " --preset=", settings.preset, " --scenario=", settings.scenario_name);
   if (!settings.lifeguard) absl::StrAppend(&command, " --lifeguard=off");
+  if (settings.tcp_only) absl::StrAppend(&command, " --transport=tcp");
   if (settings.cut_s) {
     absl::StrAppend(&command, " --cut-s=", ShortestNumber(*settings.cut_s));
   }
@@ -1270,6 +1282,7 @@ std::string Json(const Settings& settings, const Result& result,
       .Add("latency_ms", settings.latency_ms)
       .Add("duration_s", settings.duration_s)
       .Add("lifeguard", settings.lifeguard)
+      .Add("transport", settings.tcp_only ? "tcp" : "udp")
       .Add("security", "aes-256-gcm")
       .Add("converged", result.converged)
       .Add("converged_s", Seconds(result.converged_after))
@@ -1391,9 +1404,11 @@ std::string Summary(const Settings& settings, const Result& result,
   std::string out = absl::StrFormat(
       "swim-sim: scenario %s, %d nodes, preset %s, seed %d\n"
       "  network:        loss %g, latency %g ms, AES-256-GCM\n"
-      "  lifeguard:      %s\n",
+      "  lifeguard:      %s\n"
+      "  transport:      %s\n",
       settings.scenario_name, settings.nodes, settings.preset, settings.seed,
-      settings.loss, settings.latency_ms, settings.lifeguard ? "on" : "off");
+      settings.loss, settings.latency_ms, settings.lifeguard ? "on" : "off",
+      settings.tcp_only ? "tcp only" : "udp and tcp");
   if (result.converged) {
     absl::StrAppend(&out, "  converged:      yes, ",
                     FormatSeconds(result.converged_after), " ",

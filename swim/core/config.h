@@ -75,8 +75,22 @@ struct Config {
   // waits for the fallback until one probe timeout (as Lifeguard stretches
   // it) plus one second (TCP's handshake retransmission) after it went out, if
   // that is later than the period's end: a crashed member is first suspected
-  // that much later (LAN: 1 s). On in every preset.
+  // that much later (LAN: 1 s). On in every preset; no effect with
+  // tcp_only, where every ping already goes by stream.
   bool stream_fallback = true;
+  // TCP-only mode, for networks that drop UDP (firewalls, load balancers
+  // that pass only TCP): every message goes over the stream plane, and
+  // datagrams that arrive anyway are dropped (DropReason::kWrongChannel).
+  // A packet that would have been a datagram is the same packet, framed
+  // as a stream message: to the member that sent the message being
+  // answered, on the connection that message came on (and a relayed ack
+  // or nack on the requester's connection while it is open); to anyone
+  // else, on the driver's reused connection to that member's address. A
+  // probe whose ping (or ack) TCP is still resending is answered late: its
+  // verdict waits like a stream fallback's (one probe timeout plus one
+  // second after the ping). Every member of a cluster must use the same
+  // mode. Off in every preset.
+  bool tcp_only = false;
   // A suspicion lasts at least suspicion_mult * max(1, log10(N)) *
   // probe_interval before a suspect is declared OFFLINE (and up to
   // lifeguard.suspicion_max_timeout_mult times that; see Lifeguard).

@@ -60,9 +60,11 @@ const std::string& ClusterKey() {
   return *key;
 }
 
-TestCluster::Options ClusterOptions(uint64_t seed, double loss = 0) {
+TestCluster::Options ClusterOptions(uint64_t seed, double loss = 0,
+                                    bool tcp_only = false) {
   TestCluster::Options options;
   options.base = Config::Local();
+  options.base.tcp_only = tcp_only;
   options.base.keys = {ClusterKey()};
   options.seed = seed;
   options.loss = loss;
@@ -259,10 +261,43 @@ bool AllSeeOnlineGeneration(const TestCluster& cluster, int subject,
   return true;
 }
 
-class NodeClusterTest : public ::testing::TestWithParam<uint64_t> {
- protected:
-  uint64_t seed() const { return GetParam(); }
+// Every cluster test runs in both transports: datagrams and streams
+// (the default), and TCP-only (Config::tcp_only). Tests of what only
+// datagrams do skip TCP-only.
+struct ClusterCase {
+  uint64_t seed = 1;
+  bool tcp_only = false;
 };
+
+std::string CaseName(const ::testing::TestParamInfo<ClusterCase>& info) {
+  return absl::StrCat(info.param.tcp_only ? "TcpOnly" : "Udp", "Seed",
+                      info.param.seed);
+}
+
+class NodeClusterTest : public ::testing::TestWithParam<ClusterCase> {
+ protected:
+  uint64_t seed() const { return GetParam().seed; }
+  bool tcp_only() const { return GetParam().tcp_only; }
+  TestCluster::Options Options(double loss = 0) const {
+    return ClusterOptions(seed(), loss, tcp_only());
+  }
+};
+
+// In TCP-only mode nothing went as a datagram.
+void ExpectTransport(const TestCluster& cluster, bool tcp_only) {
+  if (!tcp_only) return;
+  for (int i = 0; i < cluster.size(); ++i) {
+    EXPECT_EQ(cluster.node(i).stats().datagrams_sent, 0u) << i;
+    EXPECT_GT(cluster.node(i).stats().streams_sent, 0u) << i;
+    EXPECT_EQ(cluster.node(i).stats().Drops(DropReason::kWrongChannel), 0u)
+        << i;
+  }
+}
+
+#define SKIP_IF_TCP_ONLY(why)                    \
+  if (tcp_only()) {                              \
+    GTEST_SKIP() << "datagrams only: " << (why); \
+  }
 
 // --- Join --------------------------------------------------------------------
 
@@ -323,7 +358,7 @@ TEST_P(NodeClusterTest, IndirectProbeKeepsAMemberBehindABrokenLinkOnline) {
   constexpr int kSize = 3;
   constexpr int kA = 1;
   constexpr int kB = 2;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -392,6 +427,7 @@ std::unique_ptr<TestCluster> TwoWithDatagramsCut(bool stream_fallback,
 }
 
 TEST_P(NodeClusterTest, StreamFallbackKeepsAMemberWhoseDatagramsAreLostOnline) {
+  SKIP_IF_TCP_ONLY("the stream fallback");
   std::unique_ptr<TestCluster> two =
       TwoWithDatagramsCut(/*stream_fallback=*/true, seed());
   ASSERT_NE(two, nullptr);
@@ -414,6 +450,7 @@ TEST_P(NodeClusterTest, StreamFallbackKeepsAMemberWhoseDatagramsAreLostOnline) {
 }
 
 TEST_P(NodeClusterTest, WithoutStreamFallbackLostDatagramsMeanOffline) {
+  SKIP_IF_TCP_ONLY("the stream fallback");
   std::unique_ptr<TestCluster> two =
       TwoWithDatagramsCut(/*stream_fallback=*/false, seed());
   ASSERT_NE(two, nullptr);
@@ -434,7 +471,7 @@ TEST_P(NodeClusterTest, WithoutStreamFallbackLostDatagramsMeanOffline) {
 TEST_P(NodeClusterTest, CrashIsDetectedByAllAndNoLiveMemberIsSuspected) {
   constexpr int kSize = 5;
   constexpr int kCrashed = 3;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -460,12 +497,13 @@ TEST_P(NodeClusterTest, CrashIsDetectedByAllAndNoLiveMemberIsSuspected) {
   }
   EXPECT_TRUE(
       Reports(cluster, NameOf(cluster, kCrashed), MemberStatus::kLeft).empty());
+  ExpectTransport(cluster, tcp_only());
 }
 
 TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
   constexpr int kSize = 5;
   constexpr int kIsolated = 4;
-  TestCluster::Options options = ClusterOptions(seed());
+  TestCluster::Options options = Options();
   // The partition lasts until both sides suspect each other (someone
   // suspects the cut-off member, and it suspects the members it probed
   // until it noticed that it hears from nobody, and holds itself isolated),
@@ -542,7 +580,7 @@ TEST_P(NodeClusterTest, SuspectedMemberRefutesAfterAShortPartition) {
 TEST_P(NodeClusterTest, MemberDeclaredOfflineRefutesOnceThePartitionHeals) {
   constexpr int kSize = 5;
   constexpr int kIsolated = 4;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -583,7 +621,7 @@ TEST_P(NodeClusterTest, IsolatedMemberAccusesNobodyAndRejoins) {
   // refutation spreads (DisseminationTime).
   constexpr int kSize = 5;
   constexpr int kIsolated = 4;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -641,7 +679,7 @@ TEST_P(NodeClusterTest, RemovedMemberIsForgottenEverywhereButALiveOneStays) {
   constexpr int kSize = 5;
   constexpr int kGone = 3;
   constexpr int kLive = 2;
-  TestCluster::Options options = ClusterOptions(seed());
+  TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -685,7 +723,7 @@ TEST_P(NodeClusterTest, RemovedMemberIsForgottenEverywhereButALiveOneStays) {
 TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
   constexpr int kSize = 5;
   constexpr int kLeaving = 2;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -715,13 +753,14 @@ TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
     if (i == kLeaving) continue;
     EXPECT_TRUE(cluster.AllSee(i, MemberStatus::kOnline)) << Describe(cluster);
   }
+  ExpectTransport(cluster, tcp_only());
 }
 
 TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
   constexpr int kSize = 5;
   constexpr int kRestarted = 3;
   constexpr int kVersionBumps = 3;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -782,7 +821,7 @@ TEST_P(NodeClusterTest, RestartedMemberWinsAtOnceWithItsNewGeneration) {
 TEST_P(NodeClusterTest, MemberRestartedAfterBeingDeclaredOfflineComesBack) {
   constexpr int kSize = 5;
   constexpr int kRestarted = 1;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -822,7 +861,7 @@ TEST_P(NodeClusterTest, MemberRestartedAfterBeingDeclaredOfflineComesBack) {
 TEST_P(NodeClusterTest, MetadataChangeReachesEveryMember) {
   constexpr int kSize = 10;
   constexpr int kChanging = 6;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -847,12 +886,14 @@ TEST_P(NodeClusterTest, MetadataChangeReachesEveryMember) {
     EXPECT_EQ(changed.front().member.status, MemberStatus::kOnline);
   }
   EXPECT_TRUE(cluster.Converged());
+  ExpectTransport(cluster, tcp_only());
 }
 
 TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
+  SKIP_IF_TCP_ONLY("gossip cut apart from push-pull");
   constexpr int kSize = 5;
   constexpr int kChanging = 1;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -931,7 +972,7 @@ TEST_P(NodeClusterTest, PushPullRepairsAnUpdateGossipCouldNotSpread) {
 
 TEST_P(NodeClusterTest, UserBroadcastReachesEveryMemberExactlyOnce) {
   constexpr int kSize = 10;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -983,7 +1024,7 @@ TEST_P(NodeClusterTest, UserBroadcastReachesEveryMemberExactlyOnce) {
 
 TEST_P(NodeClusterTest, TenPercentLossKeepsTheClusterTogether) {
   constexpr int kSize = 10;
-  const TestCluster::Options options = ClusterOptions(seed(), /*loss=*/0.1);
+  const TestCluster::Options options = Options(/*loss=*/0.1);
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -1016,9 +1057,10 @@ TEST_P(NodeClusterTest, TenPercentLossKeepsTheClusterTogether) {
 // A scripted run: 10 members join under 5 % loss, one crashes, another
 // changes its metadata. Returns the cluster's fingerprint (every transmit
 // and event) and a readable transcript of every member's events.
-std::pair<uint64_t, std::string> RunScript(uint64_t seed) {
+std::pair<uint64_t, std::string> RunScript(uint64_t seed, bool tcp_only) {
   constexpr int kSize = 10;
-  const TestCluster::Options options = ClusterOptions(seed, /*loss=*/0.05);
+  const TestCluster::Options options =
+      ClusterOptions(seed, /*loss=*/0.05, tcp_only);
   TestCluster cluster(options);
   StartCluster(cluster, kSize);
   const Config& config = cluster.node(0).config();
@@ -1048,9 +1090,10 @@ std::pair<uint64_t, std::string> RunScript(uint64_t seed) {
 }
 
 TEST_P(NodeClusterTest, SameSeedReplaysExactlyAndAnotherSeedDiffers) {
-  const std::pair<uint64_t, std::string> first = RunScript(seed());
-  const std::pair<uint64_t, std::string> second = RunScript(seed());
-  const std::pair<uint64_t, std::string> other = RunScript(seed() + 1000);
+  const std::pair<uint64_t, std::string> first = RunScript(seed(), tcp_only());
+  const std::pair<uint64_t, std::string> second = RunScript(seed(), tcp_only());
+  const std::pair<uint64_t, std::string> other =
+      RunScript(seed() + 1000, tcp_only());
   ASSERT_FALSE(first.second.empty());
   EXPECT_EQ(first.first, second.first);
   EXPECT_EQ(first.second, second.second);
@@ -1060,7 +1103,7 @@ TEST_P(NodeClusterTest, SameSeedReplaysExactlyAndAnotherSeedDiffers) {
 TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
   constexpr int kSize = 5;
   constexpr int kCrashed = 4;
-  const TestCluster::Options options = ClusterOptions(seed());
+  const TestCluster::Options options = Options();
   TestCluster cluster(options);
 
   // Everything the harness carries (there is no loss, so every transmit
@@ -1170,8 +1213,15 @@ TEST_P(NodeClusterTest, StatsAgreeWithWhatTheNetworkCarried) {
   EXPECT_GT(carried_messages[MessageType::kPushPull], 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, NodeClusterTest,
-                         ::testing::Range<uint64_t>(1, 11));
+std::vector<ClusterCase> ClusterCases() {
+  std::vector<ClusterCase> cases;
+  for (uint64_t seed = 1; seed <= 10; ++seed) cases.push_back({seed, false});
+  for (uint64_t seed = 1; seed <= 5; ++seed) cases.push_back({seed, true});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, NodeClusterTest,
+                         ::testing::ValuesIn(ClusterCases()), CaseName);
 
 }  // namespace
 }  // namespace swim

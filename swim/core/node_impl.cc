@@ -32,8 +32,11 @@ constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
 
-bool AllowedOn(Channel channel, const Message& message) {
+bool AllowedOn(Channel channel, const Message& message, bool tcp_only) {
   const MessageType type = TypeOf(message);
+  // TCP-only (Config::tcp_only): streams carry everything, and no
+  // datagram reaches this check (HandleInput drops them first).
+  if (tcp_only) return true;
   if (channel == Channel::kStream) {
     // Pings and acks: the stream fallback of a probe
     // (Config::stream_fallback).
@@ -483,7 +486,12 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
     Drop(DropReason::kMalformed);
     return;
   }
+  // A stream cannot be spoofed: in TCP-only mode, where the answers a
+  // datagram would get come back on the stream, they may use the whole
+  // payload budget.
+  reply_limit_ = PayloadBudget();
   reply_stream_ = stream;
+  reply_peer_ = from;
   HandleMessages(from, Channel::kStream, now);
   reply_stream_.reset();
   decoded_.clear();
@@ -492,6 +500,12 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
 void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
                            Instant now) {
   stats_.bytes_received += bytes.size();
+  if (config_.tcp_only) {
+    // Not even opened: a TCP-only member neither sends nor reads
+    // datagrams, so a spoofed one cannot make it open connections.
+    Drop(DropReason::kWrongChannel);
+    return;
+  }
   // Grow the decryption buffer only for input the envelope could accept;
   // oversized input is rejected by Open before it touches the buffer.
   if (open_scratch_.size() < bytes.size() &&
@@ -523,7 +537,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
   // All or nothing: a packet with any message on the wrong channel changes
   // nothing.
   for (const Message& message : decoded_) {
-    if (!AllowedOn(channel, message)) {
+    if (!AllowedOn(channel, message, config_.tcp_only)) {
       Drop(DropReason::kWrongChannel);
       return;
     }
@@ -565,7 +579,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
       HandleUserBroadcast(*broadcast, now);
     }
   }
-  if (channel == Channel::kDatagram) {
+  if (channel == Channel::kDatagram || config_.tcp_only) {
     SendReply(from, local_.incarnation != self_before, now);
     // Input from where a member this node holds OFFLINE lives: it is
     // probably alive and this node missed its refutation.
@@ -720,7 +734,13 @@ void NodeImpl::HandleTimeout(Instant now) {
         const Probe::Expiry expiry = probe_.HandleExpiry(now);
         if (expiry.ask_helpers) {
           AskHelpers();
-          if (config_.stream_fallback) SendStreamProbe(now);
+          if (config_.tcp_only) {
+            // The ping went by stream: TCP may still be resending it (or
+            // the ack), so the verdict waits as a stream fallback's does.
+            probe_.MarkFallback(now + FallbackWaits::kStreamRetransmit);
+          } else if (config_.stream_fallback) {
+            SendStreamProbe(now);
+          }
         }
         if (expiry.ended) ConcludeProbe(*expiry.ended, now);
         break;
@@ -736,7 +756,8 @@ void NodeImpl::HandleTimeout(Instant now) {
         break;
       case Source::kRelays:
         relays_.HandleExpiry(now, [this](const RelayTable::Relayed& relay) {
-          SendBare(relay.requester, Nack{relay.requester_seq});
+          SendBare(relay.requester, Nack{relay.requester_seq},
+                   RequesterStream(relay));
         });
         break;
       case Source::kPeriodic:
@@ -1174,7 +1195,8 @@ void NodeImpl::HandlePingReq(const Address& from, const PingReq& req,
       now + std::min(config_.probe_timeout,
                      config_.probe_interval - config_.probe_timeout) *
                 4 / 5;
-  relays_.Start(seq, from, req.seq, req.target_address, req.want_nack, nack_at,
+  relays_.Start(seq, from, config_.tcp_only ? reply_stream_ : std::nullopt,
+                req.seq, req.target_address, req.want_nack, nack_at,
                 now + config_.probe_interval);
   // A ping on someone else's behalf carries no news: the request may be a
   // replay, and this node's news is spread on its own schedule.
@@ -1191,7 +1213,9 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
   switch (probe_.OnAck(ack.seq)) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
-      if (channel == Channel::kStream) ++stats_.stream_probes_acked;
+      if (channel == Channel::kStream && !config_.tcp_only) {
+        ++stats_.stream_probes_acked;
+      }
       // It is alive: an earlier probe of it waiting for its fallback has
       // its answer too.
       fallback_waits_.DropTarget(probe_.target());
@@ -1209,7 +1233,9 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
   if (std::optional<FallbackWaits::Waiting> answered =
           fallback_waits_.OnAck(ack.seq)) {
     ++stats_.probes_acked;
-    if (channel == Channel::kStream) ++stats_.stream_probes_acked;
+    if (channel == Channel::kStream && !config_.tcp_only) {
+      ++stats_.stream_probes_acked;
+    }
     ApplyAwareness(-1);
     fallback_waits_.DropTarget(answered->target);
     if (MemberRecord* target = table_.Find(answered->target)) {
@@ -1218,7 +1244,8 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
     return;
   }
   if (std::optional<RelayTable::Relayed> relay = relays_.OnAck(ack.seq)) {
-    SendBare(relay->requester, Ack{relay->requester_seq});
+    SendBare(relay->requester, Ack{relay->requester_seq},
+             RequesterStream(*relay));
     return;
   }
   if (std::optional<std::string> reached = reconnect_.OnAck(ack.seq)) {
@@ -1308,13 +1335,23 @@ void NodeImpl::SendRequest(const Address& to,
   SendPacket(to, Channel::kDatagram, builder.bytes());
 }
 
-void NodeImpl::SendBare(const Address& to, const Message& message) {
+void NodeImpl::SendBare(const Address& to, const Message& message,
+                        std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
   PacketBuilder builder(
       absl::MakeSpan(packet_scratch_.data(), PayloadBudget()));
   if (!builder.Append(message).ok()) return;  // Validate makes room
   CountSent(message);
-  SendPacket(to, Channel::kDatagram, builder.bytes());
+  SendPacket(to, Channel::kDatagram, builder.bytes(), stream);
+}
+
+std::optional<StreamId> NodeImpl::RequesterStream(
+    const RelayTable::Relayed& relay) const {
+  // While the requester's connection is open; after, to its address (a
+  // driver that closes connections after each message gives the member
+  // address as the peer's).
+  if (relay.stream && streams_.Contains(*relay.stream)) return relay.stream;
+  return std::nullopt;
 }
 
 bool NodeImpl::TransmitQueueFull() {
@@ -1327,6 +1364,12 @@ void NodeImpl::SendPacket(const Address& to, Channel channel,
                           absl::Span<const uint8_t> packet,
                           std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
+  if (channel == Channel::kDatagram && config_.tcp_only) {
+    // TCP-only: the same packet as a stream message; to the sender of the
+    // stream message being handled, as a reply on its connection.
+    channel = Channel::kStream;
+    if (!stream && reply_stream_ && to == reply_peer_) stream = reply_stream_;
+  }
   if (channel == Channel::kStream) {
     const absl::StatusOr<size_t> size =
         outbox_.QueueStream(to, stream, packet, random_.Next(), envelope_);

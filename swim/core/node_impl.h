@@ -243,8 +243,14 @@ class NodeImpl {
   void SendRequest(const Address& to, absl::Span<const Message> messages);
   // One message and nothing else (done on another's behalf: a relayed
   // ping, ack or nack).
-  void SendBare(const Address& to, const Message& message);
-  // `stream`: a reply on that connection (see Transmit).
+  // `stream` as in SendPacket.
+  void SendBare(const Address& to, const Message& message,
+                std::optional<StreamId> stream = std::nullopt);
+  // TCP-only: the connection a relay's ack or nack goes back on.
+  std::optional<StreamId> RequesterStream(
+      const RelayTable::Relayed& relay) const;
+  // `stream`: a reply on that connection (see Transmit). With
+  // Config::tcp_only, a datagram goes as a stream message instead.
   void SendPacket(const Address& to, Channel channel,
                   absl::Span<const uint8_t> packet,
                   std::optional<StreamId> stream = std::nullopt);
@@ -319,6 +325,8 @@ class NodeImpl {
   StreamTable streams_;
   // While a stream message is handled: the connection replies go back on.
   std::optional<StreamId> reply_stream_;
+  // ... and the peer it came from.
+  Address reply_peer_;
 
   // Scratch space reused across calls so the steady state does not allocate.
   std::vector<uint8_t> packet_scratch_;

@@ -390,6 +390,150 @@ TEST(NodeStreamFallbackTest, OffMeansSuspicionAtThePeriodsEnd) {
   EXPECT_EQ(h.node().stats().stream_probes, 0u);
 }
 
+// --- TCP-only (Config::tcp_only) ---
+
+Config TcpOnlyConfig() {
+  Config config = NoPeriodicPushPull(TestConfig());
+  config.tcp_only = true;
+  return config;
+}
+
+void ExpectNoDatagram(const std::vector<Sent>& sent) {
+  for (const Sent& one : sent) {
+    EXPECT_EQ(one.channel, Channel::kStream) << "at " << one.at;
+  }
+}
+
+TEST(NodeTcpOnlyTest, DatagramsAreDroppedUnopenedAndChangeNothing) {
+  Harness h(TcpOnlyConfig());
+  h.Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 0}), Ping{3, kSelf}});
+  EXPECT_EQ(h.node().Find(kPeerA), std::nullopt);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kWrongChannel), 1u);
+  EXPECT_EQ(h.node().stats().TotalDrops(), 1u);
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_TRUE(h.TakeEvents().empty());
+}
+
+// Every message type travels on streams; what answers a message goes back
+// on the connection it came on, with what a datagram's answer carries.
+TEST(NodeTcpOnlyTest, APingOnAStreamIsAnsweredOnThatConnection) {
+  Harness h(TcpOnlyConfig());
+  h.Learn(kPeerA, Addr(2));
+  h.TakeSent();
+  const StreamId connection = h.NewStreamId();
+  h.StreamData(connection, Addr(2, 40001), h.SealStream({Ping{7, kSelf}}));
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].channel, Channel::kStream);
+  EXPECT_EQ(sent[0].stream, connection);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{7});
+  // A ping-req too: the target is this node, so it acks at once.
+  h.StreamData(connection, Addr(2, 40001),
+               h.SealStream({PingReq{8, kSelf, Addr(1), true}}));
+  sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].stream, connection);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{8});
+  h.CloseStream(connection);
+  EXPECT_EQ(h.node().stats().TotalDrops(), 0u);
+}
+
+TEST(NodeTcpOnlyTest, ProbesHelpersAndGossipAllGoByStream) {
+  Config config = TcpOnlyConfig();
+  Harness h(config);
+  h.Learn(kPeerA, Addr(2));
+  h.Learn(kPeerB, Addr(3));
+  h.Learn(kPeerC, Addr(4));
+  // Nobody answers: pings, ping-reqs and the suspicion's gossip follow.
+  h.Advance(10 * config.probe_interval);
+  ASSERT_FALSE(Led<Ping>(h.sent()).empty());
+  ASSERT_FALSE(Led<PingReq>(h.sent()).empty());
+  EXPECT_GT(h.node().stats().suspicions, 0u);
+  ExpectNoDatagram(h.sent());
+  EXPECT_EQ(h.node().stats().datagrams_sent, 0u);
+  EXPECT_EQ(h.node().stats().stream_probes, 0u) << "no fallback: no need";
+  for (const Sent& one : h.sent()) {
+    EXPECT_FALSE(one.stream.has_value()) << "requests, not replies";
+  }
+}
+
+// A relayed ack (and a nack) goes back on the requester's connection: its
+// address is the connection's, not the member's.
+TEST(NodeTcpOnlyTest, RelayedAckAndNackGoBackOnTheRequestersConnection) {
+  Harness h(TcpOnlyConfig());
+  h.Learn(kPeerB, Addr(3));
+  h.Learn(kPeerC, Addr(4));
+  h.TakeSent();
+  const StreamId requester = h.NewStreamId();
+  h.StreamData(requester, Addr(2, 40001),
+               h.SealStream({PingReq{900, kPeerB, Addr(3), true},
+                             PingReq{901, kPeerC, Addr(4), true}}));
+  std::vector<Sent> sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u) << "one request served per message";
+  EXPECT_EQ(sent[0].to, Addr(3));
+  EXPECT_FALSE(sent[0].stream.has_value());
+  const uint32_t relay_seq = First<Ping>(sent[0]).seq;
+  h.Advance(absl::Milliseconds(50));
+  h.TakeSent();
+  h.Stream(Addr(3), {Ack{relay_seq}});
+  sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].stream, requester);
+  EXPECT_EQ(First<Ack>(sent[0]), Ack{900});
+
+  // A silent target: the nack goes the same way.
+  h.StreamData(requester, Addr(2, 40001),
+               h.SealStream({PingReq{902, kPeerC, Addr(4), true}}));
+  h.Advance(h.node().config().probe_timeout);
+  const std::vector<Sent> later = h.TakeSent();
+  const std::vector<const Sent*> nacks = Led<Nack>(later);
+  ASSERT_EQ(nacks.size(), 1u);
+  EXPECT_EQ(nacks[0]->stream, requester);
+  EXPECT_EQ(First<Nack>(*nacks[0]), Nack{902});
+  h.CloseStream(requester);
+}
+
+// TCP may be resending the ping or its ack: an answer after the period's
+// end, within one probe timeout plus a second of the ping, still counts.
+Config OnePeerTcpOnlyConfig() {
+  Config config = TcpOnlyConfig();
+  config.indirect_checks = 0;
+  return config;
+}
+
+TEST(NodeTcpOnlyTest, ALateAckStillAnswersTheProbe) {
+  const Config config = OnePeerTcpOnlyConfig();
+  Harness h(config);
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  std::optional<Ping> ping = h.AdvanceToNextPing();
+  ASSERT_TRUE(ping.has_value());
+  const Instant sent_at = h.now();
+  h.AdvanceTo(sent_at + config.probe_interval + absl::Milliseconds(100));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  h.Stream(Addr(2), {Ack{ping->seq}});
+  EXPECT_EQ(h.node().stats().probes_acked, 1u);
+  EXPECT_EQ(h.node().stats().stream_probes_acked, 0u) << "not a fallback";
+  EXPECT_EQ(h.node().stats().suspicions, 0u);
+  ExpectNoDatagram(h.sent());
+}
+
+TEST(NodeTcpOnlyTest, AnUnansweredPingSuspectsWhenTheWaitEnds) {
+  const Config config = OnePeerTcpOnlyConfig();
+  Harness h(config);
+  h.Learn(kPeerA, Addr(2));
+  h.TakeEvents();
+  ASSERT_TRUE(h.AdvanceToNextPing().has_value());
+  const Instant sent_at = h.now();
+  const Instant wait_ends = sent_at + config.probe_timeout + absl::Seconds(1);
+  ASSERT_GT(wait_ends, sent_at + config.probe_interval);
+  h.AdvanceTo(wait_ends - absl::Nanoseconds(1));
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kOnline);
+  h.AdvanceTo(wait_ends);
+  EXPECT_EQ(h.node().StatusOf(kPeerA), MemberStatus::kSuspect);
+  ExpectNoDatagram(h.sent());
+}
+
 TEST(NodePingTest, PingReqForThisNodeIsAckedDirectly) {
   Harness h;
   h.Datagram(Addr(2), {PingReq{55, kSelf, Addr(1), /*want_nack=*/true}});

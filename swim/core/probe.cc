@@ -162,11 +162,12 @@ RelayTable::Admission RelayTable::Admit(const Address& requester,
 }
 
 void RelayTable::Start(uint32_t seq, const Address& requester,
+                       std::optional<StreamId> requester_stream,
                        uint32_t requester_seq, const Address& target,
                        bool want_nack, Instant nack_at, Instant expires) {
   Relay& relay = relays_.emplace_back();
   relay.seq = seq;
-  relay.requester = Relayed{requester, requester_seq};
+  relay.requester = Relayed{requester, requester_stream, requester_seq};
   relay.target = target;
   relay.want_nack = want_nack;
   relay.nack_at = nack_at;

@@ -14,6 +14,7 @@
 #include "swim/core/address.h"
 #include "swim/core/incarnation.h"
 #include "swim/core/instant.h"
+#include "swim/core/transmit.h"
 
 namespace swim {
 
@@ -194,6 +195,8 @@ class RelayTable {
   };
   struct Relayed {
     Address requester;
+    // TCP-only (Config::tcp_only): the connection the request came on.
+    std::optional<StreamId> stream;
     uint32_t requester_seq = 0;
   };
 
@@ -202,7 +205,8 @@ class RelayTable {
   // Takes a slot (after kAdmitted): `seq` numbers this member's ping to
   // `target`; a nack is due at `nack_at` if wanted, and the slot ends at
   // `expires`.
-  void Start(uint32_t seq, const Address& requester, uint32_t requester_seq,
+  void Start(uint32_t seq, const Address& requester,
+             std::optional<StreamId> requester_stream, uint32_t requester_seq,
              const Address& target, bool want_nack, Instant nack_at,
              Instant expires);
   // An ack for `seq`: the relay ends, and the requester is to be told.

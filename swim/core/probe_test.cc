@@ -237,8 +237,8 @@ TEST(RelayTableTest, RelaysAnAckOnceAndForgetsTheSlot) {
   RelayTable relays;
   ASSERT_EQ(relays.Admit(Requester(1), 40, kTarget),
             RelayTable::Admission::kAdmitted);
-  relays.Start(100, Requester(1), 40, kTarget, /*want_nack=*/true, At(400),
-               At(1000));
+  relays.Start(100, Requester(1), std::nullopt, 40, kTarget, /*want_nack=*/true,
+               At(400), At(1000));
   EXPECT_EQ(relays.size(), 1u);
   EXPECT_EQ(relays.NextExpiry(), At(400));
   EXPECT_EQ(relays.OnAck(99), std::nullopt);
@@ -259,10 +259,10 @@ TEST(RelayTableTest, RelaysAnAckOnceAndForgetsTheSlot) {
 
 TEST(RelayTableTest, SilentTargetEarnsOneNackThenTheSlotExpires) {
   RelayTable relays;
-  relays.Start(1, Requester(1), 40, kTarget, /*want_nack=*/true, At(400),
-               At(1000));
-  relays.Start(2, Requester(2), 41, kTarget, /*want_nack=*/false, At(400),
-               At(900));
+  relays.Start(1, Requester(1), std::nullopt, 40, kTarget, /*want_nack=*/true,
+               At(400), At(1000));
+  relays.Start(2, Requester(2), std::nullopt, 41, kTarget, /*want_nack=*/false,
+               At(400), At(900));
   EXPECT_EQ(relays.NextExpiry(), At(400));
   std::vector<uint32_t> nacked;
   auto record = [&](const RelayTable::Relayed& r) {
@@ -282,7 +282,8 @@ TEST(RelayTableTest, SilentTargetEarnsOneNackThenTheSlotExpires) {
 
 TEST(RelayTableTest, RepeatsTakeNoSecondSlotFromAnyAddress) {
   RelayTable relays;
-  relays.Start(1, Requester(1), 40, kTarget, true, At(400), At(1000));
+  relays.Start(1, Requester(1), std::nullopt, 40, kTarget, true, At(400),
+               At(1000));
   EXPECT_EQ(relays.Admit(Requester(1), 40, kTarget),
             RelayTable::Admission::kRepeat);
   EXPECT_EQ(relays.Admit(Requester(7, 1234), 40, kTarget),
@@ -300,8 +301,8 @@ TEST(RelayTableTest, OneHostHoldsAtMostItsShare) {
     // Any port of the host counts against it.
     ASSERT_EQ(relays.Admit(Requester(1, 1000 + i), i, kTarget),
               RelayTable::Admission::kAdmitted);
-    relays.Start(i, Requester(1, 1000 + i), i, kTarget, true, At(400),
-                 At(1000));
+    relays.Start(i, Requester(1, 1000 + i), std::nullopt, i, kTarget, true,
+                 At(400), At(1000));
   }
   EXPECT_EQ(relays.Admit(Requester(1, 9999), 500, kTarget),
             RelayTable::Admission::kFull);
@@ -315,7 +316,8 @@ TEST(RelayTableTest, TheTableIsBounded) {
     const Address requester = Requester(static_cast<int>(i / 8) + 1);
     ASSERT_EQ(relays.Admit(requester, i, kTarget),
               RelayTable::Admission::kAdmitted);
-    relays.Start(i, requester, i, kTarget, true, At(400), At(1000));
+    relays.Start(i, requester, std::nullopt, i, kTarget, true, At(400),
+                 At(1000));
   }
   EXPECT_EQ(relays.Admit(Requester(200), 9999, kTarget),
             RelayTable::Admission::kFull);

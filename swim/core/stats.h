@@ -15,6 +15,7 @@ enum class DropReason : uint8_t {
   kEnvelope,            // failed the envelope (see Stats::envelope_drops)
   kMalformed,           // authentic, but the packet does not decode
   kWrongChannel,        // a message type that does not belong on that channel
+                        // (with Config::tcp_only: any datagram)
   kMisdirectedPing,     // a ping for another name (a recycled address)
   kUnknownAck,          // an ack or nack matching no outstanding probe
   kMetadataTooLarge,    // an update whose metadata exceeds the limit

@@ -61,6 +61,7 @@ class StreamTable {
   // Forgets `stream`. True if it left a frame or a message unfinished.
   bool Close(StreamId stream);
 
+  bool Contains(StreamId stream) const { return streams_.contains(stream); }
   size_t size() const { return streams_.size(); }
   // Unauthenticated bytes, and authenticated bytes of unfinished messages,
   // held across all connections.

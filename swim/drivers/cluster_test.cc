@@ -66,6 +66,7 @@ class ClusterTest : public ::testing::TestWithParam<Mix> {
 
   // Starts member `index` (named "m<index>") without joining.
   RunningMember& Start(int index, Config config, DriverOptions options) {
+    config.tcp_only = tcp_only_;
     absl::StatusOr<std::unique_ptr<RunningMember>> member = StartMember(
         KindOf(index), std::move(config), std::move(options), &view_);
     EXPECT_TRUE(member.ok()) << member.status();
@@ -95,6 +96,8 @@ class ClusterTest : public ::testing::TestWithParam<Mix> {
     return drivertest::NodeStatsOf(driver(index));
   }
 
+  // Every member in TCP-only mode (Config::tcp_only).
+  bool tcp_only_ = false;
   // Declared first so it outlives the members whose listeners write to it.
   MembershipView view_;
   std::vector<std::unique_ptr<RunningMember>> members_;
@@ -546,6 +549,101 @@ TEST_P(ClusterTest, AnUnusableViewIsReportedAndTheSeedsJoined) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, ClusterTest,
+                         ::testing::Values(Mix::kEpoll, Mix::kAsio,
+                                           Mix::kMixed),
+                         MixName);
+
+// --- TCP-only (Config::tcp_only) -----------------------------------------
+
+class TcpOnlyClusterTest : public ClusterTest {
+ protected:
+  TcpOnlyClusterTest() { tcp_only_ = true; }
+
+  // Nothing went as a datagram.
+  void ExpectStreamsOnly(int index) {
+    EXPECT_EQ(StatsOf(index).datagrams_sent, 0u) << names_[index];
+    EXPECT_EQ(NodeStatsOf(index).datagrams_sent, 0u) << names_[index];
+    EXPECT_GT(NodeStatsOf(index).streams_sent, 0u) << names_[index];
+  }
+};
+
+TEST_P(TcpOnlyClusterTest, FiveMembersConvergeAndProbeOverStreams) {
+  StartCluster(5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(
+        Eventually([&] { return NodeStatsOf(i).probes_acked >= 3; }, kConverge))
+        << names_[i] << ": " << StatsOf(i).ToString();
+    ExpectStreamsOnly(i);
+    // Connections are reused and closed when idle: far fewer than one per
+    // message.
+    EXPECT_LT(StatsOf(i).connections_opened, NodeStatsOf(i).streams_sent)
+        << names_[i] << ": " << StatsOf(i).ToString();
+  }
+}
+
+TEST_P(TcpOnlyClusterTest, MetadataReachesEveryMember) {
+  StartCluster(5);
+  absl::Notification set;
+  absl::Status status;
+  driver(3).SetMetadata({{"role", "db"}}, [&](absl::Status s) {
+    status = s;
+    set.Notify();
+  });
+  ASSERT_TRUE(set.WaitForNotificationWithTimeout(kConverge));
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(view_.AwaitMetadata(names_, "m3", "role", "db", kConverge))
+      << view_.Describe();
+  for (int i = 0; i < 5; ++i) ExpectStreamsOnly(i);
+}
+
+TEST_P(TcpOnlyClusterTest, ACrashedMemberIsDeclaredOfflineByAll) {
+  StartCluster(5);
+  members_.erase(members_.begin() + 4);  // m4's loop stops, sockets close
+  EXPECT_TRUE(view_.AwaitStatus({"m0", "m1", "m2", "m3"}, {"m4"},
+                                MemberStatus::kOffline, kConverge))
+      << view_.Describe();
+  EXPECT_TRUE(view_.AwaitConverged({"m0", "m1", "m2", "m3"}, kConverge))
+      << view_.Describe();
+  for (int i = 0; i < 4; ++i) ExpectStreamsOnly(i);
+}
+
+TEST_P(TcpOnlyClusterTest, GracefulLeaveIsSeenAsLeftByAll) {
+  StartCluster(5);
+  absl::Notification left;
+  absl::Status status;
+  driver(1).Leave(absl::Seconds(10), [&](absl::Status s) {
+    status = s;
+    left.Notify();
+  });
+  ASSERT_TRUE(left.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(view_.AwaitStatus({"m0", "m2", "m3", "m4"}, {"m1"},
+                                MemberStatus::kLeft, kConverge))
+      << view_.Describe();
+  for (int i = 0; i < 5; ++i) ExpectStreamsOnly(i);
+}
+
+// A datagram reaches a TCP-only member only from outside the cluster: it
+// is dropped unopened and counted, and nothing answers it.
+TEST_P(TcpOnlyClusterTest, DatagramsAreDroppedUnopened) {
+  StartCluster(2);
+  const Stats before = NodeStatsOf(0);
+  RawUdpPeer peer;
+  for (int i = 0; i < 10; ++i) {
+    peer.SendTo(driver(0).address(), std::vector<uint8_t>(64, 0x42));
+  }
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return NodeStatsOf(0).Drops(DropReason::kWrongChannel) ==
+               before.Drops(DropReason::kWrongChannel) + 10;
+      },
+      kConverge));
+  EXPECT_EQ(NodeStatsOf(0).Drops(DropReason::kEnvelope),
+            before.Drops(DropReason::kEnvelope));
+  ExpectStreamsOnly(0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, TcpOnlyClusterTest,
                          ::testing::Values(Mix::kEpoll, Mix::kAsio,
                                            Mix::kMixed),
                          MixName);

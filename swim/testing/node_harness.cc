@@ -185,7 +185,7 @@ std::vector<uint8_t> Harness::SealStream(const std::vector<Message>& messages) {
 }
 
 std::vector<uint8_t> Harness::SealStreamRaw(absl::Span<const uint8_t> packet) {
-  return SealStreamPacket(peer_, packet, next_stream_ * 7919);
+  return SealStreamPacket(peer_, packet, next_message_id_++ * 7919);
 }
 
 StreamVerdict Harness::Stream(const Address& from,
@@ -216,7 +216,11 @@ void Harness::CloseStream(StreamId stream) {
 
 void Harness::Learn(absl::string_view name, const Address& address,
                     Incarnation incarnation) {
-  Datagram(address, {Online(name, address, incarnation)});
+  if (node_->config().tcp_only) {
+    Stream(address, {Online(name, address, incarnation)});
+  } else {
+    Datagram(address, {Online(name, address, incarnation)});
+  }
   ASSERT_NE(node_->Find(name), std::nullopt) << name;
 }
 
@@ -306,9 +310,11 @@ std::optional<size_t> Harness::AdvanceUntil(
 
 std::optional<Ping> Harness::AdvanceToNextPing(absl::Duration slack) {
   std::optional<size_t> index = AdvanceUntil(
-      [](const Sent& sent) {
-        // A probe's ping (its stream fallback repeats it on a stream).
-        return sent.channel == Channel::kDatagram && FirstIs<Ping>(sent);
+      [tcp_only = node_->config().tcp_only](const Sent& sent) {
+        // A probe's ping (its stream fallback repeats it on a stream; in
+        // TCP-only mode the ping itself goes by stream).
+        return (sent.channel == Channel::kDatagram || tcp_only) &&
+               FirstIs<Ping>(sent);
       },
       now_ + node_->config().probe_interval + slack);
   if (!index) {

@@ -266,6 +266,7 @@ class Harness {
   std::vector<Event> events_;
   Address ping_to_;
   StreamId next_stream_ = 1000;
+  uint64_t next_message_id_ = 1000;  // each sealed stream message's own
 };
 
 // Pings the node with a datagram as large as a busy peer's probe (a reply
