@@ -491,7 +491,6 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
   // payload budget.
   reply_limit_ = PayloadBudget();
   reply_stream_ = stream;
-  reply_peer_ = from;
   HandleMessages(from, Channel::kStream, now);
   reply_stream_.reset();
   decoded_.clear();
@@ -673,7 +672,8 @@ void NodeImpl::SendReply(const Address& to, bool refuted, Instant now) {
     if (builder.Append(own).ok()) CountSent(own);
   }
   if (builder.message_count() == 0) return;
-  SendPacket(to, Channel::kDatagram, builder.bytes());
+  // (In TCP-only mode, on the connection the message came on.)
+  SendPacket(to, Channel::kDatagram, builder.bytes(), reply_stream_);
 }
 
 void NodeImpl::SendStreamAck(const Address& to) {
@@ -756,8 +756,7 @@ void NodeImpl::HandleTimeout(Instant now) {
         break;
       case Source::kRelays:
         relays_.HandleExpiry(now, [this](const RelayTable::Relayed& relay) {
-          SendBare(relay.requester, Nack{relay.requester_seq},
-                   RequesterStream(relay));
+          AnswerRequester(relay, Nack{relay.requester_seq});
         });
         break;
       case Source::kPeriodic:
@@ -1206,7 +1205,8 @@ void NodeImpl::HandlePingReq(const Address& from, const PingReq& req,
 void NodeImpl::RefuseRelay(const Address& from, const PingReq& req) {
   // A helper that will not relay still says so when asked to (Lifeguard),
   // so the requester does not count the silence against its own health.
-  if (req.want_nack) SendBare(from, Nack{req.seq});
+  // (In TCP-only mode, on the connection the request came on.)
+  if (req.want_nack) SendBare(from, Nack{req.seq}, reply_stream_);
 }
 
 void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
@@ -1244,8 +1244,7 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
     return;
   }
   if (std::optional<RelayTable::Relayed> relay = relays_.OnAck(ack.seq)) {
-    SendBare(relay->requester, Ack{relay->requester_seq},
-             RequesterStream(*relay));
+    AnswerRequester(*relay, Ack{relay->requester_seq});
     return;
   }
   if (std::optional<std::string> reached = reconnect_.OnAck(ack.seq)) {
@@ -1345,13 +1344,18 @@ void NodeImpl::SendBare(const Address& to, const Message& message,
   SendPacket(to, Channel::kDatagram, builder.bytes(), stream);
 }
 
-std::optional<StreamId> NodeImpl::RequesterStream(
-    const RelayTable::Relayed& relay) const {
-  // While the requester's connection is open; after, to its address (a
-  // driver that closes connections after each message gives the member
-  // address as the peer's).
-  if (relay.stream && streams_.Contains(*relay.stream)) return relay.stream;
-  return std::nullopt;
+void NodeImpl::AnswerRequester(const RelayTable::Relayed& relay,
+                               const Message& message) {
+  if (!config_.tcp_only) {
+    SendBare(relay.requester, message);
+    return;
+  }
+  // TCP-only: the requester is known only by its connection (the address
+  // is that connection's, an ephemeral port); once it closed, nobody can
+  // be told, and nothing is sent anywhere else.
+  if (relay.stream && streams_.Contains(*relay.stream)) {
+    SendBare(relay.requester, message, relay.stream);
+  }
 }
 
 bool NodeImpl::TransmitQueueFull() {
@@ -1365,10 +1369,9 @@ void NodeImpl::SendPacket(const Address& to, Channel channel,
                           std::optional<StreamId> stream) {
   if (TransmitQueueFull()) return;
   if (channel == Channel::kDatagram && config_.tcp_only) {
-    // TCP-only: the same packet as a stream message; to the sender of the
-    // stream message being handled, as a reply on its connection.
+    // TCP-only: the same packet as a stream message (a reply on `stream`,
+    // or a request on the connection to `to`).
     channel = Channel::kStream;
-    if (!stream && reply_stream_ && to == reply_peer_) stream = reply_stream_;
   }
   if (channel == Channel::kStream) {
     const absl::StatusOr<size_t> size =

@@ -246,9 +246,9 @@ class NodeImpl {
   // `stream` as in SendPacket.
   void SendBare(const Address& to, const Message& message,
                 std::optional<StreamId> stream = std::nullopt);
-  // TCP-only: the connection a relay's ack or nack goes back on.
-  std::optional<StreamId> RequesterStream(
-      const RelayTable::Relayed& relay) const;
+  // A relay's ack or nack, to its requester (see Config::tcp_only).
+  void AnswerRequester(const RelayTable::Relayed& relay,
+                       const Message& message);
   // `stream`: a reply on that connection (see Transmit). With
   // Config::tcp_only, a datagram goes as a stream message instead.
   void SendPacket(const Address& to, Channel channel,
@@ -325,8 +325,6 @@ class NodeImpl {
   StreamTable streams_;
   // While a stream message is handled: the connection replies go back on.
   std::optional<StreamId> reply_stream_;
-  // ... and the peer it came from.
-  Address reply_peer_;
 
   // Scratch space reused across calls so the steady state does not allocate.
   std::vector<uint8_t> packet_scratch_;

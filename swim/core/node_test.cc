@@ -491,6 +491,23 @@ TEST(NodeTcpOnlyTest, RelayedAckAndNackGoBackOnTheRequestersConnection) {
   EXPECT_EQ(nacks[0]->stream, requester);
   EXPECT_EQ(First<Nack>(*nacks[0]), Nack{902});
   h.CloseStream(requester);
+
+  // Once the requester's connection is gone nobody can be told: the ack
+  // goes nowhere (its address is the connection's ephemeral port).
+  const StreamId gone = h.NewStreamId();
+  h.StreamData(gone, Addr(2, 40002),
+               h.SealStream({PingReq{903, kPeerB, Addr(3), true}}));
+  sent = h.TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  const uint32_t orphan_seq = First<Ping>(sent[0]).seq;
+  h.CloseStream(gone);
+  h.Stream(Addr(3), {Ack{orphan_seq}});
+  const std::vector<Sent> after = h.TakeSent();
+  EXPECT_TRUE(Led<Ack>(after).empty());
+  h.Advance(h.node().config().probe_interval);
+  for (const Sent& one : h.sent()) {
+    EXPECT_NE(one.to, Addr(2, 40002)) << "nothing to the ephemeral port";
+  }
 }
 
 // TCP may be resending the ping or its ack: an answer after the period's

@@ -36,7 +36,9 @@ class StreamTable {
   // allows thousands.
   static constexpr size_t kMaxPendingBytes = 4 << 20;
   // Message ids remembered against replays: a member receives a few state
-  // exchanges a second at most, so this covers hours.
+  // exchanges a second at most, so this covers hours (in TCP-only mode,
+  // where every message is a stream message, tens of minutes; an older
+  // replay is answered only on its own connection and changes nothing).
   static constexpr size_t kRecentMessages = 16384;
 
   // `max_message`: the largest message (Config::max_stream_message);

@@ -22,6 +22,8 @@ namespace {
 
 // The same error kind is reported at most this often.
 constexpr absl::Duration kReportInterval = absl::Seconds(5);
+// How often a leave waiting for the sockets (TCP-only) looks again.
+constexpr absl::Duration kLeaveFlushCheck = absl::Milliseconds(10);
 
 }  // namespace
 
@@ -385,12 +387,17 @@ void Driver::Drain(Instant now) {
       listener(*event, *node_);
     }
   }
-  CompleteLeaves(now);
+  const bool flushing = CompleteLeaves(now);
   ReportLimits();
   if (view_writer_) MaybeSaveView(now);
   std::optional<Instant> wake = node_->NextDeadline();
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
+  }
+  // A leave waiting for the sockets to take its news: look again soon
+  // (the loop runs no node code when a socket drains).
+  if (flushing && (!wake || now + kLeaveFlushCheck < *wake)) {
+    wake = now + kLeaveFlushCheck;
   }
   // A save that waits only for its time wakes the loop then; one that
   // waits for the cluster (see MaybeSaveView) waits for its events.
@@ -442,9 +449,14 @@ void Driver::ReportLimits() {
   }
 }
 
-void Driver::CompleteLeaves(Instant now) {
-  if (leave_waiters_.empty()) return;
-  const bool sent = node_->lifecycle() == Lifecycle::kLeft;
+bool Driver::CompleteLeaves(Instant now) {
+  if (leave_waiters_.empty()) return false;
+  // In TCP-only mode "sent" means queued on connections (some still being
+  // established), which stopping the driver would drop: the leave is sent
+  // once the sockets took it.
+  const bool queued = node_->lifecycle() == Lifecycle::kLeft;
+  const bool sent =
+      queued && (!node_->config().tcp_only || QueuedStreamBytes() == 0);
   std::vector<LeaveWaiter> waiting;
   std::vector<LeaveWaiter> finished;
   for (LeaveWaiter& waiter : leave_waiters_) {
@@ -459,6 +471,7 @@ void Driver::CompleteLeaves(Instant now) {
                            "left, but the leave was not confirmed sent to "
                            "enough members in time"));
   }
+  return queued && !sent && !leave_waiters_.empty();
 }
 
 void Driver::ReportError(absl::string_view kind, absl::Status error) {

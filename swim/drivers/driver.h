@@ -148,6 +148,9 @@ class Driver {
   virtual void FlushDatagrams() {}
   // The one wake-up the loop needs next for the node (nullopt: none).
   virtual void ArmTimer(std::optional<Instant> deadline) = 0;
+  // Bytes of stream messages not yet taken by the sockets (including
+  // those on connections still being established).
+  virtual size_t QueuedStreamBytes() const = 0;
 
  private:
   struct LeaveWaiter {
@@ -160,7 +163,9 @@ class Driver {
   // The literal seeds, then every name's addresses (in name order), without
   // repeats.
   std::vector<Address> SeedAddresses() const;
-  void CompleteLeaves(Instant now);
+  // Completes the leaves whose news went out (or whose time ran out);
+  // true while some wait only for the sockets to take it (TCP-only).
+  bool CompleteLeaves(Instant now);
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).
   void ReportLimits();

@@ -182,6 +182,10 @@ void AsioDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, net::MonotonicNow());
 }
 
+size_t AsioDriver::QueuedStreamBytes() const {
+  return streams_ ? streams_->queued_bytes() : 0;
+}
+
 void AsioDriver::ArmTimer(std::optional<Instant> deadline) {
   node_wake_ = deadline;
   RearmTimer();

@@ -55,6 +55,7 @@ class AsioDriver final : public Driver {
   void SendStream(const Address& to, std::optional<StreamId> stream,
                   absl::Span<const uint8_t> bytes) override;
   void ArmTimer(std::optional<Instant> deadline) override;
+  size_t QueuedStreamBytes() const override;
 
  private:
   // Datagrams read synchronously (non-blocking) after each asynchronous

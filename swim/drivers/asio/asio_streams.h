@@ -67,6 +67,8 @@ class AsioStreams {
             absl::Span<const uint8_t> message, Instant now);
   void OnTimer(Instant now);
   std::optional<Instant> NextDeadline() const;
+  // Bytes queued on connections, not yet taken by the sockets.
+  size_t queued_bytes() const { return table_.queued_bytes(); }
   // Closes the acceptor and every connection.
   void CloseAll();
 

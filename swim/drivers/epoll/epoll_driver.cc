@@ -362,6 +362,10 @@ void EpollDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, now_);
 }
 
+size_t EpollDriver::QueuedStreamBytes() const {
+  return streams_ ? streams_->queued_bytes() : 0;
+}
+
 void EpollDriver::ArmTimer(std::optional<Instant> deadline) {
   node_wake_ = deadline;
   RearmTimer();

@@ -80,6 +80,7 @@ class EpollDriver final : public Driver {
                   absl::Span<const uint8_t> bytes) override;
   void FlushDatagrams() override;
   void ArmTimer(std::optional<Instant> deadline) override;
+  size_t QueuedStreamBytes() const override;
 
  private:
   // Datagrams moved per recvmmsg/sendmmsg call.

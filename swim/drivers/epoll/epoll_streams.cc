@@ -180,7 +180,10 @@ void EpollStreams::Send(const Address& to, std::optional<StreamId> stream,
 
 EpollStreams::Connection* EpollStreams::Connect(const Address& to,
                                                 Instant now) {
-  if (!table_.CanConnect()) return nullptr;
+  if (!table_.CanConnect()) {
+    report_("connection cap", table_.CapReached(to));
+    return nullptr;
+  }
   const int family = net::SocketFamilyOf(to);
   const std::optional<net::SocketAddress> where =
       net::ToSocketAddress(to, family);

@@ -68,6 +68,7 @@ class EpollStreams {
 
   size_t incoming_count() const { return table_.incoming_count(); }
   size_t outgoing_count() const { return table_.outgoing_count(); }
+  size_t queued_bytes() const { return table_.queued_bytes(); }
 
  private:
   struct Connection : net::StreamConnection {

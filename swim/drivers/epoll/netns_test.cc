@@ -1,7 +1,10 @@
 // Members on separate hosts: two network namespaces joined by a veth link,
 // two members in each, addresses that exist only inside the namespaces.
 // Taking the link down partitions the cluster (each side declares the
-// other OFFLINE); bringing it up heals it (everyone ONLINE again).
+// other OFFLINE); bringing it up heals it (everyone ONLINE again). Once
+// with IPv4 members, once on dual stack (members advertising IPv4 and
+// IPv6 addresses in one cluster, each bound to [::] and reached over
+// both), each in both transports (UDP, and TCP-only).
 //
 // Needs root and `ip netns`; skipped with the reason otherwise.
 
@@ -45,8 +48,9 @@ CommandResult Shell(const std::string& command) {
   return result;
 }
 
-// Two namespaces, "a" and "b", joined by one veth link: 10.77.0.1/24 on
-// a's end, 10.77.0.2/24 on b's. Removed on destruction.
+// Two namespaces, "a" and "b", joined by one veth link: 10.77.0.1/24 and
+// fd77::1/64 on a's end, 10.77.0.2/24 and fd77::2/64 on b's. Removed on
+// destruction.
 class TwoHosts {
  public:
   TwoHosts()
@@ -61,28 +65,34 @@ class TwoHosts {
     Shell(absl::StrCat("ip netns del ", b_));
   }
 
-  // Empty on success, else why the hosts cannot be built here.
-  std::string Build() {
-    for (const std::string& command : {
-             absl::StrCat("ip netns add ", a_),
-             absl::StrCat("ip netns add ", b_),
-             absl::StrCat("ip link add ", link_a_, " type veth peer name ",
-                          link_b_),
-             absl::StrCat("ip link set ", link_a_, " netns ", a_),
-             absl::StrCat("ip link set ", link_b_, " netns ", b_),
-             absl::StrCat("ip -n ", a_, " addr add 10.77.0.1/24 dev ", link_a_),
-             absl::StrCat("ip -n ", b_, " addr add 10.77.0.2/24 dev ", link_b_),
-             absl::StrCat("ip -n ", a_, " link set lo up"),
-             absl::StrCat("ip -n ", b_, " link set lo up"),
-             absl::StrCat("ip -n ", a_, " link set ", link_a_, " up"),
-             absl::StrCat("ip -n ", b_, " link set ", link_b_, " up"),
-         }) {
-      const CommandResult result = Shell(command);
-      if (result.status != 0) {
-        return absl::StrCat("`", command, "` failed: ", result.output);
-      }
-    }
-    return "";
+  // Empty on success, else why the hosts cannot be built here. With
+  // `ipv6`, the IPv6 addresses too.
+  std::string Build(bool ipv6) {
+    std::string why = RunAll({
+        absl::StrCat("ip netns add ", a_),
+        absl::StrCat("ip netns add ", b_),
+        absl::StrCat("ip link add ", link_a_, " type veth peer name ", link_b_),
+        absl::StrCat("ip link set ", link_a_, " netns ", a_),
+        absl::StrCat("ip link set ", link_b_, " netns ", b_),
+        absl::StrCat("ip -n ", a_, " addr add 10.77.0.1/24 dev ", link_a_),
+        absl::StrCat("ip -n ", b_, " addr add 10.77.0.2/24 dev ", link_b_),
+        absl::StrCat("ip -n ", a_, " link set lo up"),
+        absl::StrCat("ip -n ", b_, " link set lo up"),
+        absl::StrCat("ip -n ", a_, " link set ", link_a_, " up"),
+        absl::StrCat("ip -n ", b_, " link set ", link_b_, " up"),
+    });
+    if (!why.empty() || !ipv6) return why;
+    return RunAll({
+        // IPv6 addresses usable at once (no duplicate detection), and
+        // kept while a's end is down.
+        absl::StrCat("ip netns exec ", a_,
+                     " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/", link_a_,
+                     "/keep_addr_on_down'"),
+        absl::StrCat("ip -n ", a_, " addr add fd77::1/64 dev ", link_a_,
+                     " nodad"),
+        absl::StrCat("ip -n ", b_, " addr add fd77::2/64 dev ", link_b_,
+                     " nodad"),
+    });
   }
 
   // Takes a's end of the link down or up.
@@ -96,6 +106,17 @@ class TwoHosts {
   const std::string& b() const { return b_; }
 
  private:
+  // Runs `commands` in order; empty, or why the first that failed did.
+  static std::string RunAll(const std::vector<std::string>& commands) {
+    for (const std::string& command : commands) {
+      const CommandResult result = Shell(command);
+      if (result.status != 0) {
+        return absl::StrCat("`", command, "` failed: ", result.output);
+      }
+    }
+    return "";
+  }
+
   std::string suffix_;
   std::string a_;
   std::string b_;
@@ -108,8 +129,8 @@ class TwoHosts {
 class NamespacedMember {
  public:
   NamespacedMember(const std::string& netns, Config config,
-                   MembershipView& view) {
-    thread_ = std::thread([this, netns, config, &view] {
+                   DriverOptions options, MembershipView& view) {
+    thread_ = std::thread([this, netns, config, options, &view] {
       const int fd = ::open(absl::StrCat("/var/run/netns/", netns).c_str(),
                             O_RDONLY | O_CLOEXEC);
       if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
@@ -120,7 +141,7 @@ class NamespacedMember {
       }
       ::close(fd);
       absl::StatusOr<std::unique_ptr<EpollDriver>> driver =
-          EpollDriver::Create(config, FastDriverOptions());
+          EpollDriver::Create(config, options);
       if (!driver.ok()) {
         status_ = driver.status();
         created_.Notify();
@@ -147,78 +168,114 @@ class NamespacedMember {
   std::thread thread_;
 };
 
+// One member of a layout: its name, the address it advertises, where it
+// binds (empty: the advertised address) and the seed it joins through
+// (empty: none).
+struct Placement {
+  std::string name;
+  std::string address;
+  std::string bind;
+  std::string seed;
+};
+
 // Both transports: datagrams and streams, and TCP-only (Config::tcp_only).
 class NetnsTest : public ::testing::TestWithParam<bool> {
  protected:
   bool tcp_only() const { return GetParam(); }
+
+  // Builds the two hosts, starts `layout` (names starting with 'a' on host
+  // a, 'b' on host b), and checks that they converge, that taking the
+  // link down partitions them and that bringing it up heals them.
+  void PartitionAndHeal(const std::vector<Placement>& layout, bool ipv6) {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "network namespaces need root; skipping the "
+                      "multi-host test";
+    }
+    if (Shell("ip netns list").status != 0) {
+      GTEST_SKIP() << "`ip netns` is not available here; skipping the "
+                      "multi-host test";
+    }
+    TwoHosts hosts;
+    if (const std::string why = hosts.Build(ipv6); !why.empty()) {
+      GTEST_SKIP() << "network namespaces are not permitted here (" << why
+                   << "); skipping the multi-host test";
+    }
+
+    MembershipView view;
+    std::vector<std::unique_ptr<NamespacedMember>> members;
+    std::vector<std::string> side_a;
+    std::vector<std::string> side_b;
+    for (const Placement& placement : layout) {
+      Config config = FastConfig(placement.name, placement.address);
+      config.tcp_only = tcp_only();
+      DriverOptions options = FastDriverOptions();
+      options.bind = placement.bind;
+      const bool on_a = placement.name[0] == 'a';
+      members.push_back(std::make_unique<NamespacedMember>(
+          on_a ? hosts.a() : hosts.b(), config, options, view));
+      ASSERT_TRUE(members.back()->status().ok()) << members.back()->status();
+      (on_a ? side_a : side_b).push_back(placement.name);
+    }
+    for (size_t i = 0; i < layout.size(); ++i) {
+      if (!layout[i].seed.empty()) {
+        members[i]->driver().Join({layout[i].seed});
+      }
+    }
+    std::vector<std::string> everyone = side_a;
+    everyone.insert(everyone.end(), side_b.begin(), side_b.end());
+    ASSERT_TRUE(view.AwaitConverged(everyone, kBound)) << view.Describe();
+
+    ASSERT_TRUE(hosts.SetLink(false));
+    EXPECT_TRUE(
+        view.AwaitStatus(side_a, side_b, MemberStatus::kOffline, kBound))
+        << view.Describe();
+    EXPECT_TRUE(
+        view.AwaitStatus(side_b, side_a, MemberStatus::kOffline, kBound))
+        << view.Describe();
+    // Each side still sees its own half.
+    EXPECT_TRUE(view.AwaitConverged(side_a, kBound)) << view.Describe();
+    EXPECT_TRUE(view.AwaitConverged(side_b, kBound)) << view.Describe();
+    // With its interface down, side a has no route to side b: the kernel
+    // refuses those datagrams (or connections), which is counted (and
+    // reported), not fatal.
+    DriverStats stats;
+    ASSERT_TRUE(members[0]
+                    ->driver()
+                    .Inspect([&](const Node&, const DriverStats& driver_stats) {
+                      stats = driver_stats;
+                    })
+                    .ok());
+    if (tcp_only()) {
+      EXPECT_EQ(stats.datagrams_sent, 0u) << stats.ToString();
+      EXPECT_GT(stats.stream_messages_dropped, 0u) << stats.ToString();
+    } else {
+      EXPECT_GT(stats.datagram_send_errors + stats.datagram_send_dropped, 0u)
+          << stats.ToString();
+    }
+
+    ASSERT_TRUE(hosts.SetLink(true));
+    EXPECT_TRUE(view.AwaitConverged(everyone, kBound)) << view.Describe();
+    members.clear();
+  }
 };
 
 TEST_P(NetnsTest, LinkDownPartitionsTheClusterAndLinkUpHealsIt) {
-  if (::geteuid() != 0) {
-    GTEST_SKIP() << "network namespaces need root; skipping the multi-host "
-                    "test";
-  }
-  if (Shell("ip netns list").status != 0) {
-    GTEST_SKIP() << "`ip netns` is not available here; skipping the "
-                    "multi-host test";
-  }
-  TwoHosts hosts;
-  if (const std::string why = hosts.Build(); !why.empty()) {
-    GTEST_SKIP() << "network namespaces are not permitted here (" << why
-                 << "); skipping the multi-host test";
-  }
+  PartitionAndHeal({{"a1", "10.77.0.1:7946", "", ""},
+                    {"a2", "10.77.0.1:7947", "", "10.77.0.1:7946"},
+                    {"b1", "10.77.0.2:7946", "", "10.77.0.1:7946"},
+                    {"b2", "10.77.0.2:7947", "", "10.77.0.1:7946"}},
+                   /*ipv6=*/false);
+}
 
-  MembershipView view;
-  std::vector<std::unique_ptr<NamespacedMember>> members;
-  const std::vector<std::pair<std::string, std::string>> layout = {
-      {"a1", "10.77.0.1:7946"},
-      {"a2", "10.77.0.1:7947"},
-      {"b1", "10.77.0.2:7946"},
-      {"b2", "10.77.0.2:7947"}};
-  for (const auto& [name, address] : layout) {
-    Config config = FastConfig(name, address);
-    config.tcp_only = tcp_only();
-    members.push_back(std::make_unique<NamespacedMember>(
-        name[0] == 'a' ? hosts.a() : hosts.b(), config, view));
-    ASSERT_TRUE(members.back()->status().ok()) << members.back()->status();
-  }
-  for (size_t i = 1; i < members.size(); ++i) {
-    members[i]->driver().Join({"10.77.0.1:7946"});
-  }
-  const std::vector<std::string> side_a = {"a1", "a2"};
-  const std::vector<std::string> side_b = {"b1", "b2"};
-  const std::vector<std::string> everyone = {"a1", "a2", "b1", "b2"};
-  ASSERT_TRUE(view.AwaitConverged(everyone, kBound)) << view.Describe();
-
-  ASSERT_TRUE(hosts.SetLink(false));
-  EXPECT_TRUE(view.AwaitStatus(side_a, side_b, MemberStatus::kOffline, kBound))
-      << view.Describe();
-  EXPECT_TRUE(view.AwaitStatus(side_b, side_a, MemberStatus::kOffline, kBound))
-      << view.Describe();
-  // Each side still sees its own half.
-  EXPECT_EQ(view.StatusOf("a1", "a2"), MemberStatus::kOnline);
-  EXPECT_EQ(view.StatusOf("b1", "b2"), MemberStatus::kOnline);
-  // With its interface down, side a has no route to side b: the kernel
-  // refuses those datagrams (or connections), which is counted (and
-  // reported), not fatal.
-  DriverStats stats;
-  ASSERT_TRUE(members[0]
-                  ->driver()
-                  .Inspect([&](const Node&, const DriverStats& driver_stats) {
-                    stats = driver_stats;
-                  })
-                  .ok());
-  if (tcp_only()) {
-    EXPECT_EQ(stats.datagrams_sent, 0u) << stats.ToString();
-    EXPECT_GT(stats.stream_messages_dropped, 0u) << stats.ToString();
-  } else {
-    EXPECT_GT(stats.datagram_send_errors + stats.datagram_send_dropped, 0u)
-        << stats.ToString();
-  }
-
-  ASSERT_TRUE(hosts.SetLink(true));
-  EXPECT_TRUE(view.AwaitConverged(everyone, kBound)) << view.Describe();
-  members.clear();
+// Dual stack: every member binds [::] (IPv4 and IPv6); a1 and b1 advertise
+// IPv6 addresses, a2 and b2 IPv4 ones, and seeds are reached over the
+// other family than the one they advertise (a1 over IPv4, a2 over IPv6).
+TEST_P(NetnsTest, DualStackClusterMixesFamiliesAndHeals) {
+  PartitionAndHeal({{"a1", "[fd77::1]:7946", "[::]:7946", ""},
+                    {"a2", "10.77.0.1:7947", "[::]:7947", "[fd77::1]:7946"},
+                    {"b1", "[fd77::2]:7946", "[::]:7946", "10.77.0.1:7946"},
+                    {"b2", "10.77.0.2:7947", "[::]:7947", "[fd77::1]:7947"}},
+                   /*ipv6=*/true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, NetnsTest, ::testing::Bool(),

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
@@ -61,8 +63,10 @@ struct StreamConnection {
 // those that have not authenticated more tightly
 // (max_unauthenticated_per_host); at max_connections the oldest of these
 // is evicted for a newcomer, so idle junk cannot keep members out. A
-// connection holds at most one reply waiting, and queued bytes are capped
-// across all connections (max_queued_stream_bytes).
+// large reply (a state exchange) is queued only on an idle connection,
+// small ones (at most 16 KiB) while fewer than 8 messages wait on it, and
+// queued bytes are capped across all connections
+// (max_queued_stream_bytes).
 //
 // `Connection` derives from StreamConnection and adds the socket. Ids
 // never repeat, so an event or completion for a connection removed
@@ -140,6 +144,15 @@ class ConnectionTable {
     return outgoing_by_peer_.size() <
            static_cast<size_t>(options_.max_connections);
   }
+  // What the error listeners hear when a message to `to` found every
+  // outgoing connection taken (!CanConnect).
+  absl::Status CapReached(const Address& to) const {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "all ", options_.max_connections,
+        " outgoing stream connections are in use: a message to ", to.ToString(),
+        " was dropped; raise DriverOptions::max_connections or lower "
+        "idle_timeout (docs/drivers.md, \"Streams\")"));
+  }
   // Takes a connection being established to `peer` (check CanConnect).
   Connection* AddOutgoing(std::unique_ptr<Connection> connection,
                           const Address& peer, Instant now) {
@@ -165,10 +178,12 @@ class ConnectionTable {
     Connection* connection = nullptr;
     if (stream) {
       connection = Find(*stream);
-      // A reply: only while the requester is there, and one at a time, so
-      // requests replayed on a connection (and never read) cannot pile
-      // replies up in the queues.
-      if (connection == nullptr || !connection->queue.empty()) {
+      // A reply: only while the requester is there. A large one (a state
+      // exchange) only when nothing waits on the connection, small ones
+      // (a probe's answers, in TCP-only mode) while few do, so requests
+      // replayed on a connection (and never read) cannot pile replies up
+      // in the queues.
+      if (connection == nullptr || !ReplyMayWait(*connection, size)) {
         ++stats_.stream_messages_dropped;
         return nullptr;
       }
@@ -313,6 +328,16 @@ class ConnectionTable {
     Connection* inserted = connection.get();
     connections_[inserted->id] = std::move(connection);
     return inserted;
+  }
+
+  // A small reply: at most a datagram's worth of packet, framed.
+  static constexpr size_t kSmallReply = 16 << 10;
+  // Messages waiting on a connection beyond which no small reply joins.
+  static constexpr size_t kRepliesWaiting = 8;
+
+  static bool ReplyMayWait(const Connection& connection, size_t size) {
+    if (connection.queue.empty()) return true;
+    return size <= kSmallReply && connection.queue.messages() < kRepliesWaiting;
   }
 
   // The deadline after the last progress, by the rules above.

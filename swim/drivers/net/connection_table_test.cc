@@ -83,17 +83,39 @@ TEST(ConnectionTableTest, AllIncomingConnectionsAreCappedPerHost) {
 
 // Requests replayed on one connection, never reading the replies, cannot
 // pile replies up: one waits per connection, the rest are dropped.
-TEST(ConnectionTableTest, OneReplyWaitsPerConnection) {
-  const DriverOptions options = SmallOptions();
+TEST(ConnectionTableTest, RepliesWaitingPerConnectionAreBounded) {
+  DriverOptions options = SmallOptions();
+  options.max_queued_stream_bytes = 1 << 20;
   DriverStats stats;
   Table table(options, stats);
   FakeConnection* in = Accept(table, "10.0.0.9:5");
   auto no_connect = []() -> FakeConnection* { return nullptr; };
-  FakeConnection* route = table.Route(in->peer, in->id, 10, no_connect);
-  ASSERT_EQ(route, in);
-  table.Enqueue(*route, std::vector<uint8_t>(10), kNow);
-  EXPECT_EQ(table.Route(in->peer, in->id, 10, no_connect), nullptr);
+  // Small replies (a probe's answers): eight may wait, not nine.
+  for (int i = 0; i < 8; ++i) {
+    FakeConnection* route = table.Route(in->peer, in->id, 100, no_connect);
+    ASSERT_EQ(route, in) << i;
+    table.Enqueue(*route, std::vector<uint8_t>(100), kNow);
+  }
+  EXPECT_EQ(table.Route(in->peer, in->id, 100, no_connect), nullptr);
   EXPECT_EQ(stats.stream_messages_dropped, 1u);
+  // A large one (a state exchange) only when nothing waits.
+  EXPECT_EQ(table.Route(in->peer, in->id, 20000, no_connect), nullptr);
+  EXPECT_EQ(stats.stream_messages_dropped, 2u);
+  while (!in->queue.empty()) {
+    table.Wrote(*in, in->queue.Unwritten().size(), kNow);
+  }
+  FakeConnection* route = table.Route(in->peer, in->id, 20000, no_connect);
+  ASSERT_EQ(route, in);
+  table.Enqueue(*route, std::vector<uint8_t>(20000), kNow);
+  // Not a second large one behind it; small ones, up to eight messages.
+  EXPECT_EQ(table.Route(in->peer, in->id, 20000, no_connect), nullptr);
+  EXPECT_EQ(stats.stream_messages_dropped, 3u);
+  for (int i = 1; i < 8; ++i) {
+    ASSERT_EQ(table.Route(in->peer, in->id, 10, no_connect), in) << i;
+    table.Enqueue(*in, std::vector<uint8_t>(10), kNow);
+  }
+  EXPECT_EQ(table.Route(in->peer, in->id, 10, no_connect), nullptr);
+  EXPECT_EQ(stats.stream_messages_dropped, 4u);
   // Nor does a reply go anywhere once its connection is gone.
   table.Remove(in->id);
   EXPECT_EQ(table.Route(From("10.0.0.9:5"), uint64_t{99}, 10, no_connect),

@@ -450,10 +450,23 @@ bool Simulator::Step(Instant until) {
   }
   // A whole stream message arrives at once; the connection then closes on
   // this side, after the node replied on it (replies are produced while
-  // the request is handled).
+  // the request is handled). A TCP-only member may also answer later on
+  // it (a relay's ack or nack), as on a real driver's connection: it is
+  // kept for a probe interval, as long as a relay lasts.
   slot.node->HandleStreamData(pending.stream, pending.from, pending.bytes,
                               now_);
   Drain(pending.to);
+  if (slot.config.tcp_only) {
+    At(now_ + slot.config.probe_interval,
+       [this, to = pending.to, life = slot.life, id = pending.stream] {
+         Slot& held = *slots_[to];
+         if (!held.crashed && held.life == life) {
+           held.node->HandleStreamClosed(id);
+         }
+         connections_.erase(id);
+       });
+    return true;
+  }
   slot.node->HandleStreamClosed(pending.stream);
   connections_.erase(pending.stream);
   return true;
