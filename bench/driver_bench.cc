@@ -1,12 +1,16 @@
-// Datagram throughput of the real drivers on loopback, on one core: a load
-// generator on the same thread sends batches of pings (sealed as a cluster
-// member would) to a member and collects its acks, pumping the driver in
-// between (EpollDriver::Process, io_context::poll). One probe cycle is a
-// ping in and an ack out: two datagrams the driver handles. The load
-// generator's own system calls run on the same core, so the figures are a
-// floor for the driver alone.
+// Throughput of the real drivers on loopback, on one core: a load generator
+// on the same thread sends batches of pings (sealed as a cluster member
+// would) to a member and collects its acks, pumping the driver in between
+// (EpollDriver::Process, io_context::poll). One probe cycle is a ping in
+// and an ack out: two datagrams the driver handles or, for a TCP-only
+// member (Config::tcp_only), two stream messages on connections the load
+// generator keeps open. The load generator's own system calls run on the
+// same core, so the figures are a floor for the driver alone.
 
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -19,6 +23,7 @@
 #include "benchmark/benchmark.h"
 #include "swim/core/envelope.h"
 #include "swim/core/keyring.h"
+#include "swim/core/stream.h"
 #include "swim/core/wire.h"
 #include "swim/drivers/asio/asio_driver.h"
 #include "swim/drivers/epoll/epoll_driver.h"
@@ -31,8 +36,9 @@ namespace {
 constexpr int kBatch = 32;
 const std::string kKey(32, 'k');
 
-Config TargetConfig(SecurityMode mode) {
+Config TargetConfig(SecurityMode mode, bool tcp_only = false) {
   Config config = Config::Lan();
+  config.tcp_only = tcp_only;
   config.name = "target.bench";
   config.address = *Address::Parse("127.0.0.1:0");
   config.security_mode = mode;
@@ -78,7 +84,9 @@ class LoadGenerator {
     }
   }
 
-  void SendBatch() {
+  // (Datagrams never wait for the driver: `pump` is not needed.)
+  template <typename Pump>
+  void SendBatch(Pump /*pump*/) {
     for (int i = 0; i < kBatch; ++i) {
       std::vector<uint8_t>& ping = pings_[next_++ % pings_.size()];
       send_iovecs_[i].iov_base = ping.data();
@@ -112,13 +120,117 @@ class LoadGenerator {
   std::vector<mmsghdr> receive_headers_;
 };
 
+// The TCP-only load generator: kConnections connections to the member, as
+// that many probers, each carrying kPerConnection pings (stream messages)
+// per batch; the member answers each on its connection.
+class StreamLoadGenerator {
+ public:
+  static constexpr int kConnections = 4;
+  static constexpr int kPerConnection = kBatch / kConnections;
+  // More distinct messages than a member remembers against replays
+  // (StreamTable::kRecentMessages): cycling through them is never one.
+  static constexpr int kMessages = 32768;
+
+  StreamLoadGenerator(const Address& target, SecurityMode mode) {
+    EnvelopeConfig config;
+    config.mode = mode;
+    config.nonce_seed[0] = 9;
+    Envelope envelope = *Envelope::Create(config, *Keyring::Create({kKey}));
+    for (uint32_t seq = 0; seq < kMessages; ++seq) {
+      std::array<uint8_t, 256> packet;
+      const size_t size = *EncodePacket({Message(Ping{seq, "target.bench"})},
+                                        absl::MakeSpan(packet));
+      offsets_.push_back(sealed_.size());
+      (void)SealStreamMessage(
+          envelope, seq + 1, absl::MakeConstSpan(packet.data(), size), sealed_);
+    }
+    offsets_.push_back(sealed_.size());
+    const net::SocketAddress where = *net::ToSocketAddress(target, AF_INET);
+    for (int i = 0; i < kConnections; ++i) {
+      Connection& connection = connections_[i];
+      connection.fd =
+          net::FileDescriptor(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      (void)::connect(connection.fd.get(), where.get(), where.length);
+      net::SendWithoutDelay(connection.fd.get());  // as the drivers do
+      ::fcntl(connection.fd.get(), F_SETFL,
+              ::fcntl(connection.fd.get(), F_GETFL) | O_NONBLOCK);
+    }
+  }
+
+  // Writes kPerConnection pings on every connection (pumping while a
+  // socket is full).
+  template <typename Pump>
+  void SendBatch(Pump pump) {
+    for (Connection& connection : connections_) {
+      batch_.clear();
+      for (int i = 0; i < kPerConnection; ++i) {
+        const size_t at = next_++ % kMessages;
+        batch_.insert(batch_.end(), sealed_.begin() + offsets_[at],
+                      sealed_.begin() + offsets_[at + 1]);
+      }
+      size_t written = 0;
+      while (written < batch_.size()) {
+        const ssize_t count =
+            ::write(connection.fd.get(), batch_.data() + written,
+                    batch_.size() - written);
+        if (count > 0) {
+          written += static_cast<size_t>(count);
+        } else {
+          pump();
+        }
+      }
+    }
+  }
+
+  // Acks (whole frames: each answer is one small message) received so
+  // far, non-blocking.
+  int Receive() {
+    int acks = 0;
+    for (Connection& connection : connections_) {
+      uint8_t buffer[16384];
+      const ssize_t count = ::read(connection.fd.get(), buffer, sizeof(buffer));
+      if (count <= 0) continue;
+      connection.pending.insert(connection.pending.end(), buffer,
+                                buffer + count);
+      size_t at = 0;
+      while (connection.pending.size() - at >= kStreamFrameHeaderSize) {
+        const uint8_t* header = connection.pending.data() + at;
+        const size_t length = (static_cast<size_t>(header[0]) << 24) |
+                              (static_cast<size_t>(header[1]) << 16) |
+                              (static_cast<size_t>(header[2]) << 8) | header[3];
+        if (connection.pending.size() - at < kStreamFrameHeaderSize + length) {
+          break;
+        }
+        at += kStreamFrameHeaderSize + length;
+        ++acks;
+      }
+      connection.pending.erase(connection.pending.begin(),
+                               connection.pending.begin() + at);
+    }
+    return acks;
+  }
+
+ private:
+  struct Connection {
+    net::FileDescriptor fd;
+    std::vector<uint8_t> pending;  // a partial frame
+  };
+  std::array<Connection, kConnections> connections_;
+  std::vector<uint8_t> sealed_;
+  std::vector<size_t> offsets_;
+  std::vector<uint8_t> batch_;
+  size_t next_ = 0;
+};
+
 // Runs probe cycles in batches, calling `pump` until every ack is back.
-template <typename Pump>
-void ProbeCycles(benchmark::State& state, LoadGenerator& load, Pump pump) {
+// `unit` names what a cycle is two of: "datagrams" or "messages".
+template <typename Load, typename Pump>
+void ProbeCycles(benchmark::State& state, Load& load, Pump pump,
+                 const std::string& unit = "datagrams") {
   int64_t cycles = 0;
   int64_t lost = 0;
   for (auto _ : state) {
-    load.SendBatch();
+    load.SendBatch(pump);
     int acked = 0;
     for (int spins = 0; acked < kBatch && spins < 100000; ++spins) {
       pump();
@@ -129,7 +241,7 @@ void ProbeCycles(benchmark::State& state, LoadGenerator& load, Pump pump) {
   }
   state.counters["probe_cycles_per_s"] = benchmark::Counter(
       static_cast<double>(cycles), benchmark::Counter::kIsRate);
-  state.counters["datagrams_per_s"] = benchmark::Counter(
+  state.counters[unit + "_per_s"] = benchmark::Counter(
       static_cast<double>(2 * cycles), benchmark::Counter::kIsRate);
   state.counters["lost"] = static_cast<double>(lost);
 }
@@ -189,11 +301,43 @@ void BM_AsioProbeCycles(benchmark::State& state) {
   driver.reset();
 }
 
+void BM_EpollTcpOnlyProbeCycles(benchmark::State& state) {
+  const auto mode = static_cast<SecurityMode>(state.range(0));
+  auto driver = *EpollDriver::Create(TargetConfig(mode, /*tcp_only=*/true));
+  StreamLoadGenerator load(driver->address(), mode);
+  ProbeCycles(
+      state, load, [&] { driver->Process(); }, "messages");
+  state.SetLabel(std::string(SecurityModeName(mode)));
+}
+
+void BM_AsioTcpOnlyProbeCycles(benchmark::State& state) {
+  const auto mode = static_cast<SecurityMode>(state.range(0));
+  asio::io_context io;
+  auto driver = *AsioDriver::Create(io, TargetConfig(mode, /*tcp_only=*/true));
+  io.poll();
+  StreamLoadGenerator load(driver->address(), mode);
+  ProbeCycles(
+      state, load,
+      [&] {
+        io.restart();
+        io.poll();
+      },
+      "messages");
+  state.SetLabel(std::string(SecurityModeName(mode)));
+  driver.reset();
+}
+
 BENCHMARK(BM_KernelEchoBaseline);
 BENCHMARK(BM_EpollProbeCycles)
     ->Arg(static_cast<int>(SecurityMode::kPlaintext))
     ->Arg(static_cast<int>(SecurityMode::kEncrypted));
 BENCHMARK(BM_AsioProbeCycles)
+    ->Arg(static_cast<int>(SecurityMode::kPlaintext))
+    ->Arg(static_cast<int>(SecurityMode::kEncrypted));
+BENCHMARK(BM_EpollTcpOnlyProbeCycles)
+    ->Arg(static_cast<int>(SecurityMode::kPlaintext))
+    ->Arg(static_cast<int>(SecurityMode::kEncrypted));
+BENCHMARK(BM_AsioTcpOnlyProbeCycles)
     ->Arg(static_cast<int>(SecurityMode::kPlaintext))
     ->Arg(static_cast<int>(SecurityMode::kEncrypted));
 

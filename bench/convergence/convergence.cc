@@ -41,6 +41,9 @@ ABSL_FLAG(double, steady_s, 60,
 ABSL_FLAG(bool, stream_fallback, true,
           "Config::stream_fallback in every preset (false: compare with "
           "probes that have no TCP fallback).");
+ABSL_FLAG(bool, tcp_only, false,
+          "Config::tcp_only in every preset: every message over streams "
+          "(the datagram columns are then 0; bytes count all traffic).");
 ABSL_FLAG(std::string, out, "bench-convergence",
           "Directory for the CSVs, summary.md and the SVG figures (relative "
           "paths are taken from the workspace under bazel run).");
@@ -156,6 +159,7 @@ int Main(int argc, char** argv) {
         break;
       }
       preset->config.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
+      preset->config.tcp_only = absl::GetFlag(FLAGS_tcp_only);
       presets.push_back(*std::move(preset));
     }
   }

@@ -129,6 +129,7 @@ void AsioStreams::OnAccept(const asio::error_code& error,
     return;  // the socket closes as it goes
   }
   socket.non_blocking(true, ignored);
+  net::SendWithoutDelay(socket.native_handle());
   auto connection = std::make_unique<Connection>(executor_);
   connection->socket = std::move(socket);
   auto accepted = table_.AddIncoming(std::move(connection), *from, now);
@@ -229,6 +230,7 @@ AsioStreams::Connection* AsioStreams::Connect(const Address& to, Instant now) {
     report_("socket", OutOfDescriptors("cannot open a stream socket", error));
     return nullptr;
   }
+  net::SendWithoutDelay(connection->socket.native_handle());
   Connection* added = table_.AddOutgoing(std::move(connection), to, now);
   added->socket.async_connect(
       ToEndpoint(*where),

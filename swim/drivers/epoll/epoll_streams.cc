@@ -107,6 +107,7 @@ void EpollStreams::Accept(Instant now) {
     }
     auto connection = std::make_unique<Connection>();
     connection->fd = net::FileDescriptor(fd);
+    net::SendWithoutDelay(fd);
     const std::optional<Address> from =
         net::FromSocketAddress(peer.get(), peer.length);
     if (!from) {
@@ -196,6 +197,7 @@ EpollStreams::Connection* EpollStreams::Connect(const Address& to,
     report_("socket", OutOfDescriptors("cannot open a stream socket"));
     return nullptr;
   }
+  net::SendWithoutDelay(connection->fd.get());
   bool established = true;
   if (::connect(connection->fd.get(), where->get(), where->length) != 0) {
     if (errno != EINPROGRESS) {

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -73,6 +75,11 @@ bool IsUnspecified(const Address& address) {
   const std::array<uint8_t, 16>& octets = address.octets();
   return std::all_of(octets.begin(), octets.begin() + address.octet_count(),
                      [](uint8_t octet) { return octet == 0; });
+}
+
+void SendWithoutDelay(int fd) {
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 }  // namespace swim::net

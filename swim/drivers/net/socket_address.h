@@ -42,6 +42,11 @@ inline int SocketFamilyOf(const Address& address) {
 // True for 0.0.0.0 and ::.
 bool IsUnspecified(const Address& address);
 
+// Sets TCP_NODELAY on stream socket `fd`: the drivers write whole stream
+// messages, so Nagle's algorithm would only hold a small message (an ack,
+// in TCP-only mode) back until the peer's delayed ACK, up to 40 ms.
+void SendWithoutDelay(int fd);
+
 }  // namespace swim::net
 
 #endif  // SWIM_DRIVERS_NET_SOCKET_ADDRESS_H_
