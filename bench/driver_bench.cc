@@ -4,9 +4,11 @@
 // (EpollDriver::Process, io_context::poll). One probe cycle is a ping in
 // and an ack out: two datagrams the driver handles or, for a TCP-only
 // member (Config::tcp_only), two stream messages on connections the load
-// generator keeps open. The load generator's own system calls run on the
-// same core, so the figures are a floor for the driver alone.
+// generator keeps open, with TLS on them too in the TLS rows (certificates
+// made for the run). The load generator's own system calls (and its TLS)
+// run on the same core, so the figures are a floor for the driver alone.
 
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,6 +16,9 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +34,8 @@
 #include "swim/drivers/epoll/epoll_driver.h"
 #include "swim/drivers/net/file_descriptor.h"
 #include "swim/drivers/net/socket_address.h"
+#include "swim/drivers/net/tls.h"
+#include "swim/drivers/testing/test_pki.h"
 
 namespace swim {
 namespace {
@@ -131,7 +138,9 @@ class StreamLoadGenerator {
   // (StreamTable::kRecentMessages): cycling through them is never one.
   static constexpr int kMessages = 32768;
 
-  StreamLoadGenerator(const Address& target, SecurityMode mode) {
+  // With `tls`, every connection runs TLS (client side) under it.
+  StreamLoadGenerator(const Address& target, SecurityMode mode,
+                      std::shared_ptr<const net::TlsContext> tls = nullptr) {
     EnvelopeConfig config;
     config.mode = mode;
     config.nonce_seed[0] = 9;
@@ -154,6 +163,10 @@ class StreamLoadGenerator {
       net::SendWithoutDelay(connection.fd.get());  // as the drivers do
       ::fcntl(connection.fd.get(), F_SETFL,
               ::fcntl(connection.fd.get(), F_GETFL) | O_NONBLOCK);
+      if (tls != nullptr) {
+        connection.tls =
+            *net::TlsStream::Create(tls, net::TlsStream::Role::kClient, target);
+      }
     }
   }
 
@@ -167,6 +180,10 @@ class StreamLoadGenerator {
         const size_t at = next_++ % kMessages;
         batch_.insert(batch_.end(), sealed_.begin() + offsets_[at],
                       sealed_.begin() + offsets_[at + 1]);
+      }
+      if (connection.tls != nullptr) {
+        SendTls(connection, pump);
+        continue;
       }
       size_t written = 0;
       while (written < batch_.size()) {
@@ -190,8 +207,15 @@ class StreamLoadGenerator {
       uint8_t buffer[16384];
       const ssize_t count = ::read(connection.fd.get(), buffer, sizeof(buffer));
       if (count <= 0) continue;
-      connection.pending.insert(connection.pending.end(), buffer,
-                                buffer + count);
+      if (connection.tls != nullptr) {
+        // Handshake messages and acks; the plaintext joins `pending`.
+        (void)connection.tls->Receive(
+            absl::MakeConstSpan(buffer, static_cast<size_t>(count)),
+            connection.pending);
+      } else {
+        connection.pending.insert(connection.pending.end(), buffer,
+                                  buffer + count);
+      }
       size_t at = 0;
       while (connection.pending.size() - at >= kStreamFrameHeaderSize) {
         const uint8_t* header = connection.pending.data() + at;
@@ -213,8 +237,59 @@ class StreamLoadGenerator {
  private:
   struct Connection {
     net::FileDescriptor fd;
+    std::unique_ptr<net::TlsStream> tls;
     std::vector<uint8_t> pending;  // a partial frame
   };
+
+  // Writes what TLS has for the socket, pumping (and reading the member's
+  // handshake messages) while the socket is full.
+  template <typename Pump>
+  void Flush(Connection& connection, Pump pump) {
+    while (connection.tls->pending_bytes() > 0) {
+      const absl::Span<const uint8_t> out = connection.tls->Pending();
+      const ssize_t count =
+          ::write(connection.fd.get(), out.data(), out.size());
+      if (count > 0) {
+        connection.tls->Consumed(static_cast<size_t>(count));
+      } else if (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        Fail("the member closed a TLS connection");
+      } else {
+        pump();
+      }
+    }
+  }
+
+  [[noreturn]] static void Fail(const char* what) {
+    std::fprintf(stderr, "driver_bench: %s\n", what);
+    std::abort();
+  }
+
+  // Seals the batch (after the handshake, which the first batch waits
+  // for) and writes it.
+  template <typename Pump>
+  void SendTls(Connection& connection, Pump pump) {
+    Flush(connection, pump);
+    for (int spins = 0; !connection.tls->established() && spins < 100000;
+         ++spins) {
+      pump();
+      uint8_t buffer[16384];
+      const ssize_t count = ::read(connection.fd.get(), buffer, sizeof(buffer));
+      if (count > 0) {
+        (void)connection.tls->Receive(
+            absl::MakeConstSpan(buffer, static_cast<size_t>(count)),
+            connection.pending);
+        Flush(connection, pump);
+      }
+    }
+    if (!connection.tls->established()) Fail("no TLS handshake");
+    size_t sealed = 0;
+    while (sealed < batch_.size()) {
+      sealed +=
+          connection.tls->Seal(absl::MakeConstSpan(batch_).subspan(sealed));
+      if (connection.tls->failed()) Fail("a TLS record failed");
+      Flush(connection, pump);
+    }
+  }
   std::array<Connection, kConnections> connections_;
   std::vector<uint8_t> sealed_;
   std::vector<size_t> offsets_;
@@ -301,21 +376,51 @@ void BM_AsioProbeCycles(benchmark::State& state) {
   driver.reset();
 }
 
+// Certificates for the TLS rows: the member's and the load generator's,
+// from one CA made for the run (its files last as long as it does).
+struct BenchTls {
+  std::unique_ptr<drivertest::TestPki> pki;
+  DriverOptions member;
+  std::shared_ptr<const net::TlsContext> client;
+};
+
+// TCP-only rows: range(0) the security mode, range(1) 1 for TLS on the
+// connections.
+BenchTls MakeBenchTls(const benchmark::State& state) {
+  BenchTls tls;
+  if (state.range(1) == 0) return tls;
+  tls.pki = *drivertest::TestPki::Create(
+      std::filesystem::temp_directory_path().string(), "swim-driver-bench");
+  tls.member.tls = *tls.pki->Issue("member");
+  tls.client = *net::TlsContext::Load(*tls.pki->Issue("prober"));
+  return tls;
+}
+
+std::string StreamLabel(const benchmark::State& state) {
+  return absl::StrCat(
+      SecurityModeName(static_cast<SecurityMode>(state.range(0))),
+      state.range(1) != 0 ? " in TLS" : "");
+}
+
 void BM_EpollTcpOnlyProbeCycles(benchmark::State& state) {
   const auto mode = static_cast<SecurityMode>(state.range(0));
-  auto driver = *EpollDriver::Create(TargetConfig(mode, /*tcp_only=*/true));
-  StreamLoadGenerator load(driver->address(), mode);
+  const BenchTls tls = MakeBenchTls(state);
+  auto driver =
+      *EpollDriver::Create(TargetConfig(mode, /*tcp_only=*/true), tls.member);
+  StreamLoadGenerator load(driver->address(), mode, tls.client);
   ProbeCycles(
       state, load, [&] { driver->Process(); }, "messages");
-  state.SetLabel(std::string(SecurityModeName(mode)));
+  state.SetLabel(StreamLabel(state));
 }
 
 void BM_AsioTcpOnlyProbeCycles(benchmark::State& state) {
   const auto mode = static_cast<SecurityMode>(state.range(0));
+  const BenchTls tls = MakeBenchTls(state);
   asio::io_context io;
-  auto driver = *AsioDriver::Create(io, TargetConfig(mode, /*tcp_only=*/true));
+  auto driver = *AsioDriver::Create(io, TargetConfig(mode, /*tcp_only=*/true),
+                                    tls.member);
   io.poll();
-  StreamLoadGenerator load(driver->address(), mode);
+  StreamLoadGenerator load(driver->address(), mode, tls.client);
   ProbeCycles(
       state, load,
       [&] {
@@ -323,7 +428,7 @@ void BM_AsioTcpOnlyProbeCycles(benchmark::State& state) {
         io.poll();
       },
       "messages");
-  state.SetLabel(std::string(SecurityModeName(mode)));
+  state.SetLabel(StreamLabel(state));
   driver.reset();
 }
 
@@ -335,11 +440,13 @@ BENCHMARK(BM_AsioProbeCycles)
     ->Arg(static_cast<int>(SecurityMode::kPlaintext))
     ->Arg(static_cast<int>(SecurityMode::kEncrypted));
 BENCHMARK(BM_EpollTcpOnlyProbeCycles)
-    ->Arg(static_cast<int>(SecurityMode::kPlaintext))
-    ->Arg(static_cast<int>(SecurityMode::kEncrypted));
+    ->ArgsProduct({{static_cast<int>(SecurityMode::kPlaintext),
+                    static_cast<int>(SecurityMode::kEncrypted)},
+                   {0, 1}});
 BENCHMARK(BM_AsioTcpOnlyProbeCycles)
-    ->Arg(static_cast<int>(SecurityMode::kPlaintext))
-    ->Arg(static_cast<int>(SecurityMode::kEncrypted));
+    ->ArgsProduct({{static_cast<int>(SecurityMode::kPlaintext),
+                    static_cast<int>(SecurityMode::kEncrypted)},
+                   {0, 1}});
 
 }  // namespace
 }  // namespace swim

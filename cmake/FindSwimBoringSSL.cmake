@@ -1,7 +1,8 @@
 # FindSwimBoringSSL
 # -----------------
 #
-# Finds BoringSSL's libcrypto as Debian packages it (android-libboringssl-dev):
+# Finds BoringSSL's libcrypto and libssl as Debian packages them
+# (android-libboringssl-dev):
 # headers in /usr/include/android/openssl, the library in
 # /usr/lib/<multiarch>/android. Debian ships no CMake or pkg-config file for
 # it, and its headers and library names clash with OpenSSL's, so:
@@ -14,12 +15,13 @@
 #   adds it to build-tree binaries; installed ones use
 #   INSTALL_RPATH_USE_LINK_PATH).
 #
-# Imported target:
+# Imported targets:
 #   SwimBoringSSL::Crypto
+#   SwimBoringSSL::SSL (TLS; links SwimBoringSSL::Crypto)
 #
 # Result variables:
 #   SwimBoringSSL_FOUND, SwimBoringSSL_INCLUDE_DIR, SwimBoringSSL_LIBRARY,
-#   SwimBoringSSL_LIBRARY_DIR
+#   SwimBoringSSL_SSL_LIBRARY, SwimBoringSSL_LIBRARY_DIR
 #
 # Hints: SwimBoringSSL_ROOT (a prefix with include/android and
 # lib/<multiarch>/android, or include and lib), or the cache variables
@@ -48,6 +50,14 @@ find_library(SwimBoringSSL_LIBRARY
   NO_CMAKE_SYSTEM_PATH NO_SYSTEM_ENVIRONMENT_PATH
   DOC "BoringSSL's libcrypto")
 
+find_library(SwimBoringSSL_SSL_LIBRARY
+  NAMES ssl
+  HINTS ${SwimBoringSSL_ROOT} ENV SwimBoringSSL_ROOT
+  PATHS /usr
+  PATH_SUFFIXES ${_swim_boringssl_arch_lib}/android lib/android lib
+  NO_CMAKE_SYSTEM_PATH NO_SYSTEM_ENVIRONMENT_PATH
+  DOC "BoringSSL's libssl")
+
 # The headers found must really be BoringSSL's (OpenSSL has neither
 # openssl/base.h nor OPENSSL_IS_BORINGSSL).
 set(SwimBoringSSL_IS_BORINGSSL FALSE)
@@ -61,7 +71,8 @@ if(EXISTS "${SwimBoringSSL_INCLUDE_DIR}/openssl/base.h")
 endif()
 
 find_package_handle_standard_args(SwimBoringSSL NAME_MISMATCHED
-  REQUIRED_VARS SwimBoringSSL_LIBRARY SwimBoringSSL_INCLUDE_DIR
+  REQUIRED_VARS SwimBoringSSL_LIBRARY SwimBoringSSL_SSL_LIBRARY
+                SwimBoringSSL_INCLUDE_DIR
                 SwimBoringSSL_IS_BORINGSSL)
 
 if(SwimBoringSSL_FOUND)
@@ -73,7 +84,15 @@ if(SwimBoringSSL_FOUND)
       IMPORTED_LOCATION "${SwimBoringSSL_LIBRARY}"
       INTERFACE_INCLUDE_DIRECTORIES "${SwimBoringSSL_INCLUDE_DIR}")
   endif()
+  if(NOT TARGET SwimBoringSSL::SSL)
+    add_library(SwimBoringSSL::SSL UNKNOWN IMPORTED)
+    set_target_properties(SwimBoringSSL::SSL PROPERTIES
+      IMPORTED_LOCATION "${SwimBoringSSL_SSL_LIBRARY}"
+      INTERFACE_INCLUDE_DIRECTORIES "${SwimBoringSSL_INCLUDE_DIR}"
+      INTERFACE_LINK_LIBRARIES SwimBoringSSL::Crypto)
+  endif()
 endif()
 
-mark_as_advanced(SwimBoringSSL_INCLUDE_DIR SwimBoringSSL_LIBRARY)
+mark_as_advanced(SwimBoringSSL_INCLUDE_DIR SwimBoringSSL_LIBRARY
+                 SwimBoringSSL_SSL_LIBRARY)
 unset(_swim_boringssl_arch_lib)

@@ -2,7 +2,7 @@
 # and stops with the package to install when one is missing.
 #
 # Sets SWIM_CRYPTO_TARGET (the imported target of the selected crypto
-# library) and SWIM_HAVE_BORINGSSL / SWIM_HAVE_OPENSSL (whether each backend
+# library), SWIM_TLS_TARGET (its TLS library, for the drivers) and SWIM_HAVE_BORINGSSL / SWIM_HAVE_OPENSSL (whether each backend
 # was found, for the cross-backend interop test).
 
 include_guard(GLOBAL)
@@ -54,24 +54,26 @@ endif()
 # Both are looked for: the interop test needs both. Only the selected one
 # is required, and no binary ever links both (their symbols clash).
 find_package(SwimBoringSSL QUIET)
-find_package(OpenSSL 3 QUIET COMPONENTS Crypto)
+find_package(OpenSSL 3 QUIET COMPONENTS Crypto SSL)
 set(SWIM_HAVE_BORINGSSL ${SwimBoringSSL_FOUND})
 set(SWIM_HAVE_OPENSSL FALSE)
-if(OpenSSL_FOUND AND TARGET OpenSSL::Crypto)
+if(OpenSSL_FOUND AND TARGET OpenSSL::Crypto AND TARGET OpenSSL::SSL)
   set(SWIM_HAVE_OPENSSL TRUE)
 endif()
 
 if(SWIM_CRYPTO STREQUAL "boringssl")
   if(NOT SWIM_HAVE_BORINGSSL)
-    swim_missing("BoringSSL (android/openssl/*.h, android/libcrypto.so)"
-                 "android-libboringssl-dev")
+    swim_missing("BoringSSL (android/openssl/*.h, android/libcrypto.so, "
+                 "android/libssl.so)" "android-libboringssl-dev")
   endif()
   set(SWIM_CRYPTO_TARGET SwimBoringSSL::Crypto)
+  set(SWIM_TLS_TARGET SwimBoringSSL::SSL)
 else()
   if(NOT SWIM_HAVE_OPENSSL)
-    swim_missing("OpenSSL 3 (libcrypto)" "libssl-dev")
+    swim_missing("OpenSSL 3 (libcrypto, libssl)" "libssl-dev")
   endif()
   set(SWIM_CRYPTO_TARGET OpenSSL::Crypto)
+  set(SWIM_TLS_TARGET OpenSSL::SSL)
 endif()
 
 # --- Standalone Asio (libasio-dev) -------------------------------------------

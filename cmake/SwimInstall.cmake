@@ -117,15 +117,19 @@ else()
   set(SWIM_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 
-# The crypto library: no public header includes it, so only a static link
-# needs it.
+# The crypto library (and for the drivers, its TLS library): no public
+# header includes them, so only a static link needs them.
 set(crypto_libs "")
 set(crypto_requires "")
+set(tls_libs "")
+set(tls_requires "")
 if(SWIM_CRYPTO STREQUAL "boringssl")
   set(crypto_libs
       "${SwimBoringSSL_LIBRARY} -Wl,-rpath,${SwimBoringSSL_LIBRARY_DIR}")
+  set(tls_libs "${SwimBoringSSL_SSL_LIBRARY} ${crypto_libs}")
 else()
   set(crypto_requires "libcrypto >= 3")
+  set(tls_requires "libssl >= 3, libcrypto >= 3")
 endif()
 
 string(REPLACE "absl::" "absl_" absl_modules "${SWIM_ABSL_TARGETS}")
@@ -146,12 +150,12 @@ set(SWIM_PC_NAME "swim")
 set(SWIM_PC_DESCRIPTION
     "SWIM gossip membership: the core, the epoll and Asio drivers and the simulator (C++20)")
 set(SWIM_PC_REQUIRES "swim-core = ${PROJECT_VERSION}, ${absl_modules}")
-set(SWIM_PC_REQUIRES_PRIVATE "${crypto_requires}")
+set(SWIM_PC_REQUIRES_PRIVATE "${tls_requires}")
 set(SWIM_PC_CFLAGS
     "-I\${includedir} -DASIO_STANDALONE -DASIO_NO_DEPRECATED -pthread")
 set(SWIM_PC_LIBS
     "-L\${libdir} -lswim_epoll -lswim_asio -lswim_sim -lswim_drivers -pthread")
-set(SWIM_PC_LIBS_PRIVATE "${crypto_libs}")
+set(SWIM_PC_LIBS_PRIVATE "${tls_libs}")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/swim.pc.in"
                "${PROJECT_BINARY_DIR}/pkgconfig/swim.pc" @ONLY)
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace swim::tools {
@@ -57,6 +58,22 @@ void LeaveAndStop(absl::Span<LiveMember* const> members,
                                     timeout + absl::Seconds(1));
   }
   for (LiveMember* member : members) member->Stop();
+}
+
+std::vector<std::string> ReloadCertificates(
+    absl::Span<LiveMember* const> members) {
+  std::vector<std::string> lines;
+  for (LiveMember* member : members) {
+    const absl::Status status = member->driver().ReloadTls();
+    lines.push_back(
+        status.ok()
+            ? absl::StrCat(member->name(),
+                           ": TLS certificates re-read; new connections use "
+                           "them")
+            : absl::StrCat(member->name(),
+                           ": TLS certificates kept: ", status.message()));
+  }
+  return lines;
 }
 
 }  // namespace swim::tools

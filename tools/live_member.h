@@ -57,6 +57,13 @@ class LiveMember {
 void LeaveAndStop(absl::Span<LiveMember* const> members,
                   absl::Duration timeout);
 
+// SIGHUP with TLS (--tls-cert): every member re-reads its certificate, key
+// and CA files for the connections it makes from now on. One line per
+// member for the program to print: what it did, or why it kept the files
+// it had.
+std::vector<std::string> ReloadCertificates(
+    absl::Span<LiveMember* const> members);
+
 }  // namespace swim::tools
 
 #endif  // TOOLS_LIVE_MEMBER_H_

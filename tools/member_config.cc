@@ -343,6 +343,42 @@ absl::StatusOr<std::vector<std::string>> PeerTexts(
   return peers;
 }
 
+// --tls-cert, --tls-key, --tls-ca (all or none) and --tls-identity.
+absl::Status ResolveTls(const MemberOptions& options, TlsOptions& tls) {
+  const bool any = options.tls_cert.has_value() ||
+                   options.tls_key.has_value() || options.tls_ca.has_value();
+  if (!any) {
+    if (options.tls_identity.has_value()) {
+      return absl::InvalidArgumentError(
+          "--tls-identity needs TLS: give --tls-cert, --tls-key and --tls-ca");
+    }
+    return absl::OkStatus();
+  }
+  for (const auto& [flag, value] : {std::pair{"--tls-cert", &options.tls_cert},
+                                    std::pair{"--tls-key", &options.tls_key},
+                                    std::pair{"--tls-ca", &options.tls_ca}}) {
+    if (!value->has_value() || (*value)->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " is missing: TLS needs --tls-cert, --tls-key and --tls-ca"));
+    }
+  }
+  tls.certificate_file = *options.tls_cert;
+  tls.key_file = *options.tls_key;
+  tls.ca_file = *options.tls_ca;
+  const std::string identity = options.tls_identity.value_or("address");
+  if (identity == "address") {
+    tls.identity = TlsIdentity::kAddress;
+  } else if (identity == "ca") {
+    tls.identity = TlsIdentity::kCaOnly;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-identity=", identity,
+                     ": must be 'address' (the peer's certificate names its "
+                     "IP address) or 'ca' (any certificate the CA signed)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> PresetConfig(absl::string_view preset) {
@@ -492,6 +528,10 @@ absl::StatusOr<MemberSettings> ResolveMemberSettings(
   out.seeds = std::move(seeds);
   if (options.view_file.has_value()) {
     out.driver_options.view_file = *options.view_file;
+  }
+  if (absl::Status tls = ResolveTls(options, out.driver_options.tls);
+      !tls.ok()) {
+    return tls;
   }
 
   if (absl::Status status = CheckConfig(out.config); !status.ok()) {

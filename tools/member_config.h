@@ -53,6 +53,13 @@ struct MemberOptions {
   std::optional<bool> stream_fallback;
   // Config::tcp_only.
   bool tcp_only = false;
+  // TLS on the streams (DriverOptions::tls): this member's certificate,
+  // its key, the CA bundle; all three or none. --tls-identity: "address"
+  // (the default) or "ca".
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_identity;
   std::optional<int> suspicion_mult;
   std::optional<absl::Duration> gossip_interval;
   std::optional<int> gossip_nodes;

@@ -557,5 +557,45 @@ TEST(MemberConfigTest, DiscoveryNeedsAResolvableName) {
               HasSubstr("--discovery: not-yet.internal does not resolve"));
 }
 
+TEST(MemberConfigTest, TlsFlagsGoToTheDriverOptions) {
+  absl::StatusOr<MemberSettings> plain = Resolve(Minimal());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->driver_options.tls.enabled());
+
+  MemberOptions options = Minimal();
+  options.tls_cert = "member.crt";
+  options.tls_key = "member.key";
+  options.tls_ca = "ca.pem";
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  const TlsOptions& tls = settings->driver_options.tls;
+  EXPECT_EQ(tls.certificate_file, "member.crt");
+  EXPECT_EQ(tls.key_file, "member.key");
+  EXPECT_EQ(tls.ca_file, "ca.pem");
+  EXPECT_EQ(tls.identity, TlsIdentity::kAddress);
+
+  options.tls_identity = "ca";
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.tls.identity, TlsIdentity::kCaOnly);
+}
+
+TEST(MemberConfigTest, IncompleteTlsFlagsNameWhatIsMissing) {
+  MemberOptions options = Minimal();
+  options.tls_cert = "member.crt";
+  options.tls_ca = "ca.pem";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--tls-key is missing"));
+  options.tls_key = "";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--tls-key is missing"));
+  options.tls_key = "member.key";
+  options.tls_identity = "name";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--tls-identity=name"));
+
+  MemberOptions identity_only = Minimal();
+  identity_only.tls_identity = "ca";
+  EXPECT_THAT(InvalidMessage(identity_only),
+              HasSubstr("--tls-identity needs TLS"));
+}
+
 }  // namespace
 }  // namespace swim::tools

@@ -76,6 +76,17 @@ ABSL_FLAG(std::optional<bool>, stream_fallback, std::nullopt,
 ABSL_FLAG(bool, tcp_only, false,
           "Send every message over TCP, none over UDP, for networks that "
           "drop UDP. Every member of the cluster must use it.");
+ABSL_FLAG(std::optional<std::string>, tls_cert, std::nullopt,
+          "TLS 1.3 on every TCP connection: this member's certificate (PEM, "
+          "then any intermediates). Needs --tls-key and --tls-ca.");
+ABSL_FLAG(std::optional<std::string>, tls_key, std::nullopt,
+          "The private key of --tls-cert (PEM).");
+ABSL_FLAG(std::optional<std::string>, tls_ca, std::nullopt,
+          "The CA certificates (PEM) whose members this one trusts.");
+ABSL_FLAG(std::optional<std::string>, tls_identity, std::nullopt,
+          "address (default): a peer's certificate must name the IP address "
+          "it is reached at or connects from; ca: any certificate the CA "
+          "signed (networks with NAT).");
 ABSL_FLAG(std::optional<int>, suspicion_mult, std::nullopt,
           "Suspicion timeout multiplier, 1-100 (higher: fewer false "
           "OFFLINEs, slower detection).");
@@ -120,6 +131,10 @@ const absl::string_view kMemberFlagsHelp =
   --insecure              allow running without a secret (no encryption)
   --view-file=PATH        keep this member's view there; restarted, it
                           rejoins from it, with or without peers
+  --tcp-only              every message over TCP (networks without UDP)
+  --tls-cert=PATH --tls-key=PATH --tls-ca=PATH   TLS 1.3 with certificates
+                          on every TCP connection; SIGHUP re-reads them
+  --tls-identity=address|ca   what a peer's certificate must name
   --probe-interval, --probe-timeout, --indirect-checks, --suspicion-mult,
   --gossip-interval, --gossip-nodes, --retransmit-mult,
   --push-pull-interval, --reconnect-interval, --reconnect-timeout,
@@ -148,7 +163,8 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   // would quietly fall back to the environment.
   for (const std::string& arg : *checked) {
     for (absl::string_view flag :
-         {"name", "secret_file", "bind", "default_host", "view_file"}) {
+         {"name", "secret_file", "bind", "default_host", "view_file",
+          "tls_cert", "tls_key", "tls_ca", "tls_identity"}) {
       if (arg == absl::StrCat("--", flag, "=")) {
         std::string dashed(flag);
         std::replace(dashed.begin(), dashed.end(), '_', '-');
@@ -187,6 +203,10 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.indirect_checks = absl::GetFlag(FLAGS_indirect_checks);
   options.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
   options.tcp_only = absl::GetFlag(FLAGS_tcp_only);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  options.tls_identity = absl::GetFlag(FLAGS_tls_identity);
   options.suspicion_mult = absl::GetFlag(FLAGS_suspicion_mult);
   options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
   options.gossip_nodes = absl::GetFlag(FLAGS_gossip_nodes);

@@ -14,6 +14,7 @@ packages=(
   libabsl-dev              # Abseil 20220623
   android-libboringssl-dev # BoringSSL, the default crypto library
   libssl-dev               # OpenSSL 3: CMake's SWIM_CRYPTO=openssl, interop test
+  openssl                  # the certificate commands of docs/drivers.md, "TLS"
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev         # Google Benchmark 1.7.1
   libasio-dev              # standalone Asio 1.22.1 (header-only)

@@ -93,7 +93,9 @@ name-conflict and user-message are about no member: they carry
 conflict_address, or origin and payload, instead of the member fields.
 
 SIGINT (Ctrl-C), SIGTERM or SIGHUP: every member leaves gracefully (the
-others see it LEFT), then the program exits with status 0.
+others see it LEFT), then the program exits with status 0. With TLS
+(--tls-cert), SIGHUP instead re-reads the certificate files (renewed
+certificates, a new CA bundle) for the connections made from then on.
 Exit status: 0 after leaving, 1 if a member cannot start (e.g. its port is
 in use), 2 for a bad flag or environment value.
 )usage";
@@ -313,6 +315,7 @@ int Main(int argc, char** argv) {
   Output output;
   Note note;
   const bool json = flags->json;
+  const bool tls = settings->front().driver_options.tls.enabled();
   // Errors worth the user's attention: on stderr, or in the table's note
   // (stderr would scribble over the table). They may quote what peers
   // sent, so they reach the terminal escaped (the table escapes its note).
@@ -393,7 +396,16 @@ int Main(int argc, char** argv) {
         wake == absl::InfiniteFuture()
             ? absl::InfiniteDuration()
             : std::max(wake - absl::Now(), absl::ZeroDuration());
-    if (signals.Wait(wait) != 0) break;
+    const int signal = signals.Wait(wait);
+    if (signal == SIGHUP && tls) {
+      std::vector<LiveMember*> all;
+      for (std::unique_ptr<LiveMember>& member : members) {
+        all.push_back(member.get());
+      }
+      for (const std::string& line : ReloadCertificates(all)) report(line);
+      continue;
+    }
+    if (signal != 0) break;
     const absl::Time now = absl::Now();
     if (now >= end) break;
     if (flags->token_interval.has_value()) {

@@ -83,7 +83,8 @@ escape the directory ('..', '/', NUL; names starting with '.' or named
 on-update) are refused, counted and reported on stderr, never written.
 
 SIGHUP: re-read this member's files and publish them (--metadata values
-are published too; a file of the same name wins). SIGINT, SIGTERM: leave
+are published too; a file of the same name wins); with TLS (--tls-cert),
+re-read the certificate files too, for the connections made from then on. SIGINT, SIGTERM: leave
 gracefully, remove the other members' directories, the links and .local
 (this member's files stay), print what was refused, exit 0.
 Exit status: 0 after leaving, 1 if the member cannot start (port in use,
@@ -260,6 +261,7 @@ int Main(int argc, char** argv) {
     return absl::IsInvalidArgument(directory.status()) ? 2 : 1;
   }
   const Metadata from_flags = settings->config.metadata;
+  const bool tls = settings->driver_options.tls.enabled();
   const size_t limit = settings->config.max_metadata_size;
   absl::StatusOr<Metadata> metadata =
       LocalMetadata(**directory, from_flags, limit);
@@ -306,6 +308,12 @@ int Main(int argc, char** argv) {
         signals.Wait(end == absl::InfiniteFuture() ? absl::InfiniteDuration()
                                                    : end - absl::Now());
     if (signal == SIGHUP) {
+      if (tls) {
+        LiveMember* reloaded[] = {member->get()};
+        for (const std::string& line : ReloadCertificates(reloaded)) {
+          Log(absl::StrCat("SIGHUP: ", line));
+        }
+      }
       absl::StatusOr<Metadata> reread =
           LocalMetadata(**directory, from_flags, limit);
       if (!reread.ok()) {

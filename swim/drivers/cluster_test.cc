@@ -28,6 +28,7 @@
 #include "swim/drivers/testing/membership_view.h"
 #include "swim/drivers/testing/raw_peer.h"
 #include "swim/drivers/testing/running_member.h"
+#include "swim/drivers/testing/test_pki.h"
 
 namespace swim::drivertest {
 namespace {
@@ -50,10 +51,12 @@ std::string MixName(const ::testing::TestParamInfo<Mix>& info) {
   return "?";
 }
 
-class ClusterTest : public ::testing::TestWithParam<Mix> {
+// Members on loopback and what they report. The parameterized suites
+// below choose the drivers (and the transport).
+class ClusterFixture : public ::testing::Test {
  protected:
   DriverKind KindOf(int index) const {
-    switch (GetParam()) {
+    switch (mix_) {
       case Mix::kEpoll:
         return DriverKind::kEpoll;
       case Mix::kAsio:
@@ -67,6 +70,7 @@ class ClusterTest : public ::testing::TestWithParam<Mix> {
   // Starts member `index` (named "m<index>") without joining.
   RunningMember& Start(int index, Config config, DriverOptions options) {
     config.tcp_only = tcp_only_;
+    if (!options.tls.enabled()) options.tls = tls_;
     absl::StatusOr<std::unique_ptr<RunningMember>> member = StartMember(
         KindOf(index), std::move(config), std::move(options), &view_);
     EXPECT_TRUE(member.ok()) << member.status();
@@ -91,17 +95,40 @@ class ClusterTest : public ::testing::TestWithParam<Mix> {
 
   Driver& driver(int index) { return members_[index]->driver(); }
 
+  // Member `index` leaves gracefully; false if the leave did not complete
+  // (OK) in time.
+  bool Leave(int index) {
+    absl::Notification left;
+    absl::Status status;
+    driver(index).Leave(absl::Seconds(10), [&](absl::Status s) {
+      status = s;
+      left.Notify();
+    });
+    if (!left.WaitForNotificationWithTimeout(kConverge)) return false;
+    EXPECT_TRUE(status.ok()) << status;
+    return status.ok();
+  }
+
   DriverStats StatsOf(int index) { return DriverStatsOf(driver(index)); }
   Stats NodeStatsOf(int index) {
     return drivertest::NodeStatsOf(driver(index));
   }
 
+  Mix mix_ = Mix::kEpoll;
   // Every member in TCP-only mode (Config::tcp_only).
   bool tcp_only_ = false;
+  // Every member's TLS, unless Start is given other options.
+  TlsOptions tls_;
   // Declared first so it outlives the members whose listeners write to it.
   MembershipView view_;
   std::vector<std::unique_ptr<RunningMember>> members_;
   std::vector<std::string> names_;
+};
+
+class ClusterTest : public ClusterFixture,
+                    public ::testing::WithParamInterface<Mix> {
+ protected:
+  ClusterTest() { mix_ = GetParam(); }
 };
 
 TEST_P(ClusterTest, FiveMembersConverge) {
@@ -389,19 +416,13 @@ TEST_P(ClusterTest, BroadcastsFromManyThreadsAllArrive) {
 
 TEST_P(ClusterTest, GracefulLeaveIsSeenAsLeft) {
   StartCluster(3);
-  absl::Notification left;
-  absl::Status status;
-  driver(2).Leave(absl::Seconds(10), [&](absl::Status s) {
-    status = s;
-    left.Notify();
-  });
-  ASSERT_TRUE(left.WaitForNotificationWithTimeout(kConverge));
-  EXPECT_TRUE(status.ok()) << status;
+  ASSERT_TRUE(Leave(2));
   EXPECT_TRUE(
       view_.AwaitStatus({"m0", "m1"}, {"m2"}, MemberStatus::kLeft, kConverge))
       << view_.Describe();
   // Leaving twice is an error the caller hears about.
   absl::Notification again;
+  absl::Status status;
   driver(2).Leave(absl::Seconds(1), [&](absl::Status s) {
     status = s;
     again.Notify();
@@ -631,14 +652,7 @@ TEST_P(TcpOnlyClusterTest, ACrashedMemberIsDeclaredOfflineByAll) {
 // (driver_leave_test checks the rule itself).
 TEST_P(TcpOnlyClusterTest, GracefulLeaveIsSeenAsLeftByAllAfterAStop) {
   StartCluster(5);
-  absl::Notification left;
-  absl::Status status;
-  driver(1).Leave(absl::Seconds(10), [&](absl::Status s) {
-    status = s;
-    left.Notify();
-  });
-  ASSERT_TRUE(left.WaitForNotificationWithTimeout(kConverge));
-  EXPECT_TRUE(status.ok()) << status;
+  ASSERT_TRUE(Leave(1));
   members_.erase(members_.begin() + 1);  // m1's loop stops, sockets close
   EXPECT_TRUE(view_.AwaitStatus({"m0", "m2", "m3", "m4"}, {"m1"},
                                 MemberStatus::kLeft, kConverge))
@@ -672,6 +686,186 @@ INSTANTIATE_TEST_SUITE_P(Drivers, TcpOnlyClusterTest,
                          ::testing::Values(Mix::kEpoll, Mix::kAsio,
                                            Mix::kMixed),
                          MixName);
+
+// --- TLS on the stream plane (DriverOptions::tls) ---------------------------
+
+struct TlsCase {
+  Mix mix;
+  bool tcp_only;
+};
+
+std::string TlsCaseName(const ::testing::TestParamInfo<TlsCase>& info) {
+  return absl::StrCat(MixName({info.param.mix, info.index}),
+                      info.param.tcp_only ? "TcpOnly" : "Udp");
+}
+
+class TlsClusterTest : public ClusterFixture,
+                       public ::testing::WithParamInterface<TlsCase> {
+ protected:
+  TlsClusterTest() {
+    mix_ = GetParam().mix;
+    tcp_only_ = GetParam().tcp_only;
+    auto pki = TestPki::Create(::testing::TempDir(), "ca");
+    EXPECT_TRUE(pki.ok()) << pki.status();
+    pki_ = *std::move(pki);
+    absl::StatusOr<TlsOptions> tls = pki_->Issue("member");
+    EXPECT_TRUE(tls.ok()) << tls.status();
+    tls_ = *tls;
+  }
+
+  // No TLS connection failed anywhere.
+  void ExpectNoTlsFailures(int index) {
+    const DriverStats stats = StatsOf(index);
+    EXPECT_EQ(stats.tls_protocol_errors + stats.tls_no_certificate +
+                  stats.tls_untrusted_certificate +
+                  stats.tls_expired_certificate +
+                  stats.tls_identity_mismatches + stats.tls_refused_by_peer,
+              0u)
+        << names_[index] << ": " << stats.ToString();
+  }
+
+  std::unique_ptr<TestPki> pki_;
+};
+
+TEST_P(TlsClusterTest, JoinMetadataCrashAndLeave) {
+  StartCluster(5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_GT(StatsOf(i).tls_handshakes, 0u) << names_[i];
+    ExpectNoTlsFailures(i);
+  }
+  // Metadata (in TCP-only mode every byte of it under TLS).
+  absl::Notification set;
+  driver(3).SetMetadata({{"role", "db"}}, [&](absl::Status) { set.Notify(); });
+  ASSERT_TRUE(set.WaitForNotificationWithTimeout(kConverge));
+  EXPECT_TRUE(view_.AwaitMetadata(names_, "m3", "role", "db", kConverge))
+      << view_.Describe();
+  // A graceful leave, then the member stops at once.
+  ASSERT_TRUE(Leave(1));
+  members_.erase(members_.begin() + 1);
+  names_.erase(names_.begin() + 1);
+  EXPECT_TRUE(view_.AwaitStatus(names_, {"m1"}, MemberStatus::kLeft, kConverge))
+      << view_.Describe();
+  // A crash.
+  members_.erase(members_.begin() + 3);  // m4
+  names_.erase(names_.begin() + 3);
+  EXPECT_TRUE(
+      view_.AwaitStatus(names_, {"m4"}, MemberStatus::kOffline, kConverge))
+      << view_.Describe();
+  EXPECT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  for (int i = 0; i < 3; ++i) {
+    ExpectNoTlsFailures(i);
+    if (tcp_only_) {
+      EXPECT_EQ(StatsOf(i).datagrams_sent, 0u) << names_[i];
+    }
+  }
+}
+
+// A member whose certificate names another address (127.0.0.2) speaks for
+// members there, not here: every connection it makes or takes is refused,
+// counted by both sides, and it never gets into the cluster's view.
+TEST_P(TlsClusterTest, CertificateForAnotherAddressIsRefusedAndCounted) {
+  StartCluster(2);
+  TestPki::Leaf elsewhere;
+  elsewhere.ips = {"127.0.0.2"};
+  absl::StatusOr<TlsOptions> impostor_tls = pki_->Issue("impostor", elsewhere);
+  ASSERT_TRUE(impostor_tls.ok()) << impostor_tls.status();
+  DriverOptions options = FastDriverOptions();
+  options.tls = *impostor_tls;
+  RunningMember& impostor = Start(2, FastConfig("impostor"), options);
+  names_.pop_back();
+  impostor.driver().Join({members_[0]->address(), members_[1]->address()});
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return StatsOf(0).tls_identity_mismatches +
+                       StatsOf(1).tls_identity_mismatches >
+                   0 &&
+               DriverStatsOf(impostor.driver()).tls_refused_by_peer > 0;
+      },
+      kConverge))
+      << StatsOf(0).ToString() << "\n"
+      << DriverStatsOf(impostor.driver()).ToString();
+  // The members' own connections are unharmed.
+  EXPECT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  if (tcp_only_) {
+    // Nothing of it got through: no member knows it.
+    for (int i = 0; i < 2; ++i) {
+      bool knows = true;
+      ASSERT_TRUE(driver(i)
+                      .Inspect([&](const Node& node, const DriverStats&) {
+                        knows = node.Find("impostor").has_value();
+                      })
+                      .ok());
+      EXPECT_FALSE(knows) << names_[i];
+    }
+  }
+}
+
+TEST_P(TlsClusterTest, ReloadedCertificatesServeNewConnections) {
+  StartCluster(2);
+  // m0's certificate is renewed by another CA, which m1 does not trust.
+  // Once m0 reloads, its new connections present it (whichever side opens
+  // them), and m1 refuses them.
+  absl::StatusOr<std::unique_ptr<TestPki>> next =
+      TestPki::Create(::testing::TempDir(), "ca");
+  ASSERT_TRUE(next.ok());
+  absl::StatusOr<TlsOptions> renewed = (*next)->Issue("member");
+  ASSERT_TRUE(renewed.ok());
+  // Overwrite m0's files in place, as an operator's renewal would.
+  for (const auto& [from, to] :
+       {std::pair{renewed->certificate_file, tls_.certificate_file},
+        std::pair{renewed->key_file, tls_.key_file}}) {
+    std::ifstream in(from, std::ios::binary);
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
+  // Both members share these files: m0 reloads, m1 does not.
+  ASSERT_TRUE(driver(0).ReloadTls().ok());
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const DriverStats stats = StatsOf(1);
+        return stats.tls_untrusted_certificate + stats.tls_refused_by_peer > 0;
+      },
+      kConverge))
+      << StatsOf(1).ToString();
+  // A reload that cannot read its files keeps what the driver has.
+  std::ofstream(tls_.key_file, std::ios::trunc) << "not a key\n";
+  const absl::Status broken = driver(0).ReloadTls();
+  EXPECT_EQ(broken.code(), absl::StatusCode::kInvalidArgument) << broken;
+  EXPECT_NE(broken.message().find(tls_.key_file), std::string::npos) << broken;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Drivers, TlsClusterTest,
+    ::testing::Values(TlsCase{Mix::kEpoll, false}, TlsCase{Mix::kAsio, false},
+                      TlsCase{Mix::kMixed, false}, TlsCase{Mix::kEpoll, true},
+                      TlsCase{Mix::kAsio, true}, TlsCase{Mix::kMixed, true}),
+    TlsCaseName);
+
+TEST(TlsOffTest, ReloadIsRefusedWhenTlsIsOff) {
+  auto member =
+      StartMember(DriverKind::kEpoll, FastConfig("plain"), FastDriverOptions());
+  ASSERT_TRUE(member.ok()) << member.status();
+  EXPECT_EQ((*member)->driver().ReloadTls().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(TlsOffTest, UnusableTlsFilesFailCreationNamingTheFile) {
+  DriverOptions options = FastDriverOptions();
+  options.tls.certificate_file = ::testing::TempDir() + "/absent.crt";
+  options.tls.key_file = ::testing::TempDir() + "/absent.key";
+  options.tls.ca_file = ::testing::TempDir() + "/absent.pem";
+  for (DriverKind kind : {DriverKind::kEpoll, DriverKind::kAsio}) {
+    auto member = StartMember(kind, FastConfig("broken"), options);
+    ASSERT_FALSE(member.ok());
+    EXPECT_NE(member.status().message().find("absent.crt"), std::string::npos)
+        << member.status();
+  }
+  options.tls.ca_file.clear();
+  auto member = StartMember(DriverKind::kEpoll, FastConfig("half"), options);
+  ASSERT_FALSE(member.ok());
+  EXPECT_NE(member.status().message().find("tls"), std::string::npos)
+      << member.status();
+}
 
 }  // namespace
 }  // namespace swim::drivertest

@@ -15,6 +15,7 @@
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
+#include "swim/drivers/net/tls.h"
 #include "swim/drivers/net/view_file.h"
 
 namespace swim {
@@ -346,6 +347,18 @@ absl::Status Driver::Inspect(
         absl::StrCat("the driver's loop did not run the inspection within ",
                      absl::FormatDuration(timeout), " (is it running?)"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Driver::ReloadTls() {
+  if (!options_.tls.enabled()) {
+    return absl::FailedPreconditionError(
+        "TLS is off (DriverOptions::tls names no files): nothing to reload");
+  }
+  absl::StatusOr<std::shared_ptr<const net::TlsContext>> loaded =
+      net::TlsContext::Load(options_.tls);
+  if (!loaded.ok()) return loaded.status();
+  Post([this, tls = *std::move(loaded)]() mutable { UseTls(std::move(tls)); });
   return absl::OkStatus();
 }
 

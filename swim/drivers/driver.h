@@ -24,6 +24,7 @@
 namespace swim {
 namespace net {
 class SeedResolver;
+class TlsContext;
 class ViewFileWriter;
 struct SeedOutcome;
 }  // namespace net
@@ -95,6 +96,15 @@ class Driver {
       absl::FunctionRef<void(const Node& node, const DriverStats& stats)> read,
       absl::Duration timeout = absl::Seconds(10));
 
+  // --- TLS (DriverOptions::tls) -------------------------------------------
+  // Reads the certificate, key and CA files again (a renewed certificate,
+  // a new CA bundle) and uses them for every connection made from now on;
+  // open connections keep what they were made with (idle ones close
+  // within idle_timeout). On an error, which names the file, the driver
+  // keeps what it has. FailedPrecondition when TLS is off. The programs
+  // call it on SIGHUP.
+  absl::Status ReloadTls();
+
   // --- Listeners ----------------------------------------------------------
   // Take effect before any later command's events. A listener added
   // before the loop first runs hears every event, including those of the
@@ -149,8 +159,10 @@ class Driver {
   // The one wake-up the loop needs next for the node (nullopt: none).
   virtual void ArmTimer(std::optional<Instant> deadline) = 0;
   // Bytes of stream messages not yet taken by the sockets (including
-  // those on connections still being established).
+  // those on connections still being established, and TLS records).
   virtual size_t QueuedStreamBytes() const = 0;
+  // TLS for the connections made from now on (on the loop thread).
+  virtual void UseTls(std::shared_ptr<const net::TlsContext> tls) = 0;
 
  private:
   struct LeaveWaiter {

@@ -83,6 +83,7 @@ class ManualDriver final : public Driver {
   }
   void ArmTimer(std::optional<Instant> deadline) override { armed_ = deadline; }
   size_t QueuedStreamBytes() const override { return queued_; }
+  void UseTls(std::shared_ptr<const net::TlsContext>) override {}
 
   std::vector<absl::AnyInvocable<void()>> posted_;
   size_t queued_ = 0;

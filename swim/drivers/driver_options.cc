@@ -49,6 +49,11 @@ absl::Status DriverOptions::Validate(const Config& config) const {
                    absl::StrCat("at least ", largest,
                                 " (Config::max_stream_message, framed)"));
   }
+  if (tls.enabled() && (tls.certificate_file.empty() || tls.key_file.empty() ||
+                        tls.ca_file.empty())) {
+    return Invalid("tls",
+                   "all of certificate_file, key_file and ca_file, or none");
+  }
   if (max_datagram_size < config.datagram_budget || max_datagram_size > 65536) {
     return Invalid("max_datagram_size",
                    absl::StrCat("between Config::datagram_budget (",

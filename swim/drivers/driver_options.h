@@ -21,6 +21,39 @@ namespace swim {
 using ResolveFunction =
     std::function<absl::StatusOr<std::vector<Address>>(const net::HostPort&)>;
 
+// How a TLS peer's certificate is matched to the member it speaks for
+// (docs/drivers.md, "TLS").
+enum class TlsIdentity {
+  // Its IP subject alternative names must include the IP address the
+  // connection was made to (outgoing: the member's advertised address) or
+  // came from (incoming). Members are known by their addresses (a ping
+  // carries no name), so a certificate vouches for one host's members and
+  // no others.
+  kAddress,
+  // Any certificate the CA bundle vouches for: for networks that rewrite
+  // addresses (NAT), where a peer's source address is not its own.
+  kCaOnly,
+};
+
+// TLS 1.3 with mutual authentication on the stream plane: every stream
+// connection, both ways, under TLS, each side presenting a certificate
+// the other's CA bundle trusts. Datagrams keep the AEAD envelope
+// (Config::keys); with Config::tcp_only every byte is under TLS. Every
+// member of a cluster must use it or none.
+struct TlsOptions {
+  // PEM files: this member's certificate (then any intermediates), its
+  // private key, and the CA certificates it trusts. All three, or none
+  // (TLS off).
+  std::string certificate_file;
+  std::string key_file;
+  std::string ca_file;
+  TlsIdentity identity = TlsIdentity::kAddress;
+
+  bool enabled() const {
+    return !certificate_file.empty() || !key_file.empty() || !ca_file.empty();
+  }
+};
+
 // How a real-network driver (epoll or Asio) uses the operating system. The
 // protocol's own settings live in swim::Config.
 struct DriverOptions {
@@ -68,6 +101,14 @@ struct DriverOptions {
   // Bytes queued on all connections together (peers that read slowly or
   // not at all); messages beyond are dropped.
   size_t max_queued_stream_bytes = 64 << 20;
+
+  // TLS on every stream connection (see TlsOptions); off by default. The
+  // files are read when the driver is created (an error names the file)
+  // and again by Driver::ReloadTls. A handshake counts as no
+  // authenticated progress, whatever it sends: one that stalls holds an
+  // incoming slot until read_timeout after the accept, an outgoing
+  // connection until connect_timeout after the connect.
+  TlsOptions tls;
 
   // --- Datagrams (UDP) ----------------------------------------------------
   // Largest datagram received; larger ones are truncated by the kernel,

@@ -32,7 +32,10 @@ struct DriverStats {
   uint64_t streams_refused = 0;
   uint64_t accept_errors = 0;  // e.g. out of file descriptors
   uint64_t stream_bytes_received = 0;
-  uint64_t stream_messages_sent = 0;   // written whole
+  // Written whole (with TLS: sealed whole into records, which the socket
+  // may still have to take; those count against no queue cap, at most
+  // 128 KiB a connection).
+  uint64_t stream_messages_sent = 0;
   uint64_t stream_read_timeouts = 0;   // incoming: nothing authentic in time
   uint64_t stream_write_timeouts = 0;  // queued bytes made no progress
   uint64_t stream_connect_timeouts = 0;
@@ -42,6 +45,20 @@ struct DriverStats {
   // reply whose connection had closed.
   uint64_t stream_messages_dropped = 0;
   uint64_t connections_opened = 0;  // outgoing
+
+  // TLS (DriverOptions::tls): handshakes completed, and connections closed
+  // by why their TLS failed (net::TlsFailure says what each means).
+  uint64_t tls_handshakes = 0;
+  uint64_t tls_protocol_errors = 0;
+  uint64_t tls_no_certificate = 0;
+  uint64_t tls_untrusted_certificate = 0;
+  uint64_t tls_expired_certificate = 0;
+  uint64_t tls_identity_mismatches = 0;
+  uint64_t tls_refused_by_peer = 0;
+  // Closed before the handshake finished (read_timeout after the accept
+  // for an incoming connection, connect_timeout after the connect for an
+  // outgoing one).
+  uint64_t tls_handshake_timeouts = 0;
 
   // Seeds.
   uint64_t seeds_resolved = 0;         // names that resolved

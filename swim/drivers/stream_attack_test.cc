@@ -1,5 +1,6 @@
 // Attacks on a member's stream port by someone without the key
-// (docs/security.md, attacks 1 and 2), against each driver:
+// (docs/security.md, attacks 1 and 2), against each driver, in plaintext
+// and (at the end) with TLS on the streams:
 //
 //  1. 64 connections from four hosts send a junk frame and keep sending
 //     more: each is closed on its first frame (it fails authentication),
@@ -15,6 +16,7 @@
 // are for the record, never asserted.
 
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -35,10 +37,12 @@
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/testing/child_member.h"
+#include "swim/drivers/testing/eventually.h"
 #include "swim/drivers/testing/fast_config.h"
 #include "swim/drivers/testing/membership_view.h"
 #include "swim/drivers/testing/raw_peer.h"
 #include "swim/drivers/testing/running_member.h"
+#include "swim/drivers/testing/test_pki.h"
 
 namespace swim::drivertest {
 namespace {
@@ -73,7 +77,7 @@ class StreamAttackTest : public ::testing::TestWithParam<DriverKind> {
  protected:
   RunningMember& Start(const std::string& name) {
     absl::StatusOr<std::unique_ptr<RunningMember>> member =
-        StartMember(GetParam(), FastConfig(name), FastDriverOptions(), &view_);
+        StartMember(GetParam(), FastConfig(name), options_, &view_);
     EXPECT_TRUE(member.ok()) << member.status();
     members_.push_back(*std::move(member));
     names_.push_back(name);
@@ -86,6 +90,7 @@ class StreamAttackTest : public ::testing::TestWithParam<DriverKind> {
     return drivertest::NodeStatsOf(members_[index]->driver());
   }
 
+  DriverOptions options_ = FastDriverOptions();
   MembershipView view_;
   std::vector<std::unique_ptr<RunningMember>> members_;
   std::vector<std::string> names_;
@@ -266,6 +271,217 @@ TEST_P(StreamAttackTest, HostileConnectionsCannotGrowAMembersMemory) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StreamAttackTest,
+                         ::testing::Values(DriverKind::kEpoll,
+                                           DriverKind::kAsio),
+                         KindName);
+
+// --- With TLS on the streams (DriverOptions::tls) ---------------------------
+//
+// The handshake comes before anything the Node reads, so these attackers
+// need no key, only the port: a client that stalls mid-handshake, one
+// that sends garbage (or handshake messages announcing 16 MiB), and a
+// member whose certificate expired.
+
+// The number of descriptors `/proc/<pid>/fd` lists.
+size_t OpenDescriptors(const std::string& proc_fd) {
+  std::error_code error;
+  size_t count = 0;
+  for (std::filesystem::directory_iterator it(proc_fd, error);
+       !error && it != std::filesystem::directory_iterator();
+       it.increment(error)) {
+    ++count;
+  }
+  return count;
+}
+
+// The first bytes of a ClientHello, and then nothing.
+const std::vector<uint8_t> kPartialClientHello = {0x16, 0x03, 0x01, 0x02,
+                                                  0x00, 0x01, 0x00};
+
+// A TLS record holding the start of a handshake message announcing 16 MiB.
+std::vector<uint8_t> HugeHandshakeMessage() {
+  std::vector<uint8_t> record = {0x16, 0x03, 0x01, 0x40, 0x00,
+                                 0x01, 0xFF, 0xFF, 0xFF};
+  record.resize(5 + 0x4000, 0x5A);
+  return record;
+}
+
+std::vector<uint8_t> Garbage() {
+  const std::string text = "GET / HTTP/1.1\r\nHost: swim\r\n\r\n";
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+class TlsStreamAttackTest : public StreamAttackTest {
+ protected:
+  TlsStreamAttackTest() {
+    auto pki = TestPki::Create(::testing::TempDir(), "attack-ca");
+    EXPECT_TRUE(pki.ok()) << pki.status();
+    pki_ = *std::move(pki);
+    absl::StatusOr<TlsOptions> tls = pki_->Issue("member");
+    EXPECT_TRUE(tls.ok()) << tls.status();
+    options_.tls = *tls;
+  }
+
+  std::unique_ptr<TestPki> pki_;
+};
+
+// Must happen: the stalled handshakes are closed at the read timeout, the
+// garbage at once, the expired certificate is refused (and its member told
+// why); each counted by reason; the member's descriptors return to what
+// they were and the cluster stays converged.
+TEST_P(TlsStreamAttackTest, StalledGarbageAndExpiredHandshakesAreRefused) {
+  Start("m0");
+  Start("m1").driver().Join({members_[0]->address()});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
+  const Address target = members_[0]->driver().address();
+  const size_t descriptors_before = OpenDescriptors("/proc/self/fd");
+  const DriverStats before = StatsOf(0);
+
+  // Sixteen stall from 127.0.0.2, sixteen send garbage from 127.0.0.3,
+  // eight a handshake message announcing 16 MiB from 127.0.0.4.
+  std::vector<RawTcpPeer> stalled(kPerHost);
+  std::vector<RawTcpPeer> garbage(kPerHost);
+  std::vector<RawTcpPeer> huge(kPerHost / 2);
+  for (int i = 0; i < kPerHost; ++i) {
+    ASSERT_TRUE(stalled[i].Connect(target, HostileSource(i)).ok());
+    ASSERT_TRUE(stalled[i].Send(kPartialClientHello).ok());
+    ASSERT_TRUE(garbage[i].Connect(target, HostileSource(kPerHost + i)).ok());
+    ASSERT_TRUE(garbage[i].Send(Garbage()).ok());
+  }
+  for (size_t i = 0; i < huge.size(); ++i) {
+    ASSERT_TRUE(huge[i].Connect(target, HostileSource(2 * kPerHost)).ok());
+    ASSERT_TRUE(huge[i].Send(HugeHandshakeMessage()).ok());
+  }
+  for (int i = 0; i < kPerHost; ++i) {
+    EXPECT_TRUE(garbage[i].AwaitClosedByPeer(kBound)) << "garbage " << i;
+    EXPECT_TRUE(stalled[i].AwaitClosedByPeer(kBound)) << "stalled " << i;
+  }
+  for (size_t i = 0; i < huge.size(); ++i) {
+    EXPECT_TRUE(huge[i].AwaitClosedByPeer(kBound)) << "huge " << i;
+  }
+
+  // A member whose certificate expired an hour ago tries to join.
+  TestPki::Leaf expired;
+  expired.not_before = -absl::Hours(48);
+  expired.not_after = -absl::Hours(1);
+  absl::StatusOr<TlsOptions> old_tls = pki_->Issue("old", expired);
+  ASSERT_TRUE(old_tls.ok()) << old_tls.status();
+  options_.tls = *old_tls;
+  Start("old").driver().Join({target.ToString()});
+  names_.pop_back();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return StatsOf(0).tls_expired_certificate >
+                   before.tls_expired_certificate &&
+               StatsOf(2).tls_refused_by_peer > 0;
+      },
+      kBound))
+      << StatsOf(0).ToString() << "\n"
+      << StatsOf(2).ToString();
+
+  const DriverStats after = StatsOf(0);
+  EXPECT_EQ(after.tls_handshake_timeouts - before.tls_handshake_timeouts,
+            static_cast<uint64_t>(kPerHost));
+  EXPECT_EQ(after.tls_protocol_errors - before.tls_protocol_errors,
+            static_cast<uint64_t>(kPerHost) + huge.size());
+  EXPECT_EQ(after.tls_untrusted_certificate, before.tls_untrusted_certificate);
+  std::cout << "after the attack: " << after.ToString() << "\n";
+
+  // Everything closed: the member holds no descriptor more than before.
+  members_.pop_back();
+  stalled.clear();
+  garbage.clear();
+  huge.clear();
+  EXPECT_TRUE(Eventually(
+      [&] { return OpenDescriptors("/proc/self/fd") <= descriptors_before; },
+      kBound))
+      << OpenDescriptors("/proc/self/fd") << " descriptors, "
+      << descriptors_before << " before";
+  EXPECT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
+}
+
+// The memory and descriptors a TLS member needs under 48 connections
+// stalling mid-handshake, sending garbage or announcing 16 MiB handshake
+// messages, reconnecting whenever closed: a handshake holds at most a
+// record and a certificate chain (64 KiB), so the bound of the plaintext
+// attack applies.
+TEST_P(TlsStreamAttackTest, HostileHandshakesCannotGrowAMembersMemory) {
+  ChildMember target;
+  std::vector<std::string> args = {"--tls",
+                                   options_.tls.certificate_file,
+                                   options_.tls.key_file,
+                                   options_.tls.ca_file,
+                                   "target",
+                                   "127.0.0.1:0",
+                                   "-"};
+  if (GetParam() == DriverKind::kAsio) args.insert(args.begin(), "--asio");
+  ASSERT_TRUE(target.Start(args).ok());
+  const Address address =
+      *Address::Parse(absl::StrCat("127.0.0.1:", target.port()));
+  absl::SleepFor(absl::Milliseconds(500));  // settled
+  const std::optional<uint64_t> base = target.ResidentBytes();
+  const std::optional<size_t> descriptors = target.OpenDescriptors();
+  ASSERT_TRUE(base.has_value() && descriptors.has_value());
+  ASSERT_TRUE(target.ResetPeakMemory().ok());
+
+  const std::vector<uint8_t> huge_message = HugeHandshakeMessage();
+  const std::vector<uint8_t> garbage = Garbage();
+  constexpr int kConnections = 3 * kPerHost;
+  std::vector<RawTcpPeer> peers(kConnections);
+  std::vector<bool> connected(kConnections, false);
+  uint64_t sent = 0;
+  const absl::Time start = absl::Now();
+  while (absl::Now() < start + absl::Seconds(3)) {
+    for (int i = 0; i < kConnections; ++i) {
+      if (!connected[i]) {
+        connected[i] = peers[i].Connect(address, HostileSource(i)).ok();
+        if (!connected[i]) continue;
+        // The first third only ever stalls.
+        if (i < kPerHost && peers[i].Send(kPartialClientHello).ok()) ++sent;
+        continue;
+      }
+      if (i < kPerHost) {
+        // Cut at the read timeout: stall again on a new connection.
+        if (peers[i].AwaitClosedByPeer(absl::ZeroDuration())) {
+          connected[i] = false;
+        }
+        continue;
+      }
+      if (peers[i].Send(i < 2 * kPerHost ? garbage : huge_message).ok()) {
+        ++sent;
+      } else {
+        connected[i] = false;  // closed by the member: connect again
+      }
+    }
+  }
+  const std::optional<uint64_t> peak = target.PeakResidentBytes();
+  ASSERT_TRUE(peak.has_value());
+  std::cout << "TLS member: resident before " << *base / 1024
+            << " KiB, peak under " << sent << " hostile sends: " << *peak / 1024
+            << " KiB\n";
+  EXPECT_GT(sent, static_cast<uint64_t>(kConnections));
+#ifndef ABSL_HAVE_ADDRESS_SANITIZER
+  EXPECT_LE(*peak, *base + kAttackMemoryBound);
+#endif
+  peers.clear();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const std::optional<size_t> now = target.OpenDescriptors();
+        return now.has_value() && *now <= *descriptors;
+      },
+      kBound))
+      << target.OpenDescriptors().value_or(0) << " descriptors, "
+      << *descriptors << " before";
+
+  // It still serves: a TLS member joins through it.
+  names_.push_back("target");
+  Start("m1").driver().Join({address.ToString()});
+  EXPECT_TRUE(
+      view_.AwaitStatus({"m1"}, {"target"}, MemberStatus::kOnline, kBound))
+      << view_.Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, TlsStreamAttackTest,
                          ::testing::Values(DriverKind::kEpoll,
                                            DriverKind::kAsio),
                          KindName);

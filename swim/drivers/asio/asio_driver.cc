@@ -49,6 +49,7 @@ AsioDriver::AsioDriver(asio::io_context& io, net::OpenedMember opened,
         ReportError(kind, std::move(error));
       },
       [this] { Drain(net::MonotonicNow()); });
+  streams_->SetTls(std::move(opened.tls));
 }
 
 absl::Status AsioDriver::Start(int family, int udp_fd, int tcp_fd) {
@@ -182,8 +183,12 @@ void AsioDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, net::MonotonicNow());
 }
 
+void AsioDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
+  if (streams_) streams_->SetTls(std::move(tls));
+}
+
 size_t AsioDriver::QueuedStreamBytes() const {
-  return streams_ ? streams_->queued_bytes() : 0;
+  return streams_ ? streams_->unsent_bytes() : 0;
 }
 
 void AsioDriver::ArmTimer(std::optional<Instant> deadline) {

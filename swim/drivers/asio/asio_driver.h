@@ -56,6 +56,7 @@ class AsioDriver final : public Driver {
                   absl::Span<const uint8_t> bytes) override;
   void ArmTimer(std::optional<Instant> deadline) override;
   size_t QueuedStreamBytes() const override;
+  void UseTls(std::shared_ptr<const net::TlsContext> tls) override;
 
  private:
   // Datagrams read synchronously (non-blocking) after each asynchronous

@@ -172,7 +172,10 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
       // The peer finished sending. Whatever is still queued for it (a
       // reply) is written before the connection closes.
       connection->read_closed = true;
-      if (connection->queue.empty() && !connection->writing) Close(id);
+      if ((!connection->HasOutput() || connection->Stuck()) &&
+          !connection->writing) {
+        Close(id);
+      }
       break;
     }
     if (read_error) {
@@ -181,8 +184,16 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
       break;
     }
     const Address peer = connection->peer;
-    const StreamVerdict verdict = on_data_(
-        id, peer, absl::MakeConstSpan(read_buffer_.data(), count), now);
+    const std::optional<absl::Span<const uint8_t>> data = table_.Open(
+        *connection, absl::MakeConstSpan(read_buffer_.data(), count),
+        plaintext_);
+    if (!data) {
+      FailTls(*connection);
+      break;
+    }
+    const StreamVerdict verdict = data->empty()
+                                      ? StreamVerdict::kContinue
+                                      : on_data_(id, peer, *data, now);
     // The handler may have sent on (or failed) this connection.
     connection = table_.Find(id);
     if (connection == nullptr) break;
@@ -190,6 +201,7 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
       Close(id);
       break;
     }
+    StartWrite(*connection);  // TLS may have a handshake message to send
     if (i + 1 == kMaxReadsPerWake) {
       // Busy: let the strand's other work run, then continue.
       asio::post(executor_, [this, alive = alive_, id] {
@@ -232,6 +244,7 @@ AsioStreams::Connection* AsioStreams::Connect(const Address& to, Instant now) {
   }
   net::SendWithoutDelay(connection->socket.native_handle());
   Connection* added = table_.AddOutgoing(std::move(connection), to, now);
+  if (added == nullptr) return nullptr;
   added->socket.async_connect(
       ToEndpoint(*where),
       [this, alive = alive_, id = added->id](const asio::error_code& error) {
@@ -258,10 +271,37 @@ void AsioStreams::OnConnect(uint64_t id, const asio::error_code& error) {
   settled_();
 }
 
+void AsioStreams::FailTls(Connection& connection) {
+  const auto [kind, error] = table_.TlsFailed(connection);
+  report_(kind, error);
+  // Tell the peer why (the alert is the last record), as far as the
+  // socket takes it now, unless a write is under way: the connection
+  // closes either way.
+  if (!connection.writing) {
+    for (absl::Span<const uint8_t> pending = connection.tls->Pending();
+         !pending.empty(); pending = connection.tls->Pending()) {
+      asio::error_code ignored;
+      const size_t count = connection.socket.write_some(
+          asio::buffer(pending.data(), pending.size()), ignored);
+      if (count == 0) break;
+      connection.tls->Consumed(count);
+    }
+  }
+  Close(connection.id);
+}
+
 void AsioStreams::StartWrite(Connection& connection) {
-  if (connection.writing || connection.queue.empty()) return;
+  if (connection.writing || connection.connecting) return;
+  // Records stay where they are until written, and a message's bytes
+  // until the next message is taken, so the buffer outlives the write.
+  const absl::Span<const uint8_t> unwritten = table_.Outgoing(connection);
+  if (unwritten.empty()) {
+    if (connection.tls != nullptr && connection.tls->failed()) {
+      FailTls(connection);
+    }
+    return;
+  }
   connection.writing = true;
-  const absl::Span<const uint8_t> unwritten = connection.queue.Unwritten();
   connection.socket.async_write_some(
       asio::buffer(unwritten.data(), unwritten.size()),
       [this, alive = alive_, id = connection.id](const asio::error_code& error,
@@ -283,7 +323,8 @@ void AsioStreams::OnWrite(uint64_t id, const asio::error_code& error,
     return;
   }
   table_.Wrote(*connection, count, net::MonotonicNow());
-  if (connection->queue.empty() && connection->read_closed) {
+  if (connection->read_closed &&
+      (!connection->HasOutput() || connection->Stuck())) {
     Close(id);  // everything the finished peer was owed is written
   } else {
     StartWrite(*connection);

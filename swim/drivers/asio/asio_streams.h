@@ -69,6 +69,13 @@ class AsioStreams {
   std::optional<Instant> NextDeadline() const;
   // Bytes queued on connections, not yet taken by the sockets.
   size_t queued_bytes() const { return table_.queued_bytes(); }
+  // The same with the TLS records not yet taken.
+  size_t unsent_bytes() const { return table_.UnsentBytes(); }
+  // TLS for connections made from now on (null: none); open ones keep
+  // theirs.
+  void SetTls(std::shared_ptr<const net::TlsContext> tls) {
+    table_.SetTls(std::move(tls));
+  }
   // Closes the acceptor and every connection.
   void CloseAll();
 
@@ -79,6 +86,7 @@ class AsioStreams {
     bool writing = false;
     bool read_closed = false;  // the peer finished sending
   };
+  using Table = net::ConnectionTable<Connection>;
 
   void StartAccept();
   void OnAccept(const asio::error_code& error, asio::ip::tcp::socket socket);
@@ -89,6 +97,9 @@ class AsioStreams {
   void OnConnect(uint64_t id, const asio::error_code& error);
   void StartWrite(Connection& connection);
   void OnWrite(uint64_t id, const asio::error_code& error, size_t count);
+  // Reports why the connection's TLS failed, sends the peer the alert
+  // saying so (best effort) and closes it.
+  void FailTls(Connection& connection);
   // Closes and forgets a connection (and tells the handler).
   void Close(uint64_t id);
   void Closed(std::unique_ptr<Connection> connection);
@@ -102,8 +113,9 @@ class AsioStreams {
   Settled settled_;
 
   asio::ip::tcp::acceptor acceptor_;
-  net::ConnectionTable<Connection> table_;
+  Table table_;
   std::vector<uint8_t> read_buffer_;
+  std::vector<uint8_t> plaintext_;  // what TLS decrypted of one read
   std::optional<Instant> accept_paused_until_;
 };
 

@@ -68,6 +68,7 @@ EpollDriver::EpollDriver(net::OpenedMember opened, DriverOptions options)
       [this](absl::string_view kind, absl::Status error) {
         ReportError(kind, std::move(error));
       });
+  streams_->SetTls(std::move(opened.tls));
 }
 
 absl::Status EpollDriver::Initialize() {
@@ -362,8 +363,12 @@ void EpollDriver::SendStream(const Address& to, std::optional<StreamId> stream,
   streams_->Send(to, stream, bytes, now_);
 }
 
+void EpollDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
+  if (streams_) streams_->SetTls(std::move(tls));
+}
+
 size_t EpollDriver::QueuedStreamBytes() const {
-  return streams_ ? streams_->queued_bytes() : 0;
+  return streams_ ? streams_->unsent_bytes() : 0;
 }
 
 void EpollDriver::ArmTimer(std::optional<Instant> deadline) {

@@ -81,6 +81,7 @@ class EpollDriver final : public Driver {
   void FlushDatagrams() override;
   void ArmTimer(std::optional<Instant> deadline) override;
   size_t QueuedStreamBytes() const override;
+  void UseTls(std::shared_ptr<const net::TlsContext> tls) override;
 
  private:
   // Datagrams moved per recvmmsg/sendmmsg call.

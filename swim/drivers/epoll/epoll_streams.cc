@@ -133,10 +133,17 @@ bool EpollStreams::ReadAvailable(uint64_t id, Instant now) {
                                  read_buffer_.size(), 0);
     if (count > 0) {
       const Address peer = connection->peer;
-      const StreamVerdict verdict = on_data_(
-          id, peer,
+      const std::optional<absl::Span<const uint8_t>> data = table_.Open(
+          *connection,
           absl::MakeConstSpan(read_buffer_.data(), static_cast<size_t>(count)),
-          now);
+          plaintext_);
+      if (!data) {
+        FailTls(*connection);
+        return false;
+      }
+      const StreamVerdict verdict = data->empty()
+                                        ? StreamVerdict::kContinue
+                                        : on_data_(id, peer, *data, now);
       // The handler may have sent on (or failed) this connection.
       connection = table_.Find(id);
       if (connection == nullptr) return false;
@@ -151,7 +158,7 @@ bool EpollStreams::ReadAvailable(uint64_t id, Instant now) {
       // The peer finished sending. Whatever is still queued for it (a
       // reply) is written before the connection closes.
       connection->read_closed = true;
-      if (connection->queue.empty()) {
+      if (!connection->HasOutput() || connection->Stuck()) {
         Close(id);
         return false;
       }
@@ -176,7 +183,9 @@ void EpollStreams::Send(const Address& to, std::optional<StreamId> stream,
   if (connection == nullptr) return;
   table_.Enqueue(*connection, message, now);
   if (connection->connecting) return;
-  if (!WriteQueued(*connection, now)) Close(connection->id);
+  const uint64_t id = connection->id;
+  // (A failed TLS write closes the connection itself.)
+  if (!WriteQueued(*connection, now)) Close(id);
 }
 
 EpollStreams::Connection* EpollStreams::Connect(const Address& to,
@@ -207,6 +216,7 @@ EpollStreams::Connection* EpollStreams::Connect(const Address& to,
     established = false;
   }
   Connection* added = table_.AddOutgoing(std::move(connection), to, now);
+  if (added == nullptr) return nullptr;
   // Writable once connected (or failed); readable for replies and close.
   if (!Register(*added, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
     ++stats_.stream_errors;
@@ -230,8 +240,15 @@ void EpollStreams::FinishConnect(Connection& connection, Instant now) {
 }
 
 bool EpollStreams::WriteQueued(Connection& connection, Instant now) {
-  while (!connection.queue.empty()) {
-    const absl::Span<const uint8_t> unwritten = connection.queue.Unwritten();
+  while (true) {
+    const absl::Span<const uint8_t> unwritten = table_.Outgoing(connection);
+    if (unwritten.empty()) {
+      if (connection.tls != nullptr && connection.tls->failed()) {
+        FailTls(connection);
+        return false;
+      }
+      break;
+    }
     const ssize_t count = ::send(connection.fd.get(), unwritten.data(),
                                  unwritten.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (count < 0) {
@@ -246,15 +263,31 @@ bool EpollStreams::WriteQueued(Connection& connection, Instant now) {
     table_.Wrote(connection, static_cast<size_t>(count), now);
   }
   // Everything written: a connection whose peer finished sending is done.
-  if (connection.read_closed) return false;
+  if (connection.read_closed && (!connection.HasOutput() || connection.Stuck()))
+    return false;
   UpdateInterest(connection);
   return true;
+}
+
+void EpollStreams::FailTls(Connection& connection) {
+  const auto [kind, error] = table_.TlsFailed(connection);
+  report_(kind, error);
+  // Tell the peer why (the alert is the last record), as far as the
+  // socket takes it now: the connection closes either way.
+  for (absl::Span<const uint8_t> pending = connection.tls->Pending();
+       !pending.empty(); pending = connection.tls->Pending()) {
+    const ssize_t count = ::send(connection.fd.get(), pending.data(),
+                                 pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (count <= 0) break;
+    connection.tls->Consumed(static_cast<size_t>(count));
+  }
+  Close(connection.id);
 }
 
 void EpollStreams::UpdateInterest(Connection& connection) {
   uint32_t events = 0;
   if (!connection.read_closed) events |= EPOLLIN | EPOLLRDHUP;
-  if (connection.connecting || !connection.queue.empty()) events |= EPOLLOUT;
+  if (connection.connecting || connection.CanWrite()) events |= EPOLLOUT;
   if (events == connection.watching) return;
   epoll_event event = {};
   event.events = events;

@@ -65,10 +65,17 @@ class EpollStreams {
   void OnTimer(Instant now);
   // The earliest connection deadline (nullopt: none).
   std::optional<Instant> NextDeadline() const;
+  // TLS for connections made from now on (null: none); open ones keep
+  // theirs.
+  void SetTls(std::shared_ptr<const net::TlsContext> tls) {
+    table_.SetTls(std::move(tls));
+  }
 
   size_t incoming_count() const { return table_.incoming_count(); }
   size_t outgoing_count() const { return table_.outgoing_count(); }
   size_t queued_bytes() const { return table_.queued_bytes(); }
+  // Queued bytes and TLS records the sockets have not taken.
+  size_t unsent_bytes() const { return table_.UnsentBytes(); }
 
  private:
   struct Connection : net::StreamConnection {
@@ -76,6 +83,7 @@ class EpollStreams {
     uint32_t watching = 0;     // the epoll events registered
     bool read_closed = false;  // the peer finished sending
   };
+  using Table = net::ConnectionTable<Connection>;
 
   void Accept(Instant now);
   // Reads what the socket has; false once the connection is gone.
@@ -86,6 +94,9 @@ class EpollStreams {
   // Registers interest in reads (unless the peer finished) and, while
   // bytes wait, writes.
   void UpdateInterest(Connection& connection);
+  // Reports why the connection's TLS failed, sends the peer the alert
+  // saying so (best effort) and closes it.
+  void FailTls(Connection& connection);
   // Registers a connection's socket in the epoll set.
   bool Register(Connection& connection, uint32_t events);
   // Closes and forgets a connection (and tells the handler).
@@ -100,8 +111,9 @@ class EpollStreams {
   DataHandler on_data_;
   ClosedHandler on_closed_;
   ErrorReporter report_;
-  net::ConnectionTable<Connection> table_;
+  Table table_;
   std::vector<uint8_t> read_buffer_;
+  std::vector<uint8_t> plaintext_;  // what TLS decrypted of one read
   // Set while accepting is paused after the process ran out of descriptors
   // (the listener would otherwise stay readable and spin the loop).
   std::optional<Instant> accept_paused_until_;

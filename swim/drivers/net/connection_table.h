@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/driver_stats.h"
 #include "swim/drivers/net/send_queue.h"
+#include "swim/drivers/net/tls.h"
 
 namespace swim::net {
 
@@ -41,6 +43,27 @@ struct StreamConnection {
   bool authenticated = false;
   bool connecting = false;  // outgoing: not established yet
   SendQueue queue;          // messages to write (requests or replies)
+  // With DriverOptions::tls, the connection's TLS: the socket carries its
+  // records, and the queue's messages are sealed into them once the
+  // handshake is done. Null: the stream format goes on the socket as is.
+  std::unique_ptr<TlsStream> tls;
+  // With TLS: closed at this instant if its handshake has not ended.
+  Instant handshake_by;
+
+  // Whether anything waits for the socket (queued messages or records).
+  bool HasOutput() const {
+    return !queue.empty() || (tls != nullptr && tls->pending_bytes() > 0);
+  }
+  // Whether the socket can be given bytes now: records, or messages that
+  // need no handshake (or whose handshake is done).
+  bool CanWrite() const {
+    if (tls == nullptr) return !queue.empty();
+    return tls->pending_bytes() > 0 || (tls->established() && !queue.empty());
+  }
+  // A peer that finished sending before its handshake did never will.
+  bool Stuck() const {
+    return tls != nullptr && !tls->established() && tls->pending_bytes() == 0;
+  }
 };
 
 // A driver's stream connections, with the policy the epoll and Asio
@@ -68,6 +91,12 @@ struct StreamConnection {
 // queued bytes are capped across all connections
 // (max_queued_stream_bytes).
 //
+// With TLS (SetTls), every connection made or accepted gets a TlsStream:
+// the driver passes what the socket read through Open and writes what
+// Outgoing gives. A handshake is no authenticated progress, so one that
+// stalls is cut by the same deadlines; a failed one closes the connection,
+// counted by reason.
+//
 // `Connection` derives from StreamConnection and adds the socket. Ids
 // never repeat, so an event or completion for a connection removed
 // meanwhile finds nothing.
@@ -89,6 +118,10 @@ class ConnectionTable {
   ConnectionTable(const DriverOptions& options, DriverStats& stats,
                   uint64_t first_id = 1)
       : options_(options), stats_(stats), next_id_(first_id) {}
+
+  // The TLS context of connections made from now on (null: plaintext).
+  void SetTls(std::shared_ptr<const TlsContext> tls) { tls_ = std::move(tls); }
+  bool tls() const { return tls_ != nullptr; }
 
   Connection* Find(uint64_t id) {
     auto it = connections_.find(id);
@@ -127,10 +160,12 @@ class ConnectionTable {
       ++stats_.streams_evicted;
       result.evicted = Remove(oldest->id);
     }
+    if (!StartTls(*connection, TlsStream::Role::kServer, peer)) return result;
     connection->incoming = true;
     connection->peer = peer;
     connection->opened = now;
     connection->active = now;
+    connection->handshake_by = now + options_.read_timeout;
     ++unauthenticated_by_host_[host];
     ++incoming_by_host_[host];
     ++stats_.streams_accepted;
@@ -154,8 +189,10 @@ class ConnectionTable {
         "idle_timeout (docs/drivers.md, \"Streams\")"));
   }
   // Takes a connection being established to `peer` (check CanConnect).
+  // Nullptr (the connection destroyed, counted) if its TLS cannot start.
   Connection* AddOutgoing(std::unique_ptr<Connection> connection,
                           const Address& peer, Instant now) {
+    if (!StartTls(*connection, TlsStream::Role::kClient, peer)) return nullptr;
     connection->peer = peer;
     connection->connecting = true;
     connection->opened = now;
@@ -208,7 +245,7 @@ class ConnectionTable {
   // Queues an admitted message on a connection.
   void Enqueue(Connection& connection, absl::Span<const uint8_t> message,
                Instant now) {
-    const bool was_idle = connection.queue.empty();
+    const bool was_idle = !connection.HasOutput();
     connection.queue.Push(message);
     queued_bytes_ += message.size();
     if (was_idle) connection.active = now;
@@ -219,16 +256,68 @@ class ConnectionTable {
   void Connected(Connection& connection, Instant now) {
     connection.connecting = false;
     connection.active = now;
+    connection.handshake_by = now + options_.connect_timeout;
     Refresh(connection);
   }
 
-  // The socket took `count` bytes of connection.queue.Unwritten().
+  // The bytes to write next (empty: nothing may be written now). Without
+  // TLS, the first message's rest; with it, the next records, sealing
+  // queued messages once the handshake is done (check
+  // connection.tls->failed() when this is empty). They stay valid until
+  // Wrote took them all.
+  absl::Span<const uint8_t> Outgoing(Connection& connection) {
+    if (connection.tls == nullptr) return connection.queue.Unwritten();
+    TlsStream& tls = *connection.tls;
+    while (tls.established() && !connection.queue.empty() &&
+           tls.pending_bytes() < TlsStream::kMaxPending) {
+      const size_t sealed = tls.Seal(connection.queue.Unwritten());
+      if (sealed == 0) break;
+      Took(connection, sealed);
+    }
+    return tls.Pending();
+  }
+
+  // The socket took `count` bytes of Outgoing().
   void Wrote(Connection& connection, size_t count, Instant now) {
-    const size_t before = connection.queue.bytes();
-    if (connection.queue.Advance(count)) ++stats_.stream_messages_sent;
-    queued_bytes_ -= before - connection.queue.bytes();
+    if (connection.tls != nullptr) {
+      connection.tls->Consumed(count);
+    } else {
+      Took(connection, count);
+    }
     connection.active = now;
     Refresh(connection);
+  }
+
+  // What the Node must see of `bytes`, read from the connection's socket:
+  // without TLS, themselves; with it, the application data they completed
+  // (perhaps none), decrypted into `scratch`. Nullopt when TLS failed:
+  // the driver calls TlsFailed and closes the connection. After it, TLS
+  // may have output (check HasOutput).
+  std::optional<absl::Span<const uint8_t>> Open(Connection& connection,
+                                                absl::Span<const uint8_t> bytes,
+                                                std::vector<uint8_t>& scratch) {
+    if (connection.tls == nullptr) return bytes;
+    scratch.clear();
+    const bool was_established = connection.tls->established();
+    if (!connection.tls->Receive(bytes, scratch).ok()) return std::nullopt;
+    if (!was_established && connection.tls->established()) {
+      ++stats_.tls_handshakes;
+      Refresh(connection);  // the handshake's deadline no longer applies
+    }
+    return absl::MakeConstSpan(scratch);
+  }
+
+  // The connection's TLS failed (Open, or Outgoing sealing): counts it by
+  // reason and says what to tell the error listeners, whose kind names
+  // the reason so that each is reported.
+  std::pair<std::string, absl::Status> TlsFailed(const Connection& connection) {
+    const TlsStream& tls = *connection.tls;
+    CountTlsFailure(tls.failure(), stats_);
+    return {absl::StrCat("tls ", TlsFailureName(tls.failure())),
+            absl::Status(tls.error().code(),
+                         absl::StrCat(tls.error().message(),
+                                      connection.incoming ? " (from " : " (to ",
+                                      connection.peer.ToString(), ")"))};
   }
 
   // The Node's verdict on `count` bytes read from the connection. False:
@@ -288,9 +377,12 @@ class ConnectionTable {
     std::vector<std::unique_ptr<Connection>> taken;
     for (uint64_t id : expired) {
       const Connection& connection = *connections_[id];
-      if (connection.connecting) {
+      if (connection.tls != nullptr && !connection.tls->established() &&
+          !connection.connecting) {
+        ++stats_.tls_handshake_timeouts;
+      } else if (connection.connecting) {
         ++stats_.stream_connect_timeouts;
-      } else if (!connection.queue.empty()) {
+      } else if (connection.HasOutput()) {
         ++stats_.stream_write_timeouts;
       } else if (connection.incoming) {
         ++stats_.stream_read_timeouts;
@@ -321,6 +413,16 @@ class ConnectionTable {
   size_t incoming_count() const { return incoming_; }
   size_t outgoing_count() const { return outgoing_by_peer_.size(); }
   size_t queued_bytes() const { return queued_bytes_; }
+  // Queued bytes and TLS records not yet taken by the sockets.
+  size_t UnsentBytes() const {
+    size_t unsent = queued_bytes_;
+    for (const auto& [id, connection] : connections_) {
+      if (connection->tls != nullptr) {
+        unsent += connection->tls->pending_bytes();
+      }
+    }
+    return unsent;
+  }
 
  private:
   Connection* Insert(std::unique_ptr<Connection> connection) {
@@ -330,13 +432,34 @@ class ConnectionTable {
     return inserted;
   }
 
+  // Gives a new connection its TLS, if on; false (counted) if it cannot.
+  bool StartTls(Connection& connection, TlsStream::Role role,
+                const Address& peer) {
+    if (tls_ == nullptr) return true;
+    auto stream = TlsStream::Create(tls_, role, peer);
+    if (!stream.ok()) {
+      ++stats_.stream_errors;
+      return false;
+    }
+    connection.tls = std::move(*stream);
+    return true;
+  }
+
+  // The first queued message's first `count` bytes are gone (written, or
+  // sealed into TLS records).
+  void Took(Connection& connection, size_t count) {
+    const size_t before = connection.queue.bytes();
+    if (connection.queue.Advance(count)) ++stats_.stream_messages_sent;
+    queued_bytes_ -= before - connection.queue.bytes();
+  }
+
   // A small reply: at most a datagram's worth of packet, framed.
   static constexpr size_t kSmallReply = 16 << 10;
   // Messages waiting on a connection beyond which no small reply joins.
   static constexpr size_t kRepliesWaiting = 8;
 
   static bool ReplyMayWait(const Connection& connection, size_t size) {
-    if (connection.queue.empty()) return true;
+    if (!connection.HasOutput()) return true;
     return size <= kSmallReply && connection.queue.messages() < kRepliesWaiting;
   }
 
@@ -344,7 +467,11 @@ class ConnectionTable {
   void Refresh(Connection& connection) {
     if (connection.connecting) {
       connection.deadline = connection.opened + options_.connect_timeout;
-    } else if (!connection.queue.empty()) {
+    } else if (connection.tls != nullptr && !connection.tls->established()) {
+      // A handshake is no progress, whatever it writes: it must end within
+      // read_timeout of the accept, or connect_timeout of the connect.
+      connection.deadline = connection.handshake_by;
+    } else if (connection.HasOutput()) {
       connection.deadline = connection.active + options_.write_timeout;
     } else {
       connection.deadline =
@@ -375,6 +502,7 @@ class ConnectionTable {
 
   const DriverOptions& options_;
   DriverStats& stats_;
+  std::shared_ptr<const TlsContext> tls_;
   uint64_t next_id_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;

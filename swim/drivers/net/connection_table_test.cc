@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "swim/core/instant.h"
+#include "swim/drivers/testing/test_pki.h"
 
 namespace swim::net {
 namespace {
@@ -233,6 +234,106 @@ TEST(ConnectionTableTest, ExpiryCountsEachKindOfTimeout) {
   EXPECT_EQ(stats.stream_messages_dropped, 1u);
   EXPECT_EQ(table.NextDeadline(), std::nullopt);
   EXPECT_EQ(table.outgoing_count(), 0u);
+}
+
+// Moves what `from` has for its socket into `to`, as one read; false if
+// `to`'s TLS failed. What the Node would see is appended to `seen`.
+bool Deliver(Table& from_table, FakeConnection& from, Table& to_table,
+             FakeConnection& to, std::vector<uint8_t>& seen) {
+  std::vector<uint8_t> wire;
+  for (absl::Span<const uint8_t> out = from_table.Outgoing(from); !out.empty();
+       out = from_table.Outgoing(from)) {
+    wire.insert(wire.end(), out.begin(), out.end());
+    from_table.Wrote(from, out.size(), kNow);
+  }
+  if (wire.empty()) return true;
+  std::vector<uint8_t> scratch;
+  const auto data = to_table.Open(to, wire, scratch);
+  if (!data) return false;
+  seen.insert(seen.end(), data->begin(), data->end());
+  return true;
+}
+
+TEST(ConnectionTableTest, TlsSealsQueuedMessagesOnlyAfterTheHandshake) {
+  auto pki = drivertest::TestPki::Create(::testing::TempDir(), "table-ca");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  auto credentials = (*pki)->Issue("member");
+  ASSERT_TRUE(credentials.ok());
+  auto context = TlsContext::Load(*credentials);
+  ASSERT_TRUE(context.ok()) << context.status();
+  DriverOptions options = SmallOptions();
+  options.max_queued_stream_bytes = 1 << 20;
+  DriverStats client_stats;
+  DriverStats server_stats;
+  Table client_table(options, client_stats);
+  Table server_table(options, server_stats);
+  client_table.SetTls(*context);
+  server_table.SetTls(*context);
+  FakeConnection* client =
+      client_table.AddOutgoing(std::make_unique<FakeConnection>(), kPeer, kNow);
+  ASSERT_NE(client, nullptr);
+  client_table.Connected(*client, kNow);
+  FakeConnection* server = Accept(server_table, "127.0.0.1:40000");
+  ASSERT_NE(server, nullptr);
+  ASSERT_NE(client->tls, nullptr);
+
+  // A message queued before the handshake waits; only the ClientHello goes.
+  const std::vector<uint8_t> message(100, 7);
+  client_table.Enqueue(*client, message, kNow);
+  EXPECT_TRUE(client->CanWrite());  // the ClientHello
+  std::vector<uint8_t> at_server;
+  std::vector<uint8_t> at_client;
+  ASSERT_TRUE(Deliver(client_table, *client, server_table, *server, at_server));
+  EXPECT_FALSE(client->CanWrite());  // the message waits for the handshake
+  EXPECT_TRUE(client->HasOutput());
+  EXPECT_EQ(client_table.queued_bytes(), message.size());
+  EXPECT_TRUE(at_server.empty());
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE(
+        Deliver(server_table, *server, client_table, *client, at_client));
+    ASSERT_TRUE(
+        Deliver(client_table, *client, server_table, *server, at_server));
+  }
+  EXPECT_EQ(at_server, message);
+  EXPECT_EQ(client_table.queued_bytes(), 0u);
+  EXPECT_EQ(client_stats.stream_messages_sent, 1u);
+  EXPECT_EQ(client_stats.tls_handshakes, 1u);
+  EXPECT_EQ(server_stats.tls_handshakes, 1u);
+  EXPECT_EQ(client_table.UnsentBytes(), 0u);
+  // The handshake authenticated nothing for the Node: still unauthenticated.
+  EXPECT_FALSE(server->authenticated);
+}
+
+TEST(ConnectionTableTest, TlsFailuresAndStalledHandshakesAreCounted) {
+  auto pki = drivertest::TestPki::Create(::testing::TempDir(), "stall-ca");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  auto credentials = (*pki)->Issue("member");
+  ASSERT_TRUE(credentials.ok());
+  auto context = TlsContext::Load(*credentials);
+  ASSERT_TRUE(context.ok()) << context.status();
+  const DriverOptions options = SmallOptions();
+  DriverStats stats;
+  Table table(options, stats);
+  table.SetTls(*context);
+  FakeConnection* garbage = Accept(table, "10.0.0.1:40000");
+  FakeConnection* stalled = Accept(table, "10.0.0.2:40000");
+  ASSERT_NE(garbage, nullptr);
+  ASSERT_NE(stalled, nullptr);
+  std::vector<uint8_t> scratch;
+  const std::vector<uint8_t> junk(64, 'x');
+  EXPECT_FALSE(table.Open(*garbage, junk, scratch).has_value());
+  const auto [kind, error] = table.TlsFailed(*garbage);
+  EXPECT_EQ(kind, "tls protocol");
+  EXPECT_NE(error.message().find("from 10.0.0.1:40000"), std::string::npos)
+      << error;
+  EXPECT_EQ(stats.tls_protocol_errors, 1u);
+  table.Remove(garbage->id);
+  // A handshake that never finishes ends at the read timeout, counted.
+  EXPECT_EQ(stalled->deadline, kNow + options.read_timeout);
+  const auto expired = table.TakeExpired(kNow + options.read_timeout);
+  EXPECT_EQ(expired.size(), 1u);
+  EXPECT_EQ(stats.tls_handshake_timeouts, 1u);
+  EXPECT_EQ(stats.stream_read_timeouts, 0u);
 }
 
 }  // namespace

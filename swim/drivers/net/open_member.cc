@@ -31,6 +31,13 @@ absl::StatusOr<OpenedMember> OpenMember(Config config,
         " is a wildcard; advertise an address other members can reach, and "
         "put the wildcard in DriverOptions::bind"));
   }
+  std::shared_ptr<const TlsContext> tls;
+  if (options.tls.enabled()) {
+    absl::StatusOr<std::shared_ptr<const TlsContext>> loaded =
+        TlsContext::Load(options.tls);
+    if (!loaded.ok()) return loaded.status();
+    tls = *std::move(loaded);
+  }
   absl::StatusOr<ListeningSockets> sockets =
       OpenListeningSockets(bind, options);
   if (!sockets.ok()) return sockets.status();
@@ -41,7 +48,7 @@ absl::StatusOr<OpenedMember> OpenMember(Config config,
   absl::StatusOr<std::unique_ptr<Node>> node =
       Node::Create(std::move(config), MonotonicNow());
   if (!node.ok()) return node.status();
-  return OpenedMember{*std::move(node), *std::move(sockets)};
+  return OpenedMember{*std::move(node), *std::move(sockets), std::move(tls)};
 }
 
 }  // namespace swim::net

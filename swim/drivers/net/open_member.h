@@ -8,6 +8,7 @@
 #include "swim/core/node.h"
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/net/listening_sockets.h"
+#include "swim/drivers/net/tls.h"
 
 namespace swim::net {
 
@@ -15,12 +16,15 @@ namespace swim::net {
 struct OpenedMember {
   std::unique_ptr<Node> node;
   ListeningSockets sockets;
+  // DriverOptions::tls loaded; null when TLS is off.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 // Validates `options` against `config`, binds the sockets
 // (DriverOptions::bind, or Config::address), advertises the bound port when
 // Config::address's port is 0, fills the identity fields left unset (see
-// CompleteIdentity) and creates the Node at MonotonicNow(). Errors say
+// CompleteIdentity), loads the TLS files (DriverOptions::tls) and creates
+// the Node at MonotonicNow(). Errors say
 // which setting is wrong; nothing stays bound after an error.
 absl::StatusOr<OpenedMember> OpenMember(Config config,
                                         const DriverOptions& options);

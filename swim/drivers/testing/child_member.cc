@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -104,6 +105,19 @@ void ChildMember::Kill() {
 
 std::optional<uint64_t> ChildMember::ResidentBytes() const {
   return StatusBytes(pid_, "VmRSS:");
+}
+
+std::optional<size_t> ChildMember::OpenDescriptors() const {
+  std::error_code error;
+  std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid_, "/fd"),
+                                         error);
+  if (error) return std::nullopt;
+  size_t count = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (error) return std::nullopt;
+    ++count;
+  }
+  return count;
 }
 
 std::optional<uint64_t> ChildMember::PeakResidentBytes() const {

@@ -38,6 +38,9 @@ class ChildMember {
   std::optional<uint64_t> PeakResidentBytes() const;
   // Restarts the peak at the current resident size.
   absl::Status ResetPeakMemory() const;
+  // The process's open file descriptors (from /proc); nullopt if
+  // unreadable.
+  std::optional<size_t> OpenDescriptors() const;
   // CPU time (user + system) the process has used.
   std::optional<absl::Duration> CpuTime() const;
 

@@ -1,13 +1,14 @@
 // A swim member in a process of its own, for tests that kill it or measure
 // its memory:
 //
-//   member_process [--asio] NAME ADDRESS SEED|- [KEY=VALUE...]
+//   member_process [--asio] [--tls CERT KEY CA] NAME ADDRESS SEED|-
+//                  [KEY=VALUE...]
 //
 // Runs an epoll driver (or, with --asio, an Asio driver) with the driver
-// tests' fast config at ADDRESS ("127.0.0.1:0" for any free port),
-// publishing the KEY=VALUE metadata and joining through SEED. Prints
-// "ready <port>" once its sockets are bound, then runs until killed (and
-// dies with its parent).
+// tests' fast config (and TLS on its streams with --tls) at ADDRESS
+// ("127.0.0.1:0" for any free port), publishing the KEY=VALUE metadata and
+// joining through SEED. Prints "ready <port>" once its sockets are bound, then
+// runs until killed (and dies with its parent).
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -29,10 +30,17 @@ int main(int argc, char** argv) {
     kind = swim::drivertest::DriverKind::kAsio;
     args.erase(args.begin());
   }
+  swim::DriverOptions options = swim::drivertest::FastDriverOptions();
+  if (args.size() >= 4 && args[0] == "--tls") {
+    options.tls.certificate_file = args[1];
+    options.tls.key_file = args[2];
+    options.tls.ca_file = args[3];
+    args.erase(args.begin(), args.begin() + 4);
+  }
   if (args.size() < 3) {
     std::fprintf(stderr,
-                 "usage: member_process [--asio] NAME ADDRESS SEED|- "
-                 "[KEY=VALUE...]\n");
+                 "usage: member_process [--asio] [--tls CERT KEY CA] NAME "
+                 "ADDRESS SEED|- [KEY=VALUE...]\n");
     return 2;
   }
   swim::Config config = swim::drivertest::FastConfig(args[0], args[1]);
@@ -42,8 +50,7 @@ int main(int argc, char** argv) {
     if (entry.size() == 2) config.metadata[entry[0]] = entry[1];
   }
   absl::StatusOr<std::unique_ptr<swim::drivertest::RunningMember>> member =
-      swim::drivertest::StartMember(kind, config,
-                                    swim::drivertest::FastDriverOptions());
+      swim::drivertest::StartMember(kind, config, options);
   if (!member.ok()) {
     std::fprintf(stderr, "member_process: %s\n",
                  member.status().ToString().c_str());

@@ -1,0 +1,359 @@
+#include "swim/drivers/net/tls.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace swim::net {
+namespace {
+
+// The library's oldest queued error, as text, and the queue cleared.
+std::string TakeErrors() {
+  const unsigned long error = ERR_get_error();  // NOLINT(runtime/int)
+  ERR_clear_error();
+  if (error == 0) return "no detail";
+  char text[256];
+  ERR_error_string_n(error, text, sizeof(text));
+  return text;
+}
+
+absl::Status FileError(absl::string_view what, const std::string& path) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("TLS: cannot use ", what, " '", path, "': ", TakeErrors()));
+}
+
+// Application data sealed per Seal call: a few full records.
+constexpr size_t kSealBurst = 4 * 16384;
+
+}  // namespace
+
+// --- TlsContext -------------------------------------------------------------
+
+absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
+    const TlsOptions& options) {
+  if (options.certificate_file.empty() || options.key_file.empty() ||
+      options.ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs a certificate, its key and a CA bundle (all three files)");
+  }
+  ERR_clear_error();
+  SSL_CTX* context = SSL_CTX_new(TLS_method());
+  if (context == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("TLS: cannot create a context: ", TakeErrors()));
+  }
+  // Owned by `loaded` from here on, whatever fails below.
+  std::shared_ptr<const TlsContext> loaded(
+      new TlsContext(context, options.identity));
+  if (SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) {
+    return absl::InternalError(
+        absl::StrCat("TLS: TLS 1.3 is not available: ", TakeErrors()));
+  }
+  if (SSL_CTX_use_certificate_chain_file(
+          context, options.certificate_file.c_str()) != 1) {
+    return FileError("the certificate file", options.certificate_file);
+  }
+  const bool key_loaded =
+      SSL_CTX_use_PrivateKey_file(context, options.key_file.c_str(),
+                                  SSL_FILETYPE_PEM) == 1;
+  if (!key_loaded &&
+      ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
+    return FileError("the key file", options.key_file);
+  }
+  if (!key_loaded || SSL_CTX_check_private_key(context) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TLS: the key in '", options.key_file,
+                     "' does not belong to the certificate in '",
+                     options.certificate_file, "': ", TakeErrors()));
+  }
+  if (SSL_CTX_load_verify_locations(context, options.ca_file.c_str(),
+                                    nullptr) != 1) {
+    return FileError("the CA file", options.ca_file);
+  }
+  // Both sides present a certificate; the verification parameters (the
+  // peer's address) are set per connection.
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                     nullptr);
+  // Connections are long-lived and few: no sessions to resume, so no
+  // tickets (TLS 1.3 sends them unless told to send none).
+  SSL_CTX_set_options(context, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(context, 0);
+  SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
+  // A certificate chain far beyond any real one is refused, not buffered.
+  SSL_CTX_set_max_cert_list(context, 64 << 10);
+  return loaded;
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(context_); }
+
+// --- Failures ---------------------------------------------------------------
+
+absl::string_view TlsFailureName(TlsFailure failure) {
+  switch (failure) {
+    case TlsFailure::kProtocol:
+      return "protocol";
+    case TlsFailure::kNoCertificate:
+      return "no-certificate";
+    case TlsFailure::kUntrusted:
+      return "untrusted-certificate";
+    case TlsFailure::kExpired:
+      return "expired-certificate";
+    case TlsFailure::kIdentityMismatch:
+      return "identity-mismatch";
+    case TlsFailure::kRefusedByPeer:
+      return "refused-by-peer";
+  }
+  return "protocol";
+}
+
+void CountTlsFailure(TlsFailure failure, DriverStats& stats) {
+  switch (failure) {
+    case TlsFailure::kProtocol:
+      ++stats.tls_protocol_errors;
+      return;
+    case TlsFailure::kNoCertificate:
+      ++stats.tls_no_certificate;
+      return;
+    case TlsFailure::kUntrusted:
+      ++stats.tls_untrusted_certificate;
+      return;
+    case TlsFailure::kExpired:
+      ++stats.tls_expired_certificate;
+      return;
+    case TlsFailure::kIdentityMismatch:
+      ++stats.tls_identity_mismatches;
+      return;
+    case TlsFailure::kRefusedByPeer:
+      ++stats.tls_refused_by_peer;
+      return;
+  }
+}
+
+// --- TlsStream --------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<TlsStream>> TlsStream::Create(
+    std::shared_ptr<const TlsContext> context, Role role, const Address& peer) {
+  ERR_clear_error();
+  SSL* ssl = SSL_new(context->get());
+  if (ssl == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("TLS: cannot create a connection: ", TakeErrors()));
+  }
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    SSL_free(ssl);
+    return absl::ResourceExhaustedError("TLS: cannot allocate buffers");
+  }
+  // An empty input buffer means "more to come", not end of stream.
+  BIO_set_mem_eof_return(in, -1);
+  SSL_set_bio(ssl, in, out);  // ssl owns both now
+  std::unique_ptr<TlsStream> stream(
+      new TlsStream(std::move(context), ssl, in, out));
+  if (stream->context_->identity() == TlsIdentity::kAddress &&
+      X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), peer.octets().data(),
+                                peer.octet_count()) != 1) {
+    return absl::InternalError(
+        absl::StrCat("TLS: cannot set the peer's address: ", TakeErrors()));
+  }
+  if (role == Role::kClient) {
+    SSL_set_connect_state(ssl);
+    // Writes the ClientHello; the answer is awaited.
+    const int result = SSL_do_handshake(ssl);
+    if (result != 1 && SSL_get_error(ssl, result) != SSL_ERROR_WANT_READ) {
+      return stream->Fail(result);
+    }
+    stream->CollectOutput();
+  } else {
+    SSL_set_accept_state(ssl);
+  }
+  return stream;
+}
+
+TlsStream::TlsStream(std::shared_ptr<const TlsContext> context, SSL* ssl,
+                     BIO* in, BIO* out)
+    : context_(std::move(context)), ssl_(ssl), in_(in), out_bio_(out) {}
+
+TlsStream::~TlsStream() { SSL_free(ssl_); }
+
+void TlsStream::CollectOutput() {
+  const size_t waiting = BIO_ctrl_pending(out_bio_);
+  if (waiting == 0) return;
+  std::vector<uint8_t> chunk(waiting);
+  const int got = BIO_read(out_bio_, chunk.data(), static_cast<int>(waiting));
+  if (got <= 0) return;
+  chunk.resize(static_cast<size_t>(got));
+  pending_bytes_ += chunk.size();
+  out_.push_back(std::move(chunk));
+}
+
+size_t TlsStream::buffered_input() const { return BIO_ctrl_pending(in_); }
+
+void TlsStream::Consumed(size_t count) {
+  while (count > 0 && !out_.empty()) {
+    const size_t take = std::min(count, out_.front().size() - out_start_);
+    out_start_ += take;
+    pending_bytes_ -= take;
+    count -= take;
+    if (out_start_ == out_.front().size()) {
+      out_.pop_front();
+      out_start_ = 0;
+    }
+  }
+}
+
+absl::Status TlsStream::Fail(int result) {
+  failed_ = true;
+  const int error = SSL_get_error(ssl_, result);
+  // The TLS layer's reasons, wherever they are in the queue (a failed
+  // certificate check queues the signature or parse error before its own;
+  // an alert may be followed by the error it caused).
+  std::vector<int> reasons;
+  std::string first;
+  for (unsigned long code = ERR_get_error(); code != 0;  // NOLINT
+       code = ERR_get_error()) {
+    if (first.empty()) {
+      char text[256];
+      ERR_error_string_n(code, text, sizeof(text));
+      first = text;
+    }
+    if (ERR_GET_LIB(code) == ERR_LIB_SSL) {
+      reasons.push_back(ERR_GET_REASON(code));
+    }
+  }
+  const auto has = [&](auto predicate) {
+    return error == SSL_ERROR_SSL &&
+           std::find_if(reasons.begin(), reasons.end(), predicate) !=
+               reasons.end();
+  };
+  const auto is_alert = [](int reason) {
+    return reason >= SSL_AD_REASON_OFFSET &&
+           reason < SSL_AD_REASON_OFFSET + 256;
+  };
+  const long verify = SSL_get_verify_result(ssl_);  // NOLINT(runtime/int)
+  std::string detail;
+  if (verify != X509_V_OK &&
+      has([](int r) { return r == SSL_R_CERTIFICATE_VERIFY_FAILED; })) {
+    switch (verify) {
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        failure_ = TlsFailure::kExpired;
+        break;
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+        failure_ = TlsFailure::kIdentityMismatch;
+        break;
+      default:
+        failure_ = TlsFailure::kUntrusted;
+        break;
+    }
+    detail = X509_verify_cert_error_string(verify);
+  } else if (has([](int r) {
+               return r == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE;
+             })) {
+    failure_ = TlsFailure::kNoCertificate;
+    detail = "the peer presented no certificate";
+  } else if (has(is_alert)) {
+    // An alert from the peer: about this member's certificate (bad,
+    // unsupported, revoked, expired, unknown, from an unknown CA, refused,
+    // a signature that does not verify, missing), or anything else, which
+    // says nothing about it.
+    const int alert = *std::find_if(reasons.begin(), reasons.end(), is_alert) -
+                      SSL_AD_REASON_OFFSET;
+    const bool about_certificate = (alert >= 42 && alert <= 46) ||
+                                   alert == 48 || alert == 49 || alert == 51 ||
+                                   alert == 116;
+    failure_ =
+        about_certificate ? TlsFailure::kRefusedByPeer : TlsFailure::kProtocol;
+    detail = absl::StrCat("the peer sent the alert \"",
+                          SSL_alert_desc_string_long(alert), "\"");
+  } else {
+    failure_ = TlsFailure::kProtocol;
+    detail = first.empty() ? "no detail" : first;
+  }
+  CollectOutput();  // the alert telling the peer, if any
+  error_ = absl::PermissionDeniedError(
+      absl::StrCat("TLS ", established_ ? "connection" : "handshake",
+                   " failed (", TlsFailureName(failure_), "): ", detail));
+  return error_;
+}
+
+absl::Status TlsStream::Receive(absl::Span<const uint8_t> ciphertext,
+                                std::vector<uint8_t>& plaintext) {
+  if (failed_) {
+    return absl::FailedPreconditionError("TLS: the connection failed");
+  }
+  // After the peer's close_notify nothing is read any more: what follows
+  // is dropped, not buffered.
+  if (closed_by_peer_) return absl::OkStatus();
+  ERR_clear_error();
+  while (!ciphertext.empty()) {
+    // What one socket read brought; complete records are taken out below,
+    // so at most a partial record stays.
+    const int written = BIO_write(
+        in_, ciphertext.data(),
+        static_cast<int>(std::min<size_t>(ciphertext.size(), 1 << 30)));
+    if (written <= 0) {
+      failed_ = true;
+      failure_ = TlsFailure::kProtocol;
+      error_ = absl::ResourceExhaustedError("TLS: cannot buffer input");
+      return error_;
+    }
+    ciphertext.remove_prefix(static_cast<size_t>(written));
+  }
+  if (!established_) {
+    const int result = SSL_do_handshake(ssl_);
+    if (result != 1) {
+      if (SSL_get_error(ssl_, result) == SSL_ERROR_WANT_READ) {
+        CollectOutput();
+        return absl::OkStatus();
+      }
+      return Fail(result);
+    }
+    established_ = true;
+    CollectOutput();
+  }
+  uint8_t buffer[16384];
+  while (true) {
+    const int result = SSL_read(ssl_, buffer, sizeof(buffer));
+    if (result > 0) {
+      plaintext.insert(plaintext.end(), buffer, buffer + result);
+      continue;
+    }
+    const int error = SSL_get_error(ssl_, result);
+    if (error == SSL_ERROR_WANT_READ) break;
+    if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify: EOF follows
+      closed_by_peer_ = true;
+      break;
+    }
+    return Fail(result);
+  }
+  CollectOutput();  // post-handshake messages (key updates)
+  return absl::OkStatus();
+}
+
+size_t TlsStream::Seal(absl::Span<const uint8_t> plaintext) {
+  if (!established_ || failed_ || plaintext.empty()) return 0;
+  if (pending_bytes_ >= kMaxPending) return 0;
+  ERR_clear_error();
+  const size_t take = std::min(plaintext.size(), kSealBurst);
+  const int result = SSL_write(ssl_, plaintext.data(), static_cast<int>(take));
+  if (result <= 0) {
+    Fail(result).IgnoreError();  // kept in error()
+    return 0;
+  }
+  CollectOutput();
+  return static_cast<size_t>(result);
+}
+
+}  // namespace swim::net

@@ -1,0 +1,469 @@
+#include "swim/drivers/net/tls.h"
+
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "swim/drivers/testing/test_pki.h"
+
+namespace swim::net {
+namespace {
+
+using drivertest::TestPki;
+
+const Address kLoopback = *Address::Parse("127.0.0.1:7946");
+
+std::string TestDirectory() {
+  const char* directory = std::getenv("TEST_TMPDIR");
+  return directory != nullptr ? directory : "/tmp";
+}
+
+std::unique_ptr<TestPki> MakePki(absl::string_view name) {
+  auto pki = TestPki::Create(TestDirectory(), name);
+  EXPECT_TRUE(pki.ok()) << pki.status();
+  return pki.ok() ? std::move(*pki) : nullptr;
+}
+
+std::shared_ptr<const TlsContext> Context(const TlsOptions& options) {
+  auto context = TlsContext::Load(options);
+  EXPECT_TRUE(context.ok()) << context.status();
+  return context.ok() ? *context : nullptr;
+}
+
+// A stream of `role` with `options`' credentials, its peer at `peer`.
+std::unique_ptr<TlsStream> Stream(const TlsOptions& options,
+                                  TlsStream::Role role,
+                                  const Address& peer = kLoopback) {
+  auto stream = TlsStream::Create(Context(options), role, peer);
+  EXPECT_TRUE(stream.ok()) << stream.status();
+  return stream.ok() ? *std::move(stream) : nullptr;
+}
+
+// A client and a server stream joined by a perfect network.
+struct Pair {
+  std::unique_ptr<TlsStream> client;
+  std::unique_ptr<TlsStream> server;
+  std::vector<uint8_t> client_received;
+  std::vector<uint8_t> server_received;
+  absl::Status client_status;
+  absl::Status server_status;
+
+  // Moves bytes both ways until neither side has any to send (or one
+  // failed); the bytes a failed side would still send (its alert) go too.
+  void Pump() {
+    for (int round = 0; round < 100; ++round) {
+      bool moved = false;
+      if (!client->Pending().empty() && server_status.ok()) {
+        const std::vector<uint8_t> bytes(client->Pending().begin(),
+                                         client->Pending().end());
+        client->Consumed(bytes.size());
+        server_status = server->Receive(bytes, server_received);
+        moved = true;
+      }
+      if (!server->Pending().empty() && client_status.ok()) {
+        const std::vector<uint8_t> bytes(server->Pending().begin(),
+                                         server->Pending().end());
+        server->Consumed(bytes.size());
+        client_status = client->Receive(bytes, client_received);
+        moved = true;
+      }
+      if (!moved) return;
+    }
+    ADD_FAILURE() << "the handshake did not settle";
+  }
+};
+
+Pair Connect(const TlsOptions& client_options, const TlsOptions& server_options,
+             const Address& server_address = kLoopback,
+             const Address& client_address = kLoopback) {
+  Pair pair;
+  auto client = TlsStream::Create(Context(client_options),
+                                  TlsStream::Role::kClient, server_address);
+  auto server = TlsStream::Create(Context(server_options),
+                                  TlsStream::Role::kServer, client_address);
+  EXPECT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE(server.ok()) << server.status();
+  pair.client = std::move(*client);
+  pair.server = std::move(*server);
+  EXPECT_FALSE(pair.client->Pending().empty()) << "no ClientHello";
+  pair.Pump();
+  return pair;
+}
+
+// Seals all of `data` on `from`, delivering to `to` as it goes.
+void Transfer(TlsStream& from, TlsStream& to, const std::vector<uint8_t>& data,
+              std::vector<uint8_t>& received, size_t& most_pending) {
+  size_t sent = 0;
+  while (sent < data.size() || !from.Pending().empty()) {
+    sent += from.Seal(absl::MakeConstSpan(data).subspan(sent));
+    most_pending = std::max(most_pending, from.pending_bytes());
+    // The socket takes a little at a time.
+    const size_t take = std::min<size_t>(from.Pending().size(), 3000);
+    const std::vector<uint8_t> bytes(from.Pending().begin(),
+                                     from.Pending().begin() + take);
+    from.Consumed(take);
+    ASSERT_TRUE(to.Receive(bytes, received).ok());
+  }
+}
+
+TEST(TlsTest, MutualHandshakeThenDataBothWays) {
+  auto pki = MakePki("mutual");
+  auto a = pki->Issue("a");
+  auto b = pki->Issue("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Pair pair = Connect(*a, *b);
+  ASSERT_TRUE(pair.client_status.ok()) << pair.client_status;
+  ASSERT_TRUE(pair.server_status.ok()) << pair.server_status;
+  EXPECT_TRUE(pair.client->established());
+  EXPECT_TRUE(pair.server->established());
+
+  std::vector<uint8_t> request(1 << 20);
+  for (size_t i = 0; i < request.size(); ++i) request[i] = i * 7;
+  size_t most_pending = 0;
+  Transfer(*pair.client, *pair.server, request, pair.server_received,
+           most_pending);
+  EXPECT_EQ(pair.server_received, request);
+  // Output is buffered a burst at a time, whatever the caller offers.
+  EXPECT_LE(most_pending, TlsStream::kMaxPending + (80 << 10));
+
+  const std::vector<uint8_t> reply = {1, 2, 3};
+  Transfer(*pair.server, *pair.client, reply, pair.client_received,
+           most_pending);
+  EXPECT_EQ(pair.client_received, reply);
+}
+
+TEST(TlsTest, NothingIsSealedBeforeTheHandshake) {
+  auto pki = MakePki("early");
+  auto a = pki->Issue("a");
+  ASSERT_TRUE(a.ok());
+  auto client = Stream(*a, TlsStream::Role::kClient);
+  ASSERT_NE(client, nullptr);
+  const std::vector<uint8_t> data = {1, 2, 3};
+  EXPECT_EQ(client->Seal(data), 0u);
+}
+
+TEST(TlsTest, CertificateFromAnotherCaIsUntrusted) {
+  auto ours = MakePki("ours");
+  auto theirs = MakePki("theirs");
+  auto member = ours->Issue("member");
+  auto intruder = theirs->IssueTrusting("intruder", TestPki::Leaf(), *ours);
+  ASSERT_TRUE(member.ok() && intruder.ok());
+  // The intruder dials the member: the member refuses its certificate.
+  Pair pair = Connect(*intruder, *member);
+  EXPECT_TRUE(pair.server->failed());
+  EXPECT_EQ(pair.server->failure(), TlsFailure::kUntrusted);
+  EXPECT_FALSE(pair.server->established());
+  EXPECT_TRUE(pair.server_received.empty());
+  // And the member dialing the intruder refuses it too.
+  Pair back = Connect(*member, *intruder);
+  EXPECT_EQ(back.client->failure(), TlsFailure::kUntrusted);
+  EXPECT_FALSE(back.client->established());
+
+  // A CA with the same name as ours but another key: its certificates'
+  // signatures do not verify, and the intruder is told so.
+  auto twin = MakePki("ours");
+  auto lookalike = twin->IssueTrusting("lookalike", TestPki::Leaf(), *ours);
+  ASSERT_TRUE(lookalike.ok());
+  Pair forged = Connect(*lookalike, *member);
+  EXPECT_EQ(forged.server->failure(), TlsFailure::kUntrusted)
+      << forged.server_status;
+  EXPECT_EQ(forged.client->failure(), TlsFailure::kRefusedByPeer)
+      << forged.client_status;
+}
+
+TEST(TlsTest, ExpiredAndNotYetValidCertificatesAreRefused) {
+  auto pki = MakePki("validity");
+  auto member = pki->Issue("member");
+  TestPki::Leaf expired;
+  expired.not_before = -absl::Hours(48);
+  expired.not_after = -absl::Hours(1);
+  TestPki::Leaf future;
+  future.not_before = absl::Hours(2);
+  future.not_after = absl::Hours(24);
+  auto old = pki->Issue("old", expired);
+  auto early = pki->Issue("early", future);
+  ASSERT_TRUE(member.ok() && old.ok() && early.ok());
+
+  Pair from_old = Connect(*old, *member);
+  EXPECT_EQ(from_old.server->failure(), TlsFailure::kExpired);
+  EXPECT_TRUE(from_old.server_received.empty());
+  // The expired member, told why, counts it as refused by its peer.
+  EXPECT_TRUE(from_old.client->failed());
+  EXPECT_EQ(from_old.client->failure(), TlsFailure::kRefusedByPeer);
+  EXPECT_NE(from_old.client_status.message().find("expired"), std::string::npos)
+      << from_old.client_status;
+
+  Pair to_early = Connect(*member, *early);
+  EXPECT_EQ(to_early.client->failure(), TlsFailure::kExpired);
+}
+
+TEST(TlsTest, CertificateForAnotherAddressIsRefused) {
+  auto pki = MakePki("identity");
+  auto member = pki->Issue("member");
+  TestPki::Leaf elsewhere;
+  elsewhere.ips = {"127.0.0.2", "::1"};
+  auto other = pki->Issue("other", elsewhere);
+  ASSERT_TRUE(member.ok() && other.ok());
+
+  // Dialing 127.0.0.1, the server proves 127.0.0.2: refused.
+  Pair outgoing = Connect(*member, *other);
+  EXPECT_EQ(outgoing.client->failure(), TlsFailure::kIdentityMismatch);
+  // Connecting from 127.0.0.1 with a certificate for 127.0.0.2: refused.
+  Pair incoming = Connect(*other, *member);
+  EXPECT_EQ(incoming.server->failure(), TlsFailure::kIdentityMismatch);
+  EXPECT_TRUE(incoming.server_received.empty());
+  // Where it is: accepted (IPv6 too).
+  const Address there = *Address::Parse("127.0.0.2:7946");
+  EXPECT_TRUE(Connect(*member, *other, there).client->established());
+  const Address v6 = *Address::Parse("[::1]:7946");
+  EXPECT_TRUE(Connect(*member, *other, v6).client->established());
+  EXPECT_TRUE(Connect(*other, *member, kLoopback, v6).server->established());
+
+  // Without the address check, the CA's word is enough.
+  TlsOptions ca_only = *member;
+  ca_only.identity = TlsIdentity::kCaOnly;
+  TlsOptions other_ca_only = *other;
+  other_ca_only.identity = TlsIdentity::kCaOnly;
+  Pair relaxed = Connect(ca_only, other_ca_only);
+  EXPECT_TRUE(relaxed.client->established());
+  EXPECT_TRUE(relaxed.server->established());
+}
+
+TEST(TlsTest, PeerWithoutCertificateIsRefused) {
+  auto pki = MakePki("anonymous");
+  auto member = pki->Issue("member");
+  ASSERT_TRUE(member.ok());
+  // A client that presents no certificate (built by hand: TlsContext
+  // always has one).
+  SSL_CTX* anonymous = SSL_CTX_new(TLS_method());
+  SSL_CTX_set_min_proto_version(anonymous, TLS1_3_VERSION);
+  SSL* client = SSL_new(anonymous);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  BIO_set_mem_eof_return(in, -1);
+  SSL_set_bio(client, in, out);
+  SSL_set_connect_state(client);
+  auto server = Stream(*member, TlsStream::Role::kServer);
+  ASSERT_NE(server, nullptr);
+  std::vector<uint8_t> received;
+  absl::Status status;
+  for (int round = 0; round < 10 && status.ok(); ++round) {
+    SSL_do_handshake(client);
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out));
+    BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
+    status = server->Receive(bytes, received);
+    const auto pending = server->Pending();
+    BIO_write(in, pending.data(), static_cast<int>(pending.size()));
+    server->Consumed(pending.size());
+  }
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(server->failure(), TlsFailure::kNoCertificate) << status;
+  SSL_free(client);
+  SSL_CTX_free(anonymous);
+}
+
+TEST(TlsTest, GarbageIsAProtocolError) {
+  auto pki = MakePki("garbage");
+  auto member = pki->Issue("member");
+  ASSERT_TRUE(member.ok());
+  auto server = Stream(*member, TlsStream::Role::kServer);
+  ASSERT_NE(server, nullptr);
+  std::vector<uint8_t> received;
+  const std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  const absl::Status status = server->Receive(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(junk.data()),
+                          junk.size()),
+      received);
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(server->failure(), TlsFailure::kProtocol);
+  EXPECT_TRUE(received.empty());
+  // A failed stream takes nothing more.
+  EXPECT_FALSE(server->Receive({}, received).ok());
+}
+
+TEST(TlsTest, TamperedRecordFailsTheConnection) {
+  auto pki = MakePki("tamper");
+  auto a = pki->Issue("a");
+  ASSERT_TRUE(a.ok());
+  Pair pair = Connect(*a, *a);
+  ASSERT_TRUE(pair.server->established());
+  const std::vector<uint8_t> data(100, 42);
+  ASSERT_EQ(pair.client->Seal(data), data.size());
+  std::vector<uint8_t> bytes(pair.client->Pending().begin(),
+                             pair.client->Pending().end());
+  bytes[bytes.size() - 3] ^= 1;
+  EXPECT_FALSE(pair.server->Receive(bytes, pair.server_received).ok());
+  EXPECT_EQ(pair.server->failure(), TlsFailure::kProtocol);
+  EXPECT_TRUE(pair.server_received.empty());
+}
+
+// A client driven with the TLS library directly, to send what TlsStream
+// never does (close_notify, alerts).
+struct RawClient {
+  SSL* ssl = nullptr;
+  BIO* in = nullptr;
+  BIO* out = nullptr;
+
+  explicit RawClient(const TlsContext& context) {
+    ssl = SSL_new(context.get());
+    in = BIO_new(BIO_s_mem());
+    out = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(in, -1);
+    SSL_set_bio(ssl, in, out);
+    SSL_set_connect_state(ssl);
+  }
+  ~RawClient() { SSL_free(ssl); }
+  std::vector<uint8_t> Output() {
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out));
+    BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
+    return bytes;
+  }
+  void Input(absl::Span<const uint8_t> bytes) {
+    BIO_write(in, bytes.data(), static_cast<int>(bytes.size()));
+  }
+};
+
+// Handshakes a raw client with a TlsStream server.
+void Handshake(RawClient& client, TlsStream& server) {
+  std::vector<uint8_t> received;
+  for (int round = 0; round < 10 && !server.established(); ++round) {
+    SSL_do_handshake(client.ssl);
+    ASSERT_TRUE(server.Receive(client.Output(), received).ok());
+    while (!server.Pending().empty()) {
+      client.Input(server.Pending());
+      server.Consumed(server.Pending().size());
+    }
+  }
+  ASSERT_TRUE(server.established());
+}
+
+TEST(TlsTest, NothingIsBufferedAfterThePeersCloseNotify) {
+  auto pki = MakePki("close");
+  auto member = pki->Issue("member");
+  ASSERT_TRUE(member.ok());
+  const auto context = Context(*member);
+  RawClient client(*context);
+  auto server = TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
+  ASSERT_TRUE(server.ok());
+  Handshake(client, **server);
+  SSL_shutdown(client.ssl);
+  std::vector<uint8_t> received;
+  ASSERT_TRUE((*server)->Receive(client.Output(), received).ok());
+  // A megabyte after it: dropped, not buffered, not an error.
+  const std::vector<uint8_t> more(1 << 20, 0x17);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE((*server)->Receive(more, received).ok());
+  }
+  EXPECT_TRUE(received.empty());
+  EXPECT_EQ((*server)->buffered_input(), 0u);
+}
+
+TEST(TlsTest, InputIsDecryptedAsItComes) {
+  auto pki = MakePki("buffered");
+  auto a = pki->Issue("a");
+  ASSERT_TRUE(a.ok());
+  Pair pair = Connect(*a, *a);
+  ASSERT_TRUE(pair.server->established());
+  const std::vector<uint8_t> data(200000, 5);
+  size_t sent = 0;
+  while (sent < data.size()) {
+    sent += pair.client->Seal(absl::MakeConstSpan(data).subspan(sent));
+    // Delivered 1000 bytes at a time: at most a partial record waits.
+    while (pair.client->pending_bytes() > 0) {
+      const auto pending = pair.client->Pending();
+      const size_t take = std::min<size_t>(pending.size(), 1000);
+      ASSERT_TRUE(
+          pair.server->Receive(pending.subspan(0, take), pair.server_received)
+              .ok());
+      pair.client->Consumed(take);
+      EXPECT_LE(pair.server->buffered_input(), 16384u + 256u);
+    }
+  }
+  EXPECT_EQ(pair.server_received, data);
+}
+
+TEST(TlsTest, OnlyAlertsAboutCertificatesAreRefusals) {
+  auto pki = MakePki("alert");
+  auto member = pki->Issue("member");
+  ASSERT_TRUE(member.ok());
+  // A fatal alert to a member that sent its ClientHello: "handshake
+  // failure" (40) says nothing about its certificate (a protocol error);
+  // "unknown CA" (48) does (refused by the peer).
+  for (const auto& [alert, expected] :
+       {std::pair{uint8_t{40}, TlsFailure::kProtocol},
+        std::pair{uint8_t{48}, TlsFailure::kRefusedByPeer}}) {
+    auto client = Stream(*member, TlsStream::Role::kClient);
+    ASSERT_NE(client, nullptr);
+    const std::vector<uint8_t> record = {0x15, 0x03, 0x03, 0x00,
+                                         0x02, 0x02, alert};
+    std::vector<uint8_t> received;
+    EXPECT_FALSE(client->Receive(record, received).ok());
+    EXPECT_EQ(client->failure(), expected) << client->error();
+    EXPECT_NE(client->error().message().find("alert"), std::string::npos)
+        << client->error();
+  }
+}
+
+TEST(TlsTest, LoadNamesTheFileThatCannotBeUsed) {
+  auto pki = MakePki("load");
+  auto a = pki->Issue("a");
+  auto b = pki->Issue("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  TlsOptions missing = *a;
+  missing.certificate_file = TestDirectory() + "/nowhere.crt";
+  auto loaded = TlsContext::Load(missing);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find("nowhere.crt"), std::string::npos)
+      << loaded.status();
+
+  TlsOptions mismatched = *a;
+  mismatched.key_file = b->key_file;
+  loaded = TlsContext::Load(mismatched);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("does not belong"),
+            std::string::npos)
+      << loaded.status();
+
+  TlsOptions bad_ca = *a;
+  bad_ca.ca_file = a->key_file;  // a key is no certificate
+  loaded = TlsContext::Load(bad_ca);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("CA file"), std::string::npos)
+      << loaded.status();
+
+  loaded = TlsContext::Load(TlsOptions{});
+  EXPECT_FALSE(loaded.ok());
+}
+
+TEST(TlsTest, FailureNamesAreDistinct) {
+  const TlsFailure all[] = {
+      TlsFailure::kProtocol,         TlsFailure::kNoCertificate,
+      TlsFailure::kUntrusted,        TlsFailure::kExpired,
+      TlsFailure::kIdentityMismatch, TlsFailure::kRefusedByPeer};
+  DriverStats stats;
+  for (TlsFailure failure : all) CountTlsFailure(failure, stats);
+  EXPECT_EQ(stats.tls_protocol_errors + stats.tls_no_certificate +
+                stats.tls_untrusted_certificate +
+                stats.tls_expired_certificate + stats.tls_identity_mismatches +
+                stats.tls_refused_by_peer,
+            6u);
+  EXPECT_EQ(stats.tls_protocol_errors, 1u);
+  EXPECT_EQ(stats.tls_refused_by_peer, 1u);
+  std::vector<std::string> names;
+  for (TlsFailure failure : all) {
+    names.emplace_back(TlsFailureName(failure));
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::unique(names.begin(), names.end()), names.end());
+}
+
+}  // namespace
+}  // namespace swim::net

@@ -1,0 +1,116 @@
+#!/bin/bash
+# End to end with TLS on the streams: the certificate commands of
+# docs/drivers.md ("TLS"), run as written (for 127.0.0.1 instead of
+# 10.0.0.1), give two swim-demo processes in TCP-only mode (every byte under
+# TLS) the certificates they converge with; a third, holding a certificate
+# for 127.0.0.2, is refused and counted and never seen; SIGHUP re-reads the
+# files, or keeps the old ones when the new ones are broken; bad TLS flags
+# and files are clear errors.
+#
+# Usage: tls_demo_test.sh SWIM_DEMO E2E_LIB JSON_EVENTS DRIVERS_MD
+
+set -uo pipefail
+DEMO="${1:?usage: $0 swim-demo e2e_lib.sh json_events.py drivers.md}"
+source "${2:?}"
+EVENTS="${3:?}"
+DOC="${4:?}"
+
+command -v openssl >/dev/null || {
+  echo "openssl is missing: bash tools/setup.sh installs it" >&2
+  exit 1
+}
+export SWIM_SECRET="$(python3 -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())")"
+FAST=(--preset=local --probe-interval=200ms --probe-timeout=100ms
+  --gossip-interval=50ms --push-pull-interval=1s --suspicion-mult=3)
+
+# The documented commands, between their markers, without the fence.
+commands="$(sed -n '/<!-- tls-certificates: begin -->/,/<!-- tls-certificates: end -->/p' "$DOC" |
+  grep -v '^<!--' | grep -v '^```')"
+[[ -n "$commands" ]] || fail "no certificate commands in $DOC"
+grep -q '^MEMBER=10.0.0.1$' <<<"$commands" || fail "the commands set no MEMBER"
+# The CA once, then a member for each address.
+ca_part="$(sed '/^MEMBER=/,$d' <<<"$commands")"
+member_part="$(sed -n '/^MEMBER=/,$p' <<<"$commands" | sed 1d)"
+mkdir -p "$TMP/certs"
+(cd "$TMP/certs" && bash -euo pipefail -c "$ca_part") >"$TMP/certs.log" 2>&1 ||
+  fail "the CA commands failed: $(cat "$TMP/certs.log")"
+for member in 127.0.0.1 127.0.0.2; do
+  (cd "$TMP/certs" && MEMBER="$member" bash -euo pipefail -c "$member_part") \
+    >>"$TMP/certs.log" 2>&1 ||
+    fail "the member commands failed for $member: $(cat "$TMP/certs.log")"
+done
+C="$TMP/certs"
+tls_of() {  # tls_of ADDRESS: the TLS flags of a member with that certificate
+  echo --tls-cert "$C/$1.crt" --tls-key "$C/$1.key" --tls-ca "$C/ca.pem"
+}
+
+status_of() {  # status_of FILE MEMBER
+  python3 "$EVENTS" status "$1" "$2"
+}
+sees() {  # sees FILE MEMBER STATUS
+  [[ "$(status_of "$1" "$2")" == "$3" ]]
+}
+
+# --- Two members under TLS, TCP-only -------------------------------------
+read -r PA PB PI <<<"$(free_ports 3)"
+A="127.0.0.1:$PA"
+B="127.0.0.1:$PB"
+start "$DEMO" --json-events --name "$A" --tcp-only $(tls_of 127.0.0.1) \
+  "${FAST[@]}" >"$TMP/a.jsonl" 2>"$TMP/a.err"
+pid_a=$last_pid
+start "$DEMO" --json-events --name "$B" --peer "$A" --tcp-only \
+  $(tls_of 127.0.0.1) "${FAST[@]}" >"$TMP/b.jsonl" 2>"$TMP/b.err"
+pid_b=$last_pid
+wait_for "A sees B ONLINE over TLS" sees "$TMP/a.jsonl" "$B" ONLINE
+wait_for "B sees A ONLINE over TLS" sees "$TMP/b.jsonl" "$A" ONLINE
+
+# --- A certificate for another address -----------------------------------
+I="127.0.0.1:$PI"
+start "$DEMO" --json-events --name "$I" --peer "$A" --tcp-only \
+  $(tls_of 127.0.0.2) "${FAST[@]}" >"$TMP/i.jsonl" 2>"$TMP/i.err"
+pid_i=$last_pid
+wait_for "A reports the impostor's certificate" \
+  grep -q "identity-mismatch" "$TMP/a.err"
+wait_for "the impostor hears why it was refused" \
+  grep -q "refused-by-peer" "$TMP/i.err"
+sleep 1
+[[ "$(status_of "$TMP/a.jsonl" "$I")" == NONE ]] ||
+  fail "A knows the impostor: $(status_of "$TMP/a.jsonl" "$I")"
+kill -KILL "$pid_i"
+
+# --- SIGHUP re-reads the files --------------------------------------------
+kill -HUP "$pid_a"
+wait_for "A re-reads its certificates on SIGHUP" \
+  grep -q "TLS certificates re-read" "$TMP/a.err"
+cp "$C/127.0.0.1.key" "$C/kept.key"
+echo "not a key" >"$C/127.0.0.1.key"
+kill -HUP "$pid_a"
+wait_for "A keeps its certificates when the new ones are broken" \
+  grep -q "TLS certificates kept: .*127.0.0.1.key" "$TMP/a.err"
+cp "$C/kept.key" "$C/127.0.0.1.key"
+kill -0 "$pid_a" || fail "A exited on SIGHUP"
+sees "$TMP/b.jsonl" "$A" ONLINE || fail "B no longer sees A after the reloads"
+
+# SIGTERM still leaves gracefully.
+kill -TERM "$pid_a"
+wait_exit "$pid_a" "swim-demo with TLS after SIGTERM"
+[[ "$exit_status" -eq 0 ]] || fail "swim-demo with TLS exited with $exit_status"
+wait_for "B sees A LEFT" sees "$TMP/b.jsonl" "$A" LEFT
+kill -TERM "$pid_b"
+wait_exit "$pid_b" "the second TLS member after SIGTERM"
+
+# --- Clear errors ----------------------------------------------------------
+read -r PE <<<"$(free_ports 1)"
+expect_failure 2 "--tls-key is missing" \
+  "$DEMO" --name "127.0.0.1:$PE" --tls-cert "$C/127.0.0.1.crt" \
+  --tls-ca "$C/ca.pem"
+expect_failure 2 "--tls-identity=name" \
+  "$DEMO" --name "127.0.0.1:$PE" $(tls_of 127.0.0.1) --tls-identity=name
+expect_failure 1 "absent.crt" \
+  "$DEMO" --name "127.0.0.1:$PE" --tls-cert "$C/absent.crt" \
+  --tls-key "$C/127.0.0.1.key" --tls-ca "$C/ca.pem"
+expect_failure 1 "does not belong" \
+  "$DEMO" --name "127.0.0.1:$PE" --tls-cert "$C/127.0.0.1.crt" \
+  --tls-key "$C/127.0.0.2.key" --tls-ca "$C/ca.pem"
+
+finish
