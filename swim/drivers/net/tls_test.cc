@@ -236,6 +236,32 @@ TEST(TlsTest, CertificateForAnotherAddressIsRefused) {
   EXPECT_TRUE(relaxed.server->established());
 }
 
+// A client driven with the TLS library directly, to send what TlsStream
+// never does (no certificate, close_notify).
+struct RawClient {
+  SSL* ssl = nullptr;
+  BIO* in = nullptr;
+  BIO* out = nullptr;
+
+  explicit RawClient(SSL_CTX* context) {
+    ssl = SSL_new(context);
+    in = BIO_new(BIO_s_mem());
+    out = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(in, -1);
+    SSL_set_bio(ssl, in, out);
+    SSL_set_connect_state(ssl);
+  }
+  ~RawClient() { SSL_free(ssl); }
+  std::vector<uint8_t> Output() {
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out));
+    BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
+    return bytes;
+  }
+  void Input(absl::Span<const uint8_t> bytes) {
+    BIO_write(in, bytes.data(), static_cast<int>(bytes.size()));
+  }
+};
+
 TEST(TlsTest, PeerWithoutCertificateIsRefused) {
   auto pki = MakePki("anonymous");
   auto member = pki->Issue("member");
@@ -244,28 +270,21 @@ TEST(TlsTest, PeerWithoutCertificateIsRefused) {
   // always has one).
   SSL_CTX* anonymous = SSL_CTX_new(TLS_method());
   SSL_CTX_set_min_proto_version(anonymous, TLS1_3_VERSION);
-  SSL* client = SSL_new(anonymous);
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
-  BIO_set_mem_eof_return(in, -1);
-  SSL_set_bio(client, in, out);
-  SSL_set_connect_state(client);
-  auto server = Stream(*member, TlsStream::Role::kServer);
-  ASSERT_NE(server, nullptr);
-  std::vector<uint8_t> received;
-  absl::Status status;
-  for (int round = 0; round < 10 && status.ok(); ++round) {
-    SSL_do_handshake(client);
-    std::vector<uint8_t> bytes(BIO_ctrl_pending(out));
-    BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
-    status = server->Receive(bytes, received);
-    const auto pending = server->Pending();
-    BIO_write(in, pending.data(), static_cast<int>(pending.size()));
-    server->Consumed(pending.size());
+  {
+    RawClient client(anonymous);
+    auto server = Stream(*member, TlsStream::Role::kServer);
+    ASSERT_NE(server, nullptr);
+    std::vector<uint8_t> received;
+    absl::Status status;
+    for (int round = 0; round < 10 && status.ok(); ++round) {
+      SSL_do_handshake(client.ssl);
+      status = server->Receive(client.Output(), received);
+      client.Input(server->Pending());
+      server->Consumed(server->Pending().size());
+    }
+    EXPECT_FALSE(status.ok());
+    EXPECT_EQ(server->failure(), TlsFailure::kNoCertificate) << status;
   }
-  EXPECT_FALSE(status.ok());
-  EXPECT_EQ(server->failure(), TlsFailure::kNoCertificate) << status;
-  SSL_free(client);
   SSL_CTX_free(anonymous);
 }
 
@@ -304,32 +323,6 @@ TEST(TlsTest, TamperedRecordFailsTheConnection) {
   EXPECT_TRUE(pair.server_received.empty());
 }
 
-// A client driven with the TLS library directly, to send what TlsStream
-// never does (close_notify, alerts).
-struct RawClient {
-  SSL* ssl = nullptr;
-  BIO* in = nullptr;
-  BIO* out = nullptr;
-
-  explicit RawClient(const TlsContext& context) {
-    ssl = SSL_new(context.get());
-    in = BIO_new(BIO_s_mem());
-    out = BIO_new(BIO_s_mem());
-    BIO_set_mem_eof_return(in, -1);
-    SSL_set_bio(ssl, in, out);
-    SSL_set_connect_state(ssl);
-  }
-  ~RawClient() { SSL_free(ssl); }
-  std::vector<uint8_t> Output() {
-    std::vector<uint8_t> bytes(BIO_ctrl_pending(out));
-    BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
-    return bytes;
-  }
-  void Input(absl::Span<const uint8_t> bytes) {
-    BIO_write(in, bytes.data(), static_cast<int>(bytes.size()));
-  }
-};
-
 // Handshakes a raw client with a TlsStream server.
 void Handshake(RawClient& client, TlsStream& server) {
   std::vector<uint8_t> received;
@@ -349,7 +342,7 @@ TEST(TlsTest, NothingIsBufferedAfterThePeersCloseNotify) {
   auto member = pki->Issue("member");
   ASSERT_TRUE(member.ok());
   const auto context = Context(*member);
-  RawClient client(*context);
+  RawClient client(context->get());
   auto server = TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
   ASSERT_TRUE(server.ok());
   Handshake(client, **server);
