@@ -69,7 +69,8 @@ ABSL_FLAG(std::optional<absl::Duration>, probe_timeout, std::nullopt,
           "Wait for a direct ack before asking helpers; below "
           "--probe-interval. Default: the preset's.");
 ABSL_FLAG(std::optional<int>, indirect_checks, std::nullopt,
-          "Helpers asked to probe when a direct probe fails, 0-16.");
+          "Helpers asked to probe when a direct probe fails, 0-16. "
+          "Default: the preset's (lan 4, wan 3, local 1).");
 ABSL_FLAG(std::optional<bool>, stream_fallback, std::nullopt,
           "When a direct probe times out, also ping the target over TCP "
           "(true or false). Default: true.");
