@@ -488,6 +488,9 @@ absl::StatusOr<MemberSettings> ResolveMemberSettings(
                          : absl::StrCat(": ", records.status().message())));
       }
       out.config.address = records->front();
+      // Resolved again while the member runs: it follows the name if the
+      // sockets can (a wildcard --bind), and says why not otherwise.
+      out.driver_options.advertised_host = host_port->host;
     }
     out.config.name = host_port->ToString();
   }

@@ -428,6 +428,26 @@ TEST(MemberConfigTest, AHostNameIsResolvedForTheAddressButKeptAsTheName) {
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->config.name, "db-1.internal:7946");
   EXPECT_EQ(settings->config.address, *Address::Parse("10.1.2.3:7946"));
+  // The driver follows the name.
+  EXPECT_EQ(settings->driver_options.advertised_host, "db-1.internal");
+}
+
+TEST(MemberConfigTest, LiteralAndDiscoveredAddressesAreNotFollowed) {
+  FakeSystem system;
+  system.hosts["swim.default.svc"] = {"10.0.0.4", "10.0.0.5"};
+  system.local_address = "10.0.0.5";
+  MemberOptions literal = Minimal();
+  literal.name = "10.1.2.3:7946";
+  absl::StatusOr<MemberSettings> settings =
+      ResolveMemberSettings(literal, {}, system.Access());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.advertised_host, "");
+  MemberOptions discovery = Minimal();
+  discovery.name = "swim.default.svc:7946";
+  discovery.discovery = true;
+  settings = ResolveMemberSettings(discovery, {}, system.Access());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.advertised_host, "");
 }
 
 TEST(MemberConfigTest, AnUnresolvableNameIsUnavailable) {

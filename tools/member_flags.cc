@@ -26,7 +26,9 @@ ABSL_FLAG(std::string, metadata, "",
 ABSL_FLAG(std::optional<std::string>, name, std::nullopt,
           "This member's name, HOST:PORT: also the address other members "
           "reach it at (e.g. 10.0.0.1:7946). ':PORT' takes --default-host, "
-          "'HOST' takes --default-port. Default: $SWIM_NAME.");
+          "'HOST' takes --default-port. A host name is resolved again every "
+          "30 s, and the member follows it to a new address when --bind is "
+          "a wildcard. Default: $SWIM_NAME.");
 ABSL_FLAG(std::optional<std::string>, secret_file, std::nullopt,
           "A file holding the cluster's key (from swim-keygen; every member "
           "needs the same). Default: $SWIM_SECRET, or the file "

@@ -3,7 +3,9 @@
 #include "swim/core/node.h"
 
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "swim/core/node_impl.h"
 
@@ -55,6 +57,12 @@ absl::Status Node::UseKey(absl::string_view secret) {
 }
 absl::Status Node::RemoveKey(absl::string_view secret) {
   return impl_->keyring().Remove(secret);
+}
+std::vector<std::string> Node::InstalledKeys() const {
+  const NodeImpl& impl = *impl_;
+  std::vector<std::string> secrets;
+  for (const auto& key : impl.keyring().keys()) secrets.push_back(key->secret);
+  return secrets;
 }
 
 void Node::HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,

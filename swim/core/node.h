@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -164,6 +165,11 @@ class Node {
   // Uninstalls a secret; FailedPrecondition for the one that seals (Use
   // another first), NotFound if it is not installed.
   absl::Status RemoveKey(absl::string_view secret);
+  // The installed secrets, the one that seals first (empty in plaintext
+  // mode): what a driver starting this member's next life in the same
+  // process (a move to a new address) gives its Config::keys, so the keys
+  // rotated in at runtime stay.
+  std::vector<std::string> InstalledKeys() const;
 
   // --- Input ---------------------------------------------------------------
   // One received datagram (untrusted). Invalid input is dropped and counted

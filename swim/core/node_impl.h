@@ -73,6 +73,7 @@ class NodeImpl {
   absl::Status RememberFor(absl::string_view name, absl::Duration duration,
                            Instant now);
   Keyring& keyring() { return envelope_.keyring(); }
+  const Keyring& keyring() const { return envelope_.keyring(); }
 
   void HandleDatagram(const Address& from, absl::Span<const uint8_t> bytes,
                       Instant now);

@@ -157,6 +157,37 @@ TEST(NodeCreateTest, StartsOnlineAloneWithADeadline) {
   EXPECT_LE(*deadline, kStart + config.probe_interval);
 }
 
+TEST(NodeKeysTest, RotationChangesTheInstalledKeysInOrder) {
+  Config config = TestConfig();
+  ASSERT_EQ(config.keys.size(), 1u);
+  const std::string first = config.keys[0];
+  const std::string second(32, 's');
+  Harness h(config);
+  Node& node = h.node();
+  EXPECT_THAT(node.InstalledKeys(), ::testing::ElementsAre(first));
+  ASSERT_TRUE(node.AddKey(second).ok());
+  EXPECT_EQ(node.AddKey(second).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(node.InstalledKeys(), ::testing::ElementsAre(first, second));
+  EXPECT_EQ(node.RemoveKey(first).code(),
+            absl::StatusCode::kFailedPrecondition);  // it seals
+  ASSERT_TRUE(node.UseKey(second).ok());
+  EXPECT_EQ(node.InstalledKeys().front(), second);
+  ASSERT_TRUE(node.RemoveKey(first).ok());
+  EXPECT_EQ(node.UseKey(first).code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(node.InstalledKeys(), ::testing::ElementsAre(second));
+  EXPECT_EQ(node.AddKey("short").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NodeKeysTest, PlaintextHasNoInstalledKeys) {
+  Config config = TestConfig();
+  config.security_mode = SecurityMode::kPlaintext;
+  config.keys.clear();
+  absl::StatusOr<std::unique_ptr<Node>> node =
+      Node::Create(std::move(config), kStart);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_TRUE((*node)->InstalledKeys().empty());
+}
+
 // --- Timers -----------------------------------------------------------------
 
 TEST(NodeTimerTest, HandleTimeoutNeverLeavesTheDeadlineInThePast) {

@@ -462,6 +462,87 @@ TEST_P(ClusterTest, RemovedMemberIsLeftEverywhere) {
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
 }
 
+// m2 is advertised by a name that moves from 127.0.0.1 to 127.0.0.2 (both
+// reach its wildcard-bound sockets): its life there leaves, and a new one
+// starts at the new address, which every member takes.
+TEST_P(ClusterTest, MemberFollowsItsAdvertisedNameToANewAddress) {
+  StartCluster(2);
+  // Shared with the resolver thread and the listener, which outlive this
+  // body when an assertion fails.
+  struct Dns {
+    absl::Mutex mutex;
+    std::string host ABSL_GUARDED_BY(mutex) = "127.0.0.1";
+    std::vector<std::string> errors ABSL_GUARDED_BY(mutex);
+  };
+  auto dns = std::make_shared<Dns>();
+  DriverOptions options = FastDriverOptions();
+  options.bind = "0.0.0.0:0";
+  options.advertised_host = "m2.test";
+  options.advertised_refresh_interval = absl::Milliseconds(50);
+  options.resolve =
+      [dns](const net::HostPort& name) -> absl::StatusOr<std::vector<Address>> {
+    absl::MutexLock lock(&dns->mutex);
+    if (name.host != "m2.test") return absl::NotFoundError(name.host);
+    return std::vector<Address>{
+        *Address::Parse(absl::StrCat(dns->host, ":", name.port))};
+  };
+  RunningMember& moving = Start(2, FastConfig("m2"), options);
+  moving.driver().AddErrorListener([dns](const absl::Status& error) {
+    absl::MutexLock lock(&dns->mutex);
+    dns->errors.push_back(std::string(error.message()));
+  });
+  moving.driver().Join({members_[0]->address()});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  const Address before = moving.driver().address();
+  ASSERT_EQ(before.ToString(), absl::StrCat("127.0.0.1:", before.port()));
+  absl::Notification published;
+  moving.driver().SetMetadata({{"role", "mover"}},
+                              [&](absl::Status) { published.Notify(); });
+  ASSERT_TRUE(published.WaitForNotificationWithTimeout(kConverge));
+  ASSERT_TRUE(
+      view_.AwaitMetadata({"m0", "m1"}, "m2", "role", "mover", kConverge))
+      << view_.Describe();
+
+  {
+    absl::MutexLock lock(&dns->mutex);
+    dns->host = "127.0.0.2";
+  }
+  const Address after =
+      *Address::Parse(absl::StrCat("127.0.0.2:", before.port()));
+  // Every member holds m2 ONLINE at the new address, in a later life with
+  // the metadata it had, and m2 still knows both of them.
+  const auto moved = [&](int viewer) {
+    bool ok = false;
+    EXPECT_TRUE(driver(viewer)
+                    .Inspect([&](const Node& node, const DriverStats&) {
+                      const std::optional<Member> m2 = node.Find("m2");
+                      ok = m2 && m2->address == after &&
+                           m2->status == MemberStatus::kOnline &&
+                           m2->metadata.contains("role");
+                    })
+                    .ok());
+    return ok;
+  };
+  ASSERT_TRUE(Eventually([&] { return moved(0) && moved(1); }, kConverge));
+  EXPECT_EQ(moving.driver().address(), after);
+  EXPECT_EQ(StatsOf(2).address_moves, 1u);
+  ASSERT_TRUE(view_.AwaitConverged(names_, kConverge)) << view_.Describe();
+  bool knows_both = false;
+  ASSERT_TRUE(moving.driver()
+                  .Inspect([&](const Node& node, const DriverStats&) {
+                    knows_both = node.local().address == after &&
+                                 node.StatusOf("m0") == MemberStatus::kOnline &&
+                                 node.StatusOf("m1") == MemberStatus::kOnline;
+                  })
+                  .ok());
+  EXPECT_TRUE(knows_both);
+  absl::MutexLock lock(&dns->mutex);
+  ASSERT_FALSE(dns->errors.empty());
+  EXPECT_NE(dns->errors[0].find("now resolves to " + after.ToString()),
+            std::string::npos)
+      << dns->errors[0];
+}
+
 // The path of a view file for this test and driver mix, removed first.
 std::string FreshViewFile(const std::string& test) {
   const std::string path = absl::StrCat(

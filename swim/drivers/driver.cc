@@ -9,10 +9,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "swim/core/instant.h"
+#include "swim/core/metadata.h"
 #include "swim/core/saved_view.h"
 #include "swim/core/suspicion.h"
+#include "swim/drivers/address_move.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/net/node_identity.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
 #include "swim/drivers/net/tls.h"
@@ -34,7 +37,8 @@ Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
       name_(node_->local().name),
       address_(node_->local().address),
       bound_(bound),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      move_(std::make_unique<AddressMove>()) {
   if (!options_.view_file.empty()) {
     view_writer_ = std::make_unique<net::ViewFileWriter>(options_.view_file);
   }
@@ -44,7 +48,13 @@ Driver::~Driver() = default;
 
 void Driver::StopBackgroundWork() {
   resolver_.reset();
+  advertised_resolver_.reset();
   view_writer_.reset();
+}
+
+Address Driver::address() const {
+  absl::MutexLock lock(&address_mutex_);
+  return address_;
 }
 
 StreamVerdict Driver::OnStreamData(uint64_t id, const Address& peer,
@@ -71,7 +81,7 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
   std::vector<net::HostPort> names;
   for (const std::string& seed : seeds) {
     absl::StatusOr<net::HostPort> parsed =
-        net::ParseHostPort(seed, address_.port());
+        net::ParseHostPort(seed, node_->local().address.port());
     if (!parsed.ok()) {
       if (done) done(parsed.status());
       return;
@@ -90,7 +100,10 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
   }
   absl::Status status = absl::OkStatus();
   const Instant now = net::MonotonicNow();
-  if (view_writer_ && !view_joined_) {
+  if (move_->active()) {
+    // This life has left; the next one rejoins every seed known then.
+    join_addresses_ = SeedAddresses();
+  } else if (view_writer_ && !view_joined_) {
     view_joined_ = true;
     join_addresses_ = SeedAddresses();
     status = RejoinFromView(join_addresses_, now);
@@ -102,17 +115,12 @@ void Driver::JoinOnLoop(const std::vector<std::string>& seeds,
   }
   if (!names.empty() && status.ok()) {
     if (!resolver_) {
-      resolver_ = std::make_unique<net::SeedResolver>(
-          options_.resolve, options_.min_resolve_backoff,
-          options_.max_resolve_backoff, options_.seed_refresh_interval,
-          [this](net::SeedOutcome outcome) {
-            Post([this, outcome = std::move(outcome)]() mutable {
-              OnSeedOutcome(std::move(outcome));
-            });
-          });
+      resolver_ =
+          MakeResolver(options_.seed_refresh_interval, &Driver::OnSeedOutcome);
     }
     for (const net::HostPort& name : names) resolver_->Resolve(name);
   }
+  if (status.ok()) WatchAdvertisedHost();
   if (done) done(status);
 }
 
@@ -262,7 +270,23 @@ void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
   Post(
       [this, metadata = std::move(metadata), done = std::move(done)]() mutable {
         const Instant now = net::MonotonicNow();
-        absl::Status status = node_->SetMetadata(std::move(metadata), now);
+        absl::Status status;
+        if (move_->active()) {
+          // Kept for the next life, if it fits there.
+          absl::StatusOr<std::string> encoded = EncodeMetadata(metadata);
+          if (!encoded.ok()) {
+            status = encoded.status();
+          } else if (encoded->size() > node_->config().max_metadata_size) {
+            status = absl::InvalidArgumentError(
+                absl::StrCat("metadata encodes to ", encoded->size(),
+                             " bytes, over Config::max_metadata_size (",
+                             node_->config().max_metadata_size, ")"));
+          } else {
+            move_->SetMetadata(std::move(metadata));
+          }
+        } else {
+          status = node_->SetMetadata(std::move(metadata), now);
+        }
         Drain(now);
         if (done) done(status);
       });
@@ -271,7 +295,8 @@ void Driver::SetMetadata(Metadata metadata, StatusCallback done) {
 void Driver::Broadcast(std::string payload, StatusCallback done) {
   Post([this, payload = std::move(payload), done = std::move(done)]() mutable {
     const Instant now = net::MonotonicNow();
-    absl::Status status = node_->Broadcast(payload, now);
+    absl::Status status = RefuseWhileMoving();
+    if (status.ok()) status = node_->Broadcast(payload, now);
     Drain(now);
     if (done) done(status);
   });
@@ -280,7 +305,8 @@ void Driver::Broadcast(std::string payload, StatusCallback done) {
 void Driver::Remove(std::string name, StatusCallback done) {
   Post([this, name = std::move(name), done = std::move(done)]() mutable {
     const Instant now = net::MonotonicNow();
-    absl::Status status = node_->Remove(name, now);
+    absl::Status status = RefuseWhileMoving();
+    if (status.ok()) status = node_->Remove(name, now);
     Drain(now);
     if (done) done(status);
   });
@@ -291,7 +317,8 @@ void Driver::RememberFor(std::string name, absl::Duration duration,
   Post([this, name = std::move(name), duration,
         done = std::move(done)]() mutable {
     const Instant now = net::MonotonicNow();
-    absl::Status status = node_->RememberFor(name, duration, now);
+    absl::Status status = RefuseWhileMoving();
+    if (status.ok()) status = node_->RememberFor(name, duration, now);
     Drain(now);
     if (done) done(status);
   });
@@ -300,6 +327,13 @@ void Driver::RememberFor(std::string name, absl::Duration duration,
 void Driver::Leave(absl::Duration timeout, StatusCallback done) {
   Post([this, timeout, done = std::move(done)]() mutable {
     const Instant now = net::MonotonicNow();
+    if (move_->active()) {
+      // This life has left already; the next one will not start.
+      move_->Finish();
+      leave_waiters_.push_back(LeaveWaiter{now + timeout, std::move(done)});
+      Drain(now);
+      return;
+    }
     absl::Status status = node_->Leave(now);
     if (!status.ok()) {
       if (done) done(status);
@@ -401,9 +435,14 @@ void Driver::Drain(Instant now) {
     }
   }
   const bool flushing = CompleteLeaves(now);
+  AdvanceMove(now);
   ReportLimits();
   if (view_writer_) MaybeSaveView(now);
   std::optional<Instant> wake = node_->NextDeadline();
+  if (const std::optional<Instant> move = move_->NextExpiry();
+      move && !new_life_posted_ && (!wake || *move < *wake)) {
+    wake = *move;
+  }
   for (const LeaveWaiter& waiter : leave_waiters_) {
     if (!wake || waiter.deadline < *wake) wake = waiter.deadline;
   }
@@ -419,6 +458,202 @@ void Driver::Drain(Instant now) {
     if (due > now && (!wake || due < *wake)) wake = due;
   }
   ArmTimer(wake);
+}
+
+std::unique_ptr<net::SeedResolver> Driver::MakeResolver(
+    absl::Duration refresh, void (Driver::*handler)(net::SeedOutcome)) {
+  return std::make_unique<net::SeedResolver>(
+      options_.resolve, options_.min_resolve_backoff,
+      options_.max_resolve_backoff, refresh,
+      [this, handler](net::SeedOutcome outcome) {
+        Post([this, handler, outcome = std::move(outcome)]() mutable {
+          (this->*handler)(std::move(outcome));
+        });
+      });
+}
+
+// --- Moves ------------------------------------------------------------------
+
+void Driver::WatchAdvertisedHost() {
+  if (options_.advertised_host.empty() || advertised_resolver_) return;
+  advertised_resolver_ = MakeResolver(options_.advertised_refresh_interval,
+                                      &Driver::OnAdvertisedOutcome);
+  advertised_resolver_->Resolve(
+      net::HostPort{options_.advertised_host, node_->local().address.port()});
+}
+
+void Driver::OnAdvertisedOutcome(net::SeedOutcome outcome) {
+  const Address current =
+      move_->active() ? move_->target() : node_->local().address;
+  if (!outcome.addresses.ok()) {
+    ++stats_.advertised_resolve_failures;
+    ReportError(
+        "advertised host resolve",
+        absl::Status(
+            outcome.addresses.status().code(),
+            absl::StrCat(
+                "the advertised name ", outcome.seed.ToString(),
+                " does not resolve: ", outcome.addresses.status().message(),
+                "; this member stays at ", current.ToString(), ", retrying in ",
+                absl::FormatDuration(outcome.retry_in))));
+    return;
+  }
+  const std::vector<Address>& records = *outcome.addresses;
+  if (records.empty() ||
+      std::find(records.begin(), records.end(), current) != records.end()) {
+    return;  // still names this member (or where it is moving)
+  }
+  // A life that is leaving for good does not move.
+  if (!move_->active() && node_->lifecycle() != Lifecycle::kActive) return;
+  const Address& to = records.front();
+  if (absl::Status follow = CanFollow(to); !follow.ok()) {
+    ReportError(
+        "advertised host cannot follow",
+        absl::FailedPreconditionError(absl::StrCat(
+            "the advertised name ", outcome.seed.ToString(),
+            " now resolves to ", to.ToString(), ", not ", current.ToString(),
+            ", but ", follow.message(), "; this member stays at ",
+            current.ToString(), " (restart it, or bind a wildcard such as ",
+            to.family() == Address::Family::kIpv4 ? "0.0.0.0" : "[::]",
+            " so it can follow the name)")));
+    return;
+  }
+  StartMove(to, net::MonotonicNow());
+}
+
+absl::Status Driver::CanFollow(const Address& to) const {
+  const bool bound_v4 = bound_.family() == Address::Family::kIpv4;
+  const bool to_v4 = to.family() == Address::Family::kIpv4;
+  if (net::IsUnspecified(bound_)) {
+    // [::] serves both families; 0.0.0.0 only IPv4.
+    if (bound_v4 && !to_v4) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "its sockets are bound to ", bound_.ToString(), " (IPv4 only)"));
+    }
+    return absl::OkStatus();
+  }
+  if (bound_v4 != to_v4) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "its sockets are bound to ", bound_.ToString(), ", another family"));
+  }
+  if (bound_.WithPort(0) == node_->local().address.WithPort(0)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("its sockets are bound to ", bound_.ToString(),
+                     ", the address it would leave"));
+  }
+  return absl::OkStatus();  // bound elsewhere (behind NAT): they stay right
+}
+
+void Driver::StartMove(const Address& to, Instant now) {
+  const bool retarget = move_->active();
+  const Address from = node_->local().address;
+  move_->Start(to);
+  if (retarget) {
+    ReportError("advertised host moved again",
+                absl::UnavailableError(absl::StrCat(
+                    "the advertised name ", options_.advertised_host,
+                    " moved again, to ", to.ToString(),
+                    ": this member's next life starts there")));
+    return;
+  }
+  if (absl::Status left = node_->Leave(now); !left.ok()) {
+    move_->Finish();  // cannot happen: the life was active
+    ReportError("advertised host leave", left);
+    return;
+  }
+  const Config& config = node_->config();
+  ReportError(
+      "advertised host moving",
+      absl::UnavailableError(absl::StrCat(
+          "the advertised name ", options_.advertised_host, " now resolves to ",
+          to.ToString(), ": this member leaves at ", from.ToString(),
+          " and rejoins at ", to.ToString(), " about ",
+          absl::FormatDuration(SuspicionTimeout(config.suspicion_mult,
+                                                node_->available() + 1,
+                                                config.probe_interval) +
+                               config.probe_interval),
+          " after its leave went out (members take a life at a new "
+          "address only once the old one has been gone that long)")));
+  Drain(now);
+}
+
+void Driver::AdvanceMove(Instant now) {
+  if (!move_->active()) return;
+  if (!move_->NextExpiry() && node_->lifecycle() == Lifecycle::kLeft) {
+    // Every member refuses a life at another address until the old one has
+    // been gone a suspicion timeout (ReclaimAfter, counted from when each
+    // heard the LEFT, which is before it went out to the last of them); a
+    // probe interval more covers the members that count one more member.
+    const Config& config = node_->config();
+    move_->Left(now,
+                SuspicionTimeout(config.suspicion_mult, node_->available() + 1,
+                                 config.probe_interval) +
+                    config.probe_interval);
+  }
+  if (!move_->Due(now) || new_life_posted_) return;
+  // Not here: Drain may run inside a stream callback, on a connection that
+  // replacing the Node closes. A posted task runs outside all of them.
+  new_life_posted_ = true;
+  Post([this, now] {
+    new_life_posted_ = false;
+    if (!move_->active()) return;  // a Leave ended it
+    const Instant at = std::max(now, net::MonotonicNow());
+    StartNewLife(at);
+    Drain(at);
+  });
+}
+
+void Driver::StartNewLife(Instant now) {
+  Config config = node_->config();
+  const uint64_t old_generation = node_->local().incarnation.generation;
+  config.address = move_->target();
+  config.generation = 0;
+  config.seed = 0;
+  config.nonce_seed.fill(0);
+  net::CompleteIdentity(config);
+  // Later than the old life even if the wall clock went back.
+  config.generation = std::max(config.generation, old_generation + 1);
+  config.keys = node_->InstalledKeys();
+  std::optional<Metadata> metadata = move_->TakeMetadata();
+  config.metadata = metadata ? *std::move(metadata) : node_->local().metadata;
+  std::vector<Member> members = node_->Members(kAvailable);
+  for (Member& member : members) member.status = MemberStatus::kOnline;
+  move_->Finish();
+
+  absl::StatusOr<std::unique_ptr<Node>> next =
+      Node::Create(std::move(config), now);
+  if (!next.ok()) {
+    ReportError(
+        "advertised host new life",
+        absl::Status(next.status().code(),
+                     absl::StrCat("cannot start this member's life at "
+                                  "its new address: ",
+                                  next.status().message(), "; it stays left")));
+    return;
+  }
+  CloseStreams();  // the old Node hears them close
+  node_ = *std::move(next);
+  {
+    absl::MutexLock lock(&address_mutex_);
+    address_ = node_->local().address;
+  }
+  ++stats_.address_moves;
+  absl::Status joined = node_->Rejoin(members, join_addresses_, now);
+  // Rejoin reports the restored members as joined; the application has
+  // known them all along.
+  while (node_->PollEvent()) {
+  }
+  if (!joined.ok()) ReportError("join", joined);
+  view_dirty_ = true;
+}
+
+absl::Status Driver::RefuseWhileMoving() const {
+  if (!move_->active()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "this member is moving to ", move_->target().ToString(),
+      " (its advertised name ", options_.advertised_host,
+      " resolves there now): the old life has left and the new one has not "
+      "started; try again once it has (Driver::address() changes then)"));
 }
 
 void Driver::ReportLimits() {

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
@@ -22,6 +24,7 @@
 #include "swim/drivers/driver_stats.h"
 
 namespace swim {
+class AddressMove;
 namespace net {
 class SeedResolver;
 class TlsContext;
@@ -59,10 +62,13 @@ class Driver {
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
 
-  // --- Identity (fixed at creation) ---------------------------------------
+  // --- Identity -----------------------------------------------------------
+  // Fixed at creation.
   const std::string& name() const { return name_; }
-  // The address other members reach this one at.
-  const Address& address() const { return address_; }
+  // The address other members reach this one at: Config::address, until
+  // the member moves (DriverOptions::advertised_host) and its new life
+  // starts at the new address.
+  Address address() const;
   // Where the sockets are bound (port resolved when 0 was asked for).
   const Address& bound_address() const { return bound_; }
 
@@ -86,6 +92,8 @@ class Driver {
   // Graceful leave: announces LEFT, then calls `done` once the news went
   // out to enough members (OK) or after `timeout` (DeadlineExceeded). The
   // member keeps answering until the driver is stopped, so the news spreads.
+  // During a move (DriverOptions::advertised_host) this life has left
+  // already: the move ends, and no new life starts.
   void Leave(absl::Duration timeout, StatusCallback done = {});
   // Runs `task` with the Node on the loop thread (key rotation, say).
   void Execute(absl::AnyInvocable<void(Node&)> task);
@@ -163,6 +171,9 @@ class Driver {
   virtual size_t QueuedStreamBytes() const = 0;
   // TLS for the connections made from now on (on the loop thread).
   virtual void UseTls(std::shared_ptr<const net::TlsContext> tls) = 0;
+  // Closes every stream connection, telling OnStreamClosed (on the loop
+  // thread): the Node that knew them is about to be replaced (a move).
+  virtual void CloseStreams() = 0;
 
  private:
   struct LeaveWaiter {
@@ -172,6 +183,24 @@ class Driver {
 
   void JoinOnLoop(const std::vector<std::string>& seeds, StatusCallback done);
   void OnSeedOutcome(net::SeedOutcome outcome);
+  // A resolver (DriverOptions::resolve, the backoff options) refreshing
+  // every `refresh`, whose outcomes `handler` takes on the loop.
+  std::unique_ptr<net::SeedResolver> MakeResolver(
+      absl::Duration refresh, void (Driver::*handler)(net::SeedOutcome));
+  // --- Moves (DriverOptions::advertised_host) ---
+  // Starts resolving the advertised name again and again (first Join).
+  void WatchAdvertisedHost();
+  void OnAdvertisedOutcome(net::SeedOutcome outcome);
+  // Whether the sockets can serve a life at `to`; else why not.
+  absl::Status CanFollow(const Address& to) const;
+  // This life leaves for a new one at `to` (or a move under way retargets).
+  void StartMove(const Address& to, Instant now);
+  // Notes when the old life's LEFT went out and, once the new life is due,
+  // posts its start (StartNewLife).
+  void AdvanceMove(Instant now);
+  void StartNewLife(Instant now);
+  // Unavailable, naming the move, while one is under way; else OK.
+  absl::Status RefuseWhileMoving() const;
   // The literal seeds, then every name's addresses (in name order), without
   // repeats.
   std::vector<Address> SeedAddresses() const;
@@ -190,7 +219,8 @@ class Driver {
 
   std::unique_ptr<Node> node_;
   const std::string name_;
-  const Address address_;
+  mutable absl::Mutex address_mutex_;
+  Address address_ ABSL_GUARDED_BY(address_mutex_);  // node_'s, for address()
   const Address bound_;
   const DriverOptions options_;
   DriverStats stats_;
@@ -208,6 +238,10 @@ class Driver {
   uint64_t reported_future_ = 0;
   uint64_t reported_truncated_ = 0;
   std::unique_ptr<net::SeedResolver> resolver_;  // created on first use
+  // Resolves DriverOptions::advertised_host; created by the first Join.
+  std::unique_ptr<net::SeedResolver> advertised_resolver_;
+  const std::unique_ptr<AddressMove> move_;
+  bool new_life_posted_ = false;
   // Warm restart: the writer exists with DriverOptions::view_file; views
   // are saved once the first Join restored the old one.
   std::unique_ptr<net::ViewFileWriter> view_writer_;

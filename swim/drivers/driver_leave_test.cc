@@ -5,19 +5,17 @@
 // soon as the Node sent it.
 
 #include <memory>
-#include <optional>
 #include <utility>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "absl/types/span.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
 #include "swim/core/node.h"
 #include "swim/drivers/driver.h"
 #include "swim/drivers/net/monotonic_clock.h"
+#include "swim/drivers/testing/manual_driver.h"
 
 namespace swim {
 namespace {
@@ -25,72 +23,16 @@ namespace {
 const Address kSelf = *Address::Parse("127.0.0.1:7001");
 const Address kPeer = *Address::Parse("127.0.0.1:7002");
 
-// A driver whose loop is the test: posted tasks run when the test pumps,
-// and the sockets take queued stream bytes only when the test says so.
-class ManualDriver final : public Driver {
- public:
-  static std::unique_ptr<ManualDriver> Create(bool tcp_only) {
-    Config config = Config::Local();
-    config.name = "self";
-    config.address = kSelf;
-    config.generation = 1;
-    config.seed = 1;
-    config.keys = {std::string(32, 'k')};
-    config.nonce_seed[0] = 1;
-    config.tcp_only = tcp_only;
-    std::unique_ptr<Node> node =
-        *Node::Create(std::move(config), net::MonotonicNow());
-    Member peer;
-    peer.name = "peer";
-    peer.address = kPeer;
-    peer.status = MemberStatus::kOnline;
-    peer.incarnation = {1, 0};
-    EXPECT_TRUE(node->Restore({peer}, net::MonotonicNow()).ok());
-    return std::unique_ptr<ManualDriver>(
-        new ManualDriver(std::move(node), DriverOptions()));
-  }
+using drivertest::ManualDriver;
 
-  // Runs the posted tasks, then the node's due work at `now`.
-  void Pump(Instant now) {
-    std::vector<absl::AnyInvocable<void()>> tasks = std::move(posted_);
-    posted_.clear();
-    for (auto& task : tasks) task();
-    Drain(now);
-  }
-
-  ~ManualDriver() override { StopBackgroundWork(); }
-
-  void set_queued_stream_bytes(size_t bytes) { queued_ = bytes; }
-  const std::optional<Instant>& armed() const { return armed_; }
-  int streams_sent() const { return streams_sent_; }
-  int datagrams_sent() const { return datagrams_sent_; }
-
- private:
-  ManualDriver(std::unique_ptr<Node> node, DriverOptions options)
-      : Driver(std::move(node), kSelf, std::move(options)) {}
-
-  void Post(absl::AnyInvocable<void()> task) override {
-    posted_.push_back(std::move(task));
-  }
-  bool InLoopThread() const override { return true; }
-  void SendDatagram(const Address&, absl::Span<const uint8_t>) override {
-    ++datagrams_sent_;
-  }
-  void SendStream(const Address&, std::optional<StreamId>,
-                  absl::Span<const uint8_t> bytes) override {
-    ++streams_sent_;
-    queued_ += bytes.size();
-  }
-  void ArmTimer(std::optional<Instant> deadline) override { armed_ = deadline; }
-  size_t QueuedStreamBytes() const override { return queued_; }
-  void UseTls(std::shared_ptr<const net::TlsContext>) override {}
-
-  std::vector<absl::AnyInvocable<void()>> posted_;
-  size_t queued_ = 0;
-  std::optional<Instant> armed_;
-  int streams_sent_ = 0;
-  int datagrams_sent_ = 0;
-};
+// A member that knows one peer, on a driver the test drives.
+std::unique_ptr<ManualDriver> MakeDriver(bool tcp_only) {
+  Config config = drivertest::ManualConfig(kSelf);
+  config.tcp_only = tcp_only;
+  return std::make_unique<ManualDriver>(
+      drivertest::NodeKnowingPeer(std::move(config), kPeer), kSelf,
+      DriverOptions());
+}
 
 struct LeaveOutcome {
   bool done = false;
@@ -111,7 +53,7 @@ void LeaveAndPump(ManualDriver& driver, LeaveOutcome& outcome) {
 }
 
 TEST(DriverLeaveTest, TcpOnlyLeaveWaitsUntilTheSocketsTookTheNews) {
-  std::unique_ptr<ManualDriver> driver = ManualDriver::Create(true);
+  std::unique_ptr<ManualDriver> driver = MakeDriver(true);
   LeaveOutcome outcome;
   LeaveAndPump(*driver, outcome);
   ASSERT_GT(driver->streams_sent(), 0);
@@ -128,7 +70,7 @@ TEST(DriverLeaveTest, TcpOnlyLeaveWaitsUntilTheSocketsTookTheNews) {
 }
 
 TEST(DriverLeaveTest, WithDatagramsLeaveIsDoneOnceTheNodeSentIt) {
-  std::unique_ptr<ManualDriver> driver = ManualDriver::Create(false);
+  std::unique_ptr<ManualDriver> driver = MakeDriver(false);
   driver->set_queued_stream_bytes(1000);  // a state exchange still queued
   LeaveOutcome outcome;
   LeaveAndPump(*driver, outcome);

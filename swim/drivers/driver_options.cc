@@ -1,7 +1,9 @@
 #include "swim/drivers/driver_options.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/stream.h"
+#include "swim/drivers/net/host_port.h"
 
 namespace swim {
 namespace {
@@ -69,6 +71,17 @@ absl::Status DriverOptions::Validate(const Config& config) const {
   }
   if (seed_refresh_interval < absl::ZeroDuration()) {
     return Invalid("seed_refresh_interval", "zero (never) or positive");
+  }
+  if (!advertised_host.empty()) {
+    if (net::LiteralAddress(net::HostPort{advertised_host, 1}).has_value() ||
+        absl::StrContains(advertised_host, ':')) {
+      return Invalid("advertised_host",
+                     "a DNS name without a port (an IP address never moves; "
+                     "the port is Config::address's)");
+    }
+    if (advertised_refresh_interval <= absl::ZeroDuration()) {
+      return Invalid("advertised_refresh_interval", "positive");
+    }
   }
   if (view_file_max_age < absl::ZeroDuration()) {
     return Invalid("view_file_max_age",

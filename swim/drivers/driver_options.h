@@ -130,6 +130,31 @@ struct DriverOptions {
   // Resolution; empty: getaddrinfo. Tests inject their own.
   ResolveFunction resolve;
 
+  // --- Advertised host name ------------------------------------------------
+  // The DNS name Config::address was resolved from, when it was (the
+  // programs set it when --name is a host name); the port stays
+  // Config::address's. After the first Join it is resolved again every
+  // advertised_refresh_interval, off the loop. While its records include
+  // the member's address nothing happens; when they no longer do, the
+  // member moves to the first of them. An address is fixed for a life
+  // (docs/protocol.md, "Identity"), so a move is two lives: this one
+  // leaves (LEFT, as Driver::Leave), and once every member will take a new
+  // life at another address (a suspicion timeout after the LEFT went out,
+  // plus a probe interval) the driver starts the next one at the new
+  // address, with a later generation and the same name, metadata, keys and
+  // view (Node::Rejoin; the listeners are not told of the members again).
+  // Meanwhile the member is absent from the cluster, and commands other
+  // than Leave (which ends the move) and SetMetadata (kept for the new
+  // life) fail with Unavailable. The sockets must be able to follow: bound
+  // to a wildcard (bind "0.0.0.0:7946", or "[::]:7946" for both families)
+  // or to another address than the advertised one (behind NAT); a name
+  // that moves while they are bound to the old address is reported to the
+  // error listeners and the member stays. A name that stops resolving is
+  // reported and retried (min_resolve_backoff to max_resolve_backoff); the
+  // address stays. Empty: the address is fixed.
+  std::string advertised_host;
+  absl::Duration advertised_refresh_interval = absl::Seconds(30);
+
   // --- Warm restart (docs/protocol.md, "Warm restart") ---------------------
   // A file where the driver keeps this member's view of the cluster, so a
   // restarted member rejoins without seeds. Empty: none. Give each member

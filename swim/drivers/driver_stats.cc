@@ -37,6 +37,8 @@ std::string DriverStats::ToString() const {
       " tls_handshake_timeouts=", tls_handshake_timeouts,
       " seeds_resolved=", seeds_resolved,
       " seed_resolve_failures=", seed_resolve_failures,
+      " address_moves=", address_moves,
+      " advertised_resolve_failures=", advertised_resolve_failures,
       " view_members_restored=", view_members_restored,
       " view_saves=", view_saves, " view_save_failures=", view_save_failures,
       " timer_wakeups=", timer_wakeups);

@@ -63,6 +63,11 @@ struct DriverStats {
   // Seeds.
   uint64_t seeds_resolved = 0;         // names that resolved
   uint64_t seed_resolve_failures = 0;  // attempts that failed (retried)
+  // Advertised host name (DriverOptions::advertised_host): new lives
+  // started at a new address, and attempts to resolve the name that failed
+  // (the address stays; retried).
+  uint64_t address_moves = 0;
+  uint64_t advertised_resolve_failures = 0;
   // Warm restart (DriverOptions::view_file).
   uint64_t view_members_restored = 0;  // by the first Join
   uint64_t view_saves = 0;             // views written

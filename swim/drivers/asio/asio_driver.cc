@@ -187,6 +187,10 @@ void AsioDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
   if (streams_) streams_->SetTls(std::move(tls));
 }
 
+void AsioDriver::CloseStreams() {
+  if (streams_) streams_->CloseConnections();
+}
+
 size_t AsioDriver::QueuedStreamBytes() const {
   return streams_ ? streams_->unsent_bytes() : 0;
 }

@@ -57,6 +57,7 @@ class AsioDriver final : public Driver {
   void ArmTimer(std::optional<Instant> deadline) override;
   size_t QueuedStreamBytes() const override;
   void UseTls(std::shared_ptr<const net::TlsContext> tls) override;
+  void CloseStreams() override;
 
  private:
   // Datagrams read synchronously (non-blocking) after each asynchronous

@@ -81,6 +81,12 @@ void AsioStreams::CloseAll() {
   }
 }
 
+void AsioStreams::CloseConnections() {
+  for (std::unique_ptr<Connection>& connection : table_.TakeAll()) {
+    Closed(std::move(connection));
+  }
+}
+
 void AsioStreams::Close(uint64_t id) { Closed(table_.Remove(id)); }
 
 void AsioStreams::Closed(std::unique_ptr<Connection> connection) {

@@ -78,6 +78,8 @@ class AsioStreams {
   }
   // Closes the acceptor and every connection.
   void CloseAll();
+  // Closes every connection (telling the closed handler); keeps accepting.
+  void CloseConnections();
 
  private:
   struct Connection : net::StreamConnection {

@@ -367,6 +367,10 @@ void EpollDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
   if (streams_) streams_->SetTls(std::move(tls));
 }
 
+void EpollDriver::CloseStreams() {
+  if (streams_) streams_->CloseConnections();
+}
+
 size_t EpollDriver::QueuedStreamBytes() const {
   return streams_ ? streams_->unsent_bytes() : 0;
 }

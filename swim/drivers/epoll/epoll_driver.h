@@ -82,6 +82,7 @@ class EpollDriver final : public Driver {
   void ArmTimer(std::optional<Instant> deadline) override;
   size_t QueuedStreamBytes() const override;
   void UseTls(std::shared_ptr<const net::TlsContext> tls) override;
+  void CloseStreams() override;
 
  private:
   // Datagrams moved per recvmmsg/sendmmsg call.

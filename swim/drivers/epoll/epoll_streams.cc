@@ -71,6 +71,12 @@ bool EpollStreams::Register(Connection& connection, uint32_t events) {
   return true;
 }
 
+void EpollStreams::CloseConnections() {
+  for (std::unique_ptr<Connection>& connection : table_.TakeAll()) {
+    Closed(std::move(connection));
+  }
+}
+
 void EpollStreams::Close(uint64_t id) { Closed(table_.Remove(id)); }
 
 void EpollStreams::Closed(std::unique_ptr<Connection> connection) {

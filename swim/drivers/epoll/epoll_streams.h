@@ -71,6 +71,9 @@ class EpollStreams {
     table_.SetTls(std::move(tls));
   }
 
+  // Closes every connection (telling the closed handler); keeps listening.
+  void CloseConnections();
+
   size_t incoming_count() const { return table_.incoming_count(); }
   size_t outgoing_count() const { return table_.outgoing_count(); }
   size_t queued_bytes() const { return table_.queued_bytes(); }
