@@ -4,7 +4,8 @@
 // other OFFLINE); bringing it up heals it (everyone ONLINE again). Once
 // with IPv4 members, once on dual stack (members advertising IPv4 and
 // IPv6 addresses in one cluster, each bound to [::] and reached over
-// both), each in both transports (UDP, and TCP-only).
+// both), each in both transports (UDP, and TCP-only), for the epoll and
+// the Asio driver.
 //
 // Needs root and `ip netns`; skipped with the reason otherwise.
 
@@ -16,14 +17,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "swim/drivers/epoll/epoll_driver.h"
 #include "swim/drivers/testing/fast_config.h"
 #include "swim/drivers/testing/membership_view.h"
+#include "swim/drivers/testing/running_member.h"
 
 namespace swim::drivertest {
 namespace {
@@ -124,49 +125,28 @@ class TwoHosts {
   std::string link_b_;
 };
 
-// An epoll member whose sockets live in network namespace `netns`: its
-// thread enters the namespace, creates the driver there and runs it.
-class NamespacedMember {
- public:
-  NamespacedMember(const std::string& netns, Config config,
-                   DriverOptions options, MembershipView& view) {
-    thread_ = std::thread([this, netns, config, options, &view] {
-      const int fd = ::open(absl::StrCat("/var/run/netns/", netns).c_str(),
-                            O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
-        status_ = absl::InternalError(absl::StrCat("cannot enter ", netns));
-        if (fd >= 0) ::close(fd);
-        created_.Notify();
-        return;
-      }
-      ::close(fd);
-      absl::StatusOr<std::unique_ptr<EpollDriver>> driver =
-          EpollDriver::Create(config, options);
-      if (!driver.ok()) {
-        status_ = driver.status();
-        created_.Notify();
-        return;
-      }
-      driver_ = *std::move(driver);
-      view.Attach(*driver_);
-      created_.Notify();
-      (void)driver_->Run();
-    });
-    created_.WaitForNotification();
-  }
-  ~NamespacedMember() {
-    if (driver_) driver_->Stop();
-    thread_.join();
-  }
-  const absl::Status& status() const { return status_; }
-  EpollDriver& driver() { return *driver_; }
-
- private:
-  absl::Notification created_;
-  absl::Status status_;
-  std::unique_ptr<EpollDriver> driver_;
-  std::thread thread_;
-};
+// Starts a member whose sockets live in network namespace `netns`: a
+// thread of its own enters the namespace and creates the driver there
+// (sockets belong to the namespace they were made in; the member's loop
+// then runs on a thread of its own, anywhere).
+absl::StatusOr<std::unique_ptr<RunningMember>> StartInNamespace(
+    const std::string& netns, DriverKind kind, Config config,
+    DriverOptions options, MembershipView& view) {
+  absl::StatusOr<std::unique_ptr<RunningMember>> member =
+      absl::InternalError("not started");
+  std::thread([&] {
+    const int fd = ::open(absl::StrCat("/var/run/netns/", netns).c_str(),
+                          O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+      member = absl::InternalError(absl::StrCat("cannot enter ", netns));
+      if (fd >= 0) ::close(fd);
+      return;
+    }
+    ::close(fd);
+    member = StartMember(kind, std::move(config), std::move(options), &view);
+  }).join();
+  return member;
+}
 
 // One member of a layout: its name, the address it advertises, where it
 // binds (empty: the advertised address) and the seed it joins through
@@ -178,10 +158,13 @@ struct Placement {
   std::string seed;
 };
 
-// Both transports: datagrams and streams, and TCP-only (Config::tcp_only).
-class NetnsTest : public ::testing::TestWithParam<bool> {
+// Each driver, and both transports: datagrams and streams, and TCP-only
+// (Config::tcp_only).
+class NetnsTest
+    : public ::testing::TestWithParam<std::tuple<DriverKind, bool>> {
  protected:
-  bool tcp_only() const { return GetParam(); }
+  DriverKind kind() const { return std::get<0>(GetParam()); }
+  bool tcp_only() const { return std::get<1>(GetParam()); }
 
   // Builds the two hosts, starts `layout` (names starting with 'a' on host
   // a, 'b' on host b), and checks that they converge, that taking the
@@ -202,7 +185,7 @@ class NetnsTest : public ::testing::TestWithParam<bool> {
     }
 
     MembershipView view;
-    std::vector<std::unique_ptr<NamespacedMember>> members;
+    std::vector<std::unique_ptr<RunningMember>> members;
     std::vector<std::string> side_a;
     std::vector<std::string> side_b;
     for (const Placement& placement : layout) {
@@ -211,9 +194,10 @@ class NetnsTest : public ::testing::TestWithParam<bool> {
       DriverOptions options = FastDriverOptions();
       options.bind = placement.bind;
       const bool on_a = placement.name[0] == 'a';
-      members.push_back(std::make_unique<NamespacedMember>(
-          on_a ? hosts.a() : hosts.b(), config, options, view));
-      ASSERT_TRUE(members.back()->status().ok()) << members.back()->status();
+      absl::StatusOr<std::unique_ptr<RunningMember>> member = StartInNamespace(
+          on_a ? hosts.a() : hosts.b(), kind(), config, options, view);
+      ASSERT_TRUE(member.ok()) << member.status();
+      members.push_back(*std::move(member));
       (on_a ? side_a : side_b).push_back(placement.name);
     }
     for (size_t i = 0; i < layout.size(); ++i) {
@@ -278,10 +262,15 @@ TEST_P(NetnsTest, DualStackClusterMixesFamiliesAndHeals) {
                    /*ipv6=*/true);
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, NetnsTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "TcpOnly" : "Udp";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    DriversAndTransports, NetnsTest,
+    ::testing::Combine(::testing::Values(DriverKind::kEpoll, DriverKind::kAsio),
+                       ::testing::Bool()),
+    [](const ::testing::TestParamInfo<std::tuple<DriverKind, bool>>& info) {
+      return absl::StrCat(
+          std::get<0>(info.param) == DriverKind::kEpoll ? "Epoll" : "Asio",
+          std::get<1>(info.param) ? "TcpOnly" : "Udp");
+    });
 
 }  // namespace
 }  // namespace swim::drivertest
