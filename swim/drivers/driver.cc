@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "swim/core/config.h"
 #include "swim/core/instant.h"
 #include "swim/core/metadata.h"
 #include "swim/core/saved_view.h"
@@ -561,34 +562,37 @@ void Driver::StartMove(const Address& to, Instant now) {
     ReportError("advertised host leave", left);
     return;
   }
-  const Config& config = node_->config();
   ReportError(
       "advertised host moving",
       absl::UnavailableError(absl::StrCat(
           "the advertised name ", options_.advertised_host, " now resolves to ",
           to.ToString(), ": this member leaves at ", from.ToString(),
           " and rejoins at ", to.ToString(), " about ",
-          absl::FormatDuration(SuspicionTimeout(config.suspicion_mult,
-                                                node_->available() + 1,
-                                                config.probe_interval) +
-                               config.probe_interval),
+          absl::FormatDuration(MoveWait()),
           " after its leave went out (members take a life at a new "
           "address only once the old one has been gone that long)")));
   Drain(now);
 }
 
+absl::Duration Driver::MoveWait() const {
+  // Every member refuses a life at another address until the old one has
+  // been gone a suspicion timeout (ReclaimAfter), counted from when it heard
+  // the LEFT. kLeft means the LEFT went out to the first members; the rest
+  // hear it relayed, each relay sending it on up to the retransmit limit,
+  // one gossip interval apart. A probe interval more covers members that
+  // count one member more or are a little late.
+  const Config& config = node_->config();
+  const uint64_t members = node_->available() + 2;
+  return SuspicionTimeout(config.suspicion_mult, members,
+                          config.probe_interval) +
+         RetransmitLimit(config, members) * config.gossip_interval +
+         config.probe_interval;
+}
+
 void Driver::AdvanceMove(Instant now) {
   if (!move_->active()) return;
   if (!move_->NextExpiry() && node_->lifecycle() == Lifecycle::kLeft) {
-    // Every member refuses a life at another address until the old one has
-    // been gone a suspicion timeout (ReclaimAfter, counted from when each
-    // heard the LEFT, which is before it went out to the last of them); a
-    // probe interval more covers the members that count one more member.
-    const Config& config = node_->config();
-    move_->Left(now,
-                SuspicionTimeout(config.suspicion_mult, node_->available() + 1,
-                                 config.probe_interval) +
-                    config.probe_interval);
+    move_->Left(now, MoveWait());
   }
   if (!move_->Due(now) || new_life_posted_) return;
   // Not here: Drain may run inside a stream callback, on a connection that
@@ -638,12 +642,22 @@ void Driver::StartNewLife(Instant now) {
     address_ = node_->local().address;
   }
   ++stats_.address_moves;
+  // The new Node counts from zero.
+  reported_table_full_ = 0;
+  reported_future_ = 0;
+  reported_truncated_ = 0;
   absl::Status joined = node_->Rejoin(members, join_addresses_, now);
   // Rejoin reports the restored members as joined; the application has
   // known them all along.
   while (node_->PollEvent()) {
   }
-  if (!joined.ok()) ReportError("join", joined);
+  if (!joined.ok()) {
+    // Nothing restored (say, a member invalid here): the seeds, at least.
+    ReportError("join", joined);
+    if (absl::Status seeds = node_->Join(join_addresses_, now); !seeds.ok()) {
+      ReportError("join", seeds);
+    }
+  }
   view_dirty_ = true;
 }
 

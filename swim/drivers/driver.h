@@ -198,6 +198,8 @@ class Driver {
   // Notes when the old life's LEFT went out and, once the new life is due,
   // posts its start (StartNewLife).
   void AdvanceMove(Instant now);
+  // How long after its LEFT went out the next life starts.
+  absl::Duration MoveWait() const;
   void StartNewLife(Instant now);
   // Unavailable, naming the move, while one is under way; else OK.
   absl::Status RefuseWhileMoving() const;

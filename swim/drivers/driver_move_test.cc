@@ -21,6 +21,7 @@
 #include "swim/core/config.h"
 #include "swim/core/event.h"
 #include "swim/core/node.h"
+#include "swim/core/suspicion.h"
 #include "swim/drivers/driver.h"
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/net/monotonic_clock.h"
@@ -60,15 +61,17 @@ struct World {
   }
 };
 
-// A member that knows one peer, advertised as "self.test", with fast
-// timers (its move waits well under a second).
+// A member that knows one peer, advertised as "self.test", with timers
+// fast enough for a test and slow enough that a loaded machine still
+// runs the steps between the lives within the move's wait (about 2.3 s:
+// a suspicion timeout of 1.5 s, six relays 50 ms apart, a probe interval).
 std::unique_ptr<ManualDriver> MakeDriver(const Address& bound,
                                          std::shared_ptr<World> world) {
   Config config = drivertest::ManualConfig(kOld);
   config.metadata = {{"role", "first"}};
-  config.probe_interval = absl::Milliseconds(100);
-  config.probe_timeout = absl::Milliseconds(50);
-  config.gossip_interval = absl::Milliseconds(20);
+  config.probe_interval = absl::Milliseconds(500);
+  config.probe_timeout = absl::Milliseconds(200);
+  config.gossip_interval = absl::Milliseconds(50);
   std::unique_ptr<Node> node =
       drivertest::NodeKnowingPeer(std::move(config), kPeer);
 
@@ -152,6 +155,7 @@ TEST(DriverMoveTest, FollowsTheNameWithANewLife) {
   world->Resolve(std::vector<Address>{kNew});
   ASSERT_TRUE(PumpUntil(
       *driver, [&] { return LifecycleOf(*driver) != Lifecycle::kActive; }));
+  const absl::Time left = absl::Now();
   EXPECT_TRUE(world->Reported("now resolves to 127.0.0.2:7001"));
   // Between the lives: metadata is kept for the next one, keys rotate on
   // the old one and carry over, other commands wait.
@@ -176,6 +180,11 @@ TEST(DriverMoveTest, FollowsTheNameWithANewLife) {
   const int streams_before = driver->streams_sent();
 
   ASSERT_TRUE(PumpUntil(*driver, [&] { return driver->address() == kNew; }));
+  // Not before the peer takes a life at another address: a suspicion
+  // timeout (ReclaimAfter, for its one other member and this one) after it
+  // heard the LEFT, which was after `left`.
+  EXPECT_GE(absl::Now() - left,
+            SuspicionTimeout(3, 2, absl::Milliseconds(500)));
   EXPECT_EQ(StatsOf(*driver).address_moves, 1u);
   EXPECT_EQ(driver->streams_closed(), 1);
   ASSERT_TRUE(driver
@@ -237,7 +246,7 @@ TEST(DriverMoveTest, LeaveDuringTheMoveEndsIt) {
   EXPECT_TRUE(Complete(*driver, [&](StatusCallback done) {
                 driver->Leave(absl::Seconds(5), std::move(done));
               }).ok());
-  PumpFor(*driver, absl::Seconds(1));  // longer than the move's wait
+  PumpFor(*driver, absl::Seconds(3));  // longer than the move's wait
   EXPECT_EQ(driver->address(), kOld);
   EXPECT_EQ(LifecycleOf(*driver), Lifecycle::kLeft);
   EXPECT_EQ(StatsOf(*driver).address_moves, 0u);

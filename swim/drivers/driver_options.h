@@ -139,16 +139,17 @@ struct DriverOptions {
   // member moves to the first of them. An address is fixed for a life
   // (docs/protocol.md, "Identity"), so a move is two lives: this one
   // leaves (LEFT, as Driver::Leave), and once every member will take a new
-  // life at another address (a suspicion timeout after the LEFT went out,
-  // plus a probe interval) the driver starts the next one at the new
-  // address, with a later generation and the same name, metadata, keys and
-  // view (Node::Rejoin; the listeners are not told of the members again).
-  // Meanwhile the member is absent from the cluster, and commands other
-  // than Leave (which ends the move) and SetMetadata (kept for the new
-  // life) fail with Unavailable. The sockets must be able to follow: bound
-  // to a wildcard (bind "0.0.0.0:7946", or "[::]:7946" for both families)
-  // or to another address than the advertised one (behind NAT); a name
-  // that moves while they are bound to the old address is reported to the
+  // life at another address (after the LEFT went out: the time to relay it
+  // to every member, a suspicion timeout, and a probe interval) the driver
+  // starts the next one at the new address, with a later generation and
+  // the same name, metadata, keys and view (Node::Rejoin; the listeners
+  // are not told of the members again). Meanwhile the member is absent
+  // from the cluster: Leave ends the move, SetMetadata and Join's seeds
+  // are kept for the new life, Execute and Inspect see the old one, and
+  // the other commands fail with Unavailable. The sockets must be able to
+  // follow: bound to a wildcard (bind "0.0.0.0:7946", or "[::]:7946" for both
+  // families) or to another address than the advertised one (behind NAT); a
+  // name that moves while they are bound to the old address is reported to the
   // error listeners and the member stays. A name that stops resolving is
   // reported and retried (min_resolve_backoff to max_resolve_backoff); the
   // address stays. Empty: the address is fixed.
