@@ -14,11 +14,12 @@ namespace swim {
 // A member's move to a new advertised address (DriverOptions::
 // advertised_host), as the driver runs it. A member's address is fixed for
 // a life (docs/protocol.md, "Identity"), so a move is two lives: the old
-// one leaves; once its LEFT went out, members take a new life at another
-// address after a suspicion timeout (Node's ReclaimAfter); then the driver
-// starts the new life at the new address. This type keeps the move's state
-// and its one deadline; the driver owns the Nodes and composes the deadline
-// with theirs. Loop thread only.
+// one leaves; members take a new life at another address a suspicion
+// timeout (Node's ReclaimAfter) after they heard the LEFT, relayed to the
+// last of them some gossip intervals after it went out; then the driver
+// starts the new life at the new address (Driver::MoveWait says when). This
+// type keeps the move's state and its one deadline; the driver owns the Nodes
+// and composes the deadline with theirs. Loop thread only.
 class AddressMove {
  public:
   // True from Start until Finish.
