@@ -22,7 +22,18 @@ namespace swim::tools {
 // metadata-changed, reaped, name-conflict, refuted, user-message);
 // "observer" is the member that saw it, "member" the one it is about;
 // "status" is ONLINE, SUSPECT, OFFLINE or LEFT; "t" is wall-clock seconds
-// since the Unix epoch. previous_status only on status-changed. The two
+// since the Unix epoch. previous_status only on status-changed, and on a
+// change to SUSPECT, OFFLINE or LEFT its "cause" (swim::Verdict; times in
+// the same seconds):
+//
+//   "cause":{"reason":"timed-out","accuser":"127.0.0.1:7003",
+//    "declared_by":"127.0.0.1:7001","from_state_exchange":false,
+//    "suspected_at":1718000000.1,"timeout_s":4.5,
+//    "confirmations":[{"member":"127.0.0.1:7004","at":1718000001.2}],
+//    "health":0}
+//
+// with "probe":{"sent_at":...,"stream_fallback":true,"helpers":[...],
+// "nacks_expected":3,"nacks":3} when this member's own probe failed. The two
 // events about no member carry their own fields instead of the member's:
 // name-conflict "conflict_address", user-message "origin" and "payload":
 //

@@ -114,6 +114,24 @@ JsonObject& JsonObject::Add(absl::string_view key, const JsonObject& object) {
   return *this;
 }
 
+JsonObject& JsonObject::Add(absl::string_view key, const JsonArray& array) {
+  Key(key);
+  out_ += array.Finish();
+  return *this;
+}
+
+JsonArray& JsonArray::Add(absl::string_view value) {
+  Separate();
+  out_ += JsonQuote(value);
+  return *this;
+}
+
+JsonArray& JsonArray::Add(const JsonObject& object) {
+  Separate();
+  out_ += object.Finish();
+  return *this;
+}
+
 JsonObject& JsonObject::AddNull(absl::string_view key) {
   Key(key);
   out_ += "null";

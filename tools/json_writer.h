@@ -9,7 +9,9 @@
 
 namespace swim::tools {
 
-// Builds one flat JSON object (RFC 8259) member by member: strings are
+class JsonArray;
+
+// Builds one JSON object (RFC 8259) member by member: strings are
 // escaped, absent or non-finite numbers are written as null. Keys are
 // written as given (escaped too), in the order added.
 class JsonObject {
@@ -33,6 +35,7 @@ class JsonObject {
   JsonObject& AddNull(absl::string_view key);
   // A nested object.
   JsonObject& Add(absl::string_view key, const JsonObject& object);
+  JsonObject& Add(absl::string_view key, const JsonArray& array);
 
   // The object, e.g. {"a":1,"b":null}.
   std::string Finish() const { return out_ + "}"; }
@@ -41,6 +44,23 @@ class JsonObject {
   void Key(absl::string_view key);
 
   std::string out_ = "{";
+};
+
+// A JSON array of strings and objects, built element by element.
+class JsonArray {
+ public:
+  JsonArray& Add(absl::string_view value);
+  JsonArray& Add(const JsonObject& object);
+
+  // The array, e.g. ["a",{"b":1}].
+  std::string Finish() const { return out_ + "]"; }
+
+ private:
+  void Separate() {
+    if (out_.size() > 1) out_ += ',';
+  }
+
+  std::string out_ = "[";
 };
 
 // The shortest text that reads back as exactly `value` (finite values;

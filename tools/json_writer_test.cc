@@ -64,5 +64,14 @@ TEST(JsonWriterTest, ShortestNumber) {
   EXPECT_EQ(ShortestNumber(1e-7), "1e-07");
 }
 
+TEST(JsonWriterTest, ArraysOfStringsAndObjects) {
+  JsonArray empty;
+  EXPECT_EQ(JsonObject().Add("a", empty).Finish(), R"({"a":[]})");
+  JsonArray array;
+  array.Add("x\"y").Add(JsonObject().Add("n", 1));
+  EXPECT_EQ(JsonObject().Add("a", array).Add("b", true).Finish(),
+            R"({"a":["x\"y",{"n":1}],"b":true})");
+}
+
 }  // namespace
 }  // namespace swim::tools

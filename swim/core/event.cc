@@ -27,4 +27,22 @@ const Member* EventMember(const Event& event) {
       event);
 }
 
+absl::string_view VerdictReasonName(Verdict::Reason reason) {
+  switch (reason) {
+    case Verdict::Reason::kProbeFailed:
+      return "probe-failed";
+    case Verdict::Reason::kSuspected:
+      return "suspected";
+    case Verdict::Reason::kTimedOut:
+      return "timed-out";
+    case Verdict::Reason::kDeclared:
+      return "declared";
+    case Verdict::Reason::kLeft:
+      return "left";
+    case Verdict::Reason::kRemoved:
+      return "removed";
+  }
+  return "unknown";
+}
+
 }  // namespace swim

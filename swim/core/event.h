@@ -1,6 +1,7 @@
 #ifndef SWIM_CORE_EVENT_H_
 #define SWIM_CORE_EVENT_H_
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -8,6 +9,7 @@
 #include "swim/core/address.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
+#include "swim/core/verdict.h"
 
 namespace swim {
 
@@ -34,10 +36,12 @@ struct MemberJoined {
 // address that changed with the status arrive here, not as a
 // MemberMetadataChanged. The application: acts on the new status, e.g.
 // stops routing to a member that is SUSPECT (maybe) or OFFLINE or LEFT (it
-// will not answer); resumes when it is ONLINE again.
+// will not answer); resumes when it is ONLINE again. `cause` says why, for
+// every change to SUSPECT, OFFLINE or LEFT (nullopt for ONLINE).
 struct MemberStatusChanged {
   Member member;
   MemberStatus previous_status = MemberStatus::kOnline;
+  std::optional<Verdict> cause;
 };
 
 // A member's metadata changed and its status did not. The application:

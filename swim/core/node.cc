@@ -105,6 +105,7 @@ const Stats& Node::stats() const { return impl_->stats(); }
 const Config& Node::config() const { return impl_->config(); }
 Lifecycle Node::lifecycle() const { return impl_->lifecycle(); }
 size_t Node::queued_broadcasts() const { return impl_->queued_broadcasts(); }
+Gauges Node::gauges() const { return impl_->gauges(); }
 size_t Node::queued_member_timers() const {
   return impl_->queued_member_timers();
 }

@@ -223,6 +223,8 @@ class Node {
   // Remote members known, in any status.
   size_t size() const;
   const Stats& stats() const;
+  // Members by status, queues and health now (walks the member table).
+  Gauges gauges() const;
   const Config& config() const;
   // Changes after Leave (to kLeaving) and then, as its LEFT is sent, after
   // HandleTimeout or any input (to kLeft).

@@ -105,6 +105,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     record->set_last_change(now);
     if (status == MemberStatus::kSuspect) {
       StartSuspicion(*record, origin, now);
+      if (from_push_pull) record->suspicion()->MarkHearsay();
     }
     ++stats_.updates_applied;
     EmitEvent(MemberJoined{record->ToMember()});
@@ -130,8 +131,11 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
 
   const Precedence precedence = ComparePrecedence(
       record->status(), record->incarnation(), status, update.incarnation);
+  // A state exchange's suspicion is what its sender believes, first-hand
+  // or not (its entries name no origin): it confirms nothing.
   if (precedence == Precedence::kSame && status == MemberStatus::kSuspect &&
-      record->suspicion() && record->suspicion()->Confirm(origin)) {
+      !from_push_pull && record->suspicion() &&
+      record->suspicion()->Confirm(origin, now)) {
     // An independent confirmation: the timeout may shrink (Lifeguard), and
     // only new confirmations are worth re-gossiping.
     ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion()->deadline());
@@ -162,15 +166,40 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   }
   table_.SetStatus(*record, status);
   if (status == MemberStatus::kOffline) IndexOffline(*record);
+  // Why, for a change to SUSPECT, OFFLINE or LEFT (made before the change
+  // drops the suspicion held here).
+  std::optional<Verdict> cause;
+  const Suspicion* held = record->suspicion();
   switch (status) {
     case MemberStatus::kOnline:
+      if (previous == MemberStatus::kSuspect && held != nullptr) {
+        stats_.suspicion_to_refuted.Record(now - held->start());
+      }
       record->set_suspicion(nullptr);
       break;
     case MemberStatus::kSuspect:
       StartSuspicion(*record, origin, now);
+      if (from_push_pull) record->suspicion()->MarkHearsay();
+      if (previous != status) {
+        cause = MakeVerdict(Verdict::Reason::kSuspected, origin,
+                            record->suspicion());
+      }
       break;
     case MemberStatus::kOffline:
     case MemberStatus::kLeft:
+      if (previous == MemberStatus::kSuspect && held != nullptr &&
+          status == MemberStatus::kOffline) {
+        stats_.suspicion_to_offline.Record(now - held->start());
+      }
+      if (previous != status) {
+        if (status == MemberStatus::kOffline) {
+          cause = MakeVerdict(Verdict::Reason::kDeclared, origin, held);
+        } else if (update.origin.empty() || update.origin == update.name) {
+          cause = MakeVerdict(Verdict::Reason::kLeft, update.name, held);
+        } else {
+          cause = MakeVerdict(Verdict::Reason::kRemoved, update.origin, held);
+        }
+      }
       record->set_suspicion(nullptr);
       ArmMemberTimer(*record, Kind::kReap, now + RememberTime(*record));
       break;
@@ -180,7 +209,8 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   }
   ++stats_.updates_applied;
   if (previous != status) {
-    EmitEvent(MemberStatusChanged{record->ToMember(), previous});
+    EmitEvent(
+        MemberStatusChanged{record->ToMember(), previous, std::move(cause)});
   } else if (metadata_changed) {
     EmitEvent(MemberMetadataChanged{record->ToMember()});
   }

@@ -379,6 +379,8 @@ absl::Status NodeImpl::Remove(absl::string_view name, Instant now) {
   Incarnation claimed = record->incarnation();
   ++claimed.version;
   const MemberStatus previous = record->status();
+  Verdict cause =
+      MakeVerdict(Verdict::Reason::kRemoved, local_.name, record->suspicion());
   record->set_suspicion(nullptr);
   record->set_incarnation(claimed);
   if (previous == MemberStatus::kOffline) UnindexOffline(*record);
@@ -386,7 +388,8 @@ absl::Status NodeImpl::Remove(absl::string_view name, Instant now) {
   record->set_last_change(now);
   ++stats_.removals;
   if (previous != MemberStatus::kLeft) {
-    EmitEvent(MemberStatusChanged{record->ToMember(), previous});
+    EmitEvent(
+        MemberStatusChanged{record->ToMember(), previous, std::move(cause)});
   }
   QueueUpdate(*record, local_.name);  // the queued claim outlives the record
   Reap(*record);
@@ -560,7 +563,7 @@ void NodeImpl::HandleMessages(const Address& from, Channel channel,
           } else if constexpr (std::is_same_v<T, PingReq>) {
             HandlePingReq(from, m, now);
           } else if constexpr (std::is_same_v<T, Ack>) {
-            HandleAck(m, channel);
+            HandleAck(m, channel, now);
           } else if constexpr (std::is_same_v<T, Nack>) {
             HandleNack(from, m);
           } else if constexpr (std::is_same_v<T, Claim>) {
@@ -881,7 +884,7 @@ void NodeImpl::OnProbeTick(Instant now) {
   if (target == nullptr) return;
   isolation_.OnProbe();
   const uint32_t seq = next_seq_++;
-  probe_.Start(seq, target->name(), target->incarnation(),
+  probe_.Start(seq, target->name(), target->incarnation(), now,
                now + awareness_.Scale(config_.probe_timeout), now + interval);
   if (isolated) probe_.MarkSentIsolated();
   ++stats_.probes;
@@ -903,7 +906,7 @@ void NodeImpl::AskHelpers() {
   for (MemberRecord* helper : RandomMembers(
            config_.indirect_checks, MemberStatus::kOnline, probe_.target())) {
     ++stats_.indirect_probes;
-    if (config_.lifeguard.nacks) probe_.AddHelper(helper->address());
+    probe_.AddHelper(helper->address(), config_.lifeguard.nacks);
     const Message req =
         PingReq{probe_.seq(), probe_.target(), target->address(),
                 /*want_nack=*/config_.lifeguard.nacks};
@@ -925,6 +928,39 @@ std::optional<Claim> NodeImpl::BuddyClaim(const MemberRecord& target) const {
   suspicion.address = target.address();
   suspicion.origin = local_.name;
   return suspicion;
+}
+
+Gauges NodeImpl::gauges() const {
+  Gauges gauges;
+  for (size_t i = 0; i < table_.size(); ++i) {
+    switch (table_.at(i).status()) {
+      case MemberStatus::kOnline:
+        ++gauges.online;
+        break;
+      case MemberStatus::kSuspect:
+        ++gauges.suspect;
+        break;
+      case MemberStatus::kOffline:
+        ++gauges.offline;
+        break;
+      case MemberStatus::kLeft:
+        ++gauges.left;
+        break;
+    }
+  }
+  gauges.health = awareness_.score();
+  gauges.isolated = stats_.isolated;
+  gauges.queued_broadcasts = broadcasts_.size();
+  gauges.queued_transmits = outbox_.queued();
+  gauges.queued_stream_bytes = outbox_.queued_stream_bytes();
+  gauges.queued_events = events_.size();
+  gauges.pending_streams = streams_.size();
+  gauges.pending_stream_bytes =
+      streams_.pending_bytes() + streams_.partial_message_bytes();
+  gauges.relays = relays_.size();
+  gauges.fallback_waits = fallback_waits_.size();
+  gauges.member_timers = timers_.keyed_size();
+  return gauges;
 }
 
 void NodeImpl::SendStreamProbe(Instant now) {
@@ -988,7 +1024,7 @@ void NodeImpl::GiveVerdict(const Probe::Outcome& outcome,
   if (target->status() == MemberStatus::kSuspect) {
     // Someone suspected it first: our failed probe is an independent
     // confirmation (Lifeguard shortens the timeout; only news is gossiped).
-    if (target->suspicion() && target->suspicion()->Confirm(local_.name)) {
+    if (target->suspicion() && target->suspicion()->Confirm(local_.name, now)) {
       ArmMemberTimer(*target, Kind::kSuspicion,
                      target->suspicion()->deadline());
       QueueUpdate(*target, local_.name);
@@ -1001,8 +1037,53 @@ void NodeImpl::GiveVerdict(const Probe::Outcome& outcome,
   table_.SetStatus(*target, MemberStatus::kSuspect);
   target->set_last_change(now);
   StartSuspicion(*target, local_.name, now);
-  EmitEvent(MemberStatusChanged{target->ToMember(), previous});
+  target->suspicion()->set_probe(ProbeReport(outcome));
+  EmitEvent(MemberStatusChanged{target->ToMember(), previous,
+                                MakeVerdict(Verdict::Reason::kProbeFailed,
+                                            local_.name, target->suspicion())});
   QueueUpdate(*target, local_.name);
+}
+
+Verdict::ProbeFailure NodeImpl::ProbeReport(
+    const Probe::Outcome& outcome) const {
+  Verdict::ProbeFailure report;
+  report.sent_at = outcome.sent_at;
+  report.stream_fallback = outcome.stream_fallback;
+  report.nacks_expected = outcome.expected_nacks;
+  report.nacks = outcome.nacks;
+  for (int i = 0; i < outcome.helpers_asked; ++i) {
+    const Address& helper = outcome.helpers[i];
+    std::string name = helper.ToString();
+    for (size_t j = 0; j < table_.size(); ++j) {
+      if (table_.at(j).address() == helper) {
+        name = std::string(table_.at(j).name());
+        break;
+      }
+    }
+    report.helpers.push_back(std::move(name));
+  }
+  return report;
+}
+
+Verdict NodeImpl::MakeVerdict(Verdict::Reason reason, absl::string_view accuser,
+                              const Suspicion* suspicion) const {
+  Verdict verdict;
+  verdict.reason = reason;
+  verdict.accuser = accuser.empty() ? "?" : std::string(accuser);
+  verdict.health = awareness_.score();
+  const bool offline = reason == Verdict::Reason::kTimedOut ||
+                       reason == Verdict::Reason::kDeclared;
+  if (offline) verdict.declared_by = verdict.accuser;
+  if (suspicion != nullptr) {
+    // The suspicion's first accuser, who may not be the one who declared.
+    if (offline) verdict.accuser = suspicion->origin();
+    verdict.suspected_at = suspicion->start();
+    verdict.from_state_exchange = suspicion->hearsay();
+    verdict.probe = suspicion->probe();
+    verdict.confirmations = suspicion->confirmers();
+    verdict.timeout = suspicion->timeout();
+  }
+  return verdict;
 }
 
 void NodeImpl::StartSuspicion(MemberRecord& record, absl::string_view origin,
@@ -1077,13 +1158,18 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
 }
 
 void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
+  const Suspicion& suspicion = *record.suspicion();  // OnMemberTimer checked
+  stats_.suspicion_to_offline.Record(now - suspicion.start());
+  Verdict cause =
+      MakeVerdict(Verdict::Reason::kTimedOut, local_.name, &suspicion);
   record.set_suspicion(nullptr);
   table_.SetStatus(record, MemberStatus::kOffline);
   IndexOffline(record);
   record.set_last_change(now);
   ++stats_.declared_offline;
   ArmMemberTimer(record, Kind::kReap, now + RememberTime(record));
-  EmitEvent(MemberStatusChanged{record.ToMember(), MemberStatus::kSuspect});
+  EmitEvent(MemberStatusChanged{record.ToMember(), MemberStatus::kSuspect,
+                                std::move(cause)});
   QueueUpdate(record, local_.name);
 }
 
@@ -1209,10 +1295,11 @@ void NodeImpl::RefuseRelay(const Address& from, const PingReq& req) {
   if (req.want_nack) SendBare(from, Nack{req.seq}, reply_stream_);
 }
 
-void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
+void NodeImpl::HandleAck(const Ack& ack, Channel channel, Instant now) {
   switch (probe_.OnAck(ack.seq)) {
     case Probe::AckResult::kFirst:
       ++stats_.probes_acked;
+      stats_.probe_rtt.Record(now - probe_.sent_at());
       if (channel == Channel::kStream && !config_.tcp_only) {
         ++stats_.stream_probes_acked;
       }
@@ -1233,6 +1320,7 @@ void NodeImpl::HandleAck(const Ack& ack, Channel channel) {
   if (std::optional<FallbackWaits::Waiting> answered =
           fallback_waits_.OnAck(ack.seq)) {
     ++stats_.probes_acked;
+    stats_.probe_rtt.Record(now - answered->outcome.sent_at);
     if (channel == Channel::kStream && !config_.tcp_only) {
       ++stats_.stream_probes_acked;
     }

@@ -95,6 +95,7 @@ class NodeImpl {
   size_t available() const { return table_.available(); }
   size_t size() const { return table_.size(); }
   const Stats& stats() const { return stats_; }
+  Gauges gauges() const;
   const Config& config() const { return config_; }
   Lifecycle lifecycle() const;
   size_t queued_broadcasts() const { return broadcasts_.size(); }
@@ -133,6 +134,12 @@ class NodeImpl {
   // fallback): suspect the target at `incarnation`, or confirm a suspicion.
   void GiveVerdict(const Probe::Outcome& outcome, absl::string_view target,
                    const Incarnation& incarnation, Instant now);
+  // What a failed probe tried, with its helpers named, for the verdict.
+  Verdict::ProbeFailure ProbeReport(const Probe::Outcome& outcome) const;
+  // Why a member's status changes (MemberStatusChanged::cause): `reason`,
+  // `accuser`, and what `suspicion` (the one held here, if any) recorded.
+  Verdict MakeVerdict(Verdict::Reason reason, absl::string_view accuser,
+                      const Suspicion* suspicion) const;
   // The buddy system's suspicion to send a suspect with a probe, if any.
   std::optional<Claim> BuddyClaim(const MemberRecord& target) const;
   // The probe ended (its period is over): its verdict on the target.
@@ -188,7 +195,7 @@ class NodeImpl {
   void HandlePingReq(const Address& from, const PingReq& req, Instant now);
   // Answers a ping-req this node will not relay.
   void RefuseRelay(const Address& from, const PingReq& req);
-  void HandleAck(const Ack& ack, Channel channel);
+  void HandleAck(const Ack& ack, Channel channel, Instant now);
   void HandleNack(const Address& from, const Nack& nack);
   void HandleUserBroadcast(const UserBroadcast& broadcast, Instant now);
   void HandlePushPull(const Address& from, const PushPull& state, Instant now);

@@ -9,15 +9,19 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
+#include "swim/core/event.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_status.h"
 #include "swim/core/node.h"
+#include "swim/core/stats.h"
+#include "swim/core/verdict.h"
 #include "swim/core/wire.h"
 #include "swim/testing/node_harness.h"
 
@@ -35,6 +39,7 @@ using ::swim::testing::kSelf;
 using ::swim::testing::Led;
 using ::swim::testing::MakeClaim;
 using ::swim::testing::MessagesOf;
+using ::swim::testing::Online;
 using ::swim::testing::Sent;
 using ::swim::testing::TestConfig;
 
@@ -410,6 +415,128 @@ TEST_F(LifeguardSuspicionTest, ItsOwnFailedProbeIsAConfirmation) {
   // probe rounds (at most 7 ticks of 1 s) and counts as one confirmation.
   RunAnswering(*h_, start + absl::Seconds(6), Addr(2));
   ExpectOfflineAt(start + absl::Milliseconds(11381), /*a_silent=*/true);
+}
+
+// --- Verdicts: why a member became SUSPECT, OFFLINE or LEFT ------------------
+
+// The causes of the MemberStatusChanged events about `name` among `events`.
+std::vector<Verdict> CausesAbout(const std::vector<Event>& events,
+                                 absl::string_view name) {
+  std::vector<Verdict> causes;
+  for (const Event& event : events) {
+    const auto* changed = std::get_if<MemberStatusChanged>(&event);
+    if (changed == nullptr || changed->member.name != name) continue;
+    EXPECT_EQ(changed->cause.has_value(),
+              changed->member.status != MemberStatus::kOnline);
+    if (changed->cause) causes.push_back(*changed->cause);
+  }
+  return causes;
+}
+
+TEST_F(LifeguardSuspicionTest, TheVerdictNamesAccuserConfirmationsAndTimeout) {
+  Start();
+  Suspect(kPeerB);
+  const Instant start = h_->now();
+  std::vector<Verdict> causes = CausesAbout(h_->TakeEvents(), kPeerA);
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_EQ(causes[0].reason, Verdict::Reason::kSuspected);
+  EXPECT_EQ(causes[0].accuser, kPeerB);
+  EXPECT_EQ(causes[0].suspected_at, start);
+  EXPECT_EQ(causes[0].timeout, kMaxTimeout);
+  EXPECT_FALSE(causes[0].probe.has_value());
+  EXPECT_TRUE(causes[0].confirmations.empty());
+
+  RunAnswering(*h_, start + absl::Seconds(1));
+  const Instant confirmed = h_->now();
+  Suspect(kPeerC);
+  ExpectOfflineAt(start + absl::Milliseconds(11381));
+  causes = CausesAbout(h_->TakeEvents(), kPeerA);
+  ASSERT_EQ(causes.size(), 1u);
+  const Verdict& offline = causes[0];
+  EXPECT_EQ(offline.reason, Verdict::Reason::kTimedOut);
+  EXPECT_EQ(VerdictReasonName(offline.reason), "timed-out");
+  EXPECT_EQ(offline.accuser, kPeerB);
+  EXPECT_EQ(offline.declared_by, kSelf);
+  EXPECT_EQ(offline.suspected_at, start);
+  ASSERT_EQ(offline.confirmations.size(), 1u);
+  EXPECT_EQ(offline.confirmations[0].member, kPeerC);
+  EXPECT_EQ(offline.confirmations[0].at, confirmed);
+  EXPECT_EQ(offline.timeout, absl::Milliseconds(11381));
+  EXPECT_EQ(offline.health, 0);
+  const Histogram& lasted = h_->node().stats().suspicion_to_offline;
+  EXPECT_EQ(lasted.count(), 1u);
+  EXPECT_EQ(lasted.sum(), absl::Milliseconds(11381));
+  EXPECT_EQ(h_->node().stats().suspicion_to_refuted.count(), 0u);
+}
+
+TEST_F(LifeguardSuspicionTest, ItsOwnFailedProbeIsAVerdictWithItsHelpers) {
+  Start();
+  // Peer-a never answers, nor do the helpers report (no nacks): the probe
+  // that fails makes this node the accuser.
+  RunAnswering(*h_, h_->now() + absl::Seconds(8), Addr(2));
+  ASSERT_EQ(StatusOfA(), MemberStatus::kSuspect);
+  const std::vector<Verdict> causes = CausesAbout(h_->TakeEvents(), kPeerA);
+  ASSERT_EQ(causes.size(), 1u);
+  const Verdict& suspect = causes[0];
+  EXPECT_EQ(suspect.reason, Verdict::Reason::kProbeFailed);
+  EXPECT_EQ(suspect.accuser, kSelf);
+  ASSERT_TRUE(suspect.probe.has_value());
+  ASSERT_TRUE(suspect.suspected_at.has_value());
+  EXPECT_LT(suspect.probe->sent_at, *suspect.suspected_at);
+  const int helpers = h_->node().config().indirect_checks;
+  ASSERT_EQ(suspect.probe->helpers.size(), static_cast<size_t>(helpers));
+  for (const std::string& helper : suspect.probe->helpers) {
+    EXPECT_TRUE(helper == kPeerB || helper == kPeerC || helper == kPeerD)
+        << helper;
+  }
+  EXPECT_EQ(suspect.probe->nacks_expected, helpers);
+  EXPECT_EQ(suspect.probe->nacks, 0);
+  // Each missing nack cost one (Lifeguard), before the verdict was made.
+  EXPECT_EQ(suspect.health, helpers);
+}
+
+TEST_F(LifeguardSuspicionTest, DeclarationsLeavesAndRemovalsSayWhoMadeThem) {
+  Start();
+  h_->Datagram(Addr(3), {MakeClaim(MemberStatus::kOffline, kPeerA, Addr(2),
+                                   kPeerIncarnation, kPeerB)});
+  h_->Datagram(Addr(4), {MakeClaim(MemberStatus::kLeft, kPeerC, Addr(4),
+                                   kPeerIncarnation, kPeerC)});
+  h_->Datagram(Addr(3), {MakeClaim(MemberStatus::kLeft, kPeerB, Addr(3),
+                                   kPeerIncarnation, kPeerA)});
+  ASSERT_TRUE(h_->Remove(kPeerD).ok());
+  const std::vector<Event> events = h_->TakeEvents();
+  const std::vector<Verdict> a = CausesAbout(events, kPeerA);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].reason, Verdict::Reason::kDeclared);
+  EXPECT_EQ(a[0].accuser, kPeerB);
+  EXPECT_EQ(a[0].declared_by, kPeerB);
+  EXPECT_FALSE(a[0].suspected_at.has_value());  // never SUSPECT here
+  const std::vector<Verdict> c = CausesAbout(events, kPeerC);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].reason, Verdict::Reason::kLeft);
+  EXPECT_EQ(c[0].accuser, kPeerC);
+  const std::vector<Verdict> b = CausesAbout(events, kPeerB);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].reason, Verdict::Reason::kRemoved);
+  EXPECT_EQ(b[0].accuser, kPeerA);
+  const std::vector<Verdict> d = CausesAbout(events, kPeerD);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].reason, Verdict::Reason::kRemoved);
+  EXPECT_EQ(d[0].accuser, kSelf);
+}
+
+TEST_F(LifeguardSuspicionTest, ARefutationEndsTheSuspicionInTheHistogram) {
+  Start();
+  Suspect(kPeerB);
+  const Instant start = h_->now();
+  RunAnswering(*h_, start + absl::Seconds(3));
+  h_->Datagram(Addr(2), {Online(kPeerA, Addr(2), {5, 1})});
+  ASSERT_EQ(StatusOfA(), MemberStatus::kOnline);
+  const Histogram& refuted = h_->node().stats().suspicion_to_refuted;
+  EXPECT_EQ(refuted.count(), 1u);
+  EXPECT_EQ(refuted.sum(), h_->now() - start);
+  EXPECT_EQ(h_->node().stats().suspicion_to_offline.count(), 0u);
+  EXPECT_TRUE(CausesAbout(h_->TakeEvents(), kPeerA).size() == 1u);
 }
 
 TEST_F(LifeguardSuspicionTest, TooSmallAClusterExpectsNoConfirmations) {

@@ -8,13 +8,15 @@
 namespace swim {
 
 void Probe::Start(uint32_t seq, absl::string_view target,
-                  const Incarnation& incarnation, Instant timeout_at,
-                  Instant end_at) {
+                  const Incarnation& incarnation, Instant sent_at,
+                  Instant timeout_at, Instant end_at) {
   active_ = true;
   acked_ = false;
   indirect_sent_ = false;
   expected_nacks_ = 0;
   nacks_ = 0;
+  helpers_asked_ = 0;
+  sent_at_ = sent_at;
   seq_ = seq;
   target_.assign(target.data(), target.size());
   target_incarnation_ = incarnation;
@@ -32,17 +34,19 @@ Probe::AckResult Probe::OnAck(uint32_t seq) {
   return AckResult::kFirst;
 }
 
-void Probe::AddHelper(const Address& helper) {
-  if (expected_nacks_ >= kMaxHelpers) return;
-  helpers_[expected_nacks_] = helper;
-  nacked_[expected_nacks_] = false;
-  ++expected_nacks_;
+void Probe::AddHelper(const Address& helper, bool expect_nack) {
+  if (helpers_asked_ >= kMaxHelpers) return;
+  helpers_[helpers_asked_] = helper;
+  expect_nack_[helpers_asked_] = expect_nack;
+  nacked_[helpers_asked_] = false;
+  ++helpers_asked_;
+  if (expect_nack) ++expected_nacks_;
 }
 
 bool Probe::OnNack(const Address& from, uint32_t seq) {
   if (!active_ || !indirect_sent_ || seq != seq_) return false;
-  for (int i = 0; i < expected_nacks_; ++i) {
-    if (helpers_[i] == from && !nacked_[i]) {
+  for (int i = 0; i < helpers_asked_; ++i) {
+    if (expect_nack_[i] && helpers_[i] == from && !nacked_[i]) {
       nacked_[i] = true;
       ++nacks_;
       return true;
@@ -58,8 +62,12 @@ std::optional<Probe::Outcome> Probe::Finish() {
   active_ = false;
   Outcome outcome;
   outcome.acked = acked_;
+  outcome.sent_at = sent_at_;
   outcome.expected_nacks = expected_nacks_;
   outcome.nacks = nacks_;
+  outcome.helpers_asked = helpers_asked_;
+  outcome.helpers = helpers_;
+  outcome.stream_fallback = fallback_until_.has_value();
   if (!acked_) outcome.fallback_until = fallback_until_;
   outcome.sent_isolated = sent_isolated_;
   return outcome;

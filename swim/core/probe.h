@@ -41,9 +41,16 @@ class Probe {
 
   struct Outcome {
     bool acked = false;
+    // When the ping went out.
+    Instant sent_at;
     // Helpers asked to nack, and how many did.
     int expected_nacks = 0;
     int nacks = 0;
+    // Every helper asked to ping the target (first `helpers_asked`).
+    int helpers_asked = 0;
+    std::array<Address, kMaxHelpers> helpers;
+    // The ping also went over the stream plane (MarkFallback).
+    bool stream_fallback = false;
     // Unanswered, with a stream fallback still to be answered until then
     // (MarkFallback): the verdict waits (FallbackWaits).
     std::optional<Instant> fallback_until;
@@ -64,15 +71,16 @@ class Probe {
     kRepeat,        // answered already (a duplicate, or direct and relayed)
   };
 
-  // Starts probing `target` (at `incarnation`) with sequence number `seq`.
-  // The name is copied into storage reused from probe to probe, so steady
-  // probing does not allocate.
+  // Starts probing `target` (at `incarnation`) with sequence number `seq`,
+  // its ping sent at `sent_at`. The name is copied into storage reused from
+  // probe to probe, so steady probing does not allocate.
   void Start(uint32_t seq, absl::string_view target,
-             const Incarnation& incarnation, Instant timeout_at,
-             Instant end_at);
+             const Incarnation& incarnation, Instant sent_at,
+             Instant timeout_at, Instant end_at);
   AckResult OnAck(uint32_t seq);
-  // Records a helper asked to nack (ignored beyond kMaxHelpers).
-  void AddHelper(const Address& helper);
+  // Records a helper asked to ping the target, and to nack if it cannot
+  // reach it (`expect_nack`); ignored beyond kMaxHelpers.
+  void AddHelper(const Address& helper, bool expect_nack = true);
   // The ping also went over the stream plane; its ack still answers the
   // probe until `until`, possibly after the period's end.
   void MarkFallback(Instant until) { fallback_until_ = until; }
@@ -101,6 +109,7 @@ class Probe {
   uint32_t seq() const { return seq_; }
   const std::string& target() const { return target_; }
   const Incarnation& target_incarnation() const { return target_incarnation_; }
+  Instant sent_at() const { return sent_at_; }
 
  private:
   bool active_ = false;
@@ -111,9 +120,13 @@ class Probe {
   Incarnation target_incarnation_;
   std::optional<Instant> timeout_at_;
   std::optional<Instant> end_at_;
+  Instant sent_at_;
   std::optional<Instant> fallback_until_;
   bool sent_isolated_ = false;
+  // The helpers asked, and whether each was asked to nack.
   std::array<Address, kMaxHelpers> helpers_;
+  std::array<bool, kMaxHelpers> expect_nack_ = {};
+  int helpers_asked_ = 0;
   std::array<bool, kMaxHelpers> nacked_ = {};
   int expected_nacks_ = 0;
   int nacks_ = 0;

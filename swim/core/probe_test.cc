@@ -23,7 +23,7 @@ constexpr Incarnation kIncarnation{5, 2};
 // A probe started at 0 ms: timeout at 500 ms, end at 1000 ms.
 Probe Started(uint32_t seq = 7) {
   Probe probe;
-  probe.Start(seq, "target", kIncarnation, At(500), At(1000));
+  probe.Start(seq, "target", kIncarnation, At(0), At(500), At(1000));
   return probe;
 }
 
@@ -109,7 +109,7 @@ TEST(ProbeTest, AckAfterHelpersWereAskedStillCounts) {
 
 TEST(ProbeTest, EndFiresBeforeTimeoutAtOneInstant) {
   Probe probe;
-  probe.Start(1, "t", kIncarnation, At(100), At(100));
+  probe.Start(1, "t", kIncarnation, At(0), At(100), At(100));
   EXPECT_EQ(probe.NextExpiry(), At(100));
   Probe::Expiry expiry = probe.HandleExpiry(At(100));
   EXPECT_FALSE(expiry.ask_helpers);
@@ -129,7 +129,7 @@ TEST(ProbeTest, RestartReusesTheProbe) {
   ASSERT_TRUE(probe.HandleExpiry(At(500)).ask_helpers);
   probe.AddHelper(Helper(1));
   ASSERT_TRUE(probe.Finish().has_value());
-  probe.Start(9, "other", {6, 0}, At(1500), At(2000));
+  probe.Start(9, "other", {6, 0}, At(0), At(1500), At(2000));
   EXPECT_EQ(probe.target(), "other");
   EXPECT_FALSE(probe.OnNack(Helper(1), 9));  // helpers were forgotten
   std::optional<Probe::Outcome> outcome = probe.Finish();
@@ -172,7 +172,7 @@ TEST(ProbeTest, AnUnansweredFallbackTravelsInTheOutcome) {
   EXPECT_EQ(answered.HandleExpiry(At(1000)).ended->fallback_until,
             std::nullopt);
   // The next probe starts without one.
-  probe.Start(8, "target", kIncarnation, At(1500), At(2000));
+  probe.Start(8, "target", kIncarnation, At(0), At(1500), At(2000));
   EXPECT_EQ(probe.Finish()->fallback_until, std::nullopt);
 }
 
@@ -180,7 +180,7 @@ TEST(ProbeTest, AProbeSentWhileIsolatedSaysSoInItsOutcome) {
   Probe probe = Started();
   probe.MarkSentIsolated();
   EXPECT_TRUE(probe.Finish()->sent_isolated);
-  probe.Start(8, "target", kIncarnation, At(1500), At(2000));
+  probe.Start(8, "target", kIncarnation, At(0), At(1500), At(2000));
   EXPECT_FALSE(probe.Finish()->sent_isolated);
 }
 

@@ -1,6 +1,60 @@
 #include "swim/core/stats.h"
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
+
 namespace swim {
+
+absl::Span<const StatsCounter> StatsCounters() {
+  static constexpr std::array kCounters = std::to_array<StatsCounter>(
+      {{"datagrams_sent", &Stats::datagrams_sent},
+       {"datagrams_received", &Stats::datagrams_received},
+       {"streams_sent", &Stats::streams_sent},
+       {"streams_received", &Stats::streams_received},
+       {"streams_closed", &Stats::streams_closed},
+       {"streams_truncated", &Stats::streams_truncated},
+       {"bytes_sent", &Stats::bytes_sent},
+       {"bytes_received", &Stats::bytes_received},
+       {"probes", &Stats::probes},
+       {"probes_acked", &Stats::probes_acked},
+       {"indirect_probes", &Stats::indirect_probes},
+       {"stream_probes", &Stats::stream_probes},
+       {"stream_probes_acked", &Stats::stream_probes_acked},
+       {"nacks_received", &Stats::nacks_received},
+       {"suspicions", &Stats::suspicions},
+       {"declared_offline", &Stats::declared_offline},
+       {"refutations", &Stats::refutations},
+       {"updates_applied", &Stats::updates_applied},
+       {"updates_stale", &Stats::updates_stale},
+       {"push_pulls_sent", &Stats::push_pulls_sent},
+       {"push_pulls_received", &Stats::push_pulls_received},
+       {"push_pulls_truncated", &Stats::push_pulls_truncated},
+       {"gossip_rounds", &Stats::gossip_rounds},
+       {"name_conflicts", &Stats::name_conflicts},
+       {"reannouncements", &Stats::reannouncements},
+       {"reaped", &Stats::reaped},
+       {"removals", &Stats::removals},
+       {"corrections_sent", &Stats::corrections_sent},
+       {"reconnect_attempts", &Stats::reconnect_attempts},
+       {"reconnects", &Stats::reconnects},
+       {"seed_retries", &Stats::seed_retries},
+       {"isolations", &Stats::isolations},
+       {"declarations_held", &Stats::declarations_held}});
+  return kCounters;
+}
+
+Histogram::Histogram(absl::Span<const absl::Duration> bounds)
+    : bounds_(bounds.first(std::min(bounds.size(), kMaxBounds))) {}
+
+void Histogram::Record(absl::Duration value) {
+  value = std::max(value, absl::ZeroDuration());
+  const size_t bucket =
+      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+  ++buckets_[bucket];
+  ++count_;
+  sum_ += value;
+}
 
 absl::string_view DropReasonName(DropReason reason) {
   switch (reason) {

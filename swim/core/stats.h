@@ -2,9 +2,12 @@
 #define SWIM_CORE_STATS_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "swim/core/security_mode.h"
 
 namespace swim {
@@ -58,7 +61,49 @@ inline constexpr int kDropReasonCount = 24;
 
 absl::string_view DropReasonName(DropReason reason);
 
-// Counters a Node keeps; all only ever grow.
+// A distribution of durations over fixed buckets (Prometheus' cumulative
+// histogram, kept as per-bucket counts): recording never allocates, and a
+// copy is a snapshot. `bounds` are the buckets' inclusive upper limits in
+// increasing order, static (a span into a constant table); one more bucket
+// takes what exceeds the last.
+class Histogram {
+ public:
+  static constexpr size_t kMaxBounds = 16;
+  // The buckets of a probe's round trip: 250 µs to 5 s.
+  static constexpr std::array<absl::Duration, 12> kRoundTripBounds = {
+      absl::Microseconds(250),  absl::Microseconds(500),
+      absl::Milliseconds(1),    absl::Milliseconds(2),
+      absl::Milliseconds(5),    absl::Milliseconds(10),
+      absl::Milliseconds(25),   absl::Milliseconds(50),
+      absl::Milliseconds(100),  absl::Milliseconds(250),
+      absl::Milliseconds(1000), absl::Seconds(5)};
+  // The buckets of a suspicion's life: 100 ms to 5 minutes.
+  static constexpr std::array<absl::Duration, 12> kSuspicionBounds = {
+      absl::Milliseconds(100), absl::Milliseconds(250), absl::Milliseconds(500),
+      absl::Seconds(1),        absl::Seconds(2),        absl::Seconds(5),
+      absl::Seconds(10),       absl::Seconds(20),       absl::Seconds(30),
+      absl::Seconds(60),       absl::Seconds(120),      absl::Seconds(300)};
+
+  explicit Histogram(absl::Span<const absl::Duration> bounds);
+
+  // Counts one observation (a negative one as zero).
+  void Record(absl::Duration value);
+
+  absl::Span<const absl::Duration> bounds() const { return bounds_; }
+  // Observations in bucket `i` alone (not cumulative); bucket
+  // bounds().size() holds those above the last bound.
+  uint64_t bucket(size_t i) const { return buckets_[i]; }
+  uint64_t count() const { return count_; }
+  absl::Duration sum() const { return sum_; }
+
+ private:
+  absl::Span<const absl::Duration> bounds_;
+  std::array<uint64_t, kMaxBounds + 1> buckets_ = {};
+  uint64_t count_ = 0;
+  absl::Duration sum_;
+};
+
+// Counters a Node keeps; all only ever grow (but for the two marked gauges).
 struct Stats {
   // Indexed by MessageType (1..7); index 0 is unused.
   std::array<uint64_t, 8> messages_sent = {};
@@ -128,6 +173,15 @@ struct Stats {
   // timeout are scaled by score + 1). A gauge, not a counter.
   int awareness = 0;
 
+  // From a probe's ping to its first answer (direct, relayed by a helper,
+  // or over the stream fallback); probes left unanswered are not in it.
+  Histogram probe_rtt{Histogram::kRoundTripBounds};
+  // How long members this node held SUSPECT stayed so: until it held them
+  // OFFLINE (its own timeout or another member's declaration), and until
+  // they refuted (ONLINE again, same life).
+  Histogram suspicion_to_offline{Histogram::kSuspicionBounds};
+  Histogram suspicion_to_refuted{Histogram::kSuspicionBounds};
+
   uint64_t Drops(DropReason reason) const {
     return drops[static_cast<int>(reason)];
   }
@@ -136,6 +190,46 @@ struct Stats {
     for (uint64_t count : drops) total += count;
     return total;
   }
+};
+
+// Every scalar counter of Stats by its name (the field's), in declaration
+// order, for exporters (the arrays, histograms and gauges are apart).
+struct StatsCounter {
+  absl::string_view name;
+  uint64_t Stats::*value;
+};
+absl::Span<const StatsCounter> StatsCounters();
+
+// What a Node holds at one moment (Node::gauges()), counted when asked
+// (it walks the member table): for metrics and status dumps, not for every
+// input.
+struct Gauges {
+  // Remote members, by status.
+  size_t online = 0;
+  size_t suspect = 0;
+  size_t offline = 0;
+  size_t left = 0;
+  // Lifeguard's health score, and whether this member is cut off (as in
+  // Stats).
+  int health = 0;
+  bool isolated = false;
+  // Claims and user broadcasts waiting to be piggybacked.
+  size_t queued_broadcasts = 0;
+  // Outputs the driver and the application have not polled yet, and the
+  // stream bytes among those transmits.
+  size_t queued_transmits = 0;
+  size_t queued_stream_bytes = 0;
+  size_t queued_events = 0;
+  // Incoming stream connections holding bytes of a message in progress,
+  // and those bytes (authenticated or not yet).
+  size_t pending_streams = 0;
+  size_t pending_stream_bytes = 0;
+  // Pings relayed for others (ping-reqs) in flight, and probe verdicts
+  // waiting for their stream fallback.
+  size_t relays = 0;
+  size_t fallback_waits = 0;
+  // Per-member timers queued (Node::queued_member_timers).
+  size_t member_timers = 0;
 };
 
 }  // namespace swim

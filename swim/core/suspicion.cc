@@ -16,15 +16,15 @@ Suspicion::Suspicion(absl::string_view origin, int expected_confirmations,
       max_timeout_(std::max(min_timeout, max_timeout)),
       start_(start) {}
 
-bool Suspicion::Confirm(absl::string_view origin) {
+bool Suspicion::Confirm(absl::string_view origin, Instant at) {
   if (origin.empty() || origin == origin_) return false;
   if (static_cast<int>(confirmers_.size()) >= expected_confirmations_) {
     return false;
   }
-  for (const std::string& confirmer : confirmers_) {
-    if (confirmer == origin) return false;
+  for (const Verdict::Confirmation& confirmer : confirmers_) {
+    if (confirmer.member == origin) return false;
   }
-  confirmers_.emplace_back(origin);
+  confirmers_.push_back(Verdict::Confirmation{std::string(origin), at});
   return true;
 }
 

@@ -23,9 +23,9 @@ TEST(SuspicionTest, RemembersItsStart) {
 TEST(SuspicionTest, FixedWhenMinEqualsMax) {
   Suspicion suspicion("a", 3, absl::Seconds(5), absl::Seconds(5), kStart);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Seconds(5));
-  EXPECT_TRUE(suspicion.Confirm("b"));
-  EXPECT_TRUE(suspicion.Confirm("c"));
-  EXPECT_TRUE(suspicion.Confirm("d"));
+  EXPECT_TRUE(suspicion.Confirm("b", kStart));
+  EXPECT_TRUE(suspicion.Confirm("c", kStart));
+  EXPECT_TRUE(suspicion.Confirm("d", kStart));
   EXPECT_EQ(suspicion.confirmations(), 3);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Seconds(5));
 }
@@ -35,8 +35,8 @@ TEST(SuspicionTest, FixedWhenNoConfirmationsAreExpected) {
     SCOPED_TRACE(absl::StrCat("k = ", k));
     Suspicion suspicion("a", k, absl::Seconds(2), absl::Seconds(12), kStart);
     const Instant deadline = suspicion.deadline();
-    EXPECT_FALSE(suspicion.Confirm("b"));
-    EXPECT_FALSE(suspicion.Confirm("c"));
+    EXPECT_FALSE(suspicion.Confirm("b", kStart));
+    EXPECT_FALSE(suspicion.Confirm("c", kStart));
     EXPECT_EQ(suspicion.confirmations(), 0);
     EXPECT_EQ(suspicion.deadline(), deadline);
   }
@@ -57,14 +57,14 @@ TEST(SuspicionTest, LifeguardFormula) {
   // milliseconds rounded down: 12, 7, 4.0751874..., 2.
   Suspicion suspicion("a", 3, absl::Seconds(2), absl::Seconds(12), kStart);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Milliseconds(12000));
-  ASSERT_TRUE(suspicion.Confirm("b"));
+  ASSERT_TRUE(suspicion.Confirm("b", kStart));
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Milliseconds(7000));
-  ASSERT_TRUE(suspicion.Confirm("c"));
+  ASSERT_TRUE(suspicion.Confirm("c", kStart));
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Milliseconds(4075));
-  ASSERT_TRUE(suspicion.Confirm("d"));
+  ASSERT_TRUE(suspicion.Confirm("d", kStart));
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Milliseconds(2000));
   // Beyond k: not counted, and the deadline stays at the minimum.
-  EXPECT_FALSE(suspicion.Confirm("e"));
+  EXPECT_FALSE(suspicion.Confirm("e", kStart));
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Milliseconds(2000));
 }
 
@@ -79,8 +79,31 @@ TEST(SuspicionTest, LifeguardFormulaRoundsDown) {
     ASSERT_EQ(suspicion.confirmations(), static_cast<int>(c));
     EXPECT_EQ(suspicion.deadline(),
               kStart + absl::Milliseconds(expected_ms[c]));
-    suspicion.Confirm(absl::StrCat("confirmer-", c));
+    suspicion.Confirm(absl::StrCat("confirmer-", c), kStart);
   }
+}
+
+TEST(SuspicionTest, KeepsTheConfirmationsThatCountedForTheVerdict) {
+  Suspicion suspicion("a", 2, absl::Seconds(1), absl::Seconds(7), kStart);
+  EXPECT_EQ(suspicion.origin(), "a");
+  EXPECT_EQ(suspicion.timeout(), absl::Seconds(7));
+  EXPECT_FALSE(suspicion.Confirm("a", kStart + absl::Seconds(1)));
+  EXPECT_TRUE(suspicion.Confirm("b", kStart + absl::Seconds(2)));
+  EXPECT_FALSE(suspicion.Confirm("b", kStart + absl::Seconds(3)));
+  EXPECT_TRUE(suspicion.Confirm("c", kStart + absl::Seconds(4)));
+  EXPECT_FALSE(suspicion.Confirm("d", kStart + absl::Seconds(5)));  // k met
+  ASSERT_EQ(suspicion.confirmers().size(), 2u);
+  EXPECT_EQ(suspicion.confirmers()[0].member, "b");
+  EXPECT_EQ(suspicion.confirmers()[0].at, kStart + absl::Seconds(2));
+  EXPECT_EQ(suspicion.confirmers()[1].member, "c");
+  EXPECT_EQ(suspicion.confirmers()[1].at, kStart + absl::Seconds(4));
+  EXPECT_EQ(suspicion.timeout(), absl::Seconds(1));
+  EXPECT_FALSE(suspicion.probe().has_value());
+  suspicion.set_probe(Verdict::ProbeFailure{kStart, true, {"h1", "h2"}, 2, 1});
+  ASSERT_TRUE(suspicion.probe().has_value());
+  EXPECT_EQ(suspicion.probe()->helpers.size(), 2u);
+  suspicion.Restart(kStart + absl::Seconds(6));
+  EXPECT_TRUE(suspicion.confirmers().empty());
 }
 
 TEST(SuspicionTest, DeadlineNeverIncreasesAndStaysInRange) {
@@ -89,7 +112,7 @@ TEST(SuspicionTest, DeadlineNeverIncreasesAndStaysInRange) {
   Instant previous = suspicion.deadline();
   EXPECT_EQ(previous, kStart + absl::Milliseconds(9100));
   for (int c = 0; c < 12; ++c) {
-    suspicion.Confirm(absl::StrCat("m", c));
+    suspicion.Confirm(absl::StrCat("m", c), kStart);
     const Instant deadline = suspicion.deadline();
     EXPECT_LE(deadline, previous);
     EXPECT_GE(deadline, kStart + absl::Milliseconds(1500));
@@ -104,31 +127,31 @@ TEST(SuspicionTest, DeadlineNeverIncreasesAndStaysInRange) {
 TEST(SuspicionTest, ConfirmCountsOnlyNewIndependentOrigins) {
   Suspicion suspicion("a", 3, absl::Seconds(2), absl::Seconds(12), kStart);
   // The original suspecter does not confirm its own suspicion.
-  EXPECT_FALSE(suspicion.Confirm("a"));
+  EXPECT_FALSE(suspicion.Confirm("a", kStart));
   EXPECT_EQ(suspicion.confirmations(), 0);
   // An unnamed origin cannot be told apart from the others.
-  EXPECT_FALSE(suspicion.Confirm(""));
+  EXPECT_FALSE(suspicion.Confirm("", kStart));
   EXPECT_EQ(suspicion.confirmations(), 0);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Seconds(12));
 
-  EXPECT_TRUE(suspicion.Confirm("b"));
+  EXPECT_TRUE(suspicion.Confirm("b", kStart));
   EXPECT_EQ(suspicion.confirmations(), 1);
   // A repeat counts once.
-  EXPECT_FALSE(suspicion.Confirm("b"));
+  EXPECT_FALSE(suspicion.Confirm("b", kStart));
   EXPECT_EQ(suspicion.confirmations(), 1);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Seconds(7));
-  EXPECT_FALSE(suspicion.Confirm("a"));
+  EXPECT_FALSE(suspicion.Confirm("a", kStart));
   EXPECT_EQ(suspicion.confirmations(), 1);
 
   // Names are compared exactly.
-  EXPECT_TRUE(suspicion.Confirm("B"));
-  EXPECT_TRUE(suspicion.Confirm("b "));
+  EXPECT_TRUE(suspicion.Confirm("B", kStart));
+  EXPECT_TRUE(suspicion.Confirm("b ", kStart));
   EXPECT_EQ(suspicion.confirmations(), 3);
   // k reached: nothing more is counted, new or not.
-  EXPECT_FALSE(suspicion.Confirm("c"));
-  EXPECT_FALSE(suspicion.Confirm("b"));
-  EXPECT_FALSE(suspicion.Confirm("a"));
-  EXPECT_FALSE(suspicion.Confirm(""));
+  EXPECT_FALSE(suspicion.Confirm("c", kStart));
+  EXPECT_FALSE(suspicion.Confirm("b", kStart));
+  EXPECT_FALSE(suspicion.Confirm("a", kStart));
+  EXPECT_FALSE(suspicion.Confirm("", kStart));
   EXPECT_EQ(suspicion.confirmations(), 3);
   EXPECT_EQ(suspicion.deadline(), kStart + absl::Seconds(2));
 }
@@ -137,8 +160,8 @@ TEST(SuspicionTest, UnknownOriginalSuspecter) {
   // An unknown original suspecter (empty origin) still rejects empty
   // confirmations and counts named ones.
   Suspicion suspicion("", 2, absl::Seconds(1), absl::Seconds(3), kStart);
-  EXPECT_FALSE(suspicion.Confirm(""));
-  EXPECT_TRUE(suspicion.Confirm("x"));
+  EXPECT_FALSE(suspicion.Confirm("", kStart));
+  EXPECT_TRUE(suspicion.Confirm("x", kStart));
   EXPECT_EQ(suspicion.confirmations(), 1);
 }
 

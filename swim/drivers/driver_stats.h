@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
 namespace swim {
 
 // What a real-network driver counts about the sockets it moves bytes
@@ -78,6 +81,14 @@ struct DriverStats {
   // One "name=value" per counter, space-separated, for logs and tests.
   std::string ToString() const;
 };
+
+// Every DriverStats counter by its name (the field's), in declaration
+// order: what ToString and the metrics exporter list.
+struct DriverStatsField {
+  absl::string_view name;
+  uint64_t DriverStats::*value;
+};
+absl::Span<const DriverStatsField> DriverStatsFields();
 
 }  // namespace swim
 

@@ -102,7 +102,7 @@ TEST(IncarnationCheckerTest, ReportsAnEventThatGoesBackwards) {
   CheckedCluster cluster(Options(3));
   StartAndConverge(cluster, 3);
   const Member held = *cluster.sim().node(1).Find("node-2");
-  MemberStatusChanged changed{held, held.status};
+  MemberStatusChanged changed{held, held.status, std::nullopt};
   changed.member.status = MemberStatus::kSuspect;
   changed.member.incarnation.version += 5;
   cluster.trace().Replay(1, changed);
@@ -157,7 +157,7 @@ TEST(AccuracyCheckerTest, ReportsLeftForAMemberThatNeverLeft) {
   StartAndConverge(cluster, 3);
   cluster.accuracy().Disarm();  // LEFT is checked regardless
   MemberStatusChanged changed{*cluster.sim().node(0).Find("node-1"),
-                              MemberStatus::kOnline};
+                              MemberStatus::kOnline, std::nullopt};
   changed.member.status = MemberStatus::kLeft;
   cluster.trace().Replay(0, changed);
   EXPECT_THAT(Lines(cluster.accuracy().violations()),
