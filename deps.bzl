@@ -72,6 +72,13 @@ def swim_dependencies(path):
         path = path + "/third_party/benchmark",
     )
 
+    # prometheus-cpp 1.0.1 (prometheus-cpp-dev): the metrics exporter.
+    native.new_local_repository(
+        name = "prometheus_cpp",
+        build_file = _label("//third_party/system:prometheus_cpp.BUILD"),
+        path = "/usr",
+    )
+
     # Standalone Asio 1.22.1 (libasio-dev, header-only).
     native.new_local_repository(
         name = "asio",

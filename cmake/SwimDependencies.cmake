@@ -82,6 +82,15 @@ if(NOT SwimAsio_FOUND)
   swim_missing("Standalone Asio 1.22 or later (asio.hpp)" "libasio-dev")
 endif()
 
+# --- prometheus-cpp (prometheus-cpp-dev): the programs' --metrics -----------
+if(SWIM_BUILD_PROGRAMS OR SWIM_BUILD_TESTS OR SWIM_BUILD_BENCHMARKS)
+  find_package(prometheus-cpp CONFIG QUIET)
+  if(NOT prometheus-cpp_FOUND OR NOT TARGET prometheus-cpp::pull)
+    swim_missing("prometheus-cpp (CMake package prometheus-cpp)"
+                 "prometheus-cpp-dev")
+  endif()
+endif()
+
 # --- Test and benchmark frameworks, only when needed -------------------------
 if(SWIM_BUILD_TESTS OR SWIM_BUILD_TESTKIT)
   find_package(GTest 1.10 CONFIG QUIET)

@@ -18,6 +18,8 @@ packages=(
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev         # Google Benchmark 1.7.1
   libasio-dev              # standalone Asio 1.22.1 (header-only)
+  prometheus-cpp-dev       # prometheus-cpp 1.0.1: the programs' --metrics
+  python3-prometheus-client # the reference parser the metrics test checks with
   clang-format             # style check
 )
 

@@ -39,6 +39,7 @@
 #include "tools/member_config.h"
 #include "tools/member_flags.h"
 #include "tools/member_table.h"
+#include "tools/operator_endpoints.h"
 #include "tools/signal_waiter.h"
 #include "tools/terminal_text.h"
 
@@ -91,6 +92,13 @@ event is started, joined, status-changed, metadata-changed, reaped,
 name-conflict, refuted, user-message or stopped; t is Unix time.
 name-conflict and user-message are about no member: they carry
 conflict_address, or origin and payload, instead of the member fields.
+A change to SUSPECT, OFFLINE or LEFT also carries its "cause": the
+reason, the accuser, the confirmations, the timeout and this member's
+health (docs/operations.md, "Why a member went").
+
+--metrics=127.0.0.1:9100 serves every member's Prometheus metrics at
+http://127.0.0.1:9100/metrics (port 0: any free port, printed on stderr).
+SIGUSR1 writes the members' status as JSON to the --status-json file.
 
 SIGINT (Ctrl-C), SIGTERM or SIGHUP: every member leaves gracefully (the
 others see it LEFT), then the program exits with status 0. With TLS
@@ -287,7 +295,7 @@ absl::Duration NextTokenDelay(absl::BitGen& random, absl::Duration interval) {
 
 int Main(int argc, char** argv) {
   // Before any thread starts, so every thread inherits the mask.
-  SignalWaiter signals({SIGINT, SIGTERM, SIGHUP});
+  SignalWaiter signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1});
 
   ConfigureMemberProgramUsage("swim-demo", "tools/swim_demo.cc", kUsage);
 
@@ -337,6 +345,20 @@ int Main(int argc, char** argv) {
       return 1;
     }
     members.push_back(*std::move(member));
+  }
+
+  std::vector<LiveMember*> all;
+  for (std::unique_ptr<LiveMember>& member : members) {
+    all.push_back(member.get());
+  }
+  absl::StatusOr<std::unique_ptr<OperatorEndpoints>> endpoints =
+      OperatorEndpoints::Start(all);
+  if (!endpoints.ok()) {
+    absl::FPrintF(stderr, "swim-demo: %s\n", endpoints.status().message());
+    return absl::IsInvalidArgument(endpoints.status()) ? 2 : 1;
+  }
+  if (std::optional<std::string> url = (*endpoints)->metrics_url()) {
+    absl::FPrintF(stderr, "swim-demo: metrics: %s\n", *url);
   }
 
   const std::string stop_hint =
@@ -398,11 +420,13 @@ int Main(int argc, char** argv) {
             : std::max(wake - absl::Now(), absl::ZeroDuration());
     const int signal = signals.Wait(wait);
     if (signal == SIGHUP && tls) {
-      std::vector<LiveMember*> all;
-      for (std::unique_ptr<LiveMember>& member : members) {
-        all.push_back(member.get());
-      }
       for (const std::string& line : ReloadCertificates(all)) report(line);
+      continue;
+    }
+    if (signal == SIGUSR1) {
+      if (absl::Status written = (*endpoints)->WriteStatus(); !written.ok()) {
+        report(std::string(written.message()));
+      }
       continue;
     }
     if (signal != 0) break;
@@ -441,9 +465,6 @@ int Main(int argc, char** argv) {
                              members.size() == 1 ? " member" : " members",
                              ")..."));
   }
-  std::vector<LiveMember*> all;
-  for (std::unique_ptr<LiveMember>& member : members)
-    all.push_back(member.get());
   LeaveAndStop(all, kLeaveTimeout);
   if (json) {
     // The loops have stopped: the nodes can be read here, on this thread.

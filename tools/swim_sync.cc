@@ -33,6 +33,7 @@
 #include "tools/live_member.h"
 #include "tools/member_config.h"
 #include "tools/member_flags.h"
+#include "tools/operator_endpoints.h"
 #include "tools/pending_changes.h"
 #include "tools/signal_waiter.h"
 #include "tools/sync_directory.h"
@@ -87,6 +88,8 @@ are published too; a file of the same name wins); with TLS (--tls-cert),
 re-read the certificate files too, for the connections made from then on. SIGINT, SIGTERM: leave
 gracefully, remove the other members' directories, the links and .local
 (this member's files stay), print what was refused, exit 0.
+--metrics=IP:PORT serves Prometheus metrics over HTTP (GET /metrics);
+SIGUSR1 writes the member's status as JSON to the --status-json file.
 Exit status: 0 after leaving, 1 if the member cannot start (port in use,
 directory not writable), 2 for a bad flag or environment value.
 )";
@@ -220,7 +223,7 @@ absl::StatusOr<Metadata> LocalMetadata(const SyncDirectory& directory,
 
 int Main(int argc, char** argv) {
   // Before any thread starts, so every thread inherits the mask.
-  SignalWaiter signals({SIGINT, SIGTERM, SIGHUP});
+  SignalWaiter signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1});
 
   ConfigureMemberProgramUsage("swim-sync", "tools/swim_sync.cc", kUsage);
 
@@ -296,6 +299,17 @@ int Main(int argc, char** argv) {
       });
   (*member)->driver().AddErrorListener(
       [](const absl::Status& error) { Log(error.message()); });
+  LiveMember* const members[] = {member->get()};
+  absl::StatusOr<std::unique_ptr<OperatorEndpoints>> endpoints =
+      OperatorEndpoints::Start(members);
+  if (!endpoints.ok()) {
+    Log(endpoints.status().message());
+    (*directory)->Cleanup();
+    return absl::IsInvalidArgument(endpoints.status()) ? 2 : 1;
+  }
+  if (std::optional<std::string> url = (*endpoints)->metrics_url()) {
+    Log(absl::StrCat("metrics: ", *url));
+  }
   (*member)->Start([](absl::Status status) {
     if (!status.ok()) Log(absl::StrCat("cannot join: ", status.message()));
   });
@@ -307,6 +321,12 @@ int Main(int argc, char** argv) {
     const int signal =
         signals.Wait(end == absl::InfiniteFuture() ? absl::InfiniteDuration()
                                                    : end - absl::Now());
+    if (signal == SIGUSR1) {
+      if (absl::Status written = (*endpoints)->WriteStatus(); !written.ok()) {
+        Log(written.message());
+      }
+      continue;
+    }
     if (signal == SIGHUP) {
       if (tls) {
         LiveMember* reloaded[] = {member->get()};
@@ -328,7 +348,6 @@ int Main(int argc, char** argv) {
     if (signal != 0 || absl::Now() >= end) break;
   }
 
-  LiveMember* members[] = {member->get()};
   LeaveAndStop(members, kLeaveTimeout);
   writer.Finish();
   (*directory)->Cleanup();

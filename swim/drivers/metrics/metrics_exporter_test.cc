@@ -1,0 +1,152 @@
+// The exporter against live members: a scrape over HTTP lists every
+// member's series and its counters move as the cluster works; bad listen
+// addresses are clear errors.
+
+#include "swim/drivers/metrics/metrics_exporter.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "prometheus/metric_family.h"
+#include "swim/drivers/testing/eventually.h"
+#include "swim/drivers/testing/fast_config.h"
+#include "swim/drivers/testing/running_member.h"
+
+namespace swim {
+namespace {
+
+using drivertest::DriverKind;
+using drivertest::Eventually;
+using drivertest::FastConfig;
+using drivertest::RunningMember;
+using drivertest::StartMember;
+
+// GET /metrics from 127.0.0.1:`port`; the body, or nullopt.
+std::optional<std::string> Scrape(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_in to = {};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) {
+    const std::string request =
+        "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
+        response.append(buffer, static_cast<size_t>(n));
+      }
+    }
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  if (!absl::StartsWith(response, "HTTP/1.1 200") ||
+      body == std::string::npos) {
+    return std::nullopt;
+  }
+  return response.substr(body + 4);
+}
+
+// The value of the sample line that starts with `series` ("name{labels}").
+std::optional<double> Sample(const std::string& text,
+                             absl::string_view series) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::StartsWith(line, series) || line.size() <= series.size() ||
+        line[series.size()] != ' ') {
+      continue;
+    }
+    double value = 0;
+    if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+  }
+  return std::nullopt;
+}
+
+TEST(MetricsExporterTest, AScrapeListsEveryMemberAndItsCountersMove) {
+  std::vector<std::unique_ptr<RunningMember>> members;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::unique_ptr<RunningMember>> member = StartMember(
+        DriverKind::kEpoll, FastConfig(absl::StrCat("m", i)), DriverOptions());
+    ASSERT_TRUE(member.ok()) << member.status();
+    members.push_back(*std::move(member));
+  }
+  members[1]->driver().Join({members[0]->address()});
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> exporter =
+      MetricsExporter::Start("127.0.0.1:0");
+  ASSERT_TRUE(exporter.ok()) << exporter.status();
+  ASSERT_GT((*exporter)->port(), 0);
+  for (const auto& member : members) (*exporter)->Add(&member->driver());
+
+  const std::string up0 = R"(swim_up{member="m0"})";
+  const std::string online0 = R"(swim_members{member="m0",status="online"})";
+  const std::string probes1 = R"(swim_probes_total{member="m1"})";
+  const std::string rtt1 = R"(swim_probe_rtt_seconds_count{member="m1"})";
+  std::string text;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::optional<std::string> scraped = Scrape((*exporter)->port());
+        if (!scraped) return false;
+        text = *scraped;
+        // Every probe answered on loopback lands in the round-trip
+        // histogram.
+        return Sample(text, online0) == 1 && Sample(text, probes1) > 0 &&
+               Sample(text, rtt1) > 0;
+      },
+      absl::Seconds(10)))
+      << text;
+  EXPECT_EQ(Sample(text, up0), 1);
+  EXPECT_TRUE(absl::StrContains(text, "# TYPE swim_probes_total counter"));
+  EXPECT_TRUE(
+      absl::StrContains(text, "# TYPE swim_probe_rtt_seconds histogram"));
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(swim_probe_rtt_seconds_bucket{member="m1",le="+Inf"})"));
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(swim_drops_total{member="m0",reason="table-full"} 0)"));
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(swim_driver_datagrams_received_total{member="m1"})"));
+
+  const double probes = *Sample(text, probes1);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::optional<std::string> later = Scrape((*exporter)->port());
+        return later && Sample(*later, probes1) > probes;
+      },
+      absl::Seconds(10)));
+}
+
+TEST(MetricsExporterTest, BadAddressesAreClearErrors) {
+  for (absl::string_view bad : {"", "localhost:9100", "127.0.0.1", "9100"}) {
+    absl::StatusOr<std::unique_ptr<MetricsExporter>> exporter =
+        MetricsExporter::Start(bad);
+    EXPECT_EQ(exporter.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> first =
+      MetricsExporter::Start("127.0.0.1:0");
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> second =
+      MetricsExporter::Start(absl::StrCat("127.0.0.1:", (*first)->port()));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "127.0.0.1:"))
+      << second.status();
+}
+
+}  // namespace
+}  // namespace swim
