@@ -21,8 +21,22 @@ ABSL_FLAG(std::optional<std::string>, metrics, std::nullopt,
 ABSL_FLAG(std::optional<std::string>, status_json, std::nullopt,
           "On SIGUSR1, write every member's status (view, gauges, "
           "counters) as JSON to this file, replaced atomically");
+ABSL_FLAG(std::optional<std::string>, record, std::nullopt,
+          "Record every input of the member to this file (FILE.1, FILE.2, "
+          "... with --local), for `swim-sim replay`; it holds no key and "
+          "nothing decrypted (docs/operations.md)");
 
 namespace swim::tools {
+
+void ApplyRecordFlag(absl::Span<MemberSettings> members) {
+  const std::optional<std::string> path = absl::GetFlag(FLAGS_record);
+  if (!path) return;
+  for (size_t i = 0; i < members.size(); ++i) {
+    members[i].driver_options.recording_file =
+        members.size() == 1 ? *path : absl::StrCat(*path, ".", i + 1);
+  }
+}
+
 namespace {
 
 absl::string_view LifecycleName(Lifecycle lifecycle) {
@@ -60,10 +74,10 @@ JsonObject MemberStatusObject(const Node& node, const DriverStats& driver) {
       .Add("left", static_cast<uint64_t>(gauges.left))
       .Add("health", gauges.health)
       .Add("isolated", gauges.isolated)
-      .Add("queued_broadcasts", static_cast<uint64_t>(gauges.queued_broadcasts))
-      .Add("queued_transmits", static_cast<uint64_t>(gauges.queued_transmits))
-      .Add("queued_events", static_cast<uint64_t>(gauges.queued_events))
-      .Add("pending_streams", static_cast<uint64_t>(gauges.pending_streams));
+      .Add("incarnation_version", local.incarnation.version);
+  for (const GaugeField& gauge : GaugeFields()) {
+    gauge_json.Add(gauge.name, static_cast<uint64_t>(gauges.*gauge.value));
+  }
   const Stats& stats = node.stats();
   JsonObject counters;
   for (const StatsCounter& counter : StatsCounters()) {

@@ -16,6 +16,7 @@
 #include "swim/drivers/metrics/metrics_exporter.h"
 #include "tools/json_writer.h"
 #include "tools/live_member.h"
+#include "tools/member_config.h"
 
 namespace swim::tools {
 
@@ -23,6 +24,10 @@ namespace swim::tools {
 // dump"): its identity and lifecycle, its view of every member, its
 // gauges, and every counter of the node and the driver.
 JsonObject MemberStatusObject(const Node& node, const DriverStats& stats);
+
+// --record=FILE (DriverOptions::recording_file) for the members about to
+// start: FILE for one member; FILE.1, FILE.2, ... for several (--local).
+void ApplyRecordFlag(absl::Span<MemberSettings> members);
 
 // What the programs offer an operator besides their output, from the
 // flags --metrics=IP:PORT (Prometheus metrics over HTTP) and

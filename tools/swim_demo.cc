@@ -99,6 +99,8 @@ health (docs/operations.md, "Why a member went").
 --metrics=127.0.0.1:9100 serves every member's Prometheus metrics at
 http://127.0.0.1:9100/metrics (port 0: any free port, printed on stderr).
 SIGUSR1 writes the members' status as JSON to the --status-json file.
+--record=FILE records every input of the member (FILE.1, FILE.2, ...
+with --local) for `swim-sim replay FILE` (docs/operations.md).
 
 SIGINT (Ctrl-C), SIGTERM or SIGHUP: every member leaves gracefully (the
 others see it LEFT), then the program exits with status 0. With TLS
@@ -318,6 +320,7 @@ int Main(int argc, char** argv) {
   for (const std::string& warning : settings->front().warnings) {
     absl::FPrintF(stderr, "swim-demo: warning: %s\n", warning);
   }
+  ApplyRecordFlag(absl::MakeSpan(*settings));
 
   // Declared before the members: their loops use these until stopped.
   Output output;
@@ -465,6 +468,8 @@ int Main(int argc, char** argv) {
                              members.size() == 1 ? " member" : " members",
                              ")..."));
   }
+  // The exporter stops first: a scrape would wait on loops that stop.
+  endpoints->reset();
   LeaveAndStop(all, kLeaveTimeout);
   if (json) {
     // The loops have stopped: the nodes can be read here, on this thread.

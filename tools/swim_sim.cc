@@ -44,6 +44,7 @@
 #include "tools/command_line.h"
 #include "tools/json_writer.h"
 #include "tools/progress_bar.h"
+#include "tools/replay_command.h"
 
 ABSL_FLAG(int, nodes, 10, "Members in the simulated cluster, 2-100000.");
 ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt,
@@ -109,6 +110,14 @@ namespace {
 
 constexpr absl::string_view kUsage =
     R"(Runs one SWIM scenario on the simulator and reports how it went.
+
+  swim-sim replay FILE [--member=NAME]
+
+re-runs a member recorded with --record (swim-demo, swim-sync) or
+DriverOptions::recording_file and checks that it reproduces its
+transmits and events exactly (the key: SWIM_SECRET or SWIM_SECRET_FILE);
+--member prints the timeline of one member's status as it saw it
+(docs/operations.md, "Record and replay"). Otherwise:
 
   swim-sim --nodes=N --seed=S --preset=lan|wan|local
            --scenario=join|metadata|failure|partition|long-partition|
@@ -1503,6 +1512,9 @@ std::string Summary(const Settings& settings, const Result& result,
 }
 
 int Main(int argc, char** argv) {
+  if (argc >= 2 && absl::string_view(argv[1]) == "replay") {
+    return RunReplay(std::vector<std::string>(argv + 2, argv + argc));
+  }
   absl::SetProgramUsageMessage(kUsage);
   absl::FlagsUsageConfig usage;
   // --help lists this file's flags (absl looks for swim-sim.cc by default).

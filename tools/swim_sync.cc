@@ -90,6 +90,7 @@ gracefully, remove the other members' directories, the links and .local
 (this member's files stay), print what was refused, exit 0.
 --metrics=IP:PORT serves Prometheus metrics over HTTP (GET /metrics);
 SIGUSR1 writes the member's status as JSON to the --status-json file.
+--record=FILE records every input of the member for `swim-sim replay`.
 Exit status: 0 after leaving, 1 if the member cannot start (port in use,
 directory not writable), 2 for a bad flag or environment value.
 )";
@@ -256,6 +257,7 @@ int Main(int argc, char** argv) {
   for (const std::string& warning : settings->warnings) {
     Log(absl::StrCat("warning: ", warning));
   }
+  ApplyRecordFlag(absl::MakeSpan(&*settings, 1));
 
   absl::StatusOr<std::unique_ptr<SyncDirectory>> directory =
       SyncDirectory::Open(operands.front(), settings->config.name);
@@ -348,6 +350,8 @@ int Main(int argc, char** argv) {
     if (signal != 0 || absl::Now() >= end) break;
   }
 
+  // The exporter stops first: a scrape would wait on loops that stop.
+  endpoints->reset();
   LeaveAndStop(members, kLeaveTimeout);
   writer.Finish();
   (*directory)->Cleanup();

@@ -26,6 +26,7 @@
 namespace swim {
 
 class NodeImpl;
+class Recorder;
 
 // Where a Node is in its life. Only Leave moves it on; every command checks
 // it the same way (FailedPrecondition, nothing changed, once not kActive).
@@ -235,10 +236,30 @@ class Node {
   // within a small multiple of the member count whatever peers send.
   size_t queued_member_timers() const;
 
+  // --- Recording (recording.h; docs/operations.md, "Record and replay") --
+  // Records this node's config, creation instant and every input from now
+  // on to `recorder` (not owned; it must outlive the recording), with
+  // checkpoints of its outputs, so that Replay reproduces its transmits,
+  // stream verdicts and events exactly. A recording starts with the node:
+  // FailedPrecondition once any input, command or Sample was handled, or
+  // while recording already. The driver must drain the outputs after every
+  // input, as the loop above says, for the checkpoints to hold.
+  absl::Status StartRecording(Recorder* recorder);
+  // Writes a last checkpoint and stops (nothing if not recording). Call it
+  // with the outputs drained, before the recorder goes.
+  void StopRecording();
+
  private:
+  struct Recording;
   explicit Node(std::unique_ptr<NodeImpl> impl);
+  // Counts an input and, when recording, writes a checkpoint every
+  // kCheckpointEvery inputs (the outputs of the previous ones are drained
+  // by then); returns the recording (nullptr when not recording).
+  Recording* BeforeInput();
 
   std::unique_ptr<NodeImpl> impl_;
+  std::unique_ptr<Recording> recording_;
+  uint64_t inputs_ = 0;
 };
 
 }  // namespace swim

@@ -149,6 +149,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   }
 
   const MemberStatus previous = record->status();
+  const uint64_t held_generation = record->incarnation().generation;
   // Only a member's own ONLINE claims say where it is; others' claims about
   // it (suspicions, declarations) must not redirect probes and gossip.
   const bool address_changed =
@@ -172,8 +173,10 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   const Suspicion* held = record->suspicion();
   switch (status) {
     case MemberStatus::kOnline:
-      if (previous == MemberStatus::kSuspect && held != nullptr) {
-        stats_.suspicion_to_refuted.Record(now - held->start());
+      // Refuted: ONLINE again in the same life (a restart is no refutation).
+      if (previous == MemberStatus::kSuspect && held != nullptr &&
+          update.incarnation.generation == held_generation) {
+        stats_.suspicion_to_refuted.Record(now - held->first_start());
       }
       record->set_suspicion(nullptr);
       break;
@@ -189,16 +192,16 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     case MemberStatus::kLeft:
       if (previous == MemberStatus::kSuspect && held != nullptr &&
           status == MemberStatus::kOffline) {
-        stats_.suspicion_to_offline.Record(now - held->start());
+        stats_.suspicion_to_offline.Record(now - held->first_start());
       }
       if (previous != status) {
-        if (status == MemberStatus::kOffline) {
-          cause = MakeVerdict(Verdict::Reason::kDeclared, origin, held);
-        } else if (update.origin.empty() || update.origin == update.name) {
-          cause = MakeVerdict(Verdict::Reason::kLeft, update.name, held);
-        } else {
-          cause = MakeVerdict(Verdict::Reason::kRemoved, update.origin, held);
-        }
+        // A LEFT claim names no origin on the wire: a leave and another
+        // member's removal look alike.
+        cause = status == MemberStatus::kOffline
+                    ? MakeVerdict(Verdict::Reason::kDeclared, origin, held)
+                    : MakeVerdict(Verdict::Reason::kLeft,
+                                  from_push_pull ? "" : update.origin, held);
+        cause->from_state_exchange = from_push_pull;
       }
       record->set_suspicion(nullptr);
       ArmMemberTimer(*record, Kind::kReap, now + RememberTime(*record));

@@ -1077,7 +1077,7 @@ Verdict NodeImpl::MakeVerdict(Verdict::Reason reason, absl::string_view accuser,
   if (suspicion != nullptr) {
     // The suspicion's first accuser, who may not be the one who declared.
     if (offline) verdict.accuser = suspicion->origin();
-    verdict.suspected_at = suspicion->start();
+    verdict.suspected_at = suspicion->first_start();
     verdict.from_state_exchange = suspicion->hearsay();
     verdict.probe = suspicion->probe();
     verdict.confirmations = suspicion->confirmers();
@@ -1159,7 +1159,7 @@ void NodeImpl::OnMemberTimer(TimerQueue::Kind kind, const std::string& name,
 
 void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
   const Suspicion& suspicion = *record.suspicion();  // OnMemberTimer checked
-  stats_.suspicion_to_offline.Record(now - suspicion.start());
+  stats_.suspicion_to_offline.Record(now - suspicion.first_start());
   Verdict cause =
       MakeVerdict(Verdict::Reason::kTimedOut, local_.name, &suspicion);
   record.set_suspicion(nullptr);

@@ -100,6 +100,8 @@ class NodeImpl {
   Lifecycle lifecycle() const;
   size_t queued_broadcasts() const { return broadcasts_.size(); }
   size_t queued_member_timers() const { return timers_.keyed_size(); }
+  // The instant the node was created at (Create's `now`).
+  Instant created() const { return created_; }
 
  private:
   // The first state exchange with every seed of join_ (Join, Rejoin), with

@@ -44,6 +44,31 @@ absl::Span<const StatsCounter> StatsCounters() {
   return kCounters;
 }
 
+absl::Span<const GaugeField> GaugeFields() {
+  static constexpr std::array kFields = std::to_array<GaugeField>({
+      {"queued_broadcasts",
+       "Claims and user broadcasts waiting to be piggybacked.",
+       &Gauges::queued_broadcasts},
+      {"queued_transmits", "Transmits not yet taken by the driver.",
+       &Gauges::queued_transmits},
+      {"queued_stream_bytes",
+       "Bytes of stream messages among the queued transmits.",
+       &Gauges::queued_stream_bytes},
+      {"queued_events", "Events not yet taken by the application.",
+       &Gauges::queued_events},
+      {"pending_streams",
+       "Incoming stream connections holding a message in progress.",
+       &Gauges::pending_streams},
+      {"pending_stream_bytes", "Bytes those connections hold.",
+       &Gauges::pending_stream_bytes},
+      {"relays", "Pings relayed for others in flight.", &Gauges::relays},
+      {"fallback_waits", "Probe verdicts waiting for their stream fallback.",
+       &Gauges::fallback_waits},
+      {"member_timers", "Per-member timers queued.", &Gauges::member_timers},
+  });
+  return kFields;
+}
+
 Histogram::Histogram(absl::Span<const absl::Duration> bounds)
     : bounds_(bounds.first(std::min(bounds.size(), kMaxBounds))) {}
 

@@ -232,6 +232,15 @@ struct Gauges {
   size_t member_timers = 0;
 };
 
+// The queue gauges of Gauges by name (every size_t field but the member
+// counts by status), with a line saying what each is, for exporters.
+struct GaugeField {
+  absl::string_view name;
+  absl::string_view help;
+  size_t Gauges::*value;
+};
+absl::Span<const GaugeField> GaugeFields();
+
 }  // namespace swim
 
 #endif  // SWIM_CORE_STATS_H_

@@ -14,7 +14,8 @@ Suspicion::Suspicion(absl::string_view origin, int expected_confirmations,
       expected_confirmations_(std::max(0, expected_confirmations)),
       min_timeout_(min_timeout),
       max_timeout_(std::max(min_timeout, max_timeout)),
-      start_(start) {}
+      start_(start),
+      first_start_(start) {}
 
 bool Suspicion::Confirm(absl::string_view origin, Instant at) {
   if (origin.empty() || origin == origin_) return false;

@@ -41,6 +41,9 @@ class Suspicion {
     start_ = start;
     confirmers_.clear();
   }
+  // When the suspicion began, before any Restart (for verdicts and the
+  // suspicion histograms).
+  Instant first_start() const { return first_start_; }
   // The probe of this node's that began the suspicion (its origin is this
   // node), for the verdicts (Verdict::probe).
   void set_probe(Verdict::ProbeFailure probe) { probe_ = std::move(probe); }
@@ -66,6 +69,7 @@ class Suspicion {
   absl::Duration min_timeout_;
   absl::Duration max_timeout_;
   Instant start_;
+  Instant first_start_;
   std::vector<Verdict::Confirmation> confirmers_;
   std::optional<Verdict::ProbeFailure> probe_;
   bool hearsay_ = false;

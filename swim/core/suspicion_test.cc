@@ -104,6 +104,8 @@ TEST(SuspicionTest, KeepsTheConfirmationsThatCountedForTheVerdict) {
   EXPECT_EQ(suspicion.probe()->helpers.size(), 2u);
   suspicion.Restart(kStart + absl::Seconds(6));
   EXPECT_TRUE(suspicion.confirmers().empty());
+  EXPECT_EQ(suspicion.start(), kStart + absl::Seconds(6));
+  EXPECT_EQ(suspicion.first_start(), kStart);
 }
 
 TEST(SuspicionTest, DeadlineNeverIncreasesAndStaysInRange) {

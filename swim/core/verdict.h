@@ -32,10 +32,12 @@ struct Verdict {
     // OFFLINE: another member's declaration reached this node
     // (`declared_by`).
     kDeclared,
-    // LEFT: the member announced that it leaves.
+    // LEFT: a claim that the member left reached this node: its own leave,
+    // or another member's Node::Remove (a LEFT claim does not say which;
+    // `accuser` is "?").
     kLeft,
-    // LEFT: a member (`accuser`; this node's name for its own Node::Remove)
-    // removed it as gone for good.
+    // LEFT: this node removed it as gone for good (Node::Remove here;
+    // `accuser` is this node's name).
     kRemoved,
   };
 
@@ -65,16 +67,16 @@ struct Verdict {
 
   Reason reason = Reason::kSuspected;
   // Who first suspected the member (the origin of the suspicion held
-  // here), else who declared or removed it: this node's name when it did,
-  // the member's own for kLeft, "?" when the claim did not say (a state
-  // exchange from an older version).
+  // here), else who declared or removed it: this node's name when it did;
+  // "?" when the claim does not say (LEFT claims, and SUSPECT ones from
+  // older versions).
   std::string accuser;
   // OFFLINE: the member that declared it (this node's name for kTimedOut);
   // empty for other changes.
   std::string declared_by;
-  // The suspicion came in a state exchange from `accuser`, whose entries do
-  // not say who suspected first: `accuser` is the member that told this
-  // node, which may have heard it from another.
+  // The change came in a state exchange, whose entries do not say who
+  // suspected first: for a suspicion, `accuser` is the member that sent the
+  // exchange, which may have heard it from another.
   bool from_state_exchange = false;
   // When this node began holding the member SUSPECT (for OFFLINE and LEFT
   // after a suspicion here, and for SUSPECT itself); nullopt when it did not.

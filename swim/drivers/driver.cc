@@ -33,19 +33,23 @@ constexpr absl::Duration kLeaveFlushCheck = absl::Milliseconds(10);
 }  // namespace
 
 Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
-               DriverOptions options)
+               DriverOptions options, std::unique_ptr<Recorder> recording)
     : node_(std::move(node)),
       name_(node_->local().name),
       address_(node_->local().address),
       bound_(bound),
       options_(std::move(options)),
-      move_(std::make_unique<AddressMove>()) {
+      move_(std::make_unique<AddressMove>()),
+      recording_(std::move(recording)) {
   if (!options_.view_file.empty()) {
     view_writer_ = std::make_unique<net::ViewFileWriter>(options_.view_file);
   }
 }
 
-Driver::~Driver() = default;
+Driver::~Driver() {
+  // The last checkpoint, with every output drained, before the file goes.
+  node_->StopRecording();
+}
 
 void Driver::StopBackgroundWork() {
   resolver_.reset();
@@ -635,7 +639,8 @@ void Driver::StartNewLife(Instant now) {
                                   next.status().message(), "; it stays left")));
     return;
   }
-  CloseStreams();  // the old Node hears them close
+  CloseStreams();          // the old Node hears them close
+  node_->StopRecording();  // a recording is of one life
   node_ = *std::move(next);
   {
     absl::MutexLock lock(&address_mutex_);

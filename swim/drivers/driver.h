@@ -20,6 +20,7 @@
 #include "swim/core/instant.h"
 #include "swim/core/metadata.h"
 #include "swim/core/node.h"
+#include "swim/core/recording.h"
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/driver_stats.h"
 
@@ -123,8 +124,10 @@ class Driver {
  protected:
   // A subclass binds its sockets and creates the Node with
   // net::OpenMember (net/open_member.h), then hands the Node here.
+  // `recording`: DriverOptions::recording_file, already recording `node`
+  // (net::OpenMember); the driver ends the recording when it is destroyed.
   Driver(std::unique_ptr<Node> node, const Address& bound,
-         DriverOptions options);
+         DriverOptions options, std::unique_ptr<Recorder> recording = nullptr);
 
   // --- For subclasses, on the loop thread ---------------------------------
   Node& node() { return *node_; }
@@ -252,6 +255,8 @@ class Driver {
   Instant next_view_save_ = Instant::InfinitePast();
   // After a restore, no save before this (RejoinFromView).
   Instant view_hold_until_ = Instant::InfinitePast();
+  // DriverOptions::recording_file (null: not recording).
+  std::unique_ptr<Recorder> recording_;
 };
 
 }  // namespace swim

@@ -93,6 +93,9 @@ absl::Status DriverOptions::Validate(const Config& config) const {
   if (view_file_contacts < 0 || view_file_contacts > 1024) {
     return Invalid("view_file_contacts", "0-1024");
   }
+  if (recording_max_bytes < 4096) {
+    return Invalid("recording_max_bytes", "at least 4096");
+  }
   return absl::OkStatus();
 }
 

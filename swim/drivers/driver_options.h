@@ -182,6 +182,19 @@ struct DriverOptions {
   // How many members of a view too old to restore are asked, as seeds.
   int view_file_contacts = 8;
 
+  // Record and replay (docs/operations.md, "Record and replay"): when set,
+  // the member's config, creation instant and every input (the bytes as
+  // received, every timeout and command) are recorded to this file from its
+  // start, so that `swim-sim replay` reproduces its transmits and events
+  // exactly. Nothing decrypted is written and no key: replaying needs the
+  // cluster key. The file is replaced (mode 0600); it is written on the
+  // loop thread in batches of about 64 KiB, at least every second while
+  // inputs come. At
+  // recording_max_bytes the recording ends there (what it holds still
+  // replays); a move to a new address (advertised_host) ends it too.
+  std::string recording_file;
+  size_t recording_max_bytes = size_t{1} << 30;
+
   // Checks every field against each other and the Node's `config`; the
   // error names the field.
   absl::Status Validate(const Config& config) const;

@@ -69,6 +69,8 @@ TEST(DriverOptionsTest, EachBadFieldIsNamed) {
        "view_save_interval"},
       {[](DriverOptions& o) { o.view_file_contacts = 1025; },
        "view_file_contacts"},
+      {[](DriverOptions& o) { o.recording_max_bytes = 100; },
+       "recording_max_bytes"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.field);

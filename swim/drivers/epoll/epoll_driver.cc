@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<EpollDriver>> EpollDriver::Create(
 }
 
 EpollDriver::EpollDriver(net::OpenedMember opened, DriverOptions options)
-    : Driver(std::move(opened.node), opened.sockets.bound, std::move(options)),
+    : Driver(std::move(opened.node), opened.sockets.bound, std::move(options),
+             std::move(opened.recording)),
       udp_(std::move(opened.sockets.udp)),
       family_(opened.sockets.family) {
   epoll_ = net::FileDescriptor(::epoll_create1(EPOLL_CLOEXEC));
@@ -213,6 +214,9 @@ void EpollDriver::Poll(int timeout_ms) {
   for (int i = 0; i < count; ++i) {
     if (events[i].data.u64 == kWakeId) {
       RunPosted();
+      // Posted commands read the clock themselves: what follows must not
+      // hand the node an earlier instant (a Node's clock never goes back).
+      now_ = net::MonotonicNow();
       break;
     }
   }

@@ -150,36 +150,9 @@ void AppendMemberMetrics(const Node& node, const DriverStats& driver,
             "Lifeguard's local health score (0 is healthy).", gauges.health);
   out.Gauge("swim_isolated", "1 while this member is cut off.",
             gauges.isolated ? 1 : 0);
-  struct SizeGauge {
-    absl::string_view name;
-    absl::string_view help;
-    size_t Gauges::*value;
-  };
-  static constexpr SizeGauge kSizes[] = {
-      {"swim_queued_broadcasts",
-       "Claims and user broadcasts waiting to be piggybacked.",
-       &Gauges::queued_broadcasts},
-      {"swim_queued_transmits", "Transmits not yet taken by the driver.",
-       &Gauges::queued_transmits},
-      {"swim_queued_stream_bytes",
-       "Bytes of stream messages among the queued transmits.",
-       &Gauges::queued_stream_bytes},
-      {"swim_queued_events", "Events not yet taken by the application.",
-       &Gauges::queued_events},
-      {"swim_pending_streams",
-       "Incoming stream connections holding a message in progress.",
-       &Gauges::pending_streams},
-      {"swim_pending_stream_bytes", "Bytes those connections hold.",
-       &Gauges::pending_stream_bytes},
-      {"swim_relays", "Pings relayed for others in flight.", &Gauges::relays},
-      {"swim_fallback_waits",
-       "Probe verdicts waiting for their stream fallback.",
-       &Gauges::fallback_waits},
-      {"swim_member_timers", "Per-member timers queued.",
-       &Gauges::member_timers},
-  };
-  for (const SizeGauge& gauge : kSizes) {
-    out.Gauge(gauge.name, gauge.help, static_cast<double>(gauges.*gauge.value));
+  for (const GaugeField& gauge : GaugeFields()) {
+    out.Gauge(absl::StrCat("swim_", gauge.name), gauge.help,
+              static_cast<double>(gauges.*gauge.value));
   }
   out.Gauge("swim_incarnation_version",
             "This member's incarnation version (bumped by each refutation "
@@ -212,12 +185,15 @@ class MetricsExporter::Collector : public prometheus::Collectable {
   std::vector<MetricFamily> Collect() const override {
     std::vector<MetricFamily> families;
     absl::MutexLock lock(&mutex_);
+    // One deadline for the whole scrape: members whose loops do not answer
+    // by then read swim_up 0, however many there are.
+    const absl::Time deadline = absl::Now() + inspect_timeout_;
     for (Driver* driver : drivers_) {
       const absl::Status read = driver->Inspect(
           [&](const Node& node, const DriverStats& stats) {
             AppendMemberMetrics(node, stats, families);
           },
-          inspect_timeout_);
+          std::max(deadline - absl::Now(), absl::ZeroDuration()));
       if (!read.ok()) {
         Families(families, driver->name())
             .Gauge("swim_up", "1 when the member's loop answered this scrape.",

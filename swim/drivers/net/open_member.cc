@@ -48,7 +48,19 @@ absl::StatusOr<OpenedMember> OpenMember(Config config,
   absl::StatusOr<std::unique_ptr<Node>> node =
       Node::Create(std::move(config), MonotonicNow());
   if (!node.ok()) return node.status();
-  return OpenedMember{*std::move(node), *std::move(sockets), std::move(tls)};
+  std::unique_ptr<RecordingFile> recording;
+  if (!options.recording_file.empty()) {
+    absl::StatusOr<std::unique_ptr<RecordingFile>> file = RecordingFile::Create(
+        options.recording_file, options.recording_max_bytes);
+    if (!file.ok()) return file.status();
+    recording = *std::move(file);
+    if (absl::Status started = (*node)->StartRecording(recording.get());
+        !started.ok()) {
+      return started;
+    }
+  }
+  return OpenedMember{*std::move(node), *std::move(sockets), std::move(tls),
+                      std::move(recording)};
 }
 
 }  // namespace swim::net

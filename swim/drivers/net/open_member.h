@@ -8,6 +8,7 @@
 #include "swim/core/node.h"
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/net/listening_sockets.h"
+#include "swim/drivers/net/recording_file.h"
 #include "swim/drivers/net/tls.h"
 
 namespace swim::net {
@@ -18,6 +19,10 @@ struct OpenedMember {
   ListeningSockets sockets;
   // DriverOptions::tls loaded; null when TLS is off.
   std::shared_ptr<const TlsContext> tls;
+  // DriverOptions::recording_file, recording the node from its start;
+  // null when not recording. It must outlive the recording (the Driver
+  // stops it first).
+  std::unique_ptr<RecordingFile> recording;
 };
 
 // Validates `options` against `config`, binds the sockets
