@@ -222,6 +222,10 @@ int RunReplay(const std::vector<std::string>& args) {
                  std::string(result.status().message()).c_str());
     return 1;
   }
+  if (result->truncated) {
+    std::printf("%s ends cut short inside an entry; replayed up to there\n",
+                path->c_str());
+  }
   std::printf(
       "replayed %s (%s at %s): %llu inputs over %.3f s; %llu transmits "
       "(hash %016llx) and %llu events (hash %016llx), identical at all "

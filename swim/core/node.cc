@@ -105,23 +105,27 @@ absl::Status Node::Broadcast(absl::string_view payload, Instant now) {
   return impl_->Broadcast(payload, now);
 }
 
+// Key rotations are inputs only when they change the keyring: one refused
+// changes nothing, and its key's id could not be matched by a replay.
 absl::Status Node::AddKey(absl::string_view secret) {
-  if (Recording* r = BeforeInput()) {
-    r->encoder.Key(RecordKind::kAddKey, secret);
-  }
-  return impl_->keyring().Add(secret);
+  absl::Status status = impl_->keyring().Add(secret);
+  RecordKeyChange(RecordKind::kAddKey, secret, status);
+  return status;
 }
 absl::Status Node::UseKey(absl::string_view secret) {
-  if (Recording* r = BeforeInput()) {
-    r->encoder.Key(RecordKind::kUseKey, secret);
-  }
-  return impl_->keyring().Use(secret);
+  absl::Status status = impl_->keyring().Use(secret);
+  RecordKeyChange(RecordKind::kUseKey, secret, status);
+  return status;
 }
 absl::Status Node::RemoveKey(absl::string_view secret) {
-  if (Recording* r = BeforeInput()) {
-    r->encoder.Key(RecordKind::kRemoveKey, secret);
-  }
-  return impl_->keyring().Remove(secret);
+  absl::Status status = impl_->keyring().Remove(secret);
+  RecordKeyChange(RecordKind::kRemoveKey, secret, status);
+  return status;
+}
+void Node::RecordKeyChange(RecordKind kind, absl::string_view secret,
+                           const absl::Status& status) {
+  if (!status.ok()) return;
+  if (Recording* r = BeforeInput()) r->encoder.Key(kind, secret);
 }
 std::vector<std::string> Node::InstalledKeys() const {
   const NodeImpl& impl = *impl_;

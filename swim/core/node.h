@@ -27,6 +27,7 @@ namespace swim {
 
 class NodeImpl;
 class Recorder;
+enum class RecordKind : uint8_t;
 
 // Where a Node is in its life. Only Leave moves it on; every command checks
 // it the same way (FailedPrecondition, nothing changed, once not kActive).
@@ -242,8 +243,8 @@ class Node {
   // checkpoints of its outputs, so that Replay reproduces its transmits,
   // stream verdicts and events exactly. A recording starts with the node:
   // FailedPrecondition once any input, command or Sample was handled, or
-  // while recording already. The driver must drain the outputs after every
-  // input, as the loop above says, for the checkpoints to hold.
+  // while recording already. A checkpoint covers the outputs polled by
+  // then, so a driver may drain after a batch of inputs.
   absl::Status StartRecording(Recorder* recorder);
   // Writes a last checkpoint and stops (nothing if not recording). Call it
   // with the outputs drained, before the recorder goes.
@@ -253,9 +254,12 @@ class Node {
   struct Recording;
   explicit Node(std::unique_ptr<NodeImpl> impl);
   // Counts an input and, when recording, writes a checkpoint every
-  // kCheckpointEvery inputs (the outputs of the previous ones are drained
-  // by then); returns the recording (nullptr when not recording).
+  // kCheckpointEvery inputs (of the outputs polled so far); returns the
+  // recording (nullptr when not recording).
   Recording* BeforeInput();
+  // A key rotation that succeeded, as an input.
+  void RecordKeyChange(RecordKind kind, absl::string_view secret,
+                       const absl::Status& status);
 
   std::unique_ptr<NodeImpl> impl_;
   std::unique_ptr<Recording> recording_;

@@ -17,11 +17,6 @@
 namespace swim {
 namespace {
 
-// The most of each repeated part an entry may hold (far above what a Node
-// accepts), so a hostile file cannot make the reader allocate much.
-constexpr size_t kMaxItems = 1 << 16;
-constexpr size_t kMaxText = 1 << 16;
-
 uint64_t ZigZag(int64_t value) {
   return (static_cast<uint64_t>(value) << 1) ^
          static_cast<uint64_t>(value >> 63);
@@ -51,8 +46,12 @@ class Out {
     Varint(bytes.size());
     bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
   }
+  // Nanoseconds; the infinite durations as the extreme values.
   void Duration(absl::Duration duration) {
-    Signed(absl::ToInt64Nanoseconds(duration));
+    Signed(duration == absl::InfiniteDuration() ? INT64_MAX
+           : duration == -absl::InfiniteDuration()
+               ? INT64_MIN
+               : absl::ToInt64Nanoseconds(duration));
   }
   void At(Instant at) { Duration(at.since_origin()); }
   // Family (4 or 6), its octets, the port.
@@ -62,9 +61,14 @@ class Out {
                   address.octets().begin() + address.octet_count());
     Varint(address.port());
   }
+  // The map as given (valid or not: a command refused for it must be
+  // refused again on replay).
   void Meta(const Metadata& metadata) {
-    absl::StatusOr<std::string> encoded = EncodeMetadata(metadata);
-    Text(encoded.ok() ? *encoded : std::string());
+    Varint(metadata.size());
+    for (const auto& [key, value] : metadata) {
+      Text(key);
+      Text(value);
+    }
   }
   void MemberOf(const Member& member) {
     Text(member.name);
@@ -112,7 +116,12 @@ class In {
     pos_ += size;
     return text;
   }
-  absl::Duration Duration() { return absl::Nanoseconds(Signed()); }
+  absl::Duration Duration() {
+    const int64_t nanoseconds = Signed();
+    if (nanoseconds == INT64_MAX) return absl::InfiniteDuration();
+    if (nanoseconds == INT64_MIN) return -absl::InfiniteDuration();
+    return absl::Nanoseconds(nanoseconds);
+  }
   Instant At() { return Instant(Duration()); }
   Address Addr() {
     const uint8_t family = U8();
@@ -134,23 +143,23 @@ class In {
                : Address::Ipv6(octets, port16);
   }
   Metadata Meta() {
-    absl::string_view encoded = Text(kMaxMetadataEncodedSize);
-    if (encoded.empty()) return {};
-    absl::StatusOr<MetadataView> view = MetadataView::Parse(encoded);
-    if (!view.ok()) {
-      ok_ = false;
-      return {};
+    Metadata metadata;
+    for (size_t i = Count(); i > 0 && ok_; --i) {
+      std::string key(Text());
+      metadata[std::move(key)] = std::string(Text());
     }
-    return view->ToMap();
+    return metadata;
   }
+  // A count of items that take a byte each at least: never more than the
+  // bytes left, so a hostile count cannot make the reader loop or allocate.
   size_t Count() {
     const uint64_t count = Varint();
-    if (count > kMaxItems) ok_ = false;
+    if (count > bytes_.size() - pos_) ok_ = false;
     return ok_ ? count : 0;
   }
   Member MemberOf() {
     Member member;
-    member.name = std::string(Text(kMaxText));
+    member.name = std::string(Text());
     member.address = Addr();
     member.status = static_cast<MemberStatus>(U8());
     member.incarnation.generation = Varint();
@@ -221,7 +230,7 @@ int ToInt(int64_t value) {
 
 void DecodeConfig(In& in, RecordedEntry& entry) {
   Config& config = entry.config;
-  config.name = std::string(in.Text(kMaxText));
+  config.name = std::string(in.Text());
   config.address = in.Addr();
   config.generation = in.Varint();
   config.seed = in.Varint();
@@ -231,7 +240,7 @@ void DecodeConfig(In& in, RecordedEntry& entry) {
   for (size_t i = in.Count(); i > 0 && in.ok(); --i) {
     entry.key_ids.push_back(in.Varint());
   }
-  config.label = std::string(in.Text(kMaxText));
+  config.label = std::string(in.Text());
   absl::string_view nonce_seed = in.Text(config.nonce_seed.size());
   if (nonce_seed.size() == config.nonce_seed.size()) {
     std::memcpy(config.nonce_seed.data(), nonce_seed.data(), nonce_seed.size());
@@ -419,7 +428,12 @@ void RecordingEncoder::Finish() {
   for (int i = 0; i < 4; ++i) {
     entry_[start_ + 1 + i] = static_cast<uint8_t>(length >> (8 * i));
   }
-  if (entry_.size() >= kBatchBytes) Flush();
+  // Handed over when the batch is full, and once a second of input time
+  // has passed since the last hand-over: a crash loses about that much.
+  if (entry_.size() >= kBatchBytes ||
+      last_now_ - flushed_at_ >= absl::Seconds(1)) {
+    Flush();
+  }
 }
 
 void RecordingEncoder::Flush() {
@@ -579,9 +593,6 @@ void RecordingEncoder::Checkpoint(uint64_t inputs, const OutputHash& transmits,
   out.Varint(verdicts);
   out.Varint(stats);
   Finish();
-  // Handed over at least every second of input time: a crash loses about
-  // that much at most.
-  if (last_now_ - flushed_at_ >= absl::Seconds(1)) Flush();
 }
 
 // --- RecordingReader ---------------------------------------------------------
@@ -672,7 +683,7 @@ absl::StatusOr<std::optional<RecordedEntry>> RecordingReader::Next() {
     case RecordKind::kRemove:
     case RecordKind::kRememberFor:
       out.now = in.At();
-      out.name = std::string(in.Text(kMaxText));
+      out.name = std::string(in.Text());
       if (out.kind == RecordKind::kRememberFor) out.duration = in.Duration();
       break;
     case RecordKind::kBroadcast:
@@ -685,7 +696,13 @@ absl::StatusOr<std::optional<RecordedEntry>> RecordingReader::Next() {
       out.key_id = in.Varint();
       break;
     case RecordKind::kSample: {
+      // Sample draws up to 4 * count + 8 times: a count beyond any table
+      // (a forged recording) would stall the replay.
       out.count = in.Varint();
+      if (out.count > (uint64_t{1} << 24)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("entry ", entry, " samples ", out.count, " members"));
+      }
       const uint8_t bits = in.U8();
       for (MemberStatus status :
            {MemberStatus::kOnline, MemberStatus::kSuspect,
@@ -804,6 +821,12 @@ absl::StatusOr<ReplayResult> Replay(absl::string_view recording,
   drain();
   for (;;) {
     absl::StatusOr<std::optional<RecordedEntry>> next = reader.Next();
+    if (absl::IsDataLoss(next.status())) {
+      // The file ends inside an entry (its writer died, or its disk was
+      // full): what came before was checked up to the last checkpoint.
+      result.truncated = true;
+      break;
+    }
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
     const RecordedEntry& input = **next;

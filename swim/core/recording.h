@@ -147,8 +147,8 @@ uint64_t MixStreamVerdict(uint64_t hash, StreamVerdict verdict);
 uint64_t StatsHash(const Stats& stats);
 
 // Encodes entries (what Node writes through its Recorder), gathered into
-// batches of about 64 KiB handed to the recorder whole, and at a checkpoint
-// once a second of input time has passed since the last one.
+// batches handed to the recorder whole: when about 64 KiB are gathered, and
+// once a second of input time has passed since the last hand-over.
 class RecordingEncoder {
  public:
   static constexpr size_t kBatchBytes = 60 << 10;
@@ -225,14 +225,17 @@ struct ReplayResult {
   uint64_t events = 0;
   uint64_t event_hash = 0;
   uint64_t checkpoints = 0;  // matched
-  Instant first;             // the creation instant
-  Instant last;              // the last input's
+  // The file ended inside an entry (cut short): the replay stopped there.
+  bool truncated = false;
+  Instant first;  // the creation instant
+  Instant last;   // the last input's
 };
 
 // Re-runs the recorded member on its inputs, draining its outputs after
 // each, and compares every checkpoint. DataLoss saying where the outputs
 // first differ; InvalidArgument for a malformed recording; NotFound for a
-// key that was not given.
+// key that was not given. A file cut short inside an entry replays up to
+// there (ReplayResult::truncated).
 absl::StatusOr<ReplayResult> Replay(absl::string_view recording,
                                     const ReplayOptions& options);
 

@@ -1,6 +1,7 @@
 #include "swim/drivers/net/recording_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,9 +15,12 @@ namespace swim::net {
 
 absl::StatusOr<std::unique_ptr<RecordingFile>> RecordingFile::Create(
     const std::string& path, size_t max_bytes) {
+  // Never through a symbolic link, and readable by its owner only, even
+  // when it replaces a file that was not.
   FileDescriptor fd(
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.valid()) {
+      ::open(path.c_str(),
+             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid() || ::fchmod(fd.get(), 0600) != 0) {
     return absl::UnavailableError(absl::StrCat(
         "recording_file: cannot create ", path, ": ", std::strerror(errno)));
   }
