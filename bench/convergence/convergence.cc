@@ -24,7 +24,7 @@
 #include "absl/time/clock.h"
 #include "bench/convergence/experiment.h"
 #include "bench/convergence/report.h"
-#include "tools/progress_bar.h"
+#include "tools/common/progress_bar.h"
 
 ABSL_FLAG(std::string, nodes, "10,100,1000", "Cluster sizes, comma-separated.");
 ABSL_FLAG(std::string, losses, "0,0.01,0.05,0.1",

@@ -10,10 +10,10 @@
 namespace swim {
 namespace {
 
-absl::Status OutOfRange(absl::string_view field, absl::string_view range,
-                        absl::string_view value) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("config: ", field, " must be ", range, ", is ", value));
+ConfigError OutOfRange(absl::string_view field, absl::string_view range,
+                       absl::string_view value) {
+  return ConfigError{std::string(field),
+                     absl::StrCat("must be ", range, ", is ", value)};
 }
 
 }  // namespace
@@ -80,7 +80,17 @@ Config Config::Local() {
   return config;
 }
 
+std::string ConfigError::ToString() const {
+  return absl::StrCat("config: ", field, " ", reason);
+}
+
 absl::Status Config::Validate() const {
+  const std::optional<ConfigError> error = Check();
+  if (!error.has_value()) return absl::OkStatus();
+  return absl::InvalidArgumentError(error->ToString());
+}
+
+std::optional<ConfigError> Config::Check() const {
   if (name.empty() || name.size() > kMaxNameLength) {
     return OutOfRange("name", "1-255 bytes",
                       absl::StrCat(name.size(), " bytes"));
@@ -190,8 +200,8 @@ absl::Status Config::Validate() const {
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     if (absl::Status status = Keyring::ValidateSecret(keys[i]); !status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("config: keys[", i, "]: ", status.message()));
+      return ConfigError{absl::StrCat("keys[", i, "]"),
+                         absl::StrCat("is refused: ", status.message())};
     }
   }
   if (security_mode == SecurityMode::kEncrypted &&
@@ -199,18 +209,20 @@ absl::Status Config::Validate() const {
                   [](uint8_t byte) { return byte == 0; })) {
     // Two processes with the same seed and key would reuse AES-GCM nonces,
     // which gives away the key stream and forgeries.
-    return absl::InvalidArgumentError(
-        "config: nonce_seed is all zero; fill it from the operating "
-        "system's random source (it must differ between processes that "
-        "share a key)");
+    return ConfigError{"nonce_seed",
+                       "is all zero; fill it from the operating system's "
+                       "random source (it must differ between processes "
+                       "that share a key)"};
   }
   if (security_mode != SecurityMode::kPlaintext && keys.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config: security_mode ", SecurityModeName(security_mode),
-        " needs at least one key; add one to keys, or set security_mode to "
-        "SecurityMode::kPlaintext explicitly to run without protection"));
+    return ConfigError{
+        "security_mode",
+        absl::StrCat(SecurityModeName(security_mode),
+                     " needs at least one key; add one to keys, or set "
+                     "security_mode to SecurityMode::kPlaintext explicitly "
+                     "to run without protection")};
   }
-  return absl::OkStatus();
+  return std::nullopt;
 }
 
 }  // namespace swim

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,21 @@
 #include "swim/core/security_mode.h"
 
 namespace swim {
+
+// A Config field out of range, as data: what Config::Check found first.
+// Programs map `field` back to the flag or setting the user wrote (a
+// message alone would have to be parsed).
+struct ConfigError {
+  // The field as spelled in C++: "probe_timeout",
+  // "lifeguard.awareness_max", "keys[1]" (the second key).
+  std::string field;
+  // What is wrong, worded to follow the field's name: "must be 1-64, is
+  // 0", "is all zero; fill it from ...".
+  std::string reason;
+
+  // "config: <field> <reason>", the message Config::Validate returns.
+  std::string ToString() const;
+};
 
 // Everything a Node needs to know, validated by Node::Create. Start from a
 // preset (Lan, Wan, Local: memberlist's proven numbers), then set the
@@ -205,7 +221,12 @@ struct Config {
   // memberlist's DefaultLocalConfig numbers: loopback and tests.
   static Config Local();
 
-  // Checks every field; the error names the field and the allowed range.
+  // Checks every field, in the order they are declared, and returns the
+  // first one out of range (nullopt: the config is valid). Pure: state
+  // changes nowhere.
+  std::optional<ConfigError> Check() const;
+  // Check() as a status: OK, or INVALID_ARGUMENT with ConfigError's text
+  // (the field and the allowed range). Node::Create returns it.
   absl::Status Validate() const;
 };
 

@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -245,6 +247,40 @@ TEST(ConfigTest, KeysErrorNamesTheField) {
   const absl::Status no_keys = config.Validate();
   EXPECT_TRUE(absl::StrContains(no_keys.message(), "keys")) << no_keys;
   EXPECT_TRUE(absl::StrContains(no_keys.message(), "security_mode")) << no_keys;
+}
+
+TEST(ConfigTest, CheckReportsTheFieldAsData) {
+  EXPECT_EQ(Valid().Check(), std::nullopt);
+  const struct {
+    std::function<void(Config&)> mutate;
+    std::string field;
+  } cases[] = {
+      {[](Config& c) { c.probe_timeout = absl::Seconds(5); }, "probe_timeout"},
+      {[](Config& c) { c.gossip_nodes = 0; }, "gossip_nodes"},
+      {[](Config& c) { c.lifeguard.awareness_max = 0; },
+       "lifeguard.awareness_max"},
+      {[](Config& c) { c.keys.push_back("short"); }, "keys[1]"},
+      {[](Config& c) { c.nonce_seed = {}; }, "nonce_seed"},
+      {[](Config& c) {
+         c.security_mode = SecurityMode::kAuthenticated;
+         c.keys.clear();
+       },
+       "security_mode"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.field);
+    Config config = Valid();
+    config.security_mode = SecurityMode::kEncrypted;
+    config.nonce_seed[0] = 1;
+    c.mutate(config);
+    const std::optional<ConfigError> error = config.Check();
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->field, c.field);
+    // Validate says the same, as text.
+    EXPECT_EQ(config.Validate(), absl::InvalidArgumentError(error->ToString()));
+    EXPECT_EQ(error->ToString(),
+              absl::StrCat("config: ", error->field, " ", error->reason));
+  }
 }
 
 TEST(ConfigTest, BoundaryValuesAreValid) {

@@ -1,0 +1,28 @@
+#ifndef TOOLS_SYNC_HOOK_H_
+#define TOOLS_SYNC_HOOK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace swim::tools {
+
+// Whether `path` is a regular file (or a link to one) this process may
+// execute.
+bool IsExecutableFile(const std::string& path);
+
+// Runs `path` with `args` and waits for it, at most `timeout` (then it is
+// killed). It starts with default signal handling and an empty signal
+// mask, whatever this process blocks, and inherits stdout, stderr and the
+// environment, except the variables that hold the cluster's keys
+// (ChildEnvironment: SWIM_SECRET is not passed on). Errors: it could not
+// start, was killed, or exited non-zero (the message says which).
+absl::Status RunHook(const std::string& path,
+                     const std::vector<std::string>& args,
+                     absl::Duration timeout);
+
+}  // namespace swim::tools
+
+#endif  // TOOLS_SYNC_HOOK_H_
