@@ -5,12 +5,16 @@
 
 namespace swim {
 
-absl::string_view EventName(const Event& event) {
+absl::Span<const absl::string_view> EventNames() {
   static constexpr absl::string_view kNames[] = {
       "joined",        "status-changed", "metadata-changed", "reaped",
       "name-conflict", "refuted",        "user-message"};
   static_assert(std::size(kNames) == std::variant_size_v<Event>);
-  return kNames[event.index()];
+  return kNames;
+}
+
+absl::string_view EventName(const Event& event) {
+  return EventNames()[event.index()];
 }
 
 const Member* EventMember(const Event& event) {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "swim/core/address.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
@@ -96,6 +97,9 @@ using Event =
 // The event's name for logs: "joined", "status-changed",
 // "metadata-changed", "reaped", "name-conflict", "refuted", "user-message".
 absl::string_view EventName(const Event& event);
+// Every event's name, by the index of its case in Event (the names are
+// NUL-terminated literals).
+absl::Span<const absl::string_view> EventNames();
 
 // The member an event is about, as it was when the event was made (the
 // local member for Refuted); nullptr for NameConflict and UserMessage,

@@ -36,7 +36,7 @@
 #include "tools/common/signal_waiter.h"
 #include "tools/common/terminal_text.h"
 #include "tools/demo/member_table.h"
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 #include "tools/member/event_json.h"
 #include "tools/member/live_member.h"
 #include "tools/member/member_config.h"

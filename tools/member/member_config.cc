@@ -21,7 +21,7 @@
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 #include "tools/member/tunables.h"
 
 namespace swim::tools {

@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "swim/core/config.h"
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 
 namespace swim::tools {
 namespace {

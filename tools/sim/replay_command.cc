@@ -27,7 +27,7 @@
 #include "swim/core/verdict.h"
 #include "swim/core/wire.h"
 #include "tools/common/terminal_text.h"
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 
 namespace swim::tools {
 namespace {

@@ -19,7 +19,7 @@
 #include "swim/core/config.h"
 #include "swim/drivers/epoll/epoll_driver.h"
 #include "tools/common/signal_waiter.h"
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 
 int main(int argc, char** argv) {
   if (argc < 5) {
@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.address = *address;
-  absl::StatusOr<swim::tools::ClusterKeys> keys =
-      swim::tools::ParseClusterKeys(argv[4], "", "the key argument");
+  absl::StatusOr<swim::ClusterKeys> keys =
+      swim::ParseClusterKeys(argv[4], "", "the key argument");
   if (!keys.ok()) {
     std::fprintf(stderr, "named-member: %s\n",
                  keys.status().ToString().c_str());

@@ -1,4 +1,4 @@
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 
 #include <string>
 
@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "swim/core/keyring.h"
 
-namespace swim::tools {
+namespace swim {
 namespace {
 
 using ::testing::HasSubstr;
@@ -100,4 +100,4 @@ TEST(ClusterKeyTest, PassphrasesAreStretchedAndSaltedWithTheLabel) {
 }
 
 }  // namespace
-}  // namespace swim::tools
+}  // namespace swim

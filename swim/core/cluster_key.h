@@ -1,5 +1,5 @@
-#ifndef TOOLS_MEMBER_CLUSTER_KEY_H_
-#define TOOLS_MEMBER_CLUSTER_KEY_H_
+#ifndef SWIM_CORE_CLUSTER_KEY_H_
+#define SWIM_CORE_CLUSTER_KEY_H_
 
 #include <cstddef>
 #include <string>
@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace swim::tools {
+namespace swim {
 
 // The cluster's keys from the secret setting the programs take (SWIM_SECRET,
 // the file SWIM_SECRET_FILE or --secret-file names): one or more items
@@ -41,6 +41,6 @@ std::string KeyFromPassphrase(absl::string_view passphrase,
 // system, as base64.
 absl::StatusOr<std::string> GenerateKey(size_t bytes = 32);
 
-}  // namespace swim::tools
+}  // namespace swim
 
-#endif  // TOOLS_MEMBER_CLUSTER_KEY_H_
+#endif  // SWIM_CORE_CLUSTER_KEY_H_

@@ -1,4 +1,4 @@
-#include "tools/member/cluster_key.h"
+#include "swim/core/cluster_key.h"
 
 #include <cstdint>
 
@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "swim/core/crypto.h"
 
-namespace swim::tools {
+namespace swim {
 namespace {
 
 constexpr absl::string_view kPassphrasePrefix = "passphrase:";
@@ -101,4 +101,4 @@ absl::StatusOr<std::string> GenerateKey(size_t bytes) {
   return encoded;
 }
 
-}  // namespace swim::tools
+}  // namespace swim
