@@ -20,6 +20,9 @@ packages=(
   libasio-dev              # standalone Asio 1.22.1 (header-only)
   prometheus-cpp-dev       # prometheus-cpp 1.0.1: the programs' --metrics
   python3-prometheus-client # the reference parser the metrics test checks with
+  python3-cffi             # swimcore, the Python package, loads libswim_c with it
+  python3-pytest python3-pytest-asyncio # swimcore's tests
+  mypy                     # swimcore's type check
   clang-format             # style check
 )
 

@@ -1,0 +1,20 @@
+#!/bin/bash
+# swimcore's tests with Debian's python3 (/usr/bin/python3: the packages
+# tools/setup.sh installs are there, whatever else is first on PATH).
+#
+# Usage: run_tests.sh LIBSWIM_C SWIM_H SWIM_DEMO README
+set -euo pipefail
+
+python=/usr/bin/python3
+export SWIMCORE_LIBRARY="$(realpath "$1")"
+export SWIMCORE_HEADER="$(realpath "$2")"
+export SWIM_DEMO="$(realpath "$3")"
+export SWIMCORE_README="$(realpath "$4")"
+export SWIMCORE_REQUIRE_ALL=1  # the mixed-cluster test may not skip
+export PYTHONDONTWRITEBYTECODE=1
+scratch="${TEST_TMPDIR:-$(mktemp -d)}"
+
+cd "$(dirname "$0")"
+"$python" -m pytest -q -p no:cacheprovider --basetemp="${scratch}/pytest" \
+  tests
+"$python" -m mypy --cache-dir="${scratch}/mypy" swimcore tests bench

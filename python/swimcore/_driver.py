@@ -1,0 +1,473 @@
+"""Drives a NativeNode on asyncio: one UDP socket, a TCP listener and
+outgoing TCP connections, and one timer, all on the running loop (no
+threads). The same policy as the C++ drivers (docs/drivers.md): the node
+authenticates every stream byte and says which connections to keep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from ._native import Address, NativeConfig, NativeNode, Transmit
+from .config import BaseConfig
+from .members import Members
+
+__all__ = ['Driver', 'DriverLimits']
+
+_log = logging.getLogger('swimcore')
+
+_VERDICT_PROGRESS = 1
+_VERDICT_CLOSE = 2
+
+
+class DriverLimits:
+    """The sockets' side of the stream policy (swim::DriverOptions)."""
+    connect_timeout = 5.0
+    read_timeout = 10.0
+    write_timeout = 10.0
+    idle_timeout = 5.0
+    max_connections = 64
+    max_connections_per_host = 32
+    max_unauthenticated_per_host = 16
+    max_queued_stream_bytes = 64 << 20
+
+
+def _now() -> int:
+    return time.monotonic_ns()
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP connection, incoming or outgoing, known to the node by id."""
+
+    def __init__(self, driver: Driver, stream_id: int, peer: Address,
+                 incoming: bool) -> None:
+        self.driver = driver
+        self.id = stream_id
+        self.peer = peer
+        self.incoming = incoming
+        self.transport: Optional[asyncio.Transport] = None
+        self.pending: list[bytes] = []  # written before connecting
+        self.authenticated = False
+        self.closed = False
+        self.node_forgot = False  # the node closed it (verdict CLOSE)
+        self.timer: Optional[asyncio.TimerHandle] = None
+        self.write_timer: Optional[asyncio.TimerHandle] = None
+
+    # asyncio callbacks -----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self.incoming:
+            peer = transport.get_extra_info('peername')
+            self.peer = (peer[0], peer[1])
+            if not self.driver._admit(self):
+                self.closed = True
+                transport.abort()
+                return
+            self._arm(DriverLimits.read_timeout)
+        else:
+            for data in self.pending:
+                transport.write(data)
+            self.pending.clear()
+            self._arm(DriverLimits.idle_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self.driver._stream_data(self, data)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._finish()
+
+    def pause_writing(self) -> None:
+        # The peer stopped reading: give it write_timeout to resume.
+        if self.write_timer is None:
+            self.write_timer = self.driver.loop.call_later(
+                DriverLimits.write_timeout, self.abort)
+
+    def resume_writing(self) -> None:
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
+
+    # ---------------------------------------------------------------------------------
+
+    def _arm(self, seconds: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.driver.loop.call_later(seconds, self.abort)
+
+    def progress(self) -> None:
+        self.authenticated = True
+        self._arm(DriverLimits.read_timeout if self.incoming
+                  else DriverLimits.idle_timeout)
+
+    def write(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self.transport is None:
+            self.pending.append(data)
+            return
+        self.transport.write(data)
+        if not self.incoming:
+            self._arm(DriverLimits.idle_timeout)
+
+    def queued(self) -> int:
+        if self.transport is None:
+            return sum(len(data) for data in self.pending)
+        return self.transport.get_write_buffer_size()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()  # connection_lost follows
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.closed and self.timer is None:
+            return
+        self.closed = True
+        for timer in (self.timer, self.write_timer):
+            if timer is not None:
+                timer.cancel()
+        self.timer = self.write_timer = None
+        self.driver._stream_closed(self)
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.driver._datagram(data, (addr[0], addr[1]))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP errors (a port closed at a crashed member): nothing to do;
+        # the protocol's probes notice.
+        pass
+
+
+class Driver:
+    """Owns the sockets and the timer of one member and feeds its node."""
+
+    def __init__(self, config: BaseConfig, members: Members) -> None:
+        self.config = config
+        self.members = members
+        self.loop = asyncio.get_running_loop()
+        self.node: Optional[NativeNode] = None
+        self._udp: Optional[asyncio.DatagramTransport] = None
+        self._server: Optional[asyncio.AbstractServer] = None
+        self._connections: dict[int, _Connection] = {}
+        self._outgoing: dict[Address, _Connection] = {}
+        self._next_stream = 1
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._deadline: Optional[int] = None
+        self._left = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._draining = False
+        self.address: Address = config.address
+
+    # --- Life -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        config = self.config
+        host, port = config.address
+        address_host = await self._resolve(host, port)
+        bind = config.bind or (address_host, port)
+        server, udp, bound_port = await self._bind(bind)
+        self._server, self._udp = server, udp
+        advertised_port = port if port != 0 else bound_port
+        self.address = (address_host, advertised_port)
+        try:
+            self.node = NativeNode(NativeConfig(
+                name=config.local_name, address=self.address,
+                keys=config.keys,
+                security_mode='encrypted' if config.keys else 'plaintext',
+                label=config.label, metadata=config.local_metadata,
+                preset=config.preset, seed=config.seed,
+                tunables=config.tunables), _now())
+        except BaseException:
+            self._close_sockets()
+            raise
+        self.members._bind(self)
+        self.members._local._apply(self.node.local(), None)
+        seeds = [(await self._resolve(h, p), p) for h, p in config.peers]
+        self.node.join(seeds, _now())
+        self._after()
+
+    async def leave(self, timeout: Optional[float] = None) -> None:
+        """Leaves gracefully: waits until the news went out (or
+        *timeout*, the config's leave_timeout by default), then stops."""
+        node = self.node
+        if node is None or self._stopped.is_set():
+            return
+        if node.lifecycle == 'active':
+            node.leave(_now())
+            self._after()
+        try:
+            await asyncio.wait_for(
+                self._left.wait(), timeout or self.config.leave_timeout)
+        except asyncio.TimeoutError:
+            _log.warning('%s: leave timed out; stopping anyway',
+                         self.config.local_name)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stops at once: closes every socket (no leave)."""
+        if self._stopped.is_set():
+            return
+        if self.node is not None:
+            # The local member as it ends (a leave bumps its incarnation).
+            self.members._local._apply(self.node.local(), None)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for connection in list(self._connections.values()):
+            connection.closed = True
+            if connection.transport is not None:
+                connection.transport.abort()
+        self._connections.clear()
+        self._outgoing.clear()
+        self._close_sockets()
+        self.members._bind(None)
+        self._stopped.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def _close_sockets(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _resolve(self, host: str, port: int) -> str:
+        try:
+            socket.inet_pton(socket.AF_INET6 if ':' in host
+                             else socket.AF_INET, host)
+            return host
+        except OSError:
+            pass
+        infos = await self.loop.getaddrinfo(host, port,
+                                            type=socket.SOCK_DGRAM)
+        if not infos:
+            raise OSError(f'{host}: no address')
+        return str(infos[0][4][0])
+
+    async def _bind(self, bind: Address) -> tuple[
+            asyncio.AbstractServer, asyncio.DatagramTransport, int]:
+        host, port = bind
+        # Port 0: the TCP listener picks a port, UDP takes the same (a few
+        # tries, in case another socket holds that UDP port).
+        for _ in range(10 if port == 0 else 1):
+            server = await self.loop.create_server(
+                self._accept, host, port, reuse_address=True)
+            bound_port = server.sockets[0].getsockname()[1]
+            try:
+                udp, _ = await self.loop.create_datagram_endpoint(
+                    lambda: _Datagrams(self), local_addr=(host, bound_port))
+            except OSError as e:
+                server.close()
+                if port == 0 and e.errno == errno.EADDRINUSE:
+                    continue
+                raise
+            return server, udp, bound_port
+        raise OSError(errno.EADDRINUSE, 'no port free for both UDP and TCP')
+
+    def _accept(self) -> _Connection:
+        connection = _Connection(self, self._new_stream_id(), ('', 0), True)
+        self._connections[connection.id] = connection
+        return connection
+
+    def _new_stream_id(self) -> int:
+        stream_id = self._next_stream
+        self._next_stream += 1
+        return stream_id
+
+    def _admit(self, connection: _Connection) -> bool:
+        """The caps on incoming connections (DriverLimits)."""
+        incoming = [c for c in self._connections.values()
+                    if c.incoming and not c.closed and c is not connection]
+        host = connection.peer[0]
+        same_host = [c for c in incoming if c.peer[0] == host]
+        if len(same_host) >= DriverLimits.max_connections_per_host or len(
+                [c for c in same_host if not c.authenticated]) >= \
+                DriverLimits.max_unauthenticated_per_host:
+            del self._connections[connection.id]
+            return False
+        if len(incoming) >= DriverLimits.max_connections:
+            idle = [c for c in incoming if not c.authenticated]
+            if not idle:
+                del self._connections[connection.id]
+                return False
+            idle[0].abort()  # the oldest unauthenticated one
+        return True
+
+    # --- Input ----------------------------------------------------------------------
+
+    def _datagram(self, data: bytes, source: Address) -> None:
+        if self.node is None or self._stopped.is_set():
+            return
+        self.node.handle_datagram(source, data, _now())
+        self._after()
+
+    def _stream_data(self, connection: _Connection, data: bytes) -> None:
+        if self.node is None or self._stopped.is_set():
+            return
+        verdict = self.node.handle_stream_data(
+            connection.id, connection.peer, data, _now())
+        if verdict == _VERDICT_CLOSE:
+            connection.node_forgot = True
+            connection.abort()
+        elif verdict == _VERDICT_PROGRESS:
+            connection.progress()
+        self._after()
+
+    def _stream_closed(self, connection: _Connection) -> None:
+        if self._connections.get(connection.id) is connection:
+            del self._connections[connection.id]
+        if self._outgoing.get(connection.peer) is connection:
+            del self._outgoing[connection.peer]
+        if self.node is None or self._stopped.is_set():
+            return
+        if not connection.node_forgot:
+            self.node.handle_stream_closed(connection.id)
+            self._after()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._deadline = None
+        if self.node is None or self._stopped.is_set():
+            return
+        self.node.observe_wall_clock(time.time_ns())
+        self.node.handle_timeout(_now())
+        self._after()
+
+    # --- Commands -------------------------------------------------------------------
+
+    def _require(self) -> NativeNode:
+        if self.node is None or self._stopped.is_set():
+            raise RuntimeError('the member is not running')
+        return self.node
+
+    def set_metadata(self, metadata: Mapping[str, bytes]) -> None:
+        node = self._require()
+        node.set_metadata(metadata, _now())
+        self.members._on_local(node.local())
+        self._after()
+
+    def broadcast(self, payload: bytes) -> None:
+        self._require().broadcast(payload, _now())
+        self._after()
+
+    def remove(self, name: str) -> None:
+        self._require().remove(name, _now())
+        self._after()
+
+    # --- Output ---------------------------------------------------------------------
+
+    def _after(self) -> None:
+        """Drains transmits and events and re-arms the timer: after every
+        input and command (docs/c_api.md, "Driving a node")."""
+        node = self.node
+        if node is None or self._draining:
+            return
+        self._draining = True
+        try:
+            self._drain(node)
+        finally:
+            # Whatever happened above, the member's timer runs on.
+            self._draining = False
+            self._rearm(node)
+
+    def _drain(self, node: NativeNode) -> None:
+        while (transmit := node.poll_transmit()) is not None:
+            self._send(transmit)
+        while (event := node.poll_event()) is not None:
+            self.members.events.notify(event)
+            if event.type == 'user-message':
+                assert event.origin is not None
+                self.members._on_message(event.origin,
+                                         event.payload or b'')
+            elif event.type == 'name-conflict':
+                _log.warning('%s: another process claims this name '
+                             '(at %s)', self.config.local_name,
+                             event.conflict_address)
+            elif event.type == 'refuted':
+                assert event.member is not None
+                self.members._on_local(event.member)
+            else:
+                assert event.member is not None
+                self.members._on_member(event.type, event.member,
+                                        event.cause)
+
+    def _rearm(self, node: NativeNode) -> None:
+        if self._stopped.is_set():
+            return
+        deadline = node.next_deadline()
+        if deadline != self._deadline or self._timer is None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._deadline = deadline
+            if deadline is not None:
+                delay = max(0, deadline - _now()) / 1e9
+                self._timer = self.loop.call_later(delay, self._on_timer)
+        if node.lifecycle == 'left':
+            self._left.set()
+
+    def _send(self, transmit: Transmit) -> None:
+        if not transmit.stream_channel:
+            if self._udp is not None:
+                self._udp.sendto(transmit.data, transmit.to)
+            return
+        if transmit.stream is not None:
+            # A reply: on the connection the request came on, or nowhere.
+            connection = self._connections.get(transmit.stream)
+            if connection is not None and not connection.closed:
+                if self._queued() + len(transmit.data) <= \
+                        DriverLimits.max_queued_stream_bytes:
+                    connection.write(transmit.data)
+            return
+        connection = self._outgoing.get(transmit.to)
+        if connection is None or connection.closed:
+            if len([c for c in self._connections.values()
+                    if not c.incoming]) >= DriverLimits.max_connections:
+                return  # the protocol retries later
+            connection = _Connection(self, self._new_stream_id(),
+                                     transmit.to, False)
+            self._connections[connection.id] = connection
+            self._outgoing[transmit.to] = connection
+            task = self.loop.create_task(self._connect(connection))
+            task.add_done_callback(_ignore_result)
+        if self._queued() + len(transmit.data) <= \
+                DriverLimits.max_queued_stream_bytes:
+            connection.write(transmit.data)
+
+    def _queued(self) -> int:
+        return sum(c.queued() for c in self._connections.values())
+
+    async def _connect(self, connection: _Connection) -> None:
+        host, port = connection.peer
+        try:
+            await asyncio.wait_for(
+                self.loop.create_connection(lambda: connection, host, port),
+                DriverLimits.connect_timeout)
+        except (OSError, asyncio.TimeoutError):
+            connection.pending.clear()
+            connection._finish()
+
+
+def _ignore_result(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+

@@ -1,0 +1,151 @@
+"""Bad input to every public call: a clear exception, the member usable."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+import pytest
+
+from conftest import FAST, new_key, start, wait_for
+from swimcore import (AlreadyExists, ConfigError, FailedPrecondition,
+                      InsecureWarning, InvalidArgument, Members, NotFound,
+                      Status, UdpConfig, UdpTransport, Worker)
+from swimcore._native import format_address, keys_from_secret, parse_address
+
+
+def test_config_refuses_what_cannot_work(key: str) -> None:
+    good = dict(local_name='a', local_address='127.0.0.1:0', secret=key)
+    cases: list[tuple[dict[str, object], str]] = [
+        ({'local_name': ''}, 'local_name'),
+        ({'local_name': 7}, 'local_name'),
+        ({'local_name': 'a\udcff'}, 'UTF-8'),
+        ({'local_name': 'no-port', 'local_address': None}, 'HOST:PORT'),
+        ({'local_address': '127.0.0.1:99999'}, 'port'),
+        ({'peers': '127.0.0.1:1'}, 'list'),
+        ({'peers': ['nowhere']}, 'HOST:PORT'),
+        ({'local_metadata': {'k': 'text'}}, 'bytes'),
+        ({'local_metadata': {1: b'v'}}, 'str'),
+        ({'secret': b'short'}, '16, 24 or 32'),
+        ({'secret': 'key1,key2'}, 'not a key'),
+        ({'secret': 'passphrase:'}, 'passphrase'),
+        ({'secret': ' '}, 'empty'),
+        ({'secret': 42}, 'secret'),
+        ({'preset': 'fast'}, 'preset'),
+        ({'leave_timeout': 0}, 'leave_timeout'),
+    ]
+    for change, words in cases:
+        with pytest.raises(ConfigError, match=words):
+            UdpConfig(**{**good, **change})  # type: ignore[arg-type]
+    # Text that is not a key is a passphrase, with a warning.
+    with pytest.warns(InsecureWarning, match='passphrase'):
+        config = UdpConfig(**{**good, 'secret': 'my secret'})  # type: ignore[arg-type]
+    assert config.keys == keys_from_secret('passphrase:my secret')
+    with pytest.raises(TypeError):
+        Members(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Worker(config, object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        UdpTransport(object())  # type: ignore[arg-type]
+
+
+async def test_the_core_refuses_a_config_naming_the_field(key: str) -> None:
+    async with AsyncExitStack() as stack:
+        with pytest.raises(InvalidArgument, match='probe_timeout'):
+            await start(stack, 'a', key, [], probe_timeout=5.0)
+        with pytest.raises(ValueError, match='not a tunable'):
+            await start(stack, 'a', key, [], probe_speed=1)
+        with pytest.raises(InvalidArgument, match='lifeguard_awareness_max'):
+            await start(stack, 'a', key, [], lifeguard_awareness_max=0)
+        # Nothing was left bound: the same name starts now.
+        member = await start(stack, 'a', key, [])
+        assert member.worker.address[1] > 0
+
+
+async def test_bad_calls_raise_and_the_member_goes_on(key: str) -> None:
+    async with AsyncExitStack() as stack:
+        a = await start(stack, 'a', key, [])
+        b = await start(stack, 'b', key, [a.address])
+        await wait_for(lambda: a.status_of('b') == Status.ONLINE)
+        local = a.members.local
+
+        bad_metadata: list[object] = [
+            {'k': 'text'}, {'': b'v'}, {'k' * 256: b'v'}, {'\udcff': b'v'},
+            {1: b'v'}, ['k', b'v'], {'k': b'v' * 4096}]
+        for metadata in bad_metadata:
+            with pytest.raises((TypeError, ValueError)):
+                a.members.update(local, new_metadata=metadata)  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            a.members.update(b.members.local, new_metadata={})
+        with pytest.raises(ValueError):
+            a.members.update(local, new_status=Status.OFFLINE)
+        with pytest.raises(TypeError):
+            a.members.get_status('ONLINE')  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            a.members.get(3)  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            a.members.find(-1)
+        with pytest.raises(TypeError):
+            a.members.find(1.5)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            a.worker.broadcast('text')  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgument):
+            a.worker.broadcast(b'x' * 70000)
+        with pytest.raises(NotFound):
+            a.worker.remove('nobody')
+        with pytest.raises(InvalidArgument):
+            a.worker.remove('a')
+        with pytest.raises(InvalidArgument):
+            a.worker.add_key(b'short')
+        with pytest.raises(AlreadyExists):
+            a.worker.add_key(keys_from_secret(key)[0])
+        with pytest.raises(NotFound):
+            a.worker.use_key(bytes(32))
+        with pytest.raises(FailedPrecondition):
+            a.worker.remove_key(keys_from_secret(key)[0])
+        with pytest.raises(TypeError):
+            a.worker.add_key('text')  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            a.members.listener.on_notify(42)  # type: ignore[arg-type]
+
+        # Nothing changed, and the member still works.
+        assert local.metadata == {} and local.incarnation[1] == 0
+        a.members.update(local, new_metadata={'k': b'v'})
+        await wait_for(lambda: b.members.get('a').metadata == {'k': b'v'})  # type: ignore[union-attr]
+        assert a.members.find(5) == {a.members.get('b')}
+
+        # Rotation works once the arguments are right.
+        new = keys_from_secret(new_key())[0]
+        for m in (a, b):
+            m.worker.add_key(new)
+        for m in (a, b):
+            m.worker.use_key(new)
+        a.members.update(local, new_metadata={'k': b'rotated'})
+        await wait_for(lambda: b.members.get('a').metadata ==  # type: ignore[union-attr]
+                       {'k': b'rotated'})
+
+        # After leaving, commands fail clearly.
+        await a.worker.leave()
+        with pytest.raises(RuntimeError):
+            a.worker.broadcast(b'late')
+        with pytest.raises(RuntimeError):
+            a.members.update(local, new_metadata={})
+
+
+def test_addresses_and_secrets() -> None:
+    assert parse_address('[::1]:7946') == ('::1', 7946)
+    assert format_address(('::1', 7946)) == '[::1]:7946'
+    assert format_address(('127.0.0.1', 1)) == '127.0.0.1:1'
+    for bad in ('example.com:80', '1.2.3.4', ''):
+        with pytest.raises(ValueError):
+            parse_address(bad)
+    for address in [('example.com', 80), ('1.2.3.4', 70000), ('1.2.3.4',),
+                    ('1.2.3.4', True), 'x']:
+        with pytest.raises((TypeError, ValueError)):
+            format_address(address)  # type: ignore[arg-type]
+    # Passphrases stretch as swim's programs do: per label.
+    one = keys_from_secret('passphrase:correct horse', 'x')
+    assert len(one) == 1 and len(one[0]) == 32
+    assert one != keys_from_secret('passphrase:correct horse', 'y')
+    with pytest.raises(InvalidArgument, match='not a key'):
+        keys_from_secret('hunter2')
+    assert FAST['probe_interval'] > 0
