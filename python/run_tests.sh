@@ -15,6 +15,18 @@ export PYTHONDONTWRITEBYTECODE=1
 scratch="${TEST_TMPDIR:-$(mktemp -d)}"
 
 cd "$(dirname "$0")"
+"$python" -m mypy --cache-dir="${scratch}/mypy" swimcore tests bench
+
+# Under AddressSanitizer (bazel test --config=asan) libswim_c needs the
+# ASan runtime loaded before anything else, and Python is not
+# instrumented: preload the runtime, let Python allocate with malloc so
+# ASan sees its memory, and leave leak checks to the C and C++ tests (the
+# interpreter keeps its objects at exit).
+asan="$(ldd "$SWIMCORE_LIBRARY" | awk '/libasan/ { print $3 }')"
+if [[ -n "${asan}" ]]; then
+  export LD_PRELOAD="${asan}${LD_PRELOAD:+:${LD_PRELOAD}}"
+  export PYTHONMALLOC=malloc
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+${ASAN_OPTIONS}:}detect_leaks=0"
+fi
 "$python" -m pytest -q -p no:cacheprovider --basetemp="${scratch}/pytest" \
   tests
-"$python" -m mypy --cache-dir="${scratch}/mypy" swimcore tests bench
