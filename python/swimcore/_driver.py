@@ -64,6 +64,9 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        if self.closed:  # the driver stopped while it was connecting
+            transport.abort()
+            return
         if self.incoming:
             peer = transport.get_extra_info('peername')
             self.peer = (peer[0], peer[1])
@@ -102,7 +105,16 @@ class _Connection(asyncio.Protocol):
     def _arm(self, seconds: float) -> None:
         if self.timer is not None:
             self.timer.cancel()
-        self.timer = self.driver.loop.call_later(seconds, self.abort)
+        self.timer = self.driver.loop.call_later(seconds, self._expired)
+
+    def _expired(self) -> None:
+        # An outgoing connection is idle only with nothing left to send: a
+        # large message still flushing keeps it (write_timeout watches a
+        # peer that stopped reading).
+        if not self.incoming and self.queued() > 0 and not self.closed:
+            self._arm(DriverLimits.idle_timeout)
+            return
+        self.abort()
 
     def progress(self) -> None:
         self.authenticated = True
@@ -172,6 +184,8 @@ class Driver:
         self._left = asyncio.Event()
         self._stopped = asyncio.Event()
         self._draining = False
+        self._connects: set[asyncio.Task[None]] = set()
+        self._udp_ipv6 = False
         self.address: Address = config.address
 
     # --- Life -------------------------------------------------------------------
@@ -186,6 +200,9 @@ class Driver:
         advertised_port = port if port != 0 else bound_port
         self.address = (address_host, advertised_port)
         try:
+            # Peers first: a name that does not resolve fails the start
+            # before any member exists.
+            seeds = [(await self._resolve(h, p), p) for h, p in config.peers]
             self.node = NativeNode(NativeConfig(
                 name=config.local_name, address=self.address,
                 keys=config.keys,
@@ -193,14 +210,14 @@ class Driver:
                 label=config.label, metadata=config.local_metadata,
                 preset=config.preset, seed=config.seed,
                 tunables=config.tunables), _now())
+            self.members._bind(self)
+            self.members._local._apply(self.node.local(), None)
+            self.node.join(seeds, _now())
+            self._after()
         except BaseException:
-            self._close_sockets()
+            # Nothing of a failed start keeps running.
+            self.stop()
             raise
-        self.members._bind(self)
-        self.members._local._apply(self.node.local(), None)
-        seeds = [(await self._resolve(h, p), p) for h, p in config.peers]
-        self.node.join(seeds, _now())
-        self._after()
 
     async def leave(self, timeout: Optional[float] = None) -> None:
         """Leaves gracefully: waits until the news went out (or
@@ -208,16 +225,17 @@ class Driver:
         node = self.node
         if node is None or self._stopped.is_set():
             return
-        if node.lifecycle == 'active':
-            node.leave(_now())
-            self._after()
         try:
+            if node.lifecycle == 'active':
+                node.leave(_now())
+                self._after()
             await asyncio.wait_for(
                 self._left.wait(), timeout or self.config.leave_timeout)
         except asyncio.TimeoutError:
             _log.warning('%s: leave timed out; stopping anyway',
                          self.config.local_name)
-        self.stop()
+        finally:
+            self.stop()  # cancelled or not
 
     def stop(self) -> None:
         """Stops at once: closes every socket (no leave)."""
@@ -229,6 +247,8 @@ class Driver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for task in list(self._connects):
+            task.cancel()
         for connection in list(self._connections.values()):
             connection.closed = True
             if connection.transport is not None:
@@ -264,13 +284,12 @@ class Driver:
         return str(infos[0][4][0])
 
     async def _bind(self, bind: Address) -> tuple[
-            asyncio.AbstractServer, asyncio.DatagramTransport, int]:
+            asyncio.Server, asyncio.DatagramTransport, int]:
         host, port = bind
         # Port 0: the TCP listener picks a port, UDP takes the same (a few
         # tries, in case another socket holds that UDP port).
         for _ in range(10 if port == 0 else 1):
-            server = await self.loop.create_server(
-                self._accept, host, port, reuse_address=True)
+            server = await self._listen(host, port)
             bound_port = server.sockets[0].getsockname()[1]
             try:
                 udp, _ = await self.loop.create_datagram_endpoint(
@@ -280,8 +299,27 @@ class Driver:
                 if port == 0 and e.errno == errno.EADDRINUSE:
                     continue
                 raise
+            self._udp_ipv6 = ':' in host
             return server, udp, bound_port
         raise OSError(errno.EADDRINUSE, 'no port free for both UDP and TCP')
+
+    async def _listen(self, host: str, port: int) -> asyncio.Server:
+        if host != '::':
+            return await self.loop.create_server(
+                self._accept, host, port, reuse_address=True)
+        # [::] takes IPv4 peers too, as the C++ drivers' does (asyncio's own
+        # listeners are IPv6-only).
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(('::', port))
+            sock.listen(128)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        return await self.loop.create_server(self._accept, sock=sock)
 
     def _accept(self) -> _Connection:
         connection = _Connection(self, self._new_stream_id(), ('', 0), True)
@@ -302,12 +340,12 @@ class Driver:
         if len(same_host) >= DriverLimits.max_connections_per_host or len(
                 [c for c in same_host if not c.authenticated]) >= \
                 DriverLimits.max_unauthenticated_per_host:
-            del self._connections[connection.id]
+            self._connections.pop(connection.id, None)
             return False
         if len(incoming) >= DriverLimits.max_connections:
             idle = [c for c in incoming if not c.authenticated]
             if not idle:
-                del self._connections[connection.id]
+                self._connections.pop(connection.id, None)
                 return False
             idle[0].abort()  # the oldest unauthenticated one
         return True
@@ -348,9 +386,11 @@ class Driver:
         self._deadline = None
         if self.node is None or self._stopped.is_set():
             return
-        self.node.observe_wall_clock(time.time_ns())
-        self.node.handle_timeout(_now())
-        self._after()
+        try:
+            self.node.observe_wall_clock(time.time_ns())
+            self.node.handle_timeout(_now())
+        finally:
+            self._after()  # re-arms the timer, whatever happened
 
     # --- Commands -------------------------------------------------------------------
 
@@ -390,9 +430,12 @@ class Driver:
             self._rearm(node)
 
     def _drain(self, node: NativeNode) -> None:
-        while (transmit := node.poll_transmit()) is not None:
+        while not self._stopped.is_set() and \
+                (transmit := node.poll_transmit()) is not None:
             self._send(transmit)
-        while (event := node.poll_event()) is not None:
+        # A callback may stop the member: nothing more is handed out then.
+        while not self._stopped.is_set() and \
+                (event := node.poll_event()) is not None:
             self.members.events.notify(event)
             if event.type == 'user-message':
                 assert event.origin is not None
@@ -428,7 +471,10 @@ class Driver:
     def _send(self, transmit: Transmit) -> None:
         if not transmit.stream_channel:
             if self._udp is not None:
-                self._udp.sendto(transmit.data, transmit.to)
+                to = transmit.to
+                if self._udp_ipv6 and ':' not in to[0]:
+                    to = ('::ffff:' + to[0], to[1])  # IPv4 on a [::] socket
+                self._udp.sendto(transmit.data, to)
             return
         if transmit.stream is not None:
             # A reply: on the connection the request came on, or nowhere.
@@ -448,10 +494,16 @@ class Driver:
             self._connections[connection.id] = connection
             self._outgoing[transmit.to] = connection
             task = self.loop.create_task(self._connect(connection))
-            task.add_done_callback(_ignore_result)
+            self._connects.add(task)
+            task.add_done_callback(self._connect_done)
         if self._queued() + len(transmit.data) <= \
                 DriverLimits.max_queued_stream_bytes:
             connection.write(transmit.data)
+
+    def _connect_done(self, task: asyncio.Task[None]) -> None:
+        self._connects.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: _connect handles its failures
 
     def _queued(self) -> int:
         return sum(c.queued() for c in self._connections.values())
@@ -467,7 +519,5 @@ class Driver:
             connection._finish()
 
 
-def _ignore_result(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
+
 

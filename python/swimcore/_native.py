@@ -645,12 +645,19 @@ def keys_from_secret(secret: str, label: str = '') -> list[bytes]:
     or ``passphrase:TEXT``, comma-separated; docs/security.md, "Keys")."""
     secret_bytes = _text(secret, 'secret')
     label_bytes = _text(label, 'label')
-    keys = ffi.new('swim_bytes[]', 8)
-    storage = ffi.new('uint8_t[]', 8 * 32)
     count = ffi.new('size_t*')
     error = ffi.new('char[]', 512)
-    result = lib.swim_keys_from_secret(secret_bytes, label_bytes, storage,
-                                       8 * 32, keys, 8, count, error, 512)
+    capacity = 8
+    while True:
+        keys = ffi.new('swim_bytes[]', capacity)
+        storage = ffi.new('uint8_t[]', capacity * 32)
+        result = lib.swim_keys_from_secret(
+            secret_bytes, label_bytes, storage, capacity * 32, keys,
+            capacity, count, error, 512)
+        if result == -6 and count[0] > capacity:  # more keys: room for all
+            capacity = count[0]
+            continue
+        break
     if result != 0:
         _raise(result, ffi.string(error).decode('utf-8', 'replace'))
     return [bytes(ffi.buffer(keys[i].data, keys[i].size))

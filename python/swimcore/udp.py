@@ -57,8 +57,12 @@ class UdpTransport:
         if self._driver is not None:
             raise RuntimeError('this transport runs already')
         driver = Driver(self.config, self.worker.members)
-        await driver.start()
-        self.worker._attach(driver)
+        self.worker._attach(driver)  # raises if the worker runs already
+        try:
+            await driver.start()
+        except BaseException:
+            self.worker._detach()
+            raise
         self._driver = driver
         return self
 

@@ -38,6 +38,9 @@ class Worker:
             raise RuntimeError('this worker runs already')
         self._driver = driver
 
+    def _detach(self) -> None:
+        self._driver = None
+
     def _running(self) -> Driver:
         if self._driver is None:
             raise RuntimeError('the member is not running (enter the '

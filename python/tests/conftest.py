@@ -53,8 +53,10 @@ class Member:
 async def start(stack: AsyncExitStack, name: str, secret: Optional[str],
                 peers: list[str], **extra: Any) -> Member:
     """A member on 127.0.0.1 at a free port, left when *stack* closes."""
-    config = UdpConfig(local_name=name, local_address='127.0.0.1:0',
-                       peers=peers, secret=secret, **{**FAST, **extra})
+    options: dict[str, Any] = {'local_address': '127.0.0.1:0', **FAST,
+                               **extra}
+    config = UdpConfig(local_name=name, peers=peers, secret=secret,
+                       **options)
     members = Members(config)
     worker = await stack.enter_async_context(
         UdpTransport(config).enter(members))

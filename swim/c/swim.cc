@@ -46,6 +46,9 @@ namespace {
 // The first swim_config this API had: the smallest struct_size accepted.
 constexpr size_t kConfigSizeV1 = sizeof(swim_config);
 constexpr size_t kEventSizeV1 = sizeof(swim_event);
+// The largest struct_size taken: a value beyond it is a caller's bug, not
+// a newer header.
+constexpr size_t kMaxStructSize = 4096;
 
 // --- Values crossing the boundary -------------------------------------------
 
@@ -213,6 +216,17 @@ struct swim_members {
 
 namespace {
 
+// Sets the node's message from inside a handler: if even that runs out of
+// memory, the message is left empty rather than let anything escape.
+void SetError(swim_node* node, absl::string_view message,
+              absl::string_view detail = "") noexcept {
+  try {
+    node->error = absl::StrCat(message, detail);
+  } catch (...) {
+    node->error.clear();
+  }
+}
+
 // Runs `body` (returning a swim_result) with every exception caught. The
 // node's error is cleared first and set from the result.
 template <typename Body>
@@ -222,13 +236,13 @@ int Guard(swim_node* node, Body body) {
     node->error.clear();
     return body();
   } catch (const std::bad_alloc&) {
-    node->error = "out of memory";
+    SetError(node, "out of memory");
     return SWIM_ERR_NO_MEMORY;
   } catch (const std::exception& e) {
-    node->error = absl::StrCat("internal error: ", e.what());
+    SetError(node, "internal error: ", e.what());
     return SWIM_ERR_INTERNAL;
   } catch (...) {
-    node->error = "internal error";
+    SetError(node, "internal error");
     return SWIM_ERR_INTERNAL;
   }
 }
@@ -355,10 +369,10 @@ absl::StatusOr<bool> Flag(absl::string_view field, uint8_t value) {
 
 absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
   if (in == nullptr) return absl::InvalidArgumentError("config is NULL");
-  if (in->struct_size < kConfigSizeV1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: struct_size is ", in->struct_size, ", at least ",
-                     kConfigSizeV1, " expected (call swim_config_init)"));
+  if (in->struct_size < kConfigSizeV1 || in->struct_size > kMaxStructSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: struct_size is ", in->struct_size, ", ", kConfigSizeV1, "-",
+        kMaxStructSize, " expected (call swim_config_init)"));
   }
   // A newer caller's fields this library does not know must be unset.
   const auto* bytes = reinterpret_cast<const uint8_t*>(in);
@@ -572,8 +586,10 @@ void FillVerdict(EventView& view, const swim::Verdict& verdict) {
 }
 
 void FillEvent(EventView& view, swim_event& out) {
+  // A newer caller's fields past this library's swim_event are zero too
+  // (swim_node_poll_event bounds struct_size).
   const size_t struct_size = out.struct_size;
-  std::memset(&out, 0, sizeof(out));
+  std::memset(&out, 0, struct_size);
   out.struct_size = struct_size;
   out.previous_status = 0;
   // swim_event_type is the index of the case in swim::Event, plus one.
@@ -787,7 +803,11 @@ int swim_keys_from_secret(const char* secret, const char* label,
         swim::ParseClusterKeys(secret, label, "the secret");
     if (!parsed.ok()) {
       WriteError(parsed.status().message(), error, error_size);
-      return FromStatusCode(parsed.status().code());
+      // scrypt's memory is the one limit here: out of memory, not a limit
+      // of the caller's making.
+      return parsed.status().code() == absl::StatusCode::kResourceExhausted
+                 ? SWIM_ERR_NO_MEMORY
+                 : FromStatusCode(parsed.status().code());
     }
     // The keys leave no copy behind in freed memory.
     absl::Cleanup cleanse = [&parsed] {
@@ -1090,10 +1110,10 @@ int swim_node_poll_event(swim_node* node, swim_event* out) {
     if (out == nullptr) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
-    if (out->struct_size < kEventSizeV1) {
+    if (out->struct_size < kEventSizeV1 || out->struct_size > kMaxStructSize) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
-                  absl::StrCat("event: struct_size is ", out->struct_size,
-                               ", at least ", kEventSizeV1,
+                  absl::StrCat("event: struct_size is ", out->struct_size, ", ",
+                               kEventSizeV1, "-", kMaxStructSize,
                                " expected (set it to sizeof(swim_event))"));
     }
     std::optional<swim::Event> event = node->node->PollEvent();

@@ -101,7 +101,9 @@ typedef enum swim_result {
    * the function says, and the output stays queued. Call again with a
    * larger buffer. */
   SWIM_ERR_BUFFER_TOO_SMALL = -6,
-  /* Memory ran out. The call did not happen; the node is as before. */
+  /* Memory ran out. The call did not happen and the node is as before,
+   * except from a poll function: the output it was taking is lost, as a
+   * lost packet is (the protocol recovers). */
   SWIM_ERR_NO_MEMORY = -7,
   /* A failure inside the library (a bug): report it. The node may be in
    * any state; free it. */

@@ -145,11 +145,22 @@ static void copy_text(char* out, size_t out_size, const void* data,
 }
 
 static void take_events(int i) {
-  swim_event event;
-  memset(&event, 0, sizeof(event));
-  event.struct_size = sizeof(event);
+  /* As a caller compiled against a newer header would: a larger struct,
+   * whose field this library does not know comes back zero. */
+  struct {
+    swim_event event;
+    uint64_t newer_field;
+  } larger;
+  memset(&larger, 0, sizeof(larger));
+  larger.event.struct_size = sizeof(larger);
+  swim_event* const out = &larger.event;
   int result;
-  while ((result = swim_node_poll_event(members[i].node, &event)) == 1) {
+  for (;;) {
+    larger.newer_field = UINT64_MAX;
+    result = swim_node_poll_event(members[i].node, out);
+    if (result != 1) break;
+    CHECK_EQ_INT(larger.newer_field, 0);
+    const swim_event event = *out;
     if (event.type == SWIM_EVENT_USER_MESSAGE) {
       copy_text(members[i].message, sizeof(members[i].message), event.payload,
                 event.payload_size);
@@ -595,6 +606,12 @@ static void test_bad_arguments(void) {
                SWIM_ERR_INVALID_ARGUMENT);
   memset(&event, 0, sizeof(event));
   CHECK_EQ_INT(swim_node_poll_event(alpha, &event), SWIM_ERR_INVALID_ARGUMENT);
+  event.struct_size = (size_t)1 << 40; /* not a size any header has */
+  CHECK_EQ_INT(swim_node_poll_event(alpha, &event), SWIM_ERR_INVALID_ARGUMENT);
+  init_config(&config, 2);
+  config.struct_size = (size_t)1 << 40;
+  CHECK_EQ_INT(swim_node_new(&node, &config, now, error, sizeof(error)),
+               SWIM_ERR_INVALID_ARGUMENT);
   CHECK(strstr(swim_node_last_error(alpha), "struct_size") != NULL);
   CHECK_EQ_INT(swim_node_poll_event(alpha, NULL), SWIM_ERR_INVALID_ARGUMENT);
 
