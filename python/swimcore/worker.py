@@ -75,8 +75,9 @@ class Worker:
         self._running().stop()
 
     def broadcast(self, payload: bytes) -> None:
-        """Sends *payload* to every member (``members.messages`` there,
-        once). Keep it well under the datagram budget (1 400 bytes)."""
+        """Sends *payload* (up to 65 535 bytes) to every member
+        (``members.messages`` there, once). One that fits a datagram rides
+        the gossip; a larger one goes by stream."""
         self._running().broadcast(payload)
 
     def remove(self, name: str) -> None:

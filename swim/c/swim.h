@@ -325,8 +325,9 @@ SWIM_C_EXPORT int swim_node_set_metadata(swim_node* node,
                                          const swim_metadata_entry* entries,
                                          size_t count, int64_t now);
 /* Sends `payload` to every member (a USER_MESSAGE event there, once).
- * INVALID_ARGUMENT above 65535 bytes. It travels piggybacked on
- * datagrams: keep it well below the config's datagram_budget. */
+ * INVALID_ARGUMENT above 65535 bytes. One that fits a datagram rides the
+ * gossip; a larger one goes by stream to a few members, who pass it on
+ * the same way. */
 SWIM_C_EXPORT int swim_node_broadcast(swim_node* node, const uint8_t* payload,
                                       size_t size, int64_t now);
 /* Removes a member known to be gone for good (a LEFT claim about it); a
