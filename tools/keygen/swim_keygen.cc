@@ -14,8 +14,8 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "tools/common/command_line.h"
 #include "swim/core/cluster_key.h"
+#include "tools/common/command_line.h"
 
 ABSL_FLAG(int, bytes, 32,
           "Key size in bytes: 16, 24 or 32 (AES-256 either way).");

@@ -17,11 +17,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "swim/core/cluster_key.h"
 #include "swim/core/metadata.h"
 #include "swim/drivers/net/host_port.h"
 #include "swim/drivers/net/seed_resolver.h"
 #include "swim/drivers/net/socket_address.h"
-#include "swim/core/cluster_key.h"
 #include "tools/member/tunables.h"
 
 namespace swim::tools {

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "swim/core/config.h"
 #include "swim/core/cluster_key.h"
+#include "swim/core/config.h"
 
 namespace swim::tools {
 namespace {

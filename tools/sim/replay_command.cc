@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "swim/core/cluster_key.h"
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/keyring.h"
@@ -27,7 +28,6 @@
 #include "swim/core/verdict.h"
 #include "swim/core/wire.h"
 #include "tools/common/terminal_text.h"
-#include "swim/core/cluster_key.h"
 
 namespace swim::tools {
 namespace {

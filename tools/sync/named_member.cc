@@ -16,10 +16,10 @@
 
 #include "absl/strings/str_split.h"
 #include "swim/core/address.h"
+#include "swim/core/cluster_key.h"
 #include "swim/core/config.h"
 #include "swim/drivers/epoll/epoll_driver.h"
 #include "tools/common/signal_waiter.h"
-#include "swim/core/cluster_key.h"
 
 int main(int argc, char** argv) {
   if (argc < 5) {
