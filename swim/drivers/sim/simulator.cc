@@ -56,10 +56,19 @@ struct Simulator::Pending {
 
 namespace {
 
+// At one instant, deliveries and actions run in the order they were
+// queued, then nodes' timers in node order. Timers are not ordered by when
+// they were queued: a node re-arms its timer whenever its deadline moves,
+// so that order would change with every wake-up a node adds or removes
+// even when the wake-up does nothing, and with it the trace.
 struct Later {
   template <typename T>
   bool operator()(const T& a, const T& b) const {
     if (a.at != b.at) return a.at > b.at;
+    const bool a_timer = a.kind == T::Kind::kTimer;
+    const bool b_timer = b.kind == T::Kind::kTimer;
+    if (a_timer != b_timer) return a_timer;
+    if (a_timer && a.to != b.to) return a.to > b.to;
     return a.order > b.order;
   }
 };
