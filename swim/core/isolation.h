@@ -19,8 +19,10 @@ namespace swim {
 // all do: a window of time that grew with it might never be reached.
 //
 //   OnRun      the Node runs at `now` (any input, command or timer); a gap
-//              of a window or more since the previous run is a pause, and
-//              isolates the member for one window from there.
+//              longer than a window since the previous run is a pause, and
+//              isolates the member for one window from there. (The probe
+//              timer alone runs a member once a probe period, so one on
+//              schedule never pauses, even with a window of one period.)
 //   OnProbe    the member sent a probe.
 //   OnContact  authenticated input from another member arrived.
 //   Check      whether the member is isolated at `now`, and whether an
@@ -40,7 +42,7 @@ class Isolation {
   // `window`: the pause that counts (zero: none); the Node passes
   // isolation_probes of its probe periods, which Lifeguard stretches.
   void OnRun(Instant now, absl::Duration window) {
-    if (window > absl::ZeroDuration() && now - last_run_ >= window) {
+    if (window > absl::ZeroDuration() && now - last_run_ > window) {
       resumed_at_ = now;
       resume_window_ = window;
     }

@@ -109,7 +109,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     }
     ++stats_.updates_applied;
     EmitEvent(MemberJoined{record->ToMember()});
-    QueueUpdate(*record, origin);
+    QueueUpdate(*record, origin, now);
     return;
   }
 
@@ -139,7 +139,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     // An independent confirmation: the timeout may shrink (Lifeguard), and
     // only new confirmations are worth re-gossiping.
     ArmMemberTimer(*record, Kind::kSuspicion, record->suspicion()->deadline());
-    QueueUpdate(*record, origin);
+    QueueUpdate(*record, origin, now);
     ++stats_.updates_stale;
     return;
   }
@@ -217,7 +217,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
   } else if (metadata_changed) {
     EmitEvent(MemberMetadataChanged{record->ToMember()});
   }
-  QueueUpdate(*record, origin);
+  QueueUpdate(*record, origin, now);
 }
 
 void NodeImpl::ApplyUpdateAboutSelf(const Claim& update, Instant now) {
@@ -298,7 +298,7 @@ void NodeImpl::Refute(const Incarnation& claimed, Instant now) {
   local_.incarnation = next;
   local_.last_change = now;
   ++stats_.refutations;
-  QueueLocalUpdate();
+  QueueLocalUpdate(now);
   EmitEvent(Refuted{local_});
 }
 
@@ -306,7 +306,7 @@ void NodeImpl::Reannounce(Instant now) {
   if (now < last_reannounce_ + config_.probe_interval) return;
   last_reannounce_ = now;
   ++stats_.reannouncements;
-  QueueLocalUpdate();
+  QueueLocalUpdate(now);
 }
 
 void NodeImpl::ReportConflict(const Address& claimed, Instant now) {
@@ -340,27 +340,31 @@ Claim NodeImpl::LocalClaim() const {
                     local_.incarnation, local_metadata_encoded_, local_.name);
 }
 
-void NodeImpl::QueueUpdate(const MemberRecord& record,
-                           absl::string_view origin) {
-  EnqueueClaim(ClaimOf(record, origin));
+void NodeImpl::QueueUpdate(const MemberRecord& record, absl::string_view origin,
+                           Instant now) {
+  EnqueueClaim(ClaimOf(record, origin), now);
 }
 
-void NodeImpl::EnqueueClaim(const Claim& claim) {
+void NodeImpl::EnqueueClaim(const Claim& claim, Instant now) {
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(claim);
   if (!encoded.ok()) return;  // cannot happen: fields were validated
   EnqueueBroadcast(MemberKey(claim.name), *std::move(encoded),
-                   /*user=*/false);
+                   /*user=*/false, now);
 }
 
 void NodeImpl::EnqueueBroadcast(absl::string_view key,
-                                std::vector<uint8_t> encoded, bool user) {
+                                std::vector<uint8_t> encoded, bool user,
+                                Instant now) {
   const size_t before = broadcasts_.dropped();
   broadcasts_.Enqueue(key, std::move(encoded), user);
   stats_.drops[static_cast<int>(DropReason::kBroadcastQueueFull)] +=
       broadcasts_.dropped() - before;
+  ArmGossip(now);
 }
 
-void NodeImpl::QueueLocalUpdate() { EnqueueClaim(LocalClaim()); }
+void NodeImpl::QueueLocalUpdate(Instant now) {
+  EnqueueClaim(LocalClaim(), now);
+}
 
 void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
                                    Instant now) {
@@ -402,7 +406,7 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (encoded.ok()) {
     EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
-                     /*user=*/true);
+                     /*user=*/true, now);
   }
 }
 

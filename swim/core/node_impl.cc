@@ -113,7 +113,8 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
         static_cast<uint64_t>(absl::ToInt64Nanoseconds(interval)) + 1));
   };
   timers_.Set(Kind::kProbeTick, now + stagger(config_.probe_interval));
-  timers_.Set(Kind::kGossip, now + stagger(config_.gossip_interval));
+  // Armed when there is something to gossip (ArmGossip).
+  gossip_next_ = now + stagger(config_.gossip_interval);
   if (config_.push_pull_interval > absl::ZeroDuration()) {
     timers_.Set(Kind::kPushPull, now + config_.push_pull_interval +
                                      stagger(config_.push_pull_interval));
@@ -173,7 +174,7 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
 void NodeImpl::SendJoinRequests(Instant now) {
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
-  QueueLocalUpdate();
+  QueueLocalUpdate(now);
   for (const Address& seed : join_.seeds()) {
     SendPushPull(seed, StateKind::kJoin);
   }
@@ -194,7 +195,7 @@ absl::Status NodeImpl::Leave(Instant now) {
   timers_.Cancel(Kind::kJoinRetry);
   timers_.Cancel(Kind::kPushPull);
   reconnect_.Stop();
-  QueueLocalUpdate();
+  QueueLocalUpdate(now);
   OnGossipTick(now);  // tell a few members right away
   return absl::OkStatus();
 }
@@ -215,7 +216,7 @@ absl::Status NodeImpl::SetMetadata(Metadata metadata, Instant now) {
   local_.metadata = std::move(metadata);
   ++local_.incarnation.version;
   local_.last_change = now;
-  QueueLocalUpdate();
+  QueueLocalUpdate(now);
   return absl::OkStatus();
 }
 
@@ -391,7 +392,8 @@ absl::Status NodeImpl::Remove(absl::string_view name, Instant now) {
     EmitEvent(
         MemberStatusChanged{record->ToMember(), previous, std::move(cause)});
   }
-  QueueUpdate(*record, local_.name);  // the queued claim outlives the record
+  QueueUpdate(*record, local_.name,
+              now);  // the queued claim outlives the record
   Reap(*record);
   return absl::OkStatus();
 }
@@ -427,7 +429,7 @@ absl::Status NodeImpl::RememberFor(absl::string_view name,
   return absl::OkStatus();
 }
 
-absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant) {
+absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant now) {
   if (absl::Status status = CheckActive("Broadcast"); !status.ok()) {
     return status;
   }
@@ -443,7 +445,7 @@ absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant) {
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (!encoded.ok()) return encoded.status();
   EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
-                   /*user=*/true);
+                   /*user=*/true, now);
   return absl::OkStatus();
 }
 
@@ -1027,7 +1029,7 @@ void NodeImpl::GiveVerdict(const Probe::Outcome& outcome,
     if (target->suspicion() && target->suspicion()->Confirm(local_.name, now)) {
       ArmMemberTimer(*target, Kind::kSuspicion,
                      target->suspicion()->deadline());
-      QueueUpdate(*target, local_.name);
+      QueueUpdate(*target, local_.name, now);
     }
     return;
   }
@@ -1041,7 +1043,7 @@ void NodeImpl::GiveVerdict(const Probe::Outcome& outcome,
   EmitEvent(MemberStatusChanged{target->ToMember(), previous,
                                 MakeVerdict(Verdict::Reason::kProbeFailed,
                                             local_.name, target->suspicion())});
-  QueueUpdate(*target, local_.name);
+  QueueUpdate(*target, local_.name, now);
 }
 
 Verdict::ProbeFailure NodeImpl::ProbeReport(
@@ -1170,7 +1172,7 @@ void NodeImpl::DeclareOffline(MemberRecord& record, Instant now) {
   ArmMemberTimer(record, Kind::kReap, now + RememberTime(record));
   EmitEvent(MemberStatusChanged{record.ToMember(), MemberStatus::kSuspect,
                                 std::move(cause)});
-  QueueUpdate(record, local_.name);
+  QueueUpdate(record, local_.name, now);
 }
 
 bool NodeImpl::Isolated(Instant now) {
@@ -1189,7 +1191,7 @@ bool NodeImpl::Isolated(Instant now) {
       }
       record.suspicion()->Restart(now);
       ArmMemberTimer(record, Kind::kSuspicion, record.suspicion()->deadline());
-      QueueUpdate(record, local_.name);
+      QueueUpdate(record, local_.name, now);
     }
   }
   return state.isolated;
@@ -1354,7 +1356,28 @@ void NodeImpl::HandleNack(const Address& from, const Nack& nack) {
 // --- Dissemination ---
 
 void NodeImpl::OnGossipTick(Instant now) {
-  timers_.Set(Kind::kGossip, now + config_.gossip_interval);
+  gossip_next_ = now + config_.gossip_interval;
+  timers_.Set(Kind::kGossip, gossip_next_);
+  GossipRound(now);
+  if (broadcasts_.empty() && !broadcasts_.has_oversized()) {
+    timers_.Cancel(Kind::kGossip);  // until ArmGossip
+  }
+}
+
+void NodeImpl::ArmGossip(Instant now) {
+  if (timers_.Get(Kind::kGossip)) return;
+  if (gossip_next_ < now) {
+    // The grid points passed while idle were rounds with nothing to do.
+    absl::Duration late;
+    const int64_t passed =
+        absl::IDivDuration(now - gossip_next_, config_.gossip_interval, &late);
+    gossip_next_ += config_.gossip_interval *
+                    (passed + (late > absl::ZeroDuration() ? 1 : 0));
+  }
+  timers_.Set(Kind::kGossip, gossip_next_);
+}
+
+void NodeImpl::GossipRound(Instant now) {
   if (broadcasts_.has_oversized() && table_.available() > 0) {
     // Messages too big for any datagram (large metadata) go by stream, once,
     // to gossip_nodes members, who pass them on the same way; push-pull

@@ -146,7 +146,15 @@ class NodeImpl {
   std::optional<Claim> BuddyClaim(const MemberRecord& target) const;
   // The probe ended (its period is over): its verdict on the target.
   void ConcludeProbe(const Probe::Outcome& ended, Instant now);
+  // A gossip round. Rounds fall on a fixed grid (gossip_interval apart
+  // from a random phase) but run only while something is queued: a round
+  // that leaves the queue empty does not re-arm, and the next message
+  // queued arms the first grid point at or after `now` (ArmGossip). A
+  // member with no news is then not woken for gossip at all, and every
+  // round runs when an always-armed timer would have run it.
   void OnGossipTick(Instant now);
+  void GossipRound(Instant now);
+  void ArmGossip(Instant now);
   void OnPushPullTick(Instant now);
   void OnJoinRetry(Instant now);
   // Asks the seeds that need it (all until joined, then the unsettled
@@ -223,8 +231,9 @@ class NodeImpl {
   bool StateFits(size_t more) const;
   void StartSuspicion(MemberRecord& record, absl::string_view origin,
                       Instant now);
-  void QueueUpdate(const MemberRecord& record, absl::string_view origin);
-  void EnqueueClaim(const Claim& claim);
+  void QueueUpdate(const MemberRecord& record, absl::string_view origin,
+                   Instant now);
+  void EnqueueClaim(const Claim& claim, Instant now);
   // Notes that the sender of the datagram being handled holds a stale
   // suspicion or declaration about `name` (this node included), which a
   // newer claim here refutes; HandleMessages then answers it with that
@@ -241,10 +250,11 @@ class NodeImpl {
   void SendReply(const Address& to, bool refuted, Instant now);
   // The answer to a ping that came over a stream, on that stream.
   void SendStreamAck(const Address& to);
-  void QueueLocalUpdate();
-  // Queues for dissemination, counting what the bounded queue drops.
+  void QueueLocalUpdate(Instant now);
+  // Queues for dissemination, counting what the bounded queue drops, and
+  // arms the next gossip round.
   void EnqueueBroadcast(absl::string_view key, std::vector<uint8_t> encoded,
-                        bool user);
+                        bool user, Instant now);
   void EmitEvent(Event event);
 
   // Sending.
@@ -295,6 +305,8 @@ class NodeImpl {
   MemberTable table_;
   BroadcastQueue broadcasts_;
   TimerQueue timers_;
+  // The grid point of the next gossip round (OnGossipTick).
+  Instant gossip_next_;
   Stats stats_;
 
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)

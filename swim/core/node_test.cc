@@ -2234,5 +2234,84 @@ TEST(NodeDeterminismTest, SameConfigSeedAndInputsGiveIdenticalTransmits) {
   EXPECT_NE(trace, Trace(third));
 }
 
+// Gossip rounds run only while something is queued (node_impl.h,
+// OnGossipTick): a member with nothing to tell is woken only by its own
+// periodic work, here its probe tick (state exchanges and reconnecting
+// are off).
+TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
+  Config config = TestConfig();
+  config.push_pull_interval = absl::ZeroDuration();
+  config.reconnect_interval = absl::ZeroDuration();
+  Harness h(config);
+  ASSERT_EQ(h.node().queued_broadcasts(), 0u);
+  const absl::Duration probe = h.node().config().probe_interval;
+  const Instant limit = h.now() + probe * 10;
+  std::vector<Instant> wakes;
+  while (std::optional<Instant> next = h.node().NextDeadline()) {
+    if (*next > limit) break;
+    wakes.push_back(*next);
+    ASSERT_TRUE(h.StepOnce(limit));
+  }
+  ASSERT_GE(wakes.size(), 9u);
+  for (size_t i = 1; i < wakes.size(); ++i) {
+    EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
+  }
+  EXPECT_EQ(h.node().stats().gossip_rounds, 0u);
+}
+
+// News queued after a quiet spell goes out at the first point of the
+// gossip grid the rounds were on (within one gossip_interval), and the
+// rounds stop again once it has been told.
+TEST(NodeGossipTest, RoundsKeepTheirGridAcrossQuietSpells) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2));
+  const absl::Duration interval = h.node().config().gossip_interval;
+  std::vector<Instant> wakes;
+  auto gossip_rounds = [&](Instant until) {
+    std::vector<Instant> rounds;
+    uint64_t seen = h.node().stats().gossip_rounds;
+    while (std::optional<Instant> next = h.node().NextDeadline()) {
+      if (*next > until) break;
+      wakes.push_back(*next);
+      h.StepOnce(until);
+      if (h.node().stats().gossip_rounds != seen) {
+        seen = h.node().stats().gossip_rounds;
+        rounds.push_back(h.now());
+      }
+      // Keep the peer alive: answer every probe.
+      for (const Sent& sent : h.TakeSent()) {
+        for (const Ping& ping : MessagesOf<Ping>(sent)) {
+          h.Datagram(Addr(2), {Ack{ping.seq}});
+        }
+      }
+    }
+    h.AdvanceTo(until);
+    return rounds;
+  };
+  const std::vector<Instant> first = gossip_rounds(h.now() + absl::Seconds(5));
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(h.node().queued_broadcasts(), 0u) << "the news was told";
+  wakes.clear();
+  EXPECT_TRUE(gossip_rounds(h.now() + absl::Seconds(5)).empty())
+      << "nothing to tell, no round";
+  EXPECT_FALSE(wakes.empty());  // probes
+  for (Instant wake : wakes) {
+    EXPECT_NE((wake - first[0]) % interval, absl::ZeroDuration())
+        << "woken for a gossip round with nothing to tell";
+  }
+  // Quiet for 5 s and a fraction of an interval, then news.
+  h.Advance(interval / 3);
+  const Instant queued = h.now();
+  ASSERT_TRUE(h.Broadcast("news").ok());
+  const std::vector<Instant> second = gossip_rounds(h.now() + absl::Seconds(5));
+  ASSERT_FALSE(second.empty());
+  EXPECT_GE(second[0], queued);
+  EXPECT_LT(second[0] - queued, interval);
+  for (Instant round : second) {
+    EXPECT_EQ((round - first[0]) % interval, absl::ZeroDuration())
+        << "off the grid";
+  }
+}
+
 }  // namespace
 }  // namespace swim::testing
