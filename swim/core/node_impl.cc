@@ -463,6 +463,7 @@ StreamVerdict NodeImpl::HandleStreamData(StreamId stream, const Address& from,
                                          Instant now) {
   isolation_.OnRun(now, IsolationWindow());
   stats_.bytes_received += bytes.size();
+  stats_.stream_bytes_received += bytes.size();
   const StreamTable::Outcome outcome = streams_.Feed(
       stream, from, bytes, envelope_,
       [&](const Address& sender, absl::Span<const uint8_t> message) {
@@ -504,6 +505,7 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
 void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
                            Instant now) {
   stats_.bytes_received += bytes.size();
+  stats_.datagram_bytes_received += bytes.size();
   if (config_.tcp_only) {
     // Not even opened: a TCP-only member neither sends nor reads
     // datagrams, so a spoofed one cannot make it open connections.
@@ -1490,6 +1492,7 @@ void NodeImpl::SendPacket(const Address& to, Channel channel,
     if (!size.ok()) return;
     ++stats_.streams_sent;
     stats_.bytes_sent += *size;
+    stats_.stream_bytes_sent += *size;
     return;
   }
   const absl::StatusOr<size_t> size =
@@ -1497,6 +1500,7 @@ void NodeImpl::SendPacket(const Address& to, Channel channel,
   if (!size.ok()) return;
   ++stats_.datagrams_sent;
   stats_.bytes_sent += *size;
+  stats_.datagram_bytes_sent += *size;
 }
 
 void NodeImpl::CountSent(const Message& message) {

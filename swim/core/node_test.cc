@@ -2313,5 +2313,33 @@ TEST(NodeGossipTest, RoundsKeepTheirGridAcrossQuietSpells) {
   }
 }
 
+// Bytes are counted by channel as well as in total: datagrams (UDP) and
+// stream chunks (TCP) apart, so an operator can tell state exchanges from
+// probing and gossip.
+TEST(NodeStatsTest, BytesAreCountedByChannel) {
+  Harness h;
+  h.Learn(kPeerA, Addr(2));
+  h.Datagram(Addr(2), {Ping{7, kSelf}});
+  PushPull request;
+  request.reply_wanted = true;
+  request.sender = kPeerA;
+  h.Stream(Addr(2, 40000), {request});
+  h.Advance(absl::Seconds(3));
+  const Stats& stats = h.node().stats();
+  EXPECT_GT(stats.datagram_bytes_sent, 0u);
+  EXPECT_GT(stats.datagram_bytes_received, 0u);
+  EXPECT_GT(stats.stream_bytes_sent, 0u);
+  EXPECT_GT(stats.stream_bytes_received, 0u);
+  EXPECT_EQ(stats.datagram_bytes_sent + stats.stream_bytes_sent,
+            stats.bytes_sent);
+  EXPECT_EQ(stats.datagram_bytes_received + stats.stream_bytes_received,
+            stats.bytes_received);
+  uint64_t sent_on_stream = 0;
+  for (const Sent& sent : h.sent()) {
+    if (sent.channel == Channel::kStream) sent_on_stream += sent.sealed.size();
+  }
+  EXPECT_EQ(stats.stream_bytes_sent, sent_on_stream);
+}
+
 }  // namespace
 }  // namespace swim::testing

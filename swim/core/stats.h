@@ -116,8 +116,14 @@ struct Stats {
   // why), and ones that closed in the middle of a message.
   uint64_t streams_closed = 0;
   uint64_t streams_truncated = 0;
-  uint64_t bytes_sent = 0;
-  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;      // sealed bytes, both channels
+  uint64_t bytes_received = 0;  // as the driver delivered them
+  // The same bytes by channel: datagrams (UDP), and stream chunks as sealed
+  // or as fed (TCP payload, before TLS if any).
+  uint64_t datagram_bytes_sent = 0;
+  uint64_t datagram_bytes_received = 0;
+  uint64_t stream_bytes_sent = 0;
+  uint64_t stream_bytes_received = 0;
 
   std::array<uint64_t, kDropReasonCount> drops = {};
   // Indexed by EnvelopeDrop.
