@@ -1,0 +1,298 @@
+// What a settled member costs at rest: N members on real loopback sockets
+// in one process, each with its own loop (the epoll driver's Run on its own
+// thread, or an Asio io_context run by its own thread), join through the
+// first one, settle, and are then measured over a window:
+//
+//   CPU        the process's user + system time (getrusage), per member
+//              per second;
+//   traffic    datagrams and bytes sent per member per second, UDP and
+//              TCP apart, from the members' own Stats;
+//   wake-ups   timer and socket wake-ups of the loops: not measurable
+//              from outside without tracing, so --strace counts the
+//              process's system calls in a second window of the same
+//              length, with strace attached (it slows every call, so the
+//              CPU figure comes from the first window, untraced).
+//
+//   bazel run -c opt //bench:rest_bench -- --members=64 --driver=epoll
+//   bazel run -c opt //bench:rest_bench -- --members=64 --driver=asio
+//       --security=plaintext --strace=/usr/bin/strace
+//
+// docs/performance.md ("Rest cost") has the figures.
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "asio.hpp"
+#include "swim/core/config.h"
+#include "swim/core/member_status.h"
+#include "swim/core/stats.h"
+#include "swim/drivers/asio/asio_driver.h"
+#include "swim/drivers/epoll/epoll_driver.h"
+
+ABSL_FLAG(int, members, 16, "Members in the process, 2-1024.");
+ABSL_FLAG(std::string, driver, "epoll", "epoll or asio.");
+ABSL_FLAG(std::string, security, "encrypted", "encrypted or plaintext.");
+ABSL_FLAG(double, settle_s, 30,
+          "Seconds after every member knows every other before measuring.");
+ABSL_FLAG(double, window_s, 30, "Seconds measured.");
+ABSL_FLAG(std::string, strace, "",
+          "Path of strace: count system calls in a second window.");
+
+namespace swim {
+namespace {
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
+             1e6;
+}
+
+struct Traffic {
+  uint64_t datagrams = 0;
+  uint64_t datagram_bytes = 0;
+  uint64_t streams = 0;
+  uint64_t stream_bytes = 0;
+  uint64_t probes = 0;
+  uint64_t gossip_rounds = 0;
+};
+
+// One member with its loop on its own thread.
+class LoopMember {
+ public:
+  virtual ~LoopMember() = default;
+  virtual Driver& driver() = 0;
+};
+
+class EpollMember final : public LoopMember {
+ public:
+  explicit EpollMember(std::unique_ptr<EpollDriver> driver)
+      : driver_(std::move(driver)), loop_([this] { (void)driver_->Run(); }) {}
+  ~EpollMember() override {
+    driver_->Stop();
+    loop_.join();
+  }
+  Driver& driver() override { return *driver_; }
+
+ private:
+  std::unique_ptr<EpollDriver> driver_;
+  std::thread loop_;
+};
+
+class AsioMember final : public LoopMember {
+ public:
+  AsioMember() = default;
+  absl::Status Start(const Config& config) {
+    absl::StatusOr<std::unique_ptr<AsioDriver>> driver =
+        AsioDriver::Create(io_, config);
+    if (!driver.ok()) return driver.status();
+    driver_ = *std::move(driver);
+    loop_ = std::thread([this] { io_.run(); });
+    return absl::OkStatus();
+  }
+  ~AsioMember() override {
+    if (driver_ != nullptr) driver_->Close();
+    io_.stop();
+    if (loop_.joinable()) loop_.join();
+    driver_.reset();
+  }
+  Driver& driver() override { return *driver_; }
+
+ private:
+  asio::io_context io_;
+  std::unique_ptr<AsioDriver> driver_;
+  std::thread loop_;
+};
+
+Traffic Sum(std::vector<std::unique_ptr<LoopMember>>& members) {
+  Traffic total;
+  for (const std::unique_ptr<LoopMember>& member : members) {
+    (void)member->driver().Inspect([&](const Node& node, const DriverStats&) {
+      const Stats& stats = node.stats();
+      total.datagrams += stats.datagrams_sent;
+      total.datagram_bytes += stats.datagram_bytes_sent;
+      total.streams += stats.streams_sent;
+      total.stream_bytes += stats.stream_bytes_sent;
+      total.probes += stats.probes;
+      total.gossip_rounds += stats.gossip_rounds;
+    });
+  }
+  return total;
+}
+
+bool AllKnowAll(std::vector<std::unique_ptr<LoopMember>>& members) {
+  const size_t others = members.size() - 1;
+  for (const std::unique_ptr<LoopMember>& member : members) {
+    size_t online = 0;
+    (void)member->driver().Inspect([&](const Node& node, const DriverStats&) {
+      online = node.Members(StatusMask(MemberStatus::kOnline)).size();
+    });
+    if (online != others) return false;
+  }
+  return true;
+}
+
+// strace -c -f on this process for `window`; the total number of calls.
+absl::StatusOr<uint64_t> CountSystemCalls(const std::string& strace,
+                                          absl::Duration window) {
+  const std::string out =
+      absl::StrCat("/tmp/rest_bench.strace.", getpid(), ".txt");
+  const std::string pid = absl::StrCat(getpid());
+  const pid_t child = fork();
+  if (child < 0) return absl::InternalError("fork failed");
+  if (child == 0) {
+    execl(strace.c_str(), "strace", "-c", "-f", "-q", "-o", out.c_str(), "-p",
+          pid.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  absl::SleepFor(window);
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::ifstream file(out);
+  std::string line;
+  uint64_t calls = 0;
+  bool found = false;
+  while (std::getline(file, line)) {
+    // "100.00    0.012345           3      4321        12 total"
+    std::vector<absl::string_view> fields =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (fields.size() >= 4 && fields.back() == "total") {
+      found = absl::SimpleAtoi(fields[3], &calls);
+    }
+  }
+  std::remove(out.c_str());
+  if (!found) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no summary from ", strace,
+                     " (is it installed, and may this process be traced?)"));
+  }
+  return calls;
+}
+
+int Main() {
+  const int n = absl::GetFlag(FLAGS_members);
+  const std::string driver = absl::GetFlag(FLAGS_driver);
+  const std::string security = absl::GetFlag(FLAGS_security);
+  if (n < 2 || n > 1024 || (driver != "epoll" && driver != "asio") ||
+      (security != "encrypted" && security != "plaintext")) {
+    std::fprintf(stderr,
+                 "rest_bench: --members 2-1024, --driver epoll|asio, "
+                 "--security encrypted|plaintext\n");
+    return 2;
+  }
+  const absl::Duration settle = absl::Seconds(absl::GetFlag(FLAGS_settle_s));
+  const absl::Duration window = absl::Seconds(absl::GetFlag(FLAGS_window_s));
+
+  std::vector<std::unique_ptr<LoopMember>> members;
+  std::string seed;
+  for (int i = 0; i < n; ++i) {
+    Config config = Config::Lan();
+    config.name = absl::StrCat("m", i);
+    config.address = *Address::Parse("127.0.0.1:0");
+    if (security == "encrypted") {
+      config.security_mode = SecurityMode::kEncrypted;
+      config.keys = {std::string(32, 'k')};
+    } else {
+      config.security_mode = SecurityMode::kPlaintext;
+    }
+    if (driver == "epoll") {
+      absl::StatusOr<std::unique_ptr<EpollDriver>> created =
+          EpollDriver::Create(config);
+      if (!created.ok()) {
+        std::fprintf(stderr, "rest_bench: %s\n",
+                     created.status().ToString().c_str());
+        return 1;
+      }
+      members.push_back(std::make_unique<EpollMember>(*std::move(created)));
+    } else {
+      auto member = std::make_unique<AsioMember>();
+      if (absl::Status status = member->Start(config); !status.ok()) {
+        std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
+        return 1;
+      }
+      members.push_back(std::move(member));
+    }
+    if (i == 0) {
+      seed = members[0]->driver().bound_address().ToString();
+    } else {
+      members.back()->driver().Join({seed});
+    }
+  }
+  const absl::Time started = absl::Now();
+  while (!AllKnowAll(members)) {
+    if (absl::Now() - started > absl::Minutes(5)) {
+      std::fprintf(stderr, "rest_bench: no convergence in 5 minutes\n");
+      return 1;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  const absl::Duration joined = absl::Now() - started;
+  absl::SleepFor(settle);
+
+  const Traffic before = Sum(members);
+  const double cpu_before = CpuSeconds();
+  const absl::Time window_start = absl::Now();
+  absl::SleepFor(window);
+  const double cpu = CpuSeconds() - cpu_before;
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const Traffic after = Sum(members);
+  const bool settled = AllKnowAll(members);
+
+  std::string syscalls = "not counted (--strace)";
+  if (const std::string strace = absl::GetFlag(FLAGS_strace); !strace.empty()) {
+    absl::StatusOr<uint64_t> calls = CountSystemCalls(strace, window);
+    syscalls = calls.ok()
+                   ? absl::StrFormat("%.1f", static_cast<double>(*calls) / n /
+                                                 absl::ToDoubleSeconds(window))
+                   : calls.status().ToString();
+  }
+  const double per = 1.0 / n / seconds;
+  std::printf(
+      "members %d, driver %s, %s; joined in %.1f s, settled %.0f s, window "
+      "%.1f s%s\n",
+      n, driver.c_str(), security.c_str(), absl::ToDoubleSeconds(joined),
+      absl::ToDoubleSeconds(settle), seconds,
+      settled ? "" : " (NOT all ONLINE at the end)");
+  std::printf("  CPU per member:            %.3f ms/s\n", cpu * 1e3 * per);
+  std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
+  std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n",
+              (after.datagrams - before.datagrams) * per,
+              (after.datagram_bytes - before.datagram_bytes) * per);
+  std::printf("  TCP per member:            %.3f messages/s, %.0f B/s\n",
+              (after.streams - before.streams) * per,
+              (after.stream_bytes - before.stream_bytes) * per);
+  std::printf("  probes, gossip rounds:     %.2f /s, %.2f /s\n",
+              (after.probes - before.probes) * per,
+              (after.gossip_rounds - before.gossip_rounds) * per);
+  return settled ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace swim
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return swim::Main();
+}
