@@ -47,6 +47,8 @@
 #include "swim/core/member_status.h"
 #include "swim/core/stats.h"
 #include "swim/drivers/asio/asio_driver.h"
+#include "swim/drivers/driver_options.h"
+#include "swim/drivers/driver_stats.h"
 #include "swim/drivers/epoll/epoll_driver.h"
 
 ABSL_FLAG(int, members, 16, "Members in the process, 2-1024.");
@@ -55,6 +57,8 @@ ABSL_FLAG(std::string, security, "encrypted", "encrypted or plaintext.");
 ABSL_FLAG(double, settle_s, 30,
           "Seconds after every member knows every other before measuring.");
 ABSL_FLAG(double, window_s, 30, "Seconds measured.");
+ABSL_FLAG(bool, progress, false,
+          "Report the join's progress and any drops every 5 s.");
 ABSL_FLAG(std::string, strace, "",
           "Path of strace: count system calls in a second window.");
 
@@ -103,9 +107,9 @@ class EpollMember final : public LoopMember {
 class AsioMember final : public LoopMember {
  public:
   AsioMember() = default;
-  absl::Status Start(const Config& config) {
+  absl::Status Start(const Config& config, const DriverOptions& options) {
     absl::StatusOr<std::unique_ptr<AsioDriver>> driver =
-        AsioDriver::Create(io_, config);
+        AsioDriver::Create(io_, config, options);
     if (!driver.ok()) return driver.status();
     driver_ = *std::move(driver);
     loop_ = std::thread([this] { io_.run(); });
@@ -141,16 +145,51 @@ Traffic Sum(std::vector<std::unique_ptr<LoopMember>>& members) {
   return total;
 }
 
-bool AllKnowAll(std::vector<std::unique_ptr<LoopMember>>& members) {
+// How many members know every other as ONLINE.
+int KnowingAll(std::vector<std::unique_ptr<LoopMember>>& members) {
   const size_t others = members.size() - 1;
+  int knowing = 0;
   for (const std::unique_ptr<LoopMember>& member : members) {
     size_t online = 0;
     (void)member->driver().Inspect([&](const Node& node, const DriverStats&) {
       online = node.Members(StatusMask(MemberStatus::kOnline)).size();
     });
-    if (online != others) return false;
+    knowing += online == others;
   }
-  return true;
+  return knowing;
+}
+
+bool AllKnowAll(std::vector<std::unique_ptr<LoopMember>>& members) {
+  return KnowingAll(members) == static_cast<int>(members.size());
+}
+
+// Every drop and driver counter that is not zero, summed over the members:
+// what went wrong, if anything did.
+std::string Troubles(std::vector<std::unique_ptr<LoopMember>>& members) {
+  std::vector<uint64_t> drops(kDropReasonCount);
+  std::vector<uint64_t> driver(DriverStatsFields().size());
+  for (const std::unique_ptr<LoopMember>& member : members) {
+    (void)member->driver().Inspect(
+        [&](const Node& node, const DriverStats& stats) {
+          for (int i = 0; i < kDropReasonCount; ++i) {
+            drops[i] += node.stats().drops[i];
+          }
+          for (size_t i = 0; i < driver.size(); ++i) {
+            driver[i] += stats.*DriverStatsFields()[i].value;
+          }
+        });
+  }
+  std::string out;
+  for (int i = 0; i < kDropReasonCount; ++i) {
+    if (drops[i] == 0) continue;
+    absl::StrAppend(&out, " drop:", DropReasonName(static_cast<DropReason>(i)),
+                    "=", drops[i]);
+  }
+  for (size_t i = 0; i < driver.size(); ++i) {
+    if (driver[i] == 0) continue;
+    absl::StrAppend(&out, " ", DriverStatsFields()[i].name, "=", driver[i]);
+  }
+  return out;
 }
 
 // strace -c -f on this process for `window`; the total number of calls.
@@ -205,6 +244,12 @@ int Main() {
   const absl::Duration settle = absl::Seconds(absl::GetFlag(FLAGS_settle_s));
   const absl::Duration window = absl::Seconds(absl::GetFlag(FLAGS_window_s));
 
+  // Every member is on 127.0.0.1: the per-host caps, meant for members
+  // on hosts of their own, would make the first member turn most of a
+  // burst of joiners away (docs/drivers.md, "Streams").
+  DriverOptions options;
+  options.max_unauthenticated_per_host = options.max_connections;
+  options.max_connections_per_host = options.max_connections;
   std::vector<std::unique_ptr<LoopMember>> members;
   std::string seed;
   for (int i = 0; i < n; ++i) {
@@ -219,7 +264,7 @@ int Main() {
     }
     if (driver == "epoll") {
       absl::StatusOr<std::unique_ptr<EpollDriver>> created =
-          EpollDriver::Create(config);
+          EpollDriver::Create(config, options);
       if (!created.ok()) {
         std::fprintf(stderr, "rest_bench: %s\n",
                      created.status().ToString().c_str());
@@ -228,7 +273,7 @@ int Main() {
       members.push_back(std::make_unique<EpollMember>(*std::move(created)));
     } else {
       auto member = std::make_unique<AsioMember>();
-      if (absl::Status status = member->Start(config); !status.ok()) {
+      if (absl::Status status = member->Start(config, options); !status.ok()) {
         std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
         return 1;
       }
@@ -241,10 +286,18 @@ int Main() {
     }
   }
   const absl::Time started = absl::Now();
+  absl::Time reported = started;
   while (!AllKnowAll(members)) {
     if (absl::Now() - started > absl::Minutes(5)) {
       std::fprintf(stderr, "rest_bench: no convergence in 5 minutes\n");
       return 1;
+    }
+    if (absl::GetFlag(FLAGS_progress) &&
+        absl::Now() - reported > absl::Seconds(5)) {
+      reported = absl::Now();
+      std::fprintf(stderr, "  %.0f s: %d of %d members know every other;%s\n",
+                   absl::ToDoubleSeconds(reported - started),
+                   KnowingAll(members), n, Troubles(members).c_str());
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -283,6 +336,7 @@ int Main() {
   std::printf("  TCP per member:            %.3f messages/s, %.0f B/s\n",
               (after.streams - before.streams) * per,
               (after.stream_bytes - before.stream_bytes) * per);
+  std::printf("  drops and driver counters: %s\n", Troubles(members).c_str());
   std::printf("  probes, gossip rounds:     %.2f /s, %.2f /s\n",
               (after.probes - before.probes) * per,
               (after.gossip_rounds - before.gossip_rounds) * per);

@@ -86,8 +86,9 @@ struct DriverOptions {
   // not close it under a message in flight.
   absl::Duration idle_timeout = absl::Seconds(5);
   // Concurrent incoming connections; at the cap, the oldest one that has
-  // not authenticated anything is closed for a newcomer, or the newcomer
-  // is, if all have. Outgoing connections have the same cap; messages
+  // not authenticated anything is closed for a newcomer, or if all have,
+  // the one a member left idle longest (a second at least), or else the
+  // newcomer. Outgoing connections have the same cap; messages
   // beyond it are dropped (push-pull retries later).
   int max_connections = 64;
   // Incoming connections from one host (IP address) that have not
@@ -96,7 +97,9 @@ struct DriverOptions {
   // host (a test cluster on loopback) comes near it.
   int max_unauthenticated_per_host = 16;
   // Incoming connections from one host, authenticated or not: one host
-  // (whatever it replays) cannot hold all of max_connections.
+  // (whatever it replays) cannot hold all of max_connections. At the cap,
+  // the host's connection left idle longest (a second at least) is closed
+  // for the newcomer, or else the newcomer is.
   int max_connections_per_host = 32;
   // Bytes queued on all connections together (peers that read slowly or
   // not at all); messages beyond are dropped.

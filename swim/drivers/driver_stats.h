@@ -27,8 +27,9 @@ struct DriverStats {
   // Incoming connections closed at once: over max_connections with none to
   // evict, or over max_unauthenticated_per_host.
   uint64_t streams_rejected = 0;
-  // Incoming connections that had authenticated nothing, closed to make
-  // room for a newcomer.
+  // Incoming connections closed to make room for a newcomer: one that had
+  // authenticated nothing, or one a member had left idle
+  // (ConnectionTable::kEvictableIdle).
   uint64_t streams_evicted = 0;
   // Connections closed because the Node said so (it broke the format,
   // failed authentication or exceeded a limit; the Node's stats say which).

@@ -84,8 +84,12 @@ struct StreamConnection {
 //
 // Incoming connections are capped per host (max_connections_per_host),
 // those that have not authenticated more tightly
-// (max_unauthenticated_per_host); at max_connections the oldest of these
-// is evicted for a newcomer, so idle junk cannot keep members out. A
+// (max_unauthenticated_per_host). At max_connections the oldest of these
+// is evicted for a newcomer, so idle junk cannot keep members out; when
+// all have authenticated, and at a host's cap, the one idle longest
+// (kEvictableIdle at least) is, so connections members finished with
+// (a burst of joiners' through one seed) do not keep the next ones out
+// until they time out. A
 // large reply (a state exchange) is queued only on an idle connection,
 // small ones (at most 16 KiB) while fewer than 8 messages wait on it, and
 // queued bytes are capped across all connections
@@ -105,6 +109,13 @@ class ConnectionTable {
   static_assert(std::is_base_of_v<StreamConnection, Connection>);
 
  public:
+  // At a cap, an authenticated incoming connection idle this long (nothing
+  // authenticated on it, nothing to write) may be closed for a newcomer:
+  // a member's message arrives in chunks far closer together, so its
+  // sender is done with the connection (and reconnects for its next
+  // message) or gone.
+  static constexpr absl::Duration kEvictableIdle = absl::Seconds(1);
+
   // What AddIncoming did.
   struct Accepted {
     Connection* added = nullptr;  // nullptr: refused (closed by the table)
@@ -148,17 +159,23 @@ class ConnectionTable {
     if (auto it = incoming_by_host_.find(host);
         it != incoming_by_host_.end() &&
         it->second >= static_cast<size_t>(options_.max_connections_per_host)) {
-      ++stats_.streams_rejected;
-      return result;
-    }
-    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
-      Connection* oldest = OldestUnauthenticated();
-      if (oldest == nullptr) {
+      Connection* idle = LeastRecentlyActiveIdle(now, &host);
+      if (idle == nullptr) {
         ++stats_.streams_rejected;
         return result;
       }
       ++stats_.streams_evicted;
-      result.evicted = Remove(oldest->id);
+      result.evicted = Remove(idle->id);
+    }
+    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
+      Connection* victim = OldestUnauthenticated();
+      if (victim == nullptr) victim = LeastRecentlyActiveIdle(now, nullptr);
+      if (victim == nullptr) {
+        ++stats_.streams_rejected;
+        return result;
+      }
+      ++stats_.streams_evicted;
+      result.evicted = Remove(victim->id);
     }
     if (!StartTls(*connection, TlsStream::Role::kServer, peer)) return result;
     connection->incoming = true;
@@ -486,6 +503,26 @@ class ConnectionTable {
     auto it = unauthenticated_by_host_.find(HostOf(peer));
     if (it == unauthenticated_by_host_.end()) return;
     if (--it->second == 0) unauthenticated_by_host_.erase(it);
+  }
+
+  // The incoming connection from `host` (any host: nullptr) that
+  // authenticated, has nothing to write and has been idle for at least
+  // kEvictableIdle, idle the longest; nullptr if none.
+  Connection* LeastRecentlyActiveIdle(Instant now, const Address* host) {
+    Connection* idlest = nullptr;
+    for (const auto& [id, connection] : connections_) {
+      if (!connection->incoming || !connection->authenticated ||
+          connection->HasOutput() ||
+          now - connection->active < kEvictableIdle ||
+          (host != nullptr && HostOf(connection->peer) != *host)) {
+        continue;
+      }
+      if (idlest == nullptr || connection->active < idlest->active ||
+          (connection->active == idlest->active && id < idlest->id)) {
+        idlest = connection.get();
+      }
+    }
+    return idlest;
   }
 
   Connection* OldestUnauthenticated() {

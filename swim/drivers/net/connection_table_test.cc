@@ -142,14 +142,81 @@ TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
   EXPECT_EQ(stats.streams_evicted, 1u);
   EXPECT_EQ(table.Find(old_id), nullptr);
   EXPECT_EQ(table.incoming_count(), 3u);
-  // When every connection has authenticated, a newcomer is refused.
+  // When every connection has authenticated and is in use (active within
+  // kEvictableIdle), a newcomer is refused.
   for (uint64_t id = 1; id < 10; ++id) {
     if (FakeConnection* c = table.Find(id)) {
       table.Read(*c, 1, StreamVerdict::kProgress, kNow);
     }
   }
-  EXPECT_EQ(Accept(table, "10.0.0.5:1"), nullptr);
+  const Instant soon = kNow + Table::kEvictableIdle - absl::Nanoseconds(1);
+  EXPECT_EQ(Accept(table, "10.0.0.5:1", soon), nullptr);
   EXPECT_EQ(stats.streams_rejected, 1u);
+}
+
+// A burst of members through one seed: connections members are done with
+// (idle since their reply was read) make room for the next ones instead
+// of holding their slots until read_timeout. The one idle longest goes;
+// one with a reply still to write, or in use, does not.
+TEST(ConnectionTableTest, AtTheCapAConnectionLeftIdleMakesRoom) {
+  DriverOptions options = SmallOptions();
+  options.max_unauthenticated_per_host = 3;
+  DriverStats stats;
+  Table table(options, stats);
+  std::vector<FakeConnection*> members;
+  for (int i = 0; i < 3; ++i) {
+    members.push_back(Accept(table, absl::StrCat("10.0.0.", i + 1, ":1")));
+    ASSERT_NE(members.back(), nullptr);
+  }
+  const std::vector<uint64_t> ids = {members[0]->id, members[1]->id,
+                                     members[2]->id};
+  table.Read(*members[0], 10, StreamVerdict::kProgress, kNow);
+  table.Read(*members[1], 10, StreamVerdict::kProgress,
+             kNow - absl::Seconds(1));  // idle longest, but a reply waits
+  table.Enqueue(*members[1], std::vector<uint8_t>(10), kNow);
+  table.Read(*members[2], 10, StreamVerdict::kProgress,
+             kNow + absl::Milliseconds(500));
+  const Instant later = kNow + Table::kEvictableIdle;
+  auto accepted = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                    From("10.0.0.9:1"), later);
+  ASSERT_NE(accepted.added, nullptr);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_EQ(accepted.evicted->id, ids[0]);
+  EXPECT_EQ(stats.streams_evicted, 1u);
+  EXPECT_EQ(stats.streams_rejected, 0u);
+  // The rest are in use or have output: the next newcomer is refused.
+  table.Read(*accepted.added, 10, StreamVerdict::kProgress, later);
+  EXPECT_EQ(Accept(table, "10.0.0.10:1", later), nullptr);
+  EXPECT_EQ(stats.streams_rejected, 1u);
+}
+
+// At a host's cap, that host's connection left idle longest makes room
+// (members sharing an address: a test cluster on loopback); another
+// host's never does.
+TEST(ConnectionTableTest, AtAHostsCapItsIdleConnectionMakesRoom) {
+  DriverOptions options = SmallOptions();
+  options.max_connections = 10;
+  options.max_connections_per_host = 2;
+  options.max_unauthenticated_per_host = 2;
+  DriverStats stats;
+  Table table(options, stats);
+  FakeConnection* other = Accept(table, "10.0.0.2:1");
+  table.Read(*other, 10, StreamVerdict::kProgress, kNow - absl::Seconds(5));
+  FakeConnection* a = Accept(table, "10.0.0.1:1");
+  FakeConnection* b = Accept(table, "10.0.0.1:2");
+  table.Read(*a, 10, StreamVerdict::kProgress, kNow);
+  table.Read(*b, 10, StreamVerdict::kProgress, kNow);
+  const uint64_t a_id = a->id;
+  EXPECT_EQ(Accept(table, "10.0.0.1:3", kNow + absl::Milliseconds(999)),
+            nullptr);
+  EXPECT_EQ(stats.streams_rejected, 1u);
+  auto accepted =
+      table.AddIncoming(std::make_unique<FakeConnection>(), From("10.0.0.1:4"),
+                        kNow + absl::Seconds(1));
+  ASSERT_NE(accepted.added, nullptr);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_EQ(accepted.evicted->id, a_id);
+  EXPECT_NE(table.Find(other->id), nullptr);
 }
 
 TEST(ConnectionTableTest, OnlyAuthenticatedInputExtendsAnIncomingConnection) {
