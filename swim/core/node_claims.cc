@@ -110,6 +110,7 @@ void NodeImpl::ApplyUpdate(const Claim& update, bool from_push_pull,
     ++stats_.updates_applied;
     EmitEvent(MemberJoined{record->ToMember()});
     QueueUpdate(*record, origin, now);
+    OnViewGrew(now);
     return;
   }
 
@@ -505,8 +506,34 @@ void NodeImpl::SendPushPull(const Address& to, StateKind kind,
   SendPacket(to, Channel::kStream, state->packet, stream);
 }
 
+void NodeImpl::OnViewGrew(Instant now) {
+  // The time news in flight takes to arrive: each piece is sent
+  // RetransmitLimit times, gossip_interval apart.
+  const absl::Duration settle = config_.gossip_interval * RetransmitLimit();
+  // Only a burst: a member learned within `settle` of the one before (a
+  // joiner's first state reply brings many at one instant). One newcomer
+  // now and then is gossip's alone.
+  const bool burst = now - last_growth_ <= settle;
+  last_growth_ = now;
+  if (!burst || config_.push_pull_interval <= absl::ZeroDuration() ||
+      local_.status == MemberStatus::kLeft || now < settle_allowed_) {
+    return;
+  }
+  // Later growth moves it.
+  const Instant at = now + settle;
+  if (at < push_pull_due_) timers_.Set(Kind::kPushPull, at);
+}
+
 void NodeImpl::OnPushPullTick(Instant now) {
-  timers_.Set(Kind::kPushPull, now + PushPullInterval());
+  if (now < push_pull_due_) {
+    // The settle exchange after the view grew (OnViewGrew); the regular
+    // one keeps its time.
+    settle_allowed_ = now + PushPullInterval();
+    timers_.Set(Kind::kPushPull, push_pull_due_);
+  } else {
+    push_pull_due_ = now + PushPullInterval();
+    timers_.Set(Kind::kPushPull, push_pull_due_);
+  }
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {

@@ -116,8 +116,9 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
   // Armed when there is something to gossip (ArmGossip).
   gossip_next_ = now + stagger(config_.gossip_interval);
   if (config_.push_pull_interval > absl::ZeroDuration()) {
-    timers_.Set(Kind::kPushPull, now + config_.push_pull_interval +
-                                     stagger(config_.push_pull_interval));
+    push_pull_due_ =
+        now + config_.push_pull_interval + stagger(config_.push_pull_interval);
+    timers_.Set(Kind::kPushPull, push_pull_due_);
   }
   if (reconnect_.enabled()) {
     reconnect_.Start(now + config_.reconnect_interval +

@@ -156,6 +156,14 @@ class NodeImpl {
   void GossipRound(Instant now);
   void ArmGossip(Instant now);
   void OnPushPullTick(Instant now);
+  // A member new to this node was added. In a burst (two learned within
+  // the time news in flight takes to arrive), a state exchange with a
+  // random member follows once the view has stopped growing for that
+  // long, at most once per push-pull interval (docs/protocol.md, "Join
+  // bursts"). Gossip misses a member with a small chance per pair of
+  // members, which a burst of joiners multiplies; the exchange repairs it
+  // in seconds instead of a push-pull interval.
+  void OnViewGrew(Instant now);
   void OnJoinRetry(Instant now);
   // Asks the seeds that need it (all until joined, then the unsettled
   // ones) and arms the join timer for the next check.
@@ -307,6 +315,11 @@ class NodeImpl {
   TimerQueue timers_;
   // The grid point of the next gossip round (OnGossipTick).
   Instant gossip_next_;
+  // The regular state exchange's next time, and the earliest a settle
+  // exchange (OnViewGrew) may run again.
+  Instant push_pull_due_;
+  Instant settle_allowed_;
+  Instant last_growth_ = Instant::InfinitePast();
   Stats stats_;
 
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)

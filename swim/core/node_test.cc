@@ -2341,5 +2341,53 @@ TEST(NodeStatsTest, BytesAreCountedByChannel) {
   EXPECT_EQ(stats.stream_bytes_sent, sent_on_stream);
 }
 
+// A member whose view grew exchanges state with a random member once the
+// view has stopped growing for as long as news in flight takes to arrive
+// (node_impl.h, OnViewGrew; docs/protocol.md, "Join bursts"), and at most
+// once per push-pull interval.
+bool IsStateRequest(const Sent& sent) {
+  if (sent.channel != Channel::kStream) return false;
+  for (const PushPull& state : MessagesOf<PushPull>(sent)) {
+    if (state.reply_wanted) return true;
+  }
+  return false;
+}
+
+TEST(NodeJoinBurstTest, ALoneNewcomerIsLeftToGossip) {
+  Harness h;
+  const Config& config = h.node().config();
+  h.Learn(kPeerA, Addr(2));
+  h.Advance(config.gossip_interval * RetransmitLimit(config, 2) * 2);
+  h.Learn(kPeerB, Addr(3));
+  EXPECT_FALSE(
+      h.AdvanceUntil(IsStateRequest, h.now() + absl::Seconds(5)).has_value());
+}
+
+TEST(NodeJoinBurstTest, AGrownViewIsExchangedOnceItHasSettled) {
+  Harness h;
+  const Config& config = h.node().config();
+  const absl::Duration settle =
+      config.gossip_interval * RetransmitLimit(config, 2);
+  ASSERT_LT(settle * 3, config.push_pull_interval);
+  const Instant first = h.now();
+  h.Learn(kPeerA, Addr(2));
+  // One newcomer is no burst; a second within `settle` of it is.
+  h.AdvanceTo(first + settle / 2);
+  EXPECT_EQ(h.node().stats().push_pulls_sent, 0u);
+  h.Learn(kPeerB, Addr(3));
+  const absl::Duration settle3 =
+      config.gossip_interval * RetransmitLimit(config, 3);
+  std::optional<size_t> exchange =
+      h.AdvanceUntil(IsStateRequest, first + settle / 2 + settle3);
+  ASSERT_TRUE(exchange.has_value());
+  EXPECT_EQ(h.sent()[*exchange].at, first + settle / 2 + settle3);
+  EXPECT_EQ(h.node().stats().push_pulls_sent, 1u);
+  // More growth within a push-pull interval brings no second one.
+  h.Learn(kPeerC, Addr(4));
+  h.TakeSent();
+  EXPECT_FALSE(
+      h.AdvanceUntil(IsStateRequest, h.now() + settle * 2).has_value());
+}
+
 }  // namespace
 }  // namespace swim::testing
