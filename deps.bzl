@@ -85,3 +85,11 @@ def swim_dependencies(path):
         build_file = _label("//third_party/system:asio.BUILD"),
         path = "/usr/include/asio",
     )
+
+    # zlib (zlib1g-dev): compressed state exchanges (docs/wire.md,
+    # "Compressed packets").
+    native.new_local_repository(
+        name = "zlib",
+        build_file = _label("//third_party/system:zlib.BUILD"),
+        path = "/usr",
+    )

@@ -57,6 +57,8 @@ ABSL_FLAG(std::string, security, "encrypted", "encrypted or plaintext.");
 ABSL_FLAG(double, settle_s, 30,
           "Seconds after every member knows every other before measuring.");
 ABSL_FLAG(double, window_s, 30, "Seconds measured.");
+ABSL_FLAG(int, wire_version, SWIM_WIRE_VERSION,
+          "Config::wire_version (1: state exchanges uncompressed).");
 ABSL_FLAG(bool, progress, false,
           "Report the join's progress and any drops every 5 s.");
 ABSL_FLAG(std::string, strace, "",
@@ -256,6 +258,7 @@ int Main() {
     Config config = Config::Lan();
     config.name = absl::StrCat("m", i);
     config.address = *Address::Parse("127.0.0.1:0");
+    config.wire_version = absl::GetFlag(FLAGS_wire_version);
     if (security == "encrypted") {
       config.security_mode = SecurityMode::kEncrypted;
       config.keys = {std::string(32, 'k')};

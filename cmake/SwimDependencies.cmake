@@ -76,6 +76,12 @@ else()
   set(SWIM_TLS_TARGET OpenSSL::SSL)
 endif()
 
+# --- zlib (zlib1g-dev): compressed state exchanges ---------------------------
+find_package(ZLIB QUIET)
+if(NOT ZLIB_FOUND)
+  swim_missing("zlib" "zlib1g-dev")
+endif()
+
 # --- Standalone Asio (libasio-dev) -------------------------------------------
 find_package(SwimAsio 1.22 QUIET)
 if(NOT SwimAsio_FOUND)

@@ -141,7 +141,11 @@ set(SWIM_PC_DESCRIPTION
 set(SWIM_PC_REQUIRES "${absl_modules}")
 set(SWIM_PC_CFLAGS "-I\${includedir}")
 set(SWIM_PC_LIBS "-L\${libdir} -lswim_core")
-set(SWIM_PC_REQUIRES_PRIVATE "${crypto_requires}")
+if(crypto_requires STREQUAL "")
+  set(SWIM_PC_REQUIRES_PRIVATE "zlib")
+else()
+  set(SWIM_PC_REQUIRES_PRIVATE "${crypto_requires}, zlib")
+endif()
 set(SWIM_PC_LIBS_PRIVATE "${crypto_libs}")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/swim.pc.in"
                "${PROJECT_BINARY_DIR}/pkgconfig/swim-core.pc" @ONLY)

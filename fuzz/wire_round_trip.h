@@ -9,7 +9,9 @@ namespace swim::fuzzing {
 // The wire fuzzers' property: decoding `data` is total (messages or an
 // error, never a crash), and whatever decodes re-encodes to exactly the
 // same bytes (the encoding is canonical) and decodes again to equal
-// messages. Aborts otherwise.
+// messages; compressed, it expands back to itself. A compressed packet
+// expands within its bound or is refused, and what it holds is checked
+// the same way. Aborts otherwise.
 void CheckWireRoundTrip(const uint8_t* data, size_t size);
 
 // The same for saved views (swim/core/saved_view.h): `data` decoded as a

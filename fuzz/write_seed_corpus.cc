@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "fuzz/fuzz_envelope.h"
+#include "swim/core/compression.h"
 #include "swim/core/envelope.h"
 #include "swim/core/node.h"
 #include "swim/core/recording.h"
@@ -99,6 +100,12 @@ int main(int argc, char** argv) {
     const std::vector<uint8_t> packet = swim::testing::EncodeExample(example);
     Write(root / "wire_fuzzer" / ("seed-" + example.name), packet);
     ++written;
+    if (std::optional<std::vector<uint8_t>> compressed =
+            swim::CompressPacket(packet)) {
+      Write(root / "wire_fuzzer" / ("seed-" + example.name + "-compressed"),
+            *compressed);
+      ++written;
+    }
     for (swim::SecurityMode mode : modes) {
       swim::Envelope envelope = swim::fuzzing::MakeFuzzEnvelope(mode);
       std::vector<uint8_t> sealed(packet.size() + envelope.Overhead());

@@ -18,6 +18,7 @@ packages=(
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev         # Google Benchmark 1.7.1
   libasio-dev              # standalone Asio 1.22.1 (header-only)
+  zlib1g-dev               # zlib: compressed state exchanges
   prometheus-cpp-dev       # prometheus-cpp 1.0.1: the programs' --metrics
   python3-prometheus-client # the reference parser the metrics test checks with
   python3-cffi             # swimcore, the Python package, loads libswim_c with it

@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "bench/convergence/experiment.h"
 #include "bench/convergence/report.h"
+#include "swim/core/version.h"
 #include "tools/common/progress_bar.h"
 
 ABSL_FLAG(std::string, nodes, "10,100,1000", "Cluster sizes, comma-separated.");
@@ -44,6 +45,9 @@ ABSL_FLAG(bool, stream_fallback, true,
 ABSL_FLAG(bool, tcp_only, false,
           "Config::tcp_only in every preset: every message over streams "
           "(the datagram columns are then 0; bytes count all traffic).");
+ABSL_FLAG(int, wire_version, SWIM_WIRE_VERSION,
+          "Config::wire_version in every preset (1: state exchanges "
+          "uncompressed, as before wire version 2).");
 ABSL_FLAG(std::string, out, "bench-convergence",
           "Directory for the CSVs, summary.md and the SVG figures (relative "
           "paths are taken from the workspace under bazel run).");
@@ -160,6 +164,7 @@ int Main(int argc, char** argv) {
       }
       preset->config.stream_fallback = absl::GetFlag(FLAGS_stream_fallback);
       preset->config.tcp_only = absl::GetFlag(FLAGS_tcp_only);
+      preset->config.wire_version = absl::GetFlag(FLAGS_wire_version);
       presets.push_back(*std::move(preset));
     }
   }

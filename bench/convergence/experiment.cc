@@ -195,6 +195,8 @@ class Experiment {
         sim_.totals().datagrams_sent - before.totals.datagrams_sent;
     cost.streams = sim_.totals().streams_sent - before.totals.streams_sent;
     cost.bytes = sim_.totals().bytes_sent - before.totals.bytes_sent;
+    cost.stream_bytes =
+        sim_.totals().stream_bytes_sent - before.totals.stream_bytes_sent;
     return cost;
   }
 
@@ -351,16 +353,26 @@ class Experiment {
 
 }  // namespace
 
-double Cost::DatagramsPerMemberSecond() const {
+namespace {
+
+double PerMemberSecond(uint64_t count, int members, absl::Duration duration) {
   const double seconds = absl::ToDoubleSeconds(duration);
   if (members <= 0 || seconds <= 0) return 0;
-  return static_cast<double>(datagrams) / members / seconds;
+  return static_cast<double>(count) / members / seconds;
+}
+
+}  // namespace
+
+double Cost::DatagramsPerMemberSecond() const {
+  return PerMemberSecond(datagrams, members, duration);
 }
 
 double Cost::BytesPerMemberSecond() const {
-  const double seconds = absl::ToDoubleSeconds(duration);
-  if (members <= 0 || seconds <= 0) return 0;
-  return static_cast<double>(bytes) / members / seconds;
+  return PerMemberSecond(bytes, members, duration);
+}
+
+double Cost::StreamBytesPerMemberSecond() const {
+  return PerMemberSecond(stream_bytes, members, duration);
 }
 
 std::optional<double> Spread::TimeToFraction(double fraction) const {

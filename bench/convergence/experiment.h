@@ -51,10 +51,12 @@ struct Cost {
   int members = 0;
   uint64_t datagrams = 0;
   uint64_t streams = 0;
-  uint64_t bytes = 0;  // datagrams and streams, as sent (before loss)
+  uint64_t bytes = 0;         // datagrams and streams, as sent (before loss)
+  uint64_t stream_bytes = 0;  // the streams' part (state exchanges)
 
   double DatagramsPerMemberSecond() const;
   double BytesPerMemberSecond() const;
+  double StreamBytesPerMemberSecond() const;
 };
 
 // How one metadata change spread.

@@ -117,7 +117,8 @@ std::string Report::RunsCsv() const {
       "preset,members,loss,seed,join_s,join_datagrams_per_member_s,"
       "join_bytes_per_member_s,settle_s,settled,steady_s,"
       "steady_datagrams_per_member_s,steady_bytes_per_member_s,"
-      "steady_streams,steady_false_suspicions,false_offline,virtual_s,wall_s,"
+      "steady_stream_bytes_per_member_s,steady_streams,steady_false_suspicions,"
+      "false_offline,virtual_s,wall_s,"
       "peak_rss_bytes,"
       "trace_hash\n";
   for (const RunResult& run : runs_) {
@@ -129,8 +130,9 @@ std::string Report::RunsCsv() const {
         run.settled ? 1 : 0, ",",
         Csv(absl::ToDoubleSeconds(run.steady.duration)), ",",
         Csv(run.steady.DatagramsPerMemberSecond()), ",",
-        Csv(run.steady.BytesPerMemberSecond()), ",", run.steady.streams, ",",
-        run.steady_false_suspicions, ",", run.false_offline, ",",
+        Csv(run.steady.BytesPerMemberSecond()), ",",
+        Csv(run.steady.StreamBytesPerMemberSecond()), ",", run.steady.streams,
+        ",", run.steady_false_suspicions, ",", run.false_offline, ",",
         Csv(run.virtual_s), ",", Csv(run.wall_s), ",", run.peak_rss_bytes, ",",
         absl::StrFormat("%016x", run.trace_hash), "\n");
   }

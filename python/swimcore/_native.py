@@ -372,7 +372,7 @@ _TUNABLE_FIELDS = _DURATION_FIELDS | {
     'lifeguard_awareness_max', 'lifeguard_suspicion_max_timeout_mult',
     'retransmit_mult', 'gossip_nodes', 'datagram_budget',
     'user_broadcast_share', 'max_metadata_size', 'max_members',
-    'max_stream_message'}
+    'max_stream_message', 'wire_version'}
 
 
 def _metadata_in(metadata: object, keep: list[Any]) -> tuple[Any, int]:

@@ -356,6 +356,7 @@ void FillFrom(const swim::Config& c, swim_config& out) {
   out.max_metadata_size = c.max_metadata_size;
   out.max_members = c.max_members;
   out.max_stream_message = c.max_stream_message;
+  out.wire_version = c.wire_version;
 }
 
 // A flag field: 0 or 1.
@@ -475,6 +476,7 @@ absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
   c.max_metadata_size = in->max_metadata_size;
   c.max_members = in->max_members;
   c.max_stream_message = in->max_stream_message;
+  c.wire_version = in->wire_version;
   // The field names the core reports are the C++ ones; the C struct spells
   // lifeguard.x as lifeguard_x.
   if (std::optional<swim::ConfigError> error = c.Check()) {

@@ -259,6 +259,11 @@ typedef struct swim_config {
   uint64_t max_metadata_size;
   uint64_t max_members;
   uint64_t max_stream_message;
+
+  /* The newest wire version sent, 1 or 2 (the default: state exchanges
+   * go compressed); 1 while members of release 0.1.0 remain (docs/wire.md,
+   * "Versions and compatibility"). Both are read either way. */
+  int32_t wire_version;
 } swim_config;
 
 /* Fills `config` with `preset`'s numbers, encrypted mode, no name, keys or

@@ -179,6 +179,10 @@ std::optional<ConfigError> Config::Check() const {
     return OutOfRange("max_stream_message", "64 KiB to 64 MiB",
                       absl::StrCat(max_stream_message));
   }
+  if (wire_version < 1 || wire_version > SWIM_WIRE_VERSION) {
+    return OutOfRange("wire_version", absl::StrCat("1 to ", SWIM_WIRE_VERSION),
+                      absl::StrCat(wire_version));
+  }
   if (label.size() > Envelope::kMaxLabelLength) {
     return OutOfRange("label", "0-255 bytes",
                       absl::StrCat(label.size(), " bytes"));

@@ -14,6 +14,7 @@
 #include "swim/core/incarnation.h"
 #include "swim/core/metadata.h"
 #include "swim/core/security_mode.h"
+#include "swim/core/version.h"
 
 namespace swim {
 
@@ -186,6 +187,14 @@ struct Config {
   // can take, fits in one such message, so every state exchange fits too
   // (see docs/security.md, "Budgets"). Every member should use the same.
   size_t max_stream_message = 16 << 20;
+  // The newest wire version this member sends. 2: its periodic state
+  // exchanges go out compressed, and so do its replies to compressed ones.
+  // 1: nothing compressed, for a cluster that still has members of a
+  // release before wire version 2, which drop compressed packets
+  // (docs/wire.md, "Versions and compatibility", says how to upgrade). A
+  // member reads both versions whatever this says, and answers an
+  // uncompressed request uncompressed.
+  int wire_version = SWIM_WIRE_VERSION;
 
   // --- Healing and forgetting (docs/protocol.md, "Healing") --------------
   // How often this member tries to reach one member it holds OFFLINE: a

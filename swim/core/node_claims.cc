@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "swim/core/compression.h"
 #include "swim/core/node_impl.h"  // the class these methods belong to
 
 namespace swim {
@@ -503,6 +504,24 @@ void NodeImpl::SendPushPull(const Address& to, StateKind kind,
   if (state->truncated) ++stats_.push_pulls_truncated;
   ++stats_.push_pulls_sent;
   CountSent(state->message);
+  // Compressed (wire version 2) when the receiver reads it: a periodic
+  // request goes compressed unless told to send version 1 only; a reply
+  // only when its request came compressed; a join never, as its seed may
+  // be of a release before version 2 (docs/wire.md, "Compressed packets").
+  const bool compress = config_.wire_version >= kCompressedWireVersion &&
+                        (kind == StateKind::kRequest ||
+                         (kind != StateKind::kJoin && request_compressed_));
+  if (compress) {
+    if (std::optional<std::vector<uint8_t>> compressed =
+            CompressPacket(state->packet);
+        compressed.has_value()) {
+      ++stats_.push_pulls_compressed;
+      stats_.state_bytes_uncompressed += state->packet.size();
+      stats_.state_bytes_compressed += compressed->size();
+      SendPacket(to, Channel::kStream, *compressed, stream);
+      return;
+    }
+  }
   SendPacket(to, Channel::kStream, state->packet, stream);
 }
 

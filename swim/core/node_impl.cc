@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "swim/core/compression.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_record.h"
 #include "swim/core/metadata.h"
@@ -489,8 +490,18 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
                                    Instant now) {
   ++stats_.streams_received;
   isolation_.OnContact();  // authentic
+  request_compressed_ = IsCompressedPacket(message);
+  if (request_compressed_) {
+    if (!ExpandPacket(message, config_.max_stream_message, expanded_).ok()) {
+      Drop(DropReason::kCompression);
+      ReleaseExpanded();
+      return;
+    }
+    message = expanded_;
+  }
   if (!DecodePacket(message, decoded_).ok()) {
     Drop(DropReason::kMalformed);
+    ReleaseExpanded();
     return;
   }
   // A stream cannot be spoofed: in TCP-only mode, where the answers a
@@ -501,6 +512,15 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
   HandleMessages(from, Channel::kStream, now);
   reply_stream_.reset();
   decoded_.clear();
+  ReleaseExpanded();
+}
+
+void NodeImpl::ReleaseExpanded() {
+  request_compressed_ = false;
+  // A large state's room is given back rather than held for the next one
+  // (which a hostile peer could make up to max_stream_message).
+  if (expanded_.capacity() > kKeptExpansion)
+    std::vector<uint8_t>().swap(expanded_);
 }
 
 void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,

@@ -205,6 +205,9 @@ class NodeImpl {
   // Decodes and handles a stream message reassembled on `stream`.
   void HandleStreamMessage(StreamId stream, const Address& from,
                            absl::Span<const uint8_t> message, Instant now);
+  // Done with a stream message: forgets whether it came compressed, and
+  // gives back a large expansion's room.
+  void ReleaseExpanded();
   void HandleMessages(const Address& from, Channel channel, Instant now);
   // The datagram being handled may serve one request (ping or ping-req);
   // false (counted) for any further one.
@@ -365,6 +368,13 @@ class NodeImpl {
   std::vector<uint8_t> packet_scratch_;
   std::vector<uint8_t> open_scratch_;
   std::vector<Message> decoded_;
+  // A compressed stream message, expanded (decoded_ points into it); kept
+  // for the next one up to kKeptExpansion bytes.
+  static constexpr size_t kKeptExpansion = 256 << 10;
+  std::vector<uint8_t> expanded_;
+  // The stream message being handled came compressed: its sender reads
+  // compressed packets, so a reply to it may be compressed too.
+  bool request_compressed_ = false;
   // Members whose newer claim the current datagram's sender is missing,
   // and when each (member, sender) pair was last answered (rate limit).
   std::vector<std::string> corrections_;

@@ -34,6 +34,9 @@ absl::Span<const StatsCounter> StatsCounters() {
        {"push_pulls_sent", &Stats::push_pulls_sent},
        {"push_pulls_received", &Stats::push_pulls_received},
        {"push_pulls_truncated", &Stats::push_pulls_truncated},
+       {"push_pulls_compressed", &Stats::push_pulls_compressed},
+       {"state_bytes_uncompressed", &Stats::state_bytes_uncompressed},
+       {"state_bytes_compressed", &Stats::state_bytes_compressed},
        {"gossip_rounds", &Stats::gossip_rounds},
        {"name_conflicts", &Stats::name_conflicts},
        {"reannouncements", &Stats::reannouncements},
@@ -135,6 +138,8 @@ absl::string_view DropReasonName(DropReason reason) {
       return "unknown-origin";
     case DropReason::kStreamReplay:
       return "stream-replay";
+    case DropReason::kCompression:
+      return "compression";
   }
   return "unknown";
 }

@@ -56,8 +56,13 @@ enum class DropReason : uint8_t {
                       // from news (copies from others follow)
   kStreamReplay,      // a stream message seen before (a replay of a
                       // captured one); its stream is closed
+  kCompression,       // an authentic compressed packet that does not expand
+                      // to what it states: corrupt, cut short, or larger
+                      // than stated or than Config::max_stream_message (a
+                      // compression bomb); nothing in it is applied, the
+                      // stream stays open
 };
-inline constexpr int kDropReasonCount = 24;
+inline constexpr int kDropReasonCount = 25;
 
 absl::string_view DropReasonName(DropReason reason);
 
@@ -149,6 +154,11 @@ struct Stats {
   // Config::max_stream_message (metadata grown since members were
   // admitted): what fits, from a random member on.
   uint64_t push_pulls_truncated = 0;
+  // State exchanges sent compressed (wire version 2; Config::wire_version),
+  // and the bytes their packets had before and after compressing.
+  uint64_t push_pulls_compressed = 0;
+  uint64_t state_bytes_uncompressed = 0;
+  uint64_t state_bytes_compressed = 0;
   uint64_t gossip_rounds = 0;
   // Claims about this member's name from another life (another address).
   uint64_t name_conflicts = 0;

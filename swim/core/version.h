@@ -15,8 +15,10 @@
 #define SWIM_VERSION_PATCH 0
 #define SWIM_VERSION_STRING "0.1.0"
 
-// The version byte every packet carries (docs/wire.md).
-#define SWIM_WIRE_VERSION 1
+// The newest wire version this build speaks (docs/wire.md): 2, compressed
+// state exchanges. It reads versions 1 and 2, and sends version 1 except
+// for compressed packets (Config::wire_version).
+#define SWIM_WIRE_VERSION 2
 
 // SWIM_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons.
 #define SWIM_VERSION_NUMBER \

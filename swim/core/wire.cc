@@ -447,9 +447,17 @@ absl::Status DecodePacket(absl::Span<const uint8_t> packet,
   if (magic0 != kWireMagic0 || magic1 != kWireMagic1) {
     return absl::InvalidArgumentError("bad magic: not a swim packet");
   }
+  if (version == SWIM_WIRE_VERSION && version != kWireVersion) {
+    // Compressed (compression.h): a stream's receiver expands it first.
+    return absl::InvalidArgumentError(
+        absl::StrCat("a compressed packet (wire version ", version,
+                     ") where only a version-", kWireVersion,
+                     " packet may be: in a datagram, or inside another"));
+  }
   if (version != kWireVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported wire version ", version, " (this is ", kWireVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported wire version ", version, " (this is ",
+                     kWireVersion, " to ", SWIM_WIRE_VERSION, ")"));
   }
   if (in.AtEnd()) {
     return absl::InvalidArgumentError("packet has no messages");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "swim/core/compression.h"
 #include "swim/core/envelope.h"
 #include "swim/core/instant.h"
 #include "swim/core/keyring.h"
@@ -53,8 +54,9 @@ void Deliver(Node& to, const Address& from, const Transmit& transmit,
 }
 
 absl::StatusOr<std::vector<uint8_t>> OpenTransmit(
-    const Envelope& envelope, Channel channel,
-    absl::Span<const uint8_t> bytes) {
+    const Envelope& envelope, Channel channel, absl::Span<const uint8_t> bytes,
+    bool* compressed) {
+  if (compressed != nullptr) *compressed = false;
   if (channel == Channel::kDatagram) {
     std::vector<uint8_t> scratch(bytes.size());
     absl::StatusOr<absl::Span<const uint8_t>> packet =
@@ -77,6 +79,16 @@ absl::StatusOr<std::vector<uint8_t>> OpenTransmit(
   if (!input.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(input.size(), " bytes after the stream message"));
+  }
+  if (IsCompressedPacket(reader.message())) {
+    if (compressed != nullptr) *compressed = true;
+    std::vector<uint8_t> expanded;
+    if (absl::Status status =
+            ExpandPacket(reader.message(), kMaxPacketSize, expanded);
+        !status.ok()) {
+      return status;
+    }
+    return expanded;
   }
   return std::vector<uint8_t>(reader.message().begin(), reader.message().end());
 }

@@ -37,9 +37,11 @@ void Deliver(Node& to, const Address& from, const Transmit& transmit,
 
 // The packet a transmit carries, as a member with `envelope` reads it: a
 // datagram opened, or the stream bytes read as exactly one whole stream
-// message. An error says what is wrong.
+// message, expanded if it came compressed (`compressed`, when given, says
+// whether it did). An error says what is wrong.
 absl::StatusOr<std::vector<uint8_t>> OpenTransmit(
-    const Envelope& envelope, Channel channel, absl::Span<const uint8_t> bytes);
+    const Envelope& envelope, Channel channel, absl::Span<const uint8_t> bytes,
+    bool* compressed = nullptr);
 
 }  // namespace swim::testing
 

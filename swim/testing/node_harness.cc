@@ -355,7 +355,7 @@ void Harness::Collect() {
       EXPECT_EQ(sent.stream, std::nullopt);
     }
     absl::StatusOr<std::vector<uint8_t>> packet =
-        OpenTransmit(opener_, sent.channel, sent.sealed);
+        OpenTransmit(opener_, sent.channel, sent.sealed, &sent.compressed);
     if (!packet.ok()) {
       ADD_FAILURE() << "the node sent a packet peers cannot open: "
                     << packet.status();

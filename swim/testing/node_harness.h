@@ -107,7 +107,8 @@ struct Sent {
   Channel channel = Channel::kDatagram;
   std::optional<StreamId> stream;  // a stream reply's connection
   std::vector<uint8_t> sealed;
-  std::vector<uint8_t> packet;
+  std::vector<uint8_t> packet;  // expanded, if it went compressed
+  bool compressed = false;
   std::vector<Message> messages;
 };
 

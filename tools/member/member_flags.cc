@@ -124,6 +124,9 @@ ABSL_FLAG(std::optional<absl::Duration>, tombstone_timeout, std::nullopt,
 ABSL_FLAG(bool, tcp_only, false,
           "Send every message over TCP, none over UDP, for networks that "
           "drop UDP. Every member of the cluster must use it.");
+ABSL_FLAG(std::optional<int>, wire_version, std::nullopt,
+          "Newest wire version sent, 1 or 2 (default 2: state exchanges "
+          "compressed). 1 while members of release 0.1.0 remain.");
 ABSL_FLAG(std::optional<int64_t>, max_members, std::nullopt,
           "Members this member keeps track of at most (default 100000); "
           "news of more is refused and reported. Size it to about twice "

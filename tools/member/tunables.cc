@@ -33,6 +33,7 @@ constexpr Tunable kTunables[] = {
     {"tombstone_timeout", &Config::tombstone_timeout},
     // Transport.
     {"tcp_only", &Config::tcp_only},
+    {"wire_version", &Config::wire_version},
     // Limits.
     {"max_members", &Config::max_members},
     {"max_stream_message", &Config::max_stream_message},

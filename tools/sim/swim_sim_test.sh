@@ -43,7 +43,7 @@ run() {  # run NAME FLAGS...: swim-sim --json FLAGS > $TMP/NAME.json
 
 # --- --version: the release, the wire format and the crypto library -----------
 version="$("$SIM" --version)"
-if ! [[ "${version}" =~ ^swim-sim\ [0-9]+\.[0-9]+\.[0-9]+\ \(wire\ format\ 1,\ (BoringSSL|OpenSSL\ 3\.[0-9.]+)\)$ ]]; then
+if ! [[ "${version}" =~ ^swim-sim\ [0-9]+\.[0-9]+\.[0-9]+\ \(wire\ format\ 2,\ (BoringSSL|OpenSSL\ 3\.[0-9.]+)\)$ ]]; then
   fail "swim-sim --version printed '${version}'"
 fi
 

@@ -303,6 +303,7 @@ void Simulator::Send(int from, const Transmit& transmit) {
   const bool stream = transmit.channel == Channel::kStream;
   stream ? ++totals_.streams_sent : ++totals_.datagrams_sent;
   totals_.bytes_sent += transmit.bytes.size();
+  if (stream) totals_.stream_bytes_sent += transmit.bytes.size();
   auto target = by_address_.find(transmit.to);
   int to = target == by_address_.end() ? -1 : target->second;
   // Streams: a request opens a connection (one per message here; real

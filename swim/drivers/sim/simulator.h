@@ -59,6 +59,7 @@ class Simulator {
     uint64_t datagrams_sent = 0;
     uint64_t streams_sent = 0;
     uint64_t bytes_sent = 0;
+    uint64_t stream_bytes_sent = 0;  // the part of bytes_sent on streams
     uint64_t delivered = 0;
     uint64_t lost = 0;  // dropped by loss, a partition or a dead receiver
     uint64_t duplicated = 0;
