@@ -96,6 +96,15 @@ absl::Duration JoinTime(const Config& config, int members,
   return 2 * latency + DisseminationTime(config, members, latency);
 }
 
+absl::Duration BurstJoinTime(const Config& config, int members,
+                             absl::Duration latency, absl::Duration span) {
+  const absl::Duration settle =
+      config.gossip_interval *
+      RetransmitLimit(config, static_cast<uint64_t>(members));
+  return span + 2 * latency + GossipSpreadTime(config, members, latency) +
+         settle + 4 * latency;
+}
+
 PhaseBudgets PhaseBudgetsFor(const Config& config, int members) {
   const absl::Duration probe = config.probe_interval;
   const absl::Duration suspicion = SuspicionTime(config, members);

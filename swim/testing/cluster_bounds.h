@@ -122,6 +122,18 @@ absl::Duration HealTime(const Config& config, int members,
 absl::Duration JoinTime(const Config& config, int members,
                         absl::Duration latency);
 
+// From the first of a burst of joins (`members` in all, the last one
+// `span` after the first) until every member knows every other
+// (docs/protocol.md, "Join bursts"): the span; the join's state exchange
+// (two link delays); gossip spreading the last joiner (GossipSpreadTime),
+// after which no member's view grows; the settle time (gossip_interval x
+// RetransmitLimit) after its last growth, when each member makes its
+// settle exchange with a random member; that exchange (two link delays
+// each way). Seconds, not a push-pull interval: a member that missed a
+// joiner learns it from its settle exchange.
+absl::Duration BurstJoinTime(const Config& config, int members,
+                             absl::Duration latency, absl::Duration span);
+
 // --- Budgets ------------------------------------------------------------
 // How long the simulator's programs (swim-sim, the convergence benchmark)
 // wait for a phase's goal before they report it missed. The bounds above
