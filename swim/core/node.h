@@ -39,8 +39,9 @@ enum class Lifecycle : uint8_t {
   // is still answered, so the news spreads and stale claims meet its LEFT.
   // Keep the driver running until kLeft (bounded by a timeout).
   kLeaving,
-  // Its LEFT went to enough members to spread (or there is nobody to tell):
-  // the driver may stop. Input is still answered while it runs.
+  // Its LEFT was sent as often as any news (the retransmit limit: a gossip
+  // interval or two in a large cluster), or there is nobody to tell: the
+  // driver may stop. Input is still answered while it runs.
   kLeft,
 };
 

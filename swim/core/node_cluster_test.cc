@@ -739,7 +739,10 @@ TEST_P(NodeClusterTest, GracefulLeaveIsSeenAsLeftEverywhere) {
       CommandDrainBound(config) +
           DisseminationTime(config, kSize, options.latency)))
       << Describe(cluster);
-  EXPECT_EQ(cluster.node(kLeaving).lifecycle(), Lifecycle::kLeft);
+  // Done once its LEFT went out as often as any news, a gossip round or two.
+  EXPECT_TRUE(cluster.RunUntil(
+      [&] { return cluster.node(kLeaving).lifecycle() == Lifecycle::kLeft; },
+      config.gossip_interval * RetransmitLimit(config, kSize)));
 
   // Long enough for any failure detector to have acted: LEFT stays LEFT,
   // and the member that left stops probing.

@@ -884,12 +884,14 @@ Lifecycle NodeImpl::lifecycle() const {
 
 bool NodeImpl::LeaveSent() const {
   if (active()) return false;
-  const size_t audience = table_.available();
-  if (audience == 0) return true;
-  const int transmits = broadcasts_.Transmits(local_key_);
-  if (transmits < 0) return true;  // sent as often as it will be
-  return static_cast<size_t>(transmits) >=
-         std::min<size_t>(audience, config_.gossip_nodes);
+  if (table_.available() == 0) return true;
+  // Sent as often as any news (RetransmitLimit): nobody else can repeat the
+  // LEFT until someone has it, and the driver exits once this holds. One
+  // round of gossip_nodes datagrams is not enough: its targets include
+  // members that crashed and are still held SUSPECT (or gone within
+  // ReclaimAfter), and datagrams are lost, so now and then none would reach
+  // a live member and every member would declare the leaver OFFLINE.
+  return broadcasts_.Transmits(local_key_) < 0;
 }
 
 // --- Failure detection ---

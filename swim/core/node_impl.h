@@ -121,8 +121,8 @@ class NodeImpl {
   // OK while kActive; otherwise FailedPrecondition naming `command`.
   absl::Status CheckActive(absl::string_view command) const;
   bool active() const { return local_.status != MemberStatus::kLeft; }
-  // True once a leave has been sent to enough members to spread (or there
-  // is nobody to tell).
+  // True once a leave has been sent as often as any news (RetransmitLimit
+  // times), or there is nobody to tell.
   bool LeaveSent() const;
 
   // Timers.

@@ -1419,6 +1419,11 @@ TEST(NodeLeaveTest, AnnouncesLeftAndStopsProbing) {
     }
   }
   EXPECT_TRUE(announced);
+  // The only peer hears it once a gossip interval until it was sent as
+  // often as any news; then the driver may stop.
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeaving);
+  const int limit = RetransmitLimit(h.node().config(), 2);
+  h.Advance(h.node().config().gossip_interval * (limit - 1));
   EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
 
   // No more probes.
@@ -1444,6 +1449,32 @@ TEST(NodeLeaveTest, LeaveSentEventuallyWithManyMembers) {
   EXPECT_NE(h.node().lifecycle(), Lifecycle::kActive);
   h.Advance(absl::Seconds(2));
   EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
+}
+
+// A leave is done only once its LEFT went out as often as any news, not
+// after the first round: that round's few datagrams may all go to members
+// that crashed (held SUSPECT, or gone within a suspicion timeout) or be
+// lost, and nobody else can repeat the LEFT until someone has it.
+TEST(NodeLeaveTest, LeaveIsSentAsOftenAsAnyNewsBeforeItIsDone) {
+  Harness h;
+  for (int i = 0; i < 6; ++i) {
+    h.Learn(absl::StrCat("peer-", i), Addr(2 + i));
+  }
+  h.TakeSent();
+  ASSERT_TRUE(h.Leave().ok());
+  const int limit = RetransmitLimit(h.node().config(), 7);
+  int announced = 0;
+  for (int round = 0; round < limit; ++round) {
+    for (const Sent& one : h.TakeSent()) {
+      std::optional<Claim> news = UpdateAbout(one, kSelf);
+      if (news && news->status == MemberStatus::kLeft) ++announced;
+    }
+    if (h.node().lifecycle() == Lifecycle::kLeft) break;
+    EXPECT_LT(announced, limit);  // not done after the first round
+    h.Advance(h.node().config().gossip_interval);
+  }
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
+  EXPECT_EQ(announced, limit);
 }
 
 TEST(NodeLeaveTest, LeaveWithNobodyToTellIsSentAtOnce) {

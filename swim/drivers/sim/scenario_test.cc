@@ -474,7 +474,12 @@ TEST_P(Scenario, GracefulLeaveIsLeftEverywhereAndNeverOffline) {
       [&] { return AllHold(cluster, leaving, MemberStatus::kLeft); }, bound))
       << cluster.Report();
   const absl::Duration took = sim.now() - left;
-  EXPECT_EQ(sim.node(leaving).lifecycle(), Lifecycle::kLeft);
+  // The leaver is done once its LEFT went out as often as any news, a
+  // gossip round or two.
+  EXPECT_TRUE(sim.RunUntil(
+      [&] { return sim.node(leaving).lifecycle() == Lifecycle::kLeft; },
+      options.config.gossip_interval *
+          RetransmitLimit(options.config, kMembers)));
   // The process exits; LEFT stays LEFT (a crash after a leave is no
   // failure), and the others stay together.
   cluster.completeness().Crash(leaving);
