@@ -63,6 +63,8 @@ ABSL_FLAG(bool, progress, false,
           "Report the join's progress and any drops every 5 s.");
 ABSL_FLAG(std::string, strace, "",
           "Path of strace: count system calls in a second window.");
+ABSL_FLAG(bool, strace_table, false,
+          "With --strace, print strace's table: calls per system call.");
 
 namespace swim {
 namespace {
@@ -195,8 +197,10 @@ std::string Troubles(std::vector<std::unique_ptr<LoopMember>>& members) {
 }
 
 // strace -c -f on this process for `window`; the total number of calls.
+// `table`, if not null, receives strace's summary as printed.
 absl::StatusOr<uint64_t> CountSystemCalls(const std::string& strace,
-                                          absl::Duration window) {
+                                          absl::Duration window,
+                                          std::string* table) {
   const std::string out =
       absl::StrCat("/tmp/rest_bench.strace.", getpid(), ".txt");
   const std::string pid = absl::StrCat(getpid());
@@ -216,6 +220,7 @@ absl::StatusOr<uint64_t> CountSystemCalls(const std::string& strace,
   uint64_t calls = 0;
   bool found = false;
   while (std::getline(file, line)) {
+    if (table != nullptr) absl::StrAppend(table, "    ", line, "\n");
     // "100.00    0.012345           3      4321        12 total"
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, ' ', absl::SkipEmpty());
@@ -317,8 +322,10 @@ int Main() {
   const bool settled = AllKnowAll(members);
 
   std::string syscalls = "not counted (--strace)";
+  std::string table;
   if (const std::string strace = absl::GetFlag(FLAGS_strace); !strace.empty()) {
-    absl::StatusOr<uint64_t> calls = CountSystemCalls(strace, window);
+    absl::StatusOr<uint64_t> calls = CountSystemCalls(
+        strace, window, absl::GetFlag(FLAGS_strace_table) ? &table : nullptr);
     syscalls = calls.ok()
                    ? absl::StrFormat("%.1f", static_cast<double>(*calls) / n /
                                                  absl::ToDoubleSeconds(window))
@@ -343,6 +350,7 @@ int Main() {
   std::printf("  probes, gossip rounds:     %.2f /s, %.2f /s\n",
               (after.probes - before.probes) * per,
               (after.gossip_rounds - before.gossip_rounds) * per);
+  if (!table.empty()) std::printf("  strace -c -f:\n%s", table.c_str());
   return settled ? 0 : 1;
 }
 

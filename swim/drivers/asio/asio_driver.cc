@@ -119,16 +119,11 @@ void AsioDriver::OnReceive(const asio::error_code& error, size_t count) {
                                "receiving datagrams: ", error.message())));
   } else {
     Deliver(count, now_);
-    // Serve the rest of a burst without another trip through the reactor.
-    for (int i = 1; i < kReceiveBurst; ++i) {
-      asio::error_code burst_error;
-      const size_t burst = udp_.receive_from(asio::buffer(receive_buffer_),
-                                             sender_, 0, burst_error);
-      if (burst_error) break;  // would_block: the burst is over
-      Deliver(burst, now_);
-    }
   }
   Drain(now_);
+  // Asio tries the next receive at once (a speculative read): the rest of
+  // a burst completes without waiting, and a socket found empty costs that
+  // one read. A loop of reads here would cost a second one.
   StartReceive();
 }
 

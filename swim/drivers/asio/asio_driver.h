@@ -60,10 +60,6 @@ class AsioDriver final : public Driver {
   void CloseStreams() override;
 
  private:
-  // Datagrams read synchronously (non-blocking) after each asynchronous
-  // receive completes, before waiting again: one wake-up serves a burst.
-  static constexpr int kReceiveBurst = 64;
-
   AsioDriver(asio::io_context& io, net::OpenedMember opened,
              DriverOptions options);
   absl::Status Start(int family, int udp_fd, int tcp_fd);

@@ -6,6 +6,7 @@
 #include <sys/timerfd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <utility>
 
@@ -130,9 +131,32 @@ absl::Status EpollDriver::Run() {
     return absl::FailedPreconditionError(
         "another thread is already running this driver's loop");
   }
-  while (!stop_.load(std::memory_order_acquire)) Poll(-1);
+  RunLoop([this] { return stop_.load(std::memory_order_acquire); });
   loop_thread_.store(std::thread::id());
   return absl::OkStatus();
+}
+
+void EpollDriver::RunLoop(absl::FunctionRef<bool()> done) {
+  // The wait's timeout serves the deadline: no timerfd to re-arm and read
+  // on every wake-up. (Armed before, the timerfd fires at most once more.)
+  own_loop_ = true;
+  while (!done()) Poll(WaitTimeout());
+  own_loop_ = false;
+  // From now on whoever calls Process waits on fd(): the timerfd must hold
+  // the deadline again.
+  SyncTimerfd();
+}
+
+int EpollDriver::WaitTimeout() const {
+  if (!wake_at_) return -1;
+  const int64_t nanos =
+      absl::ToInt64Nanoseconds(*wake_at_ - net::MonotonicNow());
+  if (nanos <= 0) return 0;
+  // Rounded up: a wake-up a little late is fine, one too early finds
+  // nothing due and costs another.
+  constexpr int64_t kNanosPerMilli = 1000000;
+  return static_cast<int>(std::min<int64_t>(
+      (nanos + kNanosPerMilli - 1) / kNanosPerMilli, INT_MAX));
 }
 
 void EpollDriver::Stop() {
@@ -174,14 +198,11 @@ absl::Status EpollDriver::Shutdown(absl::Duration timeout) {
   if (loop_thread_.compare_exchange_strong(nobody,
                                            std::this_thread::get_id())) {
     // No loop is running: run it here until the leave completes (the
-    // leave's deadline arms the timer, so this ends).
-    while (true) {
-      {
-        absl::MutexLock lock(&outcome->mutex);
-        if (outcome->done) break;
-      }
-      Poll(-1);
-    }
+    // leave's deadline bounds the wait, so this ends).
+    RunLoop([&outcome] {
+      absl::MutexLock lock(&outcome->mutex);
+      return outcome->done;
+    });
     loop_thread_.store(std::thread::id());
   } else {
     absl::MutexLock lock(&outcome->mutex);
@@ -220,7 +241,7 @@ void EpollDriver::Poll(int timeout_ms) {
       break;
     }
   }
-  bool timer = false;
+  bool timerfd = false;
   for (int i = 0; i < count; ++i) {
     const uint64_t id = events[i].data.u64;
     switch (id) {
@@ -233,14 +254,19 @@ void EpollDriver::Poll(int timeout_ms) {
       case kWakeId:
         break;
       case kTimerId:
-        timer = true;
+        timerfd = true;
         break;
       default:
         streams_->OnConnectionReady(id, events[i].events, now_);
         break;
     }
   }
-  if (timer) OnTimer();
+  if (timerfd) {
+    uint64_t expirations = 0;
+    (void)!::read(timer_.get(), &expirations, sizeof(expirations));
+    timerfd_at_.reset();  // a one-shot timer that fired is disarmed
+  }
+  if (wake_at_ && *wake_at_ <= now_) OnTimer();
   Drain(now_);
 }
 
@@ -256,10 +282,7 @@ void EpollDriver::RunPosted() {
 }
 
 void EpollDriver::OnTimer() {
-  uint64_t expirations = 0;
-  (void)!::read(timer_.get(), &expirations, sizeof(expirations));
   ++stats().timer_wakeups;
-  armed_.reset();  // a one-shot timer that fired is disarmed
   streams_->OnTimer(now_);
 }
 
@@ -385,13 +408,16 @@ void EpollDriver::ArmTimer(std::optional<Instant> deadline) {
 }
 
 void EpollDriver::RearmTimer() {
-  const std::optional<Instant> wake =
-      net::Earliest(node_wake_, streams_->NextDeadline());
-  if (wake == armed_) return;
-  armed_ = wake;
+  wake_at_ = net::Earliest(node_wake_, streams_->NextDeadline());
+  if (!own_loop_) SyncTimerfd();
+}
+
+void EpollDriver::SyncTimerfd() {
+  if (wake_at_ == timerfd_at_) return;
+  timerfd_at_ = wake_at_;
   itimerspec spec = {};
-  if (wake) {
-    const auto since = net::ToSteadyTime(*wake).time_since_epoch();
+  if (wake_at_) {
+    const auto since = net::ToSteadyTime(*wake_at_).time_since_epoch();
     const int64_t nanos =
         std::max<int64_t>(1, std::chrono::nanoseconds(since).count());
     spec.it_value.tv_sec = nanos / 1000000000;

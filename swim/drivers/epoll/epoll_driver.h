@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -29,9 +30,10 @@ struct OpenedMember;
 
 // A swim member on Linux sockets: one UDP socket (datagrams batched with
 // recvmmsg and sendmmsg), a TCP listener on the same port for stream
-// messages, a timerfd armed at the node's next deadline and an eventfd that
-// wakes the loop when another thread posts a command. All of it sits in one
-// epoll set, so the driver either runs its own loop or embeds in another:
+// messages and an eventfd that wakes the loop when another thread posts a
+// command. All of it sits in one epoll set, so the driver either runs its
+// own loop, whose wait ends at the node's next deadline, or embeds in
+// another, when a timerfd in the set holds that deadline:
 //
 //   Own loop:   std::thread loop([&] { driver->Run(); });
 //               ...
@@ -91,19 +93,27 @@ class EpollDriver final : public Driver {
   EpollDriver(net::OpenedMember opened, DriverOptions options);
   absl::Status Initialize();
 
+  // The driver's own loop (Run, Shutdown): rounds until `done`.
+  void RunLoop(absl::FunctionRef<bool()> done);
+  // The own loop's wait: until the next deadline, in milliseconds rounded
+  // up (-1: none).
+  int WaitTimeout() const;
   // One round: wait up to `timeout_ms` (-1: forever), then handle what is
   // ready.
   void Poll(int timeout_ms);
   void ReceiveDatagrams();
   void RunPosted();
   void OnTimer();
-  // Arms the timerfd at the earlier of the node's wake-up and the streams'.
+  // The next deadline: the earlier of the node's wake-up and the streams'.
+  // Outside the own loop, the timerfd holds it.
   void RearmTimer();
+  // Arms the timerfd at the next deadline, if it is not already.
+  void SyncTimerfd();
 
   net::FileDescriptor epoll_;
   net::FileDescriptor udp_;
   net::FileDescriptor wake_;   // eventfd
-  net::FileDescriptor timer_;  // timerfd, CLOCK_MONOTONIC
+  net::FileDescriptor timer_;  // timerfd, CLOCK_MONOTONIC; when embedded
   int family_ = AF_INET;
   std::unique_ptr<EpollStreams> streams_;
 
@@ -117,7 +127,10 @@ class EpollDriver final : public Driver {
 
   // Loop-thread state.
   std::optional<Instant> node_wake_;
-  std::optional<Instant> armed_;
+  std::optional<Instant> wake_at_;     // the next deadline (RearmTimer)
+  std::optional<Instant> timerfd_at_;  // what the timerfd is armed at
+  // In RunLoop: the wait's timeout serves the deadline, not the timerfd.
+  bool own_loop_ = false;
   Instant now_;  // of the current round
 
   // recvmmsg buffers.

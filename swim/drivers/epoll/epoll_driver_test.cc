@@ -176,6 +176,50 @@ TEST(EpollDriverTest, EmbedsInAnExternalEpollSet) {
   app_loop.join();
 }
 
+// Run times its waits itself, leaving the timerfd alone; once it returns,
+// the timerfd must hold the node's deadline again, or an embedding loop
+// would never be woken for it.
+TEST(EpollDriverTest, EmbedsAfterItsOwnLoopRan) {
+  auto driver = MustCreate(FastConfig("a"), FastDriverOptions());
+  ASSERT_NE(driver, nullptr);
+  uint64_t wakeups = 0;
+  absl::Notification ran;
+  driver->Execute([&](Node&) { ran.Notify(); });
+  std::thread loop([&] { EXPECT_TRUE(driver->Run().ok()); });
+  ASSERT_TRUE(ran.WaitForNotificationWithTimeout(kConverge));
+  // Until the loop has been woken by a deadline of its own.
+  const absl::Time give_up = absl::Now() + kConverge;
+  while (wakeups == 0 && absl::Now() < give_up) {
+    ASSERT_TRUE(driver
+                    ->Inspect([&](const Node&, const DriverStats& stats) {
+                      wakeups = stats.timer_wakeups;
+                    })
+                    .ok());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GT(wakeups, 0u);
+  driver->Stop();
+  loop.join();
+
+  // Embedded now. One Process takes what Stop left (its wake-up); after
+  // that nobody sends to this member and no command is posted, so only the
+  // timerfd makes fd() readable, each time Process handled the last one.
+  driver->Process();
+  net::FileDescriptor app_epoll(::epoll_create1(EPOLL_CLOEXEC));
+  epoll_event event = {};
+  event.events = EPOLLIN;
+  ASSERT_EQ(::epoll_ctl(app_epoll.get(), EPOLL_CTL_ADD, driver->fd(), &event),
+            0);
+  for (int i = 0; i < 2; ++i) {
+    epoll_event ready;
+    ASSERT_EQ(::epoll_wait(app_epoll.get(), &ready, 1,
+                           absl::ToInt64Milliseconds(kConverge)),
+              1)
+        << "no deadline woke the embedding loop";
+    driver->Process();
+  }
+}
+
 TEST(EpollDriverTest, ShutdownLeavesGracefullyAndStopsTheLoop) {
   MembershipView view;
   auto stays =
