@@ -147,15 +147,21 @@ MemberRecord* MemberTable::NextProbeTarget(Random& random) {
       if (MemberRecord* record = NextUnvouched(random)) return record;
     }
   }
-  // At most one full round plus a reshuffle.
-  for (size_t checked = 0; checked <= probe_order_.size(); ++checked) {
+  // The main round is the vouched members' alone while the unvouched
+  // outnumber them.
+  const bool vouched_only = MostlyUnvouched();
+  // At most the rest of this round and one full round after a reshuffle.
+  for (size_t checked = 0; checked <= 2 * probe_order_.size(); ++checked) {
     if (probe_index_ >= probe_order_.size()) {
       random.Shuffle(probe_order_);
       probe_index_ = 0;
       if (probe_order_.empty()) return nullptr;
     }
     MemberRecord& record = Slot(probe_order_[probe_index_++]);
-    if (StatusIn(record.status(), kAvailable)) return &record;
+    if (StatusIn(record.status(), kAvailable) &&
+        (record.vouched_ || !vouched_only)) {
+      return &record;
+    }
   }
   return nullptr;
 }

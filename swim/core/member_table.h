@@ -49,9 +49,12 @@ Precedence ComparePrecedence(MemberStatus local_status,
 // SUSPECT every other probe goes to one of them. So members invented by a
 // key holder (they never answer) are probed out quickly however many
 // there are. The main round holds every ONLINE and SUSPECT member,
-// unvouched ones too, so with N of them a member that answers is probed at
-// least once in every 2·N probe periods; with none unvouched, probing is
-// plain SWIM.
+// unvouched ones too; but while the unvouched outnumber the vouched (and
+// some are vouched), its turn passes over the unvouched. So members
+// invented by the thousand cannot dilute the probing of the real ones: with
+// V vouched each is probed at least once in every 2·V probe periods, and
+// with N members of which at most half unvouched, once in every 2·N. With
+// none unvouched, probing is plain SWIM.
 //
 // Records live in fixed-size chunks, so a record's address is stable until
 // it is removed; the name index holds pointers to them and both orders
@@ -93,6 +96,13 @@ class MemberTable {
   size_t available() const { return available_; }
   // Of those, the ones not vouched for.
   size_t unvouched_available() const { return unvouched_available_; }
+  // The unvouched outnumber the vouched, and some are vouched: invented
+  // members by the thousand, or a member that has just joined a large
+  // cluster. Then the main round passes over the unvouched (see above).
+  bool MostlyUnvouched() const {
+    const size_t vouched = available_ - unvouched_available_;
+    return vouched > 0 && unvouched_available_ > vouched;
+  }
   // Members that are OFFLINE.
   size_t offline() const { return offline_; }
 

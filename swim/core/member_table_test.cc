@@ -491,13 +491,46 @@ TEST(MemberTableTest, UnvouchedMembersTakeEveryOtherProbe) {
     }
   }
   EXPECT_EQ(invented.size(), 20000u);  // each probed in its own round
-  // Half the probes went round the plain round, which holds all 20 004;
-  // the four vouched members got their share of it and more.
-  EXPECT_GE(vouched, 4);
-  // Within 2 x 20 004 probes every vouched member is probed: the plain
-  // round is not starved however long the other round is.
-  std::set<std::string> seen(picks.begin(), picks.begin() + 2 * 20004);
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(seen.contains(Name(i))) << i;
+  // The other half went round the main round, which passes over the
+  // invented while they outnumber the vouched: each of the four once in
+  // every 2 x 4 probes, not once in 2 x 20 004.
+  EXPECT_EQ(vouched, 20000);
+  for (size_t start = 0; start + 8 <= picks.size(); start += 8) {
+    std::set<std::string> seen(picks.begin() + start,
+                               picks.begin() + start + 8);
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(seen.contains(Name(i))) << i << " at " << start;
+    }
+  }
+}
+
+// While the vouched are at least as many, the main round holds the
+// unvouched too (a member that just joined is probed in both rounds):
+// probing is plain SWIM plus the unvouched round.
+TEST(MemberTableTest, FewUnvouchedMembersStayInTheMainRound) {
+  MemberTable table;
+  Random random(24);
+  AddMembers(table, random, 4);
+  for (int i = 0; i < 4; ++i) {
+    AddTo(table, absl::StrCat("new-", i), random, kOn, /*vouched=*/false);
+  }
+  std::map<std::string, int> counts;
+  for (const std::string& name : Picks(table, random, 800)) ++counts[name];
+  ASSERT_EQ(counts.size(), 8u);
+  // 400 probes in the main round (50 each) and 400 in the unvouched one
+  // (100 more each for the four new members).
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(counts[Name(i)], 50, 1) << i;
+    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 150, 2) << i;
+  }
+  // One more unvouched than vouched: the main round is the vouched's.
+  AddTo(table, "new-4", random, kOn, /*vouched=*/false);
+  counts.clear();
+  for (const std::string& name : Picks(table, random, 800)) ++counts[name];
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(counts[Name(i)], 100, 1) << i;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 80, 1) << i;
+  }
 }
 
 // Members heard of in the same order (a join storm gossiped to everyone)

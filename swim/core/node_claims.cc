@@ -418,6 +418,9 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
                               Instant now) {
   ++stats_.push_pulls_received;
   rejoining_ = false;  // a member answered or asked: the cluster knows us
+  // Before its members are taken: the reply to a join starts the settle
+  // exchanges, which then stand in for the burst exchange (OnViewGrew).
+  if (!state.reply_wanted) join_settle_.OnReply(state.sender, now);
   // Members this node forgot (reaped OFFLINE) that the sender still holds
   // live at the incarnation they were forgotten at: after a partition
   // longer than the reconnect timeout each side has buried the other, and
@@ -534,13 +537,31 @@ void NodeImpl::OnViewGrew(Instant now) {
   // now and then is gossip's alone.
   const bool burst = now - last_growth_ <= settle;
   last_growth_ = now;
+  join_settle_.OnGrowth();
   if (!burst || config_.push_pull_interval <= absl::ZeroDuration() ||
-      local_.status == MemberStatus::kLeft || now < settle_allowed_) {
+      local_.status == MemberStatus::kLeft || now < settle_allowed_ ||
+      join_settle_.active()) {
     return;
   }
   // Later growth moves it.
   const Instant at = now + settle;
   if (at < push_pull_due_) timers_.Set(Kind::kPushPull, at);
+}
+
+void NodeImpl::OnJoinSettle(Instant now) {
+  const std::optional<JoinSettle::Exchange> exchange =
+      join_settle_.HandleExpiry(now);
+  if (!exchange.has_value() || !active()) return;
+  if (exchange->to.has_value()) {
+    if (const MemberRecord* first = table_.Find(*exchange->to);
+        first != nullptr && StatusIn(first->status(), kAvailable)) {
+      SendPushPull(first->address(), StateKind::kRequest);
+      return;
+    }
+  }
+  for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {
+    SendPushPull(peer->address(), StateKind::kRequest);
+  }
 }
 
 void NodeImpl::OnPushPullTick(Instant now) {

@@ -94,6 +94,7 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       buried_notices_(kMaxTrackedPushPullSenders),
       join_(config_.probe_interval, config_.reconnect_interval),
       reconnect_(config_.reconnect_interval),
+      join_settle_(config_.probe_interval + config_.probe_timeout),
       isolation_(now),
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
@@ -177,6 +178,8 @@ void NodeImpl::SendJoinRequests(Instant now) {
   // Announce ourselves too, so the news rides our first packets instead of
   // waiting for the seeds to gossip it.
   QueueLocalUpdate(now);
+  // The first state reply starts this join's settle exchanges.
+  if (config_.push_pull_interval > absl::ZeroDuration()) join_settle_.Await();
   for (const Address& seed : join_.seeds()) {
     SendPushPull(seed, StateKind::kJoin);
   }
@@ -197,6 +200,7 @@ absl::Status NodeImpl::Leave(Instant now) {
   timers_.Cancel(Kind::kJoinRetry);
   timers_.Cancel(Kind::kPushPull);
   reconnect_.Stop();
+  join_settle_.Stop();
   QueueLocalUpdate(now);
   OnGossipTick(now);  // tell a few members right away
   return absl::OkStatus();
@@ -738,6 +742,7 @@ void NodeImpl::HandleTimeout(Instant now) {
     kFallback,
     kPeriodic,
     kReconnect,
+    kJoinSettle,
     kRelays,
     kMembers
   };
@@ -754,6 +759,7 @@ void NodeImpl::HandleTimeout(Instant now) {
     consider(fallback_waits_.NextExpiry(), Source::kFallback);
     consider(timers_.NextSingleton(), Source::kPeriodic);
     consider(reconnect_.NextExpiry(), Source::kReconnect);
+    consider(join_settle_.NextExpiry(), Source::kJoinSettle);
     consider(relays_.NextExpiry(), Source::kRelays);
     consider(timers_.NextKeyed(), Source::kMembers);
     if (!at) return;
@@ -781,6 +787,9 @@ void NodeImpl::HandleTimeout(Instant now) {
         break;
       case Source::kReconnect:
         OnReconnectTick(now);
+        break;
+      case Source::kJoinSettle:
+        OnJoinSettle(now);
         break;
       case Source::kRelays:
         relays_.HandleExpiry(now, [this](const RelayTable::Relayed& relay) {
@@ -822,7 +831,8 @@ std::optional<Instant> NodeImpl::NextDeadline() const {
   std::optional<Instant> next = timers_.Next();
   for (const std::optional<Instant>& due :
        {probe_.NextExpiry(), fallback_waits_.NextExpiry(),
-        reconnect_.NextExpiry(), relays_.NextExpiry()}) {
+        reconnect_.NextExpiry(), join_settle_.NextExpiry(),
+        relays_.NextExpiry()}) {
     if (due && (!next || *due < *next)) next = due;
   }
   return next;
@@ -930,8 +940,33 @@ void NodeImpl::AskHelpers() {
   const MemberRecord* target = table_.Find(probe_.target());
   if (target == nullptr) return;
   // Helpers must be ONLINE: a suspect helper is likely part of the problem.
-  for (MemberRecord* helper : RandomMembers(
-           config_.indirect_checks, MemberStatus::kOnline, probe_.target())) {
+  const size_t count = config_.indirect_checks;
+  auto online_other = [&](const MemberRecord& record) {
+    return record.status() == MemberStatus::kOnline &&
+           record.name() != probe_.target();
+  };
+  std::vector<MemberRecord*> helpers;
+  // While members only heard of outnumber those that answered (invented by
+  // the thousand, say), helpers that answer come first: one that never
+  // does sends no nack, and each missing nack counts against this
+  // member's health (GiveVerdict), so a flood of invented members would
+  // slow its probing to a crawl.
+  if (table_.MostlyUnvouched()) {
+    helpers = RandomMembers(count, [&](const MemberRecord& record) {
+      return online_other(record) && record.vouched();
+    });
+  }
+  if (helpers.size() < count) {
+    for (MemberRecord* more :
+         RandomMembers(count - helpers.size(), [&](const MemberRecord& record) {
+           return online_other(record) &&
+                  std::find(helpers.begin(), helpers.end(), &record) ==
+                      helpers.end();
+         })) {
+      helpers.push_back(more);
+    }
+  }
+  for (MemberRecord* helper : helpers) {
     ++stats_.indirect_probes;
     probe_.AddHelper(helper->address(), config_.lifeguard.nacks);
     const Message req =

@@ -29,6 +29,7 @@
 #include "swim/core/event.h"
 #include "swim/core/instant.h"
 #include "swim/core/isolation.h"
+#include "swim/core/join_settle.h"
 #include "swim/core/member.h"
 #include "swim/core/member_table.h"
 #include "swim/core/node.h"
@@ -162,8 +163,11 @@ class NodeImpl {
   // long, at most once per push-pull interval (docs/protocol.md, "Join
   // bursts"). Gossip misses a member with a small chance per pair of
   // members, which a burst of joiners multiplies; the exchange repairs it
-  // in seconds instead of a push-pull interval.
+  // in seconds instead of a push-pull interval. While this member's own
+  // join settles (JoinSettle), its settle exchanges do that instead.
   void OnViewGrew(Instant now);
+  // A settle exchange of this member's join is due (JoinSettle).
+  void OnJoinSettle(Instant now);
   void OnJoinRetry(Instant now);
   // Asks the seeds that need it (all until joined, then the unsettled
   // ones) and arms the join timer for the next check.
@@ -351,6 +355,8 @@ class NodeImpl {
 
   JoinAttempt join_;
   Reconnect reconnect_;
+  // The exchanges after this member's join until its view is still.
+  JoinSettle join_settle_;
   Isolation isolation_;
   // This life's user broadcasts are numbered from 1.
   uint64_t next_broadcast_sequence_ = 1;

@@ -28,6 +28,7 @@
 #include "swim/core/event.h"
 #include "swim/core/incarnation.h"
 #include "swim/core/instant.h"
+#include "swim/core/join_settle.h"
 #include "swim/core/member.h"
 #include "swim/core/member_status.h"
 #include "swim/core/metadata.h"
@@ -2418,6 +2419,90 @@ TEST(NodeJoinBurstTest, AGrownViewIsExchangedOnceItHasSettled) {
   h.TakeSent();
   EXPECT_FALSE(
       h.AdvanceUntil(IsStateRequest, h.now() + settle * 2).has_value());
+}
+
+// A joiner exchanges state again after its join is answered: first with
+// the member that answered, one probe interval and timeout later, at the
+// address it listens on; then with random members, the same spacing
+// apart, until three in a row were answered with nothing new
+// (docs/protocol.md, "Join bursts").
+// Nobody answers the node's probes here: suspicions last long enough
+// that every member stays available to exchange with.
+Config PatientConfig() {
+  Config config = TestConfig();
+  config.suspicion_mult = 100;
+  return config;
+}
+
+TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
+  Harness h(PatientConfig());
+  const Config& config = h.node().config();
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  ASSERT_LT(spacing * 8, config.push_pull_interval);
+  ASSERT_TRUE(h.Join({Addr(5)}).ok());
+  h.TakeSent();
+  // The seed answers, from its stream's source port, with what it knows.
+  PushPull reply;
+  reply.reply_wanted = false;
+  reply.sender = "seed";
+  reply.members = {Online("seed", Addr(5), {9, 0}),
+                   Online(kPeerA, Addr(2), {9, 0})};
+  h.Stream(Addr(5, 40001), {reply});
+  const Instant answered = h.now();
+  h.TakeSent();
+
+  // Each exchange is answered with nothing new.
+  std::vector<Instant> times;
+  std::vector<Address> targets;
+  while (h.now() < answered + 10 * spacing) {
+    std::optional<size_t> exchange =
+        h.AdvanceUntil(IsStateRequest, answered + 10 * spacing);
+    if (!exchange.has_value()) break;
+    const Address to = h.sent()[*exchange].to;
+    times.push_back(h.sent()[*exchange].at);
+    targets.push_back(to);
+    PushPull again = reply;
+    again.sender = to == Addr(5) ? "seed" : std::string(kPeerA);
+    h.Stream(Addr(6, 40002), {again});
+    h.TakeSent();
+  }
+  // The first to the seed's listening address; three in all, each
+  // answered with nothing new.
+  ASSERT_EQ(times.size(), static_cast<size_t>(JoinSettle::kQuietExchanges));
+  EXPECT_EQ(targets[0], Addr(5));
+  for (size_t i = 0; i < times.size(); ++i) {
+    EXPECT_EQ(times[i], answered + static_cast<int64_t>(i + 1) * spacing) << i;
+  }
+  EXPECT_EQ(h.node().stats().push_pulls_sent, 4u);  // with the join
+}
+
+TEST(NodeJoinBurstTest, AJoinerSettlesOnWhileExchangesBringMembers) {
+  Harness h(PatientConfig());
+  const Config& config = h.node().config();
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  ASSERT_TRUE(h.Join({Addr(5)}).ok());
+  PushPull reply;
+  reply.reply_wanted = false;
+  reply.sender = "seed";
+  reply.members = {Online("seed", Addr(5), {9, 0})};
+  h.Stream(Addr(5, 40001), {reply});
+  const Instant answered = h.now();
+  h.TakeSent();
+  // Every answer brings one more member: the exchanges go on, one a
+  // spacing, up to JoinSettle::kMaxExchanges.
+  int made = 0;
+  for (int i = 0; i < 20; ++i) {
+    std::optional<size_t> exchange =
+        h.AdvanceUntil(IsStateRequest, answered + 20 * spacing);
+    if (!exchange.has_value()) break;
+    ++made;
+    EXPECT_EQ(h.sent()[*exchange].at, answered + (i + 1) * spacing);
+    reply.members.push_back(
+        Online(absl::StrCat("grown-", i), Addr(20 + i), {9, 0}));
+    h.Stream(Addr(6, 40002), {reply});
+    h.TakeSent();
+  }
+  EXPECT_EQ(made, JoinSettle::kMaxExchanges);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "swim/core/probe.h"
 #include "swim/core/reconnect.h"
@@ -98,11 +99,11 @@ absl::Duration JoinTime(const Config& config, int members,
 
 absl::Duration BurstJoinTime(const Config& config, int members,
                              absl::Duration latency, absl::Duration span) {
-  const absl::Duration settle =
-      config.gossip_interval *
-      RetransmitLimit(config, static_cast<uint64_t>(members));
-  return span + 2 * latency + GossipSpreadTime(config, members, latency) +
-         settle + 4 * latency;
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  const int64_t exchanges = std::max<int64_t>(
+      2, absl::Ceil(GossipSpreadTime(config, members, latency), spacing) /
+             spacing);
+  return span + 2 * latency + (exchanges + 2) * spacing + 4 * latency;
 }
 
 PhaseBudgets PhaseBudgetsFor(const Config& config, int members) {

@@ -125,12 +125,13 @@ absl::Duration JoinTime(const Config& config, int members,
 // From the first of a burst of joins (`members` in all, the last one
 // `span` after the first) until every member knows every other
 // (docs/protocol.md, "Join bursts"): the span; the join's state exchange
-// (two link delays); gossip spreading the last joiner (GossipSpreadTime),
-// after which no member's view grows; the settle time (gossip_interval x
-// RetransmitLimit) after its last growth, when each member makes its
-// settle exchange with a random member; that exchange (two link delays
-// each way). Seconds, not a push-pull interval: a member that missed a
-// joiner learns it from its settle exchange.
+// (two link delays); then each joiner's settle exchanges (JoinSettle),
+// probe_interval + probe_timeout apart, go on until two in a row brought
+// nothing, so the last comes after gossip has spread the burst
+// (GossipSpreadTime, rounded up to whole exchanges, at least two of
+// them); two exchanges more, for lost ones or a peer that had not caught
+// up yet; that exchange (two link delays each way). Seconds, not a push-pull
+// interval: a member that missed a joiner learns it from a peer that did not.
 absl::Duration BurstJoinTime(const Config& config, int members,
                              absl::Duration latency, absl::Duration span);
 
