@@ -737,6 +737,10 @@ void NodeImpl::HandleTimeout(Instant now) {
   // one starts), verdicts that waited for a stream fallback, the periodic
   // timers, the relays, then members' timers.
   isolation_.OnRun(now, IsolationWindow());
+  // With nobody OFFLINE the reconnect tick has nothing to try and wakes
+  // nobody (ReconnectDeadline); once it is due it moves on a tick here,
+  // so a member declared OFFLINE is first tried within one interval.
+  if (table_.offline() == 0) reconnect_.HandleExpiry(now);
   enum class Source : uint8_t {
     kProbe,
     kFallback,
@@ -758,7 +762,7 @@ void NodeImpl::HandleTimeout(Instant now) {
     consider(probe_.NextExpiry(), Source::kProbe);
     consider(fallback_waits_.NextExpiry(), Source::kFallback);
     consider(timers_.NextSingleton(), Source::kPeriodic);
-    consider(reconnect_.NextExpiry(), Source::kReconnect);
+    consider(ReconnectDeadline(), Source::kReconnect);
     consider(join_settle_.NextExpiry(), Source::kJoinSettle);
     consider(relays_.NextExpiry(), Source::kRelays);
     consider(timers_.NextKeyed(), Source::kMembers);
@@ -827,12 +831,16 @@ void NodeImpl::RunTimer(const TimerQueue::Fired& timer, Instant now) {
 
 // --- Output -----------------------------------------------------------------
 
+std::optional<Instant> NodeImpl::ReconnectDeadline() const {
+  if (table_.offline() == 0) return std::nullopt;
+  return reconnect_.NextExpiry();
+}
+
 std::optional<Instant> NodeImpl::NextDeadline() const {
   std::optional<Instant> next = timers_.Next();
   for (const std::optional<Instant>& due :
-       {probe_.NextExpiry(), fallback_waits_.NextExpiry(),
-        reconnect_.NextExpiry(), join_settle_.NextExpiry(),
-        relays_.NextExpiry()}) {
+       {probe_.NextExpiry(), fallback_waits_.NextExpiry(), ReconnectDeadline(),
+        join_settle_.NextExpiry(), relays_.NextExpiry()}) {
     if (due && (!next || *due < *next)) next = due;
   }
   return next;

@@ -174,6 +174,9 @@ class NodeImpl {
   void AskSeeds(Instant now);
   // Healing (docs/protocol.md, "Healing").
   void OnReconnectTick(Instant now);
+  // The reconnect tick, while some member is OFFLINE (it has nothing to
+  // try otherwise, and a settled member is not woken for it).
+  std::optional<Instant> ReconnectDeadline() const;
   // Sends the reconnect ping to `target` (held OFFLINE).
   void SendReconnect(MemberRecord& target);
   // Authentic input came from `from`: if a member held OFFLINE lives

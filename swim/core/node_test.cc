@@ -2291,6 +2291,28 @@ TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
   EXPECT_EQ(h.node().stats().gossip_rounds, 0u);
 }
 
+// Nor is it woken for the reconnect tick while nobody is OFFLINE: the tick
+// has nothing to try.
+TEST(NodeGossipTest, NobodyOfflineMeansNoReconnectWakeUp) {
+  Config config = TestConfig();
+  config.push_pull_interval = absl::ZeroDuration();
+  ASSERT_GT(config.reconnect_interval, absl::ZeroDuration());
+  Harness h(config);
+  const absl::Duration probe = h.node().config().probe_interval;
+  const Instant limit = h.now() + config.reconnect_interval * 3;
+  std::vector<Instant> wakes;
+  while (std::optional<Instant> next = h.node().NextDeadline()) {
+    if (*next > limit) break;
+    wakes.push_back(*next);
+    ASSERT_TRUE(h.StepOnce(limit));
+  }
+  ASSERT_GE(wakes.size(), 9u);
+  for (size_t i = 1; i < wakes.size(); ++i) {
+    EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
+  }
+  EXPECT_EQ(h.node().stats().reconnect_attempts, 0u);
+}
+
 // News queued after a quiet spell goes out at the first point of the
 // gossip grid the rounds were on (within one gossip_interval), and the
 // rounds stop again once it has been told.
