@@ -148,7 +148,7 @@ MemberRecord* MemberTable::NextProbeTarget(Random& random) {
     }
   }
   // The main round is the vouched members' alone while the unvouched
-  // outnumber them.
+  // outnumber them (MostlyUnvouched).
   const bool vouched_only = MostlyUnvouched();
   // At most the rest of this round and one full round after a reshuffle.
   for (size_t checked = 0; checked <= 2 * probe_order_.size(); ++checked) {

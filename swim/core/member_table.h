@@ -49,8 +49,9 @@ Precedence ComparePrecedence(MemberStatus local_status,
 // SUSPECT every other probe goes to one of them. So members invented by a
 // key holder (they never answer) are probed out quickly however many
 // there are. The main round holds every ONLINE and SUSPECT member,
-// unvouched ones too; but while the unvouched outnumber the vouched (and
-// some are vouched), its turn passes over the unvouched. So members
+// unvouched ones too; but while the unvouched outnumber the vouched more
+// than kUnvouchedFactor times over (and some are vouched), its turn passes
+// over the unvouched. So members
 // invented by the thousand cannot dilute the probing of the real ones: with
 // V vouched each is probed at least once in every 2·V probe periods, and
 // with N members of which at most half unvouched, once in every 2·N. With
@@ -96,12 +97,18 @@ class MemberTable {
   size_t available() const { return available_; }
   // Of those, the ones not vouched for.
   size_t unvouched_available() const { return unvouched_available_; }
-  // The unvouched outnumber the vouched, and some are vouched: invented
-  // members by the thousand, or a member that has just joined a large
-  // cluster. Then the main round passes over the unvouched (see above).
+  // The unvouched outnumber the vouched kUnvouchedFactor times over, and
+  // some are vouched: invented members by the thousand, or a member that
+  // has just joined a large cluster (for its first 2·N/5 probe periods or
+  // so). Then the main round passes over the unvouched (see above). The
+  // factor keeps that window short for a joiner, whose unvouched are real
+  // members that it would probe more slowly; a key holder must invent
+  // more than 4 members for each real one to be kept out of the main
+  // round, and max_members bounds it.
+  static constexpr size_t kUnvouchedFactor = 4;
   bool MostlyUnvouched() const {
     const size_t vouched = available_ - unvouched_available_;
-    return vouched > 0 && unvouched_available_ > vouched;
+    return vouched > 0 && unvouched_available_ > kUnvouchedFactor * vouched;
   }
   // Members that are OFFLINE.
   size_t offline() const { return offline_; }

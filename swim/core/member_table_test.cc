@@ -492,7 +492,7 @@ TEST(MemberTableTest, UnvouchedMembersTakeEveryOtherProbe) {
   }
   EXPECT_EQ(invented.size(), 20000u);  // each probed in its own round
   // The other half went round the main round, which passes over the
-  // invented while they outnumber the vouched: each of the four once in
+  // invented while they outnumber the vouched so: each of the four once in
   // every 2 x 4 probes, not once in 2 x 20 004.
   EXPECT_EQ(vouched, 20000);
   for (size_t start = 0; start + 8 <= picks.size(); start += 8) {
@@ -504,32 +504,35 @@ TEST(MemberTableTest, UnvouchedMembersTakeEveryOtherProbe) {
   }
 }
 
-// While the vouched are at least as many, the main round holds the
-// unvouched too (a member that just joined is probed in both rounds):
-// probing is plain SWIM plus the unvouched round.
+// While the unvouched are at most kUnvouchedFactor times the vouched, the
+// main round holds them too (members that just joined are probed in both
+// rounds): probing is plain SWIM plus the unvouched round.
 TEST(MemberTableTest, FewUnvouchedMembersStayInTheMainRound) {
+  static_assert(MemberTable::kUnvouchedFactor == 4);
   MemberTable table;
   Random random(24);
   AddMembers(table, random, 4);
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 16; ++i) {
     AddTo(table, absl::StrCat("new-", i), random, kOn, /*vouched=*/false);
   }
+  EXPECT_FALSE(table.MostlyUnvouched());
   std::map<std::string, int> counts;
-  for (const std::string& name : Picks(table, random, 800)) ++counts[name];
-  ASSERT_EQ(counts.size(), 8u);
-  // 400 probes in the main round (50 each) and 400 in the unvouched one
-  // (100 more each for the four new members).
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_NEAR(counts[Name(i)], 50, 1) << i;
-    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 150, 2) << i;
-  }
-  // One more unvouched than vouched: the main round is the vouched's.
-  AddTo(table, "new-4", random, kOn, /*vouched=*/false);
-  counts.clear();
-  for (const std::string& name : Picks(table, random, 800)) ++counts[name];
+  for (const std::string& name : Picks(table, random, 4000)) ++counts[name];
+  ASSERT_EQ(counts.size(), 20u);
+  // 2 000 probes in the main round (100 each) and 2 000 in the unvouched
+  // one (125 more each for the 16 new members).
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(counts[Name(i)], 100, 1) << i;
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 80, 1) << i;
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 225, 2) << i;
+  }
+  // One more: the main round is the vouched's.
+  AddTo(table, "new-16", random, kOn, /*vouched=*/false);
+  EXPECT_TRUE(table.MostlyUnvouched());
+  counts.clear();
+  for (const std::string& name : Picks(table, random, 3400)) ++counts[name];
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(counts[Name(i)], 425, 1) << i;
+  for (int i = 0; i < 17; ++i) {
+    EXPECT_NEAR(counts[absl::StrCat("new-", i)], 100, 1) << i;
   }
 }
 

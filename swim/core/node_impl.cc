@@ -954,7 +954,7 @@ void NodeImpl::AskHelpers() {
            record.name() != probe_.target();
   };
   std::vector<MemberRecord*> helpers;
-  // While members only heard of outnumber those that answered (invented by
+  // While members only heard of far outnumber those that answered (invented by
   // the thousand, say), helpers that answer come first: one that never
   // does sends no nack, and each missing nack counts against this
   // member's health (GiveVerdict), so a flood of invented members would
