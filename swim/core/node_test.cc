@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -2484,7 +2485,7 @@ TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
     times.push_back(h.sent()[*exchange].at);
     targets.push_back(to);
     PushPull again = reply;
-    again.sender = to == Addr(5) ? "seed" : std::string(kPeerA);
+    again.sender = to == Addr(5) ? absl::string_view("seed") : kPeerA;
     h.Stream(Addr(6, 40002), {again});
     h.TakeSent();
   }
@@ -2513,14 +2514,15 @@ TEST(NodeJoinBurstTest, AJoinerSettlesOnWhileExchangesBringMembers) {
   // Every answer brings one more member: the exchanges go on, one a
   // spacing, up to JoinSettle::kMaxExchanges.
   int made = 0;
+  std::deque<std::string> names;  // the claims' names point here
   for (int i = 0; i < 20; ++i) {
     std::optional<size_t> exchange =
         h.AdvanceUntil(IsStateRequest, answered + 20 * spacing);
     if (!exchange.has_value()) break;
     ++made;
     EXPECT_EQ(h.sent()[*exchange].at, answered + (i + 1) * spacing);
-    reply.members.push_back(
-        Online(absl::StrCat("grown-", i), Addr(20 + i), {9, 0}));
+    names.push_back(absl::StrCat("grown-", i));
+    reply.members.push_back(Online(names.back(), Addr(20 + i), {9, 0}));
     h.Stream(Addr(6, 40002), {reply});
     h.TakeSent();
   }
