@@ -2271,6 +2271,17 @@ TEST(NodeDeterminismTest, SameConfigSeedAndInputsGiveIdenticalTransmits) {
 // OnGossipTick): a member with nothing to tell is woken only by its own
 // periodic work, here its probe tick (state exchanges and reconnecting
 // are off).
+// The node's wake-ups until `limit`, stepping through each.
+std::vector<Instant> WakesUntil(Harness& h, Instant limit) {
+  std::vector<Instant> wakes;
+  while (std::optional<Instant> next = h.node().NextDeadline()) {
+    if (*next > limit) break;
+    wakes.push_back(*next);
+    if (!h.StepOnce(limit)) break;
+  }
+  return wakes;
+}
+
 TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
   Config config = TestConfig();
   config.push_pull_interval = absl::ZeroDuration();
@@ -2279,12 +2290,7 @@ TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
   ASSERT_EQ(h.node().queued_broadcasts(), 0u);
   const absl::Duration probe = h.node().config().probe_interval;
   const Instant limit = h.now() + probe * 10;
-  std::vector<Instant> wakes;
-  while (std::optional<Instant> next = h.node().NextDeadline()) {
-    if (*next > limit) break;
-    wakes.push_back(*next);
-    ASSERT_TRUE(h.StepOnce(limit));
-  }
+  const std::vector<Instant> wakes = WakesUntil(h, limit);
   ASSERT_GE(wakes.size(), 9u);
   for (size_t i = 1; i < wakes.size(); ++i) {
     EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
@@ -2301,12 +2307,7 @@ TEST(NodeGossipTest, NobodyOfflineMeansNoReconnectWakeUp) {
   Harness h(config);
   const absl::Duration probe = h.node().config().probe_interval;
   const Instant limit = h.now() + config.reconnect_interval * 3;
-  std::vector<Instant> wakes;
-  while (std::optional<Instant> next = h.node().NextDeadline()) {
-    if (*next > limit) break;
-    wakes.push_back(*next);
-    ASSERT_TRUE(h.StepOnce(limit));
-  }
+  const std::vector<Instant> wakes = WakesUntil(h, limit);
   ASSERT_GE(wakes.size(), 9u);
   for (size_t i = 1; i < wakes.size(); ++i) {
     EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
