@@ -76,8 +76,38 @@ std::string FaultCampaign::Run() {
     Log(absl::StrCat("config: reconnect_timeout ",
                      absl::FormatDuration(options.config.reconnect_timeout)));
   }
-  if (!cluster_->Start(members_).ok()) return "start failed";
   const Config& config = options.config;
+  // How the members join (docs/protocol.md, "Join bursts"): all at once
+  // or 1 ms apart, each through member 0 or through a random member that
+  // started joining before it; a forgetful run seeds every member with
+  // every other, all at once.
+  const bool apart = !forgetful && choices_.Uniform(2) == 0;
+  const bool random_seeds = !forgetful && choices_.Uniform(2) == 0;
+  absl::Duration join_bound = JoinTime(config, members_, cluster_->latency());
+  if (!apart && !random_seeds) {
+    if (!cluster_->Start(members_).ok()) return "start failed";
+  } else {
+    for (int i = 0; i < members_; ++i) {
+      if (!cluster_->TryAdd().ok()) return "start failed";
+    }
+    const absl::Duration step =
+        apart ? absl::Milliseconds(1) : absl::ZeroDuration();
+    std::vector<std::string> joins;
+    for (int i = 1; i < members_; ++i) {
+      const int through =
+          random_seeds ? static_cast<int>(choices_.Uniform(i)) : 0;
+      joins.push_back(absl::StrCat(i, "->", through));
+      sim().At(sim().now() + step * (i - 1), [this, i, through] {
+        if (!sim().Join(i, {through}).ok()) {
+          Log(absl::StrCat("join ", i, " through ", through, " FAILED"));
+        }
+      });
+    }
+    Log(absl::StrCat("burst join, ", apart ? "1ms apart" : "at once", ": ",
+                     absl::StrJoin(joins, " ")));
+    join_bound = BurstJoinTime(config, members_, cluster_->latency(),
+                               step * (members_ - 2));
+  }
   if (forgetful) {
     for (int i = 0; i < members_; ++i) {
       std::vector<Address> seeds;
@@ -94,8 +124,6 @@ std::string FaultCampaign::Run() {
       }
     }
   }
-  const absl::Duration join_bound =
-      JoinTime(config, members_, cluster_->latency());
   if (!cluster_->convergence().AwaitWithin(join_bound, "the join")) {
     return Finish();
   }

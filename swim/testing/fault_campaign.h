@@ -1,8 +1,10 @@
 #ifndef SWIM_TESTING_FAULT_CAMPAIGN_H_
 #define SWIM_TESTING_FAULT_CAMPAIGN_H_
 
-// One run of a randomized fault campaign: a small cluster lives through a
-// schedule of faults — crashes and restarts, pauses, partitions (some
+// One run of a randomized fault campaign: a small cluster joins (at once
+// or in a burst 1 ms apart, through one member or through random earlier
+// joiners, within JoinTime or BurstJoinTime) and lives through a schedule
+// of faults — crashes and restarts, pauses, partitions (some
 // one-way, some outlasting the reconnect timeout, so both sides forget each
 // other) and heals, a member cut off from everyone, loss bursts, slow
 // members, a flapping link, metadata changes, a graceful leave — then every
