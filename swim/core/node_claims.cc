@@ -649,9 +649,9 @@ void NodeImpl::OnReconnected(absl::string_view name) {
   SendPushPull(record->address(), StateKind::kRequest);
 }
 
-void NodeImpl::OnJoinRetry(Instant now) { AskSeeds(now); }
+void NodeImpl::OnJoinRetry(Instant due, Instant now) { AskSeeds(due, now); }
 
-void NodeImpl::AskSeeds(Instant now) {
+void NodeImpl::AskSeeds(Instant due, Instant now) {
   // Restored members are not yet members that answered (Rejoin).
   const bool joined = table_.available() > 0 && !rejoining_;
   // A seed is settled when a member this node knows (in any status: an
@@ -680,7 +680,12 @@ void NodeImpl::AskSeeds(Instant now) {
     if (joined) ++stats_.seed_retries;
     SendPushPull(seed, StateKind::kJoin);
   }
-  timers_.Set(Kind::kJoinRetry, now + join_.delay());
+  // A check that rode on a later wake-up (JoinTimerRides) keeps its own
+  // schedule, not the wake-up's.
+  const absl::Duration delay = join_.delay();
+  Instant next = due + delay;
+  if (next <= now) next = now + delay;
+  timers_.Set(Kind::kJoinRetry, next);
 }
 
 absl::Duration NodeImpl::PushPullInterval() const {

@@ -167,7 +167,7 @@ absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
     // Already a member (a driver passing seeds it resolved again, or the
     // application adding some): only the seeds that are not members known
     // here are asked, so refreshing a seed list costs no state exchanges.
-    AskSeeds(now);
+    AskSeeds(now, now);
     return absl::OkStatus();
   }
   SendJoinRequests(now);
@@ -820,7 +820,7 @@ void NodeImpl::RunTimer(const TimerQueue::Fired& timer, Instant now) {
       OnPushPullTick(now);
       break;
     case Kind::kJoinRetry:
-      OnJoinRetry(now);
+      OnJoinRetry(timer.at, now);
       break;
     case Kind::kSuspicion:
     case Kind::kReap:
@@ -836,8 +836,14 @@ std::optional<Instant> NodeImpl::ReconnectDeadline() const {
   return reconnect_.NextExpiry();
 }
 
+bool NodeImpl::JoinTimerRides() const {
+  return table_.available() > 0 && !rejoining_ &&
+         timers_.Get(Kind::kProbeTick).has_value();
+}
+
 std::optional<Instant> NodeImpl::NextDeadline() const {
-  std::optional<Instant> next = timers_.Next();
+  std::optional<Instant> next =
+      JoinTimerRides() ? timers_.NextExcept(Kind::kJoinRetry) : timers_.Next();
   for (const std::optional<Instant>& due :
        {probe_.NextExpiry(), fallback_waits_.NextExpiry(), ReconnectDeadline(),
         join_settle_.NextExpiry(), relays_.NextExpiry()}) {

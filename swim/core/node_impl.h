@@ -168,10 +168,15 @@ class NodeImpl {
   void OnViewGrew(Instant now);
   // A settle exchange of this member's join is due (JoinSettle).
   void OnJoinSettle(Instant now);
-  void OnJoinRetry(Instant now);
+  void OnJoinRetry(Instant due, Instant now);
   // Asks the seeds that need it (all until joined, then the unsettled
-  // ones) and arms the join timer for the next check.
-  void AskSeeds(Instant now);
+  // ones) and arms the join timer for the next check, a delay after
+  // `due`, when this check was due (or after `now`, if that has passed).
+  void AskSeeds(Instant due, Instant now);
+  // Once joined, the join timer only rechecks the seeds, every
+  // reconnect_interval or more: it wakes nobody, and runs at the first
+  // wake-up at or after it is due, the next probe tick at the latest.
+  bool JoinTimerRides() const;
   // Healing (docs/protocol.md, "Healing").
   void OnReconnectTick(Instant now);
   // The reconnect tick, while some member is OFFLINE (it has nothing to

@@ -2267,10 +2267,6 @@ TEST(NodeDeterminismTest, SameConfigSeedAndInputsGiveIdenticalTransmits) {
   EXPECT_NE(trace, Trace(third));
 }
 
-// Gossip rounds run only while something is queued (node_impl.h,
-// OnGossipTick): a member with nothing to tell is woken only by its own
-// periodic work, here its probe tick (state exchanges and reconnecting
-// are off).
 // The node's wake-ups until `limit`, stepping through each.
 std::vector<Instant> WakesUntil(Harness& h, Instant limit) {
   std::vector<Instant> wakes;
@@ -2281,6 +2277,11 @@ std::vector<Instant> WakesUntil(Harness& h, Instant limit) {
   }
   return wakes;
 }
+
+// Gossip rounds run only while something is queued (node_impl.h,
+// OnGossipTick): a member with nothing to tell is woken only by its own
+// periodic work, here its probe tick (state exchanges and reconnecting
+// are off).
 
 TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
   Config config = TestConfig();
@@ -2313,6 +2314,65 @@ TEST(NodeGossipTest, NobodyOfflineMeansNoReconnectWakeUp) {
     EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
   }
   EXPECT_EQ(h.node().stats().reconnect_attempts, 0u);
+}
+
+// Nor for the seed recheck once joined (docs/protocol.md, "Healing"): it
+// rides on the probe tick. A seed that stops being a known member is
+// still asked again, at the first probe tick after the check falls due.
+TEST(NodeGossipTest, SeedRecheckRidesOnTheProbeTick) {
+  Config config = NoPeriodicPushPull();
+  ASSERT_GT(config.reconnect_interval, absl::ZeroDuration());
+  Harness h(config);
+  const Instant t0 = h.now();
+  ASSERT_TRUE(h.Join({Addr(5)}).ok());
+  PushPull reply;
+  reply.reply_wanted = false;
+  reply.sender = "seed";
+  reply.members = {Online("seed", Addr(5), {9, 0}),
+                   Online(kPeerA, Addr(2), {5, 0})};
+  h.Stream(Addr(5, 40001), {reply});
+  const absl::Duration probe = h.node().config().probe_interval;
+  // Steps through the wake-ups until `limit`, answering every ping from
+  // whoever it went to; returns them and the state exchanges sent.
+  auto run = [&](Instant limit, std::vector<Instant>& exchanges) {
+    std::vector<Instant> wakes;
+    while (std::optional<Instant> next = h.node().NextDeadline()) {
+      if (*next > limit) break;
+      wakes.push_back(*next);
+      if (!h.StepOnce(limit)) break;
+      for (const Sent& sent : h.TakeSent()) {
+        if (sent.channel == Channel::kStream) exchanges.push_back(sent.at);
+        for (const Ping& ping : MessagesOf<Ping>(sent)) {
+          h.Datagram(sent.to, {Ack{ping.seq}});
+        }
+      }
+    }
+    h.AdvanceTo(limit);
+    return wakes;
+  };
+  // The join's news is told, then only the probe tick wakes the member,
+  // and its settled seed is not asked again.
+  std::vector<Instant> exchanges;
+  run(t0 + absl::Seconds(5), exchanges);
+  h.TakeSent();
+  exchanges.clear();
+  std::vector<Instant> wakes =
+      run(h.now() + config.reconnect_interval * 3, exchanges);
+  ASSERT_GE(wakes.size(), 9u);
+  for (size_t i = 1; i < wakes.size(); ++i) {
+    EXPECT_EQ(wakes[i] - wakes[i - 1], probe) << "wake-up " << i;
+  }
+  EXPECT_TRUE(exchanges.empty());
+  EXPECT_EQ(h.node().stats().seed_retries, 0u);
+
+  // Forgotten, the seed is asked within a recheck and a probe period (the
+  // LEFT that Remove spreads wakes the member for gossip rounds too).
+  const Instant removed = h.now();
+  ASSERT_TRUE(h.node().Remove("seed", removed).ok());
+  run(removed + config.reconnect_interval + probe, exchanges);
+  ASSERT_EQ(exchanges.size(), 1u);
+  EXPECT_GT(exchanges[0], removed);
+  EXPECT_EQ(h.node().stats().seed_retries, 1u);
 }
 
 // News queued after a quiet spell goes out at the first point of the

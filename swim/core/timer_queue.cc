@@ -32,6 +32,20 @@ std::optional<Instant> TimerQueue::Next() const {
   return next;
 }
 
+std::optional<Instant> TimerQueue::NextExcept(Kind kind) const {
+  std::optional<Instant> next;
+  for (int i = 0; i < kSingletonCount; ++i) {
+    const std::optional<Instant>& at = singletons_[i];
+    if (i != static_cast<int>(kind) && at && (!next || *at < *next)) {
+      next = at;
+    }
+  }
+  if (!heap_.empty() && (!next || heap_.front().at < *next)) {
+    next = heap_.front().at;
+  }
+  return next;
+}
+
 std::optional<TimerQueue::Fired> TimerQueue::PopDue(Instant now) {
   int best = -1;
   for (int kind = 0; kind < kSingletonCount; ++kind) {

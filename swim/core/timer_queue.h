@@ -48,6 +48,9 @@ class TimerQueue {
   void Add(Kind kind, std::string key, Instant at);
 
   std::optional<Instant> Next() const;
+  // The earliest timer but the singleton `kind`, whose owner lets it ride
+  // on another wake-up (it still fires in PopDue once due).
+  std::optional<Instant> NextExcept(Kind kind) const;
   // The earliest singleton, and the earliest keyed timer: at one instant
   // PopDue fires singletons first.
   std::optional<Instant> NextSingleton() const {

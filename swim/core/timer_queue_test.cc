@@ -97,6 +97,25 @@ TEST(TimerQueueTest, NextIsTheEarliestOfAll) {
   EXPECT_EQ(timers.Next(), std::nullopt);
 }
 
+// NextExcept leaves one singleton out of the deadline; it still fires once
+// due.
+TEST(TimerQueueTest, NextExceptLeavesOneSingletonOut) {
+  TimerQueue timers;
+  EXPECT_EQ(timers.NextExcept(Kind::kJoinRetry), std::nullopt);
+  timers.Set(Kind::kJoinRetry, At(10));
+  EXPECT_EQ(timers.Next(), At(10));
+  EXPECT_EQ(timers.NextExcept(Kind::kJoinRetry), std::nullopt);
+  timers.Set(Kind::kProbeTick, At(30));
+  timers.Add(Kind::kSuspicion, "a", At(20));
+  EXPECT_EQ(timers.NextExcept(Kind::kJoinRetry), At(20));
+  EXPECT_EQ(timers.NextExcept(Kind::kProbeTick), At(10));
+  EXPECT_EQ(DrainDue(timers, At(30)),
+            (std::vector<std::string>{Singleton(Kind::kJoinRetry, 10),
+                                      Keyed(Kind::kSuspicion, "a", 20),
+                                      Singleton(Kind::kProbeTick, 30)}));
+  EXPECT_EQ(timers.NextExcept(Kind::kJoinRetry), std::nullopt);
+}
+
 TEST(TimerQueueTest, NextWithEachSingletonAlone) {
   for (Kind kind : kSingletons) {
     TimerQueue timers;

@@ -81,7 +81,7 @@ absl::Duration ReconnectTime(const Config& config, int members) {
 
 absl::Duration SeedRecheckTime(const Config& config) {
   return config.reconnect_interval * JoinAttempt::kMaxRecheckBackoff +
-         4 * LongestProbePeriod(config);
+         5 * LongestProbePeriod(config);
 }
 
 absl::Duration HealTime(const Config& config, int members,

@@ -98,7 +98,8 @@ absl::Duration ReconnectTime(const Config& config, int members);
 // From the moment a seed becomes reachable again until a member that
 // forgot it (a partition longer than reconnect_timeout) has asked it:
 // seeds that are not known members are asked at most
-// JoinAttempt::kMaxRecheckBackoff reconnect intervals apart, and the
+// JoinAttempt::kMaxRecheckBackoff reconnect intervals apart (each check
+// riding on the next probe tick, a probe period late at most), and the
 // exchange of buried members that follows takes a few probe intervals.
 absl::Duration SeedRecheckTime(const Config& config);
 
