@@ -17,18 +17,37 @@
 //   bazel run -c opt //bench:rest_bench -- --members=64 --driver=asio
 //       --security=plaintext --strace=/usr/bin/strace
 //
+// --driver=floor runs the same wake-ups without swim, to tell what the
+// machine charges for them from what swim adds: N bare loops, each with a
+// UDP socket and an epoll set on its own thread, each sending a ping of
+// swim's size to a random other one every probe interval (LAN's, at a
+// random phase), which answers with an ack: a settled member's three
+// wake-ups a second (its tick, the ping it answers, the ack it gets), with
+// one epoll_wait, one recvfrom and at most one sendto each, and no crypto
+// or protocol work.
+//
 // docs/performance.md ("Rest cost") has the figures.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,7 +71,8 @@
 #include "swim/drivers/epoll/epoll_driver.h"
 
 ABSL_FLAG(int, members, 16, "Members in the process, 2-1024.");
-ABSL_FLAG(std::string, driver, "epoll", "epoll or asio.");
+ABSL_FLAG(std::string, driver, "epoll",
+          "epoll, asio, or floor (the same wake-ups without swim).");
 ABSL_FLAG(std::string, security, "encrypted", "encrypted or plaintext.");
 ABSL_FLAG(double, settle_s, 30,
           "Seconds after every member knows every other before measuring.");
@@ -196,6 +216,118 @@ std::string Troubles(std::vector<std::unique_ptr<LoopMember>>& members) {
   return out;
 }
 
+// --driver=floor: bare loops with a settled member's wake-ups (above).
+class FloorCluster {
+ public:
+  // A ping and an ack of swim's, sealed (41 bytes each at 64 members).
+  static constexpr size_t kDatagramBytes = 41;
+
+  ~FloorCluster() {
+    stop_.store(true);
+    for (std::thread& thread : threads_) thread.join();
+    for (const Loop& loop : loops_) {
+      if (loop.socket >= 0) close(loop.socket);
+      if (loop.epoll >= 0) close(loop.epoll);
+    }
+  }
+
+  absl::Status Start(int n, absl::Duration interval) {
+    interval_ = interval;
+    loops_.resize(n);
+    for (Loop& loop : loops_) {
+      loop.socket = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      loop.epoll = epoll_create1(0);
+      if (loop.socket < 0 || loop.epoll < 0) {
+        return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+      }
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t length = sizeof(address);
+      if (bind(loop.socket, reinterpret_cast<sockaddr*>(&address),
+               sizeof(address)) != 0 ||
+          getsockname(loop.socket, reinterpret_cast<sockaddr*>(&address),
+                      &length) != 0) {
+        return absl::InternalError(absl::StrCat("bind: ", strerror(errno)));
+      }
+      loop.address = address;
+      epoll_event event{};
+      event.events = EPOLLIN;
+      if (epoll_ctl(loop.epoll, EPOLL_CTL_ADD, loop.socket, &event) != 0) {
+        return absl::InternalError(
+            absl::StrCat("epoll_ctl: ", strerror(errno)));
+      }
+    }
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { Run(i); });
+    return absl::OkStatus();
+  }
+
+  uint64_t wakeups() const { return wakeups_.load(); }
+  uint64_t datagrams() const { return datagrams_.load(); }
+
+ private:
+  struct Loop {
+    int socket = -1;
+    int epoll = -1;
+    sockaddr_in address{};
+  };
+  using Clock = std::chrono::steady_clock;
+
+  void Run(int index) {
+    const Loop& loop = loops_[index];
+    std::mt19937_64 random(static_cast<uint64_t>(index) + 1);
+    const auto interval = absl::ToChronoNanoseconds(interval_);
+    Clock::time_point tick =
+        Clock::now() + std::chrono::nanoseconds(random() % interval.count());
+    char buffer[1500] = {};
+    while (!stop_.load(std::memory_order_relaxed)) {
+      const auto left = tick - Clock::now();
+      const int timeout =
+          left <= Clock::duration::zero()
+              ? 0
+              : static_cast<int>(
+                    std::chrono::ceil<std::chrono::milliseconds>(left).count());
+      epoll_event event;
+      // At most a second, so the destructor's stop is seen.
+      const int ready =
+          epoll_wait(loop.epoll, &event, 1, std::min(timeout, 1000));
+      wakeups_.fetch_add(1, std::memory_order_relaxed);
+      if (ready > 0) {
+        sockaddr_in from{};
+        socklen_t length = sizeof(from);
+        const ssize_t got =
+            recvfrom(loop.socket, buffer, sizeof(buffer), 0,
+                     reinterpret_cast<sockaddr*>(&from), &length);
+        if (got > 0 && buffer[0] == 'p') {
+          buffer[0] = 'a';
+          Send(loop, from, buffer);
+        }
+      }
+      if (Clock::now() >= tick) {
+        size_t target = random() % (loops_.size() - 1);
+        if (target >= static_cast<size_t>(index)) ++target;
+        buffer[0] = 'p';
+        Send(loop, loops_[target].address, buffer);
+        tick += interval;
+      }
+    }
+  }
+
+  void Send(const Loop& loop, const sockaddr_in& to, const char* buffer) {
+    if (sendto(loop.socket, buffer, kDatagramBytes, 0,
+               reinterpret_cast<const sockaddr*>(&to), sizeof(to)) > 0) {
+      datagrams_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  absl::Duration interval_;
+  std::vector<Loop> loops_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> wakeups_{0};
+  std::atomic<uint64_t> datagrams_{0};
+};
+
 // strace -c -f on this process for `window`; the total number of calls.
 // `table`, if not null, receives strace's summary as printed.
 absl::StatusOr<uint64_t> CountSystemCalls(const std::string& strace,
@@ -237,19 +369,67 @@ absl::StatusOr<uint64_t> CountSystemCalls(const std::string& strace,
   return calls;
 }
 
+// With --strace, the process's system calls per member per second over a
+// window of `window` (strace's table in `table` with --strace_table).
+std::string SystemCallsPerMember(int n, absl::Duration window,
+                                 std::string& table) {
+  const std::string strace = absl::GetFlag(FLAGS_strace);
+  if (strace.empty()) return "not counted (--strace)";
+  absl::StatusOr<uint64_t> calls = CountSystemCalls(
+      strace, window, absl::GetFlag(FLAGS_strace_table) ? &table : nullptr);
+  if (!calls.ok()) return calls.status().ToString();
+  return absl::StrFormat(
+      "%.1f", static_cast<double>(*calls) / n / absl::ToDoubleSeconds(window));
+}
+
+int RunFloor(int n, absl::Duration settle, absl::Duration window) {
+  FloorCluster floor;
+  if (absl::Status status = floor.Start(n, Config::Lan().probe_interval);
+      !status.ok()) {
+    std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  absl::SleepFor(settle);
+  const uint64_t wakeups = floor.wakeups();
+  const uint64_t datagrams = floor.datagrams();
+  const double cpu_before = CpuSeconds();
+  const absl::Time window_start = absl::Now();
+  absl::SleepFor(window);
+  const double cpu = CpuSeconds() - cpu_before;
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const double per = 1.0 / n / seconds;
+  const double sent = static_cast<double>(floor.datagrams() - datagrams) * per;
+  const double woken = static_cast<double>(floor.wakeups() - wakeups) * per;
+  std::string table;
+  const std::string syscalls = SystemCallsPerMember(n, window, table);
+  std::printf(
+      "members %d, floor: bare loops, no swim; settled %.0f s, window %.1f "
+      "s\n",
+      n, absl::ToDoubleSeconds(settle), seconds);
+  std::printf("  CPU per member:            %.3f ms/s\n", cpu * 1e3 * per);
+  std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
+  std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n", sent,
+              sent * FloorCluster::kDatagramBytes);
+  std::printf("  wake-ups per member:       %.2f /s\n", woken);
+  if (!table.empty()) std::printf("  strace -c -f:\n%s", table.c_str());
+  return 0;
+}
+
 int Main() {
   const int n = absl::GetFlag(FLAGS_members);
   const std::string driver = absl::GetFlag(FLAGS_driver);
   const std::string security = absl::GetFlag(FLAGS_security);
-  if (n < 2 || n > 1024 || (driver != "epoll" && driver != "asio") ||
+  if (n < 2 || n > 1024 ||
+      (driver != "epoll" && driver != "asio" && driver != "floor") ||
       (security != "encrypted" && security != "plaintext")) {
     std::fprintf(stderr,
-                 "rest_bench: --members 2-1024, --driver epoll|asio, "
+                 "rest_bench: --members 2-1024, --driver epoll|asio|floor, "
                  "--security encrypted|plaintext\n");
     return 2;
   }
   const absl::Duration settle = absl::Seconds(absl::GetFlag(FLAGS_settle_s));
   const absl::Duration window = absl::Seconds(absl::GetFlag(FLAGS_window_s));
+  if (driver == "floor") return RunFloor(n, settle, window);
 
   // Every member is on 127.0.0.1: the per-host caps, meant for members
   // on hosts of their own, would make the first member turn most of a
@@ -321,16 +501,8 @@ int Main() {
   const Traffic after = Sum(members);
   const bool settled = AllKnowAll(members);
 
-  std::string syscalls = "not counted (--strace)";
   std::string table;
-  if (const std::string strace = absl::GetFlag(FLAGS_strace); !strace.empty()) {
-    absl::StatusOr<uint64_t> calls = CountSystemCalls(
-        strace, window, absl::GetFlag(FLAGS_strace_table) ? &table : nullptr);
-    syscalls = calls.ok()
-                   ? absl::StrFormat("%.1f", static_cast<double>(*calls) / n /
-                                                 absl::ToDoubleSeconds(window))
-                   : calls.status().ToString();
-  }
+  const std::string syscalls = SystemCallsPerMember(n, window, table);
   const double per = 1.0 / n / seconds;
   std::printf(
       "members %d, driver %s, %s; joined in %.1f s, settled %.0f s, window "
