@@ -10,6 +10,11 @@
 
 namespace swim {
 
+// A member that is not joining makes a state exchange after a burst of
+// newcomers, and another while the burst goes on, up to this many between
+// two regular push-pulls (node_impl.h, OnViewGrew).
+inline constexpr int kMaxBurstExchanges = 4;
+
 // A joiner's settle exchanges (docs/protocol.md, "Join bursts"): the state
 // exchanges a member makes after its join was answered, until its view
 // stops growing.
@@ -85,6 +90,8 @@ class JoinSettle {
 
   // Exchanges made since the join was answered.
   int exchanges() const { return sent_; }
+  // The time between two exchanges.
+  absl::Duration spacing() const { return spacing_; }
 
  private:
   absl::Duration spacing_;

@@ -539,12 +539,14 @@ void NodeImpl::OnViewGrew(Instant now) {
   last_growth_ = now;
   join_settle_.OnGrowth();
   if (!burst || config_.push_pull_interval <= absl::ZeroDuration() ||
-      local_.status == MemberStatus::kLeft || now < settle_allowed_ ||
-      join_settle_.active()) {
+      local_.status == MemberStatus::kLeft || join_settle_.active() ||
+      burst_exchanges_ >= kMaxBurstExchanges) {
     return;
   }
-  // Later growth moves it.
-  const Instant at = now + settle;
+  // Later growth moves it. A burst that goes on after an exchange (news
+  // this member had missed, or joiners still arriving) earns another, a
+  // settle exchange's spacing after the last.
+  const Instant at = std::max(now + settle, next_burst_exchange_);
   if (at < push_pull_due_) timers_.Set(Kind::kPushPull, at);
 }
 
@@ -566,11 +568,13 @@ void NodeImpl::OnJoinSettle(Instant now) {
 
 void NodeImpl::OnPushPullTick(Instant now) {
   if (now < push_pull_due_) {
-    // The settle exchange after the view grew (OnViewGrew); the regular
+    // The burst exchange after the view grew (OnViewGrew); the regular
     // one keeps its time.
-    settle_allowed_ = now + PushPullInterval();
+    ++burst_exchanges_;
+    next_burst_exchange_ = now + join_settle_.spacing();
     timers_.Set(Kind::kPushPull, push_pull_due_);
   } else {
+    burst_exchanges_ = 0;
     push_pull_due_ = now + PushPullInterval();
     timers_.Set(Kind::kPushPull, push_pull_due_);
   }

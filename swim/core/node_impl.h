@@ -160,11 +160,13 @@ class NodeImpl {
   // A member new to this node was added. In a burst (two learned within
   // the time news in flight takes to arrive), a state exchange with a
   // random member follows once the view has stopped growing for that
-  // long, at most once per push-pull interval (docs/protocol.md, "Join
-  // bursts"). Gossip misses a member with a small chance per pair of
-  // members, which a burst of joiners multiplies; the exchange repairs it
-  // in seconds instead of a push-pull interval. While this member's own
-  // join settles (JoinSettle), its settle exchanges do that instead.
+  // long (docs/protocol.md, "Join bursts"); if the burst goes on after
+  // it, another, at least a settle exchange's spacing later, up to
+  // kMaxBurstExchanges between two regular exchanges. Gossip misses a
+  // member with a small chance per pair of members, which a burst of
+  // joiners multiplies; the exchange repairs it in seconds instead of a
+  // push-pull interval. While this member's own join settles
+  // (JoinSettle), its settle exchanges do that instead.
   void OnViewGrew(Instant now);
   // A settle exchange of this member's join is due (JoinSettle).
   void OnJoinSettle(Instant now);
@@ -330,10 +332,12 @@ class NodeImpl {
   TimerQueue timers_;
   // The grid point of the next gossip round (OnGossipTick).
   Instant gossip_next_;
-  // The regular state exchange's next time, and the earliest a settle
-  // exchange (OnViewGrew) may run again.
+  // The regular state exchange's next time; the burst exchanges
+  // (OnViewGrew) made since the last one, and the earliest the next may
+  // run.
   Instant push_pull_due_;
-  Instant settle_allowed_;
+  int burst_exchanges_ = 0;
+  Instant next_burst_exchange_ = Instant::InfinitePast();
   Instant last_growth_ = Instant::InfinitePast();
   Stats stats_;
 

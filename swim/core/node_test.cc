@@ -2459,8 +2459,9 @@ TEST(NodeStatsTest, BytesAreCountedByChannel) {
 
 // A member whose view grew exchanges state with a random member once the
 // view has stopped growing for as long as news in flight takes to arrive
-// (node_impl.h, OnViewGrew; docs/protocol.md, "Join bursts"), and at most
-// once per push-pull interval.
+// (node_impl.h, OnViewGrew; docs/protocol.md, "Join bursts"); a burst that
+// goes on earns another, a settle spacing later, up to
+// kMaxBurstExchanges between two regular exchanges.
 bool IsStateRequest(const Sent& sent) {
   if (sent.channel != Channel::kStream) return false;
   for (const PushPull& state : MessagesOf<PushPull>(sent)) {
@@ -2498,7 +2499,8 @@ TEST(NodeJoinBurstTest, AGrownViewIsExchangedOnceItHasSettled) {
   ASSERT_TRUE(exchange.has_value());
   EXPECT_EQ(h.sent()[*exchange].at, first + settle / 2 + settle3);
   EXPECT_EQ(h.node().stats().push_pulls_sent, 1u);
-  // More growth within a push-pull interval brings no second one.
+  // One more newcomer, once the burst is over, is no burst.
+  h.Advance(config.gossip_interval * RetransmitLimit(config, 4) * 2);
   h.Learn(kPeerC, Addr(4));
   h.TakeSent();
   EXPECT_FALSE(
@@ -2516,6 +2518,44 @@ Config PatientConfig() {
   Config config = TestConfig();
   config.suspicion_mult = 100;
   return config;
+}
+
+TEST(NodeJoinBurstTest, ABurstThatGoesOnEarnsMoreExchangesUpToACap) {
+  Config config = PatientConfig();
+  config.push_pull_interval = absl::Minutes(10);
+  Harness h(config);
+  const absl::Duration settle =
+      config.gossip_interval * RetransmitLimit(config, 2);
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  ASSERT_LT(settle, spacing);
+  // Two newcomers at once: a burst, exchanged once it has settled.
+  int next = 0;
+  auto learn_two = [&] {
+    for (int i = 0; i < 2; ++i, ++next) {
+      h.Learn(absl::StrCat("late-", next), Addr(10 + next));
+    }
+  };
+  learn_two();
+  std::vector<Instant> exchanges;
+  for (int burst = 0; burst < 6; ++burst) {
+    // The burst goes on right after each exchange.
+    if (burst > 0) learn_two();
+    const Instant grew = h.now();
+    h.TakeSent();
+    std::optional<size_t> exchange =
+        h.AdvanceUntil(IsStateRequest, grew + spacing * 2);
+    if (!exchange.has_value()) break;
+    exchanges.push_back(h.sent()[*exchange].at);
+    h.AdvanceTo(exchanges.back());
+    if (burst == 0) {
+      EXPECT_EQ(exchanges[0],
+                grew + RetransmitLimit(config, 3) * config.gossip_interval);
+    } else {
+      // No sooner than a spacing after the last.
+      EXPECT_EQ(exchanges[burst], exchanges[burst - 1] + spacing);
+    }
+  }
+  EXPECT_EQ(exchanges.size(), static_cast<size_t>(kMaxBurstExchanges));
 }
 
 TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
