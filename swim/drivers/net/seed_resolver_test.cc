@@ -16,14 +16,20 @@ class Outcomes {
     absl::MutexLock lock(&mutex_);
     outcomes_.push_back(std::move(outcome));
   }
-  // Waits until `count` outcomes arrived; returns them.
+  // Waits until `count` outcomes arrived; returns the first `count` (a
+  // resolver that refreshes may have added more by the time this thread
+  // runs again), or fewer if they did not arrive within 30 s.
   std::vector<SeedResolver::Outcome> Await(size_t count) {
     absl::MutexLock lock(&mutex_);
     auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
       return outcomes_.size() >= count;
     };
     mutex_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(30));
-    return outcomes_;
+    std::vector<SeedResolver::Outcome> first;
+    for (size_t i = 0; i < outcomes_.size() && i < count; ++i) {
+      first.push_back(outcomes_[i]);
+    }
+    return first;
   }
 
  private:
