@@ -1,8 +1,11 @@
 #ifndef SWIM_CORE_JOIN_SETTLE_H_
 #define SWIM_CORE_JOIN_SETTLE_H_
 
+#include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -29,11 +32,18 @@ inline constexpr int kMaxBurstExchanges = 4;
 // then with random members, each exchange `spacing` after the last (a
 // peer answers each sender at most once a probe interval), until
 // kQuietExchanges in a row were answered with nothing new (and nothing
-// new came by gossip meanwhile), and at most kMaxExchanges times. Two
-// quiet ones, not one: a peer answers with what it knows, and a joiner
+// new came by gossip meanwhile), and at most kMaxExchanges times. Quiet
+// ones in a row, not one: a peer answers with what it knows, and a joiner
 // that settles at once on the word of a peer that missed a few of the
 // burst would wait for the regular exchange, while its second exchange,
 // a spacing later, finds a peer that has caught up.
+//
+// An exchange not answered within `answer_wait` (two probe timeouts: it
+// takes two round trips) probably lost a packet of its handshake, which
+// TCP sends again only a second later, and again two seconds after that:
+// one more goes at once to a random member (it may be the same one, on a
+// connection of its own), once per regular exchange, and the regular
+// schedule keeps its time.
 //
 // The Node calls Await when it sends its join requests, OnReply when any
 // state reply arrives (the first after Await starts the exchanges: from a
@@ -56,18 +66,21 @@ class JoinSettle {
     std::optional<std::string> to;
   };
 
-  explicit JoinSettle(absl::Duration spacing) : spacing_(spacing) {}
+  JoinSettle(absl::Duration spacing, absl::Duration answer_wait)
+      : spacing_(spacing), answer_wait_(answer_wait) {}
 
   // The member sent its join requests: the next state reply starts the
   // exchanges (a rejoin starts over).
   void Await() {
     awaiting_ = true;
     next_.reset();
+    answer_due_.reset();
   }
   // No more exchanges (the member left, or is stopping).
   void Stop() {
     awaiting_ = false;
     next_.reset();
+    answer_due_.reset();
   }
   bool active() const { return next_.has_value(); }
 
@@ -78,30 +91,92 @@ class JoinSettle {
   // the first is due `spacing` later, and goes to `sender`.
   void OnReply(absl::string_view sender, Instant now);
 
-  // When the next exchange is due, if one may be. May change after Start,
-  // Stop and HandleExpiry.
-  std::optional<Instant> NextExpiry() const { return next_; }
+  // When the next exchange is due, if one may be: the next regular one, or
+  // sooner the one after an exchange not answered in time. May change
+  // after Await, OnReply, Stop and HandleExpiry.
+  std::optional<Instant> NextExpiry() const;
   // At or after NextExpiry: the exchange to make now, or nullopt when the
   // view has settled (the last kQuietExchanges exchanges were answered and
   // nothing was added since the first of them was sent), the exchanges are
   // spent, or nothing is due.
-  // Either way NextExpiry moves: `spacing` later, or to never.
+  // Either way NextExpiry moves: to the answer's deadline, the next
+  // regular exchange, or never.
   std::optional<Exchange> HandleExpiry(Instant now);
 
-  // Exchanges made since the join was answered.
-  int exchanges() const { return sent_; }
+  // Exchanges made since the join was answered, the ones made again for
+  // an answer that was late included.
+  int exchanges() const { return sent_ + retried_; }
   // The time between two exchanges.
   absl::Duration spacing() const { return spacing_; }
 
  private:
   absl::Duration spacing_;
+  absl::Duration answer_wait_;
   std::optional<Instant> next_;
+  // When the last regular exchange is to have been answered by, until it
+  // is or another goes in its place.
+  std::optional<Instant> answer_due_;
+  int retried_ = 0;
   std::optional<std::string> seed_;
   bool awaiting_ = false;
   int sent_ = 0;
   int quiet_ = 0;
   bool grew_ = false;
   bool answered_ = false;
+};
+
+// The joiners a member answered lately, owed its view again when that view
+// grows at once (docs/protocol.md, "Join bursts").
+//
+// A joiner's first view is what its seed knew when it answered. In a
+// burst whose joiners use each other as seeds, the seed may itself be
+// waiting for its own join to be answered (a lost handshake costs TCP a
+// second, then two more): it answers with the few members that joined
+// through it, and those answer the ones that join through them. Such a
+// group knows only itself; its settle exchanges go to each other and
+// bring nothing, and nobody else knows of it. When the seed's own join is
+// answered at last, its view grows by the whole cluster in one exchange,
+// but that news is old: the rest of the cluster spread it long ago, and
+// gossip would bring it to the group member by member, seconds later.
+// So a member whose view more than doubles in one state exchange sends
+// its state at once to the joiners it answered within `keep` (a state
+// exchange of its own, so they answer with theirs); each of them, its own
+// view now grown as much, passes it on to the joiners it answered, down
+// the tree of who joined through whom.
+//
+// The Node calls OnAnswered when it answers a join, and OnExchange after
+// each state exchange it applied. No timer: entries older than `keep` are
+// dropped as they are met.
+class JoinHandoff {
+ public:
+  // The most joiners remembered, the latest ones: a seed still waiting for
+  // its own join is found by few joiners (only those that joined after it
+  // and drew it), and a member many join through is one the cluster knows.
+  static constexpr size_t kMaxJoiners = 8;
+
+  explicit JoinHandoff(absl::Duration keep) : keep_(keep) {}
+
+  // This member answered the join of the member `joiner` at `now`.
+  void OnAnswered(absl::string_view joiner, Instant now);
+  // One state exchange took this member's view from `before` to `after`
+  // live members at `now`. Returns the joiners to send this member's state
+  // to now, by name: the ones answered within `keep` of now, if the view
+  // more than doubled and grew by two or more; none otherwise. They stay
+  // remembered: a view may double again.
+  std::vector<std::string> OnExchange(size_t before, size_t after, Instant now);
+
+  // Joiners remembered (some may be older than `keep`).
+  size_t size() const { return joiners_.size(); }
+
+ private:
+  struct Joiner {
+    std::string name;
+    Instant answered;
+  };
+  void Expire(Instant now);
+
+  absl::Duration keep_;
+  std::deque<Joiner> joiners_;  // oldest first
 };
 
 }  // namespace swim

@@ -1,8 +1,12 @@
 #include "swim/core/join_settle.h"
 
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "swim/core/instant.h"
 
@@ -10,6 +14,7 @@ namespace swim {
 namespace {
 
 constexpr absl::Duration kSpacing = absl::Milliseconds(1200);
+constexpr absl::Duration kWait = absl::Milliseconds(400);
 
 constexpr char kSeed[] = "seed";
 constexpr char kPeer[] = "peer";
@@ -18,14 +23,14 @@ Instant At(absl::Duration since) { return Instant() + since; }
 
 // A join sent at 0 and answered by kSeed at `answered`.
 JoinSettle Answered(absl::Duration answered) {
-  JoinSettle settle(kSpacing);
+  JoinSettle settle(kSpacing, kWait);
   settle.Await();
   settle.OnReply(kSeed, At(answered));
   return settle;
 }
 
 TEST(JoinSettleTest, IdleUntilTheJoinIsAnswered) {
-  JoinSettle settle(kSpacing);
+  JoinSettle settle(kSpacing, kWait);
   EXPECT_FALSE(settle.active());
   // A reply before any join (to a regular exchange) starts nothing.
   settle.OnReply(kSeed, At(absl::ZeroDuration()));
@@ -39,7 +44,7 @@ TEST(JoinSettleTest, IdleUntilTheJoinIsAnswered) {
 }
 
 TEST(JoinSettleTest, TheFirstExchangeGoesToWhoAnsweredOneSpacingLater) {
-  JoinSettle settle(kSpacing);
+  JoinSettle settle(kSpacing, kWait);
   settle.Await();
   // The first reply after the join requests may come from another seed,
   // or from a seed asked again: whoever answered first.
@@ -57,6 +62,9 @@ TEST(JoinSettleTest, TheFirstExchangeGoesToWhoAnsweredOneSpacingLater) {
   ASSERT_TRUE(exchange.has_value());
   EXPECT_EQ(exchange->to, kPeer);
   EXPECT_EQ(settle.exchanges(), 1);
+  // Its answer is due first; once answered, the next regular one.
+  EXPECT_EQ(settle.NextExpiry(), At(absl::Seconds(1) + kSpacing + kWait));
+  settle.OnReply(kPeer, At(absl::Seconds(1) + kSpacing));
   EXPECT_EQ(settle.NextExpiry(), At(absl::Seconds(1) + 2 * kSpacing));
 }
 
@@ -115,6 +123,51 @@ TEST(JoinSettleTest, AnUnansweredExchangeIsMadeAgain) {
   EXPECT_EQ(settle.exchanges(), 3);
 }
 
+TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsFollowedByOneMore) {
+  JoinSettle settle = Answered(absl::ZeroDuration());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  EXPECT_EQ(settle.NextExpiry(), At(kSpacing + kWait));
+  // Not yet.
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + kWait / 2)), std::nullopt);
+  // No answer in time: one more at once, to a member chosen at random.
+  std::optional<JoinSettle::Exchange> again =
+      settle.HandleExpiry(At(kSpacing + kWait));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->to, std::nullopt);
+  EXPECT_EQ(settle.exchanges(), 2);
+  // Once: the regular one keeps its time.
+  EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing));
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + 2 * kWait)), std::nullopt);
+  EXPECT_TRUE(settle.HandleExpiry(At(2 * kSpacing)).has_value());
+  EXPECT_EQ(settle.exchanges(), 3);
+}
+
+TEST(JoinSettleTest, AnAnswerInTimeMakesNoneAgain) {
+  JoinSettle settle = Answered(absl::ZeroDuration());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  settle.OnReply(kSeed, At(kSpacing + kWait / 2));
+  EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing));
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + kWait)), std::nullopt);
+  EXPECT_EQ(settle.exchanges(), 1);
+}
+
+TEST(JoinSettleTest, ExchangesMadeAgainDoNotUseUpTheRegularOnes) {
+  JoinSettle settle = Answered(absl::ZeroDuration());
+  int regular = 0;
+  int again = 0;
+  for (int i = 1; i <= 3 * JoinSettle::kMaxExchanges; ++i) {
+    settle.OnGrowth();
+    if (settle.HandleExpiry(At(i * kSpacing)).has_value()) ++regular;
+    // Never answered.
+    if (settle.HandleExpiry(At(i * kSpacing + kWait)).has_value()) ++again;
+  }
+  EXPECT_EQ(regular, JoinSettle::kMaxExchanges);
+  EXPECT_EQ(again, JoinSettle::kMaxExchanges);
+  EXPECT_EQ(settle.exchanges(), 2 * JoinSettle::kMaxExchanges);
+  EXPECT_FALSE(settle.active());
+  EXPECT_EQ(settle.NextExpiry(), std::nullopt);
+}
+
 TEST(JoinSettleTest, AtMostkMaxExchanges) {
   JoinSettle settle = Answered(absl::ZeroDuration());
   int made = 0;
@@ -142,6 +195,73 @@ TEST(JoinSettleTest, StopAndStartOver) {
   ASSERT_TRUE(exchange.has_value());
   EXPECT_EQ(exchange->to, kPeer);
   EXPECT_EQ(settle.exchanges(), 1);
+}
+
+// JoinHandoff: the joiners a member answered get its view again when it
+// more than doubles in one exchange.
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr absl::Duration kKeep = absl::Seconds(15);
+
+TEST(JoinHandoffTest, AViewThatMoreThanDoublesIsOwedToTheJoiners) {
+  JoinHandoff handoff(kKeep);
+  handoff.OnAnswered("a", At(absl::Seconds(1)));
+  handoff.OnAnswered("b", At(absl::Seconds(2)));
+  // The joiners themselves, one by one, are no such growth.
+  EXPECT_THAT(handoff.OnExchange(2, 3, At(absl::Seconds(2))), IsEmpty());
+  // Doubling is not enough; more is.
+  EXPECT_THAT(handoff.OnExchange(3, 6, At(absl::Seconds(3))), IsEmpty());
+  EXPECT_THAT(handoff.OnExchange(3, 7, At(absl::Seconds(3))),
+              ElementsAre("a", "b"));
+  // They stay remembered: the view may double again.
+  EXPECT_THAT(handoff.OnExchange(7, 243, At(absl::Seconds(4))),
+              ElementsAre("a", "b"));
+}
+
+TEST(JoinHandoffTest, GrowthByOneIsNotEnough) {
+  JoinHandoff handoff(kKeep);
+  handoff.OnAnswered("a", At(absl::ZeroDuration()));
+  // From nothing to one member is more than double, but one member.
+  EXPECT_THAT(handoff.OnExchange(0, 1, At(absl::ZeroDuration())), IsEmpty());
+  EXPECT_THAT(handoff.OnExchange(0, 2, At(absl::ZeroDuration())),
+              ElementsAre("a"));
+  // A shrinking or unchanged view owes nothing.
+  EXPECT_THAT(handoff.OnExchange(5, 5, At(absl::ZeroDuration())), IsEmpty());
+  EXPECT_THAT(handoff.OnExchange(5, 2, At(absl::ZeroDuration())), IsEmpty());
+}
+
+TEST(JoinHandoffTest, JoinersAreKeptForAWhileAndAtMostSoMany) {
+  JoinHandoff handoff(kKeep);
+  handoff.OnAnswered("early", At(absl::ZeroDuration()));
+  for (size_t i = 0; i < JoinHandoff::kMaxJoiners; ++i) {
+    handoff.OnAnswered(absl::StrCat("j", i), At(absl::Seconds(10)));
+  }
+  // The earliest made room for the latest.
+  EXPECT_EQ(handoff.size(), JoinHandoff::kMaxJoiners);
+  std::vector<std::string> owed =
+      handoff.OnExchange(1, 100, At(absl::Seconds(10)));
+  ASSERT_EQ(owed.size(), JoinHandoff::kMaxJoiners);
+  EXPECT_EQ(owed.front(), "j0");
+  // Exactly `keep` after they were answered they are still owed, and not
+  // after that.
+  EXPECT_EQ(handoff.OnExchange(1, 100, At(absl::Seconds(10) + kKeep)).size(),
+            JoinHandoff::kMaxJoiners);
+  EXPECT_THAT(
+      handoff.OnExchange(1, 100, At(absl::Seconds(25) + absl::Nanoseconds(1))),
+      IsEmpty());
+  EXPECT_EQ(handoff.size(), 0u);
+}
+
+TEST(JoinHandoffTest, AJoinerThatAsksAgainIsOneJoiner) {
+  JoinHandoff handoff(kKeep);
+  handoff.OnAnswered("a", At(absl::ZeroDuration()));
+  handoff.OnAnswered("b", At(absl::Seconds(1)));
+  handoff.OnAnswered("a", At(absl::Seconds(2)));
+  EXPECT_EQ(handoff.size(), 2u);
+  // Kept from its latest join.
+  EXPECT_THAT(handoff.OnExchange(1, 10, At(absl::Milliseconds(16500))),
+              ElementsAre("a"));
 }
 
 }  // namespace

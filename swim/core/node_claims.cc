@@ -417,6 +417,7 @@ void NodeImpl::HandleUserBroadcast(const UserBroadcast& broadcast,
 void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
                               Instant now) {
   ++stats_.push_pulls_received;
+  const size_t known_before = table_.available();
   rejoining_ = false;  // a member answered or asked: the cluster knows us
   // Before its members are taken: the reply to a join starts the settle
   // exchanges, which then stand in for the burst exchange (OnViewGrew).
@@ -442,6 +443,16 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
     Claim claim = record;
     if (claim.origin.empty()) claim.origin = state.sender;
     ApplyUpdate(claim, /*from_push_pull=*/true, now);
+  }
+  // A view that grew at once is owed to the joiners this member answered
+  // with less (JoinHandoff). Each of them answers with its own state.
+  for (const std::string& joiner :
+       join_handoff_.OnExchange(known_before, table_.available(), now)) {
+    const MemberRecord* record = table_.Find(joiner);
+    if (joiner != state.sender && record != nullptr &&
+        StatusIn(record->status(), kAvailable) && active()) {
+      SendPushPull(record->address(), StateKind::kRequest);
+    }
   }
   // The reply to this node's join says how far each origin's broadcasts
   // had got: everything up to there was sent before it joined, and a
@@ -489,6 +500,9 @@ void NodeImpl::HandlePushPull(const Address& from, const PushPull& state,
     return;
   }
   state_replies_.Record(state.sender, sender->incarnation, now);
+  if (state.joining && config_.push_pull_interval > absl::ZeroDuration()) {
+    join_handoff_.OnAnswered(state.sender, now);
+  }
   // The reply goes back on the connection the request came on, never to an
   // address the request names: a replayed request then costs its replayer,
   // and cannot aim a member's whole state at someone else.

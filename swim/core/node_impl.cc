@@ -94,7 +94,9 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       buried_notices_(kMaxTrackedPushPullSenders),
       join_(config_.probe_interval, config_.reconnect_interval),
       reconnect_(config_.reconnect_interval),
-      join_settle_(config_.probe_interval + config_.probe_timeout),
+      join_settle_(config_.probe_interval + config_.probe_timeout,
+                   2 * config_.probe_timeout),
+      join_handoff_(config_.push_pull_interval),
       isolation_(now),
       broadcast_history_(config_.max_members + 1),
       outbox_(config_.datagram_budget),
@@ -837,7 +839,7 @@ std::optional<Instant> NodeImpl::ReconnectDeadline() const {
 }
 
 bool NodeImpl::JoinTimerRides() const {
-  return table_.available() > 0 && !rejoining_ &&
+  return table_.available() > 0 && !rejoining_ && !join_.awaiting_seed() &&
          timers_.Get(Kind::kProbeTick).has_value();
 }
 

@@ -177,7 +177,9 @@ class NodeImpl {
   void AskSeeds(Instant due, Instant now);
   // Once joined, the join timer only rechecks the seeds, every
   // reconnect_interval or more: it wakes nobody, and runs at the first
-  // wake-up at or after it is due, the next probe tick at the latest.
+  // wake-up at or after it is due, the next probe tick at the latest. But
+  // after a check found no seed settled (JoinAttempt::awaiting_seed) it
+  // keeps its time.
   bool JoinTimerRides() const;
   // Healing (docs/protocol.md, "Healing").
   void OnReconnectTick(Instant now);
@@ -369,6 +371,9 @@ class NodeImpl {
   Reconnect reconnect_;
   // The exchanges after this member's join until its view is still.
   JoinSettle join_settle_;
+  // The joiners this member answered lately, sent its state when its view
+  // grows at once.
+  JoinHandoff join_handoff_;
   Isolation isolation_;
   // This life's user broadcasts are numbered from 1.
   uint64_t next_broadcast_sequence_ = 1;

@@ -42,7 +42,9 @@
 namespace swim::testing {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 // `encoded` must outlive the update.
@@ -2366,13 +2368,18 @@ TEST(NodeGossipTest, SeedRecheckRidesOnTheProbeTick) {
   EXPECT_EQ(h.node().stats().seed_retries, 0u);
 
   // Forgotten, the seed is asked within a recheck and a probe period (the
-  // LEFT that Remove spreads wakes the member for gossip rounds too).
+  // LEFT that Remove spreads wakes the member for gossip rounds too); then,
+  // with no seed settled, at the joining pace, on a timer of its own.
   const Instant removed = h.now();
   ASSERT_TRUE(h.node().Remove("seed", removed).ok());
-  run(removed + config.reconnect_interval + probe, exchanges);
-  ASSERT_EQ(exchanges.size(), 1u);
+  run(removed + config.reconnect_interval + 8 * probe, exchanges);
+  ASSERT_GE(exchanges.size(), 3u);
   EXPECT_GT(exchanges[0], removed);
-  EXPECT_EQ(h.node().stats().seed_retries, 1u);
+  EXPECT_LE(exchanges[0], removed + config.reconnect_interval + probe);
+  // The first check rode on a probe tick; the next ones keep the joining
+  // backoff's schedule (doubling from the first backoff, a probe interval).
+  EXPECT_LE(exchanges[1] - exchanges[0], 2 * probe);
+  EXPECT_EQ(exchanges[2] - exchanges[1], 4 * probe);
 }
 
 // News queued after a quiet spell goes out at the first point of the
@@ -2558,22 +2565,33 @@ TEST(NodeJoinBurstTest, ABurstThatGoesOnEarnsMoreExchangesUpToACap) {
   EXPECT_EQ(exchanges.size(), static_cast<size_t>(kMaxBurstExchanges));
 }
 
-TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
-  Harness h(PatientConfig());
-  const Config& config = h.node().config();
-  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
-  ASSERT_LT(spacing * 8, config.push_pull_interval);
-  ASSERT_TRUE(h.Join({Addr(5)}).ok());
-  h.TakeSent();
-  // The seed answers, from its stream's source port, with what it knows.
+// The seed's answer to a join: itself and kPeerA.
+PushPull SeedReply() {
   PushPull reply;
   reply.reply_wanted = false;
   reply.sender = "seed";
   reply.members = {Online("seed", Addr(5), {9, 0}),
                    Online(kPeerA, Addr(2), {9, 0})};
-  h.Stream(Addr(5, 40001), {reply});
-  const Instant answered = h.now();
+  return reply;
+}
+
+// Joins through the seed at Addr(5), which answers with `reply` from its
+// stream's source port; returns when.
+Instant JoinAndHear(Harness& h, const PushPull& reply) {
+  EXPECT_TRUE(h.Join({Addr(5)}).ok());
   h.TakeSent();
+  h.Stream(Addr(5, 40001), {reply});
+  h.TakeSent();
+  return h.now();
+}
+
+TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
+  Harness h(PatientConfig());
+  const Config& config = h.node().config();
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  ASSERT_LT(spacing * 8, config.push_pull_interval);
+  const PushPull reply = SeedReply();
+  const Instant answered = JoinAndHear(h, reply);
 
   // Each exchange is answered with nothing new.
   std::vector<Instant> times;
@@ -2598,6 +2616,26 @@ TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
     EXPECT_EQ(times[i], answered + static_cast<int64_t>(i + 1) * spacing) << i;
   }
   EXPECT_EQ(h.node().stats().push_pulls_sent, 4u);  // with the join
+}
+
+// A settle exchange not answered within two probe timeouts (a lost
+// handshake packet costs TCP a second) is followed by one more at once;
+// the regular ones keep their time.
+TEST(NodeJoinBurstTest, ASettleExchangeNotAnsweredInTimeIsFollowedByOneMore) {
+  Harness h(PatientConfig());
+  const Config& config = h.node().config();
+  const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  const Instant answered = JoinAndHear(h, SeedReply());
+  std::vector<Instant> times;
+  while (std::optional<size_t> exchange =
+             h.AdvanceUntil(IsStateRequest, answered + 2 * spacing)) {
+    times.push_back(h.sent()[*exchange].at);
+    h.TakeSent();
+  }
+  ASSERT_EQ(times.size(), 3u);
+  EXPECT_EQ(times[0], answered + spacing);
+  EXPECT_EQ(times[1], answered + spacing + 2 * config.probe_timeout);
+  EXPECT_EQ(times[2], answered + 2 * spacing);
 }
 
 TEST(NodeJoinBurstTest, AJoinerSettlesOnWhileExchangesBringMembers) {
@@ -2628,6 +2666,91 @@ TEST(NodeJoinBurstTest, AJoinerSettlesOnWhileExchangesBringMembers) {
     h.TakeSent();
   }
   EXPECT_EQ(made, JoinSettle::kMaxExchanges);
+}
+
+// A member whose own join is answered late (its seed's reply was lost) may
+// have answered joiners meanwhile, with the little it knew; once its view
+// more than doubles in one exchange it sends them its state at once
+// (JoinHandoff; docs/protocol.md, "Join bursts").
+struct Handoff {
+  explicit Handoff(const Config& config = PatientConfig()) : h(config) {}
+
+  static constexpr char kJoiner[] = "joiner";
+
+  // A join request from kJoiner at Addr(7), answered now.
+  void JoinerJoins() {
+    PushPull join;
+    join.reply_wanted = true;
+    join.joining = true;
+    join.sender = kJoiner;
+    join.members = {Online(kJoiner, Addr(7), {9, 0})};
+    h.Stream(Addr(7, 40003), {join});
+    ASSERT_EQ(h.node().StatusOf(kJoiner), MemberStatus::kOnline);
+  }
+  // A state reply from the seed at Addr(5) that brings `members`.
+  void SeedAnswers(std::vector<Claim> members) {
+    PushPull reply;
+    reply.reply_wanted = false;
+    reply.sender = "seed";
+    reply.members = std::move(members);
+    reply.members.push_back(Online("seed", Addr(5), {9, 0}));
+    h.Stream(Addr(5, 40001), {reply});
+  }
+  void SeedAnswersWithThree() {
+    SeedAnswers({Online(kPeerA, Addr(2), {9, 0}),
+                 Online(kPeerB, Addr(3), {9, 0}),
+                 Online(kPeerC, Addr(4), {9, 0})});
+  }
+  // The state requests sent to the joiner now: how many members each held.
+  std::vector<size_t> RequestsToTheJoiner() {
+    std::vector<size_t> held;
+    for (const Sent& sent : h.TakeSent()) {
+      if (sent.to != Addr(7) || sent.at != h.now()) continue;
+      for (const PushPull& state : MessagesOf<PushPull>(sent)) {
+        if (state.reply_wanted) held.push_back(state.members.size());
+      }
+    }
+    return held;
+  }
+
+  Harness h;
+};
+
+TEST(NodeJoinHandoffTest, AViewThatGrewAtOnceIsSentToTheJoinersAnswered) {
+  Handoff handoff;
+  ASSERT_TRUE(handoff.h.Join({Addr(5)}).ok());
+  handoff.JoinerJoins();
+  handoff.h.TakeSent();
+  // Its seed answers at last, with three more members: the joiner is sent
+  // all of them, and itself and this member.
+  handoff.SeedAnswersWithThree();
+  EXPECT_THAT(handoff.RequestsToTheJoiner(), ElementsAre(6u));
+  // One more member is no such growth.
+  handoff.h.Advance(absl::Milliseconds(10));
+  handoff.SeedAnswers({Online("one-more", Addr(8), {9, 0})});
+  EXPECT_THAT(handoff.RequestsToTheJoiner(), IsEmpty());
+}
+
+TEST(NodeJoinHandoffTest, NothingIsOwedToAJoinerAnsweredLongAgo) {
+  Handoff handoff;
+  ASSERT_TRUE(handoff.h.Join({Addr(5)}).ok());
+  handoff.JoinerJoins();
+  handoff.h.Advance(handoff.h.node().config().push_pull_interval +
+                    absl::Milliseconds(1));
+  handoff.h.TakeSent();
+  handoff.SeedAnswersWithThree();
+  EXPECT_THAT(handoff.RequestsToTheJoiner(), IsEmpty());
+}
+
+TEST(NodeJoinHandoffTest, NoneWithoutStateExchanges) {
+  Config config = PatientConfig();
+  config.push_pull_interval = absl::ZeroDuration();
+  Handoff handoff(config);
+  ASSERT_TRUE(handoff.h.Join({Addr(5)}).ok());
+  handoff.JoinerJoins();
+  handoff.h.TakeSent();
+  handoff.SeedAnswersWithThree();
+  EXPECT_THAT(handoff.RequestsToTheJoiner(), IsEmpty());
 }
 
 }  // namespace

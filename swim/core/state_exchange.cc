@@ -127,6 +127,7 @@ bool JoinAttempt::Start(absl::Span<const Address> seeds, const Address& self,
                         bool joined) {
   seeds_.clear();
   answered_by_.clear();
+  awaiting_seed_ = false;
   for (const Address& seed : seeds) {
     if (seed == self) continue;
     if (std::find(seeds_.begin(), seeds_.end(), seed) == seeds_.end()) {
@@ -148,19 +149,30 @@ std::optional<std::vector<Address>> JoinAttempt::Check(
     absl::FunctionRef<bool(const Address&, absl::string_view)> settled) {
   if (seeds_.empty()) return std::nullopt;
   if (!joined) {
+    awaiting_seed_ = false;
     backoff_ = std::min(backoff_ * 2, absl::Seconds(60));
     delay_ = backoff_;
     return seeds_;
   }
   // Joined (through gossip, if not by a seed's reply): no floors to wait
-  // for any more, and a later loss of every member starts over quickly.
+  // for any more.
   awaiting_floors_ = false;
-  backoff_ = first_backoff_;
   if (recheck_ <= absl::ZeroDuration()) return std::nullopt;
   std::vector<Address> unsettled;
   for (size_t i = 0; i < seeds_.size(); ++i) {
     if (!settled(seeds_[i], answered_by_[i])) unsettled.push_back(seeds_[i]);
   }
+  awaiting_seed_ = unsettled.size() == seeds_.size();
+  if (awaiting_seed_) {
+    // Members known, but none at a seed: most likely only members that
+    // joined through this one while its own join went unanswered, who
+    // know no more than it does. Asked again at the joining pace.
+    backoff_ = std::min(backoff_ * 2, absl::Seconds(60));
+    delay_ = backoff_;
+    return unsettled;
+  }
+  // A later loss of every member starts over quickly.
+  backoff_ = first_backoff_;
   if (unsettled.empty()) {
     recheck_backoff_ = recheck_;
     delay_ = recheck_;

@@ -116,7 +116,10 @@ class JoinAttempt {
   // Until joined, seeds are asked again after `first_backoff`, doubling up
   // to a minute. Once joined, they are checked every `recheck` (zero:
   // never), and the ones not settled asked again, the delay doubling from
-  // `recheck` up to kMaxRecheckBackoff times it while some stay unsettled.
+  // `recheck` up to kMaxRecheckBackoff times it while some stay unsettled;
+  // but while no seed at all is settled (the members known joined through
+  // this one, most likely, while its own join went unanswered), at the
+  // joining pace.
   static constexpr int kMaxRecheckBackoff = 8;
 
   JoinAttempt(absl::Duration first_backoff, absl::Duration recheck)
@@ -143,6 +146,10 @@ class JoinAttempt {
       absl::FunctionRef<bool(const Address&, absl::string_view)> settled);
 
   const std::vector<Address>& seeds() const { return seeds_; }
+  // Whether the last Check, while joined, found no seed settled: this node
+  // knows members, but maybe only ones that joined through it (their
+  // seeds are asked at the joining pace then). False after Start.
+  bool awaiting_seed() const { return awaiting_seed_; }
   // When the Node checks again, from Start or the last Check.
   absl::Duration delay() const { return delay_; }
   // Until a seed's first reply says how far each origin's broadcasts had
@@ -163,6 +170,7 @@ class JoinAttempt {
   absl::Duration backoff_;
   absl::Duration recheck_backoff_;
   bool awaiting_floors_ = false;
+  bool awaiting_seed_ = false;
 };
 
 }  // namespace swim

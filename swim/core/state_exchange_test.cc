@@ -212,6 +212,33 @@ TEST(JoinAttemptTest, ASeedIsSettledByTheMemberThatAnsweredThere) {
   EXPECT_TRUE(ask->empty());
 }
 
+// A member reached only by members that joined through it, its own join
+// unanswered, knows live members but no seed: it asks again at the
+// joining pace, not the recheck's.
+TEST(JoinAttemptTest, JoinedButNoSeedSettledAsksAtTheJoiningPace) {
+  JoinAttempt join(absl::Seconds(1), absl::Seconds(10));
+  ASSERT_TRUE(join.Start({Addr(1), Addr(2)}, Addr(0), /*joined=*/false));
+  EXPECT_FALSE(join.awaiting_seed());
+  std::vector<absl::Duration> delays;
+  for (int i = 0; i < 3; ++i) {
+    std::optional<std::vector<Address>> ask =
+        join.Check(/*joined=*/true, SettledAmong({Addr(7)}));
+    ASSERT_TRUE(ask.has_value());
+    EXPECT_EQ(*ask, (std::vector<Address>{Addr(1), Addr(2)}));
+    EXPECT_TRUE(join.awaiting_seed());
+    delays.push_back(join.delay());
+  }
+  EXPECT_EQ(delays, (std::vector<absl::Duration>{
+                        absl::Seconds(2), absl::Seconds(4), absl::Seconds(8)}));
+  // Its join answered at last: rechecks as usual, the unsettled seed
+  // included.
+  std::optional<std::vector<Address>> ask =
+      join.Check(/*joined=*/true, SettledAmong({Addr(1)}));
+  EXPECT_FALSE(join.awaiting_seed());
+  EXPECT_EQ(*ask, std::vector<Address>{Addr(2)});
+  EXPECT_EQ(join.delay(), absl::Seconds(10));
+}
+
 TEST(JoinAttemptTest, NoRecheckWhenOff) {
   JoinAttempt join(absl::Seconds(1), absl::ZeroDuration());
   ASSERT_TRUE(join.Start({Addr(1)}, Addr(0), /*joined=*/false));
