@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -253,6 +254,10 @@ struct BurstOutcome {
   std::optional<absl::Duration> took;
   absl::Duration bound;
   std::string report;  // who missed whom when the bound passed
+  // State exchanges sent (requests and replies) per member, and their
+  // bytes, from the start until the run ended.
+  double exchanges = 0;
+  double exchange_bytes = 0;
   bool Within() const { return took && *took <= bound; }
 };
 
@@ -294,6 +299,13 @@ BurstOutcome RunBurst(const Burst& burst, uint64_t seed,
     }
     if (known || sim.now() >= deadline) break;
   }
+  for (int i = 0; i < burst.members; ++i) {
+    const Stats& stats = sim.node(i).stats();
+    outcome.exchanges += static_cast<double>(stats.push_pulls_sent);
+    outcome.exchange_bytes += static_cast<double>(stats.stream_bytes_sent);
+  }
+  outcome.exchanges /= burst.members;
+  outcome.exchange_bytes /= burst.members;
   cluster.completeness().Finish();
   EXPECT_TRUE(cluster.ok()) << cluster.Report();
   return outcome;
@@ -326,26 +338,29 @@ std::vector<Burst> BurstShapes(std::vector<int> sizes) {
   return shapes;
 }
 
-// Runs that meet the bound today: one seed, 64 members at once and 1 ms
-// apart, 256 members 1 ms apart. Not every run does: seed 2 of the last
-// two misses it, and through random seeds most runs miss it by seconds
-// and some by a push-pull interval (docs/performance.md, "Join bursts").
-// BurstSweep measures every shape over many seeds.
+// Every shape at 64 members, and 256 members 1 ms apart through one seed
+// and through random seeds; BurstSweep measures every shape over many seeds
+// (docs/performance.md, "Join bursts").
 INSTANTIATE_TEST_SUITE_P(
     Shapes, BurstScenario,
     ::testing::Values(
         std::make_tuple(Burst{64, absl::ZeroDuration(), false, 0.05}, 1),
         std::make_tuple(Burst{64, absl::ZeroDuration(), false, 0.05}, 2),
         std::make_tuple(Burst{64, absl::Milliseconds(1), false, 0.05}, 1),
-        std::make_tuple(Burst{256, absl::Milliseconds(1), false, 0.05}, 1)),
+        std::make_tuple(Burst{64, absl::ZeroDuration(), true, 0.05}, 1),
+        std::make_tuple(Burst{64, absl::Milliseconds(1), true, 0.05}, 1),
+        std::make_tuple(Burst{256, absl::Milliseconds(1), false, 0.05}, 1),
+        std::make_tuple(Burst{256, absl::Milliseconds(1), true, 0.05}, 1)),
     [](const ::testing::TestParamInfo<std::tuple<Burst, uint64_t>>& info) {
       return absl::StrCat(BurstName(std::get<0>(info.param)), "_seed_",
                           std::get<1>(info.param));
     });
 
-// Many seeds of every shape, when asked: SWIM_BURST_SWEEP=FIRST-LAST (seeds)
-// and SWIM_BURST_MEMBERS=64,256,1000 (sizes; default 64,256). Prints each
-// shape's slowest run against its bound and every run that missed it.
+// Many seeds of every shape, when asked: SWIM_BURST_SWEEP=FIRST-LAST (seeds),
+// SWIM_BURST_MEMBERS=64,256,1000 (sizes; default 64,256) and
+// SWIM_BURST_SHAPES=random_seeds (only the shapes whose names hold it).
+// Prints each shape's slowest run against its bound and every run that
+// missed it.
 TEST(BurstSweep, ManySeeds) {
   const char* sweep = std::getenv("SWIM_BURST_SWEEP");
   if (sweep == nullptr) GTEST_SKIP() << "set SWIM_BURST_SWEEP=FIRST-LAST";
@@ -361,10 +376,16 @@ TEST(BurstSweep, ManySeeds) {
       sizes.push_back(n);
     }
   }
+  const char* only = std::getenv("SWIM_BURST_SHAPES");
   for (const Burst& burst : BurstShapes(sizes)) {
+    if (only != nullptr && !absl::StrContains(BurstName(burst), only)) {
+      continue;
+    }
     absl::Duration slowest;
     absl::Duration bound;
     int missed = 0;
+    double exchanges = 0;
+    double exchange_bytes = 0;
     for (uint64_t seed = first; seed <= last; ++seed) {
       // A miss runs on for a minute to say how late it was.
       const BurstOutcome outcome = RunBurst(burst, seed, absl::Seconds(60));
@@ -377,10 +398,16 @@ TEST(BurstSweep, ManySeeds) {
                     outcome.report.c_str());
       }
       if (outcome.took) slowest = std::max(slowest, *outcome.took);
+      exchanges += outcome.exchanges;
+      exchange_bytes += outcome.exchange_bytes;
     }
-    std::printf("[burst] %s seeds %lu-%lu: slowest %s, bound %s, %d missed\n",
-                BurstName(burst).c_str(), first, last, Seconds(slowest).c_str(),
-                Seconds(bound).c_str(), missed);
+    const double runs = static_cast<double>(last - first + 1);
+    std::printf(
+        "[burst] %s seeds %lu-%lu: slowest %s, bound %s, %d missed; per "
+        "member %.1f state exchanges sent, %.1f KB on streams\n",
+        BurstName(burst).c_str(), first, last, Seconds(slowest).c_str(),
+        Seconds(bound).c_str(), missed, exchanges / runs,
+        exchange_bytes / runs / 1000);
     std::fflush(stdout);
     EXPECT_EQ(missed, 0) << BurstName(burst);
   }
