@@ -4,7 +4,7 @@
 // first one, settle, and are then measured over a window:
 //
 //   CPU        the process's user + system time (getrusage), per member
-//              per second;
+//              per second, and each apart;
 //   traffic    datagrams and bytes sent per member per second, UDP and
 //              TCP apart, from the members' own Stats;
 //   wake-ups   timer and socket wake-ups of the loops: not measurable
@@ -89,12 +89,30 @@ ABSL_FLAG(bool, strace_table, false,
 namespace swim {
 namespace {
 
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
-             1e6;
+// The process's CPU time so far, user and system apart.
+struct CpuTime {
+  double user = 0;
+  double system = 0;
+
+  static CpuTime Now() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) +
+             static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
+  }
+};
+
+// "0.213 ms/s (user 0.070, system 0.143)" for the CPU spent since
+// `before`, scaled by `per` (1 / members / seconds).
+std::string CpuPerMember(const CpuTime& before, double per) {
+  const CpuTime now = CpuTime::Now();
+  const double user = (now.user - before.user) * 1e3 * per;
+  const double system = (now.system - before.system) * 1e3 * per;
+  return absl::StrFormat("%.3f ms/s (user %.3f, system %.3f)", user + system,
+                         user, system);
 }
 
 struct Traffic {
@@ -392,12 +410,12 @@ int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   absl::SleepFor(settle);
   const uint64_t wakeups = floor.wakeups();
   const uint64_t datagrams = floor.datagrams();
-  const double cpu_before = CpuSeconds();
+  const CpuTime cpu_before = CpuTime::Now();
   const absl::Time window_start = absl::Now();
   absl::SleepFor(window);
-  const double cpu = CpuSeconds() - cpu_before;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - window_start);
   const double per = 1.0 / n / seconds;
+  const std::string cpu = CpuPerMember(cpu_before, per);
   const double sent = static_cast<double>(floor.datagrams() - datagrams) * per;
   const double woken = static_cast<double>(floor.wakeups() - wakeups) * per;
   std::string table;
@@ -406,7 +424,7 @@ int RunFloor(int n, absl::Duration settle, absl::Duration window) {
       "members %d, floor: bare loops, no swim; settled %.0f s, window %.1f "
       "s\n",
       n, absl::ToDoubleSeconds(settle), seconds);
-  std::printf("  CPU per member:            %.3f ms/s\n", cpu * 1e3 * per);
+  std::printf("  CPU per member:            %s\n", cpu.c_str());
   std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
   std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n", sent,
               sent * FloorCluster::kDatagramBytes);
@@ -493,24 +511,24 @@ int Main() {
   absl::SleepFor(settle);
 
   const Traffic before = Sum(members);
-  const double cpu_before = CpuSeconds();
+  const CpuTime cpu_before = CpuTime::Now();
   const absl::Time window_start = absl::Now();
   absl::SleepFor(window);
-  const double cpu = CpuSeconds() - cpu_before;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const double per = 1.0 / n / seconds;
+  const std::string cpu = CpuPerMember(cpu_before, per);
   const Traffic after = Sum(members);
   const bool settled = AllKnowAll(members);
 
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
-  const double per = 1.0 / n / seconds;
   std::printf(
       "members %d, driver %s, %s; joined in %.1f s, settled %.0f s, window "
       "%.1f s%s\n",
       n, driver.c_str(), security.c_str(), absl::ToDoubleSeconds(joined),
       absl::ToDoubleSeconds(settle), seconds,
       settled ? "" : " (NOT all ONLINE at the end)");
-  std::printf("  CPU per member:            %.3f ms/s\n", cpu * 1e3 * per);
+  std::printf("  CPU per member:            %s\n", cpu.c_str());
   std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
   std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n",
               (after.datagrams - before.datagrams) * per,
