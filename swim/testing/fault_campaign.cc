@@ -187,11 +187,16 @@ int FaultCampaign::RandomMember() {
   return static_cast<int>(choices_.Uniform(members_));
 }
 
-int FaultCampaign::AliveCount() {
-  int alive = 0;
-  for (int i = 0; i < members_; ++i) alive += sim().alive(i) ? 1 : 0;
-  return alive;
+int FaultCampaign::StayingCount() {
+  int staying = 0;
+  for (int i = 0; i < members_; ++i) {
+    if (sim().alive(i) && sim().node(i).lifecycle() == Lifecycle::kActive) {
+      ++staying;
+    }
+  }
+  return staying;
 }
+
 void FaultCampaign::Restart(int index) {
   std::vector<int> seeds;
   for (int i = 0; i < members_; ++i) {
@@ -215,7 +220,7 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
     case 1: {  // crash, perhaps restarted later
       const bool restart = choices_.Uniform(3) != 0;
       At(at, [this, x] {
-        if (!sim().alive(x) || AliveCount() <= 2) return;
+        if (!sim().alive(x) || StayingCount() <= 2) return;
         sim().Crash(x);
         Log(absl::StrCat("crash ", x));
       });
@@ -333,8 +338,15 @@ void FaultCampaign::ScheduleFault(absl::Duration chaos) {
     case 8: {  // graceful leave (rarely), the process exiting later
       if (choices_.Uniform(3) != 0) break;
       At(at, [this, x] {
-        if (!sim().alive(x) || sim().node(x).lifecycle() != Lifecycle::kActive)
+        // As with a crash, two members stay: a member cut off while the
+        // only other one leaves (its LEFT never arrives) cannot tell that
+        // from its own isolation, and holds it SUSPECT until it hears from
+        // someone (docs/protocol.md, "Isolation").
+        if (!sim().alive(x) ||
+            sim().node(x).lifecycle() != Lifecycle::kActive ||
+            StayingCount() <= 2) {
           return;
+        }
         const absl::Status status = sim().Command(
             x, [](Node& node, Instant now) { return node.Leave(now); });
         if (status.ok()) Log(absl::StrCat("leave ", x));

@@ -4,14 +4,17 @@
 // One run of a randomized fault campaign: a small cluster joins (at once
 // or in a burst 1 ms apart, through one member or through random earlier
 // joiners, within JoinTime or BurstJoinTime) and lives through a schedule
-// of faults — crashes and restarts, pauses, partitions (some
-// one-way, some outlasting the reconnect timeout, so both sides forget each
-// other) and heals, a member cut off from everyone, loss bursts, slow
-// members, a flapping link, metadata changes, a graceful leave — then every
-// fault is lifted and every invariant is checked: incarnations never went
-// backwards, nobody was declared LEFT who did not leave, the members agree
-// again within HealTime, and in the fault-free quiet that follows a fresh crash
-// is detected within DetectionTime while no live member is even suspected.
+// of faults — crashes and restarts, pauses, partitions (some one-way, some
+// outlasting the reconnect timeout, so both sides forget each other) and
+// heals, a member cut off from everyone, loss bursts, slow members, a
+// flapping link, metadata changes, a graceful leave; crashes and leaves
+// keep two members that stay, since a lone survivor that was cut off
+// cannot tell the others' end from its own isolation (docs/protocol.md,
+// "Isolation") — then every fault is lifted and every invariant is
+// checked: incarnations never went backwards, nobody was declared LEFT who
+// did not leave, the members agree again within HealTime, and in the
+// fault-free quiet that follows a fresh crash is detected within
+// DetectionTime while no live member is even suspected.
 // Every decision comes from a Choices: a seeded PRNG (the campaign test)
 // or a fuzzer's bytes (fuzz/sim_fuzzer).
 
@@ -70,7 +73,8 @@ class FaultCampaign {
   void At(absl::Duration offset, std::function<void()> action);
   absl::Duration RandomDuration(absl::Duration min, absl::Duration max);
   int RandomMember();
-  int AliveCount();
+  // Members alive and not leaving: crashes and leaves keep two of them.
+  int StayingCount();
   void Restart(int index);
   void ScheduleFault(absl::Duration chaos);
   std::string Finish();
