@@ -1,6 +1,8 @@
 #include "swim/testing/scenario.h"
 
 #include <bit>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -25,18 +27,42 @@ bool AllSeeCurrent(const sim::Simulator& sim) {
   return true;
 }
 
+namespace {
+
+// `viewer` holds `subject` ONLINE or SUSPECT.
+bool Knows(const sim::Simulator& sim, int viewer, int subject) {
+  const std::optional<MemberStatus> status =
+      sim.node(viewer).StatusOf(sim.node(subject).local().name);
+  return status == MemberStatus::kOnline || status == MemberStatus::kSuspect;
+}
+
+}  // namespace
+
 bool AllKnowEachOther(const sim::Simulator& sim) {
   for (int subject = 0; subject < sim.size(); ++subject) {
     if (!sim.alive(subject)) continue;
-    const std::string& name = sim.node(subject).local().name;
     for (int viewer = 0; viewer < sim.size(); ++viewer) {
       if (viewer == subject || !sim.alive(viewer)) continue;
-      const std::optional<MemberStatus> status =
-          sim.node(viewer).StatusOf(name);
-      if (status != MemberStatus::kOnline && status != MemberStatus::kSuspect) {
-        return false;
-      }
+      if (!Knows(sim, viewer, subject)) return false;
     }
+  }
+  return true;
+}
+
+bool KnowEachOtherWatch::Check(const sim::Simulator& sim) {
+  const int64_t size = sim.size();
+  const int64_t pairs = size * size;
+  if (next_ >= pairs) next_ = 0;
+  int64_t pair = next_;
+  for (int64_t read = 0; read < pairs; ++read) {
+    const int subject = static_cast<int>(pair / size);
+    const int viewer = static_cast<int>(pair % size);
+    if (viewer != subject && sim.alive(subject) && sim.alive(viewer) &&
+        !Knows(sim, viewer, subject)) {
+      next_ = pair;
+      return false;
+    }
+    if (++pair == pairs) pair = 0;
   }
   return true;
 }

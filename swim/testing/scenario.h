@@ -36,6 +36,20 @@ bool AllSeeCurrent(const sim::Simulator& sim);
 // hold while everyone long knows everyone.
 bool AllKnowEachOther(const sim::Simulator& sim);
 
+// AllKnowEachOther for a caller that asks again and again as a run goes on
+// and has no ViewCounts to filter with: each call starts reading at the
+// pair that was missing last time, so pairs known long ago are not read
+// again at every call (a burst of 1 000 members holds a million pairs).
+// The answer is always AllKnowEachOther's: true only when this call read
+// every pair, false as soon as it finds one missing.
+class KnowEachOtherWatch {
+ public:
+  bool Check(const sim::Simulator& sim);
+
+ private:
+  int64_t next_ = 0;  // the pair to read first: subject * size + viewer
+};
+
 // No live member has news left to gossip (its broadcast queue is empty).
 // Queues drain without events: wait for it with a filter that is never
 // true, so only GoalWaiter's safety net (once a virtual second) checks it.

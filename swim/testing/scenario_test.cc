@@ -111,6 +111,58 @@ TEST_F(ScenarioGoalsTest, AllKnowEachOtherToleratesSuspicionNotOffline) {
       [&] { return AllKnowEachOther(cluster_.sim()); }, absl::Minutes(2)));
 }
 
+// The watch answers as the full scan does at every instant of a join, a
+// cut (pairs read long ago go missing behind where it starts), a crash and
+// a restart (a table emptied).
+TEST(KnowEachOtherWatchTest, AnswersAsTheFullScanThroughJoinCutAndRestart) {
+  constexpr int kN = 5;
+  TestCluster cluster{TestCluster::Options{}};
+  sim::Simulator& sim = cluster.sim();
+  KnowEachOtherWatch watch;
+  int instants = 0;
+  int known = 0;
+  int mismatches = 0;
+  auto compare = [&] {
+    const bool full = AllKnowEachOther(sim);
+    const bool watched = watch.Check(sim);
+    // Asked twice in a row it answers the same.
+    const bool again = watch.Check(sim);
+    ++instants;
+    if (full) ++known;
+    if (watched != full || again != full) ++mismatches;
+  };
+  auto run = [&](absl::Duration duration) {
+    sim.RunUntil(
+        [&] {
+          compare();
+          return false;
+        },
+        duration);
+  };
+  for (int i = 0; i < kN; ++i) cluster.Add();
+  compare();  // nobody knows anybody
+  for (int i = 1; i < kN; ++i) ASSERT_TRUE(sim.Join(i, {0}).ok());
+  run(absl::Seconds(20));
+  EXPECT_TRUE(watch.Check(sim));
+  sim.Partition({0, 1}, {2, 3, 4});
+  run(absl::Minutes(2));
+  EXPECT_FALSE(watch.Check(sim));
+  sim.Heal();
+  run(absl::Minutes(2));
+  EXPECT_TRUE(watch.Check(sim));
+  sim.Crash(2);
+  compare();
+  run(absl::Seconds(10));
+  ASSERT_TRUE(sim.Restart(2, {0}).ok());
+  compare();
+  run(absl::Minutes(1));
+  EXPECT_TRUE(watch.Check(sim));
+  EXPECT_EQ(mismatches, 0);
+  // Both answers were seen many times.
+  EXPECT_GT(known, 100);
+  EXPECT_GT(instants - known, 100);
+}
+
 TEST_F(ScenarioGoalsTest, NothingQueuedUntilTheNewsIsSpent) {
   EXPECT_TRUE(cluster_.RunUntil([&] { return NothingQueued(cluster_.sim()); },
                                 absl::Minutes(1)));
