@@ -24,26 +24,29 @@ void TimerQueue::Add(Kind kind, std::string key, Instant at) {
   std::push_heap(heap_.begin(), heap_.end(), Later());
 }
 
-std::optional<Instant> TimerQueue::Next() const {
-  std::optional<Instant> next = NextSingleton();
+std::optional<Instant> TimerQueue::EarliestSingleton(int except) const {
+  std::optional<Instant> next;
+  for (int i = 0; i < kSingletonCount; ++i) {
+    const std::optional<Instant>& at = singletons_[i];
+    if (i != except && at && (!next || *at < *next)) next = at;
+  }
+  return next;
+}
+
+std::optional<Instant> TimerQueue::WithKeyed(
+    std::optional<Instant> next) const {
   if (!heap_.empty() && (!next || heap_.front().at < *next)) {
     next = heap_.front().at;
   }
   return next;
 }
 
+std::optional<Instant> TimerQueue::Next() const {
+  return WithKeyed(NextSingleton());
+}
+
 std::optional<Instant> TimerQueue::NextExcept(Kind kind) const {
-  std::optional<Instant> next;
-  for (int i = 0; i < kSingletonCount; ++i) {
-    const std::optional<Instant>& at = singletons_[i];
-    if (i != static_cast<int>(kind) && at && (!next || *at < *next)) {
-      next = at;
-    }
-  }
-  if (!heap_.empty() && (!next || heap_.front().at < *next)) {
-    next = heap_.front().at;
-  }
-  return next;
+  return WithKeyed(EarliestSingleton(static_cast<int>(kind)));
 }
 
 std::optional<TimerQueue::Fired> TimerQueue::PopDue(Instant now) {

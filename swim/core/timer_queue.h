@@ -54,11 +54,7 @@ class TimerQueue {
   // The earliest singleton, and the earliest keyed timer: at one instant
   // PopDue fires singletons first.
   std::optional<Instant> NextSingleton() const {
-    std::optional<Instant> next;
-    for (const std::optional<Instant>& at : singletons_) {
-      if (at && (!next || *at < *next)) next = at;
-    }
-    return next;
+    return EarliestSingleton(kSingletonCount);
   }
   std::optional<Instant> NextKeyed() const {
     if (heap_.empty()) return std::nullopt;
@@ -69,6 +65,12 @@ class TimerQueue {
   size_t keyed_size() const { return heap_.size(); }
 
  private:
+  // The earliest singleton but the one at index `except` (kSingletonCount:
+  // every one).
+  std::optional<Instant> EarliestSingleton(int except) const;
+  // The earlier of `next` and the earliest keyed timer.
+  std::optional<Instant> WithKeyed(std::optional<Instant> next) const;
+
   struct Keyed {
     Instant at;
     uint64_t order;
