@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -16,6 +17,17 @@ namespace swim::testing {
 namespace {
 
 constexpr int kMembers = 4;
+
+// Runs `sim` for `duration`, calling `each` after every instant.
+void RunCalling(sim::Simulator& sim, absl::Duration duration,
+                const std::function<void()>& each) {
+  sim.RunUntil(
+      [&] {
+        each();
+        return false;
+      },
+      duration);
+}
 
 // A converged cluster of kMembers.
 class ScenarioGoalsTest : public ::testing::Test {
@@ -132,12 +144,7 @@ TEST(KnowEachOtherWatchTest, AnswersAsTheFullScanThroughJoinCutAndRestart) {
     if (watched != full || again != full) ++mismatches;
   };
   auto run = [&](absl::Duration duration) {
-    sim.RunUntil(
-        [&] {
-          compare();
-          return false;
-        },
-        duration);
+    RunCalling(sim, duration, compare);
   };
   for (int i = 0; i < kN; ++i) cluster.Add();
   compare();  // nobody knows anybody
@@ -217,12 +224,7 @@ TEST(ViewCountsTest, FollowTheTablesThroughJoinCutCrashAndRestart) {
     return same;
   };
   auto run = [&](absl::Duration duration) {
-    sim.RunUntil(
-        [&] {
-          scan();
-          return false;
-        },
-        duration);
+    RunCalling(sim, duration, [&] { scan(); });
   };
   EXPECT_FALSE(views.AllOnline());
   for (int i = 1; i < kN; ++i) ASSERT_TRUE(sim.Join(i, {0}).ok());
