@@ -20,11 +20,15 @@
 // --driver=floor runs the same wake-ups without swim, to tell what the
 // machine charges for them from what swim adds: N bare loops, each with a
 // UDP socket and an epoll set on its own thread, each sending a ping of
-// swim's size to a random other one every probe interval (LAN's, at a
-// random phase), which answers with an ack: a settled member's three
-// wake-ups a second (its tick, the ping it answers, the ack it gets), with
+// swim's size to a random other one every probe interval (at a random
+// phase), which answers with an ack: a settled member's three wake-ups a
+// probe interval (its tick, the ping it answers, the ack it gets), with
 // one epoll_wait, one recvfrom and at most one sendto each, and no crypto
 // or protocol work.
+//
+// --probe_interval_ms sets the members' probe interval (and the floor's);
+// the LAN preset's, 1 s, by default. The rest of the configuration is the
+// LAN preset's.
 //
 // docs/performance.md ("Rest cost") has the figures.
 
@@ -79,6 +83,10 @@ ABSL_FLAG(double, settle_s, 30,
 ABSL_FLAG(double, window_s, 30, "Seconds measured.");
 ABSL_FLAG(int, wire_version, SWIM_WIRE_VERSION,
           "Config::wire_version (1: state exchanges uncompressed).");
+ABSL_FLAG(int, probe_interval_ms, 1000,
+          "Config::probe_interval of every member and the floor's ping "
+          "interval, in ms: above the LAN preset's probe timeout (500). A "
+          "settled member wakes three times a probe interval.");
 ABSL_FLAG(bool, progress, false,
           "Report the join's progress and any drops every 5 s.");
 ABSL_FLAG(std::string, strace, "",
@@ -251,6 +259,9 @@ class FloorCluster {
 
   absl::Status Start(int n, absl::Duration interval) {
     interval_ = interval;
+    longest_wait_ms_ = static_cast<int>(
+        std::max<int64_t>(1000, absl::ToInt64Milliseconds(absl::Ceil(
+                                    interval, absl::Milliseconds(1)))));
     loops_.resize(n);
     for (Loop& loop : loops_) {
       loop.socket = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -306,9 +317,10 @@ class FloorCluster {
               : static_cast<int>(
                     std::chrono::ceil<std::chrono::milliseconds>(left).count());
       epoll_event event;
-      // At most a second, so the destructor's stop is seen.
-      const int ready =
-          epoll_wait(loop.epoll, &event, 1, std::min(timeout, 1000));
+      // At most an interval, so the destructor's stop is seen without
+      // waking a loop more often than a member would be.
+      const int ready = epoll_wait(loop.epoll, &event, 1,
+                                   std::min(timeout, longest_wait_ms_));
       wakeups_.fetch_add(1, std::memory_order_relaxed);
       if (ready > 0) {
         sockaddr_in from{};
@@ -339,6 +351,7 @@ class FloorCluster {
   }
 
   absl::Duration interval_;
+  int longest_wait_ms_ = 1000;
   std::vector<Loop> loops_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
@@ -400,10 +413,14 @@ std::string SystemCallsPerMember(int n, absl::Duration window,
       "%.1f", static_cast<double>(*calls) / n / absl::ToDoubleSeconds(window));
 }
 
+// --probe_interval_ms, for the members and the floor.
+absl::Duration ProbeInterval() {
+  return absl::Milliseconds(absl::GetFlag(FLAGS_probe_interval_ms));
+}
+
 int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   FloorCluster floor;
-  if (absl::Status status = floor.Start(n, Config::Lan().probe_interval);
-      !status.ok()) {
+  if (absl::Status status = floor.Start(n, ProbeInterval()); !status.ok()) {
     std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
     return 1;
   }
@@ -421,9 +438,10 @@ int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
   std::printf(
-      "members %d, floor: bare loops, no swim; settled %.0f s, window %.1f "
-      "s\n",
-      n, absl::ToDoubleSeconds(settle), seconds);
+      "members %d, floor: bare loops, no swim, ping interval %d ms; settled "
+      "%.0f s, window %.1f s\n",
+      n, absl::GetFlag(FLAGS_probe_interval_ms), absl::ToDoubleSeconds(settle),
+      seconds);
   std::printf("  CPU per member:            %s\n", cpu.c_str());
   std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
   std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n", sent,
@@ -439,10 +457,14 @@ int Main() {
   const std::string security = absl::GetFlag(FLAGS_security);
   if (n < 2 || n > 1024 ||
       (driver != "epoll" && driver != "asio" && driver != "floor") ||
-      (security != "encrypted" && security != "plaintext")) {
+      (security != "encrypted" && security != "plaintext") ||
+      ProbeInterval() <= Config::Lan().probe_timeout) {
     std::fprintf(stderr,
                  "rest_bench: --members 2-1024, --driver epoll|asio|floor, "
-                 "--security encrypted|plaintext\n");
+                 "--security encrypted|plaintext, --probe_interval_ms above "
+                 "%d\n",
+                 static_cast<int>(
+                     absl::ToInt64Milliseconds(Config::Lan().probe_timeout)));
     return 2;
   }
   const absl::Duration settle = absl::Seconds(absl::GetFlag(FLAGS_settle_s));
@@ -459,6 +481,7 @@ int Main() {
   std::string seed;
   for (int i = 0; i < n; ++i) {
     Config config = Config::Lan();
+    config.probe_interval = ProbeInterval();
     config.name = absl::StrCat("m", i);
     config.address = *Address::Parse("127.0.0.1:0");
     config.wire_version = absl::GetFlag(FLAGS_wire_version);
@@ -523,9 +546,10 @@ int Main() {
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
   std::printf(
-      "members %d, driver %s, %s; joined in %.1f s, settled %.0f s, window "
-      "%.1f s%s\n",
-      n, driver.c_str(), security.c_str(), absl::ToDoubleSeconds(joined),
+      "members %d, driver %s, %s, probe interval %d ms; joined in %.1f s, "
+      "settled %.0f s, window %.1f s%s\n",
+      n, driver.c_str(), security.c_str(),
+      absl::GetFlag(FLAGS_probe_interval_ms), absl::ToDoubleSeconds(joined),
       absl::ToDoubleSeconds(settle), seconds,
       settled ? "" : " (NOT all ONLINE at the end)");
   std::printf("  CPU per member:            %s\n", cpu.c_str());

@@ -33,8 +33,8 @@ int WindowBits(size_t size) {
 // zlib's fastest level. A state exchange is made of short, repeated
 // records (names, addresses, incarnations), and the matches of the fastest
 // level find nearly all there is to find: against the default level (6), a
-// 1 000-member state compresses 6.6 times faster to within 0.1 % of the
-// size (docs/performance.md, "Compressed state exchanges").
+// 1 000-member state compresses about 7 times faster to within 0.1 % of
+// the size (docs/performance.md, "Compressed state exchanges").
 constexpr int kLevel = Z_BEST_SPEED;
 
 // Output arrives in pieces of at most this many bytes beyond what the
