@@ -31,9 +31,12 @@ std::optional<JoinSettle::Exchange> JoinSettle::HandleExpiry(Instant now) {
   if (!next_) return std::nullopt;
   if (now < *next_) {
     if (!answer_due_ || now < *answer_due_) return std::nullopt;
-    // Not answered in time: one more now, to a member chosen at random.
-    answer_due_.reset();
+    // Not answered in time: one more now, to a member chosen at random,
+    // and, if that one is not answered in time either, another.
     ++retried_;
+    --retries_left_;
+    answer_due_.reset();
+    if (retries_left_ > 0) answer_due_ = now + answer_wait_;
     return Exchange{};
   }
   // The first always goes: the seed's answer may have been the little it
@@ -56,6 +59,7 @@ std::optional<JoinSettle::Exchange> JoinSettle::HandleExpiry(Instant now) {
   answered_ = false;
   next_ = now + spacing_;
   answer_due_ = now + answer_wait_;
+  retries_left_ = kRetriesPerExchange;
   return exchange;
 }
 

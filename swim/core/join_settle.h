@@ -42,8 +42,9 @@ inline constexpr int kMaxBurstExchanges = 4;
 // takes two round trips) probably lost a packet of its handshake, which
 // TCP sends again only a second later, and again two seconds after that:
 // one more goes at once to a random member (it may be the same one, on a
-// connection of its own), once per regular exchange, and the regular
-// schedule keeps its time.
+// connection of its own), and if that one is not answered within
+// `answer_wait` either, another: kRetriesPerExchange at most per regular
+// exchange, and the regular schedule keeps its time.
 //
 // The Node calls Await when it sends its join requests, OnReply when any
 // state reply arrives (the first after Await starts the exchanges: from a
@@ -57,6 +58,9 @@ class JoinSettle {
   // Answered exchanges in a row that brought nothing, and no member added
   // meanwhile, that end it.
   static constexpr int kQuietExchanges = 3;
+  // Exchanges made again, one after another, for a regular exchange whose
+  // answer is late (one was not enough: docs/protocol.md, "Join bursts").
+  static constexpr int kRetriesPerExchange = 2;
 
   // Where the next exchange goes.
   struct Exchange {
@@ -113,10 +117,12 @@ class JoinSettle {
   absl::Duration spacing_;
   absl::Duration answer_wait_;
   std::optional<Instant> next_;
-  // When the last regular exchange is to have been answered by, until it
-  // is or another goes in its place.
+  // When the last exchange (regular, or made again) is to have been
+  // answered by, until it is or another goes in its place.
   std::optional<Instant> answer_due_;
   int retried_ = 0;
+  // Exchanges that may still be made again for the last regular one.
+  int retries_left_ = 0;
   std::optional<std::string> seed_;
   bool awaiting_ = false;
   int sent_ = 0;

@@ -123,7 +123,8 @@ TEST(JoinSettleTest, AnUnansweredExchangeIsMadeAgain) {
   EXPECT_EQ(settle.exchanges(), 3);
 }
 
-TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsFollowedByOneMore) {
+TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsMadeAgainUpToTwice) {
+  static_assert(JoinSettle::kRetriesPerExchange == 2);
   JoinSettle settle = Answered(absl::ZeroDuration());
   ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
   EXPECT_EQ(settle.NextExpiry(), At(kSpacing + kWait));
@@ -135,11 +136,35 @@ TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsFollowedByOneMore) {
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->to, std::nullopt);
   EXPECT_EQ(settle.exchanges(), 2);
-  // Once: the regular one keeps its time.
+  // That one is not answered in time either: another.
+  EXPECT_EQ(settle.NextExpiry(), At(kSpacing + 2 * kWait));
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + kWait + kWait / 2)),
+            std::nullopt);
+  again = settle.HandleExpiry(At(kSpacing + 2 * kWait));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->to, std::nullopt);
+  EXPECT_EQ(settle.exchanges(), 3);
+  // No more: the regular one keeps its time.
+  EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing));
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + 2 * kWait + kWait / 2)),
+            std::nullopt);
+  EXPECT_TRUE(settle.HandleExpiry(At(2 * kSpacing)).has_value());
+  EXPECT_EQ(settle.exchanges(), 4);
+  // Each regular exchange may be made again as often.
+  EXPECT_TRUE(settle.HandleExpiry(At(2 * kSpacing + kWait)).has_value());
+  EXPECT_TRUE(settle.HandleExpiry(At(2 * kSpacing + 2 * kWait)).has_value());
+  EXPECT_EQ(settle.exchanges(), 6);
+}
+
+TEST(JoinSettleTest, AnAnswerToTheExchangeMadeAgainEndsTheRetries) {
+  JoinSettle settle = Answered(absl::ZeroDuration());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing + kWait)).has_value());
+  // Any answer (the late first one, or the one made again) will do.
+  settle.OnReply(kPeer, At(kSpacing + kWait + kWait / 2));
   EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing));
   EXPECT_EQ(settle.HandleExpiry(At(kSpacing + 2 * kWait)), std::nullopt);
-  EXPECT_TRUE(settle.HandleExpiry(At(2 * kSpacing)).has_value());
-  EXPECT_EQ(settle.exchanges(), 3);
+  EXPECT_EQ(settle.exchanges(), 2);
 }
 
 TEST(JoinSettleTest, AnAnswerInTimeMakesNoneAgain) {
@@ -159,11 +184,21 @@ TEST(JoinSettleTest, ExchangesMadeAgainDoNotUseUpTheRegularOnes) {
     settle.OnGrowth();
     if (settle.HandleExpiry(At(i * kSpacing)).has_value()) ++regular;
     // Never answered.
-    if (settle.HandleExpiry(At(i * kSpacing + kWait)).has_value()) ++again;
+    for (int retry = 1; retry <= JoinSettle::kRetriesPerExchange; ++retry) {
+      if (settle.HandleExpiry(At(i * kSpacing + retry * kWait)).has_value()) {
+        ++again;
+      }
+    }
+    // No more before the next regular one.
+    EXPECT_EQ(settle.HandleExpiry(At(i * kSpacing +
+                                     JoinSettle::kRetriesPerExchange * kWait +
+                                     kWait / 2)),
+              std::nullopt);
   }
   EXPECT_EQ(regular, JoinSettle::kMaxExchanges);
-  EXPECT_EQ(again, JoinSettle::kMaxExchanges);
-  EXPECT_EQ(settle.exchanges(), 2 * JoinSettle::kMaxExchanges);
+  EXPECT_EQ(again, JoinSettle::kRetriesPerExchange * JoinSettle::kMaxExchanges);
+  EXPECT_EQ(settle.exchanges(),
+            (1 + JoinSettle::kRetriesPerExchange) * JoinSettle::kMaxExchanges);
   EXPECT_FALSE(settle.active());
   EXPECT_EQ(settle.NextExpiry(), std::nullopt);
 }

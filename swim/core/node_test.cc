@@ -2621,10 +2621,12 @@ TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
 // A settle exchange not answered within two probe timeouts (a lost
 // handshake packet costs TCP a second) is followed by one more at once;
 // the regular ones keep their time.
-TEST(NodeJoinBurstTest, ASettleExchangeNotAnsweredInTimeIsFollowedByOneMore) {
+TEST(NodeJoinBurstTest, ASettleExchangeNotAnsweredInTimeIsFollowedByTwoMore) {
   Harness h(PatientConfig());
   const Config& config = h.node().config();
   const absl::Duration spacing = config.probe_interval + config.probe_timeout;
+  const absl::Duration wait = 2 * config.probe_timeout;
+  ASSERT_LT(JoinSettle::kRetriesPerExchange * wait, spacing);
   const Instant answered = JoinAndHear(h, SeedReply());
   std::vector<Instant> times;
   while (std::optional<size_t> exchange =
@@ -2632,10 +2634,13 @@ TEST(NodeJoinBurstTest, ASettleExchangeNotAnsweredInTimeIsFollowedByOneMore) {
     times.push_back(h.sent()[*exchange].at);
     h.TakeSent();
   }
-  ASSERT_EQ(times.size(), 3u);
+  // None is answered: the regular one, two more each two probe timeouts
+  // after the last, and the next regular one on its time.
+  ASSERT_EQ(times.size(), 4u);
   EXPECT_EQ(times[0], answered + spacing);
-  EXPECT_EQ(times[1], answered + spacing + 2 * config.probe_timeout);
-  EXPECT_EQ(times[2], answered + 2 * spacing);
+  EXPECT_EQ(times[1], answered + spacing + wait);
+  EXPECT_EQ(times[2], answered + spacing + 2 * wait);
+  EXPECT_EQ(times[3], answered + 2 * spacing);
 }
 
 TEST(NodeJoinBurstTest, AJoinerSettlesOnWhileExchangesBringMembers) {
