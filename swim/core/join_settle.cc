@@ -4,6 +4,36 @@
 
 namespace swim {
 
+std::optional<Instant> ExchangeSchedule::OnGrowth(Instant now,
+                                                  absl::Duration settle,
+                                                  bool may_exchange) {
+  // Only a burst: a member learned within `settle` of the one before (a
+  // joiner's first state reply brings many at one instant). One newcomer
+  // now and then is gossip's alone.
+  const bool burst = now - last_growth_ <= settle;
+  last_growth_ = now;
+  if (!burst || !may_exchange || burst_exchanges_ >= kMaxBurstExchanges) {
+    return std::nullopt;
+  }
+  // Later growth moves it. A burst that goes on after an exchange (news
+  // this member had missed, or joiners still arriving) earns another, a
+  // spacing after the last.
+  const Instant at = std::max(now + settle, next_burst_);
+  if (at >= regular_due_) return std::nullopt;
+  return at;
+}
+
+Instant ExchangeSchedule::OnTick(Instant now, absl::Duration interval) {
+  if (now < regular_due_) {
+    ++burst_exchanges_;
+    next_burst_ = now + spacing_;
+  } else {
+    burst_exchanges_ = 0;
+    regular_due_ = now + interval;
+  }
+  return regular_due_;
+}
+
 void JoinSettle::OnReply(absl::string_view sender, Instant now) {
   if (!awaiting_) {
     answered_ = true;

@@ -15,8 +15,62 @@ namespace swim {
 
 // A member that is not joining makes a state exchange after a burst of
 // newcomers, and another while the burst goes on, up to this many between
-// two regular push-pulls (node_impl.h, OnViewGrew).
+// two regular push-pulls (ExchangeSchedule).
 inline constexpr int kMaxBurstExchanges = 4;
+
+// When a member makes its state exchanges of its own accord: the regular
+// push-pull, one interval after the last, and between two of them up to
+// kMaxBurstExchanges burst exchanges after its view grew in a burst
+// (docs/protocol.md, "Join bursts").
+//
+// Gossip misses a newcomer at a given member with a small chance per pair
+// of members, which a burst of joiners multiplies. So a member that learns
+// of two new members within `settle` (the time news in flight takes to
+// arrive) makes an exchange with a random member once its view has not
+// grown for `settle` (each newcomer moves it); if the burst goes on after
+// it, another, no sooner than `spacing` after the last. The regular
+// exchange keeps its time.
+//
+// Both kinds share one timer, which the Node keeps: it arms it at what
+// Start, OnGrowth and OnTick return, and calls OnTick when it fires.
+class ExchangeSchedule {
+ public:
+  explicit ExchangeSchedule(absl::Duration spacing) : spacing_(spacing) {}
+
+  // The first regular exchange is due at `due`. Returns the timer's time.
+  Instant Start(Instant due) {
+    regular_due_ = due;
+    return due;
+  }
+  // A member new to this one was added at `now`; `settle` is the time news
+  // in flight takes to arrive at the cluster's size now. `may_exchange`:
+  // a burst exchange may be made (this member exchanges state of its own
+  // accord at all, has not left, and makes no settle exchanges of its own
+  // join, which do that work). Returns when the timer is to fire for a
+  // burst exchange, or nullopt to leave it: not a burst (the member before
+  // came more than `settle` ago), kMaxBurstExchanges made since the last
+  // regular exchange, or not before the regular one.
+  std::optional<Instant> OnGrowth(Instant now, absl::Duration settle,
+                                  bool may_exchange);
+  // The timer fired at `now`: an exchange is made, a burst exchange if the
+  // regular one is not due yet, else the regular one, and the next is due
+  // `interval` later. Returns the timer's next time (the regular
+  // exchange's).
+  Instant OnTick(Instant now, absl::Duration interval);
+
+  // When the regular exchange is due.
+  Instant regular_due() const { return regular_due_; }
+  // Burst exchanges made since the last regular one.
+  int burst_exchanges() const { return burst_exchanges_; }
+
+ private:
+  absl::Duration spacing_;
+  Instant regular_due_;
+  int burst_exchanges_ = 0;
+  // The earliest the next burst exchange may be made.
+  Instant next_burst_ = Instant::InfinitePast();
+  Instant last_growth_ = Instant::InfinitePast();
+};
 
 // A joiner's settle exchanges (docs/protocol.md, "Join bursts"): the state
 // exchanges a member makes after its join was answered, until its view
@@ -110,8 +164,6 @@ class JoinSettle {
   // Exchanges made since the join was answered, the ones made again for
   // an answer that was late included.
   int exchanges() const { return sent_ + retried_; }
-  // The time between two exchanges.
-  absl::Duration spacing() const { return spacing_; }
 
  private:
   absl::Duration spacing_;

@@ -232,6 +232,103 @@ TEST(JoinSettleTest, StopAndStartOver) {
   EXPECT_EQ(settle.exchanges(), 1);
 }
 
+// ExchangeSchedule: the regular exchange and the burst exchanges between.
+
+constexpr absl::Duration kSettle = absl::Milliseconds(800);
+constexpr absl::Duration kInterval = absl::Seconds(30);
+
+TEST(ExchangeScheduleTest, TheRegularExchangeKeepsItsInterval) {
+  ExchangeSchedule schedule(kSpacing);
+  EXPECT_EQ(schedule.Start(At(kInterval)), At(kInterval));
+  EXPECT_EQ(schedule.regular_due(), At(kInterval));
+  EXPECT_EQ(schedule.OnTick(At(kInterval), kInterval), At(2 * kInterval));
+  // The interval may change with the cluster's size.
+  EXPECT_EQ(schedule.OnTick(At(2 * kInterval), 2 * kInterval),
+            At(4 * kInterval));
+  EXPECT_EQ(schedule.burst_exchanges(), 0);
+}
+
+TEST(ExchangeScheduleTest, OneNewcomerNowAndThenIsLeftToGossip) {
+  ExchangeSchedule schedule(kSpacing);
+  schedule.Start(At(kInterval));
+  EXPECT_EQ(schedule.OnGrowth(At(absl::Seconds(1)), kSettle, true),
+            std::nullopt);
+  EXPECT_EQ(
+      schedule.OnGrowth(At(absl::Seconds(1)) + kSettle + absl::Milliseconds(1),
+                        kSettle, true),
+      std::nullopt);
+}
+
+TEST(ExchangeScheduleTest, ABurstCallsForAnExchangeOnceTheViewStopsGrowing) {
+  ExchangeSchedule schedule(kSpacing);
+  schedule.Start(At(kInterval));
+  const Instant first = At(absl::Seconds(1));
+  EXPECT_EQ(schedule.OnGrowth(first, kSettle, true), std::nullopt);
+  // A second newcomer within kSettle: a burst.
+  EXPECT_EQ(schedule.OnGrowth(first + kSettle, kSettle, true),
+            first + 2 * kSettle);
+  // Each newcomer moves it.
+  EXPECT_EQ(schedule.OnGrowth(first + 2 * kSettle - absl::Milliseconds(1),
+                              kSettle, true),
+            first + 3 * kSettle - absl::Milliseconds(1));
+  // A burst exchange: the regular one keeps its time.
+  EXPECT_EQ(schedule.OnTick(first + 3 * kSettle, kInterval), At(kInterval));
+  EXPECT_EQ(schedule.burst_exchanges(), 1);
+}
+
+TEST(ExchangeScheduleTest, NoneWhenNotAllowedButTheGrowthCounts) {
+  ExchangeSchedule schedule(kSpacing);
+  schedule.Start(At(kInterval));
+  const Instant first = At(absl::Seconds(1));
+  EXPECT_EQ(schedule.OnGrowth(first, kSettle, false), std::nullopt);
+  EXPECT_EQ(schedule.OnGrowth(first + kSettle / 2, kSettle, false),
+            std::nullopt);
+  // Allowed again (a joiner's settle exchanges ended): the burst goes on.
+  EXPECT_EQ(schedule.OnGrowth(first + kSettle, kSettle, true),
+            first + 2 * kSettle);
+}
+
+TEST(ExchangeScheduleTest, ABurstThatGoesOnEarnsMoreSpacedAndCapped) {
+  ExchangeSchedule schedule(kSpacing);
+  schedule.Start(At(kInterval));
+  constexpr absl::Duration kStep = absl::Milliseconds(10);
+  Instant now = At(absl::Seconds(1));
+  std::optional<Instant> last;
+  for (int made = 0; made < kMaxBurstExchanges; ++made) {
+    // Two newcomers kStep apart: a burst.
+    schedule.OnGrowth(now, kSettle, true);
+    now += kStep;
+    const std::optional<Instant> at = schedule.OnGrowth(now, kSettle, true);
+    ASSERT_TRUE(at.has_value()) << made;
+    // Once the view is still, and no sooner than a spacing after the last.
+    EXPECT_EQ(*at, last ? *last + kSpacing : now + kSettle) << made;
+    EXPECT_EQ(schedule.OnTick(*at, kInterval), At(kInterval));
+    EXPECT_EQ(schedule.burst_exchanges(), made + 1);
+    last = at;
+    now = *at + kStep;
+  }
+  // kMaxBurstExchanges made: no more until the regular one.
+  schedule.OnGrowth(now, kSettle, true);
+  EXPECT_EQ(schedule.OnGrowth(now + kStep, kSettle, true), std::nullopt);
+  EXPECT_EQ(schedule.OnTick(At(kInterval), kInterval), At(2 * kInterval));
+  EXPECT_EQ(schedule.burst_exchanges(), 0);
+  // After it, a burst earns them again.
+  const Instant later = At(kInterval + absl::Seconds(1));
+  schedule.OnGrowth(later, kSettle, true);
+  EXPECT_EQ(schedule.OnGrowth(later + kStep, kSettle, true),
+            later + kStep + kSettle);
+}
+
+TEST(ExchangeScheduleTest, NoneAtOrAfterTheRegularOne) {
+  ExchangeSchedule schedule(kSpacing);
+  schedule.Start(At(kInterval));
+  const Instant first = At(kInterval) - kSettle;
+  schedule.OnGrowth(first, kSettle, true);
+  // Due at first + kSettle / 2 + kSettle, past the regular exchange.
+  EXPECT_EQ(schedule.OnGrowth(first + kSettle / 2, kSettle, true),
+            std::nullopt);
+}
+
 // JoinHandoff: the joiners a member answered get its view again when it
 // more than doubles in one exchange.
 using ::testing::ElementsAre;

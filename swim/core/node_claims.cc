@@ -543,25 +543,17 @@ void NodeImpl::SendPushPull(const Address& to, StateKind kind,
 }
 
 void NodeImpl::OnViewGrew(Instant now) {
+  join_settle_.OnGrowth();
   // The time news in flight takes to arrive: each piece is sent
   // RetransmitLimit times, gossip_interval apart.
   const absl::Duration settle = config_.gossip_interval * RetransmitLimit();
-  // Only a burst: a member learned within `settle` of the one before (a
-  // joiner's first state reply brings many at one instant). One newcomer
-  // now and then is gossip's alone.
-  const bool burst = now - last_growth_ <= settle;
-  last_growth_ = now;
-  join_settle_.OnGrowth();
-  if (!burst || config_.push_pull_interval <= absl::ZeroDuration() ||
-      local_.status == MemberStatus::kLeft || join_settle_.active() ||
-      burst_exchanges_ >= kMaxBurstExchanges) {
-    return;
+  const bool may_exchange = config_.push_pull_interval > absl::ZeroDuration() &&
+                            local_.status != MemberStatus::kLeft &&
+                            !join_settle_.active();
+  if (const std::optional<Instant> at =
+          exchanges_.OnGrowth(now, settle, may_exchange)) {
+    timers_.Set(Kind::kPushPull, *at);
   }
-  // Later growth moves it. A burst that goes on after an exchange (news
-  // this member had missed, or joiners still arriving) earns another, a
-  // settle exchange's spacing after the last.
-  const Instant at = std::max(now + settle, next_burst_exchange_);
-  if (at < push_pull_due_) timers_.Set(Kind::kPushPull, at);
 }
 
 void NodeImpl::OnJoinSettle(Instant now) {
@@ -581,17 +573,9 @@ void NodeImpl::OnJoinSettle(Instant now) {
 }
 
 void NodeImpl::OnPushPullTick(Instant now) {
-  if (now < push_pull_due_) {
-    // The burst exchange after the view grew (OnViewGrew); the regular
-    // one keeps its time.
-    ++burst_exchanges_;
-    next_burst_exchange_ = now + join_settle_.spacing();
-    timers_.Set(Kind::kPushPull, push_pull_due_);
-  } else {
-    burst_exchanges_ = 0;
-    push_pull_due_ = now + PushPullInterval();
-    timers_.Set(Kind::kPushPull, push_pull_due_);
-  }
+  // The regular exchange, or a burst exchange after the view grew
+  // (OnViewGrew), when the regular one keeps its time.
+  timers_.Set(Kind::kPushPull, exchanges_.OnTick(now, PushPullInterval()));
   // SUSPECT peers too: a member that suspects everyone (it was cut off) must
   // still exchange state to learn it is suspected and refute.
   for (MemberRecord* peer : RandomMembers(1, kAvailable, "")) {

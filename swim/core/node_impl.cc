@@ -94,6 +94,7 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       buried_notices_(kMaxTrackedPushPullSenders),
       join_(config_.probe_interval, config_.reconnect_interval),
       reconnect_(config_.reconnect_interval),
+      exchanges_(config_.probe_interval + config_.probe_timeout),
       join_settle_(config_.probe_interval + config_.probe_timeout,
                    2 * config_.probe_timeout),
       join_handoff_(config_.push_pull_interval),
@@ -120,9 +121,9 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
   // Armed when there is something to gossip (ArmGossip).
   gossip_next_ = now + stagger(config_.gossip_interval);
   if (config_.push_pull_interval > absl::ZeroDuration()) {
-    push_pull_due_ =
-        now + config_.push_pull_interval + stagger(config_.push_pull_interval);
-    timers_.Set(Kind::kPushPull, push_pull_due_);
+    timers_.Set(Kind::kPushPull,
+                exchanges_.Start(now + config_.push_pull_interval +
+                                 stagger(config_.push_pull_interval)));
   }
   if (reconnect_.enabled()) {
     reconnect_.Start(now + config_.reconnect_interval +

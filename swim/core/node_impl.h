@@ -157,16 +157,10 @@ class NodeImpl {
   void GossipRound(Instant now);
   void ArmGossip(Instant now);
   void OnPushPullTick(Instant now);
-  // A member new to this node was added. In a burst (two learned within
-  // the time news in flight takes to arrive), a state exchange with a
-  // random member follows once the view has stopped growing for that
-  // long (docs/protocol.md, "Join bursts"); if the burst goes on after
-  // it, another, at least a settle exchange's spacing later, up to
-  // kMaxBurstExchanges between two regular exchanges. Gossip misses a
-  // member with a small chance per pair of members, which a burst of
-  // joiners multiplies; the exchange repairs it in seconds instead of a
-  // push-pull interval. While this member's own join settles
-  // (JoinSettle), its settle exchanges do that instead.
+  // A member new to this node was added: it counts for this member's
+  // settle exchanges (JoinSettle) and, in a burst, may call for a burst
+  // exchange when it makes none (ExchangeSchedule; docs/protocol.md,
+  // "Join bursts").
   void OnViewGrew(Instant now);
   // A settle exchange of this member's join is due (JoinSettle).
   void OnJoinSettle(Instant now);
@@ -334,13 +328,6 @@ class NodeImpl {
   TimerQueue timers_;
   // The grid point of the next gossip round (OnGossipTick).
   Instant gossip_next_;
-  // The regular state exchange's next time; the burst exchanges
-  // (OnViewGrew) made since the last one, and the earliest the next may
-  // run.
-  Instant push_pull_due_;
-  int burst_exchanges_ = 0;
-  Instant next_burst_exchange_ = Instant::InfinitePast();
-  Instant last_growth_ = Instant::InfinitePast();
   Stats stats_;
 
   uint32_t next_seq_ = 0;  // starts at a random value (see the constructor)
@@ -369,6 +356,9 @@ class NodeImpl {
 
   JoinAttempt join_;
   Reconnect reconnect_;
+  // When this member exchanges state of its own accord: the regular
+  // push-pull and the burst exchanges (OnViewGrew).
+  ExchangeSchedule exchanges_;
   // The exchanges after this member's join until its view is still.
   JoinSettle join_settle_;
   // The joiners this member answered lately, sent its state when its view
