@@ -53,9 +53,9 @@ class ExchangeSchedule {
   std::optional<Instant> OnGrowth(Instant now, absl::Duration settle,
                                   bool may_exchange);
   // The timer fired at `now`: an exchange is made, a burst exchange if the
-  // regular one is not due yet, else the regular one, and the next is due
-  // `interval` later. Returns the timer's next time (the regular
-  // exchange's).
+  // regular one is not due yet, else the regular one, and the next regular
+  // one is due `interval` later. Returns the timer's next time (the
+  // regular exchange's).
   Instant OnTick(Instant now, absl::Duration interval);
 
   // When the regular exchange is due.
@@ -98,7 +98,9 @@ class ExchangeSchedule {
 // one more goes at once to a random member (it may be the same one, on a
 // connection of its own), and if that one is not answered within
 // `answer_wait` either, another: kRetriesPerExchange at most per regular
-// exchange, and the regular schedule keeps its time.
+// exchange, and none once the next regular one is due (which keeps its
+// time). With a probe timeout of a third of the probe interval or more
+// (the LAN and WAN presets) that leaves one.
 //
 // The Node calls Await when it sends its join requests, OnReply when any
 // state reply arrives (the first after Await starts the exchanges: from a
@@ -115,6 +117,7 @@ class JoinSettle {
   // Exchanges made again, one after another, for a regular exchange whose
   // answer is late (one was not enough: docs/protocol.md, "Join bursts").
   static constexpr int kRetriesPerExchange = 2;
+  static_assert(kRetriesPerExchange >= 1);
 
   // Where the next exchange goes.
   struct Exchange {
@@ -170,7 +173,8 @@ class JoinSettle {
   absl::Duration answer_wait_;
   std::optional<Instant> next_;
   // When the last exchange (regular, or made again) is to have been
-  // answered by, until it is or another goes in its place.
+  // answered by, until it is, another goes in its place, or none may be
+  // made again.
   std::optional<Instant> answer_due_;
   int retried_ = 0;
   // Exchanges that may still be made again for the last regular one.

@@ -156,6 +156,41 @@ TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsMadeAgainUpToTwice) {
   EXPECT_EQ(settle.exchanges(), 6);
 }
 
+TEST(JoinSettleTest, NoneMadeAgainOnceTheNextRegularOneIsDue) {
+  // A wait of more than a third of the spacing (a probe timeout of half
+  // the probe interval, as in the LAN preset): the second would be due
+  // after the next regular exchange, which goes instead.
+  constexpr absl::Duration kLongWait = absl::Milliseconds(700);
+  JoinSettle settle(kSpacing, kLongWait);
+  settle.Await();
+  settle.OnReply(kSeed, At(absl::ZeroDuration()));
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing + kLongWait)).has_value());
+  EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing));
+  std::optional<JoinSettle::Exchange> regular =
+      settle.HandleExpiry(At(2 * kSpacing));
+  ASSERT_TRUE(regular.has_value());
+  EXPECT_EQ(settle.exchanges(), 3);
+  // It may be made again in turn.
+  EXPECT_EQ(settle.NextExpiry(), At(2 * kSpacing + kLongWait));
+}
+
+TEST(JoinSettleTest, StopOrARejoinEndsTheRetries) {
+  JoinSettle settle = Answered(absl::ZeroDuration());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing + kWait)).has_value());
+  settle.Stop();
+  EXPECT_EQ(settle.NextExpiry(), std::nullopt);
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + 2 * kWait)), std::nullopt);
+
+  settle = Answered(absl::ZeroDuration());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
+  ASSERT_TRUE(settle.HandleExpiry(At(kSpacing + kWait)).has_value());
+  settle.Await();
+  EXPECT_EQ(settle.NextExpiry(), std::nullopt);
+  EXPECT_EQ(settle.HandleExpiry(At(kSpacing + 2 * kWait)), std::nullopt);
+}
+
 TEST(JoinSettleTest, AnAnswerToTheExchangeMadeAgainEndsTheRetries) {
   JoinSettle settle = Answered(absl::ZeroDuration());
   ASSERT_TRUE(settle.HandleExpiry(At(kSpacing)).has_value());
@@ -327,6 +362,18 @@ TEST(ExchangeScheduleTest, NoneAtOrAfterTheRegularOne) {
   // Due at first + kSettle / 2 + kSettle, past the regular exchange.
   EXPECT_EQ(schedule.OnGrowth(first + kSettle / 2, kSettle, true),
             std::nullopt);
+  // Due exactly with it: the regular one goes alone.
+  ExchangeSchedule exact(kSpacing);
+  exact.Start(At(kInterval));
+  exact.OnGrowth(At(kInterval) - 2 * kSettle, kSettle, true);
+  EXPECT_EQ(exact.OnGrowth(At(kInterval) - kSettle, kSettle, true),
+            std::nullopt);
+  // A millisecond sooner, it goes.
+  ExchangeSchedule sooner(kSpacing);
+  sooner.Start(At(kInterval));
+  const Instant before = At(kInterval) - absl::Milliseconds(1);
+  sooner.OnGrowth(before - 2 * kSettle, kSettle, true);
+  EXPECT_EQ(sooner.OnGrowth(before - kSettle, kSettle, true), before);
 }
 
 // JoinHandoff: the joiners a member answered get its view again when it

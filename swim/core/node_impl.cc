@@ -33,6 +33,14 @@ constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxEvents = 65536;
 constexpr int kMaxTimersPerCall = 1 << 16;
 
+// The least time between two state exchanges a member makes of its own
+// accord after its join or in a burst (docs/protocol.md, "Join bursts"):
+// a peer answers each sender at most once a probe interval
+// (StateReplyGate).
+absl::Duration ExchangeSpacing(const Config& config) {
+  return config.probe_interval + config.probe_timeout;
+}
+
 bool AllowedOn(Channel channel, const Message& message, bool tcp_only) {
   const MessageType type = TypeOf(message);
   // TCP-only (Config::tcp_only): streams carry everything, and no
@@ -94,9 +102,8 @@ NodeImpl::NodeImpl(Config config, Envelope envelope, Instant now)
       buried_notices_(kMaxTrackedPushPullSenders),
       join_(config_.probe_interval, config_.reconnect_interval),
       reconnect_(config_.reconnect_interval),
-      exchanges_(config_.probe_interval + config_.probe_timeout),
-      join_settle_(config_.probe_interval + config_.probe_timeout,
-                   2 * config_.probe_timeout),
+      exchanges_(ExchangeSpacing(config_)),
+      join_settle_(ExchangeSpacing(config_), 2 * config_.probe_timeout),
       join_handoff_(config_.push_pull_interval),
       isolation_(now),
       broadcast_history_(config_.max_members + 1),

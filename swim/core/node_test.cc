@@ -2466,8 +2466,8 @@ TEST(NodeStatsTest, BytesAreCountedByChannel) {
 
 // A member whose view grew exchanges state with a random member once the
 // view has stopped growing for as long as news in flight takes to arrive
-// (node_impl.h, OnViewGrew; docs/protocol.md, "Join bursts"); a burst that
-// goes on earns another, a settle spacing later, up to
+// (join_settle.h, ExchangeSchedule; docs/protocol.md, "Join bursts"); a
+// burst that goes on earns another, a settle spacing later, up to
 // kMaxBurstExchanges between two regular exchanges.
 bool IsStateRequest(const Sent& sent) {
   if (sent.channel != Channel::kStream) return false;
@@ -2619,8 +2619,9 @@ TEST(NodeJoinBurstTest, AJoinerSettlesUntilThreeExchangesBringNothing) {
 }
 
 // A settle exchange not answered within two probe timeouts (a lost
-// handshake packet costs TCP a second) is followed by one more at once;
-// the regular ones keep their time.
+// handshake packet costs TCP a second) is followed by one more at once,
+// and that one, not answered in time either, by another; the regular ones
+// keep their time.
 TEST(NodeJoinBurstTest, ASettleExchangeNotAnsweredInTimeIsFollowedByTwoMore) {
   Harness h(PatientConfig());
   const Config& config = h.node().config();
