@@ -288,6 +288,18 @@ class NodeProgram {
       const uint64_t id = in.U64();
       std::optional<std::vector<uint8_t>> compressed;
       if (id % 2 == 1) compressed = CompressPacket(packet);
+      if (compressed && in.Pick(4) == 0) {
+        // Damaged before it was sealed (a key holder's doing): cut short
+        // or one byte changed past the header, it must be dropped whole.
+        const size_t at = kWireHeaderSize +
+                          static_cast<size_t>(in.U64() % (compressed->size() -
+                                                          kWireHeaderSize));
+        if (in.Pick(2) == 0) {
+          compressed->resize(at);
+        } else {
+          (*compressed)[at] ^= static_cast<uint8_t>(1 + in.Pick(255));
+        }
+      }
       std::vector<uint8_t> bytes;
       Check(
           SealStreamMessage(peer_, id, compressed ? *compressed : packet, bytes)

@@ -42,6 +42,19 @@ constexpr int kLevel = Z_BEST_SPEED;
 // stated size.
 constexpr size_t kFirstOutput = 16 << 10;
 
+// Ends a zlib stream that was started, however the scope is left.
+template <int (*kEnd)(z_streamp)>
+class StreamEnd {
+ public:
+  explicit StreamEnd(z_stream& z) : z_(z) {}
+  StreamEnd(const StreamEnd&) = delete;
+  StreamEnd& operator=(const StreamEnd&) = delete;
+  ~StreamEnd() { kEnd(&z_); }
+
+ private:
+  z_stream& z_;
+};
+
 }  // namespace
 
 bool IsCompressedPacket(absl::Span<const uint8_t> packet) {
@@ -57,6 +70,7 @@ std::optional<std::vector<uint8_t>> CompressPacket(
                    /*memLevel=*/8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return std::nullopt;
   }
+  const StreamEnd<deflateEnd> end(z);
   const size_t bound = deflateBound(&z, static_cast<uLong>(packet.size()));
   std::vector<uint8_t> out(kCompressedOverhead + bound);
   ByteWriter header(absl::MakeSpan(out));
@@ -73,7 +87,6 @@ std::optional<std::vector<uint8_t>> CompressPacket(
   z.avail_out = static_cast<uInt>(out.size() - start);
   const int result = deflate(&z, Z_FINISH);
   const size_t written = start + z.total_out;
-  deflateEnd(&z);
   if (result != Z_STREAM_END || written >= packet.size()) return std::nullopt;
   out.resize(written);
   return out;
@@ -110,6 +123,7 @@ absl::Status ExpandPacket(absl::Span<const uint8_t> packet, size_t max_size,
   if (inflateInit(&z) != Z_OK) {
     return absl::ResourceExhaustedError("cannot start inflating");
   }
+  const StreamEnd<inflateEnd> end(z);
   z.next_in = const_cast<Bytef*>(data.data());
   z.avail_in = static_cast<uInt>(data.size());
   // One byte more than stated, so that more output than stated shows.
@@ -131,7 +145,6 @@ absl::Status ExpandPacket(absl::Span<const uint8_t> packet, size_t max_size,
   }
   const size_t unread = z.avail_in;
   const char* message = z.msg;
-  inflateEnd(&z);
   out.resize(produced);
   absl::Status status;
   if (produced > size) {

@@ -13,11 +13,11 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "swim/core/wire.h"
 
 namespace swim {
 
-// The packet header's version byte of a compressed packet.
-inline constexpr uint8_t kCompressedWireVersion = 2;
+// kCompressedWireVersion (wire.h) is the version byte of its header.
 
 // How the data of a compressed packet is compressed.
 enum class Compression : uint8_t {

@@ -114,13 +114,16 @@ TEST(JoinSettleTest, GrowthBetweenQuietExchangesStartsTheCountOver) {
 
 TEST(JoinSettleTest, AnUnansweredExchangeIsMadeAgain) {
   JoinSettle settle = Answered(absl::ZeroDuration());
-  for (int i = 1; i <= 3; ++i) {
+  // More than kQuietExchanges in a row: an unanswered one is not quiet.
+  constexpr int kTicks = JoinSettle::kQuietExchanges + 2;
+  static_assert(kTicks <= JoinSettle::kMaxExchanges);
+  for (int i = 1; i <= kTicks; ++i) {
     // No reply (lost, or refused as too soon), nothing grew: once more.
     std::optional<JoinSettle::Exchange> exchange =
         settle.HandleExpiry(At(i * kSpacing));
     ASSERT_TRUE(exchange.has_value()) << i;
   }
-  EXPECT_EQ(settle.exchanges(), 3);
+  EXPECT_EQ(settle.exchanges(), kTicks);
 }
 
 TEST(JoinSettleTest, AnExchangeNotAnsweredInTimeIsMadeAgainUpToTwice) {

@@ -188,5 +188,28 @@ TEST(NodeCompressionTest, ABombIsDroppedAndCountedAndChangesNothing) {
   EXPECT_EQ(h.node().size(), 41u);
 }
 
+TEST(NodeCompressionTest, AStateOfTinyMessagesIsMalformedAndChangesNothing) {
+  // 2 MB of acks compress to a few KB and would decode to a hundred MB:
+  // past kMaxMessagesPerPacket the packet is malformed, nothing in it is
+  // handled, and the connection is kept.
+  Harness h(NoPeriodicPushPull());
+  LearnMany(h);
+  std::vector<uint8_t> acks = {kWireMagic0, kWireMagic1, kWireVersion};
+  while (acks.size() < (2u << 20)) {
+    acks.push_back(0x03);  // ack
+    acks.push_back(0x07);  // seq 7
+  }
+  const std::optional<std::vector<uint8_t>> compressed = CompressPacket(acks);
+  ASSERT_TRUE(compressed.has_value());
+  ASSERT_LT(compressed->size(), 64u << 10);
+  const StreamVerdict verdict =
+      h.StreamBytes(Addr(2, 40000), h.SealStreamRaw(*compressed));
+  EXPECT_EQ(verdict, StreamVerdict::kProgress);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kMalformed), 1u);
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kCompression), 0u);
+  EXPECT_EQ(h.node().size(), 40u);
+  EXPECT_TRUE(h.TakeSent().empty());
+}
+
 }  // namespace
 }  // namespace swim::testing

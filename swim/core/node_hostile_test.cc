@@ -984,6 +984,42 @@ TEST(NodeHostileTest, HugePushPullStatesAreBounded) {
   EXPECT_GT(h.node().stats().Drops(DropReason::kTableFull), 0u);
 }
 
+// Attack (an insider): a state of more records than any member's table can
+// hold at this max_stream_message, each a valid claim at its smallest
+// (about 17 bytes on the wire, a hundred decoded; compressed, far less).
+// Must happen: malformed, its records not decoded past the limit, nothing
+// changes; a state at the limit is taken.
+TEST(NodeHostileTest, AStateOfMoreRecordsThanAnyTableIsMalformed) {
+  Config config = HostileConfig();
+  config.max_stream_message = 1 << 20;
+  config.max_members = 1000;
+  Harness h(NoPeriodicPushPull(config));
+  // The sender's own record, its table (an entry takes at least 44 bytes
+  // of the state budget, docs/security.md "Budgets") and the claims about
+  // members it forgot (at most its 4 096 tombstones).
+  constexpr size_t kLimit = 1 + (1 << 20) / 44 + 4096;
+  std::vector<std::string> names;
+  names.reserve(kLimit);
+  for (size_t i = 0; i < kLimit; ++i) names.push_back(absl::StrCat("m", i));
+  PushPull state;
+  state.sender = kPeerA;
+  state.members.push_back(Online(kPeerA, Addr(2), {5, 0}));
+  for (const std::string& name : names) {
+    state.members.push_back(Online(name, Addr(5), {1, 0}));
+  }
+  ASSERT_EQ(state.members.size(), kLimit + 1);
+  const Snapshot before = h.Snap();
+  h.Stream(Addr(2, 40000), {state});
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kMalformed), 1u);
+  EXPECT_TRUE(h.Snap() == before);
+  EXPECT_TRUE(h.TakeEvents().empty());
+
+  state.members.pop_back();
+  h.Stream(Addr(2, 40001), {state});
+  EXPECT_EQ(h.node().stats().Drops(DropReason::kMalformed), 1u);
+  EXPECT_EQ(h.node().size(), 1000u);
+}
+
 // --- 17. Replies: one per datagram, never larger, no one's news -------------
 
 // A node with plenty to say: 60 members learned (their news queued) and

@@ -31,7 +31,21 @@ constexpr size_t kMaxTombstones = 4096;
 // Addresses a name conflict was recently reported for.
 constexpr size_t kMaxTrackedConflicts = 256;
 constexpr size_t kMaxEvents = 65536;
+// A guard against a bug, not a peer: every timer that fires moves its
+// deadline past now (the node fuzzer checks it), so one call never comes
+// near it, and nothing counts it.
 constexpr int kMaxTimersPerCall = 1 << 16;
+
+// The most records (and floors) a state from another member may hold: its
+// own, those of its table, which it fills only while every entry at the
+// most it can take still fits in max_stream_message (an entry takes at
+// least StateEntryBound(1, 0) bytes of that budget), and the claims about
+// members it forgot that a request named (at most its tombstones). Every
+// member should use the same max_stream_message; a state beyond this is
+// malformed, and its records are not decoded.
+size_t StateRecordLimit(const Config& config) {
+  return 1 + config.max_stream_message / StateEntryBound(1, 0) + kMaxTombstones;
+}
 
 // The least time between two state exchanges a member makes of its own
 // accord after its join or in a burst (docs/protocol.md, "Join bursts"):
@@ -513,8 +527,9 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
     }
     message = expanded_;
   }
-  if (!DecodePacket(message, decoded_).ok()) {
+  if (!DecodePacket(message, decoded_, StateRecordLimit(config_)).ok()) {
     Drop(DropReason::kMalformed);
+    ReleaseDecoded();
     ReleaseExpanded();
     return;
   }
@@ -525,8 +540,16 @@ void NodeImpl::HandleStreamMessage(StreamId stream, const Address& from,
   reply_stream_ = stream;
   HandleMessages(from, Channel::kStream, now);
   reply_stream_.reset();
-  decoded_.clear();
+  ReleaseDecoded();
   ReleaseExpanded();
+}
+
+void NodeImpl::ReleaseDecoded() {
+  decoded_.clear();
+  // A packet of many messages is rare (a datagram holds about a hundred
+  // claims): its room is given back rather than held.
+  if (decoded_.capacity() > kKeptMessages)
+    std::vector<Message>().swap(decoded_);
 }
 
 void NodeImpl::ReleaseExpanded() {
@@ -562,15 +585,16 @@ void NodeImpl::HandleInput(const Address& from, absl::Span<const uint8_t> bytes,
     return;
   }
   isolation_.OnContact();  // authentic: another member reached this one
-  if (!DecodePacket(*packet, decoded_).ok()) {
+  if (!DecodePacket(*packet, decoded_, StateRecordLimit(config_)).ok()) {
     Drop(DropReason::kMalformed);
+    ReleaseDecoded();
     return;
   }
   // Whatever answers this datagram is no larger than it: a replayed or
   // spoofed datagram cannot make this node send more than it received.
   reply_limit_ = packet->size();
   HandleMessages(from, Channel::kDatagram, now);
-  decoded_.clear();
+  ReleaseDecoded();
 }
 
 void NodeImpl::HandleMessages(const Address& from, Channel channel,

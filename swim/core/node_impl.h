@@ -218,6 +218,8 @@ class NodeImpl {
   // Done with a stream message: forgets whether it came compressed, and
   // gives back a large expansion's room.
   void ReleaseExpanded();
+  // Done with a packet's messages: gives back the room of a packet of many.
+  void ReleaseDecoded();
   void HandleMessages(const Address& from, Channel channel, Instant now);
   // The datagram being handled may serve one request (ping or ping-req);
   // false (counted) for any further one.
@@ -380,6 +382,9 @@ class NodeImpl {
   // Scratch space reused across calls so the steady state does not allocate.
   std::vector<uint8_t> packet_scratch_;
   std::vector<uint8_t> open_scratch_;
+  // The messages of the packet being handled; kept for the next one up to
+  // kKeptMessages.
+  static constexpr size_t kKeptMessages = 256;
   std::vector<Message> decoded_;
   // A compressed stream message, expanded (decoded_ points into it); kept
   // for the next one up to kKeptExpansion bytes.

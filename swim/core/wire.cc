@@ -242,7 +242,7 @@ Claim ReadUpdate(ByteReader& in) {
   return update;
 }
 
-Message ReadMessage(ByteReader& in) {
+Message ReadMessage(ByteReader& in, size_t max_state_records) {
   const size_t offset = in.position();
   const uint8_t type = in.U8("message type");
   if (!in.ok()) return Ack{};
@@ -287,8 +287,9 @@ Message ReadMessage(ByteReader& in) {
       state.joining = (flags & kPushPullJoining) != 0;
       state.sender = ReadName(in, "push-pull sender");
       // Never trust the count: it may not exceed what the bytes could hold.
-      const uint64_t count = in.Varint("push-pull member count",
-                                       in.remaining() / kMinMemberUpdateSize);
+      const uint64_t count = in.Varint(
+          "push-pull member count",
+          std::min(in.remaining() / kMinMemberUpdateSize, max_state_records));
       if (!in.ok()) return state;
       // Reserve at most a little: a forged count within the cap would
       // still cost 8 bytes of memory per input byte if trusted at once.
@@ -297,7 +298,8 @@ Message ReadMessage(ByteReader& in) {
         state.members.push_back(ReadUpdate(in));
       }
       const uint64_t floors = in.Varint(
-          "broadcast floor count", in.remaining() / kMinBroadcastFloorSize);
+          "broadcast floor count",
+          std::min(in.remaining() / kMinBroadcastFloorSize, max_state_records));
       if (!in.ok()) return state;
       state.floors.reserve(std::min<uint64_t>(floors, 256));
       for (uint64_t i = 0; i < floors && in.ok(); ++i) {
@@ -432,7 +434,8 @@ absl::Status PacketBuilder::AppendEncoded(absl::Span<const uint8_t> message) {
 }
 
 absl::Status DecodePacket(absl::Span<const uint8_t> packet,
-                          std::vector<Message>& messages) {
+                          std::vector<Message>& messages,
+                          size_t max_state_records) {
   messages.clear();
   if (packet.size() > kMaxPacketSize) {
     return absl::InvalidArgumentError(
@@ -447,7 +450,7 @@ absl::Status DecodePacket(absl::Span<const uint8_t> packet,
   if (magic0 != kWireMagic0 || magic1 != kWireMagic1) {
     return absl::InvalidArgumentError("bad magic: not a swim packet");
   }
-  if (version == SWIM_WIRE_VERSION && version != kWireVersion) {
+  if (version == kCompressedWireVersion) {
     // Compressed (compression.h): a stream's receiver expands it first.
     return absl::InvalidArgumentError(
         absl::StrCat("a compressed packet (wire version ", version,
@@ -463,7 +466,13 @@ absl::Status DecodePacket(absl::Span<const uint8_t> packet,
     return absl::InvalidArgumentError("packet has no messages");
   }
   while (!in.AtEnd() && in.ok()) {
-    Message message = ReadMessage(in);
+    if (messages.size() == kMaxMessagesPerPacket) {
+      in.Fail(absl::InvalidArgumentError(
+          absl::StrCat("more than ", kMaxMessagesPerPacket,
+                       " messages in one packet, at offset ", in.position())));
+      break;
+    }
+    Message message = ReadMessage(in, max_state_records);
     if (in.ok()) messages.push_back(std::move(message));
   }
   if (!in.ok()) {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <variant>
 #include <vector>
 
@@ -33,6 +34,11 @@ inline constexpr uint8_t kWireMagic1 = 0x57;  // 'W'
 // thing, the compressed packet around a version-1 packet (compression.h),
 // which only streams carry.
 inline constexpr uint8_t kWireVersion = 1;
+// The header version of a compressed packet (compression.h).
+inline constexpr uint8_t kCompressedWireVersion = 2;
+static_assert(SWIM_WIRE_VERSION == kCompressedWireVersion,
+              "a new wire version: DecodePacket and IsCompressedPacket must "
+              "say what its packets are");
 inline constexpr size_t kWireHeaderSize = 3;
 
 // Limits every decoder enforces.
@@ -41,6 +47,14 @@ inline constexpr size_t kMaxUserPayloadSize = 65535;
 // The largest packet: a stream message (push-pull of a large cluster).
 // Datagrams are far smaller (the datagram budget, 1400 bytes by default).
 inline constexpr size_t kMaxPacketSize = 64 << 20;
+// The most messages one packet may hold. A packet decodes into one
+// Message (about a hundred bytes) per message however small it is on the
+// wire (an ack takes two bytes), so without a cap a stream packet of acks
+// would cost some fifty times its size to decode. Senders put at most one
+// ping and one ack in a packet; what they repeat are claims (13 bytes at
+// least) and user broadcasts (6), so the largest datagram (65 507 bytes)
+// holds fewer than 11 000, and a state exchange is one message.
+inline constexpr size_t kMaxMessagesPerPacket = 16384;
 
 enum class MessageType : uint8_t {
   kPing = 1,
@@ -195,9 +209,14 @@ class PacketBuilder {
 // Decodes a whole packet into `messages` (cleared first; reuse the vector to
 // avoid allocating). Total: any input gives either every message or an
 // error saying what is wrong and where; nothing is trusted. The messages
-// point into `packet`.
-absl::Status DecodePacket(absl::Span<const uint8_t> packet,
-                          std::vector<Message>& messages);
+// point into `packet`. At most kMaxMessagesPerPacket messages, and at most
+// `max_state_records` records (and as many floors) in a state, and no more
+// than its bytes could hold (13 a record, 4 a floor). Each decoded message
+// or record takes about a hundred bytes however few it took on the wire,
+// so those caps, not the packet's size, bound what decoding costs.
+absl::Status DecodePacket(
+    absl::Span<const uint8_t> packet, std::vector<Message>& messages,
+    size_t max_state_records = std::numeric_limits<size_t>::max());
 
 absl::StatusOr<std::vector<Message>> DecodePacket(
     absl::Span<const uint8_t> packet);

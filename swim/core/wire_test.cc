@@ -894,6 +894,66 @@ TEST(DecodePacketTest, ForgedPushPullCountWithinTheCapAllocatesLittle) {
   EXPECT_LE(largest, 256 * sizeof(Claim) + 1024);
 }
 
+TEST(DecodePacketTest, MessagesPerPacketAreCapped) {
+  // Two bytes an ack on the wire, about a hundred decoded: a packet of
+  // nothing but acks may hold the cap, and one more fails, decoding no
+  // further than the cap.
+  std::vector<uint8_t> body;
+  for (size_t i = 0; i < kMaxMessagesPerPacket; ++i) {
+    body.push_back(0x03);  // ack
+    body.push_back(0x07);  // seq 7
+  }
+  std::vector<Message> messages;
+  ASSERT_TRUE(DecodePacket(Packet(body), messages).ok());
+  EXPECT_EQ(messages.size(), kMaxMessagesPerPacket);
+  EXPECT_EQ(messages.back(), Message(Ack{7}));
+
+  // Then a stream packet of a million acks (2 MB).
+  body.resize(2 << 20, 0x03);
+  for (size_t i = 1; i < body.size(); i += 2) body[i] = 0x07;
+  const std::vector<uint8_t> packet = Packet(body);
+  std::vector<Message>().swap(messages);
+  absl::Status status;
+  size_t total = 0;
+  {
+    AllocationCounter counter;
+    status = DecodePacket(packet, messages);
+    total = counter.total();
+  }
+  EXPECT_THAT(status.message(),
+              HasSubstr(absl::StrCat("more than ", kMaxMessagesPerPacket,
+                                     " messages in one packet, at offset ",
+                                     3 + 2 * kMaxMessagesPerPacket)));
+  EXPECT_TRUE(messages.empty());
+  // The vector grew by doubling up to the cap, never towards a million.
+  EXPECT_LT(total, 4 * kMaxMessagesPerPacket * sizeof(Message));
+}
+
+TEST(DecodePacketTest, StateRecordsAndFloorsAreCappedByTheCaller) {
+  Claim record;
+  record.name = "m";
+  record.address = Ipv4(10, 0, 0, 1, 7946);
+  const BroadcastFloor floor{"o", 2, 300};
+  const std::vector<uint8_t> packet = Encode(std::vector<Message>{
+      PushPull{true, true, "s", {record, record, record}, {floor, floor}}});
+  std::vector<Message> messages;
+  EXPECT_TRUE(DecodePacket(packet, messages).ok());
+  EXPECT_TRUE(DecodePacket(packet, messages, 3).ok());
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(std::get<PushPull>(messages[0]).members.size(), 3u);
+
+  absl::Status status = DecodePacket(packet, messages, 2);
+  EXPECT_THAT(status.message(), HasSubstr("push-pull member count"));
+  EXPECT_THAT(status.message(), HasSubstr("above the limit of 2"));
+  EXPECT_TRUE(messages.empty());
+
+  const std::vector<uint8_t> floors = Encode(std::vector<Message>{
+      PushPull{true, true, "s", {record}, {floor, floor, floor}}});
+  status = DecodePacket(floors, messages, 2);
+  EXPECT_THAT(status.message(), HasSubstr("broadcast floor count"));
+  EXPECT_THAT(status.message(), HasSubstr("above the limit of 2"));
+}
+
 TEST(PacketBuilderTest, MetadataIsComparedOnlyWhenPresent) {
   const std::string encoded = *EncodeMetadata(Metadata{{"k", "v"}});
   Claim with_stale_field;
