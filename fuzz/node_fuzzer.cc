@@ -290,7 +290,8 @@ class NodeProgram {
       if (id % 2 == 1) compressed = CompressPacket(packet);
       if (compressed && in.Pick(4) == 0) {
         // Damaged before it was sealed (a key holder's doing): cut short
-        // or one byte changed past the header, it must be dropped whole.
+        // or one byte changed past the header. The invariants must hold
+        // whether it is dropped or (a changed bit zlib ignores) taken.
         const size_t at = kWireHeaderSize +
                           static_cast<size_t>(in.U64() % (compressed->size() -
                                                           kWireHeaderSize));

@@ -242,7 +242,8 @@ Claim ReadUpdate(ByteReader& in) {
   return update;
 }
 
-Message ReadMessage(ByteReader& in, size_t max_state_records) {
+// `records` and `floors`: how many more the packet's states may hold.
+Message ReadMessage(ByteReader& in, size_t& records, size_t& floors) {
   const size_t offset = in.position();
   const uint8_t type = in.U8("message type");
   if (!in.ok()) return Ack{};
@@ -287,22 +288,24 @@ Message ReadMessage(ByteReader& in, size_t max_state_records) {
       state.joining = (flags & kPushPullJoining) != 0;
       state.sender = ReadName(in, "push-pull sender");
       // Never trust the count: it may not exceed what the bytes could hold.
-      const uint64_t count = in.Varint(
-          "push-pull member count",
-          std::min(in.remaining() / kMinMemberUpdateSize, max_state_records));
+      const uint64_t count =
+          in.Varint("push-pull member count",
+                    std::min(in.remaining() / kMinMemberUpdateSize, records));
       if (!in.ok()) return state;
+      records -= count;
       // Reserve at most a little: a forged count within the cap would
       // still cost 8 bytes of memory per input byte if trusted at once.
       state.members.reserve(std::min<uint64_t>(count, 256));
       for (uint64_t i = 0; i < count && in.ok(); ++i) {
         state.members.push_back(ReadUpdate(in));
       }
-      const uint64_t floors = in.Varint(
-          "broadcast floor count",
-          std::min(in.remaining() / kMinBroadcastFloorSize, max_state_records));
+      const uint64_t floor_count =
+          in.Varint("broadcast floor count",
+                    std::min(in.remaining() / kMinBroadcastFloorSize, floors));
       if (!in.ok()) return state;
-      state.floors.reserve(std::min<uint64_t>(floors, 256));
-      for (uint64_t i = 0; i < floors && in.ok(); ++i) {
+      floors -= floor_count;
+      state.floors.reserve(std::min<uint64_t>(floor_count, 256));
+      for (uint64_t i = 0; i < floor_count && in.ok(); ++i) {
         BroadcastFloor floor;
         floor.origin = ReadName(in, "floor origin");
         floor.generation = in.Varint("floor generation");
@@ -465,6 +468,10 @@ absl::Status DecodePacket(absl::Span<const uint8_t> packet,
   if (in.AtEnd()) {
     return absl::InvalidArgumentError("packet has no messages");
   }
+  // Across all of the packet's states: legitimate senders put one in a
+  // packet, and a cap per state would let many add up.
+  size_t records = max_state_records;
+  size_t floors = max_state_records;
   while (!in.AtEnd() && in.ok()) {
     if (messages.size() == kMaxMessagesPerPacket) {
       in.Fail(absl::InvalidArgumentError(
@@ -472,7 +479,7 @@ absl::Status DecodePacket(absl::Span<const uint8_t> packet,
                        " messages in one packet, at offset ", in.position())));
       break;
     }
-    Message message = ReadMessage(in, max_state_records);
+    Message message = ReadMessage(in, records, floors);
     if (in.ok()) messages.push_back(std::move(message));
   }
   if (!in.ok()) {

@@ -210,8 +210,10 @@ class PacketBuilder {
 // avoid allocating). Total: any input gives either every message or an
 // error saying what is wrong and where; nothing is trusted. The messages
 // point into `packet`. At most kMaxMessagesPerPacket messages, and at most
-// `max_state_records` records (and as many floors) in a state, and no more
-// than its bytes could hold (13 a record, 4 a floor). Each decoded message
+// `max_state_records` records (and as many floors) in all of its states,
+// and no more than their bytes could hold (13 a record, 4 a floor): a
+// count beyond either is refused before anything is decoded for it. Each
+// decoded message
 // or record takes about a hundred bytes however few it took on the wire,
 // so those caps, not the packet's size, bound what decoding costs.
 absl::Status DecodePacket(

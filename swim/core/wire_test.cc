@@ -952,6 +952,22 @@ TEST(DecodePacketTest, StateRecordsAndFloorsAreCappedByTheCaller) {
   status = DecodePacket(floors, messages, 2);
   EXPECT_THAT(status.message(), HasSubstr("broadcast floor count"));
   EXPECT_THAT(status.message(), HasSubstr("above the limit of 2"));
+
+  // The cap is the packet's, not each state's: two states of two records
+  // and two floors each fit four, not three.
+  const PushPull two{true, true, "s", {record, record}, {floor, floor}};
+  const std::vector<uint8_t> states = Encode(std::vector<Message>{two, two});
+  EXPECT_TRUE(DecodePacket(states, messages, 4).ok());
+  EXPECT_EQ(messages.size(), 2u);
+  status = DecodePacket(states, messages, 3);
+  EXPECT_THAT(status.message(), HasSubstr("push-pull member count"));
+  EXPECT_THAT(status.message(), HasSubstr("above the limit of 1"));
+  EXPECT_TRUE(messages.empty());
+  const PushPull one_record{true, true, "s", {record}, {floor, floor}};
+  status = DecodePacket(Encode(std::vector<Message>{one_record, one_record}),
+                        messages, 3);
+  EXPECT_THAT(status.message(), HasSubstr("broadcast floor count"));
+  EXPECT_THAT(status.message(), HasSubstr("above the limit of 1"));
 }
 
 TEST(PacketBuilderTest, MetadataIsComparedOnlyWhenPresent) {
