@@ -749,7 +749,13 @@ const char* swim_verdict_reason_name(int reason) {
 }
 
 int swim_config_init(swim_config* config, size_t struct_size, int preset) {
-  if (config == nullptr || struct_size != sizeof(swim_config)) {
+  // A caller compiled against a newer header passes a larger struct: its
+  // fields this library does not know are zeroed, which swim_node_new
+  // takes as unset.
+  static_assert(kConfigSizeV1 == sizeof(swim_config),
+                "a caller's older, smaller swim_config: fill only its fields");
+  if (config == nullptr || struct_size < kConfigSizeV1 ||
+      struct_size > kMaxStructSize) {
     return SWIM_ERR_INVALID_ARGUMENT;
   }
   if (preset != SWIM_PRESET_LAN && preset != SWIM_PRESET_WAN &&
@@ -757,7 +763,7 @@ int swim_config_init(swim_config* config, size_t struct_size, int preset) {
     return SWIM_ERR_INVALID_ARGUMENT;
   }
   try {
-    std::memset(config, 0, sizeof(swim_config));
+    std::memset(config, 0, struct_size);
     config->struct_size = struct_size;
     swim::Config c = PresetConfig(preset);
     c.generation = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));

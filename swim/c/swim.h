@@ -94,8 +94,10 @@ typedef enum swim_result {
   SWIM_ERR_NOT_FOUND = -3,
   /* The key is installed already. Nothing changed. */
   SWIM_ERR_ALREADY_EXISTS = -4,
-  /* A value beyond a limit of the node (metadata over max_metadata_size, a
-   * broadcast too large, a full member table). Nothing changed. */
+  /* A limit of the node's tables was reached: the members given would
+   * exceed max_members or the state budget (max_stream_message). Nothing
+   * changed. (Metadata over max_metadata_size or a broadcast too large is
+   * an INVALID_ARGUMENT.) */
   SWIM_ERR_OUT_OF_RANGE = -5,
   /* The caller's buffer is too small: the size needed was written where
    * the function says, and the output stays queued. Call again with a
@@ -269,11 +271,11 @@ typedef struct swim_config {
 /* Fills `config` with `preset`'s numbers, encrypted mode, no name, keys or
  * metadata, a generation from the wall clock and a seed and nonce seed
  * from the OS's random source, and sets struct_size to `struct_size`
- * (pass sizeof(swim_config)). INVALID_ARGUMENT for a null config, an
- * unknown preset or a struct_size other than this header's (a caller
- * compiled against another version calls it with its own sizeof, which
- * this library takes if it knows it); INTERNAL if the OS has no
- * randomness. */
+ * (pass sizeof(swim_config)). A caller compiled against a newer header
+ * passes its larger sizeof: the fields this library does not know are
+ * zeroed (unset). INVALID_ARGUMENT for a null config, an unknown preset,
+ * or a struct_size smaller than this library's first swim_config or
+ * above 4096 (a caller's bug); INTERNAL if the OS has no randomness. */
 SWIM_C_EXPORT int swim_config_init(swim_config* config, size_t struct_size,
                                    int preset);
 

@@ -425,6 +425,24 @@ static void test_bad_arguments(void) {
                SWIM_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(swim_config_init(&config, sizeof(config), 9),
                SWIM_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(swim_config_init(&config, 4097, SWIM_PRESET_LAN),
+               SWIM_ERR_INVALID_ARGUMENT);
+  {
+    /* A caller of a newer header: its struct is larger, and the fields
+     * this library does not know come back zeroed. */
+    struct {
+      swim_config config;
+      unsigned char newer[24];
+    } larger;
+    memset(&larger, 0xab, sizeof(larger));
+    CHECK_EQ_INT(
+        swim_config_init(&larger.config, sizeof(larger), SWIM_PRESET_LAN),
+        SWIM_OK);
+    CHECK(larger.config.struct_size == sizeof(larger));
+    for (size_t i = 0; i < sizeof(larger.newer); ++i) {
+      CHECK(larger.newer[i] == 0);
+    }
+  }
   CHECK_EQ_INT(swim_config_init(NULL, sizeof(config), SWIM_PRESET_LAN),
                SWIM_ERR_INVALID_ARGUMENT);
   init_config(&config, 2);

@@ -1647,8 +1647,13 @@ std::vector<MemberRecord*> NodeImpl::RandomMembers(
            std::find(chosen.begin(), chosen.end(), record) == chosen.end();
   };
   // Sampling by index is O(count) in large clusters; when it keeps
-  // missing (few eligible members), fall back to a scan.
-  for (size_t attempt = 0; attempt < 4 * count + 8 && chosen.size() < count;
+  // missing (few eligible members), fall back to a scan. The tries follow
+  // the count, but no more than the table holds can be chosen: a count
+  // far beyond it (an application's Sample) tries as if it were the
+  // table's size plus a margin, so it costs what the table does, while the
+  // node's own counts (a handful) draw exactly as they always did.
+  const size_t tries = 4 * std::min(count, size + 64) + 8;
+  for (size_t attempt = 0; attempt < tries && chosen.size() < count;
        ++attempt) {
     MemberRecord* record = &table_.at(random_.Uniform(size));
     if (eligible(record)) chosen.push_back(record);

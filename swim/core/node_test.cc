@@ -913,6 +913,10 @@ TEST(NodeMembershipTest, SampleTakesDistinctMembersInTheMask) {
       h.node().Sample(3, MemberStatus::kSuspect | MemberStatus::kOffline);
   ASSERT_EQ(suspect.size(), 1u);
   EXPECT_EQ(suspect[0].name, kPeerC);
+  // A count far beyond the table costs what the table does (it once drew
+  // four times the count, in effect for ever): everyone, at once.
+  EXPECT_EQ(h.node().Sample(size_t{1} << 40, kAvailable).size(), 3u);
+  EXPECT_EQ(h.node().Sample(SIZE_MAX, kAvailable).size(), 3u);
 }
 
 // --- Stale and replayed claims ---
