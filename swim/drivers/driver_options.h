@@ -87,9 +87,10 @@ struct DriverOptions {
   absl::Duration idle_timeout = absl::Seconds(5);
   // Concurrent incoming connections; at the cap, the oldest one that has
   // not authenticated anything is closed for a newcomer, or if all have,
-  // the one a member left idle longest (a second at least), or else the
-  // newcomer. Outgoing connections have the same cap; messages
-  // beyond it are dropped (push-pull retries later).
+  // the one a member left idle longest (a second at least), else the one
+  // whose reply has waited longest (a second at least: its reader is too
+  // slow), or else the newcomer. Outgoing connections have the same cap;
+  // messages beyond it are dropped (push-pull retries later).
   int max_connections = 64;
   // Incoming connections from one host (IP address) that have not
   // authenticated anything yet; more from it are closed at once. Members

@@ -38,6 +38,8 @@ struct StreamConnection {
   Instant opened;
   // When it last authenticated input (a chunk) or wrote output.
   Instant active;
+  // When the output it has to write began waiting (while HasOutput()).
+  Instant output_since;
   // Whether the Node has authenticated anything from it yet. Until then an
   // incoming connection counts against its host's cap and may be evicted.
   bool authenticated = false;
@@ -89,7 +91,9 @@ struct StreamConnection {
 // all have authenticated, and at a host's cap, the one idle longest
 // (kEvictableIdle at least) is, so connections members finished with
 // (a burst of joiners' through one seed) do not keep the next ones out
-// until they time out. A
+// until they time out; failing that, the one whose reply has waited
+// longest (kEvictableIdle at least), so a replayed request whose reply is
+// read a byte now and then cannot hold a slot either. A
 // large reply (a state exchange) is queued only on an idle connection,
 // small ones (at most 16 KiB) while fewer than 8 messages wait on it, and
 // queued bytes are capped across all connections
@@ -265,7 +269,7 @@ class ConnectionTable {
     const bool was_idle = !connection.HasOutput();
     connection.queue.Push(message);
     queued_bytes_ += message.size();
-    if (was_idle) connection.active = now;
+    if (was_idle) connection.active = connection.output_since = now;
     Refresh(connection);
   }
 
@@ -506,23 +510,31 @@ class ConnectionTable {
   }
 
   // The incoming connection from `host` (any host: nullptr) that
-  // authenticated, has nothing to write and has been idle for at least
-  // kEvictableIdle, idle the longest; nullptr if none.
+  // authenticated and has nothing to write, idle for at least
+  // kEvictableIdle, the one idle longest; else the one whose output has
+  // waited longest, kEvictableIdle at least (its reader takes a byte now
+  // and then, which keeps write_timeout away); nullptr if none.
   Connection* LeastRecentlyActiveIdle(Instant now, const Address* host) {
     Connection* idlest = nullptr;
+    Connection* slowest = nullptr;
     for (const auto& [id, connection] : connections_) {
       if (!connection->incoming || !connection->authenticated ||
-          connection->HasOutput() ||
-          now - connection->active < kEvictableIdle ||
           (host != nullptr && HostOf(connection->peer) != *host)) {
         continue;
       }
-      if (idlest == nullptr || connection->active < idlest->active ||
-          (connection->active == idlest->active && id < idlest->id)) {
-        idlest = connection.get();
+      const bool writing = connection->HasOutput();
+      // Idle since, or writing since.
+      auto since = [writing](const Connection& c) {
+        return writing ? c.output_since : c.active;
+      };
+      if (now - since(*connection) < kEvictableIdle) continue;
+      Connection*& first = writing ? slowest : idlest;
+      if (first == nullptr || since(*connection) < since(*first) ||
+          (since(*connection) == since(*first) && id < first->id)) {
+        first = connection.get();
       }
     }
-    return idlest;
+    return idlest != nullptr ? idlest : slowest;
   }
 
   Connection* OldestUnauthenticated() {

@@ -39,6 +39,27 @@ DriverOptions SmallOptions() {
   return options;
 }
 
+// A table whose three incoming slots are taken, unauthenticated, from
+// hosts 10.0.0.1-3 at kNow.
+struct FullTable {
+  static DriverOptions Options() {
+    DriverOptions options = SmallOptions();
+    options.max_unauthenticated_per_host = 3;
+    options.max_queued_stream_bytes = 1 << 20;
+    return options;
+  }
+  FullTable() {
+    for (int i = 0; i < 3; ++i) {
+      slots.push_back(Accept(table, absl::StrCat("10.0.0.", i + 1, ":1")));
+      EXPECT_NE(slots.back(), nullptr);
+    }
+  }
+  const DriverOptions options = Options();
+  DriverStats stats;
+  Table table{options, stats};
+  std::vector<FakeConnection*> slots;
+};
+
 TEST(ConnectionTableTest, UnauthenticatedIncomingConnectionsAreCappedPerHost) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
@@ -159,21 +180,18 @@ TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
 // of holding their slots until read_timeout. The one idle longest goes;
 // one with a reply still to write, or in use, does not.
 TEST(ConnectionTableTest, AtTheCapAConnectionLeftIdleMakesRoom) {
-  DriverOptions options = SmallOptions();
-  options.max_unauthenticated_per_host = 3;
-  DriverStats stats;
-  Table table(options, stats);
-  std::vector<FakeConnection*> members;
-  for (int i = 0; i < 3; ++i) {
-    members.push_back(Accept(table, absl::StrCat("10.0.0.", i + 1, ":1")));
-    ASSERT_NE(members.back(), nullptr);
-  }
+  FullTable full;
+  ASSERT_FALSE(HasFailure());
+  Table& table = full.table;
+  DriverStats& stats = full.stats;
+  const std::vector<FakeConnection*>& members = full.slots;
   const std::vector<uint64_t> ids = {members[0]->id, members[1]->id,
                                      members[2]->id};
   table.Read(*members[0], 10, StreamVerdict::kProgress, kNow);
   table.Read(*members[1], 10, StreamVerdict::kProgress,
              kNow - absl::Seconds(1));  // idle longest, but a reply waits
-  table.Enqueue(*members[1], std::vector<uint8_t>(10), kNow);
+  table.Enqueue(*members[1], std::vector<uint8_t>(10),
+                kNow + absl::Milliseconds(500));
   table.Read(*members[2], 10, StreamVerdict::kProgress,
              kNow + absl::Milliseconds(500));
   const Instant later = kNow + Table::kEvictableIdle;
@@ -188,6 +206,54 @@ TEST(ConnectionTableTest, AtTheCapAConnectionLeftIdleMakesRoom) {
   table.Read(*accepted.added, 10, StreamVerdict::kProgress, later);
   EXPECT_EQ(Accept(table, "10.0.0.10:1", later), nullptr);
   EXPECT_EQ(stats.streams_rejected, 1u);
+}
+
+// A replayed state request answered on the replayer's connection, whose
+// reply it reads a byte now and then: every byte the socket takes moves
+// write_timeout on, so only eviction frees the slot. Once its reply has
+// waited kEvictableIdle, it makes room, after any connection left idle.
+TEST(ConnectionTableTest, AtTheCapAReplyReadTooSlowlyMakesRoom) {
+  FullTable full;
+  ASSERT_FALSE(HasFailure());
+  Table& table = full.table;
+  for (int i = 0; i < 3; ++i) {
+    table.Read(*full.slots[i], 10, StreamVerdict::kProgress, kNow);
+    table.Enqueue(*full.slots[i], std::vector<uint8_t>(1000),
+                  kNow + absl::Milliseconds(i));
+  }
+  const uint64_t first = full.slots[0]->id;
+  // Replies queued less than kEvictableIdle ago keep their slots.
+  EXPECT_EQ(Accept(table, "10.0.0.8:1",
+                   kNow + Table::kEvictableIdle - absl::Nanoseconds(1)),
+            nullptr);
+  EXPECT_EQ(full.stats.streams_rejected, 1u);
+  // Each takes a byte every half second, for far longer than
+  // write_timeout: never closed for it.
+  Instant now = kNow;
+  for (int step = 1; step <= 40; ++step) {
+    now = kNow + absl::Milliseconds(500 * step);
+    for (FakeConnection* c : full.slots) {
+      table.Outgoing(*c);
+      table.Wrote(*c, 1, now);
+      EXPECT_EQ(c->deadline, now + full.options.write_timeout);
+    }
+  }
+  // A newcomer takes the slot of the reply that waited longest.
+  auto accepted = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                    From("10.0.0.9:1"), now);
+  ASSERT_NE(accepted.added, nullptr);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_EQ(accepted.evicted->id, first);
+  EXPECT_EQ(full.stats.streams_evicted, 1u);
+  // A connection left idle goes before a slow reply.
+  const uint64_t idle = accepted.added->id;
+  table.Read(*accepted.added, 10, StreamVerdict::kProgress, now);
+  accepted =
+      table.AddIncoming(std::make_unique<FakeConnection>(), From("10.0.0.10:1"),
+                        now + Table::kEvictableIdle);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_EQ(accepted.evicted->id, idle);
+  EXPECT_EQ(full.stats.streams_evicted, 2u);
 }
 
 // At a host's cap, that host's connection left idle longest makes room
