@@ -214,7 +214,9 @@ typedef struct swim_config {
    * swim_config_init sets the wall-clock time in microseconds. */
   uint64_t generation;
   /* The node's PRNG seed; swim_config_init draws one from the OS. Same
-   * seed, config and inputs: byte-identical outputs. */
+   * seed, config and inputs: byte-identical outputs. Give every member its
+   * own: stream message ids come from it, and a member refuses an id it
+   * has seen (a replay), so members started alike from one seed collide. */
   uint64_t seed;
   /* Seeds AES-GCM nonces; must differ between processes sharing a key.
    * swim_config_init draws it from the OS. */

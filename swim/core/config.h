@@ -48,8 +48,11 @@ struct Config {
   // wall-clock start time in microseconds (see max_clock_skew); 0 is
   // rejected.
   uint64_t generation = 0;
-  // Seeds the Node's PRNG (probe order, helper and gossip target choice).
-  // Same seed, config and inputs give byte-identical outputs.
+  // Seeds the Node's PRNG (probe order, helper and gossip target choice,
+  // stream message ids). Same seed, config and inputs give byte-identical
+  // outputs. Give every member its own (the drivers draw one from the OS):
+  // a member refuses a stream message whose id it has seen (a replay), and
+  // members started alike from one seed draw the same ids.
   uint64_t seed = 0;
   // Metadata published at start.
   Metadata metadata;
