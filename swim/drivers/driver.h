@@ -172,7 +172,9 @@ class Driver {
   // Bytes of stream messages not yet taken by the sockets (including
   // those on connections still being established, and TLS records).
   virtual size_t QueuedStreamBytes() const = 0;
-  // TLS for the connections made from now on (on the loop thread).
+  // TLS for the connections made from now on (on the loop thread); the
+  // open ones, made under the settings it replaces, close within
+  // read_timeout (DriverOptions), busy or not.
   virtual void UseTls(std::shared_ptr<const net::TlsContext> tls) = 0;
   // Closes every stream connection, telling OnStreamClosed (on the loop
   // thread): the Node that knew them is about to be replaced (a move).

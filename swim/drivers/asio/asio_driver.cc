@@ -180,7 +180,10 @@ void AsioDriver::SendStream(const Address& to, std::optional<StreamId> stream,
 }
 
 void AsioDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
-  if (streams_) streams_->SetTls(std::move(tls));
+  if (!streams_) return;
+  streams_->SetTls(std::move(tls));
+  streams_->RetireConnections(net::MonotonicNow());
+  RearmTimer();
 }
 
 void AsioDriver::CloseStreams() {

@@ -76,6 +76,9 @@ class AsioStreams {
   void SetTls(std::shared_ptr<const net::TlsContext> tls) {
     table_.SetTls(std::move(tls));
   }
+  // The open connections close within read_timeout of `now` (the TLS
+  // settings they were made under were replaced).
+  void RetireConnections(Instant now) { table_.Retire(now); }
   // Closes the acceptor and every connection.
   void CloseAll();
   // Closes every connection (telling the closed handler); keeps accepting.

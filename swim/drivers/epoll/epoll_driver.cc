@@ -391,7 +391,10 @@ void EpollDriver::SendStream(const Address& to, std::optional<StreamId> stream,
 }
 
 void EpollDriver::UseTls(std::shared_ptr<const net::TlsContext> tls) {
-  if (streams_) streams_->SetTls(std::move(tls));
+  if (!streams_) return;
+  streams_->SetTls(std::move(tls));
+  streams_->RetireConnections(net::MonotonicNow());
+  RearmTimer();
 }
 
 void EpollDriver::CloseStreams() {

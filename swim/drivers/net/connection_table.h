@@ -40,6 +40,9 @@ struct StreamConnection {
   Instant active;
   // When the output it has to write began waiting (while HasOutput()).
   Instant output_since;
+  // Made under TLS settings since replaced (a reload): closed by then,
+  // whatever progress it makes.
+  std::optional<Instant> retire_by;
   // Whether the Node has authenticated anything from it yet. Until then an
   // incoming connection counts against its host's cap and may be evicted.
   bool authenticated = false;
@@ -136,6 +139,20 @@ class ConnectionTable {
 
   // The TLS context of connections made from now on (null: plaintext).
   void SetTls(std::shared_ptr<const TlsContext> tls) { tls_ = std::move(tls); }
+  // The TLS settings were replaced (a reload: a new CA, certificate or
+  // key): every open connection, made under the old ones, closes within
+  // read_timeout of `now` whatever progress it makes, so a host the new
+  // CA shuts out cannot keep what it holds by staying busy, and an
+  // exchange under way has time to end. It closes as a timeout of its
+  // kind.
+  void Retire(Instant now) {
+    for (const auto& [id, connection] : connections_) {
+      if (!connection->retire_by) {
+        connection->retire_by = now + options_.read_timeout;
+      }
+      Refresh(*connection);
+    }
+  }
   bool tls() const { return tls_ != nullptr; }
 
   Connection* Find(uint64_t id) {
@@ -498,6 +515,9 @@ class ConnectionTable {
       connection.deadline =
           connection.active +
           (connection.incoming ? options_.read_timeout : options_.idle_timeout);
+    }
+    if (connection.retire_by && *connection.retire_by < connection.deadline) {
+      connection.deadline = *connection.retire_by;
     }
   }
 

@@ -1,5 +1,6 @@
 #include "swim/drivers/net/connection_table.h"
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -254,6 +255,38 @@ TEST(ConnectionTableTest, AtTheCapAReplyReadTooSlowlyMakesRoom) {
   ASSERT_NE(accepted.evicted, nullptr);
   EXPECT_EQ(accepted.evicted->id, idle);
   EXPECT_EQ(full.stats.streams_evicted, 2u);
+}
+
+// A reload of the TLS settings (a new CA shuts a host out): connections
+// made before it close within read_timeout of it, however busy they stay;
+// those made after it keep the usual deadlines.
+TEST(ConnectionTableTest, RetiredConnectionsCloseWithinReadTimeout) {
+  const DriverOptions options = SmallOptions();
+  DriverStats stats;
+  Table table(options, stats);
+  const Instant reload = kNow + absl::Seconds(1);
+  FakeConnection* old = Accept(table, "10.0.0.1:1");
+  ASSERT_NE(old, nullptr);
+  const uint64_t old_id = old->id;
+  table.Read(*old, 10, StreamVerdict::kProgress, kNow);
+  table.Retire(reload);
+  FakeConnection* fresh = Accept(table, "10.0.0.2:1", reload);
+  ASSERT_NE(fresh, nullptr);
+  const uint64_t fresh_id = fresh->id;
+  for (int step = 1; step <= 40; ++step) {
+    const Instant at = kNow + absl::Milliseconds(500 * step);
+    table.Read(*old, 10, StreamVerdict::kProgress, at);
+    table.Read(*fresh, 10, StreamVerdict::kProgress, at);
+    // Progress moves it no later than the reload's bound.
+    EXPECT_EQ(old->deadline, std::min(at, reload) + options.read_timeout);
+    EXPECT_EQ(fresh->deadline, at + options.read_timeout);
+    if (at >= reload + options.read_timeout - absl::Milliseconds(500)) break;
+  }
+  const std::vector<std::unique_ptr<FakeConnection>> expired =
+      table.TakeExpired(reload + options.read_timeout);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0]->id, old_id);
+  EXPECT_NE(table.Find(fresh_id), nullptr);
 }
 
 // At a host's cap, that host's connection left idle longest makes room
