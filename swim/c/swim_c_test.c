@@ -628,8 +628,10 @@ static void test_bad_arguments(void) {
   CHECK_EQ_INT(swim_node_poll_event(alpha, &event), SWIM_ERR_INVALID_ARGUMENT);
   init_config(&config, 2);
   config.struct_size = (size_t)1 << 40;
+  error[0] = '\0';
   CHECK_EQ_INT(swim_node_new(&node, &config, now, error, sizeof(error)),
                SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(error, "struct_size") != NULL);
   CHECK(strstr(swim_node_last_error(alpha), "struct_size") != NULL);
   CHECK_EQ_INT(swim_node_poll_event(alpha, NULL), SWIM_ERR_INVALID_ARGUMENT);
 
