@@ -200,7 +200,9 @@ struct EventView {
 
 struct swim_node {
   std::unique_ptr<swim::Node> node;
-  std::string error;
+  // The last failed call's message; mutable so that calls on a const node
+  // (swim_node_counters) say why they failed too.
+  mutable std::string error;
   // A transmit polled from the node that the caller's buffer could not
   // take: first in line until it can.
   std::optional<swim::Transmit> held;
@@ -218,7 +220,7 @@ namespace {
 
 // Sets the node's message from inside a handler: if even that runs out of
 // memory, the message is left empty rather than let anything escape.
-void SetError(swim_node* node, absl::string_view message,
+void SetError(const swim_node* node, absl::string_view message,
               absl::string_view detail = "") noexcept {
   try {
     node->error = absl::StrCat(message, detail);
@@ -1257,7 +1259,10 @@ void swim_members_free(swim_members* members) { delete members; }
 
 int swim_node_counters(const swim_node* node, swim_counter* out,
                        size_t capacity, size_t* count) {
-  if (node == nullptr || count == nullptr || (out == nullptr && capacity > 0)) {
+  if (node == nullptr) return SWIM_ERR_INVALID_ARGUMENT;
+  node->error.clear();
+  if (count == nullptr || (out == nullptr && capacity > 0)) {
+    SetError(node, "count is NULL, or out is NULL with a capacity");
     return SWIM_ERR_INVALID_ARGUMENT;
   }
   try {
@@ -1268,8 +1273,12 @@ int swim_node_counters(const swim_node* node, swim_counter* out,
     for (size_t i = 0; i < n; ++i) {
       out[i] = {names.names[i].c_str(), values[i]};
     }
-    return n == values.size() ? SWIM_OK : SWIM_ERR_BUFFER_TOO_SMALL;
+    if (n == values.size()) return SWIM_OK;
+    SetError(node, absl::StrCat("counters: room for ", capacity, " of ",
+                                values.size()));
+    return SWIM_ERR_BUFFER_TOO_SMALL;
   } catch (...) {
+    SetError(node, "out of memory");
     return SWIM_ERR_NO_MEMORY;
   }
 }

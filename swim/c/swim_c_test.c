@@ -356,11 +356,16 @@ static void test_cluster(void) {
   CHECK_EQ_INT(swim_node_counters(members[0].node, NULL, 0, &count),
                SWIM_ERR_BUFFER_TOO_SMALL);
   CHECK(count > 40);
+  CHECK(strstr(swim_node_last_error(members[0].node), "room for 0 of") != NULL);
   swim_counter* counters = calloc(count, sizeof(*counters));
   size_t again = 0;
+  CHECK_EQ_INT(swim_node_counters(members[0].node, counters, count - 1, &again),
+               SWIM_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ_INT(again, count);
   CHECK_EQ_INT(swim_node_counters(members[0].node, counters, count, &again),
                SWIM_OK);
   CHECK_EQ_INT(again, count);
+  CHECK_EQ_INT(strcmp(swim_node_last_error(members[0].node), ""), 0);
   bool saw_probes = false, saw_online = false;
   for (size_t k = 0; k < count; ++k) {
     if (strcmp(counters[k].name, "probes") == 0) {
