@@ -387,6 +387,9 @@ absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
                      SWIM_C_API_VERSION, ") are set; update the library"));
   }
   swim::Config c;
+  // A config refused after its keys were copied leaves no copy behind (on
+  // success the keys move out first; the node wipes them).
+  absl::Cleanup wipe_keys = [&c] { swim::crypto::CleanseStrings(c.keys); };
   if (auto error = CheckText("config: name", in->name,
                              in->name ? std::strlen(in->name) : 0)) {
     return absl::InvalidArgumentError(*error);

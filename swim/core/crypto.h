@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -47,6 +49,12 @@ bool RandomBytes(absl::Span<uint8_t> out);
 
 // Overwrites `size` bytes at `data` in a way the compiler cannot elide.
 void Cleanse(void* data, size_t size);
+
+// Overwrites every byte `secret` holds (its whole capacity, not only its
+// size), then empties it; for secrets kept in a std::string.
+void CleanseString(std::string& secret);
+// CleanseString on each, then empties the vector.
+void CleanseStrings(std::vector<std::string>& secrets);
 
 // Compares in time that depends only on `size`.
 bool ConstantTimeEqual(const void* a, const void* b, size_t size);

@@ -29,6 +29,12 @@ bool RandomBytes(absl::Span<uint8_t> out) {
 // --- AesGcm -----------------------------------------------------------------
 
 struct AesGcm::State {
+  // EVP_AEAD_CTX keeps AES-GCM's key schedule inline and its cleanup leaves
+  // it there: wipe it before the memory is freed.
+  ~State() {
+    EVP_AEAD_CTX_cleanup(ctx.get());
+    OPENSSL_cleanse(ctx.get(), sizeof(EVP_AEAD_CTX));
+  }
   bssl::ScopedEVP_AEAD_CTX ctx;
 };
 

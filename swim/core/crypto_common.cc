@@ -4,6 +4,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <string>
+#include <vector>
+
 #include "swim/core/crypto.h"
 
 namespace swim::crypto {
@@ -17,6 +20,18 @@ bool Scrypt(absl::string_view password, absl::Span<const uint8_t> salt,
 }
 
 void Cleanse(void* data, size_t size) { OPENSSL_cleanse(data, size); }
+
+void CleanseString(std::string& secret) {
+  // Growing to the capacity neither moves nor reallocates the buffer.
+  secret.resize(secret.capacity());
+  OPENSSL_cleanse(secret.data(), secret.size());
+  secret.clear();
+}
+
+void CleanseStrings(std::vector<std::string>& secrets) {
+  for (std::string& secret : secrets) CleanseString(secret);
+  secrets.clear();
+}
 
 bool ConstantTimeEqual(const void* a, const void* b, size_t size) {
   return CRYPTO_memcmp(a, b, size) == 0;

@@ -43,6 +43,8 @@ absl::StatusOr<std::unique_ptr<Keyring::Key>> MakeKey(
 
 }  // namespace
 
+Keyring::Key::~Key() { crypto::CleanseString(secret); }
+
 absl::Status Keyring::ValidateSecret(absl::string_view secret) {
   if (secret.size() != 16 && secret.size() != 24 && secret.size() != 32) {
     return absl::InvalidArgumentError(absl::StrCat(

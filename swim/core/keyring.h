@@ -25,8 +25,10 @@ namespace swim {
 // so a short secret still gets AES-256 and the two modes never share a key.
 class Keyring {
  public:
-  // One installed secret with the keys derived from it.
+  // One installed secret with the keys derived from it. Destroying it (on
+  // Remove, or with the keyring) wipes the secret and the derived keys.
   struct Key {
+    ~Key();
     std::string secret;
     crypto::AesGcm aead;
     // Keyed once: each packet starts from the keyed state instead of

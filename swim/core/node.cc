@@ -44,7 +44,11 @@ absl::Status Node::StartRecording(Recorder* recorder) {
         "StartRecording: a recording starts with the node, before any input");
   }
   recording_ = std::make_unique<Recording>(*recorder);
-  recording_->encoder.Start(impl_->config(), impl_->created());
+  std::vector<uint64_t> key_ids;
+  for (const auto& key : impl_->keyring().keys()) {
+    key_ids.push_back(RecordingKeyId(key->secret));
+  }
+  recording_->encoder.Start(impl_->config(), key_ids, impl_->created());
   return absl::OkStatus();
 }
 

@@ -228,6 +228,9 @@ class Node {
   const Stats& stats() const;
   // Members by status, queues and health now (walks the member table).
   Gauges gauges() const;
+  // The config the node was created with, without its keys: `keys` is
+  // empty, since the keyring holds the only copy of each secret and wipes it
+  // when the key is removed (InstalledKeys lists them).
   const Config& config() const;
   // Changes after Leave (to kLeaving) and then, as its LEFT is sent, after
   // HandleTimeout or any input (to kLeft).

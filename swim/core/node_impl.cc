@@ -4,9 +4,11 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/compression.h"
+#include "swim/core/crypto.h"
 #include "swim/core/instant.h"
 #include "swim/core/member_record.h"
 #include "swim/core/metadata.h"
@@ -75,6 +77,10 @@ bool AllowedOn(Channel channel, const Message& message, bool tcp_only) {
 
 absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Create(Config config,
                                                            Instant now) {
+  // The keyring keeps the only copy of the secrets, wiped as each key is
+  // removed; config() holds none. Copies refused with the config are wiped
+  // too.
+  absl::Cleanup wipe_keys = [&config] { crypto::CleanseStrings(config.keys); };
   if (absl::Status status = config.Validate(); !status.ok()) return status;
   absl::StatusOr<std::string> metadata = EncodeMetadata(config.metadata);
   if (!metadata.ok()) return metadata.status();
@@ -89,6 +95,7 @@ absl::StatusOr<std::unique_ptr<NodeImpl>> NodeImpl::Create(Config config,
     if (!created.ok()) return created.status();
     keyring = *std::move(created);
   }
+  crypto::CleanseStrings(config.keys);
   EnvelopeConfig envelope_config;
   envelope_config.mode = config.security_mode;
   envelope_config.label = config.label;

@@ -180,7 +180,8 @@ class In {
   bool ok_ = true;
 };
 
-void EncodeConfig(Out& out, const Config& config) {
+void EncodeConfig(Out& out, const Config& config,
+                  absl::Span<const uint64_t> key_ids) {
   out.Text(config.name);
   out.Addr(config.address);
   out.Varint(config.generation);
@@ -188,10 +189,8 @@ void EncodeConfig(Out& out, const Config& config) {
   out.Meta(config.metadata);
   out.Duration(config.max_clock_skew);
   out.U8(static_cast<uint8_t>(config.security_mode));
-  out.Varint(config.keys.size());
-  for (const std::string& key : config.keys) {
-    out.Varint(RecordingKeyId(key));
-  }
+  out.Varint(key_ids.size());
+  for (uint64_t id : key_ids) out.Varint(id);
   out.Text(config.label);
   out.Bytes(config.nonce_seed);
   out.Duration(config.probe_interval);
@@ -442,11 +441,13 @@ void RecordingEncoder::Flush() {
   flushed_at_ = last_now_;
 }
 
-void RecordingEncoder::Start(const Config& config, Instant created) {
+void RecordingEncoder::Start(const Config& config,
+                             absl::Span<const uint64_t> key_ids,
+                             Instant created) {
   Begin(RecordKind::kStart, created);
   flushed_at_ = created;
   Out out(entry_);
-  EncodeConfig(out, config);
+  EncodeConfig(out, config, key_ids);
   out.At(created);
   Finish();
 }

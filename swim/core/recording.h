@@ -153,7 +153,10 @@ class RecordingEncoder {
  public:
   static constexpr size_t kBatchBytes = 60 << 10;
   explicit RecordingEncoder(Recorder& recorder);
-  void Start(const Config& config, Instant created);
+  // `config` without its keys (a node's config() holds none), and the
+  // RecordingKeyId of each installed key.
+  void Start(const Config& config, absl::Span<const uint64_t> key_ids,
+             Instant created);
   void Datagram(const Address& from, absl::Span<const uint8_t> bytes,
                 Instant now);
   void StreamData(StreamId stream, const Address& from,
