@@ -159,7 +159,7 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsStream::Create(
   BIO_set_mem_eof_return(in, -1);
   SSL_set_bio(ssl, in, out);  // ssl owns both now
   std::unique_ptr<TlsStream> stream(
-      new TlsStream(std::move(context), ssl, in, out));
+      new TlsStream(std::move(context), role, ssl, in, out));
   if (stream->context_->identity() == TlsIdentity::kAddress &&
       X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), peer.octets().data(),
                                 peer.octet_count()) != 1) {
@@ -180,9 +180,13 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsStream::Create(
   return stream;
 }
 
-TlsStream::TlsStream(std::shared_ptr<const TlsContext> context, SSL* ssl,
-                     BIO* in, BIO* out)
-    : context_(std::move(context)), ssl_(ssl), in_(in), out_bio_(out) {}
+TlsStream::TlsStream(std::shared_ptr<const TlsContext> context, Role role,
+                     SSL* ssl, BIO* in, BIO* out)
+    : context_(std::move(context)),
+      role_(role),
+      ssl_(ssl),
+      in_(in),
+      out_bio_(out) {}
 
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
@@ -193,6 +197,10 @@ void TlsStream::CollectOutput() {
   const int got = BIO_read(out_bio_, chunk.data(), static_cast<int>(waiting));
   if (got <= 0) return;
   chunk.resize(static_cast<size_t>(got));
+  // A client's first write is its ClientHello; its certificate follows
+  // the server's flight.
+  if (role_ == Role::kServer || wrote_) certificate_sent_ = true;
+  wrote_ = true;
   pending_bytes_ += chunk.size();
   out_.push_back(std::move(chunk));
 }
@@ -266,17 +274,21 @@ absl::Status TlsStream::Fail(int result) {
   } else if (has(is_alert)) {
     // An alert from the peer: about this member's certificate (bad,
     // unsupported, revoked, expired, unknown, from an unknown CA, refused,
-    // a signature that does not verify, missing), or anything else, which
-    // says nothing about it.
+    // a signature that does not verify, missing) once the peer was shown
+    // it, or anything else, which says nothing about it.
     const int alert = *std::find_if(reasons.begin(), reasons.end(), is_alert) -
                       SSL_AD_REASON_OFFSET;
     const bool about_certificate = (alert >= 42 && alert <= 46) ||
                                    alert == 48 || alert == 49 || alert == 51 ||
                                    alert == 116;
-    failure_ =
-        about_certificate ? TlsFailure::kRefusedByPeer : TlsFailure::kProtocol;
+    failure_ = about_certificate && certificate_sent_
+                   ? TlsFailure::kRefusedByPeer
+                   : TlsFailure::kProtocol;
     detail = absl::StrCat("the peer sent the alert \"",
-                          SSL_alert_desc_string_long(alert), "\"");
+                          SSL_alert_desc_string_long(alert), "\"",
+                          about_certificate && !certificate_sent_
+                              ? " before it was shown this member's certificate"
+                              : "");
   } else {
     failure_ = TlsFailure::kProtocol;
     detail = first.empty() ? "no detail" : first;

@@ -56,7 +56,8 @@ class TlsContext {
 // closed and nothing it sent reached the Node.
 enum class TlsFailure {
   // The peer sent something that is not TLS 1.3 (a plaintext member, a
-  // scanner, garbage) or broke the protocol.
+  // scanner, garbage), broke the protocol, or sent an alert about this
+  // member's certificate before it was shown it.
   kProtocol,
   // The peer presented no certificate (every member must).
   kNoCertificate,
@@ -70,8 +71,9 @@ enum class TlsFailure {
   // connected from (incoming) must be among its IP subject alternative
   // names.
   kIdentityMismatch,
-  // The peer refused this member's certificate (the alert it sent says
-  // why): fix this member's certificate, or the peer's trust.
+  // The peer refused this member's certificate, having been shown it (the
+  // alert it sent says why): fix this member's certificate, or the peer's
+  // trust.
   kRefusedByPeer,
 };
 
@@ -138,8 +140,8 @@ class TlsStream {
   const absl::Status& error() const { return error_; }
 
  private:
-  TlsStream(std::shared_ptr<const TlsContext> context, ssl_st* ssl, bio_st* in,
-            bio_st* out);
+  TlsStream(std::shared_ptr<const TlsContext> context, Role role, ssl_st* ssl,
+            bio_st* in, bio_st* out);
 
   // Moves what the TLS library wrote into out_.
   void CollectOutput();
@@ -147,6 +149,7 @@ class TlsStream {
   absl::Status Fail(int result);
 
   std::shared_ptr<const TlsContext> context_;
+  Role role_;
   ssl_st* ssl_;
   bio_st* in_;       // ciphertext from the socket (owned by ssl_)
   bio_st* out_bio_;  // ciphertext for the socket (owned by ssl_)
@@ -154,6 +157,11 @@ class TlsStream {
   size_t out_start_ = 0;  // of out_.front()
   size_t pending_bytes_ = 0;
   bool established_ = false;
+  // Whether this member's certificate has gone out: with a server's first
+  // flight, a client's second (TLS 1.3). Before, an alert about it comes
+  // from a peer that never saw it (a scanner), not a refusal.
+  bool wrote_ = false;
+  bool certificate_sent_ = false;
   bool closed_by_peer_ = false;  // its close_notify came
   bool failed_ = false;
   TlsFailure failure_ = TlsFailure::kProtocol;

@@ -386,22 +386,35 @@ TEST(TlsTest, OnlyAlertsAboutCertificatesAreRefusals) {
   auto pki = MakePki("alert");
   auto member = pki->Issue("member");
   ASSERT_TRUE(member.ok());
-  // A fatal alert to a member that sent its ClientHello: "handshake
-  // failure" (40) says nothing about its certificate (a protocol error);
-  // "unknown CA" (48) does (refused by the peer).
-  for (const auto& [alert, expected] :
-       {std::pair{uint8_t{40}, TlsFailure::kProtocol},
-        std::pair{uint8_t{48}, TlsFailure::kRefusedByPeer}}) {
-    auto client = Stream(*member, TlsStream::Role::kClient);
-    ASSERT_NE(client, nullptr);
-    const std::vector<uint8_t> record = {0x15, 0x03, 0x03, 0x00,
-                                         0x02, 0x02, alert};
-    std::vector<uint8_t> received;
-    EXPECT_FALSE(client->Receive(record, received).ok());
-    EXPECT_EQ(client->failure(), expected) << client->error();
-    EXPECT_NE(client->error().message().find("alert"), std::string::npos)
-        << client->error();
+  // A fatal alert to a member that sent only its ClientHello, or nothing
+  // yet: "handshake failure" (40) says nothing about its certificate, and
+  // neither does "unknown CA" (48) from a peer that was never shown it (a
+  // scanner): both are protocol errors.
+  for (TlsStream::Role role :
+       {TlsStream::Role::kClient, TlsStream::Role::kServer}) {
+    for (uint8_t alert : {40, 48}) {
+      auto stream = Stream(*member, role);
+      ASSERT_NE(stream, nullptr);
+      const std::vector<uint8_t> record = {0x15, 0x03, 0x03, 0x00,
+                                           0x02, 0x02, alert};
+      std::vector<uint8_t> received;
+      EXPECT_FALSE(stream->Receive(record, received).ok());
+      EXPECT_EQ(stream->failure(), TlsFailure::kProtocol) << stream->error();
+      EXPECT_NE(stream->error().message().find("alert"), std::string::npos)
+          << stream->error();
+    }
   }
+  // Once shown the certificate, the peer's "unknown CA" is a refusal: a
+  // member of another CA refuses this server's certificate (and this
+  // server refuses the client's).
+  auto other_pki = MakePki("alert-other");
+  auto stranger = other_pki->Issue("stranger");
+  ASSERT_TRUE(stranger.ok());
+  Pair pair = Connect(*stranger, *member);
+  EXPECT_EQ(pair.client->failure(), TlsFailure::kUntrusted)
+      << pair.client_status;
+  EXPECT_EQ(pair.server->failure(), TlsFailure::kRefusedByPeer)
+      << pair.server->error();
 }
 
 TEST(TlsTest, LoadNamesTheFileThatCannotBeUsed) {
