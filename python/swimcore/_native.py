@@ -395,6 +395,12 @@ def _metadata_in(metadata: object, keep: list[Any]) -> tuple[Any, int]:
     return entries, len(metadata)
 
 
+def _wipe(buffers: list[Any]) -> None:
+    """Overwrites cffi byte arrays that held key material."""
+    for data in buffers:
+        ffi.memmove(data, bytes(len(data)), len(data))
+
+
 class NativeNode:
     """One member as the sans-IO core: inputs in, transmits and events out.
 
@@ -404,6 +410,16 @@ class NativeNode:
     """
 
     def __init__(self, config: NativeConfig, now: int) -> None:
+        key_buffers: list[Any] = []
+        try:
+            self._create(config, now, key_buffers)
+        finally:
+            # The binding's own copies of the keys leave nothing behind
+            # (the node keeps the only copy, docs/security.md, "Keys").
+            _wipe(key_buffers)
+
+    def _create(self, config: NativeConfig, now: int,
+                key_buffers: list[Any]) -> None:
         keep: list[Any] = []
         c = ffi.new('swim_config*')
         preset = PRESETS.get(config.preset)
@@ -426,7 +442,7 @@ class NativeNode:
         c_keys = ffi.new('swim_bytes[]', max(len(keys), 1))
         for i, key in enumerate(keys):
             data = ffi.new('uint8_t[]', key or b'\0')
-            keep.append(data)
+            key_buffers.append(data)
             c_keys[i].data = data
             c_keys[i].size = len(key)
         keep.append(c_keys)
@@ -658,7 +674,10 @@ def keys_from_secret(secret: str, label: str = '') -> list[bytes]:
             capacity = count[0]
             continue
         break
-    if result != 0:
-        _raise(result, ffi.string(error).decode('utf-8', 'replace'))
-    return [bytes(ffi.buffer(keys[i].data, keys[i].size))
-            for i in range(count[0])]
+    try:
+        if result != 0:
+            _raise(result, ffi.string(error).decode('utf-8', 'replace'))
+        return [bytes(ffi.buffer(keys[i].data, keys[i].size))
+                for i in range(count[0])]
+    finally:
+        _wipe([storage])

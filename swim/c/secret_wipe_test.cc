@@ -1,18 +1,23 @@
 // Cluster keys leave no copy in freed memory: a key removed at runtime, a
-// node destroyed, or a config refused with its keys frees no heap block
-// that still holds the secret or the AES-256 key derived from it. This
+// node destroyed, a config refused with its keys or a replay frees no heap
+// block that still holds the secret or the AES-256 key derived from it. This
 // binary replaces the global operator new and delete to look inside every
 // block freed with delete while a check is watching. (Blocks a crypto
 // library frees with free() are its own to wipe; BoringSSL's and OpenSSL's
 // do.)
 
 #include <malloc.h>
+// AES_set_encrypt_key, for the control: BoringSSL's, or OpenSSL 3's
+// (deprecated there, still the same schedule).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/aes.h>
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <string>
@@ -25,6 +30,7 @@
 #include "swim/core/crypto.h"
 #include "swim/core/instant.h"
 #include "swim/core/node.h"
+#include "swim/core/recording.h"
 
 namespace {
 
@@ -85,40 +91,73 @@ static_assert(sizeof(kOldKey) == 33 && sizeof(kNewKey) == 33);
 
 absl::string_view Secret(const char (&key)[33]) { return {key, 32}; }
 
+using Pattern = std::array<char, kPatternSize>;
+
+Pattern SecretPattern(absl::string_view secret) {
+  Pattern out;
+  std::memcpy(out.data(), secret.data(), kPatternSize);
+  return out;
+}
+
 // The AES-256 key the keyring derives from `secret` (docs/wire.md,
-// "Security"): AES's key schedule starts with it, so a schedule freed
-// unwiped shows its first 16 bytes.
-std::array<char, kPatternSize> AeadKeyOf(absl::string_view secret) {
-  uint8_t derived[crypto::kKeySize];
+// "Security").
+std::array<uint8_t, crypto::kKeySize> AeadKeyOf(absl::string_view secret) {
+  std::array<uint8_t, crypto::kKeySize> derived;
   EXPECT_TRUE(crypto::HkdfSha256(
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(secret.data()),
                           secret.size()),
       {}, "swim v1 aes-256-gcm", absl::MakeSpan(derived)));
-  std::array<char, kPatternSize> out;
-  std::memcpy(out.data(), derived, kPatternSize);
+  return derived;
+}
+
+// With AES-NI, AES's key schedule starts with the key itself, so a schedule
+// freed unwiped shows the derived key's first 16 bytes (without it the
+// schedule is stored transformed: see TheWatchSeesAnAesKeySchedule...).
+Pattern AeadKeyPattern(absl::string_view secret) {
+  Pattern out;
+  std::memcpy(out.data(), AeadKeyOf(secret).data(), kPatternSize);
   return out;
 }
 
 // Watches every block freed with delete, from construction to Found(), for
-// the secrets' first 16 bytes and their derived AES keys.
-class FreedSecrets {
+// the patterns (kept off the heap, so that setting up frees nothing).
+class FreedPatterns {
  public:
-  explicit FreedSecrets(std::vector<absl::string_view> secrets) {
+  FreedPatterns(std::initializer_list<Pattern> patterns) {
     g_watch.count = 0;
-    for (absl::string_view secret : secrets) {
-      std::memcpy(g_watch.patterns[g_watch.count++].data(), secret.data(),
-                  kPatternSize);
-      g_watch.patterns[g_watch.count++] = AeadKeyOf(secret);
-    }
-    g_watch.found.store(0);
-    g_watch.on.store(true);
+    for (const Pattern& pattern : patterns) Add(pattern);
+    Start();
   }
-  ~FreedSecrets() { g_watch.on.store(false); }
+  ~FreedPatterns() { g_watch.on.store(false); }
 
   // How many freed blocks held one of the patterns (each pattern counted).
   int Found() {
     g_watch.on.store(false);
     return g_watch.found.load();
+  }
+
+ protected:
+  FreedPatterns() = default;
+  void Add(const Pattern& pattern) {
+    ASSERT_LT(g_watch.count, kMaxPatterns);
+    g_watch.patterns[g_watch.count++] = pattern;
+  }
+  void Start() {
+    g_watch.found.store(0);
+    g_watch.on.store(true);
+  }
+};
+
+// For the secrets and the AES keys derived from them.
+class FreedSecrets : public FreedPatterns {
+ public:
+  FreedSecrets(std::initializer_list<absl::string_view> secrets) {
+    g_watch.count = 0;
+    for (absl::string_view secret : secrets) {
+      Add(SecretPattern(secret));
+      Add(AeadKeyPattern(secret));
+    }
+    Start();
   }
 };
 
@@ -138,6 +177,19 @@ TEST(SecretWipeTest, TheWatchSeesASecretFreedUnwiped) {
   FreedSecrets watch({Secret(kOldKey)});
   delete leaked;
   EXPECT_EQ(watch.Found(), 1);
+}
+
+TEST(SecretWipeTest, TheWatchSeesAnAesKeyScheduleFreedUnwiped) {
+  const std::array<uint8_t, crypto::kKeySize> key = AeadKeyOf(Secret(kOldKey));
+  auto* schedule = new AES_KEY;
+  ASSERT_EQ(AES_set_encrypt_key(key.data(), 256, schedule), 0);
+  FreedPatterns watch({AeadKeyPattern(Secret(kOldKey))});
+  delete schedule;
+  if (watch.Found() == 0) {
+    GTEST_SKIP() << "this machine's AES key schedule does not begin with the "
+                    "key (no AES-NI), so the derived-key checks here cannot "
+                    "fail; the secrets' are unaffected";
+  }
 }
 
 TEST(SecretWipeTest, CleanseStringWipesItsWholeBuffer) {
@@ -179,6 +231,36 @@ TEST(SecretWipeTest, AConfigRefusedWithItsKeysLeavesNoCopy) {
   FreedSecrets watch({Secret(kOldKey)});
   EXPECT_FALSE(Node::Create(std::move(config), Instant()).ok());
   EXPECT_EQ(watch.Found(), 0);
+}
+
+class StringRecorder : public Recorder {
+ public:
+  void Write(absl::Span<const uint8_t> entries) override {
+    bytes.append(reinterpret_cast<const char*>(entries.data()), entries.size());
+  }
+  std::string bytes = std::string(kRecordingMagic);
+};
+
+TEST(SecretWipeTest, AReplayLeavesNoCopy) {
+  StringRecorder recorder;
+  {
+    absl::StatusOr<std::unique_ptr<Node>> node =
+        Node::Create(KeyedConfig(Secret(kOldKey)), Instant());
+    ASSERT_TRUE(node.ok()) << node.status();
+    ASSERT_TRUE((*node)->StartRecording(&recorder).ok());
+    ASSERT_TRUE((*node)->AddKey(Secret(kNewKey)).ok());
+    ASSERT_TRUE((*node)->UseKey(Secret(kNewKey)).ok());
+    (*node)->StopRecording();
+  }
+  ReplayOptions options;
+  options.secrets.emplace_back(Secret(kNewKey));
+  options.secrets.emplace_back(Secret(kOldKey));
+  FreedSecrets watch({Secret(kOldKey), Secret(kNewKey)});
+  absl::StatusOr<ReplayResult> replayed = Replay(recorder.bytes, options);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->inputs, 2u);
+  EXPECT_EQ(watch.Found(), 0);
+  crypto::CleanseStrings(options.secrets);
 }
 
 swim_config CConfig(const swim_bytes* keys, size_t count) {

@@ -824,9 +824,7 @@ int swim_keys_from_secret(const char* secret, const char* label,
     }
     // The keys leave no copy behind in freed memory.
     absl::Cleanup cleanse = [&parsed] {
-      for (std::string& key : parsed->keys) {
-        swim::crypto::Cleanse(key.data(), key.size());
-      }
+      swim::crypto::CleanseStrings(parsed->keys);
     };
     *count = parsed->keys.size();
     size_t bytes = 0;

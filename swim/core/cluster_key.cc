@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -35,6 +36,7 @@ std::string KeyFromPassphrase(absl::string_view passphrase,
                               salt.size()),
           kScryptN, kScryptR, kScryptP, kScryptMaxMemory,
           absl::MakeSpan(reinterpret_cast<uint8_t*>(key.data()), key.size()))) {
+    crypto::CleanseString(key);
     return "";  // out of memory
   }
   return key;
@@ -44,6 +46,9 @@ absl::StatusOr<ClusterKeys> ParseClusterKeys(absl::string_view secret,
                                              absl::string_view label,
                                              absl::string_view source) {
   ClusterKeys out;
+  // Keys parsed before a refusal leave no copy (on success they move out
+  // first).
+  absl::Cleanup wipe_keys = [&out] { crypto::CleanseStrings(out.keys); };
   int index = 0;
   for (absl::string_view item : absl::StrSplit(secret, ',')) {
     ++index;
@@ -73,7 +78,7 @@ absl::StatusOr<ClusterKeys> ParseClusterKeys(absl::string_view secret,
     }
     std::string key;
     if (!absl::Base64Unescape(item, &key) || !IsKeySize(key.size())) {
-      crypto::Cleanse(key.data(), key.size());
+      crypto::CleanseString(key);  // a failed decode may leave bytes
       return absl::InvalidArgumentError(absl::StrCat(
           which, source,
           " is not a key: a key is the base64 of 16, 24 or 32 random bytes "

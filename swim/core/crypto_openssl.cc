@@ -165,14 +165,15 @@ bool AesGcm::Open(const uint8_t* nonce, absl::Span<const uint8_t> sealed,
 // HMAC(K, m) = H((K ^ opad) | H((K ^ ipad) | m)) (RFC 2104), with both pad
 // blocks hashed once at Init and the states copied per tag.
 struct HmacSha256::State {
+  // Wiped however it goes: on destruction, a move-assignment over it or a
+  // second Init.
+  ~State() { OPENSSL_cleanse(this, sizeof(*this)); }
   SHA256_CTX inner;
   SHA256_CTX outer;
 };
 
 HmacSha256::HmacSha256() = default;
-HmacSha256::~HmacSha256() {
-  if (state_ != nullptr) OPENSSL_cleanse(state_.get(), sizeof(State));
-}
+HmacSha256::~HmacSha256() = default;
 HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
 HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
 

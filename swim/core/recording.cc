@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/crypto.h"
@@ -744,16 +745,19 @@ absl::StatusOr<ReplayResult> Replay(absl::string_view recording,
         "the recording does not begin with its member's start");
   }
   // Every key by its id.
-  auto secret_of = [&](uint64_t id) -> std::optional<std::string> {
+  auto secret_of = [&](uint64_t id) -> const std::string* {
     for (const std::string& secret : options.secrets) {
-      if (RecordingKeyId(secret) == id) return secret;
+      if (RecordingKeyId(secret) == id) return &secret;
     }
-    return std::nullopt;
+    return nullptr;
   };
   Config config = (*first)->config;
+  // The copies of the keys given to the node are wiped, as the node wipes
+  // its own.
+  absl::Cleanup wipe_keys = [&config] { crypto::CleanseStrings(config.keys); };
   for (uint64_t id : (*first)->key_ids) {
-    std::optional<std::string> secret = secret_of(id);
-    if (!secret) {
+    const std::string* secret = secret_of(id);
+    if (secret == nullptr) {
       return absl::NotFoundError(absl::StrCat(
           "the recording's member used a key that was not given (key id ",
           absl::Hex(id), "): pass the cluster's secret"));
@@ -764,7 +768,7 @@ absl::StatusOr<ReplayResult> Replay(absl::string_view recording,
   result.first = (*first)->now;
   result.last = result.first;
   absl::StatusOr<std::unique_ptr<Node>> created =
-      Node::Create(config, (*first)->now);
+      Node::Create(std::move(config), (*first)->now);
   if (!created.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the recorded config does not create a member: ",
@@ -915,8 +919,8 @@ absl::StatusOr<ReplayResult> Replay(absl::string_view recording,
       case RecordKind::kAddKey:
       case RecordKind::kUseKey:
       case RecordKind::kRemoveKey: {
-        std::optional<std::string> secret = secret_of(input.key_id);
-        if (!secret) {
+        const std::string* secret = secret_of(input.key_id);
+        if (secret == nullptr) {
           return absl::NotFoundError(
               absl::StrCat("input ", result.inputs,
                            " rotates to a key that was not "

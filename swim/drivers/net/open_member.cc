@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/address.h"
+#include "swim/core/crypto.h"
 #include "swim/drivers/net/monotonic_clock.h"
 #include "swim/drivers/net/node_identity.h"
 #include "swim/drivers/net/socket_address.h"
@@ -13,6 +15,9 @@ namespace swim::net {
 
 absl::StatusOr<OpenedMember> OpenMember(Config config,
                                         const DriverOptions& options) {
+  // A config refused here leaves no copy of its keys (Node::Create wipes
+  // them once it has them).
+  absl::Cleanup wipe_keys = [&config] { crypto::CleanseStrings(config.keys); };
   if (absl::Status status = options.Validate(config); !status.ok()) {
     return status;
   }
