@@ -130,7 +130,8 @@ std::string Frame(absl::Time saved_at, absl::string_view body) {
 
 }  // namespace saved_view_internal
 
-absl::StatusOr<SavedView> DecodeSavedView(absl::string_view bytes) {
+absl::StatusOr<SavedView> DecodeSavedView(absl::string_view bytes,
+                                          size_t max_members) {
   if (bytes.size() < kMagic.size() ||
       bytes.substr(0, kMagic.size()) != kMagic) {
     return absl::InvalidArgumentError(
@@ -164,7 +165,7 @@ absl::StatusOr<SavedView> DecodeSavedView(absl::string_view bytes) {
           absl::MakeConstSpan(
               reinterpret_cast<const uint8_t*>(bytes.data()) + kHeaderSize,
               body_size),
-          messages);
+          messages, max_members);
       !status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("saved view: ", status.message()));

@@ -5,6 +5,8 @@
 // restarted, rejoins without any seed (Node::Rejoin; docs/protocol.md,
 // "Warm restart"). docs/wire.md, "Saved views", is the byte-level format.
 
+#include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -32,9 +34,13 @@ absl::StatusOr<std::string> EncodeSavedView(const SavedView& view);
 
 // Total and bounded, like every decoder: any input gives either the view or
 // an error saying what is wrong (not a saved view, another format version,
-// truncated, corrupt, an entry that is not ONLINE). Allocates no more than
-// the input's size warrants.
-absl::StatusOr<SavedView> DecodeSavedView(absl::string_view bytes);
+// truncated, corrupt, an entry that is not ONLINE, more than `max_members`
+// members). A view of more members than the node's Config::max_members is
+// refused before any member is decoded; otherwise decoding allocates about
+// a hundred bytes per member on top of what the members hold.
+absl::StatusOr<SavedView> DecodeSavedView(
+    absl::string_view bytes,
+    size_t max_members = std::numeric_limits<size_t>::max());
 
 namespace saved_view_internal {
 // The file around `body` (a wire packet), checksum included, so the

@@ -5,10 +5,12 @@
 #include <utility>
 #include <variant>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "swim/core/config.h"
+#include "swim/core/crypto.h"
 #include "swim/core/instant.h"
 #include "swim/core/metadata.h"
 #include "swim/core/saved_view.h"
@@ -160,7 +162,8 @@ absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
   const std::string& path = options_.view_file;
   const absl::string_view alone =
       seeds.empty() ? "; no seeds either: this member starts alone" : "";
-  absl::StatusOr<SavedView> view = net::LoadViewFile(path);
+  absl::StatusOr<SavedView> view =
+      net::LoadViewFile(path, node_->config().max_members);
   if (!view.ok()) {
     if (!absl::IsNotFound(view.status())) {
       ReportError("view file",
@@ -510,7 +513,24 @@ void Driver::OnAdvertisedOutcome(net::SeedOutcome outcome) {
   }
   // A life that is leaving for good does not move.
   if (!move_->active() && node_->lifecycle() != Lifecycle::kActive) return;
-  const Address& to = records.front();
+  // The first record another member could reach this one at (a sinkhole
+  // resolver answers 0.0.0.0 or 127.0.0.1).
+  const auto reachable =
+      std::find_if(records.begin(), records.end(), [&](const Address& to) {
+        return !net::UnreachableAsMember(to, current).has_value();
+      });
+  if (reachable == records.end()) {
+    ++stats_.advertised_resolve_failures;
+    ReportError("advertised host unreachable",
+                absl::FailedPreconditionError(absl::StrCat(
+                    "the advertised name ", outcome.seed.ToString(),
+                    " now resolves to ", records.front().ToString(), ", not ",
+                    current.ToString(), ", but ",
+                    *net::UnreachableAsMember(records.front(), current),
+                    "; this member stays at ", current.ToString())));
+    return;
+  }
+  const Address& to = *reachable;
   if (absl::Status follow = CanFollow(to); !follow.ok()) {
     ReportError(
         "advertised host cannot follow",
@@ -613,12 +633,14 @@ void Driver::AdvanceMove(Instant now) {
 
 void Driver::StartNewLife(Instant now) {
   Config config = node_->config();
+  // Node::Create wipes the keys it is given; this covers the path without.
+  absl::Cleanup wipe_keys = [&config] { crypto::CleanseStrings(config.keys); };
   const uint64_t old_generation = node_->local().incarnation.generation;
   config.address = move_->target();
   config.generation = 0;
   config.seed = 0;
   config.nonce_seed.fill(0);
-  net::CompleteIdentity(config);
+  const absl::Status identity = net::CompleteIdentity(config);
   // Later than the old life even if the wall clock went back.
   config.generation = std::max(config.generation, old_generation + 1);
   config.keys = node_->InstalledKeys();
@@ -629,7 +651,8 @@ void Driver::StartNewLife(Instant now) {
   move_->Finish();
 
   absl::StatusOr<std::unique_ptr<Node>> next =
-      Node::Create(std::move(config), now);
+      identity.ok() ? Node::Create(std::move(config), now)
+                    : absl::StatusOr<std::unique_ptr<Node>>(identity);
   if (!next.ok()) {
     ReportError(
         "advertised host new life",

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -235,6 +236,39 @@ TEST(DriverMoveTest, AnIpv4WildcardCannotFollowToIpv6) {
       PumpUntil(*driver, [&] { return world->Reported("(IPv4 only)"); }));
   EXPECT_EQ(LifecycleOf(*driver), Lifecycle::kActive);
   EXPECT_EQ(driver->address(), kOld);
+}
+
+TEST(DriverMoveTest, AnAddressNoMemberCouldReachIsNotFollowed) {
+  auto world = std::make_shared<World>();
+  std::unique_ptr<ManualDriver> driver = MakeDriver(kWildcard, world);
+  // kOld is 127.0.0.1: a loopback address may follow the name to another.
+  const struct {
+    const char* record;
+    const char* why;
+  } cases[] = {
+      {"0.0.0.0:7001", "a wildcard"},
+      {"224.0.0.1:7001", "a multicast or broadcast address"},
+      {"255.255.255.255:7001", "a multicast or broadcast address"},
+      {"169.254.1.1:7001", "a link-local address"},
+  };
+  for (const auto& c : cases) {
+    world->Resolve(std::vector<Address>{*Address::Parse(c.record)});
+    const std::string report =
+        absl::StrCat("now resolves to ", c.record,
+                     ", not 127.0.0.1:7001, but it is ", c.why);
+    ASSERT_TRUE(PumpUntil(*driver, [&] { return world->Reported(report); }))
+        << report;
+  }
+  EXPECT_EQ(LifecycleOf(*driver), Lifecycle::kActive);
+  EXPECT_EQ(driver->address(), kOld);
+  EXPECT_EQ(StatsOf(*driver).address_moves, 0u);
+  EXPECT_GE(StatsOf(*driver).advertised_resolve_failures, 4u);
+
+  // Among the records, the first one a member could reach is followed.
+  world->Resolve(std::vector<Address>{*Address::Parse("0.0.0.0:7001"), kNew});
+  ASSERT_TRUE(PumpUntil(*driver, [&] {
+    return world->Reported("now resolves to 127.0.0.2:7001");
+  }));
 }
 
 TEST(DriverMoveTest, LeaveDuringTheMoveEndsIt) {

@@ -154,9 +154,11 @@ int EpollDriver::WaitTimeout() const {
   if (nanos <= 0) return 0;
   // Rounded up: a wake-up a little late is fine, one too early finds
   // nothing due and costs another.
+  // (Divided first: a deadline at infinity is INT64_MAX nanoseconds.)
   constexpr int64_t kNanosPerMilli = 1000000;
-  return static_cast<int>(std::min<int64_t>(
-      (nanos + kNanosPerMilli - 1) / kNanosPerMilli, INT_MAX));
+  const int64_t millis =
+      nanos / kNanosPerMilli + (nanos % kNanosPerMilli != 0 ? 1 : 0);
+  return static_cast<int>(std::min<int64_t>(millis, INT_MAX));
 }
 
 void EpollDriver::Stop() {

@@ -49,7 +49,9 @@ absl::StatusOr<OpenedMember> OpenMember(Config config,
   if (config.address.port() == 0) {
     config.address = config.address.WithPort(sockets->bound.port());
   }
-  CompleteIdentity(config);
+  if (absl::Status status = CompleteIdentity(config); !status.ok()) {
+    return status;
+  }
   absl::StatusOr<std::unique_ptr<Node>> node =
       Node::Create(std::move(config), MonotonicNow());
   if (!node.ok()) return node.status();

@@ -23,7 +23,9 @@ absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
         "seed ", seed.ToString(), " does not resolve: ", gai_strerror(error)));
   }
   std::vector<Address> addresses;
-  for (const addrinfo* info = results; info != nullptr; info = info->ai_next) {
+  for (const addrinfo* info = results;
+       info != nullptr && addresses.size() < kMaxAddressesPerName;
+       info = info->ai_next) {
     std::optional<Address> address =
         FromSocketAddress(info->ai_addr, info->ai_addrlen);
     if (!address) continue;
@@ -102,6 +104,10 @@ void SeedResolver::Work() {
     const HostPort seed = next->seed;
     mutex_.Unlock();
     Outcome outcome{seed, resolve_(seed), absl::ZeroDuration()};
+    if (outcome.addresses.ok() &&
+        outcome.addresses->size() > kMaxAddressesPerName) {
+      outcome.addresses->resize(kMaxAddressesPerName);
+    }
     mutex_.Lock();
     auto it = std::find_if(pending_.begin(), pending_.end(),
                            [&](const Pending& p) { return p.seed == seed; });

@@ -1,6 +1,7 @@
 #ifndef SWIM_DRIVERS_NET_SEED_RESOLVER_H_
 #define SWIM_DRIVERS_NET_SEED_RESOLVER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -16,14 +17,21 @@
 
 namespace swim::net {
 
+// The most addresses one name yields (the first ones, in the resolver's
+// order): each seed address costs a join request on every attempt, so a
+// DNS answer of thousands of records is not taken whole.
+inline constexpr size_t kMaxAddressesPerName = 64;
+
 // Every address `seed.host` names (A and AAAA records, deduplicated, in
-// the resolver's order), with `seed.port`. Blocks: call it off the loop.
+// the resolver's order, the first kMaxAddressesPerName), with `seed.port`.
+// Blocks: call it off the loop.
 absl::StatusOr<std::vector<Address>> ResolveWithGetaddrinfo(
     const HostPort& seed);
 
 // One attempt to resolve a seed name.
 struct SeedOutcome {
   HostPort seed;
+  // At most kMaxAddressesPerName, whatever the resolve function returned.
   absl::StatusOr<std::vector<Address>> addresses;
   // On failure: when the next attempt is made.
   absl::Duration retry_in;

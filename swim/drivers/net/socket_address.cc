@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
+#include <string>
 
 namespace swim::net {
 namespace {
@@ -75,6 +77,52 @@ bool IsUnspecified(const Address& address) {
   const std::array<uint8_t, 16>& octets = address.octets();
   return std::all_of(octets.begin(), octets.begin() + address.octet_count(),
                      [](uint8_t octet) { return octet == 0; });
+}
+
+namespace {
+
+enum class Scope { kWildcard, kLoopback, kLinkLocal, kGroup, kOther };
+
+Scope ScopeOf(const Address& address) {
+  const std::array<uint8_t, 16>& o = address.octets();
+  if (IsUnspecified(address)) return Scope::kWildcard;
+  if (address.family() == Address::Family::kIpv4) {
+    if (o[0] == 127) return Scope::kLoopback;
+    if (o[0] == 169 && o[1] == 254) return Scope::kLinkLocal;
+    const bool broadcast = std::all_of(
+        o.begin(), o.begin() + 4, [](uint8_t octet) { return octet == 255; });
+    if ((o[0] & 0xf0) == 224 || broadcast) return Scope::kGroup;
+    return Scope::kOther;
+  }
+  const bool loopback = std::all_of(o.begin(), o.begin() + 15,
+                                    [](uint8_t octet) { return octet == 0; }) &&
+                        o[15] == 1;
+  if (loopback) return Scope::kLoopback;
+  if (o[0] == 0xfe && (o[1] & 0xc0) == 0x80) return Scope::kLinkLocal;
+  if (o[0] == 0xff) return Scope::kGroup;
+  return Scope::kOther;
+}
+
+}  // namespace
+
+std::optional<std::string> UnreachableAsMember(const Address& address,
+                                               const Address& from) {
+  const Scope scope = ScopeOf(address);
+  switch (scope) {
+    case Scope::kWildcard:
+      return "it is a wildcard, which no member can reach";
+    case Scope::kGroup:
+      return "it is a multicast or broadcast address";
+    case Scope::kLoopback:
+    case Scope::kLinkLocal:
+      if (ScopeOf(from) == scope) return std::nullopt;
+      return scope == Scope::kLoopback
+                 ? "it is a loopback address, which only this host reaches"
+                 : "it is a link-local address, which only this link reaches";
+    case Scope::kOther:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 void SendWithoutDelay(int fd) {

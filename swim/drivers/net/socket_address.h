@@ -42,6 +42,14 @@ inline int SocketFamilyOf(const Address& address) {
 // True for 0.0.0.0 and ::.
 bool IsUnspecified(const Address& address);
 
+// Why no member elsewhere could reach `address` as a member's own, or
+// empty: a wildcard, a multicast or broadcast address, or a loopback or
+// link-local one unless `from` (the address now held) is of the same kind.
+// For addresses learned at runtime (an advertised name's DNS records),
+// which a sinkhole resolver may answer with 0.0.0.0 or 127.0.0.1.
+std::optional<std::string> UnreachableAsMember(const Address& address,
+                                               const Address& from);
+
 // Sets TCP_NODELAY on stream socket `fd`: the drivers write whole stream
 // messages, so Nagle's algorithm would only hold a small message (an ack,
 // in TCP-only mode) back until the peer's delayed ACK, up to 40 ms.

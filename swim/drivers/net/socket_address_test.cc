@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace swim::net {
@@ -57,6 +59,34 @@ TEST(SocketAddressTest, Unspecified) {
   EXPECT_TRUE(IsUnspecified(*Address::Parse("0.0.0.0:1")));
   EXPECT_TRUE(IsUnspecified(*Address::Parse("[::]:1")));
   EXPECT_FALSE(IsUnspecified(*Address::Parse("127.0.0.1:1")));
+}
+
+TEST(SocketAddressTest, UnreachableAsMember) {
+  const Address lan = *Address::Parse("10.0.0.5:1");
+  const Address lan6 = *Address::Parse("[2001:db8::5]:1");
+  const auto unreachable = [](const char* to, const Address& from) {
+    return UnreachableAsMember(*Address::Parse(to), from).value_or("");
+  };
+  EXPECT_EQ(unreachable("10.0.0.9:1", lan), "");
+  EXPECT_EQ(unreachable("[2001:db8::9]:1", lan6), "");
+  EXPECT_NE(unreachable("0.0.0.0:1", lan).find("wildcard"), std::string::npos);
+  EXPECT_NE(unreachable("[::]:1", lan6).find("wildcard"), std::string::npos);
+  for (const char* group :
+       {"224.0.0.1:1", "239.1.2.3:1", "255.255.255.255:1", "[ff02::1]:1"}) {
+    EXPECT_NE(unreachable(group, lan).find("multicast"), std::string::npos)
+        << group;
+  }
+  EXPECT_NE(unreachable("127.0.0.1:1", lan).find("loopback"),
+            std::string::npos);
+  EXPECT_NE(unreachable("[::1]:1", lan6).find("loopback"), std::string::npos);
+  EXPECT_NE(unreachable("169.254.9.9:1", lan).find("link-local"),
+            std::string::npos);
+  EXPECT_NE(unreachable("[fe80::1]:1", lan6).find("link-local"),
+            std::string::npos);
+  // From an address of the same kind, a loopback or link-local one is fine.
+  EXPECT_EQ(unreachable("127.0.0.2:1", *Address::Parse("127.0.0.1:1")), "");
+  EXPECT_EQ(unreachable("169.254.9.9:1", *Address::Parse("169.254.1.1:1")), "");
+  EXPECT_EQ(unreachable("[fe80::2]:1", *Address::Parse("[fe80::1]:1")), "");
 }
 
 }  // namespace

@@ -36,7 +36,8 @@ std::string Directory(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<SavedView> LoadViewFile(const std::string& path) {
+absl::StatusOr<SavedView> LoadViewFile(const std::string& path,
+                                       size_t max_members) {
   // Non-blocking, so a FIFO at the path cannot stall the caller's loop
   // (it is refused below as not a regular file).
   FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -65,7 +66,7 @@ absl::StatusOr<SavedView> LoadViewFile(const std::string& path) {
     got += static_cast<size_t>(n);
   }
   bytes.resize(got);
-  absl::StatusOr<SavedView> view = DecodeSavedView(bytes);
+  absl::StatusOr<SavedView> view = DecodeSavedView(bytes, max_members);
   if (!view.ok()) {
     return absl::Status(
         view.status().code(),

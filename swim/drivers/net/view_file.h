@@ -1,6 +1,8 @@
 #ifndef SWIM_DRIVERS_NET_VIEW_FILE_H_
 #define SWIM_DRIVERS_NET_VIEW_FILE_H_
 
+#include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -17,8 +19,11 @@ namespace swim::net {
 // Reads the view saved at `path` (DriverOptions::view_file). NotFound
 // when there is no file (a first start); otherwise an error that says why
 // it is unusable: unreadable, not a regular file, larger than any view,
-// not a saved view or damaged (SavedView's decoder).
-absl::StatusOr<SavedView> LoadViewFile(const std::string& path);
+// not a saved view or damaged, or of more than `max_members` members
+// (SavedView's decoder).
+absl::StatusOr<SavedView> LoadViewFile(
+    const std::string& path,
+    size_t max_members = std::numeric_limits<size_t>::max());
 
 // Whether member `name` may restore `view`, read from `path`, at
 // `wall_now`: FailedPrecondition, saying why, when another member saved it

@@ -67,6 +67,16 @@ TEST(ViewFileTest, WritesAtomicallyAndLoads) {
   EXPECT_EQ(view->saved_at, kSaved);
 }
 
+TEST(ViewFileTest, AViewOfMoreMembersThanTheTableTakesIsRefusedWhole) {
+  const std::string path = TempPath("view-large");
+  ASSERT_TRUE(WriteFileAtomically(path, ViewBytes("self", kSaved, 3)).ok());
+  EXPECT_TRUE(LoadViewFile(path, 3).ok());
+  absl::Status status = LoadViewFile(path, 2).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("member count"), absl::string_view::npos)
+      << status;
+}
+
 TEST(ViewFileTest, EachReasonNotToUseAViewIsSaid) {
   const std::string path = TempPath("view-reasons");
   ASSERT_TRUE(WriteFileAtomically(path, ViewBytes("other", kSaved, 1)).ok());
