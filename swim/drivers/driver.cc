@@ -1,6 +1,7 @@
 #include "swim/drivers/driver.h"
 
 #include <algorithm>
+#include <exception>
 #include <string>
 #include <utility>
 #include <variant>
@@ -354,7 +355,17 @@ void Driver::Leave(absl::Duration timeout, StatusCallback done) {
 
 void Driver::Execute(absl::AnyInvocable<void(Node&)> task) {
   Post([this, task = std::move(task)]() mutable {
-    task(*node_);
+    {
+      // A task that throws: what it did is sent when the loop comes back,
+      // at once.
+      const int unwinding = std::uncaught_exceptions();
+      absl::Cleanup resume = [this, unwinding] {
+        if (std::uncaught_exceptions() > unwinding) {
+          ArmTimer(net::MonotonicNow());
+        }
+      };
+      task(*node_);
+    }
     Drain(net::MonotonicNow());
   });
 }
@@ -420,6 +431,12 @@ void Driver::AddErrorListener(ErrorListener listener) {
 // ---------------------------------------------------
 
 void Driver::Drain(Instant now) {
+  // A listener that throws leaves the rest of this drain undone (the
+  // node keeps what was not polled): the loop comes back at once for it.
+  const int unwinding = std::uncaught_exceptions();
+  absl::Cleanup resume = [this, now, unwinding] {
+    if (std::uncaught_exceptions() > unwinding) ArmTimer(now);
+  };
   node_->ObserveWallClock(absl::Now());
   if (const std::optional<Instant> deadline = node_->NextDeadline();
       deadline && *deadline <= now) {

@@ -5,7 +5,10 @@
 
 #include "swim/drivers/asio/asio_driver.h"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -71,6 +74,53 @@ TEST(AsioDriverTest, FiveMembersShareAContextRunByTwoThreads) {
     // that find their driver gone.
     drivers.clear();
   }
+}
+
+// A listener or task that throws: the exception leaves the context's run,
+// and run again, the driver carries on with what was left undone.
+TEST(AsioDriverTest, AListenerOrTaskThatThrowsLeavesTheDriverUsable) {
+  MembershipView view;
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  absl::StatusOr<std::unique_ptr<AsioDriver>> a =
+      AsioDriver::Create(io, FastConfig("a"), FastDriverOptions());
+  absl::StatusOr<std::unique_ptr<AsioDriver>> b =
+      AsioDriver::Create(io, FastConfig("b"), FastDriverOptions());
+  ASSERT_TRUE(a.ok() && b.ok());
+  view.Attach(**a);
+  view.Attach(**b);
+  std::atomic<bool> thrown{false};
+  (*a)->AddEventListener([&](const Event&, const Node&) {
+    if (!thrown.exchange(true)) throw std::runtime_error("listener");
+  });
+  (*a)->Execute([](Node&) { throw std::runtime_error("task"); });
+  std::atomic<bool> ran_after{false};
+  (*a)->Execute([&](Node&) { ran_after = true; });
+  (*b)->Join({(*a)->address().ToString()});
+
+  std::atomic<bool> done{false};
+  std::thread checker([&] {
+    view.AwaitConverged({"a", "b"}, kConverge);
+    done = true;
+  });
+  int caught = 0;
+  const absl::Time deadline = absl::Now() + kConverge;
+  while (!done && absl::Now() < deadline) {
+    try {
+      io.run_for(std::chrono::milliseconds(10));
+    } catch (const std::runtime_error&) {
+      ++caught;
+    }
+    if (io.stopped()) io.restart();
+  }
+  checker.join();
+  EXPECT_EQ(caught, 2);  // the task's and the listener's, once each
+  EXPECT_TRUE(ran_after);
+  EXPECT_TRUE(view.AwaitConverged({"a", "b"}, absl::ZeroDuration()))
+      << view.Describe();
+  work.reset();
+  a->reset();
+  b->reset();
 }
 
 TEST(AsioDriverTest, ClosedMemberIsDeclaredOfflineAndLeftOneIsLeft) {

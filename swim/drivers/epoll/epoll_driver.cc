@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "swim/core/instant.h"
 #include "swim/drivers/net/monotonic_clock.h"
@@ -131,8 +133,10 @@ absl::Status EpollDriver::Run() {
     return absl::FailedPreconditionError(
         "another thread is already running this driver's loop");
   }
+  // Also when a listener or task throws (the exception goes on to the
+  // caller): the loop can be run again.
+  absl::Cleanup release = [this] { loop_thread_.store(std::thread::id()); };
   RunLoop([this] { return stop_.load(std::memory_order_acquire); });
-  loop_thread_.store(std::thread::id());
   return absl::OkStatus();
 }
 
@@ -140,11 +144,13 @@ void EpollDriver::RunLoop(absl::FunctionRef<bool()> done) {
   // The wait's timeout serves the deadline: no timerfd to re-arm and read
   // on every wake-up. (Armed before, the timerfd fires at most once more.)
   own_loop_ = true;
-  while (!done()) Poll(WaitTimeout());
-  own_loop_ = false;
-  // From now on whoever calls Process waits on fd(): the timerfd must hold
+  // From then on whoever calls Process waits on fd(): the timerfd must hold
   // the deadline again.
-  SyncTimerfd();
+  absl::Cleanup hand_back = [this] {
+    own_loop_ = false;
+    SyncTimerfd();
+  };
+  while (!done()) Poll(WaitTimeout());
 }
 
 int EpollDriver::WaitTimeout() const {
@@ -175,8 +181,8 @@ void EpollDriver::Process() {
                                             std::this_thread::get_id())) {
     return;
   }
+  absl::Cleanup release = [this] { loop_thread_.store(std::thread::id()); };
   Poll(0);
-  loop_thread_.store(std::thread::id());
 }
 
 absl::Status EpollDriver::Shutdown(absl::Duration timeout) {
@@ -201,11 +207,11 @@ absl::Status EpollDriver::Shutdown(absl::Duration timeout) {
                                            std::this_thread::get_id())) {
     // No loop is running: run it here until the leave completes (the
     // leave's deadline bounds the wait, so this ends).
+    absl::Cleanup release = [this] { loop_thread_.store(std::thread::id()); };
     RunLoop([&outcome] {
       absl::MutexLock lock(&outcome->mutex);
       return outcome->done;
     });
-    loop_thread_.store(std::thread::id());
   } else {
     absl::MutexLock lock(&outcome->mutex);
     // The loop completes the leave by `timeout`; the margin covers a loop
@@ -279,8 +285,23 @@ void EpollDriver::RunPosted() {
     absl::MutexLock lock(&posted_mutex_);
     running_.swap(posted_);
   }
-  for (absl::AnyInvocable<void()>& task : running_) task();
-  running_.clear();
+  // A task that throws: those after it run at the next wake-up.
+  size_t next = 0;
+  absl::Cleanup keep_the_rest = [this, &next] {
+    if (next < running_.size()) {
+      absl::MutexLock lock(&posted_mutex_);
+      posted_.insert(posted_.begin(),
+                     std::make_move_iterator(running_.begin() + next),
+                     std::make_move_iterator(running_.end()));
+      const uint64_t one = 1;
+      (void)!::write(wake_.get(), &one, sizeof(one));
+    }
+    running_.clear();
+  };
+  while (next < running_.size()) {
+    absl::AnyInvocable<void()> task = std::move(running_[next++]);
+    task();
+  }
 }
 
 void EpollDriver::OnTimer() {

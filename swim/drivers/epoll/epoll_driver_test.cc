@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -123,6 +124,18 @@ TEST(EpollDriverTest, DualStackMemberTalksToBothFamilies) {
   EXPECT_TRUE(view.AwaitConverged({"hub", "v4"}, kConverge)) << view.Describe();
 }
 
+// How many members `driver`'s node knows, read through Inspect (served by
+// whichever loop runs the driver).
+size_t MembersKnown(EpollDriver& driver) {
+  size_t members = 0;
+  EXPECT_TRUE(driver
+                  .Inspect([&](const Node& node, const DriverStats&) {
+                    members = node.Members().size();
+                  })
+                  .ok());
+  return members;
+}
+
 TEST(EpollDriverTest, EmbedsInAnExternalEpollSet) {
   MembershipView view;
   auto embedded = MustCreate(FastConfig("embedded"), FastDriverOptions());
@@ -162,18 +175,59 @@ TEST(EpollDriverTest, EmbedsInAnExternalEpollSet) {
   EXPECT_TRUE(view.AwaitConverged({"embedded", "other"}, kConverge))
       << view.Describe();
   // Inspect from this thread is served by the application's loop.
-  size_t members = 0;
-  EXPECT_TRUE(embedded
-                  ->Inspect([&](const Node& node, const DriverStats&) {
-                    members = node.Members().size();
-                  })
-                  .ok());
-  EXPECT_EQ(members, 1u);
+  EXPECT_EQ(MembersKnown(*embedded), 1u);
   EXPECT_GT(processed.load(), 0);
 
   const uint64_t one = 1;
   ASSERT_EQ(::write(app_stop.get(), &one, sizeof(one)), 8);
   app_loop.join();
+}
+
+// A listener or task that throws: the exception goes on to the caller of
+// Process, and the driver stays usable, delivering what was left undone.
+TEST(EpollDriverTest, AListenerOrTaskThatThrowsLeavesTheDriverUsable) {
+  MembershipView view;
+  auto embedded = MustCreate(FastConfig("embedded"), FastDriverOptions());
+  ASSERT_NE(embedded, nullptr);
+  view.Attach(*embedded);
+  std::atomic<bool> thrown{false};
+  embedded->AddEventListener([&](const Event&, const Node&) {
+    if (!thrown.exchange(true)) throw std::runtime_error("listener");
+  });
+  auto other =
+      drivertest::StartMember(drivertest::DriverKind::kEpoll,
+                              FastConfig("other"), FastDriverOptions(), &view);
+  ASSERT_TRUE(other.ok()) << other.status();
+  embedded->Join({(*other)->address()});
+  std::atomic<bool> ran_after{false};
+  embedded->Execute([](Node&) { throw std::runtime_error("task"); });
+  embedded->Execute([&](Node&) { ran_after = true; });
+
+  int caught = 0;
+  std::atomic<bool> done{false};
+  std::thread checker([&] {
+    view.AwaitConverged({"embedded", "other"}, kConverge);
+    done = true;
+  });
+  const absl::Time deadline = absl::Now() + kConverge;
+  while (!done && absl::Now() < deadline) {
+    try {
+      embedded->Process();
+    } catch (const std::runtime_error& error) {
+      ++caught;
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  checker.join();
+  EXPECT_EQ(caught, 2);  // the task's and the listener's, once each
+  EXPECT_TRUE(ran_after);
+  EXPECT_TRUE(view.AwaitConverged({"embedded", "other"}, absl::ZeroDuration()))
+      << view.Describe();
+  // And it can still run its own loop.
+  std::thread loop([&] { EXPECT_TRUE(embedded->Run().ok()); });
+  EXPECT_EQ(MembersKnown(*embedded), 1u);
+  embedded->Stop();
+  loop.join();
 }
 
 // Run times its waits itself, leaving the timerfd alone; once it returns,
