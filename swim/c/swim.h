@@ -559,7 +559,7 @@ SWIM_C_EXPORT int swim_members_get(const swim_members* members, size_t index,
                                    swim_member* out);
 SWIM_C_EXPORT void swim_members_free(swim_members* members);
 
-/* Counters and gauges by name: every swim::Stats counter, the drops by
+/* Counters and gauges by name: every scalar swim::Stats counter, the drops by
  * reason ("drops_malformed", ...; "envelope_drops_wrong_label", ...) and
  * the gauges ("gauge_online", ...), in a fixed order
  * (docs/c_api.md). Writes the first min(capacity, total) into `out` (NULL
