@@ -389,7 +389,8 @@ TEST(TlsTest, OnlyAlertsAboutCertificatesAreRefusals) {
   // A fatal alert to a member that sent only its ClientHello, or nothing
   // yet: "handshake failure" (40) says nothing about its certificate, and
   // neither does "unknown CA" (48) from a peer that was never shown it (a
-  // scanner): both are protocol errors.
+  // scanner): both are protocol errors. (A server's TLS library may also
+  // refuse an alert before any ClientHello as an unexpected message.)
   for (TlsStream::Role role :
        {TlsStream::Role::kClient, TlsStream::Role::kServer}) {
     for (uint8_t alert : {40, 48}) {
@@ -400,8 +401,10 @@ TEST(TlsTest, OnlyAlertsAboutCertificatesAreRefusals) {
       std::vector<uint8_t> received;
       EXPECT_FALSE(stream->Receive(record, received).ok());
       EXPECT_EQ(stream->failure(), TlsFailure::kProtocol) << stream->error();
-      EXPECT_NE(stream->error().message().find("alert"), std::string::npos)
-          << stream->error();
+      if (role == TlsStream::Role::kClient) {
+        EXPECT_NE(stream->error().message().find("alert"), std::string::npos)
+            << stream->error();
+      }
     }
   }
   // Once shown the certificate, the peer's "unknown CA" is a refusal: a
