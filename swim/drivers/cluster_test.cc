@@ -10,6 +10,7 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <variant>
@@ -396,6 +397,30 @@ TEST_P(ClusterTest, ListenersMayReadTheNodeAndIssueCommands) {
       kConverge);
   ASSERT_TRUE(metadata.has_value());
   EXPECT_TRUE(metadata->contains("seen"));
+}
+
+// What an inspection throws reaches the thread that asked, not the loop,
+// and the member goes on as before.
+TEST_P(ClusterTest, AnInspectionThatThrowsReachesItsCaller) {
+  StartCluster(2);
+  bool threw = false;
+  try {
+    (void)driver(0).Inspect([](const Node&, const DriverStats&) {
+      throw std::runtime_error("read");
+    });
+  } catch (const std::runtime_error& error) {
+    threw = std::string(error.what()) == "read";
+  }
+  EXPECT_TRUE(threw);
+  size_t known = 0;
+  EXPECT_TRUE(driver(0)
+                  .Inspect([&](const Node& node, const DriverStats&) {
+                    known = node.Members().size();
+                  })
+                  .ok());
+  EXPECT_EQ(known, 1u);
+  driver(1).Broadcast("after");
+  EXPECT_TRUE(view_.AwaitMessages("m0", 1, kConverge));
 }
 
 TEST_P(ClusterTest, BroadcastsFromManyThreadsAllArrive) {

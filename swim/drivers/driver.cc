@@ -379,27 +379,38 @@ absl::Status Driver::Inspect(
   }
   // The task may outlive this call (if it times out): it shares this state
   // and runs `read` only while the caller still waits, under the mutex the
-  // caller takes to give up, so `read` never dangles.
+  // caller takes to give up, so `read` never dangles. What `read` throws
+  // is the caller's, not the loop's: it is carried back and rethrown here.
   struct Rendezvous {
     absl::Mutex mutex;
     bool done = false;
     bool abandoned = false;
+    std::exception_ptr thrown;
   };
   auto rendezvous = std::make_shared<Rendezvous>();
   Post([this, rendezvous, read] {
     absl::MutexLock lock(&rendezvous->mutex);
     if (rendezvous->abandoned) return;
-    read(*node_, stats_);
+    try {
+      read(*node_, stats_);
+    } catch (...) {
+      rendezvous->thrown = std::current_exception();
+    }
     rendezvous->done = true;
   });
-  absl::MutexLock lock(&rendezvous->mutex);
-  if (!rendezvous->mutex.AwaitWithTimeout(absl::Condition(&rendezvous->done),
-                                          timeout)) {
-    rendezvous->abandoned = true;
-    return absl::DeadlineExceededError(
-        absl::StrCat("the driver's loop did not run the inspection within ",
-                     absl::FormatDuration(timeout), " (is it running?)"));
+  std::exception_ptr thrown;
+  {
+    absl::MutexLock lock(&rendezvous->mutex);
+    if (!rendezvous->mutex.AwaitWithTimeout(absl::Condition(&rendezvous->done),
+                                            timeout)) {
+      rendezvous->abandoned = true;
+      return absl::DeadlineExceededError(
+          absl::StrCat("the driver's loop did not run the inspection within ",
+                       absl::FormatDuration(timeout), " (is it running?)"));
+    }
+    thrown = rendezvous->thrown;
   }
+  if (thrown) std::rethrow_exception(thrown);
   return absl::OkStatus();
 }
 

@@ -100,7 +100,9 @@ class Driver {
   void Execute(absl::AnyInvocable<void(Node&)> task);
   // Runs `read` on the loop thread and waits for it (inline when called on
   // the loop thread). DeadlineExceeded, with `read` never run, if the loop
-  // does not get to it within `timeout` (it is not running, say).
+  // does not get to it within `timeout` (it is not running, say). If
+  // `read` throws, the exception reaches the caller of Inspect, from
+  // whichever thread, and the loop goes on undisturbed.
   absl::Status Inspect(
       absl::FunctionRef<void(const Node& node, const DriverStats& stats)> read,
       absl::Duration timeout = absl::Seconds(10));
