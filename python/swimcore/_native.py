@@ -237,6 +237,20 @@ def _string(data: Any, size: int) -> str:
     return bytes(ffi.buffer(data, size)).decode('utf-8', 'replace')
 
 
+def _name_out(data: Any, size: int) -> str:
+    # A member name is any bytes on the wire (UTF-8 by convention): bytes
+    # that are not UTF-8 become lone surrogates, as os.fsdecode makes them,
+    # so that the name given back to find or remove is the same bytes.
+    return bytes(ffi.buffer(data, size)).decode('utf-8', 'surrogateescape')
+
+
+def _name_in(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f'name must be str, not {type(value).__name__}')
+    # A surrogate that _name_out did not make: UnicodeEncodeError.
+    return value.encode('utf-8', 'surrogateescape')
+
+
 def _instant(nanos: int) -> Optional[int]:
     return None if nanos in (_TIME_NONE, _TIME_NEVER) else int(nanos)
 
@@ -262,7 +276,7 @@ def _member_out(member: Any) -> MemberInfo:
             ffi.buffer(entry.value, entry.value_size)) \
             if entry.value_size else b''
     return MemberInfo(
-        name=_string(member.name, member.name_size),
+        name=_name_out(member.name, member.name_size),
         address=_address_out(member.address),
         status=int(member.status),
         generation=int(member.generation),
@@ -515,8 +529,8 @@ class NativeNode:
                                             now))
 
     def remove(self, name: str, now: int) -> None:
-        self._check(lib.swim_node_remove(self._node, _text(name, 'name'),
-                                         now))
+        data = _name_in(name)
+        self._check(lib.swim_node_remove_n(self._node, data, len(data), now))
 
     def add_key(self, key: bytes) -> None:
         data = _bytes(key, 'key')
@@ -587,7 +601,7 @@ class NativeNode:
         e = self._event
         kind = ffi.string(lib.swim_event_type_name(e.type)).decode()
         if kind == 'user-message':
-            return Event(kind, origin=_string(e.origin, e.origin_size),
+            return Event(kind, origin=_name_out(e.origin, e.origin_size),
                          payload=bytes(ffi.buffer(e.payload, e.payload_size))
                          if e.payload_size else b'')
         if kind == 'name-conflict':
@@ -606,8 +620,9 @@ class NativeNode:
         return _member_out(self._member)
 
     def find(self, name: str) -> Optional[MemberInfo]:
-        result = lib.swim_node_find(self._node, _text(name, 'name'),
-                                    self._member)
+        data = _name_in(name)
+        result = lib.swim_node_find_n(self._node, data, len(data),
+                                      self._member)
         if result == -3:
             return None
         self._check(result)

@@ -92,6 +92,14 @@ async def test_bad_calls_raise_and_the_member_goes_on(key: str) -> None:
             a.worker.broadcast(b'x' * 70000)
         with pytest.raises(NotFound):
             a.worker.remove('nobody')
+        # A name is any bytes on the wire: one with a NUL, or bytes that
+        # are not UTF-8 (lone surrogates here), is looked up, not refused.
+        with pytest.raises(NotFound):
+            a.worker.remove('no\0body\udcff')
+        with pytest.raises(InvalidArgument):
+            a.worker.remove('')
+        with pytest.raises(UnicodeEncodeError):
+            a.worker.remove('\ud800')
         with pytest.raises(InvalidArgument):
             a.worker.remove('a')
         with pytest.raises(InvalidArgument):

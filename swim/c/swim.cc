@@ -19,6 +19,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -267,6 +268,16 @@ std::optional<std::string> CheckText(absl::string_view what, const char* text,
   if (text == nullptr) return absl::StrCat(what, " is NULL");
   if (!ValidUtf8(absl::string_view(text, size))) {
     return absl::StrCat(what, " is not UTF-8");
+  }
+  return std::nullopt;
+}
+
+// A member name as the wire carries it: any bytes, 1-255 of them; an error
+// message if not.
+std::optional<std::string> CheckName(const char* name, size_t size) {
+  if (name == nullptr) return std::string("name is NULL");
+  if (size == 0 || size > 255) {
+    return absl::StrCat("name is ", size, " bytes, not 1-255");
   }
   return std::nullopt;
 }
@@ -949,6 +960,18 @@ int swim_node_remove(swim_node* node, const char* name, int64_t now) {
   });
 }
 
+int swim_node_remove_n(swim_node* node, const char* name, size_t name_size,
+                       int64_t now) {
+  return Guard(node, [&]() -> int {
+    if (auto error = CheckName(name, name_size)) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
+    }
+    return FromStatus(
+        node,
+        node->node->Remove(absl::string_view(name, name_size), InstantOf(now)));
+  });
+}
+
 namespace {
 
 template <typename Method>
@@ -1160,6 +1183,26 @@ int swim_node_local(swim_node* node, swim_member* out) {
   });
 }
 
+namespace {
+
+// swim_node_find and swim_node_find_n, once the name is checked.
+int FindMember(swim_node* node, absl::string_view name, swim_member* out) {
+  std::optional<swim::Member> member = node->node->Find(name);
+  if (!member.has_value() && name == node->node->local().name) {
+    member = node->node->local();
+  }
+  if (!member.has_value()) {
+    return Fail(
+        node, SWIM_ERR_NOT_FOUND,
+        absl::StrCat("no member named \"", absl::CHexEscape(name), "\""));
+  }
+  node->view.Set(*std::move(member));
+  node->view.Fill(*out);
+  return SWIM_OK;
+}
+
+}  // namespace
+
 int swim_node_find(swim_node* node, const char* name, swim_member* out) {
   return Guard(node, [&]() -> int {
     if (out == nullptr) {
@@ -1168,17 +1211,20 @@ int swim_node_find(swim_node* node, const char* name, swim_member* out) {
     if (auto error = CheckText("name", name, name ? std::strlen(name) : 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
-    std::optional<swim::Member> member = node->node->Find(name);
-    if (!member.has_value() && name == node->node->local().name) {
-      member = node->node->local();
+    return FindMember(node, name, out);
+  });
+}
+
+int swim_node_find_n(swim_node* node, const char* name, size_t name_size,
+                     swim_member* out) {
+  return Guard(node, [&]() -> int {
+    if (out == nullptr) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
-    if (!member.has_value()) {
-      return Fail(node, SWIM_ERR_NOT_FOUND,
-                  absl::StrCat("no member named \"", name, "\""));
+    if (auto error = CheckName(name, name_size)) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
-    node->view.Set(*std::move(member));
-    node->view.Fill(*out);
-    return SWIM_OK;
+    return FindMember(node, absl::string_view(name, name_size), out);
   });
 }
 

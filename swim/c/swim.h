@@ -344,6 +344,12 @@ SWIM_C_EXPORT int swim_node_broadcast(swim_node* node, const uint8_t* payload,
  * INVALID_ARGUMENT for this node's own name (leave instead). */
 SWIM_C_EXPORT int swim_node_remove(swim_node* node, const char* name,
                                    int64_t now);
+/* swim_node_remove for a name of `name_size` bytes, any bytes: names
+ * arrive from the wire as any bytes (UTF-8 by convention, docs/wire.md), so
+ * one holding a NUL or not UTF-8 is removed this way. INVALID_ARGUMENT for
+ * a NULL name or a size of 0 or above 255; otherwise as swim_node_remove. */
+SWIM_C_EXPORT int swim_node_remove_n(swim_node* node, const char* name,
+                                     size_t name_size, int64_t now);
 
 /* Key rotation, in any lifecycle (docs/security.md, "Keys"). A key is 16,
  * 24 or 32 bytes. Add: opens packets, not yet sealing (ALREADY_EXISTS if
@@ -537,6 +543,11 @@ SWIM_C_EXPORT int swim_node_lifecycle(const swim_node* node);
 SWIM_C_EXPORT int swim_node_local(swim_node* node, swim_member* out);
 SWIM_C_EXPORT int swim_node_find(swim_node* node, const char* name,
                                  swim_member* out);
+/* swim_node_find for a name of `name_size` bytes, any bytes (see
+ * swim_node_remove_n): finds a member whose name holds a NUL or is not
+ * UTF-8. INVALID_ARGUMENT for a NULL name or a size of 0 or above 255. */
+SWIM_C_EXPORT int swim_node_find_n(swim_node* node, const char* name,
+                                   size_t name_size, swim_member* out);
 /* Remote members that are ONLINE or SUSPECT, and in any status; 0 for a
  * null node. */
 SWIM_C_EXPORT size_t swim_node_available(const swim_node* node);
