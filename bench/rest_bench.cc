@@ -26,6 +26,11 @@
 // one epoll_wait, one recvfrom and at most one sendto each, and no crypto
 // or protocol work.
 //
+// --loops=K spreads the members (or the floor's sockets) round-robin over
+// K loops, each on its own thread: K io_contexts, or K epoll sets that the
+// epoll drivers embed in (fd(), Process()). 0, the default, gives every
+// member a loop of its own.
+//
 // --probe_interval_ms sets the members' probe interval (and the floor's);
 // the LAN preset's, 1 s, by default. The rest of the configuration is the
 // LAN preset's.
@@ -87,6 +92,11 @@ ABSL_FLAG(int, probe_interval_ms, 1000,
           "Config::probe_interval of every member and the floor's ping "
           "interval, in ms: above the LAN preset's probe timeout (500). A "
           "settled member wakes three times a probe interval.");
+ABSL_FLAG(int, loops, 0,
+          "0: every member on a loop of its own, on its own thread. K: the "
+          "members spread over K loops, one thread each (K io_contexts; K "
+          "epoll sets the epoll drivers embed in; the floor's sockets K "
+          "epoll sets).");
 ABSL_FLAG(bool, progress, false,
           "Report the join's progress and any drops every 5 s.");
 ABSL_FLAG(std::string, strace, "",
@@ -132,57 +142,136 @@ struct Traffic {
   uint64_t gossip_rounds = 0;
 };
 
-// One member with its loop on its own thread.
-class LoopMember {
+// The members and their loops. With --loops=0 every member has a loop of
+// its own on its own thread (the epoll driver's Run, or an io_context of
+// its own); with --loops=K the members are spread over K loops, each on
+// its own thread: K io_contexts, or K epoll sets into which the epoll
+// drivers embed (driver->fd(), Process()).
+class Cluster {
  public:
-  virtual ~LoopMember() = default;
-  virtual Driver& driver() = 0;
+  virtual ~Cluster() = default;
+  // Creates a member and puts it on its loop.
+  virtual absl::Status Add(const Config& config,
+                           const DriverOptions& options) = 0;
+  std::vector<Driver*>& drivers() { return drivers_; }
+
+ protected:
+  std::vector<Driver*> drivers_;
 };
 
-class EpollMember final : public LoopMember {
- public:
-  explicit EpollMember(std::unique_ptr<EpollDriver> driver)
-      : driver_(std::move(driver)), loop_([this] { (void)driver_->Run(); }) {}
-  ~EpollMember() override {
-    driver_->Stop();
-    loop_.join();
+// `count` epoll sets into `sets`; an error once one cannot be made.
+absl::Status MakeEpollSets(int count, std::vector<int>& sets) {
+  for (int i = 0; i < count; ++i) {
+    const int set = epoll_create1(EPOLL_CLOEXEC);
+    if (set < 0) {
+      return absl::InternalError(
+          absl::StrCat("epoll_create1: ", strerror(errno)));
+    }
+    sets.push_back(set);
   }
-  Driver& driver() override { return *driver_; }
+  return absl::OkStatus();
+}
 
- private:
-  std::unique_ptr<EpollDriver> driver_;
-  std::thread loop_;
-};
-
-class AsioMember final : public LoopMember {
+// With --loops=0 each epoll driver runs its own loop (Run) on its own
+// thread; with K, the drivers embed, round-robin, in K epoll sets, each
+// waited on by its own thread, which calls Process on every driver found
+// ready.
+class EpollCluster final : public Cluster {
  public:
-  AsioMember() = default;
-  absl::Status Start(const Config& config, const DriverOptions& options) {
-    absl::StatusOr<std::unique_ptr<AsioDriver>> driver =
-        AsioDriver::Create(io_, config, options);
-    if (!driver.ok()) return driver.status();
-    driver_ = *std::move(driver);
-    loop_ = std::thread([this] { io_.run(); });
+  ~EpollCluster() override {
+    stop_.store(true);
+    for (const std::unique_ptr<EpollDriver>& driver : owned_) driver->Stop();
+    for (std::thread& thread : threads_) thread.join();
+    for (int set : sets_) close(set);
+  }
+  absl::Status Start(int loops) {
+    if (absl::Status status = MakeEpollSets(loops, sets_); !status.ok()) {
+      return status;
+    }
+    for (int set : sets_) threads_.emplace_back([this, set] { Run(set); });
     return absl::OkStatus();
   }
-  ~AsioMember() override {
-    if (driver_ != nullptr) driver_->Close();
-    io_.stop();
-    if (loop_.joinable()) loop_.join();
-    driver_.reset();
+  absl::Status Add(const Config& config,
+                   const DriverOptions& options) override {
+    absl::StatusOr<std::unique_ptr<EpollDriver>> driver =
+        EpollDriver::Create(config, options);
+    if (!driver.ok()) return driver.status();
+    EpollDriver* raw = driver->get();
+    owned_.push_back(*std::move(driver));
+    drivers_.push_back(raw);
+    if (sets_.empty()) {
+      threads_.emplace_back([raw] { (void)raw->Run(); });
+      return absl::OkStatus();
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = raw;
+    if (epoll_ctl(sets_[(owned_.size() - 1) % sets_.size()], EPOLL_CTL_ADD,
+                  raw->fd(), &event) != 0) {
+      return absl::InternalError(absl::StrCat("epoll_ctl: ", strerror(errno)));
+    }
+    return absl::OkStatus();
   }
-  Driver& driver() override { return *driver_; }
 
  private:
-  asio::io_context io_;
-  std::unique_ptr<AsioDriver> driver_;
-  std::thread loop_;
+  void Run(int set) {
+    epoll_event events[64];
+    while (!stop_.load(std::memory_order_relaxed)) {
+      // At most a second, so the destructor's stop is seen.
+      const int ready = epoll_wait(set, events, 64, 1000);
+      for (int i = 0; i < ready; ++i) {
+        static_cast<EpollDriver*>(events[i].data.ptr)->Process();
+      }
+    }
+  }
+
+  std::vector<int> sets_;
+  std::vector<std::unique_ptr<EpollDriver>> owned_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
 };
 
-Traffic Sum(std::vector<std::unique_ptr<LoopMember>>& members) {
+// The Asio drivers spread round-robin over `loops` io_contexts, each run
+// by its own thread; with --loops=0, one io_context per member.
+class AsioCluster final : public Cluster {
+ public:
+  explicit AsioCluster(int loops) : loops_(loops) {}
+  ~AsioCluster() override {
+    for (const std::unique_ptr<AsioDriver>& driver : owned_) driver->Close();
+    guards_.clear();
+    for (const std::unique_ptr<asio::io_context>& io : ios_) io->stop();
+    for (std::thread& thread : threads_) thread.join();
+    owned_.clear();
+  }
+  absl::Status Add(const Config& config,
+                   const DriverOptions& options) override {
+    if (loops_ == 0 || static_cast<int>(ios_.size()) < loops_) {
+      ios_.push_back(std::make_unique<asio::io_context>());
+      asio::io_context* io = ios_.back().get();
+      guards_.emplace_back(asio::make_work_guard(*io));
+      threads_.emplace_back([io] { io->run(); });
+    }
+    absl::StatusOr<std::unique_ptr<AsioDriver>> driver =
+        AsioDriver::Create(*ios_[owned_.size() % ios_.size()], config, options);
+    if (!driver.ok()) return driver.status();
+    drivers_.push_back(driver->get());
+    owned_.push_back(*std::move(driver));
+    return absl::OkStatus();
+  }
+
+ private:
+  const int loops_;
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
+      guards_;
+  std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<AsioDriver>> owned_;
+};
+
+Traffic Sum(std::vector<Driver*>& members) {
   Traffic total;
-  for (const std::unique_ptr<LoopMember>& member : members) {
-    (void)member->driver().Inspect([&](const Node& node, const DriverStats&) {
+  for (Driver* member : members) {
+    (void)member->Inspect([&](const Node& node, const DriverStats&) {
       const Stats& stats = node.stats();
       total.datagrams += stats.datagrams_sent;
       total.datagram_bytes += stats.datagram_bytes_sent;
@@ -196,12 +285,12 @@ Traffic Sum(std::vector<std::unique_ptr<LoopMember>>& members) {
 }
 
 // How many members know every other as ONLINE.
-int KnowingAll(std::vector<std::unique_ptr<LoopMember>>& members) {
+int KnowingAll(std::vector<Driver*>& members) {
   const size_t others = members.size() - 1;
   int knowing = 0;
-  for (const std::unique_ptr<LoopMember>& member : members) {
+  for (Driver* member : members) {
     size_t online = 0;
-    (void)member->driver().Inspect([&](const Node& node, const DriverStats&) {
+    (void)member->Inspect([&](const Node& node, const DriverStats&) {
       online = node.Members(StatusMask(MemberStatus::kOnline)).size();
     });
     knowing += online == others;
@@ -209,25 +298,24 @@ int KnowingAll(std::vector<std::unique_ptr<LoopMember>>& members) {
   return knowing;
 }
 
-bool AllKnowAll(std::vector<std::unique_ptr<LoopMember>>& members) {
+bool AllKnowAll(std::vector<Driver*>& members) {
   return KnowingAll(members) == static_cast<int>(members.size());
 }
 
 // Every drop and driver counter that is not zero, summed over the members:
 // what went wrong, if anything did.
-std::string Troubles(std::vector<std::unique_ptr<LoopMember>>& members) {
+std::string Troubles(std::vector<Driver*>& members) {
   std::vector<uint64_t> drops(kDropReasonCount);
   std::vector<uint64_t> driver(DriverStatsFields().size());
-  for (const std::unique_ptr<LoopMember>& member : members) {
-    (void)member->driver().Inspect(
-        [&](const Node& node, const DriverStats& stats) {
-          for (int i = 0; i < kDropReasonCount; ++i) {
-            drops[i] += node.stats().drops[i];
-          }
-          for (size_t i = 0; i < driver.size(); ++i) {
-            driver[i] += stats.*DriverStatsFields()[i].value;
-          }
-        });
+  for (Driver* member : members) {
+    (void)member->Inspect([&](const Node& node, const DriverStats& stats) {
+      for (int i = 0; i < kDropReasonCount; ++i) {
+        drops[i] += node.stats().drops[i];
+      }
+      for (size_t i = 0; i < driver.size(); ++i) {
+        driver[i] += stats.*DriverStatsFields()[i].value;
+      }
+    });
   }
   std::string out;
   for (int i = 0; i < kDropReasonCount; ++i) {
@@ -251,43 +339,52 @@ class FloorCluster {
   ~FloorCluster() {
     stop_.store(true);
     for (std::thread& thread : threads_) thread.join();
-    for (const Loop& loop : loops_) {
-      if (loop.socket >= 0) close(loop.socket);
-      if (loop.epoll >= 0) close(loop.epoll);
+    for (const Member& member : members_) {
+      if (member.socket >= 0) close(member.socket);
     }
+    for (int set : sets_) close(set);
   }
 
-  absl::Status Start(int n, absl::Duration interval) {
+  // `n` members on `loops` loops (one each with 0), round-robin.
+  absl::Status Start(int n, int loops, absl::Duration interval) {
     interval_ = interval;
     longest_wait_ms_ = static_cast<int>(
         std::max<int64_t>(1000, absl::ToInt64Milliseconds(absl::Ceil(
                                     interval, absl::Milliseconds(1)))));
-    loops_.resize(n);
-    for (Loop& loop : loops_) {
-      loop.socket = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-      loop.epoll = epoll_create1(0);
-      if (loop.socket < 0 || loop.epoll < 0) {
+    if (loops == 0) loops = n;
+    if (absl::Status status = MakeEpollSets(loops, sets_); !status.ok()) {
+      return status;
+    }
+    members_.resize(n);
+    for (int i = 0; i < n; ++i) {
+      Member& member = members_[i];
+      member.socket = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      if (member.socket < 0) {
         return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
       }
       sockaddr_in address{};
       address.sin_family = AF_INET;
       address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       socklen_t length = sizeof(address);
-      if (bind(loop.socket, reinterpret_cast<sockaddr*>(&address),
+      if (bind(member.socket, reinterpret_cast<sockaddr*>(&address),
                sizeof(address)) != 0 ||
-          getsockname(loop.socket, reinterpret_cast<sockaddr*>(&address),
+          getsockname(member.socket, reinterpret_cast<sockaddr*>(&address),
                       &length) != 0) {
         return absl::InternalError(absl::StrCat("bind: ", strerror(errno)));
       }
-      loop.address = address;
+      member.address = address;
       epoll_event event{};
       event.events = EPOLLIN;
-      if (epoll_ctl(loop.epoll, EPOLL_CTL_ADD, loop.socket, &event) != 0) {
+      event.data.u32 = static_cast<uint32_t>(i);
+      if (epoll_ctl(sets_[i % loops], EPOLL_CTL_ADD, member.socket, &event) !=
+          0) {
         return absl::InternalError(
             absl::StrCat("epoll_ctl: ", strerror(errno)));
       }
     }
-    for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { Run(i); });
+    for (int i = 0; i < loops; ++i) {
+      threads_.emplace_back([this, i, loops] { Run(i, loops); });
+    }
     return absl::OkStatus();
   }
 
@@ -295,56 +392,66 @@ class FloorCluster {
   uint64_t datagrams() const { return datagrams_.load(); }
 
  private:
-  struct Loop {
+  struct Member {
     int socket = -1;
-    int epoll = -1;
     sockaddr_in address{};
   };
   using Clock = std::chrono::steady_clock;
 
-  void Run(int index) {
-    const Loop& loop = loops_[index];
+  // Loop `index` of `loops`: the members index, index + loops, ...
+  void Run(int index, int loops) {
+    const int set = sets_[index];
     std::mt19937_64 random(static_cast<uint64_t>(index) + 1);
     const auto interval = absl::ToChronoNanoseconds(interval_);
-    Clock::time_point tick =
-        Clock::now() + std::chrono::nanoseconds(random() % interval.count());
+    std::vector<int> mine;
+    std::vector<Clock::time_point> ticks;
+    for (size_t i = index; i < members_.size(); i += loops) {
+      mine.push_back(static_cast<int>(i));
+      ticks.push_back(Clock::now() +
+                      std::chrono::nanoseconds(random() % interval.count()));
+    }
     char buffer[1500] = {};
+    epoll_event events[64];
     while (!stop_.load(std::memory_order_relaxed)) {
-      const auto left = tick - Clock::now();
+      const Clock::time_point next =
+          *std::min_element(ticks.begin(), ticks.end());
+      const auto left = next - Clock::now();
       const int timeout =
           left <= Clock::duration::zero()
               ? 0
               : static_cast<int>(
                     std::chrono::ceil<std::chrono::milliseconds>(left).count());
-      epoll_event event;
       // At most an interval, so the destructor's stop is seen without
       // waking a loop more often than a member would be.
-      const int ready = epoll_wait(loop.epoll, &event, 1,
-                                   std::min(timeout, longest_wait_ms_));
+      const int ready =
+          epoll_wait(set, events, 64, std::min(timeout, longest_wait_ms_));
       wakeups_.fetch_add(1, std::memory_order_relaxed);
-      if (ready > 0) {
+      for (int i = 0; i < ready; ++i) {
+        const Member& member = members_[events[i].data.u32];
         sockaddr_in from{};
         socklen_t length = sizeof(from);
         const ssize_t got =
-            recvfrom(loop.socket, buffer, sizeof(buffer), 0,
+            recvfrom(member.socket, buffer, sizeof(buffer), 0,
                      reinterpret_cast<sockaddr*>(&from), &length);
         if (got > 0 && buffer[0] == 'p') {
           buffer[0] = 'a';
-          Send(loop, from, buffer);
+          Send(member, from, buffer);
         }
       }
-      if (Clock::now() >= tick) {
-        size_t target = random() % (loops_.size() - 1);
-        if (target >= static_cast<size_t>(index)) ++target;
+      const Clock::time_point now = Clock::now();
+      for (size_t m = 0; m < mine.size(); ++m) {
+        if (now < ticks[m]) continue;
+        size_t target = random() % (members_.size() - 1);
+        if (target >= static_cast<size_t>(mine[m])) ++target;
         buffer[0] = 'p';
-        Send(loop, loops_[target].address, buffer);
-        tick += interval;
+        Send(members_[mine[m]], members_[target].address, buffer);
+        ticks[m] += interval;
       }
     }
   }
 
-  void Send(const Loop& loop, const sockaddr_in& to, const char* buffer) {
-    if (sendto(loop.socket, buffer, kDatagramBytes, 0,
+  void Send(const Member& member, const sockaddr_in& to, const char* buffer) {
+    if (sendto(member.socket, buffer, kDatagramBytes, 0,
                reinterpret_cast<const sockaddr*>(&to), sizeof(to)) > 0) {
       datagrams_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -352,7 +459,8 @@ class FloorCluster {
 
   absl::Duration interval_;
   int longest_wait_ms_ = 1000;
-  std::vector<Loop> loops_;
+  std::vector<int> sets_;
+  std::vector<Member> members_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> wakeups_{0};
@@ -418,9 +526,18 @@ absl::Duration ProbeInterval() {
   return absl::Milliseconds(absl::GetFlag(FLAGS_probe_interval_ms));
 }
 
+// "a loop per member" or "4 loops", from --loops.
+std::string LoopsText() {
+  const int loops = absl::GetFlag(FLAGS_loops);
+  if (loops == 0) return "a loop per member";
+  return absl::StrCat(loops, loops == 1 ? " loop" : " loops");
+}
+
 int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   FloorCluster floor;
-  if (absl::Status status = floor.Start(n, ProbeInterval()); !status.ok()) {
+  if (absl::Status status =
+          floor.Start(n, absl::GetFlag(FLAGS_loops), ProbeInterval());
+      !status.ok()) {
     std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
     return 1;
   }
@@ -438,10 +555,10 @@ int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
   std::printf(
-      "members %d, floor: bare loops, no swim, ping interval %d ms; settled "
-      "%.0f s, window %.1f s\n",
-      n, absl::GetFlag(FLAGS_probe_interval_ms), absl::ToDoubleSeconds(settle),
-      seconds);
+      "members %d, floor: bare loops, no swim, %s, ping interval %d ms; "
+      "settled %.0f s, window %.1f s\n",
+      n, LoopsText().c_str(), absl::GetFlag(FLAGS_probe_interval_ms),
+      absl::ToDoubleSeconds(settle), seconds);
   std::printf("  CPU per member:            %s\n", cpu.c_str());
   std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
   std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n", sent,
@@ -455,14 +572,15 @@ int Main() {
   const int n = absl::GetFlag(FLAGS_members);
   const std::string driver = absl::GetFlag(FLAGS_driver);
   const std::string security = absl::GetFlag(FLAGS_security);
-  if (n < 2 || n > 1024 ||
+  const int loops = absl::GetFlag(FLAGS_loops);
+  if (n < 2 || n > 1024 || loops < 0 || loops > n ||
       (driver != "epoll" && driver != "asio" && driver != "floor") ||
       (security != "encrypted" && security != "plaintext") ||
       ProbeInterval() <= Config::Lan().probe_timeout) {
     std::fprintf(stderr,
-                 "rest_bench: --members 2-1024, --driver epoll|asio|floor, "
-                 "--security encrypted|plaintext, --probe_interval_ms above "
-                 "%d\n",
+                 "rest_bench: --members 2-1024, --loops 0-members, --driver "
+                 "epoll|asio|floor, --security encrypted|plaintext, "
+                 "--probe_interval_ms above %d\n",
                  static_cast<int>(
                      absl::ToInt64Milliseconds(Config::Lan().probe_timeout)));
     return 2;
@@ -477,7 +595,18 @@ int Main() {
   DriverOptions options;
   options.max_unauthenticated_per_host = options.max_connections;
   options.max_connections_per_host = options.max_connections;
-  std::vector<std::unique_ptr<LoopMember>> members;
+  std::unique_ptr<Cluster> cluster;
+  if (driver == "asio") {
+    cluster = std::make_unique<AsioCluster>(loops);
+  } else {
+    auto epoll = std::make_unique<EpollCluster>();
+    if (absl::Status status = epoll->Start(loops); !status.ok()) {
+      std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
+      return 1;
+    }
+    cluster = std::move(epoll);
+  }
+  std::vector<Driver*>& members = cluster->drivers();
   std::string seed;
   for (int i = 0; i < n; ++i) {
     Config config = Config::Lan();
@@ -491,27 +620,14 @@ int Main() {
     } else {
       config.security_mode = SecurityMode::kPlaintext;
     }
-    if (driver == "epoll") {
-      absl::StatusOr<std::unique_ptr<EpollDriver>> created =
-          EpollDriver::Create(config, options);
-      if (!created.ok()) {
-        std::fprintf(stderr, "rest_bench: %s\n",
-                     created.status().ToString().c_str());
-        return 1;
-      }
-      members.push_back(std::make_unique<EpollMember>(*std::move(created)));
-    } else {
-      auto member = std::make_unique<AsioMember>();
-      if (absl::Status status = member->Start(config, options); !status.ok()) {
-        std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
-        return 1;
-      }
-      members.push_back(std::move(member));
+    if (absl::Status status = cluster->Add(config, options); !status.ok()) {
+      std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
+      return 1;
     }
     if (i == 0) {
-      seed = members[0]->driver().bound_address().ToString();
+      seed = members[0]->bound_address().ToString();
     } else {
-      members.back()->driver().Join({seed});
+      members.back()->Join({seed});
     }
   }
   const absl::Time started = absl::Now();
@@ -546,9 +662,9 @@ int Main() {
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
   std::printf(
-      "members %d, driver %s, %s, probe interval %d ms; joined in %.1f s, "
-      "settled %.0f s, window %.1f s%s\n",
-      n, driver.c_str(), security.c_str(),
+      "members %d, driver %s, %s, %s, probe interval %d ms; joined in %.1f "
+      "s, settled %.0f s, window %.1f s%s\n",
+      n, driver.c_str(), security.c_str(), LoopsText().c_str(),
       absl::GetFlag(FLAGS_probe_interval_ms), absl::ToDoubleSeconds(joined),
       absl::ToDoubleSeconds(settle), seconds,
       settled ? "" : " (NOT all ONLINE at the end)");
