@@ -927,24 +927,35 @@ TEST_P(TlsClusterTest, CertificateForAnotherAddressIsRefusedAndCounted) {
 
 TEST_P(TlsClusterTest, ReloadedCertificatesServeNewConnections) {
   StartCluster(2);
-  // m0's certificate is renewed by another CA, which m1 does not trust.
-  // Once m0 reloads, its new connections present it (whichever side opens
-  // them), and m1 refuses them.
+  // m0's certificate is renewed by another CA.
   absl::StatusOr<std::unique_ptr<TestPki>> next =
-      TestPki::Create(::testing::TempDir(), "ca");
+      TestPki::Create(::testing::TempDir(), "next-ca");
   ASSERT_TRUE(next.ok());
   absl::StatusOr<TlsOptions> renewed = (*next)->Issue("member");
   ASSERT_TRUE(renewed.ok());
-  // Overwrite m0's files in place, as an operator's renewal would.
-  for (const auto& [from, to] :
-       {std::pair{renewed->certificate_file, tls_.certificate_file},
-        std::pair{renewed->key_file, tls_.key_file}}) {
+  const auto copy = [](const std::string& from, const std::string& to,
+                       std::ios::openmode mode) {
     std::ifstream in(from, std::ios::binary);
-    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    std::ofstream out(to, std::ios::binary | mode);
     out << in.rdbuf();
-  }
-  // Both members share these files: m0 reloads, m1 does not.
-  ASSERT_TRUE(driver(0).ReloadTls().ok());
+  };
+  // Overwrite m0's files in place, as an operator's renewal would, but
+  // leave the CA bundle as it was: every member trusting it would refuse
+  // the new certificate, so the reload is refused, naming it, and m0 keeps
+  // what it has.
+  copy(renewed->certificate_file, tls_.certificate_file, std::ios::trunc);
+  copy(renewed->key_file, tls_.key_file, std::ios::trunc);
+  const absl::Status cut_off = driver(0).ReloadTls();
+  EXPECT_EQ(cut_off.code(), absl::StatusCode::kInvalidArgument) << cut_off;
+  EXPECT_NE(cut_off.message().find(tls_.certificate_file), std::string::npos)
+      << cut_off;
+  // With the new CA added to the bundle, it loads. Both members share these
+  // files, and only m0 reloads: m1 still trusts the old CA alone, so once
+  // m0's new connections present the new certificate (whichever side opens
+  // them), m1 refuses them.
+  copy((*next)->ca_file(), tls_.ca_file, std::ios::app);
+  const absl::Status reloaded = driver(0).ReloadTls();
+  ASSERT_TRUE(reloaded.ok()) << reloaded;
   EXPECT_TRUE(Eventually(
       [&] {
         const DriverStats stats = StatsOf(1);

@@ -48,6 +48,14 @@ struct TlsOptions {
   std::string key_file;
   std::string ca_file;
   TlsIdentity identity = TlsIdentity::kAddress;
+  // Loading (at Create, and at every ReloadTls) refuses a certificate that
+  // members trusting `ca_file` would refuse: one that does not chain to it
+  // (a renewal from another CA, a missing intermediate), has expired or is
+  // not yet valid, or may not serve both ends of a connection. Such a
+  // member would be cut off from every peer sharing its bundle. false
+  // loads it anyway: for members that trust other bundles than the one
+  // they are known by, or to test how peers refuse one.
+  bool check_own_certificate = true;
 
   bool enabled() const {
     return !certificate_file.empty() || !key_file.empty() || !ca_file.empty();

@@ -5,10 +5,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 
 namespace swim::net {
@@ -31,6 +33,48 @@ absl::Status FileError(absl::string_view what, const std::string& path) {
 
 // Application data sealed per Seal call: a few full records.
 constexpr size_t kSealBurst = 4 * 16384;
+
+// What peers trusting this member's own CA bundle will check of its
+// certificate, as a TLS handshake does, at both ends (a member is a client
+// of some peers and a server of others): that it chains to the bundle, is
+// valid now and may serve that end.
+absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
+  X509* leaf = SSL_CTX_get0_certificate(context);
+  STACK_OF(X509)* chain = nullptr;
+  if (leaf == nullptr || SSL_CTX_get0_chain_certs(context, &chain) != 1) {
+    return absl::InternalError(
+        absl::StrCat("TLS: cannot read back the certificate of '",
+                     options.certificate_file, "': ", TakeErrors()));
+  }
+  X509_STORE_CTX* verify = X509_STORE_CTX_new();
+  if (verify == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("TLS: cannot verify a certificate: ", TakeErrors()));
+  }
+  absl::Cleanup free_verify = [verify] { X509_STORE_CTX_free(verify); };
+  for (const auto& [purpose, end] :
+       {std::pair{X509_PURPOSE_SSL_SERVER, "accepting"},
+        std::pair{X509_PURPOSE_SSL_CLIENT, "connecting"}}) {
+    if (X509_STORE_CTX_init(verify, SSL_CTX_get_cert_store(context), leaf,
+                            chain) != 1 ||
+        X509_STORE_CTX_set_purpose(verify, purpose) != 1) {
+      return absl::InternalError(
+          absl::StrCat("TLS: cannot verify a certificate: ", TakeErrors()));
+    }
+    const bool verified = X509_verify_cert(verify) == 1;
+    const int error = X509_STORE_CTX_get_error(verify);
+    X509_STORE_CTX_cleanup(verify);
+    if (!verified) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TLS: members trusting '", options.ca_file,
+          "' would refuse the certificate in '", options.certificate_file,
+          "' when ", end, ": ", X509_verify_cert_error_string(error),
+          " (TlsOptions::check_own_certificate)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -89,6 +133,12 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
   // A certificate chain far beyond any real one is refused, not buffered.
   SSL_CTX_set_max_cert_list(context, 64 << 10);
+  if (options.check_own_certificate) {
+    if (absl::Status status = CheckOwnCertificate(context, options);
+        !status.ok()) {
+      return status;
+    }
+  }
   return loaded;
 }
 

@@ -155,6 +155,8 @@ TEST(TlsTest, CertificateFromAnotherCaIsUntrusted) {
   auto member = ours->Issue("member");
   auto intruder = theirs->IssueTrusting("intruder", TestPki::Leaf(), *ours);
   ASSERT_TRUE(member.ok() && intruder.ok());
+  // Its own bundle refuses it too: load it anyway, as an intruder would.
+  intruder->check_own_certificate = false;
   // The intruder dials the member: the member refuses its certificate.
   Pair pair = Connect(*intruder, *member);
   EXPECT_TRUE(pair.server->failed());
@@ -171,6 +173,7 @@ TEST(TlsTest, CertificateFromAnotherCaIsUntrusted) {
   auto twin = MakePki("ours");
   auto lookalike = twin->IssueTrusting("lookalike", TestPki::Leaf(), *ours);
   ASSERT_TRUE(lookalike.ok());
+  lookalike->check_own_certificate = false;
   Pair forged = Connect(*lookalike, *member);
   EXPECT_EQ(forged.server->failure(), TlsFailure::kUntrusted)
       << forged.server_status;
@@ -190,6 +193,10 @@ TEST(TlsTest, ExpiredAndNotYetValidCertificatesAreRefused) {
   auto old = pki->Issue("old", expired);
   auto early = pki->Issue("early", future);
   ASSERT_TRUE(member.ok() && old.ok() && early.ok());
+  // Loaded although their own members' bundle refuses them (as they would
+  // be by a member whose clock is off, or that kept running past expiry).
+  old->check_own_certificate = false;
+  early->check_own_certificate = false;
 
   Pair from_old = Connect(*old, *member);
   EXPECT_EQ(from_old.server->failure(), TlsFailure::kExpired);
@@ -450,6 +457,45 @@ TEST(TlsTest, LoadNamesTheFileThatCannotBeUsed) {
 
   loaded = TlsContext::Load(TlsOptions{});
   EXPECT_FALSE(loaded.ok());
+}
+
+// A certificate that every member sharing the bundle would refuse is
+// refused when loaded, with the file and the reason, unless asked not to.
+TEST(TlsTest, LoadRefusesACertificateItsOwnBundleWouldRefuse) {
+  auto ours = MakePki("own");
+  auto theirs = MakePki("renewal");
+  TestPki::Leaf expired;
+  expired.not_before = -absl::Hours(48);
+  expired.not_after = -absl::Hours(1);
+  TestPki::Leaf future;
+  future.not_before = absl::Hours(2);
+  auto good = ours->Issue("good");
+  // Renewed by another CA, and the bundle left as it was.
+  auto other_ca = theirs->IssueTrusting("other-ca", TestPki::Leaf(), *ours);
+  auto old = ours->Issue("old", expired);
+  auto early = ours->Issue("early", future);
+  ASSERT_TRUE(good.ok() && other_ca.ok() && old.ok() && early.ok());
+  EXPECT_TRUE(TlsContext::Load(*good).ok());
+
+  struct Case {
+    TlsOptions options;
+    const char* reason;
+  };
+  for (Case& refused : std::vector<Case>{{*other_ca, "local issuer"},
+                                         {*old, "expired"},
+                                         {*early, "not yet valid"}}) {
+    auto loaded = TlsContext::Load(refused.options);
+    ASSERT_FALSE(loaded.ok()) << refused.reason;
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+    const std::string message(loaded.status().message());
+    EXPECT_NE(message.find(refused.options.certificate_file), std::string::npos)
+        << message;
+    EXPECT_NE(message.find(refused.options.ca_file), std::string::npos)
+        << message;
+    EXPECT_NE(message.find(refused.reason), std::string::npos) << message;
+    refused.options.check_own_certificate = false;
+    EXPECT_TRUE(TlsContext::Load(refused.options).ok()) << refused.reason;
+  }
 }
 
 TEST(TlsTest, FailureNamesAreDistinct) {
