@@ -40,6 +40,14 @@ absl::Status DriverOptions::Validate(const Config& config) const {
     return Invalid("max_unauthenticated_per_host",
                    "1 to max_connections_per_host");
   }
+  for (const auto& [name, value] :
+       {std::pair{"max_handshakes_per_host_per_second",
+                  max_handshakes_per_host_per_second},
+        std::pair{"max_handshakes_per_second", max_handshakes_per_second}}) {
+    if (value < 0 || value > 1'000'000) {
+      return Invalid(name, "0 (no limit) to 1000000");
+    }
+  }
   // Room for one largest message with its framing.
   const size_t chunks = (config.max_stream_message + kMaxStreamChunkData - 1) /
                         kMaxStreamChunkData;

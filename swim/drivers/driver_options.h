@@ -110,6 +110,17 @@ struct DriverOptions {
   // the host's connection left idle longest (a second at least) is closed
   // for the newcomer, or else the newcomer is.
   int max_connections_per_host = 32;
+  // With TLS: handshakes taken on for incoming connections, a second, from
+  // one host and from all together, each with a burst of as many at once
+  // (net::HandshakeBudget). A server's handshake costs a key exchange and
+  // a signature, for a ClientHello that costs its sender nothing to
+  // repeat; a connection beyond either is closed at the accept, before
+  // any of that, and counted (tls_handshakes_throttled). A member opens a
+  // connection to a peer once and reuses it while it is busy (idle_timeout
+  // after that), so members come nowhere near either but in a join burst
+  // of hundreds through one seed, whose joiners then retry. 0: no limit.
+  int max_handshakes_per_host_per_second = 64;
+  int max_handshakes_per_second = 1024;
   // Bytes queued on all connections together (peers that read slowly or
   // not at all); messages beyond are dropped.
   size_t max_queued_stream_bytes = 64 << 20;

@@ -37,6 +37,7 @@ absl::Span<const DriverStatsField> DriverStatsFields() {
        {"tls_expired_certificate", &DriverStats::tls_expired_certificate},
        {"tls_identity_mismatches", &DriverStats::tls_identity_mismatches},
        {"tls_refused_by_peer", &DriverStats::tls_refused_by_peer},
+       {"tls_handshakes_throttled", &DriverStats::tls_handshakes_throttled},
        {"tls_handshake_timeouts", &DriverStats::tls_handshake_timeouts},
        {"seeds_resolved", &DriverStats::seeds_resolved},
        {"seed_resolve_failures", &DriverStats::seed_resolve_failures},

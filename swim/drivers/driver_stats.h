@@ -59,6 +59,10 @@ struct DriverStats {
   uint64_t tls_expired_certificate = 0;
   uint64_t tls_identity_mismatches = 0;
   uint64_t tls_refused_by_peer = 0;
+  // Incoming connections closed at the accept, before any handshake, over
+  // DriverOptions::max_handshakes_per_host_per_second or
+  // max_handshakes_per_second.
+  uint64_t tls_handshakes_throttled = 0;
   // Closed before the handshake finished (read_timeout after the accept
   // for an incoming connection, connect_timeout after the connect for an
   // outgoing one).

@@ -19,6 +19,7 @@
 #include "swim/core/stream.h"
 #include "swim/drivers/driver_options.h"
 #include "swim/drivers/driver_stats.h"
+#include "swim/drivers/net/handshake_budget.h"
 #include "swim/drivers/net/send_queue.h"
 #include "swim/drivers/net/tls.h"
 
@@ -102,7 +103,10 @@ struct StreamConnection {
 // queued bytes are capped across all connections
 // (max_queued_stream_bytes).
 //
-// With TLS (SetTls), every connection made or accepted gets a TlsStream:
+// With TLS (SetTls), incoming connections are first held to the handshake
+// budget (DriverOptions::max_handshakes_per_host_per_second and
+// max_handshakes_per_second), beyond which they are closed at once, before
+// the caps; and every connection made or accepted gets a TlsStream:
 // the driver passes what the socket read through Open and writes what
 // Outgoing gives. A handshake is no authenticated progress, so one that
 // stalls is cut by the same deadlines; a failed one closes the connection,
@@ -135,7 +139,11 @@ class ConnectionTable {
   // own descriptors).
   ConnectionTable(const DriverOptions& options, DriverStats& stats,
                   uint64_t first_id = 1)
-      : options_(options), stats_(stats), next_id_(first_id) {}
+      : options_(options),
+        stats_(stats),
+        handshakes_(options.max_handshakes_per_host_per_second,
+                    options.max_handshakes_per_second),
+        next_id_(first_id) {}
 
   // The TLS context of connections made from now on (null: plaintext).
   void SetTls(std::shared_ptr<const TlsContext> tls) { tls_ = std::move(tls); }
@@ -169,6 +177,10 @@ class ConnectionTable {
   Accepted AddIncoming(std::unique_ptr<Connection> connection,
                        const Address& peer, Instant now) {
     Accepted result;
+    if (tls_ != nullptr && !handshakes_.TryTake(peer, now)) {
+      ++stats_.tls_handshakes_throttled;
+      return result;
+    }
     const Address host = HostOf(peer);
     if (auto it = unauthenticated_by_host_.find(host);
         it != unauthenticated_by_host_.end() &&
@@ -572,6 +584,7 @@ class ConnectionTable {
   const DriverOptions& options_;
   DriverStats& stats_;
   std::shared_ptr<const TlsContext> tls_;
+  HandshakeBudget handshakes_;  // with TLS: incoming handshakes taken on
   uint64_t next_id_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<Address, uint64_t> outgoing_by_peer_;

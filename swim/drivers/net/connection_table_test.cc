@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
@@ -420,12 +421,18 @@ bool Deliver(Table& from_table, FakeConnection& from, Table& to_table,
   return true;
 }
 
-TEST(ConnectionTableTest, TlsSealsQueuedMessagesOnlyAfterTheHandshake) {
-  auto pki = drivertest::TestPki::Create(::testing::TempDir(), "table-ca");
-  ASSERT_TRUE(pki.ok()) << pki.status();
+// The TLS context of a member with a certificate from a new CA, `ca`.
+absl::StatusOr<std::shared_ptr<const TlsContext>> MemberTls(
+    absl::string_view ca) {
+  auto pki = drivertest::TestPki::Create(::testing::TempDir(), ca);
+  if (!pki.ok()) return pki.status();
   auto credentials = (*pki)->Issue("member");
-  ASSERT_TRUE(credentials.ok());
-  auto context = TlsContext::Load(*credentials);
+  if (!credentials.ok()) return credentials.status();
+  return TlsContext::Load(*credentials);
+}
+
+TEST(ConnectionTableTest, TlsSealsQueuedMessagesOnlyAfterTheHandshake) {
+  const auto context = MemberTls("table-ca");
   ASSERT_TRUE(context.ok()) << context.status();
   DriverOptions options = SmallOptions();
   options.max_queued_stream_bytes = 1 << 20;
@@ -471,11 +478,7 @@ TEST(ConnectionTableTest, TlsSealsQueuedMessagesOnlyAfterTheHandshake) {
 }
 
 TEST(ConnectionTableTest, TlsFailuresAndStalledHandshakesAreCounted) {
-  auto pki = drivertest::TestPki::Create(::testing::TempDir(), "stall-ca");
-  ASSERT_TRUE(pki.ok()) << pki.status();
-  auto credentials = (*pki)->Issue("member");
-  ASSERT_TRUE(credentials.ok());
-  auto context = TlsContext::Load(*credentials);
+  const auto context = MemberTls("stall-ca");
   ASSERT_TRUE(context.ok()) << context.status();
   const DriverOptions options = SmallOptions();
   DriverStats stats;
@@ -500,6 +503,42 @@ TEST(ConnectionTableTest, TlsFailuresAndStalledHandshakesAreCounted) {
   EXPECT_EQ(expired.size(), 1u);
   EXPECT_EQ(stats.tls_handshake_timeouts, 1u);
   EXPECT_EQ(stats.stream_read_timeouts, 0u);
+}
+
+// With TLS, incoming connections beyond the handshake budget are closed at
+// the accept and counted, before the caps; without TLS there is none.
+TEST(ConnectionTableTest, TlsHandshakesBeyondTheBudgetAreRefusedAtTheAccept) {
+  const auto context = MemberTls("budget-ca");
+  ASSERT_TRUE(context.ok()) << context.status();
+  DriverOptions options = SmallOptions();
+  options.max_connections = 64;
+  options.max_connections_per_host = 64;
+  options.max_unauthenticated_per_host = 64;
+  options.max_handshakes_per_host_per_second = 3;
+  options.max_handshakes_per_second = 5;
+
+  DriverStats plain_stats;
+  Table plain(options, plain_stats);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_NE(Accept(plain, "10.0.0.1:40000"), nullptr);
+  }
+  EXPECT_EQ(plain_stats.tls_handshakes_throttled, 0u);
+
+  DriverStats stats;
+  Table table(options, stats);
+  table.SetTls(*context);
+  int taken = 0;
+  for (int i = 0; i < 10; ++i)
+    taken += Accept(table, "10.0.0.1:40000") != nullptr;
+  EXPECT_EQ(taken, 3);
+  for (int i = 0; i < 10; ++i)
+    taken += Accept(table, "10.0.0.2:40000") != nullptr;
+  EXPECT_EQ(taken, 5);  // the overall budget
+  EXPECT_EQ(stats.tls_handshakes_throttled, 15u);
+  EXPECT_EQ(stats.streams_accepted, 5u);
+  EXPECT_EQ(stats.streams_rejected, 0u);
+  // A second on, both budgets are whole again.
+  EXPECT_NE(Accept(table, "10.0.0.1:40000", kNow + absl::Seconds(1)), nullptr);
 }
 
 }  // namespace
