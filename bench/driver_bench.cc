@@ -451,6 +451,36 @@ void BM_AsioTcpOnlyProbeCycles(benchmark::State& state) {
   driver.reset();
 }
 
+// What a ClientHello costs the member that accepts it: a new server-side
+// TlsStream given the same ClientHello each time (a peer can repeat one
+// for free) answers with its whole first flight, a key exchange and a
+// signature. DriverOptions::max_handshakes_per_second bounds how many of
+// these a member takes on a second.
+void BM_TlsServerFlightForAReplayedClientHello(benchmark::State& state) {
+  auto pki = *drivertest::TestPki::Create(
+      std::filesystem::temp_directory_path().string(), "swim-handshake-bench");
+  const auto member = *net::TlsContext::Load(*pki->Issue("member"));
+  const auto prober = *net::TlsContext::Load(*pki->Issue("prober"));
+  const Address peer = *Address::Parse("127.0.0.1:7946");
+  auto client =
+      *net::TlsStream::Create(prober, net::TlsStream::Role::kClient, peer);
+  const std::vector<uint8_t> client_hello(client->Pending().begin(),
+                                          client->Pending().end());
+  std::vector<uint8_t> plaintext;
+  for (auto _ : state) {
+    auto server =
+        *net::TlsStream::Create(member, net::TlsStream::Role::kServer, peer);
+    if (!server->Receive(client_hello, plaintext).ok() ||
+        server->pending_bytes() == 0) {
+      state.SkipWithError("the member did not answer the ClientHello");
+      break;
+    }
+    benchmark::DoNotOptimize(server->Pending().data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("handshakes");
+}
+
 BENCHMARK(BM_KernelEchoBaseline);
 BENCHMARK(BM_EpollProbeCycles)
     ->ArgsProduct({{static_cast<int>(SecurityMode::kPlaintext),
@@ -467,6 +497,7 @@ BENCHMARK(BM_AsioTcpOnlyProbeCycles)
     ->ArgsProduct({{static_cast<int>(SecurityMode::kPlaintext),
                     static_cast<int>(SecurityMode::kEncrypted)},
                    {0, 1}});
+BENCHMARK(BM_TlsServerFlightForAReplayedClientHello);
 
 }  // namespace
 }  // namespace swim
