@@ -36,6 +36,7 @@
 #include "swim/core/keyring.h"
 #include "swim/core/stats.h"
 #include "swim/core/stream.h"
+#include "swim/drivers/net/tls.h"
 #include "swim/drivers/testing/child_member.h"
 #include "swim/drivers/testing/eventually.h"
 #include "swim/drivers/testing/fast_config.h"
@@ -399,6 +400,74 @@ TEST_P(TlsStreamAttackTest, StalledGarbageAndExpiredHandshakesAreRefused) {
       kBound))
       << OpenDescriptors("/proc/self/fd") << " descriptors, "
       << descriptors_before << " before";
+  EXPECT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
+}
+
+// Must happen: a real ClientHello, sent again on 300 connections from one
+// address as fast as they open, makes the member take on no more
+// handshakes than its per-host budget (64 a second, with a burst of 64);
+// the others are closed at the accept and counted, and the cluster stays
+// converged.
+TEST_P(TlsStreamAttackTest, RepeatedClientHellosAreHeldToTheHandshakeBudget) {
+  Start("m0");
+  Start("m1").driver().Join({members_[0]->address()});
+  ASSERT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
+  const Address target = members_[0]->driver().address();
+  absl::StatusOr<TlsOptions> flood_tls = pki_->Issue("flood");
+  ASSERT_TRUE(flood_tls.ok()) << flood_tls.status();
+  auto context = net::TlsContext::Load(*flood_tls);
+  ASSERT_TRUE(context.ok()) << context.status();
+  auto client =
+      net::TlsStream::Create(*context, net::TlsStream::Role::kClient, target);
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::vector<uint8_t> client_hello((*client)->Pending().begin(),
+                                          (*client)->Pending().end());
+  const DriverStats before = StatsOf(0);
+
+  constexpr int kFlood = 300;
+  const absl::Time start = absl::Now();
+  int sent = 0;
+  for (int i = 0; i < kFlood; ++i) {
+    RawTcpPeer peer;
+    if (peer.Connect(target, HostileSource(0)).ok() &&
+        peer.Send(client_hello).ok()) {
+      ++sent;
+    }
+  }
+  ASSERT_EQ(sent, kFlood);
+  // Every connection is accepted and then counted one way or the other.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const DriverStats now = StatsOf(0);
+        return now.tls_handshakes_throttled - before.tls_handshakes_throttled +
+                   now.streams_accepted - before.streams_accepted +
+                   now.streams_rejected - before.streams_rejected >=
+               static_cast<uint64_t>(kFlood);
+      },
+      kBound))
+      << StatsOf(0).ToString();
+  // What the budget let through from the first connection until the last
+  // was accepted, and m1's own connections (a few).
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const DriverOptions defaults;
+  const uint64_t most_accepted =
+      static_cast<uint64_t>(defaults.max_handshakes_per_host_per_second *
+                            (1 + seconds)) +
+      1 + 8;
+  const DriverStats after = StatsOf(0);
+  EXPECT_LE(after.streams_accepted - before.streams_accepted, most_accepted)
+      << "the flood lasted " << seconds << " s; " << after.ToString();
+  const uint64_t least_throttled =
+      most_accepted >= kFlood ? 0 : kFlood - most_accepted;
+  EXPECT_GE(after.tls_handshakes_throttled - before.tls_handshakes_throttled,
+            least_throttled)
+      << after.ToString();
+  std::cout << "a flood of " << kFlood << " ClientHellos in " << seconds
+            << " s: "
+            << after.tls_handshakes_throttled - before.tls_handshakes_throttled
+            << " throttled, "
+            << after.streams_accepted - before.streams_accepted
+            << " accepted\n";
   EXPECT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
 }
 
