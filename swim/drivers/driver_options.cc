@@ -48,6 +48,9 @@ absl::Status DriverOptions::Validate(const Config& config) const {
       return Invalid(name, "0 (no limit) to 1000000");
     }
   }
+  if (ipv6_host_prefix < 1 || ipv6_host_prefix > 128) {
+    return Invalid("ipv6_host_prefix", "1-128");
+  }
   // Room for one largest message with its framing.
   const size_t chunks = (config.max_stream_message + kMaxStreamChunkData - 1) /
                         kMaxStreamChunkData;

@@ -121,6 +121,13 @@ struct DriverOptions {
   // of hundreds through one seed, whose joiners then retry. 0: no limit.
   int max_handshakes_per_host_per_second = 64;
   int max_handshakes_per_second = 1024;
+  // What one host is, for the per-host caps and budget above: an IPv4
+  // address, or the first this many bits of an IPv6 address. 128 (the
+  // default): each IPv6 address is a host, so a peer holding a whole
+  // prefix (a /64 is common) meets only the overall caps. 64: a /64 is one
+  // host, so a prefix counts once, and members on one IPv6 LAN share one
+  // host's caps (raise those to match). 1-128.
+  int ipv6_host_prefix = 128;
   // Bytes queued on all connections together (peers that read slowly or
   // not at all); messages beyond are dropped.
   size_t max_queued_stream_bytes = 64 << 20;

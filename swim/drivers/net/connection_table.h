@@ -1,6 +1,8 @@
 #ifndef SWIM_DRIVERS_NET_CONNECTION_TABLE_H_
 #define SWIM_DRIVERS_NET_CONNECTION_TABLE_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -25,8 +27,20 @@
 
 namespace swim::net {
 
-// The peer's address without its port: per-host caps count by it.
-inline Address HostOf(const Address& address) { return address.WithPort(0); }
+// The host a peer counts against for the per-host caps and the handshake
+// budget: its IP address without the port, an IPv6 address cut to its
+// first `ipv6_prefix` bits (DriverOptions::ipv6_host_prefix).
+inline Address HostOf(const Address& address, int ipv6_prefix) {
+  const Address host = address.WithPort(0);
+  if (host.family() != Address::Family::kIpv6 || ipv6_prefix >= 128) {
+    return host;
+  }
+  std::array<uint8_t, 16> octets = host.octets();
+  for (int bit = std::max(ipv6_prefix, 0); bit < 128; ++bit) {
+    octets[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  }
+  return Address::Ipv6(octets, 0);
+}
 
 // What both drivers know about a stream connection besides its socket.
 struct StreamConnection {
@@ -177,11 +191,11 @@ class ConnectionTable {
   Accepted AddIncoming(std::unique_ptr<Connection> connection,
                        const Address& peer, Instant now) {
     Accepted result;
-    if (tls_ != nullptr && !handshakes_.TryTake(peer, now)) {
+    const Address host = HostOf(peer, options_.ipv6_host_prefix);
+    if (tls_ != nullptr && !handshakes_.TryTake(host, now)) {
       ++stats_.tls_handshakes_throttled;
       return result;
     }
-    const Address host = HostOf(peer);
     if (auto it = unauthenticated_by_host_.find(host);
         it != unauthenticated_by_host_.end() &&
         it->second >=
@@ -406,7 +420,8 @@ class ConnectionTable {
     if (connection->incoming) {
       --incoming_;
       if (!connection->authenticated) Authenticated(connection->peer);
-      auto host = incoming_by_host_.find(HostOf(connection->peer));
+      auto host = incoming_by_host_.find(
+          HostOf(connection->peer, options_.ipv6_host_prefix));
       if (host != incoming_by_host_.end() && --host->second == 0) {
         incoming_by_host_.erase(host);
       }
@@ -536,7 +551,8 @@ class ConnectionTable {
   // One unauthenticated connection from `peer`'s host is no longer one
   // (it authenticated, or it is gone).
   void Authenticated(const Address& peer) {
-    auto it = unauthenticated_by_host_.find(HostOf(peer));
+    auto it =
+        unauthenticated_by_host_.find(HostOf(peer, options_.ipv6_host_prefix));
     if (it == unauthenticated_by_host_.end()) return;
     if (--it->second == 0) unauthenticated_by_host_.erase(it);
   }
@@ -551,7 +567,8 @@ class ConnectionTable {
     Connection* slowest = nullptr;
     for (const auto& [id, connection] : connections_) {
       if (!connection->incoming || !connection->authenticated ||
-          (host != nullptr && HostOf(connection->peer) != *host)) {
+          (host != nullptr &&
+           HostOf(connection->peer, options_.ipv6_host_prefix) != *host)) {
         continue;
       }
       const bool writing = connection->HasOutput();

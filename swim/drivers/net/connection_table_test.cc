@@ -87,6 +87,40 @@ TEST(ConnectionTableTest, UnauthenticatedIncomingConnectionsAreCappedPerHost) {
 
 // Authenticated connections count too: a member (or a stolen key) cannot
 // open connections without end from one host.
+TEST(ConnectionTableTest, AnIpv6HostIsItsPrefix) {
+  EXPECT_EQ(HostOf(From("10.1.2.3:7946"), 64), From("10.1.2.3:0"));
+  EXPECT_EQ(HostOf(From("[fd00:1:2:3:4:5:6:7]:7946"), 128),
+            From("[fd00:1:2:3:4:5:6:7]:0"));
+  EXPECT_EQ(HostOf(From("[fd00:1:2:3:4:5:6:7]:7946"), 64),
+            From("[fd00:1:2:3::]:0"));
+  EXPECT_EQ(HostOf(From("[fd00:1:2:3fff:4:5:6:7]:7946"), 52),
+            From("[fd00:1:2:3000::]:0"));
+  EXPECT_EQ(HostOf(From("[fd00:1:2:3:4:5:6:7]:7946"), 1), From("[8000::]:0"));
+}
+
+// With ipv6_host_prefix 64, the addresses of one /64 are one host: they
+// share its caps, and another /64 has its own.
+TEST(ConnectionTableTest, PerHostCapsCountAnIpv6PrefixOnce) {
+  DriverOptions options = SmallOptions();
+  options.max_connections = 16;
+  options.max_connections_per_host = 4;
+  DriverStats stats;
+  {
+    Table table(options, stats);  // each address a host
+    for (int i = 1; i <= 3; ++i) {
+      EXPECT_NE(Accept(table, absl::StrCat("[fd00::", i, "]:4000")), nullptr);
+    }
+  }
+  options.ipv6_host_prefix = 64;
+  Table table(options, stats);
+  EXPECT_NE(Accept(table, "[fd00::1]:4000"), nullptr);
+  EXPECT_NE(Accept(table, "[fd00::2]:4000"), nullptr);
+  // Two unauthenticated from the prefix already (any address in it).
+  EXPECT_EQ(Accept(table, "[fd00::ffff:3]:4000"), nullptr);
+  EXPECT_EQ(stats.streams_rejected, 1u);
+  EXPECT_NE(Accept(table, "[fd00:0:0:1::1]:4000"), nullptr);
+}
+
 TEST(ConnectionTableTest, AllIncomingConnectionsAreCappedPerHost) {
   DriverOptions options = SmallOptions();
   options.max_connections = 10;

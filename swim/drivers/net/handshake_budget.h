@@ -27,9 +27,9 @@ class HandshakeBudget {
   // Handshakes a second; 0: no limit.
   HandshakeBudget(int per_host, int overall);
 
-  // Whether a handshake from `host` (an address whose port is ignored) at
-  // `now` fits both budgets; if so, it is spent from both, and if not,
-  // neither changes.
+  // Whether a handshake from `host` (what the caller counts a host by:
+  // net::HostOf; a port is ignored) at `now` fits both budgets; if so, it
+  // is spent from both, and if not, neither changes.
   bool TryTake(const Address& host, Instant now);
 
   // Hosts remembered: those that spent some of their budget, until the
