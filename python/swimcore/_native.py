@@ -311,7 +311,8 @@ class Verdict:
 
 def _verdict_out(verdict: Any) -> Verdict:
     def text(pointer: Any) -> str:
-        return str(ffi.string(pointer).decode('utf-8', 'replace'))
+        # Member names, as C strings: decoded as _name_out decodes them.
+        return str(ffi.string(pointer).decode('utf-8', 'surrogateescape'))
     return Verdict(
         reason=ffi.string(lib.swim_verdict_reason_name(verdict.reason))
         .decode(),

@@ -181,6 +181,14 @@ class _Printer:
         self.stop = stop
 
     def _write(self, line: str) -> None:
+        # A peer's name that is not UTF-8 arrives as lone surrogates
+        # (swimcore's names round-trip its bytes): its bytes are written as
+        # escapes (\xff).
+        try:
+            raw = line.encode('utf-8', 'surrogateescape')
+        except UnicodeEncodeError:
+            raw = line.encode('utf-8', 'backslashreplace')
+        line = raw.decode('utf-8', 'backslashreplace')
         try:
             sys.stdout.write(line + '\n')
             sys.stdout.flush()

@@ -140,9 +140,14 @@ TEST_F(NamesTest, SizedNamesAreCheckedLikeTheWireDoes) {
   // None of that changed what "c" knows.
   ASSERT_EQ(swim_node_find_n(c_, "plain", 5, &member), SWIM_OK);
   EXPECT_EQ(member.status, SWIM_STATUS_ONLINE);
-  // The message names the name, escaped.
+  // The message names the name, its bytes that are not UTF-8 escaped (a
+  // NUL too), so it stays one UTF-8 string.
   EXPECT_EQ(swim_node_find_n(c_, "a\"\xff", 3, &member), SWIM_ERR_NOT_FOUND);
   EXPECT_STREQ(swim_node_last_error(c_), "no member named \"a\\\"\\xff\"");
+  EXPECT_EQ(swim_node_remove_n(c_, "a\0\xff", 3, kNow), SWIM_ERR_NOT_FOUND);
+  EXPECT_STREQ(swim_node_last_error(c_), "no member named \"a\\x00\\xff\"");
+  EXPECT_EQ(swim_node_find(c_, "caf\xc3\xa9", &member), SWIM_ERR_NOT_FOUND);
+  EXPECT_STREQ(swim_node_last_error(c_), "no member named \"caf\xc3\xa9\"");
 }
 
 }  // namespace

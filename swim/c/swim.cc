@@ -19,7 +19,6 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -53,41 +52,69 @@ constexpr size_t kMaxStructSize = 4096;
 
 // --- Values crossing the boundary -------------------------------------------
 
+// The length of the UTF-8 sequence at `text[i]`, or 0 if the bytes there
+// are not one (overlong forms, surrogates and values past Unicode are not).
+size_t Utf8SequenceAt(absl::string_view text, size_t i) {
+  const auto byte = static_cast<uint8_t>(text[i]);
+  size_t length;
+  uint32_t min;
+  if (byte < 0x80) {
+    return 1;
+  } else if ((byte & 0xE0) == 0xC0) {
+    length = 2;
+    min = 0x80;
+  } else if ((byte & 0xF0) == 0xE0) {
+    length = 3;
+    min = 0x800;
+  } else if ((byte & 0xF8) == 0xF0) {
+    length = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (text.size() - i < length) return 0;
+  uint32_t code = byte & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<uint8_t>(text[i + k]);
+    if ((next & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (next & 0x3F);
+  }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+    return 0;
+  }
+  return length;
+}
+
 bool ValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<uint8_t>(text[i]);
-    size_t length;
-    uint32_t min;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    } else if ((byte & 0xE0) == 0xC0) {
-      length = 2;
-      min = 0x80;
-    } else if ((byte & 0xF0) == 0xE0) {
-      length = 3;
-      min = 0x800;
-    } else if ((byte & 0xF8) == 0xF0) {
-      length = 4;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    uint32_t code = byte & (0x7F >> length);
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<uint8_t>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    // Overlong forms, surrogates and values past Unicode are not UTF-8.
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceAt(text, i);
+    if (length == 0) return false;
     i += length;
   }
   return true;
+}
+
+// `name` in double quotes for a message, which must stay one UTF-8 C
+// string: a quote, a backslash, a control character (a NUL too) and every
+// byte that is not part of UTF-8 are escaped (\", \\, \xff).
+std::string QuotedName(absl::string_view name) {
+  std::string out = "\"";
+  for (size_t i = 0; i < name.size();) {
+    const auto byte = static_cast<uint8_t>(name[i]);
+    const size_t length = Utf8SequenceAt(name, i);
+    if (byte == '"' || byte == '\\') {
+      absl::StrAppend(&out, "\\", absl::string_view(&name[i], 1));
+    } else if (length == 0 || byte < 0x20 || byte == 0x7F) {
+      absl::StrAppend(&out, "\\x", absl::Hex(byte, absl::kZeroPad2));
+    } else {
+      out.append(name.data() + i, length);
+      i += length;
+      continue;
+    }
+    ++i;
+  }
+  out += '"';
+  return out;
 }
 
 int64_t ToNanos(absl::Duration duration) {
@@ -966,9 +993,14 @@ int swim_node_remove_n(swim_node* node, const char* name, size_t name_size,
     if (auto error = CheckName(name, name_size)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
-    return FromStatus(
-        node,
-        node->node->Remove(absl::string_view(name, name_size), InstantOf(now)));
+    const absl::string_view sized(name, name_size);
+    absl::Status removed = node->node->Remove(sized, InstantOf(now));
+    if (absl::IsNotFound(removed)) {
+      // The core's message quotes the name as it is, NUL or not.
+      return Fail(node, SWIM_ERR_NOT_FOUND,
+                  absl::StrCat("no member named ", QuotedName(sized)));
+    }
+    return FromStatus(node, removed);
   });
 }
 
@@ -1192,9 +1224,8 @@ int FindMember(swim_node* node, absl::string_view name, swim_member* out) {
     member = node->node->local();
   }
   if (!member.has_value()) {
-    return Fail(
-        node, SWIM_ERR_NOT_FOUND,
-        absl::StrCat("no member named \"", absl::CHexEscape(name), "\""));
+    return Fail(node, SWIM_ERR_NOT_FOUND,
+                absl::StrCat("no member named ", QuotedName(name)));
   }
   node->view.Set(*std::move(member));
   node->view.Fill(*out);

@@ -40,7 +40,9 @@
  * Text: names, metadata keys and the cluster label are UTF-8, checked on
  * the way in. Text coming out (names from other members, who may run
  * older or other software) is passed as bytes with a size, NUL-terminated
- * as a convenience; it is UTF-8 unless a peer sent otherwise.
+ * as a convenience; it is UTF-8 unless a peer sent otherwise. A name that
+ * is not (or holds a NUL) is looked up and removed by its size:
+ * swim_node_find_n, swim_node_remove_n.
  *
  * Threads: a node is not thread-safe; one thread at a time may call
  * functions on a handle. Different handles are independent.

@@ -20,8 +20,11 @@ namespace swim::net {
 // Each budget is a rate with a burst (the generic cell rate algorithm):
 // it keeps the instant at which it will be full again, which a handshake
 // moves on by 1 s / rate, and one that would move it beyond a second from
-// now is refused. A host whose budget is full again is forgotten, so the
-// hosts remembered are at most those that spent some in the last second.
+// now is refused: after a quiet spell, a burst of `rate` at once and then
+// `rate` a second, so at most twice the rate in any one second. Hosts whose
+// budget is full again are forgotten whenever more are remembered than
+// twice those left the last time (and 1 024): the map stays within about
+// twice the hosts that took a handshake in the last second.
 class HandshakeBudget {
  public:
   // Handshakes a second; 0: no limit.

@@ -61,10 +61,15 @@ absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
       return absl::InternalError(
           absl::StrCat("TLS: cannot verify a certificate: ", TakeErrors()));
     }
-    const bool verified = X509_verify_cert(verify) == 1;
+    const int verified = X509_verify_cert(verify);
     const int error = X509_STORE_CTX_get_error(verify);
     X509_STORE_CTX_cleanup(verify);
-    if (!verified) {
+    if (verified < 0 || (verified != 1 && error == X509_V_OK)) {
+      return absl::InternalError(
+          absl::StrCat("TLS: cannot verify the certificate in '",
+                       options.certificate_file, "': ", TakeErrors()));
+    }
+    if (verified != 1) {
       ERR_clear_error();
       return absl::InvalidArgumentError(absl::StrCat(
           "TLS: members trusting '", options.ca_file,
