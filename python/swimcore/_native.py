@@ -268,6 +268,12 @@ class MemberInfo:
     last_change: Optional[int]
 
 
+def _new_member() -> Any:
+    member = ffi.new('swim_member*')
+    member.struct_size = ffi.sizeof('swim_member')
+    return member
+
+
 def _member_out(member: Any) -> MemberInfo:
     metadata: dict[str, bytes] = {}
     for i in range(member.metadata_count):
@@ -310,25 +316,24 @@ class Verdict:
 
 
 def _verdict_out(verdict: Any) -> Verdict:
-    def text(pointer: Any) -> str:
-        # Member names, as C strings: decoded as _name_out decodes them.
-        return str(ffi.string(pointer).decode('utf-8', 'surrogateescape'))
     return Verdict(
         reason=ffi.string(lib.swim_verdict_reason_name(verdict.reason))
         .decode(),
-        accuser=text(verdict.accuser),
-        declared_by=text(verdict.declared_by),
+        accuser=_name_out(verdict.accuser, verdict.accuser_size),
+        declared_by=_name_out(verdict.declared_by, verdict.declared_by_size),
         from_state_exchange=bool(verdict.from_state_exchange),
         suspected_at=_instant(verdict.suspected_at),
         probe_sent_at=int(verdict.probe_sent_at)
         if verdict.has_probe else None,
         probe_stream_fallback=bool(verdict.probe_stream_fallback),
-        probe_helpers=tuple(text(verdict.probe_helpers[i])
-                            for i in range(verdict.probe_helper_count)),
+        probe_helpers=tuple(
+            _name_out(verdict.probe_helpers[i], verdict.probe_helper_sizes[i])
+            for i in range(verdict.probe_helper_count)),
         probe_nacks_expected=int(verdict.probe_nacks_expected),
         probe_nacks=int(verdict.probe_nacks),
         confirmations=tuple(
-            Confirmation(text(verdict.confirmations[i].member),
+            Confirmation(_name_out(verdict.confirmations[i].member,
+                                   verdict.confirmations[i].member_size),
                          int(verdict.confirmations[i].at))
             for i in range(verdict.confirmation_count)),
         timeout_ns=int(verdict.timeout),
@@ -495,9 +500,10 @@ class NativeNode:
         self._buffer_size = lib.swim_node_max_transmit_size(self._node)
         self._buffer = ffi.new('uint8_t[]', min(self._buffer_size, 65536))
         self._transmit = ffi.new('swim_transmit*')
+        self._transmit.struct_size = ffi.sizeof('swim_transmit')
         self._event = ffi.new('swim_event*')
         self._event.struct_size = ffi.sizeof('swim_event')
-        self._member = ffi.new('swim_member*')
+        self._member = _new_member()
         self._address = ffi.new('swim_address*')
         self._verdict = ffi.new('int*')
 
@@ -632,7 +638,7 @@ class NativeNode:
     def _list(self, members: Any) -> list[MemberInfo]:
         try:
             out = []
-            member = ffi.new('swim_member*')
+            member = _new_member()
             for i in range(lib.swim_members_count(members)):
                 lib.swim_members_get(members, i, member)
                 out.append(_member_out(member))

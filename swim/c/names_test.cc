@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -43,20 +45,34 @@ class NamesTest : public ::testing::Test {
   }
   void TearDown() override { swim_node_free(c_); }
 
-  // A core node named `name` at 127.0.0.2:7946 joins "c"; "c" takes in
-  // what it sends (its state exchange), and what "c" sends is dropped.
-  void JoinAs(const std::string& name) {
+  // A core node named `name` at `address`, plaintext, that has asked "c"
+  // to join.
+  static absl::StatusOr<std::unique_ptr<Node>> JoiningNode(
+      const std::string& name, const std::string& address, uint64_t seed) {
     Config config = Config::Local();
     config.name = name;
-    config.address = *Address::Parse("127.0.0.2:7946");
+    config.address = *Address::Parse(address);
     config.security_mode = SecurityMode::kPlaintext;
-    config.seed = 2;
+    config.seed = seed;
     config.generation = 1;
     const Instant now(absl::Nanoseconds(kNow));
     absl::StatusOr<std::unique_ptr<Node>> node =
         Node::Create(std::move(config), now);
+    if (!node.ok()) return node.status();
+    if (absl::Status joined =
+            (*node)->Join({*Address::Parse("127.0.0.1:7946")}, now);
+        !joined.ok()) {
+      return joined;
+    }
+    return node;
+  }
+
+  // A core node named `name` at 127.0.0.2:7946 joins "c"; "c" takes in
+  // what it sends (its state exchange), and what "c" sends is dropped.
+  void JoinAs(const std::string& name) {
+    absl::StatusOr<std::unique_ptr<Node>> node =
+        JoiningNode(name, "127.0.0.2:7946", 2);
     ASSERT_TRUE(node.ok()) << node.status();
-    ASSERT_TRUE((*node)->Join({*Address::Parse("127.0.0.1:7946")}, now).ok());
     swim_address from;
     ASSERT_EQ(swim_address_parse("127.0.0.2:7946", &from), SWIM_OK);
     int delivered = 0;
@@ -75,7 +91,8 @@ class NamesTest : public ::testing::Test {
       ++delivered;
     }
     EXPECT_GT(delivered, 0);
-    swim_transmit out;
+    swim_transmit out{};
+    out.struct_size = sizeof(out);
     while (swim_node_poll_transmit(c_, &out, buffer_.data(), buffer_.size()) ==
            1) {
     }
@@ -90,7 +107,8 @@ TEST_F(NamesTest, ANameThatIsNotUtf8IsFoundAndRemovedBySize) {
   JoinAs(odd);
   ASSERT_EQ(swim_node_size(c_), 1u);
 
-  swim_member member;
+  swim_member member{};
+  member.struct_size = sizeof(member);
   // As a C string it is "odd", which no member is called.
   EXPECT_EQ(swim_node_find(c_, "odd", &member), SWIM_ERR_NOT_FOUND);
   ASSERT_EQ(swim_node_find_n(c_, odd.data(), odd.size(), &member), SWIM_OK);
@@ -108,7 +126,8 @@ TEST_F(NamesTest, ANameThatIsNotUtf8IsFoundAndRemovedBySize) {
 
 TEST_F(NamesTest, SizedNamesAreCheckedLikeTheWireDoes) {
   JoinAs("plain");
-  swim_member member;
+  swim_member member{};
+  member.struct_size = sizeof(member);
   // A UTF-8 name is found either way, and this node's own by size too.
   ASSERT_EQ(swim_node_find_n(c_, "plain", 5, &member), SWIM_OK);
   EXPECT_EQ(std::string(member.name, member.name_size), "plain");
@@ -148,6 +167,75 @@ TEST_F(NamesTest, SizedNamesAreCheckedLikeTheWireDoes) {
   EXPECT_STREQ(swim_node_last_error(c_), "no member named \"a\\x00\\xff\"");
   EXPECT_EQ(swim_node_find(c_, "caf\xc3\xa9", &member), SWIM_ERR_NOT_FOUND);
   EXPECT_STREQ(swim_node_last_error(c_), "no member named \"caf\xc3\xa9\"");
+}
+
+// The names in a verdict come with their sizes too: "c" is told that a
+// member named odd\0\xff suspects another, and gets the accuser's bytes
+// whole.
+TEST_F(NamesTest, AVerdictGivesItsNamesBySize) {
+  // "c" knows "plain", which never answers from here on.
+  JoinAs("plain");
+  const std::string odd("odd\0\xff", 5);
+  absl::StatusOr<std::unique_ptr<Node>> created =
+      JoiningNode(odd, "127.0.0.3:7946", 3);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Node& node = **created;
+  const Address c_address = *Address::Parse("127.0.0.1:7946");
+  swim_address from;
+  ASSERT_EQ(swim_address_parse("127.0.0.3:7946", &from), SWIM_OK);
+
+  // "c" never runs its timers, so only the odd member probes, and it is
+  // the one to suspect "plain". Everything to "plain" is lost.
+  constexpr StreamId kOddConnection = 7;
+  constexpr uint64_t kCConnection = 2;
+  std::string accuser;
+  size_t accuser_size = 0;
+  for (int64_t t = kNow; t < kNow + 30'000'000'000 && accuser.empty();
+       t += 10'000'000) {
+    const Instant now(absl::Nanoseconds(t));
+    if (node.NextDeadline().has_value() && *node.NextDeadline() <= now) {
+      node.HandleTimeout(now);
+    }
+    while (std::optional<Transmit> transmit = node.PollTransmit()) {
+      if (transmit->to != c_address) continue;
+      if (transmit->channel == Channel::kStream) {
+        int verdict = -1;
+        ASSERT_EQ(swim_node_handle_stream_data(
+                      c_, kCConnection, &from, transmit->bytes.data(),
+                      transmit->bytes.size(), t, &verdict),
+                  SWIM_OK);
+      } else {
+        ASSERT_EQ(swim_node_handle_datagram(c_, &from, transmit->bytes.data(),
+                                            transmit->bytes.size(), t),
+                  SWIM_OK);
+      }
+    }
+    swim_transmit out{};
+    out.struct_size = sizeof(out);
+    while (swim_node_poll_transmit(c_, &out, buffer_.data(), buffer_.size()) ==
+           1) {
+      if (std::memcmp(&out.to, &from, sizeof(from)) != 0) continue;
+      const absl::Span<const uint8_t> bytes(buffer_.data(), out.size);
+      if (out.channel == SWIM_CHANNEL_STREAM) {
+        node.HandleStreamData(kOddConnection, c_address, bytes, now);
+      } else {
+        node.HandleDatagram(c_address, bytes, now);
+      }
+    }
+    swim_event event{};
+    event.struct_size = sizeof(event);
+    while (swim_node_poll_event(c_, &event) == 1) {
+      if (event.type != SWIM_EVENT_STATUS_CHANGED || event.cause == nullptr ||
+          std::string(event.member->name, event.member->name_size) != "plain") {
+        continue;
+      }
+      ASSERT_EQ(event.cause->struct_size, sizeof(swim_verdict));
+      accuser_size = event.cause->accuser_size;
+      accuser.assign(event.cause->accuser, event.cause->accuser_size);
+    }
+  }
+  ASSERT_EQ(accuser_size, odd.size());
+  EXPECT_EQ(accuser, odd);
 }
 
 }  // namespace

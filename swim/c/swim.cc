@@ -46,9 +46,33 @@ namespace {
 // The first swim_config this API had: the smallest struct_size accepted.
 constexpr size_t kConfigSizeV1 = sizeof(swim_config);
 constexpr size_t kEventSizeV1 = sizeof(swim_event);
+constexpr size_t kMemberSizeV1 = sizeof(swim_member);
+constexpr size_t kTransmitSizeV1 = sizeof(swim_transmit);
 // The largest struct_size taken: a value beyond it is a caller's bug, not
 // a newer header.
 constexpr size_t kMaxStructSize = 4096;
+
+// Why a caller's struct_size is refused, if it is: below the first size
+// of the struct (`first`) or beyond kMaxStructSize.
+std::optional<std::string> StructSizeError(absl::string_view what,
+                                           size_t struct_size, size_t first,
+                                           absl::string_view remedy) {
+  if (struct_size >= first && struct_size <= kMaxStructSize) {
+    return std::nullopt;
+  }
+  return absl::StrCat(what, ": struct_size is ", struct_size, ", ", first, "-",
+                      kMaxStructSize, " expected (", remedy, ")");
+}
+
+// Clears a struct the caller passed to be filled, as far as the caller's
+// struct_size (already checked) reaches: a newer caller's fields that this
+// library does not know read as zero.
+template <typename T>
+void ClearKeepingSize(T& out) {
+  const size_t struct_size = out.struct_size;
+  std::memset(&out, 0, struct_size);
+  out.struct_size = struct_size;
+}
 
 // --- Values crossing the boundary -------------------------------------------
 
@@ -201,8 +225,9 @@ struct MemberView {
                          value.size()});
     }
   }
+  // Fills a swim_member whose struct_size is set (and checked).
   void Fill(swim_member& out) const {
-    out = swim_member{};
+    ClearKeepingSize(out);
     out.name = member.name.c_str();
     out.name_size = member.name.size();
     out.address = ToC(member.address);
@@ -215,12 +240,23 @@ struct MemberView {
   }
 };
 
+// Why `out`, a swim_member to be filled, is refused, if it is.
+std::optional<std::string> MemberOutError(const swim_member* out) {
+  if (out == nullptr) return "out is NULL";
+  return StructSizeError("member", out->struct_size, kMemberSizeV1,
+                         "set it to sizeof(swim_member)");
+}
+
 // The event last polled, in C form.
 struct EventView {
+  EventView() { member_out.struct_size = sizeof(swim_member); }
+
   swim::Event event;
   MemberView member;
+  swim_member member_out{};
   swim_verdict verdict{};
   std::vector<const char*> helpers;
+  std::vector<size_t> helper_sizes;
   std::vector<swim_confirmation> confirmations;
 };
 
@@ -410,10 +446,9 @@ absl::StatusOr<bool> Flag(absl::string_view field, uint8_t value) {
 
 absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
   if (in == nullptr) return absl::InvalidArgumentError("config is NULL");
-  if (in->struct_size < kConfigSizeV1 || in->struct_size > kMaxStructSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config: struct_size is ", in->struct_size, ", ", kConfigSizeV1, "-",
-        kMaxStructSize, " expected (call swim_config_init)"));
+  if (auto error = StructSizeError("config", in->struct_size, kConfigSizeV1,
+                                   "call swim_config_init")) {
+    return absl::InvalidArgumentError(*error);
   }
   // A newer caller's fields this library does not know must be unset.
   const auto* bytes = reinterpret_cast<const uint8_t*>(in);
@@ -597,22 +632,29 @@ std::vector<uint64_t> CounterValues(const swim::Node& node) {
 void FillVerdict(EventView& view, const swim::Verdict& verdict) {
   swim_verdict& out = view.verdict;
   out = swim_verdict{};
+  out.struct_size = sizeof(swim_verdict);
   out.reason = static_cast<int>(verdict.reason);
   out.accuser = verdict.accuser.c_str();
+  out.accuser_size = verdict.accuser.size();
   out.declared_by = verdict.declared_by.c_str();
+  out.declared_by_size = verdict.declared_by.size();
   out.from_state_exchange = verdict.from_state_exchange ? 1 : 0;
   out.suspected_at = verdict.suspected_at.has_value()
                          ? ToNanos(*verdict.suspected_at)
                          : SWIM_TIME_NONE;
   view.helpers.clear();
+  view.helper_sizes.clear();
   if (verdict.probe.has_value()) {
     out.has_probe = 1;
     out.probe_sent_at = ToNanos(verdict.probe->sent_at);
     out.probe_stream_fallback = verdict.probe->stream_fallback ? 1 : 0;
     for (const std::string& helper : verdict.probe->helpers) {
       view.helpers.push_back(helper.c_str());
+      view.helper_sizes.push_back(helper.size());
     }
     out.probe_helpers = view.helpers.empty() ? nullptr : view.helpers.data();
+    out.probe_helper_sizes =
+        view.helper_sizes.empty() ? nullptr : view.helper_sizes.data();
     out.probe_helper_count = view.helpers.size();
     out.probe_nacks_expected = verdict.probe->nacks_expected;
     out.probe_nacks = verdict.probe->nacks;
@@ -620,8 +662,9 @@ void FillVerdict(EventView& view, const swim::Verdict& verdict) {
   view.confirmations.clear();
   for (const swim::Verdict::Confirmation& confirmation :
        verdict.confirmations) {
-    view.confirmations.push_back(
-        {confirmation.member.c_str(), ToNanos(confirmation.at)});
+    view.confirmations.push_back({confirmation.member.c_str(),
+                                  confirmation.member.size(),
+                                  ToNanos(confirmation.at)});
   }
   out.confirmations =
       view.confirmations.empty() ? nullptr : view.confirmations.data();
@@ -631,12 +674,8 @@ void FillVerdict(EventView& view, const swim::Verdict& verdict) {
 }
 
 void FillEvent(EventView& view, swim_event& out) {
-  // A newer caller's fields past this library's swim_event are zero too
-  // (swim_node_poll_event bounds struct_size).
-  const size_t struct_size = out.struct_size;
-  std::memset(&out, 0, struct_size);
-  out.struct_size = struct_size;
-  out.previous_status = 0;
+  // swim_node_poll_event checked struct_size.
+  ClearKeepingSize(out);
   // swim_event_type is the index of the case in swim::Event, plus one.
   static_assert(std::variant_size_v<swim::Event> == SWIM_EVENT_USER_MESSAGE);
   static_assert(std::is_same_v<
@@ -686,7 +725,8 @@ void FillEvent(EventView& view, swim_event& out) {
       view.event);
   if (const swim::Member* member = swim::EventMember(view.event)) {
     view.member.Set(*member);
-    view.member.Fill(out.member);
+    view.member.Fill(view.member_out);
+    out.member = &view.member_out;
   }
 }
 
@@ -1114,6 +1154,11 @@ int swim_node_poll_transmit(swim_node* node, swim_transmit* out,
     if (out == nullptr || (buffer == nullptr && size > 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out or buffer is NULL");
     }
+    if (auto error =
+            StructSizeError("transmit", out->struct_size, kTransmitSizeV1,
+                            "set it to sizeof(swim_transmit)")) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
+    }
     absl::Span<const uint8_t> bytes;
     const swim::Transmit* transmit;
     std::optional<swim::Transmit> polled;
@@ -1128,7 +1173,7 @@ int swim_node_poll_transmit(swim_node* node, swim_transmit* out,
       transmit = &*polled;
       bytes = polled->bytes;
     }
-    *out = swim_transmit{};
+    ClearKeepingSize(*out);
     out->to = ToC(transmit->to);
     out->channel = transmit->channel == swim::Channel::kDatagram
                        ? SWIM_CHANNEL_DATAGRAM
@@ -1176,11 +1221,9 @@ int swim_node_poll_event(swim_node* node, swim_event* out) {
     if (out == nullptr) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
-    if (out->struct_size < kEventSizeV1 || out->struct_size > kMaxStructSize) {
-      return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
-                  absl::StrCat("event: struct_size is ", out->struct_size, ", ",
-                               kEventSizeV1, "-", kMaxStructSize,
-                               " expected (set it to sizeof(swim_event))"));
+    if (auto error = StructSizeError("event", out->struct_size, kEventSizeV1,
+                                     "set it to sizeof(swim_event)")) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     std::optional<swim::Event> event = node->node->PollEvent();
     if (!event.has_value()) return 0;
@@ -1206,8 +1249,8 @@ int swim_node_lifecycle(const swim_node* node) {
 
 int swim_node_local(swim_node* node, swim_member* out) {
   return Guard(node, [&]() -> int {
-    if (out == nullptr) {
-      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (auto error = MemberOutError(out)) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     node->view.Set(node->node->local());
     node->view.Fill(*out);
@@ -1236,8 +1279,8 @@ int FindMember(swim_node* node, absl::string_view name, swim_member* out) {
 
 int swim_node_find(swim_node* node, const char* name, swim_member* out) {
   return Guard(node, [&]() -> int {
-    if (out == nullptr) {
-      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (auto error = MemberOutError(out)) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     if (auto error = CheckText("name", name, name ? std::strlen(name) : 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
@@ -1249,8 +1292,8 @@ int swim_node_find(swim_node* node, const char* name, swim_member* out) {
 int swim_node_find_n(swim_node* node, const char* name, size_t name_size,
                      swim_member* out) {
   return Guard(node, [&]() -> int {
-    if (out == nullptr) {
-      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (auto error = MemberOutError(out)) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     if (auto error = CheckName(name, name_size)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
@@ -1325,7 +1368,7 @@ size_t swim_members_count(const swim_members* members) {
 
 int swim_members_get(const swim_members* members, size_t index,
                      swim_member* out) {
-  if (members == nullptr || out == nullptr ||
+  if (members == nullptr || MemberOutError(out).has_value() ||
       index >= members->members.size()) {
     return SWIM_ERR_INVALID_ARGUMENT;
   }

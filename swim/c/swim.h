@@ -48,11 +48,20 @@
  * functions on a handle. Different handles are independent.
  *
  * Compatibility: the exported symbols carry the version SWIM_C_1 (a linker
- * version script). swim_config and swim_event begin with struct_size,
- * which the caller sets to sizeof as it was compiled: a library newer than
- * the caller fills in defaults for fields the caller does not know, and an
- * older one refuses a larger struct only if the fields it does not know
- * are set (not zero). */
+ * version script). Every struct that may gain fields begins with
+ * struct_size:
+ *   - the ones the caller passes (swim_config, swim_event, swim_member,
+ *     swim_transmit): the caller sets it to sizeof as it was compiled. A
+ *     library newer than the caller fills in only the fields the caller
+ *     knows (and defaults for the config's others); an older one zeroes
+ *     the fields it does not know in what it fills, and refuses a larger
+ *     config only if the fields it does not know are set (not zero).
+ *   - the ones the library hands out by pointer (swim_event's member and
+ *     cause): the library sets it to its own sizeof; a field that does not
+ *     end within it is one the library predates.
+ * The small structs (swim_address, swim_metadata_entry, swim_bytes,
+ * swim_confirmation, swim_counter) are fixed: what they lack comes as new
+ * functions. */
 #ifndef SWIM_C_SWIM_H_
 #define SWIM_C_SWIM_H_
 
@@ -167,6 +176,10 @@ typedef struct swim_metadata_entry {
 /* A member as this node sees it. Its pointers belong to the call that
  * filled it, and stay valid as long as that call says. */
 typedef struct swim_member {
+  /* The caller sets sizeof(swim_member) before a call fills it
+   * (swim_node_local, _find, swim_members_get); in an event, the library's
+   * sizeof. */
+  size_t struct_size;
   const char* name; /* NUL-terminated too */
   size_t name_size;
   swim_address address;
@@ -419,6 +432,7 @@ typedef enum swim_channel {
 } swim_channel;
 
 typedef struct swim_transmit {
+  size_t struct_size; /* the caller sets sizeof(swim_transmit) */
   swim_address to;
   int channel; /* a swim_channel */
   /* Stream only. has_stream = 1: a reply, to be written on connection
@@ -431,11 +445,12 @@ typedef struct swim_transmit {
 } swim_transmit;
 
 /* The next bytes to send, oldest first, copied into `buffer`: returns 1
- * (and fills `out`), or 0 when nothing is queued. BUFFER_TOO_SMALL when
- * `size` cannot hold them: out->size says how many bytes are needed and
- * the transmit stays first in line. A datagram is at most the config's
- * datagram_budget; a stream message at most max_stream_message plus its
- * framing (swim_node_max_transmit_size). */
+ * (and fills `out`), or 0 when nothing is queued. INVALID_ARGUMENT for an
+ * out->struct_size below this API's first swim_transmit or above 4096.
+ * BUFFER_TOO_SMALL when `size` cannot hold them: out->size says how many bytes
+ * are needed and the transmit stays first in line. A datagram is at most the
+ * config's datagram_budget; a stream message at most max_stream_message plus
+ * its framing (swim_node_max_transmit_size). */
 SWIM_C_EXPORT int swim_node_poll_transmit(swim_node* node, swim_transmit* out,
                                           uint8_t* buffer, size_t size);
 /* A buffer this large takes any transmit of this node. */
@@ -481,16 +496,21 @@ typedef enum swim_verdict_reason {
 SWIM_C_EXPORT const char* swim_verdict_reason_name(int reason);
 
 typedef struct swim_confirmation {
-  const char* member;
+  const char* member; /* NUL-terminated too */
+  size_t member_size;
   int64_t at; /* when this node heard it */
 } swim_confirmation;
 
 /* Why a member became SUSPECT, OFFLINE or LEFT, as this node saw it
- * (swim::Verdict, swim/core/verdict.h). */
+ * (swim::Verdict, swim/core/verdict.h). Names are bytes with a size,
+ * NUL-terminated too, as member names are. */
 typedef struct swim_verdict {
-  int reason;              /* a swim_verdict_reason */
-  const char* accuser;     /* who first suspected; "?" when unknown */
+  size_t struct_size;  /* the library's sizeof(swim_verdict) */
+  int reason;          /* a swim_verdict_reason */
+  const char* accuser; /* who first suspected; "?" when unknown */
+  size_t accuser_size;
   const char* declared_by; /* OFFLINE: who declared it; "" otherwise */
+  size_t declared_by_size;
   int from_state_exchange;
   int64_t suspected_at; /* SWIM_TIME_NONE if not held SUSPECT here */
   /* This node's failed probe, when it was the accuser. */
@@ -498,6 +518,7 @@ typedef struct swim_verdict {
   int64_t probe_sent_at;
   int probe_stream_fallback;
   const char* const* probe_helpers;
+  const size_t* probe_helper_sizes; /* the size of each helper's name */
   size_t probe_helper_count;
   int probe_nacks_expected;
   int probe_nacks;
@@ -510,8 +531,8 @@ typedef struct swim_verdict {
 typedef struct swim_event {
   size_t struct_size; /* the caller sets sizeof(swim_event) */
   int type;           /* a swim_event_type */
-  /* Every type but NAME_CONFLICT and USER_MESSAGE. */
-  swim_member member;
+  /* Every type but NAME_CONFLICT and USER_MESSAGE; NULL for those. */
+  const swim_member* member;
   /* STATUS_CHANGED. */
   int previous_status;
   const swim_verdict* cause; /* NULL for a change to ONLINE */
@@ -526,7 +547,9 @@ typedef struct swim_event {
 
 /* The next event, oldest first: returns 1 (and fills `out`; the fields of
  * other types are zero), or 0 when none is queued. Its pointers stay valid
- * until the next swim_node_poll_event or swim_node_free. */
+ * until the next swim_node_poll_event or swim_node_free. INVALID_ARGUMENT
+ * for an out->struct_size below this API's first swim_event or above
+ * 4096. */
 SWIM_C_EXPORT int swim_node_poll_event(swim_node* node, swim_event* out);
 
 /* --- Views ---------------------------------------------------------------- */
@@ -541,7 +564,8 @@ typedef enum swim_lifecycle {
 SWIM_C_EXPORT int swim_node_lifecycle(const swim_node* node);
 /* This node, and a member by name: pointers valid until the next
  * swim_node_local or swim_node_find on `node`. NOT_FOUND for an unknown
- * name (this node's own name finds itself). */
+ * name (this node's own name finds itself); INVALID_ARGUMENT for an
+ * out->struct_size below this API's first swim_member or above 4096. */
 SWIM_C_EXPORT int swim_node_local(swim_node* node, swim_member* out);
 SWIM_C_EXPORT int swim_node_find(swim_node* node, const char* name,
                                  swim_member* out);
@@ -567,7 +591,8 @@ SWIM_C_EXPORT int swim_node_sample(swim_node* node, size_t count, int mask,
                                    swim_members** out);
 SWIM_C_EXPORT size_t swim_members_count(const swim_members* members);
 /* The index-th member; pointers valid until swim_members_free.
- * INVALID_ARGUMENT past the end. */
+ * INVALID_ARGUMENT past the end or for out->struct_size as swim_node_find
+ * refuses it. */
 SWIM_C_EXPORT int swim_members_get(const swim_members* members, size_t index,
                                    swim_member* out);
 SWIM_C_EXPORT void swim_members_free(swim_members* members);

@@ -161,6 +161,10 @@ static void take_events(int i) {
     if (result != 1) break;
     CHECK_EQ_INT(larger.newer_field, 0);
     const swim_event event = *out;
+    if (event.type == SWIM_EVENT_USER_MESSAGE ||
+        event.type == SWIM_EVENT_NAME_CONFLICT) {
+      CHECK(event.member == NULL);
+    }
     if (event.type == SWIM_EVENT_USER_MESSAGE) {
       copy_text(members[i].message, sizeof(members[i].message), event.payload,
                 event.payload_size);
@@ -169,30 +173,48 @@ static void take_events(int i) {
       continue;
     }
     if (event.type == SWIM_EVENT_NAME_CONFLICT) continue;
-    CHECK(event.member.name != NULL);
-    CHECK_EQ_INT(strlen(event.member.name), event.member.name_size);
-    int about = index_of_name(event.member.name);
+    /* The library's own member, which says how much of it there is. */
+    const swim_member* member = event.member;
+    CHECK(member != NULL);
+    if (member == NULL) continue;
+    CHECK_EQ_INT(member->struct_size, sizeof(swim_member));
+    CHECK(member->name != NULL);
+    CHECK_EQ_INT(strlen(member->name), member->name_size);
+    int about = index_of_name(member->name);
     CHECK(about >= 0);
     if (about < 0) continue;
     if (event.type == SWIM_EVENT_JOINED) members[i].joined[about] = 1;
-    members[i].status[about] = event.member.status;
+    members[i].status[about] = member->status;
     if (event.type == SWIM_EVENT_STATUS_CHANGED) {
-      CHECK(event.previous_status != event.member.status);
-      if (event.member.status == SWIM_STATUS_ONLINE) {
+      CHECK(event.previous_status != member->status);
+      if (member->status == SWIM_STATUS_ONLINE) {
         CHECK(event.cause == NULL);
       } else {
         CHECK(event.cause != NULL);
         if (event.cause != NULL) {
-          members[i].last_cause_reason[about] = event.cause->reason;
-          CHECK(event.cause->accuser != NULL);
-          for (size_t h = 0; h < event.cause->probe_helper_count; ++h) {
-            CHECK(event.cause->probe_helpers[h] != NULL);
+          const swim_verdict* cause = event.cause;
+          CHECK_EQ_INT(cause->struct_size, sizeof(swim_verdict));
+          members[i].last_cause_reason[about] = cause->reason;
+          CHECK(cause->accuser != NULL);
+          CHECK_EQ_INT(strlen(cause->accuser), cause->accuser_size);
+          CHECK(cause->declared_by != NULL);
+          CHECK_EQ_INT(strlen(cause->declared_by), cause->declared_by_size);
+          CHECK(cause->probe_helper_count == 0 ||
+                cause->probe_helper_sizes != NULL);
+          for (size_t h = 0; h < cause->probe_helper_count; ++h) {
+            CHECK(cause->probe_helpers[h] != NULL);
+            CHECK_EQ_INT(strlen(cause->probe_helpers[h]),
+                         cause->probe_helper_sizes[h]);
+          }
+          for (size_t c = 0; c < cause->confirmation_count; ++c) {
+            CHECK_EQ_INT(strlen(cause->confirmations[c].member),
+                         cause->confirmations[c].member_size);
           }
         }
       }
     }
-    for (size_t m = 0; m < event.member.metadata_count; ++m) {
-      const swim_metadata_entry* entry = &event.member.metadata[m];
+    for (size_t m = 0; m < member->metadata_count; ++m) {
+      const swim_metadata_entry* entry = &member->metadata[m];
       if (entry->key_size == 4 && memcmp(entry->key, "role", 4) == 0) {
         copy_text(members[i].role[about], sizeof(members[i].role[about]),
                   entry->value, entry->value_size);
@@ -210,7 +232,7 @@ static void pump(void) {
     moved = false;
     for (int i = 0; i < kNodes; ++i) {
       if (members[i].node == NULL) continue;
-      swim_transmit t;
+      swim_transmit t = {.struct_size = sizeof(swim_transmit)};
       int result;
       while ((result = swim_node_poll_transmit(members[i].node, &t, buffer,
                                                buffer_size)) == 1) {
@@ -307,7 +329,7 @@ static void test_cluster(void) {
     for (int j = 0; j < kNodes; ++j) {
       if (i == j) continue;
       CHECK(members[i].joined[j]);
-      swim_member found;
+      swim_member found = {.struct_size = sizeof(swim_member)};
       CHECK_EQ_INT(swim_node_find(members[i].node, names[j], &found), SWIM_OK);
       CHECK_EQ_INT(found.status, SWIM_STATUS_ONLINE);
       CHECK_EQ_INT(strcmp(found.name, names[j]), 0);
@@ -325,7 +347,7 @@ static void test_cluster(void) {
   for (int i = 1; i < kNodes; ++i) {
     CHECK_EQ_INT(strcmp(members[i].role[0], "db"), 0);
   }
-  swim_member local;
+  swim_member local = {.struct_size = sizeof(swim_member)};
   CHECK_EQ_INT(swim_node_local(members[0].node, &local), SWIM_OK);
   CHECK_EQ_INT(local.metadata_count, 1);
   CHECK(local.version > 0);
@@ -345,11 +367,26 @@ static void test_cluster(void) {
   CHECK_EQ_INT(swim_node_members(members[1].node, SWIM_STATUS_ALL, &list),
                SWIM_OK);
   CHECK_EQ_INT(swim_members_count(list), 2);
-  swim_member first;
+  swim_member first = {.struct_size = sizeof(swim_member)};
   CHECK_EQ_INT(swim_members_get(list, 0, &first), SWIM_OK);
   CHECK_EQ_INT(strcmp(first.name, "alpha"), 0);
   CHECK_EQ_INT(first.metadata_count, 1);
   CHECK_EQ_INT(swim_members_get(list, 2, &first), SWIM_ERR_INVALID_ARGUMENT);
+  first.struct_size = 0;
+  CHECK_EQ_INT(swim_members_get(list, 0, &first), SWIM_ERR_INVALID_ARGUMENT);
+  /* As a caller compiled against a newer header would: a larger member,
+   * whose field this library does not know comes back zero. */
+  struct {
+    swim_member member;
+    uint64_t newer_field;
+  } larger_member;
+  memset(&larger_member, 0, sizeof(larger_member));
+  larger_member.member.struct_size = sizeof(larger_member);
+  larger_member.newer_field = UINT64_MAX;
+  CHECK_EQ_INT(swim_members_get(list, 0, &larger_member.member), SWIM_OK);
+  CHECK_EQ_INT(larger_member.member.struct_size, sizeof(larger_member));
+  CHECK_EQ_INT(strcmp(larger_member.member.name, "alpha"), 0);
+  CHECK_EQ_INT(larger_member.newer_field, 0);
 
   /* Counters. */
   size_t count = 0;
@@ -509,8 +546,8 @@ static void test_bad_arguments(void) {
                SWIM_ERR_INVALID_ARGUMENT);
 
   /* A null node, everywhere. */
-  swim_member member;
-  swim_transmit transmit;
+  swim_member member = {.struct_size = sizeof(swim_member)};
+  swim_transmit transmit = {.struct_size = sizeof(swim_transmit)};
   swim_event event;
   swim_members* list;
   size_t count;
@@ -560,7 +597,7 @@ static void test_bad_arguments(void) {
   CHECK_EQ_INT(swim_members_count(NULL), 0);
 
   /* Bad arguments to a live node: an error, a message, nothing changed. */
-  swim_member before;
+  swim_member before = {.struct_size = sizeof(swim_member)};
   CHECK_EQ_INT(swim_node_local(alpha, &before), SWIM_OK);
   const uint64_t version = before.version;
   swim_metadata_entry bad_key = {"\xc0\x80", 2, &byte, 1};
@@ -597,6 +634,14 @@ static void test_bad_arguments(void) {
   CHECK_EQ_INT(swim_node_find(alpha, "\xe0\x80", &member),
                SWIM_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(swim_node_find(alpha, "alpha", NULL), SWIM_ERR_INVALID_ARGUMENT);
+  swim_member unsized = {.struct_size = 0};
+  CHECK_EQ_INT(swim_node_find(alpha, "alpha", &unsized),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(alpha), "struct_size") != NULL);
+  CHECK_EQ_INT(swim_node_local(alpha, &unsized), SWIM_ERR_INVALID_ARGUMENT);
+  unsized.struct_size = (size_t)1 << 40;
+  CHECK_EQ_INT(swim_node_find_n(alpha, "alpha", 5, &unsized),
+               SWIM_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(swim_node_add_key(alpha, kKey, 32), SWIM_ERR_ALREADY_EXISTS);
   CHECK_EQ_INT(swim_node_add_key(alpha, kKey, 7), SWIM_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(swim_node_add_key(alpha, NULL, 32), SWIM_ERR_INVALID_ARGUMENT);
@@ -627,6 +672,11 @@ static void test_bad_arguments(void) {
                SWIM_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(swim_node_poll_transmit(alpha, NULL, buffer, buffer_size),
                SWIM_ERR_INVALID_ARGUMENT);
+  swim_transmit unsized_transmit = {.struct_size = 0};
+  CHECK_EQ_INT(
+      swim_node_poll_transmit(alpha, &unsized_transmit, buffer, buffer_size),
+      SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(alpha), "struct_size") != NULL);
   memset(&event, 0, sizeof(event));
   CHECK_EQ_INT(swim_node_poll_event(alpha, &event), SWIM_ERR_INVALID_ARGUMENT);
   event.struct_size = (size_t)1 << 40; /* not a size any header has */
