@@ -110,10 +110,10 @@ class Driver {
   // --- TLS (DriverOptions::tls) -------------------------------------------
   // Reads the certificate, key and CA files again (a renewed certificate,
   // a new CA bundle) and uses them for every connection made from now on;
-  // open connections keep what they were made with (idle ones close
-  // within idle_timeout). On an error, which names the file, the driver
-  // keeps what it has. FailedPrecondition when TLS is off. The programs
-  // call it on SIGHUP.
+  // open connections, made under the old ones, close within read_timeout
+  // of the reload however busy they stay. On an error, which names the
+  // file, the driver keeps what it has. FailedPrecondition when TLS is
+  // off. The programs call it on SIGHUP.
   absl::Status ReloadTls();
 
   // --- Listeners ----------------------------------------------------------
