@@ -640,7 +640,9 @@ class NativeNode:
             out = []
             member = _new_member()
             for i in range(lib.swim_members_count(members)):
-                lib.swim_members_get(members, i, member)
+                result = lib.swim_members_get(members, i, member)
+                if result < 0:
+                    _raise(result, f'member {i} of a list: not readable')
                 out.append(_member_out(member))
             return out
         finally:

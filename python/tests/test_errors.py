@@ -10,7 +10,8 @@ from conftest import FAST, new_key, start, wait_for
 from swimcore import (AlreadyExists, ConfigError, FailedPrecondition,
                       InsecureWarning, InvalidArgument, Members, NotFound,
                       Status, UdpConfig, UdpTransport, Worker)
-from swimcore._native import format_address, keys_from_secret, parse_address
+from swimcore._native import (_verdict_out, ffi, format_address,
+                              keys_from_secret, parse_address)
 
 
 def test_config_refuses_what_cannot_work(key: str) -> None:
@@ -157,3 +158,34 @@ def test_addresses_and_secrets() -> None:
     with pytest.raises(InvalidArgument, match='not a key'):
         keys_from_secret('hunter2')
     assert FAST['probe_interval'] > 0
+
+
+def test_the_names_in_a_verdict_are_read_by_size() -> None:
+    # Peers' names are any bytes: one holding a NUL and a byte that is not
+    # UTF-8 arrives whole, the byte as the lone surrogate os.fsdecode makes.
+    odd = ffi.new('char[]', b'odd\0\xff')
+    helper = ffi.new('char[]', b'h\0\xfe')
+    helpers = ffi.new('char*[]', [helper])
+    helper_sizes = ffi.new('size_t[]', [3])
+    confirmations = ffi.new('swim_confirmation[]', 1)
+    confirmations[0].member = odd
+    confirmations[0].member_size = 5
+    confirmations[0].at = 7
+    verdict = ffi.new('swim_verdict*')
+    verdict.struct_size = ffi.sizeof('swim_verdict')
+    verdict.accuser = odd
+    verdict.accuser_size = 5
+    verdict.declared_by = odd
+    verdict.declared_by_size = 5
+    verdict.has_probe = 1
+    verdict.probe_helpers = helpers
+    verdict.probe_helper_sizes = helper_sizes
+    verdict.probe_helper_count = 1
+    verdict.confirmations = confirmations
+    verdict.confirmation_count = 1
+    out = _verdict_out(verdict)
+    assert out.accuser == 'odd\x00\udcff'
+    assert out.declared_by == 'odd\x00\udcff'
+    assert out.probe_helpers == ('h\x00\udcfe',)
+    assert [(c.member, c.at) for c in out.confirmations] == [
+        ('odd\x00\udcff', 7)]

@@ -43,11 +43,30 @@
 
 namespace {
 
-// The first swim_config this API had: the smallest struct_size accepted.
-constexpr size_t kConfigSizeV1 = sizeof(swim_config);
-constexpr size_t kEventSizeV1 = sizeof(swim_event);
-constexpr size_t kMemberSizeV1 = sizeof(swim_member);
-constexpr size_t kTransmitSizeV1 = sizeof(swim_transmit);
+// The first size of each struct with a struct_size, the smallest
+// struct_size accepted: where its last field of API version 1 ends. These
+// stay as they are when fields are added; a field added later is read or
+// filled only when it ends within the caller's struct_size.
+constexpr size_t kConfigSizeV1 =
+    offsetof(swim_config, wire_version) + sizeof(swim_config::wire_version);
+constexpr size_t kEventSizeV1 =
+    offsetof(swim_event, payload_size) + sizeof(swim_event::payload_size);
+constexpr size_t kMemberSizeV1 =
+    offsetof(swim_member, last_change) + sizeof(swim_member::last_change);
+constexpr size_t kTransmitSizeV1 =
+    offsetof(swim_transmit, size) + sizeof(swim_transmit::size);
+
+// Whether only padding follows the first version's fields of T. When this
+// fails, a field was added: read or fill it only when the caller's
+// struct_size covers it, then name it in the check.
+template <typename T>
+constexpr bool OnlyPaddingAfter(size_t first_size) {
+  return sizeof(T) >= first_size && sizeof(T) - first_size < alignof(T);
+}
+static_assert(OnlyPaddingAfter<swim_config>(kConfigSizeV1));
+static_assert(OnlyPaddingAfter<swim_event>(kEventSizeV1));
+static_assert(OnlyPaddingAfter<swim_member>(kMemberSizeV1));
+static_assert(OnlyPaddingAfter<swim_transmit>(kTransmitSizeV1));
 // The largest struct_size taken: a value beyond it is a caller's bug, not
 // a newer header.
 constexpr size_t kMaxStructSize = 4096;
@@ -452,7 +471,8 @@ absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
   }
   // A newer caller's fields this library does not know must be unset.
   const auto* bytes = reinterpret_cast<const uint8_t*>(in);
-  if (!std::all_of(bytes + sizeof(swim_config), bytes + in->struct_size,
+  if (in->struct_size > sizeof(swim_config) &&
+      !std::all_of(bytes + sizeof(swim_config), bytes + in->struct_size,
                    [](uint8_t byte) { return byte == 0; })) {
     return absl::InvalidArgumentError(
         absl::StrCat("config: fields past this library's swim_config (",
@@ -835,8 +855,6 @@ int swim_config_init(swim_config* config, size_t struct_size, int preset) {
   // A caller compiled against a newer header passes a larger struct: its
   // fields this library does not know are zeroed, which swim_node_new
   // takes as unset.
-  static_assert(kConfigSizeV1 == sizeof(swim_config),
-                "a caller's older, smaller swim_config: fill only its fields");
   if (config == nullptr || struct_size < kConfigSizeV1 ||
       struct_size > kMaxStructSize) {
     return SWIM_ERR_INVALID_ARGUMENT;

@@ -177,8 +177,8 @@ typedef struct swim_metadata_entry {
  * filled it, and stay valid as long as that call says. */
 typedef struct swim_member {
   /* The caller sets sizeof(swim_member) before a call fills it
-   * (swim_node_local, _find, swim_members_get); in an event, the library's
-   * sizeof. */
+   * (swim_node_local, _find, _find_n, swim_members_get); in an event, the
+   * library's sizeof. */
   size_t struct_size;
   const char* name; /* NUL-terminated too */
   size_t name_size;
@@ -461,7 +461,7 @@ typedef enum swim_event_type {
    * or SUSPECT): add it to the application's view. */
   SWIM_EVENT_JOINED = 1,
   /* A known member's status changed from previous_status to
-   * member.status; `member` is its whole new state. `cause` says why for
+   * member->status; `member` is its whole new state. `cause` says why for
    * SUSPECT, OFFLINE and LEFT. Stop routing to a member that is not
    * ONLINE, resume when it is again. */
   SWIM_EVENT_STATUS_CHANGED = 2,
@@ -563,7 +563,7 @@ typedef enum swim_lifecycle {
 /* The lifecycle; -1 (INVALID_ARGUMENT) for a null node. */
 SWIM_C_EXPORT int swim_node_lifecycle(const swim_node* node);
 /* This node, and a member by name: pointers valid until the next
- * swim_node_local or swim_node_find on `node`. NOT_FOUND for an unknown
+ * swim_node_local, _find or _find_n on `node`. NOT_FOUND for an unknown
  * name (this node's own name finds itself); INVALID_ARGUMENT for an
  * out->struct_size below this API's first swim_member or above 4096. */
 SWIM_C_EXPORT int swim_node_local(swim_node* node, swim_member* out);
