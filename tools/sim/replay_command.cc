@@ -7,9 +7,11 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -19,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "swim/core/cluster_key.h"
+#include "swim/core/crypto.h"
 #include "swim/core/envelope.h"
 #include "swim/core/event.h"
 #include "swim/core/keyring.h"
@@ -166,6 +169,12 @@ int RunReplay(const std::vector<std::string>& args) {
   const Config& recorded = (*start)->config;
   ReplayOptions options;
   absl::StatusOr<std::optional<std::string>> secret = SecretSetting();
+  // The secret and the keys parsed from it are wiped on the way out, as a
+  // member wipes its own.
+  absl::Cleanup wipe_keys = [&options, &secret] {
+    crypto::CleanseStrings(options.secrets);
+    if (secret.ok() && secret->has_value()) crypto::CleanseString(**secret);
+  };
   if (!secret.ok()) {
     std::fprintf(stderr, "swim-sim replay: %s\n",
                  std::string(secret.status().message()).c_str());
@@ -179,7 +188,7 @@ int RunReplay(const std::vector<std::string>& args) {
                    std::string(keys.status().message()).c_str());
       return 2;
     }
-    options.secrets = keys->keys;
+    options.secrets = std::move(keys->keys);
   }
   std::optional<Envelope> envelope;
   if (member) {

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_split.h"
 #include "swim/core/address.h"
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
                  keys.status().ToString().c_str());
     return 2;
   }
-  config.keys = keys->keys;
+  config.keys = std::move(keys->keys);  // the node wipes them
   config.probe_interval = absl::Milliseconds(200);
   config.probe_timeout = absl::Milliseconds(100);
   config.gossip_interval = absl::Milliseconds(50);
