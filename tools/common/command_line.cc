@@ -32,6 +32,14 @@ bool IsUsageFlag(absl::string_view name) {
   return false;
 }
 
+// Abseil's flags that read other flags from elsewhere (a file, the
+// environment). Those would pass around every check here, and the
+// programs read some of their settings (which flags were given, repeated
+// ones such as --peer) from the command line itself, so they are refused.
+bool ReadsFlagsFromElsewhere(absl::string_view name) {
+  return name == "flagfile" || name == "fromenv" || name == "tryfromenv";
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> CheckCommandLine(int argc,
@@ -76,6 +84,14 @@ absl::StatusOr<std::vector<std::string>> CheckCommandLine(
     if (IsUsageFlag(name)) {
       out.push_back(std::string(arg));
       continue;
+    }
+
+    if (ReadsFlagsFromElsewhere(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", spelled,
+          " is not supported: give the flags on the command line (the "
+          "member programs also read SWIM_* environment variables, see "
+          "--help)"));
     }
 
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);

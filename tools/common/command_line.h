@@ -20,7 +20,9 @@ namespace swim::tools {
 //  - the value of every flag not defined by Abseil itself is parsed once
 //    (absl's own parser), so an illegal value fails here, naming the flag.
 //
-// Errors: an unknown flag, a missing or illegal value, or a positional
+// Errors: an unknown flag, a missing or illegal value, Abseil's
+// --flagfile, --fromenv and --tryfromenv (the programs read their flags
+// from the command line only), or a positional
 // argument when `positional` is null. When it is not, positional arguments
 // (and everything after "--") are moved there instead, for programs that
 // take operands such as a directory. Otherwise everything after "--"

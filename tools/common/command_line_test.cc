@@ -44,6 +44,22 @@ TEST(CommandLineTest, BadValuesAndUnknownFlagsNameTheFlag) {
   EXPECT_THAT(missing.status().message(), HasSubstr("needs a value"));
 }
 
+// Flags read from a file or the environment would pass around every check
+// and every setting the programs read from the command line itself.
+TEST(CommandLineTest, FlagsFromElsewhereAreRefused) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"prog", "--flagfile=/dev/null"},
+           {"prog", "-flagfile", "/dev/null"},
+           {"prog", "--fromenv=test_count"},
+           {"prog", "--tryfromenv", "test_count"}}) {
+    absl::StatusOr<std::vector<std::string>> refused = CheckCommandLine(args);
+    ASSERT_FALSE(refused.ok()) << args[1];
+    EXPECT_THAT(refused.status().message(), HasSubstr("is not supported"))
+        << args[1];
+  }
+}
+
 TEST(CommandLineTest, PositionalArgumentsAreRefusedUnlessCollected) {
   absl::StatusOr<std::vector<std::string>> refused =
       CheckCommandLine({"prog", "dir"});

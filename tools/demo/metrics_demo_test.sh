@@ -76,6 +76,11 @@ for member in status["members"]:
     assert member["stats"]["probes"] > 0, member
     assert "datagrams_received" in member["driver"], member
 PY
+# Written as a view file is: mode 0600, no temporary file left beside it.
+[[ "$(stat -c %a "$TMP/status.json")" == 600 ]] ||
+  fail "the status file has mode $(stat -c %a "$TMP/status.json"), not 600"
+ls "$TMP"/status.json?* >/dev/null 2>&1 &&
+  fail "a temporary status file was left: $(ls "$TMP"/status.json?*)"
 
 kill -TERM "$pid"
 wait_exit "$pid" "swim-demo after SIGTERM"

@@ -206,6 +206,10 @@ absl::StatusOr<std::vector<MemberSettings>> BuildSettings(
     }
     // Every member joins the first, which joins the given peers.
     if (i > 0) member.peers = {all.front().config.name};
+    // A view file is one member's: FILE.1, FILE.2, ... (as --record).
+    if (options.view_file.has_value() && flags.local > 1) {
+      member.view_file = absl::StrCat(*options.view_file, ".", i + 1);
+    }
     absl::StatusOr<MemberSettings> settings =
         ResolveMemberSettings(member, local_environment, system);
     if (!settings.ok()) return settings.status();

@@ -101,7 +101,9 @@ done
 # Without SWIM_SECRET, as the README's quick start runs it: the members
 # share a key generated for the run.
 read -r P1 P2 P3 <<<"$(CONSECUTIVE=1 free_ports 3)"
+# Each keeps its view in a file of its own: VIEW.1, VIEW.2, VIEW.3.
 start env -u SWIM_SECRET "$DEMO" --local=3 --name "127.0.0.1:$P1" \
+  --view-file="$TMP/view" \
   --token-interval=0.5 "${FAST[@]}" >"$TMP/local.jsonl" 2>"$TMP/local.err"
 pid_local=$last_pid
 # Every member named in FILE's events sees the other two ONLINE.
@@ -127,6 +129,11 @@ all_three_converged() {
 wait_for "--local members see each other ONLINE" all_three_converged
 grep -q '"metadata":{"name":"three"' "$TMP/local.jsonl" ||
   fail "--local members are not named one, two, three"
+three_views() {
+  [[ -s "$TMP/view.1" && -s "$TMP/view.2" && -s "$TMP/view.3" ]]
+}
+wait_for "--local members save a view file each" three_views
+[[ ! -e "$TMP/view" ]] || fail "a --local member saved its view to --view-file itself"
 kill -TERM "$pid_local"
 wait_exit "$pid_local" "swim-demo --local after SIGTERM"
 [[ "$exit_status" -eq 0 ]] || fail "swim-demo --local exited with $exit_status"

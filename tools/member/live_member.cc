@@ -1,14 +1,28 @@
 #include "tools/member/live_member.h"
 
 #include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "swim/drivers/net/view_file.h"
 
 namespace swim::tools {
 
 absl::StatusOr<std::unique_ptr<LiveMember>> LiveMember::Create(
     const MemberSettings& settings) {
+  // A view file that cannot be saved is refused now, not at the first save
+  // (after the member has run for a while without it).
+  if (const std::string& view = settings.driver_options.view_file;
+      !view.empty()) {
+    if (absl::Status status = net::CheckFileCanBeReplaced(view); !status.ok()) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat("--view-file: ", status.message(),
+                       " (the member keeps its view there: give a path in "
+                       "a directory it may write)"));
+    }
+  }
   absl::StatusOr<std::unique_ptr<EpollDriver>> driver =
       EpollDriver::Create(settings.config, settings.driver_options);
   if (!driver.ok()) return driver.status();

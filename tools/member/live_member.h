@@ -19,7 +19,9 @@ namespace swim::tools {
 class LiveMember {
  public:
   // Binds the sockets (fails with the driver's reason, e.g. the port is in
-  // use). Add listeners to driver() before Start to see every event.
+  // use). With a view file, fails first if no file can be created beside
+  // it (net::CheckFileCanBeReplaced). Add listeners to driver() before Start to
+  // see every event.
   static absl::StatusOr<std::unique_ptr<LiveMember>> Create(
       const MemberSettings& settings);
   // Stops the loop and waits for its thread.

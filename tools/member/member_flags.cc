@@ -68,7 +68,8 @@ ABSL_FLAG(bool, insecure, false,
           "authentication. Anyone who reaches the port can join.");
 ABSL_FLAG(std::optional<std::string>, view_file, std::nullopt,
           "A file where this member keeps its view of the cluster, so that "
-          "it rejoins without peers after a restart (one file per member).");
+          "it rejoins without peers after a restart (one file per member: "
+          "FILE.1, FILE.2, ... with swim-demo --local).");
 ABSL_FLAG(std::optional<std::string>, tls_cert, std::nullopt,
           "TLS 1.3 on every TCP connection: this member's certificate (PEM, "
           "then any intermediates). Needs --tls-key and --tls-ca.");
@@ -171,6 +172,7 @@ std::string MemberFlagsHelp() {
   --insecure              allow running without a secret (no encryption)
   --view-file=PATH        keep this member's view there; restarted, it
                           rejoins from it, with or without peers
+                          (PATH.1, PATH.2, ... with swim-demo --local)
   --tls-cert=PATH --tls-key=PATH --tls-ca=PATH   TLS 1.3 with certificates
                           on every TCP connection; SIGHUP re-reads them
   --tls-identity=address|ca   what a peer's certificate must name

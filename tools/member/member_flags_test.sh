@@ -58,6 +58,13 @@ for program in "$DEMO" "$SYNC"; do
     "$program" "${ok[@]}" --peer 127.0.0.1:1 --peer=127.0.0.1:99999
   run 2 "--peer=: empty peer" "$program" "${ok[@]}" --peer=
   run 2 "--bind=eth0: not an IP address" "$program" "${ok[@]}" --bind=eth0
+  # Flags from a file would pass around every check above.
+  run 2 "--flagfile is not supported" "$program" "${ok[@]}" --flagfile="$KEY"
+  # A view file that could never be saved: refused at start, not at the
+  # first save.
+  run 1 "--view-file: cannot create a file beside $TMP/none/view|No such file" \
+    "$program" "${ok[@]}" --view-file="$TMP/none/view"
+  run 1 "--view-file: $TMP is a directory" "$program" "${ok[@]}" --view-file="$TMP"
   run 2 "--bind-port=70000: the port must be 1-65535" \
     "$program" "${ok[@]}" --bind-port=70000
   run 2 "--default-port=0: the port must be 1-65535" \

@@ -1,6 +1,5 @@
 #include "tools/member/operator_endpoints.h"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,6 +10,7 @@
 #include "swim/core/address.h"
 #include "swim/core/member_status.h"
 #include "swim/core/stats.h"
+#include "swim/drivers/net/view_file.h"
 #include "tools/common/json_writer.h"
 #include "tools/member/event_json.h"
 
@@ -153,15 +153,12 @@ absl::Status OperatorEndpoints::WriteStatus() {
     members.Add(json);
   }
   const std::string text = JsonObject().Add("members", members).Finish() + "\n";
-  const std::string temporary = *status_path_ + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "w");
-  bool written = file != nullptr &&
-                 std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  if (file != nullptr) written = std::fclose(file) == 0 && written;
-  if (!written || std::rename(temporary.c_str(), status_path_->c_str()) != 0) {
-    std::remove(temporary.c_str());
-    return absl::UnavailableError(
-        absl::StrCat("--status-json: cannot write ", *status_path_));
+  // As a view file: a temporary file of its own beside the target (mode
+  // 0600), flushed to disk and renamed over it.
+  if (absl::Status written = net::WriteFileAtomically(*status_path_, text);
+      !written.ok()) {
+    return absl::Status(written.code(),
+                        absl::StrCat("--status-json: ", written.message()));
   }
   return absl::OkStatus();
 }

@@ -215,19 +215,30 @@ absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
   if (!address.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("metrics: '", listen,
-                     "' is not an IP address and port (e.g. 127.0.0.1:9100 "
-                     "or [::1]:9100)"));
+                     "' is not an IP address and port (e.g. 127.0.0.1:9100)"));
   }
   std::unique_ptr<MetricsExporter> exporter(new MetricsExporter());
   exporter->collector_ = std::make_shared<Collector>(inspect_timeout);
   try {
-    // civetweb's form of the address: "1.2.3.4:9100" or "[::1]:9100".
+    // civetweb's form of the address: "1.2.3.4:9100" or "[::1]:9100". A
+    // connection holds one of the threads until its request is read and
+    // answered: the timeout bounds what a client that connects and sends
+    // nothing (or reads nothing) holds up the scrapes behind it.
     exporter->exposer_ =
         std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-            "listening_ports", address->ToString(), "num_threads", "2"});
+            "listening_ports", address->ToString(), "num_threads",
+            absl::StrCat(kServerThreads), "request_timeout_ms",
+            absl::StrCat(absl::ToInt64Milliseconds(kRequestTimeout))});
   } catch (const std::exception& error) {
+    // Debian's civetweb is built without IPv6, and says only that it
+    // could not bind.
     return absl::UnavailableError(absl::StrCat(
-        "metrics: cannot listen on ", address->ToString(), ": ", error.what()));
+        "metrics: cannot listen on ", address->ToString(), ": ", error.what(),
+        address->family() == Address::Family::kIpv6
+            ? " (the HTTP server may have been built without IPv6, as "
+              "Debian's civetweb is: give an IPv4 address such as "
+              "127.0.0.1:9100)"
+            : ""));
   }
   exporter->exposer_->RegisterCollectable(exporter->collector_);
   const std::vector<int> ports = exporter->exposer_->GetListeningPorts();

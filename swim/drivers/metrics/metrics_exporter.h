@@ -40,10 +40,21 @@ void AppendMemberMetrics(const Node& node, const DriverStats& stats,
 // (or Remove them first).
 class MetricsExporter {
  public:
-  // Listens on `listen`, an IP address and port ("127.0.0.1:9100",
-  // "[::1]:9100"; port 0 picks a free one, see port()). InvalidArgument for
-  // anything else; Unavailable, naming the address, when it cannot listen
-  // there (in use, say).
+  // The server's threads, each serving one connection at a time, and how
+  // long a connection may take to send its request or read the answer: a
+  // client that connects and sends nothing holds a thread that long, so a
+  // scrape waits at most this long behind such clients (unless they keep
+  // every thread busy, which only the network's reach can prevent: listen
+  // on a loopback or private address, docs/operations.md).
+  static constexpr int kServerThreads = 4;
+  static constexpr absl::Duration kRequestTimeout = absl::Seconds(2);
+
+  // Listens on `listen`, an IP address and port ("127.0.0.1:9100"; port 0
+  // picks a free one, see port()). An IPv6 address ("[::1]:9100") works
+  // when the HTTP server (civetweb) was built with IPv6, which Debian's is
+  // not. InvalidArgument for anything else; Unavailable, naming the
+  // address, when it cannot listen there (in use, say, or IPv6 without
+  // support).
   static absl::StatusOr<std::unique_ptr<MetricsExporter>> Start(
       absl::string_view listen,
       absl::Duration inspect_timeout = absl::Seconds(2));

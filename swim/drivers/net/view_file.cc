@@ -99,6 +99,22 @@ absl::Status CheckViewFile(const SavedView& view, const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status CheckFileCanBeReplaced(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is a directory, not a file"));
+  }
+  std::string temporary = absl::StrCat(path, ".XXXXXX");
+  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
+  if (!file.valid()) {
+    return Errno("cannot create a file beside", path, errno);
+  }
+  file.Reset();
+  ::unlink(temporary.c_str());
+  return absl::OkStatus();
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes) {
   // A name of its own beside the target (mode 0600), so two writers never

@@ -33,6 +33,14 @@ absl::Status CheckViewFile(const SavedView& view, const std::string& path,
                            absl::string_view name, absl::Time wall_now,
                            absl::Duration max_age);
 
+// Whether WriteFileAtomically(`path`, ...) can work: `path` is not a
+// directory and a file can be created beside it (its directory exists and
+// may be written). Creates and removes a temporary file there. The error
+// names the path and the system's reason (NotFound for a directory that
+// does not exist, Unavailable otherwise). For a program to refuse a view
+// file at start instead of finding out at its first save.
+absl::Status CheckFileCanBeReplaced(const std::string& path);
+
 // Writes `bytes` to `path` atomically: a temporary file beside it (mode
 // 0600), flushed to disk, then renamed over `path`. A reader sees the old
 // file or the new one, never a part.

@@ -145,6 +145,31 @@ TEST(ViewFileTest, TheWriterKeepsOnlyTheLatestView) {
   EXPECT_EQ(outcome.failed, 0);
 }
 
+// What a program checks at start: a file can be created beside the path,
+// which is not a directory; nothing is left behind.
+TEST(ViewFileTest, WhetherAFileCanBeReplacedIsCheckedWithoutTraces) {
+  const std::string directory = TempPath("check-dir");
+  ASSERT_EQ(::mkdir(directory.c_str(), 0700), 0);
+  const std::string path = absl::StrCat(directory, "/view");
+  EXPECT_TRUE(CheckFileCanBeReplaced(path).ok());
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);  // not created
+  EXPECT_EQ(::rmdir(directory.c_str()), 0);    // empty: nothing left
+
+  const absl::Status missing =
+      CheckFileCanBeReplaced(TempPath("no-such-directory/view"));
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(missing.message().find("no-such-directory/view"),
+            absl::string_view::npos)
+      << missing;
+
+  const absl::Status directory_itself =
+      CheckFileCanBeReplaced(::testing::TempDir());
+  EXPECT_EQ(directory_itself.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(directory_itself.message().find("is a directory"),
+            absl::string_view::npos)
+      << directory_itself;
+}
+
 TEST(ViewFileTest, TheWriterReportsFailures) {
   ViewFileWriter writer(TempPath("no-such-directory/view"));
   writer.Save(ViewBytes("self", kSaved, 1));
