@@ -26,6 +26,12 @@
 // one epoll_wait, one recvfrom and at most one sendto each, and no crypto
 // or protocol work.
 //
+// --driver=sleep keeps only the wake-ups: N bare loops that wake three
+// times a probe interval (at random phases) from epoll_wait's timeout on
+// an empty set, with no socket, no datagram and no work. What it costs is
+// what this machine charges a thread for sleeping and waking as often as
+// a settled member does.
+//
 // --loops=K spreads the members (or the floor's sockets) round-robin over
 // K loops, each on its own thread: K io_contexts, or K epoll sets that the
 // epoll drivers embed in (fd(), Process()). 0, the default, gives every
@@ -81,7 +87,8 @@
 
 ABSL_FLAG(int, members, 16, "Members in the process, 2-1024.");
 ABSL_FLAG(std::string, driver, "epoll",
-          "epoll, asio, or floor (the same wake-ups without swim).");
+          "epoll, asio, floor (the same wake-ups and datagrams without "
+          "swim), or sleep (the same wake-ups and nothing else).");
 ABSL_FLAG(std::string, security, "encrypted", "encrypted or plaintext.");
 ABSL_FLAG(double, settle_s, 30,
           "Seconds after every member knows every other before measuring.");
@@ -330,7 +337,8 @@ std::string Troubles(std::vector<Driver*>& members) {
   return out;
 }
 
-// --driver=floor: bare loops with a settled member's wake-ups (above).
+// --driver=floor: bare loops with a settled member's wake-ups (above);
+// --driver=sleep: the wake-ups alone, from timers, without sockets.
 class FloorCluster {
  public:
   // A ping and an ack of swim's, sealed (41 bytes each at 64 members).
@@ -345,9 +353,11 @@ class FloorCluster {
     for (int set : sets_) close(set);
   }
 
-  // `n` members on `loops` loops (one each with 0), round-robin.
-  absl::Status Start(int n, int loops, absl::Duration interval) {
+  // `n` members on `loops` loops (one each with 0), round-robin. Without
+  // `sockets`, each member is three timers a probe interval instead.
+  absl::Status Start(int n, int loops, absl::Duration interval, bool sockets) {
     interval_ = interval;
+    sockets_ = sockets;
     longest_wait_ms_ = static_cast<int>(
         std::max<int64_t>(1000, absl::ToInt64Milliseconds(absl::Ceil(
                                     interval, absl::Milliseconds(1)))));
@@ -356,7 +366,7 @@ class FloorCluster {
       return status;
     }
     members_.resize(n);
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; sockets && i < n; ++i) {
       Member& member = members_[i];
       member.socket = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
       if (member.socket < 0) {
@@ -403,12 +413,17 @@ class FloorCluster {
     const int set = sets_[index];
     std::mt19937_64 random(static_cast<uint64_t>(index) + 1);
     const auto interval = absl::ToChronoNanoseconds(interval_);
+    // A member's tick (its ping), or without sockets each of its three
+    // wake-ups, and the member it belongs to.
     std::vector<int> mine;
     std::vector<Clock::time_point> ticks;
+    const int timers_per_member = sockets_ ? 1 : 3;
     for (size_t i = index; i < members_.size(); i += loops) {
-      mine.push_back(static_cast<int>(i));
-      ticks.push_back(Clock::now() +
-                      std::chrono::nanoseconds(random() % interval.count()));
+      for (int t = 0; t < timers_per_member; ++t) {
+        mine.push_back(static_cast<int>(i));
+        ticks.push_back(Clock::now() +
+                        std::chrono::nanoseconds(random() % interval.count()));
+      }
     }
     char buffer[1500] = {};
     epoll_event events[64];
@@ -441,11 +456,12 @@ class FloorCluster {
       const Clock::time_point now = Clock::now();
       for (size_t m = 0; m < mine.size(); ++m) {
         if (now < ticks[m]) continue;
+        ticks[m] += interval;
+        if (!sockets_) continue;
         size_t target = random() % (members_.size() - 1);
         if (target >= static_cast<size_t>(mine[m])) ++target;
         buffer[0] = 'p';
         Send(members_[mine[m]], members_[target].address, buffer);
-        ticks[m] += interval;
       }
     }
   }
@@ -458,6 +474,7 @@ class FloorCluster {
   }
 
   absl::Duration interval_;
+  bool sockets_ = true;
   int longest_wait_ms_ = 1000;
   std::vector<int> sets_;
   std::vector<Member> members_;
@@ -533,10 +550,12 @@ std::string LoopsText() {
   return absl::StrCat(loops, loops == 1 ? " loop" : " loops");
 }
 
-int RunFloor(int n, absl::Duration settle, absl::Duration window) {
+// --driver=floor, or --driver=sleep without `sockets`.
+int RunFloor(int n, bool sockets, absl::Duration settle,
+             absl::Duration window) {
   FloorCluster floor;
   if (absl::Status status =
-          floor.Start(n, absl::GetFlag(FLAGS_loops), ProbeInterval());
+          floor.Start(n, absl::GetFlag(FLAGS_loops), ProbeInterval(), sockets);
       !status.ok()) {
     std::fprintf(stderr, "rest_bench: %s\n", status.ToString().c_str());
     return 1;
@@ -555,10 +574,14 @@ int RunFloor(int n, absl::Duration settle, absl::Duration window) {
   std::string table;
   const std::string syscalls = SystemCallsPerMember(n, window, table);
   std::printf(
-      "members %d, floor: bare loops, no swim, %s, ping interval %d ms; "
-      "settled %.0f s, window %.1f s\n",
-      n, LoopsText().c_str(), absl::GetFlag(FLAGS_probe_interval_ms),
-      absl::ToDoubleSeconds(settle), seconds);
+      "members %d, %s, %s, %s interval %d ms; settled %.0f s, window %.1f "
+      "s\n",
+      n,
+      sockets ? "floor: bare loops, no swim"
+              : "sleep: bare loops that only wake, no sockets",
+      LoopsText().c_str(), sockets ? "ping" : "probe",
+      absl::GetFlag(FLAGS_probe_interval_ms), absl::ToDoubleSeconds(settle),
+      seconds);
   std::printf("  CPU per member:            %s\n", cpu.c_str());
   std::printf("  system calls per member:   %s /s\n", syscalls.c_str());
   std::printf("  UDP per member:            %.2f datagrams/s, %.0f B/s\n", sent,
@@ -574,12 +597,13 @@ int Main() {
   const std::string security = absl::GetFlag(FLAGS_security);
   const int loops = absl::GetFlag(FLAGS_loops);
   if (n < 2 || n > 1024 || loops < 0 || loops > n ||
-      (driver != "epoll" && driver != "asio" && driver != "floor") ||
+      (driver != "epoll" && driver != "asio" && driver != "floor" &&
+       driver != "sleep") ||
       (security != "encrypted" && security != "plaintext") ||
       ProbeInterval() <= Config::Lan().probe_timeout) {
     std::fprintf(stderr,
                  "rest_bench: --members 2-1024, --loops 0-members, --driver "
-                 "epoll|asio|floor, --security encrypted|plaintext, "
+                 "epoll|asio|floor|sleep, --security encrypted|plaintext, "
                  "--probe_interval_ms above %d\n",
                  static_cast<int>(
                      absl::ToInt64Milliseconds(Config::Lan().probe_timeout)));
@@ -587,7 +611,9 @@ int Main() {
   }
   const absl::Duration settle = absl::Seconds(absl::GetFlag(FLAGS_settle_s));
   const absl::Duration window = absl::Seconds(absl::GetFlag(FLAGS_window_s));
-  if (driver == "floor") return RunFloor(n, settle, window);
+  if (driver == "floor" || driver == "sleep") {
+    return RunFloor(n, driver == "floor", settle, window);
+  }
 
   // Every member is on 127.0.0.1: the per-host caps, meant for members
   // on hosts of their own, would make the first member turn most of a
