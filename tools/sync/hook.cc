@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -24,7 +25,7 @@ bool IsExecutableFile(const std::string& path) {
 
 absl::Status RunHook(const std::string& path,
                      const std::vector<std::string>& args,
-                     absl::Duration timeout) {
+                     absl::Duration timeout, const std::atomic<bool>* cancel) {
   std::vector<char*> argv = {const_cast<char*>(path.c_str())};
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
@@ -45,8 +46,12 @@ absl::Status RunHook(const std::string& path,
   sigset_t all;
   sigfillset(&all);
   posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // A process group of its own, so that what the hook starts is killed
+  // with it.
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF |
+                                            POSIX_SPAWN_SETPGROUP);
   pid_t pid = 0;
   const int error = posix_spawn(&pid, path.c_str(), nullptr, &attributes,
                                 argv.data(), envp.data());
@@ -66,12 +71,18 @@ absl::Status RunHook(const std::string& path,
       return absl::InternalError(
           absl::StrCat("waiting for ", path, ": ", strerror(errno)));
     }
-    if (absl::Now() >= deadline) {
-      kill(pid, SIGKILL);
+    const bool cancelled =
+        cancel != nullptr && cancel->load(std::memory_order_relaxed);
+    if (cancelled || absl::Now() >= deadline) {
+      kill(-pid, SIGKILL);  // the group: the hook and what it started
       waitpid(pid, &status, 0);
+      if (cancelled) {
+        return absl::CancelledError(
+            absl::StrCat(path, " was killed: swim-sync is stopping"));
+      }
       return absl::DeadlineExceededError(
           absl::StrCat(path, " ran longer than ", absl::FormatDuration(timeout),
-                       " and was killed"));
+                       " and was killed, with what it started"));
     }
     absl::SleepFor(pause);
   }

@@ -1,6 +1,7 @@
 #ifndef TOOLS_SYNC_HOOK_H_
 #define TOOLS_SYNC_HOOK_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -13,15 +14,19 @@ namespace swim::tools {
 // execute.
 bool IsExecutableFile(const std::string& path);
 
-// Runs `path` with `args` and waits for it, at most `timeout` (then it is
-// killed). It starts with default signal handling and an empty signal
-// mask, whatever this process blocks, and inherits stdout, stderr and the
-// environment, except the variables that hold the cluster's keys
+// Runs `path` with `args` and waits for it, at most `timeout`, or until
+// `cancel` (if not null) becomes true: then it is killed with its process
+// group (it runs in one of its own), so whatever it started and left
+// running goes too. It starts with default signal handling and an empty
+// signal mask, whatever this process blocks, and inherits stdout, stderr
+// and the environment, except the variables that hold the cluster's keys
 // (ChildEnvironment: SWIM_SECRET is not passed on). Errors: it could not
-// start, was killed, or exited non-zero (the message says which).
+// start, was killed (DeadlineExceeded at the timeout, Cancelled), or
+// exited non-zero (the message says which).
 absl::Status RunHook(const std::string& path,
                      const std::vector<std::string>& args,
-                     absl::Duration timeout);
+                     absl::Duration timeout,
+                     const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace swim::tools
 

@@ -4,9 +4,14 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -81,6 +86,53 @@ TEST(HookTest, KillsAHookThatRunsTooLong) {
   const absl::Status status = RunHook(Script("slow_hook", "exec sleep 30"), {},
                                       absl::Milliseconds(200));
   EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
+}
+
+// Whether process `pid` is gone (or a zombie: killed, not yet reaped by
+// whoever adopted it).
+bool Dead(pid_t pid) {
+  const std::string stat = Contents(absl::StrCat("/proc/", pid, "/stat"));
+  if (stat.empty()) return true;
+  const size_t end = stat.rfind(')');
+  return end != std::string::npos && end + 2 < stat.size() &&
+         stat[end + 2] == 'Z';
+}
+
+// What a hook started and left running is killed with it (it runs in a
+// process group of its own).
+TEST(HookTest, KillsWhatAHookStartedWithIt) {
+  const std::string started = absl::StrCat(::testing::TempDir(), "/started");
+  const absl::Status status = RunHook(
+      Script("spawning_hook",
+             absl::StrCat("sleep 1000 & echo $! >", started, "; sleep 1000")),
+      {}, absl::Milliseconds(300));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
+  pid_t child = 0;
+  ASSERT_TRUE(
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(Contents(started)), &child))
+      << Contents(started);
+  // SIGKILL is sent before RunHook returns; give the adopter a moment to
+  // reap or the kernel to finish the kill.
+  for (int i = 0; i < 100 && !Dead(child); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(Dead(child)) << "the hook's child " << child << " still runs";
+  if (!Dead(child)) kill(child, SIGKILL);
+}
+
+// Stopping swim-sync does not wait for a hook: it is killed at once.
+TEST(HookTest, ACancelledHookIsKilled) {
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&cancel] {
+    absl::SleepFor(absl::Milliseconds(100));
+    cancel.store(true);
+  });
+  const absl::Time start = absl::Now();
+  const absl::Status status = RunHook(Script("long_hook", "exec sleep 30"), {},
+                                      absl::Seconds(60), &cancel);
+  canceller.join();
+  EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
 }
 
 TEST(HookTest, NotExecutable) {

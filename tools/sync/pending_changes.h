@@ -48,6 +48,10 @@ class PendingChanges {
   std::optional<MemberChange> Take();
 
   bool empty() const { return order_.empty(); }
+  // Whether a change for the member named `name` is waiting.
+  bool Contains(const std::string& name) const {
+    return waiting_.contains(name);
+  }
   // Members with a change waiting.
   size_t size() const { return order_.size(); }
   // Changes replaced by a later one for the same member.

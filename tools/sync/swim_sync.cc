@@ -5,8 +5,11 @@
 // that status; DIRECTORY/on-update, if executable, runs after every
 // change. See kUsage.
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -71,7 +75,8 @@ For example:
                          SUSPECT, OFFLINE, LEFT, or REAPED when a member
                          long gone is forgotten and its directory removed;
                          PATH is the member's directory), one at a time,
-                         killed after 60 s; SWIM_SECRET is not passed on
+                         killed after 60 s or when swim-sync stops, with
+                         what it started; SWIM_SECRET is not passed on
 
 Every file and link is replaced atomically (written under a temporary name
 in the same directory, then renamed). What swim-sync creates is mode 0640
@@ -80,8 +85,12 @@ again before its previous change is written is written once, in its
 latest state (the hook runs once too). Files whose names start with '.' in
 this member's directory are not metadata (editors keep temporary files
 there). Member names and metadata keys from other members that could
-escape the directory ('..', '/', NUL; names starting with '.' or named
-on-update) are refused, counted and reported on stderr, never written.
+escape the directory ('..', '/', NUL; names starting with '.' or '-', with
+control characters, or named on-update; keys starting with .swim-sync) are
+refused, counted and reported on stderr, never written. Each member
+directory swim-sync makes holds an empty .swim-sync file; one it did not
+make is never written into or removed (that member is refused), and those
+a killed run left are removed at start.
 
 SIGHUP: re-read this member's files and publish them (--metadata values
 are published too; a file of the same name wins); with TLS (--tls-cert),
@@ -108,7 +117,10 @@ void Log(absl::string_view text) {
 // the hook run) on a thread of its own, so slow disks and hooks never hold
 // up the protocol. Changes wait in a PendingChanges: at most one per
 // member, the latest, so a lagging writer loses nothing and the queue
-// stays as small as the membership.
+// stays as small as the membership. A change that could not be written
+// (a full disk, say) is tried again, after 1 s, then twice as long each
+// time in a row up to a minute, unless a newer one for that member comes
+// first.
 class Writer {
  public:
   // `max_members`: members whose changes may wait at once (see
@@ -124,6 +136,8 @@ class Writer {
     bool first_drop = false;
     {
       absl::MutexLock lock(&mutex_);
+      if (stopping_) return;
+      retry_.erase(member.name);  // this one is newer
       if (pending_.Add({reaped, member})) {
         return;
       }
@@ -136,8 +150,11 @@ class Writer {
     }
   }
 
-  // Applies what is queued, then stops. Idempotent.
+  // Stops at once: a hook under way is killed (with what it started), and
+  // changes still waiting are dropped, as Cleanup then removes every other
+  // member's directory anyway. Idempotent.
   void Finish() {
+    cancel_.store(true);
     {
       absl::MutexLock lock(&mutex_);
       stopping_ = true;
@@ -151,23 +168,41 @@ class Writer {
   }
 
  private:
+  static constexpr absl::Duration kFirstRetry = absl::Seconds(1);
+  static constexpr absl::Duration kLongestRetry = absl::Minutes(1);
+
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return stopping_ || !pending_.empty();
+  }
+
   void Work() {
     for (;;) {
       std::optional<MemberChange> change;
       {
         absl::MutexLock lock(&mutex_);
-        mutex_.Await(absl::Condition(
-            +[](Writer* writer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer->mutex_) {
-              return writer->stopping_ || !writer->pending_.empty();
-            },
-            this));
+        const absl::Condition ready(this, &Writer::Ready);
+        if (retry_.empty()) {
+          mutex_.Await(ready);
+        } else {
+          mutex_.AwaitWithDeadline(ready, retry_at_);
+        }
+        if (stopping_) return;
+        if (!retry_.empty() && absl::Now() >= retry_at_) {
+          // The failed changes again (none has a newer one waiting: Add
+          // drops the retry when one comes).
+          for (auto& [name, failed] : retry_) {
+            if (!pending_.Contains(name)) pending_.Add(std::move(failed));
+          }
+          retry_.clear();
+        }
         change = pending_.Take();
-        if (!change.has_value()) return;  // stopping, and all done
+        if (!change.has_value()) continue;
       }
       Apply(*change);
     }
   }
 
+  // Writes `change` (and runs the hook); a failure is kept to try again.
   void Apply(const MemberChange& change) {
     const std::string& name = change.member.name;
     absl::StatusOr<bool> changed = change.reaped
@@ -175,15 +210,31 @@ class Writer {
                                        : directory_.WriteMember(change.member);
     if (directory_.newly_refused()) {
       Log(absl::StrCat(
-          "refused unsafe member name or metadata key from ",
+          "refused ", directory_.refusal(), " from ",
           SyncDirectory::IsSafeMemberName(name) ? name : "a member",
           " (refused so far: ", directory_.refused_names(), " names, ",
           directory_.refused_keys(), " keys)"));
     }
     if (!changed.ok()) {
-      Log(absl::StrCat("cannot write ", name, ": ",
-                       changed.status().message()));
+      absl::Duration delay;
+      {
+        absl::MutexLock lock(&mutex_);
+        retry_delay_ = failures_in_a_row_ == 0
+                           ? kFirstRetry
+                           : std::min(retry_delay_ * 2, kLongestRetry);
+        ++failures_in_a_row_;
+        delay = retry_delay_;
+        retry_at_ = absl::Now() + delay;
+        // Unless a newer change for the member is already waiting.
+        if (!pending_.Contains(name)) retry_.insert_or_assign(name, change);
+      }
+      Log(absl::StrCat("cannot write ", name, ": ", changed.status().message(),
+                       " (tried again in ", absl::FormatDuration(delay), ")"));
       return;
+    }
+    {
+      absl::MutexLock lock(&mutex_);
+      failures_in_a_row_ = 0;
     }
     if (!*changed) return;
     const std::string hook = absl::StrCat(directory_.path(), "/on-update");
@@ -191,14 +242,21 @@ class Writer {
     const std::string status =
         change.reaped ? "REAPED"
                       : std::string(MemberStatusName(change.member.status));
-    absl::Status ran = RunHook(
-        hook, {name, status, directory_.MemberPath(name)}, kHookTimeout);
+    absl::Status ran =
+        RunHook(hook, {name, status, directory_.MemberPath(name)}, kHookTimeout,
+                &cancel_);
     if (!ran.ok()) Log(absl::StrCat("on-update: ", ran.message()));
   }
 
   SyncDirectory& directory_;
+  std::atomic<bool> cancel_{false};
   absl::Mutex mutex_;
   PendingChanges pending_ ABSL_GUARDED_BY(mutex_);
+  // Changes that failed, by member, and when to try them again.
+  absl::flat_hash_map<std::string, MemberChange> retry_ ABSL_GUARDED_BY(mutex_);
+  absl::Duration retry_delay_ ABSL_GUARDED_BY(mutex_) = kFirstRetry;
+  absl::Time retry_at_ ABSL_GUARDED_BY(mutex_);
+  int failures_in_a_row_ ABSL_GUARDED_BY(mutex_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
@@ -223,6 +281,11 @@ absl::StatusOr<Metadata> LocalMetadata(const SyncDirectory& directory,
 }
 
 int Main(int argc, char** argv) {
+  // The cluster's key is in this process's memory and may be in its
+  // environment (SWIM_SECRET): the hook, and any other process of the same
+  // user, must not read it through /proc/PID/environ or mem, and no core
+  // dump may hold it.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Before any thread starts, so every thread inherits the mask.
   SignalWaiter signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1});
 
@@ -350,10 +413,12 @@ int Main(int argc, char** argv) {
     if (signal != 0 || absl::Now() >= end) break;
   }
 
-  // The exporter stops first: a scrape would wait on loops that stop.
+  // The writer stops first (a hook under way is killed): what it would
+  // still write, Cleanup removes. Then the exporter: a scrape would wait
+  // on loops that stop.
+  writer.Finish();
   endpoints->reset();
   LeaveAndStop(members, kLeaveTimeout);
-  writer.Finish();
   (*directory)->Cleanup();
   Log(absl::StrCat("left; refused ", (*directory)->distinct_refused_names(),
                    " unsafe member names (", (*directory)->refused_names(),

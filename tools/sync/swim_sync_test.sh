@@ -4,7 +4,9 @@
 # the on-update hook runs with (name, status, path) and without the
 # cluster's key, files are 0640 and directories 0750, a SIGKILLed member
 # moves to .offline, member names and metadata keys that would escape the
-# directory are refused and counted, and SIGTERM leaves and cleans up.
+# directory are refused and counted, a directory swim-sync did not make is
+# never written into, SIGTERM does not wait for a hung hook (and kills
+# what it started), and SIGTERM leaves and cleans up.
 #
 # Usage: swim_sync_test.sh SWIM_SYNC NAMED_MEMBER E2E_LIB
 
@@ -107,12 +109,12 @@ start "$NAMED" "127.0.0.1:$PR" "127.0.0.1:$PR" "$A" "$SWIM_SECRET" \
 wait_for "node1 writes the rogue member's safe key" \
   file_is "$D1/127.0.0.1:$PR/good" fine
 wait_for "node1 reports a refused name" \
-  grep -qF "refused unsafe member name or metadata key from a member" "$TMP/s1.err"
+  grep -qF "refused an unsafe member name from a member" "$TMP/s1.err"
 wait_for "node1 reports refused keys" \
-  grep -qF "refused unsafe member name or metadata key from 127.0.0.1:$PR" "$TMP/s1.err"
+  grep -qF "refused an unsafe metadata key from 127.0.0.1:$PR" "$TMP/s1.err"
 wait_for "node2 reports a refused name" \
-  grep -qF "refused unsafe member name" "$TMP/s2.err"
-[[ "$(ls -A "$D1/127.0.0.1:$PR")" == "good" ]] ||
+  grep -qF "refused an unsafe member name" "$TMP/s2.err"
+[[ "$(LC_ALL=C ls -A "$D1/127.0.0.1:$PR")" == $'.swim-sync\ngood' ]] ||
   fail "the rogue member's directory holds $(ls -A "$D1/127.0.0.1:$PR")"
 for path in "$TMP/escape" "$TMP/outside" "$D1/escape" "$D1/a" "$D1/../escape" \
   "$D1/.online/../escape"; do
@@ -130,6 +132,45 @@ wait_for "node1 unlinks node2 from .online" absent "$D1/.online/$B"
 link_is "$D1/.unavailable/$B" "../$B" || fail "node2 is not in .unavailable"
 absent "$D1/.available/$B" || fail "node2 is still in .available"
 file_is "$D1/$B/name" two || fail "node2's files went away with it"
+
+# --- A directory it did not make, a hook that hangs ----------------------
+# node3's directory already holds one named as node1 (the operator's, say):
+# it is refused and left as it is. Then node3 gets a hook that starts a
+# child and hangs, and a new member to run it for: SIGTERM does not wait
+# for the hook, and kills the child with it.
+read -r PC PN <<<"$(free_ports 2)"
+D3="$TMP/node3"
+mkdir -p "$D3/$A"
+printf 'mine' >"$D3/$A/notes"
+D3="$(cd "$D3" && pwd -P)"
+start "$SYNC" --name "127.0.0.1:$PC" --peer "$A" "${FAST[@]}" "$D3" \
+  2>"$TMP/s3.err"
+pid3=$last_pid
+wait_for "node3 refuses the directory in node1's place" \
+  grep -qF "$D3/$A was not made by swim-sync" "$TMP/s3.err"
+cat >"$TMP/hanging-hook" <<HOOK
+#!/bin/sh
+sleep 1000 &
+echo \$! >"$TMP/hook-child"
+exec sleep 1000
+HOOK
+chmod +x "$TMP/hanging-hook"
+mv "$TMP/hanging-hook" "$D3/on-update"
+start "$NAMED" "127.0.0.1:$PN" "127.0.0.1:$PN" "$A" "$SWIM_SECRET" "k=v" \
+  >/dev/null 2>"$TMP/new.err"
+wait_for "node3's hook runs for the new member" test -s "$TMP/hook-child"
+hook_child="$(cat "$TMP/hook-child")"
+kill -TERM "$pid3"
+TIMEOUT_S=15 wait_exit "$pid3" "swim-sync with a hook under way, after SIGTERM"
+[[ "$exit_status" -eq 0 ]] || fail "node3 exited with $exit_status after SIGTERM"
+child_gone() {  # gone, or a zombie not yet reaped by its adopter
+  [[ ! -e "/proc/$1" ]] ||
+    [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" == Z ]]
+}
+wait_for "the hook's child is killed" child_gone "$hook_child" ||
+  kill -KILL "$hook_child" 2>/dev/null
+file_is "$D3/$A/notes" mine || fail "node3 removed a directory it did not make"
+[[ "$(ls -A "$D3/$A")" == notes ]] || fail "node3 wrote into $D3/$A: $(ls -A "$D3/$A")"
 
 # --- SIGTERM: leave, clean up, report the refusals ------------------------
 kill -TERM "$pid1"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -44,6 +45,13 @@ constexpr size_t kMaxRemembered = 1000;
 // nothing away. (A file keeps its mode when renamed into place.)
 constexpr mode_t kFileMode = 0640;
 constexpr mode_t kDirectoryMode = 0750;
+
+// What marks a member directory as one this program made: an empty file
+// in it. A directory without it (the operator's own, or one made by
+// anything else) is never written into or emptied, whatever member name
+// it shares. Its temporary files start with the same prefix, and metadata
+// keys that do are refused (IsSafeKey), so neither can be clobbered.
+constexpr char kOwnedMarker[] = ".swim-sync";
 
 absl::Status Errno(absl::string_view what, absl::string_view path) {
   return absl::InternalError(
@@ -100,12 +108,43 @@ std::vector<std::pair<std::string, unsigned char>> List(int directory) {
   return entries;
 }
 
+// Whether `directory` holds the marker of a member directory this program
+// made (a regular file, not a link to one).
+bool IsOwned(int directory) {
+  struct stat info;
+  return fstatat(directory, kOwnedMarker, &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(info.st_mode);
+}
+
+// Removes `parent`/`name` if it is a member directory this program made:
+// its files (marker last), then itself. Returns whether it was removed.
+bool RemoveOwnedDirectory(int parent, const std::string& name) {
+  const int directory = openat(parent, name.c_str(),
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (directory < 0) return false;
+  if (!IsOwned(directory)) {
+    close(directory);
+    return false;
+  }
+  for (const auto& [entry, type] : List(directory)) {
+    if (type != DT_DIR && entry != kOwnedMarker) {
+      unlinkat(directory, entry.c_str(), 0);
+    }
+  }
+  unlinkat(directory, kOwnedMarker, 0);
+  close(directory);
+  return unlinkat(parent, name.c_str(), AT_REMOVEDIR) == 0;
+}
+
 // The contents of `directory`/`name` if it is a regular file (not a link)
 // of at most `limit` bytes.
 std::optional<std::string> ReadIfFile(int directory, const std::string& name,
                                       size_t limit, bool follow) {
-  const int fd = openat(directory, name.c_str(),
-                        O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  // Non-blocking: opening a FIFO someone put there must not wait for a
+  // writer (it is then refused as not a regular file).
+  const int fd =
+      openat(directory, name.c_str(),
+             O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
   if (fd < 0) return std::nullopt;
   struct stat info;
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
@@ -132,11 +171,21 @@ std::optional<std::string> ReadIfFile(int directory, const std::string& name,
 bool SyncDirectory::IsSafeKey(absl::string_view key) {
   return !key.empty() && key != "." && key != ".." &&
          !absl::StrContains(key, '/') &&
-         !absl::StrContains(key, absl::string_view("\0", 1));
+         !absl::StrContains(key, absl::string_view("\0", 1)) &&
+         !absl::StartsWith(key, kOwnedMarker);
 }
 
 bool SyncDirectory::IsSafeMemberName(absl::string_view name) {
-  return IsSafeKey(name) && !absl::StartsWith(name, ".") && name != "on-update";
+  if (!IsSafeKey(name) || absl::StartsWith(name, ".") ||
+      absl::StartsWith(name, "-") || name == "on-update") {
+    return false;
+  }
+  // The name is the hook's first argument, and a line in whatever the hook
+  // logs: no control characters.
+  return std::none_of(name.begin(), name.end(), [](char c) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
 }
 
 absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
@@ -174,6 +223,23 @@ absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
     // Links a previous run left would claim statuses nobody vouches for.
     for (const auto& [entry, type] : List(directory->status_fds_[i])) {
       if (type == DT_LNK) unlinkat(directory->status_fds_[i], entry.c_str(), 0);
+    }
+  }
+  // Member directories a previous run left (it was killed): their members
+  // are learned again, and until then they would show members nobody
+  // vouches for. Only directories with the marker; the local member's is
+  // the operator's (if it was once another member's, it loses the mark).
+  for (const auto& [entry, type] : List(fd)) {
+    if (type != DT_DIR || absl::StartsWith(entry, ".")) continue;
+    if (entry != local_name) {
+      RemoveOwnedDirectory(fd, entry);
+      continue;
+    }
+    const int local = openat(fd, entry.c_str(),
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (local >= 0) {
+      if (IsOwned(local)) unlinkat(local, kOwnedMarker, 0);
+      close(local);
     }
   }
   if (absl::StatusOr<bool> created =
@@ -322,27 +388,58 @@ absl::StatusOr<bool> SyncDirectory::WriteFile(int directory,
 
 absl::StatusOr<bool> SyncDirectory::WriteMember(const Member& member) {
   newly_refused_ = false;
+  refusal_.clear();
   if (member.name == local_name_) return false;  // its files are the user's
   if (!IsSafeMemberName(member.name)) {
     ++refused_names_;
     NoteRefused(seen_names_, member.name);
+    if (newly_refused_) refusal_ = "an unsafe member name";
     return false;
   }
   absl::StatusOr<bool> created =
       MakeDirectory(fd_, member.name, MemberPath(member.name));
   if (!created.ok()) return created.status();
   bool changed = *created;
-  written_.insert(member.name);
   const int directory = openat(fd_, member.name.c_str(),
                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (directory < 0) {
     return Errno("cannot open (not a directory?)", MemberPath(member.name));
   }
+  if (*created) {
+    const int marker =
+        openat(directory, kOwnedMarker,
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
+    if (marker < 0 || fchmod(marker, kFileMode) != 0) {
+      const absl::Status status =
+          Errno("cannot mark",
+                absl::StrCat(MemberPath(member.name), "/", kOwnedMarker));
+      if (marker >= 0) close(marker);
+      close(directory);
+      return status;
+    }
+    close(marker);
+  } else if (!IsOwned(directory)) {
+    // Someone else's directory: never written into, never emptied.
+    close(directory);
+    ++refused_names_;
+    NoteRefused(seen_names_, member.name);
+    if (newly_refused_) {
+      refusal_ = absl::StrCat(
+          MemberPath(member.name), " was not made by swim-sync (it has no ",
+          kOwnedMarker, " file) and is left as it is: remove it to have ",
+          "this member written");
+    }
+    return false;
+  }
+  written_.insert(member.name);
   absl::Status status;
   for (const auto& [key, value] : member.metadata) {
     if (!IsSafeKey(key)) {
       ++refused_keys_;
       NoteRefused(seen_keys_, key);
+      if (newly_refused_ && refusal_.empty()) {
+        refusal_ = "an unsafe metadata key";
+      }
       continue;
     }
     absl::StatusOr<bool> wrote = WriteFile(directory, key, value);
@@ -355,20 +452,26 @@ absl::StatusOr<bool> SyncDirectory::WriteMember(const Member& member) {
   if (status.ok()) {
     // Keys the member no longer has (and temporary files a crash left).
     for (const auto& [name, type] : List(directory)) {
-      if (type == DT_DIR) continue;
+      if (type == DT_DIR || name == kOwnedMarker) continue;
       if (IsSafeKey(name) && member.metadata.contains(name)) continue;
       if (unlinkat(directory, name.c_str(), 0) == 0) changed = true;
     }
   }
   close(directory);
   if (!status.ok()) return status;
+  // The new status's links first, then the old one's go, so a failure
+  // between them leaves the member listed twice rather than nowhere.
   const std::string target = absl::StrCat("../", member.name);
-  for (int i = 0; i < kStatusCount; ++i) {
-    absl::StatusOr<bool> linked =
-        SetLink(status_fds_[i], member.name, target,
-                StatusIn(member.status, kStatusDirectories[i].mask));
-    if (!linked.ok()) return linked.status();
-    changed |= *linked;
+  for (const bool wanted : {true, false}) {
+    for (int i = 0; i < kStatusCount; ++i) {
+      if (StatusIn(member.status, kStatusDirectories[i].mask) != wanted) {
+        continue;
+      }
+      absl::StatusOr<bool> linked =
+          SetLink(status_fds_[i], member.name, target, wanted);
+      if (!linked.ok()) return linked.status();
+      changed |= *linked;
+    }
   }
   return changed;
 }
@@ -380,15 +483,8 @@ absl::StatusOr<bool> SyncDirectory::RemoveMember(const std::string& name) {
     absl::StatusOr<bool> unlinked = SetLink(status_fds_[i], name, "", false);
     if (unlinked.ok()) changed |= *unlinked;
   }
-  const int directory = openat(fd_, name.c_str(),
-                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (directory >= 0) {
-    for (const auto& [entry, type] : List(directory)) {
-      if (type != DT_DIR) unlinkat(directory, entry.c_str(), 0);
-    }
-    close(directory);
-    if (unlinkat(fd_, name.c_str(), AT_REMOVEDIR) == 0) changed = true;
-  }
+  // Only a directory this program made; anything else there is not ours.
+  if (RemoveOwnedDirectory(fd_, name)) changed = true;
   written_.erase(name);
   return changed;
 }

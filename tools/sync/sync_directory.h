@@ -35,13 +35,19 @@ namespace swim::tools {
 // (files) or 0750 (directories) whatever the umask; a directory already
 // there keeps its mode.
 //
+// Every member directory it makes holds an empty .swim-sync file, its
+// mark: a directory without it that shares a member's name (the
+// operator's own, say) is never written into or removed; the member is
+// refused instead, and reported once.
+//
 // Not thread-safe, except that ReadLocal (which only reads the local
 // member's directory) may run alongside the others.
 class SyncDirectory {
  public:
   // Creates `path` if needed (not its parents), the status directories
-  // (emptied of links a previous run left) and the local member's
-  // directory, and points .local at it. INVALID_ARGUMENT when
+  // (emptied of links a previous run left), removes the member
+  // directories a previous run left (marked ones only), creates the local
+  // member's directory, and points .local at it. INVALID_ARGUMENT when
   // `local_name` is not a safe member name; otherwise the error names the
   // path and the reason.
   static absl::StatusOr<std::unique_ptr<SyncDirectory>> Open(
@@ -58,12 +64,14 @@ class SyncDirectory {
   absl::StatusOr<Metadata> ReadLocal(size_t max_file_size) const;
 
   // Brings `member`'s directory (one file per metadata key; files of keys
-  // it no longer has are removed) and its status links up to date.
-  // Returns whether anything on disk changed. A refused name changes
-  // nothing and returns false; refused keys are skipped and counted.
+  // it no longer has are removed) and its status links up to date (the
+  // new ones made before the old ones go). Returns whether anything on
+  // disk changed. A refused name (unsafe, or a directory of that name not
+  // made here) changes nothing and returns false; refused keys are
+  // skipped and counted.
   absl::StatusOr<bool> WriteMember(const Member& member);
-  // Removes a member's directory and links (it was forgotten). Returns
-  // whether anything was there.
+  // Removes a member's links and, if this program made it, its directory
+  // (it was forgotten). Returns whether anything was there.
   absl::StatusOr<bool> RemoveMember(const std::string& name);
   // Removes everything written for other members, the status links and
   // .local, leaving the local member's files (swim-sync does this on
@@ -82,16 +90,20 @@ class SyncDirectory {
   size_t distinct_refused_names() const { return seen_names_.size(); }
   size_t distinct_refused_keys() const { return seen_keys_.size(); }
   // Whether the latest WriteMember refused something not refused before
-  // (for a log line per distinct refusal).
+  // (for a log line per distinct refusal), and what: "an unsafe member
+  // name", "an unsafe metadata key", or which directory is in the way.
   bool newly_refused() const { return newly_refused_; }
+  const std::string& refusal() const { return refusal_; }
 
   // A member name becomes a directory next to the status directories and
-  // the hook: refused when empty, "." or "..", containing '/' or NUL,
-  // starting with '.' (it would shadow .local or a status directory), or
-  // "on-update".
+  // the hook's first argument: refused when it is not a safe key, starts
+  // with '.' (it would shadow .local or a status directory) or '-' (an
+  // option to whatever the hook passes it to), holds a control character
+  // (a line break in the hook's log), or is "on-update".
   static bool IsSafeMemberName(absl::string_view name);
   // A metadata key becomes a file in a member's directory: refused when
-  // empty, "." or "..", or containing '/' or NUL.
+  // empty, "." or "..", containing '/' or NUL, or starting with
+  // ".swim-sync" (the mark and the temporary files).
   static bool IsSafeKey(absl::string_view key);
 
  private:
@@ -117,6 +129,7 @@ class SyncDirectory {
   absl::flat_hash_set<std::string> seen_names_;
   absl::flat_hash_set<std::string> seen_keys_;
   bool newly_refused_ = false;
+  std::string refusal_;
   uint64_t temp_counter_ = 0;
 };
 

@@ -144,7 +144,7 @@ TEST_F(SyncDirectoryTest, FollowsStatusAndMetadataChanges) {
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(*changed);
   const std::string path = root_ + "/127.0.0.1:2002";
-  EXPECT_EQ(Entries(path), std::set<std::string>{"name"});
+  EXPECT_EQ(Entries(path), (std::set<std::string>{".swim-sync", "name"}));
   EXPECT_EQ(Contents(path + "/name"), "deux");
   EXPECT_FALSE(Exists(root_ + "/.online/127.0.0.1:2002"));
   EXPECT_TRUE(Exists(root_ + "/.suspect/127.0.0.1:2002"));
@@ -165,7 +165,8 @@ TEST_F(SyncDirectoryTest, FollowsStatusAndMetadataChanges) {
 
 TEST_F(SyncDirectoryTest, RefusesNamesThatEscapeAndCountsThem) {
   for (const char* name :
-       {"..", ".", "", "../escape", "a/b", ".online", ".local", "on-update"}) {
+       {"..", ".", "", "../escape", "a/b", ".online", ".local", "on-update",
+        "-x", "two\nlines", "del\x7f", "tab\tbed"}) {
     absl::StatusOr<bool> changed = directory_->WriteMember(
         MakeMember(name, MemberStatus::kOnline, {{"k", "v"}}));
     ASSERT_TRUE(changed.ok()) << name;
@@ -176,15 +177,15 @@ TEST_F(SyncDirectoryTest, RefusesNamesThatEscapeAndCountsThem) {
   ASSERT_TRUE(
       directory_->WriteMember(MakeMember(with_nul, MemberStatus::kOnline, {}))
           .ok());
-  EXPECT_EQ(directory_->refused_names(), 9u);
-  EXPECT_EQ(directory_->distinct_refused_names(), 9u);
+  EXPECT_EQ(directory_->refused_names(), 13u);
+  EXPECT_EQ(directory_->distinct_refused_names(), 13u);
   // The same name again is counted, but not new.
   ASSERT_TRUE(
       directory_->WriteMember(MakeMember("..", MemberStatus::kOnline, {}))
           .ok());
   EXPECT_FALSE(directory_->newly_refused());
-  EXPECT_EQ(directory_->refused_names(), 10u);
-  EXPECT_EQ(directory_->distinct_refused_names(), 9u);
+  EXPECT_EQ(directory_->refused_names(), 14u);
+  EXPECT_EQ(directory_->distinct_refused_names(), 13u);
 
   // Nothing was written anywhere.
   EXPECT_FALSE(Exists(root_ + "/../escape"));
@@ -202,14 +203,18 @@ TEST_F(SyncDirectoryTest, RefusesKeysThatEscapeButWritesTheRest) {
                   {"a/b", "x"},
                   {".", "x"},
                   {std::string("nul\0key", 7), "x"},
+                  {".swim-sync", "the mark"},
+                  {".swim-sync-1-1", "a temporary name"},
                   {"fine", "ok"},
                   {".hidden", "h"}}));
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(*changed);
   EXPECT_TRUE(directory_->newly_refused());
-  EXPECT_EQ(directory_->refused_keys(), 5u);
+  EXPECT_EQ(directory_->refusal(), "an unsafe metadata key");
+  EXPECT_EQ(directory_->refused_keys(), 7u);
   EXPECT_EQ(Entries(root_ + "/127.0.0.1:2002"),
-            (std::set<std::string>{".hidden", "fine"}));
+            (std::set<std::string>{".hidden", ".swim-sync", "fine"}));
+  EXPECT_EQ(Contents(root_ + "/127.0.0.1:2002/.swim-sync"), "");
   EXPECT_FALSE(Exists(root_ + "/outside"));
   EXPECT_FALSE(Exists(root_ + "/../outside"));
 }
@@ -302,7 +307,8 @@ TEST_F(SyncDirectoryTest, CoalescedChangesLeaveEachMembersLatestState) {
   // SUSPECT, OFFLINE and ONLINE.
   for (int m = 0; m < 3; ++m) {
     const std::string path = absl::StrCat(root_, "/", names[m]);
-    EXPECT_EQ(Entries(path), (std::set<std::string>{"name", "token"}));
+    EXPECT_EQ(Entries(path),
+              (std::set<std::string>{".swim-sync", "name", "token"}));
     EXPECT_EQ(Contents(path + "/name"), names[m]);
     EXPECT_EQ(Contents(path + "/token"), absl::StrCat(kChanges - 4 + m));
   }
@@ -325,6 +331,80 @@ TEST_F(SyncDirectoryTest, ReopeningClearsStaleLinks) {
       SyncDirectory::Open(root_, "127.0.0.1:2001");
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_THAT(Entries(root_ + "/.online"), IsEmpty());
+}
+
+// A directory that shares a member's name but was not made by swim-sync
+// (the operator's own, a mount point) is neither written into nor
+// removed: the member is refused, once, saying what is in the way.
+TEST_F(SyncDirectoryTest, NeverTakesOverADirectoryItDidNotMake) {
+  const std::string bin = root_ + "/bin";
+  ASSERT_EQ(mkdir(bin.c_str(), 0755), 0);
+  Write(bin + "/notify.sh", "the operator's");
+  absl::StatusOr<bool> changed = directory_->WriteMember(
+      MakeMember("bin", MemberStatus::kOnline, {{"notify.sh", "echo pwned"}}));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  EXPECT_TRUE(directory_->newly_refused());
+  EXPECT_THAT(directory_->refusal(), HasSubstr("was not made by swim-sync"));
+  EXPECT_EQ(directory_->refused_names(), 1u);
+  EXPECT_THAT(Entries(root_ + "/.online"), IsEmpty());
+  // Again: counted, not reported again.
+  ASSERT_TRUE(directory_
+                  ->WriteMember(MakeMember("bin", MemberStatus::kOnline,
+                                           {{"other", "x"}}))
+                  .ok());
+  EXPECT_FALSE(directory_->newly_refused());
+
+  ASSERT_TRUE(directory_->RemoveMember("bin").ok());
+  directory_->Cleanup();
+  EXPECT_EQ(Entries(bin), std::set<std::string>{"notify.sh"});
+  EXPECT_EQ(Contents(bin + "/notify.sh"), "the operator's");
+}
+
+// A killed run leaves its member directories: the next one removes them
+// (their members are learned again), and only them.
+TEST_F(SyncDirectoryTest, ReopeningRemovesTheDirectoriesAKilledRunLeft) {
+  ASSERT_TRUE(
+      directory_
+          ->WriteMember(MakeMember("127.0.0.1:2002", MemberStatus::kOnline,
+                                   {{"name", "two"}}))
+          .ok());
+  ASSERT_EQ(mkdir((root_ + "/keep").c_str(), 0755), 0);
+  Write(root_ + "/keep/file", "mine");
+  directory_.reset();  // killed: no Cleanup
+  absl::StatusOr<std::unique_ptr<SyncDirectory>> reopened =
+      SyncDirectory::Open(root_, "127.0.0.1:2001");
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_FALSE(Exists(root_ + "/127.0.0.1:2002"));
+  EXPECT_EQ(Contents(root_ + "/keep/file"), "mine");
+
+  // Restarted under a name that was a member's here: its directory
+  // becomes the operator's (no mark), its files stay.
+  ASSERT_TRUE(
+      (*reopened)
+          ->WriteMember(MakeMember("127.0.0.1:2003", MemberStatus::kOnline,
+                                   {{"name", "three"}}))
+          .ok());
+  reopened->reset();
+  absl::StatusOr<std::unique_ptr<SyncDirectory>> renamed =
+      SyncDirectory::Open(root_, "127.0.0.1:2003");
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(Entries(root_ + "/127.0.0.1:2003"), std::set<std::string>{"name"});
+}
+
+// A FIFO where a member's file goes (put there by someone who may write
+// the directory) is replaced, not opened for reading until a writer comes.
+TEST_F(SyncDirectoryTest, AFifoWhereAFileGoesDoesNotStopTheWriter) {
+  const Member two =
+      MakeMember("127.0.0.1:2002", MemberStatus::kOnline, {{"k", "v"}});
+  ASSERT_TRUE(directory_->WriteMember(two).ok());
+  const std::string key = root_ + "/127.0.0.1:2002/k";
+  ASSERT_EQ(unlink(key.c_str()), 0);
+  ASSERT_EQ(mkfifo(key.c_str(), 0640), 0);
+  absl::StatusOr<bool> changed = directory_->WriteMember(two);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(Contents(key), "v");
 }
 
 // The process's umask, set for a scope.
