@@ -1,6 +1,7 @@
 #include "tools/sync/hook.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -26,6 +27,13 @@ bool IsExecutableFile(const std::string& path) {
 absl::Status RunHook(const std::string& path,
                      const std::vector<std::string>& args,
                      absl::Duration timeout, const std::atomic<bool>* cancel) {
+  const auto cancelled = [cancel] {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  };
+  if (cancelled()) {
+    return absl::CancelledError(
+        absl::StrCat(path, " not run: swim-sync is stopping"));
+  }
   std::vector<char*> argv = {const_cast<char*>(path.c_str())};
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
@@ -52,10 +60,17 @@ absl::Status RunHook(const std::string& path,
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK |
                                             POSIX_SPAWN_SETSIGDEF |
                                             POSIX_SPAWN_SETPGROUP);
+  // Outside the terminal's foreground group, a hook that read the terminal
+  // would be stopped: it reads /dev/null instead.
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY,
+                                   0);
   pid_t pid = 0;
-  const int error = posix_spawn(&pid, path.c_str(), nullptr, &attributes,
+  const int error = posix_spawn(&pid, path.c_str(), &files, &attributes,
                                 argv.data(), envp.data());
   posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&files);
   if (error != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot run ", path, ": ", strerror(error)));
@@ -71,18 +86,20 @@ absl::Status RunHook(const std::string& path,
       return absl::InternalError(
           absl::StrCat("waiting for ", path, ": ", strerror(errno)));
     }
-    const bool cancelled =
-        cancel != nullptr && cancel->load(std::memory_order_relaxed);
-    if (cancelled || absl::Now() >= deadline) {
-      kill(-pid, SIGKILL);  // the group: the hook and what it started
+    const bool stop = cancelled();
+    if (stop || absl::Now() >= deadline) {
+      // Its group (what it started, unless that made a group of its own),
+      // and the hook itself, should it have left the group.
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      if (cancelled) {
+      if (stop) {
         return absl::CancelledError(
             absl::StrCat(path, " was killed: swim-sync is stopping"));
       }
       return absl::DeadlineExceededError(
           absl::StrCat(path, " ran longer than ", absl::FormatDuration(timeout),
-                       " and was killed, with what it started"));
+                       " and was killed, with its process group"));
     }
     absl::SleepFor(pause);
   }

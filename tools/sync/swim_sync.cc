@@ -75,8 +75,9 @@ For example:
                          SUSPECT, OFFLINE, LEFT, or REAPED when a member
                          long gone is forgotten and its directory removed;
                          PATH is the member's directory), one at a time,
-                         killed after 60 s or when swim-sync stops, with
-                         what it started; SWIM_SECRET is not passed on
+                         reading /dev/null, killed with its process
+                         group after 60 s or when swim-sync stops;
+                         SWIM_SECRET is not passed on
 
 Every file and link is replaced atomically (written under a temporary name
 in the same directory, then renamed). What swim-sync creates is mode 0640
@@ -150,7 +151,7 @@ class Writer {
     }
   }
 
-  // Stops at once: a hook under way is killed (with what it started), and
+  // Stops at once: a hook under way is killed (with its group), and
   // changes still waiting are dropped, as Cleanup then removes every other
   // member's directory anyway. Idempotent.
   void Finish() {
@@ -181,19 +182,21 @@ class Writer {
       {
         absl::MutexLock lock(&mutex_);
         const absl::Condition ready(this, &Writer::Ready);
-        if (retry_.empty()) {
-          mutex_.Await(ready);
-        } else {
-          mutex_.AwaitWithDeadline(ready, retry_at_);
-        }
-        if (stopping_) return;
-        if (!retry_.empty() && absl::Now() >= retry_at_) {
-          // The failed changes again (none has a newer one waiting: Add
-          // drops the retry when one comes).
-          for (auto& [name, failed] : retry_) {
-            if (!pending_.Contains(name)) pending_.Add(std::move(failed));
+        absl::Time next_retry = absl::InfiniteFuture();
+        for (const auto& [name, retry] : retry_) {
+          if (retry.change.has_value()) {
+            next_retry = std::min(next_retry, retry.at);
           }
-          retry_.clear();
+        }
+        mutex_.AwaitWithDeadline(ready, next_retry);
+        if (stopping_) return;
+        // The failed changes now due, again (none has a newer change
+        // waiting: Add drops the retry when one comes).
+        const absl::Time now = absl::Now();
+        for (auto& [name, retry] : retry_) {
+          if (!retry.change.has_value() || retry.at > now) continue;
+          if (!pending_.Contains(name)) pending_.Add(*std::move(retry.change));
+          retry.change.reset();  // the delay stays, for a next failure
         }
         change = pending_.Take();
         if (!change.has_value()) continue;
@@ -219,14 +222,19 @@ class Writer {
       absl::Duration delay;
       {
         absl::MutexLock lock(&mutex_);
-        retry_delay_ = failures_in_a_row_ == 0
-                           ? kFirstRetry
-                           : std::min(retry_delay_ * 2, kLongestRetry);
-        ++failures_in_a_row_;
-        delay = retry_delay_;
-        retry_at_ = absl::Now() + delay;
+        // Twice the last delay if this member's previous try failed too.
+        auto [it, first] = retry_.try_emplace(name);
+        Retry& retry = it->second;
+        retry.delay =
+            first ? kFirstRetry : std::min(retry.delay * 2, kLongestRetry);
+        retry.at = absl::Now() + retry.delay;
+        delay = retry.delay;
         // Unless a newer change for the member is already waiting.
-        if (!pending_.Contains(name)) retry_.insert_or_assign(name, change);
+        if (pending_.Contains(name)) {
+          retry_.erase(it);
+        } else {
+          retry.change = change;
+        }
       }
       Log(absl::StrCat("cannot write ", name, ": ", changed.status().message(),
                        " (tried again in ", absl::FormatDuration(delay), ")"));
@@ -234,7 +242,7 @@ class Writer {
     }
     {
       absl::MutexLock lock(&mutex_);
-      failures_in_a_row_ = 0;
+      retry_.erase(name);  // written: a next failure starts at 1 s again
     }
     if (!*changed) return;
     const std::string hook = absl::StrCat(directory_.path(), "/on-update");
@@ -248,15 +256,20 @@ class Writer {
     if (!ran.ok()) Log(absl::StrCat("on-update: ", ran.message()));
   }
 
+  // A member whose last write failed: the change to try again (none while
+  // that try is under way) and when, and the delay used, doubled if the
+  // try fails too.
+  struct Retry {
+    std::optional<MemberChange> change;
+    absl::Time at;
+    absl::Duration delay;
+  };
+
   SyncDirectory& directory_;
   std::atomic<bool> cancel_{false};
   absl::Mutex mutex_;
   PendingChanges pending_ ABSL_GUARDED_BY(mutex_);
-  // Changes that failed, by member, and when to try them again.
-  absl::flat_hash_map<std::string, MemberChange> retry_ ABSL_GUARDED_BY(mutex_);
-  absl::Duration retry_delay_ ABSL_GUARDED_BY(mutex_) = kFirstRetry;
-  absl::Time retry_at_ ABSL_GUARDED_BY(mutex_);
-  int failures_in_a_row_ ABSL_GUARDED_BY(mutex_) = 0;
+  absl::flat_hash_map<std::string, Retry> retry_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };

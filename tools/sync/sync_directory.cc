@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,9 +133,21 @@ bool RemoveOwnedDirectory(int parent, const std::string& name) {
     }
   }
   unlinkat(directory, kOwnedMarker, 0);
+  const bool removed = unlinkat(parent, name.c_str(), AT_REMOVEDIR) == 0;
+  if (!removed) {
+    // Something else is in it now (a directory someone made there): it
+    // stays, and stays ours.
+    const int marker =
+        openat(directory, kOwnedMarker,
+               O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, kFileMode);
+    if (marker >= 0) close(marker);
+  }
   close(directory);
-  return unlinkat(parent, name.c_str(), AT_REMOVEDIR) == 0;
+  return removed;
 }
+
+// The prefix of the temporary name a member directory is made under.
+constexpr char kStagedPrefix[] = ".swim-sync-dir-";
 
 // The contents of `directory`/`name` if it is a regular file (not a link)
 // of at most `limit` bytes.
@@ -230,7 +243,15 @@ absl::StatusOr<std::unique_ptr<SyncDirectory>> SyncDirectory::Open(
   // vouches for. Only directories with the marker; the local member's is
   // the operator's (if it was once another member's, it loses the mark).
   for (const auto& [entry, type] : List(fd)) {
-    if (type != DT_DIR || absl::StartsWith(entry, ".")) continue;
+    if (type != DT_DIR) continue;
+    if (absl::StartsWith(entry, kStagedPrefix)) {
+      // One being made when the run was killed (marked, or still empty).
+      if (!RemoveOwnedDirectory(fd, entry)) {
+        unlinkat(fd, entry.c_str(), AT_REMOVEDIR);
+      }
+      continue;
+    }
+    if (absl::StartsWith(entry, ".")) continue;
     if (entry != local_name) {
       RemoveOwnedDirectory(fd, entry);
       continue;
@@ -396,41 +417,11 @@ absl::StatusOr<bool> SyncDirectory::WriteMember(const Member& member) {
     if (newly_refused_) refusal_ = "an unsafe member name";
     return false;
   }
-  absl::StatusOr<bool> created =
-      MakeDirectory(fd_, member.name, MemberPath(member.name));
-  if (!created.ok()) return created.status();
-  bool changed = *created;
-  const int directory = openat(fd_, member.name.c_str(),
-                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (directory < 0) {
-    return Errno("cannot open (not a directory?)", MemberPath(member.name));
-  }
-  if (*created) {
-    const int marker =
-        openat(directory, kOwnedMarker,
-               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
-    if (marker < 0 || fchmod(marker, kFileMode) != 0) {
-      const absl::Status status =
-          Errno("cannot mark",
-                absl::StrCat(MemberPath(member.name), "/", kOwnedMarker));
-      if (marker >= 0) close(marker);
-      close(directory);
-      return status;
-    }
-    close(marker);
-  } else if (!IsOwned(directory)) {
-    // Someone else's directory: never written into, never emptied.
-    close(directory);
-    ++refused_names_;
-    NoteRefused(seen_names_, member.name);
-    if (newly_refused_) {
-      refusal_ = absl::StrCat(
-          MemberPath(member.name), " was not made by swim-sync (it has no ",
-          kOwnedMarker, " file) and is left as it is: remove it to have ",
-          "this member written");
-    }
-    return false;
-  }
+  bool changed = false;
+  absl::StatusOr<int> opened = OpenMemberDirectory(member.name, changed);
+  if (!opened.ok()) return opened.status();
+  if (*opened < 0) return false;  // refused: something else is there
+  const int directory = *opened;
   written_.insert(member.name);
   absl::Status status;
   for (const auto& [key, value] : member.metadata) {
@@ -476,7 +467,91 @@ absl::StatusOr<bool> SyncDirectory::WriteMember(const Member& member) {
   return changed;
 }
 
+absl::StatusOr<int> SyncDirectory::OpenMemberDirectory(const std::string& name,
+                                                       bool& created) {
+  created = false;
+  const std::string path = MemberPath(name);
+  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  int directory = openat(fd_, name.c_str(), kFlags);
+  if (directory < 0 && errno == ENOENT) {
+    // Made under a temporary name, marked, then moved into place, so that
+    // a directory of the member's name is marked from its first moment (a
+    // failure or a kill in between leaves a temporary, removed at the
+    // next start).
+    const std::string staged =
+        absl::StrCat(kStagedPrefix, getpid(), "-", ++temp_counter_);
+    if (absl::StatusOr<bool> made = MakeDirectory(fd_, staged, path);
+        !made.ok()) {
+      return made.status();
+    }
+    directory = openat(fd_, staged.c_str(), kFlags);
+    const int marker =
+        directory < 0
+            ? -1
+            : openat(directory, kOwnedMarker,
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     kFileMode);
+    if (marker < 0 || fchmod(marker, kFileMode) != 0) {
+      const absl::Status status =
+          Errno("cannot make a marked directory for", path);
+      if (marker >= 0) close(marker);
+      if (directory >= 0) close(directory);
+      if (!RemoveOwnedDirectory(fd_, staged)) {
+        unlinkat(fd_, staged.c_str(), AT_REMOVEDIR);
+      }
+      return status;
+    }
+    close(marker);
+    int renamed =
+        renameat2(fd_, staged.c_str(), fd_, name.c_str(), RENAME_NOREPLACE);
+    if (renamed != 0 && errno == EINVAL) {
+      // A filesystem without RENAME_NOREPLACE: look, then rename (what
+      // appears in between is replaced only if it is an empty directory).
+      struct stat info;
+      if (fstatat(fd_, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+      } else {
+        renamed = renameat(fd_, staged.c_str(), fd_, name.c_str());
+      }
+    }
+    if (renamed == 0) {
+      created = true;
+      return directory;  // the same directory, now under the member's name
+    }
+    const int error = errno;
+    close(directory);
+    RemoveOwnedDirectory(fd_, staged);
+    if (error != EEXIST) {
+      errno = error;
+      return Errno("cannot create", path);
+    }
+    // Something appeared under that name meanwhile: as if it had been
+    // there.
+    directory = openat(fd_, name.c_str(), kFlags);
+  }
+  if (directory < 0 && errno != ENOTDIR && errno != ELOOP) {
+    return Errno("cannot open", path);
+  }
+  if (directory >= 0 && IsOwned(directory)) return directory;
+  // A file, a link, or a directory this program did not make: never
+  // written into, never emptied.
+  if (directory >= 0) close(directory);
+  ++refused_names_;
+  NoteRefused(seen_names_, name);
+  if (newly_refused_) {
+    refusal_ = absl::StrCat(
+        path,
+        directory >= 0 ? absl::StrCat(" was not made by swim-sync (it has no ",
+                                      kOwnedMarker, " file)")
+                       : " is not a directory (a file or a link)",
+        " and is left as it is: remove it to have this member written");
+  }
+  return -1;
+}
+
 absl::StatusOr<bool> SyncDirectory::RemoveMember(const std::string& name) {
+  newly_refused_ = false;
+  refusal_.clear();
   if (!IsSafeMemberName(name) || name == local_name_) return false;
   bool changed = false;
   for (int i = 0; i < kStatusCount; ++i) {

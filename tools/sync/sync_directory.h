@@ -109,6 +109,13 @@ class SyncDirectory {
  private:
   SyncDirectory(std::string path, int fd, std::string local_name);
 
+  // Opens member `name`'s directory, making it (marked, under a
+  // temporary name first) if there is none; `created` says whether it
+  // did. -1 when the name is refused because something not made here is
+  // in the way (a file, a link, an unmarked directory): counted, and
+  // refusal() says what.
+  absl::StatusOr<int> OpenMemberDirectory(const std::string& name,
+                                          bool& created);
   // Points `directory`/`name` at `target` (atomically), or removes it;
   // returns whether that changed anything.
   absl::StatusOr<bool> SetLink(int directory, const std::string& name,

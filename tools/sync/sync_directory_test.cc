@@ -227,8 +227,11 @@ TEST_F(SyncDirectoryTest, NeverWritesThroughALinkPlantedForAMember) {
   ASSERT_EQ(symlink(outside.c_str(), (root_ + "/127.0.0.1:2009").c_str()), 0);
   absl::StatusOr<bool> changed = directory_->WriteMember(
       MakeMember("127.0.0.1:2009", MemberStatus::kOnline, {{"k", "v"}}));
-  EXPECT_FALSE(changed.ok());
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  EXPECT_THAT(directory_->refusal(), HasSubstr("is not a directory"));
   EXPECT_THAT(Entries(outside), IsEmpty());
+  EXPECT_THAT(Entries(root_ + "/.online"), IsEmpty());
 }
 
 TEST_F(SyncDirectoryTest, NeverTouchesTheLocalMembersFiles) {
@@ -390,6 +393,52 @@ TEST_F(SyncDirectoryTest, ReopeningRemovesTheDirectoriesAKilledRunLeft) {
       SyncDirectory::Open(root_, "127.0.0.1:2003");
   ASSERT_TRUE(renamed.ok()) << renamed.status();
   EXPECT_EQ(Entries(root_ + "/127.0.0.1:2003"), std::set<std::string>{"name"});
+}
+
+// A member directory is made under a temporary name and marked before it
+// takes the member's name: what a killed run left of that is removed at
+// the next start, marked or still empty; anything else is not touched.
+TEST_F(SyncDirectoryTest, ReopeningRemovesHalfMadeDirectories) {
+  ASSERT_EQ(mkdir((root_ + "/.swim-sync-dir-1-1").c_str(), 0750), 0);
+  Write(root_ + "/.swim-sync-dir-1-1/.swim-sync", "");
+  Write(root_ + "/.swim-sync-dir-1-1/k", "v");
+  ASSERT_EQ(mkdir((root_ + "/.swim-sync-dir-1-2").c_str(), 0750), 0);
+  ASSERT_EQ(mkdir((root_ + "/.kept").c_str(), 0750), 0);
+  directory_.reset();
+  absl::StatusOr<std::unique_ptr<SyncDirectory>> reopened =
+      SyncDirectory::Open(root_, "127.0.0.1:2001");
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_FALSE(Exists(root_ + "/.swim-sync-dir-1-1"));
+  EXPECT_FALSE(Exists(root_ + "/.swim-sync-dir-1-2"));
+  EXPECT_TRUE(Exists(root_ + "/.kept"));
+}
+
+// A member directory that cannot be removed (someone made a directory in
+// it) stays, and stays swim-sync's: the member is written again later.
+TEST_F(SyncDirectoryTest, ADirectoryThatCannotBeRemovedKeepsItsMark) {
+  const Member two = MakeMember("127.0.0.1:2002", MemberStatus::kOnline,
+                                {{"k", "v"}});
+  ASSERT_TRUE(directory_->WriteMember(two).ok());
+  const std::string path = root_ + "/127.0.0.1:2002";
+  ASSERT_EQ(mkdir((path + "/sub").c_str(), 0750), 0);
+  ASSERT_TRUE(directory_->RemoveMember("127.0.0.1:2002").ok());
+  EXPECT_TRUE(Exists(path + "/.swim-sync"));
+  absl::StatusOr<bool> changed = directory_->WriteMember(two);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_FALSE(directory_->newly_refused());
+  EXPECT_EQ(Contents(path + "/k"), "v");
+}
+
+// A refusal is reported by the call that made it, not by the next one.
+TEST_F(SyncDirectoryTest, ARemovalDoesNotRepeatTheLastRefusal) {
+  ASSERT_TRUE(
+      directory_->WriteMember(MakeMember("..", MemberStatus::kOnline, {}))
+          .ok());
+  EXPECT_TRUE(directory_->newly_refused());
+  ASSERT_TRUE(directory_->RemoveMember("127.0.0.1:2002").ok());
+  EXPECT_FALSE(directory_->newly_refused());
+  EXPECT_EQ(directory_->refusal(), "");
 }
 
 // A FIFO where a member's file goes (put there by someone who may write
