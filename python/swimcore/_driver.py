@@ -1,6 +1,7 @@
 """Drives a NativeNode on asyncio: one UDP socket, a TCP listener and
 outgoing TCP connections, and one timer, all on the running loop (no
-threads). The same policy as the C++ drivers (docs/drivers.md): the node
+threads; calls from another thread are refused, as the node is not
+thread-safe). The same policy as the C++ drivers (docs/drivers.md): the node
 authenticates every stream byte and says which connections to keep.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import math
 import socket
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Optional
@@ -173,6 +176,7 @@ class Driver:
         self.config = config
         self.members = members
         self.loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
         self.node: Optional[NativeNode] = None
         self._udp: Optional[asyncio.DatagramTransport] = None
         self._server: Optional[asyncio.AbstractServer] = None
@@ -184,6 +188,7 @@ class Driver:
         self._left = asyncio.Event()
         self._stopped = asyncio.Event()
         self._draining = False
+        self._drain_again = False
         self._connects: set[asyncio.Task[None]] = set()
         self._udp_ipv6 = False
         self.address: Address = config.address
@@ -222,6 +227,13 @@ class Driver:
     async def leave(self, timeout: Optional[float] = None) -> None:
         """Leaves gracefully: waits until the news went out (or
         *timeout*, the config's leave_timeout by default), then stops."""
+        self._check_thread()
+        if timeout is not None and (
+                isinstance(timeout, bool) or
+                not isinstance(timeout, (int, float)) or
+                math.isnan(timeout) or timeout < 0):
+            raise ValueError('timeout must be None or a number of seconds, '
+                             f'not {timeout!r}')
         node = self.node
         if node is None or self._stopped.is_set():
             return
@@ -229,16 +241,26 @@ class Driver:
             if node.lifecycle == 'active':
                 node.leave(_now())
                 self._after()
-            await asyncio.wait_for(
-                self._left.wait(), timeout or self.config.leave_timeout)
-        except asyncio.TimeoutError:
-            _log.warning('%s: leave timed out; stopping anyway',
-                         self.config.local_name)
+            # Left, or stopped meanwhile (by another task).
+            waits = [asyncio.ensure_future(self._left.wait()),
+                     asyncio.ensure_future(self._stopped.wait())]
+            try:
+                _, pending = await asyncio.wait(
+                    waits, return_when=asyncio.FIRST_COMPLETED,
+                    timeout=self.config.leave_timeout if timeout is None
+                    else timeout)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+            if len(pending) == len(waits):
+                _log.warning('%s: leave timed out; stopping anyway',
+                             self.config.local_name)
         finally:
             self.stop()  # cancelled or not
 
     def stop(self) -> None:
         """Stops at once: closes every socket (no leave)."""
+        self._check_thread()
         if self._stopped.is_set():
             return
         if self.node is not None:
@@ -290,23 +312,50 @@ class Driver:
         # tries, in case another socket holds that UDP port).
         for _ in range(10 if port == 0 else 1):
             server = await self._listen(host, port)
-            bound_port = server.sockets[0].getsockname()[1]
             try:
-                udp, _ = await self.loop.create_datagram_endpoint(
-                    lambda: _Datagrams(self), local_addr=(host, bound_port))
-            except OSError as e:
+                await server.start_serving()
+                bound_port = server.sockets[0].getsockname()[1]
+                try:
+                    udp = await self._datagram_endpoint(host, bound_port)
+                except OSError as e:
+                    if port == 0 and e.errno == errno.EADDRINUSE:
+                        server.close()
+                        continue
+                    raise
+            except BaseException:
+                # Failed or cancelled: no listener stays behind.
                 server.close()
-                if port == 0 and e.errno == errno.EADDRINUSE:
-                    continue
                 raise
             self._udp_ipv6 = ':' in host
             return server, udp, bound_port
         raise OSError(errno.EADDRINUSE, 'no port free for both UDP and TCP')
 
+    async def _datagram_endpoint(
+            self, host: str, port: int) -> asyncio.DatagramTransport:
+        if host != '::':
+            udp, _ = await self.loop.create_datagram_endpoint(
+                lambda: _Datagrams(self), local_addr=(host, port))
+            return udp
+        # [::] takes IPv4 peers too, whatever net.ipv6.bindv6only says.
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(('::', port))
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        udp, _ = await self.loop.create_datagram_endpoint(
+            lambda: _Datagrams(self), sock=sock)
+        return udp
+
     async def _listen(self, host: str, port: int) -> asyncio.Server:
+        # Not serving yet: the caller holds the server before anything can
+        # be cancelled, and closes it on failure.
         if host != '::':
             return await self.loop.create_server(
-                self._accept, host, port, reuse_address=True)
+                self._accept, host, port, reuse_address=True,
+                start_serving=False)
         # [::] takes IPv4 peers too, as the C++ drivers' does (asyncio's own
         # listeners are IPv6-only).
         sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -319,7 +368,8 @@ class Driver:
         except BaseException:
             sock.close()
             raise
-        return await self.loop.create_server(self._accept, sock=sock)
+        return await self.loop.create_server(self._accept, sock=sock,
+                                             start_serving=False)
 
     def _accept(self) -> _Connection:
         connection = _Connection(self, self._new_stream_id(), ('', 0), True)
@@ -394,7 +444,14 @@ class Driver:
 
     # --- Commands -------------------------------------------------------------------
 
+    def _check_thread(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                'swimcore is not thread-safe: call the member from the '
+                "thread of its event loop (loop.call_soon_threadsafe)")
+
     def _require(self) -> NativeNode:
+        self._check_thread()
         if self.node is None or self._stopped.is_set():
             raise RuntimeError('the member is not running')
         return self.node
@@ -419,11 +476,19 @@ class Driver:
         """Drains transmits and events and re-arms the timer: after every
         input and command (docs/c_api.md, "Driving a node")."""
         node = self.node
-        if node is None or self._draining:
+        if node is None:
+            return
+        if self._draining:
+            # A command from a callback during a drain: the drain under way
+            # goes round again for what it queued.
+            self._drain_again = True
             return
         self._draining = True
         try:
-            self._drain(node)
+            self._drain_again = True
+            while self._drain_again and not self._stopped.is_set():
+                self._drain_again = False
+                self._drain(node)
         finally:
             # Whatever happened above, the member's timer runs on.
             self._draining = False

@@ -233,10 +233,6 @@ def format_address(address: Address) -> str:
     return str(ffi.string(out).decode())
 
 
-def _string(data: Any, size: int) -> str:
-    return bytes(ffi.buffer(data, size)).decode('utf-8', 'replace')
-
-
 def _name_out(data: Any, size: int) -> str:
     # A member name is any bytes on the wire (UTF-8 by convention): bytes
     # that are not UTF-8 become lone surrogates, as os.fsdecode makes them,
@@ -278,7 +274,9 @@ def _member_out(member: Any) -> MemberInfo:
     metadata: dict[str, bytes] = {}
     for i in range(member.metadata_count):
         entry = member.metadata[i]
-        metadata[_string(entry.key, entry.key_size)] = bytes(
+        # Keys are any bytes on the wire too: as names, so two keys that
+        # are not UTF-8 stay two.
+        metadata[_name_out(entry.key, entry.key_size)] = bytes(
             ffi.buffer(entry.value, entry.value_size)) \
             if entry.value_size else b''
     return MemberInfo(
@@ -385,6 +383,8 @@ _DURATION_FIELDS = {
     'max_clock_skew', 'probe_interval', 'probe_timeout', 'gossip_interval',
     'push_pull_interval', 'reconnect_interval', 'reconnect_timeout',
     'tombstone_timeout'}
+#: The swim_config fields BaseConfig takes as tunables, and which of them
+#: are durations (seconds; ``math.inf`` for never).
 _TUNABLE_FIELDS = _DURATION_FIELDS | {
     'indirect_checks', 'suspicion_mult', 'stream_fallback', 'tcp_only',
     'isolation_probes', 'lifeguard_awareness', 'lifeguard_nacks',
@@ -393,6 +393,11 @@ _TUNABLE_FIELDS = _DURATION_FIELDS | {
     'retransmit_mult', 'gossip_nodes', 'datagram_budget',
     'user_broadcast_share', 'max_metadata_size', 'max_members',
     'max_stream_message', 'wire_version'}
+TUNABLES: frozenset[str] = frozenset(_TUNABLE_FIELDS)
+#: The events about one member (swim_event.member is set).
+_MEMBER_EVENTS = frozenset(
+    {'joined', 'status-changed', 'metadata-changed', 'reaped', 'refuted'})
+DURATIONS: frozenset[str] = frozenset(_DURATION_FIELDS)
 
 
 def _metadata_in(metadata: object, keep: list[Any]) -> tuple[Any, int]:
@@ -601,12 +606,20 @@ class NativeNode:
             data=bytes(ffi.buffer(self._buffer, t.size)))
 
     def poll_event(self) -> Optional[Event]:
-        result = lib.swim_node_poll_event(self._node, self._event)
-        self._check(result)
-        if result == 0:
-            return None
-        e = self._event
-        kind = ffi.string(lib.swim_event_type_name(e.type)).decode()
+        while True:
+            result = lib.swim_node_poll_event(self._node, self._event)
+            self._check(result)
+            if result == 0:
+                return None
+            e = self._event
+            kind = ffi.string(lib.swim_event_type_name(e.type)).decode()
+            if kind in ('user-message', 'name-conflict') or (
+                    kind in _MEMBER_EVENTS and e.member != ffi.NULL):
+                return self._event_out(kind, e)
+            # A kind this package does not know (from a newer library), or
+            # a member event without its member: skipped, not guessed at.
+
+    def _event_out(self, kind: str, e: Any) -> Event:
         if kind == 'user-message':
             return Event(kind, origin=_name_out(e.origin, e.origin_size),
                          payload=bytes(ffi.buffer(e.payload, e.payload_size))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Final, Optional, Union
@@ -103,15 +104,43 @@ class BaseConfig:
             if bind is not None else None
         if not isinstance(label, str):
             raise ConfigError('label must be str')
+        if '\0' in label:
+            raise ConfigError('label contains a NUL character')
+        try:
+            label.encode('utf-8')
+        except UnicodeEncodeError:
+            raise ConfigError('label is not valid UTF-8 text') from None
         self.label: Final = label
         if preset not in _native.PRESETS:
             raise ConfigError(f'preset must be one of '
                               f'{sorted(_native.PRESETS)}, not {preset!r}')
         self.preset: Final = preset
-        if leave_timeout <= 0:
-            raise ConfigError('leave_timeout must be positive')
+        if isinstance(leave_timeout, bool) or \
+                not isinstance(leave_timeout, (int, float)) or \
+                not math.isfinite(leave_timeout) or leave_timeout <= 0:
+            raise ConfigError('leave_timeout must be a positive number of '
+                              'seconds')
         self.leave_timeout: Final = float(leave_timeout)
+        if seed is not None and (isinstance(seed, bool) or
+                                 not isinstance(seed, int) or
+                                 not 0 <= seed < 2**64):
+            raise ConfigError('seed must be None or an int 0 to 2**64 - 1')
         self.seed: Final = seed
+        for tunable, amount in tunables.items():
+            if tunable not in _native.TUNABLES:
+                raise ConfigError(f'{tunable!r} is not a tunable; one of '
+                                  f'{sorted(_native.TUNABLES)}')
+            if not isinstance(amount, (bool, int, float)) or (
+                    isinstance(amount, float) and math.isnan(amount)) or (
+                    tunable not in _native.DURATIONS and
+                    isinstance(amount, float)):
+                raise ConfigError(
+                    f'{tunable} = {amount!r}: '
+                    + ('a number of seconds' if tunable in _native.DURATIONS
+                       else 'an int (or bool)') + ' is needed')
+            if amount < 0:
+                raise ConfigError(f'{tunable} = {amount!r}: must not be '
+                                  'negative')
         self.tunables: Final = dict(tunables)
         self.keys: Final[list[bytes]] = self._keys(secret)
 

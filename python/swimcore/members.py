@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Optional
 
@@ -109,6 +109,12 @@ class Members(Set[Member]):
     Args:
         config: The member's configuration.
     """
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[Member]) -> frozenset[Member]:
+        # Set's operators (-, &, |, ^) build their result with this: a
+        # plain frozenset of members, not another view of a cluster.
+        return frozenset(it)
 
     def __init__(self, config: BaseConfig) -> None:
         if not isinstance(config, BaseConfig):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from contextlib import AsyncExitStack
 
 import pytest
@@ -10,7 +12,7 @@ from conftest import FAST, new_key, start, wait_for
 from swimcore import (AlreadyExists, ConfigError, FailedPrecondition,
                       InsecureWarning, InvalidArgument, Members, NotFound,
                       Status, UdpConfig, UdpTransport, Worker)
-from swimcore._native import (_verdict_out, ffi, format_address,
+from swimcore._native import (_member_out, _verdict_out, ffi, format_address,
                               keys_from_secret, parse_address)
 
 
@@ -33,6 +35,20 @@ def test_config_refuses_what_cannot_work(key: str) -> None:
         ({'secret': 42}, 'secret'),
         ({'preset': 'fast'}, 'preset'),
         ({'leave_timeout': 0}, 'leave_timeout'),
+        ({'leave_timeout': float('nan')}, 'leave_timeout'),
+        ({'leave_timeout': '5'}, 'leave_timeout'),
+        ({'label': 'a\0b'}, 'NUL'),
+        ({'label': '\udcff'}, 'UTF-8'),
+        ({'seed': -1}, 'seed'),
+        ({'seed': 2**64}, 'seed'),
+        ({'seed': 1.5}, 'seed'),
+        ({'probe_speed': 1}, 'not a tunable'),
+        ({'probe_interval': -float('inf')}, 'negative'),
+        ({'probe_interval': float('nan')}, 'seconds'),
+        ({'indirect_checks': 2.5}, 'int'),
+        ({'indirect_checks': float('inf')}, 'int'),
+        ({'indirect_checks': -1}, 'negative'),
+        ({'tcp_only': 'yes'}, 'int'),
     ]
     for change, words in cases:
         with pytest.raises(ConfigError, match=words):
@@ -132,6 +148,27 @@ async def test_bad_calls_raise_and_the_member_goes_on(key: str) -> None:
         await wait_for(lambda: b.members.get('a').metadata ==  # type: ignore[union-attr]
                        {'k': b'rotated'})
 
+        # A bad leave timeout is refused before anything is done.
+        for timeout in ('5', float('nan'), -1.0, True):
+            with pytest.raises(ValueError, match='timeout'):
+                await b.worker.leave(timeout)  # type: ignore[arg-type]
+        assert a.status_of('b') == Status.ONLINE
+        b.worker.broadcast(b'still running')
+
+        # The node is not thread-safe: a call from another thread is
+        # refused, and the member goes on.
+        for call in (a.worker.counters, a.worker.stop,
+                     lambda: a.worker.broadcast(b'x'),
+                     lambda: a.members.update(local, new_metadata={})):
+            with pytest.raises(RuntimeError, match='thread'):
+                await asyncio.to_thread(call)
+        assert a.worker.counters()['probes'] > 0
+
+        # Set operations give plain sets of members.
+        assert a.members - {local} == a.members.non_local
+        assert a.members & {local} == {local}
+        assert (a.members | set()) == set(a.members)
+
         # After leaving, commands fail clearly.
         await a.worker.leave()
         with pytest.raises(RuntimeError):
@@ -158,6 +195,54 @@ def test_addresses_and_secrets() -> None:
     with pytest.raises(InvalidArgument, match='not a key'):
         keys_from_secret('hunter2')
     assert FAST['probe_interval'] > 0
+
+
+def test_metadata_keys_that_are_not_utf8_stay_apart() -> None:
+    # Keys are any bytes on the wire, as names are: two that are not
+    # UTF-8 are two entries, not one replacement character.
+    keys = [ffi.new('char[]', b'\xff'), ffi.new('char[]', b'\xfe')]
+    values = [ffi.new('uint8_t[]', b'1'), ffi.new('uint8_t[]', b'2')]
+    entries = ffi.new('swim_metadata_entry[]', 2)
+    for i in range(2):
+        entries[i].key = keys[i]
+        entries[i].key_size = 1
+        entries[i].value = values[i]
+        entries[i].value_size = 1
+    name = ffi.new('char[]', b'm')
+    member = ffi.new('swim_member*')
+    member.struct_size = ffi.sizeof('swim_member')
+    member.name = name
+    member.name_size = 1
+    member.metadata = entries
+    member.metadata_count = 2
+    assert _member_out(member).metadata == {'\udcff': b'1', '\udcfe': b'2'}
+
+
+async def test_a_cancelled_start_leaves_no_socket_behind(key: str) -> None:
+    # Cancelled at every step of its start, a member leaves nothing bound:
+    # the same fixed port starts a member afterwards.
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    for steps in range(12):
+        config = UdpConfig(local_name=f'127.0.0.1:{port}', secret=key,
+                           **FAST)
+        members = Members(config)
+
+        async def run() -> None:
+            async with UdpTransport(config).enter(members):
+                await asyncio.sleep(3600)
+
+        task = asyncio.create_task(run())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as held:
+                held.bind(('127.0.0.1', port))  # free again
 
 
 def test_the_names_in_a_verdict_are_read_by_size() -> None:
