@@ -416,8 +416,8 @@ TEST_F(SyncDirectoryTest, ReopeningRemovesHalfMadeDirectories) {
 // A member directory that cannot be removed (someone made a directory in
 // it) stays, and stays swim-sync's: the member is written again later.
 TEST_F(SyncDirectoryTest, ADirectoryThatCannotBeRemovedKeepsItsMark) {
-  const Member two = MakeMember("127.0.0.1:2002", MemberStatus::kOnline,
-                                {{"k", "v"}});
+  const Member two =
+      MakeMember("127.0.0.1:2002", MemberStatus::kOnline, {{"k", "v"}});
   ASSERT_TRUE(directory_->WriteMember(two).ok());
   const std::string path = root_ + "/127.0.0.1:2002";
   ASSERT_EQ(mkdir((path + "/sub").c_str(), 0750), 0);
