@@ -161,6 +161,13 @@ absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
   // The file is only ever replaced by a view this life confirmed (see
   // MaybeSaveView), so an unusable one stays for the next start.
   const std::string& path = options_.view_file;
+  // Saves start with this Join (view_joined_), so first go the temporary
+  // files beside it that a process killed while saving left (each as large
+  // as a view). A missing directory is reported by the first save.
+  if (absl::StatusOr<int> removed = net::RemoveLeftoverTemporaries(path);
+      !removed.ok() && !absl::IsNotFound(removed.status())) {
+    ReportError("view file leftovers", removed.status());
+  }
   const absl::string_view alone =
       seeds.empty() ? "; no seeds either: this member starts alone" : "";
   absl::StatusOr<SavedView> view =

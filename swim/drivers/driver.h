@@ -219,8 +219,10 @@ class Driver {
   // Tells the error listeners when the node starts refusing members or
   // truncating state exchanges (a limit reached).
   void ReportLimits();
-  // Warm restart (DriverOptions::view_file): the first Join restores the
-  // saved view, or joins `seeds` and a few of its members' addresses.
+  // Warm restart (DriverOptions::view_file): the first Join removes the
+  // temporary files a killed earlier life left beside the file
+  // (net::RemoveLeftoverTemporaries), then restores the saved view, or
+  // joins `seeds` and a few of its members' addresses.
   absl::Status RejoinFromView(std::vector<Address> seeds, Instant now);
   // Saves the view if it changed and is due; takes the writer's outcomes.
   void MaybeSaveView(Instant now);

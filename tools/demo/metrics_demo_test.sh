@@ -3,7 +3,8 @@
 # --metrics=127.0.0.1:0` serves a Prometheus text scrape that passes the
 # exposition format's rules and Debian's reference parser
 # (check_metrics.py), every member's counters move between two scrapes,
-# SIGUSR1 writes the --status-json file, and bad values are refused.
+# SIGUSR1 writes the --status-json file (a temporary file a killed run
+# left beside it removed at start), and bad values are refused.
 #
 # Every swim_ family is named in docs/operations.md.
 #
@@ -20,6 +21,9 @@ FAST=(--preset=local --probe-interval=200ms --probe-timeout=100ms
   --gossip-interval=50ms --push-pull-interval=1s --suspicion-mult=3)
 
 read -r P1 P2 P3 P4 P5 <<<"$(CONSECUTIVE=1 free_ports 5)"
+# What a run killed while writing the status file leaves beside it.
+LEFTOVER="$TMP/status.json.swim-tmp-Left01"
+printf 'half a status' >"$LEFTOVER"
 start "$DEMO" --local=5 --name "127.0.0.1:$P1" "${FAST[@]}" --json-events \
   --metrics=127.0.0.1:0 --status-json="$TMP/status.json" \
   >"$TMP/demo.jsonl" 2>"$TMP/demo.err"
@@ -27,6 +31,7 @@ pid=$last_pid
 url() { grep -o 'http://127\.0\.0\.1:[0-9]*/metrics' "$TMP/demo.err"; }
 wait_for "the metrics address on stderr" url
 URL="$(url)"
+[[ -e "$LEFTOVER" ]] && fail "the leftover $LEFTOVER was not removed at start"
 
 scrape() {  # scrape FILE: checks one scrape and keeps its samples
   "$PYTHON" "$CHECK" parse "$URL" >"$1"

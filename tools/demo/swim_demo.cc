@@ -364,6 +364,10 @@ int Main(int argc, char** argv) {
     absl::FPrintF(stderr, "swim-demo: %s\n", endpoints.status().message());
     return absl::IsInvalidArgument(endpoints.status()) ? 2 : 1;
   }
+  if (!(*endpoints)->leftover_error().ok()) {
+    absl::FPrintF(stderr, "swim-demo: warning: %s\n",
+                  (*endpoints)->leftover_error().message());
+  }
   if (std::optional<std::string> url = (*endpoints)->metrics_url()) {
     absl::FPrintF(stderr, "swim-demo: metrics: %s\n", *url);
   }

@@ -101,7 +101,12 @@ done
 # Without SWIM_SECRET, as the README's quick start runs it: the members
 # share a key generated for the run.
 read -r P1 P2 P3 <<<"$(CONSECUTIVE=1 free_ports 3)"
-# Each keeps its view in a file of its own: VIEW.1, VIEW.2, VIEW.3.
+# Each keeps its view in a file of its own: VIEW.1, VIEW.2, VIEW.3. What a
+# member killed while saving left beside its file goes at start; files of
+# other names stay.
+printf 'half a view' >"$TMP/view.2.swim-tmp-Left02"
+printf 'mine' >"$TMP/view.1.backup"
+printf 'not theirs' >"$TMP/view.swim-tmp-Left00"
 start env -u SWIM_SECRET "$DEMO" --local=3 --name "127.0.0.1:$P1" \
   --view-file="$TMP/view" \
   --token-interval=0.5 "${FAST[@]}" >"$TMP/local.jsonl" 2>"$TMP/local.err"
@@ -134,6 +139,10 @@ three_views() {
 }
 wait_for "--local members save a view file each" three_views
 [[ ! -e "$TMP/view" ]] || fail "a --local member saved its view to --view-file itself"
+[[ ! -e "$TMP/view.2.swim-tmp-Left02" ]] ||
+  fail "the leftover temporary file of view.2 was not removed at start"
+[[ "$(cat "$TMP/view.1.backup" "$TMP/view.swim-tmp-Left00")" == "minenot theirs" ]] ||
+  fail "a file not left by a member's save was removed"
 kill -TERM "$pid_local"
 wait_exit "$pid_local" "swim-demo --local after SIGTERM"
 [[ "$exit_status" -eq 0 ]] || fail "swim-demo --local exited with $exit_status"

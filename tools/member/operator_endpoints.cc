@@ -105,6 +105,17 @@ absl::StatusOr<std::unique_ptr<OperatorEndpoints>> OperatorEndpoints::Start(
   std::unique_ptr<OperatorEndpoints> endpoints(new OperatorEndpoints());
   endpoints->members_.assign(members.begin(), members.end());
   endpoints->status_path_ = absl::GetFlag(FLAGS_status_json);
+  if (endpoints->status_path_) {
+    // The temporary files that writes of a killed run left beside the
+    // file. A missing directory is reported by the first write.
+    absl::StatusOr<int> removed =
+        net::RemoveLeftoverTemporaries(*endpoints->status_path_);
+    if (!removed.ok() && !absl::IsNotFound(removed.status())) {
+      endpoints->leftover_error_ = absl::Status(
+          removed.status().code(),
+          absl::StrCat("--status-json: ", removed.status().message()));
+    }
+  }
   if (const std::optional<std::string> listen = absl::GetFlag(FLAGS_metrics)) {
     absl::StatusOr<std::unique_ptr<MetricsExporter>> exporter =
         MetricsExporter::Start(*listen);

@@ -34,9 +34,11 @@ void ApplyRecordFlag(absl::Span<MemberSettings> members);
 // --status-json=FILE (the members' status, written on SIGUSR1).
 class OperatorEndpoints {
  public:
-  // Reads the flags and starts the exporter for `members` (which must
-  // outlive this object). InvalidArgument for a malformed --metrics;
-  // Unavailable when it cannot listen there.
+  // Reads the flags, removes the temporary files a killed run left beside
+  // the --status-json file (net::RemoveLeftoverTemporaries) and starts the
+  // exporter for `members` (which must outlive this object).
+  // InvalidArgument for a malformed --metrics; Unavailable when it cannot
+  // listen there.
   static absl::StatusOr<std::unique_ptr<OperatorEndpoints>> Start(
       absl::Span<LiveMember* const> members);
   ~OperatorEndpoints();
@@ -44,6 +46,10 @@ class OperatorEndpoints {
   // Where the metrics are served ("http://127.0.0.1:9100/metrics"), or
   // nullopt without --metrics.
   std::optional<std::string> metrics_url() const;
+  // Why leftover temporary files of the --status-json file could not be
+  // removed at Start, for the program to print; OK when they were (or
+  // there were none, or no flag). The file is written all the same.
+  const absl::Status& leftover_error() const { return leftover_error_; }
   // Writes every member's status to the --status-json file, atomically
   // (a temporary file renamed over it); OK without the flag. The error
   // names the file.
@@ -56,6 +62,7 @@ class OperatorEndpoints {
   std::unique_ptr<MetricsExporter> exporter_;
   Address metrics_address_;
   std::optional<std::string> status_path_;
+  absl::Status leftover_error_;
 };
 
 }  // namespace swim::tools

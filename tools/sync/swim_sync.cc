@@ -385,6 +385,9 @@ int Main(int argc, char** argv) {
     (*directory)->Cleanup();
     return absl::IsInvalidArgument(endpoints.status()) ? 2 : 1;
   }
+  if (!(*endpoints)->leftover_error().ok()) {
+    Log(absl::StrCat("warning: ", (*endpoints)->leftover_error().message()));
+  }
   if (std::optional<std::string> url = (*endpoints)->metrics_url()) {
     Log(absl::StrCat("metrics: ", *url));
   }

@@ -1,15 +1,20 @@
 #include "swim/drivers/net/view_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "swim/core/wire.h"
 #include "swim/drivers/net/file_descriptor.h"
 
@@ -32,6 +37,32 @@ std::string Directory(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+
+// A temporary file beside PATH is PATH.swim-tmp-XXXXXX, mkostemp replacing
+// the X's with letters and digits: a name no operator's file has, so the
+// ones a killed process left can be told apart and removed.
+constexpr absl::string_view kTemporaryInfix = ".swim-tmp-";
+constexpr size_t kTemporaryRandomChars = 6;  // mkostemp's XXXXXX
+
+// Creates a temporary file of its own beside `path` (mode 0600) and puts
+// its name in `*temporary`; invalid, with errno set, on failure.
+FileDescriptor CreateTemporaryBeside(const std::string& path,
+                                     std::string* temporary) {
+  *temporary = absl::StrCat(path, kTemporaryInfix,
+                            std::string(kTemporaryRandomChars, 'X'));
+  return FileDescriptor(::mkostemp(temporary->data(), O_CLOEXEC));
+}
+
+// Whether directory entry `name` is a temporary file's name
+// (CreateTemporaryBeside) for a path whose last component is `base`.
+bool IsTemporaryName(absl::string_view name, absl::string_view base) {
+  return absl::ConsumePrefix(&name, base) &&
+         absl::ConsumePrefix(&name, kTemporaryInfix) &&
+         name.size() == kTemporaryRandomChars &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c));
+         });
 }
 
 }  // namespace
@@ -105,8 +136,8 @@ absl::Status CheckFileCanBeReplaced(const std::string& path) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " is a directory, not a file"));
   }
-  std::string temporary = absl::StrCat(path, ".XXXXXX");
-  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
+  std::string temporary;
+  FileDescriptor file = CreateTemporaryBeside(path, &temporary);
   if (!file.valid()) {
     return Errno("cannot create a file beside", path, errno);
   }
@@ -119,8 +150,8 @@ absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes) {
   // A name of its own beside the target (mode 0600), so two writers never
   // share a temporary file; removed on every failure.
-  std::string temporary = absl::StrCat(path, ".XXXXXX");
-  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
+  std::string temporary;
+  FileDescriptor file = CreateTemporaryBeside(path, &temporary);
   if (!file.valid()) {
     return Errno("cannot create a temporary file beside", path, errno);
   }
@@ -153,6 +184,66 @@ absl::Status WriteFileAtomically(const std::string& path,
     return Errno("cannot sync directory", directory_path, errno);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> RemoveLeftoverTemporaries(const std::string& path) {
+  const std::string directory_path = Directory(path);
+  const size_t slash = path.rfind('/');
+  const absl::string_view base =
+      slash == std::string::npos ? absl::string_view(path)
+                                 : absl::string_view(path).substr(slash + 1);
+  std::unique_ptr<DIR, int (*)(DIR*)> directory(
+      ::opendir(directory_path.c_str()), &::closedir);
+  if (directory == nullptr) {
+    return Errno("cannot look for leftover temporary files of", path, errno);
+  }
+  const int directory_fd = ::dirfd(directory.get());
+  const uid_t owner = ::geteuid();
+  int removed = 0;
+  int failed = 0;
+  std::string first_failure;
+  auto fail = [&](absl::string_view what, absl::string_view name, int error) {
+    if (failed++ == 0) {
+      first_failure = absl::StrCat(what, " ", directory_path, "/", name, ": ",
+                                   std::strerror(error));
+    }
+  };
+  // One entry at a time, nothing kept: bounded however large the
+  // directory. An entry gone meanwhile (ENOENT) is not a failure.
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(directory.get());
+    if (entry == nullptr) {
+      if (errno != 0) fail("cannot read the directory of", base, errno);
+      break;
+    }
+    if (!IsTemporaryName(entry->d_name, base)) continue;
+    // Only a regular file of this user's; a link is never followed (and
+    // unlinkat, below, removes a name, never what a link points to, nor a
+    // directory put there meanwhile).
+    struct stat info;
+    if (::fstatat(directory_fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) !=
+        0) {
+      if (errno != ENOENT) {
+        fail("cannot inspect leftover temporary file", entry->d_name, errno);
+      }
+      continue;
+    }
+    if (!S_ISREG(info.st_mode) || info.st_uid != owner) continue;
+    if (::unlinkat(directory_fd, entry->d_name, 0) != 0) {
+      if (errno != ENOENT) {
+        fail("cannot remove leftover temporary file", entry->d_name, errno);
+      }
+      continue;
+    }
+    ++removed;
+  }
+  if (failed == 0) return removed;
+  if (failed > 1) {
+    absl::StrAppend(&first_failure, "; ", failed - 1, " more failed");
+  }
+  absl::StrAppend(&first_failure, "; ", removed, " removed");
+  return absl::UnavailableError(first_failure);
 }
 
 ViewFileWriter::ViewFileWriter(std::string path) : path_(std::move(path)) {

@@ -35,17 +35,39 @@ absl::Status CheckViewFile(const SavedView& view, const std::string& path,
 
 // Whether WriteFileAtomically(`path`, ...) can work: `path` is not a
 // directory and a file can be created beside it (its directory exists and
-// may be written). Creates and removes a temporary file there. The error
-// names the path and the system's reason (NotFound for a directory that
-// does not exist, Unavailable otherwise). For a program to refuse a view
-// file at start instead of finding out at its first save.
+// may be written). Creates and removes a temporary file there (named as
+// WriteFileAtomically's). The error names the path and the system's reason
+// (NotFound for a directory that does not exist, Unavailable otherwise).
+// For a program to refuse a view file at start instead of finding out at
+// its first save.
 absl::Status CheckFileCanBeReplaced(const std::string& path);
 
 // Writes `bytes` to `path` atomically: a temporary file beside it (mode
-// 0600), flushed to disk, then renamed over `path`. A reader sees the old
-// file or the new one, never a part.
+// 0600) named `path` + ".swim-tmp-" + 6 random letters and digits, flushed
+// to disk, then renamed over `path`. A reader sees the old file or the new
+// one, never a part. A process killed before the rename leaves the
+// temporary file behind (RemoveLeftoverTemporaries).
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes);
+
+// Removes the temporary files WriteFileAtomically(`path`, ...) and
+// CheckFileCanBeReplaced(`path`) left when their process was killed: the
+// entries of `path`'s directory named exactly `path`'s last component,
+// ".swim-tmp-" and 6 letters or digits, that are regular files of this
+// process's effective user. Never touches anything else: not `path`
+// itself, no other name (`view.backup`, `view.swim-tmp-12345`), no link
+// (nor what it points to), directory, FIFO, socket or device, and no other
+// user's file. Reads the directory one entry at a time, keeping no names
+// (bounded memory however many it holds); a file that cannot be removed
+// does not stop the others. For the program that owns `path`, once at
+// start and before its first write: the temporary file of another process
+// writing `path` at that moment would go, and that write fail.
+//
+// Returns how many files were removed. NotFound (naming `path`) when the
+// directory does not exist; Unavailable when it cannot be read, or some
+// leftover could not be removed: the message names the first and its
+// reason, and says how many more failed and how many were removed.
+absl::StatusOr<int> RemoveLeftoverTemporaries(const std::string& path);
 
 // Writes views on a helper thread, so a driver's loop never waits for the
 // disk. Only the latest view matters: one queued while another is being
