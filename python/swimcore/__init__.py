@@ -6,7 +6,8 @@ The API follows swim-protocol's (``UdpConfig``, ``UdpTransport``,
 "Python", for the differences.
 """
 
-from ._native import (AlreadyExists, FailedPrecondition, InvalidArgument,
+from ._native import (AlreadyExists, Confirmation, Event,
+                      FailedPrecondition, InvalidArgument, MemberInfo,
                       NotFound, OutOfRange, SwimError, Verdict,
                       library_version)
 from .config import BaseConfig, ConfigError, InsecureWarning
@@ -19,8 +20,9 @@ from .worker import Worker
 __version__ = library_version()
 
 __all__ = [
-    'AlreadyExists', 'BaseConfig', 'ConfigError', 'FailedPrecondition',
-    'InsecureWarning', 'InvalidArgument', 'Listener', 'Member', 'Members',
-    'Message', 'NotFound', 'OutOfRange', 'Status', 'SwimError',
-    'UdpConfig', 'UdpTransport', 'Verdict', 'Worker', '__version__',
+    'AlreadyExists', 'BaseConfig', 'ConfigError', 'Confirmation', 'Event',
+    'FailedPrecondition', 'InsecureWarning', 'InvalidArgument', 'Listener',
+    'Member', 'MemberInfo', 'Members', 'Message', 'NotFound', 'OutOfRange',
+    'Status', 'SwimError', 'UdpConfig', 'UdpTransport', 'Verdict', 'Worker',
+    '__version__',
 ]

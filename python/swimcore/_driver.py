@@ -17,7 +17,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from ._native import Address, NativeConfig, NativeNode, Transmit
+from ._native import (Address, NativeConfig, NativeNode, SwimError,
+                      Transmit)
 from .config import BaseConfig
 from .members import Members
 
@@ -39,10 +40,34 @@ class DriverLimits:
     max_connections_per_host = 32
     max_unauthenticated_per_host = 16
     max_queued_stream_bytes = 64 << 20
+    # Peer names (swim::DriverOptions, "Seeds"): one that does not resolve
+    # is retried after min_resolve_backoff, doubling up to
+    # max_resolve_backoff; one that resolved is resolved again every
+    # seed_refresh_interval (0: never), so peers that moved are found.
+    min_resolve_backoff = 1.0
+    max_resolve_backoff = 30.0
+    seed_refresh_interval = 300.0
+    # The most addresses one name yields (swim::net::kMaxAddressesPerName):
+    # each costs a state exchange on every join attempt.
+    max_addresses_per_name = 64
 
 
 def _now() -> int:
     return time.monotonic_ns()
+
+
+def _host_port(address: Address) -> str:
+    host, port = address
+    return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ':' in host else socket.AF_INET,
+                         host)
+        return True
+    except OSError:
+        return False
 
 
 class _Connection(asyncio.Protocol):
@@ -192,6 +217,12 @@ class Driver:
         self._connects: set[asyncio.Task[None]] = set()
         self._udp_ipv6 = False
         self.address: Address = config.address
+        # Peers: IP addresses as given, names as they resolve (in the
+        # background, one task per name); the node is told their union.
+        self._literal_seeds: list[Address] = []
+        self._resolved_seeds: dict[Address, list[Address]] = {}
+        self._join_addresses: list[Address] = []
+        self._resolvers: set[asyncio.Task[None]] = set()
 
     # --- Life -------------------------------------------------------------------
 
@@ -205,9 +236,10 @@ class Driver:
         advertised_port = port if port != 0 else bound_port
         self.address = (address_host, advertised_port)
         try:
-            # Peers first: a name that does not resolve fails the start
-            # before any member exists.
-            seeds = [(await self._resolve(h, p), p) for h, p in config.peers]
+            names = list(dict.fromkeys(
+                peer for peer in config.peers if not _is_ip(peer[0])))
+            self._literal_seeds = list(dict.fromkeys(
+                peer for peer in config.peers if _is_ip(peer[0])))
             self.node = NativeNode(NativeConfig(
                 name=config.local_name, address=self.address,
                 keys=config.keys,
@@ -217,7 +249,15 @@ class Driver:
                 tunables=config.tunables), _now())
             self.members._bind(self)
             self.members._local._apply(self.node.local(), None)
-            self.node.join(seeds, _now())
+            # As the C++ drivers: IP addresses are joined at once, names
+            # once they resolve (with only names, the member waits alone).
+            if self._literal_seeds or not names:
+                self._join_addresses = self._seed_addresses()
+                self.node.join(self._join_addresses, _now())
+            for name in names:
+                task = self.loop.create_task(self._follow_seed(name))
+                self._resolvers.add(task)
+                task.add_done_callback(self._resolvers.discard)
             self._after()
         except BaseException:
             # Nothing of a failed start keeps running.
@@ -269,7 +309,7 @@ class Driver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for task in list(self._connects):
+        for task in list(self._connects) + list(self._resolvers):
             task.cancel()
         for connection in list(self._connections.values()):
             connection.closed = True
@@ -280,6 +320,10 @@ class Driver:
         self._close_sockets()
         self.members._bind(None)
         self._stopped.set()
+        if self.node is not None:
+            # Freed now, not when the Worker goes: the keys leave the heap.
+            node, self.node = self.node, None
+            node.close()
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
@@ -293,17 +337,80 @@ class Driver:
             self._server = None
 
     async def _resolve(self, host: str, port: int) -> str:
-        try:
-            socket.inet_pton(socket.AF_INET6 if ':' in host
-                             else socket.AF_INET, host)
+        """This member's own address: the first the name resolves to."""
+        if _is_ip(host):
             return host
-        except OSError:
-            pass
-        infos = await self.loop.getaddrinfo(host, port,
-                                            type=socket.SOCK_DGRAM)
-        if not infos:
-            raise OSError(f'{host}: no address')
-        return str(infos[0][4][0])
+        return (await self._resolve_all(host, port))[0][0]
+
+    async def _resolve_all(self, host: str, port: int) -> list[Address]:
+        """Every IPv4 and IPv6 address *host* names, deduplicated, in the
+        resolver's order, the first max_addresses_per_name."""
+        try:
+            infos = await self.loop.getaddrinfo(host, port,
+                                                type=socket.SOCK_DGRAM)
+        except UnicodeError as e:  # not a possible DNS name
+            raise OSError(f'{host}: {e}') from None
+        addresses: list[Address] = []
+        for family, _, _, _, sockaddr in infos:
+            if family not in (socket.AF_INET, socket.AF_INET6):
+                continue
+            # An IPv6 scope (fe80::1%eth0) is dropped, as in the C++ drivers.
+            address = (str(sockaddr[0]).partition('%')[0], port)
+            if address not in addresses:
+                addresses.append(address)
+                if len(addresses) == DriverLimits.max_addresses_per_name:
+                    break
+        if not addresses:
+            raise OSError(f'{host}: no IPv4 or IPv6 address')
+        return addresses
+
+    async def _follow_seed(self, name: Address) -> None:
+        """Resolves one peer name until the member stops: retried with
+        backoff while it fails, then again every seed_refresh_interval."""
+        host, port = name
+        backoff = DriverLimits.min_resolve_backoff
+        while True:
+            try:
+                addresses = await self._resolve_all(host, port)
+            except OSError as e:
+                _log.warning('%s: peer %s does not resolve (%s); retrying '
+                             'in %g s', self.config.local_name,
+                             _host_port(name), e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(2 * backoff, DriverLimits.max_resolve_backoff)
+                continue
+            backoff = DriverLimits.min_resolve_backoff
+            self._seed_resolved(name, addresses)
+            if DriverLimits.seed_refresh_interval <= 0:
+                return
+            await asyncio.sleep(DriverLimits.seed_refresh_interval)
+
+    def _seed_resolved(self, name: Address, addresses: list[Address]) -> None:
+        node = self.node
+        if node is None or self._stopped.is_set():
+            return
+        self._resolved_seeds[name] = addresses
+        seeds = self._seed_addresses()
+        # Resolved again to the same addresses: nothing to tell the node.
+        if seeds == self._join_addresses:
+            return
+        self._join_addresses = seeds
+        if node.lifecycle != 'active':
+            return
+        try:
+            node.join(seeds, _now())
+        except SwimError as e:
+            _log.warning('%s: join: %s', self.config.local_name, e)
+        self._after()
+
+    def _seed_addresses(self) -> list[Address]:
+        """Every seed address: the literal ones, then each name's."""
+        seeds = list(self._literal_seeds)
+        for addresses in self._resolved_seeds.values():
+            for address in addresses:
+                if address not in seeds:
+                    seeds.append(address)
+        return seeds
 
     async def _bind(self, bind: Address) -> tuple[
             asyncio.Server, asyncio.DatagramTransport, int]:

@@ -291,6 +291,8 @@ def _member_out(member: Any) -> MemberInfo:
 
 @dataclass(frozen=True)
 class Confirmation:
+    """A member that confirmed a suspicion (Lifeguard), and when: ns of the
+    node's clock."""
     member: str
     at: int
 
@@ -435,6 +437,7 @@ class NativeNode:
     """
 
     def __init__(self, config: NativeConfig, now: int) -> None:
+        self._handle: Any = None
         key_buffers: list[Any] = []
         try:
             self._create(config, now, key_buffers)
@@ -501,7 +504,7 @@ class NativeNode:
         result = lib.swim_node_new(node, c, now, error, 512)
         if result != 0:
             _raise(result, ffi.string(error).decode('utf-8', 'replace'))
-        self._node = ffi.gc(node[0], lib.swim_node_free)
+        self._handle = ffi.gc(node[0], lib.swim_node_free)
         self._buffer_size = lib.swim_node_max_transmit_size(self._node)
         self._buffer = ffi.new('uint8_t[]', min(self._buffer_size, 65536))
         self._transmit = ffi.new('swim_transmit*')
@@ -511,6 +514,20 @@ class NativeNode:
         self._member = _new_member()
         self._address = ffi.new('swim_address*')
         self._verdict = ffi.new('int*')
+
+    @property
+    def _node(self) -> Any:
+        if self._handle is None:
+            raise FailedPrecondition('the node was closed', -2)
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the node now (its keys wiped, docs/security.md) instead of
+        when the object is collected. Calls after it raise
+        :class:`FailedPrecondition`; a second close does nothing."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            ffi.release(handle)
 
     def _check(self, result: int) -> None:
         if result < 0:

@@ -53,7 +53,12 @@ class BaseConfig:
             *local_address* says otherwise.
         local_metadata: Published at start: ``str`` keys, ``bytes`` values.
         peers: ``HOST:PORT`` of members to join through (none: the first
-            member of a cluster). Host names are resolved when it starts.
+            member of a cluster). IP addresses are contacted at once. Host
+            names are resolved in the background, every A and AAAA record
+            becoming a peer; a name that does not resolve yet is retried
+            (1 s, doubling up to 30 s, a warning on the ``swimcore`` logger
+            each time) and one that did is resolved again every 5 minutes,
+            as swim's C++ drivers do.
         local_address: ``HOST:PORT`` the others reach it at.
         bind: ``IP:PORT`` the sockets bind (default: the local address).
         label: The cluster label bound into every packet.

@@ -12,7 +12,8 @@ from conftest import FAST, new_key, start, wait_for
 from swimcore import (AlreadyExists, ConfigError, FailedPrecondition,
                       InsecureWarning, InvalidArgument, Members, NotFound,
                       Status, UdpConfig, UdpTransport, Worker)
-from swimcore._native import (_member_out, _verdict_out, ffi, format_address,
+from swimcore._native import (NativeConfig, NativeNode, _member_out,
+                              _verdict_out, ffi, format_address,
                               keys_from_secret, parse_address)
 
 
@@ -274,3 +275,34 @@ def test_the_names_in_a_verdict_are_read_by_size() -> None:
     assert out.probe_helpers == ('h\x00\udcfe',)
     assert [(c.member, c.at) for c in out.confirmations] == [
         ('odd\x00\udcff', 7)]
+
+
+def test_a_closed_node_refuses_every_call() -> None:
+    node = NativeNode(NativeConfig(name='a', address=('127.0.0.1', 7946),
+                                   keys=[bytes(32)]), 0)
+    assert node.lifecycle == 'active'
+    node.close()
+    # Freed at once (its keys wiped); no call reaches the library.
+    with pytest.raises(FailedPrecondition, match='closed'):
+        node.lifecycle
+    with pytest.raises(FailedPrecondition, match='closed'):
+        node.counters()
+    with pytest.raises(FailedPrecondition, match='closed'):
+        node.handle_timeout(1)
+    with pytest.raises(FailedPrecondition, match='closed'):
+        node.add_key(bytes(range(32)))
+    node.close()  # again: nothing
+
+
+async def test_a_stopped_member_frees_its_node(key: str) -> None:
+    async with AsyncExitStack() as stack:
+        member = await start(stack, 'a', key, [])
+        driver = member.worker._running()
+        node = driver.node
+        assert node is not None
+        member.worker.stop()
+        assert driver.node is None
+        with pytest.raises(FailedPrecondition, match='closed'):
+            node.counters()
+        with pytest.raises(RuntimeError, match='not running'):
+            member.worker.counters()
