@@ -8,13 +8,14 @@ authenticates every stream byte and says which connections to keep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import math
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 from ._native import (Address, NativeConfig, NativeNode, SwimError,
@@ -50,6 +51,8 @@ class DriverLimits:
     # The most addresses one name yields (swim::net::kMaxAddressesPerName):
     # each costs a state exchange on every join attempt.
     max_addresses_per_name = 64
+    # The most seeds the node takes (swim::Node::kMaxSeeds): the first ones.
+    max_seeds = 4096
 
 
 def _now() -> int:
@@ -303,7 +306,7 @@ class Driver:
         self._check_thread()
         if self._stopped.is_set():
             return
-        if self.node is not None:
+        if self.node is not None and not self.node.broken:
             # The local member as it ends (a leave bumps its incarnation).
             self.members._local._apply(self.node.local(), None)
         if self._timer is not None:
@@ -405,12 +408,10 @@ class Driver:
 
     def _seed_addresses(self) -> list[Address]:
         """Every seed address: the literal ones, then each name's."""
-        seeds = list(self._literal_seeds)
+        seeds = dict.fromkeys(self._literal_seeds)
         for addresses in self._resolved_seeds.values():
-            for address in addresses:
-                if address not in seeds:
-                    seeds.append(address)
-        return seeds
+            seeds.update(dict.fromkeys(addresses))
+        return list(seeds)[:DriverLimits.max_seeds]
 
     async def _bind(self, bind: Address) -> tuple[
             asyncio.Server, asyncio.DatagramTransport, int]:
@@ -509,23 +510,42 @@ class Driver:
 
     # --- Input ----------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _stop_if_broken(self, reraise: bool) -> Iterator[None]:
+        """Around calls that change the node: one that breaks it (memory
+        ran out inside the library, docs/c_api.md "Out of memory") stops
+        the member, which can do nothing more; the error is raised again
+        to a command's caller, and only logged from the loop's callbacks."""
+        try:
+            yield
+        except (MemoryError, SwimError) as e:
+            node = self.node
+            if node is None or not node.broken:
+                raise
+            _log.error('%s: %s; the member stops', self.config.local_name, e)
+            self.stop()
+            if reraise:
+                raise
+
     def _datagram(self, data: bytes, source: Address) -> None:
         if self.node is None or self._stopped.is_set():
             return
-        self.node.handle_datagram(source, data, _now())
-        self._after()
+        with self._stop_if_broken(reraise=False):
+            self.node.handle_datagram(source, data, _now())
+            self._after()
 
     def _stream_data(self, connection: _Connection, data: bytes) -> None:
         if self.node is None or self._stopped.is_set():
             return
-        verdict = self.node.handle_stream_data(
-            connection.id, connection.peer, data, _now())
-        if verdict == _VERDICT_CLOSE:
-            connection.node_forgot = True
-            connection.abort()
-        elif verdict == _VERDICT_PROGRESS:
-            connection.progress()
-        self._after()
+        with self._stop_if_broken(reraise=False):
+            verdict = self.node.handle_stream_data(
+                connection.id, connection.peer, data, _now())
+            if verdict == _VERDICT_CLOSE:
+                connection.node_forgot = True
+                connection.abort()
+            elif verdict == _VERDICT_PROGRESS:
+                connection.progress()
+            self._after()
 
     def _stream_closed(self, connection: _Connection) -> None:
         if self._connections.get(connection.id) is connection:
@@ -535,19 +555,21 @@ class Driver:
         if self.node is None or self._stopped.is_set():
             return
         if not connection.node_forgot:
-            self.node.handle_stream_closed(connection.id)
-            self._after()
+            with self._stop_if_broken(reraise=False):
+                self.node.handle_stream_closed(connection.id)
+                self._after()
 
     def _on_timer(self) -> None:
         self._timer = None
         self._deadline = None
         if self.node is None or self._stopped.is_set():
             return
-        try:
-            self.node.observe_wall_clock(time.time_ns())
-            self.node.handle_timeout(_now())
-        finally:
-            self._after()  # re-arms the timer, whatever happened
+        with self._stop_if_broken(reraise=False):
+            try:
+                self.node.observe_wall_clock(time.time_ns())
+                self.node.handle_timeout(_now())
+            finally:
+                self._after()  # re-arms the timer, whatever happened
 
     # --- Commands -------------------------------------------------------------------
 
@@ -565,17 +587,22 @@ class Driver:
 
     def set_metadata(self, metadata: Mapping[str, bytes]) -> None:
         node = self._require()
-        node.set_metadata(metadata, _now())
-        self.members._on_local(node.local())
-        self._after()
+        with self._stop_if_broken(reraise=True):
+            node.set_metadata(metadata, _now())
+            self.members._on_local(node.local())
+            self._after()
 
     def broadcast(self, payload: bytes) -> None:
-        self._require().broadcast(payload, _now())
-        self._after()
+        node = self._require()
+        with self._stop_if_broken(reraise=True):
+            node.broadcast(payload, _now())
+            self._after()
 
     def remove(self, name: str) -> None:
-        self._require().remove(name, _now())
-        self._after()
+        node = self._require()
+        with self._stop_if_broken(reraise=True):
+            node.remove(name, _now())
+            self._after()
 
     # --- Output ---------------------------------------------------------------------
 

@@ -694,8 +694,17 @@ class NativeNode:
 
     @property
     def lifecycle(self) -> str:
-        return ('active', 'leaving', 'left')[
-            lib.swim_node_lifecycle(self._node)]
+        result = lib.swim_node_lifecycle(self._node)
+        self._check(result)  # a broken node
+        return ('active', 'leaving', 'left')[result]
+
+    @property
+    def broken(self) -> bool:
+        """Whether a call that changed the node failed inside the library
+        (memory ran out): it refuses every call then; close it
+        (docs/c_api.md, "Out of memory"). False once closed."""
+        return self._handle is not None and \
+            lib.swim_node_lifecycle(self._handle) < 0
 
     @property
     def available(self) -> int:

@@ -306,3 +306,33 @@ async def test_a_stopped_member_frees_its_node(key: str) -> None:
             node.counters()
         with pytest.raises(RuntimeError, match='not running'):
             member.worker.counters()
+
+
+async def test_a_node_broken_by_running_out_of_memory_stops_the_member(
+        key: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # The library refuses every call on a node an allocation failure broke
+    # (docs/c_api.md, "Out of memory"): the member stops, saying why, and
+    # a command's caller gets the error.
+    async with AsyncExitStack() as stack:
+        member = await start(stack, 'a', key, [])
+        driver = member.worker._running()
+        node = driver.node
+        assert node is not None and not node.broken
+
+        def out_of_memory(*args: object) -> None:
+            raise MemoryError('out of memory while changing the node')
+
+        monkeypatch.setattr(node, 'handle_timeout', out_of_memory)
+        monkeypatch.setattr(NativeNode, 'broken', property(lambda _: True))
+        with caplog.at_level('ERROR', logger='swimcore'):
+            await asyncio.wait_for(member.worker.run(), 10)
+        assert 'the member stops' in caplog.text
+        assert driver.node is None
+
+        other = await start(stack, 'b', key, [])
+        monkeypatch.setattr(other.worker._running().node, 'broadcast',
+                            out_of_memory)
+        with pytest.raises(MemoryError):
+            other.worker.broadcast(b'x')
+        await asyncio.wait_for(other.worker.run(), 1)

@@ -58,7 +58,12 @@ constexpr size_t kTransmitSizeV1 =
 
 // Whether only padding follows the first version's fields of T. When this
 // fails, a field was added: read or fill it only when the caller's
-// struct_size covers it, then name it in the check.
+// struct_size covers it, then name it in the check. A field added later
+// must begin at or after the sizeof of the version before (swim.h,
+// "Compatibility"), never in its tail padding: a library of that version
+// reading a newer caller's struct checks only the bytes past its last
+// field, and a newer library must not read an old caller's padding as a
+// field.
 template <typename T>
 constexpr bool OnlyPaddingAfter(size_t first_size) {
   return sizeof(T) >= first_size && sizeof(T) - first_size < alignof(T);
@@ -71,12 +76,18 @@ static_assert(OnlyPaddingAfter<swim_transmit>(kTransmitSizeV1));
 // a newer header.
 constexpr size_t kMaxStructSize = 4096;
 
-// Why a caller's struct_size is refused, if it is: below the first size
-// of the struct (`first`) or beyond kMaxStructSize.
+// Whether a caller's struct_size is taken: at least the first size of the
+// struct (`first`) and at most kMaxStructSize.
+constexpr bool StructSizeAccepted(size_t struct_size, size_t first) {
+  return struct_size >= first && struct_size <= kMaxStructSize;
+}
+
+// Why a caller's struct_size is refused, if it is.
+
 std::optional<std::string> StructSizeError(absl::string_view what,
                                            size_t struct_size, size_t first,
                                            absl::string_view remedy) {
-  if (struct_size >= first && struct_size <= kMaxStructSize) {
+  if (StructSizeAccepted(struct_size, first)) {
     return std::nullopt;
   }
   return absl::StrCat(what, ": struct_size is ", struct_size, ", ", first, "-",
@@ -286,6 +297,10 @@ struct swim_node {
   // The last failed call's message; mutable so that calls on a const node
   // (swim_node_counters) say why they failed too.
   mutable std::string error;
+  // Nonzero once an allocation failed (NO_MEMORY) or an exception escaped
+  // (INTERNAL) while the node was changing: the core gives no guarantee
+  // then, so every later call but swim_node_free returns this result.
+  int broken = SWIM_OK;
   // A transmit polled from the node that the caller's buffer could not
   // take: first in line until it can.
   std::optional<swim::Transmit> held;
@@ -312,34 +327,71 @@ void SetError(const swim_node* node, absl::string_view message,
   }
 }
 
+// Whether a call changes the node (an input, a command, a poll) or only
+// reads it (swim_node_local, _find, _members, _sample).
+enum class Access { kChanges, kReads };
+
+// A node that is broken (swim_node::broken) refuses the call, saying so.
+int RefuseIfBroken(const swim_node* node) noexcept {
+  if (node->broken == SWIM_OK) return SWIM_OK;
+  SetError(node,
+           node->broken == SWIM_ERR_NO_MEMORY
+               ? "an earlier call ran out of memory while changing the node"
+               : "an earlier call failed inside the library while changing "
+                 "the node",
+           "; its state is unknown: free it (swim_node_free)");
+  return node->broken;
+}
+
 // Runs `body` (returning a swim_result) with every exception caught. The
-// node's error is cleared first and set from the result.
+// node's error is cleared first and set from the result. An exception
+// from a call that changes the node breaks it: the core is not
+// exception-safe, so a table may be half-updated (docs/c_api.md, "Out of
+// memory").
 template <typename Body>
-int Guard(swim_node* node, Body body) {
+int Guard(swim_node* node, Access access, Body body) {
   if (node == nullptr) return SWIM_ERR_INVALID_ARGUMENT;
+  if (const int refused = RefuseIfBroken(node); refused != SWIM_OK) {
+    return refused;
+  }
+  const bool changes = access == Access::kChanges;
   try {
     node->error.clear();
     return body();
   } catch (const std::bad_alloc&) {
-    SetError(node, "out of memory");
+    if (changes) node->broken = SWIM_ERR_NO_MEMORY;
+    SetError(node, "out of memory",
+             changes ? " while changing the node; its state is unknown: "
+                       "free it (swim_node_free)"
+                     : "");
     return SWIM_ERR_NO_MEMORY;
   } catch (const std::exception& e) {
+    if (changes) node->broken = SWIM_ERR_INTERNAL;
     SetError(node, "internal error: ", e.what());
     return SWIM_ERR_INTERNAL;
   } catch (...) {
+    if (changes) node->broken = SWIM_ERR_INTERNAL;
     SetError(node, "internal error");
     return SWIM_ERR_INTERNAL;
   }
 }
 
+// Keeps `message` as the node's last error. swim_node_last_error hands it
+// out NUL-terminated: a NUL inside (a name or key quoted whole by the
+// core) is written \x00 so the message is not cut short there.
+void KeepMessage(swim_node* node, absl::string_view message) {
+  node->error =
+      absl::StrReplaceAll(message, {{absl::string_view("\0", 1), "\\x00"}});
+}
+
 int Fail(swim_node* node, int result, absl::string_view message) {
-  node->error = std::string(message);
+  KeepMessage(node, message);
   return result;
 }
 
 int FromStatus(swim_node* node, const absl::Status& status) {
   if (status.ok()) return SWIM_OK;
-  node->error = std::string(status.message());
+  KeepMessage(node, status.message());
   return FromStatusCode(status.code());
 }
 
@@ -362,6 +414,14 @@ std::optional<std::string> CheckName(const char* name, size_t size) {
     return absl::StrCat("name is ", size, " bytes, not 1-255");
   }
   return std::nullopt;
+}
+
+// A NUL-terminated member name (swim_node_find, swim_node_remove): UTF-8
+// and 1-255 bytes, as for swim_node_new; an error message if not.
+std::optional<std::string> CheckTextName(const char* name) {
+  const size_t size = name == nullptr ? 0 : std::strlen(name);
+  if (auto error = CheckText("name", name, size)) return error;
+  return CheckName(name, size);
 }
 
 // Metadata entries the caller passes, as a map; an error message if any is
@@ -387,9 +447,10 @@ absl::StatusOr<swim::Metadata> MetadataOf(const swim_metadata_entry* entries,
     std::string value(reinterpret_cast<const char*>(entry.value),
                       entry.value == nullptr ? 0 : entry.value_size);
     if (!metadata.emplace(std::move(key), std::move(value)).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata[", i, "] key \"",
-          absl::string_view(entry.key, entry.key_size), "\" is repeated"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata[", i, "] key ",
+                       QuotedName(absl::string_view(entry.key, entry.key_size)),
+                       " is repeated"));
     }
   }
   // Keys the wire cannot carry (empty, too long) are refused by the
@@ -469,15 +530,19 @@ absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
                                    "call swim_config_init")) {
     return absl::InvalidArgumentError(*error);
   }
-  // A newer caller's fields this library does not know must be unset.
+  // A newer caller's fields this library does not know must be unset:
+  // checked from the end of the last field it knows, so a field a newer
+  // header put in this struct's tail padding is seen too.
   const auto* bytes = reinterpret_cast<const uint8_t*>(in);
-  if (in->struct_size > sizeof(swim_config) &&
-      !std::all_of(bytes + sizeof(swim_config), bytes + in->struct_size,
+  if (in->struct_size > kConfigSizeV1 &&
+      !std::all_of(bytes + kConfigSizeV1, bytes + in->struct_size,
                    [](uint8_t byte) { return byte == 0; })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: fields past this library's swim_config (",
-                     sizeof(swim_config), " bytes, API version ",
-                     SWIM_C_API_VERSION, ") are set; update the library"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: bytes past this library's last swim_config field (at ",
+        kConfigSizeV1, " of ", in->struct_size, ", API version ",
+        SWIM_C_API_VERSION,
+        ") are set: fields of a newer header (update the library), or a "
+        "config not made by swim_config_init"));
   }
   swim::Config c;
   // A config refused after its keys were copied leaves no copy behind (on
@@ -979,7 +1044,17 @@ int swim_node_new(swim_node** node, const swim_config* config, int64_t now,
   return result;
 }
 
-void swim_node_free(swim_node* node) { delete node; }
+void swim_node_free(swim_node* node) {
+  if (node == nullptr) return;
+  if (node->broken != SWIM_OK) {
+    // Its tables may be half-updated (an exception escaped a change), so
+    // even destroying them is not safe: the core stays allocated, a leak
+    // after an allocation failure, with its keys wiped.
+    node->node->WipeKeys();
+    static_cast<void>(node->node.release());
+  }
+  delete node;
+}
 
 const char* swim_node_last_error(const swim_node* node) {
   if (node == nullptr) return "node is NULL";
@@ -988,10 +1063,15 @@ const char* swim_node_last_error(const swim_node* node) {
 
 int swim_node_join(swim_node* node, const swim_address* seeds,
                    size_t seed_count, int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (seeds == nullptr && seed_count > 0) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
                   "seeds is NULL with a count");
+    }
+    if (seed_count > swim::Node::kMaxSeeds) {
+      return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
+                  absl::StrCat("seed_count is ", seed_count, ", at most ",
+                               swim::Node::kMaxSeeds));
     }
     std::vector<swim::Address> addresses;
     addresses.reserve(seed_count);
@@ -1008,14 +1088,14 @@ int swim_node_join(swim_node* node, const swim_address* seeds,
 }
 
 int swim_node_leave(swim_node* node, int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     return FromStatus(node, node->node->Leave(InstantOf(now)));
   });
 }
 
 int swim_node_set_metadata(swim_node* node, const swim_metadata_entry* entries,
                            size_t count, int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     absl::StatusOr<swim::Metadata> metadata = MetadataOf(entries, count);
     if (!metadata.ok()) return FromStatus(node, metadata.status());
     return FromStatus(
@@ -1025,7 +1105,7 @@ int swim_node_set_metadata(swim_node* node, const swim_metadata_entry* entries,
 
 int swim_node_broadcast(swim_node* node, const uint8_t* payload, size_t size,
                         int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (payload == nullptr && size > 0) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
                   "payload is NULL with a size");
@@ -1037,8 +1117,8 @@ int swim_node_broadcast(swim_node* node, const uint8_t* payload, size_t size,
 }
 
 int swim_node_remove(swim_node* node, const char* name, int64_t now) {
-  return Guard(node, [&]() -> int {
-    if (auto error = CheckText("name", name, name ? std::strlen(name) : 0)) {
+  return Guard(node, Access::kChanges, [&]() -> int {
+    if (auto error = CheckTextName(name)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     return FromStatus(node, node->node->Remove(name, InstantOf(now)));
@@ -1047,7 +1127,7 @@ int swim_node_remove(swim_node* node, const char* name, int64_t now) {
 
 int swim_node_remove_n(swim_node* node, const char* name, size_t name_size,
                        int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (auto error = CheckName(name, name_size)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
@@ -1066,7 +1146,7 @@ namespace {
 
 template <typename Method>
 int KeyCall(swim_node* node, const uint8_t* key, size_t size, Method method) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (key == nullptr)
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "key is NULL");
     return FromStatus(node, ((*node->node).*method)(BytesOf(key, size)));
@@ -1089,7 +1169,7 @@ int swim_node_remove_key(swim_node* node, const uint8_t* key, size_t size) {
 
 int swim_node_handle_datagram(swim_node* node, const swim_address* from,
                               const uint8_t* data, size_t size, int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (from == nullptr || (data == nullptr && size > 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "from or data is NULL");
     }
@@ -1107,7 +1187,9 @@ int swim_node_handle_datagram(swim_node* node, const swim_address* from,
 int swim_node_handle_stream_data(swim_node* node, uint64_t stream,
                                  const swim_address* from, const uint8_t* data,
                                  size_t size, int64_t now, int* verdict) {
-  return Guard(node, [&]() -> int {
+  // Any error: close the connection (the node keeps nothing of it).
+  if (verdict != nullptr) *verdict = SWIM_STREAM_CLOSE;
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (from == nullptr || verdict == nullptr ||
         (data == nullptr && size > 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT,
@@ -1137,28 +1219,28 @@ int swim_node_handle_stream_data(swim_node* node, uint64_t stream,
 }
 
 int swim_node_handle_stream_closed(swim_node* node, uint64_t stream) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     node->node->HandleStreamClosed(stream);
     return SWIM_OK;
   });
 }
 
 int swim_node_handle_timeout(swim_node* node, int64_t now) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     node->node->HandleTimeout(InstantOf(now));
     return SWIM_OK;
   });
 }
 
 int swim_node_observe_wall_clock(swim_node* node, int64_t unix_ns) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     node->node->ObserveWallClock(absl::FromUnixNanos(unix_ns));
     return SWIM_OK;
   });
 }
 
 int64_t swim_node_next_deadline(const swim_node* node) {
-  if (node == nullptr) return SWIM_TIME_NEVER;
+  if (node == nullptr || node->broken != SWIM_OK) return SWIM_TIME_NEVER;
   const std::optional<swim::Instant> deadline = node->node->NextDeadline();
   if (!deadline.has_value() || *deadline == swim::Instant::InfiniteFuture()) {
     return SWIM_TIME_NEVER;
@@ -1168,7 +1250,7 @@ int64_t swim_node_next_deadline(const swim_node* node) {
 
 int swim_node_poll_transmit(swim_node* node, swim_transmit* out,
                             uint8_t* buffer, size_t size) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (out == nullptr || (buffer == nullptr && size > 0)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out or buffer is NULL");
     }
@@ -1235,7 +1317,7 @@ size_t swim_node_max_transmit_size(const swim_node* node) {
 }
 
 int swim_node_poll_event(swim_node* node, swim_event* out) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kChanges, [&]() -> int {
     if (out == nullptr) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
@@ -1254,6 +1336,7 @@ int swim_node_poll_event(swim_node* node, swim_event* out) {
 
 int swim_node_lifecycle(const swim_node* node) {
   if (node == nullptr) return SWIM_ERR_INVALID_ARGUMENT;
+  if (node->broken != SWIM_OK) return node->broken;
   switch (node->node->lifecycle()) {
     case swim::Lifecycle::kActive:
       return SWIM_LIFECYCLE_ACTIVE;
@@ -1266,7 +1349,7 @@ int swim_node_lifecycle(const swim_node* node) {
 }
 
 int swim_node_local(swim_node* node, swim_member* out) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kReads, [&]() -> int {
     if (auto error = MemberOutError(out)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
@@ -1296,11 +1379,11 @@ int FindMember(swim_node* node, absl::string_view name, swim_member* out) {
 }  // namespace
 
 int swim_node_find(swim_node* node, const char* name, swim_member* out) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kReads, [&]() -> int {
     if (auto error = MemberOutError(out)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
-    if (auto error = CheckText("name", name, name ? std::strlen(name) : 0)) {
+    if (auto error = CheckTextName(name)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
     return FindMember(node, name, out);
@@ -1309,7 +1392,7 @@ int swim_node_find(swim_node* node, const char* name, swim_member* out) {
 
 int swim_node_find_n(swim_node* node, const char* name, size_t name_size,
                      swim_member* out) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kReads, [&]() -> int {
     if (auto error = MemberOutError(out)) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, *error);
     }
@@ -1321,11 +1404,12 @@ int swim_node_find_n(swim_node* node, const char* name, size_t name_size,
 }
 
 size_t swim_node_available(const swim_node* node) {
-  return node == nullptr ? 0 : node->node->available();
+  return node == nullptr || node->broken != SWIM_OK ? 0
+                                                    : node->node->available();
 }
 
 size_t swim_node_size(const swim_node* node) {
-  return node == nullptr ? 0 : node->node->size();
+  return node == nullptr || node->broken != SWIM_OK ? 0 : node->node->size();
 }
 
 namespace {
@@ -1350,7 +1434,7 @@ namespace {
 template <typename Snapshot>
 int ListMembers(swim_node* node, int mask, swim_members** out,
                 Snapshot snapshot) {
-  return Guard(node, [&]() -> int {
+  return Guard(node, Access::kReads, [&]() -> int {
     if (out == nullptr) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
@@ -1386,7 +1470,10 @@ size_t swim_members_count(const swim_members* members) {
 
 int swim_members_get(const swim_members* members, size_t index,
                      swim_member* out) {
-  if (members == nullptr || MemberOutError(out).has_value() ||
+  // No message to build (there is no node to keep one): nothing here
+  // allocates, so nothing can throw.
+  if (members == nullptr || out == nullptr ||
+      !StructSizeAccepted(out->struct_size, kMemberSizeV1) ||
       index >= members->members.size()) {
     return SWIM_ERR_INVALID_ARGUMENT;
   }
@@ -1399,6 +1486,9 @@ void swim_members_free(swim_members* members) { delete members; }
 int swim_node_counters(const swim_node* node, swim_counter* out,
                        size_t capacity, size_t* count) {
   if (node == nullptr) return SWIM_ERR_INVALID_ARGUMENT;
+  if (const int refused = RefuseIfBroken(node); refused != SWIM_OK) {
+    return refused;
+  }
   node->error.clear();
   if (count == nullptr || (out == nullptr && capacity > 0)) {
     SetError(node, "count is NULL, or out is NULL with a capacity");

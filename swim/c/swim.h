@@ -31,11 +31,13 @@
  *
  * Results: every function that can fail returns an int: SWIM_OK (0), a
  * positive count where documented (the poll functions: 1 = one item, 0 =
- * none), or a negative swim_result. An error changes nothing unless its
- * function says otherwise, and swim_node_last_error gives its message. No
- * function throws, aborts or reads past a size it was given on bad
- * arguments: a null pointer, a wrong struct size, text that is not UTF-8
- * or a value out of range is SWIM_ERR_INVALID_ARGUMENT.
+ * none), or a negative swim_result. An error changes nothing in the node
+ * unless its result says otherwise (NO_MEMORY and INTERNAL from a call
+ * that changes the node break it: see those), and swim_node_last_error
+ * gives its message; an output parameter may be cleared (a list pointer
+ * set to NULL). No function throws, aborts or reads past a size it was
+ * given on bad arguments: a null pointer, a wrong struct size, text that
+ * is not UTF-8 or a value out of range is SWIM_ERR_INVALID_ARGUMENT.
  *
  * Text: names, metadata keys and the cluster label are UTF-8, checked on
  * the way in. Text coming out (names from other members, who may run
@@ -45,7 +47,13 @@
  * swim_node_find_n, swim_node_remove_n.
  *
  * Threads: a node is not thread-safe; one thread at a time may call
- * functions on a handle. Different handles are independent.
+ * functions on a handle, const ones included (they set the last error).
+ * Different handles are independent, a swim_members list is independent
+ * of its node, and the functions that take no node (swim_config_init,
+ * swim_keys_from_secret, swim_address_*, the *_name functions) may be
+ * called from any thread. No function sets or reads errno.
+ *
+ * Language: this header is C99 (or later) and C++11 (or later).
  *
  * Compatibility: the exported symbols carry the version SWIM_C_1 (a linker
  * version script). Every struct that may gain fields begins with
@@ -59,6 +67,13 @@
  *   - the ones the library hands out by pointer (swim_event's member and
  *     cause): the library sets it to its own sizeof; a field that does not
  *     end within it is one the library predates.
+ * A field added later begins at or after the sizeof of the struct before
+ * it (never in its tail padding), so both checks see it. Enums may gain
+ * values within SWIM_C_1 (event types, statuses, verdict reasons,
+ * results): a caller skips an event type it does not know and treats an
+ * unknown negative result as an error; the *_name functions say
+ * "unknown". The counters (swim_node_counters) may gain names and change
+ * order between releases: look them up by name.
  * The small structs (swim_address, swim_metadata_entry, swim_bytes,
  * swim_confirmation, swim_counter) are fixed: what they lack comes as new
  * functions. */
@@ -107,26 +122,34 @@ typedef enum swim_result {
   SWIM_ERR_ALREADY_EXISTS = -4,
   /* A limit of the node's tables was reached: the members given would
    * exceed max_members or the state budget (max_stream_message). Nothing
-   * changed. (Metadata over max_metadata_size or a broadcast too large is
-   * an INVALID_ARGUMENT.) */
+   * changed. Returned by the C++ Node's Restore and Rejoin; no function of
+   * this API returns it yet. (Metadata over max_metadata_size or a
+   * broadcast too large is an INVALID_ARGUMENT.) */
   SWIM_ERR_OUT_OF_RANGE = -5,
   /* The caller's buffer is too small: the size needed was written where
    * the function says, and the output stays queued. Call again with a
    * larger buffer. */
   SWIM_ERR_BUFFER_TOO_SMALL = -6,
-  /* Memory ran out. The call did not happen and the node is as before,
-   * except from a poll function: the output it was taking is lost, as a
-   * lost packet is (the protocol recovers). */
+  /* Memory ran out. From a call that only reads the node (swim_node_local,
+   * _find, _find_n, _members, _sample, _counters) or from one without a
+   * node, nothing changed: try again later. From a call that changes it
+   * (an input, a command, a poll) the node may be half-updated, so it is
+   * broken: every later call on it returns NO_MEMORY again (its
+   * lifecycle too; the deadline is SWIM_TIME_NEVER), and the caller must
+   * free it and, if it can, start a new node (a new generation).
+   * swim_node_free then wipes its keys but leaves its memory allocated
+   * (a leak): destroying half-updated tables is not safe. */
   SWIM_ERR_NO_MEMORY = -7,
-  /* A failure inside the library (a bug): report it. The node may be in
-   * any state; free it. */
+  /* A failure inside the library (a bug): report it. From a call that
+   * changes the node, the node is broken as after NO_MEMORY (every later
+   * call returns INTERNAL); free it. */
   SWIM_ERR_INTERNAL = -8,
 } swim_result;
 
 /* "ok", "invalid-argument", ...; "unknown" for other values. Static. */
 SWIM_C_EXPORT const char* swim_result_name(int result);
 
-/* SWIM_C_API_VERSION of the library, and its release ("0.1.0"). */
+/* SWIM_C_API_VERSION of the library, and its release ("0.1.0", static). */
 SWIM_C_EXPORT int swim_c_api_version(void);
 SWIM_C_EXPORT const char* swim_version(void);
 
@@ -190,7 +213,8 @@ typedef struct swim_member {
   const swim_metadata_entry* metadata; /* by key, ascending */
   size_t metadata_count;
   /* When its status, address or metadata last changed here, on the
-   * caller's clock; SWIM_TIME_NONE if never (this node itself). */
+   * caller's clock (for this node itself: its creation, its last metadata
+   * change or leave); SWIM_TIME_NONE if never. */
   int64_t last_change;
 } swim_member;
 
@@ -226,7 +250,12 @@ typedef struct swim_config {
   const char* name;     /* UTF-8, NUL-terminated, 1-255 bytes */
   swim_address address; /* where other members reach this one */
   /* This process's life: larger than any earlier life of the same name.
-   * swim_config_init sets the wall-clock time in microseconds. */
+   * swim_config_init sets the wall-clock time in microseconds, and that is
+   * what to keep: members refuse a generation more than max_clock_skew
+   * ahead of the wall clock they observe (swim_node_observe_wall_clock),
+   * and one that is not a time of day (a count of restarts, 1, 2, ...)
+   * makes a node that observes no wall clock refuse every peer's
+   * ("drops_future_generation"). */
   uint64_t generation;
   /* The node's PRNG seed; swim_config_init draws one from the OS. Same
    * seed, config and inputs: byte-identical outputs. Give every member its
@@ -300,7 +329,8 @@ SWIM_C_EXPORT int swim_config_init(swim_config* config, size_t struct_size,
  * docs/security.md, "Keys"): comma-separated items, each the base64 of 16,
  * 24 or 32 random bytes (swim-keygen) or "passphrase:TEXT", stretched with
  * scrypt salted with `label` (deliberately slow: a few tenths of a
- * second). The first key seals. Copies each key into `storage` (32 bytes
+ * second; `label` is the config's, "" for none, never NULL). The first
+ * key seals. Copies each key into `storage` (32 bytes
  * per key suffice) and points keys[i] at it; `*count` is the number of
  * keys. INVALID_ARGUMENT with a message in `error` (never the secret) for
  * a malformed item; BUFFER_TOO_SMALL (with `*count` set) when `capacity`
@@ -323,7 +353,8 @@ typedef struct swim_node swim_node;
 SWIM_C_EXPORT int swim_node_new(swim_node** node, const swim_config* config,
                                 int64_t now, char* error, size_t error_size);
 /* Frees the node and everything it handed out (events, views); member
- * lists from swim_node_members stay valid. NULL is fine. */
+ * lists from swim_node_members stay valid. NULL is fine. A broken node
+ * (SWIM_ERR_NO_MEMORY) has its keys wiped and its core left allocated. */
 SWIM_C_EXPORT void swim_node_free(swim_node* node);
 /* The message of the last call on `node` that failed, "" if it succeeded
  * (functions that cannot fail leave it alone). Valid until the next call
@@ -336,7 +367,9 @@ SWIM_C_EXPORT const char* swim_node_last_error(const swim_node* node);
 
 /* Contacts `seeds` with a state exchange over a stream and retries with
  * backoff until some member is known. Seeds may include this node's own
- * address (ignored); none is fine (a first member). */
+ * address (ignored) and repeats; none is fine (a first member).
+ * INVALID_ARGUMENT for more than 4096 (each costs a state exchange on
+ * every attempt). */
 SWIM_C_EXPORT int swim_node_join(swim_node* node, const swim_address* seeds,
                                  size_t seed_count, int64_t now);
 /* Announces LEFT and stops probing; the lifecycle becomes LEAVING, then
@@ -349,9 +382,11 @@ SWIM_C_EXPORT int swim_node_set_metadata(swim_node* node,
                                          const swim_metadata_entry* entries,
                                          size_t count, int64_t now);
 /* Sends `payload` to every member (a USER_MESSAGE event there, once).
- * INVALID_ARGUMENT above 65535 bytes. One that fits a datagram rides the
- * gossip; a larger one goes by stream to a few members, who pass it on
- * the same way. */
+ * INVALID_ARGUMENT above 65535 bytes, or when the payload with this
+ * node's name and a header exceeds the config's max_stream_message (at
+ * its smallest, 64 KiB, a few hundred bytes less than 65535). One that
+ * fits a datagram rides the gossip; a larger one goes by stream to a few
+ * members, who pass it on the same way. */
 SWIM_C_EXPORT int swim_node_broadcast(swim_node* node, const uint8_t* payload,
                                       size_t size, int64_t now);
 /* Removes a member known to be gone for good (a LEFT claim about it); a
@@ -368,9 +403,10 @@ SWIM_C_EXPORT int swim_node_remove_n(swim_node* node, const char* name,
 
 /* Key rotation, in any lifecycle (docs/security.md, "Keys"). A key is 16,
  * 24 or 32 bytes. Add: opens packets, not yet sealing (ALREADY_EXISTS if
- * installed). Use: makes an installed key the one that seals (NOT_FOUND if
- * not installed). Remove: uninstalls (FAILED_PRECONDITION for the sealing
- * one, NOT_FOUND if not installed). */
+ * installed); the first key of a node that has none seals at once. Use: makes
+ * an installed key the one that seals (NOT_FOUND if not installed). Remove:
+ * uninstalls (FAILED_PRECONDITION for the sealing one, NOT_FOUND if not
+ * installed). */
 SWIM_C_EXPORT int swim_node_add_key(swim_node* node, const uint8_t* key,
                                     size_t size);
 SWIM_C_EXPORT int swim_node_use_key(swim_node* node, const uint8_t* key,
@@ -403,7 +439,16 @@ typedef enum swim_stream_verdict {
  * picks, unique among its open connections; reused only after
  * swim_node_handle_stream_closed) from `from` (an incoming connection's
  * peer, or the address an outgoing one was opened to), in order, in pieces
- * of any size. `*verdict` says what to do with the connection. */
+ * of any size. `*verdict` says what to do with the connection; on any
+ * error it is SWIM_STREAM_CLOSE.
+ *
+ * The node tracks at most 1024 connections that sent bytes; beyond that a
+ * new one is answered CLOSE. It has no clock of its own for them, so the
+ * caller must bound what one host can hold, as swim's drivers do
+ * (docs/drivers.md, "Streams"): a cap on connections per peer host and on
+ * those not yet authenticated (no PROGRESS yet), a read deadline restarted
+ * by PROGRESS, and closing on CLOSE. Without that, one host that opens
+ * connections and sends a few bytes on each fills the table. */
 SWIM_C_EXPORT int swim_node_handle_stream_data(swim_node* node, uint64_t stream,
                                                const swim_address* from,
                                                const uint8_t* data, size_t size,
@@ -422,8 +467,8 @@ SWIM_C_EXPORT int swim_node_observe_wall_clock(swim_node* node,
 /* --- Output --------------------------------------------------------------- */
 
 /* When swim_node_handle_timeout must next run, on the caller's clock;
- * SWIM_TIME_NEVER for no timer (after a leave, with nothing left to send)
- * or a null node. */
+ * SWIM_TIME_NEVER for no timer (after a leave, with nothing left to send),
+ * a null node or a broken one (SWIM_ERR_NO_MEMORY). */
 SWIM_C_EXPORT int64_t swim_node_next_deadline(const swim_node* node);
 
 typedef enum swim_channel {
@@ -560,7 +605,8 @@ typedef enum swim_lifecycle {
   SWIM_LIFECYCLE_LEFT = 2,    /* done: the caller may stop */
 } swim_lifecycle;
 
-/* The lifecycle; -1 (INVALID_ARGUMENT) for a null node. */
+/* The lifecycle; -1 (INVALID_ARGUMENT) for a null node, the error that
+ * broke a broken one (SWIM_ERR_NO_MEMORY). */
 SWIM_C_EXPORT int swim_node_lifecycle(const swim_node* node);
 /* This node, and a member by name: pointers valid until the next
  * swim_node_local, _find or _find_n on `node`. NOT_FOUND for an unknown
@@ -575,7 +621,7 @@ SWIM_C_EXPORT int swim_node_find(swim_node* node, const char* name,
 SWIM_C_EXPORT int swim_node_find_n(swim_node* node, const char* name,
                                    size_t name_size, swim_member* out);
 /* Remote members that are ONLINE or SUSPECT, and in any status; 0 for a
- * null node. */
+ * null or broken node. */
 SWIM_C_EXPORT size_t swim_node_available(const swim_node* node);
 SWIM_C_EXPORT size_t swim_node_size(const swim_node* node);
 
@@ -599,10 +645,10 @@ SWIM_C_EXPORT void swim_members_free(swim_members* members);
 
 /* Counters and gauges by name: every scalar swim::Stats counter, the drops by
  * reason ("drops_malformed", ...; "envelope_drops_wrong_label", ...) and
- * the gauges ("gauge_online", ...), in a fixed order
- * (docs/c_api.md). Writes the first min(capacity, total) into `out` (NULL
- * when capacity is 0) and the total into `*count`: OK if all fit,
- * BUFFER_TOO_SMALL otherwise. Names are static. */
+ * the gauges ("gauge_online", ...), in an order fixed for a release
+ * (docs/c_api.md; look them up by name across releases). Writes the first
+ * min(capacity, total) into `out` (NULL when capacity is 0) and the total into
+ * `*count`: OK if all fit, BUFFER_TOO_SMALL otherwise. Names are static. */
 typedef struct swim_counter {
   const char* name;
   uint64_t value;

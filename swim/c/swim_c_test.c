@@ -841,10 +841,108 @@ static void test_keys_from_secret(void) {
                SWIM_ERR_INVALID_ARGUMENT);
 }
 
+/* --- Limits and edges a demanding caller meets --------------------------- */
+
+/* A fresh node of its own (member 2's identity), with `max_stream_message`
+ * when nonzero. */
+static swim_node* new_node(uint64_t max_stream_message) {
+  swim_config config;
+  init_config(&config, 2);
+  if (max_stream_message != 0) config.max_stream_message = max_stream_message;
+  swim_node* node = NULL;
+  char error[256];
+  CHECK_EQ_INT(swim_node_new(&node, &config, now, error, sizeof(error)),
+               SWIM_OK);
+  return node;
+}
+
+static void test_limits(void) {
+  swim_node* node = new_node(0);
+  swim_member member = {.struct_size = sizeof(swim_member)};
+
+  /* Names outside 1-255 bytes are bad arguments, as in the _n functions. */
+  char long_name[300];
+  memset(long_name, 'n', sizeof(long_name) - 1);
+  long_name[sizeof(long_name) - 1] = '\0';
+  CHECK_EQ_INT(swim_node_find(node, "", &member), SWIM_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(swim_node_find(node, long_name, &member),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(node), "1-255") != NULL);
+  CHECK_EQ_INT(swim_node_remove(node, "", now), SWIM_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(swim_node_remove(node, long_name, now),
+               SWIM_ERR_INVALID_ARGUMENT);
+
+  /* A message quoting a key that holds a NUL is not cut short there. */
+  uint8_t byte = 1;
+  swim_metadata_entry twice[2] = {{"k\0x", 3, &byte, 1}, {"k\0x", 3, &byte, 1}};
+  CHECK_EQ_INT(swim_node_set_metadata(node, twice, 2, now),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(node), "\"k\\x00x\" is repeated") != NULL);
+
+  /* Any error closes the stream. */
+  int verdict = -1;
+  swim_address unknown_family = members[1].address;
+  unknown_family.family = 0;
+  CHECK_EQ_INT(swim_node_handle_stream_data(node, 1, &unknown_family, &byte, 1,
+                                            now, &verdict),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(verdict, SWIM_STREAM_CLOSE);
+
+  /* At most 4096 seeds, checked before any is read. */
+  swim_address* seeds = calloc(4097, sizeof(swim_address));
+  CHECK(seeds != NULL);
+  for (int i = 0; i < 4097; ++i) seeds[i] = members[i % 2].address;
+  CHECK_EQ_INT(swim_node_join(node, seeds, 4097, now),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(node), "4096") != NULL);
+  CHECK_EQ_INT(swim_node_join(node, seeds, SIZE_MAX, now),
+               SWIM_ERR_INVALID_ARGUMENT);
+  free(seeds);
+  swim_node_free(node);
+
+  /* A broadcast that max_stream_message could not carry is refused. */
+  node = new_node(64 << 10);
+  static uint8_t payload[65535];
+  CHECK_EQ_INT(swim_node_broadcast(node, payload, sizeof(payload), now),
+               SWIM_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(swim_node_last_error(node), "max_stream_message") != NULL);
+  CHECK_EQ_INT(swim_node_broadcast(node, payload, 65000, now), SWIM_OK);
+  swim_node_free(node);
+
+  /* A member alone that leaves is done: no deadline is left, after at most
+   * the one gossip round that finds nobody to tell. */
+  node = new_node(0);
+  CHECK_EQ_INT(swim_node_join(node, NULL, 0, now), SWIM_OK);
+  CHECK_EQ_INT(swim_node_leave(node, now), SWIM_OK);
+  CHECK_EQ_INT(swim_node_lifecycle(node), SWIM_LIFECYCLE_LEFT);
+  for (int i = 0; i < 3 && swim_node_next_deadline(node) != SWIM_TIME_NEVER;
+       ++i) {
+    CHECK_EQ_INT(swim_node_handle_timeout(node, swim_node_next_deadline(node)),
+                 SWIM_OK);
+  }
+  CHECK(swim_node_next_deadline(node) == SWIM_TIME_NEVER);
+  swim_node_free(node);
+
+  /* The bytes after a config's last field must be zero, its tail padding
+   * included: a field a newer header put there is not ignored. */
+  const size_t fields_end =
+      offsetof(swim_config, wire_version) + sizeof(uint32_t);
+  if (fields_end < sizeof(swim_config)) {
+    swim_config config;
+    init_config(&config, 2);
+    ((unsigned char*)&config)[fields_end] = 1;
+    char error[256];
+    CHECK_EQ_INT(swim_node_new(&node, &config, now, error, sizeof(error)),
+                 SWIM_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(error, "swim_config_init") != NULL);
+  }
+}
+
 int main(void) {
   test_keys_from_secret();
   test_cluster();
   test_bad_arguments();
+  test_limits();
   swim_node_free(members[0].node);
   free(buffer);
   if (failures > 0) {

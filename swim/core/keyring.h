@@ -52,6 +52,9 @@ class Keyring {
   // Uninstalls a secret. The primary key cannot be removed; Use another first.
   absl::Status Remove(absl::string_view secret);
 
+  // Uninstalls every key, wiping each (Node::WipeKeys).
+  void Clear() { keys_.clear(); }
+
   bool empty() const { return keys_.empty(); }
   size_t size() const { return keys_.size(); }
   // Primary first. Requires !empty() for primary().

@@ -8,6 +8,16 @@ namespace {
 
 constexpr absl::string_view kEmptyEncoding("\0", 1);
 
+// The start of `key` for an error message: at most 40 bytes, never ending
+// inside a UTF-8 sequence, so a message stays UTF-8.
+absl::string_view KeyExcerpt(absl::string_view key) {
+  constexpr size_t kMaxBytes = 40;
+  if (key.size() <= kMaxBytes) return key;
+  size_t end = kMaxBytes;
+  while (end > 0 && (static_cast<uint8_t>(key[end]) & 0xC0) == 0x80) --end;
+  return key.substr(0, end);
+}
+
 absl::Span<const uint8_t> AsBytes(absl::string_view text) {
   return absl::Span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(text.data()), text.size());
@@ -20,7 +30,7 @@ absl::StatusOr<std::string> EncodeMetadata(const Metadata& metadata) {
   for (const auto& [key, value] : metadata) {
     if (key.empty() || key.size() > kMaxMetadataKeyLength) {
       return absl::InvalidArgumentError(
-          absl::StrCat("metadata key \"", key.substr(0, 40), "\" must be 1-",
+          absl::StrCat("metadata key \"", KeyExcerpt(key), "\" must be 1-",
                        kMaxMetadataKeyLength, " bytes, is ", key.size()));
     }
     size += ByteWriter::VarintSize(key.size()) + key.size() +
@@ -28,7 +38,7 @@ absl::StatusOr<std::string> EncodeMetadata(const Metadata& metadata) {
     if (size > kMaxMetadataEncodedSize) {
       return absl::InvalidArgumentError(
           absl::StrCat("metadata exceeds ", kMaxMetadataEncodedSize,
-                       " encoded bytes (at key \"", key.substr(0, 40), "\")"));
+                       " encoded bytes (at key \"", KeyExcerpt(key), "\")"));
     }
   }
   std::string encoded(size, '\0');

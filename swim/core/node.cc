@@ -126,6 +126,8 @@ absl::Status Node::RemoveKey(absl::string_view secret) {
   RecordKeyChange(RecordKind::kRemoveKey, secret, status);
   return status;
 }
+void Node::WipeKeys() { impl_->keyring().Clear(); }
+
 void Node::RecordKeyChange(RecordKind kind, absl::string_view secret,
                            const absl::Status& status) {
   if (!status.ok()) return;

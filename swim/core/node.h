@@ -101,7 +101,10 @@ class Node {
 
   // Contacts `seeds` with a push-pull state exchange over a stream, and
   // retries with backoff until some member is known. Seeds may include this
-  // node's own address (ignored).
+  // node's own address (ignored) and repeats (asked once). InvalidArgument
+  // (nothing changed) for more than kMaxSeeds: each costs a state exchange
+  // on every attempt.
+  static constexpr size_t kMaxSeeds = 4096;
   absl::Status Join(absl::Span<const Address> seeds, Instant now);
   // Announces LEFT (disseminated like any update), stops probing: the
   // lifecycle becomes kLeaving, then kLeft once the news went out. Further
@@ -132,8 +135,8 @@ class Node {
   // news of it, and a member this life has already heard of (members probe
   // a restarted address before its application calls this) is left as it
   // is. FailedPrecondition (nothing changed) once Join or Rejoin ran;
-  // Restore's errors otherwise. With nothing to restore, this is
-  // Join(seeds).
+  // InvalidArgument for more than kMaxSeeds seeds; Restore's errors
+  // otherwise. With nothing to restore, this is Join(seeds).
   static constexpr int kRejoinContacts = 3;
   absl::Status Rejoin(absl::Span<const Member> saved,
                       absl::Span<const Address> seeds, Instant now);
@@ -154,7 +157,10 @@ class Node {
   absl::Status RememberFor(absl::string_view name, absl::Duration duration,
                            Instant now);
   // Disseminates `payload` to every member (UserMessage events there).
-  // InvalidArgument (nothing queued) above the largest payload.
+  // InvalidArgument (nothing queued) above the largest payload
+  // (kMaxUserPayloadSize), or when the payload with its origin's name and
+  // header exceeds Config::max_stream_message (at its smallest, 64 KiB, a
+  // few hundred bytes less than the largest payload).
   absl::Status Broadcast(absl::string_view payload, Instant now);
 
   // --- Keys (docs/security.md, "Keys") -------------------------------------
@@ -168,6 +174,13 @@ class Node {
   // Uninstalls a secret; FailedPrecondition for the one that seals (Use
   // another first), NotFound if it is not installed.
   absl::Status RemoveKey(absl::string_view secret);
+  // For a Node to be abandoned rather than destroyed: once an exception
+  // (std::bad_alloc) escaped one of its calls, its tables may be
+  // half-updated and even its destructor unsafe, so a caller that cannot
+  // end the process leaves it allocated (the C ABI does, SWIM_ERR_NO_MEMORY
+  // in swim.h). Wipes and uninstalls its keys, touching nothing else, so
+  // that memory holds no key. Use the Node no more afterwards.
+  void WipeKeys();
   // The installed secrets, the one that seals first (empty in plaintext
   // mode): what a driver starting this member's next life in the same
   // process (a move to a new address) gives its Config::keys, so the keys

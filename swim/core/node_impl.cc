@@ -186,8 +186,18 @@ absl::Status NodeImpl::CheckActive(absl::string_view command) const {
       absl::StrCat(command, ": this member has left the cluster"));
 }
 
+absl::Status NodeImpl::CheckSeedCount(absl::string_view command, size_t count) {
+  if (count <= Node::kMaxSeeds) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      command, ": ", count, " seeds, at most ", Node::kMaxSeeds, " taken"));
+}
+
 absl::Status NodeImpl::Join(absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Join"); !status.ok()) return status;
+  if (absl::Status status = CheckSeedCount("Join", seeds.size());
+      !status.ok()) {
+    return status;
+  }
   joined_once_ = true;
   const bool joined = table_.available() > 0;
   if (!join_.Start(seeds, local_.address, joined)) {
@@ -260,6 +270,10 @@ absl::Status NodeImpl::SetMetadata(Metadata metadata, Instant now) {
 absl::Status NodeImpl::Rejoin(absl::Span<const Member> saved,
                               absl::Span<const Address> seeds, Instant now) {
   if (absl::Status status = CheckActive("Rejoin"); !status.ok()) return status;
+  if (absl::Status status = CheckSeedCount("Rejoin", seeds.size());
+      !status.ok()) {
+    return status;
+  }
   if (joined_once_) {
     return absl::FailedPreconditionError(
         "Rejoin: this member has already joined (Join or Rejoin ran); a "
@@ -398,6 +412,8 @@ absl::Status NodeImpl::RestoreMembers(absl::Span<const Member> members,
     record.set_last_change(now);
     if (report) EmitEvent(MemberJoined{record.ToMember()});
   }
+  // Someone to gossip to at last, if a round found nobody (OnGossipTick).
+  if (!broadcasts_.empty() || broadcasts_.has_oversized()) ArmGossip(now);
   return absl::OkStatus();
 }
 
@@ -478,9 +494,18 @@ absl::Status NodeImpl::Broadcast(absl::string_view payload, Instant now) {
   // Identified by this life (generation) and a count from 1: receivers
   // keep per-origin high-water marks, so no replay of it is ever news.
   const UserBroadcast broadcast{local_.name, local_.incarnation.generation,
-                                next_broadcast_sequence_++, payload};
+                                next_broadcast_sequence_, payload};
   absl::StatusOr<std::vector<uint8_t>> encoded = EncodeMessage(broadcast);
   if (!encoded.ok()) return encoded.status();
+  // One too large for a datagram goes by stream, in a packet of its own:
+  // members (all with this max_stream_message) would drop a larger one.
+  if (kWireHeaderSize + encoded->size() > config_.max_stream_message) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "broadcast payload is ", payload.size(), " bytes: with its origin and ",
+        "header, ", kWireHeaderSize + encoded->size(),
+        " bytes, above max_stream_message (", config_.max_stream_message, ")"));
+  }
+  ++next_broadcast_sequence_;
   EnqueueBroadcast(BroadcastKey(broadcast), *std::move(encoded),
                    /*user=*/true, now);
   return absl::OkStatus();
@@ -1474,7 +1499,13 @@ void NodeImpl::OnGossipTick(Instant now) {
   gossip_next_ = now + config_.gossip_interval;
   timers_.Set(Kind::kGossip, gossip_next_);
   GossipRound(now);
-  if (broadcasts_.empty() && !broadcasts_.has_oversized()) {
+  // Nothing left to send, or nobody to send it to (a member alone, or
+  // one that left alone): no more rounds until ArmGossip, which news of a
+  // member (QueueUpdate) or a restored view calls. A node alone would
+  // otherwise wake every gossip interval for nothing, for as long as it
+  // stays alone.
+  if ((broadcasts_.empty() && !broadcasts_.has_oversized()) ||
+      table_.size() == 0) {
     timers_.Cancel(Kind::kGossip);  // until ArmGossip
   }
 }

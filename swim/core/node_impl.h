@@ -121,6 +121,8 @@ class NodeImpl {
   NodeImpl(Config config, Envelope envelope, Instant now);
   // OK while kActive; otherwise FailedPrecondition naming `command`.
   absl::Status CheckActive(absl::string_view command) const;
+  // InvalidArgument for more seeds than Node::kMaxSeeds.
+  static absl::Status CheckSeedCount(absl::string_view command, size_t count);
   bool active() const { return local_.status != MemberStatus::kLeft; }
   // True once a leave has been sent as often as any news (RetransmitLimit
   // times), or there is nobody to tell.

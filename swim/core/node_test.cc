@@ -2305,6 +2305,51 @@ TEST(NodeGossipTest, AMemberWithNothingToTellIsNotWokenToGossip) {
   EXPECT_EQ(h.node().stats().gossip_rounds, 0u);
 }
 
+// A member alone with news queued (its new metadata) has nobody to tell:
+// one round finds nobody and the rounds stop, instead of waking it every
+// gossip interval for as long as it stays alone. The news goes out once a
+// member appears.
+TEST(NodeGossipTest, AMemberAloneIsNotWokenToGossipItsNews) {
+  Config config = TestConfig();
+  config.push_pull_interval = absl::ZeroDuration();
+  config.reconnect_interval = absl::ZeroDuration();
+  Harness h(config);
+  ASSERT_TRUE(h.SetMetadata({{"role", "db"}}).ok());
+  ASSERT_GT(h.node().queued_broadcasts(), 0u);
+  const absl::Duration probe = h.node().config().probe_interval;
+  ASSERT_LT(h.node().config().gossip_interval, probe);
+  const Instant limit = h.now() + probe * 10;
+  const std::vector<Instant> wakes = WakesUntil(h, limit);
+  // The probe ticks, and the one gossip round that found nobody.
+  ASSERT_GE(wakes.size(), 9u);
+  EXPECT_LE(wakes.size(), 12u);
+  EXPECT_EQ(h.node().stats().gossip_rounds, 1u);
+  h.TakeSent();
+  h.Learn(kPeerB, Addr(3));
+  h.Advance(h.node().config().gossip_interval);
+  bool told = false;
+  for (const Sent& sent : h.sent()) {
+    for (const Claim& claim : MessagesOf<Claim>(sent)) {
+      if (sent.to == Addr(3) && claim.name == kSelf && claim.has_metadata) {
+        told = true;
+      }
+    }
+  }
+  EXPECT_TRUE(told);
+}
+
+// A member that leaves alone is done: no timer is left (swim.h,
+// swim_node_next_deadline), though its LEFT stays queued for nobody.
+TEST(NodeGossipTest, AMemberThatLeavesAloneHasNoDeadline) {
+  Harness h;
+  ASSERT_TRUE(h.Join({}).ok());
+  ASSERT_TRUE(h.Leave().ok());
+  EXPECT_EQ(h.node().lifecycle(), Lifecycle::kLeft);
+  h.Advance(h.node().config().gossip_interval * 2);
+  EXPECT_EQ(h.node().NextDeadline(), std::nullopt);
+  EXPECT_TRUE(h.sent().empty());
+}
+
 // Nor is it woken for the reconnect tick while nobody is OFFLINE: the tick
 // has nothing to try.
 TEST(NodeGossipTest, NobodyOfflineMeansNoReconnectWakeUp) {

@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "swim/core/metadata.h"
 
@@ -128,12 +129,14 @@ bool JoinAttempt::Start(absl::Span<const Address> seeds, const Address& self,
   seeds_.clear();
   answered_by_.clear();
   awaiting_seed_ = false;
+  // In the order given, each once (a set only for the test: linear in
+  // the count, which the Node bounds with kMaxSeeds).
+  absl::flat_hash_set<Address> seen;
+  seen.reserve(seeds.size());
   for (const Address& seed : seeds) {
-    if (seed == self) continue;
-    if (std::find(seeds_.begin(), seeds_.end(), seed) == seeds_.end()) {
-      seeds_.push_back(seed);
-      answered_by_.emplace_back();
-    }
+    if (seed == self || !seen.insert(seed).second) continue;
+    seeds_.push_back(seed);
+    answered_by_.emplace_back();
   }
   if (seeds_.empty()) return false;
   awaiting_floors_ = !joined;

@@ -279,6 +279,9 @@ std::vector<Address> Driver::SeedAddresses() const {
       }
     }
   }
+  // The first ones the Node takes (a seed costs a state exchange on every
+  // join attempt).
+  if (seeds.size() > Node::kMaxSeeds) seeds.resize(Node::kMaxSeeds);
   return seeds;
 }
 

@@ -211,7 +211,7 @@ class Driver {
   // Unavailable, naming the move, while one is under way; else OK.
   absl::Status RefuseWhileMoving() const;
   // The literal seeds, then every name's addresses (in name order), without
-  // repeats.
+  // repeats: the first Node::kMaxSeeds.
   std::vector<Address> SeedAddresses() const;
   // Completes the leaves whose news went out (or whose time ran out);
   // true while some wait only for the sockets to take it (TCP-only).
