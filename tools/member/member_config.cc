@@ -488,6 +488,17 @@ absl::StatusOr<MemberSettings> ResolveMemberSettings(
       !tls.ok()) {
     return tls;
   }
+  // TLS covers the TCP connections only: without a key nothing
+  // authenticates the datagrams, and anyone could join through them.
+  if (out.driver_options.tls.enabled() &&
+      out.config.security_mode == SecurityMode::kPlaintext &&
+      !out.config.tcp_only) {
+    return absl::InvalidArgumentError(
+        "TLS without a secret (--insecure) protects the TCP connections "
+        "only: the UDP datagrams would carry no authentication, so anyone "
+        "could join through them. Add --tcp-only (every byte under TLS), or "
+        "give the cluster a secret (SWIM_SECRET)");
+  }
 
   sources["name"] = (*name)->Spelled();
   if (absl::Status status = CheckConfig(out.config, sources); !status.ok()) {

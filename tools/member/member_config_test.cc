@@ -645,6 +645,23 @@ TEST(MemberConfigTest, TlsFlagsGoToTheDriverOptions) {
   EXPECT_EQ(settings->driver_options.tls.identity, TlsIdentity::kCaOnly);
 }
 
+// TLS protects streams only: without a key, datagrams would let anyone in,
+// so TLS with --insecure takes --tcp-only.
+TEST(MemberConfigTest, TlsWithoutASecretNeedsTcpOnly) {
+  MemberOptions options = Minimal();
+  options.secret_file.reset();
+  options.insecure = true;
+  options.tls_cert = "member.crt";
+  options.tls_key = "member.key";
+  options.tls_ca = "ca.pem";
+  EXPECT_THAT(InvalidMessage(options), HasSubstr("--tcp-only"));
+  options.tunables = {{"tcp_only", "true"}};
+  absl::StatusOr<MemberSettings> settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_TRUE(settings->config.tcp_only);
+  EXPECT_EQ(settings->config.security_mode, SecurityMode::kPlaintext);
+}
+
 TEST(MemberConfigTest, IncompleteTlsFlagsNameWhatIsMissing) {
   MemberOptions options = Minimal();
   options.tls_cert = "member.crt";

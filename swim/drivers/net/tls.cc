@@ -106,6 +106,10 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
     return absl::InternalError(
         absl::StrCat("TLS: TLS 1.3 is not available: ", TakeErrors()));
   }
+  // A key file protected by a passphrase fails to load, instead of the
+  // library asking for the passphrase on the terminal (and waiting).
+  SSL_CTX_set_default_passwd_cb(
+      context, [](char*, int, int, void*) -> int { return 0; });
   if (SSL_CTX_use_certificate_chain_file(
           context, options.certificate_file.c_str()) != 1) {
     return FileError("the certificate file", options.certificate_file);
@@ -406,6 +410,17 @@ absl::Status TlsStream::Receive(absl::Span<const uint8_t> ciphertext,
     return Fail(result);
   }
   CollectOutput();  // post-handshake messages (key updates)
+  // Answers the peer asked for (a key update answers one that requests
+  // it) and does not read: sealing stops at kMaxPending, so more than
+  // kMaxUnread waiting is a peer that floods requests, not traffic.
+  if (pending_bytes_ > kMaxUnread) {
+    failed_ = true;
+    failure_ = TlsFailure::kProtocol;
+    error_ = absl::ResourceExhaustedError(absl::StrCat(
+        "TLS: the peer does not read what it asks for: ", pending_bytes_,
+        " bytes wait for it"));
+    return error_;
+  }
   return absl::OkStatus();
 }
 

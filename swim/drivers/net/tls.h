@@ -89,12 +89,17 @@ void CountTlsFailure(TlsFailure failure, DriverStats& stats);
 // while less than kMaxPending waits, a burst of records (64 KiB) at a
 // time, and input is decrypted as it arrives (what follows the peer's
 // close_notify is dropped), so a connection holds a bounded amount
-// whatever the peer sends.
+// whatever the peer sends; a peer that asks for answers (key updates)
+// and does not read them is cut off at kMaxUnread.
 class TlsStream {
  public:
   enum class Role { kClient, kServer };
   // Output the driver should write before sealing more.
   static constexpr size_t kMaxPending = 64 << 10;
+  // Output beyond which Receive fails the connection (kProtocol): sealing
+  // stops at kMaxPending plus one burst, so more is answers to requests
+  // (key updates) from a peer that does not read them.
+  static constexpr size_t kMaxUnread = 4 * kMaxPending;
 
   // A stream for a connection to (kClient) or from (kServer) `peer`, whose
   // certificate must name peer's IP address under TlsIdentity::kAddress.

@@ -365,6 +365,37 @@ TEST(TlsTest, NothingIsBufferedAfterThePeersCloseNotify) {
   EXPECT_EQ((*server)->buffered_input(), 0u);
 }
 
+// A peer that keeps asking for key updates and never reads the answers:
+// they stay bounded. OpenSSL answers every request, and the connection
+// fails (kProtocol) once the answers pass kMaxUnread; BoringSSL answers
+// one at a time, only after its output was written.
+TEST(TlsTest, AnswersThePeerDoesNotReadAreBounded) {
+  auto pki = MakePki("key-updates");
+  auto member = pki->Issue("member");
+  ASSERT_TRUE(member.ok());
+  const auto context = Context(*member);
+  RawClient client(context->get());
+  auto server = TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
+  ASSERT_TRUE(server.ok());
+  Handshake(client, **server);
+  std::vector<uint8_t> received;
+  absl::Status status;
+  int round = 0;
+  for (; round < 20000 && status.ok(); ++round) {
+    ASSERT_EQ(SSL_key_update(client.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+    const uint8_t byte = 1;  // with data, as a busy connection has
+    ASSERT_EQ(SSL_write(client.ssl, &byte, 1), 1);
+    status = (*server)->Receive(client.Output(), received);
+    // The server's socket is full: nothing it wrote is taken.
+    ASSERT_LE((*server)->pending_bytes(), TlsStream::kMaxUnread + 4096);
+  }
+  if (!status.ok()) {
+    EXPECT_EQ((*server)->failure(), TlsFailure::kProtocol) << status;
+    EXPECT_NE(status.message().find("does not read"), absl::string_view::npos);
+  }
+  EXPECT_GT(received.size(), 1000u);  // it was served until then
+}
+
 TEST(TlsTest, InputIsDecryptedAsItComes) {
   auto pki = MakePki("buffered");
   auto a = pki->Issue("a");
