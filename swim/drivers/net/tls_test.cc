@@ -344,25 +344,45 @@ void Handshake(RawClient& client, TlsStream& server) {
   ASSERT_TRUE(server.established());
 }
 
+// A raw client and a TlsStream server, both of one member's certificate
+// from a CA of their own, past their handshake once Open returns (a test
+// checks server->established()).
+struct RawSession {
+  void Open(absl::string_view name) {
+    pki = MakePki(name);
+    ASSERT_NE(pki, nullptr);
+    absl::StatusOr<TlsOptions> member = pki->Issue("member");
+    ASSERT_TRUE(member.ok());
+    context = Context(*member);
+    client = std::make_unique<RawClient>(context->get());
+    absl::StatusOr<std::unique_ptr<TlsStream>> created =
+        TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
+    ASSERT_TRUE(created.ok());
+    server = *std::move(created);
+    Handshake(*client, *server);
+  }
+
+  std::unique_ptr<TestPki> pki;
+  std::shared_ptr<const TlsContext> context;
+  std::unique_ptr<RawClient> client;
+  std::unique_ptr<TlsStream> server;
+};
+
 TEST(TlsTest, NothingIsBufferedAfterThePeersCloseNotify) {
-  auto pki = MakePki("close");
-  auto member = pki->Issue("member");
-  ASSERT_TRUE(member.ok());
-  const auto context = Context(*member);
-  RawClient client(context->get());
-  auto server = TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
-  ASSERT_TRUE(server.ok());
-  Handshake(client, **server);
-  SSL_shutdown(client.ssl);
+  RawSession session;
+  session.Open("close");
+  ASSERT_TRUE(session.server != nullptr && session.server->established());
+  TlsStream& server = *session.server;
+  SSL_shutdown(session.client->ssl);
   std::vector<uint8_t> received;
-  ASSERT_TRUE((*server)->Receive(client.Output(), received).ok());
+  ASSERT_TRUE(server.Receive(session.client->Output(), received).ok());
   // A megabyte after it: dropped, not buffered, not an error.
   const std::vector<uint8_t> more(1 << 20, 0x17);
   for (int i = 0; i < 4; ++i) {
-    EXPECT_TRUE((*server)->Receive(more, received).ok());
+    EXPECT_TRUE(server.Receive(more, received).ok());
   }
   EXPECT_TRUE(received.empty());
-  EXPECT_EQ((*server)->buffered_input(), 0u);
+  EXPECT_EQ(server.buffered_input(), 0u);
 }
 
 // A peer that keeps asking for key updates and never reads the answers:
@@ -370,27 +390,23 @@ TEST(TlsTest, NothingIsBufferedAfterThePeersCloseNotify) {
 // fails (kProtocol) once the answers pass kMaxUnread; BoringSSL answers
 // one at a time, only after its output was written.
 TEST(TlsTest, AnswersThePeerDoesNotReadAreBounded) {
-  auto pki = MakePki("key-updates");
-  auto member = pki->Issue("member");
-  ASSERT_TRUE(member.ok());
-  const auto context = Context(*member);
-  RawClient client(context->get());
-  auto server = TlsStream::Create(context, TlsStream::Role::kServer, kLoopback);
-  ASSERT_TRUE(server.ok());
-  Handshake(client, **server);
+  RawSession session;
+  session.Open("key-updates");
+  ASSERT_TRUE(session.server != nullptr && session.server->established());
+  TlsStream& server = *session.server;
+  RawClient& client = *session.client;
   std::vector<uint8_t> received;
   absl::Status status;
-  int round = 0;
-  for (; round < 20000 && status.ok(); ++round) {
+  for (int round = 0; round < 20000 && status.ok(); ++round) {
     ASSERT_EQ(SSL_key_update(client.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
     const uint8_t byte = 1;  // with data, as a busy connection has
     ASSERT_EQ(SSL_write(client.ssl, &byte, 1), 1);
-    status = (*server)->Receive(client.Output(), received);
+    status = server.Receive(client.Output(), received);
     // The server's socket is full: nothing it wrote is taken.
-    ASSERT_LE((*server)->pending_bytes(), TlsStream::kMaxUnread + 4096);
+    ASSERT_LE(server.pending_bytes(), TlsStream::kMaxUnread + 4096);
   }
   if (!status.ok()) {
-    EXPECT_EQ((*server)->failure(), TlsFailure::kProtocol) << status;
+    EXPECT_EQ(server.failure(), TlsFailure::kProtocol) << status;
     EXPECT_NE(status.message().find("does not read"), absl::string_view::npos);
   }
   EXPECT_GT(received.size(), 1000u);  // it was served until then
