@@ -39,6 +39,7 @@ absl::Span<const DriverStatsField> DriverStatsFields() {
        {"tls_refused_by_peer", &DriverStats::tls_refused_by_peer},
        {"tls_handshakes_throttled", &DriverStats::tls_handshakes_throttled},
        {"tls_handshake_timeouts", &DriverStats::tls_handshake_timeouts},
+       {"tls_handshakes_closed", &DriverStats::tls_handshakes_closed},
        {"seeds_resolved", &DriverStats::seeds_resolved},
        {"seed_resolve_failures", &DriverStats::seed_resolve_failures},
        {"address_moves", &DriverStats::address_moves},

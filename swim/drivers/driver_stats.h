@@ -67,6 +67,10 @@ struct DriverStats {
   // for an incoming connection, connect_timeout after the connect for an
   // outgoing one).
   uint64_t tls_handshake_timeouts = 0;
+  // Closed (or reset) by the peer before the handshake finished: most
+  // often a member without TLS, which drops the ClientHello as garbage,
+  // or one that refused this member without an alert.
+  uint64_t tls_handshakes_closed = 0;
 
   // Seeds.
   uint64_t seeds_resolved = 0;         // names that resolved

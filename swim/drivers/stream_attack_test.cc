@@ -27,6 +27,7 @@
 #include "absl/base/config.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -401,6 +402,39 @@ TEST_P(TlsStreamAttackTest, StalledGarbageAndExpiredHandshakesAreRefused) {
       << OpenDescriptors("/proc/self/fd") << " descriptors, "
       << descriptors_before << " before";
   EXPECT_TRUE(view_.AwaitConverged(names_, kBound)) << view_.Describe();
+}
+
+// A member without TLS reads a TLS member's ClientHello as garbage and
+// closes. Must happen: the TLS member counts it (tls_handshakes_closed)
+// and tells its error listeners what to check; before, nothing said why
+// its join went nowhere.
+TEST_P(TlsStreamAttackTest, APeerWithoutTlsIsCountedAndReported) {
+  const TlsOptions tls = options_.tls;
+  options_.tls = TlsOptions();
+  Start("plain");
+  options_.tls = tls;
+  RunningMember& member = Start("tls");
+  absl::Mutex mutex;
+  std::vector<std::string> errors;
+  member.driver().AddErrorListener([&](const absl::Status& error) {
+    absl::MutexLock lock(&mutex);
+    errors.push_back(std::string(error.message()));
+  });
+  member.driver().Join({members_[0]->address()});
+  EXPECT_TRUE(
+      Eventually([&] { return StatsOf(1).tls_handshakes_closed > 0; }, kBound))
+      << StatsOf(1).ToString();
+  std::vector<std::string> seen;
+  {
+    absl::MutexLock lock(&mutex);
+    seen = errors;
+  }
+  members_.clear();  // no listener runs once the locals it uses are gone
+  bool reported = false;
+  for (const std::string& error : seen) {
+    if (error.find("does it run TLS") != std::string::npos) reported = true;
+  }
+  EXPECT_TRUE(reported) << seen.size() << " errors";
 }
 
 // Must happen: a real ClientHello, sent again on 300 connections from one

@@ -174,6 +174,11 @@ void AsioStreams::OnReadable(uint64_t id, const asio::error_code& error) {
       StartRead(*connection);
       break;
     }
+    if (read_error) {  // eof, a reset, ...
+      if (auto closed = table_.ClosedInHandshake(*connection)) {
+        report_(closed->first, closed->second);
+      }
+    }
     if (read_error == asio::error::eof) {
       // The peer finished sending. Whatever is still queued for it (a
       // reply) is written before the connection closes.

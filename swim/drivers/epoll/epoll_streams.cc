@@ -161,6 +161,9 @@ bool EpollStreams::ReadAvailable(uint64_t id, Instant now) {
       continue;
     }
     if (count == 0) {
+      if (auto closed = table_.ClosedInHandshake(*connection)) {
+        report_(closed->first, closed->second);
+      }
       // The peer finished sending. Whatever is still queued for it (a
       // reply) is written before the connection closes.
       connection->read_closed = true;
@@ -174,6 +177,9 @@ bool EpollStreams::ReadAvailable(uint64_t id, Instant now) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
     if (errno == EINTR) continue;
     ++stats_.stream_errors;
+    if (auto closed = table_.ClosedInHandshake(*connection)) {
+      report_(closed->first, closed->second);
+    }
     Close(id);
     return false;
   }

@@ -384,6 +384,25 @@ class ConnectionTable {
                                       connection.peer.ToString(), ")"))};
   }
 
+  // The peer closed or reset the connection. If its TLS handshake had not
+  // finished, counts it (tls_handshakes_closed) and says what to tell the
+  // error listeners: nothing else would, and the usual cause (a member
+  // without TLS on the other end) is a mistake the operator must fix.
+  std::optional<std::pair<std::string, absl::Status>> ClosedInHandshake(
+      const Connection& connection) {
+    if (connection.tls == nullptr || connection.tls->established()) {
+      return std::nullopt;
+    }
+    ++stats_.tls_handshakes_closed;
+    return std::pair{
+        std::string("tls closed-in-handshake"),
+        absl::UnavailableError(absl::StrCat(
+            "the peer closed the connection during the TLS handshake: does "
+            "it run TLS, and trust this member's CA? (",
+            connection.incoming ? "from " : "to ", connection.peer.ToString(),
+            ")"))};
+  }
+
   // The Node's verdict on `count` bytes read from the connection. False:
   // the driver must close it now (the Node has forgotten it).
   bool Read(Connection& connection, size_t count, StreamVerdict verdict,

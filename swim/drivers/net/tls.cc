@@ -78,6 +78,17 @@ absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
           " (TlsOptions::check_own_certificate)"));
     }
   }
+  // TLS 1.3 signs every handshake: a key usage without digitalSignature
+  // (key agreement only, say) is refused by BoringSSL peers, whatever a
+  // library that lets it load says.
+  const uint32_t key_usage = X509_get_key_usage(leaf);
+  if (key_usage != UINT32_MAX && (key_usage & KU_DIGITAL_SIGNATURE) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TLS: the certificate in '", options.certificate_file,
+        "' does not allow digital signatures (its keyUsage lacks "
+        "digitalSignature), which TLS 1.3 needs: members would refuse it "
+        "(TlsOptions::check_own_certificate)"));
+  }
   return absl::OkStatus();
 }
 
@@ -325,6 +336,13 @@ absl::Status TlsStream::Fail(int result) {
         break;
     }
     detail = X509_verify_cert_error_string(verify);
+#ifdef SSL_R_KEY_USAGE_BIT_INCORRECT  // BoringSSL's; OpenSSL's is a verify
+                                      // error
+  } else if (has([](int r) { return r == SSL_R_KEY_USAGE_BIT_INCORRECT; })) {
+    failure_ = TlsFailure::kUntrusted;
+    detail =
+        "the peer's certificate does not allow digital signatures (keyUsage)";
+#endif
   } else if (has([](int r) {
                return r == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE;
              })) {

@@ -545,6 +545,23 @@ TEST(TlsTest, LoadRefusesACertificateItsOwnBundleWouldRefuse) {
   }
 }
 
+// TLS 1.3 signs every handshake: a certificate whose keyUsage lacks
+// digitalSignature is refused at load, with either library (OpenSSL
+// would load it; BoringSSL peers would refuse it in every handshake).
+TEST(TlsTest, LoadRefusesACertificateThatCannotSign) {
+  auto pki = MakePki("key-usage");
+  TestPki::Leaf agreement_only;
+  agreement_only.key_usage = "critical,keyAgreement";
+  auto member = pki->Issue("agreement", agreement_only);
+  ASSERT_TRUE(member.ok()) << member.status();
+  auto loaded = TlsContext::Load(*member);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find(member->certificate_file),
+            std::string::npos)
+      << loaded.status();
+}
+
 TEST(TlsTest, FailureNamesAreDistinct) {
   const TlsFailure all[] = {
       TlsFailure::kProtocol,         TlsFailure::kNoCertificate,

@@ -28,6 +28,8 @@ class TestPki {
     // Valid from now + not_before until now + not_after.
     absl::Duration not_before = -absl::Hours(1);
     absl::Duration not_after = absl::Hours(24);
+    // The keyUsage extension, as openssl's configuration writes it.
+    std::string key_usage = "critical,digitalSignature";
   };
 
   // A new CA whose files go into a new directory in `parent` (which must
