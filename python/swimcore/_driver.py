@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from ._native import (Address, NativeConfig, NativeNode, SwimError,
                       Transmit)
@@ -383,7 +383,11 @@ class Driver:
                 backoff = min(2 * backoff, DriverLimits.max_resolve_backoff)
                 continue
             backoff = DriverLimits.min_resolve_backoff
-            self._seed_resolved(name, addresses)
+            try:
+                self._seed_resolved(name, addresses)
+            except Exception:  # the name is followed on, whatever happened
+                _log.exception('%s: peer %s: joining its addresses failed',
+                               self.config.local_name, _host_port(name))
             if DriverLimits.seed_refresh_interval <= 0:
                 return
             await asyncio.sleep(DriverLimits.seed_refresh_interval)
@@ -398,19 +402,23 @@ class Driver:
         if seeds == self._join_addresses:
             return
         self._join_addresses = seeds
-        if node.lifecycle != 'active':
-            return
-        try:
-            node.join(seeds, _now())
-        except SwimError as e:
-            _log.warning('%s: join: %s', self.config.local_name, e)
-        self._after()
+        with self._stop_if_broken(reraise=False):
+            if node.lifecycle != 'active':
+                return
+            try:
+                node.join(seeds, _now())
+            except SwimError as e:
+                if node.broken:
+                    raise
+                _log.warning('%s: join: %s', self.config.local_name, e)
+            self._after()
 
     def _seed_addresses(self) -> list[Address]:
-        """Every seed address: the literal ones, then each name's."""
+        """Every seed address: the literal ones, then each name's (in name
+        order, as the C++ drivers)."""
         seeds = dict.fromkeys(self._literal_seeds)
-        for addresses in self._resolved_seeds.values():
-            seeds.update(dict.fromkeys(addresses))
+        for name in sorted(self._resolved_seeds):
+            seeds.update(dict.fromkeys(self._resolved_seeds[name]))
         return list(seeds)[:DriverLimits.max_seeds]
 
     async def _bind(self, bind: Address) -> tuple[
@@ -603,6 +611,18 @@ class Driver:
         with self._stop_if_broken(reraise=True):
             node.remove(name, _now())
             self._after()
+
+    def rotate_key(self, command: Literal['add', 'use', 'remove'],
+                   key: bytes) -> None:
+        """Key rotation (docs/security.md, "Keys")."""
+        node = self._require()
+        with self._stop_if_broken(reraise=True):
+            if command == 'add':
+                node.add_key(key)
+            elif command == 'use':
+                node.use_key(key)
+            else:
+                node.remove_key(key)
 
     # --- Output ---------------------------------------------------------------------
 

@@ -86,15 +86,15 @@ class Worker:
 
     def add_key(self, key: bytes) -> None:
         """Key rotation: installs a key that opens packets."""
-        self._running()._require().add_key(key)
+        self._running().rotate_key('add', key)
 
     def use_key(self, key: bytes) -> None:
         """Key rotation: seals with an installed key."""
-        self._running()._require().use_key(key)
+        self._running().rotate_key('use', key)
 
     def remove_key(self, key: bytes) -> None:
         """Key rotation: uninstalls a key (not the sealing one)."""
-        self._running()._require().remove_key(key)
+        self._running().rotate_key('remove', key)
 
     def counters(self) -> dict[str, int]:
         """Every counter and gauge by name (docs/c_api.md, "Counters")."""

@@ -17,6 +17,10 @@
 #include <variant>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -61,9 +65,8 @@ constexpr size_t kTransmitSizeV1 =
 // struct_size covers it, then name it in the check. A field added later
 // must begin at or after the sizeof of the version before (swim.h,
 // "Compatibility"), never in its tail padding: a library of that version
-// reading a newer caller's struct checks only the bytes past its last
-// field, and a newer library must not read an old caller's padding as a
-// field.
+// checks that a newer caller's bytes past its sizeof are zero, and a
+// newer library must not read an old caller's padding as a field.
 template <typename T>
 constexpr bool OnlyPaddingAfter(size_t first_size) {
   return sizeof(T) >= first_size && sizeof(T) - first_size < alignof(T);
@@ -327,8 +330,9 @@ void SetError(const swim_node* node, absl::string_view message,
   }
 }
 
-// Whether a call changes the node (an input, a command, a poll) or only
-// reads it (swim_node_local, _find, _members, _sample).
+// Whether a call changes the node (an input, a command, a poll,
+// swim_node_sample, which draws from its PRNG) or only reads it
+// (swim_node_local, _find, _find_n, _members, _counters).
 enum class Access { kChanges, kReads };
 
 // A node that is broken (swim_node::broken) refuses the call, saying so.
@@ -530,19 +534,17 @@ absl::StatusOr<swim::Config> ConfigOf(const swim_config* in) {
                                    "call swim_config_init")) {
     return absl::InvalidArgumentError(*error);
   }
-  // A newer caller's fields this library does not know must be unset:
-  // checked from the end of the last field it knows, so a field a newer
-  // header put in this struct's tail padding is seen too.
+  // A newer caller's fields this library does not know must be unset.
+  // They begin at or after this library's sizeof (never in its tail
+  // padding, whose bytes a copy of the struct need not keep zero).
   const auto* bytes = reinterpret_cast<const uint8_t*>(in);
-  if (in->struct_size > kConfigSizeV1 &&
-      !std::all_of(bytes + kConfigSizeV1, bytes + in->struct_size,
+  if (in->struct_size > sizeof(swim_config) &&
+      !std::all_of(bytes + sizeof(swim_config), bytes + in->struct_size,
                    [](uint8_t byte) { return byte == 0; })) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config: bytes past this library's last swim_config field (at ",
-        kConfigSizeV1, " of ", in->struct_size, ", API version ",
-        SWIM_C_API_VERSION,
-        ") are set: fields of a newer header (update the library), or a "
-        "config not made by swim_config_init"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: fields past this library's swim_config (",
+                     sizeof(swim_config), " bytes, API version ",
+                     SWIM_C_API_VERSION, ") are set; update the library"));
   }
   swim::Config c;
   // A config refused after its keys were copied leaves no copy behind (on
@@ -1051,7 +1053,13 @@ void swim_node_free(swim_node* node) {
     // even destroying them is not safe: the core stays allocated, a leak
     // after an allocation failure, with its keys wiped.
     node->node->WipeKeys();
-    static_cast<void>(node->node.release());
+    swim::Node* abandoned = node->node.release();
+#if defined(__SANITIZE_ADDRESS__)
+    // Left allocated on purpose: not a leak to report.
+    __lsan_ignore_object(abandoned);
+#else
+    static_cast<void>(abandoned);
+#endif
   }
   delete node;
 }
@@ -1432,9 +1440,9 @@ namespace {
 // A member list taken by `snapshot` (a StatusMask to members) after the
 // arguments are checked.
 template <typename Snapshot>
-int ListMembers(swim_node* node, int mask, swim_members** out,
+int ListMembers(swim_node* node, Access access, int mask, swim_members** out,
                 Snapshot snapshot) {
-  return Guard(node, Access::kReads, [&]() -> int {
+  return Guard(node, access, [&]() -> int {
     if (out == nullptr) {
       return Fail(node, SWIM_ERR_INVALID_ARGUMENT, "out is NULL");
     }
@@ -1452,16 +1460,19 @@ int ListMembers(swim_node* node, int mask, swim_members** out,
 }  // namespace
 
 int swim_node_members(swim_node* node, int mask, swim_members** out) {
-  return ListMembers(node, mask, out, [node](swim::StatusMask statuses) {
-    return node->node->Members(statuses);
-  });
+  return ListMembers(node, Access::kReads, mask, out,
+                     [node](swim::StatusMask statuses) {
+                       return node->node->Members(statuses);
+                     });
 }
 
 int swim_node_sample(swim_node* node, size_t count, int mask,
                      swim_members** out) {
-  return ListMembers(node, mask, out, [node, count](swim::StatusMask statuses) {
-    return node->node->Sample(count, statuses);
-  });
+  // Draws from the node's PRNG (a recorded input): it changes the node.
+  return ListMembers(node, Access::kChanges, mask, out,
+                     [node, count](swim::StatusMask statuses) {
+                       return node->node->Sample(count, statuses);
+                     });
 }
 
 size_t swim_members_count(const swim_members* members) {

@@ -131,9 +131,10 @@ typedef enum swim_result {
    * larger buffer. */
   SWIM_ERR_BUFFER_TOO_SMALL = -6,
   /* Memory ran out. From a call that only reads the node (swim_node_local,
-   * _find, _find_n, _members, _sample, _counters) or from one without a
-   * node, nothing changed: try again later. From a call that changes it
-   * (an input, a command, a poll) the node may be half-updated, so it is
+   * _find, _find_n, _members, _counters) or from one without a node,
+   * nothing changed: try again later. From a call that changes it (an
+   * input, a command, a poll, swim_node_sample, which draws from the
+   * node's PRNG) the node may be half-updated, so it is
    * broken: every later call on it returns NO_MEMORY again (its
    * lifecycle too; the deadline is SWIM_TIME_NEVER), and the caller must
    * free it and, if it can, start a new node (a new generation).
@@ -467,8 +468,9 @@ SWIM_C_EXPORT int swim_node_observe_wall_clock(swim_node* node,
 /* --- Output --------------------------------------------------------------- */
 
 /* When swim_node_handle_timeout must next run, on the caller's clock;
- * SWIM_TIME_NEVER for no timer (after a leave, with nothing left to send),
- * a null node or a broken one (SWIM_ERR_NO_MEMORY). */
+ * SWIM_TIME_NEVER for no timer (after a leave, once its news went out or
+ * nobody is left to tell), a null node or a broken one
+ * (SWIM_ERR_NO_MEMORY). */
 SWIM_C_EXPORT int64_t swim_node_next_deadline(const swim_node* node);
 
 typedef enum swim_channel {

@@ -151,7 +151,8 @@ class NodeImpl {
   void ConcludeProbe(const Probe::Outcome& ended, Instant now);
   // A gossip round. Rounds fall on a fixed grid (gossip_interval apart
   // from a random phase) but run only while something is queued: a round
-  // that leaves the queue empty does not re-arm, and the next message
+  // that leaves the queue empty, or finds the table empty (a member
+  // alone), does not re-arm, and the next message
   // queued arms the first grid point at or after `now` (ArmGossip). A
   // member with no news is then not woken for gossip at all, and every
   // round runs when an always-armed timer would have run it.

@@ -206,10 +206,15 @@ absl::Status Driver::RejoinFromView(std::vector<Address> seeds, Instant now) {
     }
   }
   // Not restored, but its members' addresses are still the best guess of
-  // where the cluster is: a few of them, spread over the view, are seeds.
+  // where the cluster is: a few of them, spread over the view, are seeds
+  // (within the Node's kMaxSeeds, the seeds given first).
   const size_t saved = view->members.size();
   const size_t contacts =
-      std::min(saved, static_cast<size_t>(options_.view_file_contacts));
+      std::min({saved, static_cast<size_t>(options_.view_file_contacts),
+                Node::kMaxSeeds});
+  if (seeds.size() + contacts > Node::kMaxSeeds) {
+    seeds.resize(Node::kMaxSeeds - contacts);
+  }
   for (size_t i = 0; i < contacts; ++i) {
     const Address& address = view->members[i * saved / contacts].address;
     if (std::find(seeds.begin(), seeds.end(), address) == seeds.end()) {

@@ -384,13 +384,16 @@ class ConnectionTable {
                                       connection.peer.ToString(), ")"))};
   }
 
-  // The peer closed or reset the connection. If its TLS handshake had not
-  // finished, counts it (tls_handshakes_closed) and says what to tell the
-  // error listeners: nothing else would, and the usual cause (a member
-  // without TLS on the other end) is a mistake the operator must fix.
+  // The peer closed or reset the connection. If its TLS handshake had
+  // begun and not finished (an incoming connection that sent nothing is a
+  // port check, not a handshake), counts it (tls_handshakes_closed) and
+  // says what to tell the error listeners: nothing else would, and the
+  // usual cause (a member without TLS on the other end) is a mistake the
+  // operator must fix.
   std::optional<std::pair<std::string, absl::Status>> ClosedInHandshake(
       const Connection& connection) {
-    if (connection.tls == nullptr || connection.tls->established()) {
+    if (connection.tls == nullptr || connection.tls->established() ||
+        (connection.incoming && !connection.tls->received_input())) {
       return std::nullopt;
     }
     ++stats_.tls_handshakes_closed;
@@ -398,7 +401,8 @@ class ConnectionTable {
         std::string("tls closed-in-handshake"),
         absl::UnavailableError(absl::StrCat(
             "the peer closed the connection during the TLS handshake: does "
-            "it run TLS, and trust this member's CA? (",
+            "it run TLS, and trust this member's CA? (a member over its "
+            "handshake budget closes too; the protocol retries) (",
             connection.incoming ? "from " : "to ", connection.peer.ToString(),
             ")"))};
   }

@@ -385,6 +385,7 @@ absl::Status TlsStream::Receive(absl::Span<const uint8_t> ciphertext,
   // After the peer's close_notify nothing is read any more: what follows
   // is dropped, not buffered.
   if (closed_by_peer_) return absl::OkStatus();
+  if (!ciphertext.empty()) received_input_ = true;
   ERR_clear_error();
   while (!ciphertext.empty()) {
     // What one socket read brought; complete records are taken out below,

@@ -132,6 +132,8 @@ class TlsStream {
   }
   // All ciphertext waiting for the socket.
   size_t pending_bytes() const { return pending_bytes_; }
+  // Whether the peer sent any bytes at all (Receive was given some).
+  bool received_input() const { return received_input_; }
   // Ciphertext received and not decrypted yet: at most a partial record
   // (or handshake message), nothing after the peer's close_notify.
   size_t buffered_input() const;
@@ -161,6 +163,7 @@ class TlsStream {
   std::deque<std::vector<uint8_t>> out_;
   size_t out_start_ = 0;  // of out_.front()
   size_t pending_bytes_ = 0;
+  bool received_input_ = false;
   bool established_ = false;
   // Whether this member's certificate has gone out: with a server's first
   // flight, a client's second (TLS 1.3). Before, an alert about it comes
