@@ -117,12 +117,13 @@ struct StreamConnection {
 // queued bytes are capped across all connections
 // (max_queued_stream_bytes).
 //
-// With TLS (SetTls), incoming connections are first held to the handshake
-// budget (DriverOptions::max_handshakes_per_host_per_second and
+// With TLS (SetTls), incoming connections within their host's caps are
+// then held to the handshake budget
+// (DriverOptions::max_handshakes_per_host_per_second and
 // max_handshakes_per_second), beyond which they are closed at once, before
-// the caps; and every connection made or accepted gets a TlsStream:
-// the driver passes what the socket read through Open and writes what
-// Outgoing gives. A handshake is no authenticated progress, so one that
+// anything is evicted for them; and every connection made or accepted gets a
+// TlsStream: the driver passes what the socket read through Open and writes
+// what Outgoing gives. A handshake is no authenticated progress, so one that
 // stalls is cut by the same deadlines; a failed one closes the connection,
 // counted by reason.
 //
@@ -192,10 +193,8 @@ class ConnectionTable {
                        const Address& peer, Instant now) {
     Accepted result;
     const Address host = HostOf(peer, options_.ipv6_host_prefix);
-    if (tls_ != nullptr && !handshakes_.TryTake(host, now)) {
-      ++stats_.tls_handshakes_throttled;
-      return result;
-    }
+    // A host's caps first: a connection they refuse spends none of the
+    // handshake budget, which other hosts share.
     if (auto it = unauthenticated_by_host_.find(host);
         it != unauthenticated_by_host_.end() &&
         it->second >=
@@ -203,14 +202,21 @@ class ConnectionTable {
       ++stats_.streams_rejected;
       return result;
     }
+    Connection* idle = nullptr;
     if (auto it = incoming_by_host_.find(host);
         it != incoming_by_host_.end() &&
         it->second >= static_cast<size_t>(options_.max_connections_per_host)) {
-      Connection* idle = LeastRecentlyActiveIdle(now, &host);
+      idle = LeastRecentlyActiveIdle(now, &host);
       if (idle == nullptr) {
         ++stats_.streams_rejected;
         return result;
       }
+    }
+    if (tls_ != nullptr && !handshakes_.TryTake(host, now)) {
+      ++stats_.tls_handshakes_throttled;
+      return result;
+    }
+    if (idle != nullptr) {
       ++stats_.streams_evicted;
       result.evicted = Remove(idle->id);
     }

@@ -539,40 +539,81 @@ TEST(ConnectionTableTest, TlsFailuresAndStalledHandshakesAreCounted) {
   EXPECT_EQ(stats.stream_read_timeouts, 0u);
 }
 
-// With TLS, incoming connections beyond the handshake budget are closed at
-// the accept and counted, before the caps; without TLS there is none.
-TEST(ConnectionTableTest, TlsHandshakesBeyondTheBudgetAreRefusedAtTheAccept) {
-  const auto context = MemberTls("budget-ca");
-  ASSERT_TRUE(context.ok()) << context.status();
+// Options with generous caps and the given handshake budget.
+DriverOptions BudgetOptions(int per_host, int overall) {
   DriverOptions options = SmallOptions();
   options.max_connections = 64;
   options.max_connections_per_host = 64;
   options.max_unauthenticated_per_host = 64;
-  options.max_handshakes_per_host_per_second = 3;
-  options.max_handshakes_per_second = 5;
+  options.max_handshakes_per_host_per_second = per_host;
+  options.max_handshakes_per_second = overall;
+  return options;
+}
+
+// Connections `peer` makes `tries` times at kNow: how many the table took.
+int AcceptEach(Table& table, absl::string_view peer, int tries) {
+  int taken = 0;
+  for (int i = 0; i < tries; ++i) taken += Accept(table, peer) != nullptr;
+  return taken;
+}
+
+// With TLS, incoming connections beyond the handshake budget are closed at
+// the accept and counted; without TLS there is none.
+TEST(ConnectionTableTest, TlsHandshakesBeyondTheBudgetAreRefusedAtTheAccept) {
+  const auto context = MemberTls("budget-ca");
+  ASSERT_TRUE(context.ok()) << context.status();
+  const DriverOptions options = BudgetOptions(3, 5);
 
   DriverStats plain_stats;
   Table plain(options, plain_stats);
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_NE(Accept(plain, "10.0.0.1:40000"), nullptr);
-  }
+  EXPECT_EQ(AcceptEach(plain, "10.0.0.1:40000", 10), 10);
   EXPECT_EQ(plain_stats.tls_handshakes_throttled, 0u);
 
   DriverStats stats;
   Table table(options, stats);
   table.SetTls(*context);
-  int taken = 0;
-  for (int i = 0; i < 10; ++i)
-    taken += Accept(table, "10.0.0.1:40000") != nullptr;
-  EXPECT_EQ(taken, 3);
-  for (int i = 0; i < 10; ++i)
-    taken += Accept(table, "10.0.0.2:40000") != nullptr;
-  EXPECT_EQ(taken, 5);  // the overall budget
+  EXPECT_EQ(AcceptEach(table, "10.0.0.1:40000", 10), 3);
+  EXPECT_EQ(AcceptEach(table, "10.0.0.2:40000", 10), 2);  // the overall budget
   EXPECT_EQ(stats.tls_handshakes_throttled, 15u);
   EXPECT_EQ(stats.streams_accepted, 5u);
   EXPECT_EQ(stats.streams_rejected, 0u);
   // A second on, both budgets are whole again.
   EXPECT_NE(Accept(table, "10.0.0.1:40000", kNow + absl::Seconds(1)), nullptr);
+}
+
+// A connection its host's caps refuse spends none of the handshake budget,
+// so a host hammering at its cap cannot use up the budget other hosts
+// share.
+TEST(ConnectionTableTest, ConnectionsOverAHostsCapSpendNoHandshakeBudget) {
+  const auto context = MemberTls("capped-ca");
+  ASSERT_TRUE(context.ok()) << context.status();
+  DriverOptions options = BudgetOptions(0, 5);
+  options.max_unauthenticated_per_host = 2;
+  DriverStats stats;
+  Table table(options, stats);
+  table.SetTls(*context);
+  EXPECT_EQ(AcceptEach(table, "10.0.0.1:40000", 10), 2);
+  EXPECT_EQ(stats.streams_rejected, 8u);
+  EXPECT_EQ(stats.tls_handshakes_throttled, 0u);
+  // The second host's cap, within the budget; then the budget's end.
+  EXPECT_EQ(AcceptEach(table, "10.0.0.2:40000", 10), 2);
+  EXPECT_EQ(AcceptEach(table, "10.0.0.3:40000", 10), 1);
+  EXPECT_EQ(stats.tls_handshakes_throttled, 9u);
+
+  // At the cap on all of a host's connections, likewise (none of them can
+  // be evicted for the newcomer yet).
+  options.max_connections_per_host = 1;
+  options.max_unauthenticated_per_host = 64;
+  DriverStats capped_stats;
+  Table capped(options, capped_stats);
+  capped.SetTls(*context);
+  EXPECT_EQ(AcceptEach(capped, "10.0.0.1:40000", 10), 1);
+  EXPECT_EQ(capped_stats.tls_handshakes_throttled, 0u);
+  int taken = 0;
+  for (int i = 2; i < 10; ++i) {
+    taken += AcceptEach(capped, absl::StrCat("10.0.0.", i, ":40000"), 1);
+  }
+  EXPECT_EQ(taken, 4);
 }
 
 }  // namespace
