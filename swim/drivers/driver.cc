@@ -36,7 +36,8 @@ constexpr absl::Duration kLeaveFlushCheck = absl::Milliseconds(10);
 }  // namespace
 
 Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
-               DriverOptions options, std::unique_ptr<Recorder> recording)
+               DriverOptions options, std::unique_ptr<Recorder> recording,
+               const net::TlsContext* tls)
     : node_(std::move(node)),
       name_(node_->local().name),
       address_(node_->local().address),
@@ -47,6 +48,7 @@ Driver::Driver(std::unique_ptr<Node> node, const Address& bound,
   if (!options_.view_file.empty()) {
     view_writer_ = std::make_unique<net::ViewFileWriter>(options_.view_file);
   }
+  if (tls != nullptr) tls_expiry_ = tls->expires();
 }
 
 Driver::~Driver() {
@@ -436,9 +438,24 @@ absl::Status Driver::ReloadTls() {
   }
   absl::StatusOr<std::shared_ptr<const net::TlsContext>> loaded =
       net::TlsContext::Load(options_.tls);
-  if (!loaded.ok()) return loaded.status();
-  Post([this, tls = *std::move(loaded)]() mutable { UseTls(std::move(tls)); });
+  if (!loaded.ok()) {
+    Post([this] { ++stats_.tls_reload_failures; });
+    return loaded.status();
+  }
+  {
+    absl::MutexLock lock(&tls_mutex_);
+    tls_expiry_ = (*loaded)->expires();
+  }
+  Post([this, tls = *std::move(loaded)]() mutable {
+    ++stats_.tls_reloads;
+    UseTls(std::move(tls));
+  });
   return absl::OkStatus();
+}
+
+std::optional<absl::Time> Driver::TlsCertificateExpiry() const {
+  absl::MutexLock lock(&tls_mutex_);
+  return tls_expiry_;
 }
 
 void Driver::AddEventListener(EventListener listener) {

@@ -115,6 +115,11 @@ class Driver {
   // file, the driver keeps what it has. FailedPrecondition when TLS is
   // off. The programs call it on SIGHUP.
   absl::Status ReloadTls();
+  // When the certificate in use, or one above it in its file's chain,
+  // expires (net::TlsContext::expires): the one loaded at creation, then
+  // that of each ReloadTls that succeeded. Peers refuse this member's new
+  // connections from then on. nullopt when TLS is off. Thread-safe.
+  std::optional<absl::Time> TlsCertificateExpiry() const;
 
   // --- Listeners ----------------------------------------------------------
   // Take effect before any later command's events. A listener added
@@ -128,8 +133,10 @@ class Driver {
   // net::OpenMember (net/open_member.h), then hands the Node here.
   // `recording`: DriverOptions::recording_file, already recording `node`
   // (net::OpenMember); the driver ends the recording when it is destroyed.
+  // `tls`: DriverOptions::tls loaded (net::OpenMember), null when off.
   Driver(std::unique_ptr<Node> node, const Address& bound,
-         DriverOptions options, std::unique_ptr<Recorder> recording = nullptr);
+         DriverOptions options, std::unique_ptr<Recorder> recording = nullptr,
+         const net::TlsContext* tls = nullptr);
 
   // --- For subclasses, on the loop thread ---------------------------------
   Node& node() { return *node_; }
@@ -230,6 +237,8 @@ class Driver {
 
   std::unique_ptr<Node> node_;
   const std::string name_;
+  mutable absl::Mutex tls_mutex_;
+  std::optional<absl::Time> tls_expiry_ ABSL_GUARDED_BY(tls_mutex_);
   mutable absl::Mutex address_mutex_;
   Address address_ ABSL_GUARDED_BY(address_mutex_);  // node_'s, for address()
   const Address bound_;

@@ -40,6 +40,8 @@ absl::Span<const DriverStatsField> DriverStatsFields() {
        {"tls_handshakes_throttled", &DriverStats::tls_handshakes_throttled},
        {"tls_handshake_timeouts", &DriverStats::tls_handshake_timeouts},
        {"tls_handshakes_closed", &DriverStats::tls_handshakes_closed},
+       {"tls_reloads", &DriverStats::tls_reloads},
+       {"tls_reload_failures", &DriverStats::tls_reload_failures},
        {"seeds_resolved", &DriverStats::seeds_resolved},
        {"seed_resolve_failures", &DriverStats::seed_resolve_failures},
        {"address_moves", &DriverStats::address_moves},

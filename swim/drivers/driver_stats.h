@@ -71,6 +71,11 @@ struct DriverStats {
   // often a member without TLS, which drops the ClientHello as garbage,
   // or one that refused this member without an alert.
   uint64_t tls_handshakes_closed = 0;
+  // Driver::ReloadTls calls whose files loaded (connections made from then
+  // on use them), and those that failed (the driver kept what it had; the
+  // call's error names the file).
+  uint64_t tls_reloads = 0;
+  uint64_t tls_reload_failures = 0;
 
   // Seeds.
   uint64_t seeds_resolved = 0;         // names that resolved

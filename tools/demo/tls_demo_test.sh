@@ -56,7 +56,7 @@ read -r PA PB PI <<<"$(free_ports 3)"
 A="127.0.0.1:$PA"
 B="127.0.0.1:$PB"
 start "$DEMO" --json-events --name "$A" --tcp-only $(tls_of 127.0.0.1) \
-  "${FAST[@]}" >"$TMP/a.jsonl" 2>"$TMP/a.err"
+  --status-json "$TMP/a.json" "${FAST[@]}" >"$TMP/a.jsonl" 2>"$TMP/a.err"
 pid_a=$last_pid
 start "$DEMO" --json-events --name "$B" --peer "$A" --tcp-only \
   $(tls_of 127.0.0.1) "${FAST[@]}" >"$TMP/b.jsonl" 2>"$TMP/b.err"
@@ -82,6 +82,19 @@ kill -KILL "$pid_i"
 kill -HUP "$pid_a"
 wait_for "A re-reads its certificates on SIGHUP" \
   grep -q "TLS certificates re-read" "$TMP/a.err"
+# The report gives the certificate's end date, as openssl reads it.
+not_after="$(openssl x509 -noout -enddate -in "$C/127.0.0.1.crt" | cut -d= -f2)"
+expires="$(date -u -d "$not_after" +%Y-%m-%dT%H:%M:%SZ)"
+grep -q "TLS certificates re-read; .*(the certificate expires $expires)" \
+  "$TMP/a.err" || fail "the reload does not say $expires: $(cat "$TMP/a.err")"
+# So does the status dump.
+kill -USR1 "$pid_a"
+wait_for "A writes its status" test -s "$TMP/a.json"
+dumped="$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["members"][0]["tls_certificate_expires"])' \
+  "$TMP/a.json")"
+[[ "$dumped" == "$expires" ]] ||
+  fail "the status dump says the certificate expires $dumped, not $expires"
 cp "$C/127.0.0.1.key" "$C/kept.key"
 echo "not a key" >"$C/127.0.0.1.key"
 kill -HUP "$pid_a"

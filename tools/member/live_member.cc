@@ -1,10 +1,12 @@
 #include "tools/member/live_member.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "swim/drivers/net/view_file.h"
 
 namespace swim::tools {
@@ -79,11 +81,18 @@ std::vector<std::string> ReloadCertificates(
   std::vector<std::string> lines;
   for (LiveMember* member : members) {
     const absl::Status status = member->driver().ReloadTls();
+    const std::optional<absl::Time> expiry =
+        member->driver().TlsCertificateExpiry();
     lines.push_back(
         status.ok()
             ? absl::StrCat(member->name(),
                            ": TLS certificates re-read; new connections use "
-                           "them")
+                           "them (the certificate expires ",
+                           expiry
+                               ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *expiry,
+                                                  absl::UTCTimeZone())
+                               : "never",
+                           ")")
             : absl::StrCat(member->name(),
                            ": TLS certificates kept: ", status.message()));
   }

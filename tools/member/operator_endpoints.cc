@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "swim/core/address.h"
 #include "swim/core/member_status.h"
 #include "swim/core/stats.h"
@@ -160,6 +161,12 @@ absl::Status OperatorEndpoints::WriteStatus() {
       return absl::Status(read.code(),
                           absl::StrCat("--status-json: ", member->name(), ": ",
                                        read.message()));
+    }
+    if (const std::optional<absl::Time> expiry =
+            member->driver().TlsCertificateExpiry()) {
+      json.Add(
+          "tls_certificate_expires",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *expiry, absl::UTCTimeZone()));
     }
     members.Add(json);
   }

@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<AsioDriver>> AsioDriver::Create(
 AsioDriver::AsioDriver(asio::io_context& io, net::OpenedMember opened,
                        DriverOptions options)
     : Driver(std::move(opened.node), opened.sockets.bound, std::move(options),
-             std::move(opened.recording)),
+             std::move(opened.recording), opened.tls.get()),
       strand_(asio::make_strand(io)),
       alive_(std::make_shared<bool>(true)),
       udp_(strand_),

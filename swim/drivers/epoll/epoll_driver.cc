@@ -58,7 +58,7 @@ absl::StatusOr<std::unique_ptr<EpollDriver>> EpollDriver::Create(
 
 EpollDriver::EpollDriver(net::OpenedMember opened, DriverOptions options)
     : Driver(std::move(opened.node), opened.sockets.bound, std::move(options),
-             std::move(opened.recording)),
+             std::move(opened.recording), opened.tls.get()),
       udp_(std::move(opened.sockets.udp)),
       family_(opened.sockets.family) {
   epoll_ = net::FileDescriptor(::epoll_create1(EPOLL_CLOEXEC));

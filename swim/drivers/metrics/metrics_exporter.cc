@@ -194,10 +194,18 @@ class MetricsExporter::Collector : public prometheus::Collectable {
             AppendMemberMetrics(node, stats, families);
           },
           std::max(deadline - absl::Now(), absl::ZeroDuration()));
+      Families member(families, driver->name());
       if (!read.ok()) {
-        Families(families, driver->name())
-            .Gauge("swim_up", "1 when the member's loop answered this scrape.",
-                   0);
+        member.Gauge("swim_up",
+                     "1 when the member's loop answered this scrape.", 0);
+      }
+      if (const std::optional<absl::Time> expiry =
+              driver->TlsCertificateExpiry()) {
+        member.Gauge("swim_tls_certificate_expiry_timestamp_seconds",
+                     "When the member's TLS certificate (or one above it in "
+                     "its file's chain) expires, in seconds since the Unix "
+                     "epoch.",
+                     absl::ToDoubleSeconds(*expiry - absl::UnixEpoch()));
       }
     }
     return families;

@@ -30,10 +30,12 @@ void AppendMemberMetrics(const Node& node, const DriverStats& stats,
 
 // Serves the metrics of the drivers added to it over HTTP for Prometheus
 // (GET /metrics, the text exposition format), with prometheus-cpp's
-// server. A scrape reads each member on its loop (Driver::Inspect), so its
-// values are one consistent moment of that member; members whose loops have
-// not answered when `inspect_timeout` has passed since the scrape began
-// are reported with swim_up 0.
+// server: AppendMemberMetrics' families, and for each member with TLS
+// when its certificate expires (Driver::TlsCertificateExpiry). A scrape
+// reads each member on its loop (Driver::Inspect), so its values are one
+// consistent moment of that member; members whose loops have not answered
+// when `inspect_timeout` has passed since the scrape began are reported
+// with swim_up 0.
 //
 // Thread safety: every method may be called from any thread; scrapes run on
 // the server's threads. Destroy the exporter before the drivers it serves

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@
 #include "swim/drivers/testing/eventually.h"
 #include "swim/drivers/testing/fast_config.h"
 #include "swim/drivers/testing/running_member.h"
+#include "swim/drivers/testing/test_pki.h"
 
 namespace swim {
 namespace {
@@ -143,6 +145,72 @@ TEST(MetricsExporterTest, AScrapeListsEveryMemberAndItsCountersMove) {
         return later && Sample(*later, probes1) > probes;
       },
       absl::Seconds(10)));
+}
+
+// A member with TLS reports when its certificate expires, and its reloads;
+// one without reports no expiry.
+TEST(MetricsExporterTest, CertificateExpiryAndReloadsAreReported) {
+  absl::StatusOr<std::unique_ptr<drivertest::TestPki>> pki =
+      drivertest::TestPki::Create(::testing::TempDir(), "metrics-ca");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  const absl::Time issued = absl::Now();
+  drivertest::TestPki::Leaf day;
+  day.not_after = absl::Hours(24);
+  absl::StatusOr<TlsOptions> tls = (*pki)->Issue("tls", day);
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  DriverOptions with_tls;
+  with_tls.tls = *tls;
+  absl::StatusOr<std::unique_ptr<RunningMember>> secure =
+      StartMember(DriverKind::kEpoll, FastConfig("tls"), with_tls);
+  ASSERT_TRUE(secure.ok()) << secure.status();
+  absl::StatusOr<std::unique_ptr<RunningMember>> plain =
+      StartMember(DriverKind::kEpoll, FastConfig("plain"), DriverOptions());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> exporter =
+      MetricsExporter::Start("127.0.0.1:0");
+  ASSERT_TRUE(exporter.ok()) << exporter.status();
+  (*exporter)->Add(&(*secure)->driver());
+  (*exporter)->Add(&(*plain)->driver());
+
+  const std::string expiry =
+      R"(swim_tls_certificate_expiry_timestamp_seconds{member="tls"})";
+  const std::string reloads = R"(swim_driver_tls_reloads_total{member="tls"})";
+  const std::string failures =
+      R"(swim_driver_tls_reload_failures_total{member="tls"})";
+  const auto seconds = [](absl::Time t) {
+    return absl::ToDoubleSeconds(t - absl::UnixEpoch());
+  };
+  std::optional<std::string> text = Scrape((*exporter)->port());
+  ASSERT_TRUE(text.has_value());
+  ASSERT_TRUE(Sample(*text, expiry).has_value()) << *text;
+  EXPECT_NEAR(*Sample(*text, expiry), seconds(issued + absl::Hours(24)), 5);
+  EXPECT_EQ(Sample(*text, reloads), 0);
+  EXPECT_FALSE(absl::StrContains(
+      *text,
+      R"(swim_tls_certificate_expiry_timestamp_seconds{member="plain"})"));
+
+  // Renewed for two days, in place: the reload moves the expiry.
+  drivertest::TestPki::Leaf two_days;
+  two_days.not_after = absl::Hours(48);
+  absl::StatusOr<TlsOptions> renewed = (*pki)->Issue("tls-renewed", two_days);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  std::ofstream(tls->certificate_file, std::ios::trunc)
+      << std::ifstream(renewed->certificate_file).rdbuf();
+  std::ofstream(tls->key_file, std::ios::trunc)
+      << std::ifstream(renewed->key_file).rdbuf();
+  ASSERT_TRUE((*secure)->driver().ReloadTls().ok());
+  // A reload that fails keeps the certificate, and is counted.
+  std::ofstream(tls->key_file, std::ios::trunc) << "not a key\n";
+  EXPECT_FALSE((*secure)->driver().ReloadTls().ok());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        text = Scrape((*exporter)->port());
+        return text && Sample(*text, reloads) == 1 &&
+               Sample(*text, failures) == 1;
+      },
+      absl::Seconds(10)))
+      << text.value_or("");
+  EXPECT_NEAR(*Sample(*text, expiry), seconds(issued + absl::Hours(48)), 5);
 }
 
 TEST(MetricsExporterTest, BadAddressesAreClearErrors) {

@@ -1,5 +1,6 @@
 #include "swim/drivers/net/tls.h"
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -8,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -92,6 +94,39 @@ absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
   return absl::OkStatus();
 }
 
+// The earliest notAfter of the loaded certificate and its chain.
+absl::StatusOr<absl::Time> EarliestExpiry(SSL_CTX* context,
+                                          const TlsOptions& options) {
+  X509* leaf = SSL_CTX_get0_certificate(context);
+  STACK_OF(X509)* chain = nullptr;
+  ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0);
+  absl::Cleanup free_epoch = [epoch] { ASN1_TIME_free(epoch); };
+  if (leaf == nullptr || SSL_CTX_get0_chain_certs(context, &chain) != 1 ||
+      epoch == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("TLS: cannot read back the certificate of '",
+                     options.certificate_file, "': ", TakeErrors()));
+  }
+  absl::Time earliest = absl::InfiniteFuture();
+  const size_t above =
+      chain == nullptr ? 0 : static_cast<size_t>(sk_X509_num(chain));
+  for (size_t i = 0; i <= above; ++i) {
+    X509* certificate =
+        i == 0 ? leaf : sk_X509_value(chain, static_cast<int>(i - 1));
+    int days = 0;
+    int seconds = 0;
+    if (ASN1_TIME_diff(&days, &seconds, epoch,
+                       X509_get0_notAfter(certificate)) != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS: a certificate in '", options.certificate_file,
+                       "' has an unreadable expiry date: ", TakeErrors()));
+    }
+    earliest = std::min(earliest, absl::UnixEpoch() + absl::Hours(24) * days +
+                                      absl::Seconds(seconds));
+  }
+  return earliest;
+}
+
 }  // namespace
 
 // --- TlsContext -------------------------------------------------------------
@@ -110,8 +145,7 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
         absl::StrCat("TLS: cannot create a context: ", TakeErrors()));
   }
   // Owned by `loaded` from here on, whatever fails below.
-  std::shared_ptr<const TlsContext> loaded(
-      new TlsContext(context, options.identity));
+  std::unique_ptr<TlsContext> loaded(new TlsContext(context, options.identity));
   if (SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) {
     return absl::InternalError(
@@ -159,7 +193,10 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
       return status;
     }
   }
-  return loaded;
+  absl::StatusOr<absl::Time> expires = EarliestExpiry(context, options);
+  if (!expires.ok()) return expires.status();
+  loaded->expires_ = *expires;
+  return std::shared_ptr<const TlsContext>(std::move(loaded));
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(context_); }

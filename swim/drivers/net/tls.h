@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "swim/core/address.h"
 #include "swim/drivers/driver_options.h"
@@ -41,6 +42,10 @@ class TlsContext {
   TlsContext& operator=(const TlsContext&) = delete;
 
   TlsIdentity identity() const { return identity_; }
+  // When the member's certificate, or one above it in the certificate
+  // file's chain, expires first (its notAfter): from then on peers refuse
+  // the member's new connections (TlsFailure::kExpired on their side).
+  absl::Time expires() const { return expires_; }
   ssl_ctx_st* get() const { return context_; }
 
  private:
@@ -49,6 +54,7 @@ class TlsContext {
 
   ssl_ctx_st* context_;
   const TlsIdentity identity_;
+  absl::Time expires_ = absl::InfiniteFuture();
 };
 
 // Why a TLS connection failed. Each is counted in DriverStats (see

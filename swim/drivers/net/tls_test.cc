@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -560,6 +561,33 @@ TEST(TlsTest, LoadRefusesACertificateThatCannotSign) {
   EXPECT_NE(loaded.status().message().find(member->certificate_file),
             std::string::npos)
       << loaded.status();
+}
+
+// expires() is the certificate's notAfter, or an earlier one in the chain
+// its file holds.
+TEST(TlsTest, LoadReadsWhenTheCertificateExpires) {
+  auto pki = MakePki("expiry");
+  TestPki::Leaf five_hours;
+  five_hours.not_after = absl::Hours(5);
+  TestPki::Leaf two_hours;
+  two_hours.not_after = absl::Hours(2);
+  const absl::Time issued = absl::Now();
+  auto member = pki->Issue("five", five_hours);
+  auto other = pki->Issue("two", two_hours);
+  ASSERT_TRUE(member.ok() && other.ok());
+  auto loaded = TlsContext::Load(*member);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  // Certificates keep whole seconds.
+  EXPECT_LE(absl::AbsDuration((*loaded)->expires() - (issued + absl::Hours(5))),
+            absl::Seconds(5));
+
+  std::ofstream(member->certificate_file, std::ios::app)
+      << std::ifstream(other->certificate_file).rdbuf();
+  auto chained = TlsContext::Load(*member);
+  ASSERT_TRUE(chained.ok()) << chained.status();
+  EXPECT_LE(
+      absl::AbsDuration((*chained)->expires() - (issued + absl::Hours(2))),
+      absl::Seconds(5));
 }
 
 TEST(TlsTest, FailureNamesAreDistinct) {
