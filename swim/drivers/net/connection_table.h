@@ -105,7 +105,9 @@ struct StreamConnection {
 // Incoming connections are capped per host (max_connections_per_host),
 // those that have not authenticated more tightly
 // (max_unauthenticated_per_host). At max_connections the oldest of these
-// is evicted for a newcomer, so idle junk cannot keep members out; when
+// from the host holding the most of them is evicted for a newcomer, so
+// idle junk cannot keep members out, nor a host opening connections
+// faster than members authenticate theirs evict a member's; when
 // all have authenticated, and at a host's cap, the one idle longest
 // (kEvictableIdle at least) is, so connections members finished with
 // (a burst of joiners' through one seed) do not keep the next ones out
@@ -615,12 +617,26 @@ class ConnectionTable {
     return idlest != nullptr ? idlest : slowest;
   }
 
+  // The oldest unauthenticated incoming connection of the host holding the
+  // most of them: a host opening connections faster than its peers
+  // authenticate theirs evicts its own, not a member's handshake or first
+  // message under way.
   Connection* OldestUnauthenticated() {
+    size_t most = 0;
+    for (const auto& [host, count] : unauthenticated_by_host_) {
+      most = std::max(most, count);
+    }
     Connection* oldest = nullptr;
     for (const auto& [id, connection] : connections_) {
       if (!connection->incoming || connection->authenticated) continue;
-      if (oldest == nullptr || connection->opened < oldest->opened ||
-          (connection->opened == oldest->opened && id < oldest->id)) {
+      if (oldest != nullptr &&
+          (connection->opened > oldest->opened ||
+           (connection->opened == oldest->opened && id > oldest->id))) {
+        continue;
+      }
+      const auto it = unauthenticated_by_host_.find(
+          HostOf(connection->peer, options_.ipv6_host_prefix));
+      if (it != unauthenticated_by_host_.end() && it->second == most) {
         oldest = connection.get();
       }
     }

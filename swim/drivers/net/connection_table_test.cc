@@ -181,6 +181,48 @@ TEST(ConnectionTableTest, RepliesWaitingPerConnectionAreBounded) {
   EXPECT_EQ(table.queued_bytes(), 0u);
 }
 
+// At the cap, a host holding more unauthenticated connections than the
+// others evicts its own, however new: a member's connection, not yet
+// authenticated (a handshake, a first message under way), outlives a
+// host opening connections faster.
+TEST(ConnectionTableTest, AtTheCapTheBusiestHostsOldestIsEvicted) {
+  DriverOptions options = SmallOptions();
+  options.max_connections = 4;
+  options.max_unauthenticated_per_host = 8;
+  DriverStats stats;
+  Table table(options, stats);
+  const uint64_t member = Accept(table, "10.0.0.9:1")->id;
+  std::vector<uint64_t> flood;
+  for (int i = 0; i < 3; ++i) {
+    flood.push_back(
+        Accept(table, "10.0.0.1:1", kNow + absl::Milliseconds(i + 1))->id);
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto accepted =
+        table.AddIncoming(std::make_unique<FakeConnection>(),
+                          From("10.0.0.1:1"), kNow + absl::Milliseconds(9));
+    ASSERT_NE(accepted.added, nullptr);
+    ASSERT_NE(accepted.evicted, nullptr);
+    EXPECT_EQ(accepted.evicted->id, flood[i]);
+  }
+  EXPECT_NE(table.Find(member), nullptr);
+  // Another host with one connection: the flooding host still holds the
+  // most, and gives way again.
+  auto accepted = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                    From("10.0.0.2:1"), kNow);
+  ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_NE(table.Find(member), nullptr);
+  EXPECT_EQ(stats.streams_evicted, 4u);
+  // Once every host holds one, the oldest goes: the member's.
+  auto last = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                From("10.0.0.3:1"), kNow);
+  auto after = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                 From("10.0.0.4:1"), kNow);
+  ASSERT_NE(last.evicted, nullptr);
+  ASSERT_NE(after.evicted, nullptr);
+  EXPECT_EQ(after.evicted->id, member);
+}
+
 TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
   const DriverOptions options = SmallOptions();
   DriverStats stats;
