@@ -436,16 +436,17 @@ absl::Status Driver::ReloadTls() {
     return absl::FailedPreconditionError(
         "TLS is off (DriverOptions::tls names no files): nothing to reload");
   }
+  // One reload at a time, from the load to the post: the loop runs posted
+  // tasks in order, so the files loaded last are both the ones in use and
+  // the expiry reported.
+  absl::MutexLock lock(&tls_mutex_);
   absl::StatusOr<std::shared_ptr<const net::TlsContext>> loaded =
       net::TlsContext::Load(options_.tls);
   if (!loaded.ok()) {
     Post([this] { ++stats_.tls_reload_failures; });
     return loaded.status();
   }
-  {
-    absl::MutexLock lock(&tls_mutex_);
-    tls_expiry_ = (*loaded)->expires();
-  }
+  tls_expiry_ = (*loaded)->expires();
   Post([this, tls = *std::move(loaded)]() mutable {
     ++stats_.tls_reloads;
     UseTls(std::move(tls));

@@ -113,7 +113,8 @@ class Driver {
   // open connections, made under the old ones, close within read_timeout
   // of the reload however busy they stay. On an error, which names the
   // file, the driver keeps what it has. FailedPrecondition when TLS is
-  // off. The programs call it on SIGHUP.
+  // off. The programs call it on SIGHUP. Thread-safe: concurrent calls are
+  // taken one at a time, and the files loaded last are the ones in use.
   absl::Status ReloadTls();
   // When the certificate in use, or one above it in its file's chain,
   // expires (net::TlsContext::expires): the one loaded at creation, then
@@ -237,6 +238,7 @@ class Driver {
 
   std::unique_ptr<Node> node_;
   const std::string name_;
+  // Held through a whole ReloadTls.
   mutable absl::Mutex tls_mutex_;
   std::optional<absl::Time> tls_expiry_ ABSL_GUARDED_BY(tls_mutex_);
   mutable absl::Mutex address_mutex_;

@@ -72,8 +72,9 @@ struct DriverStats {
   // or one that refused this member without an alert.
   uint64_t tls_handshakes_closed = 0;
   // Driver::ReloadTls calls whose files loaded (connections made from then
-  // on use them), and those that failed (the driver kept what it had; the
-  // call's error names the file).
+  // on use them), and those whose files did not (the driver kept what it
+  // had; the call's error names the file). A call with TLS off is refused
+  // and not counted.
   uint64_t tls_reloads = 0;
   uint64_t tls_reload_failures = 0;
 

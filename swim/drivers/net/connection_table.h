@@ -47,6 +47,8 @@ struct StreamConnection {
   uint64_t id = 0;  // also the Node's StreamId for it
   bool incoming = false;
   Address peer;
+  // Incoming: what it counts against for the per-host caps (HostOf peer).
+  Address host;
   // Closed at this instant unless it makes progress first (see
   // ConnectionTable for which progress counts).
   Instant deadline;
@@ -195,8 +197,9 @@ class ConnectionTable {
                        const Address& peer, Instant now) {
     Accepted result;
     const Address host = HostOf(peer, options_.ipv6_host_prefix);
-    // A host's caps first: a connection they refuse spends none of the
-    // handshake budget, which other hosts share.
+    // The caps first, and what would be evicted for the newcomer: a
+    // connection they refuse spends none of the handshake budget, which
+    // all hosts share.
     if (auto it = unauthenticated_by_host_.find(host);
         it != unauthenticated_by_host_.end() &&
         it->second >=
@@ -204,37 +207,36 @@ class ConnectionTable {
       ++stats_.streams_rejected;
       return result;
     }
-    Connection* idle = nullptr;
-    if (auto it = incoming_by_host_.find(host);
-        it != incoming_by_host_.end() &&
-        it->second >= static_cast<size_t>(options_.max_connections_per_host)) {
-      idle = LeastRecentlyActiveIdle(now, &host);
-      if (idle == nullptr) {
-        ++stats_.streams_rejected;
-        return result;
-      }
+    const auto held = incoming_by_host_.find(host);
+    const bool host_full =
+        held != incoming_by_host_.end() &&
+        held->second >= static_cast<size_t>(options_.max_connections_per_host);
+    const bool table_full =
+        incoming_ >= static_cast<size_t>(options_.max_connections);
+    Connection* victim = nullptr;
+    if (host_full) {
+      // One of the host's own, which also makes room under max_connections.
+      victim = LeastRecentlyActiveIdle(now, &host);
+    } else if (table_full) {
+      victim = UnauthenticatedToEvict();
+      if (victim == nullptr) victim = LeastRecentlyActiveIdle(now, nullptr);
+    }
+    if ((host_full || table_full) && victim == nullptr) {
+      ++stats_.streams_rejected;
+      return result;
     }
     if (tls_ != nullptr && !handshakes_.TryTake(host, now)) {
       ++stats_.tls_handshakes_throttled;
       return result;
     }
-    if (idle != nullptr) {
-      ++stats_.streams_evicted;
-      result.evicted = Remove(idle->id);
-    }
-    if (incoming_ >= static_cast<size_t>(options_.max_connections)) {
-      Connection* victim = OldestUnauthenticated();
-      if (victim == nullptr) victim = LeastRecentlyActiveIdle(now, nullptr);
-      if (victim == nullptr) {
-        ++stats_.streams_rejected;
-        return result;
-      }
+    if (victim != nullptr) {
       ++stats_.streams_evicted;
       result.evicted = Remove(victim->id);
     }
     if (!StartTls(*connection, TlsStream::Role::kServer, peer)) return result;
     connection->incoming = true;
     connection->peer = peer;
+    connection->host = host;
     connection->opened = now;
     connection->active = now;
     connection->handshake_by = now + options_.read_timeout;
@@ -427,7 +429,7 @@ class ConnectionTable {
       case StreamVerdict::kProgress:
         if (!connection.authenticated) {
           connection.authenticated = true;
-          if (connection.incoming) Authenticated(connection.peer);
+          if (connection.incoming) Authenticated(connection.host);
         }
         connection.active = now;
         Refresh(connection);
@@ -450,9 +452,8 @@ class ConnectionTable {
     stats_.stream_messages_dropped += connection->queue.Clear();
     if (connection->incoming) {
       --incoming_;
-      if (!connection->authenticated) Authenticated(connection->peer);
-      auto host = incoming_by_host_.find(
-          HostOf(connection->peer, options_.ipv6_host_prefix));
+      if (!connection->authenticated) Authenticated(connection->host);
+      auto host = incoming_by_host_.find(connection->host);
       if (host != incoming_by_host_.end() && --host->second == 0) {
         incoming_by_host_.erase(host);
       }
@@ -579,11 +580,10 @@ class ConnectionTable {
     }
   }
 
-  // One unauthenticated connection from `peer`'s host is no longer one
-  // (it authenticated, or it is gone).
-  void Authenticated(const Address& peer) {
-    auto it =
-        unauthenticated_by_host_.find(HostOf(peer, options_.ipv6_host_prefix));
+  // One unauthenticated connection from `host` is no longer one (it
+  // authenticated, or it is gone).
+  void Authenticated(const Address& host) {
+    auto it = unauthenticated_by_host_.find(host);
     if (it == unauthenticated_by_host_.end()) return;
     if (--it->second == 0) unauthenticated_by_host_.erase(it);
   }
@@ -598,8 +598,7 @@ class ConnectionTable {
     Connection* slowest = nullptr;
     for (const auto& [id, connection] : connections_) {
       if (!connection->incoming || !connection->authenticated ||
-          (host != nullptr &&
-           HostOf(connection->peer, options_.ipv6_host_prefix) != *host)) {
+          (host != nullptr && connection->host != *host)) {
         continue;
       }
       const bool writing = connection->HasOutput();
@@ -617,14 +616,28 @@ class ConnectionTable {
     return idlest != nullptr ? idlest : slowest;
   }
 
-  // The oldest unauthenticated incoming connection of the host holding the
-  // most of them: a host opening connections faster than its peers
-  // authenticate theirs evicts its own, not a member's handshake or first
-  // message under way.
-  Connection* OldestUnauthenticated() {
+  // The unauthenticated incoming connection to close for a newcomer
+  // (nullptr: none): the oldest of all, unless some host holds more than
+  // half its cap (max_unauthenticated_per_host). Then it is the oldest of
+  // the host holding the most: a host opening connections faster than
+  // members authenticate theirs evicts its own, not a member's handshake
+  // or first message under way. Members sharing an address (behind a NAT,
+  // a test cluster) with no more than half the cap under way are evicted
+  // oldest first, as before; addresses enough to fill the table with one
+  // connection each defeat the rule, as they defeat the caps.
+  Connection* UnauthenticatedToEvict() {
     size_t most = 0;
     for (const auto& [host, count] : unauthenticated_by_host_) {
       most = std::max(most, count);
+    }
+    const bool busiest_first =
+        most > static_cast<size_t>(options_.max_unauthenticated_per_host) / 2;
+    // The busiest hosts (several when tied): compared by address, cheaply.
+    std::vector<Address> busiest;
+    if (busiest_first) {
+      for (const auto& [host, count] : unauthenticated_by_host_) {
+        if (count == most) busiest.push_back(host);
+      }
     }
     Connection* oldest = nullptr;
     for (const auto& [id, connection] : connections_) {
@@ -634,11 +647,11 @@ class ConnectionTable {
            (connection->opened == oldest->opened && id > oldest->id))) {
         continue;
       }
-      const auto it = unauthenticated_by_host_.find(
-          HostOf(connection->peer, options_.ipv6_host_prefix));
-      if (it != unauthenticated_by_host_.end() && it->second == most) {
-        oldest = connection.get();
+      if (busiest_first && std::find(busiest.begin(), busiest.end(),
+                                     connection->host) == busiest.end()) {
+        continue;
       }
+      oldest = connection.get();
     }
     return oldest;
   }

@@ -181,14 +181,14 @@ TEST(ConnectionTableTest, RepliesWaitingPerConnectionAreBounded) {
   EXPECT_EQ(table.queued_bytes(), 0u);
 }
 
-// At the cap, a host holding more unauthenticated connections than the
-// others evicts its own, however new: a member's connection, not yet
+// At the cap, a host holding more than half its cap of unauthenticated
+// connections evicts its own, however new: a member's connection, not yet
 // authenticated (a handshake, a first message under way), outlives a
 // host opening connections faster.
 TEST(ConnectionTableTest, AtTheCapTheBusiestHostsOldestIsEvicted) {
   DriverOptions options = SmallOptions();
   options.max_connections = 4;
-  options.max_unauthenticated_per_host = 8;
+  options.max_unauthenticated_per_host = 4;
   DriverStats stats;
   Table table(options, stats);
   const uint64_t member = Accept(table, "10.0.0.9:1")->id;
@@ -205,22 +205,46 @@ TEST(ConnectionTableTest, AtTheCapTheBusiestHostsOldestIsEvicted) {
     ASSERT_NE(accepted.evicted, nullptr);
     EXPECT_EQ(accepted.evicted->id, flood[i]);
   }
-  EXPECT_NE(table.Find(member), nullptr);
-  // Another host with one connection: the flooding host still holds the
-  // most, and gives way again.
+  // A newcomer from another host: the flooding host still holds more
+  // than half its cap, and gives way again.
   auto accepted = table.AddIncoming(std::make_unique<FakeConnection>(),
                                     From("10.0.0.2:1"), kNow);
   ASSERT_NE(accepted.evicted, nullptr);
+  EXPECT_NE(accepted.evicted->id, member);
   EXPECT_NE(table.Find(member), nullptr);
   EXPECT_EQ(stats.streams_evicted, 4u);
-  // Once every host holds one, the oldest goes: the member's.
+  // Once no host holds more than half its cap, the oldest goes: the
+  // member's.
   auto last = table.AddIncoming(std::make_unique<FakeConnection>(),
                                 From("10.0.0.3:1"), kNow);
-  auto after = table.AddIncoming(std::make_unique<FakeConnection>(),
-                                 From("10.0.0.4:1"), kNow);
   ASSERT_NE(last.evicted, nullptr);
-  ASSERT_NE(after.evicted, nullptr);
-  EXPECT_EQ(after.evicted->id, member);
+  EXPECT_EQ(last.evicted->id, member);
+}
+
+// Members sharing an address with a few connections under way are not
+// singled out: addresses holding one connection each, older, go first.
+TEST(ConnectionTableTest, AtTheCapAFewFromOneHostAreNotSingledOut) {
+  DriverOptions options = SmallOptions();
+  options.max_connections = 8;
+  options.max_unauthenticated_per_host = 16;
+  DriverStats stats;
+  Table table(options, stats);
+  std::vector<uint64_t> junk;
+  for (int i = 1; i <= 6; ++i) {
+    junk.push_back(Accept(table, absl::StrCat("198.51.100.", i, ":1"))->id);
+  }
+  const Instant later = kNow + absl::Milliseconds(5);
+  const uint64_t first = Accept(table, "192.0.2.7:1", later)->id;
+  const uint64_t second = Accept(table, "192.0.2.7:2", later)->id;
+  for (int i = 0; i < 6; ++i) {
+    auto accepted = table.AddIncoming(
+        std::make_unique<FakeConnection>(),
+        From(absl::StrCat("198.51.100.", 10 + i, ":1")), later);
+    ASSERT_NE(accepted.evicted, nullptr);
+    EXPECT_EQ(accepted.evicted->id, junk[i]);
+  }
+  EXPECT_NE(table.Find(first), nullptr);
+  EXPECT_NE(table.Find(second), nullptr);
 }
 
 TEST(ConnectionTableTest, AtTheCapTheOldestUnauthenticatedOneIsEvicted) {
@@ -623,6 +647,34 @@ TEST(ConnectionTableTest, TlsHandshakesBeyondTheBudgetAreRefusedAtTheAccept) {
   EXPECT_NE(Accept(table, "10.0.0.1:40000", kNow + absl::Seconds(1)), nullptr);
 }
 
+// A newcomer the handshake budget refuses evicts nothing: a host at its cap
+// keeps its idle connection when the budget is spent.
+TEST(ConnectionTableTest, ANewcomerOverTheBudgetEvictsNothing) {
+  const auto context = MemberTls("evict-ca");
+  ASSERT_TRUE(context.ok()) << context.status();
+  DriverOptions options = BudgetOptions(0, 2);
+  options.max_connections_per_host = 1;
+  DriverStats stats;
+  Table table(options, stats);
+  table.SetTls(*context);
+  FakeConnection* member = Accept(table, "10.0.0.1:1");
+  ASSERT_NE(member, nullptr);
+  table.Read(*member, 10, StreamVerdict::kProgress, kNow);
+  const uint64_t member_id = member->id;
+  // A second and a half on the member's connection is idle enough to
+  // evict, and two other hosts spend the budget.
+  const Instant later = kNow + absl::Milliseconds(1500);
+  EXPECT_NE(Accept(table, "10.0.0.2:1", later), nullptr);
+  EXPECT_NE(Accept(table, "10.0.0.3:1", later), nullptr);
+  auto refused = table.AddIncoming(std::make_unique<FakeConnection>(),
+                                   From("10.0.0.1:2"), later);
+  EXPECT_EQ(refused.added, nullptr);
+  EXPECT_EQ(refused.evicted, nullptr);
+  EXPECT_EQ(stats.tls_handshakes_throttled, 1u);
+  EXPECT_EQ(stats.streams_evicted, 0u);
+  EXPECT_NE(table.Find(member_id), nullptr);
+}
+
 // A connection its host's caps refuse spends none of the handshake budget,
 // so a host hammering at its cap cannot use up the budget other hosts
 // share.
@@ -656,6 +708,21 @@ TEST(ConnectionTableTest, ConnectionsOverAHostsCapSpendNoHandshakeBudget) {
     taken += AcceptEach(capped, absl::StrCat("10.0.0.", i, ":40000"), 1);
   }
   EXPECT_EQ(taken, 4);
+
+  // At max_connections, with nothing to evict, likewise.
+  options = BudgetOptions(0, 3);
+  options.max_connections = 2;
+  DriverStats full_stats;
+  Table full(options, full_stats);
+  full.SetTls(*context);
+  for (const char* peer : {"10.0.0.1:1", "10.0.0.2:1"}) {
+    FakeConnection* member = Accept(full, peer);
+    ASSERT_NE(member, nullptr);
+    full.Read(*member, 10, StreamVerdict::kProgress, kNow);
+  }
+  EXPECT_EQ(AcceptEach(full, "10.0.0.3:1", 5), 0);
+  EXPECT_EQ(full_stats.streams_rejected, 5u);
+  EXPECT_EQ(full_stats.tls_handshakes_throttled, 0u);
 }
 
 }  // namespace
