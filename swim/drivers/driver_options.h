@@ -94,7 +94,8 @@ struct DriverOptions {
   // not close it under a message in flight.
   absl::Duration idle_timeout = absl::Seconds(5);
   // Concurrent incoming connections; at the cap, the oldest one that has
-  // not authenticated anything is closed for a newcomer, or if all have,
+  // not authenticated anything, of the host holding the most such, is
+  // closed for a newcomer, or if all have,
   // the one a member left idle longest (a second at least), else the one
   // whose reply has waited longest (a second at least: its reader is too
   // slow), or else the newcomer. Outgoing connections have the same cap;

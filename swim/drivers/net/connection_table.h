@@ -109,7 +109,8 @@ struct StreamConnection {
 // (max_unauthenticated_per_host). At max_connections the oldest of these
 // from the host holding the most of them is evicted for a newcomer, so
 // idle junk cannot keep members out, nor a host opening connections
-// faster than members authenticate theirs evict a member's; when
+// faster than members authenticate theirs evict a member's (see
+// UnauthenticatedToEvict for what many addresses can do); when
 // all have authenticated, and at a host's cap, the one idle longest
 // (kEvictableIdle at least) is, so connections members finished with
 // (a burst of joiners' through one seed) do not keep the next ones out
@@ -121,8 +122,9 @@ struct StreamConnection {
 // queued bytes are capped across all connections
 // (max_queued_stream_bytes).
 //
-// With TLS (SetTls), incoming connections within their host's caps are
-// then held to the handshake budget
+// With TLS (SetTls), incoming connections within their host's caps, with
+// room in the table or something to evict, are then held to the handshake
+// budget
 // (DriverOptions::max_handshakes_per_host_per_second and
 // max_handshakes_per_second), beyond which they are closed at once, before
 // anything is evicted for them; and every connection made or accepted gets a
@@ -214,14 +216,19 @@ class ConnectionTable {
     const bool table_full =
         incoming_ >= static_cast<size_t>(options_.max_connections);
     Connection* victim = nullptr;
+    // An unauthenticated connection to evict is picked only once the
+    // budget lets the newcomer in: throttled ones cost no scan.
+    bool evict_unauthenticated = false;
     if (host_full) {
       // One of the host's own, which also makes room under max_connections.
       victim = LeastRecentlyActiveIdle(now, &host);
     } else if (table_full) {
-      victim = UnauthenticatedToEvict();
-      if (victim == nullptr) victim = LeastRecentlyActiveIdle(now, nullptr);
+      evict_unauthenticated = !unauthenticated_by_host_.empty();
+      if (!evict_unauthenticated)
+        victim = LeastRecentlyActiveIdle(now, nullptr);
     }
-    if ((host_full || table_full) && victim == nullptr) {
+    if ((host_full || table_full) && victim == nullptr &&
+        !evict_unauthenticated) {
       ++stats_.streams_rejected;
       return result;
     }
@@ -229,6 +236,7 @@ class ConnectionTable {
       ++stats_.tls_handshakes_throttled;
       return result;
     }
+    if (evict_unauthenticated) victim = UnauthenticatedToEvict();
     if (victim != nullptr) {
       ++stats_.streams_evicted;
       result.evicted = Remove(victim->id);
@@ -617,26 +625,27 @@ class ConnectionTable {
   }
 
   // The unauthenticated incoming connection to close for a newcomer
-  // (nullptr: none): the oldest of all, unless some host holds more than
-  // half its cap (max_unauthenticated_per_host). Then it is the oldest of
-  // the host holding the most: a host opening connections faster than
-  // members authenticate theirs evicts its own, not a member's handshake
-  // or first message under way. Members sharing an address (behind a NAT,
-  // a test cluster) with no more than half the cap under way are evicted
-  // oldest first, as before; addresses enough to fill the table with one
-  // connection each defeat the rule, as they defeat the caps.
+  // (nullptr: none): the oldest of the host holding the most (the oldest
+  // of all among hosts tied at the most). A host opening connections
+  // faster than members authenticate theirs evicts its own, not a member's
+  // handshake or first message under way. To have one of c connections
+  // under way from one host evicted (members behind one NAT address, a
+  // test cluster on loopback, a /64 with ipv6_host_prefix 64), a flood
+  // must keep c on each of the table's other addresses: about
+  // max_connections / c addresses (31 at the defaults for c = 2), where
+  // evicting the oldest of all took 4 hosts at their unauthenticated cap.
+  // One pass over the connections, a comparison or a lookup each.
   Connection* UnauthenticatedToEvict() {
     size_t most = 0;
+    size_t tied = 0;
+    const Address* busiest = nullptr;
     for (const auto& [host, count] : unauthenticated_by_host_) {
-      most = std::max(most, count);
-    }
-    const bool busiest_first =
-        most > static_cast<size_t>(options_.max_unauthenticated_per_host) / 2;
-    // The busiest hosts (several when tied): compared by address, cheaply.
-    std::vector<Address> busiest;
-    if (busiest_first) {
-      for (const auto& [host, count] : unauthenticated_by_host_) {
-        if (count == most) busiest.push_back(host);
+      if (count > most) {
+        most = count;
+        tied = 1;
+        busiest = &host;
+      } else if (count == most) {
+        ++tied;
       }
     }
     Connection* oldest = nullptr;
@@ -647,11 +656,11 @@ class ConnectionTable {
            (connection->opened == oldest->opened && id > oldest->id))) {
         continue;
       }
-      if (busiest_first && std::find(busiest.begin(), busiest.end(),
-                                     connection->host) == busiest.end()) {
-        continue;
-      }
-      oldest = connection.get();
+      const bool of_the_busiest =
+          tied == 1
+              ? connection->host == *busiest
+              : unauthenticated_by_host_.find(connection->host)->second == most;
+      if (of_the_busiest) oldest = connection.get();
     }
     return oldest;
   }
