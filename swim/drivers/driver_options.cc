@@ -1,7 +1,10 @@
 #include "swim/drivers/driver_options.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "swim/core/stream.h"
 #include "swim/drivers/net/host_port.h"
 
@@ -13,7 +16,51 @@ absl::Status Invalid(absl::string_view field, absl::string_view requirement) {
       absl::StrCat("driver options: ", field, " must be ", requirement));
 }
 
+// A DNS name as a certificate's subject alternative name carries it:
+// labels of 1-63 letters, digits and inner hyphens, joined by dots, 253
+// characters at most.
+bool ValidCertificateName(absl::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' ||
+        label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+absl::Status TlsOptions::Validate() const {
+  if (enabled() &&
+      (certificate_file.empty() || key_file.empty() || ca_file.empty())) {
+    return Invalid("tls",
+                   "all of certificate_file, key_file and ca_file, or none");
+  }
+  if (!peer_names.empty() && !enabled()) {
+    return Invalid("tls.peer_names", "empty without TLS (no certificate file)");
+  }
+  if (peer_names.size() > kMaxPeerNames) {
+    return Invalid("tls.peer_names",
+                   absl::StrCat("at most ", kMaxPeerNames, " names (has ",
+                                peer_names.size(), ")"));
+  }
+  for (const std::string& name : peer_names) {
+    if (!ValidCertificateName(name)) {
+      return Invalid(
+          absl::StrCat("tls.peer_names entry \"", absl::CHexEscape(name), "\""),
+          "a DNS name: labels of letters, digits and inner '-' "
+          "joined by '.', no wildcard, 253 characters at most");
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status DriverOptions::Validate(const Config& config) const {
   if (connect_timeout <= absl::ZeroDuration()) {
@@ -62,11 +109,7 @@ absl::Status DriverOptions::Validate(const Config& config) const {
                    absl::StrCat("at least ", largest,
                                 " (Config::max_stream_message, framed)"));
   }
-  if (tls.enabled() && (tls.certificate_file.empty() || tls.key_file.empty() ||
-                        tls.ca_file.empty())) {
-    return Invalid("tls",
-                   "all of certificate_file, key_file and ca_file, or none");
-  }
+  if (absl::Status status = tls.Validate(); !status.ok()) return status;
   if (max_datagram_size < config.datagram_budget || max_datagram_size > 65536) {
     return Invalid("max_datagram_size",
                    absl::StrCat("between Config::datagram_budget (",

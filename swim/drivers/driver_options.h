@@ -48,6 +48,20 @@ struct TlsOptions {
   std::string key_file;
   std::string ca_file;
   TlsIdentity identity = TlsIdentity::kAddress;
+  // When not empty, a peer's certificate must also carry one of these DNS
+  // names among its subject alternative names (besides what `identity`
+  // asks): for a CA that signs more than this cluster's members (an
+  // organization's CA), give the cluster's certificates a name of their own
+  // (subjectAltName=DNS:members.swim.example) and list it here, so that a
+  // certificate the CA made for anything else cannot join. Names match
+  // exactly, case aside: a wildcard in a certificate (*.swim.example)
+  // matches none, and the subject's common name is not read. At most 16
+  // names, each a DNS name (letters, digits, '-' and '.', no wildcard).
+  // A certificate lacking them is refused like one for another address
+  // (DriverStats::tls_identity_mismatches), and so is this member's own
+  // when it loads (check_own_certificate).
+  std::vector<std::string> peer_names;
+  static constexpr size_t kMaxPeerNames = 16;
   // Loading (at Create, and at every ReloadTls) refuses a certificate that
   // members trusting `ca_file` would refuse: one that does not chain to it
   // (a renewal from another CA, a missing intermediate), has expired or is
@@ -60,6 +74,10 @@ struct TlsOptions {
   bool enabled() const {
     return !certificate_file.empty() || !key_file.empty() || !ca_file.empty();
   }
+  // All three files or none, and peer_names as described: an
+  // InvalidArgument naming the field otherwise. (DriverOptions::Validate
+  // and TlsContext::Load call it.)
+  absl::Status Validate() const;
 };
 
 // How a real-network driver (epoll or Asio) uses the operating system. The

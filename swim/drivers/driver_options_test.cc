@@ -20,6 +20,14 @@ TEST(DriverOptionsTest, DefaultsAreValid) {
   EXPECT_TRUE(DriverOptions().Validate(Config::Wan()).ok());
 }
 
+// `options` with TLS files named (not read: Validate checks the fields).
+TlsOptions& WithTls(DriverOptions& options) {
+  options.tls.certificate_file = "member.crt";
+  options.tls.key_file = "member.key";
+  options.tls.ca_file = "ca.pem";
+  return options.tls;
+}
+
 TEST(DriverOptionsTest, EachBadFieldIsNamed) {
   struct Case {
     std::function<void(DriverOptions&)> mutate;
@@ -48,6 +56,16 @@ TEST(DriverOptionsTest, EachBadFieldIsNamed) {
       {[](DriverOptions& o) { o.max_queued_stream_bytes = 1024; },
        "max_queued_stream_bytes"},
       {[](DriverOptions& o) { o.tls.certificate_file = "member.crt"; }, "tls"},
+      {[](DriverOptions& o) { o.tls.peer_names = {"members.swim.example"}; },
+       "tls.peer_names"},
+      {[](DriverOptions& o) {
+         WithTls(o).peer_names = {"members.swim.example", "*.swim.example"};
+       },
+       "tls.peer_names"},
+      {[](DriverOptions& o) {
+         WithTls(o).peer_names.assign(TlsOptions::kMaxPeerNames + 1, "swim");
+       },
+       "tls.peer_names"},
       {[](DriverOptions& o) { o.max_datagram_size = 512; },
        "max_datagram_size"},
       {[](DriverOptions& o) { o.socket_buffer_size = -1; },
@@ -86,6 +104,16 @@ TEST(DriverOptionsTest, EachBadFieldIsNamed) {
     EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
     EXPECT_TRUE(absl::StrContains(status.message(), c.field)) << status;
   }
+}
+
+TEST(DriverOptionsTest, PeerNamesAreValid) {
+  DriverOptions options;
+  WithTls(options).peer_names = {"members.swim.example", "Swim-2.example",
+                                 "swim", std::string(63, 'a')};
+  EXPECT_TRUE(options.Validate(Config::Lan()).ok())
+      << options.Validate(Config::Lan());
+  options.tls.peer_names.assign(TlsOptions::kMaxPeerNames, "swim");
+  EXPECT_TRUE(options.Validate(Config::Lan()).ok());
 }
 
 TEST(DriverOptionsTest, AnAdvertisedHostNameIsValid) {

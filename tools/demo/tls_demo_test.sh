@@ -65,18 +65,26 @@ wait_for "A sees B ONLINE over TLS" sees "$TMP/a.jsonl" "$B" ONLINE
 wait_for "B sees A ONLINE over TLS" sees "$TMP/b.jsonl" "$A" ONLINE
 
 # --- A certificate for another address -----------------------------------
-I="127.0.0.1:$PI"
-start "$DEMO" --json-events --name "$I" --peer "$A" --tcp-only \
-  $(tls_of 127.0.0.2) "${FAST[@]}" >"$TMP/i.jsonl" 2>"$TMP/i.err"
-pid_i=$last_pid
-wait_for "A reports the impostor's certificate" \
-  grep -q "identity-mismatch" "$TMP/a.err"
-wait_for "the impostor hears why it was refused" \
-  grep -q "refused-by-peer" "$TMP/i.err"
-sleep 1
-[[ "$(status_of "$TMP/a.jsonl" "$I")" == NONE ]] ||
-  fail "A knows the impostor: $(status_of "$TMP/a.jsonl" "$I")"
-kill -KILL "$pid_i"
+# refused WHO ADDRESS SEED TLS-FLAGS...: a member at ADDRESS with those
+# TLS flags, joining through SEED (whose output is $TMP/SEED's .err and
+# .jsonl), is refused for its certificate's identity, hears why, and stays
+# unknown to SEED.
+refused() {
+  local who="$1" address="$2" seed="$3"
+  shift 3
+  start "$DEMO" --json-events --name "$address" --peer "${!seed}" --tcp-only \
+    "$@" "${FAST[@]}" >"$TMP/refused.jsonl" 2>"$TMP/refused.err"
+  local pid=$last_pid
+  wait_for "$seed reports the certificate of $who" \
+    grep -q "identity-mismatch" "$TMP/${seed,,}.err"
+  wait_for "$who hears why it was refused" \
+    grep -q "refused-by-peer" "$TMP/refused.err"
+  sleep 1
+  [[ "$(status_of "$TMP/${seed,,}.jsonl" "$address")" == NONE ]] ||
+    fail "$seed knows $who: $(status_of "$TMP/${seed,,}.jsonl" "$address")"
+  kill -KILL "$pid"
+}
+refused "the impostor" "127.0.0.1:$PI" A $(tls_of 127.0.0.2)
 
 # --- SIGHUP re-reads the files --------------------------------------------
 kill -HUP "$pid_a"
@@ -125,5 +133,43 @@ expect_failure 1 "absent.crt" \
 expect_failure 1 "does not belong" \
   "$DEMO" --name "127.0.0.1:$PE" --tls-cert "$C/127.0.0.1.crt" \
   --tls-key "$C/127.0.0.2.key" --tls-ca "$C/ca.pem"
+
+# --- A name of the cluster's own (--tls-peer-name) -------------------------
+# The documented command, run as written, gives 127.0.0.1 a certificate
+# carrying the cluster's name; its earlier one, from the same CA, lacks it.
+named_cert="$(sed -n '/<!-- tls-peer-name: begin -->/,/<!-- tls-peer-name: end -->/p' "$DOC" |
+  grep -v '^<!--' | grep -v '^```')"
+grep -q 'DNS:members.swim.example' <<<"$named_cert" ||
+  fail "the named certificate command names no cluster: $named_cert"
+N="$TMP/named"
+cp -r "$C" "$N"
+(cd "$N" && MEMBER=127.0.0.1 bash -euo pipefail -c "$named_cert") \
+  >>"$TMP/certs.log" 2>&1 ||
+  fail "the named certificate command failed: $(cat "$TMP/certs.log")"
+named_of() {  # the TLS flags of 127.0.0.1 with the cluster's name
+  echo --tls-cert "$N/127.0.0.1.crt" --tls-key "$N/127.0.0.1.key" \
+    --tls-ca "$N/ca.pem" --tls-peer-name members.swim.example
+}
+read -r PD PF PU <<<"$(free_ports 3)"
+D="127.0.0.1:$PD"
+F="127.0.0.1:$PF"
+start "$DEMO" --json-events --name "$D" --tcp-only $(named_of) \
+  "${FAST[@]}" >"$TMP/d.jsonl" 2>"$TMP/d.err"
+pid_d=$last_pid
+start "$DEMO" --json-events --name "$F" --peer "$D" --tcp-only $(named_of) \
+  "${FAST[@]}" >"$TMP/f.jsonl" 2>"$TMP/f.err"
+pid_f=$last_pid
+wait_for "D sees F ONLINE, both named" sees "$TMP/d.jsonl" "$F" ONLINE
+# The CA's certificate for the right address, without the name: refused.
+refused "the unnamed member" "127.0.0.1:$PU" D $(tls_of 127.0.0.1)
+kill -TERM "$pid_d" "$pid_f"
+wait_exit "$pid_d" "the named member D after SIGTERM"
+wait_exit "$pid_f" "the named member F after SIGTERM"
+# A member whose own certificate lacks the name does not start.
+expect_failure 1 "carries none of the DNS names peers require" \
+  "$DEMO" --name "127.0.0.1:$PE" $(tls_of 127.0.0.1) \
+  --tls-peer-name members.swim.example
+expect_failure 2 "--tls-peer-name=*.swim.example" \
+  "$DEMO" --name "127.0.0.1:$PE" $(named_of) --tls-peer-name '*.swim.example'
 
 finish

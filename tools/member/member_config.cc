@@ -293,14 +293,19 @@ absl::StatusOr<std::vector<std::string>> PeerTexts(
   return peers;
 }
 
-// --tls-cert, --tls-key, --tls-ca (all or none) and --tls-identity.
+// --tls-cert, --tls-key, --tls-ca (all or none), --tls-identity and
+// --tls-peer-name.
 absl::Status ResolveTls(const MemberOptions& options, TlsOptions& tls) {
   const bool any = options.tls_cert.has_value() ||
                    options.tls_key.has_value() || options.tls_ca.has_value();
   if (!any) {
-    if (options.tls_identity.has_value()) {
-      return absl::InvalidArgumentError(
-          "--tls-identity needs TLS: give --tls-cert, --tls-key and --tls-ca");
+    for (const auto& [flag, value] :
+         {std::pair{"--tls-identity", &options.tls_identity},
+          std::pair{"--tls-peer-name", &options.tls_peer_names}}) {
+      if (value->has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            flag, " needs TLS: give --tls-cert, --tls-key and --tls-ca"));
+      }
     }
     return absl::OkStatus();
   }
@@ -325,6 +330,16 @@ absl::Status ResolveTls(const MemberOptions& options, TlsOptions& tls) {
         absl::StrCat("--tls-identity=", identity,
                      ": must be 'address' (the peer's certificate names its "
                      "IP address) or 'ca' (any certificate the CA signed)"));
+  }
+  if (options.tls_peer_names.has_value()) {
+    for (absl::string_view name :
+         absl::StrSplit(*options.tls_peer_names, ',')) {
+      tls.peer_names.emplace_back(absl::StripAsciiWhitespace(name));
+    }
+    if (absl::Status valid = tls.Validate(); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tls-peer-name=", *options.tls_peer_names, ": ", valid.message()));
+    }
   }
   return absl::OkStatus();
 }

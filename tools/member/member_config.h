@@ -52,11 +52,13 @@ struct MemberOptions {
   std::vector<std::pair<std::string, std::string>> tunables;
   // TLS on the streams (DriverOptions::tls): this member's certificate,
   // its key, the CA bundle; all three or none. --tls-identity: "address"
-  // (the default) or "ca".
+  // (the default) or "ca". --tls-peer-name: the DNS names a peer's
+  // certificate must carry one of, separated by commas.
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::optional<std::string> tls_ca;
   std::optional<std::string> tls_identity;
+  std::optional<std::string> tls_peer_names;
 };
 
 // The operating-system services resolving a configuration needs, so that

@@ -643,6 +643,14 @@ TEST(MemberConfigTest, TlsFlagsGoToTheDriverOptions) {
   settings = Resolve(options);
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->driver_options.tls.identity, TlsIdentity::kCaOnly);
+  EXPECT_TRUE(settings->driver_options.tls.peer_names.empty());
+
+  options.tls_peer_names = "members.swim.example, members.other.example";
+  settings = Resolve(options);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->driver_options.tls.peer_names,
+            (std::vector<std::string>{"members.swim.example",
+                                      "members.other.example"}));
 }
 
 // TLS protects streams only: without a key, datagrams would let anyone in,
@@ -677,6 +685,20 @@ TEST(MemberConfigTest, IncompleteTlsFlagsNameWhatIsMissing) {
   identity_only.tls_identity = "ca";
   EXPECT_THAT(InvalidMessage(identity_only),
               HasSubstr("--tls-identity needs TLS"));
+  MemberOptions names_only = Minimal();
+  names_only.tls_peer_names = "members.swim.example";
+  EXPECT_THAT(InvalidMessage(names_only),
+              HasSubstr("--tls-peer-name needs TLS"));
+
+  options.tls_identity.reset();
+  for (const char* bad : {"*.swim.example", "members.swim.example,,other",
+                          "members.swim.example,", ""}) {
+    SCOPED_TRACE(bad);
+    options.tls_peer_names = bad;
+    const std::string message = InvalidMessage(options);
+    EXPECT_THAT(message, HasSubstr(absl::StrCat("--tls-peer-name=", bad)));
+    EXPECT_THAT(message, HasSubstr("a DNS name"));
+  }
 }
 
 }  // namespace

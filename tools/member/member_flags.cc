@@ -81,6 +81,10 @@ ABSL_FLAG(std::optional<std::string>, tls_identity, std::nullopt,
           "address (default): a peer's certificate must name the IP address "
           "it is reached at or connects from; ca: any certificate the CA "
           "signed (networks with NAT).");
+ABSL_FLAG(std::optional<std::string>, tls_peer_name, std::nullopt,
+          "NAME[,NAME...]: a peer's certificate must also carry one of these "
+          "DNS names (subjectAltName=DNS:NAME), so that certificates its CA "
+          "made for anything else cannot join.");
 // The tunables (tunables.h): one flag per row, named after its Config
 // field. Typed, so that Abseil checks the syntax; the row reads the value.
 ABSL_FLAG(std::optional<absl::Duration>, probe_interval, std::nullopt,
@@ -176,6 +180,7 @@ std::string MemberFlagsHelp() {
   --tls-cert=PATH --tls-key=PATH --tls-ca=PATH   TLS 1.3 with certificates
                           on every TCP connection; SIGHUP re-reads them
   --tls-identity=address|ca   what a peer's certificate must name
+  --tls-peer-name=NAME[,NAME...]   a DNS name it must carry too
 
 Tunables, over the preset's values (durations like 500ms, 2s); each is
 also read from SWIM_<NAME>, e.g. SWIM_PROBE_INTERVAL=500ms,
@@ -224,7 +229,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   for (const std::string& arg : *checked) {
     for (absl::string_view flag :
          {"name", "secret_file", "bind", "default_host", "view_file",
-          "tls_cert", "tls_key", "tls_ca", "tls_identity"}) {
+          "tls_cert", "tls_key", "tls_ca", "tls_identity", "tls_peer_name"}) {
       if (arg == absl::StrCat("--", flag, "=")) {
         std::string dashed(flag);
         std::replace(dashed.begin(), dashed.end(), '_', '-');
@@ -262,6 +267,7 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   options.tls_identity = absl::GetFlag(FLAGS_tls_identity);
+  options.tls_peer_names = absl::GetFlag(FLAGS_tls_peer_name);
   // The tunables as the user wrote them (Abseil has checked the syntax).
   for (const Tunable& tunable : Tunables()) {
     const absl::CommandLineFlag* flag =

@@ -14,6 +14,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace swim::net {
 namespace {
@@ -32,6 +33,12 @@ absl::Status FileError(absl::string_view what, const std::string& path) {
   return absl::InvalidArgumentError(
       absl::StrCat("TLS: cannot use ", what, " '", path, "': ", TakeErrors()));
 }
+
+// How a peer's certificate is matched to TlsOptions::peer_names: by its
+// DNS subject alternative names only, exactly (case aside). A wildcard
+// certificate the CA made for a whole domain names no member.
+constexpr unsigned int kPeerNameFlags =
+    X509_CHECK_FLAG_NO_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
 
 // Application data sealed per Seal call: a few full records.
 constexpr size_t kSealBurst = 4 * 16384;
@@ -79,6 +86,21 @@ absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
           "' when ", end, ": ", X509_verify_cert_error_string(error),
           " (TlsOptions::check_own_certificate)"));
     }
+  }
+  // Peers requiring the cluster's names find one of them in it.
+  if (!options.peer_names.empty() &&
+      std::none_of(options.peer_names.begin(), options.peer_names.end(),
+                   [leaf](const std::string& name) {
+                     return X509_check_host(leaf, name.data(), name.size(),
+                                            kPeerNameFlags, nullptr) == 1;
+                   })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TLS: the certificate in '", options.certificate_file,
+        "' carries none of the DNS names peers require (",
+        absl::StrJoin(options.peer_names, ", "),
+        "), so members requiring them would refuse it: issue it with "
+        "subjectAltName=DNS:",
+        options.peer_names.front(), " (TlsOptions::check_own_certificate)"));
   }
   // TLS 1.3 signs every handshake: a key usage without digitalSignature
   // (key agreement only, say) is refused by BoringSSL peers, whatever a
@@ -138,6 +160,7 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
     return absl::InvalidArgumentError(
         "TLS needs a certificate, its key and a CA bundle (all three files)");
   }
+  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
   ERR_clear_error();
   SSL_CTX* context = SSL_CTX_new(TLS_method());
   if (context == nullptr) {
@@ -145,7 +168,8 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Load(
         absl::StrCat("TLS: cannot create a context: ", TakeErrors()));
   }
   // Owned by `loaded` from here on, whatever fails below.
-  std::unique_ptr<TlsContext> loaded(new TlsContext(context, options.identity));
+  std::unique_ptr<TlsContext> loaded(
+      new TlsContext(context, options.identity, options.peer_names));
   if (SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) {
     return absl::InternalError(
@@ -267,12 +291,26 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsStream::Create(
   SSL_set_bio(ssl, in, out);  // ssl owns both now
   std::unique_ptr<TlsStream> stream(
       new TlsStream(std::move(context), role, ssl, in, out));
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   if (stream->context_->identity() == TlsIdentity::kAddress &&
-      X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), peer.octets().data(),
+      X509_VERIFY_PARAM_set1_ip(param, peer.octets().data(),
                                 peer.octet_count()) != 1) {
     return absl::InternalError(
         absl::StrCat("TLS: cannot set the peer's address: ", TakeErrors()));
   }
+  // Checked beside the address: the verifier requires both.
+  const std::vector<std::string>& names = stream->context_->peer_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    const int added = i == 0 ? X509_VERIFY_PARAM_set1_host(
+                                   param, names[i].data(), names[i].size())
+                             : X509_VERIFY_PARAM_add1_host(
+                                   param, names[i].data(), names[i].size());
+    if (added != 1) {
+      return absl::InternalError(
+          absl::StrCat("TLS: cannot set the peer's names: ", TakeErrors()));
+    }
+  }
+  if (!names.empty()) X509_VERIFY_PARAM_set_hostflags(param, kPeerNameFlags);
   if (role == Role::kClient) {
     SSL_set_connect_state(ssl);
     // Writes the ClientHello; the answer is awaited.

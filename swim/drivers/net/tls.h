@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -42,6 +43,9 @@ class TlsContext {
   TlsContext& operator=(const TlsContext&) = delete;
 
   TlsIdentity identity() const { return identity_; }
+  // The DNS names of which a peer's certificate must carry one (none:
+  // no such check), from TlsOptions::peer_names.
+  const std::vector<std::string>& peer_names() const { return peer_names_; }
   // When the member's certificate, or one above it in the certificate
   // file's chain, expires first (its notAfter): from then on peers refuse
   // the member's new connections (TlsFailure::kExpired on their side).
@@ -49,11 +53,15 @@ class TlsContext {
   ssl_ctx_st* get() const { return context_; }
 
  private:
-  TlsContext(ssl_ctx_st* context, TlsIdentity identity)
-      : context_(context), identity_(identity) {}
+  TlsContext(ssl_ctx_st* context, TlsIdentity identity,
+             std::vector<std::string> peer_names)
+      : context_(context),
+        identity_(identity),
+        peer_names_(std::move(peer_names)) {}
 
   ssl_ctx_st* context_;
   const TlsIdentity identity_;
+  const std::vector<std::string> peer_names_;
   absl::Time expires_ = absl::InfiniteFuture();
 };
 
@@ -75,7 +83,8 @@ enum class TlsFailure {
   // Its certificate is valid but for another address: with
   // TlsIdentity::kAddress, the IP address it was reached at (outgoing) or
   // connected from (incoming) must be among its IP subject alternative
-  // names.
+  // names. Or it lacks every one of TlsOptions::peer_names (a certificate
+  // the CA made for something else).
   kIdentityMismatch,
   // The peer refused this member's certificate, having been shown it (the
   // alert it sent says why): fix this member's certificate, or the peer's
@@ -108,7 +117,8 @@ class TlsStream {
   static constexpr size_t kMaxUnread = 4 * kMaxPending;
 
   // A stream for a connection to (kClient) or from (kServer) `peer`, whose
-  // certificate must name peer's IP address under TlsIdentity::kAddress.
+  // certificate must name peer's IP address under TlsIdentity::kAddress,
+  // and carry one of the context's peer_names() if it has any.
   // A client's first flight (its ClientHello) is in Pending() at once.
   static absl::StatusOr<std::unique_ptr<TlsStream>> Create(
       std::shared_ptr<const TlsContext> context, Role role,

@@ -244,6 +244,109 @@ TEST(TlsTest, CertificateForAnotherAddressIsRefused) {
   EXPECT_TRUE(relaxed.server->established());
 }
 
+// With TlsOptions::peer_names, the CA's signature (and the address) is not
+// enough: the certificate must carry one of the names, exactly, in a DNS
+// subject alternative name. A certificate the same CA made for something
+// else, a wildcard for the whole domain, or the name only as the common
+// name, is refused both ways; nothing it sent reaches the node.
+TEST(TlsTest, CertificateWithoutAPeerNameIsRefused) {
+  auto pki = MakePki("names");
+  TestPki::Leaf member_leaf;
+  member_leaf.dns = {"members.swim.example"};
+  TestPki::Leaf other_service;
+  other_service.dns = {"web.swim.example"};
+  TestPki::Leaf wildcard;
+  wildcard.dns = {"*.swim.example"};
+  TestPki::Leaf second_name;
+  second_name.dns = {"web.swim.example", "MEMBERS.other.example"};
+  auto member = pki->Issue("member", member_leaf);
+  auto web = pki->Issue("web", other_service);
+  auto any = pki->Issue("wildcard", wildcard);
+  // The name only as the subject's common name.
+  auto named = pki->Issue("members.swim.example");
+  auto renamed = pki->Issue("renamed", second_name);
+  ASSERT_TRUE(member.ok() && web.ok() && any.ok() && named.ok() &&
+              renamed.ok());
+  for (TlsOptions* options : {&*member, &*web, &*any, &*named, &*renamed}) {
+    options->peer_names = {"members.swim.example", "members.other.example"};
+    options->check_own_certificate = false;  // loads the strangers too
+  }
+
+  Pair good = Connect(*member, *member);
+  EXPECT_TRUE(good.client->established());
+  EXPECT_TRUE(good.server->established());
+  // Any one of the names will do, in any case.
+  Pair second = Connect(*member, *renamed);
+  EXPECT_TRUE(second.client->established());
+  EXPECT_TRUE(second.server->established());
+
+  for (TlsOptions* stranger : {&*web, &*any, &*named}) {
+    SCOPED_TRACE(stranger->certificate_file);
+    Pair outgoing = Connect(*member, *stranger);
+    EXPECT_EQ(outgoing.client->failure(), TlsFailure::kIdentityMismatch);
+    EXPECT_TRUE(outgoing.client_received.empty());
+    Pair incoming = Connect(*stranger, *member);
+    EXPECT_EQ(incoming.server->failure(), TlsFailure::kIdentityMismatch);
+    EXPECT_TRUE(incoming.server_received.empty());
+  }
+
+  // The address is still checked beside the name.
+  Pair elsewhere = Connect(*member, *member, *Address::Parse("127.0.0.2:1"));
+  EXPECT_EQ(elsewhere.client->failure(), TlsFailure::kIdentityMismatch);
+  // And without peer_names the CA's word is enough, as before.
+  TlsOptions unnamed = *member;
+  unnamed.peer_names.clear();
+  EXPECT_TRUE(Connect(unnamed, *web).client->established());
+}
+
+// A member whose own certificate lacks every peer name would be refused by
+// every peer requiring them: it is refused at load, naming the file, the
+// names and the fix, unless asked not to. Names that are no DNS name are
+// refused before any file is read.
+TEST(TlsTest, LoadRefusesACertificateWithoutThePeerNames) {
+  auto pki = MakePki("own-names");
+  TestPki::Leaf named;
+  named.dns = {"members.swim.example"};
+  auto member = pki->Issue("member", named);
+  auto bare = pki->Issue("bare");
+  ASSERT_TRUE(member.ok() && bare.ok());
+  member->peer_names = {"members.swim.example"};
+  EXPECT_TRUE(TlsContext::Load(*member).ok());
+
+  bare->peer_names = {"members.swim.example", "other.example"};
+  auto loaded = TlsContext::Load(*bare);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(loaded.status().message());
+  for (const std::string& part :
+       {bare->certificate_file, std::string("members.swim.example, other"),
+        std::string("subjectAltName=DNS:members.swim.example")}) {
+    EXPECT_NE(message.find(part), std::string::npos) << message;
+  }
+  bare->check_own_certificate = false;
+  EXPECT_TRUE(TlsContext::Load(*bare).ok());
+
+  for (const std::string& bad :
+       {std::string("*.swim.example"), std::string(""),
+        std::string("members..example"), std::string("-members.example"),
+        std::string("members.example."), std::string("member s.example"),
+        std::string("members\0.example", 16), std::string(64, 'a'),
+        std::string(254, 'a')}) {
+    TlsOptions options = *member;
+    options.peer_names = {bad};
+    loaded = TlsContext::Load(options);
+    ASSERT_FALSE(loaded.ok()) << bad;
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(loaded.status().message().find("peer_names"), std::string::npos)
+        << loaded.status();
+  }
+  TlsOptions many = *member;
+  many.peer_names.assign(TlsOptions::kMaxPeerNames + 1, "members.swim.example");
+  EXPECT_FALSE(TlsContext::Load(many).ok());
+  many.peer_names.resize(TlsOptions::kMaxPeerNames);
+  EXPECT_TRUE(TlsContext::Load(many).ok());
+}
+
 // A client driven with the TLS library directly, to send what TlsStream
 // never does (no certificate, close_notify).
 struct RawClient {

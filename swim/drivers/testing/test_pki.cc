@@ -54,12 +54,13 @@ bool AddExtension(X509* certificate, X509* issuer, int nid,
 
 // A certificate for `key`, named `common_name`, signed by `issuer_key`
 // (self-signed when `issuer` is null); a member's (not `ca`) has the IP
-// names `ips` and the keyUsage `key_usage`.
+// names `ips`, the DNS names `dns` and the keyUsage `key_usage`.
 X509* MakeCertificate(EVP_PKEY* key, absl::string_view common_name,
                       uint64_t serial, absl::Duration not_before,
                       absl::Duration not_after, X509* issuer,
                       EVP_PKEY* issuer_key, bool ca,
                       const std::vector<std::string>& ips,
+                      const std::vector<std::string>& dns,
                       const std::string& key_usage) {
   X509* certificate = X509_new();
   if (certificate == nullptr) return nullptr;
@@ -92,6 +93,9 @@ X509* MakeCertificate(EVP_PKEY* key, absl::string_view common_name,
   if (ok && !ca) {
     std::vector<std::string> names;
     for (const std::string& ip : ips) names.push_back(absl::StrCat("IP:", ip));
+    for (const std::string& name : dns) {
+      names.push_back(absl::StrCat("DNS:", name));
+    }
     ok = AddExtension(certificate, signer, NID_basic_constraints,
                       "critical,CA:FALSE") &&
          AddExtension(certificate, signer, NID_key_usage, key_usage) &&
@@ -137,7 +141,7 @@ absl::StatusOr<std::unique_ptr<TestPki>> TestPki::Create(
   X509* certificate =
       MakeCertificate(key, absl::StrCat("swim test ", name), 1, -absl::Hours(1),
                       absl::Hours(48), nullptr, nullptr,
-                      /*ca=*/true, {}, "");
+                      /*ca=*/true, {}, {}, "");
   if (certificate == nullptr) {
     EVP_PKEY_free(key);
     return Failed("cannot make the CA certificate");
@@ -183,7 +187,7 @@ absl::StatusOr<TlsOptions> TestPki::IssueTrusting(absl::string_view member,
   if (key == nullptr) return Failed("cannot make a key");
   X509* certificate = MakeCertificate(
       key, member, next_serial_++, leaf.not_before, leaf.not_after,
-      certificate_, key_, /*ca=*/false, leaf.ips, leaf.key_usage);
+      certificate_, key_, /*ca=*/false, leaf.ips, leaf.dns, leaf.key_usage);
   if (certificate == nullptr) {
     EVP_PKEY_free(key);
     return Failed("cannot make a member certificate");

@@ -25,6 +25,9 @@ class TestPki {
   struct Leaf {
     // IP subject alternative names ("127.0.0.1", "::1").
     std::vector<std::string> ips = {"127.0.0.1"};
+    // DNS subject alternative names ("members.swim.example",
+    // "*.swim.example").
+    std::vector<std::string> dns;
     // Valid from now + not_before until now + not_after.
     absl::Duration not_before = -absl::Hours(1);
     absl::Duration not_after = absl::Hours(24);
