@@ -55,8 +55,9 @@ absl::Status TlsOptions::Validate() const {
     if (!ValidCertificateName(name)) {
       return Invalid(
           absl::StrCat("tls.peer_names entry \"", absl::CHexEscape(name), "\""),
-          "a DNS name: labels of letters, digits and inner '-' "
-          "joined by '.', no wildcard, 253 characters at most");
+          "a DNS name: labels of 1-63 letters, digits and inner '-' joined "
+          "by '.' (none at the end), 253 characters at most, no wildcard, "
+          "and not an IP address (the identity checks addresses)");
     }
   }
   return absl::OkStatus();

@@ -65,7 +65,8 @@ struct TlsOptions {
   // Loading (at Create, and at every ReloadTls) refuses a certificate that
   // members trusting `ca_file` would refuse: one that does not chain to it
   // (a renewal from another CA, a missing intermediate), has expired or is
-  // not yet valid, or may not serve both ends of a connection. Such a
+  // not yet valid, may not serve both ends of a connection, or lacks
+  // every one of `peer_names` (which peers are taken to share). Such a
   // member would be cut off from every peer sharing its bundle. false
   // loads it anyway: for members that trust other bundles than the one
   // they are known by, or to test how peers refuse one.

@@ -4,8 +4,10 @@
 # 10.0.0.1), give two swim-demo processes in TCP-only mode (every byte under
 # TLS) the certificates they converge with; a third, holding a certificate
 # for 127.0.0.2, is refused and counted and never seen; SIGHUP re-reads the
-# files, or keeps the old ones when the new ones are broken; bad TLS flags
-# and files are clear errors.
+# files, or keeps the old ones when the new ones are broken; with
+# --tls-peer-name, the documented named certificates converge and the CA's
+# certificate without the name is refused; bad TLS flags and files are
+# clear errors.
 #
 # Usage: tls_demo_test.sh SWIM_DEMO E2E_LIB JSON_EVENTS DRIVERS_MD
 
@@ -147,8 +149,10 @@ cp -r "$C" "$N"
   >>"$TMP/certs.log" 2>&1 ||
   fail "the named certificate command failed: $(cat "$TMP/certs.log")"
 named_of() {  # the TLS flags of 127.0.0.1 with the cluster's name
+  # Repeated, the flag adds names: members.swim.example stays required.
   echo --tls-cert "$N/127.0.0.1.crt" --tls-key "$N/127.0.0.1.key" \
-    --tls-ca "$N/ca.pem" --tls-peer-name members.swim.example
+    --tls-ca "$N/ca.pem" --tls-peer-name members.swim.example \
+    --tls-peer-name members.other.example
 }
 read -r PD PF PU <<<"$(free_ports 3)"
 D="127.0.0.1:$PD"
@@ -162,14 +166,16 @@ pid_f=$last_pid
 wait_for "D sees F ONLINE, both named" sees "$TMP/d.jsonl" "$F" ONLINE
 # The CA's certificate for the right address, without the name: refused.
 refused "the unnamed member" "127.0.0.1:$PU" D $(tls_of 127.0.0.1)
+grep -q "carries none of the DNS names required of peers" "$TMP/d.err" ||
+  fail "D does not say why: $(cat "$TMP/d.err")"
 kill -TERM "$pid_d" "$pid_f"
 wait_exit "$pid_d" "the named member D after SIGTERM"
 wait_exit "$pid_f" "the named member F after SIGTERM"
 # A member whose own certificate lacks the name does not start.
-expect_failure 1 "carries none of the DNS names peers require" \
+expect_failure 1 "carries none of the DNS names this member requires of peers" \
   "$DEMO" --name "127.0.0.1:$PE" $(tls_of 127.0.0.1) \
   --tls-peer-name members.swim.example
-expect_failure 2 "--tls-peer-name=*.swim.example" \
+expect_failure 2 "--tls-peer-name=members.swim.example,members.other.example,*.swim.example|no wildcard" \
   "$DEMO" --name "127.0.0.1:$PE" $(named_of) --tls-peer-name '*.swim.example'
 
 finish

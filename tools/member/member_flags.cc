@@ -84,7 +84,8 @@ ABSL_FLAG(std::optional<std::string>, tls_identity, std::nullopt,
 ABSL_FLAG(std::optional<std::string>, tls_peer_name, std::nullopt,
           "NAME[,NAME...]: a peer's certificate must also carry one of these "
           "DNS names (subjectAltName=DNS:NAME), so that certificates its CA "
-          "made for anything else cannot join.");
+          "made for anything else cannot join. Repeatable: each adds its "
+          "names.");
 // The tunables (tunables.h): one flag per row, named after its Config
 // field. Typed, so that Abseil checks the syntax; the row reads the value.
 ABSL_FLAG(std::optional<absl::Duration>, probe_interval, std::nullopt,
@@ -267,7 +268,17 @@ absl::StatusOr<MemberOptions> ParseMemberCommandLine(
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   options.tls_identity = absl::GetFlag(FLAGS_tls_identity);
-  options.tls_peer_names = absl::GetFlag(FLAGS_tls_peer_name);
+  // Each --tls-peer-name adds its names (Abseil would keep the last).
+  std::vector<absl::string_view> peer_names;
+  for (absl::string_view arg : *checked) {
+    if (arg == "--") break;
+    if (absl::ConsumePrefix(&arg, "--tls_peer_name=")) {
+      peer_names.push_back(arg);
+    }
+  }
+  if (!peer_names.empty()) {
+    options.tls_peer_names = absl::StrJoin(peer_names, ",");
+  }
   // The tunables as the user wrote them (Abseil has checked the syntax).
   for (const Tunable& tunable : Tunables()) {
     const absl::CommandLineFlag* flag =

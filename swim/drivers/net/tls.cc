@@ -96,11 +96,13 @@ absl::Status CheckOwnCertificate(SSL_CTX* context, const TlsOptions& options) {
                    })) {
     return absl::InvalidArgumentError(absl::StrCat(
         "TLS: the certificate in '", options.certificate_file,
-        "' carries none of the DNS names peers require (",
+        "' carries none of the DNS names this member requires of peers (",
         absl::StrJoin(options.peer_names, ", "),
-        "), so members requiring them would refuse it: issue it with "
+        "; TlsOptions::peer_names, the programs' --tls-peer-name), so "
+        "members requiring them would refuse it: issue it with "
         "subjectAltName=DNS:",
-        options.peer_names.front(), " (TlsOptions::check_own_certificate)"));
+        options.peer_names.front(),
+        " (a wildcard does not count; TlsOptions::check_own_certificate)"));
   }
   // TLS 1.3 signs every handshake: a key usage without digitalSignature
   // (key agreement only, say) is refused by BoringSSL peers, whatever a
@@ -411,6 +413,15 @@ absl::Status TlsStream::Fail(int result) {
         break;
     }
     detail = X509_verify_cert_error_string(verify);
+    if (verify == X509_V_ERR_HOSTNAME_MISMATCH) {
+      // The names are checked before the address, so this says nothing of
+      // the address yet.
+      detail = absl::StrCat(
+          "the peer's certificate carries none of the DNS names required of "
+          "peers (",
+          absl::StrJoin(context_->peer_names(), ", "),
+          "; TlsOptions::peer_names, the programs' --tls-peer-name)");
+    }
 #ifdef SSL_R_KEY_USAGE_BIT_INCORRECT  // BoringSSL's; OpenSSL's is a verify
                                       // error
   } else if (has([](int r) { return r == SSL_R_KEY_USAGE_BIT_INCORRECT; })) {

@@ -244,11 +244,48 @@ TEST(TlsTest, CertificateForAnotherAddressIsRefused) {
   EXPECT_TRUE(relaxed.server->established());
 }
 
+// A client that seals `payload` as soon as its side of the handshake is
+// done, before the server has seen its certificate (TLS 1.3 lets it), so
+// that the data travels with the certificate: what the server made of it.
+struct EarlyData {
+  absl::Status server_status;
+  TlsFailure server_failure = TlsFailure::kProtocol;
+  std::vector<uint8_t> server_received;
+};
+
+EarlyData SendWithTheCertificate(const TlsOptions& client_options,
+                                 const TlsOptions& server_options,
+                                 const std::vector<uint8_t>& payload) {
+  EarlyData result;
+  auto client = Stream(client_options, TlsStream::Role::kClient);
+  auto server = Stream(server_options, TlsStream::Role::kServer);
+  if (client == nullptr || server == nullptr) return result;
+  // All that waits, in one read.
+  const auto deliver = [](TlsStream& from, TlsStream& to,
+                          std::vector<uint8_t>& received) {
+    std::vector<uint8_t> bytes;
+    while (!from.Pending().empty()) {
+      bytes.insert(bytes.end(), from.Pending().begin(), from.Pending().end());
+      from.Consumed(from.Pending().size());
+    }
+    return to.Receive(bytes, received);
+  };
+  std::vector<uint8_t> client_received;
+  EXPECT_TRUE(deliver(*client, *server, result.server_received).ok());
+  EXPECT_TRUE(deliver(*server, *client, client_received).ok());
+  EXPECT_TRUE(client->established());
+  EXPECT_EQ(client->Seal(payload), payload.size());
+  result.server_status = deliver(*client, *server, result.server_received);
+  result.server_failure = server->failure();
+  return result;
+}
+
 // With TlsOptions::peer_names, the CA's signature (and the address) is not
 // enough: the certificate must carry one of the names, exactly, in a DNS
 // subject alternative name. A certificate the same CA made for something
 // else, a wildcard for the whole domain, or the name only as the common
-// name, is refused both ways; nothing it sent reaches the node.
+// name, is refused both ways, with either identity; nothing it sent
+// reaches the node.
 TEST(TlsTest, CertificateWithoutAPeerNameIsRefused) {
   auto pki = MakePki("names");
   TestPki::Leaf member_leaf;
@@ -259,17 +296,27 @@ TEST(TlsTest, CertificateWithoutAPeerNameIsRefused) {
   wildcard.dns = {"*.swim.example"};
   TestPki::Leaf second_name;
   second_name.dns = {"web.swim.example", "MEMBERS.other.example"};
+  // The name only as the subject's common name, with no subject
+  // alternative name at all (a library reading the common name would
+  // take it), and with an address.
+  TestPki::Leaf no_alternative_names;
+  no_alternative_names.ips = {};
   auto member = pki->Issue("member", member_leaf);
   auto web = pki->Issue("web", other_service);
   auto any = pki->Issue("wildcard", wildcard);
-  // The name only as the subject's common name.
-  auto named = pki->Issue("members.swim.example");
+  auto common_name = pki->Issue("members.swim.example", no_alternative_names);
+  auto common_name_and_ip = pki->Issue("members.other.example");
   auto renamed = pki->Issue("renamed", second_name);
-  ASSERT_TRUE(member.ok() && web.ok() && any.ok() && named.ok() &&
-              renamed.ok());
-  for (TlsOptions* options : {&*member, &*web, &*any, &*named, &*renamed}) {
+  ASSERT_TRUE(member.ok() && web.ok() && any.ok() && common_name.ok() &&
+              common_name_and_ip.ok() && renamed.ok());
+  std::vector<TlsOptions*> strangers = {&*web, &*any, &*common_name,
+                                        &*common_name_and_ip};
+  for (TlsOptions* options : {&*member, &*renamed}) {
     options->peer_names = {"members.swim.example", "members.other.example"};
-    options->check_own_certificate = false;  // loads the strangers too
+  }
+  for (TlsOptions* options : strangers) {
+    options->peer_names = member->peer_names;
+    options->check_own_certificate = false;  // loads them all the same
   }
 
   Pair good = Connect(*member, *member);
@@ -280,14 +327,38 @@ TEST(TlsTest, CertificateWithoutAPeerNameIsRefused) {
   EXPECT_TRUE(second.client->established());
   EXPECT_TRUE(second.server->established());
 
-  for (TlsOptions* stranger : {&*web, &*any, &*named}) {
-    SCOPED_TRACE(stranger->certificate_file);
-    Pair outgoing = Connect(*member, *stranger);
-    EXPECT_EQ(outgoing.client->failure(), TlsFailure::kIdentityMismatch);
-    EXPECT_TRUE(outgoing.client_received.empty());
-    Pair incoming = Connect(*stranger, *member);
-    EXPECT_EQ(incoming.server->failure(), TlsFailure::kIdentityMismatch);
-    EXPECT_TRUE(incoming.server_received.empty());
+  const std::vector<uint8_t> payload = {'s', 'w', 'i', 'm'};
+  for (TlsIdentity identity : {TlsIdentity::kAddress, TlsIdentity::kCaOnly}) {
+    TlsOptions ours = *member;
+    ours.identity = identity;
+    for (TlsOptions* stranger : strangers) {
+      SCOPED_TRACE(stranger->certificate_file);
+      TlsOptions theirs = *stranger;
+      theirs.identity = identity;
+      if (identity == TlsIdentity::kAddress &&
+          theirs.certificate_file == common_name->certificate_file) {
+        continue;  // no address either: refused for that anyway
+      }
+      Pair outgoing = Connect(ours, theirs);
+      EXPECT_EQ(outgoing.client->failure(), TlsFailure::kIdentityMismatch);
+      EXPECT_NE(outgoing.client->error().message().find("--tls-peer-name"),
+                std::string::npos)
+          << outgoing.client->error();
+      Pair incoming = Connect(theirs, ours);
+      EXPECT_EQ(incoming.server->failure(), TlsFailure::kIdentityMismatch);
+      // Data sent with the certificate is never decrypted for the node.
+      EarlyData early = SendWithTheCertificate(theirs, ours, payload);
+      EXPECT_FALSE(early.server_status.ok());
+      EXPECT_EQ(early.server_failure, TlsFailure::kIdentityMismatch);
+      EXPECT_TRUE(early.server_received.empty());
+      // Without the names, the same data arrives (so the check above can
+      // fail).
+      TlsOptions unnamed = ours;
+      unnamed.peer_names.clear();
+      EXPECT_EQ(
+          SendWithTheCertificate(theirs, unnamed, payload).server_received,
+          payload);
+    }
   }
 
   // The address is still checked beside the name.
@@ -331,7 +402,10 @@ TEST(TlsTest, LoadRefusesACertificateWithoutThePeerNames) {
         std::string("members..example"), std::string("-members.example"),
         std::string("members.example."), std::string("member s.example"),
         std::string("members\0.example", 16), std::string(64, 'a'),
-        std::string(254, 'a')}) {
+        std::string("10.0.0.1"), std::string("swim.example.7946"),
+        std::string("members_1.example"),
+        absl::StrCat(std::string(63, 'a'), ".", std::string(63, 'b'), ".",
+                     std::string(63, 'c'), ".", std::string(62, 'd'))}) {
     TlsOptions options = *member;
     options.peer_names = {bad};
     loaded = TlsContext::Load(options);
@@ -340,6 +414,14 @@ TEST(TlsTest, LoadRefusesACertificateWithoutThePeerNames) {
     EXPECT_NE(loaded.status().message().find("peer_names"), std::string::npos)
         << loaded.status();
   }
+  // 253 characters, the most a name may have.
+  TlsOptions longest = *member;
+  longest.peer_names = {
+      absl::StrCat(std::string(63, 'a'), ".", std::string(63, 'b'), ".",
+                   std::string(63, 'c'), ".", std::string(61, 'd'))};
+  longest.check_own_certificate = false;
+  EXPECT_TRUE(TlsContext::Load(longest).ok());
+
   TlsOptions many = *member;
   many.peer_names.assign(TlsOptions::kMaxPeerNames + 1, "members.swim.example");
   EXPECT_FALSE(TlsContext::Load(many).ok());
