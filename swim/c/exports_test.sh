@@ -1,11 +1,14 @@
 #!/bin/bash
 # The shared C library exports exactly the functions swim.h declares, each
 # at version SWIM_C_1, and no other symbol (the C++ core, Abseil and the
-# C++ runtime stay inside). Usage: exports_test.sh LIBRARY HEADER
+# C++ runtime stay inside); its SONAME is CMake's, libswim_c.so.MAJOR.MINOR
+# while the major version is 0, from version.h. Usage: exports_test.sh
+# LIBRARY HEADER VERSION_H
 set -euo pipefail
 
 library="$1"
 header="$2"
+version_h="$3"
 
 # Defined dynamic symbols: "name@@VERSION" for versioned ones.
 exported="$(nm -D --defined-only --with-symbol-versions "$library" |
@@ -51,5 +54,15 @@ if [[ "$count" -lt 30 ]]; then
   echo "only $count functions found in $header"
   fail=1
 fi
-[[ "$fail" == 0 ]] && echo "exports_test: $count functions, all at SWIM_C_1"
+major="$(awk '$1 == "#define" && $2 == "SWIM_VERSION_MAJOR" { print $3 }' "$version_h")"
+minor="$(awk '$1 == "#define" && $2 == "SWIM_VERSION_MINOR" { print $3 }' "$version_h")"
+want="libswim_c.so.$major"
+[[ "$major" == 0 ]] && want="$want.$minor"
+soname="$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')"
+if [[ -z "$major" || -z "$minor" || "$soname" != "$want" ]]; then
+  echo "SONAME '$soname', want '$want' (version.h: '$major'.'$minor')"
+  fail=1
+fi
+[[ "$fail" == 0 ]] &&
+  echo "exports_test: $count functions, all at SWIM_C_1; SONAME $soname"
 exit "$fail"
