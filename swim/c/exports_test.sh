@@ -59,7 +59,7 @@ minor="$(awk '$1 == "#define" && $2 == "SWIM_VERSION_MINOR" { print $3 }' "$vers
 want="libswim_c.so.$major"
 [[ "$major" == 0 ]] && want="$want.$minor"
 soname="$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')"
-if [[ -z "$major" || -z "$minor" || "$soname" != "$want" ]]; then
+if [[ ! "$major" =~ ^[0-9]+$ || ! "$minor" =~ ^[0-9]+$ || "$soname" != "$want" ]]; then
   echo "SONAME '$soname', want '$want' (version.h: '$major'.'$minor')"
   fail=1
 fi

@@ -16,23 +16,26 @@ absl::Status Invalid(absl::string_view field, absl::string_view requirement) {
       absl::StrCat("driver options: ", field, " must be ", requirement));
 }
 
-// A DNS name as a certificate's subject alternative name carries it:
-// labels of 1-63 letters, digits and inner hyphens, joined by dots, 253
-// characters at most.
+// A host name as a certificate's DNS subject alternative name carries it:
+// labels of 1-63 letters, digits and inner hyphens, joined by dots (none
+// at the end), 253 characters at most, the last label not all digits
+// (RFC 1123: so no IPv4 address; addresses are the identity's to check).
 bool ValidCertificateName(absl::string_view name) {
   if (name.empty() || name.size() > 253) return false;
+  bool all_digits = false;
   for (absl::string_view label : absl::StrSplit(name, '.')) {
     if (label.empty() || label.size() > 63 || label.front() == '-' ||
         label.back() == '-') {
       return false;
     }
+    all_digits = true;
     for (char c : label) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
-        return false;
-      }
+      const unsigned char byte = static_cast<unsigned char>(c);
+      if (!absl::ascii_isalnum(byte) && c != '-') return false;
+      all_digits = all_digits && absl::ascii_isdigit(byte);
     }
   }
-  return true;
+  return !all_digits;
 }
 
 }  // namespace

@@ -108,8 +108,9 @@ TEST(DriverOptionsTest, EachBadFieldIsNamed) {
 
 TEST(DriverOptionsTest, PeerNamesAreValid) {
   DriverOptions options;
-  WithTls(options).peer_names = {"members.swim.example", "Swim-2.example",
-                                 "swim", std::string(63, 'a')};
+  WithTls(options).peer_names = {
+      "members.swim.example", "Swim-2.example", "swim",
+      std::string(63, 'a'),   "10.0.0.example", "7.example"};
   EXPECT_TRUE(options.Validate(Config::Lan()).ok())
       << options.Validate(Config::Lan());
   options.tls.peer_names.assign(TlsOptions::kMaxPeerNames, "swim");

@@ -182,6 +182,7 @@ std::string MemberFlagsHelp() {
                           on every TCP connection; SIGHUP re-reads them
   --tls-identity=address|ca   what a peer's certificate must name
   --tls-peer-name=NAME[,NAME...]   a DNS name it must carry too
+                          (repeatable: each adds its names)
 
 Tunables, over the preset's values (durations like 500ms, 2s); each is
 also read from SWIM_<NAME>, e.g. SWIM_PROBE_INTERVAL=500ms,

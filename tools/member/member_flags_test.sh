@@ -58,6 +58,18 @@ for program in "$DEMO" "$SYNC"; do
     "$program" "${ok[@]}" --peer 127.0.0.1:1 --peer=127.0.0.1:99999
   run 2 "--peer=: empty peer" "$program" "${ok[@]}" --peer=
   run 2 "--bind=eth0: not an IP address" "$program" "${ok[@]}" --bind=eth0
+  # TLS peer names: empty is refused; each spelling adds its names, all
+  # checked before any file is read.
+  tls=(--tls-cert "$TMP/none.crt" --tls-key "$TMP/none.key" --tls-ca "$TMP/ca.pem")
+  run 2 "--tls-peer-name is empty" "$program" "${ok[@]}" "${tls[@]}" \
+    --tls-peer-name=members.swim.example --tls-peer-name=
+  run 2 "--tls-peer-name=a.example,b.example,*.x|no wildcard" \
+    "$program" "${ok[@]}" "${tls[@]}" --tls_peer_name=a.example \
+    --tls-peer-name b.example --tls-peer-name='*.x'
+  run 2 "--tls-peer-name=10.0.0.1|not an IP address" \
+    "$program" "${ok[@]}" "${tls[@]}" --tls-peer-name 10.0.0.1
+  run 2 "--tls-peer-name needs TLS" \
+    "$program" "${ok[@]}" --tls-peer-name members.swim.example
   # Flags from a file would pass around every check above.
   run 2 "--flagfile is not supported" "$program" "${ok[@]}" --flagfile="$KEY"
   # A view file that could never be saved: refused at start, not at the
